@@ -1,0 +1,1 @@
+"""admin_web: the Chinese web UI, and the composition root of the platform (admin_web.app)."""

@@ -1,0 +1,35 @@
+"""The composition root: the one place that mounts every blueprint and CLI group.
+
+gunicorn serves ``"admin_web.app:create_app()"``; the ``window-watch`` command is ``cli`` below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from feedback_api.app import create_app as create_core_app
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    from admin_web.views import bp as admin_bp
+
+    blueprints = [admin_bp]
+    cli_groups = []
+    try:
+        from analytics.cli import nlp as nlp_cli
+    except ImportError:  # analytics.cli arrives with the NLP work
+        nlp_cli = None
+    if nlp_cli is not None:
+        cli_groups.append(nlp_cli)
+    return create_core_app(config, blueprints=blueprints, cli_groups=cli_groups,
+                           import_name="admin_web")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def cli() -> None:
+    """window-watch: 文明诚信示范窗口监督平台."""

@@ -1,0 +1,54 @@
+"""Forms of the admin pages (Flask-WTF: CSRF on every POST)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from feedback_api.models.reference import WINDOW_STATUSES
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+class EmptyForm(FlaskForm):
+    """For POST-only buttons: just the CSRF token."""
+
+
+class WindowForm(FlaskForm):
+    code = StringField("窗口编号", validators=[DataRequired("请填写窗口编号"), Length(max=64)])
+    name = StringField("窗口名称", validators=[DataRequired("请填写窗口名称"), Length(max=200)])
+    unit = SelectField("所属单位", validators=[DataRequired("请选择所属单位")])
+    address = StringField("窗口地址", validators=[Optional(), Length(max=300)])
+    service_items = TextAreaField("主要服务事项（每行一项）", validators=[Optional(), Length(max=5000)])
+    staff_count = IntegerField("窗口人数", default=0,
+                               validators=[Optional(), NumberRange(0, 100000, "人数应在 0–100000 之间")])
+    contact_person = StringField("负责人", validators=[Optional(), Length(max=100)])
+    contact_phone = StringField("联系电话", validators=[Optional(), Length(max=50)])
+    service_hours = StringField("服务时间", validators=[Optional(), Length(max=200)])
+    status = SelectField("状态", choices=list(WINDOW_STATUSES.items()))
+    status_date = DateField("状态日期", validators=[Optional()])
+    status_year = IntegerField("命名/摘牌年度",
+                               validators=[Optional(), NumberRange(2000, 2100, "年份应在 2000–2100 之间")])
+    status_reason = TextAreaField("状态原因", validators=[Optional(), Length(max=2000)])
+    remarks = TextAreaField("备注", validators=[Optional(), Length(max=2000)])
+
+    def to_data(self) -> dict[str, object]:
+        data = {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        for key in ("staff_count",):
+            if data[key] is None:
+                data[key] = 0
+        if data["status_date"] is not None:
+            data["status_date"] = data["status_date"].isoformat()
+        return data
+
+
+class ImportForm(FlaskForm):
+    file = FileField("台账文件", validators=[
+        FileRequired("请选择要导入的文件"),
+        FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件"),
+    ])

@@ -1,0 +1,233 @@
+"""Admin pages: sign-in, the home page and the window registry (list, detail, edit, import)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, TypeVar
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from admin_web.forms import EmptyForm, ImportForm, LoginForm, WindowForm
+from feedback_api.db import Session
+from feedback_api.extensions import login_manager
+from feedback_api.models import Feedback, Unit, Window
+from feedback_api.models.reference import (CHANNELS, INDUSTRIES, RATINGS, REVIEW_STATES, ROLES,
+                                           WINDOW_STATUSES, label)
+from feedback_api.services import feedback as feedback_service
+from feedback_api.services import ledger
+from feedback_api.services import scope
+from feedback_api.services import users as user_service
+from feedback_api.services import windows as window_service
+from feedback_api.services.errors import ServiceError
+
+bp = Blueprint("admin_web", __name__, url_prefix="")
+login_manager.login_view = "admin_web.login"
+
+F = TypeVar("F", bound=Callable[..., Any])
+PER_PAGE = 20
+
+
+@bp.app_context_processor
+def _vocabularies() -> dict[str, Any]:
+    return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
+            "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
+            "label": label}
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("admin_web.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("admin_web.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        if user is None:
+            Session.rollback()
+            flash("用户名或密码错误", "error")
+        else:
+            Session.commit()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("已退出登录", "info")
+    return redirect(url_for("admin_web.login"))
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    user = current_user._get_current_object()
+    window_ids = sa.select(Window.id).join(Window.unit).where(scope.window_clause(user))
+    counts = dict(Session.execute(
+        sa.select(Window.status, sa.func.count()).where(Window.id.in_(window_ids))
+        .group_by(Window.status)).all())
+    fb = Session.execute(
+        sa.select(sa.func.count(), sa.func.avg(Feedback.rating),
+                  sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
+        .where(Feedback.window_id.in_(window_ids), Feedback.rating_counts.is_(True))
+    ).one()
+    recent, _ = feedback_service.list_feedback(user, page=1, per_page=8)
+    return render_template(
+        "index.html", counts=counts, total_windows=sum(counts.values()),
+        feedback_total=fb[0] or 0, avg_rating=float(fb[1]) if fb[1] is not None else None,
+        bad_total=fb[2] or 0, recent=recent, visible_text=feedback_service.visible_text,
+    )
+
+
+@bp.get("/windows")
+@login_required
+def windows() -> str:
+    user = current_user._get_current_object()
+    page = request.args.get("page", 1, type=int) or 1
+    industry = request.args.get("industry") or None
+    status = request.args.get("status") or None
+    industry = industry if industry in INDUSTRIES else None
+    status = status if status in WINDOW_STATUSES else None
+    filters = {"q": request.args.get("q") or None, "unit": request.args.get("unit") or None,
+               "industry": industry, "status": status}
+    items, total = window_service.list_windows(user, page=max(page, 1), per_page=PER_PAGE, **filters)
+    units = Session.scalars(
+        sa.select(Unit).where(Unit.id.in_(
+            sa.select(Window.unit_id).join(Window.unit).where(scope.window_clause(user))))
+        .order_by(Unit.code)).all()
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    return render_template("windows/list.html", items=items, total=total, page=page, pages=pages,
+                           filters=filters, units=units,
+                           can_edit=scope.can_edit_windows(user))
+
+
+def _window_or_404(code: str) -> Window:
+    try:
+        return window_service.get_window(current_user._get_current_object(), code)
+    except ServiceError:
+        abort(404)
+
+
+@bp.get("/windows/<code>")
+@login_required
+def window_detail(code: str) -> str:
+    user = current_user._get_current_object()
+    window = _window_or_404(code)
+    recent, fb_total = feedback_service.list_feedback(user, window=code, page=1, per_page=10)
+    stats = Session.execute(
+        sa.select(Feedback.rating, sa.func.count()).where(
+            Feedback.window_id == window.id, Feedback.rating.is_not(None),
+            Feedback.rating_counts.is_(True)).group_by(Feedback.rating)).all()
+    return render_template("windows/detail.html", window=window, recent=recent, fb_total=fb_total,
+                           rating_counts=dict(stats), visible_text=feedback_service.visible_text,
+                           can_edit=scope.can_manage_unit(user, window.unit))
+
+
+def _unit_choices() -> list[tuple[str, str]]:
+    user = current_user._get_current_object()
+    units = Session.scalars(sa.select(Unit).order_by(Unit.code)).all()
+    return [(u.code, f"{u.code} {u.name}") for u in units if scope.can_manage_unit(user, u)]
+
+
+@bp.route("/windows/new", methods=["GET", "POST"])
+@role_required("office", "authority")
+def window_new() -> Any:
+    form = WindowForm()
+    form.unit.choices = _unit_choices()
+    if form.validate_on_submit():
+        try:
+            window = window_service.create_window(current_user._get_current_object(), form.to_data())
+        except ServiceError as exc:
+            Session.rollback()
+            _form_errors(form, exc)
+        else:
+            Session.commit()
+            flash(f"已新建窗口 {window.code}", "success")
+            return redirect(url_for("admin_web.window_detail", code=window.code))
+    return render_template("windows/edit.html", form=form, window=None)
+
+
+@bp.route("/windows/<code>/edit", methods=["GET", "POST"])
+@role_required("office", "authority")
+def window_edit(code: str) -> Any:
+    window = _window_or_404(code)
+    form = WindowForm(obj=window) if request.method == "GET" else WindowForm()
+    form.unit.choices = _unit_choices()
+    if request.method == "GET":
+        form.unit.data = window.unit.code
+    if form.validate_on_submit():
+        data = form.to_data()
+        data["code"] = window.code
+        try:
+            window_service.update_window(current_user._get_current_object(), code, data)
+        except ServiceError as exc:
+            Session.rollback()
+            _form_errors(form, exc)
+        else:
+            Session.commit()
+            flash("已保存", "success")
+            return redirect(url_for("admin_web.window_detail", code=code))
+    return render_template("windows/edit.html", form=form, window=window)
+
+
+def _form_errors(form: WindowForm, exc: ServiceError) -> None:
+    if isinstance(exc.details, dict):
+        for name, message in exc.details.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.errors = [*field.errors, message]
+    flash(exc.message, "error")
+
+
+@bp.route("/windows/import", methods=["GET", "POST"])
+@role_required("office", "authority")
+def windows_import() -> Any:
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = ledger.import_ledger(current_user._get_current_object(), upload.read(),
+                                          upload.filename or "")
+        except ServiceError as exc:
+            Session.rollback()
+            flash(exc.message, "error")
+        else:
+            Session.commit()
+            flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
+    return render_template("windows/import.html", form=form, report=report,
+                           columns=ledger.LEDGER_COLUMNS)
+
+
+@bp.get("/windows/export.csv")
+@login_required
+def windows_export() -> Response:
+    windows = ledger.all_windows(current_user._get_current_object())
+    body = "\ufeff" + ledger.export_csv(windows)  # BOM so Excel opens it as UTF-8
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=windows-ledger.csv"})

@@ -1,0 +1,1 @@
+"""analytics: NLP, scoring and scheduled jobs, reading and writing through feedback_api."""

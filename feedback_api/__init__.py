@@ -1,0 +1,1 @@
+"""window-watch core: models, database session, domain services and the JSON API."""

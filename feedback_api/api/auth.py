@@ -1,0 +1,40 @@
+"""Who is calling the API: a bearer token, or the signed-in browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_login import current_user
+
+from feedback_api.extensions import csrf
+from feedback_api.models import User
+from feedback_api.services import users as user_service
+from feedback_api.services.errors import ServiceError
+
+
+class Unauthorized(ServiceError):
+    status = 401
+    code = "unauthorized"
+
+
+def authenticate_request() -> None:
+    """Set ``g.api_user`` or raise 401; browser sessions must send X-CSRFToken to change data."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            raise Unauthorized("Authorization 头须为 Bearer 令牌")
+        user = user_service.user_for_token(raw.strip())
+        if user is None:
+            raise Unauthorized("访问令牌无效或已撤销")
+        g.api_user = user
+        return
+    if current_user.is_authenticated:
+        if request.method not in {"GET", "HEAD", "OPTIONS"}:
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+        return
+    raise Unauthorized("缺少访问令牌（Authorization: Bearer …）")
+
+
+def api_user() -> User:
+    return g.api_user

@@ -1,0 +1,200 @@
+"""The core's CLI groups: db, users, tokens, windows, demo and serve (each command commits)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from feedback_api import db, schema
+from feedback_api.db import Session
+from feedback_api.models.reference import ROLES
+from feedback_api.services import ledger
+from feedback_api.services import users as user_service
+from feedback_api.services.errors import ServiceError
+
+db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）。")
+users_cli = AppGroup("users", help="用户与角色。")
+tokens_cli = AppGroup("tokens", help="API 访问令牌。")
+windows_cli = AppGroup("windows", help="窗口登记台账导入导出。")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(code)
+
+
+@db_cli.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema."""
+    schema.upgrade(db.get_engine(), revision)
+    with db.get_engine().connect() as conn:
+        click.echo(f"数据库已迁移到版本 {schema.current_revision(conn)}", err=True)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (use with care)."""
+    schema.downgrade(db.get_engine(), revision)
+
+
+@db_cli.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Print the schema revision of the database and the latest one."""
+    with db.get_engine().connect() as conn:
+        click.echo(f"current: {schema.current_revision(conn)}  head: {schema.head_revision()}")
+
+
+@users_cli.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
+@click.option("--scope", "scopes", multiple=True,
+              help="窗口编号、单位编号或行业代码；可重复")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default="")
+@with_appcontext
+def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, display_name: str) -> None:
+    """Add a user with a role and, for authorities and units, a scope."""
+    try:
+        user_service.create_user(None, name, role=role, password=password, scopes=scopes,
+                                 display_name=display_name)
+    except ServiceError as exc:
+        Session.rollback()
+        _fail(exc.message)
+    Session.commit()
+    click.echo(f"已添加用户 {name}（{ROLES[role]}）", err=True)
+
+
+@users_cli.command("passwd")
+@click.argument("name")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def users_passwd(name: str, password: str) -> None:
+    """Set a user's password."""
+    try:
+        user_service.set_password(None, user_service.get_user(name), password)
+    except ServiceError as exc:
+        Session.rollback()
+        _fail(exc.message)
+    Session.commit()
+    click.echo(f"已修改 {name} 的密码", err=True)
+
+
+@users_cli.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users with role and scope."""
+    import sqlalchemy as sa
+
+    from feedback_api.models import User
+
+    for user in Session.scalars(sa.select(User).order_by(User.username)):
+        scopes = ",".join(user_service.scope_codes(user)) or "-"
+        click.echo(f"{user.username}\t{user.role}\t{scopes}\t{'active' if user.active else 'disabled'}")
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@click.option("--label", default="", help="令牌用途说明")
+@with_appcontext
+def tokens_create(name: str, label: str) -> None:
+    """Create an API token for user NAME and print it, alone, on standard output."""
+    try:
+        raw = user_service.create_token(None, user_service.get_user(name), label)
+    except ServiceError as exc:
+        Session.rollback()
+        _fail(exc.message)
+    Session.commit()
+    click.echo(raw)
+
+
+@windows_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def windows_import(file: Path) -> None:
+    """Import a ledger (CSV in UTF-8/GB18030, or XLSX); exit 1 if any row was refused."""
+    try:
+        report = ledger.import_ledger(None, file.read_bytes(), file.name)
+    except ServiceError as exc:
+        Session.rollback()
+        _fail(exc.message, 2)
+    Session.commit()
+    for err in report.errors:
+        click.echo(f"第 {err.line} 行 {err.code or '-'}：{err.reason}", err=True)
+    click.echo(report.summary(), err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@windows_cli.command("export")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="输出文件（.csv 或 .xlsx）；默认 CSV 到标准输出")
+@with_appcontext
+def windows_export(output: Path | None) -> None:
+    """Export the ledger of every window."""
+    windows = ledger.all_windows()
+    if output is None:
+        click.echo(ledger.export_csv(windows), nl=False)
+    elif output.suffix.lower() == ".xlsx":
+        output.write_bytes(ledger.export_xlsx(windows))
+    else:
+        output.write_text(ledger.export_csv(windows), encoding="utf-8-sig")
+    if output is not None:
+        click.echo(f"已导出 {len(windows)} 个窗口到 {output}", err=True)
+
+
+@click.command("demo")
+@click.option("--feedback-per-window", default=120, show_default=True)
+@with_appcontext
+def demo(feedback_per_window: int) -> None:
+    """Seed a demo district (safe to run twice) and print the demo sign-ins."""
+    from feedback_api.demo import seed_demo
+
+    result = seed_demo(feedback_per_window=feedback_per_window)
+    Session.commit()
+    click.echo(result.describe())
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the platform with gunicorn (as in production)."""
+    from gunicorn.app.base import BaseApplication
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def post_fork(server: object, worker: object) -> None:
+        # Connections opened before the fork must not be shared between workers.
+        app.extensions["ww_engine"].dispose(close=False)
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+            self.cfg.set("post_fork", post_fork)
+
+        def load(self) -> Flask:
+            return app
+
+    click.echo(f"window-watch 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）", err=True)
+    _Server().run()
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, users_cli, tokens_cli, windows_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(demo)
+    app.cli.add_command(serve)

@@ -1,0 +1,103 @@
+"""Declarative base, engine and the request-scoped SQLAlchemy session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import Session as _OrmSession
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: Constraint names are fixed so Alembic can alter them on SQLite and PostgreSQL alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every engine (SQLite stores them naive)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class _AppBoundSession(_OrmSession):
+    """A session that uses the engine of the current Flask app."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+        return get_engine()
+
+
+#: The one session object: services use it, units of work commit it, teardown removes it.
+Session = scoped_session(sessionmaker(class_=_AppBoundSession, expire_on_commit=False))
+
+
+def make_engine(url: str, echo: bool = False) -> sa.Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling breaks SAVEPOINT).
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+        return engine
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def get_engine() -> sa.Engine:
+    return current_app.extensions["ww_engine"]
+
+
+def init_app(app: Flask) -> None:
+    """Attach an engine to the app and remove the session at the end of every app context."""
+    app.extensions["ww_engine"] = make_engine(app.config["DATABASE_URL"], app.config["WW_SQL_ECHO"])
+
+    @app.teardown_appcontext
+    def _remove_session(exc: BaseException | None) -> None:
+        if exc is not None:
+            Session.rollback()
+        Session.remove()

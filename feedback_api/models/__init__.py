@@ -1,0 +1,17 @@
+"""All mapped models; importing this module registers every table on ``Base.metadata``."""
+
+from feedback_api.models.feedback import Citizen, CitizenContact, Feedback
+from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
+from feedback_api.models.windows import Unit, Window
+
+__all__ = [
+    "ApiToken",
+    "AuditLog",
+    "Citizen",
+    "CitizenContact",
+    "Feedback",
+    "Unit",
+    "User",
+    "UserScope",
+    "Window",
+]

@@ -1,0 +1,80 @@
+"""Citizens (pseudonymous) and their feedback (评价) on windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from feedback_api.db import Base, UTCDateTime, utcnow
+from feedback_api.models.windows import Window
+
+
+class Citizen(Base):
+    """A citizen as analytics, exports and reports see them: only a keyed hash of the openid."""
+
+    __tablename__ = "citizens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: HMAC-SHA256 of the WeChat openid under WW_CITIZEN_HASH_KEY (hex).
+    pseudonym: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CitizenContact(Base):
+    """The raw openid, kept apart: read only where a reply to that citizen needs it."""
+
+    __tablename__ = "citizen_contacts"
+
+    citizen_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    openid: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    #: The citizen's last inbound message (WeChat allows service messages for 48 hours after it).
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback_items"
+    __table_args__ = (
+        sa.CheckConstraint("rating is null or (rating >= 1 and rating <= 5)", name="rating"),
+        sa.CheckConstraint("review_state in ('pending', 'valid', 'invalid')", name="review_state"),
+        sa.Index("ix_feedback_items_window_received", "window_id", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 受理编号 given to the citizen, e.g. ``PJ20261128-7K3QX2``.
+    receipt_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    #: Code from ``reference.CHANNELS``.
+    channel: Mapped[str] = mapped_column(sa.String(16), default="wechat")
+    #: 1 = 非常不满意 … 5 = 非常满意; null when the citizen only wrote an opinion.
+    rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    #: Whether this rating counts: one rating per citizen, window and day (a later one replaces it).
+    rating_counts: Mapped[bool] = mapped_column(default=True)
+    #: The opinion (意见建议) as the citizen wrote or spoke it.
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: The source message id (WeChat MsgId, event key, H5 form nonce): a message is stored once.
+    source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    #: pending / valid / invalid, set by the agency's review.
+    review_state: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+
+    # NLP results, filled by analytics after the reply has gone out.
+    sentiment: Mapped[float | None]
+    topics: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    keywords: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: The opinion with personal data masked: what window units see.
+    masked_text: Mapped[str | None] = mapped_column(sa.Text)
+    flags: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    model_version: Mapped[str | None] = mapped_column(sa.String(64))
+    analyzed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    window: Mapped[Window] = relationship()
+    citizen: Mapped[Citizen | None] = relationship()

@@ -1,0 +1,69 @@
+"""Fixed vocabularies: industries, window statuses, roles, channels, ratings (code -> Chinese label)."""
+
+from __future__ import annotations
+
+INDUSTRIES: dict[str, str] = {
+    "tax": "税务",
+    "social_security": "人力资源和社会保障",
+    "health": "卫生健康",
+    "transport": "交通运输",
+    "banking": "银行金融",
+    "utilities": "水电气公用事业",
+    "public_security": "公安",
+    "market": "市场监管",
+    "housing": "住房和不动产",
+    "government_service": "政务服务",
+    "civil_affairs": "民政",
+    "other": "其他",
+}
+
+WINDOW_STATUSES: dict[str, str] = {
+    "candidate": "创建中",
+    "demonstration": "示范",
+    "delisted": "摘牌",
+}
+
+ROLES: dict[str, str] = {
+    "office": "区联席办",
+    "agency": "第三方机构",
+    "authority": "行业主管部门",
+    "unit": "窗口单位",
+}
+
+CHANNELS: dict[str, str] = {
+    "wechat": "微信公众号",
+    "h5": "网页评价",
+    "phone": "电话",
+    "onsite": "现场",
+    "import": "导入",
+}
+
+RATINGS: dict[int, str] = {
+    1: "非常不满意",
+    2: "不满意",
+    3: "基本满意",
+    4: "满意",
+    5: "非常满意",
+}
+
+REVIEW_STATES: dict[str, str] = {
+    "pending": "待审核",
+    "valid": "有效",
+    "invalid": "无效",
+}
+
+
+def label(vocabulary: dict, code: object) -> str:
+    """The Chinese label of a code, or the code itself when unknown."""
+    return vocabulary.get(code, str(code) if code is not None else "")
+
+
+def lookup_code(vocabulary: dict[str, str], value: str) -> str | None:
+    """Accept a code or its Chinese label (as spreadsheets carry) and return the code."""
+    value = (value or "").strip()
+    if value in vocabulary:
+        return value
+    for code, text in vocabulary.items():
+        if value == text:
+            return code
+    return None

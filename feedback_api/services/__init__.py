@@ -1,0 +1,1 @@
+"""Domain services: they validate, change the session and flush; the caller commits."""

@@ -1,0 +1,50 @@
+"""The audit log: every change a user makes, with the values before and after."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from feedback_api.db import Session
+from feedback_api.models import AuditLog, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def record_change(
+    actor: User | None,
+    action: str,
+    entity_type: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    *,
+    actor_label: str = "cli",
+) -> AuditLog | None:
+    """Add an audit entry; an update that changed nothing is not logged and returns None."""
+    if before is not None and after is not None:
+        changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+        if not changed:
+            return None
+        before = {k: before.get(k) for k in sorted(changed)}
+        after = {k: after.get(k) for k in sorted(changed)}
+    entry = AuditLog(
+        user_id=actor.id if actor is not None else None,
+        actor=actor.username if actor is not None else actor_label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=_jsonable(before),
+        after=_jsonable(after),
+    )
+    Session.add(entry)
+    Session.flush()
+    return entry

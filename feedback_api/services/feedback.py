@@ -1,0 +1,207 @@
+"""Feedback (评价): record it once per source message, list it within a user's scope."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Citizen, Feedback, Unit, User, Window
+from feedback_api.models.reference import CHANNELS, RATINGS, REVIEW_STATES, label
+from feedback_api.services import scope
+from feedback_api.services.errors import NotFound, ValidationError
+
+#: Days and receipt numbers follow the district's clock.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+_RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
+MAX_TEXT = 5000
+
+
+@dataclass
+class Recorded:
+    feedback: Feedback
+    created: bool
+
+
+def new_receipt_no(now: datetime | None = None) -> str:
+    now = (now or utcnow()).astimezone(LOCAL_TZ)
+    tail = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(6))
+    return f"PJ{now:%Y%m%d}-{tail}"
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    return start, start + timedelta(days=1)
+
+
+def record_feedback(
+    window: Window,
+    *,
+    citizen: Citizen | None,
+    channel: str,
+    rating: int | None = None,
+    text: str | None = None,
+    source_msg_id: str | None = None,
+    received_at: datetime | None = None,
+) -> Recorded:
+    """Store one feedback; the same ``source_msg_id`` is stored once and returned again."""
+    if channel not in CHANNELS:
+        raise ValidationError(f"未知渠道 {channel}")
+    if rating is not None and (isinstance(rating, bool) or rating not in RATINGS):
+        raise ValidationError("评分须为 1–5")
+    text = (text or "").strip() or None
+    if text is not None and len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT]
+    if rating is None and text is None:
+        raise ValidationError("评价须有评分或意见")
+    if source_msg_id:
+        existing = Session.scalars(
+            sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
+        ).first()
+        if existing is not None:
+            return Recorded(existing, False)
+    received_at = received_at or utcnow()
+    item = Feedback(
+        receipt_no=new_receipt_no(received_at),
+        window_id=window.id,
+        citizen_id=citizen.id if citizen is not None else None,
+        channel=channel,
+        rating=rating,
+        text=text,
+        received_at=received_at,
+        source_msg_id=source_msg_id,
+    )
+    try:
+        with Session.begin_nested():
+            Session.add(item)
+            Session.flush()
+    except IntegrityError:
+        # A concurrent retry of the same message won the race: answer with the stored one.
+        if source_msg_id:
+            existing = Session.scalars(
+                sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
+            ).first()
+            if existing is not None:
+                return Recorded(existing, False)
+        raise
+    if rating is not None and citizen is not None:
+        _supersede_same_day_ratings(item)
+    return Recorded(item, True)
+
+
+def _supersede_same_day_ratings(item: Feedback) -> None:
+    """One rating per citizen, window and day counts: the newest replaces earlier ones."""
+    start, end = local_day_bounds(item.received_at.astimezone(LOCAL_TZ).date())
+    Session.execute(
+        sa.update(Feedback)
+        .where(
+            Feedback.citizen_id == item.citizen_id,
+            Feedback.window_id == item.window_id,
+            Feedback.rating.is_not(None),
+            Feedback.rating_counts.is_(True),
+            Feedback.received_at >= start,
+            Feedback.received_at < end,
+            Feedback.id != item.id,
+        )
+        .values(rating_counts=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    Session.flush()
+
+
+def feedback_query(
+    user: User,
+    *,
+    window: str | None = None,
+    unit: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    rating: int | None = None,
+    review_state: str | None = None,
+) -> sa.Select[tuple[Feedback]]:
+    stmt = (
+        sa.select(Feedback)
+        .join(Feedback.window)
+        .join(Window.unit)
+        .where(scope.window_clause(user))
+    )
+    if window:
+        stmt = stmt.where(Window.code == window)
+    if unit:
+        stmt = stmt.where(sa.or_(Unit.code == unit, Unit.name == unit))
+    if date_from:
+        stmt = stmt.where(Feedback.received_at >= local_day_bounds(date_from)[0])
+    if date_to:
+        stmt = stmt.where(Feedback.received_at < local_day_bounds(date_to)[1])
+    if rating is not None:
+        stmt = stmt.where(Feedback.rating == rating)
+    if review_state:
+        stmt = stmt.where(Feedback.review_state == review_state)
+    return stmt
+
+
+def list_feedback(
+    user: User, *, page: int = 1, per_page: int = 50, **filters: Any
+) -> tuple[list[Feedback], int]:
+    stmt = feedback_query(user, **filters)
+    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    items = Session.scalars(
+        stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return list(items), total
+
+
+def get_feedback(user: User, feedback_id: int) -> Feedback:
+    item = Session.get(Feedback, feedback_id)
+    if item is None or not scope.can_see_window(user, item.window):
+        raise NotFound(f"评价 {feedback_id} 不存在或无权查看")
+    return item
+
+
+def visible_text(item: Feedback, user: User) -> str | None:
+    """The opinion as ``user`` may read it: masked for window units and authorities."""
+    if item.text is None:
+        return None
+    if scope.sees_raw_opinions(user):
+        return item.text
+    return item.masked_text if item.masked_text is not None else "（意见待脱敏处理后可见）"
+
+
+def feedback_to_dict(item: Feedback, user: User) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "receipt_no": item.receipt_no,
+        "window": item.window.code,
+        "window_name": item.window.name,
+        "unit": item.window.unit.code,
+        "channel": item.channel,
+        "channel_name": label(CHANNELS, item.channel),
+        "rating": item.rating,
+        "rating_name": label(RATINGS, item.rating) if item.rating else None,
+        "rating_counts": item.rating_counts,
+        "text": visible_text(item, user),
+        "received_at": item.received_at.isoformat(),
+        "review_state": item.review_state,
+        "review_state_name": label(REVIEW_STATES, item.review_state),
+        "citizen": item.citizen.pseudonym[:12] if item.citizen is not None else None,
+        "sentiment": item.sentiment,
+        "topics": item.topics,
+        "keywords": item.keywords,
+        "flags": item.flags,
+        "model_version": item.model_version,
+    }
+
+
+def get_by_receipt(receipt_no: str) -> Feedback:
+    item = Session.scalars(sa.select(Feedback).where(Feedback.receipt_no == receipt_no)).first()
+    if item is None:
+        raise NotFound(f"受理编号 {receipt_no} 不存在")
+    return item

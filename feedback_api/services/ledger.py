@@ -1,0 +1,242 @@
+"""The unit registration ledger (业内窗口单位登记台账): import from CSV/XLSX, export to CSV/XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from feedback_api.db import Session
+from feedback_api.models import Unit, User, Window
+from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label
+from feedback_api.services import units as unit_service
+from feedback_api.services import windows as window_service
+from feedback_api.services.errors import ServiceError, ValidationError
+
+#: Ledger columns in order: (field, Chinese header). Import also accepts the field names.
+LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "窗口编号"),
+    ("name", "窗口名称"),
+    ("unit", "所属单位"),
+    ("unit_code", "单位编号"),
+    ("industry", "行业"),
+    ("authority", "主管部门"),
+    ("address", "窗口地址"),
+    ("service_items", "主要服务事项"),
+    ("staff_count", "窗口人数"),
+    ("contact_person", "负责人"),
+    ("contact_phone", "联系电话"),
+    ("service_hours", "服务时间"),
+    ("status", "状态"),
+    ("status_date", "状态日期"),
+    ("status_year", "命名/摘牌年度"),
+    ("status_reason", "状态原因"),
+    ("remarks", "备注"),
+)
+#: Other headers seen in offices' spreadsheets, mapped to the same fields.
+HEADER_ALIASES = {
+    "单位名称": "unit", "窗口单位": "unit", "服务事项": "service_items", "工作人员数": "staff_count",
+    "窗口工作人员数": "staff_count", "人数": "staff_count", "窗口负责人": "contact_person",
+    "联系人": "contact_person", "电话": "contact_phone", "地址": "address", "年度": "status_year",
+    "命名年度": "status_year", "行业主管部门": "authority", "创建状态": "status",
+}
+IGNORED_HEADERS = {"序号", "编号序号"}
+REQUIRED = ("code", "name", "unit")
+MAX_ROWS = 20000
+
+
+@dataclass
+class RowError:
+    line: int
+    code: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (f"新增 {len(self.created)} 个，更新 {len(self.updated)} 个，"
+                f"未变 {len(self.unchanged)} 个，错误 {len(self.errors)} 行")
+
+
+def _header_map(headers: list[str]) -> tuple[dict[int, str], list[str]]:
+    by_header = {h: f for f, h in LEDGER_COLUMNS} | {f: f for f, _ in LEDGER_COLUMNS} | HEADER_ALIASES
+    mapping: dict[int, str] = {}
+    unknown: list[str] = []
+    for idx, raw in enumerate(headers):
+        name = (raw or "").strip().lstrip("\ufeff").replace("*", "")
+        if not name or name in IGNORED_HEADERS:
+            continue
+        fld = by_header.get(name)
+        if fld is None:
+            unknown.append(name)
+        elif fld not in mapping.values():
+            mapping[idx] = fld
+    return mapping, unknown
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (with or without BOM) first, then GB18030, which Chinese Excel exports."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError("无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    text = decode_csv(data)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise ValidationError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a damaged or non-XLSX file
+        raise ValidationError("无法读取 Excel 文件：请确认是 .xlsx 格式且未损坏") from None
+    ws = wb.worksheets[0]
+    for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        yield idx, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v))
+                    for v in row]
+    wb.close()
+
+
+def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
+    """Parse a ledger file into (column map, [(line number, {field: value})])."""
+    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
+    rows = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+    mapping: dict[int, str] | None = None
+    out: list[tuple[int, dict[str, str]]] = []
+    for line, row in rows:
+        if not any((c or "").strip() for c in row):
+            continue
+        if mapping is None:
+            mapping, _unknown = _header_map(row)
+            missing = [h for f, h in LEDGER_COLUMNS if f in REQUIRED and f not in mapping.values()]
+            if missing:
+                raise ValidationError(
+                    f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
+                    details={"line": line, "missing": missing},
+                )
+            continue
+        if len(out) >= MAX_ROWS:
+            raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
+        out.append((line, {fld: (row[i] if i < len(row) else "") for i, fld in mapping.items()}))
+    if mapping is None:
+        raise ValidationError("文件为空：没有表头和数据行")
+    return mapping, out
+
+
+def _cell(value: str) -> str:
+    return (value or "").strip()
+
+
+def import_ledger(actor: User | None, data: bytes, filename: str) -> ImportReport:
+    """Create or update windows from a ledger; bad rows are reported by line and left out whole."""
+    _mapping, rows = read_ledger(data, filename)
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    for line, raw in rows:
+        code = _cell(raw.get("code", ""))
+        if code and code in seen:
+            report.errors.append(RowError(line, code, f"窗口编号与第 {seen[code]} 行重复"))
+            continue
+        if code:
+            seen[code] = line
+        try:
+            with Session.begin_nested():
+                outcome = _import_row(actor, raw)
+        except ServiceError as exc:
+            report.errors.append(RowError(line, code, exc.message))
+            continue
+        getattr(report, outcome).append(code)
+    return report
+
+
+def _import_row(actor: User | None, raw: dict[str, str]) -> str:
+    code = _cell(raw.get("code", ""))
+    unit_name = _cell(raw.get("unit", ""))
+    if not unit_name:
+        raise ValidationError("所属单位不能为空")
+    unit_code = _cell(raw.get("unit_code", "")) or (code.rsplit("-", 1)[0] if "-" in code else "")
+    unit = unit_service.ensure_unit(
+        actor,
+        name=unit_name,
+        code=unit_code or None,
+        industry=_cell(raw.get("industry", "")) or None,
+        authority=_cell(raw.get("authority", "")) or None,
+    )
+    data: dict[str, Any] = {k: v for k, v in raw.items()
+                            if k in window_service.FIELD_BY_NAME and k != "unit"}
+    data["unit"] = unit.code
+    existing = Session.scalars(sa.select(Window).where(Window.code == code)).first() if code else None
+    if existing is None:
+        window_service.create_window(actor, data)
+        return "created"
+    # On re-import an empty cell keeps what is stored; a ledger row never blanks a window.
+    data = {k: v for k, v in data.items() if _cell(str(v))}
+    before = window_service.window_to_dict(existing)
+    window_service.update_window(actor, code, data)
+    return "updated" if window_service.window_to_dict(existing) != before else "unchanged"
+
+
+def ledger_rows(windows: list[Window]) -> Iterator[list[Any]]:
+    yield [h for _, h in LEDGER_COLUMNS]
+    for w in windows:
+        values = {
+            **window_service.window_to_dict(w),
+            "unit": w.unit.name,
+            "unit_code": w.unit.code,
+            "industry": label(INDUSTRIES, w.unit.industry),
+            "status": label(WINDOW_STATUSES, w.status),
+        }
+        yield ["" if values.get(f) is None else values.get(f) for f, _ in LEDGER_COLUMNS]
+
+
+def all_windows(user: User | None = None) -> list[Window]:
+    stmt = sa.select(Window).join(Window.unit)
+    if user is not None:
+        stmt = window_service.window_query(user)
+    return list(Session.scalars(stmt.order_by(Unit.code, Window.code)).all())
+
+
+def export_csv(windows: list[Window]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerows(ledger_rows(windows))
+    return buf.getvalue()
+
+
+def export_xlsx(windows: list[Window]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "登记台账"
+    for row in ledger_rows(windows):
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,58 @@
+"""What each user may see: the office and the agency see every window; others see their scope."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback_api.models import Unit, User, Window
+
+#: Roles that read every window (the agency reviews all citizen feedback).
+GLOBAL_ROLES = frozenset({"office", "agency"})
+
+
+def window_clause(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause over ``Window`` (joined to ``Unit``) selecting what ``user`` may see."""
+    if user.role in GLOBAL_ROLES:
+        return sa.true()
+    industries = [s.industry for s in user.scopes if s.industry]
+    unit_ids = [s.unit_id for s in user.scopes if s.unit_id]
+    window_ids = [s.window_id for s in user.scopes if s.window_id]
+    clauses: list[sa.ColumnElement[bool]] = []
+    if industries:
+        clauses.append(Window.unit_id.in_(sa.select(Unit.id).where(Unit.industry.in_(industries))))
+    if unit_ids:
+        clauses.append(Window.unit_id.in_(unit_ids))
+    if window_ids:
+        clauses.append(Window.id.in_(window_ids))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def can_see_window(user: User, window: Window) -> bool:
+    if user.role in GLOBAL_ROLES:
+        return True
+    for s in user.scopes:
+        if s.window_id == window.id or s.unit_id == window.unit_id:
+            return True
+        if s.industry and window.unit.industry == s.industry:
+            return True
+    return False
+
+
+def can_manage_unit(user: User, unit: Unit) -> bool:
+    """Whether ``user`` may add or edit windows of ``unit`` (its whole unit or industry in scope)."""
+    if user.role == "office":
+        return True
+    if user.role != "authority":
+        return False
+    return any(s.unit_id == unit.id or (s.industry and s.industry == unit.industry)
+               for s in user.scopes)
+
+
+def can_edit_windows(user: User) -> bool:
+    """The office keeps the registry; authorities keep the ledger of their own industry."""
+    return user.role in {"office", "authority"}
+
+
+def sees_raw_opinions(user: User) -> bool:
+    """Window units and authorities read opinions only after personal data is masked."""
+    return user.role in GLOBAL_ROLES

@@ -1,0 +1,77 @@
+"""Units (窗口单位): find or create them, as the ledger import and the demo need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import Unit, User
+from feedback_api.models.reference import INDUSTRIES, lookup_code
+from feedback_api.models.windows import UNIT_CODE_RE
+from feedback_api.services import audit
+from feedback_api.services.errors import ValidationError
+
+
+def unit_to_dict(unit: Unit) -> dict[str, Any]:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "industry": unit.industry,
+        "authority": unit.authority,
+        "contact_person": unit.contact_person,
+        "contact_phone": unit.contact_phone,
+        "address": unit.address,
+    }
+
+
+def ensure_unit(
+    actor: User | None,
+    *,
+    name: str,
+    code: str | None = None,
+    industry: str | None = None,
+    authority: str | None = None,
+    contact_person: str | None = None,
+    contact_phone: str | None = None,
+    address: str | None = None,
+) -> Unit:
+    """Return the unit named ``name`` (or coded ``code``), creating or completing it."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError("单位名称不能为空")
+    unit = Session.scalars(sa.select(Unit).where(Unit.name == name)).first()
+    if unit is None and code:
+        unit = Session.scalars(sa.select(Unit).where(Unit.code == code)).first()
+    industry_code = lookup_code(INDUSTRIES, industry) if industry else None
+    if industry and industry_code is None:
+        raise ValidationError(f"行业“{industry}”不在行业列表中")
+    if unit is None:
+        if not code or not UNIT_CODE_RE.match(code):
+            raise ValidationError(f"新单位“{name}”须有单位编号（字母、数字、短横线）")
+        if industry_code is None:
+            raise ValidationError(f"新单位“{name}”须填写行业")
+        unit = Unit(
+            name=name,
+            code=code,
+            industry=industry_code,
+            authority=(authority or "").strip(),
+            contact_person=(contact_person or "").strip(),
+            contact_phone=(contact_phone or "").strip(),
+            address=(address or "").strip(),
+        )
+        Session.add(unit)
+        Session.flush()
+        audit.record_change(actor, "create", "unit", unit.code, None, unit_to_dict(unit))
+        return unit
+    before = unit_to_dict(unit)
+    if industry_code:
+        unit.industry = industry_code
+    for attr, value in (("authority", authority), ("contact_person", contact_person),
+                        ("contact_phone", contact_phone), ("address", address)):
+        if value:
+            setattr(unit, attr, value.strip())
+    Session.flush()
+    audit.record_change(actor, "update", "unit", unit.code, before, unit_to_dict(unit))
+    return unit

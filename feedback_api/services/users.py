@@ -1,0 +1,146 @@
+"""Users, their scopes, password checks and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import ApiToken, Unit, User, UserScope, Window
+from feedback_api.models.reference import INDUSTRIES, ROLES
+from feedback_api.services import audit
+from feedback_api.services.errors import NotFound, ValidationError
+
+TOKEN_PREFIX = "ww_"
+MIN_PASSWORD_LENGTH = 8
+# A real hash to compare against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("window-watch-dummy-password")
+
+
+def resolve_scope(code: str) -> UserScope:
+    """A scope entry from a window code, a unit code or name, or an industry code."""
+    code = code.strip()
+    window = Session.scalars(sa.select(Window).where(Window.code == code)).first()
+    if window is not None:
+        return UserScope(window_id=window.id)
+    unit = Session.scalars(sa.select(Unit).where(sa.or_(Unit.code == code, Unit.name == code))).first()
+    if unit is not None:
+        return UserScope(unit_id=unit.id)
+    if code in INDUSTRIES:
+        return UserScope(industry=code)
+    for key, text in INDUSTRIES.items():
+        if text == code:
+            return UserScope(industry=key)
+    raise ValidationError(f"范围“{code}”既不是窗口编号、单位编号，也不是行业代码")
+
+
+def scope_codes(user: User) -> list[str]:
+    out = []
+    for s in user.scopes:
+        if s.window is not None:
+            out.append(s.window.code)
+        elif s.unit is not None:
+            out.append(s.unit.code)
+        elif s.industry:
+            out.append(s.industry)
+    return out
+
+
+def create_user(
+    actor: User | None,
+    username: str,
+    *,
+    role: str,
+    password: str,
+    scopes: Iterable[str] = (),
+    display_name: str = "",
+) -> User:
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise ValidationError("用户名须为 1–64 个字符")
+    if role not in ROLES:
+        raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if Session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+        raise ValidationError(f"用户 {username} 已存在", code="duplicate")
+    scope_entries = [resolve_scope(c) for c in scopes]
+    if role in {"authority", "unit"} and not scope_entries:
+        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        password_hash=generate_password_hash(password),
+        scopes=scope_entries,
+    )
+    Session.add(user)
+    Session.flush()
+    audit.record_change(actor, "create", "user", username, None,
+                        {"role": role, "scopes": list(scopes)})
+    return user
+
+
+def set_password(actor: User | None, user: User, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    user.password_hash = generate_password_hash(password)
+    Session.flush()
+    audit.record_change(actor, "set_password", "user", user.username, None, None)
+
+
+def get_user(username: str) -> User:
+    user = Session.scalars(sa.select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = Session.scalars(sa.select(User).where(User.username == (username or "").strip())).first()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = utcnow()
+    Session.flush()
+    return user
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(actor: User | None, user: User, name: str = "") -> str:
+    """Create a bearer token for ``user`` and return it; only its hash is stored."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, name=name, token_hash=_hash_token(raw), prefix=raw[:10])
+    Session.add(token)
+    Session.flush()
+    audit.record_change(actor, "create", "api_token", token.id, None,
+                        {"user": user.username, "name": name, "prefix": token.prefix})
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = Session.scalars(
+        sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(raw),
+                                  ApiToken.revoked_at.is_(None))
+    ).first()
+    if token is None or not token.user.active:
+        return None
+    now = utcnow()
+    # Touch at most once a minute so reads do not turn every request into a write.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        token.last_used_at = now
+        Session.flush()
+    return token.user

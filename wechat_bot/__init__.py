@@ -1,0 +1,1 @@
+"""wechat_bot: speaks WeChat (webhook, replies, QR codes) and calls feedback_api services."""
