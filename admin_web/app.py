@@ -33,3 +33,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
              add_version_option=False, load_dotenv=False)
 def cli() -> None:
     """window-watch: 文明诚信示范窗口监督平台."""
+
+
+def main() -> None:
+    """Entry point of the ``window-watch`` command: configuration errors end with a message."""
+    import sys
+
+    from feedback_api.config import ConfigError
+
+    try:
+        cli.main(prog_name="window-watch")
+    except ConfigError as exc:
+        click.echo(f"配置错误 / configuration error: {exc}", err=True)
+        sys.exit(2)

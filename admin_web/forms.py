@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from feedback_api.models.reference import WINDOW_STATUSES
@@ -30,7 +31,7 @@ class WindowForm(FlaskForm):
     contact_person = StringField("负责人", validators=[Optional(), Length(max=100)])
     contact_phone = StringField("联系电话", validators=[Optional(), Length(max=50)])
     service_hours = StringField("服务时间", validators=[Optional(), Length(max=200)])
-    status = SelectField("状态", choices=list(WINDOW_STATUSES.items()))
+    status = SelectField("状态", choices=[SelectChoice(k, v) for k, v in WINDOW_STATUSES.items()])
     status_date = DateField("状态日期", validators=[Optional()])
     status_year = IntegerField("命名/摘牌年度",
                                validators=[Optional(), NumberRange(2000, 2100, "年份应在 2000–2100 之间")])

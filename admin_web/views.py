@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from admin_web.forms import EmptyForm, ImportForm, LoginForm, WindowForm
 from feedback_api.db import Session
@@ -148,10 +149,11 @@ def window_detail(code: str) -> str:
                            can_edit=scope.can_manage_unit(user, window.unit))
 
 
-def _unit_choices() -> list[tuple[str, str]]:
+def _unit_choices() -> list[SelectChoice]:
     user = current_user._get_current_object()
     units = Session.scalars(sa.select(Unit).order_by(Unit.code)).all()
-    return [(u.code, f"{u.code} {u.name}") for u in units if scope.can_manage_unit(user, u)]
+    return [SelectChoice(u.code, f"{u.code} {u.name}") for u in units
+            if scope.can_manage_unit(user, u)]
 
 
 @bp.route("/windows/new", methods=["GET", "POST"])

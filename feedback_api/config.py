@@ -37,6 +37,7 @@ ENV_VARS: dict[str, str] = {
     "WW_CITIZEN_HASH_KEY": "key for the citizen pseudonym hash; defaults to SECRET_KEY",
     "WW_PAGE_SIZE_MAX": "largest page size the API accepts (default 200)",
     "WW_SQL_ECHO": "log SQL statements (default off)",
+    "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
 }
 
@@ -75,6 +76,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_CITIZEN_HASH_KEY": os.environ.get("WW_CITIZEN_HASH_KEY") or secret,
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
+        "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "TESTING": env == "testing",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -90,7 +90,16 @@ def _header_map(headers: list[str]) -> tuple[dict[int, str], list[str]]:
 
 
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030, which Chinese Excel exports."""
+    """UTF-8 (with or without BOM) first, then GB18030, which Chinese Excel exports.
+
+    Excel's "Unicode text" export is UTF-16 with a BOM, so a BOM selects UTF-16 too."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4096]:
+        raise ValidationError("文件不是文本格式的 CSV：请上传 CSV 或 XLSX 文件")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)

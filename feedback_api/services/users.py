@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from feedback_api.db import Session, utcnow
@@ -19,6 +20,10 @@ TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
 # A real hash to compare against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("window-watch-dummy-password")
+
+
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["WW_PASSWORD_HASH_METHOD"])
 
 
 def resolve_scope(code: str) -> UserScope:
@@ -75,7 +80,7 @@ def create_user(
         username=username,
         role=role,
         display_name=display_name or username,
-        password_hash=generate_password_hash(password),
+        password_hash=_hash_password(password),
         scopes=scope_entries,
     )
     Session.add(user)
@@ -88,7 +93,7 @@ def create_user(
 def set_password(actor: User | None, user: User, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
 

@@ -1,0 +1,151 @@
+"""Sign-in, CSRF, and the registry pages as each role sees them."""
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from feedback_api.models import Window
+
+
+def test_pages_need_sign_in(client, district):
+    resp = client.get("/windows")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_wrong_password_is_refused_politely(client, auth, district):
+    resp = auth.login("office", "wrong-password")
+    assert resp.status_code == 200
+    assert "用户名或密码错误" in resp.get_data(as_text=True)
+    assert client.get("/windows").status_code == 302
+
+
+def test_login_without_csrf_token_is_refused(client, district):
+    resp = client.post("/login", data={"username": "office", "password": "office-password"})
+    assert resp.status_code == 400
+    assert "CSRF" in resp.get_data(as_text=True)
+    assert client.get("/windows").status_code == 302
+
+
+def test_open_redirect_is_not_followed(client, auth, district):
+    token = auth.csrf_token()
+    resp = client.post("/login?next=https://evil.example/", data={
+        "username": "office", "password": "office-password", "csrf_token": token})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("user,visible,hidden", [
+    ("office", ["CD-SW-001", "CD-RMYY-001"], []),
+    ("agency", ["CD-SW-001", "CD-RMYY-001"], []),
+    ("authority", ["CD-RMYY-001", "CD-RMYY-002"], ["CD-SW-001"]),
+    ("unit", ["CD-SW-001", "CD-SW-002"], ["CD-RMYY-001"]),
+])
+def test_each_role_signs_in_and_sees_its_scope(client, auth, district, user, visible, hidden):
+    resp = auth.login(user)
+    assert resp.status_code == 302
+    page = client.get("/windows").get_data(as_text=True)
+    for code in visible:
+        assert code in page
+        assert client.get(f"/windows/{code}").status_code == 200
+    for code in hidden:
+        assert code not in page
+        assert client.get(f"/windows/{code}").status_code == 404
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("user,status", [("office", 200), ("authority", 200), ("agency", 403),
+                                         ("unit", 403)])
+def test_only_office_and_authority_edit(client, auth, district, user, status):
+    auth.login(user)
+    code = "CD-RMYY-001"
+    assert client.get(f"/windows/{code}/edit").status_code == status
+    assert client.get("/windows/import").status_code == status
+
+
+def test_edit_window_through_the_form(client, auth, db, district):
+    auth.login("office")
+    page = client.get("/windows/CD-SW-001/edit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "code": "CD-SW-001", "name": "综合办税服务窗口", "unit": "CD-SW",
+            "staff_count": "6", "status": "demonstration", "status_year": "2026"}
+    resp = client.post("/windows/CD-SW-001/edit", data=form)
+    assert resp.status_code == 302
+    with db() as s:
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        assert (w.name, w.staff_count, w.status, w.status_year) == ("综合办税服务窗口", 6, "demonstration", 2026)
+    bad = dict(form, staff_count="-3", status="delisted")
+    resp = client.post("/windows/CD-SW-001/edit", data=bad)
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    assert "人数应在" in text
+    with db() as s:
+        assert s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one().staff_count == 6
+
+
+def test_delisting_without_reason_shows_the_error(client, auth, db, district):
+    auth.login("office")
+    page = client.get("/windows/CD-SW-002/edit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    resp = client.post("/windows/CD-SW-002/edit", data={
+        "csrf_token": token, "code": "CD-SW-002", "name": "发票领用窗口", "unit": "CD-SW",
+        "status": "delisted", "status_reason": ""})
+    assert resp.status_code == 200 and "摘牌须填写原因" in resp.get_data(as_text=True)
+    with db() as s:
+        assert s.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one().status == "candidate"
+
+
+def test_import_page_reports_bad_rows_by_line(client, auth, db, district):
+    auth.login("office")
+    token = auth.csrf_token("/windows/import")
+    data = "窗口编号,窗口名称,所属单位\nCD-SW-007,新窗口,CD-SW\nCD-SW-007,重复,CD-SW\n".encode("gb18030")
+    resp = client.post("/windows/import", data={"csrf_token": token,
+                                                "file": (io.BytesIO(data), "台账.csv")},
+                       content_type="multipart/form-data")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "新增 1 个" in text and "与第 2 行重复" in text
+    assert re.search(r"<td>3</td>\s*<td class=\"mono\">CD-SW-007</td>", text)
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Window).where(Window.code == "CD-SW-007")) == 1
+
+
+def test_import_page_refuses_other_file_types(client, auth, district):
+    auth.login("office")
+    token = auth.csrf_token("/windows/import")
+    resp = client.post("/windows/import", data={"csrf_token": token,
+                                                "file": (io.BytesIO(b"%PDF-1.4"), "x.pdf")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 200 and "只支持 CSV 或 XLSX" in resp.get_data(as_text=True)
+
+
+def test_window_list_filters(client, auth, district):
+    auth.login("office")
+    page = client.get("/windows?industry=health").get_data(as_text=True)
+    assert "CD-RMYY-001" in page and "CD-SW-001" not in page
+    page = client.get("/windows?q=发票").get_data(as_text=True)
+    assert "CD-SW-002" in page and "CD-SW-001" not in page
+    # Junk filter values are ignored, not a 500.
+    assert client.get("/windows?industry=%00&status=zzz&page=-4").status_code == 200
+
+
+def test_export_csv_has_bom_and_scope(client, auth, district):
+    auth.login("unit")
+    resp = client.get("/windows/export.csv")
+    body = resp.get_data().decode("utf-8")
+    assert body.startswith("\ufeff窗口编号")
+    assert "CD-SW-001" in body and "CD-RMYY-001" not in body
+
+
+def test_logout_needs_post_with_csrf(client, auth, district):
+    auth.login("office")
+    assert client.get("/logout").status_code == 405
+    token = auth.csrf_token("/windows")
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/windows").status_code == 302
+
+
+def test_html_errors_are_chinese_pages(client, auth, district):
+    auth.login("office")
+    resp = client.get("/windows/NOPE-404")
+    assert resp.status_code == 404 and "页面或数据不存在" in resp.get_data(as_text=True)
