@@ -25,8 +25,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         nlp_cli = None
     if nlp_cli is not None:
         cli_groups.append(nlp_cli)
-    return create_core_app(config, blueprints=blueprints, cli_groups=cli_groups,
-                           import_name="admin_web")
+    app = create_core_app(config, blueprints=blueprints, cli_groups=cli_groups,
+                          import_name="admin_web")
+    # What `window-watch serve` hands to gunicorn: this very factory, as in production.
+    app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")
+    return app
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,

@@ -23,7 +23,8 @@ class EmptyForm(FlaskForm):
 class WindowForm(FlaskForm):
     code = StringField("窗口编号", validators=[DataRequired("请填写窗口编号"), Length(max=64)])
     name = StringField("窗口名称", validators=[DataRequired("请填写窗口名称"), Length(max=200)])
-    unit = SelectField("所属单位", validators=[DataRequired("请选择所属单位")])
+    unit = SelectField("所属单位", validators=[DataRequired("请选择所属单位")],
+                       invalid_choice_message="所选项无效（或无权管理该单位）")
     address = StringField("窗口地址", validators=[Optional(), Length(max=300)])
     service_items = TextAreaField("主要服务事项（每行一项）", validators=[Optional(), Length(max=5000)])
     staff_count = IntegerField("窗口人数", default=0,
@@ -31,7 +32,8 @@ class WindowForm(FlaskForm):
     contact_person = StringField("负责人", validators=[Optional(), Length(max=100)])
     contact_phone = StringField("联系电话", validators=[Optional(), Length(max=50)])
     service_hours = StringField("服务时间", validators=[Optional(), Length(max=200)])
-    status = SelectField("状态", choices=[SelectChoice(k, v) for k, v in WINDOW_STATUSES.items()])
+    status = SelectField("状态", choices=[SelectChoice(k, v) for k, v in WINDOW_STATUSES.items()],
+                         invalid_choice_message="所选项无效")
     status_date = DateField("状态日期", validators=[Optional()])
     status_year = IntegerField("命名/摘牌年度",
                                validators=[Optional(), NumberRange(2000, 2100, "年份应在 2000–2100 之间")])

@@ -39,6 +39,14 @@ def _vocabularies() -> dict[str, Any]:
             "label": label}
 
 
+@bp.app_template_filter("local_dt")
+def local_dt(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the district's time."""
+    if value is None:
+        return "—"
+    return value.astimezone(feedback_service.LOCAL_TZ).strftime(fmt)
+
+
 def role_required(*roles: str) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)

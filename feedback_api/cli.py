@@ -167,30 +167,21 @@ def demo(feedback_per_window: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-@with_appcontext
 def serve(host: str, port: int, workers: int) -> None:
-    """Serve the platform with gunicorn (as in production)."""
-    from gunicorn.app.base import BaseApplication
+    """Serve the platform with gunicorn, exactly as in production."""
+    import os
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def post_fork(server: object, worker: object) -> None:
-        # Connections opened before the fork must not be shared between workers.
-        app.extensions["ww_engine"].dispose(close=False)
-
-    class _Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("timeout", 60)
-            self.cfg.set("post_fork", post_fork)
-
-        def load(self) -> Flask:
-            return app
-
+    app_spec = current_app.config.get("WW_WSGI_APP")
+    if not app_spec:
+        _fail("没有配置 WW_WSGI_APP（由组装入口 admin_web.app 设置）")
     click.echo(f"window-watch 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）", err=True)
-    _Server().run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A fresh interpreter: the CLI's app context must not leak into the workers' requests.
+    os.execv(sys.executable, [
+        sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+        "--access-logfile", "-", "--timeout", "60", app_spec,
+    ])
 
 
 def register_cli(app: Flask) -> None:

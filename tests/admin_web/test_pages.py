@@ -149,3 +149,34 @@ def test_html_errors_are_chinese_pages(client, auth, district):
     auth.login("office")
     resp = client.get("/windows/NOPE-404")
     assert resp.status_code == 404 and "页面或数据不存在" in resp.get_data(as_text=True)
+
+
+def test_authority_creates_a_window_in_its_industry_only(client, auth, db, district):
+    auth.login("authority")
+    page = client.get("/windows/new").get_data(as_text=True)
+    assert "CD-RMYY" in page and 'value="CD-SW"' not in page  # only its own units offered
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    resp = client.post("/windows/new", data={"csrf_token": token, "code": "CD-RMYY-003",
+                                             "name": "出院结算窗口", "unit": "CD-RMYY",
+                                             "status": "candidate"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/windows/CD-RMYY-003")
+    resp = client.post("/windows/new", data={"csrf_token": token, "code": "CD-SW-003",
+                                             "name": "越权窗口", "unit": "CD-SW", "status": "candidate"})
+    assert resp.status_code == 200 and "所选项无效" in resp.get_data(as_text=True)
+    with db() as s:
+        codes = set(s.scalars(sa.select(Window.code)))
+    assert "CD-RMYY-003" in codes and "CD-SW-003" not in codes
+
+
+def test_times_are_shown_in_the_district_time(client, auth, db, district):
+    from datetime import UTC, datetime
+
+    from feedback_api.services import feedback as fb
+
+    with db() as s:
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fb.record_feedback(w, citizen=None, channel="h5", rating=4,
+                           received_at=datetime(2026, 6, 1, 4, 5, tzinfo=UTC))
+    auth.login("office")
+    page = client.get("/windows/CD-SW-001").get_data(as_text=True)
+    assert "2026-06-01 12:05" in page

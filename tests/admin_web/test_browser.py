@@ -1,0 +1,80 @@
+"""End to end in a real browser (Debian's chromium driven by Playwright): sign in, browse, edit."""
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian's chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _sign_in(page, base, user):
+    page.goto(base + "/login")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", f"{user}-password")
+    page.click("button[type=submit]")
+
+
+def test_office_signs_in_filters_and_edits_a_window(live_server, page, district, tmp_path):
+    _sign_in(page, live_server, "office")
+    page.wait_for_selector("text=概况")
+    page.click("nav >> text=窗口台账")
+    page.select_option("select[name=industry]", "health")
+    page.click("button:has-text('筛选')")
+    rows = page.locator("table.grid tbody tr")
+    assert rows.count() == 2 and "CD-RMYY-001" in rows.first.inner_text()
+    page.click("text=CD-RMYY-001")
+    page.click("text=编辑")
+    page.fill("input[name=staff_count]", "7")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=已保存")
+    assert "7" in page.locator("dl.facts").inner_text()
+    page.screenshot(path=str(tmp_path / "window.png"), full_page=True)
+
+
+def test_unit_user_sees_only_its_windows(live_server, page, district):
+    _sign_in(page, live_server, "unit")
+    page.wait_for_selector("text=概况")
+    page.goto(live_server + "/windows")
+    text = page.locator("table.grid").inner_text()
+    assert "CD-SW-001" in text and "CD-RMYY" not in text
+    assert page.locator("text=新建窗口").count() == 0
+
+
+def test_wrong_password_stays_on_the_sign_in_page(live_server, page, district):
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", "office")
+    page.fill("input[name=password]", "not-the-password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=用户名或密码错误")
+    assert page.url.endswith("/login")
