@@ -1,32 +1,39 @@
-"""The composition root: the one place that mounts every blueprint and CLI group.
+"""The composition root: the one place that mounts every blueprint, CLI group and scheduled job.
 
-gunicorn serves ``"admin_web.app:create_app()"``; the ``window-watch`` command is ``cli`` below.
+gunicorn serves ``"admin_web.app:create_app()"``; the ``window-watch`` command is ``main`` below.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from admin_web.views import bp as admin_bp
+from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
+from feedback_api.config import ConfigError
+from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
+from wechat_bot.h5 import bp as wechat_h5_bp
+from wechat_bot.jobs import deliver_outbox
+from wechat_bot.views import bp as wechat_bp
+
+BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
+CLI_GROUPS = (scheduler_command, wechat_cli, qrcodes_cli, simulate)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    from admin_web.views import bp as admin_bp
-
-    blueprints = [admin_bp]
-    cli_groups = []
-    try:
-        from analytics.cli import nlp as nlp_cli
-    except ImportError:  # analytics.cli arrives with the NLP work
-        nlp_cli = None
-    if nlp_cli is not None:
-        cli_groups.append(nlp_cli)
-    app = create_core_app(config, blueprints=blueprints, cli_groups=cli_groups,
+    app = create_core_app(config, blueprints=BLUEPRINTS, cli_groups=CLI_GROUPS,
                           import_name="admin_web")
+    # Jobs of packages analytics may not import; the scheduler process picks them up.
+    app.extensions["ww_jobs"] = [
+        Job("wechat-deliver-outbox", deliver_outbox, IntervalTrigger(seconds=60),
+            "send queued messages to citizens (customer-service, else template), retrying"),
+    ]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")
     return app
@@ -40,10 +47,6 @@ def cli() -> None:
 
 def main() -> None:
     """Entry point of the ``window-watch`` command: configuration errors end with a message."""
-    import sys
-
-    from feedback_api.config import ConfigError
-
     try:
         cli.main(prog_name="window-watch")
     except ConfigError as exc:

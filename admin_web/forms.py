@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from feedback_api.models.reference import WINDOW_STATUSES
+from feedback_api.models.reference import TOPICS, WINDOW_STATUSES
 
 
 class LoginForm(FlaskForm):
@@ -55,3 +63,28 @@ class ImportForm(FlaskForm):
         FileRequired("请选择要导入的文件"),
         FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件"),
     ])
+
+
+class ReviewForm(FlaskForm):
+    """The agency's review of one feedback; each submission is kept as a training example."""
+
+    valid = SelectField("有效性", choices=[SelectChoice("", "不改变"), SelectChoice("1", "有效"),
+                                          SelectChoice("0", "无效（无关、广告、恶意）")],
+                        invalid_choice_message="所选项无效")
+    topics = SelectMultipleField("问题类别（更正）",
+                                 choices=[SelectChoice(k, v) for k, v in TOPICS.items()],
+                                 invalid_choice_message="未知的问题类别")
+    sentiment = SelectField("情感（更正）", choices=[SelectChoice("", "不更正"),
+                                                   SelectChoice("1", "正面"),
+                                                   SelectChoice("0", "负面")],
+                            invalid_choice_message="所选项无效")
+
+    def to_data(self) -> dict[str, object]:
+        data: dict[str, object] = {}
+        if self.valid.data in {"0", "1"}:
+            data["valid"] = self.valid.data == "1"
+        if self.topics.data:
+            data["topics"] = list(self.topics.data)
+        if self.sentiment.data in {"0", "1"}:
+            data["sentiment"] = int(self.sentiment.data)
+        return data

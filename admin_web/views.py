@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.forms import EmptyForm, ImportForm, LoginForm, WindowForm
+from admin_web.forms import EmptyForm, ImportForm, LoginForm, ReviewForm, WindowForm
 from feedback_api.db import Session
 from feedback_api.extensions import login_manager
 from feedback_api.models import Feedback, Unit, Window
-from feedback_api.models.reference import (CHANNELS, INDUSTRIES, RATINGS, REVIEW_STATES, ROLES,
-                                           WINDOW_STATUSES, label)
+from feedback_api.models.reference import (
+    CHANNELS,
+    INDUSTRIES,
+    RATINGS,
+    REVIEW_STATES,
+    ROLES,
+    SENTIMENTS,
+    TOPICS,
+    WINDOW_STATUSES,
+    label,
+)
 from feedback_api.services import feedback as feedback_service
-from feedback_api.services import ledger
-from feedback_api.services import scope
+from feedback_api.services import ledger, scope
+from feedback_api.services import review as review_service
 from feedback_api.services import users as user_service
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import ServiceError
@@ -36,6 +45,7 @@ PER_PAGE = 20
 def _vocabularies() -> dict[str, Any]:
     return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
             "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
+            "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS,
             "label": label}
 
 
@@ -241,3 +251,69 @@ def windows_export() -> Response:
     body = "\ufeff" + ledger.export_csv(windows)  # BOM so Excel opens it as UTF-8
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=windows-ledger.csv"})
+
+
+def _date_arg(name: str) -> Any:
+    from datetime import date
+
+    raw = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        flash(f"日期格式应为 YYYY-MM-DD：{raw}", "error")
+        return None
+
+
+@bp.get("/feedback")
+@login_required
+def feedback_list() -> str:
+    user = current_user._get_current_object()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rating = request.args.get("rating", type=int)
+    state = request.args.get("review_state") or None
+    filters = {
+        "window": request.args.get("window") or None,
+        "unit": request.args.get("unit") or None,
+        "rating": rating if rating in RATINGS else None,
+        "review_state": state if state in REVIEW_STATES else None,
+        "date_from": _date_arg("date_from"),
+        "date_to": _date_arg("date_to"),
+    }
+    items, total = feedback_service.list_feedback(user, page=page, per_page=PER_PAGE, **filters)
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    return render_template("feedback/list.html", items=items, total=total, page=page, pages=pages,
+                           filters=filters, visible_text=feedback_service.visible_text)
+
+
+def _feedback_or_404(feedback_id: int) -> Feedback:
+    try:
+        return feedback_service.get_feedback(current_user._get_current_object(), feedback_id)
+    except ServiceError:
+        abort(404)
+
+
+@bp.route("/feedback/<int:feedback_id>", methods=["GET", "POST"])
+@login_required
+def feedback_detail(feedback_id: int) -> Any:
+    user = current_user._get_current_object()
+    item = _feedback_or_404(feedback_id)
+    can_review = user.role in review_service.REVIEWER_ROLES
+    form = ReviewForm() if can_review else None
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                review_service.review_feedback(user, feedback_id, form.to_data())
+            except ServiceError as exc:
+                Session.rollback()
+                flash(exc.message, "error")
+            else:
+                Session.commit()
+                flash("审核已保存，更正将用于改进自动分析", "success")
+                return redirect(url_for("admin_web.feedback_detail", feedback_id=feedback_id))
+    elif form is not None:
+        form.topics.data = item.reviewed_topics or [
+            t["topic"] for t in item.topics or [] if isinstance(t, dict)]
+    return render_template("feedback/detail.html", item=item, form=form,
+                           text=feedback_service.visible_text(item, user))

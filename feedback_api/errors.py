@@ -38,7 +38,8 @@ def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return best == "application/json" and accept[best] > accept["text/html"]
 
 
 def error_response(status: int, message: str, code: str | None = None, details: Any = None) -> Response:

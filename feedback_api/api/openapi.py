@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedback_api.models.reference import CHANNELS, INDUSTRIES, REVIEW_STATES, WINDOW_STATUSES
+from feedback_api.models.reference import (
+    CHANNELS,
+    INDUSTRIES,
+    REVIEW_STATES,
+    TOPICS,
+    WINDOW_STATUSES,
+)
 from feedback_api.services.windows import WINDOW_FIELDS
 
 
@@ -79,6 +85,20 @@ def build_openapi() -> dict[str, Any]:
             "keywords": {"type": ["array", "null"]},
             "flags": {"type": ["array", "null"]},
             "model_version": {"type": ["string", "null"]},
+            "reviewed_topics": {"type": ["array", "null"],
+                                "items": {"type": "string", "enum": list(TOPICS)}},
+            "reviewed_sentiment": {"type": ["integer", "null"], "enum": [0, 1, None]},
+            "reviewed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    }
+    review = {
+        "type": "object", "additionalProperties": False,
+        "description": "第三方机构审核：有效性、问题类别、情感（至少一项）",
+        "properties": {
+            "valid": {"type": "boolean"},
+            "topics": {"type": "array", "minItems": 1,
+                       "items": {"type": "string", "enum": list(TOPICS)}},
+            "sentiment": {"type": "integer", "enum": [0, 1]},
         },
     }
 
@@ -153,6 +173,16 @@ def build_openapi() -> dict[str, Any]:
                         "responses": {**ok("#/components/schemas/Feedback"), **ERRORS,
                                       "404": {"$ref": "#/components/responses/Error"}}},
             },
+            "/feedback/{feedback_id}/review": {
+                "post": {"summary": "审核评价（第三方机构、区联席办）", "operationId": "reviewFeedback",
+                         "parameters": [_param("feedback_id", {"type": "integer"}, "评价编号",
+                                               "path", True)],
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"$ref": "#/components/schemas/Review"}}}},
+                         "responses": {**ok("#/components/schemas/Feedback"), **ERRORS,
+                                       "403": {"$ref": "#/components/responses/Error"},
+                                       "404": {"$ref": "#/components/responses/Error"}}},
+            },
             "/openapi.json": {"get": {"summary": "本文档", "operationId": "openapi",
                                       "security": [],
                                       "responses": ok({"type": "object"})}},
@@ -163,6 +193,7 @@ def build_openapi() -> dict[str, Any]:
                 "WindowInput": window_input,
                 "Window": window,
                 "Feedback": feedback,
+                "Review": review,
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},

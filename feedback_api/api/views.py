@@ -21,6 +21,7 @@ from feedback_api.db import Session
 from feedback_api.extensions import csrf
 from feedback_api.models.reference import INDUSTRIES, REVIEW_STATES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
+from feedback_api.services import review as review_service
 from feedback_api.services import windows as window_service
 
 csrf.exempt(bp)  # CSRF is checked in authenticate_request, for browser sessions only
@@ -117,4 +118,13 @@ def get_feedback(feedback_id: int) -> Response:
     check_query(set())
     user = api_user()
     item = feedback_service.get_feedback(user, feedback_id)
+    return jsonify(feedback_service.feedback_to_dict(item, user))
+
+
+@bp.post("/feedback/<int:feedback_id>/review")
+def review_feedback(feedback_id: int) -> Response:
+    check_query(set())
+    user = api_user()
+    item = review_service.review_feedback(user, feedback_id, json_body())
+    Session.commit()
     return jsonify(feedback_service.feedback_to_dict(item, user))

@@ -1,7 +1,15 @@
 """All mapped models; importing this module registers every table on ``Base.metadata``."""
 
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback
+from feedback_api.models.review import Correction
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
+from feedback_api.models.wechat import (
+    FeedbackEvidence,
+    OutboundMessage,
+    WechatConversation,
+    WechatInboundMessage,
+    WindowQrCode,
+)
 from feedback_api.models.windows import Unit, Window
 
 __all__ = [
@@ -9,9 +17,15 @@ __all__ = [
     "AuditLog",
     "Citizen",
     "CitizenContact",
+    "Correction",
     "Feedback",
+    "FeedbackEvidence",
+    "OutboundMessage",
     "Unit",
     "User",
     "UserScope",
+    "WechatConversation",
+    "WechatInboundMessage",
     "Window",
+    "WindowQrCode",
 ]

@@ -74,6 +74,13 @@ class Feedback(Base):
     model_version: Mapped[str | None] = mapped_column(sa.String(64))
     analyzed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # The agency's review: its topics and sentiment override the model's where set.
+    reviewed_topics: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: 1 positive, 0 negative, as the reviewer judged it.
+    reviewed_sentiment: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     window: Mapped[Window] = relationship()

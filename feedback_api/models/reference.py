@@ -67,3 +67,18 @@ def lookup_code(vocabulary: dict[str, str], value: str) -> str | None:
         if value == text:
             return code
     return None
+
+#: Topics (问题类别): the assessment standard's indicator categories; analytics predicts them.
+TOPICS: dict[str, str] = {
+    "attitude": "服务态度",
+    "efficiency": "办事效率/等候",
+    "competence": "业务能力/解释",
+    "environment": "环境设施",
+    "integrity": "廉洁诚信",
+    "process": "制度流程",
+    "convenience": "便民措施",
+    "publicity": "信息公开",
+    "other": "其他",
+}
+
+SENTIMENTS: dict[int, str] = {1: "正面", 0: "负面"}

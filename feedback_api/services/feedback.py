@@ -197,6 +197,9 @@ def feedback_to_dict(item: Feedback, user: User) -> dict[str, Any]:
         "keywords": item.keywords,
         "flags": item.flags,
         "model_version": item.model_version,
+        "reviewed_topics": item.reviewed_topics,
+        "reviewed_sentiment": item.reviewed_sentiment,
+        "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
     }
 
 
@@ -205,3 +208,34 @@ def get_by_receipt(receipt_no: str) -> Feedback:
     if item is None:
         raise NotFound(f"受理编号 {receipt_no} 不存在")
     return item
+
+
+def pending_analysis(limit: int = 500, *, model_version: str | None = None) -> list[Feedback]:
+    """Opinions not analysed yet (or, given ``model_version``, analysed by another version)."""
+    stmt = sa.select(Feedback).where(Feedback.text.is_not(None))
+    if model_version is None:
+        stmt = stmt.where(Feedback.analyzed_at.is_(None))
+    else:
+        stmt = stmt.where(sa.or_(Feedback.model_version.is_(None),
+                                 Feedback.model_version != model_version))
+    return list(Session.scalars(stmt.order_by(Feedback.id).limit(limit)))
+
+
+def apply_analysis(
+    item: Feedback,
+    *,
+    sentiment: float,
+    topics: list[dict[str, Any]],
+    keywords: list[str],
+    masked_text: str,
+    flags: list[str],
+    model_version: str,
+) -> None:
+    """Store the NLP results of one opinion, with the model version that produced them."""
+    item.sentiment = sentiment
+    item.topics = topics
+    item.keywords = keywords
+    item.masked_text = masked_text
+    item.flags = flags
+    item.model_version = model_version
+    item.analyzed_at = utcnow()

@@ -131,7 +131,7 @@ def test_export_round_trips_through_import(db):
     with db():
         exported = ledger.export_csv(ledger.all_windows())
     assert exported.splitlines()[0].startswith("窗口编号,窗口名称,所属单位")
-    with db() as s:
+    with db():
         report = ledger.import_ledger(None, exported.encode(), "export.csv")
         assert report.errors == [] and sorted(report.unchanged) == ["XQ-GJJ-001", "XQ-YB-001", "XQ-YB-002"]
 
@@ -139,7 +139,7 @@ def test_export_round_trips_through_import(db):
 @pytest.mark.parametrize("payload,name,message", [
     (b"", "t.csv", "文件为空"),
     (b"PK\x03\x04broken", "t.xlsx", "无法读取 Excel"),
-    ("窗口编号,窗口名称\nA-1,一号\n".encode("utf-8"), "t.csv", "缺少必填列：所属单位"),
+    ("窗口编号,窗口名称\nA-1,一号\n".encode(), "t.csv", "缺少必填列：所属单位"),
     (b"\x81\x20\xff\xfe\xfe", "t.csv", "无法识别文件编码"),
     (b"\x00\x01\x02binary", "t.csv", "不是文本格式"),
 ])

@@ -1,0 +1,100 @@
+"""The scheduler process (`window-watch scheduler`): a BlockingScheduler running the JOBS list.
+
+It runs in its own process, never inside web workers: every forked gunicorn worker would run
+every job. Each job runs in its own app context, commits on success, rolls back on failure and
+removes the session, like the CLI commands that call the same functions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from feedback_api.db import Session
+
+log = logging.getLogger(__name__)
+TIMEZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    func: Callable[[], Any]
+    trigger: Any
+    description: str
+
+
+def _analyze_pending() -> Any:
+    from analytics.jobs import analyze_pending
+
+    return analyze_pending()
+
+
+def _retrain() -> Any:
+    from analytics.jobs import retrain
+
+    return retrain()
+
+
+#: The analytics jobs; the composition root adds others (e.g. WeChat delivery) through
+#: ``app.extensions["ww_jobs"]``.
+JOBS: list[Job] = [
+    Job("nlp-analyze-pending", _analyze_pending, IntervalTrigger(seconds=30),
+        "analyse new opinions (topics, sentiment, keywords, masking)"),
+    Job("nlp-retrain-weekly", _retrain, CronTrigger(day_of_week="sun", hour=3, timezone=TIMEZONE),
+        "retrain the NLP model from the reviewers' corrections; promote only if not worse"),
+]
+
+
+def run_job(app: Flask, job: Job) -> Any:
+    """Run one job as a unit of work: commit on success, roll back and log on failure."""
+    with app.app_context():
+        try:
+            result = job.func()
+            Session.commit()
+            return result
+        except Exception:
+            Session.rollback()
+            log.exception("job %s failed", job.id)
+            return None
+        finally:
+            Session.remove()
+
+
+def all_jobs(app: Flask) -> list[Job]:
+    return [*JOBS, *app.extensions.get("ww_jobs", [])]
+
+
+def build_scheduler(app: Flask, jobs: Iterable[Job] | None = None) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone=TIMEZONE)
+    for job in jobs if jobs is not None else all_jobs(app):
+        scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.description,
+                          max_instances=1, coalesce=True, misfire_grace_time=300)
+    return scheduler
+
+
+@click.command("scheduler")
+@click.option("--list", "list_only", is_flag=True, help="只列出任务，不启动")
+@with_appcontext
+def scheduler_command(list_only: bool) -> None:
+    """Run the scheduled jobs in this process until stopped (Ctrl+C)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = all_jobs(app)
+    for job in jobs:
+        click.echo(f"{job.id}\t{job.trigger}\t{job.description}")
+    if list_only:
+        return
+    scheduler = build_scheduler(app, jobs)
+    click.echo("调度进程已启动（Ctrl+C 停止）", err=True)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,239 @@
+"""Benchmark: WeChat conversations (scan -> rate -> opinion) under gunicorn, beside a bare
+wechatpy echo handler measured in the same run.
+
+    python benchmarks/wechat.py [--clients 8] [--citizens 40] [--safe] [--db sqlite|postgresql]
+
+Both servers run as in production: ``gunicorn -w 2`` on loopback. Clients are separate
+processes, each playing citizens one after another (a citizen's messages are sequential, as in
+WeChat). The database is SQLite in a temporary folder, or PostgreSQL when DATABASE_URL is set
+(the database named there is migrated and filled with the demo district; use a scratch one).
+Target: window-watch at least half the echo handler's throughput, and p99 under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TOKEN = "bench-token"
+APPID = "wxbench0000000001"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+ACCOUNT = "gh_benchmark0001"
+
+
+# -- the bare echo handler (served by gunicorn as "wechat:echo_app()") ------------------------
+def echo_app():  # type: ignore[no-untyped-def]
+    """check_signature, (decrypt,) parse, echo: the least a WeChat callback can do."""
+    from flask import Flask, Response, abort, request
+    from wechatpy import create_reply, parse_message
+    from wechatpy.crypto import WeChatCrypto
+    from wechatpy.exceptions import InvalidSignatureException
+    from wechatpy.utils import check_signature
+
+    app = Flask("echo")
+    aes_key = os.environ.get("WW_WECHAT_AES_KEY", "")
+    crypto = WeChatCrypto(TOKEN, aes_key, APPID) if aes_key else None
+
+    @app.route("/wechat", methods=["GET", "POST"])
+    def wechat() -> Response:
+        args = request.args
+        try:
+            check_signature(TOKEN, args.get("signature", ""), args.get("timestamp", ""),
+                            args.get("nonce", ""))
+        except InvalidSignatureException:
+            abort(403)
+        if request.method == "GET":
+            return Response(args.get("echostr", ""))
+        body = request.data
+        if crypto is not None:
+            body = crypto.decrypt_message(body, args.get("msg_signature", ""),
+                                          args.get("timestamp", ""), args.get("nonce", ""))
+        msg = parse_message(body)
+        content = getattr(msg, "content", None) or msg.type
+        xml = create_reply(content, msg).render()
+        if crypto is not None:
+            xml = crypto.encrypt_message(xml, args.get("nonce", ""), args.get("timestamp"))
+        return Response(xml, mimetype="application/xml")
+
+    @app.get("/healthz")
+    def healthz() -> str:
+        return "ok"
+
+    return app
+
+
+# -- servers --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(port: int, path: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server on {port} exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on {port} not ready")
+
+
+def gunicorn(app_spec: str, port: int, env: dict[str, str], workers: int = 2) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+           "--pythonpath", f"{ROOT},{ROOT / 'benchmarks'}", "--log-level", "warning", app_spec]
+    return subprocess.Popen(cmd, env=env, cwd=ROOT)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# -- load ------------------------------------------------------------------------------------
+OPINIONS = ["工作人员很耐心，一次就办好了", "排队时间有点长，希望多开窗口", "环境整洁，指引清楚",
+            "叫号系统有时出错", "服务热情，点赞"]
+
+
+def client_run(args: tuple[int, int, int, int, str, bool, list[str], int]) -> list[float]:
+    """One client: plays ``citizens`` citizens in turn; returns per-message latencies (s)."""
+    from wechat_bot.simulator import WechatPeer
+
+    client_no, port, citizens, start_at, run_id, safe, windows, offset = args
+    peer = WechatPeer(token=TOKEN, aes_key=AES_KEY if safe else "", appid=APPID, account=ACCOUNT)
+    # Sign everything up front, so the clients spend their time waiting on the server.
+    # The whole HTTP request is built up front: the client must cost as little CPU as possible,
+    # since it shares the machine with the servers it measures.
+    requests: list[bytes] = []
+    for n in range(citizens):
+        openid = f"o{run_id}c{client_no:02d}n{n:04d}".ljust(28, "x")
+        window = windows[(client_no * citizens + n + offset) % len(windows)]
+        for xml in (peer.scan(openid, window), peer.text(openid, str(1 + n % 5)),
+                    peer.text(openid, OPINIONS[n % len(OPINIONS)])):
+            req = peer.sign(xml)
+            head = (f"POST /wechat?{urlencode(req.query)} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                    f"Content-Type: text/xml\r\nContent-Length: {len(req.body)}\r\n"
+                    "Connection: close\r\n\r\n")
+            requests.append(head.encode() + req.body)
+    while time.time() < start_at:
+        time.sleep(0.001)
+    latencies: list[float] = []
+    for raw in requests:
+        t0 = time.perf_counter()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(raw)
+            chunks = []
+            while chunk := sock.recv(65536):
+                chunks.append(chunk)
+        latencies.append(time.perf_counter() - t0)
+        data = b"".join(chunks)
+        if not data.startswith(b"HTTP/1.1 200") or b"\r\n\r\n<xml>" not in data:
+            raise RuntimeError(f"bad reply: {data[:300]!r}")
+    return latencies
+
+
+def measure(port: int, *, clients: int, citizens: int, safe: bool, windows: list[str],
+            run_id: str, offset: int = 0) -> dict[str, float]:
+    start_at = time.time() + 1.5
+    jobs = [(c, port, citizens, start_at, run_id, safe, windows, offset) for c in range(clients)]
+    with mp.get_context("fork").Pool(clients) as pool:
+        t0 = time.time()
+        results = pool.map(client_run, jobs)
+        wall = time.time() - max(t0, start_at)
+    lat = sorted(x for r in results for x in r)
+    return {
+        "messages": len(lat),
+        "rate": len(lat) / wall,
+        "p50": statistics.median(lat) * 1000,
+        "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+    }
+
+
+def prepare_database(env: dict[str, str]) -> list[str]:
+    """Migrate, seed the demo district (no feedback); return the window codes."""
+    ww = [sys.executable, "-c", "from admin_web.app import cli; cli()"]
+    subprocess.run([*ww, "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([*ww, "demo", "--feedback-per-window", "0"], env=env, cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = subprocess.run([*ww, "windows", "export"], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    codes = [line.split(",", 1)[0].lstrip("\ufeff") for line in out.splitlines()[1:] if line]
+    return [c for c in codes if c]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--citizens", type=int, default=40, help="citizens per client")
+    parser.add_argument("--safe", action="store_true", help="safe mode (AES) for both handlers")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="ww-bench-"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
+    db_name = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    env = {**os.environ, "WW_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
+           "DATABASE_URL": database_url, "WW_INSTANCE_PATH": str(tmp),
+           "WW_WECHAT_TOKEN": TOKEN, "WW_WECHAT_APPID": APPID, "WW_WECHAT_ACCOUNT": ACCOUNT,
+           "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT)}
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        windows = prepare_database(env)
+        echo_port, ww_port = free_port(), free_port()
+        procs.append(gunicorn("wechat:echo_app()", echo_port, env))
+        procs.append(gunicorn("admin_web.app:create_app()", ww_port, env))
+        wait_ready(echo_port, "/healthz", procs[0])
+        wait_ready(ww_port, "/healthz", procs[1])
+        run = f"{int(time.time()) % 100000}"
+        # Warm both (imports, connection pools), then measure each once.
+        measure(echo_port, clients=2, citizens=5, safe=args.safe, windows=windows, run_id=run + "w")
+        measure(ww_port, clients=2, citizens=5, safe=args.safe, windows=windows, run_id=run + "w")
+        kw = dict(clients=args.clients, citizens=args.citizens, safe=args.safe, windows=windows)
+        echo = measure(echo_port, run_id=run + "e", **kw)  # type: ignore[arg-type]
+        ww = measure(ww_port, run_id=run + "m", **kw)  # type: ignore[arg-type]
+    finally:
+        for proc in procs:
+            stop(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    mode = "safe (AES)" if args.safe else "plain"
+    print(f"\nWeChat callback, {mode} mode, gunicorn -w 2, {args.clients} clients, "
+          f"{args.citizens} citizens each (scan, rate, opinion)")
+    print(f"{'handler':<26}{'db':<12}{'messages':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, db, r in (("wechatpy echo", "-", echo), ("window-watch", db_name, ww)):
+        print(f"{name:<26}{db:<12}{r['messages']:>9}{r['rate']:>9.0f}{r['p50']:>9.1f}"
+              f"{r['p99']:>9.1f}")
+    ratio = ww["rate"] / echo["rate"]
+    ok = ratio >= 0.5 and ww["p99"] < 200
+    print(f"ratio window-watch/echo: {ratio:.2f} (target >= 0.50), p99 {ww['p99']:.1f} ms "
+          f"(target < 200): {'PASS' if ok else 'FAIL'}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

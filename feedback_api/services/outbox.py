@@ -1,0 +1,203 @@
+"""Messages to citizens after the fact (a unit's answer, a re-rating request): queued, retried.
+
+WeChat allows customer-service messages only within 48 hours of the citizen's last message and
+at most 5 of them; otherwise a template message is needed. The transport is passed in (see
+``Sender``), so the core knows the rules but not the HTTP client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Citizen, CitizenContact, Feedback, OutboundMessage
+from feedback_api.services.conversation import get_conversation
+
+log = logging.getLogger(__name__)
+
+SERVICE_WINDOW = timedelta(hours=48)
+SERVICE_LIMIT = 5
+#: After this many failed attempts a message is marked failed (kept, visible, re-queueable).
+MAX_ATTEMPTS = 8
+KINDS = ("answer", "rerate", "notice")
+
+
+class SendError(Exception):
+    """A send failed. ``window_closed`` means WeChat refused a customer-service message
+    because the 48-hour/5-message allowance is used up: a template message may still go."""
+
+    def __init__(self, message: str, *, window_closed: bool = False) -> None:
+        super().__init__(message)
+        self.window_closed = window_closed
+
+
+class Sender(Protocol):
+    def send_text(self, openid: str, text: str) -> None: ...
+
+    def send_template(self, openid: str, data: dict[str, Any], url: str | None) -> None: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent_custom: int = 0
+    sent_template: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"客服消息 {self.sent_custom} 条，模板消息 {self.sent_template} 条，"
+                f"待重试 {self.retried} 条，放弃 {self.failed} 条")
+
+
+def queue_message(
+    citizen: Citizen,
+    text: str,
+    *,
+    kind: str = "notice",
+    feedback: Feedback | None = None,
+    template_data: dict[str, Any] | None = None,
+    url: str | None = None,
+    now: datetime | None = None,
+) -> OutboundMessage:
+    """Queue a message for the citizen; ``deliver_pending`` sends it."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbound kind {kind!r}")
+    if template_data is None:
+        template_data = default_template_data(text, feedback)
+    msg = OutboundMessage(
+        citizen_id=citizen.id, feedback_id=feedback.id if feedback is not None else None,
+        kind=kind, text=text, template_data=template_data, url=url, status="pending",
+        attempts=0, next_attempt_at=now or utcnow(),
+    )
+    Session.add(msg)
+    Session.flush()
+    return msg
+
+
+def default_template_data(text: str, feedback: Feedback | None) -> dict[str, Any]:
+    """Fields for a generic notice template: first / keyword1 (受理编号) / keyword2 / remark."""
+    return {
+        "first": {"value": "您的评价有新进展"},
+        "keyword1": {"value": feedback.receipt_no if feedback is not None else "-"},
+        "keyword2": {"value": text[:180]},
+        "remark": {"value": "感谢您对文明诚信示范窗口的监督。"},
+    }
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most an hour."""
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def due_messages(*, now: datetime | None = None, limit: int = 100) -> list[OutboundMessage]:
+    stmt = (
+        sa.select(OutboundMessage)
+        .where(OutboundMessage.status == "pending",
+               OutboundMessage.next_attempt_at <= (now or utcnow()))
+        .order_by(OutboundMessage.next_attempt_at, OutboundMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(Session.scalars(stmt))
+
+
+def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = None) -> str:
+    """Try to send one message; returns ``custom``, ``template``, ``retry`` or ``failed``."""
+    now = now or utcnow()
+    contact = Session.get(CitizenContact, msg.citizen_id)
+    if contact is None:
+        return _give_up(msg, "citizen has no WeChat contact")
+    conv = get_conversation(Session.get(Citizen, msg.citizen_id))  # type: ignore[arg-type]
+    msg.attempts += 1
+    in_window = (
+        contact.last_message_at is not None
+        and now - contact.last_message_at < SERVICE_WINDOW
+        and conv.service_messages_sent < SERVICE_LIMIT
+    )
+    error: str | None = None
+    if in_window:
+        try:
+            sender.send_text(contact.openid, msg.text)
+        except SendError as exc:
+            error = f"custom: {exc}"
+            if not exc.window_closed:
+                return _retry(msg, error, now)
+        else:
+            conv.service_messages_sent += 1
+            return _sent(msg, "custom", now)
+    try:
+        sender.send_template(contact.openid, msg.template_data or
+                             default_template_data(msg.text, None), msg.url)
+    except SendError as exc:
+        error = f"{error}; template: {exc}" if error else f"template: {exc}"
+        return _retry(msg, error, now)
+    return _sent(msg, "template", now)
+
+
+def _sent(msg: OutboundMessage, via: str, now: datetime) -> str:
+    msg.status, msg.sent_via, msg.sent_at, msg.last_error = "sent", via, now, None
+    Session.flush()
+    return via
+
+
+def _retry(msg: OutboundMessage, error: str, now: datetime) -> str:
+    msg.last_error = error[:2000]
+    if msg.attempts >= MAX_ATTEMPTS:
+        return _give_up(msg, error)
+    msg.next_attempt_at = now + retry_delay(msg.attempts)
+    log.warning("outbox %s: attempt %s failed, retry at %s: %s", msg.id, msg.attempts,
+                msg.next_attempt_at.isoformat(), error)
+    Session.flush()
+    return "retry"
+
+
+def _give_up(msg: OutboundMessage, error: str) -> str:
+    msg.status, msg.last_error = "failed", error[:2000]
+    log.error("outbox %s: giving up after %s attempts: %s", msg.id, msg.attempts, error)
+    Session.flush()
+    return "failed"
+
+
+def deliver_pending(
+    sender: Sender,
+    *,
+    now: datetime | None = None,
+    limit: int = 100,
+    after_each: Callable[[], None] | None = None,
+) -> DeliveryReport:
+    """Send every due message. The caller owns the unit of work: pass ``after_each`` (e.g. a
+    commit) so that a message sent is recorded as sent before the next one goes out."""
+    report = DeliveryReport()
+    for msg in due_messages(now=now, limit=limit):
+        outcome = deliver_one(msg, sender, now=now)
+        if outcome == "custom":
+            report.sent_custom += 1
+        elif outcome == "template":
+            report.sent_template += 1
+        else:
+            report.errors.append(f"#{msg.id}: {msg.last_error}")
+            if outcome == "retry":
+                report.retried += 1
+            else:
+                report.failed += 1
+        if after_each is not None:
+            after_each()
+    return report
+
+
+def requeue_failed(*, now: datetime | None = None) -> int:
+    """Put messages that were given up back in the queue (after fixing the cause)."""
+    result = Session.execute(
+        sa.update(OutboundMessage)
+        .where(OutboundMessage.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now or utcnow())
+    )
+    Session.flush()
+    return result.rowcount or 0  # type: ignore[attr-defined]

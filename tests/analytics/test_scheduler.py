@@ -1,0 +1,42 @@
+"""The scheduler process: each job is a unit of work (commit, or roll back and log)."""
+
+import sqlalchemy as sa
+
+from analytics import scheduler
+from feedback_api.models import Unit
+from feedback_api.services import units
+
+
+def _make_unit(code):
+    def job():
+        units.ensure_unit(None, name=f"单位{code}", code=code, industry="tax")
+        return code
+    return job
+
+
+def _failing():
+    units.ensure_unit(None, name="半途而废", code="HALF", industry="tax")
+    raise RuntimeError("boom")
+
+
+def test_job_commits_on_success_and_rolls_back_on_failure(app, db, caplog):
+    ok = scheduler.Job("ok", _make_unit("OK-1"), None, "test")
+    bad = scheduler.Job("bad", _failing, None, "test")
+    assert scheduler.run_job(app, ok) == "OK-1"
+    assert scheduler.run_job(app, bad) is None
+    assert "job bad failed" in caplog.text
+    with db() as s:
+        assert set(s.scalars(sa.select(Unit.code))) == {"OK-1"}
+
+
+def test_scheduler_has_the_jobs_of_analytics_and_of_the_composition_root(app):
+    jobs = {j.id for j in scheduler.all_jobs(app)}
+    assert {"nlp-analyze-pending", "nlp-retrain-weekly", "wechat-deliver-outbox"} <= jobs
+    sched = scheduler.build_scheduler(app)
+    assert {j.id for j in sched.get_jobs()} == jobs
+
+
+def test_scheduler_command_lists_jobs(runner):
+    result = runner.invoke(args=["scheduler", "--list"])
+    assert result.exit_code == 0
+    assert "nlp-analyze-pending" in result.output and "nlp-retrain-weekly" in result.output

@@ -1,0 +1,1 @@
+"""Loopback fakes of outside services, run as real servers."""

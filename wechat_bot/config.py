@@ -1,0 +1,75 @@
+"""WeChat settings, read from the environment (WW_WECHAT_*, WW_PUBLIC_BASE_URL) into app.config."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+#: Every variable wechat_bot reads, with its meaning.
+ENV_VARS: dict[str, str] = {
+    "WW_WECHAT_TOKEN": "token configured in the official account (signs every callback)",
+    "WW_WECHAT_APPID": "AppID of the official account",
+    "WW_WECHAT_SECRET": "AppSecret (for access tokens: QR codes and outbound messages)",
+    "WW_WECHAT_AES_KEY": "43-character EncodingAESKey; when set, only safe mode is accepted",
+    "WW_WECHAT_ACCOUNT": "the account's original ID (gh_...), the sender of replies",
+    "WW_WECHAT_SESSION_MINUTES": "how long a scanned window stays chosen (default 30)",
+    "WW_WECHAT_TEMPLATE_ID": "template for messages outside the 48-hour service window",
+    "WW_WECHAT_API_BASE": "WeChat API base (default https://api.weixin.qq.com); tests use a fake",
+    "WW_PUBLIC_BASE_URL": "public base URL of this site, for the H5 link on posters",
+    "WW_H5_RATE_LIMIT": "H5 form submissions allowed per client IP per 10 minutes (default 20)",
+}
+
+_DEFAULTS = {
+    "WW_WECHAT_SESSION_MINUTES": "30",
+    "WW_WECHAT_API_BASE": "https://api.weixin.qq.com",
+    "WW_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
+    "WW_H5_RATE_LIMIT": "20",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Fill app.config from the environment; explicit config given to create_app wins."""
+    for name in ENV_VARS:
+        if name not in app.config:
+            app.config[name] = os.environ.get(name) or _DEFAULTS.get(name, "")
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    token: str
+    appid: str
+    secret: str
+    aes_key: str
+    account: str
+    session_minutes: int
+    template_id: str
+    api_base: str
+    public_base_url: str
+    h5_rate_limit: int
+
+    @property
+    def safe_mode(self) -> bool:
+        return bool(self.aes_key)
+
+    @property
+    def can_call_api(self) -> bool:
+        return bool(self.appid and self.secret)
+
+
+def settings(app: Flask | None = None) -> WechatSettings:
+    cfg = (app or current_app).config
+    return WechatSettings(
+        token=cfg.get("WW_WECHAT_TOKEN") or "",
+        appid=cfg.get("WW_WECHAT_APPID") or "",
+        secret=cfg.get("WW_WECHAT_SECRET") or "",
+        aes_key=cfg.get("WW_WECHAT_AES_KEY") or "",
+        account=cfg.get("WW_WECHAT_ACCOUNT") or "",
+        session_minutes=int(cfg.get("WW_WECHAT_SESSION_MINUTES") or 30),
+        template_id=cfg.get("WW_WECHAT_TEMPLATE_ID") or "",
+        api_base=(cfg.get("WW_WECHAT_API_BASE") or _DEFAULTS["WW_WECHAT_API_BASE"]).rstrip("/"),
+        public_base_url=(cfg.get("WW_PUBLIC_BASE_URL")
+                         or _DEFAULTS["WW_PUBLIC_BASE_URL"]).rstrip("/"),
+        h5_rate_limit=int(cfg.get("WW_H5_RATE_LIMIT") or 20),
+    )

@@ -1,0 +1,131 @@
+"""The H5 rating page ``/f/<window code>`` for citizens outside WeChat (and for demos).
+
+Submissions are limited per client IP by a small in-process sliding-window limiter: each
+gunicorn worker counts on its own and counts reset on restart, so the effective limit is
+``WW_H5_RATE_LIMIT`` × workers per 10 minutes. Behind a reverse proxy, mount werkzeug's
+ProxyFix so ``request.remote_addr`` is the citizen's address, not the proxy's.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import deque
+
+from flask import Blueprint, abort, render_template, request
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from feedback_api.db import Session
+from feedback_api.models import Window
+from feedback_api.models.reference import RATINGS
+from feedback_api.services import windows as window_service
+from feedback_api.services.errors import NotFound
+from feedback_api.services.feedback import MAX_TEXT, record_feedback
+from wechat_bot import config
+from wechat_bot.config import settings
+
+bp = Blueprint("wechat_h5", __name__, url_prefix="/f", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+bp.record_once(lambda state: config.init_app(state.app))
+
+WINDOW_SECONDS = 600
+_NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class RateLimiter:
+    """At most ``limit`` hits per key in a sliding window of ``seconds`` (this process only)."""
+
+    def __init__(self, seconds: int = WINDOW_SECONDS, max_keys: int = 100_000) -> None:
+        self.seconds = seconds
+        self.max_keys = max_keys
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, now: float | None = None) -> bool:
+        """Count a hit; False when the key is over its limit (the hit is not counted)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            if len(self._hits) >= self.max_keys:
+                self._prune(now)
+            hits = self._hits.setdefault(key, deque())
+            while hits and now - hits[0] >= self.seconds:
+                hits.popleft()
+            if len(hits) >= limit:
+                return False
+            hits.append(now)
+            return True
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.seconds]:
+            del self._hits[key]
+        if len(self._hits) >= self.max_keys:  # still full: forget everyone rather than grow
+            self._hits.clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+limiter = RateLimiter()
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField("评分", choices=[SelectChoice(str(n), RATINGS[n]) for n in (5, 4, 3, 2, 1)],
+                        validators=[Optional()])
+    opinion = TextAreaField("意见建议", validators=[Optional(), Length(max=MAX_TEXT)])
+    nonce = HiddenField()
+
+    def validate_nonce(self, field: HiddenField) -> None:
+        if not _NONCE_RE.match(field.data or ""):
+            raise ValidationError("页面已过期，请刷新后重试")
+
+    def validate(self, extra_validators: object = None) -> bool:  # type: ignore[override]
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        if ok and not self.rating.data and not (self.opinion.data or "").strip():
+            self.opinion.errors = [*self.opinion.errors, "请选择评分或填写意见建议"]
+            return False
+        return ok
+
+
+def _window_or_404(code: str) -> Window:
+    try:
+        return window_service.get_window(None, code)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+def rate(code: str) -> str | tuple[str, int]:
+    """Show the rating form; on a valid POST record an ``h5`` feedback and show its receipt."""
+    window = _window_or_404(code)
+    if window.status == "delisted":
+        return render_template("wechat_bot/h5_closed.html", window=window), 410
+    form = FeedbackForm()
+    if request.method == "POST":
+        if not limiter.hit(request.remote_addr or "-", settings().h5_rate_limit):
+            return render_template("wechat_bot/h5_form.html", window=window, form=form,
+                                   error="提交过于频繁，请稍后再试"), 429
+        if form.validate_on_submit():
+            recorded = record_feedback(
+                window, citizen=None, channel="h5",
+                rating=int(form.rating.data) if form.rating.data else None,
+                text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
+            )
+            Session.commit()
+            return render_template("wechat_bot/h5_done.html", window=window,
+                                   item=recorded.feedback)
+        if form.rating.errors:
+            form.rating.errors = ["请选择有效的评分"]
+        if form.nonce.errors:
+            form.nonce.data = uuid.uuid4().hex
+        status = 400
+    else:
+        form.nonce.data = uuid.uuid4().hex
+        status = 200
+    return render_template("wechat_bot/h5_form.html", window=window, form=form,
+                           error=None), status

@@ -1,0 +1,159 @@
+"""The WeChat callback: GET verifies the URL, POST receives messages and events."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from contextlib import AbstractContextManager, nullcontext
+
+from flask import Blueprint, Response, abort, request
+
+from feedback_api.db import Session, get_engine, utcnow
+from feedback_api.extensions import csrf
+from feedback_api.services import conversation, wechat_inbound
+from feedback_api.services.citizens import get_or_create_citizen
+from wechat_bot import config, protocol, replies
+from wechat_bot.config import WechatSettings, settings
+from wechat_bot.dispatch import Context
+from wechat_bot.handlers import dispatcher, is_interactive
+from wechat_bot.protocol import InboundMessage, ProtocolError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("wechat_bot", __name__)
+bp.record_once(lambda state: config.init_app(state.app))
+
+
+@bp.route("/wechat", methods=["GET", "POST"])
+@csrf.exempt
+def callback() -> Response:
+    """WeChat's server calls this; it must answer within 5 seconds (it retries three times)."""
+    cfg = settings()
+    if not cfg.token:
+        abort(404)
+    try:
+        if request.method == "GET":
+            return _verify_url(cfg)
+        message = _read_message(cfg)
+    except ProtocolError as exc:
+        log.info("wechat: refused %s %s: %s", request.method, request.path, exc.reason)
+        abort(exc.status)
+    reply = handle_message(message, cfg)
+    return _reply(message, reply, cfg)
+
+
+def _verify_url(cfg: WechatSettings) -> Response:
+    args = request.args
+    protocol.check_timestamp(args.get("timestamp", ""))
+    protocol.check_signature(cfg.token, args.get("signature", ""), args.get("timestamp", ""),
+                             args.get("nonce", ""))
+    return Response(args.get("echostr", ""), mimetype="text/plain")
+
+
+def _read_message(cfg: WechatSettings) -> InboundMessage:
+    args = request.args
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    protocol.check_timestamp(timestamp)
+    if request.content_length is not None and request.content_length > protocol.MAX_BODY:
+        raise ProtocolError(413, "body too large")
+    body = request.stream.read(protocol.MAX_BODY + 1)
+    if len(body) > protocol.MAX_BODY:
+        raise ProtocolError(413, "body too large")
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if encrypted != cfg.safe_mode:
+        # Safe mode is all or nothing: a plain message is refused when a key is configured.
+        raise ProtocolError(403, "encryption mode mismatch")
+    # WeChat signs the query in both modes; safe mode adds msg_signature over the ciphertext.
+    protocol.check_signature(cfg.token, args.get("signature", ""), timestamp, nonce)
+    if not encrypted:
+        return protocol.to_message(protocol.parse_xml(body))
+    envelope = protocol.parse_xml(body)
+    inner = protocol.decrypt(envelope, token=cfg.token, aes_key=cfg.aes_key, appid=cfg.appid,
+                             msg_signature=args.get("msg_signature", ""), timestamp=timestamp,
+                             nonce=nonce)
+    return protocol.to_message(protocol.parse_xml(inner.encode("utf-8")))
+
+
+class _SqliteWriterLock:
+    """Queue SQLite writers in the kernel (flock) rather than in SQLite's busy handler.
+
+    SQLite admits one writer; a waiting connection polls with sleeps of 1, 2, 5, 10 … ms, far
+    longer than one of our transactions holds the lock, so gunicorn workers idled. flock wakes
+    the next worker as soon as the lock is free. PostgreSQL needs none of this.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._threads = threading.Lock()  # flock does not exclude threads of one process
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
+
+
+_writer_locks: dict[str, _SqliteWriterLock] = {}
+
+
+def _writer_lock() -> AbstractContextManager[None]:
+    engine = get_engine()
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return nullcontext()
+    path = engine.url.database + ".ww-writer.lock"
+    lock = _writer_locks.get(path)
+    if lock is None:
+        lock = _writer_locks.setdefault(path, _SqliteWriterLock(path))
+    return lock
+
+
+def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
+    """Store and answer one message in one transaction; a retry gets the stored answer."""
+    with _writer_lock():
+        return _handle_message(message, cfg)
+
+
+def _handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
+    key = wechat_inbound.dedup_key(
+        msg_id=None if message.is_event else message.msg_id,
+        from_user=message.from_user, create_time=message.create_time, event=message.event,
+        event_key=message.event_key if message.is_event else "",
+    )
+    try:
+        claim = wechat_inbound.claim_message(key, msg_type=message.msg_type, event=message.event)
+        if not claim.new:
+            Session.rollback()
+            return claim.reply or ""
+        ctx = Context(message=message, settings=cfg, now=utcnow())
+        if is_interactive(message.msg_type, message.event):
+            ctx.citizen = get_or_create_citizen(message.from_user, touch=False)
+            wechat_inbound.touch_citizen(ctx.citizen, ctx.now)
+            ctx.conversation = conversation.load(ctx.citizen)
+            conversation.note_inbound(ctx.conversation)
+        reply = dispatcher.handle(ctx)
+        if ctx.conversation is not None:
+            conversation.save(ctx.conversation)
+        wechat_inbound.record_reply(claim, reply,
+                                    citizen_id=ctx.citizen.id if ctx.citizen else None)
+        Session.commit()
+        return reply
+    except Exception:
+        # Nothing is stored, so WeChat's retry gets a fresh try; the citizen sees a short note.
+        log.exception("wechat: handling %s failed", key)
+        Session.rollback()
+        return replies.BUSY
+
+
+def _reply(message: InboundMessage, reply: str, cfg: WechatSettings) -> Response:
+    if not reply:
+        return Response("success", mimetype="text/plain")
+    xml = protocol.render_text_reply(to_user=message.from_user,
+                                     from_user=cfg.account or message.to_user, content=reply)
+    if cfg.safe_mode:
+        xml = protocol.encrypt_reply(xml, token=cfg.token, aes_key=cfg.aes_key, appid=cfg.appid)
+    return Response(xml, mimetype="application/xml")
+
