@@ -137,11 +137,13 @@ def handle_text(ctx: Context, text: str) -> str:
         return replies.delisted_window(window)
     if rating is not None:
         recorded = record_feedback(window, citizen=ctx.citizen, channel="wechat", rating=rating,
-                                   source_msg_id=ctx.source_msg_id, received_at=ctx.now)
+                                   source_msg_id=ctx.source_msg_id, received_at=ctx.now,
+                                   already_claimed=True)
         conversation.note_feedback(ctx.conversation, recorded.feedback)
         return replies.rating_recorded(window, recorded.feedback)
     recorded = record_feedback(window, citizen=ctx.citizen, channel="wechat", text=text,
-                               source_msg_id=ctx.source_msg_id, received_at=ctx.now)
+                               source_msg_id=ctx.source_msg_id, received_at=ctx.now,
+                               already_claimed=True)
     conversation.note_feedback(ctx.conversation, recorded.feedback)
     return replies.opinion_recorded(window, recorded.feedback)
 

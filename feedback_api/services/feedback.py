@@ -49,8 +49,12 @@ def record_feedback(
     text: str | None = None,
     source_msg_id: str | None = None,
     received_at: datetime | None = None,
+    already_claimed: bool = False,
 ) -> Recorded:
-    """Store one feedback; the same ``source_msg_id`` is stored once and returned again."""
+    """Store one feedback; the same ``source_msg_id`` is stored once and returned again.
+
+    ``already_claimed``: the caller has claimed the source message in this transaction (the
+    WeChat webhook's inbound log does), so no retry can race it and the checks are skipped."""
     if channel not in CHANNELS:
         raise ValidationError(f"未知渠道 {channel}")
     if rating is not None and (isinstance(rating, bool) or rating not in RATINGS):
@@ -60,7 +64,7 @@ def record_feedback(
         text = text[:MAX_TEXT]
     if rating is None and text is None:
         raise ValidationError("评价须有评分或意见")
-    if source_msg_id:
+    if source_msg_id and not already_claimed:
         existing = Session.scalars(
             sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
         ).first()
@@ -77,6 +81,12 @@ def record_feedback(
         received_at=received_at,
         source_msg_id=source_msg_id,
     )
+    if already_claimed:
+        Session.add(item)
+        Session.flush()
+        if rating is not None and citizen is not None:
+            _supersede_same_day_ratings(item)
+        return Recorded(item, True)
     try:
         with Session.begin_nested():
             Session.add(item)
@@ -110,9 +120,9 @@ def _supersede_same_day_ratings(item: Feedback) -> None:
             Feedback.id != item.id,
         )
         .values(rating_counts=False)
-        .execution_options(synchronize_session="fetch")
+        # Earlier feedback of this citizen is not loaded on this path; nothing to synchronise.
+        .execution_options(synchronize_session=False)
     )
-    Session.flush()
 
 
 def feedback_query(
