@@ -1,0 +1,206 @@
+"""Feature extraction: clause-aware tokens with negation scope, contrast weights and cue features."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lexicon import (
+    BEFORE,
+    CONCESSION,
+    CONTRAST,
+    IDIOMS,
+    INTENSIFIERS,
+    LEXICALIZED,
+    NEGATIVE,
+    NEGATORS,
+    POSITIVE,
+    SARCASM_CUES,
+    TOPIC_CUES,
+)
+
+_SKIP = re.compile(r"^[\s\W_]+$")
+_NUM = r"(?:\d+|[一二两三四五六七八九十几半]+)"
+_LONG_WAIT = re.compile(
+    r"(?:等|排|排队|耗|花|用|折腾|拖)了?(?:整整|足足|快|将近|近|差不多|大概|好)?" + _NUM
+    + r"(?:个)?(?:多)?(?:半)?(?:小时|钟头|个钟|上午|下午|天|月|礼拜|星期|周|年)"
+    r"|(?:一|整个|一整个)(?:上午|下午|早上|中午)|半天|好几天|老半天|一整天"
+)
+_SHORT_WAIT = re.compile(
+    r"(?:不到|没|才|只用了?|只花了?|就|几)" + _NUM + r"?(?:个)?分钟|(?:不到|才|只用了?)(?:半个|一个)?小时|"
+    r"一会儿|几分钟|十分钟|当场|当天|马上|立刻|很快"
+)
+_TRIPS = re.compile(r"(?:跑|来|去)了?(?:" + _NUM + r")(?:趟|次|回)|又(?:白)?跑|白跑|多跑|来回跑")
+_QUOTE = re.compile(r"[“\"「『‘'](.{1,8}?)[”\"」』’']")
+_POS_EMOJI = "👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟"
+_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😭😢🤬💩😩😫😑😓"
+_IRONIC_Q = re.compile(r"(?:最多跑一次|一次性告知|首问负责|便民|高效|为人民服务|示范)[?？]")
+
+
+@dataclass
+class Parsed:
+    """A normalised text split into clauses of tokens."""
+
+    norm: str
+    clauses: list[list[str]] = field(default_factory=list)
+
+    @property
+    def tokens(self) -> list[str]:
+        return [t for c in self.clauses for t in c]
+
+
+_NEG_CHARS = "不没未"
+
+
+def _split_negated(tok: str) -> list[str]:
+    """Split tokens like 没见/不挤/不太熟 into a negator and the rest, unless they are words."""
+    if len(tok) >= 2 and tok[0] in _NEG_CHARS and tok not in LEXICALIZED and tok not in NEGATORS \
+            and tok not in POSITIVE and tok not in NEGATIVE:
+        if tok.startswith("不太") and len(tok) > 2:
+            return ["不太", tok[2:]]
+        return [tok[0], tok[1:]]
+    return [tok]
+
+
+def rewrite_idioms(norm: str) -> str:
+    """Replace idioms whose literal negation misleads (不是一般的好 -> 特别好)."""
+    for src, dst in IDIOMS:
+        if src in norm:
+            norm = norm.replace(src, dst)
+    return norm
+
+
+_SEP = re.compile(r"^[，,。.！!？?；;：:~～…\n、\s]+$")
+
+
+def parse(tokenizer, norm: str) -> Parsed:
+    """Segment ``norm`` with ``tokenizer`` (a jieba.Tokenizer) into clauses of tokens."""
+    out: list[list[str]] = []
+    toks: list[str] = []
+    for t in tokenizer.cut(rewrite_idioms(norm)):
+        if _SEP.match(t):
+            if toks:
+                out.append(toks)
+                toks = []
+        elif not _SKIP.match(t):
+            toks.extend(_split_negated(t))
+    if toks:
+        out.append(toks)
+    return Parsed(norm, out)
+
+
+def polarity(tok: str) -> float:
+    """Lexicon polarity of a token (+1/-1/0), looking through a leading intensifier."""
+    if tok in POSITIVE:
+        return 1.0
+    if tok in NEGATIVE:
+        return -1.0
+    if len(tok) >= 2 and tok[0] in INTENSIFIERS:
+        rest = tok[1:]
+        return 1.0 if rest in POSITIVE else (-1.0 if rest in NEGATIVE else 0.0)
+    return 0.0
+
+
+def clause_weights(parsed: Parsed) -> list[float]:
+    """Weight 2 for clauses after a contrast marker, 0.5 for conceded clauses before them."""
+    n = len(parsed.clauses)
+    weights = [1.0] * n
+    seen_before = False
+    for i, toks in enumerate(parsed.clauses):
+        head = toks[:3]
+        temporal = any(t in ("现在", "后来") for t in head)
+        if any(t in CONTRAST for t in head) and (seen_before or not temporal) and i > 0:
+            weights[i] = 2.0
+            if i > 0 and weights[i - 1] >= 1.0:
+                weights[i - 1] = 0.5
+        elif any(t in CONCESSION for t in toks):
+            weights[i] = 0.5
+        if any(t in BEFORE for t in toks):
+            seen_before = True
+    return weights
+
+
+def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
+    """Sparse sentiment features and a rule-based lexicon score (positive means praise)."""
+    feats: dict[str, float] = {}
+    lex = 0.0
+    weights = clause_weights(parsed)
+    for toks, w in zip(parsed.clauses, weights, strict=True):
+        neg = False
+        prev = "^"
+        for t in toks:
+            if t in NEGATORS:
+                neg = not neg
+                key = "n:" + t
+                feats[key] = feats.get(key, 0.0) + w
+                prev = t
+                continue
+            key = ("!" + t) if neg else t
+            feats[key] = feats.get(key, 0.0) + w
+            bg = prev + "_" + t
+            feats[bg] = feats.get(bg, 0.0) + w
+            pol = polarity(t)
+            if pol:
+                lex += (-0.8 * pol if neg else pol) * w
+            prev = t
+    norm = parsed.norm
+    for m in _QUOTE.finditer(norm):
+        if any(p in m.group(1) for p in POSITIVE):
+            feats["S:quote"] = 1.0
+            lex -= 2.0
+    if any(c in norm for c in SARCASM_CUES) or _IRONIC_Q.search(norm):
+        feats["S:irony"] = 2.0
+        lex -= 1.5
+    if _LONG_WAIT.search(norm):
+        feats["S:longwait"] = 1.0
+        lex -= 1.0
+    elif _SHORT_WAIT.search(norm):
+        feats["S:shortwait"] = 1.0
+        lex += 0.5
+    pos_e = sum(norm.count(e) for e in _POS_EMOJI)
+    neg_e = sum(norm.count(e) for e in _NEG_EMOJI)
+    if pos_e:
+        feats["E:pos"] = 1.0
+        lex += 1.0
+    if neg_e:
+        feats["E:neg"] = 1.0
+        lex -= 1.0
+    if _TRIPS.search(norm):
+        feats["S:trips"] = 1.0
+        lex -= 1.0
+    return feats, lex
+
+
+def topic_features(parsed: Parsed) -> dict[str, float]:
+    """Unigram/bigram features plus per-topic cue counts for the topic classifiers."""
+    feats: dict[str, float] = {}
+    for toks in parsed.clauses:
+        prev = "^"
+        for t in toks:
+            feats["t:" + t] = 1.0
+            feats["b:" + prev + "_" + t] = 1.0
+            prev = t
+    if feats:
+        scale = 2.0 / len(feats) ** 0.5
+        feats = {k: v * scale for k, v in feats.items()}
+    norm = parsed.norm
+    for topic, cues in TOPIC_CUES.items():
+        hits = sum(1 for c in cues if c in norm)
+        if hits:
+            feats["cue:" + topic] = min(hits, 3) / 1.5
+    n = len(norm)
+    feats["len:short"] = 1.0 if n <= 6 else 0.0
+    return feats
+
+
+GENERAL_CHARS = 300  # character bigrams are taken from the start of the text
+
+
+def general_features(parsed: Parsed, feats: dict[str, float]) -> dict[str, float]:
+    """Inputs of the general sentiment model: sentiment features plus character bigrams, L2-scaled."""
+    out = dict(feats)
+    s = parsed.norm[:GENERAL_CHARS]
+    for i in range(len(s) - 1):
+        out["c:" + s[i : i + 2]] = 1.0
+    z = sum(v * v for v in out.values()) ** 0.5 or 1.0
+    return {k: v / z * 3.0 for k, v in out.items()}

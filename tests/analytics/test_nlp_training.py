@@ -1,0 +1,113 @@
+"""Training new model versions from corrections, promotion rules, restoring older versions."""
+
+import json
+
+import pytest
+
+from analytics.nlp import activate_version, list_versions, store
+from analytics.nlp.pipeline import Pipeline
+from analytics.nlp.training import Correction, evaluate, load_labelled, retrain, train_model
+
+SHIPPED = store.active_version(store.SHIPPED_DIR)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    model_dir = tmp_path_factory.mktemp("models")
+    corrections = [
+        Correction("柜员给我倒了杯热水，还让我先坐着等", topics=["attitude"], sentiment=1),
+        Correction("门口的导视牌指错了方向", topics=["environment"], sentiment=0),
+        Correction("加微信领优惠", valid=False),
+        Correction("不知道说什么", topics=None, sentiment=None),
+    ]
+    result = train_model(corrections, model_dir=model_dir, version="v-test-1")
+    return model_dir, result
+
+
+def test_training_writes_a_version_with_a_note(trained):
+    model_dir, result = trained
+    vdir = model_dir / "versions" / "v-test-1"
+    assert (vdir / "model.json.gz").exists()
+    meta = json.loads((vdir / "meta.json").read_text(encoding="utf-8"))
+    assert meta["version"] == "v-test-1"
+    assert meta["trained_on"]["corrections_used"] == 2
+    assert meta["trained_on"]["corrections_skipped"] == 2
+    assert meta["trained_on"]["base_version"] == SHIPPED
+    assert meta["compared_with"]["version"] == SHIPPED
+    assert result.trained_on["labelled_train"] > 400
+
+
+def test_promotion_follows_scores(trained):
+    model_dir, result = trained
+    keys = ("sentiment_accuracy", "hard_accuracy", "topic_macro_f1")
+    not_worse = all(result.scores[k] >= result.current_scores[k] for k in keys)
+    assert result.promoted == not_worse
+    assert store.active_version(model_dir) == ("v-test-1" if result.promoted else SHIPPED)
+    for k in keys:
+        assert 0.0 <= result.scores[k] <= 1.0
+
+
+def test_versions_can_be_listed_and_restored(trained):
+    model_dir, _ = trained
+    versions = {v["version"]: v for v in list_versions(model_dir)}
+    assert {SHIPPED, "v-test-1"} <= set(versions)
+    assert versions[SHIPPED]["origin"] == "shipped"
+    activate_version(model_dir, SHIPPED)
+    assert store.active_version(model_dir) == SHIPPED
+    assert Pipeline.load(model_dir).version == SHIPPED
+    activate_version(model_dir, "v-test-1")
+    pipe = Pipeline.load(model_dir)
+    assert pipe.version == "v-test-1"
+    assert pipe.analyze("柜员给我倒了杯热水，还让我先坐着等").sentiment > 0.5
+    with pytest.raises(FileNotFoundError):
+        activate_version(model_dir, "v-does-not-exist")
+    with pytest.raises(ValueError):
+        activate_version(model_dir, "../escape")
+
+
+def test_a_worse_model_is_not_promoted(tmp_path):
+    # Flip every label of a large batch of opinions: the candidate must lose and stay inactive.
+    bad = [Correction(e.text, topics=["other"], sentiment=1 - e.sentiment)
+           for e in load_labelled() if e.split == "train"][:300]
+    result = train_model(bad, model_dir=tmp_path, version="v-bad")
+    assert not result.promoted
+    assert result.scores["sentiment_accuracy"] < result.current_scores["sentiment_accuracy"]
+    assert store.active_version(tmp_path) == SHIPPED
+    assert (tmp_path / "versions" / "v-bad" / "meta.json").exists()
+
+
+def test_malformed_corrections_are_skipped_and_package_dir_refused(tmp_path):
+    result = retrain(
+        [Correction("窗口很好", topics=["nonsense"]), Correction("窗口很好", sentiment=3),
+         Correction("", sentiment=1), Correction("窗口很好", topics=[], sentiment=1)],
+        tmp_path, version="v-malformed",
+    )
+    assert result.trained_on["corrections_malformed"] == 3
+    assert result.trained_on["corrections_used"] == 1
+    with pytest.raises(ValueError):
+        train_model([], model_dir=store.SHIPPED_DIR)
+
+
+def test_shipped_model_meets_its_recorded_scores():
+    pipe = Pipeline.load(store.SHIPPED_DIR)
+    test = [e for e in load_labelled() if e.split == "test"]
+    scores = evaluate(pipe, test)
+    meta = json.loads((store.version_path(store.SHIPPED_DIR, SHIPPED) / "meta.json").read_text(encoding="utf-8"))
+    assert scores["sentiment_accuracy"] == meta["scores"]["sentiment_accuracy"]
+    assert scores["sentiment_accuracy"] >= 0.92
+    assert scores["hard_accuracy"] >= 0.85
+    assert scores["topic_macro_f1"] >= 0.85
+    assert "ChnSentiCorp" in meta["trained_on"]["general"]
+
+
+def test_process_pipeline_follows_ww_model_dir(trained, monkeypatch):
+    from analytics.nlp import get_pipeline
+
+    model_dir, _ = trained
+    activate_version(model_dir, "v-test-1")
+    monkeypatch.setenv("WW_MODEL_DIR", str(model_dir))
+    try:
+        assert get_pipeline(reload=True).version == "v-test-1"
+    finally:
+        monkeypatch.delenv("WW_MODEL_DIR")
+        assert get_pipeline(reload=True).version == SHIPPED
