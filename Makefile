@@ -16,12 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## Start the platform on SQLite with the demo district seeded (development mode).
+## Start the platform on SQLite with the demo district seeded (development mode): the web
+## server (gunicorn) and the scheduler process (NLP analysis, WeChat outbox) side by side.
+DEV_ENV := WW_ENV=$${WW_ENV:-development} WW_WECHAT_TOKEN=$${WW_WECHAT_TOKEN:-demo-token} \
+	WW_PUBLIC_BASE_URL=$${WW_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
 run: $(STAMP)
-	WW_ENV=$${WW_ENV:-development} $(BIN)/window-watch db upgrade
-	WW_ENV=$${WW_ENV:-development} $(BIN)/window-watch demo
-	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录。"
-	WW_ENV=$${WW_ENV:-development} $(BIN)/window-watch serve --host $(HOST) --port $(PORT)
+	$(DEV_ENV) $(BIN)/window-watch db upgrade
+	$(DEV_ENV) $(BIN)/window-watch demo
+	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录；群众评价页：http://$(HOST):$(PORT)/f/CD-SW-001"
+	$(DEV_ENV) sh -c '$(BIN)/window-watch scheduler & sched=$$!; \
+	  trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/window-watch serve --host $(HOST) --port $(PORT)'
 
 ## Run the test suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)

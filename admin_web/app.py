@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from admin_web.views import bp as admin_bp
+from analytics.cli import nlp as nlp_cli
 from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
@@ -23,7 +24,7 @@ from wechat_bot.jobs import deliver_outbox
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
-CLI_GROUPS = (scheduler_command, wechat_cli, qrcodes_cli, simulate)
+CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

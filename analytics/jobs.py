@@ -6,27 +6,42 @@ wrapper) commits."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
+from feedback_api.db import Session
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import review as review_service
 
+if TYPE_CHECKING:
+    from analytics.nlp import Pipeline
+    from analytics.nlp.training import TrainingResult
+
 log = logging.getLogger(__name__)
+
+
+def model_dir() -> Path:
+    """The writable model folder (WW_MODEL_DIR): retrained versions and the active one live
+    there; until a version is promoted, the model shipped in the package is used."""
+    return Path(current_app.config["WW_MODEL_DIR"])
+
+
+def pipeline(reload: bool = False) -> Pipeline:
+    from analytics.nlp import get_pipeline
+
+    return get_pipeline(reload=reload, model_dir=model_dir())
 
 
 def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
     """Analyse up to ``limit`` opinions that have no analysis (or, with ``reanalyze``, an older
     model's); return how many were analysed."""
-    from analytics.nlp import get_pipeline
-
-    pipeline = get_pipeline()
+    pipe = pipeline()
     items = feedback_service.pending_analysis(
-        limit, model_version=pipeline.model_version if reanalyze else None)
+        limit, model_version=pipe.model_version if reanalyze else None)
     for item in items:
-        result = pipeline.analyze(item.text or "", item.rating)
+        result = pipe.analyze(item.text or "", item.rating)
         feedback_service.apply_analysis(
             item,
             sentiment=result.sentiment,
@@ -37,28 +52,14 @@ def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
             model_version=result.model_version,
         )
     if items:
-        from feedback_api.db import Session
-
         Session.flush()
-        log.info("analysed %d opinions with model %s", len(items), pipeline.model_version)
+        log.info("analysed %d opinions with model %s", len(items), pipe.model_version)
     return len(items)
 
 
-def model_dir() -> Path:
-    """Where retrained model versions are written: WW_MODEL_DIR, else the instance folder."""
-    configured = current_app.config.get("WW_MODEL_DIR")
-    return Path(configured) if configured else Path(current_app.config["WW_INSTANCE_PATH"]) / "models"
-
-
-@dataclass
-class RetrainOutcome:
-    corrections: int
-    result: object
-
-
-def retrain() -> RetrainOutcome:
-    """Train a new model version from the shipped data and every reviewer correction; the
-    trainer promotes it only if it scores at least as well as the current one."""
+def retrain() -> TrainingResult:
+    """Train a new model version from the shipped labelled data and every reviewer correction;
+    the trainer promotes it only if it scores at least as well as the current one."""
     from analytics.nlp.training import Correction as TrainingCorrection
     from analytics.nlp.training import retrain as train
 
@@ -66,5 +67,21 @@ def retrain() -> RetrainOutcome:
         TrainingCorrection(text=e.text, topics=e.topics, sentiment=e.sentiment, valid=e.valid)
         for e in review_service.training_examples()
     ]
-    result = train(examples, model_dir())
-    return RetrainOutcome(len(examples), result)
+    folder = model_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    result = train(examples, folder)
+    if result.promoted:
+        pipeline(reload=True)
+    log.info("retrained %s on %d corrections: promoted=%s", result.version, len(examples),
+             result.promoted)
+    return result
+
+
+def activate(version: str) -> None:
+    """Make ``version`` the active model (restoring an older one is the same call)."""
+    from analytics.nlp import activate_version
+
+    folder = model_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    activate_version(folder, version)
+    pipeline(reload=True)

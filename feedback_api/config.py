@@ -38,6 +38,7 @@ ENV_VARS: dict[str, str] = {
     "WW_PAGE_SIZE_MAX": "largest page size the API accepts (default 200)",
     "WW_SQL_ECHO": "log SQL statements (default off)",
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
+    "WW_MODEL_DIR": "writable folder of retrained NLP model versions (default <instance>/models)",
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
 }
 
@@ -77,6 +78,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
+        "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),
         "TESTING": env == "testing",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

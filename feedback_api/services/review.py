@@ -76,7 +76,8 @@ def review_feedback(actor: User, feedback_id: int, data: dict[str, Any]) -> Feed
             feedback_id=item.id,
             reviewer_id=actor.id,
             text=item.text,
-            valid=valid,
+            # Correcting a topic or sentiment accepts the feedback, so the example is valid.
+            valid=valid if valid is not None else item.review_state == "valid",
             topics=clean.get("topics"),
             sentiment=clean.get("sentiment"),
             predicted_topics=[t["topic"] for t in item.topics or [] if isinstance(t, dict)] or None,
