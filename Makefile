@@ -23,6 +23,7 @@ DEV_ENV := WW_ENV=$${WW_ENV:-development} WW_WECHAT_TOKEN=$${WW_WECHAT_TOKEN:-de
 run: $(STAMP)
 	$(DEV_ENV) $(BIN)/window-watch db upgrade
 	$(DEV_ENV) $(BIN)/window-watch demo
+	$(DEV_ENV) $(BIN)/window-watch nlp analyze-pending --all
 	@echo "打开 http://$(HOST):$(PORT)/ ，用上面的演示账号登录；群众评价页：http://$(HOST):$(PORT)/f/CD-SW-001"
 	$(DEV_ENV) sh -c '$(BIN)/window-watch scheduler & sched=$$!; \
 	  trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
