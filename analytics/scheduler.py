@@ -93,6 +93,8 @@ def scheduler_command(list_only: bool) -> None:
     if list_only:
         return
     scheduler = build_scheduler(app, jobs)
+    # One line per run every 30 s drowns the log; failures are still logged by run_job.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     click.echo("调度进程已启动（Ctrl+C 停止）", err=True)
     try:
         scheduler.start()
