@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -22,7 +23,8 @@ tokens_cli = AppGroup("tokens", help="API 访问令牌。")
 windows_cli = AppGroup("windows", help="窗口登记台账导入导出。")
 
 
-def _fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End a command with a Chinese message on standard error and an exit status."""
     click.echo(f"错误：{message}", err=True)
     sys.exit(code)
 
@@ -68,7 +70,7 @@ def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, disp
                                  display_name=display_name)
     except ServiceError as exc:
         Session.rollback()
-        _fail(exc.message)
+        fail(exc.message)
     Session.commit()
     click.echo(f"已添加用户 {name}（{ROLES[role]}）", err=True)
 
@@ -83,7 +85,7 @@ def users_passwd(name: str, password: str) -> None:
         user_service.set_password(None, user_service.get_user(name), password)
     except ServiceError as exc:
         Session.rollback()
-        _fail(exc.message)
+        fail(exc.message)
     Session.commit()
     click.echo(f"已修改 {name} 的密码", err=True)
 
@@ -111,7 +113,7 @@ def tokens_create(name: str, label: str) -> None:
         raw = user_service.create_token(None, user_service.get_user(name), label)
     except ServiceError as exc:
         Session.rollback()
-        _fail(exc.message)
+        fail(exc.message)
     Session.commit()
     click.echo(raw)
 
@@ -125,7 +127,7 @@ def windows_import(file: Path) -> None:
         report = ledger.import_ledger(None, file.read_bytes(), file.name)
     except ServiceError as exc:
         Session.rollback()
-        _fail(exc.message, 2)
+        fail(exc.message, 2)
     Session.commit()
     for err in report.errors:
         click.echo(f"第 {err.line} 行 {err.code or '-'}：{err.reason}", err=True)
@@ -173,7 +175,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     app_spec = current_app.config.get("WW_WSGI_APP")
     if not app_spec:
-        _fail("没有配置 WW_WSGI_APP（由组装入口 admin_web.app 设置）")
+        fail("没有配置 WW_WSGI_APP（由组装入口 admin_web.app 设置）")
     click.echo(f"window-watch 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）", err=True)
     sys.stdout.flush()
     sys.stderr.flush()

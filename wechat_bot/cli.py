@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from feedback_api.cli import fail
 from feedback_api.db import Session
 from feedback_api.models import Window
 from feedback_api.services import outbox, wechat_qrcodes
@@ -16,11 +17,6 @@ from wechat_bot.config import settings
 
 wechat_cli = AppGroup("wechat", help="微信公众号：消息投递。")
 qrcodes_cli = AppGroup("qrcodes", help="窗口评价二维码与海报。")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(code)
 
 
 @wechat_cli.command("deliver")
@@ -33,7 +29,7 @@ def deliver(limit: int) -> None:
     try:
         sender = WechatSender(get_client(), settings())
     except ConfigurationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     report = outbox.deliver_pending(sender, limit=limit, after_each=Session.commit)
     Session.commit()
     for line in report.errors:
@@ -61,7 +57,7 @@ def issue() -> None:
     try:
         client = get_client()
     except ConfigurationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     missing = wechat_qrcodes.windows_missing_qr()
     issued = failed = 0
     for window in missing:
@@ -94,9 +90,9 @@ def posters(unit_code: str | None, out_dir: Path) -> None:
     try:
         windows = wechat_qrcodes.windows_for_posters(unit_code)
     except ServiceError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     if not windows:
-        _fail("没有可生成海报的窗口")
+        fail("没有可生成海报的窗口")
 
     def qr_for(window: Window) -> tuple[str, bool]:
         qr = wechat_qrcodes.qr_for(window) if cfg.can_call_api else None
@@ -137,7 +133,7 @@ def simulate(url: str, window_code: str, openid: str, rating: int, opinion: str)
 
     token = os.environ.get("WW_WECHAT_TOKEN", "")
     if not token:
-        _fail("请设置 WW_WECHAT_TOKEN（与服务器相同）")
+        fail("请设置 WW_WECHAT_TOKEN（与服务器相同）")
     peer = WechatPeer(token=token, aes_key=os.environ.get("WW_WECHAT_AES_KEY", ""),
                       appid=os.environ.get("WW_WECHAT_APPID", ""),
                       account=os.environ.get("WW_WECHAT_ACCOUNT") or "gh_windowwatch")
@@ -155,7 +151,7 @@ def simulate(url: str, window_code: str, openid: str, rating: int, opinion: str)
             resp = requests.post(endpoint, params=req.query, data=req.body, timeout=10,
                                  headers={"Content-Type": "text/xml"})
         except requests.RequestException as exc:
-            _fail(f"无法连接 {endpoint}：{exc}")
+            fail(f"无法连接 {endpoint}：{exc}")
         click.echo(f"> {label}")
         if resp.status_code != 200:
             ok = False

@@ -180,3 +180,16 @@ def test_times_are_shown_in_the_district_time(client, auth, db, district):
     auth.login("office")
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
     assert "2026-06-01 12:05" in page
+
+
+def test_window_list_pages_keep_the_filters(client, auth, db, district):
+    from feedback_api.services import windows
+
+    with db():
+        for i in range(3, 26):
+            windows.create_window(None, {"code": f"CD-SW-{i:03d}", "name": f"窗口{i}", "unit": "CD-SW"})
+    auth.login("office")
+    first = client.get("/windows?industry=tax").get_data(as_text=True)
+    assert "第 1 / 2 页" in first and "page=2" in first and "industry=tax" in first
+    second = client.get("/windows?industry=tax&page=2").get_data(as_text=True)
+    assert "CD-SW-025" in second and "CD-SW-001" not in second and "上一页" in second
