@@ -13,6 +13,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
 from admin_web.forms import EmptyForm, ImportForm, LoginForm, ReviewForm, WindowForm
+from feedback_api.api.params import MAX_PAGE
 from feedback_api.db import Session
 from feedback_api.extensions import login_manager
 from feedback_api.models import Feedback, Unit, Window
@@ -127,14 +128,14 @@ def index() -> str:
 @login_required
 def windows() -> str:
     user = current_user._get_current_object()
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     industry = request.args.get("industry") or None
     status = request.args.get("status") or None
     industry = industry if industry in INDUSTRIES else None
     status = status if status in WINDOW_STATUSES else None
     filters = {"q": request.args.get("q") or None, "unit": request.args.get("unit") or None,
                "industry": industry, "status": status}
-    items, total = window_service.list_windows(user, page=max(page, 1), per_page=PER_PAGE, **filters)
+    items, total = window_service.list_windows(user, page=page, per_page=PER_PAGE, **filters)
     units = Session.scalars(
         sa.select(Unit).where(Unit.id.in_(
             sa.select(Window.unit_id).join(Window.unit).where(scope.window_clause(user))))
@@ -268,7 +269,7 @@ def _date_arg(name: str) -> Any:
 @login_required
 def feedback_list() -> str:
     user = current_user._get_current_object()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     rating = request.args.get("rating", type=int)
     state = request.args.get("review_state") or None
     filters = {

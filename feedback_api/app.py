@@ -7,12 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask.cli import AppGroup
 
 from feedback_api import db, schema
 from feedback_api.config import load_config
-from feedback_api.errors import register_error_handlers
+from feedback_api.errors import error_response, register_error_handlers
 from feedback_api.extensions import csrf, login_manager
 from feedback_api.models import User
 
@@ -71,6 +71,19 @@ def create_app(
         ok = current == head
         return jsonify({"status": "ok" if ok else "migration_needed", "database": "ok",
                         "schema_revision": current, "schema_head": head}), 200 if ok else 503
+
+    @app.before_request
+    def _refuse_nul_characters() -> Response | None:
+        # PostgreSQL cannot store NUL in text, and no real input contains it: refuse it at the
+        # door rather than let it reach a query as a 500.
+        values: list[Any] = [request.path, *request.args.values()]
+        if request.view_args:
+            values += request.view_args.values()
+        if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+            values += request.form.values()
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            return error_response(400, "请求含有非法字符（NUL）", "invalid_character")
+        return None
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:

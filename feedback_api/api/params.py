@@ -19,8 +19,12 @@ def check_query(allowed: set[str]) -> None:
         )
 
 
+#: Far beyond any real listing, and inside every database's integer range.
+MAX_PAGE = 100_000
+
+
 def page_args() -> tuple[int, int]:
-    page = int_arg("page", 1, minimum=1)
+    page = int_arg("page", 1, minimum=1, maximum=MAX_PAGE)
     per_page = int_arg("per_page", 50, minimum=1, maximum=current_app.config["WW_PAGE_SIZE_MAX"])
     return page, per_page
 
@@ -68,4 +72,16 @@ def json_body() -> dict[str, Any]:
         raise ValidationError("请求体不是合法的 JSON", code="bad_json")
     if not isinstance(data, dict):
         raise ValidationError("请求体须为 JSON 对象", code="bad_json")
+    if _has_nul(data):
+        raise ValidationError("请求体含有非法字符（NUL）", code="invalid_character")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False

@@ -169,8 +169,12 @@ def list_feedback(
     return list(items), total
 
 
+#: Ids are 32-bit integers on every engine; a larger number names nothing.
+MAX_ID = 2**31 - 1
+
+
 def get_feedback(user: User, feedback_id: int) -> Feedback:
-    item = Session.get(Feedback, feedback_id)
+    item = Session.get(Feedback, feedback_id) if 0 < feedback_id <= MAX_ID else None
     if item is None or not scope.can_see_window(user, item.window):
         raise NotFound(f"评价 {feedback_id} 不存在或无权查看")
     return item

@@ -154,7 +154,9 @@ def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[
             continue
         if len(out) >= MAX_ROWS:
             raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
-        out.append((line, {fld: (row[i] if i < len(row) else "") for i, fld in mapping.items()}))
+        # NUL never belongs in a ledger and PostgreSQL cannot store it: drop it with the padding.
+        out.append((line, {fld: (row[i] if i < len(row) else "").replace("\x00", "")
+                           for i, fld in mapping.items()}))
     if mapping is None:
         raise ValidationError("文件为空：没有表头和数据行")
     return mapping, out
