@@ -192,6 +192,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--citizens", type=int, default=40, help="citizens per client")
     parser.add_argument("--safe", action="store_true", help="safe mode (AES) for both handlers")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for both servers")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ww-bench-"))
@@ -205,8 +206,8 @@ def main() -> None:
     try:
         windows = prepare_database(env)
         echo_port, ww_port = free_port(), free_port()
-        procs.append(gunicorn("wechat:echo_app()", echo_port, env))
-        procs.append(gunicorn("admin_web.app:create_app()", ww_port, env))
+        procs.append(gunicorn("wechat:echo_app()", echo_port, env, workers=args.workers))
+        procs.append(gunicorn("admin_web.app:create_app()", ww_port, env, workers=args.workers))
         wait_ready(echo_port, "/healthz", procs[0])
         wait_ready(ww_port, "/healthz", procs[1])
         run = f"{int(time.time()) % 100000}"
@@ -222,7 +223,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
     mode = "safe (AES)" if args.safe else "plain"
-    print(f"\nWeChat callback, {mode} mode, gunicorn -w 2, {args.clients} clients, "
+    print(f"\nWeChat callback, {mode} mode, gunicorn -w {args.workers}, {args.clients} clients, "
           f"{args.citizens} citizens each (scan, rate, opinion)")
     print(f"{'handler':<26}{'db':<12}{'messages':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
     for name, db, r in (("wechatpy echo", "-", echo), ("window-watch", db_name, ww)):
