@@ -78,3 +78,34 @@ def test_wrong_password_stays_on_the_sign_in_page(live_server, page, district):
     page.click("button[type=submit]")
     page.wait_for_selector("text=用户名或密码错误")
     assert page.url.endswith("/login")
+
+
+def test_citizen_rates_on_the_h5_page_and_the_agency_reviews_it(live_server, page, db, district):
+    import sqlalchemy as sa
+
+    from feedback_api.models import Feedback
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server + "/f/CD-SW-001")
+    page.check("input[name=rating][value='2']")
+    page.fill("textarea[name=opinion]", "排队等了两个小时，窗口只开了一个")
+    page.click("button:has-text('提交评价')")
+    receipt = page.locator("p.receipt").inner_text().strip()
+    assert receipt.startswith("PJ")
+    with db() as s:
+        item = s.scalars(sa.select(Feedback).where(Feedback.receipt_no == receipt)).one()
+        assert (item.rating, item.channel, item.text) == (2, "h5", "排队等了两个小时，窗口只开了一个")
+        fid = item.id
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, live_server, "agency")
+    page.wait_for_selector("text=概况")
+    page.goto(f"{live_server}/feedback/{fid}")
+    page.select_option("select[name=valid]", "1")
+    page.select_option("select[name=sentiment]", "0")
+    page.check("input[name=topics][value=efficiency]")
+    page.click("button:has-text('保存审核')")
+    page.wait_for_selector("text=审核已保存")
+    with db() as s:
+        item = s.get(Feedback, fid)
+        assert (item.review_state, item.reviewed_sentiment, item.reviewed_topics) == (
+            "valid", 0, ["efficiency"])
