@@ -82,12 +82,16 @@ def login() -> Any:
         return redirect(url_for("admin_web.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        try:
+            user = user_service.authenticate(form.username.data or "", form.password.data or "")
+        except ServiceError as exc:  # locked after too many wrong passwords
+            Session.commit()
+            flash(exc.message, "error")
+            return render_template("login.html", form=form)
+        Session.commit()  # keeps the count of wrong passwords as well as the last sign-in
         if user is None:
-            Session.rollback()
             flash("用户名或密码错误", "error")
         else:
-            Session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", form=form)

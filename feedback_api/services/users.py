@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,7 +15,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
 from feedback_api.services import audit
-from feedback_api.services.errors import NotFound, ValidationError
+from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
@@ -105,15 +106,37 @@ def get_user(username: str) -> User:
     return user
 
 
+#: Wrong passwords in a row that lock an account, and for how long.
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+    """The active user with these credentials, or None; raises PermissionDenied while the
+    account is locked after LOCK_AFTER wrong passwords in a row (the caller commits either way,
+    so the count survives)."""
     user = Session.scalars(sa.select(User).where(User.username == (username or "").strip())).first()
     if user is None:
         check_password_hash(_DUMMY_HASH, password or "")
         return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password or "")
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise PermissionDenied(f"该账号因多次密码错误已暂时锁定，请 {minutes} 分钟后再试")
     if not user.active or not check_password_hash(user.password_hash, password or ""):
+        if user.active:
+            user.failed_logins += 1
+            if user.failed_logins >= LOCK_AFTER:
+                user.failed_logins = 0
+                user.locked_until = now + LOCK_FOR
+                audit.record_change(None, "lock", "user", user.username, None,
+                                    {"locked_until": user.locked_until}, actor_label="system")
+        Session.flush()
         return None
-    user.last_login_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
     Session.flush()
     return user
 

@@ -194,3 +194,27 @@ def test_window_list_pages_keep_the_filters(client, auth, db, district):
     assert "第 1 / 2 页" in first and "page=2" in first and "industry=tax" in first
     second = client.get("/windows?industry=tax&page=2").get_data(as_text=True)
     assert "CD-SW-025" in second and "CD-SW-001" not in second and "上一页" in second
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(client, auth, db, district):
+    from datetime import timedelta
+
+    from feedback_api.db import utcnow
+    from feedback_api.models import AuditLog, User
+
+    for _ in range(4):
+        assert "用户名或密码错误" in auth.login("office", "wrong-password").get_data(as_text=True)
+    auth.login("office", "wrong-password")  # the fifth locks
+    resp = auth.login("office")  # even the right password waits
+    assert "暂时锁定" in resp.get_data(as_text=True)
+    assert client.get("/windows").status_code == 302
+    with db() as s:
+        user = s.scalars(sa.select(User).where(User.username == "office")).one()
+        assert user.locked_until is not None
+        assert s.scalars(sa.select(AuditLog).where(AuditLog.action == "lock")).one().actor == "system"
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
+    assert auth.login("office").status_code == 302
+    assert client.get("/windows").status_code == 200
+    with db() as s:
+        user = s.scalars(sa.select(User).where(User.username == "office")).one()
+        assert user.failed_logins == 0 and user.locked_until is None
