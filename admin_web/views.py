@@ -18,6 +18,8 @@ from feedback_api.db import Session
 from feedback_api.extensions import login_manager
 from feedback_api.models import Feedback, Unit, Window
 from feedback_api.models.reference import (
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
     CHANNELS,
     INDUSTRIES,
     RATINGS,
@@ -46,7 +48,8 @@ PER_PAGE = 20
 def _vocabularies() -> dict[str, Any]:
     return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
             "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
-            "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS,
+            "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS, "AUDIT_ACTIONS": AUDIT_ACTIONS,
+            "AUDIT_ENTITIES": AUDIT_ENTITIES,
             "label": label}
 
 
@@ -322,3 +325,25 @@ def feedback_detail(feedback_id: int) -> Any:
             t["topic"] for t in item.topics or [] if isinstance(t, dict)]
     return render_template("feedback/detail.html", item=item, form=form,
                            text=feedback_service.visible_text(item, user))
+
+
+@bp.get("/audit")
+@role_required("office")
+def audit_log() -> str:
+    """The office reads every change: who, what, when, before and after."""
+    from feedback_api.models import AuditLog
+
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    stmt = sa.select(AuditLog)
+    actor = (request.args.get("actor") or "").strip()
+    entity = (request.args.get("entity") or "").strip()
+    if actor:
+        stmt = stmt.where(AuditLog.actor == actor)
+    if entity:
+        stmt = stmt.where(sa.or_(AuditLog.entity_id == entity, AuditLog.entity_type == entity))
+    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    entries = Session.scalars(stmt.order_by(AuditLog.id.desc())
+                              .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    return render_template("audit.html", entries=entries, total=total, page=page, pages=pages,
+                           actor=actor, entity=entity)

@@ -82,3 +82,19 @@ TOPICS: dict[str, str] = {
 }
 
 SENTIMENTS: dict[int, str] = {1: "正面", 0: "负面"}
+
+#: What the audit log records, as the office reads it.
+AUDIT_ACTIONS: dict[str, str] = {
+    "create": "新建",
+    "update": "修改",
+    "review": "审核",
+    "lock": "锁定账号",
+    "set_password": "修改密码",
+}
+AUDIT_ENTITIES: dict[str, str] = {
+    "window": "窗口",
+    "unit": "单位",
+    "user": "用户",
+    "api_token": "访问令牌",
+    "feedback": "评价",
+}

@@ -218,3 +218,21 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client, auth, db, dis
     with db() as s:
         user = s.scalars(sa.select(User).where(User.username == "office")).one()
         assert user.failed_logins == 0 and user.locked_until is None
+
+
+@pytest.mark.parametrize("user,status", [("office", 200), ("agency", 403), ("authority", 403),
+                                         ("unit", 403)])
+def test_audit_log_page_is_for_the_office(client, auth, db, district, user, status):
+    auth.login("office")
+    page = client.get("/windows/CD-SW-001/edit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/windows/CD-SW-001/edit", data={"csrf_token": token, "code": "CD-SW-001",
+                                                 "name": "改过的名字", "unit": "CD-SW", "status": "candidate"})
+    if user != "office":
+        client.post("/logout", data={"csrf_token": auth.csrf_token("/windows")})
+        auth.login(user)
+    resp = client.get("/audit?actor=office&entity=CD-SW-001")
+    assert resp.status_code == status
+    if status == 200:
+        text = resp.get_data(as_text=True)
+        assert "改过的名字" in text and "综合办税窗口" in text and "修改" in text and "窗口" in text
