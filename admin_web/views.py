@@ -170,7 +170,9 @@ def window_detail(code: str) -> str:
         sa.select(Feedback.rating, sa.func.count()).where(
             Feedback.window_id == window.id, Feedback.rating.is_not(None),
             Feedback.rating_counts.is_(True)).group_by(Feedback.rating)).all()
+    summary = feedback_service.opinion_summary(window.id)
     return render_template("windows/detail.html", window=window, recent=recent, fb_total=fb_total,
+                           summary=summary,
                            rating_counts=dict(stats), visible_text=feedback_service.visible_text,
                            can_edit=scope.can_manage_unit(user, window.unit))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -253,3 +254,38 @@ def apply_analysis(
     item.flags = flags
     item.model_version = model_version
     item.analyzed_at = utcnow()
+
+
+@dataclass
+class OpinionSummary:
+    analyzed: int
+    negative: int
+    #: (topic code, opinions), most first; the reviewer's topics win over the model's.
+    topics: list[tuple[str, int]]
+    #: (word, opinions) among negative opinions: the hot words of complaints.
+    complaint_words: list[tuple[str, int]]
+
+
+def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> OpinionSummary:
+    """What a window's analysed opinions of the last ``days`` are about."""
+    since = utcnow() - timedelta(days=days)
+    rows = Session.execute(
+        sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.sentiment,
+                  Feedback.reviewed_sentiment)
+        .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
+               Feedback.review_state != "invalid", Feedback.received_at >= since)
+        .order_by(Feedback.received_at.desc())
+        .limit(limit)
+    ).all()
+    topics: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    negative = 0
+    for predicted, reviewed, keywords, sentiment, reviewed_sentiment in rows:
+        codes = reviewed or [t["topic"] for t in (predicted or [])[:1] if isinstance(t, dict)]
+        topics.update(c for c in codes if c != "other")
+        is_negative = (reviewed_sentiment == 0) if reviewed_sentiment is not None else (
+            sentiment is not None and sentiment < 0.5)
+        if is_negative:
+            negative += 1
+            words.update(set(keywords or []))
+    return OpinionSummary(len(rows), negative, topics.most_common(), words.most_common(12))

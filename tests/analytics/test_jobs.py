@@ -77,3 +77,20 @@ def test_corrections_retrain_a_new_version_that_can_be_restored(runner, db, dist
     runner.invoke(args=["nlp", "analyze-pending"])
     with db() as s:
         assert set(s.scalars(sa.select(Feedback.model_version).where(Feedback.text.is_not(None)))) == {"v1"}
+
+
+def test_window_page_summarises_topics_and_complaint_words(runner, db, district, model_dir, client,
+                                                           auth):
+    with db() as s:
+        for text in ("排队等了三个小时，窗口只开了一个", "等了好久，叫号太慢", "工作人员态度很好"):
+            _opinion(s, "CD-SW-001", text)
+    assert runner.invoke(args=["nlp", "analyze-pending"]).exit_code == 0
+    with db() as s:
+        wid = s.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
+        summary = fb.opinion_summary(wid)
+    assert summary.analyzed == 3 and summary.negative == 2
+    assert summary.topics[0] == ("efficiency", 2)
+    assert any(word in {"排队", "叫号", "太慢", "等"} for word, _ in summary.complaint_words)
+    auth.login("unit")
+    page = client.get("/windows/CD-SW-001").get_data(as_text=True)
+    assert "差评热词" in page and "办事效率/等候 2" in page
