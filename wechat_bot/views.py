@@ -130,8 +130,7 @@ def _handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
             return claim.reply or ""
         ctx = Context(message=message, settings=cfg, now=utcnow())
         if is_interactive(message.msg_type, message.event):
-            ctx.citizen = get_or_create_citizen(message.from_user, touch=False)
-            wechat_inbound.touch_citizen(ctx.citizen, ctx.now)
+            ctx.citizen = get_or_create_citizen(message.from_user, now=ctx.now)
             ctx.conversation = conversation.load(ctx.citizen)
             conversation.note_inbound(ctx.conversation)
         reply = dispatcher.handle(ctx)

@@ -85,22 +85,19 @@ def record_feedback(
     if already_claimed:
         Session.add(item)
         Session.flush()
-        if rating is not None and citizen is not None:
-            _supersede_same_day_ratings(item)
-        return Recorded(item, True)
-    try:
-        with Session.begin_nested():
-            Session.add(item)
-            Session.flush()
-    except IntegrityError:
-        # A concurrent retry of the same message won the race: answer with the stored one.
-        if source_msg_id:
+    else:
+        try:
+            with Session.begin_nested():
+                Session.add(item)
+                Session.flush()
+        except IntegrityError:
+            # A concurrent retry of the same message won the race: answer with the stored one.
             existing = Session.scalars(
                 sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
-            ).first()
-            if existing is not None:
-                return Recorded(existing, False)
-        raise
+            ).first() if source_msg_id else None
+            if existing is None:
+                raise
+            return Recorded(existing, False)
     if rating is not None and citizen is not None:
         _supersede_same_day_ratings(item)
     return Recorded(item, True)

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import (
-    Citizen,
-    CitizenContact,
     Feedback,
     FeedbackEvidence,
     WechatInboundMessage,
@@ -50,11 +46,6 @@ _SELECT_CLAIMED = sa.select(_inbound.c.id, _inbound.c.reply).where(
 _SET_REPLY = _inbound.update().where(_inbound.c.id == sa.bindparam("claim_id")).values(
     reply=sa.bindparam("reply"), citizen_id=sa.bindparam("citizen"))
 _CLAIMS: dict[str, Any] = {}
-_citizens, _contacts = Citizen.__table__, CitizenContact.__table__
-_TOUCH_CITIZEN = _citizens.update().where(_citizens.c.id == sa.bindparam("cid")).values(
-    last_seen_at=sa.bindparam("now"))
-_TOUCH_CONTACT = _contacts.update().where(_contacts.c.citizen_id == sa.bindparam("cid")).values(
-    last_message_at=sa.bindparam("now"))
 
 
 def _insert_ignoring_duplicates(dialect: str) -> Any:
@@ -91,18 +82,6 @@ def claim_message(key: str, *, msg_type: str, event: str | None) -> Claim:
 def record_reply(claim: Claim, reply: str, *, citizen_id: int | None) -> None:
     Session.connection().execute(_SET_REPLY, {"claim_id": claim.id, "reply": reply,
                                               "citizen": citizen_id})
-
-
-def touch_citizen(citizen: Citizen, now: datetime) -> None:
-    """Record an inbound message: ``last_message_at`` opens WeChat's 48-hour service window.
-
-    The same as ``get_or_create_citizen(touch=True)``, in two plain UPDATEs: it runs on every
-    message, where the ORM's load-and-flush was the largest single cost.
-    """
-    conn = Session.connection()
-    conn.execute(_TOUCH_CITIZEN, {"cid": citizen.id, "now": now})
-    conn.execute(_TOUCH_CONTACT, {"cid": citizen.id, "now": now})
-    set_committed_value(citizen, "last_seen_at", now)
 
 
 def attach_evidence(
