@@ -9,12 +9,26 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, jsonify, request
 from flask.cli import AppGroup
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 from feedback_api import db, schema
 from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
 from feedback_api.extensions import csrf, login_manager
 from feedback_api.models import User
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """The cookie session, skipped on machine-to-machine paths that never carry one.
+
+    A blueprint adds its path to ``app.extensions["ww_sessionless_paths"]`` (the WeChat
+    callback does): opening the session builds a signing serializer on every request, which
+    showed in the webhook's profile."""
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
+        if request.path in app.extensions.get("ww_sessionless_paths", ()):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def create_app(
@@ -27,6 +41,7 @@ def create_app(
     app = Flask(import_name)
     app.config.from_mapping(load_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = _SessionInterface()
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)

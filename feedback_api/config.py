@@ -40,6 +40,8 @@ ENV_VARS: dict[str, str] = {
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
     "WW_MODEL_DIR": "writable folder of retrained NLP model versions (default <instance>/models)",
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
+    "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
+                               "messages (default 10; 0 reads them every time)",
 }
 
 
@@ -76,6 +78,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": database_url,
         "WW_CITIZEN_HASH_KEY": os.environ.get("WW_CITIZEN_HASH_KEY") or secret,
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
+        "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),

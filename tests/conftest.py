@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from admin_web.app import create_app
 from feedback_api import schema
 from feedback_api.db import Base, Session, make_engine
+from feedback_api.services.windows import forget_window_cards
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -76,6 +77,8 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+    with app.app_context():
+        forget_window_cards()  # the rows went without the ORM
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ _DEFAULTS = {
 
 def init_app(app: Flask) -> None:
     """Fill app.config from the environment; explicit config given to create_app wins."""
+    # WeChat's servers send no cookies: the callback needs no session.
+    app.extensions.setdefault("ww_sessionless_paths", set()).add("/wechat")
     for name in ENV_VARS:
         if name not in app.config:
             app.config[name] = os.environ.get(name) or _DEFAULTS.get(name, "")

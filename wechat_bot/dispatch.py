@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedback_api.models import Citizen
 from feedback_api.services.conversation import Conversation
 from wechat_bot.config import WechatSettings
 from wechat_bot.protocol import InboundMessage
@@ -21,7 +20,8 @@ class Context:
     message: InboundMessage
     settings: WechatSettings
     now: datetime
-    citizen: Citizen | None = None
+    #: The citizen's id, for interactive messages.
+    citizen_id: int | None = None
     #: The citizen's conversation, loaded once and saved after the handler ran.
     conversation: Conversation | None = None
     extra: dict[str, object] = field(default_factory=dict)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from feedback_api.models import Window
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services import conversation, wechat_inbound
-from feedback_api.services import windows as window_service
-from feedback_api.services.errors import NotFound
-from feedback_api.services.feedback import record_feedback
+from feedback_api.services.feedback import record_claimed_feedback
+from feedback_api.services.windows import WindowCard, window_card
 from wechat_bot import replies
 from wechat_bot.dispatch import Context, Dispatcher
 
@@ -45,12 +43,11 @@ def parse_rating(text: str) -> int | None:
     return _RATING_WORDS.get(t) if t and len(t) <= 2 else None
 
 
-def _find_window(code: str) -> Window | None:
+def _find_window(code: str) -> WindowCard | None:
     for candidate in dict.fromkeys((code, code.upper())):
-        try:
-            return window_service.get_window(None, candidate)
-        except NotFound:
-            continue
+        window = window_card(code=candidate)
+        if window is not None:
+            return window
     return None
 
 
@@ -66,8 +63,8 @@ def select_window(ctx: Context, code: str) -> str:
 
 
 def query(ctx: Context) -> str:
-    assert ctx.citizen is not None
-    items = conversation.recent_feedback(ctx.citizen, limit=5)
+    assert ctx.citizen_id is not None
+    items = conversation.recent_feedback(ctx.citizen_id, limit=5)
     return replies.feedback_list(items, conversation.unit_answer)
 
 
@@ -94,7 +91,7 @@ def on_click(ctx: Context) -> str:
 
 
 def _help(ctx: Context) -> str:
-    assert ctx.citizen is not None
+    assert ctx.citizen_id is not None
     assert ctx.conversation is not None
     window = conversation.current_window(ctx.conversation,
                                          ttl_minutes=ctx.settings.session_minutes, now=ctx.now)
@@ -117,7 +114,7 @@ def on_voice(ctx: Context) -> str:
 
 
 def handle_text(ctx: Context, text: str) -> str:
-    assert ctx.citizen is not None
+    assert ctx.citizen_id is not None
     word = normalise(text)
     if word in QUERY_WORDS:
         return query(ctx)
@@ -135,17 +132,14 @@ def handle_text(ctx: Context, text: str) -> str:
         return replies.CHOOSE_WINDOW
     if window.status == "delisted":
         return replies.delisted_window(window)
+    # The webhook claimed the message in this transaction, so no retry races this insert.
+    receipt = record_claimed_feedback(window.id, citizen_id=ctx.citizen_id, channel="wechat",
+                                      rating=rating, text=None if rating is not None else text,
+                                      source_msg_id=ctx.source_msg_id, received_at=ctx.now)
+    conversation.note_feedback(ctx.conversation, receipt.receipt_no)
     if rating is not None:
-        recorded = record_feedback(window, citizen=ctx.citizen, channel="wechat", rating=rating,
-                                   source_msg_id=ctx.source_msg_id, received_at=ctx.now,
-                                   already_claimed=True)
-        conversation.note_feedback(ctx.conversation, recorded.feedback)
-        return replies.rating_recorded(window, recorded.feedback)
-    recorded = record_feedback(window, citizen=ctx.citizen, channel="wechat", text=text,
-                               source_msg_id=ctx.source_msg_id, received_at=ctx.now,
-                               already_claimed=True)
-    conversation.note_feedback(ctx.conversation, recorded.feedback)
-    return replies.opinion_recorded(window, recorded.feedback)
+        return replies.rating_recorded(window, receipt)
+    return replies.opinion_recorded(window, receipt)
 
 
 @dispatcher.message("image")

@@ -3,9 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
-from feedback_api.models import Feedback, Window
+from feedback_api.models import Feedback
 from feedback_api.models.reference import RATINGS, REVIEW_STATES, label
+
+
+class WindowLike(Protocol):
+    """A ``Window`` or the hot path's ``WindowCard``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit_name(self) -> str: ...
+
+
+class Recorded(Protocol):
+    """A ``Feedback`` or the hot path's ``Receipt``."""
+
+    @property
+    def receipt_no(self) -> str: ...
+    @property
+    def rating(self) -> int | None: ...
 
 RATING_GUIDE = (
     "请回复数字评分：\n"
@@ -34,9 +53,9 @@ VOICE_NOT_RECOGNISED = "抱歉，没有听清您的语音，请再说一遍或�
 BUSY = "系统繁忙，请稍后再试。"
 
 
-def greet(window: Window, minutes: int) -> str:
+def greet(window: WindowLike, minutes: int) -> str:
     return (
-        f"您好！您正在评价：\n【{window.name}】\n{window.unit.name}\n\n"
+        f"您好！您正在评价：\n【{window.name}】\n{window.unit_name}\n\n"
         f"{RATING_GUIDE}\n\n"
         "有意见建议，直接发送文字或语音即可，可附图片作为凭证。\n"
         f"本次窗口选择 {minutes} 分钟内有效；回复“查询”可查看办理进度。"
@@ -48,12 +67,12 @@ def unknown_window(code: str) -> str:
             "或重新扫描窗口二维码。")
 
 
-def delisted_window(window: Window) -> str:
-    return (f"“{window.name}”（{window.unit.name}）已被摘除文明诚信示范窗口称号，"
+def delisted_window(window: WindowLike) -> str:
+    return (f"“{window.name}”（{window.unit_name}）已被摘除文明诚信示范窗口称号，"
             "暂不通过本平台接受评价。如需反映问题，请拨打 12345 政务服务便民热线。")
 
 
-def rating_recorded(window: Window, item: Feedback) -> str:
+def rating_recorded(window: WindowLike, item: Recorded) -> str:
     rating = item.rating or 0
     head = (f"窗口：{window.name}\n评分：{rating} 分（{label(RATINGS, rating)}）\n"
             f"受理编号：{item.receipt_no}")
@@ -71,7 +90,7 @@ def rating_recorded(window: Window, item: Feedback) -> str:
     )
 
 
-def opinion_recorded(window: Window, item: Feedback) -> str:
+def opinion_recorded(window: WindowLike, item: Recorded) -> str:
     return (
         "已收到您的意见建议，谢谢！\n"
         f"窗口：{window.name}\n受理编号：{item.receipt_no}\n"

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, abort, request
 from feedback_api.db import Session, get_engine, utcnow
 from feedback_api.extensions import csrf
 from feedback_api.services import conversation, wechat_inbound
-from feedback_api.services.citizens import get_or_create_citizen
 from wechat_bot import config, protocol, replies
 from wechat_bot.config import WechatSettings, settings
 from wechat_bot.dispatch import Context
@@ -124,20 +123,23 @@ def _handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
         event_key=message.event_key if message.is_event else "",
     )
     try:
-        claim = wechat_inbound.claim_message(key, msg_type=message.msg_type, event=message.event)
+        interactive = is_interactive(message.msg_type, message.event)
+        now = utcnow()
+        opened = wechat_inbound.open_message(
+            key, msg_type=message.msg_type, event=message.event,
+            openid=message.from_user if interactive else None, now=now)
+        claim = opened.claim
         if not claim.new:
             Session.rollback()
             return claim.reply or ""
-        ctx = Context(message=message, settings=cfg, now=utcnow())
-        if is_interactive(message.msg_type, message.event):
-            ctx.citizen = get_or_create_citizen(message.from_user, now=ctx.now)
-            ctx.conversation = conversation.load(ctx.citizen)
+        ctx = Context(message=message, settings=cfg, now=now, citizen_id=opened.citizen_id,
+                      conversation=opened.conversation)
+        if ctx.conversation is not None:
             conversation.note_inbound(ctx.conversation)
         reply = dispatcher.handle(ctx)
         if ctx.conversation is not None:
             conversation.save(ctx.conversation)
-        wechat_inbound.record_reply(claim, reply,
-                                    citizen_id=ctx.citizen.id if ctx.citizen else None)
+        wechat_inbound.record_reply(claim, reply, citizen_id=ctx.citizen_id)
         Session.commit()
         return reply
     except Exception:

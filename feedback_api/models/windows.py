@@ -72,5 +72,9 @@ class Window(Base):
 
     unit: Mapped[Unit] = relationship(back_populates="windows")
 
+    @property
+    def unit_name(self) -> str:
+        return self.unit.name
+
     def __repr__(self) -> str:
         return f"<Window {self.code} {self.name}>"

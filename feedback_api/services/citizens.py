@@ -8,9 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback_api.db import Session, utcnow
+from feedback_api.fastsql import Prepared, fill_defaults, with_defaults
 from feedback_api.models import Citizen, CitizenContact
 
 
@@ -21,34 +21,60 @@ def pseudonym_for(openid: str, key: str | None = None) -> str:
 
 
 _citizens, _contacts = Citizen.__table__, CitizenContact.__table__
-# Built once: this runs on every WeChat message, where building statements costs more than
-# running them, and the ORM's load-and-flush was the largest single cost.
-_TOUCH_CITIZEN = _citizens.update().where(_citizens.c.id == sa.bindparam("cid")).values(
-    last_seen_at=sa.bindparam("now"))
-_TOUCH_CONTACT = _contacts.update().where(_contacts.c.citizen_id == sa.bindparam("cid")).values(
-    last_message_at=sa.bindparam("now"))
+# Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
+_FIND = Prepared(sa.select(_citizens.c.id).where(_citizens.c.pseudonym == sa.bindparam("pseudonym")))
+_TOUCH_CITIZEN = Prepared(
+    _citizens.update().where(_citizens.c.id == sa.bindparam("cid"))
+    .values(last_seen_at=sa.bindparam("now")))
+_TOUCH_CONTACT = Prepared(
+    _contacts.update().where(_contacts.c.citizen_id == sa.bindparam("cid"))
+    .values(last_message_at=sa.bindparam("now")))
+_NEW_CITIZEN = Prepared(
+    _citizens.insert().values(with_defaults(_citizens, ("pseudonym", "last_seen_at")))
+    .returning(_citizens.c.id))
+_NEW_CONTACT = Prepared(
+    _contacts.insert().values(with_defaults(_contacts, ("citizen_id", "openid", "last_message_at"))))
+
+
+def touch_citizen(openid: str, *, now: datetime | None = None) -> int:
+    """Record an inbound message of ``openid``'s citizen (created on first contact); its id."""
+    now = now or utcnow()
+    citizen_id = _FIND.scalar({"pseudonym": pseudonym_for(openid)})
+    if citizen_id is None:
+        return create_citizen(openid, now=now)
+    touch_known_citizen(citizen_id, now=now)
+    return int(citizen_id)
+
+
+def create_citizen(openid: str, *, now: datetime) -> int:
+    """A new citizen and its contact, for a first message; its id."""
+    pseudonym = pseudonym_for(openid)
+    citizen_id = _NEW_CITIZEN.scalar(
+        fill_defaults(_citizens, {"pseudonym": pseudonym, "last_seen_at": now}))
+    _NEW_CONTACT.execute(fill_defaults(
+        _contacts, {"citizen_id": citizen_id, "openid": openid, "last_message_at": now}))
+    return int(citizen_id)
+
+
+def touch_known_citizen(citizen_id: int, *, now: datetime) -> None:
+    """Record an inbound message: ``last_message_at`` opens WeChat's 48-hour window for
+    customer-service messages. Deferred to the transaction's next round trip (see fastsql)."""
+    _TOUCH_CITIZEN.defer({"cid": citizen_id, "now": now})
+    _TOUCH_CONTACT.defer({"cid": citizen_id, "now": now})
 
 
 def get_or_create_citizen(openid: str, *, touch: bool = True, now: datetime | None = None) -> Citizen:
     """The citizen behind a WeChat openid, created on first contact.
 
-    ``touch`` records an inbound message: ``last_message_at`` opens WeChat's 48-hour window for
-    customer-service messages."""
-    pseudonym = pseudonym_for(openid)
-    citizen = Session.scalars(sa.select(Citizen).where(Citizen.pseudonym == pseudonym)).first()
-    now = now or utcnow()
-    if citizen is None:
-        citizen = Citizen(pseudonym=pseudonym, last_seen_at=now)
-        Session.add(citizen)
-        Session.flush()
-        Session.add(CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now))
-        Session.flush()
-        return citizen
-    if touch:
-        conn = Session.connection()
-        conn.execute(_TOUCH_CITIZEN, {"cid": citizen.id, "now": now})
-        conn.execute(_TOUCH_CONTACT, {"cid": citizen.id, "now": now})
-        set_committed_value(citizen, "last_seen_at", now)
+    ``touch`` records an inbound message (see ``touch_citizen``)."""
+    if not touch:
+        citizen = Session.scalars(
+            sa.select(Citizen).where(Citizen.pseudonym == pseudonym_for(openid))).first()
+        if citizen is not None:
+            return citizen
+    citizen_id = touch_citizen(openid, now=now)
+    citizen = Session.get(Citizen, citizen_id, populate_existing=True)
+    assert citizen is not None
     return citizen
 
 

@@ -1,7 +1,7 @@
 """A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
 
 The webhook loads the conversation once per message (``load``), changes it in memory and writes
-it back once (``save``) with plain SQL statements: it runs on every message and WeChat waits.
+it back once (``save``) with prepared statements: it runs on every message and WeChat waits.
 """
 
 from __future__ import annotations
@@ -13,12 +13,32 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
+from feedback_api.fastsql import Prepared
 from feedback_api.models import Citizen, Feedback, WechatConversation, Window
+from feedback_api.services.windows import WindowCard, window_card
 
 _conv = WechatConversation.__table__
-_INSERT = _conv.insert()
-_LOAD = sa.select(_conv.c.window_id, _conv.c.window_chosen_at, _conv.c.latest_feedback_id,
-                  _conv.c.service_messages_sent).where(_conv.c.citizen_id == sa.bindparam("cid"))
+_citizens, _feedback = Citizen.__table__, Feedback.__table__
+_FIELDS = ("window_id", "window_chosen_at", "latest_feedback_id", "service_messages_sent")
+# Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
+_LOAD = Prepared(sa.select(*(_conv.c[f] for f in _FIELDS))
+                 .where(_conv.c.citizen_id == sa.bindparam("cid")))
+#: The citizen's id and conversation (NULLs before the first save) by pseudonym, in one read.
+LOAD_BY_PSEUDONYM = Prepared(
+    sa.select(_citizens.c.id, *(_conv.c[f] for f in _FIELDS))
+    .select_from(_citizens.outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id))
+    .where(_citizens.c.pseudonym == sa.bindparam("pseudonym")))
+# The latest feedback may be one deferred in this transaction, known by its receipt number.
+_LATEST = sa.func.coalesce(
+    sa.select(_feedback.c.id).where(_feedback.c.receipt_no == sa.bindparam("receipt"))
+    .scalar_subquery(), sa.bindparam("latest_feedback_id", type_=sa.Integer))
+_VALUES = {"window_id": sa.bindparam("window_id"),
+           "window_chosen_at": sa.bindparam("window_chosen_at", type_=_conv.c.window_chosen_at.type),
+           "latest_feedback_id": _LATEST,
+           "service_messages_sent": sa.bindparam("service_messages_sent"),
+           "updated_at": sa.bindparam("updated_at", type_=_conv.c.updated_at.type)}
+_INSERT = Prepared(_conv.insert().values({"citizen_id": sa.bindparam("cid"), **_VALUES}))
+_UPDATE = Prepared(_conv.update().where(_conv.c.citizen_id == sa.bindparam("cid")).values(_VALUES))
 
 
 @dataclass
@@ -28,42 +48,46 @@ class Conversation:
     window_chosen_at: datetime | None = None
     latest_feedback_id: int | None = None
     service_messages_sent: int = 0
-    _changed: set[str] = field(default_factory=set, repr=False)
+    #: The receipt number of a feedback recorded in this transaction (its id is not read back).
+    latest_receipt: str | None = None
+    _changed: bool = field(default=False, repr=False)
     _stored: bool = field(default=False, repr=False)
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
-                self._changed.add(name)
+                self._changed = True
 
 
-def load(citizen: Citizen) -> Conversation:
+def load(citizen_id: int) -> Conversation:
     """The citizen's conversation (a blank one before the first save)."""
-    row = Session.connection().execute(_LOAD, {"cid": citizen.id}).first()
+    row = _LOAD.first({"cid": citizen_id})
     if row is None:
-        return Conversation(citizen.id)
-    return Conversation(citizen.id, row.window_id, row.window_chosen_at, row.latest_feedback_id,
-                        row.service_messages_sent, _stored=True)
+        return Conversation(citizen_id)
+    return Conversation(citizen_id, *row, _stored=True)
+
+
+def from_row(row: tuple[Any, ...]) -> Conversation:
+    """The conversation from a ``LOAD_BY_PSEUDONYM`` row."""
+    citizen_id, window_id, chosen_at, latest_id, sent = row
+    if sent is None:  # no conversation row yet
+        return Conversation(citizen_id)
+    return Conversation(citizen_id, window_id, chosen_at, latest_id, sent, _stored=True)
 
 
 def save(conv: Conversation) -> None:
-    """Write the changes made since ``load`` (insert on first save)."""
+    """Write the conversation back if it changed since ``load`` (insert on first save).
+
+    Deferred to the transaction's next round trip (see fastsql)."""
     if conv._stored and not conv._changed:
         return
-    values = {name: getattr(conv, name) for name in conv._changed}
-    values["updated_at"] = utcnow()
-    if conv._stored:
-        Session.connection().execute(
-            sa.update(_conv).where(_conv.c.citizen_id == conv.citizen_id).values(values))
-    else:
-        Session.connection().execute(_INSERT, {
-            "citizen_id": conv.citizen_id, "window_id": conv.window_id,
-            "window_chosen_at": conv.window_chosen_at,
-            "latest_feedback_id": conv.latest_feedback_id,
-            "service_messages_sent": conv.service_messages_sent, "updated_at": values["updated_at"]})
-        conv._stored = True
-    conv._changed.clear()
+    values = {f: getattr(conv, f) for f in _FIELDS if f != "latest_feedback_id"}
+    values.update(cid=conv.citizen_id, receipt=conv.latest_receipt,
+                  latest_feedback_id=conv.latest_feedback_id, updated_at=utcnow())
+    (_UPDATE if conv._stored else _INSERT).defer(values)
+    conv._stored = True
+    conv._changed = False
 
 
 def note_inbound(conv: Conversation) -> None:
@@ -71,24 +95,25 @@ def note_inbound(conv: Conversation) -> None:
     conv.set(service_messages_sent=0)
 
 
-def choose_window(conv: Conversation, window: Window, *, now: datetime | None = None) -> None:
+def choose_window(conv: Conversation, window: WindowCard | Window, *,
+                  now: datetime | None = None) -> None:
     """Remember the window the citizen scanned (or typed); later ratings and opinions go to it."""
     conv.set(window_id=window.id, window_chosen_at=now or utcnow())
 
 
 def current_window(conv: Conversation, *, ttl_minutes: int,
-                   now: datetime | None = None) -> Window | None:
+                   now: datetime | None = None) -> WindowCard | None:
     """The chosen window while the choice lasts, else None."""
     if conv.window_id is None or conv.window_chosen_at is None:
         return None
     if (now or utcnow()) - conv.window_chosen_at > timedelta(minutes=ttl_minutes):
         return None
-    return Session.get(Window, conv.window_id)
+    return window_card(window_id=conv.window_id)
 
 
-def note_feedback(conv: Conversation, item: Feedback) -> None:
+def note_feedback(conv: Conversation, receipt_no: str) -> None:
     """Remember the citizen's latest feedback (an image sent next becomes its evidence)."""
-    conv.set(latest_feedback_id=item.id)
+    conv.set(latest_receipt=receipt_no)
 
 
 def latest_feedback(conv: Conversation) -> Feedback | None:
@@ -107,12 +132,12 @@ def get_conversation(citizen: Citizen) -> WechatConversation:
     return conv
 
 
-def recent_feedback(citizen: Citizen, *, limit: int = 5) -> list[Feedback]:
+def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[Feedback]:
     """The citizen's newest feedback, newest first."""
     return list(
         Session.scalars(
             sa.select(Feedback)
-            .where(Feedback.citizen_id == citizen.id)
+            .where(Feedback.citizen_id == citizen_id)
             .order_by(Feedback.received_at.desc(), Feedback.id.desc())
             .limit(limit)
         )

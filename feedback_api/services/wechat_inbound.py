@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
+from feedback_api.fastsql import Prepared, batch, fill_defaults, with_defaults
 from feedback_api.models import (
     Feedback,
     FeedbackEvidence,
     WechatInboundMessage,
 )
+from feedback_api.services import citizens, conversation
+from feedback_api.services.conversation import Conversation
 
 
 @dataclass
@@ -40,26 +44,25 @@ def dedup_key(*, msg_id: str | None, from_user: str, create_time: str, event: st
 
 
 _inbound = WechatInboundMessage.__table__
-# Statements are built once: building them costs more than running them on this hot path.
-_SELECT_CLAIMED = sa.select(_inbound.c.id, _inbound.c.reply).where(
-    _inbound.c.dedup_key == sa.bindparam("key"))
-_SET_REPLY = _inbound.update().where(_inbound.c.id == sa.bindparam("claim_id")).values(
-    reply=sa.bindparam("reply"), citizen_id=sa.bindparam("citizen"))
-_CLAIMS: dict[str, Any] = {}
 
 
-def _insert_ignoring_duplicates(dialect: str) -> Any:
+def _claim_statement(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`` in the engine's dialect."""
-    stmt = _CLAIMS.get(dialect)
-    if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = (insert(_inbound).on_conflict_do_nothing(index_elements=["dedup_key"])
-                .returning(_inbound.c.id))
-        _CLAIMS[dialect] = stmt
-    return stmt
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = with_defaults(_inbound, ("dedup_key", "msg_type", "event"))
+    return (insert(_inbound).values(values).on_conflict_do_nothing(index_elements=["dedup_key"])
+            .returning(_inbound.c.id))
+
+
+# Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
+_CLAIM = Prepared(_claim_statement)
+_SELECT_CLAIMED = Prepared(sa.select(_inbound.c.id, _inbound.c.reply).where(
+    _inbound.c.dedup_key == sa.bindparam("key")))
+_SET_REPLY = Prepared(_inbound.update().where(_inbound.c.id == sa.bindparam("claim_id")).values(
+    reply=sa.bindparam("reply"), citizen_id=sa.bindparam("citizen")))
 
 
 def claim_message(key: str, *, msg_type: str, event: str | None) -> Claim:
@@ -69,19 +72,48 @@ def claim_message(key: str, *, msg_type: str, event: str | None) -> Claim:
     then inserts nothing. Writing first also takes SQLite's write lock at the start of the
     transaction, so two workers never both read and then fail to upgrade to a write.
     """
-    conn = Session.connection()
-    new_id = conn.execute(_insert_ignoring_duplicates(conn.dialect.name), {
-        "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64],
-        "received_at": utcnow()}).scalar()
-    if new_id is not None:
-        return Claim(new_id, True)
-    row = conn.execute(_SELECT_CLAIMED, {"key": key}).one()
-    return Claim(row.id, False, row.reply)
+    return open_message(key, msg_type=msg_type, event=event, openid=None, now=None).claim
+
+
+@dataclass
+class Opened:
+    claim: Claim
+    #: The sender and its conversation, for a new interactive message.
+    citizen_id: int | None = None
+    conversation: Conversation | None = None
+
+
+def open_message(key: str, *, msg_type: str, event: str | None, openid: str | None,
+                 now: datetime | None) -> Opened:
+    """Claim an inbound message (see ``claim_message``) and, given ``openid``, load its citizen
+    and conversation and record the contact; one round trip to the database.
+
+    For a retry (``claim.new`` is False) nothing else is loaded and nothing is written."""
+    statements: list[tuple[Prepared, dict[str, Any] | None]] = [(_CLAIM, fill_defaults(_inbound, {
+        "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64]}))]
+    if openid is not None:
+        pseudonym = citizens.pseudonym_for(openid)
+        statements.append((conversation.LOAD_BY_PSEUDONYM, {"pseudonym": pseudonym}))
+    results = batch(statements)
+    if not results[0]:
+        row = _SELECT_CLAIMED.first({"key": key})
+        assert row is not None
+        return Opened(Claim(row[0], False, row[1]))
+    claim = Claim(results[0][0][0], True)
+    if openid is None:
+        return Opened(claim)
+    now = now or utcnow()
+    if not results[1]:
+        citizen_id = citizens.create_citizen(openid, now=now)
+        return Opened(claim, citizen_id, conversation.Conversation(citizen_id))
+    conv = conversation.from_row(results[1][0])
+    citizens.touch_known_citizen(conv.citizen_id, now=now)
+    return Opened(claim, conv.citizen_id, conv)
 
 
 def record_reply(claim: Claim, reply: str, *, citizen_id: int | None) -> None:
-    Session.connection().execute(_SET_REPLY, {"claim_id": claim.id, "reply": reply,
-                                              "citizen": citizen_id})
+    """Store the reply for retries; deferred to the transaction's next round trip."""
+    _SET_REPLY.defer({"claim_id": claim.id, "reply": reply, "citizen": citizen_id})
 
 
 def attach_evidence(

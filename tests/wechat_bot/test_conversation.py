@@ -231,3 +231,21 @@ def test_long_opinion_is_stored_and_answered(wechat, district, db):
     wechat.scan(OPENID, "CD-SW-001")
     assert "已收到" in wechat.say(OPENID, "长" * 6000)
     assert len(feedback_rows(db)[0].text) == 5000
+
+
+def test_a_write_failing_at_commit_gets_busy_and_stores_nothing(wechat, district, db):
+    """The webhook's writes go to the database together at commit; if one fails (here the
+    message id is already taken by a stored feedback), the citizen is asked to retry and none
+    of the message's rows stay."""
+    from feedback_api.services import feedback as fb
+
+    wechat.scan(OPENID, "CD-SW-001")
+    with db() as s:
+        window = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fb.record_feedback(window, citizen=None, channel="wechat", rating=4, source_msg_id="wx:777")
+        inbound_before = s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage))
+    assert wechat.say(OPENID, "非常满意", msg_id="777") == replies.BUSY
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == inbound_before
+        assert [f.source_msg_id for f in s.scalars(sa.select(Feedback))] == ["wx:777"]
+    assert "受理编号" in wechat.say(OPENID, "非常满意")  # the conversation goes on

@@ -1,0 +1,142 @@
+"""The webhook's statement runner: same values as the ORM, deferred writes, window cards."""
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from feedback_api import fastsql
+from feedback_api.db import Session
+from feedback_api.models import Citizen, Feedback, Window
+from feedback_api.services import citizens, conversation, wechat_inbound
+from feedback_api.services import feedback as fb
+from feedback_api.services import windows as ws
+
+_citizens = Citizen.__table__
+_SEEN = fastsql.Prepared(sa.select(_citizens.c.last_seen_at).where(_citizens.c.id == sa.bindparam("cid")))
+_SET_SEEN = fastsql.Prepared(_citizens.update().where(_citizens.c.id == sa.bindparam("cid"))
+                             .values(last_seen_at=sa.bindparam("now")))
+WHEN = datetime(2026, 11, 28, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def _window_id(s, code="CD-SW-001"):
+    return s.scalar(sa.select(Window.id).where(Window.code == code))
+
+
+def test_values_round_trip_like_the_orm(db, district):
+    with db():
+        cid = citizens.create_citizen("o-fast-1", now=WHEN)
+    with db() as s:
+        orm = s.get(Citizen, cid)
+        assert orm.last_seen_at == WHEN and orm.last_seen_at.tzinfo is not None
+        assert orm.created_at is not None  # the Python-side default was applied
+        assert _SEEN.scalar({"cid": cid}) == WHEN
+
+
+def test_a_claimed_feedback_stores_sql_null_json_and_the_defaults(db, district):
+    with db() as s:
+        cid = citizens.create_citizen("o-fast-2", now=WHEN)
+        receipt = fb.record_claimed_feedback(_window_id(s), citizen_id=cid, channel="wechat",
+                                             text="排队太久", received_at=WHEN)
+    with db() as s:
+        item = s.scalars(sa.select(Feedback).where(Feedback.receipt_no == receipt.receipt_no)).one()
+        assert (item.review_state, item.rating_counts, item.text) == ("pending", True, "排队太久")
+        assert item.received_at == WHEN and item.created_at is not None
+        # JSON columns stay SQL NULL (not JSON null), so "not analysed yet" queries find them.
+        assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)
+                        .where(Feedback.topics.is_(None), Feedback.flags.is_(None))) == 1
+
+
+def test_deferred_writes_run_before_orm_reads_and_at_commit(db, district):
+    later = WHEN.replace(hour=11)
+    with db() as s:
+        cid = citizens.create_citizen("o-fast-3", now=WHEN)
+    with db() as s:
+        _SET_SEEN.defer({"cid": cid, "now": later})
+        assert s.info[fastsql._DEFERRED]  # queued, not sent
+        assert s.get(Citizen, cid, populate_existing=True).last_seen_at == later
+        assert not s.info[fastsql._DEFERRED]
+    with db() as s:
+        _SET_SEEN.defer({"cid": cid, "now": WHEN})
+    with db() as s:  # the commit of the block above ran it
+        assert s.get(Citizen, cid).last_seen_at == WHEN
+    with db() as s:
+        _SET_SEEN.defer({"cid": cid, "now": later})
+        assert _SEEN.scalar({"cid": cid}) == later  # a fastsql read runs them first, in order
+
+
+def test_a_rollback_forgets_deferred_writes(db, district):
+    with db():
+        cid = citizens.create_citizen("o-fast-4", now=WHEN)
+    with db() as s:
+        s.connection()
+        _SET_SEEN.defer({"cid": cid, "now": WHEN.replace(year=2030)})
+        s.rollback()
+        assert not s.info.get(fastsql._DEFERRED)
+    with db() as s:
+        assert s.get(Citizen, cid).last_seen_at == WHEN
+
+
+def test_a_failing_deferred_write_fails_the_commit_and_stores_nothing(db, district):
+    with db() as s:
+        cid = citizens.create_citizen("o-fast-5", now=WHEN)
+        fb.record_claimed_feedback(_window_id(s), citizen_id=cid, channel="wechat", rating=5,
+                                   source_msg_id="wx:dup", received_at=WHEN)
+    with db() as s:
+        citizens.touch_known_citizen(cid, now=WHEN.replace(hour=12))
+        fb.record_claimed_feedback(_window_id(s), citizen_id=cid, channel="wechat", rating=1,
+                                   source_msg_id="wx:dup", received_at=WHEN)
+        with pytest.raises(Exception) as info:
+            s.commit()
+        assert "unique" in str(info.value).lower() or "duplicate" in str(info.value).lower()
+        s.rollback()
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1
+        assert s.get(Citizen, cid).last_seen_at == WHEN  # the touch went with the rest
+
+
+def test_open_message_claims_once_and_loads_the_conversation(db, district):
+    with db():
+        first = wechat_inbound.open_message("msg:1", msg_type="text", event=None,
+                                            openid="o-fast-6", now=WHEN)
+        assert first.claim.new and first.conversation.citizen_id == first.citizen_id
+        assert first.conversation.window_id is None
+        card = ws.window_card(code="CD-SW-001")
+        conversation.choose_window(first.conversation, card, now=WHEN)
+        conversation.save(first.conversation)
+        wechat_inbound.record_reply(first.claim, "好的", citizen_id=first.citizen_id)
+    with db():
+        again = wechat_inbound.open_message("msg:1", msg_type="text", event=None,
+                                            openid="o-fast-6", now=WHEN)
+        assert not again.claim.new and again.claim.reply == "好的" and again.conversation is None
+        Session.rollback()
+    with db():
+        second = wechat_inbound.open_message("msg:2", msg_type="text", event=None,
+                                             openid="o-fast-6", now=WHEN)
+        assert second.citizen_id == first.citizen_id
+        assert second.conversation.window_id == card.id
+        assert second.conversation.window_chosen_at == WHEN
+
+
+def test_window_cards_are_cached_and_forgotten_on_change(db, district, app):
+    with db() as s:
+        card = ws.window_card(code="CD-SW-001")
+        assert (card.name, card.unit_name, card.status) == ("综合办税窗口", "城东区税务局办税服务厅", "candidate")
+        assert ws.window_card(window_id=card.id) == card
+        assert ws.window_card(code="NO-SUCH-1") is None
+        # A change made without the ORM (as by another process) shows after the cache time...
+        s.execute(sa.update(Window).where(Window.id == card.id).values(name="改名窗口")
+                  .execution_options(synchronize_session=False))
+        assert ws.window_card(code="CD-SW-001").name == "综合办税窗口"
+        app.config["WW_WINDOW_CACHE_SECONDS"] = 0
+        try:
+            assert ws.window_card(code="CD-SW-001").name == "改名窗口"
+        finally:
+            app.config["WW_WINDOW_CACHE_SECONDS"] = 10
+    with db() as s:
+        # ...one made through the ORM in this process at once.
+        assert ws.window_card(code="CD-SW-001").name == "改名窗口"
+        assert ws.window_card(code="CD-SW-001").status == "candidate"
+        s.get(Window, card.id).status = "delisted"
+        s.flush()
+        assert ws.window_card(code="CD-SW-001").status == "delisted"
