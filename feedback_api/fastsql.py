@@ -33,7 +33,8 @@ class _Compiled:
     order: tuple[str, ...]
     #: Values baked into the statement (literals such as ``values(flag=False)``).
     fixed: Mapping[str, Any]
-    binds: Mapping[str, Processor]
+    #: (bind name, processor) for the binds whose type converts the value.
+    processed: tuple[tuple[str, Callable[[Any], Any]], ...]
     results: tuple[Processor, ...]
 
 
@@ -51,8 +52,8 @@ class Prepared:
             raise ValueError("bind names must be plain identifiers")
         binds = compiled.binds  # type: ignore[attr-defined]
         fixed = {name: bind.effective_value for name, bind in binds.items() if not bind.required}
-        processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                      for name, bind in binds.items()}
+        processors = tuple((name, proc) for name, bind in binds.items()
+                           if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)))
         columns: Sequence[Any] = getattr(stmt, "exported_columns", ())
         results = tuple(col.type.dialect_impl(dialect).result_processor(dialect, None)
                         for col in columns)
@@ -115,31 +116,31 @@ def batch(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
     prepared = []
     for stmt, params in statements:
         c = stmt.compiled(dialect)
-        values = {**c.fixed, **params} if params else dict(c.fixed)
-        for name, proc in c.binds.items():
-            if proc is not None:
-                values[name] = proc(values[name])
-        args = tuple(values[name] for name in c.order) if c.positional else values
+        values = {**c.fixed, **params} if c.fixed else dict(params or ())
+        for name, proc in c.processed:
+            values[name] = proc(values[name])
+        args = tuple([values[name] for name in c.order]) if c.positional else values
         prepared.append((c, args))
-    cursors = []
-    try:
-        if len(prepared) > 1 and dialect.name == "postgresql":
+    if len(prepared) > 1 and dialect.name == "postgresql":
+        # One cursor per statement: each keeps its own result when the pipeline syncs.
+        cursors = [raw.cursor() for _ in prepared]  # type: ignore[union-attr]
+        try:
             with raw.pipeline():  # type: ignore[union-attr]
-                for c, args in prepared:
-                    cursor = raw.cursor()  # type: ignore[union-attr]
-                    cursors.append(cursor)
+                for (c, args), cursor in zip(prepared, cursors, strict=True):
                     cursor.execute(c.sql, args)
             results = [_rows(c, cur) for (c, _), cur in zip(prepared, cursors, strict=True)]
-        else:
-            results = []
-            for c, args in prepared:
-                cursor = raw.cursor()  # type: ignore[union-attr]
-                cursors.append(cursor)
-                cursor.execute(c.sql, args)
-                results.append(_rows(c, cursor))
+        finally:
+            for cursor in cursors:
+                cursor.close()
+        return results[skip:]
+    results = []
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        for c, args in prepared:
+            cursor.execute(c.sql, args)
+            results.append(_rows(c, cursor))
     finally:
-        for cursor in cursors:
-            cursor.close()
+        cursor.close()
     return results[skip:]
 
 
@@ -189,14 +190,18 @@ def with_defaults(table: sa.Table, keys: Sequence[str]) -> dict[str, sa.BindPara
     return {name: sa.bindparam(name, type_=table.c[name].type) for name in names}
 
 
+_DEFAULTS: dict[str, tuple[tuple[str, bool, Any], ...]] = {}
+
+
 def fill_defaults(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
     """``values`` plus the Python-side defaults of ``table``'s other columns (as the ORM adds)."""
-    for col in table.columns:
-        default = col.default
-        if default is None or col.key in values:
-            continue
-        if default.is_scalar:  # type: ignore[attr-defined]
-            values[col.key] = default.arg  # type: ignore[attr-defined]
-        elif default.is_callable:  # type: ignore[attr-defined]
-            values[col.key] = default.arg(None)  # type: ignore[attr-defined]
+    defaults = _DEFAULTS.get(table.name)
+    if defaults is None:
+        defaults = _DEFAULTS[table.name] = tuple(
+            (col.key, col.default.is_callable, col.default.arg)  # type: ignore[attr-defined]
+            for col in table.columns
+            if col.default is not None and (col.default.is_scalar or col.default.is_callable))  # type: ignore[attr-defined]
+    for key, is_callable, arg in defaults:
+        if key not in values:
+            values[key] = arg(None) if is_callable else arg
     return values

@@ -112,6 +112,9 @@ def _writer_lock() -> AbstractContextManager[None]:
 
 def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
     """Store and answer one message in one transaction; a retry gets the stored answer."""
+    # Check out the connection and BEGIN before queueing for SQLite's writer lock, so the lock
+    # is held only while statements run (a deferred BEGIN takes no database lock by itself).
+    Session.connection()
     with _writer_lock():
         return _handle_message(message, cfg)
 
