@@ -148,7 +148,7 @@ def on_image(ctx: Context) -> str:
     item = conversation.latest_feedback(ctx.conversation)
     if item is None:
         return replies.NO_FEEDBACK_FOR_IMAGE
-    wechat_inbound.attach_evidence(item, media_id=ctx.message.media_id,
+    wechat_inbound.attach_evidence(item.id, media_id=ctx.message.media_id,
                                    pic_url=ctx.message.pic_url, source_msg_id=ctx.source_msg_id)
     return replies.evidence_recorded(item)
 

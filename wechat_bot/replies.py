@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from feedback_api.models import Feedback
 from feedback_api.models.reference import RATINGS, REVIEW_STATES, label
+from feedback_api.services.conversation import FeedbackLine
 
 
 class WindowLike(Protocol):
@@ -98,14 +98,15 @@ def opinion_recorded(window: WindowLike, item: Recorded) -> str:
     )
 
 
-def evidence_recorded(item: Feedback) -> str:
+def evidence_recorded(item: Recorded) -> str:
     return f"已收到图片，作为受理编号 {item.receipt_no} 的凭证保存。"
 
 
 NO_FEEDBACK_FOR_IMAGE = "请先评分或留言，再发送图片作为凭证。"
 
 
-def feedback_list(items: Iterable[Feedback], answer_of: Callable[[Feedback], str | None]) -> str:
+def feedback_list(items: Iterable[FeedbackLine],
+                  answer_of: Callable[[FeedbackLine], str | None]) -> str:
     items = list(items)
     if not items:
         return "您还没有评价记录。扫描窗口二维码即可评价。"
@@ -114,7 +115,7 @@ def feedback_list(items: Iterable[Feedback], answer_of: Callable[[Feedback], str
         what = (f"评分 {item.rating} 分（{label(RATINGS, item.rating)}）" if item.rating
                 else "意见建议")
         state = label(REVIEW_STATES, item.review_state)
-        lines.append(f"{n}. {item.receipt_no}　{item.window.name}\n   {what}｜{state}")
+        lines.append(f"{n}. {item.receipt_no}　{item.window_name}\n   {what}｜{state}")
         answer = answer_of(item)
         if answer:
             lines.append(f"   单位答复：{answer[:200]}")

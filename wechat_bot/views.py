@@ -10,7 +10,8 @@ from contextlib import AbstractContextManager, nullcontext
 
 from flask import Blueprint, Response, abort, request
 
-from feedback_api.db import Session, get_engine, utcnow
+from feedback_api import fastsql
+from feedback_api.db import get_engine, utcnow
 from feedback_api.extensions import csrf
 from feedback_api.services import conversation, wechat_inbound
 from wechat_bot import config, protocol, replies
@@ -112,44 +113,53 @@ def _writer_lock() -> AbstractContextManager[None]:
 
 def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
     """Store and answer one message in one transaction; a retry gets the stored answer."""
-    # Check out the connection and BEGIN before queueing for SQLite's writer lock, so the lock
-    # is held only while statements run (a deferred BEGIN takes no database lock by itself).
-    Session.connection()
-    with _writer_lock():
-        return _handle_message(message, cfg)
-
-
-def _handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
     key = wechat_inbound.dedup_key(
         msg_id=None if message.is_event else message.msg_id,
         from_user=message.from_user, create_time=message.create_time, event=message.event,
         event_key=message.event_key if message.is_event else "",
     )
     try:
-        interactive = is_interactive(message.msg_type, message.event)
-        now = utcnow()
-        opened = wechat_inbound.open_message(
-            key, msg_type=message.msg_type, event=message.event,
-            openid=message.from_user if interactive else None, now=now)
-        claim = opened.claim
-        if not claim.new:
-            Session.rollback()
-            return claim.reply or ""
-        ctx = Context(message=message, settings=cfg, now=now, citizen_id=opened.citizen_id,
-                      conversation=opened.conversation)
-        if ctx.conversation is not None:
-            conversation.note_inbound(ctx.conversation)
-        reply = dispatcher.handle(ctx)
-        if ctx.conversation is not None:
-            conversation.save(ctx.conversation)
-        wechat_inbound.record_reply(claim, reply, citizen_id=ctx.citizen_id)
-        Session.commit()
-        return reply
+        # The transaction is the webhook's own, outside the ORM session (see fastsql). The
+        # connection is checked out and BEGIN sent before queueing for SQLite's writer lock,
+        # so the lock is held only while statements run (a deferred BEGIN locks nothing).
+        with fastsql.unit_of_work() as uow, _writer_lock():
+            return _handle_message(message, cfg, key, uow)
     except Exception:
         # Nothing is stored, so WeChat's retry gets a fresh try; the citizen sees a short note.
         log.exception("wechat: handling %s failed", key)
-        Session.rollback()
         return replies.BUSY
+
+
+def _handle_message(message: InboundMessage, cfg: WechatSettings, key: str,
+                    uow: fastsql.UnitOfWork) -> str:
+    try:
+        return _answer(message, cfg, key, uow)
+    except BaseException:
+        uow.rollback()  # before the writer lock is released
+        raise
+
+
+def _answer(message: InboundMessage, cfg: WechatSettings, key: str,
+            uow: fastsql.UnitOfWork) -> str:
+    interactive = is_interactive(message.msg_type, message.event)
+    now = utcnow()
+    opened = wechat_inbound.open_message(
+        key, msg_type=message.msg_type, event=message.event,
+        openid=message.from_user if interactive else None, now=now)
+    claim = opened.claim
+    if not claim.new:
+        uow.rollback()
+        return claim.reply or ""
+    ctx = Context(message=message, settings=cfg, now=now, citizen_id=opened.citizen_id,
+                  conversation=opened.conversation)
+    if ctx.conversation is not None:
+        conversation.note_inbound(ctx.conversation)
+    reply = dispatcher.handle(ctx)
+    if ctx.conversation is not None:
+        conversation.save(ctx.conversation)
+    wechat_inbound.record_reply(claim, reply, citizen_id=ctx.citizen_id)
+    uow.commit()
+    return reply
 
 
 def _reply(message: InboundMessage, reply: str, cfg: WechatSettings) -> Response:

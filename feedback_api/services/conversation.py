@@ -116,10 +116,32 @@ def note_feedback(conv: Conversation, receipt_no: str) -> None:
     conv.set(latest_receipt=receipt_no)
 
 
-def latest_feedback(conv: Conversation) -> Feedback | None:
+@dataclass(frozen=True)
+class FeedbackLine:
+    """One of the citizen's feedback, as the conversation shows it."""
+
+    id: int
+    receipt_no: str
+    window_name: str
+    rating: int | None
+    review_state: str
+
+
+_w = Window.__table__
+_LINE = sa.select(_feedback.c.id, _feedback.c.receipt_no, _w.c.name, _feedback.c.rating,
+                  _feedback.c.review_state).join_from(_feedback, _w, _feedback.c.window_id == _w.c.id)
+_LINE_BY_ID = Prepared(_LINE.where(_feedback.c.id == sa.bindparam("fid")))
+_RECENT = Prepared(_LINE.where(_feedback.c.citizen_id == sa.bindparam("cid"))
+                   .order_by(_feedback.c.received_at.desc(), _feedback.c.id.desc())
+                   .limit(sa.bindparam("limit", type_=sa.Integer)))
+
+
+def latest_feedback(conv: Conversation) -> FeedbackLine | None:
+    """The citizen's latest feedback (an image is kept as its evidence)."""
     if conv.latest_feedback_id is None:
         return None
-    return Session.get(Feedback, conv.latest_feedback_id)
+    row = _LINE_BY_ID.first({"fid": conv.latest_feedback_id})
+    return FeedbackLine(*row) if row is not None else None
 
 
 def get_conversation(citizen: Citizen) -> WechatConversation:
@@ -132,19 +154,12 @@ def get_conversation(citizen: Citizen) -> WechatConversation:
     return conv
 
 
-def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[Feedback]:
+def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[FeedbackLine]:
     """The citizen's newest feedback, newest first."""
-    return list(
-        Session.scalars(
-            sa.select(Feedback)
-            .where(Feedback.citizen_id == citizen_id)
-            .order_by(Feedback.received_at.desc(), Feedback.id.desc())
-            .limit(limit)
-        )
-    )
+    return [FeedbackLine(*row) for row in _RECENT.execute({"cid": citizen_id, "limit": limit})]
 
 
-def unit_answer(item: Feedback) -> str | None:
+def unit_answer(item: FeedbackLine) -> str | None:
     """The unit's answer to a feedback, once answers exist.
 
     Seam: there is no unit-answer model yet, so this returns None and the citizen sees the

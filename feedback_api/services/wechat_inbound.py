@@ -9,10 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import utcnow
 from feedback_api.fastsql import Prepared, batch, fill_defaults, with_defaults
 from feedback_api.models import (
-    Feedback,
     FeedbackEvidence,
     WechatInboundMessage,
 )
@@ -116,25 +115,16 @@ def record_reply(claim: Claim, reply: str, *, citizen_id: int | None) -> None:
     _SET_REPLY.defer({"claim_id": claim.id, "reply": reply, "citizen": citizen_id})
 
 
-def attach_evidence(
-    item: Feedback, *, media_id: str, pic_url: str, source_msg_id: str | None
-) -> FeedbackEvidence:
-    """Keep an image as evidence of ``item``; the same source message is kept once."""
-    if source_msg_id:
-        existing = Session.scalars(
-            sa.select(FeedbackEvidence).where(FeedbackEvidence.source_msg_id == source_msg_id)
-        ).first()
-        if existing is not None:
-            return existing
-    evidence = FeedbackEvidence(feedback_id=item.id, media_id=media_id[:256],
-                                pic_url=pic_url[:1024], source_msg_id=source_msg_id)
-    Session.add(evidence)
-    Session.flush()
-    return evidence
+_evidence = FeedbackEvidence.__table__
+_INSERT_EVIDENCE = Prepared(_evidence.insert().values(
+    with_defaults(_evidence, ("feedback_id", "media_id", "pic_url", "source_msg_id"))))
 
 
-def evidence_count(item: Feedback) -> int:
-    return Session.scalar(
-        sa.select(sa.func.count()).select_from(FeedbackEvidence)
-        .where(FeedbackEvidence.feedback_id == item.id)
-    ) or 0
+def attach_evidence(feedback_id: int, *, media_id: str, pic_url: str,
+                    source_msg_id: str | None) -> None:
+    """Keep an image as evidence of a feedback (deferred to the transaction's next round trip).
+
+    The inbound log has claimed the source message, so it is stored once."""
+    _INSERT_EVIDENCE.defer(fill_defaults(_evidence, {
+        "feedback_id": feedback_id, "media_id": media_id[:256], "pic_url": pic_url[:1024],
+        "source_msg_id": source_msg_id}))
