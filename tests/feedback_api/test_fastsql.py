@@ -140,3 +140,26 @@ def test_window_cards_are_cached_and_forgotten_on_change(db, district, app):
         s.get(Window, card.id).status = "delisted"
         s.flush()
         assert ws.window_card(code="CD-SW-001").status == "delisted"
+
+
+def test_a_unit_of_work_commits_its_own_transaction_or_nothing(db, district, app):
+    with db():
+        cid = citizens.create_citizen("o-fast-7", now=WHEN)
+    later = WHEN.replace(hour=15)
+    with app.app_context():
+        with fastsql.unit_of_work() as uow:
+            _SET_SEEN.defer({"cid": cid, "now": later})
+            assert uow.deferred  # queued until the commit
+            assert _SEEN.scalar({"cid": cid}) == later  # a read in the unit sees its writes
+            # ...while the ORM session, another transaction, does not take part.
+            assert not Session.info.get(fastsql._DEFERRED)
+        # Left without a commit: rolled back.
+    with db() as s:
+        assert s.get(Citizen, cid).last_seen_at == WHEN
+    with app.app_context():
+        with fastsql.unit_of_work() as uow:
+            _SET_SEEN.defer({"cid": cid, "now": later})
+            uow.commit()
+            assert not uow.deferred
+    with db() as s:
+        assert s.get(Citizen, cid).last_seen_at == later
