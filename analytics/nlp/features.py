@@ -194,13 +194,23 @@ def topic_features(parsed: Parsed) -> dict[str, float]:
 
 
 GENERAL_CHARS = 300  # character bigrams are taken from the start of the text
+# A clause with one of these sums the review up (总的来说/总体…): its words get features of their own.
+SUMMARY = frozenset("总的来说 总得来说 总体 总体来说 总体感觉 总之 整体 总的 综合 总而言之".split())
 
 
 def general_features(parsed: Parsed, feats: dict[str, float]) -> dict[str, float]:
-    """Inputs of the general sentiment model: sentiment features plus character bigrams, L2-scaled."""
-    out = dict(feats)
+    """Inputs of the general sentiment model, binary and L2-scaled: the presence of each sentiment
+    feature and character bigram, plus the words of the last clause (``L:``, where reviews tend to
+    give their verdict) and of summing-up clauses (``Z:``)."""
+    keys = set(feats)
     s = parsed.norm[:GENERAL_CHARS]
-    for i in range(len(s) - 1):
-        out["c:" + s[i : i + 2]] = 1.0
-    z = sum(v * v for v in out.values()) ** 0.5 or 1.0
-    return {k: v / z * 3.0 for k, v in out.items()}
+    keys.update("c:" + s[i : i + 2] for i in range(len(s) - 1))
+    clauses = parsed.clauses
+    if len(clauses) > 1:
+        keys.update("L:" + t for t in clauses[-1])
+    for toks in clauses:
+        if any(t in SUMMARY for t in toks):
+            keys.update("Z:" + t for t in toks)
+    if not keys:
+        return {}
+    return dict.fromkeys(keys, 3.0 / len(keys) ** 0.5)

