@@ -1,6 +1,7 @@
 """A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
 
-The webhook loads the conversation once per message (``load``), changes it in memory and writes
+The webhook loads the conversation once per message (with the claim, ``LOAD_BY_PSEUDONYM``),
+changes it in memory and writes
 it back once (``save``) with prepared statements: it runs on every message and WeChat waits.
 """
 
@@ -21,8 +22,6 @@ _conv = WechatConversation.__table__
 _citizens, _feedback = Citizen.__table__, Feedback.__table__
 _FIELDS = ("window_id", "window_chosen_at", "latest_feedback_id", "service_messages_sent")
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
-_LOAD = Prepared(sa.select(*(_conv.c[f] for f in _FIELDS))
-                 .where(_conv.c.citizen_id == sa.bindparam("cid")))
 #: The citizen's id and conversation (NULLs before the first save) by pseudonym, in one read.
 LOAD_BY_PSEUDONYM = Prepared(
     sa.select(_citizens.c.id, *(_conv.c[f] for f in _FIELDS))
@@ -58,14 +57,6 @@ class Conversation:
             if getattr(self, name) != value:
                 setattr(self, name, value)
                 self._changed = True
-
-
-def load(citizen_id: int) -> Conversation:
-    """The citizen's conversation (a blank one before the first save)."""
-    row = _LOAD.first({"cid": citizen_id})
-    if row is None:
-        return Conversation(citizen_id)
-    return Conversation(citizen_id, *row, _stored=True)
 
 
 def from_row(row: tuple[Any, ...]) -> Conversation:

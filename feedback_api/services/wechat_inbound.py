@@ -64,16 +64,6 @@ _SET_REPLY = Prepared(_inbound.update().where(_inbound.c.id == sa.bindparam("cla
     reply=sa.bindparam("reply"), citizen_id=sa.bindparam("citizen")))
 
 
-def claim_message(key: str, *, msg_type: str, event: str | None) -> Claim:
-    """Insert the log row first, so a retry arriving meanwhile waits for our answer.
-
-    On PostgreSQL a concurrent insert of the same key waits for the first transaction and
-    then inserts nothing. Writing first also takes SQLite's write lock at the start of the
-    transaction, so two workers never both read and then fail to upgrade to a write.
-    """
-    return open_message(key, msg_type=msg_type, event=event, openid=None, now=None).claim
-
-
 @dataclass
 class Opened:
     claim: Claim
@@ -84,8 +74,13 @@ class Opened:
 
 def open_message(key: str, *, msg_type: str, event: str | None, openid: str | None,
                  now: datetime | None) -> Opened:
-    """Claim an inbound message (see ``claim_message``) and, given ``openid``, load its citizen
-    and conversation and record the contact; one round trip to the database.
+    """Claim an inbound message and, given ``openid``, load its citizen and conversation and
+    record the contact; one round trip to the database.
+
+    The log row is inserted first, so a retry arriving meanwhile waits for our answer: on
+    PostgreSQL a concurrent insert of the same key waits for the first transaction and then
+    inserts nothing; on SQLite the insert takes the write lock at the start of the transaction,
+    so two workers never both read and then fail to upgrade to a write.
 
     For a retry (``claim.new`` is False) nothing else is loaded and nothing is written."""
     statements: list[tuple[Prepared, dict[str, Any] | None]] = [(_CLAIM, fill_defaults(_inbound, {
