@@ -1,8 +1,8 @@
 """A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
 
 The webhook loads the conversation once per message (with the claim, ``LOAD_BY_PSEUDONYM``),
-changes it in memory and writes
-it back once (``save``) with prepared statements: it runs on every message and WeChat waits.
+changes it in memory and writes it back once (``save``) with prepared statements: it runs on
+every message and WeChat waits.
 """
 
 from __future__ import annotations
