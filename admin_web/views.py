@@ -8,7 +8,17 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
@@ -30,6 +40,7 @@ from feedback_api.models.reference import (
     WINDOW_STATUSES,
     label,
 )
+from feedback_api.services import evidence as evidence_service
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import ledger, scope
 from feedback_api.services import review as review_service
@@ -325,8 +336,27 @@ def feedback_detail(feedback_id: int) -> Any:
     elif form is not None:
         form.topics.data = item.reviewed_topics or [
             t["topic"] for t in item.topics or [] if isinstance(t, dict)]
+    # Pictures may show the citizen or their papers: only roles that read unmasked opinions see
+    # them; others learn that evidence exists.
     return render_template("feedback/detail.html", item=item, form=form,
-                           text=feedback_service.visible_text(item, user))
+                           text=feedback_service.visible_text(item, user),
+                           evidence=evidence_service.of_feedback(item.id),
+                           sees_evidence=scope.sees_raw_opinions(user))
+
+
+@bp.get("/feedback/<int:feedback_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence_image(feedback_id: int, evidence_id: int) -> Any:
+    """A saved evidence picture, for the roles that may see it."""
+    user = current_user._get_current_object()
+    _feedback_or_404(feedback_id)
+    found = evidence_service.file_of(feedback_id, evidence_id)
+    if found is None or not scope.sees_raw_opinions(user):
+        abort(404)
+    path, content_type = found
+    response = send_file(path, mimetype=content_type, max_age=3600, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.get("/audit")

@@ -1,4 +1,5 @@
-"""CLI: ``wechat deliver``, ``qrcodes issue|posters`` and ``simulate`` (each command commits)."""
+"""CLI: ``wechat deliver|fetch-evidence|requeue-failed``, ``qrcodes issue|posters`` and ``simulate``
+(each command commits)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,21 @@ def deliver(limit: int) -> None:
         click.echo(line, err=True)
     click.echo(report.summary(), err=True)
     if report.retried or report.failed:
+        sys.exit(1)
+
+
+@wechat_cli.command("fetch-evidence")
+@click.option("--limit", default=50, show_default=True, help="本次最多保存的图片数")
+@with_appcontext
+def fetch_evidence_command(limit: int) -> None:
+    """Save the images citizens sent (WeChat keeps them 3 days); exit 1 if any failed."""
+    from wechat_bot.jobs import fetch_evidence
+
+    result = fetch_evidence(limit)
+    if result == "not configured":
+        fail("未配置 WW_WECHAT_APPID / WW_WECHAT_SECRET，无法下载图片")
+    click.echo(result, err=True)
+    if not result.endswith(" 0 failed"):
         sys.exit(1)
 
 

@@ -1,4 +1,5 @@
-"""Scheduled WeChat work: deliver the outbox (the composition root adds it to the scheduler)."""
+"""Scheduled WeChat work: deliver the outbox, save image evidence (the composition root adds
+these to the scheduler)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,34 @@ def deliver_outbox(limit: int = 200) -> str:
     if report.retried or report.failed:
         log.warning("outbox: %s", report.summary())
     return report.summary()
+
+
+def fetch_evidence(limit: int = 50) -> str:
+    """Download the images citizens sent while WeChat keeps them (3 days); one commit each."""
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
+    from feedback_api.services import evidence
+    from wechat_bot.client import ConfigurationError, describe, get_client
+
+    try:
+        client = get_client()
+    except ConfigurationError as exc:
+        log.debug("evidence not fetched: %s", exc)
+        return "not configured"
+    saved = failed = 0
+    for item in evidence.pending(limit):
+        try:
+            res = client.media.download(item.media_id)
+            if not isinstance(res, requests.Response):  # a JSON answer that is not an error
+                raise evidence.NotAnImage(f"unexpected answer: {str(res)[:200]}")
+            evidence.store(item, res.content, res.headers.get("Content-Type", ""))
+            saved += 1
+        except (WeChatClientException, requests.RequestException, evidence.NotAnImage) as exc:
+            evidence.note_failure(item, describe(exc) if not isinstance(exc, evidence.NotAnImage)
+                                  else str(exc))
+            failed += 1
+            log.warning("evidence %s of feedback %s not saved: %s", item.id, item.feedback_id,
+                        item.fetch_error)
+        Session.commit()
+    return f"{saved} saved, {failed} failed"

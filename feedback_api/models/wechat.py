@@ -55,7 +55,10 @@ class WechatInboundMessage(Base):
 
 
 class FeedbackEvidence(Base):
-    """An image a citizen sent as evidence of their latest feedback (WeChat media reference)."""
+    """An image a citizen sent as evidence of their latest feedback.
+
+    The message carries a WeChat media reference; the evidence job downloads the image into the
+    instance folder while WeChat keeps it (3 days)."""
 
     __tablename__ = "feedback_evidence"
 
@@ -68,6 +71,14 @@ class FeedbackEvidence(Base):
     pic_url: Mapped[str] = mapped_column(sa.String(1024), default="")
     source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The image saved by the evidence job: a file name in the instance's evidence folder.
+    stored_name: Mapped[str | None] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    size_bytes: Mapped[int] = mapped_column(default=0, server_default="0")
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Why the last download failed ("" when it did not).
+    fetch_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     feedback: Mapped[Feedback] = relationship()
 

@@ -42,6 +42,8 @@ class FakeWechatState:
     custom_count: dict[str, int] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    #: Temporary media (media_id -> (content type, bytes)), as media/get serves it.
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 class FakeWechatServer:
@@ -71,6 +73,19 @@ class FakeWechatServer:
         with self._lock:
             self.state = FakeWechatState()
             self.clock = time.time
+
+    def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg") -> None:
+        """A citizen sent an image: WeChat keeps it as temporary media."""
+        with self._lock:
+            self.state.media[media_id] = (content_type, content)
+
+    def _media_get(self, request: Request) -> Response:
+        found = self.state.media.get(request.args.get("media_id", ""))
+        if found is None:
+            return self._err(40007, "invalid media_id")
+        content_type, content = found
+        return Response(content, mimetype=content_type, headers={
+            "Content-Disposition": 'attachment; filename="image.jpg"'})
 
     def user_messaged(self, openid: str, at: float | None = None) -> None:
         """The citizen wrote to the account: the 48-hour, 5-message allowance starts again."""
@@ -116,6 +131,7 @@ class FakeWechatServer:
             "/cgi-bin/qrcode/create": self._qrcode_create,
             "/cgi-bin/message/custom/send": self._custom_send,
             "/cgi-bin/message/template/send": self._template_send,
+            "/cgi-bin/media/get": self._media_get,
         }
         handler = routes.get(request.path)
         if handler is None:

@@ -1,0 +1,114 @@
+"""Image evidence: the citizen's pictures, saved in the instance folder while WeChat keeps them.
+
+A WeChat image message carries a temporary media id that WeChat serves for 3 days. The evidence
+job (wechat_bot) downloads each one and hands the bytes to ``store``; reviewers then see the
+picture beside the feedback. Services flush; the job commits after each image.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import FeedbackEvidence
+from feedback_api.services.feedback import MAX_ID
+
+#: WeChat keeps temporary media for 3 days; later downloads cannot succeed.
+MEDIA_LIFETIME = timedelta(days=3)
+MAX_ATTEMPTS = 5
+MAX_BYTES = 10 * 1024 * 1024  # WeChat's own limit for images is 10 MB
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
+               "image/webp": ".webp", "image/bmp": ".bmp"}
+
+
+class NotAnImage(ValueError):
+    pass
+
+
+def folder() -> Path:
+    return Path(current_app.config["WW_INSTANCE_PATH"]) / "evidence"
+
+
+def pending(limit: int = 50, *, now: datetime | None = None) -> list[FeedbackEvidence]:
+    """Images not saved yet that WeChat still keeps, and that have attempts left."""
+    now = now or utcnow()
+    return list(Session.scalars(
+        sa.select(FeedbackEvidence)
+        .where(FeedbackEvidence.stored_name.is_(None), FeedbackEvidence.media_id != "",
+               FeedbackEvidence.fetch_attempts < MAX_ATTEMPTS,
+               FeedbackEvidence.received_at > now - MEDIA_LIFETIME)
+        .order_by(FeedbackEvidence.id).limit(limit)))
+
+
+def store(evidence: FeedbackEvidence, content: bytes, content_type: str, *,
+          now: datetime | None = None) -> Path:
+    """Save a downloaded image; refuses anything that is not a known image type or too large."""
+    content_type = content_type.split(";", 1)[0].strip().lower()
+    if content_type not in _EXTENSIONS:
+        raise NotAnImage(f"not an image: {content_type or 'no content type'}")
+    if not content or len(content) > MAX_BYTES:
+        raise NotAnImage(f"image of {len(content)} bytes")
+    now = now or utcnow()
+    # Our own name, never one derived from the message: nothing outside the folder is reachable.
+    name = (f"{now:%Y%m}/{evidence.feedback_id}-{evidence.id}-{secrets.token_hex(4)}"
+            f"{_EXTENSIONS[content_type]}")
+    path = folder() / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    evidence.stored_name = name
+    evidence.content_type = content_type
+    evidence.size_bytes = len(content)
+    evidence.fetched_at = now
+    evidence.fetch_attempts += 1
+    evidence.fetch_error = ""
+    Session.flush()
+    return path
+
+
+def note_failure(evidence: FeedbackEvidence, error: str) -> None:
+    evidence.fetch_attempts += 1
+    evidence.fetch_error = error[:500]
+    Session.flush()
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    id: int
+    received_at: datetime
+    saved: bool
+    #: Why no picture can be shown ("" when it can, or while the job still tries).
+    problem: str
+
+
+def of_feedback(feedback_id: int, *, now: datetime | None = None) -> list[EvidenceView]:
+    """The evidence of one feedback, as the feedback page lists it."""
+    now = now or utcnow()
+    views = []
+    for ev in Session.scalars(sa.select(FeedbackEvidence)
+                              .where(FeedbackEvidence.feedback_id == feedback_id)
+                              .order_by(FeedbackEvidence.id)):
+        saved = ev.stored_name is not None and (folder() / ev.stored_name).is_file()
+        problem = ""
+        if not saved and (ev.fetch_attempts >= MAX_ATTEMPTS
+                          or ev.received_at <= now - MEDIA_LIFETIME or not ev.media_id):
+            why = ev.fetch_error or "微信临时素材已过期"
+            problem = f"图片未能保存（{why}）"
+        views.append(EvidenceView(ev.id, ev.received_at, saved, problem))
+    return views
+
+
+def file_of(feedback_id: int, evidence_id: int) -> tuple[Path, str] | None:
+    """The saved picture (path, content type) of one evidence of one feedback."""
+    ev = Session.get(FeedbackEvidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
+    if ev is None or ev.feedback_id != feedback_id or ev.stored_name is None:
+        return None
+    path = folder() / ev.stored_name
+    return (path, ev.content_type) if path.is_file() else None
