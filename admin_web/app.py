@@ -20,7 +20,7 @@ from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
-from wechat_bot.jobs import deliver_outbox, fetch_evidence
+from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
@@ -36,6 +36,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "send queued messages to citizens (customer-service, else template), retrying"),
         Job("wechat-fetch-evidence", fetch_evidence, IntervalTrigger(seconds=60),
             "save the images citizens sent while WeChat keeps them (3 days)"),
+        Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
+            "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
     ]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")

@@ -19,6 +19,8 @@ ENV_VARS: dict[str, str] = {
     "WW_WECHAT_API_BASE": "WeChat API base (default https://api.weixin.qq.com); tests use a fake",
     "WW_PUBLIC_BASE_URL": "public base URL of this site, for the H5 link on posters",
     "WW_H5_RATE_LIMIT": "H5 form submissions allowed per client IP per 10 minutes (default 20)",
+    "WW_WECHAT_LOG_DAYS": "days the log of inbound messages (kept to answer WeChat's retries) is "
+                          "kept (default 30)",
 }
 
 _DEFAULTS = {
@@ -26,6 +28,7 @@ _DEFAULTS = {
     "WW_WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WW_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     "WW_H5_RATE_LIMIT": "20",
+    "WW_WECHAT_LOG_DAYS": "30",
 }
 
 
@@ -50,6 +53,7 @@ class WechatSettings:
     api_base: str
     public_base_url: str
     h5_rate_limit: int
+    log_days: int
 
     @property
     def safe_mode(self) -> bool:
@@ -74,4 +78,5 @@ def settings(app: Flask | None = None) -> WechatSettings:
         public_base_url=(cfg.get("WW_PUBLIC_BASE_URL")
                          or _DEFAULTS["WW_PUBLIC_BASE_URL"]).rstrip("/"),
         h5_rate_limit=int(cfg.get("WW_H5_RATE_LIMIT") or 20),
+        log_days=int(cfg.get("WW_WECHAT_LOG_DAYS") or 30),
     )

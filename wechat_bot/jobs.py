@@ -56,3 +56,15 @@ def fetch_evidence(limit: int = 50) -> str:
                         item.fetch_error)
         Session.commit()
     return f"{saved} saved, {failed} failed"
+
+
+def purge_inbound_log() -> str:
+    """Delete inbound-message log rows older than WW_WECHAT_LOG_DAYS."""
+    from datetime import timedelta
+
+    from feedback_api.db import utcnow
+    from feedback_api.services import wechat_inbound
+
+    days = settings().log_days
+    deleted = wechat_inbound.purge(utcnow() - timedelta(days=days))
+    return f"{deleted} inbound log rows older than {days} days deleted"

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import utcnow
+from feedback_api.db import Session, utcnow
 from feedback_api.fastsql import Prepared, batch, fill_defaults, with_defaults
 from feedback_api.models import (
     FeedbackEvidence,
@@ -123,3 +123,11 @@ def attach_evidence(feedback_id: int, *, media_id: str, pic_url: str,
     _INSERT_EVIDENCE.defer(fill_defaults(_evidence, {
         "feedback_id": feedback_id, "media_id": media_id[:256], "pic_url": pic_url[:1024],
         "source_msg_id": source_msg_id}))
+
+
+def purge(older_than: datetime) -> int:
+    """Forget the inbound log before ``older_than``: it only serves WeChat's retries, which come
+    within seconds, and it holds who wrote and what we answered. The number of rows deleted."""
+    result = Session.execute(sa.delete(WechatInboundMessage)
+                             .where(WechatInboundMessage.received_at < older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

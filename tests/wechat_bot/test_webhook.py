@@ -148,3 +148,22 @@ def test_reply_is_fast(wechat, district):
     wechat.say(OPENID, "5")
     wechat.say(OPENID, "窗口人员态度很好")
     assert time.perf_counter() - start < 1.5  # three round trips, far inside WeChat's 5 s
+
+
+def test_the_inbound_log_is_purged_after_its_days(app, wechat, district, db, monkeypatch):
+    from datetime import timedelta
+
+    from feedback_api.db import utcnow
+    from wechat_bot.jobs import purge_inbound_log
+
+    wechat.scan("oPurge0000000000000000000001", "CD-SW-001")
+    wechat.say("oPurge0000000000000000000001", "5")
+    with db() as s:
+        old, new = s.scalars(sa.select(WechatInboundMessage).order_by(WechatInboundMessage.id)).all()
+        old.received_at = utcnow() - timedelta(days=31)
+    monkeypatch.setitem(app.config, "WW_WECHAT_LOG_DAYS", "30")
+    with db():
+        assert purge_inbound_log() == "1 inbound log rows older than 30 days deleted"
+    with db() as s:
+        assert s.scalars(sa.select(WechatInboundMessage.id)).all() == [new.id]
+        assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1  # feedback stays
