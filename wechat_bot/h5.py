@@ -1,18 +1,15 @@
 """The H5 rating page ``/f/<window code>`` for citizens outside WeChat (and for demos).
 
-Submissions are limited per client IP by a small in-process sliding-window limiter: each
-gunicorn worker counts on its own and counts reset on restart, so the effective limit is
-``WW_H5_RATE_LIMIT`` × workers per 10 minutes. Behind a reverse proxy, mount werkzeug's
-ProxyFix so ``request.remote_addr`` is the citizen's address, not the proxy's.
+Submissions are limited per client IP (``WW_H5_RATE_LIMIT`` per 10 minutes) by counters in the
+database, so every gunicorn worker shares them (``feedback_api.services.ratelimit``). Behind a
+reverse proxy, mount werkzeug's ProxyFix so ``request.remote_addr`` is the citizen's address,
+not the proxy's.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
-from collections import deque
 
 from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
@@ -23,6 +20,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from feedback_api.db import Session
 from feedback_api.models import Window
 from feedback_api.models.reference import RATINGS
+from feedback_api.services import ratelimit
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import NotFound
 from feedback_api.services.feedback import MAX_TEXT, record_feedback
@@ -35,43 +33,6 @@ bp.record_once(lambda state: config.init_app(state.app))
 
 WINDOW_SECONDS = 600
 _NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
-
-
-class RateLimiter:
-    """At most ``limit`` hits per key in a sliding window of ``seconds`` (this process only)."""
-
-    def __init__(self, seconds: int = WINDOW_SECONDS, max_keys: int = 100_000) -> None:
-        self.seconds = seconds
-        self.max_keys = max_keys
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str, limit: int, now: float | None = None) -> bool:
-        """Count a hit; False when the key is over its limit (the hit is not counted)."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if len(self._hits) >= self.max_keys:
-                self._prune(now)
-            hits = self._hits.setdefault(key, deque())
-            while hits and now - hits[0] >= self.seconds:
-                hits.popleft()
-            if len(hits) >= limit:
-                return False
-            hits.append(now)
-            return True
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, v in self._hits.items() if not v or now - v[-1] >= self.seconds]:
-            del self._hits[key]
-        if len(self._hits) >= self.max_keys:  # still full: forget everyone rather than grow
-            self._hits.clear()
-
-    def reset(self) -> None:
-        with self._lock:
-            self._hits.clear()
-
-
-limiter = RateLimiter()
 
 
 class FeedbackForm(FlaskForm):
@@ -107,7 +68,10 @@ def rate(code: str) -> str | tuple[str, int]:
         return render_template("wechat_bot/h5_closed.html", window=window), 410
     form = FeedbackForm()
     if request.method == "POST":
-        if not limiter.hit(request.remote_addr or "-", settings().h5_rate_limit):
+        allowed = ratelimit.hit("h5", request.remote_addr or "-",
+                                limit=settings().h5_rate_limit, window=WINDOW_SECONDS)
+        Session.commit()  # the attempt counts, whatever the form holds
+        if not allowed:
             return render_template("wechat_bot/h5_form.html", window=window, form=form,
                                    error="提交过于频繁，请稍后再试"), 429
         if form.validate_on_submit():

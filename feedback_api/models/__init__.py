@@ -1,6 +1,7 @@
 """All mapped models; importing this module registers every table on ``Base.metadata``."""
 
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback
+from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
 from feedback_api.models.wechat import (
@@ -21,6 +22,7 @@ __all__ = [
     "Feedback",
     "FeedbackEvidence",
     "OutboundMessage",
+    "RateLimitHit",
     "Unit",
     "User",
     "UserScope",

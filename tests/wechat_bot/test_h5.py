@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import sqlalchemy as sa
 
-from feedback_api.models import Feedback, Window
-from wechat_bot.h5 import limiter
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limiter():
-    limiter.reset()
-    yield
-    limiter.reset()
+from feedback_api.models import Feedback, RateLimitHit, Window
+from feedback_api.services import ratelimit
 
 
 def form_fields(html: str) -> dict[str, str]:
@@ -85,12 +77,20 @@ def test_submissions_are_rate_limited_per_ip(client, district, app, monkeypatch)
     assert other.status_code == 200
 
 
-def test_limiter_window_slides():
-    from wechat_bot.h5 import RateLimiter
-
-    lim = RateLimiter(seconds=10)
-    hits = [lim.hit("a", 2, now=t) for t in (0, 1, 2, 10.5, 11.5)]
-    assert hits == [True, True, False, True, True]
+def test_limiter_window_slides_by_the_minute_and_is_shared(db, app):
+    t0 = 1_800_000_000 // 60 * 60  # the start of a minute
+    with db():
+        hits = [ratelimit.hit("h5", "10.1.1.1", limit=2, window=600, now=t0 + dt)
+                for dt in (0, 30, 90, 599, 600, 660)]
+        # 2 in the first minute; then full until the first minute leaves the window (600 s).
+        assert hits == [True, True, False, False, True, True]
+        assert ratelimit.hit("h5", "10.1.1.2", limit=2, window=600, now=t0)  # another address
+        assert ratelimit.hit("login", "10.1.1.1", limit=2, window=600, now=t0)  # another scope
+    with db() as s:
+        # Counted in the database (what every worker reads), under keyed hashes only.
+        rows = s.scalars(sa.select(RateLimitHit)).all()
+        assert sum(r.hits for r in rows) == 6
+        assert all("10.1.1" not in r.key and len(r.key) == 64 for r in rows)
 
 
 def test_unknown_and_delisted_windows(client, district, db):
