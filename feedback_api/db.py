@@ -90,6 +90,18 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
     return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def upsert_insert(dialect: str, table: sa.Table) -> Any:
+    """``INSERT`` with ``on_conflict_do_nothing``/``on_conflict_do_update`` for the engine's
+    dialect (PostgreSQL's, else SQLite's: the two engines we run on)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def get_engine() -> sa.Engine:
     return current_app.extensions["ww_engine"]
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from feedback_api.db import Session
+from feedback_api.db import Session, upsert_insert
 from feedback_api.models import RateLimitHit
 
 BUCKET_SECONDS = 60
@@ -28,11 +28,8 @@ _UPSERTS: dict[str, Any] = {}
 def _upsert(dialect: str) -> Any:
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        ins = insert(_t).values(key=sa.bindparam("key"), bucket=sa.bindparam("bucket"), hits=1)
+        ins = upsert_insert(dialect, _t).values(key=sa.bindparam("key"),
+                                                bucket=sa.bindparam("bucket"), hits=1)
         stmt = _UPSERTS[dialect] = ins.on_conflict_do_update(
             index_elements=["key", "bucket"], set_={"hits": _t.c.hits + 1})
     return stmt

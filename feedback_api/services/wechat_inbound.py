@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import Session, upsert_insert, utcnow
 from feedback_api.fastsql import Prepared, batch, fill_defaults, with_defaults
 from feedback_api.models import (
     FeedbackEvidence,
@@ -47,13 +47,9 @@ _inbound = WechatInboundMessage.__table__
 
 def _claim_statement(dialect: str) -> Any:
     """``INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`` in the engine's dialect."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     values = with_defaults(_inbound, ("dedup_key", "msg_type", "event"))
-    return (insert(_inbound).values(values).on_conflict_do_nothing(index_elements=["dedup_key"])
-            .returning(_inbound.c.id))
+    return (upsert_insert(dialect, _inbound).values(values)
+            .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_inbound.c.id))
 
 
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
