@@ -54,11 +54,16 @@ class LogReg:
         l2: float = 1e-5,
         seed: int = 13,
         prune: float = 1e-3,
+        average: bool = False,
     ) -> LogReg:
-        """Fit with Adagrad SGD and lazy L2 decay; deterministic for a given ``seed``."""
+        """Fit with Adagrad SGD and lazy L2 decay; deterministic for a given ``seed``.
+
+        ``average=True`` returns the average of the weights over all steps (Polyak averaging, kept
+        cheaply with the accumulated ``step * update`` trick) instead of the last weights."""
         weights: dict[str, float] = {}
         grad_sq: dict[str, float] = {}
-        bias, bias_sq = 0.0, 1e-8
+        acc: dict[str, float] = {}
+        bias, bias_sq, bias_acc, step = 0.0, 1e-8, 0.0, 1
         n = len(data)
         order = list(range(n))
         rng = random.Random(seed)
@@ -70,13 +75,23 @@ class LogReg:
                 z = bias + sum(weights.get(k, 0.0) * v for k, v in feats.items())
                 g = (sigmoid(z) - labels[i]) * sw[i]
                 bias_sq += g * g
-                bias -= lr * g / math.sqrt(bias_sq)
+                d = lr * g / math.sqrt(bias_sq)
+                bias -= d
+                if average:
+                    bias_acc -= step * d
                 for k, v in feats.items():
                     w = weights.get(k, 0.0)
                     gk = g * v + l2 * w
                     s = grad_sq.get(k, 1e-8) + gk * gk
                     grad_sq[k] = s
-                    weights[k] = w - lr * gk / math.sqrt(s)
+                    d = lr * gk / math.sqrt(s)
+                    weights[k] = w - d
+                    if average:
+                        acc[k] = acc.get(k, 0.0) - step * d
+                step += 1
+        if average:
+            weights = {k: w - acc.get(k, 0.0) / step for k, w in weights.items()}
+            bias -= bias_acc / step
         weights = {k: round(w, 4) for k, w in weights.items() if abs(w) >= prune}
         return cls(weights, round(bias, 4))
 

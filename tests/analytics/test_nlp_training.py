@@ -111,3 +111,30 @@ def test_process_pipeline_follows_ww_model_dir(trained, monkeypatch):
     finally:
         monkeypatch.delenv("WW_MODEL_DIR")
         assert get_pipeline(reload=True).version == SHIPPED
+
+
+def test_averaged_logreg_and_cluster_balanced_general_model():
+    from analytics.nlp.features import Parsed
+    from analytics.nlp.linear import LogReg
+    from analytics.nlp.training import cluster_balance_weights, train_general
+
+    xs = [{"good": 1.0}, {"bad": 1.0}] * 50
+    ys = [1, 0] * 50
+    for average in (False, True):
+        m = LogReg.train(xs, ys, epochs=3, lr=0.3, average=average)
+        assert m.prob({"good": 1.0}) > 0.7 and m.prob({"bad": 1.0}) < 0.3
+    # Topics with opposite label skews: the minority class of each topic is weighted up.
+    docs = []
+    for i in range(1200):
+        j = i % 30
+        y = int(i // 30 % 5 != 0) if j % 2 else int(i // 30 % 5 == 0)
+        toks = [f"话题{j}甲", f"话题{j}乙", "很好" if y else "很差"]
+        docs.append((Parsed("".join(toks), [toks]), y))
+    sw = cluster_balance_weights(docs)
+    assert len(sw) == len(docs)
+    skew = {j: int(j % 2 == 1) for j in range(30)}
+    mino = [w for i, (w, (_, y)) in enumerate(zip(sw, docs, strict=True)) if y != skew[i % 30]]
+    majo = [w for i, (w, (_, y)) in enumerate(zip(sw, docs, strict=True)) if y == skew[i % 30]]
+    assert sum(mino) / len(mino) > 1.5 > sum(majo) / len(majo)
+    model = train_general(docs, min_df=1)
+    assert model.prob({"很好": 1.0}) > 0.5 > model.prob({"很差": 1.0})
