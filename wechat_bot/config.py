@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from feedback_api.config import ConfigError
+
 #: Every variable wechat_bot reads, with its meaning.
 ENV_VARS: dict[str, str] = {
     "WW_WECHAT_TOKEN": "token configured in the official account (signs every callback)",
@@ -32,6 +34,9 @@ _DEFAULTS = {
 }
 
 
+_POSITIVE_INTS = ("WW_WECHAT_SESSION_MINUTES", "WW_H5_RATE_LIMIT", "WW_WECHAT_LOG_DAYS")
+
+
 def init_app(app: Flask) -> None:
     """Fill app.config from the environment; explicit config given to create_app wins."""
     # WeChat's servers send no cookies: the callback needs no session.
@@ -39,6 +44,15 @@ def init_app(app: Flask) -> None:
     for name in ENV_VARS:
         if name not in app.config:
             app.config[name] = os.environ.get(name) or _DEFAULTS.get(name, "")
+    # Checked once at start-up: a bad number would otherwise fail every WeChat request.
+    for name in _POSITIVE_INTS:
+        raw = app.config[name]
+        try:
+            ok = int(raw) > 0
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
 
 
 @dataclass(frozen=True)

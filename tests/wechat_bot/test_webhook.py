@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import Citizen, Feedback, WechatInboundMessage
@@ -167,3 +168,13 @@ def test_the_inbound_log_is_purged_after_its_days(app, wechat, district, db, mon
     with db() as s:
         assert s.scalars(sa.select(WechatInboundMessage.id)).all() == [new.id]
         assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1  # feedback stays
+
+
+@pytest.mark.parametrize("name,value", [("WW_WECHAT_LOG_DAYS", "abc"), ("WW_H5_RATE_LIMIT", "0"),
+                                        ("WW_WECHAT_SESSION_MINUTES", "-5")])
+def test_a_bad_number_in_the_wechat_settings_stops_start_up_clearly(app_config, name, value):
+    from admin_web.app import create_app
+    from feedback_api.config import ConfigError
+
+    with pytest.raises(ConfigError, match=f"{name} must be a positive integer"):
+        create_app({**app_config, name: value})
