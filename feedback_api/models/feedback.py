@@ -43,13 +43,18 @@ class Feedback(Base):
         sa.CheckConstraint("rating is null or (rating >= 1 and rating <= 5)", name="rating"),
         sa.CheckConstraint("review_state in ('pending', 'valid', 'invalid')", name="review_state"),
         sa.Index("ix_feedback_items_window_received", "window_id", "received_at"),
+        # A citizen's ratings of a window on a day (the one that counts; every rating looks).
+        sa.Index("ix_feedback_items_citizen_window_received", "citizen_id", "window_id",
+                 "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: 受理编号 given to the citizen, e.g. ``PJ20261128-7K3QX2``.
     receipt_no: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), index=True)
-    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"), index=True)
+    #: Indexed first in ix_feedback_items_window_received.
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"))
+    #: Indexed first in ix_feedback_items_citizen_window_received.
+    citizen_id: Mapped[int | None] = mapped_column(sa.ForeignKey("citizens.id"))
     #: Code from ``reference.CHANNELS``.
     channel: Mapped[str] = mapped_column(sa.String(16), default="wechat")
     #: 1 = 非常不满意 … 5 = 非常满意; null when the citizen only wrote an opinion.
