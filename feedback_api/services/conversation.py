@@ -22,11 +22,21 @@ _conv = WechatConversation.__table__
 _citizens, _feedback = Citizen.__table__, Feedback.__table__
 _FIELDS = ("window_id", "window_chosen_at", "latest_feedback_id", "service_messages_sent")
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
-#: The citizen's id and conversation (NULLs before the first save) by pseudonym, in one read.
-LOAD_BY_PSEUDONYM = Prepared(
-    sa.select(_citizens.c.id, *(_conv.c[f] for f in _FIELDS))
-    .select_from(_citizens.outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id))
-    .where(_citizens.c.pseudonym == sa.bindparam("pseudonym")))
+
+
+def load_by_pseudonym(before: sa.FromClause | None = None) -> sa.Select[Any]:
+    """The citizen's id and conversation (NULLs before the first save) by the bound
+    ``pseudonym``, in one read; ``before``'s columns first and its row kept when the citizen is
+    unknown (``from_row`` reads the rest of the row)."""
+    cond = _citizens.c.pseudonym == sa.bindparam("pseudonym")
+    base = _citizens if before is None else before.outerjoin(_citizens, cond)
+    stmt = (sa.select(*(before.c if before is not None else ()), _citizens.c.id,
+                      *(_conv.c[f] for f in _FIELDS))
+            .select_from(base.outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id)))
+    return stmt.where(cond) if before is None else stmt
+
+
+LOAD_BY_PSEUDONYM = Prepared(load_by_pseudonym())
 # The latest feedback may be one deferred in this transaction, known by its receipt number.
 _LATEST = sa.func.coalesce(
     sa.select(_feedback.c.id).where(_feedback.c.receipt_no == sa.bindparam("receipt"))
@@ -60,8 +70,9 @@ class Conversation:
 
 
 def from_row(row: tuple[Any, ...]) -> Conversation:
-    """The conversation from a ``LOAD_BY_PSEUDONYM`` row."""
-    citizen_id, window_id, chosen_at, latest_id, sent = row
+    """The conversation from a ``LOAD_BY_PSEUDONYM`` row (or the end of a ``load_by_pseudonym``
+    row)."""
+    citizen_id, window_id, chosen_at, latest_id, sent = row[-5:]
     if sent is None:  # no conversation row yet
         return Conversation(citizen_id)
     return Conversation(citizen_id, window_id, chosen_at, latest_id, sent, _stored=True)

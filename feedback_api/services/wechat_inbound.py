@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session, upsert_insert, utcnow
-from feedback_api.fastsql import Prepared, batch, fill_defaults, with_defaults
+from feedback_api.fastsql import Prepared, batch, current_dialect, fill_defaults, with_defaults
 from feedback_api.models import (
     FeedbackEvidence,
     WechatInboundMessage,
@@ -52,8 +52,15 @@ def _claim_statement(dialect: str) -> Any:
             .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_inbound.c.id))
 
 
+def _claim_and_load_statement(dialect: str) -> Any:
+    """PostgreSQL: the claim and the sender's citizen and conversation in one statement (no
+    row for a retry; NULLs after the claim's id for an unknown citizen)."""
+    return conversation.load_by_pseudonym(_claim_statement(dialect).cte("claim"))
+
+
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
 _CLAIM = Prepared(_claim_statement)
+_CLAIM_AND_LOAD = Prepared(_claim_and_load_statement)
 _SELECT_CLAIMED = Prepared(sa.select(_inbound.c.id, _inbound.c.reply).where(
     _inbound.c.dedup_key == sa.bindparam("key")))
 _SET_REPLY = Prepared(_inbound.update().where(_inbound.c.id == sa.bindparam("claim_id")).values(
@@ -79,12 +86,17 @@ def open_message(key: str, *, msg_type: str, event: str | None, openid: str | No
     so two workers never both read and then fail to upgrade to a write.
 
     For a retry (``claim.new`` is False) nothing else is loaded and nothing is written."""
-    statements: list[tuple[Prepared, dict[str, Any] | None]] = [(_CLAIM, fill_defaults(_inbound, {
-        "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64]}))]
-    if openid is not None:
-        pseudonym = citizens.pseudonym_for(openid)
-        statements.append((conversation.LOAD_BY_PSEUDONYM, {"pseudonym": pseudonym}))
-    results = batch(statements)
+    values = fill_defaults(_inbound, {
+        "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64]})
+    if openid is None:
+        results = batch([(_CLAIM, values)])
+    elif current_dialect() == "postgresql":
+        # One statement: the server parses, binds and plans it once, and psycopg sends it once.
+        rows = _CLAIM_AND_LOAD.execute({**values, "pseudonym": citizens.pseudonym_for(openid)})
+        results = [[rows[0][:1]], [rows[0][1:]] if rows[0][1] is not None else []] if rows else [[]]
+    else:
+        results = batch([(_CLAIM, values), (conversation.LOAD_BY_PSEUDONYM,
+                                           {"pseudonym": citizens.pseudonym_for(openid)})])
     if not results[0]:
         row = _SELECT_CLAIMED.first({"key": key})
         assert row is not None

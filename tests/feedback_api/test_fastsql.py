@@ -163,3 +163,59 @@ def test_a_unit_of_work_commits_its_own_transaction_or_nothing(db, district, app
             assert not uow.deferred
     with db() as s:
         assert s.get(Citizen, cid).last_seen_at == later
+
+
+def test_postgresql_merges_runs_of_independent_writes_into_one_statement():
+    from sqlalchemy.dialects import postgresql
+
+    from feedback_api.services import feedback as fb_service
+
+    dialect = postgresql.psycopg.dialect()
+    writes = [citizens._TOUCH_CITIZEN, citizens._TOUCH_CONTACT, fb_service._SUPERSEDE,
+              fb_service._INSERT_CLAIMED,
+              # reads feedback_items, written above: must see the insert, so a new statement
+              conversation._UPDATE, wechat_inbound._SET_REPLY]
+    items = [(p.compiled(dialect), {"n": i}) for i, p in enumerate(writes)]
+    merged = fastsql._combine(items)
+    assert [getattr(c, "members", 1) for c, _ in merged] == [4, 2]
+    sql, args = merged[0][0].sql, merged[0][1]
+    assert sql.startswith("WITH w0 AS (UPDATE citizens") and "INSERT INTO feedback_items" in sql
+    assert args == {"s0_n": 0, "s1_n": 1, "s2_n": 2, "s3_n": 3}
+    assert "%(s2_cid)s" in sql and "%(cid)s" not in sql
+    assert fastsql._expand(merged, [[], []]) == [[]] * 6
+    # A statement whose rows are read is never merged, and it ends the run.
+    load = conversation.LOAD_BY_PSEUDONYM.compiled(dialect)
+    mixed = fastsql._combine([items[0], (load, {}), items[1], items[2]])
+    assert [getattr(c, "members", 1) for c, _ in mixed] == [1, 1, 2]
+    # Two writes of the same rows: the second reads what the first wrote, so it runs after it.
+    twice = fastsql._combine([(_SET_SEEN.compiled(dialect), {}), (_SET_SEEN.compiled(dialect), {})])
+    assert [getattr(c, "members", 1) for c, _ in twice] == [1, 1]
+
+
+def test_merged_writes_give_the_same_result_as_writes_in_order(db, district, app):
+    """Runs on each engine the suite runs on (the merging is PostgreSQL's)."""
+    with db() as s:
+        cid = citizens.create_citizen("o-fast-8", now=WHEN)
+        wid = _window_id(s)
+        first = fb.record_claimed_feedback(wid, citizen_id=cid, channel="wechat", rating=2,
+                                           received_at=WHEN)
+    later = WHEN.replace(hour=16)
+    with app.app_context():
+        with fastsql.unit_of_work() as uow:
+            _SET_SEEN.defer({"cid": cid, "now": WHEN.replace(hour=12)})
+            _SET_SEEN.defer({"cid": cid, "now": later})  # the same row again: the last wins
+            conv = conversation.Conversation(cid)
+            receipt = fb.record_claimed_feedback(wid, citizen_id=cid, channel="wechat", rating=5,
+                                                 received_at=WHEN.replace(hour=10))
+            conv.set(latest_receipt=receipt.receipt_no)
+            conversation.save(conv)  # refers to the feedback inserted just before
+            uow.commit()
+    with db() as s:
+        assert s.get(Citizen, cid).last_seen_at == later
+        rows = dict(s.execute(sa.select(Feedback.receipt_no, Feedback.rating_counts)
+                              .where(Feedback.citizen_id == cid)).all())
+        assert rows == {first.receipt_no: False, receipt.receipt_no: True}  # superseded
+        new_id = s.scalar(sa.select(Feedback.id).where(Feedback.receipt_no == receipt.receipt_no))
+        latest = s.scalar(sa.select(conversation._conv.c.latest_feedback_id)
+                          .where(conversation._conv.c.citizen_id == cid))
+        assert latest == new_id
