@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from feedback_api.db import Session
 from feedback_api.services import outbox
 from wechat_bot.config import settings
@@ -43,18 +45,34 @@ def fetch_evidence(limit: int = 50) -> str:
     saved = failed = 0
     for item in evidence.pending(limit):
         try:
-            res = client.media.download(item.media_id)
-            if not isinstance(res, requests.Response):  # a JSON answer that is not an error
-                raise evidence.NotAnImage(f"unexpected answer: {str(res)[:200]}")
-            evidence.store(item, res.content, res.headers.get("Content-Type", ""))
+            item_id, feedback_id = item.id, item.feedback_id
+        except sa.orm.exc.ObjectDeletedError:  # deleted since the list was read
+            continue
+        path = None
+        try:
+            try:
+                res = client.media.download(item.media_id)
+                if not isinstance(res, requests.Response):  # a JSON answer, not an error
+                    raise evidence.NotAnImage(f"unexpected answer: {str(res)[:200]}")
+                path = evidence.store(item, res.content, res.headers.get("Content-Type", ""))
+            except (WeChatClientException, requests.RequestException, evidence.NotAnImage) as exc:
+                evidence.note_failure(item, describe(exc)
+                                      if not isinstance(exc, evidence.NotAnImage) else str(exc))
+                log.warning("evidence %s of feedback %s not saved: %s", item_id, feedback_id,
+                            item.fetch_error)
+            Session.commit()
+        except sa.exc.SQLAlchemyError as exc:
+            # E.g. the feedback was deleted meanwhile: keep no file that no row names.
+            Session.rollback()
+            if path is not None:
+                path.unlink(missing_ok=True)
+                path = None
+            log.warning("evidence %s of feedback %s not recorded: %s", item_id, feedback_id,
+                        str(exc).splitlines()[0][:300])
+        if path is not None:
             saved += 1
-        except (WeChatClientException, requests.RequestException, evidence.NotAnImage) as exc:
-            evidence.note_failure(item, describe(exc) if not isinstance(exc, evidence.NotAnImage)
-                                  else str(exc))
+        else:
             failed += 1
-            log.warning("evidence %s of feedback %s not saved: %s", item.id, item.feedback_id,
-                        item.fetch_error)
-        Session.commit()
     return f"{saved} saved, {failed} failed"
 
 

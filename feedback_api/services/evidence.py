@@ -48,7 +48,9 @@ def pending(limit: int = 50, *, now: datetime | None = None) -> list[FeedbackEvi
 
 def store(evidence: FeedbackEvidence, content: bytes, content_type: str, *,
           now: datetime | None = None) -> Path:
-    """Save a downloaded image; refuses anything that is not a known image type or too large."""
+    """Save a downloaded image; refuses anything that is not a known image type or too large.
+
+    The caller commits; if that fails, it deletes the returned file."""
     content_type = content_type.split(";", 1)[0].strip().lower()
     if content_type not in _EXTENSIONS:
         raise NotAnImage(f"not an image: {content_type or 'no content type'}")
@@ -69,7 +71,11 @@ def store(evidence: FeedbackEvidence, content: bytes, content_type: str, *,
     evidence.fetched_at = now
     evidence.fetch_attempts += 1
     evidence.fetch_error = ""
-    Session.flush()
+    try:
+        Session.flush()
+    except Exception:
+        path.unlink(missing_ok=True)  # no file that no row names
+        raise
     return path
 
 

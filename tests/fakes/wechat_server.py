@@ -13,6 +13,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,8 @@ class FakeWechatState:
     calls: list[str] = field(default_factory=list)
     #: Temporary media (media_id -> (content type, bytes)), as media/get serves it.
     media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    #: Called with the media id while media/get serves it (to let something happen meanwhile).
+    media_hooks: dict[str, Callable[[str], None]] = field(default_factory=dict)
 
 
 class FakeWechatServer:
@@ -74,16 +77,22 @@ class FakeWechatServer:
             self.state = FakeWechatState()
             self.clock = time.time
 
-    def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg") -> None:
+    def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg", *,
+                  while_serving: Callable[[str], None] | None = None) -> None:
         """A citizen sent an image: WeChat keeps it as temporary media."""
         with self._lock:
             self.state.media[media_id] = (content_type, content)
+            if while_serving is not None:
+                self.state.media_hooks[media_id] = while_serving
 
     def _media_get(self, request: Request) -> Response:
         found = self.state.media.get(request.args.get("media_id", ""))
         if found is None:
             return self._err(40007, "invalid media_id")
         content_type, content = found
+        hook = self.state.media_hooks.get(request.args.get("media_id", ""))
+        if hook is not None:
+            hook(request.args.get("media_id", ""))
         return Response(content, mimetype=content_type, headers={
             "Content-Disposition": 'attachment; filename="image.jpg"'})
 

@@ -147,3 +147,24 @@ def test_the_cli_command_reports_and_fails_when_something_failed(app, citizen_wi
     fake_wechat.add_media("MEDIA-OK", png("blue"), "image/png")
     result = runner.invoke(args=["wechat", "fetch-evidence"])
     assert result.exit_code == 0 and "1 saved, 0 failed" in result.output
+
+
+def test_a_picture_whose_row_vanished_meanwhile_leaves_no_file(app, citizen_with_photo,
+                                                               fake_wechat):
+    """The feedback's evidence is deleted while the picture downloads: the commit fails, and the
+    saved file goes too (no file that no row names)."""
+    [ev] = evidence_rows(app)
+
+    def delete_row(_media_id: str) -> None:
+        with app.extensions["ww_engine"].begin() as conn:  # another connection, as another user
+            conn.execute(sa.delete(FeedbackEvidence).where(FeedbackEvidence.id == ev.id))
+
+    def files() -> set[str]:
+        with app.app_context():
+            return {str(p) for p in evidence.folder().rglob("*") if p.is_file()}
+
+    before = files()  # the instance folder is shared by the tests
+    fake_wechat.add_media("MEDIA-OK", png(), "image/png", while_serving=delete_row)
+    assert run_job(app) == "0 saved, 1 failed"
+    assert evidence_rows(app) == []
+    assert files() == before
