@@ -19,12 +19,14 @@ Statements run in one of two transactions:
 On PostgreSQL, writes whose results nobody reads also merge into one statement each where
 that gives the same result as running them in order (``_combine``).
 
-What is given up: SQLAlchemy's cursor events (``WW_SQL_ECHO`` does not log these statements) and
-its exception wrapping (the DBAPI's exceptions propagate). Use it only on measured hot paths.
+What is given up: SQLAlchemy's cursor events and its exception wrapping (the DBAPI's exceptions
+propagate). ``WW_SQL_ECHO`` still logs these statements, through the engine's logger. Use it only
+on measured hot paths.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -146,23 +148,25 @@ def batch(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
     one round trip (psycopg's pipeline mode); SQLite runs in process and needs none of that."""
     uow = _current.get() if session is None else None
     if uow is not None:
-        pending, dialect, raw = uow.deferred, uow.dialect, uow.dbapi
+        pending, dialect, raw, echo = uow.deferred, uow.dialect, uow.dbapi, uow.echo
     else:
         session = session if session is not None else Session()
         pending = session.info.get(_DEFERRED)
         conn = session.connection()
         dialect, raw = conn.dialect, conn.connection.dbapi_connection
+        echo = _echo(conn.engine)
     skip = 0
     if pending:
         skip = len(pending)
         statements = [*pending, *statements]
         pending.clear()
-    return _run(statements, dialect, raw)[skip:]
+    return _run(statements, dialect, raw, echo=echo)[skip:]
 
 
 def _run(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], dialect: sa.Dialect,
-         raw: Any, *, commit: bool = False) -> list[list[tuple[Any, ...]]]:
-    """Run ``statements`` on the DBAPI connection ``raw``; then commit, if asked."""
+         raw: Any, *, commit: bool = False, echo: Any = None) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` on the DBAPI connection ``raw``; then commit, if asked. ``echo``:
+    the engine's logger when it logs SQL (``WW_SQL_ECHO``)."""
     prepared = []
     for stmt, params in statements:
         c = stmt.compiled(dialect)
@@ -173,6 +177,11 @@ def _run(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], dialec
         prepared.append((c, args))
     if dialect.name == "postgresql":
         prepared = _combine(prepared)
+    if echo is not None:
+        for c, args in prepared:
+            echo.info("[fastsql] %s\n[parameters] %r", c.sql, args)
+        if commit:
+            echo.info("[fastsql] COMMIT")
     if dialect.name == "postgresql" and len(prepared) + commit > 1:
         # One cursor per statement: each keeps its own result when the pipeline syncs. The
         # COMMIT, when asked, travels in the same round trip.
@@ -279,6 +288,11 @@ def _expand(prepared: list[tuple[_Compiled, Any]],
 
 
 _DEFERRED = "ww_fastsql_deferred"
+
+
+def _echo(engine: sa.Engine) -> Any:
+    """The engine's logger if it logs SQL (``echo``, i.e. ``WW_SQL_ECHO``), else None."""
+    return engine.logger if engine.logger.isEnabledFor(logging.INFO) else None
 _current: ContextVar[UnitOfWork | None] = ContextVar("ww_fastsql_unit_of_work", default=None)
 
 
@@ -287,6 +301,7 @@ class UnitOfWork:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.dialect = engine.dialect
+        self.echo = _echo(engine)
         self._pooled = engine.raw_connection()  # checked out of the pool (pre-ping included)
         self.dbapi: Any = self._pooled.dbapi_connection
         self.deferred: list[tuple[Prepared, Mapping[str, Any] | None]] = []
@@ -298,7 +313,7 @@ class UnitOfWork:
     def commit(self) -> None:
         """Run the deferred statements and commit (one round trip on PostgreSQL)."""
         pending, self.deferred = self.deferred, []
-        _run(pending, self.dialect, self.dbapi, commit=True)
+        _run(pending, self.dialect, self.dbapi, commit=True, echo=self.echo)
         self.done = True
 
     def rollback(self) -> None:

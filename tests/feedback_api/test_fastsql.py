@@ -219,3 +219,33 @@ def test_merged_writes_give_the_same_result_as_writes_in_order(db, district, app
         latest = s.scalar(sa.select(conversation._conv.c.latest_feedback_id)
                           .where(conversation._conv.c.citizen_id == cid))
         assert latest == new_id
+
+
+def test_sql_echo_logs_the_prepared_statements_too(db, district, database_url, caplog):
+    """WW_SQL_ECHO turns on the engine's echo; the webhook's statements are logged with it."""
+    from feedback_api.db import make_engine
+
+    with db():
+        cid = citizens.create_citizen("o-fast-9", now=WHEN)
+    engine = make_engine(database_url, echo=True)
+    caplog.set_level("INFO", logger="sqlalchemy.engine.Engine")
+    try:
+        with fastsql.unit_of_work(engine) as uow:
+            assert _SEEN.scalar({"cid": cid}) == WHEN
+            _SET_SEEN.defer({"cid": cid, "now": WHEN.replace(hour=17)})
+            uow.commit()
+    finally:
+        engine.dispose()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "[fastsql] SELECT citizens.last_seen_at" in logged
+    assert "[fastsql] UPDATE citizens SET last_seen_at" in logged and "[fastsql] COMMIT" in logged
+    # Without echo (and with SQLAlchemy's logger left at its default level) nothing is logged.
+    caplog.clear()
+    caplog.set_level("WARNING", logger="sqlalchemy.engine.Engine")
+    quiet = make_engine(database_url)
+    try:
+        with fastsql.unit_of_work(quiet):
+            _SEEN.scalar({"cid": cid})
+    finally:
+        quiet.dispose()
+    assert "[fastsql]" not in "\n".join(r.getMessage() for r in caplog.records)
