@@ -21,7 +21,7 @@ from feedback_api.services.errors import NotFound, ValidationError
 
 #: Days and receipt numbers follow the district's clock.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-_RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
+_RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols; no 0/O or 1/I to misread
 MAX_TEXT = 5000
 
 
@@ -33,7 +33,8 @@ class Recorded:
 
 def new_receipt_no(now: datetime | None = None) -> str:
     now = (now or utcnow()).astimezone(LOCAL_TZ)
-    tail = "".join(secrets.choice(_RECEIPT_ALPHABET) for _ in range(6))
+    bits = secrets.randbits(30)  # 6 symbols of 5 bits: the alphabet has 32
+    tail = "".join(_RECEIPT_ALPHABET[(bits >> shift) & 31] for shift in range(0, 30, 5))
     return f"PJ{now:%Y%m%d}-{tail}"
 
 
