@@ -108,6 +108,34 @@ def gunicorn(app_spec: str, port: int, env: dict[str, str], workers: int = 2,
     return subprocess.Popen(cmd, env=env, cwd=ROOT)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc; 0 where unreadable)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The gunicorn master's workers."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return []
+
+
+def postgres_pids() -> list[int]:
+    """The local PostgreSQL server's processes (backends, WAL writer ...), if it runs here."""
+    out = subprocess.run(["pgrep", "-u", "postgres"], capture_output=True, text=True, check=False)
+    return [int(x) for x in out.stdout.split()]
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -160,19 +188,33 @@ def client_run(args: tuple[int, int, int, int, str, bool, list[str], int]) -> li
 
 
 def measure(port: int, *, clients: int, citizens: int, safe: bool, windows: list[str],
-            run_id: str, offset: int = 0) -> dict[str, float]:
+            run_id: str, offset: int = 0, server: subprocess.Popen[bytes] | None = None,
+            database: bool = False) -> dict[str, float]:
+    """Throughput and reply times; with ``server``, also the CPU its workers (and, with
+    ``database``, the local PostgreSQL server) spent per message, a figure less shaken by this
+    machine's drift than the throughput."""
     start_at = time.time() + 1.5
     jobs = [(c, port, citizens, start_at, run_id, safe, windows, offset) for c in range(clients)]
+    workers = children(server.pid) if server is not None else []
+    pg = postgres_pids() if database else []
     with mp.get_context("fork").Pool(clients) as pool:
         t0 = time.time()
-        results = pool.map(client_run, jobs)
+        pending = pool.map_async(client_run, jobs)
+        # The clients sign their requests and wait for ``start_at``: sample the CPU then.
+        while time.time() < start_at:
+            time.sleep(0.001)
+        cpu0 = cpu_seconds(workers), cpu_seconds(pg)
+        results = pending.get()
         wall = time.time() - max(t0, start_at)
+        cpu1 = cpu_seconds(workers), cpu_seconds(pg)
     lat = sorted(x for r in results for x in r)
     return {
         "messages": len(lat),
         "rate": len(lat) / wall,
         "p50": statistics.median(lat) * 1000,
         "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        "worker_us": (cpu1[0] - cpu0[0]) / len(lat) * 1e6,
+        "pg_us": (cpu1[1] - cpu0[1]) / len(lat) * 1e6,
     }
 
 
@@ -224,9 +266,12 @@ def main() -> None:
         measure(ww_port, clients=2, citizens=5, safe=args.safe, windows=windows, run_id=run + "w")
         kw = dict(clients=args.clients, citizens=args.citizens, safe=args.safe, windows=windows)
         rounds: list[tuple[dict[str, float], dict[str, float]]] = []
+        pg = db_name == "postgresql"
         for n in range(args.rounds):
-            echo_r = measure(echo_port, run_id=f"{run}e{n}", **kw)  # type: ignore[arg-type]
-            ww_r = measure(ww_port, run_id=f"{run}m{n}", **kw)  # type: ignore[arg-type]
+            echo_r = measure(echo_port, run_id=f"{run}e{n}", server=procs[0],  # type: ignore[arg-type]
+                             **kw)
+            ww_r = measure(ww_port, run_id=f"{run}m{n}", server=procs[1], database=pg,  # type: ignore[arg-type]
+                           **kw)
             rounds.append((echo_r, ww_r))
     finally:
         for proc in procs:
@@ -237,11 +282,15 @@ def main() -> None:
     print(f"\nWeChat callback, {mode} mode, gunicorn -w {args.workers} --threads {args.threads}, "
           f"{args.clients} clients, "
           f"{args.citizens} citizens each (scan, rate, opinion), {args.rounds} alternating rounds")
-    print(f"{'round':<7}{'handler':<16}{'db':<12}{'messages':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'round':<7}{'handler':<16}{'db':<12}{'messages':>9}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'worker CPU':>12}{'pg CPU':>9}")
     for n, pair in enumerate(rounds, 1):
         for name, db, r in zip(("wechatpy echo", "window-watch"), ("-", db_name), pair, strict=True):
+            pg_cpu = f"{r['pg_us']:>6.0f} µs" if name == "window-watch" and db == "postgresql" else ""
             print(f"{n:<7}{name:<16}{db:<12}{r['messages']:>9}{r['rate']:>9.0f}{r['p50']:>9.1f}"
-                  f"{r['p99']:>9.1f}")
+                  f"{r['p99']:>9.1f}{r['worker_us']:>9.0f} µs{pg_cpu:>9}")
+    print("(worker CPU, pg CPU: CPU time per message of the gunicorn workers and of the local "
+          "PostgreSQL server)")
     ratios = [ww_r["rate"] / echo_r["rate"] for echo_r, ww_r in rounds]
     ratio = statistics.median(ratios)
     p99 = max(ww_r["p99"] for _, ww_r in rounds)
