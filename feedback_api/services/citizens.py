@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -54,6 +54,18 @@ def create_citizen(openid: str, *, now: datetime) -> int:
     _NEW_CONTACT.execute(fill_defaults(
         _contacts, {"citizen_id": citizen_id, "openid": openid, "last_message_at": now}))
     return int(citizen_id)
+
+
+#: A citizen's last-message time is kept to this precision: a message within it of the recorded
+#: one writes nothing (a conversation's scan, rating and opinion come seconds apart). The
+#: recorded time is then at most this much early, so WeChat's 48-hour allowance for
+#: customer-service messages is judged on the safe side.
+TOUCH_PRECISION = timedelta(seconds=60)
+
+
+def touch_due(last_message_at: datetime | None, now: datetime) -> bool:
+    """Whether a message at ``now`` must be recorded (see ``TOUCH_PRECISION``)."""
+    return last_message_at is None or not (timedelta(0) <= now - last_message_at < TOUCH_PRECISION)
 
 
 def touch_known_citizen(citizen_id: int, *, now: datetime) -> None:

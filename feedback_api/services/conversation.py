@@ -15,24 +15,26 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.fastsql import Prepared
-from feedback_api.models import Citizen, Feedback, WechatConversation, Window
+from feedback_api.models import Citizen, CitizenContact, Feedback, WechatConversation, Window
 from feedback_api.services.windows import WindowCard, window_card
 
 _conv = WechatConversation.__table__
-_citizens, _feedback = Citizen.__table__, Feedback.__table__
+_citizens, _contacts, _feedback = Citizen.__table__, CitizenContact.__table__, Feedback.__table__
 _FIELDS = ("window_id", "window_chosen_at", "latest_feedback_id", "service_messages_sent")
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
 
 
 def load_by_pseudonym(before: sa.FromClause | None = None) -> sa.Select[Any]:
-    """The citizen's id and conversation (NULLs before the first save) by the bound
-    ``pseudonym``, in one read; ``before``'s columns first and its row kept when the citizen is
-    unknown (``from_row`` reads the rest of the row)."""
+    """The citizen's id, the time of their last recorded message and their conversation (NULLs
+    before the first save) by the bound ``pseudonym``, in one read; ``before``'s columns first
+    and its row kept when the citizen is unknown (``from_row`` and ``last_message_of`` read the
+    rest of the row)."""
     cond = _citizens.c.pseudonym == sa.bindparam("pseudonym")
     base = _citizens if before is None else before.outerjoin(_citizens, cond)
     stmt = (sa.select(*(before.c if before is not None else ()), _citizens.c.id,
-                      *(_conv.c[f] for f in _FIELDS))
-            .select_from(base.outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id)))
+                      _contacts.c.last_message_at, *(_conv.c[f] for f in _FIELDS))
+            .select_from(base.outerjoin(_contacts, _contacts.c.citizen_id == _citizens.c.id)
+                         .outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id)))
     return stmt.where(cond) if before is None else stmt
 
 
@@ -72,10 +74,15 @@ class Conversation:
 def from_row(row: tuple[Any, ...]) -> Conversation:
     """The conversation from a ``LOAD_BY_PSEUDONYM`` row (or the end of a ``load_by_pseudonym``
     row)."""
-    citizen_id, window_id, chosen_at, latest_id, sent = row[-5:]
+    citizen_id, _last_message_at, window_id, chosen_at, latest_id, sent = row[-6:]
     if sent is None:  # no conversation row yet
         return Conversation(citizen_id)
     return Conversation(citizen_id, window_id, chosen_at, latest_id, sent, _stored=True)
+
+
+def last_message_of(row: tuple[Any, ...]) -> datetime | None:
+    """The citizen's last recorded message, from a ``load_by_pseudonym`` row."""
+    return row[-5]  # type: ignore[no-any-return]
 
 
 def save(conv: Conversation) -> None:

@@ -78,7 +78,7 @@ class Opened:
 def open_message(key: str, *, msg_type: str, event: str | None, openid: str | None,
                  now: datetime | None) -> Opened:
     """Claim an inbound message and, given ``openid``, load its citizen and conversation and
-    record the contact; one round trip to the database.
+    record the contact (see ``citizens.touch_due``); one round trip to the database.
 
     The log row is inserted first, so a retry arriving meanwhile waits for our answer: on
     PostgreSQL a concurrent insert of the same key waits for the first transaction and then
@@ -109,7 +109,8 @@ def open_message(key: str, *, msg_type: str, event: str | None, openid: str | No
         citizen_id = citizens.create_citizen(openid, now=now)
         return Opened(claim, citizen_id, conversation.Conversation(citizen_id))
     conv = conversation.from_row(results[1][0])
-    citizens.touch_known_citizen(conv.citizen_id, now=now)
+    if citizens.touch_due(conversation.last_message_of(results[1][0]), now):
+        citizens.touch_known_citizen(conv.citizen_id, now=now)
     return Opened(claim, conv.citizen_id, conv)
 
 

@@ -249,3 +249,35 @@ def test_sql_echo_logs_the_prepared_statements_too(db, district, database_url, c
     finally:
         quiet.dispose()
     assert "[fastsql]" not in "\n".join(r.getMessage() for r in caplog.records)
+
+
+def test_a_citizens_last_message_is_recorded_to_the_minute(db, district):
+    """Messages seconds apart (scan, rating, opinion) write the contact time once; a message a
+    minute later writes it again, so the 48-hour allowance is never judged late."""
+    from datetime import timedelta
+
+    from feedback_api.models import CitizenContact
+
+    def message(n: int, at: datetime) -> None:
+        with db():
+            opened = wechat_inbound.open_message(f"msg:touch-{n}", msg_type="text", event=None,
+                                                 openid="o-fast-10", now=at)
+            assert opened.claim.new
+
+    def recorded() -> tuple[datetime, datetime]:
+        with db() as s:
+            citizen = s.scalars(sa.select(Citizen).where(
+                Citizen.pseudonym == citizens.pseudonym_for("o-fast-10"))).one()
+            return citizen.last_seen_at, s.get(CitizenContact, citizen.id).last_message_at
+
+    message(1, WHEN)  # first contact: the citizen is created
+    assert recorded() == (WHEN, WHEN)
+    message(2, WHEN + timedelta(seconds=20))
+    message(3, WHEN + timedelta(seconds=59))
+    assert recorded() == (WHEN, WHEN)
+    later = WHEN + timedelta(seconds=61)
+    message(4, later)
+    assert recorded() == (later, later)
+    earlier = WHEN  # a clock behind the recorded time (another worker) records too
+    message(5, earlier)
+    assert recorded() == (earlier, earlier)
