@@ -64,17 +64,15 @@ def _tables(stmt: Any) -> tuple[str | None, frozenset[str]]:
         return None, frozenset()
     found = sa.sql.util.find_tables(stmt, check_columns=True, include_crud=True,
                                     include_selects=True)
-    if (isinstance(stmt, sa.Insert) and stmt.select is None
-            and getattr(stmt, "_post_values_clause", None) is None  # ON CONFLICT reads
-            and not any(isinstance(t, sa.Select) for t in found)):
+    selects = [t for t in found if isinstance(t, sa.Select)]
+    if (isinstance(stmt, sa.Insert) and stmt.select is None and not selects
+            and getattr(stmt, "_post_values_clause", None) is None):  # ON CONFLICT reads
         return stmt.table.name, frozenset()
-    names = {t.name for t in found if isinstance(t, sa.Table)}
-    if any(isinstance(t, sa.Select) for t in found):
-        # A subquery's tables: find_tables does not descend into selects.
-        for sel in (t for t in found if isinstance(t, sa.Select)):
-            names |= {t.name for t in sa.sql.util.find_tables(sel, check_columns=True)
-                      if isinstance(t, sa.Table)}
-    return stmt.table.name, frozenset(names | {stmt.table.name})
+    names = {t.name for t in found if isinstance(t, sa.Table)} | {stmt.table.name}
+    for sel in selects:  # find_tables does not descend into subqueries
+        names |= {t.name for t in sa.sql.util.find_tables(sel, check_columns=True)
+                  if isinstance(t, sa.Table)}
+    return stmt.table.name, frozenset(names)
 
 
 class Prepared:
@@ -161,6 +159,11 @@ def batch(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
         statements = [*pending, *statements]
         pending.clear()
     return _run(statements, dialect, raw, echo=echo)[skip:]
+
+
+def _echo(engine: sa.Engine) -> Any:
+    """The engine's logger if it logs SQL (``echo``, i.e. ``WW_SQL_ECHO``), else None."""
+    return engine.logger if engine.logger.isEnabledFor(logging.INFO) else None
 
 
 def _run(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], dialect: sa.Dialect,
@@ -289,10 +292,6 @@ def _expand(prepared: list[tuple[_Compiled, Any]],
 
 _DEFERRED = "ww_fastsql_deferred"
 
-
-def _echo(engine: sa.Engine) -> Any:
-    """The engine's logger if it logs SQL (``echo``, i.e. ``WW_SQL_ECHO``), else None."""
-    return engine.logger if engine.logger.isEnabledFor(logging.INFO) else None
 _current: ContextVar[UnitOfWork | None] = ContextVar("ww_fastsql_unit_of_work", default=None)
 
 

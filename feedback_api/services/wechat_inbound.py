@@ -88,28 +88,33 @@ def open_message(key: str, *, msg_type: str, event: str | None, openid: str | No
     For a retry (``claim.new`` is False) nothing else is loaded and nothing is written."""
     values = fill_defaults(_inbound, {
         "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64]})
+    loaded: tuple[Any, ...] | None = None  # the citizen's load row, if the citizen is known
     if openid is None:
-        results = batch([(_CLAIM, values)])
+        [claimed] = batch([(_CLAIM, values)])
     elif current_dialect() == "postgresql":
         # One statement: the server parses, binds and plans it once, and psycopg sends it once.
+        # No row for a retry; NULLs after the claim's id for an unknown citizen.
         rows = _CLAIM_AND_LOAD.execute({**values, "pseudonym": citizens.pseudonym_for(openid)})
-        results = [[rows[0][:1]], [rows[0][1:]] if rows[0][1] is not None else []] if rows else [[]]
+        claimed = [rows[0][:1]] if rows else []
+        if rows and rows[0][1] is not None:
+            loaded = rows[0][1:]
     else:
-        results = batch([(_CLAIM, values), (conversation.LOAD_BY_PSEUDONYM,
-                                           {"pseudonym": citizens.pseudonym_for(openid)})])
-    if not results[0]:
+        claimed, load_rows = batch([(_CLAIM, values), (conversation.LOAD_BY_PSEUDONYM,
+                                                      {"pseudonym": citizens.pseudonym_for(openid)})])
+        loaded = load_rows[0] if load_rows else None
+    if not claimed:
         row = _SELECT_CLAIMED.first({"key": key})
         assert row is not None
         return Opened(Claim(row[0], False, row[1]))
-    claim = Claim(results[0][0][0], True)
+    claim = Claim(claimed[0][0], True)
     if openid is None:
         return Opened(claim)
     now = now or utcnow()
-    if not results[1]:
+    if loaded is None:
         citizen_id = citizens.create_citizen(openid, now=now)
         return Opened(claim, citizen_id, conversation.Conversation(citizen_id))
-    conv = conversation.from_row(results[1][0])
-    if citizens.touch_due(conversation.last_message_of(results[1][0]), now):
+    conv = conversation.from_row(loaded)
+    if citizens.touch_due(conversation.last_message_of(loaded), now):
         citizens.touch_known_citizen(conv.citizen_id, now=now)
     return Opened(claim, conv.citizen_id, conv)
 
