@@ -86,7 +86,7 @@ def last_message_of(row: tuple[Any, ...]) -> datetime | None:
 
 
 def save(conv: Conversation) -> None:
-    """Write the conversation back if it changed since ``load`` (insert on first save).
+    """Write the conversation back if it changed since it was loaded (insert on first save).
 
     Deferred to the transaction's next round trip (see fastsql)."""
     if conv._stored and not conv._changed:
