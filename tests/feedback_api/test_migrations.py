@@ -41,3 +41,17 @@ def test_upgrade_from_empty_database(tmp_path):
     schema.upgrade(engine)
     assert "windows" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_a_percent_encoded_database_url_reaches_alembic_unchanged():
+    """A password with special characters, or a Unix socket directory, is percent-encoded in
+    DATABASE_URL; Alembic's configparser must not read the % as interpolation."""
+    url = "postgresql+psycopg://ww:p%40ss%25word@/ww?host=%2Fvar%2Frun%2Fpostgresql"
+    engine = sa.create_engine(url)
+    try:
+        cfg = schema.alembic_config(engine)
+        assert cfg.get_main_option("sqlalchemy.url") == engine.url.render_as_string(
+            hide_password=False)
+        assert sa.make_url(cfg.get_main_option("sqlalchemy.url")).password == "p@ss%word"
+    finally:
+        engine.dispose()
