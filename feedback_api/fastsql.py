@@ -36,7 +36,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, get_engine
+from feedback_api.db import Session, get_uow_engine
 
 Processor = Callable[[Any], Any] | None
 
@@ -146,13 +146,17 @@ def batch(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
     one round trip (psycopg's pipeline mode); SQLite runs in process and needs none of that."""
     uow = _current.get() if session is None else None
     if uow is not None:
-        pending, dialect, raw, echo = uow.deferred, uow.dialect, uow.dbapi, uow.echo
-    else:
-        session = session if session is not None else Session()
-        pending = session.info.get(_DEFERRED)
-        conn = session.connection()
-        dialect, raw = conn.dialect, conn.connection.dbapi_connection
-        echo = _echo(conn.engine)
+        if uow.deferred and uow.autocommit:
+            uow.begin()  # the deferred writes must not commit before the rest
+        statements = [*uow.deferred, *statements]
+        skip = len(uow.deferred)
+        uow.deferred.clear()
+        return uow.run(statements)[skip:]
+    session = session if session is not None else Session()
+    pending = session.info.get(_DEFERRED)
+    conn = session.connection()
+    dialect, raw = conn.dialect, conn.connection.dbapi_connection
+    echo = _echo(conn.engine)
     skip = 0
     if pending:
         skip = len(pending)
@@ -167,9 +171,12 @@ def _echo(engine: sa.Engine) -> Any:
 
 
 def _run(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], dialect: sa.Dialect,
-         raw: Any, *, commit: bool = False, echo: Any = None) -> list[list[tuple[Any, ...]]]:
+         raw: Any, *, commit: bool = False, echo: Any = None,
+         atomic: bool = False) -> list[list[tuple[Any, ...]]]:
     """Run ``statements`` on the DBAPI connection ``raw``; then commit, if asked. ``echo``:
-    the engine's logger when it logs SQL (``WW_SQL_ECHO``)."""
+    the engine's logger when it logs SQL (``WW_SQL_ECHO``). ``atomic``: ``raw`` is a
+    PostgreSQL connection in autocommit mode, and the statements must take effect together:
+    one statement (after ``_combine``) is its own transaction, several get one."""
     prepared = []
     for stmt, params in statements:
         c = stmt.compiled(dialect)
@@ -180,6 +187,9 @@ def _run(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], dialec
         prepared.append((c, args))
     if dialect.name == "postgresql":
         prepared = _combine(prepared)
+    if atomic and len(prepared) > 1:
+        raw.autocommit = False  # psycopg sends BEGIN with the first statement
+        commit = True
     if echo is not None:
         for c, args in prepared:
             echo.info("[fastsql] %s\n[parameters] %r", c.sql, args)
@@ -296,29 +306,81 @@ _current: ContextVar[UnitOfWork | None] = ContextVar("ww_fastsql_unit_of_work", 
 
 
 class UnitOfWork:
-    """A transaction on a pooled DBAPI connection, for statements run with ``Prepared``."""
+    """A transaction on a pooled DBAPI connection, for statements run with ``Prepared``.
+
+    On PostgreSQL it runs in autocommit mode: reads run alone, and the deferred writes go at
+    commit as one statement, which is a transaction by itself (``_combine``). A message then
+    costs two round trips and no BEGIN or COMMIT; measured here, the explicit transaction
+    (BEGIN, a pipeline of writes, COMMIT) cost about 500 µs more client CPU and 300 µs more
+    server CPU per message. A read after deferred writes, or writes that do not merge, open a
+    real transaction (``begin``), so the unit stays all or nothing either way.
+
+    The connection is not pinged when checked out (see ``db.make_uow_engine``): if the first
+    statement finds it gone (the server restarted, say), the unit takes a new connection and
+    runs that statement again. Nothing was written before it, so nothing is lost or doubled."""
 
     def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
         self.dialect = engine.dialect
         self.echo = _echo(engine)
-        self._pooled = engine.raw_connection()  # checked out of the pool (pre-ping included)
-        self.dbapi: Any = self._pooled.dbapi_connection
         self.deferred: list[tuple[Prepared, Mapping[str, Any] | None]] = []
         self.done = False
-        if self.dialect.name == "sqlite":
+        #: No statement has run yet: a lost connection can be replaced.
+        self.fresh = True
+        self._checkout()
+
+    def _checkout(self) -> None:
+        self._pooled = self.engine.raw_connection()  # the main engine's pool pings here
+        self.dbapi: Any = self._pooled.dbapi_connection
+        self.autocommit = self.dialect.name == "postgresql"
+        if self.autocommit:
+            self._was_autocommit = bool(self.dbapi.autocommit)
+            self.dbapi.autocommit = True
+        elif self.dialect.name == "sqlite":
             # The engine's connections run in autocommit mode and emit BEGIN themselves.
             self.dbapi.execute("BEGIN")
+
+    def run(self, statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
+            commit: bool = False, atomic: bool = False) -> list[list[tuple[Any, ...]]]:
+        fresh, self.fresh = self.fresh, False
+        try:
+            return _run(statements, self.dialect, self.dbapi, commit=commit, echo=self.echo,
+                        atomic=atomic)
+        except self.dialect.loaded_dbapi.OperationalError:
+            if not (fresh and self.autocommit and getattr(self.dbapi, "broken", False)):
+                raise
+        # The connection was gone before anything of ours ran: take a new one, once.
+        self._pooled.invalidate()
+        self._checkout()
+        return _run(statements, self.dialect, self.dbapi, commit=commit, echo=self.echo,
+                    atomic=atomic)
+
+    def begin(self) -> None:
+        """PostgreSQL: leave autocommit mode; psycopg sends BEGIN with the next statement."""
+        if self.autocommit:
+            self.dbapi.autocommit = False
+            self.autocommit = False
 
     def commit(self) -> None:
         """Run the deferred statements and commit (one round trip on PostgreSQL)."""
         pending, self.deferred = self.deferred, []
-        _run(pending, self.dialect, self.dbapi, commit=True, echo=self.echo)
+        self.run(pending, commit=not self.autocommit, atomic=self.autocommit)
         self.done = True
 
     def rollback(self) -> None:
         self.deferred.clear()
         self.dbapi.rollback()
         self.done = True
+
+    def close(self) -> None:
+        """Back to the pool idle, in the autocommit mode it came in."""
+        try:
+            if self.dialect.name == "postgresql" and not self.dbapi.closed:
+                if self.dbapi.info.transaction_status != 0:  # not idle: a failed commit
+                    self.dbapi.rollback()
+                self.dbapi.autocommit = self._was_autocommit
+        finally:
+            self._pooled.close()
 
 
 @contextmanager
@@ -327,7 +389,7 @@ def unit_of_work(engine: sa.Engine | None = None) -> Iterator[UnitOfWork]:
 
     The caller commits (``uow.commit()``); a block left without a commit rolls back. ORM
     statements inside the block do not take part: use it where every statement is prepared."""
-    uow = UnitOfWork(engine if engine is not None else get_engine())
+    uow = UnitOfWork(engine if engine is not None else get_uow_engine())
     token = _current.set(uow)
     try:
         yield uow
@@ -337,7 +399,7 @@ def unit_of_work(engine: sa.Engine | None = None) -> Iterator[UnitOfWork]:
             if not uow.done:
                 uow.rollback()
         finally:
-            uow._pooled.close()  # back to the pool
+            uow.close()
 
 
 def current_dialect() -> str:

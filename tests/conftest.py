@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from admin_web.app import create_app
 from feedback_api import schema
-from feedback_api.db import Base, Session, make_engine
+from feedback_api.db import Base, Session, dispose_engines, make_engine
 from feedback_api.services.windows import forget_window_cards
 
 TEST_SECRET = "test-secret-key-not-for-production"
@@ -63,7 +63,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     schema.upgrade(app.extensions["ww_engine"])
     yield app
     Session.remove()
-    app.extensions["ww_engine"].dispose()
+    dispose_engines(app)
 
 
 @pytest.fixture(autouse=True)

@@ -118,16 +118,31 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
         from_user=message.from_user, create_time=message.create_time, event=message.event,
         event_key=message.event_key if message.is_event else "",
     )
-    try:
-        # The transaction is the webhook's own, outside the ORM session (see fastsql). The
-        # connection is checked out and BEGIN sent before queueing for SQLite's writer lock,
-        # so the lock is held only while statements run (a deferred BEGIN locks nothing).
-        with fastsql.unit_of_work() as uow, _writer_lock():
-            return _handle_message(message, cfg, key, uow)
-    except Exception:
-        # Nothing is stored, so WeChat's retry gets a fresh try; the citizen sees a short note.
-        log.exception("wechat: handling %s failed", key)
-        return replies.BUSY
+    conflict = get_engine().dialect.loaded_dbapi.IntegrityError
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            # The transaction is the webhook's own, outside the ORM session (see fastsql). The
+            # connection is checked out and BEGIN sent before queueing for SQLite's writer lock,
+            # so the lock is held only while statements run (a deferred BEGIN locks nothing).
+            with fastsql.unit_of_work() as uow, _writer_lock():
+                return _handle_message(message, cfg, key, uow)
+        except conflict:
+            # Another delivery of this message (WeChat's retry), or another first message of
+            # this citizen, committed first; nothing of ours is stored. Run again on what it
+            # stored: a retry then gets its reply.
+            if attempt < _ATTEMPTS:
+                log.info("wechat: %s met a concurrent write; running it again", key)
+                continue
+            log.exception("wechat: handling %s failed", key)
+        except Exception:
+            # Nothing is stored, so WeChat's retry gets a fresh try; the citizen sees a short note.
+            log.exception("wechat: handling %s failed", key)
+        break
+    return replies.BUSY
+
+
+#: Runs of one message when its commit meets a concurrent write (see ``handle_message``).
+_ATTEMPTS = 3
 
 
 def _handle_message(message: InboundMessage, cfg: WechatSettings, key: str,

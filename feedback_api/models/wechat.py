@@ -25,9 +25,10 @@ class WechatConversation(Base):
     window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("windows.id"))
     #: When the window was chosen; the choice lapses after WW_WECHAT_SESSION_MINUTES.
     window_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The citizen's latest feedback: an image sent next is kept as its evidence.
-    latest_feedback_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("feedback_items.id", ondelete="SET NULL")
+    #: The citizen's latest feedback, by receipt number (made before the feedback is written,
+    #: so the webhook writes both in one statement): an image sent next is its evidence.
+    latest_receipt_no: Mapped[str | None] = mapped_column(
+        sa.String(32), sa.ForeignKey("feedback_items.receipt_no", ondelete="SET NULL")
     )
     #: Customer-service messages sent since the citizen's last inbound message (WeChat allows 5).
     service_messages_sent: Mapped[int] = mapped_column(default=0)

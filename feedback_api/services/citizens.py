@@ -32,6 +32,8 @@ _TOUCH_CONTACT = Prepared(
 _NEW_CITIZEN = Prepared(
     _citizens.insert().values(with_defaults(_citizens, ("pseudonym", "last_seen_at")))
     .returning(_citizens.c.id))
+_NEW_CITIZEN_WITH_ID = Prepared(
+    _citizens.insert().values(with_defaults(_citizens, ("id", "pseudonym", "last_seen_at"))))
 _NEW_CONTACT = Prepared(
     _contacts.insert().values(with_defaults(_contacts, ("citizen_id", "openid", "last_message_at"))))
 
@@ -46,12 +48,21 @@ def touch_citizen(openid: str, *, now: datetime | None = None) -> int:
     return int(citizen_id)
 
 
-def create_citizen(openid: str, *, now: datetime) -> int:
-    """A new citizen and its contact, for a first message; its id."""
+def create_citizen(openid: str, *, now: datetime, citizen_id: int | None = None) -> int:
+    """A new citizen and its contact, for a first message; its id.
+
+    Given ``citizen_id`` (drawn from the id sequence beforehand, as the webhook does on
+    PostgreSQL), both inserts are deferred to the transaction's next round trip; a concurrent
+    first message of the same citizen then makes the later commit fail (unique pseudonym)."""
     pseudonym = pseudonym_for(openid)
-    citizen_id = _NEW_CITIZEN.scalar(
-        fill_defaults(_citizens, {"pseudonym": pseudonym, "last_seen_at": now}))
-    _NEW_CONTACT.execute(fill_defaults(
+    values = fill_defaults(_citizens, {"pseudonym": pseudonym, "last_seen_at": now})
+    if citizen_id is None:
+        citizen_id = _NEW_CITIZEN.scalar(values)
+        run = _NEW_CONTACT.execute
+    else:
+        _NEW_CITIZEN_WITH_ID.defer({**values, "id": citizen_id})
+        run = _NEW_CONTACT.defer
+    run(fill_defaults(
         _contacts, {"citizen_id": citizen_id, "openid": openid, "last_message_at": now}))
     return int(citizen_id)
 

@@ -1,6 +1,7 @@
 """A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
 
-The webhook loads the conversation once per message (with the claim, ``LOAD_BY_PSEUDONYM``),
+The webhook loads the conversation once per message (with the message's lookup, see
+``wechat_inbound.open_message``),
 changes it in memory and writes it back once (``save``) with prepared statements: it runs on
 every message and WeChat waits.
 """
@@ -20,18 +21,19 @@ from feedback_api.services.windows import WindowCard, window_card
 
 _conv = WechatConversation.__table__
 _citizens, _contacts, _feedback = Citizen.__table__, CitizenContact.__table__, Feedback.__table__
-_FIELDS = ("window_id", "window_chosen_at", "latest_feedback_id", "service_messages_sent")
+_FIELDS = ("window_id", "window_chosen_at", "latest_receipt_no", "service_messages_sent")
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
 
 
-def load_by_pseudonym(before: sa.FromClause | None = None) -> sa.Select[Any]:
+def load_by_pseudonym(before: sa.FromClause | None = None,
+                      extra: tuple[Any, ...] = ()) -> sa.Select[Any]:
     """The citizen's id, the time of their last recorded message and their conversation (NULLs
-    before the first save) by the bound ``pseudonym``, in one read; ``before``'s columns first
-    and its row kept when the citizen is unknown (``from_row`` and ``last_message_of`` read the
-    rest of the row)."""
+    before the first save) by the bound ``pseudonym``, in one read; ``before``'s columns and
+    then ``extra`` first, and ``before``'s row kept when the citizen is unknown (``from_row``
+    and ``last_message_of`` read the rest of the row)."""
     cond = _citizens.c.pseudonym == sa.bindparam("pseudonym")
     base = _citizens if before is None else before.outerjoin(_citizens, cond)
-    stmt = (sa.select(*(before.c if before is not None else ()), _citizens.c.id,
+    stmt = (sa.select(*(before.c if before is not None else ()), *extra, _citizens.c.id,
                       _contacts.c.last_message_at, *(_conv.c[f] for f in _FIELDS))
             .select_from(base.outerjoin(_contacts, _contacts.c.citizen_id == _citizens.c.id)
                          .outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id)))
@@ -39,13 +41,10 @@ def load_by_pseudonym(before: sa.FromClause | None = None) -> sa.Select[Any]:
 
 
 LOAD_BY_PSEUDONYM = Prepared(load_by_pseudonym())
-# The latest feedback may be one deferred in this transaction, known by its receipt number.
-_LATEST = sa.func.coalesce(
-    sa.select(_feedback.c.id).where(_feedback.c.receipt_no == sa.bindparam("receipt"))
-    .scalar_subquery(), sa.bindparam("latest_feedback_id", type_=sa.Integer))
+# Plain values: the writes read nothing, so they merge with the message's other writes.
 _VALUES = {"window_id": sa.bindparam("window_id"),
            "window_chosen_at": sa.bindparam("window_chosen_at", type_=_conv.c.window_chosen_at.type),
-           "latest_feedback_id": _LATEST,
+           "latest_receipt_no": sa.bindparam("latest_receipt_no"),
            "service_messages_sent": sa.bindparam("service_messages_sent"),
            "updated_at": sa.bindparam("updated_at", type_=_conv.c.updated_at.type)}
 _INSERT = Prepared(_conv.insert().values({"citizen_id": sa.bindparam("cid"), **_VALUES}))
@@ -57,10 +56,8 @@ class Conversation:
     citizen_id: int
     window_id: int | None = None
     window_chosen_at: datetime | None = None
-    latest_feedback_id: int | None = None
+    latest_receipt_no: str | None = None
     service_messages_sent: int = 0
-    #: The receipt number of a feedback recorded in this transaction (its id is not read back).
-    latest_receipt: str | None = None
     _changed: bool = field(default=False, repr=False)
     _stored: bool = field(default=False, repr=False)
 
@@ -74,10 +71,10 @@ class Conversation:
 def from_row(row: tuple[Any, ...]) -> Conversation:
     """The conversation from a ``LOAD_BY_PSEUDONYM`` row (or the end of a ``load_by_pseudonym``
     row)."""
-    citizen_id, _last_message_at, window_id, chosen_at, latest_id, sent = row[-6:]
+    citizen_id, _last_message_at, window_id, chosen_at, latest_receipt_no, sent = row[-6:]
     if sent is None:  # no conversation row yet
         return Conversation(citizen_id)
-    return Conversation(citizen_id, window_id, chosen_at, latest_id, sent, _stored=True)
+    return Conversation(citizen_id, window_id, chosen_at, latest_receipt_no, sent, _stored=True)
 
 
 def last_message_of(row: tuple[Any, ...]) -> datetime | None:
@@ -91,9 +88,8 @@ def save(conv: Conversation) -> None:
     Deferred to the transaction's next round trip (see fastsql)."""
     if conv._stored and not conv._changed:
         return
-    values = {f: getattr(conv, f) for f in _FIELDS if f != "latest_feedback_id"}
-    values.update(cid=conv.citizen_id, receipt=conv.latest_receipt,
-                  latest_feedback_id=conv.latest_feedback_id, updated_at=utcnow())
+    values = {f: getattr(conv, f) for f in _FIELDS}
+    values.update(cid=conv.citizen_id, updated_at=utcnow())
     (_UPDATE if conv._stored else _INSERT).defer(values)
     conv._stored = True
     conv._changed = False
@@ -122,7 +118,7 @@ def current_window(conv: Conversation, *, ttl_minutes: int,
 
 def note_feedback(conv: Conversation, receipt_no: str) -> None:
     """Remember the citizen's latest feedback (an image sent next becomes its evidence)."""
-    conv.set(latest_receipt=receipt_no)
+    conv.set(latest_receipt_no=receipt_no)
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,7 @@ class FeedbackLine:
 _w = Window.__table__
 _LINE = sa.select(_feedback.c.id, _feedback.c.receipt_no, _w.c.name, _feedback.c.rating,
                   _feedback.c.review_state).join_from(_feedback, _w, _feedback.c.window_id == _w.c.id)
-_LINE_BY_ID = Prepared(_LINE.where(_feedback.c.id == sa.bindparam("fid")))
+_LINE_BY_RECEIPT = Prepared(_LINE.where(_feedback.c.receipt_no == sa.bindparam("receipt")))
 _RECENT = Prepared(_LINE.where(_feedback.c.citizen_id == sa.bindparam("cid"))
                    .order_by(_feedback.c.received_at.desc(), _feedback.c.id.desc())
                    .limit(sa.bindparam("limit", type_=sa.Integer)))
@@ -147,9 +143,9 @@ _RECENT = Prepared(_LINE.where(_feedback.c.citizen_id == sa.bindparam("cid"))
 
 def latest_feedback(conv: Conversation) -> FeedbackLine | None:
     """The citizen's latest feedback (an image is kept as its evidence)."""
-    if conv.latest_feedback_id is None:
+    if conv.latest_receipt_no is None:
         return None
-    row = _LINE_BY_ID.first({"fid": conv.latest_feedback_id})
+    row = _LINE_BY_RECEIPT.first({"receipt": conv.latest_receipt_no})
     return FeedbackLine(*row) if row is not None else None
 
 

@@ -115,7 +115,7 @@ _fb = Feedback.__table__
 _CLAIMED_KEYS = ("receipt_no", "window_id", "citizen_id", "channel", "rating", "text",
                  "received_at", "source_msg_id")
 # Run on every WeChat rating and opinion: prepared once, run on the DBAPI cursor (see fastsql).
-_INSERT_CLAIMED = Prepared(_fb.insert().values(with_defaults(_fb, _CLAIMED_KEYS)))
+_INSERT_CLAIMED = Prepared(_fb.insert().inline().values(with_defaults(_fb, _CLAIMED_KEYS)))
 _SUPERSEDE = Prepared(
     _fb.update()
     .where(_fb.c.citizen_id == sa.bindparam("cid"), _fb.c.window_id == sa.bindparam("wid"),

@@ -9,9 +9,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, upsert_insert, utcnow
-from feedback_api.fastsql import Prepared, batch, current_dialect, fill_defaults, with_defaults
+from feedback_api.db import Session, utcnow
+from feedback_api.fastsql import Prepared, fill_defaults, with_defaults
 from feedback_api.models import (
+    Citizen,
     FeedbackEvidence,
     WechatInboundMessage,
 )
@@ -21,11 +22,13 @@ from feedback_api.services.conversation import Conversation
 
 @dataclass
 class Claim:
-    id: int
-    #: False when WeChat retried a message we already handled (or are handling).
+    key: str
+    #: False when WeChat retried a message we already handled.
     new: bool
     #: The stored reply, for a retry.
     reply: str | None = None
+    #: For a new message: the log row, written with the reply (``record_reply``).
+    values: dict[str, Any] | None = None
 
 
 def dedup_key(*, msg_id: str | None, from_user: str, create_time: str, event: str | None,
@@ -43,28 +46,37 @@ def dedup_key(*, msg_id: str | None, from_user: str, create_time: str, event: st
 
 
 _inbound = WechatInboundMessage.__table__
+_citizens = Citizen.__table__
 
 
-def _claim_statement(dialect: str) -> Any:
-    """``INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING id`` in the engine's dialect."""
-    values = with_defaults(_inbound, ("dedup_key", "msg_type", "event"))
-    return (upsert_insert(dialect, _inbound).values(values)
-            .on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_inbound.c.id))
+def _lookup_statement(dialect: str, *, with_citizen: bool) -> Any:
+    """One read: the stored reply of an earlier delivery of the message (``claimed`` is its id,
+    NULL for a new message), then, ``with_citizen``, the sender's citizen and conversation by
+    the bound ``pseudonym`` (see ``conversation.load_by_pseudonym``).
 
-
-def _claim_and_load_statement(dialect: str) -> Any:
-    """PostgreSQL: the claim and the sender's citizen and conversation in one statement (no
-    row for a retry; NULLs after the claim's id for an unknown citizen)."""
-    return conversation.load_by_pseudonym(_claim_statement(dialect).cte("claim"))
+    On PostgreSQL an unknown citizen also gets an id drawn from the sequence, so that the
+    citizen is inserted with the message's other rows, in one statement (see fastsql)."""
+    by_key = _inbound.c.dedup_key == sa.bindparam("key")
+    claim = sa.select(sa.select(_inbound.c.id).where(by_key).scalar_subquery().label("claimed"),
+                      sa.select(_inbound.c.reply).where(by_key).scalar_subquery().label("reply"))
+    if not with_citizen:
+        return claim
+    if dialect == "postgresql":
+        new_id = sa.case((_citizens.c.id.is_(None), sa.func.nextval(
+            sa.func.pg_get_serial_sequence("citizens", "id"))), else_=None)
+    else:
+        new_id = sa.null()
+    return conversation.load_by_pseudonym(claim.subquery("claim"),
+                                          extra=(sa.cast(new_id, sa.BigInteger).label("new_id"),))
 
 
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
-_CLAIM = Prepared(_claim_statement)
-_CLAIM_AND_LOAD = Prepared(_claim_and_load_statement)
-_SELECT_CLAIMED = Prepared(sa.select(_inbound.c.id, _inbound.c.reply).where(
-    _inbound.c.dedup_key == sa.bindparam("key")))
-_SET_REPLY = Prepared(_inbound.update().where(_inbound.c.id == sa.bindparam("claim_id")).values(
-    reply=sa.bindparam("reply"), citizen_id=sa.bindparam("citizen")))
+_LOOKUP = Prepared(lambda dialect: _lookup_statement(dialect, with_citizen=False))
+_LOOKUP_AND_LOAD = Prepared(lambda dialect: _lookup_statement(dialect, with_citizen=True))
+# A plain INSERT (no ON CONFLICT): a concurrent delivery of the same message makes the commit
+# fail on the unique dedup_key, and the webhook then answers with what that one stored.
+_INSERT_CLAIM = Prepared(_inbound.insert().inline().values(
+    with_defaults(_inbound, ("dedup_key", "msg_type", "event", "reply", "citizen_id"))))
 
 
 @dataclass
@@ -77,55 +89,46 @@ class Opened:
 
 def open_message(key: str, *, msg_type: str, event: str | None, openid: str | None,
                  now: datetime | None) -> Opened:
-    """Claim an inbound message and, given ``openid``, load its citizen and conversation and
-    record the contact (see ``citizens.touch_due``); one round trip to the database.
+    """Look an inbound message up and, given ``openid``, load its citizen and conversation and
+    record the contact (see ``citizens.touch_due``); one read, one round trip.
 
-    The log row is inserted first, so a retry arriving meanwhile waits for our answer: on
-    PostgreSQL a concurrent insert of the same key waits for the first transaction and then
-    inserts nothing; on SQLite the insert takes the write lock at the start of the transaction,
-    so two workers never both read and then fail to upgrade to a write.
+    Nothing is written yet: the message's log row goes with its reply and the other writes
+    (``record_reply``), so a message's rows are stored together or not at all. Two deliveries
+    of one message handled at once (WeChat retries after 5 seconds) both get this far; the
+    second to commit fails on the log's unique key and, run again, finds the first's reply.
 
     For a retry (``claim.new`` is False) nothing else is loaded and nothing is written."""
     values = fill_defaults(_inbound, {
         "dedup_key": key, "msg_type": msg_type[:32], "event": (event or None) and event[:64]})
-    loaded: tuple[Any, ...] | None = None  # the citizen's load row, if the citizen is known
     if openid is None:
-        [claimed] = batch([(_CLAIM, values)])
-    elif current_dialect() == "postgresql":
-        # One statement: the server parses, binds and plans it once, and psycopg sends it once.
-        # No row for a retry; NULLs after the claim's id for an unknown citizen.
-        rows = _CLAIM_AND_LOAD.execute({**values, "pseudonym": citizens.pseudonym_for(openid)})
-        claimed = [rows[0][:1]] if rows else []
-        if rows and rows[0][1] is not None:
-            loaded = rows[0][1:]
+        row = _LOOKUP.first({"key": key})
     else:
-        claimed, load_rows = batch([(_CLAIM, values), (conversation.LOAD_BY_PSEUDONYM,
-                                                      {"pseudonym": citizens.pseudonym_for(openid)})])
-        loaded = load_rows[0] if load_rows else None
-    if not claimed:
-        row = _SELECT_CLAIMED.first({"key": key})
-        assert row is not None
-        return Opened(Claim(row[0], False, row[1]))
-    claim = Claim(claimed[0][0], True)
+        row = _LOOKUP_AND_LOAD.first({"key": key, "pseudonym": citizens.pseudonym_for(openid)})
+    assert row is not None
+    if row[0] is not None:
+        return Opened(Claim(key, False, row[1]))
+    claim = Claim(key, True, values=values)
     if openid is None:
         return Opened(claim)
     now = now or utcnow()
-    if loaded is None:
-        citizen_id = citizens.create_citizen(openid, now=now)
+    if row[3] is None:  # an unknown citizen
+        citizen_id = citizens.create_citizen(openid, now=now, citizen_id=row[2])
         return Opened(claim, citizen_id, conversation.Conversation(citizen_id))
-    conv = conversation.from_row(loaded)
-    if citizens.touch_due(conversation.last_message_of(loaded), now):
+    conv = conversation.from_row(row)
+    if citizens.touch_due(conversation.last_message_of(row), now):
         citizens.touch_known_citizen(conv.citizen_id, now=now)
     return Opened(claim, conv.citizen_id, conv)
 
 
 def record_reply(claim: Claim, reply: str, *, citizen_id: int | None) -> None:
-    """Store the reply for retries; deferred to the transaction's next round trip."""
-    _SET_REPLY.defer({"claim_id": claim.id, "reply": reply, "citizen": citizen_id})
+    """Log the message with its reply (for retries); deferred to the transaction's next round
+    trip, with the message's other writes."""
+    assert claim.values is not None, "a retry is not logged again"
+    _INSERT_CLAIM.defer({**claim.values, "reply": reply, "citizen_id": citizen_id})
 
 
 _evidence = FeedbackEvidence.__table__
-_INSERT_EVIDENCE = Prepared(_evidence.insert().values(
+_INSERT_EVIDENCE = Prepared(_evidence.insert().inline().values(
     with_defaults(_evidence, ("feedback_id", "media_id", "pic_url", "source_msg_id"))))
 
 
