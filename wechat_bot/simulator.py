@@ -3,7 +3,6 @@ the replies. Used by ``window-watch simulate`` and by the tests."""
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -14,8 +13,6 @@ from wechatpy.crypto import WeChatCrypto
 
 from wechat_bot import protocol
 from wechat_bot.protocol import cdata
-
-_msg_ids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
 
 
 @dataclass
@@ -41,7 +38,10 @@ class WechatPeer:
 
     # -- messages -------------------------------------------------------------------------
     def new_msg_id(self) -> str:
-        return str(next(_msg_ids))
+        """A random 62-bit id (WeChat's are 64-bit): unique across processes, also ones forked
+        from one parent, as the benchmark's clients are (a shared counter repeated itself in
+        each, and the webhook took the repeats for WeChat's retries)."""
+        return str(secrets.randbits(62))
 
     def now(self) -> int:
         return int(time.time()) + self.clock_offset

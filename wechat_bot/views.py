@@ -126,12 +126,13 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
             # so the lock is held only while statements run (a deferred BEGIN locks nothing).
             with fastsql.unit_of_work() as uow, _writer_lock():
                 return _handle_message(message, cfg, key, uow)
-        except conflict:
+        except conflict as exc:
             # Another delivery of this message (WeChat's retry), or another first message of
             # this citizen, committed first; nothing of ours is stored. Run again on what it
             # stored: a retry then gets its reply.
             if attempt < _ATTEMPTS:
-                log.info("wechat: %s met a concurrent write; running it again", key)
+                log.info("wechat: %s met a concurrent write (%s); running it again", key,
+                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
                 continue
             log.exception("wechat: handling %s failed", key)
         except Exception:

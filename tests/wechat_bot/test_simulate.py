@@ -77,3 +77,19 @@ def test_concurrent_retries_store_once_and_answer_alike(live_server, district, d
     assert len(replies) == 4 and len(set(replies)) == 1 and "4 分（满意）" in replies[0]
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1
+
+
+def test_message_ids_differ_across_forked_processes():
+    """The benchmark forks its clients from one parent; their messages must not share ids."""
+    import multiprocessing as mp
+
+    from wechat_bot.simulator import WechatPeer
+
+    peer = WechatPeer(token="t")
+    with mp.get_context("fork").Pool(2) as pool:
+        ids = pool.map(_ids, [peer, peer])
+    assert len(set(ids[0]) | set(ids[1])) == 400
+
+
+def _ids(peer) -> list[str]:
+    return [peer.new_msg_id() for _ in range(200)]
