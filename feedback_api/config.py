@@ -42,6 +42,10 @@ ENV_VARS: dict[str, str] = {
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
+    "WW_MESSAGE_SYNC_COMMIT": "PostgreSQL: answer a citizen's WeChat message only once its rows "
+                              "are on disk (default off: like SQLite's synchronous=NORMAL, a crash "
+                              "of the database server or machine may lose the last fraction of a "
+                              "second of answered messages)",
 }
 
 
@@ -80,6 +84,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
+        "WW_MESSAGE_SYNC_COMMIT": _bool(os.environ.get("WW_MESSAGE_SYNC_COMMIT")),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),
         "TESTING": env == "testing",

@@ -335,7 +335,8 @@ class UnitOfWork:
         self.autocommit = self.dialect.name == "postgresql"
         if self.autocommit:
             self._was_autocommit = bool(self.dbapi.autocommit)
-            self.dbapi.autocommit = True
+            if not self._was_autocommit:  # psycopg's setter costs a call even when equal
+                self.dbapi.autocommit = True
         elif self.dialect.name == "sqlite":
             # The engine's connections run in autocommit mode and emit BEGIN themselves.
             self.dbapi.execute("BEGIN")
@@ -378,7 +379,8 @@ class UnitOfWork:
             if self.dialect.name == "postgresql" and not self.dbapi.closed:
                 if self.dbapi.info.transaction_status != 0:  # not idle: a failed commit
                     self.dbapi.rollback()
-                self.dbapi.autocommit = self._was_autocommit
+                if self.dbapi.autocommit != self._was_autocommit:
+                    self.dbapi.autocommit = self._was_autocommit
         finally:
             self._pooled.close()
 

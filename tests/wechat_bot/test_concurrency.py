@@ -97,3 +97,31 @@ def test_a_lost_connection_is_replaced_without_troubling_the_citizen(wechat, dis
     assert reply != replies.BUSY and "受理编号" in reply
     with db() as s:
         assert [f.rating for f in s.scalars(sa.select(Feedback))] == [4]
+
+
+def test_messages_commit_without_waiting_for_the_disk_unless_configured(app, database_url):
+    """Citizens' messages commit as SQLite's synchronous=NORMAL does; the office's writes (the
+    main engine) and, with WW_MESSAGE_SYNC_COMMIT, the messages too wait for the disk."""
+    from feedback_api.db import make_uow_engine
+
+    def setting(engine: sa.Engine) -> str:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
+
+    assert app.config["WW_MESSAGE_SYNC_COMMIT"] is False
+    assert setting(app.extensions["ww_uow_engine"]) == "off"
+    assert setting(app.extensions["ww_engine"]) == "on"
+    durable = make_uow_engine(database_url, sync_commit=True)
+    try:
+        assert setting(durable) == "on"
+    finally:
+        durable.dispose()
+
+
+def test_the_durable_setting_is_read_from_the_environment(monkeypatch):
+    from feedback_api.config import load_config
+
+    base = {"WW_ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"}
+    assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is False
+    monkeypatch.setenv("WW_MESSAGE_SYNC_COMMIT", "1")
+    assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is True
