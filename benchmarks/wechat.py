@@ -234,10 +234,10 @@ def prepare_database(env: dict[str, str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--citizens", type=int, default=40, help="citizens per client")
+    parser.add_argument("--citizens", type=int, default=100, help="citizens per client")
     parser.add_argument("--safe", action="store_true", help="safe mode (AES) for both handlers")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for both servers")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating measurement rounds")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating measurement rounds")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads per worker (gthread when > 1), for both servers")
     args = parser.parse_args()
