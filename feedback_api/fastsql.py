@@ -10,9 +10,10 @@ and read exactly as through the ORM).
 
 Statements run in one of two transactions:
 
-- inside ``unit_of_work()``: its own transaction on a pooled DBAPI connection, outside the ORM
+- inside ``unit_of_work()``: its own unit on a pooled DBAPI connection, outside the ORM
   session. The webhook uses this; the ORM session's bookkeeping (begin, commit, close) cost
-  about 150 µs per message, more than its statements.
+  about 150 µs per message, more than its statements. On PostgreSQL the unit runs in
+  autocommit mode and its deferred writes go as one statement (see ``UnitOfWork``).
 - otherwise: the ORM session's current transaction (so services stay usable from any view,
   job or test), with deferred writes flushed before any ORM statement, flush or commit.
 
@@ -143,7 +144,8 @@ def batch(statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
     (the unit of work's, else the session's).
 
     The rows of each of ``statements`` (``[]`` for plain DML). On PostgreSQL everything goes in
-    one round trip (psycopg's pipeline mode); SQLite runs in process and needs none of that."""
+    one round trip (merged by ``_combine``, else in psycopg's pipeline mode); SQLite runs in
+    process and needs none of that."""
     uow = _current.get() if session is None else None
     if uow is not None:
         if uow.deferred and uow.autocommit:
