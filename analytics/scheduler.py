@@ -1,7 +1,7 @@
 """The scheduler process (`window-watch scheduler`): a BlockingScheduler running the JOBS list.
 
 It runs in its own process, never inside web workers: every forked gunicorn worker would run
-every job. Each job runs in its own app context, commits on success, rolls back on failure and
+every job. A second scheduler on the same database refuses to start (``ProcessLock``). Each job runs in its own app context, commits on success, rolls back on failure and
 removes the session, like the CLI commands that call the same functions."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from feedback_api.db import Session
+from feedback_api.db import ProcessLock, Session, get_engine
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Shanghai"
@@ -92,6 +92,11 @@ def scheduler_command(list_only: bool) -> None:
         click.echo(f"{job.id}\t{job.trigger}\t{job.description}")
     if list_only:
         return
+    # Two schedulers would run every job twice (a citizen's message sent twice, say).
+    lock = ProcessLock(get_engine(), "scheduler")
+    if not lock.acquire():
+        click.echo("另一个调度进程已在运行（同一数据库只能有一个）；本进程退出。", err=True)
+        raise SystemExit(1)
     scheduler = build_scheduler(app, jobs)
     # One line per run every 30 s drowns the log; failures are still logged by run_job.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
@@ -100,3 +105,5 @@ def scheduler_command(list_only: bool) -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+    finally:
+        lock.release()

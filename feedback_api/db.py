@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -153,3 +156,56 @@ def init_app(app: Flask) -> None:
         if exc is not None:
             Session.rollback()
         Session.remove()
+
+
+class ProcessLock:
+    """A lock one process holds for its lifetime, across the hosts that share the database:
+    PostgreSQL's session advisory lock on a connection of its own, or, on SQLite, ``flock`` on
+    a file beside the database (SQLite is shared by the processes of one host only).
+
+    ``acquire`` does not wait: False when another process holds the lock. The lock goes when
+    ``release`` is called or the process ends (its connection or file closes)."""
+
+    def __init__(self, engine: sa.Engine, name: str) -> None:
+        self.engine, self.name = engine, name
+        self._conn: sa.Connection | None = None
+        self._fd: int | None = None
+
+    def _key(self) -> int:
+        digest = hashlib.sha256(f"window-watch:{self.name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)  # PostgreSQL's bigint
+
+    def acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            conn = self.engine.connect()
+            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"),
+                               {"key": self._key()}).scalar_one()
+            conn.commit()  # the session lock outlives the transaction
+            if not got:
+                conn.close()
+                return False
+            self._conn = conn
+            return True
+        database = self.engine.url.database
+        if database in (None, "", ":memory:"):
+            return True  # a private database: no other process shares it
+        fd = os.open(f"{database}.ww-{self.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
+                conn.commit()
+            finally:
+                conn.close()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the file releases the flock

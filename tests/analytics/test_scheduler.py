@@ -40,3 +40,33 @@ def test_scheduler_command_lists_jobs(runner):
     result = runner.invoke(args=["scheduler", "--list"])
     assert result.exit_code == 0
     assert "nlp-analyze-pending" in result.output and "nlp-retrain-weekly" in result.output
+
+
+def test_a_process_lock_is_held_by_one_holder_at_a_time(app):
+    from feedback_api.db import ProcessLock
+
+    engine = app.extensions["ww_engine"]
+    first, second = ProcessLock(engine, "test-lock"), ProcessLock(engine, "test-lock")
+    assert first.acquire()
+    try:
+        assert not second.acquire()
+        other = ProcessLock(engine, "another-lock")
+        assert other.acquire()  # names are independent
+        other.release()
+    finally:
+        first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_a_second_scheduler_refuses_to_start(app, runner):
+    from feedback_api.db import ProcessLock
+
+    running = ProcessLock(app.extensions["ww_engine"], "scheduler")
+    assert running.acquire()  # as the first scheduler process holds it
+    try:
+        result = runner.invoke(args=["scheduler"])
+    finally:
+        running.release()
+    assert result.exit_code == 1
+    assert "另一个调度进程已在运行" in result.output
