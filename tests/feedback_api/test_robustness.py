@@ -59,3 +59,33 @@ def test_nul_in_a_ledger_cell_is_dropped_not_a_500(db, district):
         report = ledger.import_ledger(None, b" " * 5000 + b"\n" + data, "t.csv")
         assert report.errors == [] and report.created == ["CD-SW-003"]
         assert s.scalars(sa.select(Window.name).where(Window.code == "CD-SW-003")).one() == "退税窗口"
+
+
+def test_every_response_carries_the_security_headers(client, app):
+    resp = client.get("/healthz")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert resp.headers["Referrer-Policy"] == "same-origin"
+    assert len(resp.headers.getlist("X-Frame-Options")) == 1
+
+
+def test_a_views_own_security_header_is_kept(app):
+    from flask import Flask, Response
+
+    from feedback_api.app import create_app
+    from feedback_api.db import dispose_engines
+
+    own: Flask = create_app(dict(app.config))
+
+    @own.get("/embed-test")
+    def embed() -> Response:
+        resp = Response("x")
+        resp.headers["x-frame-options"] = "DENY"  # another spelling of the name
+        return resp
+
+    try:
+        resp = own.test_client().get("/embed-test")
+    finally:
+        dispose_engines(own)
+    assert resp.headers.getlist("X-Frame-Options") == ["DENY"]
+    assert resp.headers["Referrer-Policy"] == "same-origin"
