@@ -332,7 +332,8 @@ class UnitOfWork:
         self._checkout()
 
     def _checkout(self) -> None:
-        self._pooled = self.engine.raw_connection()  # the main engine's pool pings here
+        # Checked out of the pool: the main engine's pings, the units' own does not.
+        self._pooled = self.engine.raw_connection()
         self.dbapi: Any = self._pooled.dbapi_connection
         self.autocommit = self.dialect.name == "postgresql"
         if self.autocommit:
@@ -350,7 +351,10 @@ class UnitOfWork:
             return _run(statements, self.dialect, self.dbapi, commit=commit, echo=self.echo,
                         atomic=atomic)
         except self.dialect.loaded_dbapi.OperationalError:
-            if not (fresh and self.autocommit and getattr(self.dbapi, "broken", False)):
+            # Only a first read is run again: a write may have taken effect before the
+            # connection broke (in autocommit mode, reads run alone; see ``batch``).
+            reading = self.autocommit and not (commit or atomic)
+            if not (fresh and reading and getattr(self.dbapi, "broken", False)):
                 raise
         # The connection was gone before anything of ours ran: take a new one, once.
         self._pooled.invalidate()

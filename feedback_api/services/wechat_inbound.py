@@ -22,7 +22,6 @@ from feedback_api.services.conversation import Conversation
 
 @dataclass
 class Claim:
-    key: str
     #: False when WeChat retried a message we already handled.
     new: bool
     #: The stored reply, for a retry.
@@ -106,8 +105,8 @@ def open_message(key: str, *, msg_type: str, event: str | None, openid: str | No
         row = _LOOKUP_AND_LOAD.first({"key": key, "pseudonym": citizens.pseudonym_for(openid)})
     assert row is not None
     if row[0] is not None:
-        return Opened(Claim(key, False, row[1]))
-    claim = Claim(key, True, values=values)
+        return Opened(Claim(False, row[1]))
+    claim = Claim(True, values=values)
     if openid is None:
         return Opened(claim)
     now = now or utcnow()

@@ -6,6 +6,7 @@ SQLite needs none of this: its writer lock runs the webhook's messages one at a 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -82,17 +83,22 @@ def test_two_first_messages_of_a_new_citizen_make_one_citizen(wechat, district, 
         assert item.citizen_id == citizen.id and item.rating == 4
 
 
-def test_a_lost_connection_is_replaced_without_troubling_the_citizen(wechat, district, db, app):
-    """The server ended the webhook's pooled connection (a restart, say); the connection is not
-    pinged at checkout, so the next message's first statement finds it gone and runs again on
-    a new one."""
-    wechat.scan(OPENID, "CD-SW-001")
+def _end_other_connections(app) -> None:
+    """End the server side of every other connection of ours (as a server restart would)."""
     with app.extensions["ww_engine"].connect() as conn:
         ended = conn.execute(sa.text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
             "current_database() AND usename = current_user AND pid <> pg_backend_pid()"
         )).scalars().all()
     assert ended and all(ended)
+
+
+def test_a_lost_connection_is_replaced_without_troubling_the_citizen(wechat, district, db, app):
+    """The server ended the webhook's pooled connection (a restart, say); the connection is not
+    pinged at checkout, so the next message's first statement finds it gone and runs again on
+    a new one."""
+    wechat.scan(OPENID, "CD-SW-001")
+    _end_other_connections(app)
     reply = wechat.say(OPENID, "4")
     assert reply != replies.BUSY and "受理编号" in reply
     with db() as s:
@@ -125,3 +131,23 @@ def test_the_durable_setting_is_read_from_the_environment(monkeypatch):
     assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is False
     monkeypatch.setenv("WW_MESSAGE_SYNC_COMMIT", "1")
     assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is True
+
+
+def test_a_write_is_never_run_again_on_a_new_connection(app, db, district):
+    """A write may have taken effect before its connection broke: the unit fails (the webhook
+    then answers 系统繁忙 and WeChat retries) rather than risk writing twice."""
+    import psycopg
+
+    from feedback_api import fastsql
+
+    with db():
+        cid = citizens.create_citizen("o-write-once", now=datetime(2026, 11, 28, tzinfo=UTC))
+    touch = fastsql.Prepared(sa.update(Citizen).where(Citizen.id == sa.bindparam("cid"))
+                             .values(last_seen_at=sa.bindparam("now")))
+    with app.app_context(), pytest.raises(psycopg.OperationalError):
+        with fastsql.unit_of_work() as uow:
+            _end_other_connections(app)  # the unit's own connection among them
+            touch.defer({"cid": cid, "now": datetime(2026, 11, 29, tzinfo=UTC)})
+            uow.commit()
+    with db() as s:
+        assert s.get(Citizen, cid).last_seen_at == datetime(2026, 11, 28, tzinfo=UTC)
