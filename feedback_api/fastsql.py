@@ -321,8 +321,9 @@ class UnitOfWork:
     statement finds it gone (the server restarted, say), the unit takes a new connection and
     runs that statement again. Nothing was written before it, so nothing is lost or doubled."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, immediate: bool = False) -> None:
         self.engine = engine
+        self.immediate = immediate
         self.dialect = engine.dialect
         self.echo = _echo(engine)
         self.deferred: list[tuple[Prepared, Mapping[str, Any] | None]] = []
@@ -342,7 +343,7 @@ class UnitOfWork:
                 self.dbapi.autocommit = True
         elif self.dialect.name == "sqlite":
             # The engine's connections run in autocommit mode and emit BEGIN themselves.
-            self.dbapi.execute("BEGIN")
+            self.dbapi.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
 
     def run(self, statements: Sequence[tuple[Prepared, Mapping[str, Any] | None]], *,
             commit: bool = False, atomic: bool = False) -> list[list[tuple[Any, ...]]]:
@@ -392,12 +393,15 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(engine: sa.Engine | None = None) -> Iterator[UnitOfWork]:
+def unit_of_work(engine: sa.Engine | None = None, *,
+                 immediate: bool = False) -> Iterator[UnitOfWork]:
     """Run the ``Prepared`` statements of the block in one transaction of their own.
 
     The caller commits (``uow.commit()``); a block left without a commit rolls back. ORM
-    statements inside the block do not take part: use it where every statement is prepared."""
-    uow = UnitOfWork(engine if engine is not None else get_uow_engine())
+    statements inside the block do not take part: use it where every statement is prepared.
+    ``immediate``: on SQLite, take the write lock at the start (``BEGIN IMMEDIATE``), for a unit
+    that reads and then writes."""
+    uow = UnitOfWork(engine if engine is not None else get_uow_engine(), immediate=immediate)
     token = _current.set(uow)
     try:
         yield uow

@@ -121,11 +121,12 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
     conflict = get_engine().dialect.loaded_dbapi.IntegrityError
     for attempt in range(1, _ATTEMPTS + 1):
         try:
-            # The transaction is the webhook's own, outside the ORM session (see fastsql). The
-            # connection is checked out and BEGIN sent before queueing for SQLite's writer lock,
-            # so the lock is held only while statements run (a deferred BEGIN locks nothing).
-            with fastsql.unit_of_work() as uow, _writer_lock():
-                return _handle_message(message, cfg, key, uow)
+            # The unit is the webhook's own, outside the ORM session (see fastsql). On SQLite
+            # it takes the write lock at its start (BEGIN IMMEDIATE), once this host's writer
+            # lock is ours: a read first would pin a snapshot that SQLite refuses to turn into a
+            # write after another process (the office, a job) has committed meanwhile.
+            with _writer_lock(), fastsql.unit_of_work(immediate=True) as uow:
+                return _answer(message, cfg, key, uow)
         except conflict as exc:
             # Another delivery of this message (WeChat's retry), or another first message of
             # this citizen, committed first; nothing of ours is stored. Run again on what it
@@ -144,15 +145,6 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
 
 #: Runs of one message when its commit meets a concurrent write (see ``handle_message``).
 _ATTEMPTS = 3
-
-
-def _handle_message(message: InboundMessage, cfg: WechatSettings, key: str,
-                    uow: fastsql.UnitOfWork) -> str:
-    try:
-        return _answer(message, cfg, key, uow)
-    except BaseException:
-        uow.rollback()  # before the writer lock is released
-        raise
 
 
 def _answer(message: InboundMessage, cfg: WechatSettings, key: str,
