@@ -98,6 +98,19 @@ def scheduler_command(list_only: bool) -> None:
         click.echo("另一个调度进程已在运行（同一数据库只能有一个）；本进程退出。", err=True)
         raise SystemExit(1)
     scheduler = build_scheduler(app, jobs)
+    lost: list[bool] = []
+
+    def keep_lock() -> None:
+        # On PostgreSQL the lock goes with its connection (a server restart): take it again,
+        # or stop if another scheduler took it meanwhile.
+        if not lock.ensure():
+            log.error("scheduler: another scheduler holds the lock now; stopping")
+            lost.append(True)
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+
+    scheduler.add_job(keep_lock, IntervalTrigger(seconds=LOCK_CHECK_SECONDS), id="scheduler-lock",
+                      max_instances=1, coalesce=True)
     # One line per run every 30 s drowns the log; failures are still logged by run_job.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     click.echo("调度进程已启动（Ctrl+C 停止）", err=True)
@@ -107,3 +120,9 @@ def scheduler_command(list_only: bool) -> None:
         scheduler.shutdown(wait=False)
     finally:
         lock.release()
+    if lost:
+        raise SystemExit(1)
+
+
+#: How often the scheduler checks it still holds its lock.
+LOCK_CHECK_SECONDS = 30

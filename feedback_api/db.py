@@ -198,6 +198,22 @@ class ProcessLock:
         self._fd = fd
         return True
 
+    def ensure(self) -> bool:
+        """Whether the lock is still ours. On PostgreSQL the lock lives with its connection: if
+        the connection is gone (the server restarted, say), take the lock again on a new one;
+        False when another process has taken it meanwhile."""
+        if self._conn is None:
+            return self._fd is not None or self.engine.dialect.name != "postgresql"
+        try:
+            self._conn.execute(sa.text("SELECT 1")).scalar_one()
+            self._conn.commit()
+            return True
+        except sa.exc.DBAPIError:
+            conn, self._conn = self._conn, None
+            conn.invalidate()
+            conn.close()
+        return self.acquire()
+
     def release(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None

@@ -70,3 +70,55 @@ def test_a_second_scheduler_refuses_to_start(app, runner):
         running.release()
     assert result.exit_code == 1
     assert "另一个调度进程已在运行" in result.output
+
+
+def test_a_lock_lost_with_its_connection_is_taken_again_unless_another_took_it(app):
+    from feedback_api.db import ProcessLock
+
+    engine = app.extensions["ww_engine"]
+    lock = ProcessLock(engine, "test-ensure")
+    assert lock.acquire()
+    try:
+        assert lock.ensure()  # still held
+        if engine.dialect.name != "postgresql":
+            return  # a flock cannot be lost while its file is open
+        pid = lock._conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        lock._conn.commit()
+
+        def end_lock_connection() -> None:
+            with engine.connect() as conn:
+                assert conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"),
+                                    {"pid": pid}).scalar_one()
+
+        end_lock_connection()
+        assert lock.ensure()  # taken again on a new connection
+        assert not ProcessLock(engine, "test-ensure").acquire()
+        pid = lock._conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        lock._conn.commit()
+        end_lock_connection()
+        other = ProcessLock(engine, "test-ensure")
+        assert other.acquire()  # another process took it meanwhile
+        try:
+            assert not lock.ensure()
+        finally:
+            other.release()
+    finally:
+        lock.release()
+
+
+def test_the_scheduler_stops_with_exit_1_once_another_holds_its_lock(app, runner, monkeypatch):
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from feedback_api.db import ProcessLock
+
+    seen: dict[str, list[str]] = {}
+
+    def start(self) -> None:  # instead of blocking: run the lock check as its interval would
+        seen["jobs"] = [job.id for job in self.get_jobs()]
+        monkeypatch.setattr(ProcessLock, "ensure", lambda _lock: False)
+        self.get_job("scheduler-lock").func()
+
+    monkeypatch.setattr(BlockingScheduler, "start", start)
+    result = runner.invoke(args=["scheduler"])
+    assert "scheduler-lock" in seen["jobs"] and "nlp-analyze-pending" in seen["jobs"]
+    assert result.exit_code == 1
