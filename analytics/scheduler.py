@@ -1,8 +1,9 @@
 """The scheduler process (`window-watch scheduler`): a BlockingScheduler running the JOBS list.
 
 It runs in its own process, never inside web workers: every forked gunicorn worker would run
-every job. A second scheduler on the same database refuses to start (``ProcessLock``). Each job runs in its own app context, commits on success, rolls back on failure and
-removes the session, like the CLI commands that call the same functions."""
+every job; a second scheduler on the same database refuses to start (``ProcessLock``). Each
+job runs in its own app context, commits on success, rolls back on failure and removes the
+session, like the CLI commands that call the same functions."""
 
 from __future__ import annotations
 
@@ -109,8 +110,8 @@ def scheduler_command(list_only: bool) -> None:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
 
-    scheduler.add_job(keep_lock, IntervalTrigger(seconds=LOCK_CHECK_SECONDS), id="scheduler-lock",
-                      max_instances=1, coalesce=True)
+    scheduler.add_job(keep_lock, IntervalTrigger(seconds=LOCK_CHECK_SECONDS),
+                      id="scheduler-lock", max_instances=1, coalesce=True)
     # One line per run every 30 s drowns the log; failures are still logged by run_job.
     logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     click.echo("调度进程已启动（Ctrl+C 停止）", err=True)

@@ -25,22 +25,19 @@ _FIELDS = ("window_id", "window_chosen_at", "latest_receipt_no", "service_messag
 # Run on every WeChat message: prepared once, executed on the DBAPI cursor (see fastsql).
 
 
-def load_by_pseudonym(before: sa.FromClause | None = None,
-                      extra: tuple[Any, ...] = ()) -> sa.Select[Any]:
-    """The citizen's id, the time of their last recorded message and their conversation (NULLs
-    before the first save) by the bound ``pseudonym``, in one read; ``before``'s columns and
-    then ``extra`` first, and ``before``'s row kept when the citizen is unknown (``from_row``
-    and ``last_message_of`` read the rest of the row)."""
+def load_by_pseudonym(before: sa.FromClause, extra: tuple[Any, ...] = ()) -> sa.Select[Any]:
+    """``before``'s columns (a one-row selection), then ``extra``, then the citizen's id, the time
+    of their last recorded message and their conversation (NULLs before the first save) by the
+    bound ``pseudonym``, in one read; the row is there when the citizen is unknown too
+    (``from_row`` and ``last_message_of`` read the end of the row)."""
     cond = _citizens.c.pseudonym == sa.bindparam("pseudonym")
-    base = _citizens if before is None else before.outerjoin(_citizens, cond)
-    stmt = (sa.select(*(before.c if before is not None else ()), *extra, _citizens.c.id,
-                      _contacts.c.last_message_at, *(_conv.c[f] for f in _FIELDS))
-            .select_from(base.outerjoin(_contacts, _contacts.c.citizen_id == _citizens.c.id)
+    return (sa.select(*before.c, *extra, _citizens.c.id, _contacts.c.last_message_at,
+                      *(_conv.c[f] for f in _FIELDS))
+            .select_from(before.outerjoin(_citizens, cond)
+                         .outerjoin(_contacts, _contacts.c.citizen_id == _citizens.c.id)
                          .outerjoin(_conv, _conv.c.citizen_id == _citizens.c.id)))
-    return stmt.where(cond) if before is None else stmt
 
 
-LOAD_BY_PSEUDONYM = Prepared(load_by_pseudonym())
 # Plain values: the writes read nothing, so they merge with the message's other writes.
 _VALUES = {"window_id": sa.bindparam("window_id"),
            "window_chosen_at": sa.bindparam("window_chosen_at", type_=_conv.c.window_chosen_at.type),
@@ -69,8 +66,7 @@ class Conversation:
 
 
 def from_row(row: tuple[Any, ...]) -> Conversation:
-    """The conversation from a ``LOAD_BY_PSEUDONYM`` row (or the end of a ``load_by_pseudonym``
-    row)."""
+    """The conversation from the end of a ``load_by_pseudonym`` row."""
     citizen_id, _last_message_at, window_id, chosen_at, latest_receipt_no, sent = row[-6:]
     if sent is None:  # no conversation row yet
         return Conversation(citizen_id)

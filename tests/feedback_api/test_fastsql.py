@@ -187,7 +187,7 @@ def test_postgresql_merges_runs_of_independent_writes_into_one_statement():
     split = fastsql._combine([items[3], items[2], items[5]])
     assert [getattr(c, "members", 1) for c, _ in split] == [1, 2]
     # A statement whose rows are read is never merged, and it ends the run.
-    load = conversation.LOAD_BY_PSEUDONYM.compiled(dialect)
+    load = wechat_inbound._LOOKUP_AND_LOAD.compiled(dialect)
     mixed = fastsql._combine([items[0], (load, {}), items[1], items[2]])
     assert [getattr(c, "members", 1) for c, _ in mixed] == [1, 1, 2]
     # Two writes of the same rows: the second reads what the first wrote, so it runs after it.
