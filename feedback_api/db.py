@@ -105,8 +105,8 @@ def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False) 
     (``synchronous_commit=off``): the durability SQLite's ``synchronous=NORMAL`` gives the same
     messages. The database stays consistent; a crash of the server or machine may lose the
     last fraction of a second of answered messages (up to three WAL-writer rounds, 600 ms by
-    default). Measured in ``benchmarks/wechat.py`` on this 2-core machine: 0.26-0.28 of the
-    echo handler's throughput waiting for the disk, 0.43-0.48 without. Every other write (the
+    default). Measured in ``benchmarks/wechat.py`` on this 2-core machine: 0.38 of the echo
+    handler's throughput waiting for the disk, 0.52-0.57 without. Every other write (the
     office's, the agency's, the jobs') goes through the main engine and waits for the disk."""
     options = {} if sync_commit else {"options": "-c synchronous_commit=off"}
     return sa.create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", pool_pre_ping=False,

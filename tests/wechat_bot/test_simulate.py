@@ -93,3 +93,21 @@ def test_message_ids_differ_across_forked_processes():
 
 def _ids(peer) -> list[str]:
     return [peer.new_msg_id() for _ in range(200)]
+
+
+def test_a_chunked_message_without_a_length_is_answered(live_server, district, db, mode):
+    """No Content-Length (chunked): the fast path leaves it to the Flask view, which reads it."""
+    import requests
+
+    from tests.wechat_bot.conftest import ACCOUNT
+    from wechat_bot.simulator import WechatPeer
+
+    peer = WechatPeer(token=TOKEN, aes_key=AES_KEY if mode == "safe" else "", appid=APPID,
+                      account=ACCOUNT)
+    req = peer.sign(peer.scan("oChunked00000000000000000001", "CD-SW-001"))
+    body = req.body
+    resp = requests.post(f"{live_server}/wechat", params=req.query, timeout=10,
+                         data=(body[i:i + 100] for i in range(0, len(body), 100)))
+    assert resp.request.headers.get("Transfer-Encoding") == "chunked"
+    assert resp.status_code == 200
+    assert "综合办税窗口" in peer.read_reply(resp.content)["Content"]
