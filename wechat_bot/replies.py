@@ -117,6 +117,6 @@ def feedback_list(items: Iterable[FeedbackLine],
         state = label(REVIEW_STATES, item.review_state)
         lines.append(f"{n}. {item.receipt_no}　{item.window_name}\n   {what}｜{state}")
         answer = answer_of(item)
-        if answer:
-            lines.append(f"   单位答复：{answer[:200]}")
+        if answer:  # a passive reply holds 2,048 bytes: five answers must fit
+            lines.append(f"   单位答复：{answer if len(answer) <= 60 else answer[:59] + '…'}")
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """All mapped models; importing this module registers every table on ``Base.metadata``."""
 
-from feedback_api.models.feedback import Citizen, CitizenContact, Feedback
+from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
@@ -20,6 +20,7 @@ __all__ = [
     "CitizenContact",
     "Correction",
     "Feedback",
+    "FeedbackAnswer",
     "FeedbackEvidence",
     "OutboundMessage",
     "RateLimitHit",

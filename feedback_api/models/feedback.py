@@ -90,3 +90,20 @@ class Feedback(Base):
 
     window: Mapped[Window] = relationship()
     citizen: Mapped[Citizen | None] = relationship()
+
+
+class FeedbackAnswer(Base):
+    """A window unit's answer (答复) to a feedback, written by the unit, the agency or the office;
+    the citizen gets it in WeChat and sees the newest one under 查询."""
+
+    __tablename__ = "feedback_answers"
+    __table_args__ = (sa.Index("ix_feedback_answers_feedback_created", "feedback_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Indexed first in ix_feedback_answers_feedback_created.
+    feedback_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_items.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    feedback: Mapped[Feedback] = relationship()

@@ -88,6 +88,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "create": "新建",
     "update": "修改",
     "review": "审核",
+    "answer": "答复",
+    "request_rerating": "请群众整改评价",
     "lock": "锁定账号",
     "set_password": "修改密码",
 }

@@ -16,7 +16,14 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.fastsql import Prepared
-from feedback_api.models import Citizen, CitizenContact, Feedback, WechatConversation, Window
+from feedback_api.models import (
+    Citizen,
+    CitizenContact,
+    Feedback,
+    FeedbackAnswer,
+    WechatConversation,
+    Window,
+)
 from feedback_api.services.windows import WindowCard, window_card
 
 _conv = WechatConversation.__table__
@@ -160,10 +167,11 @@ def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[FeedbackLine]:
     return [FeedbackLine(*row) for row in _RECENT.execute({"cid": citizen_id, "limit": limit})]
 
 
-def unit_answer(item: FeedbackLine) -> str | None:
-    """The unit's answer to a feedback, once answers exist.
+_a = FeedbackAnswer.__table__
+_LATEST_ANSWER = Prepared(sa.select(_a.c.text).where(_a.c.feedback_id == sa.bindparam("fid"))
+                          .order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(1))
 
-    Seam: there is no unit-answer model yet, so this returns None and the citizen sees the
-    review state. When answers land, return the newest answer text here.
-    """
-    return None
+
+def unit_answer(item: FeedbackLine) -> str | None:
+    """The newest answer to the feedback (see ``services.answers``), if any."""
+    return _LATEST_ANSWER.scalar({"fid": item.id})

@@ -164,13 +164,60 @@ def test_query_lists_recent_feedback_and_its_state(wechat, district, db):
     assert r1 in menu and r2 in menu
 
 
-def test_query_shows_the_unit_answer_through_the_seam(wechat, district, monkeypatch):
-    from feedback_api.services import conversation
+def test_the_units_answer_reaches_the_citizen_and_shows_under_query(
+        app, fake_wechat, wechat, district, db, monkeypatch):
+    from feedback_api.services import answers, users
+    from tests.wechat_bot.test_outbox import deliver
 
-    monkeypatch.setattr(conversation, "unit_answer", lambda item: "已加开窗口，感谢监督")
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
     wechat.scan(OPENID, "CD-SW-001")
     wechat.say(OPENID, "1")
+    fake_wechat.user_messaged(OPENID)
+    [item] = feedback_rows(db)
+    with db():
+        answers.answer_feedback(users.get_user("unit"), item.id, "已加开窗口，感谢监督")
+    assert deliver(app).sent_custom == 1
+    [sent] = fake_wechat.state.custom_sent
+    assert sent["touser"] == OPENID and item.receipt_no in sent["content"]
+    assert "综合办税窗口" in sent["content"] and "已加开窗口，感谢监督" in sent["content"]
     assert "单位答复：已加开窗口，感谢监督" in wechat.say(OPENID, "查询")
+    # A newer answer replaces the shown one; a long one is cut to fit WeChat's reply limit.
+    with db():
+        answers.answer_feedback(users.get_user("agency"), item.id, "复核：" + "已整改" * 40)
+    reply = wechat.say(OPENID, "查询")
+    assert "单位答复：复核：已整改" in reply and "已加开窗口" not in reply and "…" in reply
+    assert len(reply.encode("utf-8")) < 2048
+
+
+def test_a_rerating_request_leads_the_citizen_back_to_the_window(
+        app, fake_wechat, wechat, district, db, monkeypatch):
+    from feedback_api.services import answers, users
+    from tests.wechat_bot.test_outbox import deliver
+
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
+    monkeypatch.setitem(app.config, "WW_WECHAT_SESSION_MINUTES", 1)
+    wechat.scan(OPENID, "CD-SW-001")
+    wechat.say(OPENID, "2")
+    fake_wechat.user_messaged(OPENID)
+    [item] = feedback_rows(db)
+    with db():
+        answers.answer_feedback(users.get_user("unit"), item.id, "已培训窗口人员")
+        answers.request_rerating(users.get_user("agency"), item.id)
+    assert deliver(app).sent_custom == 2
+    request_text = fake_wechat.state.custom_sent[1]["content"]
+    assert "CD-SW-001" in request_text and "再次评价" in request_text
+    # Days later (the window choice has long expired) the citizen follows the instructions.
+    from datetime import timedelta
+
+    from feedback_api.db import utcnow
+    from feedback_api.models import WechatConversation
+    with db() as s:
+        conv = s.get(WechatConversation, item.citizen_id)
+        conv.window_chosen_at = utcnow() - timedelta(days=3)
+    assert "综合办税窗口" in wechat.say(OPENID, "CD-SW-001")
+    wechat.say(OPENID, "5")
+    rated = [(i.rating, i.rating_counts) for i in feedback_rows(db) if i.rating]
+    assert rated[-1] == (5, True)
 
 
 def test_second_rating_the_same_day_replaces_the_first_opinions_kept(wechat, district, db):

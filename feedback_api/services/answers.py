@@ -1,0 +1,144 @@
+"""A window unit's answer (答复) to a feedback, and asking the citizen to rate a fixed problem again.
+
+Both reach the citizen in WeChat through the outbox (customer-service message while WeChat
+allows one, else the template message). A feedback from a citizen we cannot write to (the H5
+page, an import) keeps its answer, shown to staff and, for WeChat citizens, under 查询.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import CitizenContact, Feedback, FeedbackAnswer, OutboundMessage, User
+from feedback_api.services import audit, outbox
+from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
+from feedback_api.services.feedback import get_feedback
+
+#: Who answers: the window unit (its own windows), the agency following the complaint up, and
+#: the office.
+ANSWER_ROLES = frozenset({"unit", "agency", "office"})
+#: Who asks the citizen to rate again, once the problem is fixed: the agency and the office.
+RERATE_ROLES = frozenset({"agency", "office"})
+MAX_ANSWER = 500
+
+
+@dataclass(frozen=True)
+class Answered:
+    answer: FeedbackAnswer
+    #: The message queued to the citizen, or None when the citizen cannot be written to.
+    message: OutboundMessage | None
+
+
+def can_answer(user: User) -> bool:
+    return user.role in ANSWER_ROLES
+
+
+def can_request_rerating(user: User) -> bool:
+    return user.role in RERATE_ROLES
+
+
+def clean_answer(text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError("答复内容不能为空", details={"text": "必填"})
+    text = text.strip()
+    if "\x00" in text:
+        raise ValidationError("答复内容含有非法字符", details={"text": "含有 NUL 字符"})
+    if len(text) > MAX_ANSWER:
+        raise ValidationError(f"答复内容不能超过 {MAX_ANSWER} 字", details={"text": "过长"})
+    return text
+
+
+def answer_feedback(actor: User, feedback_id: int, text: object, *,
+                    now: datetime | None = None) -> Answered:
+    """Store ``actor``'s answer and queue it to the citizen (WeChat citizens only)."""
+    item = get_feedback(actor, feedback_id)  # outside the actor's scope: not found
+    if not can_answer(actor):
+        raise PermissionDenied("只有窗口单位、第三方机构和区联席办可以答复评价")
+    clean = clean_answer(text)
+    now = now or utcnow()
+    answer = FeedbackAnswer(feedback_id=item.id, author_id=actor.id, text=clean, created_at=now)
+    Session.add(answer)
+    Session.flush()
+    message = None
+    if reachable(item):
+        body = (f"您对“{item.window.name}”的反映（受理编号 {item.receipt_no}）"
+                f"有了答复：\n{clean}")
+        message = outbox.queue_message(item.citizen, body, kind="answer",  # type: ignore[arg-type]
+                                       feedback=item, now=now)
+    audit.record_change(actor, "answer", "feedback", item.id, None,
+                        {"answer_id": answer.id, "text": clean,
+                         "message_id": message.id if message is not None else None})
+    return Answered(answer, message)
+
+
+def request_rerating(actor: User, feedback_id: int, *,
+                     now: datetime | None = None) -> OutboundMessage:
+    """Ask the citizen to rate the window again, once the problem they raised was fixed."""
+    item = get_feedback(actor, feedback_id)
+    if not can_request_rerating(actor):
+        raise PermissionDenied("只有第三方机构和区联席办可以请群众进行整改评价")
+    if not reachable(item):
+        raise ValidationError("这条评价不是通过微信公众号提交的，无法请群众进行整改评价")
+    if not answers_of(item.id):
+        raise ValidationError("请先答复群众、说明整改情况，再请群众进行整改评价")
+    pending = Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage).where(
+        OutboundMessage.feedback_id == item.id, OutboundMessage.kind == "rerate",
+        OutboundMessage.status == "pending"))
+    if pending:
+        raise Conflict("已请群众进行整改评价，消息正在发送")
+    window = item.window
+    body = (f"您反映的“{window.name}”的问题（受理编号 {item.receipt_no}）已整改。"
+            f"欢迎再次评价：回复窗口编号 {window.code} 选择该窗口，再回复 1–5 分"
+            "（5 非常满意 … 1 非常不满意）。")
+    message = outbox.queue_message(item.citizen, body, kind="rerate",  # type: ignore[arg-type]
+                                   feedback=item, now=now)
+    audit.record_change(actor, "request_rerating", "feedback", item.id, None,
+                        {"message_id": message.id})
+    return message
+
+
+def reachable(item: Feedback) -> bool:
+    """Whether we can write to the feedback's citizen (they wrote to the official account)."""
+    if item.citizen_id is None:
+        return False
+    return Session.get(CitizenContact, item.citizen_id) is not None
+
+
+def answers_of(feedback_id: int) -> list[FeedbackAnswer]:
+    """The answers to a feedback, oldest first."""
+    return list(Session.scalars(sa.select(FeedbackAnswer)
+                                .where(FeedbackAnswer.feedback_id == feedback_id)
+                                .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)))
+
+
+def messages_of(feedback_id: int) -> list[OutboundMessage]:
+    """The messages to the citizen about a feedback, oldest first (with their delivery state)."""
+    return list(Session.scalars(sa.select(OutboundMessage)
+                                .where(OutboundMessage.feedback_id == feedback_id)
+                                .order_by(OutboundMessage.created_at, OutboundMessage.id)))
+
+
+
+MESSAGE_STATES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
+MESSAGE_KINDS = {"answer": "答复", "rerate": "整改评价邀请", "notice": "通知"}
+
+
+def answer_to_dict(answer: FeedbackAnswer) -> dict[str, object]:
+    author = Session.get(User, answer.author_id) if answer.author_id is not None else None
+    return {"id": answer.id, "feedback_id": answer.feedback_id, "text": answer.text,
+            "author": author.username if author is not None else None,
+            "author_role": author.role if author is not None else None,
+            "created_at": answer.created_at.isoformat()}
+
+
+def message_to_dict(message: OutboundMessage) -> dict[str, object]:
+    """A message to the citizen as staff see it (never the citizen's openid)."""
+    return {"id": message.id, "feedback_id": message.feedback_id, "kind": message.kind,
+            "text": message.text, "status": message.status, "sent_via": message.sent_via,
+            "attempts": message.attempts,
+            "created_at": message.created_at.isoformat() if message.created_at else None,
+            "sent_at": message.sent_at.isoformat() if message.sent_at else None}
