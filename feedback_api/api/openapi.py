@@ -11,6 +11,7 @@ from feedback_api.models.reference import (
     TOPICS,
     WINDOW_STATUSES,
 )
+from feedback_api.services.answers import MAX_ANSWER, MESSAGE_KINDS, MESSAGE_STATES
 from feedback_api.services.windows import WINDOW_FIELDS
 
 
@@ -114,6 +115,7 @@ def build_openapi() -> dict[str, Any]:
                          "content": {"application/json": {"schema": schema}}}}
 
     code_param = _param("code", {"type": "string"}, "窗口编号", "path", True)
+    fid_param = _param("feedback_id", {"type": "integer"}, "评价编号", "path", True)
     return {
         "openapi": "3.1.0",
         "info": {"title": "window-watch API", "version": "1",
@@ -183,6 +185,38 @@ def build_openapi() -> dict[str, Any]:
                                        "403": {"$ref": "#/components/responses/Error"},
                                        "404": {"$ref": "#/components/responses/Error"}}},
             },
+            "/feedback/{feedback_id}/answers": {
+                "get": {"summary": "评价的单位答复及发给群众的消息", "operationId": "listAnswers",
+                        "parameters": [fid_param],
+                        "responses": {**ok({"type": "object", "properties": {
+                            "answers": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/Answer"}},
+                            "messages": {"type": "array",
+                                         "items": {"$ref": "#/components/schemas/Message"}}}}),
+                            **ERRORS, "404": {"$ref": "#/components/responses/Error"}}},
+                "post": {"summary": "答复评价（窗口单位、第三方机构、区联席办）；微信群众会收到消息",
+                         "operationId": "answerFeedback", "parameters": [fid_param],
+                         "requestBody": {"required": True, "content": {"application/json": {
+                             "schema": {"type": "object", "additionalProperties": False,
+                                        "required": ["text"], "properties": {"text": {
+                                            "type": "string", "minLength": 1,
+                                            "maxLength": MAX_ANSWER}}}}}},
+                         "responses": {**ok({"allOf": [
+                             {"$ref": "#/components/schemas/Answer"},
+                             {"type": "object", "properties": {"message": {"anyOf": [
+                                 {"$ref": "#/components/schemas/Message"}, {"type": "null"}]}}}]},
+                             "201"), **ERRORS,
+                             "403": {"$ref": "#/components/responses/Error"},
+                             "404": {"$ref": "#/components/responses/Error"}}},
+            },
+            "/feedback/{feedback_id}/rerate": {
+                "post": {"summary": "问题整改后请群众进行整改评价（第三方机构、区联席办）",
+                         "operationId": "requestRerating", "parameters": [fid_param],
+                         "responses": {**ok("#/components/schemas/Message", "201"), **ERRORS,
+                                       "403": {"$ref": "#/components/responses/Error"},
+                                       "404": {"$ref": "#/components/responses/Error"},
+                                       "409": {"$ref": "#/components/responses/Error"}}},
+            },
             "/openapi.json": {"get": {"summary": "本文档", "operationId": "openapi",
                                       "security": [],
                                       "responses": ok({"type": "object"})}},
@@ -194,6 +228,21 @@ def build_openapi() -> dict[str, Any]:
                 "Window": window,
                 "Feedback": feedback,
                 "Review": review,
+                "Answer": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "feedback_id": {"type": "integer"},
+                    "text": {"type": "string"}, "author": {"type": ["string", "null"]},
+                    "author_role": {"type": ["string", "null"]},
+                    "created_at": {"type": "string", "format": "date-time"}}},
+                "Message": {"type": "object", "description": "发给群众的微信消息（不含 openid）",
+                            "properties": {
+                    "id": {"type": "integer"}, "feedback_id": {"type": ["integer", "null"]},
+                    "kind": {"type": "string", "enum": list(MESSAGE_KINDS)},
+                    "text": {"type": "string"},
+                    "status": {"type": "string", "enum": list(MESSAGE_STATES)},
+                    "sent_via": {"type": ["string", "null"], "enum": ["custom", "template", None]},
+                    "attempts": {"type": "integer"},
+                    "created_at": {"type": ["string", "null"], "format": "date-time"},
+                    "sent_at": {"type": ["string", "null"], "format": "date-time"}}},
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"},

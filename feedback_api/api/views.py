@@ -20,9 +20,11 @@ from feedback_api.api.params import (
 from feedback_api.db import Session
 from feedback_api.extensions import csrf
 from feedback_api.models.reference import INDUSTRIES, REVIEW_STATES, WINDOW_STATUSES
+from feedback_api.services import answers
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import review as review_service
 from feedback_api.services import windows as window_service
+from feedback_api.services.errors import ValidationError
 
 csrf.exempt(bp)  # CSRF is checked in authenticate_request, for browser sessions only
 
@@ -119,6 +121,35 @@ def get_feedback(feedback_id: int) -> Response:
     user = api_user()
     item = feedback_service.get_feedback(user, feedback_id)
     return jsonify(feedback_service.feedback_to_dict(item, user))
+
+
+@bp.get("/feedback/<int:feedback_id>/answers")
+def list_answers(feedback_id: int) -> Response:
+    check_query(set())
+    item = feedback_service.get_feedback(api_user(), feedback_id)
+    return jsonify({"answers": [answers.answer_to_dict(a) for a in answers.answers_of(item.id)],
+                    "messages": [answers.message_to_dict(m) for m in answers.messages_of(item.id)]})
+
+
+@bp.post("/feedback/<int:feedback_id>/answers")
+def answer_feedback(feedback_id: int) -> tuple[Response, int]:
+    check_query(set())
+    data = json_body()
+    unknown = sorted(set(data) - {"text"})
+    if unknown:
+        raise ValidationError(f"未知字段：{', '.join(unknown)}", details={k: "未知字段" for k in unknown})
+    done = answers.answer_feedback(api_user(), feedback_id, data.get("text"))
+    Session.commit()
+    message = answers.message_to_dict(done.message) if done.message is not None else None
+    return jsonify({**answers.answer_to_dict(done.answer), "message": message}), 201
+
+
+@bp.post("/feedback/<int:feedback_id>/rerate")
+def request_rerating(feedback_id: int) -> tuple[Response, int]:
+    check_query(set())
+    message = answers.request_rerating(api_user(), feedback_id)
+    Session.commit()
+    return jsonify(answers.message_to_dict(message)), 201
 
 
 @bp.post("/feedback/<int:feedback_id>/review")
