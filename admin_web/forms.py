@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from feedback_api.models.reference import TOPICS, WINDOW_STATUSES
+from feedback_api.services.answers import MAX_ANSWER
 
 
 class LoginForm(FlaskForm):
@@ -56,6 +57,13 @@ class WindowForm(FlaskForm):
         if data["status_date"] is not None:
             data["status_date"] = data["status_date"].isoformat()
         return data
+
+
+class AnswerForm(FlaskForm):
+    """A unit's answer to a feedback; WeChat citizens receive it."""
+
+    text = TextAreaField("答复内容", validators=[
+        DataRequired("请填写答复内容"), Length(max=MAX_ANSWER, message=f"答复内容不能超过 {MAX_ANSWER} 字")])
 
 
 class ImportForm(FlaskForm):

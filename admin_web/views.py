@@ -22,11 +22,11 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.forms import EmptyForm, ImportForm, LoginForm, ReviewForm, WindowForm
+from admin_web.forms import AnswerForm, EmptyForm, ImportForm, LoginForm, ReviewForm, WindowForm
 from feedback_api.api.params import MAX_PAGE
 from feedback_api.db import Session
 from feedback_api.extensions import login_manager
-from feedback_api.models import Feedback, Unit, Window
+from feedback_api.models import Feedback, Unit, User, Window
 from feedback_api.models.reference import (
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
@@ -40,6 +40,7 @@ from feedback_api.models.reference import (
     WINDOW_STATUSES,
     label,
 )
+from feedback_api.services import answers as answers_service
 from feedback_api.services import evidence as evidence_service
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import ledger, scope
@@ -318,11 +319,10 @@ def _feedback_or_404(feedback_id: int) -> Feedback:
 def feedback_detail(feedback_id: int) -> Any:
     user = current_user._get_current_object()
     item = _feedback_or_404(feedback_id)
-    can_review = user.role in review_service.REVIEWER_ROLES
-    form = ReviewForm() if can_review else None
     if request.method == "POST":
-        if form is None:
+        if user.role not in review_service.REVIEWER_ROLES:
             abort(403)
+        form = ReviewForm()
         if form.validate_on_submit():
             try:
                 review_service.review_feedback(user, feedback_id, form.to_data())
@@ -333,15 +333,95 @@ def feedback_detail(feedback_id: int) -> Any:
                 Session.commit()
                 flash("审核已保存，更正将用于改进自动分析", "success")
                 return redirect(url_for("admin_web.feedback_detail", feedback_id=feedback_id))
-    elif form is not None:
-        form.topics.data = item.reviewed_topics or [
-            t["topic"] for t in item.topics or [] if isinstance(t, dict)]
+        return _render_detail(item, user, form=form)
+    return _render_detail(item, user)
+
+
+def _review_form(item: Feedback, user: Any) -> ReviewForm | None:
+    """The review form for reviewers, showing the current topics."""
+    if user.role not in review_service.REVIEWER_ROLES:
+        return None
+    form = ReviewForm(formdata=None)
+    form.topics.data = item.reviewed_topics or [
+        t["topic"] for t in item.topics or [] if isinstance(t, dict)]
+    return form
+
+
+def _render_detail(item: Feedback, user: Any, *, form: ReviewForm | None = None,
+                   answer_form: AnswerForm | None = None) -> str:
+    """The feedback page; ``form`` and ``answer_form`` when a POST of theirs needs its errors
+    shown."""
+    if form is None:
+        form = _review_form(item, user)
+    if answer_form is None and answers_service.can_answer(user):
+        answer_form = AnswerForm(formdata=None)
+    answers = answers_service.answers_of(item.id)
     # Pictures may show the citizen or their papers: only roles that read unmasked opinions see
     # them; others learn that evidence exists.
     return render_template("feedback/detail.html", item=item, form=form,
                            text=feedback_service.visible_text(item, user),
                            evidence=evidence_service.of_feedback(item.id),
-                           sees_evidence=scope.sees_raw_opinions(user))
+                           sees_evidence=scope.sees_raw_opinions(user),
+                           answers=answers, authors=_authors(answers),
+                           outbound=answers_service.messages_of(item.id),
+                           reachable=answers_service.reachable(item),
+                           answer_form=answer_form,
+                           rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
+                                        else None),
+                           MESSAGE_KINDS=answers_service.MESSAGE_KINDS,
+                           MESSAGE_STATES=answers_service.MESSAGE_STATES)
+
+
+def _authors(items: list[Any]) -> dict[int, str]:
+    ids = {a.author_id for a in items if a.author_id is not None}
+    if not ids:
+        return {}
+    rows = Session.execute(sa.select(User.id, User.display_name, User.username, User.role)
+                           .where(User.id.in_(ids)))
+    return {uid: f"{name or username}（{label(ROLES, role)}）" for uid, name, username, role in rows}
+
+
+@bp.post("/feedback/<int:feedback_id>/answer")
+@login_required
+def answer_feedback(feedback_id: int) -> Any:
+    user = current_user._get_current_object()
+    item = _feedback_or_404(feedback_id)
+    if not answers_service.can_answer(user):
+        abort(403)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            done = answers_service.answer_feedback(user, feedback_id, form.text.data)
+        except ServiceError as exc:
+            Session.rollback()
+            form.text.errors = [exc.message]
+        else:
+            Session.commit()
+            flash("答复已保存，将通过微信发送给群众" if done.message is not None
+                  else "答复已保存（该评价不是通过微信公众号提交的，无法推送给群众）", "success")
+            return redirect(url_for("admin_web.feedback_detail", feedback_id=feedback_id))
+    return _render_detail(item, user, answer_form=form)
+
+
+@bp.post("/feedback/<int:feedback_id>/rerate")
+@login_required
+def request_rerating(feedback_id: int) -> Any:
+    user = current_user._get_current_object()
+    _feedback_or_404(feedback_id)
+    if not answers_service.can_request_rerating(user):
+        abort(403)
+    if EmptyForm().validate_on_submit():
+        try:
+            answers_service.request_rerating(user, feedback_id)
+        except ServiceError as exc:
+            Session.rollback()
+            flash(exc.message, "error")
+        else:
+            Session.commit()
+            flash("已通过微信请群众进行整改评价", "success")
+    else:
+        flash("页面已过期，请刷新后重试", "error")
+    return redirect(url_for("admin_web.feedback_detail", feedback_id=feedback_id))
 
 
 @bp.get("/feedback/<int:feedback_id>/evidence/<int:evidence_id>")

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Citizen, CitizenContact, Feedback, User, Window
+from feedback_api.models import Citizen, CitizenContact, Feedback, FeedbackAnswer, User, Window
 from feedback_api.services import units as unit_service
 from feedback_api.services import users as user_service
 from feedback_api.services import windows as window_service
@@ -169,7 +169,32 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int) -
             })
     Session.execute(sa.insert(Feedback), rows)
     Session.flush()
+    _seed_answers(rng)
     return len(rows)
+
+
+ANSWERS = [
+    "已核实情况，对窗口人员进行了批评教育，并组织服务规范培训。感谢您的监督！",
+    "高峰时段已增开一个窗口，并安排导办人员引导分流。",
+    "已在窗口张贴一次性告知清单，材料要求可在官网查询。",
+    "叫号系统已报修并完成检修，给您带来不便深表歉意。",
+]
+
+
+def _seed_answers(rng: random.Random) -> None:
+    """Answers to most reviewed complaints with an opinion, as the agency relayed them (no
+    messages are queued: the demo citizens cannot be written to)."""
+    agency = Session.scalar(sa.select(User.id).where(User.role == "agency").order_by(User.id))
+    complaints = Session.execute(
+        sa.select(Feedback.id, Feedback.received_at)
+        .where(Feedback.source_msg_id.like("demo:%"), Feedback.rating <= 2,
+               Feedback.text.is_not(None), Feedback.review_state == "valid")
+        .order_by(Feedback.id)).all()
+    answers = [{"feedback_id": fid, "author_id": agency, "text": rng.choice(ANSWERS),
+                "created_at": at + timedelta(days=rng.randint(1, 5))}
+               for fid, at in complaints if rng.random() < 0.7]
+    if answers:
+        Session.execute(sa.insert(FeedbackAnswer), answers)
 
 
 def _rating(rng: random.Random, quality: float) -> int:

@@ -109,3 +109,9 @@ def test_citizen_rates_on_the_h5_page_and_the_agency_reviews_it(live_server, pag
         item = s.get(Feedback, fid)
         assert (item.review_state, item.reviewed_sentiment, item.reviewed_topics) == (
             "valid", 0, ["efficiency"])
+    # The agency answers; an H5 citizen cannot be written to, and the page says so.
+    page.fill("textarea[name=text]", "已协调增开窗口，高峰期两个窗口同时办理")
+    page.click("button:has-text('提交答复')")
+    page.wait_for_selector("text=无法推送给群众")
+    assert page.locator("ol.answers li").count() == 1
+    assert "已协调增开窗口" in page.locator("ol.answers").inner_text()

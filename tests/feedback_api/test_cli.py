@@ -8,7 +8,7 @@ import sys
 
 import sqlalchemy as sa
 
-from feedback_api.models import Feedback, User, Window
+from feedback_api.models import Feedback, FeedbackAnswer, OutboundMessage, User, Window
 
 
 def test_users_add_with_role_and_scope(runner, db, district):
@@ -74,6 +74,11 @@ def test_demo_is_safe_to_run_twice(runner, db):
         units = s.scalar(sa.select(sa.func.count(sa.distinct(Window.unit_id))))
         ratings = set(s.scalars(sa.select(Feedback.rating).distinct()))
     assert counts == (40, 200, 4) and units == 8 and ratings <= {1, 2, 3, 4, 5} and len(ratings) >= 3
+    with db() as s:  # reviewed complaints carry answers; nothing is queued to demo citizens
+        answered = s.execute(sa.select(Feedback.rating, Feedback.review_state, Feedback.text)
+                             .join(FeedbackAnswer, FeedbackAnswer.feedback_id == Feedback.id)).all()
+        assert answered and all(r <= 2 and st == "valid" and t for r, st, t in answered)
+        assert s.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
     second = runner.invoke(args=["demo", "--feedback-per-window", "5"])
     assert second.exit_code == 0 and "新增 0 条评价" in second.output
     with db() as s:
