@@ -70,8 +70,10 @@ class FastCallback:
 
     Measured in process on SQLite, a message cost 1.15-1.25 ms of CPU through Flask and
     0.74-0.79 ms here: Flask's request context, hooks, routing and response object were about
-    a third of it, and that is what held the webhook below its throughput target. Only a request the callback accepts is answered here: one
-    with a known length within the limit, no NUL, a valid signature and a readable message.
+    a third of it, and that is what held the webhook below its throughput target.
+
+    Only a request the callback accepts is answered here: one with a known length within the
+    limit, no NUL, a valid signature and a readable message.
     Anything else (URL verification, a refused request, an unexpected error) goes on to the
     Flask view with its body restored, and that answers it as before: the refusal and its
     log line, the Chinese error page, never a 500. Handing on after a message was stored is
