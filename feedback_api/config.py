@@ -42,6 +42,9 @@ ENV_VARS: dict[str, str] = {
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
+    "WW_MESSAGE_WAIT_MS": "the longest a citizen's WeChat message waits for a database lock "
+                          "before the citizen is told 系统繁忙 (default 2000; WeChat gives up "
+                          "after 5 seconds)",
     "WW_MESSAGE_SYNC_COMMIT": "PostgreSQL: answer a citizen's WeChat message only once its rows "
                               "are on disk (default off: like SQLite's synchronous=NORMAL, a crash "
                               "of the database server or machine may lose the last fraction of a "
@@ -85,6 +88,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
         "WW_MESSAGE_SYNC_COMMIT": _bool(os.environ.get("WW_MESSAGE_SYNC_COMMIT")),
+        "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),
         "TESTING": env == "testing",
@@ -97,6 +101,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
     }
     config.update(overrides)
+    if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
+        raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
+                          f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     return config
 
 

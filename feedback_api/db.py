@@ -67,10 +67,15 @@ class _AppBoundSession(_OrmSession):
 Session = scoped_session(sessionmaker(class_=_AppBoundSession, expire_on_commit=False))
 
 
+#: How long a SQLite connection waits for another's write lock (fastsql's units of work set
+#: their own wait, and put this one back).
+SQLITE_BUSY_MS = 30000
+
+
 def make_engine(url: str, echo: bool = False) -> sa.Engine:
     """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -79,7 +84,7 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -93,7 +98,8 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
     return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False) -> sa.Engine:
+def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False,
+                    wait_ms: int = 2000) -> sa.Engine:
     """PostgreSQL: the engine of fastsql's units of work (the WeChat webhook), beside the main
     one. Its connections stay in autocommit mode and are neither pinged at checkout nor rolled
     back at checkin: on this 2-core machine the ping alone (a round trip, and psycopg switching
@@ -107,11 +113,18 @@ def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False) 
     last fraction of a second of answered messages (up to three WAL-writer rounds, 600 ms by
     default). Measured in ``benchmarks/wechat.py`` on this 2-core machine: 0.38 of the echo
     handler's throughput waiting for the disk, 0.52-0.57 without. Every other write (the
-    office's, the agency's, the jobs') goes through the main engine and waits for the disk."""
-    options = {} if sync_commit else {"options": "-c synchronous_commit=off"}
+    office's, the agency's, the jobs') goes through the main engine and waits for the disk.
+
+    ``wait_ms`` (``WW_MESSAGE_WAIT_MS``) bounds a message's time in the database: each of its
+    two statements gets half (``statement_timeout``, which also bounds waiting for a lock).
+    WeChat gives up on a reply after 5 seconds; a citizen told 系统繁忙 can at least retry."""
+    half = max(1, wait_ms // 2)
+    options = f"-c statement_timeout={half}"
+    if not sync_commit:
+        options += " -c synchronous_commit=off"
     return sa.create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
                             pool_reset_on_return=None, pool_size=5, max_overflow=10,
-                            connect_args=options)
+                            connect_args={"options": options})
 
 
 def upsert_insert(dialect: str, table: sa.Table) -> Any:
@@ -149,7 +162,8 @@ def init_app(app: Flask) -> None:
     app.extensions["ww_engine"] = make_engine(url, echo)
     if app.extensions["ww_engine"].dialect.name == "postgresql":
         app.extensions["ww_uow_engine"] = make_uow_engine(
-            url, echo, sync_commit=app.config["WW_MESSAGE_SYNC_COMMIT"])
+            url, echo, sync_commit=app.config["WW_MESSAGE_SYNC_COMMIT"],
+            wait_ms=app.config["WW_MESSAGE_WAIT_MS"])
 
     @app.teardown_appcontext
     def _remove_session(exc: BaseException | None) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, get_uow_engine
+from feedback_api.db import SQLITE_BUSY_MS, Session, get_uow_engine
 
 Processor = Callable[[Any], Any] | None
 
@@ -321,9 +321,11 @@ class UnitOfWork:
     statement finds it gone (the server restarted, say), the unit takes a new connection and
     runs that statement again. Nothing was written before it, so nothing is lost or doubled."""
 
-    def __init__(self, engine: sa.Engine, *, immediate: bool = False) -> None:
+    def __init__(self, engine: sa.Engine, *, immediate: bool = False,
+                 busy_ms: int | None = None) -> None:
         self.engine = engine
         self.immediate = immediate
+        self.busy_ms = busy_ms
         self.dialect = engine.dialect
         self.echo = _echo(engine)
         self.deferred: list[tuple[Prepared, Mapping[str, Any] | None]] = []
@@ -342,6 +344,8 @@ class UnitOfWork:
             if not self._was_autocommit:  # psycopg's setter costs a call even when equal
                 self.dbapi.autocommit = True
         elif self.dialect.name == "sqlite":
+            if self.busy_ms is not None:
+                self.dbapi.execute(f"PRAGMA busy_timeout={max(0, int(self.busy_ms))}")
             # The engine's connections run in autocommit mode and emit BEGIN themselves.
             self.dbapi.execute("BEGIN IMMEDIATE" if self.immediate else "BEGIN")
 
@@ -381,27 +385,31 @@ class UnitOfWork:
         self.done = True
 
     def close(self) -> None:
-        """Back to the pool idle, in the autocommit mode it came in."""
+        """Back to the pool idle, in the autocommit mode and with the lock wait it came in."""
         try:
             if self.dialect.name == "postgresql" and not self.dbapi.closed:
                 if self.dbapi.info.transaction_status != 0:  # not idle: a failed commit
                     self.dbapi.rollback()
                 if self.dbapi.autocommit != self._was_autocommit:
                     self.dbapi.autocommit = self._was_autocommit
+            elif self.busy_ms is not None and self.dialect.name == "sqlite":
+                self.dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         finally:
             self._pooled.close()
 
 
 @contextmanager
-def unit_of_work(engine: sa.Engine | None = None, *,
-                 immediate: bool = False) -> Iterator[UnitOfWork]:
+def unit_of_work(engine: sa.Engine | None = None, *, immediate: bool = False,
+                 busy_ms: int | None = None) -> Iterator[UnitOfWork]:
     """Run the ``Prepared`` statements of the block in one transaction of their own.
 
     The caller commits (``uow.commit()``); a block left without a commit rolls back. ORM
     statements inside the block do not take part: use it where every statement is prepared.
     ``immediate``: on SQLite, take the write lock at the start (``BEGIN IMMEDIATE``), for a unit
-    that reads and then writes."""
-    uow = UnitOfWork(engine if engine is not None else get_uow_engine(), immediate=immediate)
+    that reads and then writes. ``busy_ms``: on SQLite, how long to wait for another
+    connection's write lock (instead of ``db.SQLITE_BUSY_MS``)."""
+    uow = UnitOfWork(engine if engine is not None else get_uow_engine(), immediate=immediate,
+                     busy_ms=busy_ms)
     token = _current.set(uow)
     try:
         yield uow

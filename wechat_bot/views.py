@@ -11,12 +11,13 @@ import io
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Flask, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from feedback_api import fastsql
 from feedback_api.app import SECURITY_HEADERS
@@ -198,15 +199,23 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
         from_user=message.from_user, create_time=message.create_time, event=message.event,
         event_key=message.event_key if message.is_event else "",
     )
-    conflict = get_engine().dialect.loaded_dbapi.IntegrityError
+    engine = get_engine()
+    dbapi = engine.dialect.loaded_dbapi
+    conflict = dbapi.IntegrityError
+    # WeChat gives up on a reply after 5 seconds: the message waits for locks only so long, and
+    # the citizen is told 系统繁忙 rather than nothing (on PostgreSQL see db.make_uow_engine).
+    deadline = time.monotonic() + current_app.config["WW_MESSAGE_WAIT_MS"] / 1000
+    sqlite = engine.dialect.name == "sqlite"
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             # The unit is the webhook's own, outside the ORM session (see fastsql). On SQLite
             # it takes the write lock at its start (BEGIN IMMEDIATE), once this host's writer
             # lock is ours: a read first would pin a snapshot that SQLite refuses to turn into a
             # write after another process (the office, a job) has committed meanwhile.
-            with _writer_lock(), fastsql.unit_of_work(immediate=True) as uow:
-                return _answer(message, cfg, key, uow)
+            with _writer_lock():
+                busy_ms = int((deadline - time.monotonic()) * 1000) if sqlite else None
+                with fastsql.unit_of_work(immediate=True, busy_ms=busy_ms) as uow:
+                    return _answer(message, cfg, key, uow)
         except conflict as exc:
             # Another delivery of this message (WeChat's retry), or another first message of
             # this citizen, committed first; nothing of ours is stored. Run again on what it
@@ -216,6 +225,10 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
                          str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
                 continue
             log.exception("wechat: handling %s failed", key)
+        except dbapi.OperationalError as exc:
+            # The database was busy past the deadline (or unreachable): nothing is stored.
+            log.warning("wechat: %s not handled, database busy or unreachable: %s", key,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         except Exception:
             # Nothing is stored, so WeChat's retry gets a fresh try; the citizen sees a short note.
             log.exception("wechat: handling %s failed", key)
