@@ -74,11 +74,11 @@ class FastCallback:
     a third of it, and that is what held the webhook below its throughput target.
 
     Only a request the callback accepts is answered here: one with a known length within the
-    limit, no NUL, a valid signature and a readable message.
-    Anything else (URL verification, a refused request, an unexpected error) goes on to the
-    Flask view with its body restored, and that answers it as before: the refusal and its
-    log line, the Chinese error page, never a 500. Handing on after a message was stored is
-    safe, since the view then finds the stored reply (see ``handle_message``).
+    limit, no NUL, a valid signature and a readable message. Anything else (URL verification,
+    a refused request, an unexpected error) goes on to the Flask view with its body restored,
+    and that answers it as before: the refusal and its log line, the Chinese error page, never
+    a 500. Handing on after a message was stored is safe, since the view then finds the stored
+    reply (see ``handle_message``).
     """
 
     def __init__(self, app: Flask, wsgi_app: WsgiApp) -> None:

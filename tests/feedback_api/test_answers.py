@@ -175,6 +175,9 @@ def test_the_agency_asks_for_a_new_rating_from_the_page(client, auth, district, 
     import re
     ids = re.findall(r' id="([^"]+)"', page)  # three forms on one page, each with a CSRF token
     assert len(ids) == len(set(ids))
+    assert client.post(f"/feedback/{fid}/rerate").status_code == 400  # no CSRF token
+    with db():
+        assert [m.kind for m in answers.messages_of(fid)] == ["answer"]
     resp = client.post(f"/feedback/{fid}/rerate", data={"csrf_token": _token(page)},
                        follow_redirects=True)
     assert "已通过微信请群众进行整改评价" in resp.get_data(as_text=True)
