@@ -65,7 +65,7 @@ def select_window(ctx: Context, code: str) -> str:
 def query(ctx: Context) -> str:
     assert ctx.citizen_id is not None
     items = conversation.recent_feedback(ctx.citizen_id, limit=5)
-    return replies.feedback_list(items, conversation.unit_answer)
+    return replies.feedback_list(items)
 
 
 @dispatcher.event("subscribe")

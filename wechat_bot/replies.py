@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Protocol
 
 from feedback_api.models.reference import RATINGS, REVIEW_STATES, label
@@ -105,8 +105,7 @@ def evidence_recorded(item: Recorded) -> str:
 NO_FEEDBACK_FOR_IMAGE = "请先评分或留言，再发送图片作为凭证。"
 
 
-def feedback_list(items: Iterable[FeedbackLine],
-                  answer_of: Callable[[FeedbackLine], str | None]) -> str:
+def feedback_list(items: Iterable[FeedbackLine]) -> str:
     items = list(items)
     if not items:
         return "您还没有评价记录。扫描窗口二维码即可评价。"
@@ -116,7 +115,7 @@ def feedback_list(items: Iterable[FeedbackLine],
                 else "意见建议")
         state = label(REVIEW_STATES, item.review_state)
         lines.append(f"{n}. {item.receipt_no}　{item.window_name}\n   {what}｜{state}")
-        answer = answer_of(item)
+        answer = item.answer
         if answer:  # a passive reply holds 2,048 bytes: five answers must fit
             lines.append(f"   单位答复：{answer if len(answer) <= 60 else answer[:59] + '…'}")
     return "\n".join(lines)

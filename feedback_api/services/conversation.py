@@ -133,13 +133,20 @@ class FeedbackLine:
     window_name: str
     rating: int | None
     review_state: str
+    #: The newest answer to it (``services.answers``), in ``recent_feedback``'s lines.
+    answer: str | None = None
 
 
 _w = Window.__table__
+_a = FeedbackAnswer.__table__
 _LINE = sa.select(_feedback.c.id, _feedback.c.receipt_no, _w.c.name, _feedback.c.rating,
                   _feedback.c.review_state).join_from(_feedback, _w, _feedback.c.window_id == _w.c.id)
 _LINE_BY_RECEIPT = Prepared(_LINE.where(_feedback.c.receipt_no == sa.bindparam("receipt")))
-_RECENT = Prepared(_LINE.where(_feedback.c.citizen_id == sa.bindparam("cid"))
+_NEWEST_ANSWER = (sa.select(_a.c.text).where(_a.c.feedback_id == _feedback.c.id)
+                  .order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(1)
+                  .correlate(_feedback).scalar_subquery())
+_RECENT = Prepared(_LINE.add_columns(_NEWEST_ANSWER)
+                   .where(_feedback.c.citizen_id == sa.bindparam("cid"))
                    .order_by(_feedback.c.received_at.desc(), _feedback.c.id.desc())
                    .limit(sa.bindparam("limit", type_=sa.Integer)))
 
@@ -163,15 +170,6 @@ def get_conversation(citizen: Citizen) -> WechatConversation:
 
 
 def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[FeedbackLine]:
-    """The citizen's newest feedback, newest first."""
+    """The citizen's newest feedback, newest first, each with its newest answer."""
     return [FeedbackLine(*row) for row in _RECENT.execute({"cid": citizen_id, "limit": limit})]
 
-
-_a = FeedbackAnswer.__table__
-_LATEST_ANSWER = Prepared(sa.select(_a.c.text).where(_a.c.feedback_id == sa.bindparam("fid"))
-                          .order_by(_a.c.created_at.desc(), _a.c.id.desc()).limit(1))
-
-
-def unit_answer(item: FeedbackLine) -> str | None:
-    """The newest answer to the feedback (see ``services.answers``), if any."""
-    return _LATEST_ANSWER.scalar({"fid": item.id})
