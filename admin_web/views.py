@@ -26,7 +26,7 @@ from admin_web.forms import AnswerForm, EmptyForm, ImportForm, LoginForm, Review
 from feedback_api.api.params import MAX_PAGE
 from feedback_api.db import Session
 from feedback_api.extensions import login_manager
-from feedback_api.models import Feedback, Unit, User, Window
+from feedback_api.models import Feedback, Unit, Window
 from feedback_api.models.reference import (
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
@@ -355,14 +355,13 @@ def _render_detail(item: Feedback, user: Any, *, form: ReviewForm | None = None,
         form = _review_form(item, user)
     if answer_form is None and answers_service.can_answer(user):
         answer_form = AnswerForm(formdata=None)
-    answers = answers_service.answers_of(item.id)
     # Pictures may show the citizen or their papers: only roles that read unmasked opinions see
     # them; others learn that evidence exists.
     return render_template("feedback/detail.html", item=item, form=form,
                            text=feedback_service.visible_text(item, user),
                            evidence=evidence_service.of_feedback(item.id),
                            sees_evidence=scope.sees_raw_opinions(user),
-                           answers=answers, authors=_authors(answers),
+                           answers=answers_service.answers_of(item.id),
                            outbound=answers_service.messages_of(item.id),
                            reachable=answers_service.reachable(item),
                            answer_form=answer_form,
@@ -370,15 +369,6 @@ def _render_detail(item: Feedback, user: Any, *, form: ReviewForm | None = None,
                                         else None),
                            MESSAGE_KINDS=answers_service.MESSAGE_KINDS,
                            MESSAGE_STATES=answers_service.MESSAGE_STATES)
-
-
-def _authors(items: list[Any]) -> dict[int, str]:
-    ids = {a.author_id for a in items if a.author_id is not None}
-    if not ids:
-        return {}
-    rows = Session.execute(sa.select(User.id, User.display_name, User.username, User.role)
-                           .where(User.id.in_(ids)))
-    return {uid: f"{name or username}（{label(ROLES, role)}）" for uid, name, username, role in rows}
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")

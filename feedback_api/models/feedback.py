@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_api.db import Base, UTCDateTime, utcnow
 from feedback_api.models.windows import Window
+
+if TYPE_CHECKING:
+    from feedback_api.models.users import User
 
 
 class Citizen(Base):
@@ -107,3 +110,5 @@ class FeedbackAnswer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     feedback: Mapped[Feedback] = relationship()
+    #: Loaded with the answer: every list of answers names their authors.
+    author: Mapped[User | None] = relationship(lazy="joined")

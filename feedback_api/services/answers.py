@@ -83,7 +83,7 @@ def request_rerating(actor: User, feedback_id: int, *,
         raise PermissionDenied("只有第三方机构和区联席办可以请群众进行整改评价")
     if not reachable(item):
         raise ValidationError("这条评价不是通过微信公众号提交的，无法请群众进行整改评价")
-    if not answers_of(item.id):
+    if not Session.scalar(sa.select(sa.exists().where(FeedbackAnswer.feedback_id == item.id))):
         raise ValidationError("请先答复群众、说明整改情况，再请群众进行整改评价")
     pending = Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage).where(
         OutboundMessage.feedback_id == item.id, OutboundMessage.kind == "rerate",
@@ -128,7 +128,7 @@ MESSAGE_KINDS = {"answer": "答复", "rerate": "整改评价邀请", "notice": "
 
 
 def answer_to_dict(answer: FeedbackAnswer) -> dict[str, object]:
-    author = Session.get(User, answer.author_id) if answer.author_id is not None else None
+    author = answer.author
     return {"id": answer.id, "feedback_id": answer.feedback_id, "text": answer.text,
             "author": author.username if author is not None else None,
             "author_role": author.role if author is not None else None,
