@@ -52,7 +52,17 @@ _VALUES = {"window_id": sa.bindparam("window_id"),
            "service_messages_sent": sa.bindparam("service_messages_sent"),
            "updated_at": sa.bindparam("updated_at", type_=_conv.c.updated_at.type)}
 _INSERT = Prepared(_conv.insert().values({"citizen_id": sa.bindparam("cid"), **_VALUES}))
-_UPDATE = Prepared(_conv.update().where(_conv.c.citizen_id == sa.bindparam("cid")).values(_VALUES))
+_UPDATES: dict[frozenset[str], Prepared] = {}
+
+
+def _update(changed: frozenset[str]) -> Prepared:
+    """The UPDATE of the changed fields only (one per set of fields, at most 16)."""
+    stmt = _UPDATES.get(changed)
+    if stmt is None:
+        values = {f: _VALUES[f] for f in (*_FIELDS, "updated_at") if f in changed or f == "updated_at"}
+        stmt = _UPDATES.setdefault(changed, Prepared(
+            _conv.update().where(_conv.c.citizen_id == sa.bindparam("cid")).values(values)))
+    return stmt
 
 
 @dataclass
@@ -62,14 +72,16 @@ class Conversation:
     window_chosen_at: datetime | None = None
     latest_receipt_no: str | None = None
     service_messages_sent: int = 0
-    _changed: bool = field(default=False, repr=False)
+    #: The fields set since the load: only these are written back, so two messages of one
+    #: citizen handled at once do not undo each other's other fields.
+    _changed: set[str] = field(default_factory=set, repr=False)
     _stored: bool = field(default=False, repr=False)
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
-                self._changed = True
+                self._changed.add(name)
 
 
 def from_row(row: tuple[Any, ...]) -> Conversation:
@@ -86,16 +98,22 @@ def last_message_of(row: tuple[Any, ...]) -> datetime | None:
 
 
 def save(conv: Conversation) -> None:
-    """Write the conversation back if it changed since it was loaded (insert on first save).
+    """Write back the fields changed since the load (all of them on the first save).
 
     Deferred to the transaction's next round trip (see fastsql)."""
     if conv._stored and not conv._changed:
         return
-    values = {f: getattr(conv, f) for f in _FIELDS}
-    values.update(cid=conv.citizen_id, updated_at=utcnow())
-    (_UPDATE if conv._stored else _INSERT).defer(values)
+    if conv._stored:
+        changed = frozenset(conv._changed)
+        values = {f: getattr(conv, f) for f in changed}
+        values.update(cid=conv.citizen_id, updated_at=utcnow())
+        _update(changed).defer(values)
+    else:
+        values = {f: getattr(conv, f) for f in _FIELDS}
+        values.update(cid=conv.citizen_id, updated_at=utcnow())
+        _INSERT.defer(values)
     conv._stored = True
-    conv._changed = False
+    conv._changed = set()
 
 
 def note_inbound(conv: Conversation) -> None:

@@ -173,7 +173,8 @@ def test_postgresql_merges_runs_of_independent_writes_into_one_statement():
     dialect = postgresql.psycopg.dialect()
     # A rating's writes, as the webhook defers them: they all merge into one statement.
     writes = [citizens._TOUCH_CITIZEN, citizens._TOUCH_CONTACT, fb_service._SUPERSEDE,
-              fb_service._INSERT_CLAIMED, conversation._UPDATE, wechat_inbound._INSERT_CLAIM]
+              fb_service._INSERT_CLAIMED, conversation._update(frozenset({"latest_receipt_no"})),
+              wechat_inbound._INSERT_CLAIM]
     items = [(p.compiled(dialect), {"n": i}) for i, p in enumerate(writes)]
     merged = fastsql._combine(items)
     assert [getattr(c, "members", 1) for c, _ in merged] == [6]

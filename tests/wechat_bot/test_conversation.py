@@ -296,3 +296,36 @@ def test_a_write_failing_at_commit_gets_busy_and_stores_nothing(wechat, district
         assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == inbound_before
         assert [f.source_msg_id for f in s.scalars(sa.select(Feedback))] == ["wx:777"]
     assert "受理编号" in wechat.say(OPENID, "非常满意")  # the conversation goes on
+
+
+def test_two_messages_handled_at_once_keep_each_others_fields(app, district, db):
+    """Each message writes back only the conversation fields it changed: a scan and a rating
+    of one citizen handled at the same moment (both loaded the same row) both take effect."""
+    from feedback_api import fastsql
+    from feedback_api.services import citizens, conversation
+    from feedback_api.services import feedback as fb
+
+    now = utcnow()
+    with db() as s:
+        cid = citizens.create_citizen("o-two-at-once", now=now)
+        first, second = (s.scalars(sa.select(Window.id).where(Window.code == code)).one()
+                         for code in ("CD-SW-001", "CD-SW-002"))
+        start = conversation.Conversation(cid)
+        conversation.choose_window(start, conversation.window_card(window_id=first), now=now)
+        conversation.save(start)
+    loaded = dict(window_id=first, window_chosen_at=now, _stored=True)
+    scan, rating = conversation.Conversation(cid, **loaded), conversation.Conversation(cid, **loaded)
+    with app.app_context():
+        with fastsql.unit_of_work() as uow:
+            conversation.choose_window(scan, conversation.window_card(window_id=second), now=now)
+            conversation.save(scan)
+            uow.commit()
+        with fastsql.unit_of_work() as uow:
+            receipt = fb.record_claimed_feedback(first, citizen_id=cid, channel="wechat", rating=4,
+                                                 received_at=now)
+            conversation.note_feedback(rating, receipt.receipt_no)
+            conversation.save(rating)
+            uow.commit()
+    with db() as s:
+        row = s.get(WechatConversation, cid)
+        assert (row.window_id, row.latest_receipt_no) == (second, receipt.receipt_no)
