@@ -32,6 +32,8 @@ from feedback_api.models.reference import (
     AUDIT_ENTITIES,
     CHANNELS,
     INDUSTRIES,
+    OUTBOX_KINDS,
+    OUTBOX_STATES,
     RATINGS,
     REVIEW_STATES,
     ROLES,
@@ -363,12 +365,11 @@ def _render_detail(item: Feedback, user: Any, *, form: ReviewForm | None = None,
                            sees_evidence=scope.sees_raw_opinions(user),
                            answers=answers_service.answers_of(item.id),
                            outbound=answers_service.messages_of(item.id),
+                           OUTBOX_KINDS=OUTBOX_KINDS, OUTBOX_STATES=OUTBOX_STATES,
                            reachable=answers_service.reachable(item),
                            answer_form=answer_form,
                            rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
-                                        else None),
-                           MESSAGE_KINDS=answers_service.MESSAGE_KINDS,
-                           MESSAGE_STATES=answers_service.MESSAGE_STATES)
+                                        else None))
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")

@@ -7,11 +7,13 @@ from typing import Any
 from feedback_api.models.reference import (
     CHANNELS,
     INDUSTRIES,
+    OUTBOX_KINDS,
+    OUTBOX_STATES,
     REVIEW_STATES,
     TOPICS,
     WINDOW_STATUSES,
 )
-from feedback_api.services.answers import MAX_ANSWER, MESSAGE_KINDS, MESSAGE_STATES
+from feedback_api.services.answers import MAX_ANSWER
 from feedback_api.services.windows import WINDOW_FIELDS
 
 
@@ -236,9 +238,9 @@ def build_openapi() -> dict[str, Any]:
                 "Message": {"type": "object", "description": "发给群众的微信消息（不含 openid）",
                             "properties": {
                     "id": {"type": "integer"}, "feedback_id": {"type": ["integer", "null"]},
-                    "kind": {"type": "string", "enum": list(MESSAGE_KINDS)},
+                    "kind": {"type": "string", "enum": list(OUTBOX_KINDS)},
                     "text": {"type": "string"},
-                    "status": {"type": "string", "enum": list(MESSAGE_STATES)},
+                    "status": {"type": "string", "enum": list(OUTBOX_STATES)},
                     "sent_via": {"type": ["string", "null"], "enum": ["custom", "template", None]},
                     "attempts": {"type": "integer"},
                     "created_at": {"type": ["string", "null"], "format": "date-time"},

@@ -46,6 +46,18 @@ RATINGS: dict[int, str] = {
     5: "非常满意",
 }
 
+#: Messages to citizens (the outbox): why we write, and how far delivery got.
+OUTBOX_KINDS: dict[str, str] = {
+    "answer": "答复",
+    "rerate": "整改评价邀请",
+    "notice": "通知",
+}
+OUTBOX_STATES: dict[str, str] = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+}
+
 REVIEW_STATES: dict[str, str] = {
     "pending": "待审核",
     "valid": "有效",

@@ -122,11 +122,6 @@ def messages_of(feedback_id: int) -> list[OutboundMessage]:
                                 .order_by(OutboundMessage.created_at, OutboundMessage.id)))
 
 
-
-MESSAGE_STATES = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
-MESSAGE_KINDS = {"answer": "答复", "rerate": "整改评价邀请", "notice": "通知"}
-
-
 def answer_to_dict(answer: FeedbackAnswer) -> dict[str, object]:
     author = answer.author
     return {"id": answer.id, "feedback_id": answer.feedback_id, "text": answer.text,

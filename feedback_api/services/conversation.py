@@ -56,10 +56,11 @@ _UPDATES: dict[frozenset[str], Prepared] = {}
 
 
 def _update(changed: frozenset[str]) -> Prepared:
-    """The UPDATE of the changed fields only (one per set of fields, at most 16)."""
+    """The UPDATE of the changed fields (and ``updated_at``): one per set of fields, at most 16."""
     stmt = _UPDATES.get(changed)
     if stmt is None:
-        values = {f: _VALUES[f] for f in (*_FIELDS, "updated_at") if f in changed or f == "updated_at"}
+        values = {f: _VALUES[f] for f in _FIELDS if f in changed}
+        values["updated_at"] = _VALUES["updated_at"]
         stmt = _UPDATES.setdefault(changed, Prepared(
             _conv.update().where(_conv.c.citizen_id == sa.bindparam("cid")).values(values)))
     return stmt
@@ -103,15 +104,10 @@ def save(conv: Conversation) -> None:
     Deferred to the transaction's next round trip (see fastsql)."""
     if conv._stored and not conv._changed:
         return
-    if conv._stored:
-        changed = frozenset(conv._changed)
-        values = {f: getattr(conv, f) for f in changed}
-        values.update(cid=conv.citizen_id, updated_at=utcnow())
-        _update(changed).defer(values)
-    else:
-        values = {f: getattr(conv, f) for f in _FIELDS}
-        values.update(cid=conv.citizen_id, updated_at=utcnow())
-        _INSERT.defer(values)
+    fields = conv._changed if conv._stored else _FIELDS
+    values = {f: getattr(conv, f) for f in fields}
+    values.update(cid=conv.citizen_id, updated_at=utcnow())
+    (_update(frozenset(conv._changed)) if conv._stored else _INSERT).defer(values)
     conv._stored = True
     conv._changed = set()
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, CitizenContact, Feedback, OutboundMessage
+from feedback_api.models.reference import OUTBOX_KINDS
 from feedback_api.services.conversation import get_conversation
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ SERVICE_WINDOW = timedelta(hours=48)
 SERVICE_LIMIT = 5
 #: After this many failed attempts a message is marked failed (kept, visible, re-queueable).
 MAX_ATTEMPTS = 8
-KINDS = ("answer", "rerate", "notice")
 
 
 class SendError(Exception):
@@ -67,7 +67,7 @@ def queue_message(
     now: datetime | None = None,
 ) -> OutboundMessage:
     """Queue a message for the citizen; ``deliver_pending`` sends it."""
-    if kind not in KINDS:
+    if kind not in OUTBOX_KINDS:
         raise ValueError(f"unknown outbound kind {kind!r}")
     if template_data is None:
         template_data = default_template_data(text, feedback)

@@ -313,6 +313,8 @@ def test_two_messages_handled_at_once_keep_each_others_fields(app, district, db)
         start = conversation.Conversation(cid)
         conversation.choose_window(start, conversation.window_card(window_id=first), now=now)
         conversation.save(start)
+    with db() as s:
+        saved_at = s.get(WechatConversation, cid).updated_at
     loaded = dict(window_id=first, window_chosen_at=now, _stored=True)
     scan, rating = conversation.Conversation(cid, **loaded), conversation.Conversation(cid, **loaded)
     with app.app_context():
@@ -329,3 +331,4 @@ def test_two_messages_handled_at_once_keep_each_others_fields(app, district, db)
     with db() as s:
         row = s.get(WechatConversation, cid)
         assert (row.window_id, row.latest_receipt_no) == (second, receipt.receipt_no)
+        assert row.updated_at > saved_at
