@@ -44,8 +44,15 @@ def can_manage_unit(user: User, unit: Unit) -> bool:
         return True
     if user.role != "authority":
         return False
-    return any(s.unit_id == unit.id or (s.industry and s.industry == unit.industry)
-               for s in user.scopes)
+    return any((s.unit_id is not None and s.unit_id == unit.id)
+               or (s.industry and s.industry == unit.industry) for s in user.scopes)
+
+
+def can_create_unit(user: User, industry: str) -> bool:
+    """Whether ``user`` may register a new unit of ``industry`` (the office; an industry's authority)."""
+    if user.role == "office":
+        return True
+    return user.role == "authority" and any(s.industry == industry for s in user.scopes)
 
 
 def can_edit_windows(user: User) -> bool:

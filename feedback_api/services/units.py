@@ -10,8 +10,8 @@ from feedback_api.db import Session
 from feedback_api.models import Unit, User
 from feedback_api.models.reference import INDUSTRIES, lookup_code
 from feedback_api.models.windows import UNIT_CODE_RE
-from feedback_api.services import audit
-from feedback_api.services.errors import ValidationError
+from feedback_api.services import audit, scope
+from feedback_api.services.errors import PermissionDenied, ValidationError
 
 
 def unit_to_dict(unit: Unit) -> dict[str, Any]:
@@ -37,7 +37,12 @@ def ensure_unit(
     contact_phone: str | None = None,
     address: str | None = None,
 ) -> Unit:
-    """Return the unit named ``name`` (or coded ``code``), creating or completing it."""
+    """Return the unit named ``name`` (or coded ``code``), creating or completing it.
+
+    ``actor`` None is the system (demo, tests). Otherwise each write is checked as the form and
+    the API check it: a new unit must fall inside the actor's scope, an existing one must be
+    the actor's to manage, and only the office moves a unit to another industry or authority
+    (that would move it out of one authority's sight into another's)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("单位名称不能为空")
@@ -52,6 +57,8 @@ def ensure_unit(
             raise ValidationError(f"新单位“{name}”须有单位编号（字母、数字、短横线）")
         if industry_code is None:
             raise ValidationError(f"新单位“{name}”须填写行业")
+        if actor is not None and not scope.can_create_unit(actor, industry_code):
+            raise PermissionDenied(f"无权新建单位“{name}”：行业不在您的管理范围内")
         unit = Unit(
             name=name,
             code=code,
@@ -65,6 +72,14 @@ def ensure_unit(
         Session.flush()
         audit.record_change(actor, "create", "unit", unit.code, None, unit_to_dict(unit))
         return unit
+    if actor is not None:
+        if not scope.can_manage_unit(actor, unit):
+            raise PermissionDenied(f"无权管理单位“{unit.name}”")
+        if actor.role != "office":
+            if industry_code and industry_code != unit.industry:
+                raise PermissionDenied(f"只有联席办可以变更单位“{unit.name}”的行业")
+            if authority and unit.authority and authority.strip() != unit.authority:
+                raise PermissionDenied(f"只有联席办可以变更单位“{unit.name}”的主管部门")
     before = unit_to_dict(unit)
     if industry_code:
         unit.industry = industry_code
