@@ -1,0 +1,125 @@
+"""Uploaded files (ticket evidence, inspection evidence, programme submissions) on disk.
+
+One store for every feature: a file is kept under ``<instance>/files`` by the SHA-256 of its
+content, so the checksum that a feature records is also the file's name, the same upload twice
+is kept once, and no name from the user ever reaches the file system. Its type is read from the
+content (``filetype``), never from the name or the browser's content type. Services record the
+returned ``StoredFile`` in their own tables; whoever serves it checks the reader's scope first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import filetype
+from flask import Response, current_app, send_file
+
+from feedback_api.services.errors import ValidationError
+
+#: Upload kinds a feature may accept, each the MIME types that content sniffing may find.
+KINDS: dict[str, dict[str, str]] = {
+    "image": {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+              "image/bmp": "bmp"},
+    "pdf": {"application/pdf": "pdf"},
+    "word": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+             "application/msword": "doc"},
+    "excel": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
+              "application/vnd.ms-excel": "xls"},
+}
+KIND_NAMES = {"image": "图片", "pdf": "PDF", "word": "Word 文档", "excel": "Excel 表格"}
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+#: Old Office files (.doc, .xls, WPS) are OLE compound documents, which filetype does not name.
+_OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+_CHECKSUM_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    checksum: str  # SHA-256 of the content, hex; also its name in the store
+    size: int
+    content_type: str
+    filename: str  # the uploader's name, cleaned, for display and download only
+
+
+def folder() -> Path:
+    return Path(current_app.config["WW_INSTANCE_PATH"]) / "files"
+
+
+def path_of(checksum: str) -> Path:
+    if not _CHECKSUM_RE.match(checksum or ""):
+        raise ValueError("not a SHA-256 checksum")
+    return folder() / checksum[:2] / checksum
+
+
+def clean_filename(name: str, default: str = "附件") -> str:
+    """The uploader's file name without path, control characters or more than 120 characters."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").rsplit("/", 1)[-1])
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
+    return name[-120:] or default
+
+
+def sniff(data: bytes, kinds: tuple[str, ...]) -> str:
+    """The content type of ``data`` if it is one of ``kinds``; else a ValidationError in Chinese."""
+    allowed = {mime for kind in kinds for mime in KINDS[kind]}
+    guess = filetype.guess(data)
+    mime = guess.mime if guess is not None else None
+    if mime is None and data.startswith(_OLE_MAGIC):
+        # The name cannot be trusted, but an OLE file is a Word or an Excel file to whoever
+        # opens it; serve it as the kind the feature asked for.
+        mime = "application/msword" if "word" in kinds else "application/vnd.ms-excel"
+    if mime not in allowed:
+        names = "、".join(KIND_NAMES[k] for k in kinds)
+        raise ValidationError(f"文件类型不支持：只接受{names}")
+    return mime
+
+
+def save(data: bytes, filename: str, *, kinds: tuple[str, ...] = ("image", "pdf", "word"),
+         max_bytes: int = DEFAULT_MAX_BYTES) -> StoredFile:
+    """Check and store one upload; returns what the feature records. Durable when it returns."""
+    if not data:
+        raise ValidationError("文件为空")
+    if len(data) > max_bytes:
+        raise ValidationError(f"文件过大：不超过 {max_bytes // (1024 * 1024)} MB")
+    content_type = sniff(data, kinds)
+    checksum = hashlib.sha256(data).hexdigest()
+    target = path_of(checksum)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole and synced before it takes its name: a crash leaves no partial file
+        # under a checksum that a committed row may already name.
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return StoredFile(checksum, len(data), content_type, clean_filename(filename))
+
+
+def read(checksum: str) -> bytes:
+    return path_of(checksum).read_bytes()
+
+
+def send(stored: StoredFile, *, inline: bool = False) -> Response:
+    """Serve a stored file with its sniffed type; the caller has checked the reader's scope."""
+    path = path_of(stored.checksum)
+    if not path.exists():
+        raise FileNotFoundError(stored.checksum)
+    # Only pictures and PDFs open in the browser; anything else is a download.
+    inline = inline and (stored.content_type.startswith("image/")
+                         or stored.content_type == "application/pdf")
+    resp = send_file(path, mimetype=stored.content_type, as_attachment=not inline,
+                     download_name=stored.filename, max_age=0)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
