@@ -72,10 +72,17 @@ def parse_xml(body: bytes | str) -> dict[str, Any]:
     return _element_dict(root)
 
 
-def _element_dict(elem: Element) -> dict[str, Any]:
+#: WeChat's deepest message (an event's SendPicsInfo > PicList > item > PicMd5Sum) is four
+#: levels under <xml>; deeper nesting is not from WeChat (and would exhaust the recursion).
+MAX_DEPTH = 6
+
+
+def _element_dict(elem: Element, depth: int = 0) -> dict[str, Any]:
+    if depth >= MAX_DEPTH:
+        raise ProtocolError(400, "XML nested too deeply")
     out: dict[str, Any] = {}
     for child in elem:
-        out[child.tag] = _element_dict(child) if len(child) else (child.text or "").strip()
+        out[child.tag] = _element_dict(child, depth + 1) if len(child) else (child.text or "").strip()
     return out
 
 
