@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-nlp bench-wechat lint clean-instance
+.PHONY: run test bench bench-nlp bench-wechat bench-surge lint clean-instance
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## Benchmarks (speed and quality targets), printing ratios against baselines run alongside.
-bench: bench-nlp bench-wechat
+bench: bench-nlp bench-wechat bench-surge
 
 bench-nlp: $(STAMP)
 	$(BIN)/python benchmarks/nlp.py
 
 bench-wechat: $(STAMP)
 	$(BIN)/python benchmarks/wechat.py
+
+bench-surge: $(STAMP)
+	$(BIN)/python benchmarks/surge.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
