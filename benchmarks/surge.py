@@ -17,10 +17,11 @@ many took longer than WeChat's 5 s, beside the bare wechatpy echo handler under 
 set (use a scratch database: it is migrated and seeded).
 """
 
+# ruff: noqa: I001, E402
 from __future__ import annotations
 
 # locust patches the standard library for gevent when imported: it comes first.
-import locust  # noqa: I001
+import locust  # noqa: F401
 import gevent
 from locust import HttpUser, task
 from locust.env import Environment
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from wechat import (  # noqa: E402  (the WeChat benchmark's servers and settings)
+from wechat import (  # the WeChat benchmark's servers and settings
     ACCOUNT,
     AES_KEY,
     APPID,
@@ -116,7 +117,8 @@ def make_citizen(peer_factory, windows: list[str], tally: Tally, retry_share: fl
         @task
         def visit(self) -> None:
             peer = self.peer
-            messages = [peer.scan(self.openid, self.window), peer.text(self.openid, str(random.randint(1, 5))),
+            messages = [peer.scan(self.openid, self.window),
+                        peer.text(self.openid, str(random.randint(1, 5))),
                         peer.text(self.openid, random.choice(OPINIONS)), peer.text(self.openid, "查询"),
                         peer.text(self.openid, random.choice(OPINIONS))]
             for n, xml in enumerate(messages):
