@@ -1,21 +1,24 @@
-"""The generic app factory: config, database, extensions, errors, API; callers add blueprints."""
+"""The generic app factory: config, database, extensions, errors, API; callers add blueprints.
+
+The composition root (admin_web.app) passes the blueprints, CLI commands and the HTML error page,
+and wires the sign-in; the core alone serves the JSON API to bearer tokens."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import click
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, jsonify, request
-from flask.cli import AppGroup
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_login import LoginManager
 
 from feedback_api import db, schema
 from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
-from feedback_api.extensions import csrf, login_manager
-from feedback_api.models import User
+from feedback_api.extensions import csrf
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -40,9 +43,13 @@ def create_app(
     config: dict[str, Any] | None = None,
     *,
     blueprints: Iterable[Blueprint] = (),
-    cli_groups: Iterable[AppGroup] = (),
-    import_name: str = "window_watch",
+    cli_groups: Iterable[click.Command] = (),
+    error_page: Callable[[int, str, Any], str] | None = None,
+    import_name: str = "feedback_api",
 ) -> Flask:
+    """The app with the core's API, CLI and error handling, plus the caller's ``blueprints`` and
+    ``cli_groups``; ``error_page(status, message, details)`` renders errors for people (else a
+    plain page)."""
     app = Flask(import_name)
     app.config.from_mapping(load_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -53,18 +60,13 @@ def create_app(
 
     db.init_app(app)
     csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_message = "请先登录"
-    login_manager.session_protection = "strong"
+    # One login manager per app; the composition root sets its user loader and login view. The
+    # core alone signs nobody in (the API then reads bearer tokens only).
+    login_manager = LoginManager(app)
+    login_manager.user_loader(lambda _user_id: None)
 
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            user = db.Session.get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
-
+    if error_page is not None:
+        app.extensions["ww_error_page"] = error_page
     register_error_handlers(app)
 
     from feedback_api.api import bp as api_bp

@@ -106,6 +106,15 @@ def get_user(username: str) -> User:
     return user
 
 
+def session_user(user_id: str) -> User | None:
+    """The active user a signed-in session names, or None (the session then counts as signed out)."""
+    try:
+        user = Session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
 #: Wrong passwords in a row that lock an account, and for how long.
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
