@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup, with_appcontext
@@ -16,6 +17,12 @@ class CommandGroup(FlaskGroup):
     """Every command is registered on the group itself, so listing them (``--help``) and finding
     one never builds the app: help works on a fresh install with no configuration, and only the
     commands that need the app (``with_appcontext``) build it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Flask's --app, --env-file and --debug: the app is this package's, and its configuration
+        # comes only from the environment.
+        self.params = [p for p in self.params if p.name not in {"app", "env_file", "debug"}]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         return click.Group.get_command(self, ctx, name)

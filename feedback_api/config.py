@@ -90,7 +90,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_MESSAGE_SYNC_COMMIT": _bool(os.environ.get("WW_MESSAGE_SYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
-        "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),
+        "WW_MODEL_DIR": model_dir(instance),
         "TESTING": env == "testing",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -105,6 +105,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     return config
+
+
+def model_dir(instance: Path | None = None) -> str:
+    """WW_MODEL_DIR, else the ``models`` folder of the instance (WW_INSTANCE_PATH, else ./instance).
+
+    Read on its own by commands that analyse text without the platform (no database, no
+    SECRET_KEY needed)."""
+    if os.environ.get("WW_MODEL_DIR"):
+        return os.environ["WW_MODEL_DIR"]
+    if instance is None:
+        instance = Path(os.environ.get("WW_INSTANCE_PATH") or "instance").resolve()
+    return str(instance / "models")
 
 
 def _instance_secret(instance: Path) -> str:
