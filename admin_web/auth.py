@@ -12,9 +12,10 @@ from admin_web.forms import EmptyForm, LoginForm
 from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.services import users as user_service
-from feedback_api.services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "用户名或密码错误（连续多次错误后，须等待 15 分钟再试）"
 
 
 def load_user(user_id: str) -> User | None:
@@ -43,15 +44,12 @@ def login() -> Any:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        try:
-            user = user_service.authenticate(form.username.data or "", form.password.data or "")
-        except ServiceError as exc:  # locked after too many wrong passwords
-            Session.commit()
-            flash(exc.message, "error")
-            return render_template("auth/login.html", form=form)
-        Session.commit()  # keeps the count of wrong passwords as well as the last sign-in
+        user = user_service.authenticate(form.username.data or "", form.password.data or "",
+                                         request.remote_addr or "-")
+        Session.commit()  # keeps the counts of failed sign-ins as well as the last sign-in
         if user is None:
-            flash("用户名或密码错误", "error")
+            # One message for every failure: it must not tell whether the account exists or waits.
+            flash(SIGN_IN_FAILED, "error")
         else:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
