@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from admin_web.forms import EmptyForm, LoginForm
@@ -30,6 +40,15 @@ def init_login(app: Flask) -> None:
     manager.login_view = "auth.login"
     manager.login_message = "请先登录"
     manager.session_protection = "strong"
+    app.after_request(_no_store_when_signed_in)
+
+
+def _no_store_when_signed_in(resp: Response) -> Response:
+    """What a signed-in user sees stays out of caches (a shared office computer, a proxy); a
+    response that sets its own caching (static files, evidence pictures) keeps it."""
+    if "Cache-Control" not in resp.headers and current_user.is_authenticated:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,6 +70,8 @@ def login() -> Any:
             # One message for every failure: it must not tell whether the account exists or waits.
             flash(SIGN_IN_FAILED, "error")
         else:
+            # A new session for the new sign-in: CSRF tokens issued before it stop working.
+            session.clear()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -62,5 +83,6 @@ def logout() -> Response:
     form = EmptyForm()
     if form.validate_on_submit():
         logout_user()
+        session.clear()  # with it the CSRF tokens of the signed-in pages
         flash("已退出登录", "info")
     return redirect(url_for("auth.login"))

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from feedback_api import db, schema
@@ -155,10 +155,16 @@ def windows_export(output: Path | None) -> None:
 
 @click.command("demo")
 @click.option("--feedback-per-window", default=120, show_default=True)
+@click.option("--force", is_flag=True, help="在生产环境（WW_ENV=production）中也写入演示数据")
 @with_appcontext
-def demo(feedback_per_window: int) -> None:
+def demo(feedback_per_window: int, force: bool) -> None:
     """Seed a demo district (safe to run twice) and print the demo sign-ins."""
     from feedback_api.demo import seed_demo
+
+    if current_app.config["WW_ENV"] == "production" and not force:
+        # The demo's accounts have published passwords.
+        fail("演示数据含公开的演示账号和密码，生产环境中不写入；确需写入请加 --force "
+             "（或设置 WW_ENV=development 试用）")
 
     result = seed_demo(feedback_per_window=feedback_per_window)
     Session.commit()

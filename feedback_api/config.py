@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ ENV_VARS: dict[str, str] = {
     "WW_SQL_ECHO": "log SQL statements (default off)",
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
     "WW_MODEL_DIR": "writable folder of retrained NLP model versions (default <instance>/models)",
-    "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
+    "WW_SECURE_COOKIES": "send session cookies over HTTPS only, and HSTS (default on in production)",
+    "WW_SESSION_MINUTES": "the longest a sign-in lasts: its session (and the CSRF tokens in it) is "
+                          "refused this many minutes after it was issued or last changed "
+                          "(default 480); closing the browser ends it sooner",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
     "WW_MESSAGE_WAIT_MS": "the longest a citizen's WeChat message waits for a database lock "
@@ -97,6 +101,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env == "production" and _bool(os.environ.get("WW_SECURE_COOKIES"), True),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Flask refuses a session cookie signed longer ago than this. CSRF tokens live in the
+        # session, so they end with it rather than on a clock of their own.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("WW_SESSION_MINUTES", 480)),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
     }
