@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -44,7 +45,7 @@ def index() -> str:
         "date_from": _date_arg("date_from"),
         "date_to": _date_arg("date_to"),
     }
-    page = paginate(lambda **kw: feedback_service.list_feedback(user, **kw), **filters)
+    page = paginate(partial(feedback_service.list_feedback, user), **filters)
     return render_template("feedback/list.html", page=page, filters=filters,
                            visible_text=feedback_service.visible_text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -28,7 +29,7 @@ def index() -> str:
     filters = {"q": request.args.get("q") or None, "unit": request.args.get("unit") or None,
                "industry": industry if industry in INDUSTRIES else None,
                "status": status if status in WINDOW_STATUSES else None}
-    page = paginate(lambda **kw: window_service.list_windows(user, **kw), **filters)
+    page = paginate(partial(window_service.list_windows, user), **filters)
     return render_template("windows/list.html", page=page, filters=filters,
                            units=units.units_with_visible_windows(user),
                            can_edit=scope.can_edit_windows(user))
