@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-nlp bench-wechat bench-surge lint clean-instance
+.PHONY: run test bench bench-nlp bench-wechat bench-surge lint lint-imports clean-instance
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,7 @@ bench-surge: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## The package layers (contracts in pyproject.toml, [tool.importlinter]).
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports

@@ -1,4 +1,5 @@
-"""The composition root: the one place that mounts every blueprint, CLI group and scheduled job.
+"""The composition root: the one place that mounts every blueprint, CLI command and scheduled job,
+wires the sign-in and the error pages.
 
 gunicorn serves ``"admin_web.app:create_app()"``; the ``window-watch`` command is ``main`` below.
 """
@@ -9,45 +10,59 @@ import sys
 from typing import Any
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
-from flask.cli import FlaskGroup
 
-from admin_web.views import bp as admin_bp
+from admin_web import audit, auth, feedback, home, windows
+from admin_web.cli import CommandGroup, serve
+from admin_web.common import error_page, init_templates
 from analytics.cli import nlp as nlp_cli
-from analytics.scheduler import Job, scheduler_command
+from analytics.jobs import analyze_pending, retrain
+from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
+from feedback_api.cli import COMMANDS as CORE_COMMANDS
 from feedback_api.config import ConfigError
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
-CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, wechat_bp, wechat_h5_bp)
+CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, serve)
+
+#: Every scheduled job; `window-watch scheduler` runs them in its own process.
+JOBS = [
+    Job("nlp-analyze-pending", analyze_pending, IntervalTrigger(seconds=30),
+        "analyse new opinions (topics, sentiment, keywords, masking)"),
+    Job("nlp-retrain-weekly", retrain, CronTrigger(day_of_week="sun", hour=3, timezone=TIMEZONE),
+        "retrain the NLP model from the reviewers' corrections; promote only if not worse"),
+    Job("wechat-deliver-outbox", deliver_outbox, IntervalTrigger(seconds=60),
+        "send queued messages to citizens (customer-service, else template), retrying"),
+    Job("wechat-fetch-evidence", fetch_evidence, IntervalTrigger(seconds=60),
+        "save the images citizens sent while WeChat keeps them (3 days)"),
+    Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
+        "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
+]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = create_core_app(config, blueprints=BLUEPRINTS, cli_groups=CLI_GROUPS,
-                          import_name="admin_web")
-    # Jobs of packages analytics may not import; the scheduler process picks them up.
-    app.extensions["ww_jobs"] = [
-        Job("wechat-deliver-outbox", deliver_outbox, IntervalTrigger(seconds=60),
-            "send queued messages to citizens (customer-service, else template), retrying"),
-        Job("wechat-fetch-evidence", fetch_evidence, IntervalTrigger(seconds=60),
-            "save the images citizens sent while WeChat keeps them (3 days)"),
-        Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
-            "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
-    ]
-    # What `window-watch serve` hands to gunicorn: this very factory, as in production.
-    app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")
+    app = create_core_app(config, blueprints=BLUEPRINTS, cli_groups=CLI_COMMANDS,
+                          error_page=error_page, import_name="admin_web")
+    auth.init_login(app)
+    init_templates(app)
+    app.extensions["ww_jobs"] = JOBS
     return app
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False,
+@click.group(cls=CommandGroup, create_app=create_app, add_default_commands=False,
              add_version_option=False, load_dotenv=False)
 def cli() -> None:
     """window-watch: 文明诚信示范窗口监督平台."""
+
+
+for _command in (*CORE_COMMANDS, *CLI_COMMANDS):
+    cli.add_command(_command)
 
 
 def main() -> None:

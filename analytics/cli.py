@@ -10,6 +10,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, ScriptInfo, with_appcontext
 
+from feedback_api import config
+from feedback_api.config import ConfigError
+
 nlp = AppGroup("nlp", help="意见分析：分词、主题、情感、关键词、脱敏（opinion analytics）。")
 
 
@@ -21,7 +24,12 @@ def _model_dir() -> Path | None:
     ctx = click.get_current_context(silent=True)
     info = ctx.find_object(ScriptInfo) if ctx is not None else None
     if info is not None and (info.create_app is not None or info.app_import_path):
-        return Path(info.load_app().config["WW_MODEL_DIR"])
+        try:
+            return Path(info.load_app().config["WW_MODEL_DIR"])
+        except ConfigError:
+            # Analysing text needs neither the database nor SECRET_KEY (a fresh install, say):
+            # the model folder alone comes from the environment.
+            return Path(config.model_dir())
     return None
 
 

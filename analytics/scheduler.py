@@ -1,4 +1,5 @@
-"""The scheduler process (`window-watch scheduler`): a BlockingScheduler running the JOBS list.
+"""The scheduler process (`window-watch scheduler`): a BlockingScheduler running the job list
+that the composition root (admin_web.app.JOBS) gives the app.
 
 It runs in its own process, never inside web workers: every forked gunicorn worker would run
 every job; a second scheduler on the same database refuses to start (``ProcessLock``). Each
@@ -14,7 +15,6 @@ from typing import Any
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -33,28 +33,6 @@ class Job:
     description: str
 
 
-def _analyze_pending() -> Any:
-    from analytics.jobs import analyze_pending
-
-    return analyze_pending()
-
-
-def _retrain() -> Any:
-    from analytics.jobs import retrain
-
-    return retrain()
-
-
-#: The analytics jobs; the composition root adds others (e.g. WeChat delivery) through
-#: ``app.extensions["ww_jobs"]``.
-JOBS: list[Job] = [
-    Job("nlp-analyze-pending", _analyze_pending, IntervalTrigger(seconds=30),
-        "analyse new opinions (topics, sentiment, keywords, masking)"),
-    Job("nlp-retrain-weekly", _retrain, CronTrigger(day_of_week="sun", hour=3, timezone=TIMEZONE),
-        "retrain the NLP model from the reviewers' corrections; promote only if not worse"),
-]
-
-
 def run_job(app: Flask, job: Job) -> Any:
     """Run one job as a unit of work: commit on success, roll back and log on failure."""
     with app.app_context():
@@ -71,7 +49,8 @@ def run_job(app: Flask, job: Job) -> Any:
 
 
 def all_jobs(app: Flask) -> list[Job]:
-    return [*JOBS, *app.extensions.get("ww_jobs", [])]
+    """The jobs the composition root lists (``app.extensions["ww_jobs"]``)."""
+    return list(app.extensions.get("ww_jobs", []))
 
 
 def build_scheduler(app: Flask, jobs: Iterable[Job] | None = None) -> BlockingScheduler:

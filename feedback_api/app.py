@@ -1,21 +1,24 @@
-"""The generic app factory: config, database, extensions, errors, API; callers add blueprints."""
+"""The generic app factory: config, database, extensions, errors, API; callers add blueprints.
+
+The composition root (admin_web.app) passes the blueprints, CLI commands and the HTML error page,
+and wires the sign-in; the core alone serves the JSON API to bearer tokens."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import click
 import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, jsonify, request
-from flask.cli import AppGroup
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_login import LoginManager
 
 from feedback_api import db, schema
 from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
-from feedback_api.extensions import csrf, login_manager
-from feedback_api.models import User
+from feedback_api.extensions import csrf
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -31,18 +34,29 @@ class _SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-#: Set on every response (the WeChat callback's fast path adds them itself).
+#: Set on every response (the WeChat callback's fast path adds them itself). Pages load scripts,
+#: styles and images from this site only (nothing inline, no CDN), so the policy costs nothing.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; base-uri 'self'; form-action 'self'; "
+                           "frame-ancestors 'self'; object-src 'none'")
 SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "SAMEORIGIN"),
-                    ("Referrer-Policy", "same-origin"))
+                    ("Referrer-Policy", "same-origin"),
+                    ("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+#: Browsers that once saw the site over HTTPS keep to it for a year (sent when cookies are
+#: HTTPS-only, i.e. the site is served over HTTPS).
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
 def create_app(
     config: dict[str, Any] | None = None,
     *,
     blueprints: Iterable[Blueprint] = (),
-    cli_groups: Iterable[AppGroup] = (),
-    import_name: str = "window_watch",
+    cli_groups: Iterable[click.Command] = (),
+    error_page: Callable[[int, str, Any], str] | None = None,
+    import_name: str = "feedback_api",
 ) -> Flask:
+    """The app with the core's API, CLI and error handling, plus the caller's ``blueprints`` and
+    ``cli_groups``; ``error_page(status, message, details)`` renders errors for people (else a
+    plain page)."""
     app = Flask(import_name)
     app.config.from_mapping(load_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -53,18 +67,13 @@ def create_app(
 
     db.init_app(app)
     csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_message = "请先登录"
-    login_manager.session_protection = "strong"
+    # One login manager per app; the composition root sets its user loader and login view. The
+    # core alone signs nobody in (the API then reads bearer tokens only).
+    login_manager = LoginManager(app)
+    login_manager.user_loader(lambda _user_id: None)
 
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            user = db.Session.get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
-
+    if error_page is not None:
+        app.extensions["ww_error_page"] = error_page
     register_error_handlers(app)
 
     from feedback_api.api import bp as api_bp
@@ -105,12 +114,14 @@ def create_app(
             return error_response(400, "请求含有非法字符（NUL）", "invalid_character")
         return None
 
+    headers = (*SECURITY_HEADERS, HSTS) if app.config["SESSION_COOKIE_SECURE"] else SECURITY_HEADERS
+
     @app.after_request
     def _security_headers(resp: Response) -> Response:
         # One pass over the headers (three setdefault calls scanned them three times; this runs
         # on every WeChat message too). A view's own value is kept.
         present = {name.lower() for name, _ in resp.headers.items()}
-        for name, value in SECURITY_HEADERS:
+        for name, value in headers:
             if name.lower() not in present:
                 resp.headers.add(name, value)
         return resp

@@ -1,4 +1,4 @@
-"""The core's CLI groups: db, users, tokens, windows, demo and serve (each command commits)."""
+"""The core's CLI groups: db, users, tokens, windows and demo (each command commits)."""
 
 from __future__ import annotations
 
@@ -155,39 +155,26 @@ def windows_export(output: Path | None) -> None:
 
 @click.command("demo")
 @click.option("--feedback-per-window", default=120, show_default=True)
+@click.option("--force", is_flag=True, help="在生产环境（WW_ENV=production）中也写入演示数据")
 @with_appcontext
-def demo(feedback_per_window: int) -> None:
+def demo(feedback_per_window: int, force: bool) -> None:
     """Seed a demo district (safe to run twice) and print the demo sign-ins."""
     from feedback_api.demo import seed_demo
+
+    if current_app.config["WW_ENV"] == "production" and not force:
+        # The demo's accounts have published passwords.
+        fail("演示数据含公开的演示账号和密码，生产环境中不写入；确需写入请加 --force "
+             "（或设置 WW_ENV=development 试用）")
 
     result = seed_demo(feedback_per_window=feedback_per_window)
     Session.commit()
     click.echo(result.describe())
 
 
-@click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the platform with gunicorn, exactly as in production."""
-    import os
-
-    app_spec = current_app.config.get("WW_WSGI_APP")
-    if not app_spec:
-        fail("没有配置 WW_WSGI_APP（由组装入口 admin_web.app 设置）")
-    click.echo(f"window-watch 正在 http://{host}:{port}/ 上运行（Ctrl+C 停止）", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # A fresh interpreter: the CLI's app context must not leak into the workers' requests.
-    os.execv(sys.executable, [
-        sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "--timeout", "60", app_spec,
-    ])
+#: The core's commands; the composition root adds its own (``window-watch``'s full list).
+COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, demo)
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, users_cli, tokens_cli, windows_cli):
-        app.cli.add_command(group)
-    app.cli.add_command(demo)
-    app.cli.add_command(serve)
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,10 @@ ENV_VARS: dict[str, str] = {
     "WW_SQL_ECHO": "log SQL statements (default off)",
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
     "WW_MODEL_DIR": "writable folder of retrained NLP model versions (default <instance>/models)",
-    "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
+    "WW_SECURE_COOKIES": "send session cookies over HTTPS only, and HSTS (default on in production)",
+    "WW_SESSION_MINUTES": "the longest a sign-in lasts: its session (and the CSRF tokens in it) is "
+                          "refused this many minutes after it was issued or last changed "
+                          "(default 480); closing the browser ends it sooner",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
     "WW_MESSAGE_WAIT_MS": "the longest a citizen's WeChat message waits for a database lock "
@@ -90,13 +94,16 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_MESSAGE_SYNC_COMMIT": _bool(os.environ.get("WW_MESSAGE_SYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
-        "WW_MODEL_DIR": os.environ.get("WW_MODEL_DIR") or str(instance / "models"),
+        "WW_MODEL_DIR": model_dir(instance),
         "TESTING": env == "testing",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production" and _bool(os.environ.get("WW_SECURE_COOKIES"), True),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Flask refuses a session cookie signed longer ago than this. CSRF tokens live in the
+        # session, so they end with it rather than on a clock of their own.
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("WW_SESSION_MINUTES", 480)),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
     }
@@ -105,6 +112,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     return config
+
+
+def model_dir(instance: Path | None = None) -> str:
+    """WW_MODEL_DIR, else the ``models`` folder of the instance (WW_INSTANCE_PATH, else ./instance).
+
+    Read on its own by commands that analyse text without the platform (no database, no
+    SECRET_KEY needed)."""
+    if os.environ.get("WW_MODEL_DIR"):
+        return os.environ["WW_MODEL_DIR"]
+    if instance is None:
+        instance = Path(os.environ.get("WW_INSTANCE_PATH") or "instance").resolve()
+    return str(instance / "models")
 
 
 def _instance_secret(instance: Path) -> str:

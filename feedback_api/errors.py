@@ -1,13 +1,16 @@
-"""Error responses: JSON for the API and JSON clients, a Chinese page for people; never a trace."""
+"""Error responses: JSON for the API and JSON clients, a Chinese page for people; never a trace.
+
+The page for people is the composition root's (``create_app(error_page=...)``); the core alone
+answers with a plain one."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
-from jinja2 import TemplateNotFound
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from feedback_api.db import Session
@@ -50,10 +53,11 @@ def error_response(status: int, message: str, code: str | None = None, details: 
             body["error"]["details"] = details
         resp = jsonify(body)
     else:
-        try:
-            html = render_template("errors.html", status=status, message=message, details=details)
-        except TemplateNotFound:
-            html = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>"
+        page = current_app.extensions.get("ww_error_page")
+        if page is not None:
+            html = page(status, message, details)
+        else:
+            html = f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{escape(message)}</p>"
         resp = Response(html, mimetype="text/html")
     resp.status_code = status
     if status == 401 and request.path.startswith("/api/"):

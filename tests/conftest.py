@@ -69,9 +69,10 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    if "app" not in request.fixturenames:
+    names = [n for n in ("app", "core_app") if n in request.fixturenames]
+    if not names:
         return
-    app: Flask = request.getfixturevalue("app")
+    app: Flask = request.getfixturevalue(names[0])
     Session.remove()
     engine = app.extensions["ww_engine"]
     with engine.begin() as conn:

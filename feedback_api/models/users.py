@@ -27,7 +27,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Wrong passwords in a row; at LOCK_AFTER the account is locked for a while.
+    #: Wrong passwords since the last sign-in (added in SQL); locks follow the sign-in throttles
+    #: of services/users.py.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

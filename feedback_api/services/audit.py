@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from feedback_api.db import Session
 from feedback_api.models import AuditLog, User
 
@@ -48,3 +50,18 @@ def record_change(
     Session.add(entry)
     Session.flush()
     return entry
+
+
+def list_entries(
+    *, page: int = 1, per_page: int = 50, actor: str | None = None, entity: str | None = None
+) -> tuple[list[AuditLog], int]:
+    """One page of the log, newest first, with the total; ``entity`` matches an id or a type."""
+    stmt = sa.select(AuditLog)
+    if actor:
+        stmt = stmt.where(AuditLog.actor == actor)
+    if entity:
+        stmt = stmt.where(sa.or_(AuditLog.entity_id == entity, AuditLog.entity_type == entity))
+    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    entries = Session.scalars(
+        stmt.order_by(AuditLog.id.desc()).offset((page - 1) * per_page).limit(per_page)).all()
+    return list(entries), total

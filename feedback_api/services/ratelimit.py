@@ -40,19 +40,57 @@ def key_for(scope: str, subject: str) -> str:
     return hmac.new(secret, f"{scope}|{subject}".encode(), hashlib.sha256).hexdigest()[:64]
 
 
+def _buckets(window: int, now: float | None) -> tuple[int, int]:
+    """The current bucket and the first one inside the last ``window`` seconds."""
+    bucket = int((time.time() if now is None else now) // BUCKET_SECONDS)
+    return bucket, bucket - max(1, window // BUCKET_SECONDS) + 1
+
+
+def _sum(key: str, first: int, before: int | None = None) -> int:
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(_t.c.hits), 0)).where(
+        _t.c.key == key, _t.c.bucket >= first)
+    if before is not None:
+        stmt = stmt.where(_t.c.bucket < before)
+    return int(Session.scalar(stmt) or 0)
+
+
+def _now_and_then_forget_old(conn: sa.Connection, bucket: int) -> None:
+    if secrets.randbelow(50) == 0:  # counters no window can reach
+        conn.execute(sa.delete(_t).where(_t.c.bucket < bucket - 24 * 3600 // BUCKET_SECONDS))
+
+
+def recent(scope: str, subject: str, *, window: int, now: float | None = None) -> int:
+    """The hits of ``subject`` under ``scope`` in the last ``window`` seconds."""
+    _bucket, first = _buckets(window, now)
+    return _sum(key_for(scope, subject), first)
+
+
 def hit(scope: str, subject: str, *, limit: int, window: int, now: float | None = None) -> bool:
     """Count a hit of ``subject`` under ``scope``; False (and not counted) when over ``limit``
     hits in the last ``window`` seconds."""
-    now = time.time() if now is None else now
-    bucket = int(now // BUCKET_SECONDS)
-    first = bucket - max(1, window // BUCKET_SECONDS) + 1
+    bucket, first = _buckets(window, now)
     key = key_for(scope, subject)
-    recent = Session.scalar(sa.select(sa.func.coalesce(sa.func.sum(_t.c.hits), 0))
-                            .where(_t.c.key == key, _t.c.bucket >= first)) or 0
-    if recent >= limit:
+    if _sum(key, first) >= limit:
         return False
     conn = Session.connection()
     conn.execute(_upsert(conn.dialect.name), {"key": key, "bucket": bucket})
-    if secrets.randbelow(50) == 0:  # now and then, forget counters no window can reach
-        conn.execute(sa.delete(_t).where(_t.c.bucket < bucket - 24 * 3600 // BUCKET_SECONDS))
+    _now_and_then_forget_old(conn, bucket)
     return True
+
+
+def count(scope: str, subject: str, *, window: int, now: float | None = None) -> int:
+    """Add a hit of ``subject`` under ``scope`` and return its hits in the last ``window``
+    seconds, this one included. The addition and the read of the current minute are one
+    statement (the row stays locked until commit), so racing requests get different counts."""
+    bucket, first = _buckets(window, now)
+    key = key_for(scope, subject)
+    conn = Session.connection()
+    current = conn.execute(_upsert(conn.dialect.name).returning(_t.c.hits),
+                           {"key": key, "bucket": bucket}).scalar_one()
+    _now_and_then_forget_old(conn, bucket)
+    return int(current) + _sum(key, first, before=bucket)
+
+
+def forget(scope: str, subject: str) -> None:
+    """Drop every hit of ``subject`` under ``scope`` (a limit on failures in a row, after a success)."""
+    Session.execute(sa.delete(_t).where(_t.c.key == key_for(scope, subject)))

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Unit, User
+from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, lookup_code
 from feedback_api.models.windows import UNIT_CODE_RE
 from feedback_api.services import audit, scope
@@ -90,3 +90,15 @@ def ensure_unit(
     Session.flush()
     audit.record_change(actor, "update", "unit", unit.code, before, unit_to_dict(unit))
     return unit
+
+
+def units_with_visible_windows(user: User) -> list[Unit]:
+    """The units owning a window ``user`` may see, by code (the filters of the window list)."""
+    visible = sa.select(Window.unit_id).join(Window.unit).where(scope.window_clause(user))
+    return list(Session.scalars(sa.select(Unit).where(Unit.id.in_(visible)).order_by(Unit.code)))
+
+
+def manageable_units(user: User) -> list[Unit]:
+    """The units under which ``user`` may add or move windows, by code."""
+    units = Session.scalars(sa.select(Unit).order_by(Unit.code))
+    return [unit for unit in units if scope.can_manage_unit(user, unit)]

@@ -14,8 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
-from feedback_api.services import audit
-from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services import audit, ratelimit
+from feedback_api.services.errors import NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
@@ -106,39 +106,70 @@ def get_user(username: str) -> User:
     return user
 
 
-#: Wrong passwords in a row that lock an account, and for how long.
+def session_user(user_id: str) -> User | None:
+    """The active user a signed-in session names, or None (the session then counts as signed out)."""
+    try:
+        user = Session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.active else None
+
+
+#: Sign-in throttles. Failed sign-ins are counted over a sliding window of LOCK_FOR: an address
+#: waits after LOCK_AFTER failures for one account, or ADDRESS_LIMIT for any accounts; an account
+#: is locked for everyone after ACCOUNT_LOCK_AFTER failures from all addresses. One address thus
+#: never locks an account (LOCK_AFTER < ACCOUNT_LOCK_AFTER), while guesses spread over many
+#: addresses still lock it.
 LOCK_AFTER = 5
+ADDRESS_LIMIT = 20
+ACCOUNT_LOCK_AFTER = 20
 LOCK_FOR = timedelta(minutes=15)
+_WINDOW = int(LOCK_FOR.total_seconds())
 
 
-def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; raises PermissionDenied while the
-    account is locked after LOCK_AFTER wrong passwords in a row (the caller commits either way,
-    so the count survives)."""
+def _refused(password: str) -> None:
+    """Spend the time of a real password check, so timing tells nothing either."""
+    check_password_hash(_DUMMY_HASH, password or "")
+
+
+def authenticate(username: str, password: str, address: str = "-") -> User | None:
+    """The active user with these credentials, or None for every failure alike (unknown user,
+    wrong password, a disabled user, an address or account made to wait: none is told apart).
+
+    Attempts are counted in SQL before the password is checked (an addition that returns the
+    new count), so parallel guesses cannot pass a limit. The caller commits either way, so the
+    counts survive."""
+    address = address or "-"
+    if ratelimit.recent("login-address", address, window=_WINDOW) >= ADDRESS_LIMIT:
+        return _refused(password)
     user = Session.scalars(sa.select(User).where(User.username == (username or "").strip())).first()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise PermissionDenied(f"该账号因多次密码错误已暂时锁定，请 {minutes} 分钟后再试")
-    if not user.active or not check_password_hash(user.password_hash, password or ""):
-        if user.active:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                user.failed_logins = 0
-                user.locked_until = now + LOCK_FOR
-                audit.record_change(None, "lock", "user", user.username, None,
-                                    {"locked_until": user.locked_until}, actor_label="system")
+    if user is None or not user.active or (user.locked_until is not None and user.locked_until > now):
+        ratelimit.count("login-address", address, window=_WINDOW)
+        return _refused(password)
+    pair = f"{user.id}|{address}"
+    if ratelimit.count("login-pair", pair, window=_WINDOW) > LOCK_AFTER:
+        return _refused(password)
+    account_failures = ratelimit.count("login-account", str(user.id), window=_WINDOW)
+    if account_failures <= ACCOUNT_LOCK_AFTER and check_password_hash(user.password_hash,
+                                                                       password or ""):
+        ratelimit.forget("login-pair", pair)
+        ratelimit.forget("login-account", str(user.id))
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
         Session.flush()
-        return None
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
-    Session.flush()
-    return user
+        return user
+    ratelimit.count("login-address", address, window=_WINDOW)
+    Session.execute(sa.update(User).where(User.id == user.id)
+                    .values(failed_logins=User.failed_logins + 1))
+    if account_failures == ACCOUNT_LOCK_AFTER:  # exactly one attempt reaches it
+        locked_until = now + LOCK_FOR
+        Session.execute(sa.update(User).where(User.id == user.id).values(locked_until=locked_until))
+        ratelimit.forget("login-account", str(user.id))
+        audit.record_change(None, "lock", "user", user.username, None,
+                            {"locked_until": locked_until}, actor_label="system")
+    return None
 
 
 def _hash_token(raw: str) -> str:

@@ -33,9 +33,14 @@ def page(tmp_path):
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
+        page = context.new_page()
+        # The Content-Security-Policy must block nothing the pages use (the browser says so here).
+        refused = []
+        page.on("console", lambda msg: "Content Security Policy" in msg.text and refused.append(msg.text))
+        yield page
         context.close()
         browser.close()
+    assert refused == []
 
 
 def _sign_in(page, base, user):

@@ -196,28 +196,87 @@ def test_window_list_pages_keep_the_filters(client, auth, db, district):
     assert "CD-SW-025" in second and "CD-SW-001" not in second and "上一页" in second
 
 
-def test_five_wrong_passwords_lock_the_account_for_a_while(client, auth, db, district):
+def _login_from(client, auth, address, username, password=None):
+    client.environ_base["REMOTE_ADDR"] = address
+    return auth.login(username, password)
+
+
+def test_one_address_cannot_lock_an_account_out(client, auth, district):
+    from admin_web.auth import SIGN_IN_FAILED
+
+    for _ in range(5):
+        resp = _login_from(client, auth, "203.0.113.9", "office", "wrong-password")
+        assert SIGN_IN_FAILED in resp.get_data(as_text=True)
+    # That address now waits, even with the right password; the office, elsewhere, does not.
+    assert SIGN_IN_FAILED in _login_from(client, auth, "203.0.113.9", "office").get_data(as_text=True)
+    assert client.get("/windows").status_code == 302
+    assert _login_from(client, auth, "198.51.100.7", "office").status_code == 302
+    assert client.get("/windows").status_code == 200
+
+
+def test_every_failed_sign_in_reads_the_same(client, auth, district):
+    from admin_web.auth import SIGN_IN_FAILED
+
+    pages = [_login_from(client, auth, "203.0.113.9", "ghost", "wrong-password")]
+    pages += [_login_from(client, auth, "203.0.113.9", "office", "wrong-password") for _ in range(5)]
+    pages.append(_login_from(client, auth, "203.0.113.9", "office"))  # waiting: the same page
+    texts = {re.search(r'<div class="flash flash-error"[^>]*>([^<]*)</div>', p.get_data(as_text=True))
+             .group(1) for p in pages}
+    assert texts == {SIGN_IN_FAILED} and "锁定" not in SIGN_IN_FAILED
+
+
+def test_guesses_from_many_addresses_lock_the_account_for_a_while(app, db, district):
     from datetime import timedelta
 
     from feedback_api.db import utcnow
     from feedback_api.models import AuditLog, User
+    from feedback_api.services import users
 
-    for _ in range(4):
-        assert "用户名或密码错误" in auth.login("office", "wrong-password").get_data(as_text=True)
-    auth.login("office", "wrong-password")  # the fifth locks
-    resp = auth.login("office")  # even the right password waits
-    assert "暂时锁定" in resp.get_data(as_text=True)
-    assert client.get("/windows").status_code == 302
+    addresses = [f"192.0.2.{i}" for i in range(users.ACCOUNT_LOCK_AFTER // users.LOCK_AFTER)]
+    for address in addresses:
+        for _ in range(users.LOCK_AFTER):
+            with db():
+                assert users.authenticate("office", "wrong-password", address) is None
+    with db():  # locked for everyone, a fresh address and the right password included
+        assert users.authenticate("office", "office-password", "198.51.100.7") is None
     with db() as s:
         user = s.scalars(sa.select(User).where(User.username == "office")).one()
-        assert user.locked_until is not None
+        assert user.locked_until is not None and user.failed_logins == users.ACCOUNT_LOCK_AFTER
         assert s.scalars(sa.select(AuditLog).where(AuditLog.action == "lock")).one().actor == "system"
         user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
-    assert auth.login("office").status_code == 302
-    assert client.get("/windows").status_code == 200
+    with db():
+        assert users.authenticate("office", "office-password", "198.51.100.7") is not None
     with db() as s:
         user = s.scalars(sa.select(User).where(User.username == "office")).one()
         assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_failures_are_counted_in_sql_not_from_what_the_process_read(app, db, district):
+    from feedback_api.db import Session
+    from feedback_api.models import User
+    from feedback_api.services import users
+
+    with app.app_context():
+        user = Session.scalars(sa.select(User).where(User.username == "office")).one()
+        assert user.failed_logins == 0
+        Session.commit()  # the object stays in the session with what was read
+        with app.extensions["ww_engine"].begin() as other:  # another worker's failures meanwhile
+            other.execute(sa.update(User).where(User.id == user.id).values(failed_logins=3))
+        assert users.authenticate("office", "wrong-password", "203.0.113.9") is None
+        Session.commit()
+    with db() as s:
+        assert s.scalar(sa.select(User.failed_logins).where(User.username == "office")) == 4
+
+
+def test_one_address_trying_many_names_waits(app, client, auth, db, district):
+    from admin_web.auth import SIGN_IN_FAILED
+    from feedback_api.services import users
+
+    for i in range(users.ADDRESS_LIMIT):
+        with db():
+            assert users.authenticate(f"guess-{i}", "wrong-password", "203.0.113.9") is None
+    assert SIGN_IN_FAILED in _login_from(client, auth, "203.0.113.9", "agency").get_data(as_text=True)
+    assert _login_from(client, auth, "198.51.100.7", "agency").status_code == 302
 
 
 @pytest.mark.parametrize("user,status", [("office", 200), ("agency", 403), ("authority", 403),

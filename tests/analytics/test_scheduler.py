@@ -29,8 +29,11 @@ def test_job_commits_on_success_and_rolls_back_on_failure(app, db, caplog):
         assert set(s.scalars(sa.select(Unit.code))) == {"OK-1"}
 
 
-def test_scheduler_has_the_jobs_of_analytics_and_of_the_composition_root(app):
+def test_scheduler_runs_the_one_job_list_of_the_composition_root(app):
+    from admin_web.app import JOBS
+
     jobs = {j.id for j in scheduler.all_jobs(app)}
+    assert jobs == {j.id for j in JOBS}
     assert {"nlp-analyze-pending", "nlp-retrain-weekly", "wechat-deliver-outbox"} <= jobs
     sched = scheduler.build_scheduler(app)
     assert {j.id for j in sched.get_jobs()} == jobs

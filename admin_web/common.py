@@ -1,0 +1,137 @@
+"""What every feature blueprint shares: access by role, the signed-in user, one pagination helper,
+one commit-or-flash helper, and the template globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, abort, flash, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from feedback_api.db import Session
+from feedback_api.models import User
+from feedback_api.models.reference import (
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
+    CHANNELS,
+    INDUSTRIES,
+    RATINGS,
+    REVIEW_STATES,
+    ROLES,
+    SENTIMENTS,
+    TOPICS,
+    WINDOW_STATUSES,
+    label,
+)
+from feedback_api.services.errors import ServiceError
+from feedback_api.services.feedback import LOCAL_TZ
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+PER_PAGE = 20
+#: Far beyond any real listing, and inside every database's integer range.
+MAX_PAGE = 100_000
+
+
+def actor() -> User:
+    """The signed-in user (the views behind ``login_required`` only)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    """Sign-in required, and 403 for users of any other role."""
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return decorator
+
+
+def found_or_404(lookup: Callable[[], T]) -> T:
+    """What ``lookup`` finds; its ServiceError (not found, or outside the user's scope) is a 404."""
+    try:
+        return lookup()
+    except ServiceError:
+        abort(404)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing; ``_macros.html``'s ``pager`` links its neighbours."""
+
+    items: Sequence[T]
+    total: int
+    number: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(listing: Callable[..., tuple[Sequence[T], int]], **filters: Any) -> Page[T]:
+    """The page ``?page=`` asks for (clamped, never an error) of a service's listing, which takes
+    ``page`` and ``per_page`` and returns ``(items, total)``."""
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    items, total = listing(page=number, per_page=PER_PAGE, **filters)
+    return Page(items, total, number)
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A change that was committed, with what the service returned."""
+
+    value: T
+
+
+def commit_or_flash(change: Callable[[], T], *, form: FlaskForm | None = None) -> Done[T] | None:
+    """Run one change as the request's unit of work: commit it and return ``Done``; or, when the
+    service refuses it, roll back, flash its message (its field details go on ``form``) and
+    return None, so the view shows the page again."""
+    try:
+        value = change()
+    except ServiceError as exc:
+        Session.rollback()
+        if form is not None and isinstance(exc.details, dict):
+            for name, message in exc.details.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, message]
+        flash(exc.message, "error")
+        return None
+    Session.commit()
+    return Done(value)
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in the district's time."""
+    if value is None:
+        return "—"
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def error_page(status: int, message: str, details: Any = None) -> str:
+    """The Chinese error page people see (the JSON API keeps its JSON errors)."""
+    return render_template("errors.html", status=status, message=message, details=details)
+
+
+def init_templates(app: Flask) -> None:
+    """The vocabularies and filters every template may use."""
+    app.add_template_filter(local_dt, "local_dt")
+
+    @app.context_processor
+    def _vocabularies() -> dict[str, Any]:
+        return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
+                "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
+                "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS, "AUDIT_ACTIONS": AUDIT_ACTIONS,
+                "AUDIT_ENTITIES": AUDIT_ENTITIES, "label": label}

@@ -1,0 +1,149 @@
+"""Citizen feedback: the list, one feedback with its review, answers, re-rating and evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from admin_web.common import actor, commit_or_flash, found_or_404, paginate
+from admin_web.forms import AnswerForm, EmptyForm, ReviewForm
+from feedback_api.models import Feedback, User
+from feedback_api.models.reference import OUTBOX_KINDS, OUTBOX_STATES, RATINGS, REVIEW_STATES
+from feedback_api.services import answers as answers_service
+from feedback_api.services import evidence as evidence_service
+from feedback_api.services import feedback as feedback_service
+from feedback_api.services import review as review_service
+from feedback_api.services import scope
+
+bp = Blueprint("feedback", __name__)
+
+
+def _date_arg(name: str) -> date | None:
+    raw = request.args.get(name) or ""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        flash(f"日期格式应为 YYYY-MM-DD：{raw}", "error")
+        return None
+
+
+@bp.get("/feedback")
+@login_required
+def index() -> str:
+    user = actor()
+    rating = request.args.get("rating", type=int)
+    state = request.args.get("review_state")
+    filters = {
+        "window": request.args.get("window") or None,
+        "unit": request.args.get("unit") or None,
+        "rating": rating if rating in RATINGS else None,
+        "review_state": state if state in REVIEW_STATES else None,
+        "date_from": _date_arg("date_from"),
+        "date_to": _date_arg("date_to"),
+    }
+    page = paginate(partial(feedback_service.list_feedback, user), **filters)
+    return render_template("feedback/list.html", page=page, filters=filters,
+                           visible_text=feedback_service.visible_text)
+
+
+def _feedback_or_404(feedback_id: int) -> Feedback:
+    return found_or_404(lambda: feedback_service.get_feedback(actor(), feedback_id))
+
+
+@bp.route("/feedback/<int:feedback_id>", methods=["GET", "POST"])
+@login_required
+def detail(feedback_id: int) -> Any:
+    user = actor()
+    item = _feedback_or_404(feedback_id)
+    if request.method == "GET":
+        return _render_detail(item, user)
+    if user.role not in review_service.REVIEWER_ROLES:
+        abort(403)
+    form = ReviewForm()
+    if form.validate_on_submit() and commit_or_flash(
+            lambda: review_service.review_feedback(user, feedback_id, form.to_data())):
+        flash("审核已保存，更正将用于改进自动分析", "success")
+        return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+    return _render_detail(item, user, form=form)
+
+
+def _review_form(item: Feedback, user: User) -> ReviewForm | None:
+    """The review form for reviewers, showing the current topics."""
+    if user.role not in review_service.REVIEWER_ROLES:
+        return None
+    form = ReviewForm(formdata=None)
+    form.topics.data = item.reviewed_topics or [
+        t["topic"] for t in item.topics or [] if isinstance(t, dict)]
+    return form
+
+
+def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None,
+                   answer_form: AnswerForm | None = None) -> str:
+    """The feedback page; ``form`` and ``answer_form`` when a POST of theirs needs its errors
+    shown."""
+    if form is None:
+        form = _review_form(item, user)
+    if answer_form is None and answers_service.can_answer(user):
+        answer_form = AnswerForm(formdata=None)
+    # Pictures may show the citizen or their papers: only roles that read unmasked opinions see
+    # them; others learn that evidence exists.
+    return render_template("feedback/detail.html", item=item, form=form,
+                           text=feedback_service.visible_text(item, user),
+                           evidence=evidence_service.of_feedback(item.id),
+                           sees_evidence=scope.sees_raw_opinions(user),
+                           answers=answers_service.answers_of(item.id),
+                           outbound=answers_service.messages_of(item.id),
+                           OUTBOX_KINDS=OUTBOX_KINDS, OUTBOX_STATES=OUTBOX_STATES,
+                           reachable=answers_service.reachable(item),
+                           answer_form=answer_form,
+                           rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
+                                        else None))
+
+
+@bp.post("/feedback/<int:feedback_id>/answer")
+@login_required
+def answer(feedback_id: int) -> Any:
+    user = actor()
+    item = _feedback_or_404(feedback_id)
+    if not answers_service.can_answer(user):
+        abort(403)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        done = commit_or_flash(
+            lambda: answers_service.answer_feedback(user, feedback_id, form.text.data), form=form)
+        if done:
+            flash("答复已保存，将通过微信发送给群众" if done.value.message is not None
+                  else "答复已保存（该评价不是通过微信公众号提交的，无法推送给群众）", "success")
+            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+    return _render_detail(item, user, answer_form=form)
+
+
+@bp.post("/feedback/<int:feedback_id>/rerate")
+@login_required
+def rerate(feedback_id: int) -> Any:
+    user = actor()
+    _feedback_or_404(feedback_id)
+    if not answers_service.can_request_rerating(user):
+        abort(403)
+    # CSRF is checked before any view (CSRFProtect); the button carries nothing else.
+    if commit_or_flash(lambda: answers_service.request_rerating(user, feedback_id)):
+        flash("已通过微信请群众进行整改评价", "success")
+    return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+
+
+@bp.get("/feedback/<int:feedback_id>/evidence/<int:evidence_id>")
+@login_required
+def evidence(feedback_id: int, evidence_id: int) -> Any:
+    """A saved evidence picture, for the roles that may see it."""
+    _feedback_or_404(feedback_id)
+    found = evidence_service.file_of(feedback_id, evidence_id)
+    if found is None or not scope.sees_raw_opinions(actor()):
+        abort(404)
+    path, content_type = found
+    response = send_file(path, mimetype=content_type, max_age=3600, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,110 @@
+"""The window registry: list, detail, new, edit, ledger import and export."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.forms import ImportForm, WindowForm
+from feedback_api.models import Window
+from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
+from feedback_api.services import feedback as feedback_service
+from feedback_api.services import ledger, overview, scope, units
+from feedback_api.services import windows as window_service
+
+bp = Blueprint("windows", __name__)
+
+
+@bp.get("/windows")
+@login_required
+def index() -> str:
+    user = actor()
+    industry = request.args.get("industry")
+    status = request.args.get("status")
+    filters = {"q": request.args.get("q") or None, "unit": request.args.get("unit") or None,
+               "industry": industry if industry in INDUSTRIES else None,
+               "status": status if status in WINDOW_STATUSES else None}
+    page = paginate(partial(window_service.list_windows, user), **filters)
+    return render_template("windows/list.html", page=page, filters=filters,
+                           units=units.units_with_visible_windows(user),
+                           can_edit=scope.can_edit_windows(user))
+
+
+def _window_or_404(code: str) -> Window:
+    return found_or_404(lambda: window_service.get_window(actor(), code))
+
+
+@bp.get("/windows/<code>")
+@login_required
+def detail(code: str) -> str:
+    user = actor()
+    window = _window_or_404(code)
+    recent, fb_total = feedback_service.list_feedback(user, window=code, page=1, per_page=10)
+    return render_template("windows/detail.html", window=window, recent=recent, fb_total=fb_total,
+                           summary=feedback_service.opinion_summary(window.id),
+                           rating_counts=overview.rating_counts(window.id),
+                           visible_text=feedback_service.visible_text,
+                           can_edit=scope.can_manage_unit(user, window.unit))
+
+
+def _unit_choices() -> list[SelectChoice]:
+    return [SelectChoice(u.code, f"{u.code} {u.name}") for u in units.manageable_units(actor())]
+
+
+@bp.route("/windows/new", methods=["GET", "POST"])
+@role_required("office", "authority")
+def new() -> Any:
+    form = WindowForm()
+    form.unit.choices = _unit_choices()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: window_service.create_window(actor(), form.to_data()),
+                               form=form)
+        if done:
+            flash(f"已新建窗口 {done.value.code}", "success")
+            return redirect(url_for("windows.detail", code=done.value.code))
+    return render_template("windows/edit.html", form=form, window=None)
+
+
+@bp.route("/windows/<code>/edit", methods=["GET", "POST"])
+@role_required("office", "authority")
+def edit(code: str) -> Any:
+    window = _window_or_404(code)
+    form = WindowForm(obj=window) if request.method == "GET" else WindowForm()
+    form.unit.choices = _unit_choices()
+    if request.method == "GET":
+        form.unit.data = window.unit.code
+    if form.validate_on_submit():
+        data = {**form.to_data(), "code": window.code}
+        if commit_or_flash(lambda: window_service.update_window(actor(), code, data), form=form):
+            flash("已保存", "success")
+            return redirect(url_for("windows.detail", code=code))
+    return render_template("windows/edit.html", form=form, window=window)
+
+
+@bp.route("/windows/import", methods=["GET", "POST"])
+@role_required("office", "authority")
+def import_ledger() -> Any:
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        done = commit_or_flash(lambda: ledger.import_ledger(actor(), upload.read(),
+                                                            upload.filename or ""))
+        if done:
+            report = done.value
+            flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
+    return render_template("windows/import.html", form=form, report=report,
+                           columns=ledger.LEDGER_COLUMNS)
+
+
+@bp.get("/windows/export.csv")
+@login_required
+def export() -> Response:
+    body = "\ufeff" + ledger.export_csv(ledger.all_windows(actor()))  # BOM: Excel reads UTF-8
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=windows-ledger.csv"})
