@@ -216,3 +216,28 @@ def test_documented_query_parameters_are_accepted(client, district, token_for):
         query = "&".join(f"{n}={samples[n]}" for n in params)
         resp = client.get(f"/api/v1{path}?{query}", headers=h)
         assert resp.status_code == 200, (path, resp.get_json())
+
+
+def test_units_never_receive_the_citizen_pseudonym(client, auth, db, district, token_for):
+    """The 12-character prefix links one complainant's feedback together: not for window units."""
+    from feedback_api.models import Citizen
+    from feedback_api.services.citizens import get_or_create_citizen
+
+    with db() as s:
+        citizen = get_or_create_citizen("oPseudonymTest0000000000001")
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fid = fb.record_feedback(w, citizen=citizen, channel="wechat", rating=1,
+                                 text="排队太久").feedback.id
+    with db() as s:
+        prefix = s.scalars(sa.select(Citizen.pseudonym)).one()[:12]
+    unit = token_for("unit")
+    for path in ("/api/v1/feedback", f"/api/v1/feedback/{fid}", f"/api/v1/feedback/{fid}/answers"):
+        resp = client.get(path, headers=unit)
+        assert resp.status_code == 200 and prefix not in resp.get_data(as_text=True), path
+    assert client.get(f"/api/v1/feedback/{fid}", headers=unit).get_json()["citizen"] is None
+    # The agency follows complaints up and still sees which feedback came from one citizen.
+    assert client.get(f"/api/v1/feedback/{fid}", headers=token_for("agency")).get_json()["citizen"] == prefix
+    auth.login("unit")
+    for path in ("/feedback", f"/feedback/{fid}"):
+        page = client.get(path)
+        assert page.status_code == 200 and prefix not in page.get_data(as_text=True), path
