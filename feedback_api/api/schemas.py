@@ -54,8 +54,10 @@ class QueryInt(_Zh, fields.Integer):
 class Bool(_Zh, fields.Boolean):
     default_error_messages = {"invalid": "应为 true 或 false"}
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(truthy={True}, falsy={False}, **kwargs)  # not "yes", 1 or "0"
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):  # not "yes", 1 or 0 (0 == False in Python)
+            raise self.make_error("invalid")
+        return value
 
 
 class Day(_Zh, fields.Date):
@@ -150,7 +152,8 @@ def _window_field(spec: Any) -> fields.Field:
         return Day(metadata=meta, **required)
     if spec.kind == "status":
         return Str(validate=one_of(WINDOW_STATUSES), metadata=meta, **required)
-    checks: list[Any] = [Length(max=spec.max_len, error=f"不能超过 {spec.max_len} 个字符")]
+    checks: list[Any] = [Length(min=1 if spec.required else 0, max=spec.max_len,
+                                error=f"须为 {1 if spec.required else 0}–{spec.max_len} 个字符")]
     if spec.kind == "code":
         checks.append(Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
                              error="须为 1–64 位字母、数字、短横线或下划线，且以字母或数字开头"))

@@ -1,5 +1,6 @@
 """Live responses match the generated OpenAPI document: schemathesis drives a real server on
-loopback with a real bearer token over every read operation, on the suite's engine."""
+loopback with a real bearer token over every read operation (and, as the office, every write),
+on the suite's engine."""
 
 from __future__ import annotations
 
@@ -71,10 +72,10 @@ def live_api(request: pytest.FixtureRequest, app: Any, db: Any, district: Any,
         thread.join(5)
 
 
-def _fuzz(operation: Any, mode: GenerationMode, check: Any) -> None:
+def _fuzz(operation: Any, mode: GenerationMode, check: Any, **fixed: Any) -> None:
     # schemathesis's pytest plugin does not run under pytest 9.2; this is its documented
     # Hypothesis route (as_strategy), bounded for two shared cores.
-    @given(case=operation.as_strategy(mode))
+    @given(case=operation.as_strategy(mode, **fixed))
     @settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=list(HealthCheck))
     def generated(case: Any) -> None:
@@ -83,31 +84,49 @@ def _fuzz(operation: Any, mode: GenerationMode, check: Any) -> None:
     generated()
 
 
-def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
-    base_url, headers = live_api
+def _operations(base_url: str, headers: dict[str, str], **include: Any) -> tuple[list[Any], Any]:
     schema = schemathesis.openapi.from_url(f"{base_url}/api/v1/openapi.json", timeout=10)
     schema.config.update(base_url=base_url, headers=headers)
-    operations = [result.ok() for result in schema.include(method="GET").get_all_operations()]
-    assert len(operations) == 7
+    operations = [result.ok() for result in schema.include(**include).get_all_operations()]
     calls: list[str] = []
 
     def check(case: Any, mode: GenerationMode = GenerationMode.POSITIVE) -> int:
-        # Invalid input (an unknown parameter, a wrong type) must be refused with a 4xx too.
+        # Invalid input (an unknown field or parameter, a wrong type) must get a 4xx too.
         checks = CHECKS + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
         response = case.call_and_validate(base_url=base_url, headers=headers, checks=checks,
                                           timeout=10)
         calls.append(case.operation.label)
         return response.status_code
 
+    check.calls = calls  # type: ignore[attr-defined]
+    return operations, check
+
+
+def _known(operation: Any) -> dict[str, Any]:
+    return {k: v for k, v in KNOWN.items() if "{" + k + "}" in operation.path}
+
+
+def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
+    operations, check = _operations(*live_api, method="GET")
+    assert len(operations) == 7
     # Negative input needs something to make invalid: the operations with query parameters.
-    runs = [(op, mode) for op, mode in itertools.product(operations, GenerationMode)
-            if mode == GenerationMode.POSITIVE or list(op.query)]
-    for operation, mode in runs:
-        _fuzz(operation, mode, check)
+    for operation, mode in itertools.product(operations, GenerationMode):
+        if mode == GenerationMode.POSITIVE or list(operation.query):
+            _fuzz(operation, mode, check)
     for operation in operations:
-        known = {k: v for k, v in KNOWN.items() if "{" + k + "}" in operation.path}
         # The same operation on a row that exists: its 200 answer is checked too.
-        assert check(operation.Case(path_parameters=known)) == 200
-    # Every read operation ran, on generated input and on a real row.
-    assert {c for c in calls} == {op.label for op in operations}
-    print(f"schemathesis: {len(operations)} operations, {len(calls)} calls")
+        assert check(operation.Case(path_parameters=_known(operation))) == 200
+    assert set(check.calls) == {op.label for op in operations}
+    print(f"schemathesis reads: {len(operations)} operations, {len(check.calls)} calls")
+
+
+@pytest.mark.parametrize("live_api", ["office"], indirect=True)
+def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
+    """Generated bodies (valid and invalid) on rows that exist, so the writes really run."""
+    operations, check = _operations(*live_api, method=["POST", "PATCH"])
+    assert len(operations) == 5
+    for operation, mode in itertools.product(operations, GenerationMode):
+        if mode == GenerationMode.POSITIVE or operation.body:
+            _fuzz(operation, mode, check, path_parameters=_known(operation))
+    assert set(check.calls) == {op.label for op in operations}
+    print(f"schemathesis writes: {len(operations)} operations, {len(check.calls)} calls")
