@@ -241,3 +241,38 @@ def test_units_never_receive_the_citizen_pseudonym(client, auth, db, district, t
     for path in ("/feedback", f"/feedback/{fid}"):
         page = client.get(path)
         assert page.status_code == 200 and prefix not in page.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("path", ["/api/v1/feedback?per_page=100", "/api/v1/windows?per_page=100"])
+def test_a_page_costs_the_same_queries_for_5_or_25_rows(app, client, db, district, token_for, path):
+    """Windows, units and citizens of a page come with it, not one query per row."""
+    from feedback_api.services import windows as window_service
+    from feedback_api.services.citizens import get_or_create_citizen
+
+    h = token_for("office")
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def add(n, start):
+        with db() as s:
+            for i in range(start, start + n):
+                w = window_service.create_window(None, {"code": f"CD-SW-9{i:02d}", "name": "x", "unit": "CD-SW"})
+                citizen = get_or_create_citizen(f"oQueryCount{i:016d}")
+                s.flush()
+                fb.record_feedback(w, citizen=citizen, channel="wechat", rating=3)
+
+    engine = app.extensions["ww_engine"]
+    runs = []
+    for n, start in ((5, 0), (20, 5)):
+        add(n, start)
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            body = client.get(path, headers=h).get_json()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert len(body["items"]) == body["total"] >= start + n
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
