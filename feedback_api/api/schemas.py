@@ -3,6 +3,7 @@ OpenAPI document (flask-smorest turns it into components). Messages are Chinese.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import current_app
@@ -39,16 +40,12 @@ class Str(_Zh, fields.String):
 
 
 class Int(_Zh, fields.Integer):
-    default_error_messages = {"invalid": "应为整数", "too_large": "数值过大"}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(strict=True, **kwargs)  # 2.5 and "3" are not integers
-
-
-class QueryInt(_Zh, fields.Integer):
-    """An integer from the query string, where every value is text."""
+    """In JSON, 2.5 and "3" are not integers; in a query string (``strict=False``) all is text."""
 
     default_error_messages = {"invalid": "应为整数", "too_large": "数值过大"}
+
+    def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
+        super().__init__(strict=strict, **kwargs)
 
 
 class Bool(_Zh, fields.Boolean):
@@ -99,13 +96,16 @@ class ApiSchema(Schema):
     error_messages = {"unknown": "未知字段", "type": "应为 JSON 对象"}
 
 
-class ErrorSchema(ApiSchema):
-    class Detail(ApiSchema):
-        code = Str(required=True, metadata={"description": "机器可读的错误代码"})
-        message = Str(required=True, metadata={"description": "给人看的中文说明"})
-        details = fields.Raw(metadata={"description": "逐字段的说明"})
+class ErrorDetailSchema(ApiSchema):
+    code = Str(required=True, metadata={"description": "机器可读的错误代码"})
+    message = Str(required=True, metadata={"description": "给人看的中文说明"})
+    details = fields.Raw(metadata={"description": "逐字段的说明"})
 
-    error = fields.Nested(Detail, required=True)
+
+class ErrorSchema(ApiSchema):
+    """Every failure, the library's validation errors included (see params.Parser)."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
 
 
 # --- pages -------------------------------------------------------------------------------
@@ -117,11 +117,12 @@ def _page_size_max(value: int) -> None:
 
 
 class PageQuery(ApiSchema):
-    page = QueryInt(load_default=1, validate=between(1, MAX_PAGE), metadata={"description": "页码"})
-    per_page = QueryInt(load_default=50, validate=[between(1), _page_size_max],
-                        metadata={"description": "每页条数（最多 WW_PAGE_SIZE_MAX，默认 200）"})
+    page = Int(strict=False, load_default=1, validate=between(1, MAX_PAGE), metadata={"description": "页码"})
+    per_page = Int(strict=False, load_default=50, validate=[between(1), _page_size_max],
+                   metadata={"description": "每页条数（最多 WW_PAGE_SIZE_MAX，默认 200）"})
 
 
+@functools.cache  # one class per resource: the document names it once
 def page_schema(item: type[Schema]) -> type[Schema]:
     """The one shape of every list: ``items`` of one page, the ``total`` and the page asked."""
     return Schema.from_dict({
@@ -235,7 +236,7 @@ class FeedbackQuery(PageQuery):
     unit = Str(metadata={"description": "单位编号或名称"})
     date_from = Day(metadata={"description": "起始日期"})
     date_to = Day(metadata={"description": "截止日期（含）"})
-    rating = QueryInt(validate=between(1, 5), metadata={"description": "评分"})
+    rating = Int(strict=False, validate=between(1, 5), metadata={"description": "评分"})
     review_state = Str(validate=one_of(REVIEW_STATES), metadata={"description": "审核状态"})
 
 
