@@ -55,6 +55,11 @@ def _schema_name(schema: Any) -> str:
     return name + "Patch" if getattr(schema, "partial", False) else name
 
 
+def _empty_means_absent(converter: Any, field: Any, *, ret: dict[str, Any], **kwargs: Any) -> dict:
+    """Documents what params.Parser does: ``?rating=`` is no filter, as forms send it."""
+    return {"allowEmptyValue": True} if ret.get("in") == "query" and not field.required else {}
+
+
 def init_api(app: Flask) -> Api:
     """Mount the API on ``app`` (the factory calls this once per app)."""
     api = _Api(app, spec_kwargs={
@@ -62,6 +67,7 @@ def init_api(app: Flask) -> Api:
         "security": [{"bearer": []}],
         "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name)})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.ma_plugin.converter.add_parameter_attribute_function(_empty_means_absent)
     api.register_blueprint(bp)
     return api
 

@@ -12,6 +12,7 @@ from flask import Request
 from marshmallow import Schema
 from marshmallow import ValidationError as SchemaError
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
 from feedback_api.services.errors import ValidationError
 
@@ -26,6 +27,11 @@ class Parser(FlaskParser):
 
     def load_json(self, req: Request, schema: Schema) -> Any:
         return json_body(req)
+
+    def load_querystring(self, req: Request, schema: Schema) -> Any:
+        # An empty filter (``?rating=&q=``, as forms send them) means no filter.
+        args = MultiDict([(k, v) for k, v in req.args.items(multi=True) if v != ""])
+        return self._makeproxy(args, schema)
 
     def handle_error(self, error: SchemaError, req: Request, schema: Schema, *,
                      error_status_code: int | None, error_headers: Any) -> NoReturn:

@@ -93,6 +93,13 @@ def test_bad_query_parameters_get_400(client, district, token_for, query, code):
     assert resp.get_json()["error"]["code"] == code
 
 
+def test_empty_filters_mean_no_filter(client, seeded, token_for):
+    h = token_for("office")
+    body = client.get("/api/v1/feedback?rating=&review_state=&date_from=&window=&page=", headers=h)
+    assert body.status_code == 200 and body.get_json()["total"] == 4
+    assert client.get("/api/v1/windows?industry=&q=&per_page=", headers=h).get_json()["total"] == 4
+
+
 def test_create_and_update_window_with_audit(client, db, district, token_for):
     h = token_for("office")
     resp = client.post("/api/v1/windows", headers=h, json={
