@@ -76,10 +76,10 @@ def create_app(
         app.extensions["ww_error_page"] = error_page
     register_error_handlers(app)
 
-    from feedback_api.api import bp as api_bp
+    from feedback_api.api import init_api
     from feedback_api.cli import register_cli
 
-    app.register_blueprint(api_bp)
+    init_api(app)
     for bp in blueprints:
         app.register_blueprint(bp)
     register_cli(app)

@@ -120,20 +120,3 @@ def messages_of(feedback_id: int) -> list[OutboundMessage]:
     return list(Session.scalars(sa.select(OutboundMessage)
                                 .where(OutboundMessage.feedback_id == feedback_id)
                                 .order_by(OutboundMessage.created_at, OutboundMessage.id)))
-
-
-def answer_to_dict(answer: FeedbackAnswer) -> dict[str, object]:
-    author = answer.author
-    return {"id": answer.id, "feedback_id": answer.feedback_id, "text": answer.text,
-            "author": author.username if author is not None else None,
-            "author_role": author.role if author is not None else None,
-            "created_at": answer.created_at.isoformat()}
-
-
-def message_to_dict(message: OutboundMessage) -> dict[str, object]:
-    """A message to the citizen as staff see it (never the citizen's openid)."""
-    return {"id": message.id, "feedback_id": message.feedback_id, "kind": message.kind,
-            "text": message.text, "status": message.status, "sent_via": message.sent_via,
-            "attempts": message.attempts,
-            "created_at": message.created_at.isoformat() if message.created_at else None,
-            "sent_at": message.sent_at.isoformat() if message.sent_at else None}

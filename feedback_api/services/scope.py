@@ -63,3 +63,8 @@ def can_edit_windows(user: User) -> bool:
 def sees_raw_opinions(user: User) -> bool:
     """Window units and authorities read opinions only after personal data is masked."""
     return user.role in GLOBAL_ROLES
+
+
+def sees_citizen_alias(user: User) -> bool:
+    """Window units never see which feedback came from the same citizen."""
+    return user.role != "unit"

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.fastsql import Prepared
@@ -200,7 +201,8 @@ def list_windows(
     stmt = window_query(user, **filters)
     total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
     items = Session.scalars(
-        stmt.order_by(Window.code).offset((page - 1) * per_page).limit(per_page)
+        stmt.options(contains_eager(Window.unit))
+        .order_by(Window.code).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(items), total
 

@@ -1,5 +1,6 @@
 """The JSON API: bearer auth, scope, JSON errors, pagination and the OpenAPI document."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -92,6 +93,13 @@ def test_bad_query_parameters_get_400(client, district, token_for, query, code):
     assert resp.get_json()["error"]["code"] == code
 
 
+def test_empty_filters_mean_no_filter(client, seeded, token_for):
+    h = token_for("office")
+    body = client.get("/api/v1/feedback?rating=&review_state=&date_from=&window=&page=", headers=h)
+    assert body.status_code == 200 and body.get_json()["total"] == 4
+    assert client.get("/api/v1/windows?industry=&q=&per_page=", headers=h).get_json()["total"] == 4
+
+
 def test_create_and_update_window_with_audit(client, db, district, token_for):
     h = token_for("office")
     resp = client.post("/api/v1/windows", headers=h, json={
@@ -175,30 +183,33 @@ def test_browser_session_needs_csrf_header_to_write(client, auth, district):
 
 
 def _flask_path_to_openapi(rule: str) -> str:
-    import re
-
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.removeprefix("/api/v1"))
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
 def test_openapi_document_matches_the_routes(app, client):
     doc = client.get("/api/v1/openapi.json").get_json()
-    assert doc["openapi"].startswith("3.")
-    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    assert doc["openapi"].startswith("3.1")
+    documented = {(path, method.upper()) for path, item in doc["paths"].items()
+                  for method in item if method != "parameters"}
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routed.add((_flask_path_to_openapi(rule.rule), method))
     assert documented == routed
-    # Every documented query parameter is accepted by the route (unknown ones are refused).
-    for path, ops in doc["paths"].items():
-        for op in ops.values():
-            names = {p["name"] for p in op.get("parameters", [])}
-            assert all("{" + n + "}" in path for n in names if "{" + n + "}" in path)
-    window_props = doc["components"]["schemas"]["WindowInput"]["properties"]
+    # Every path parameter is declared, and every operation documents its errors.
+    for path, item in doc["paths"].items():
+        declared = {p["name"] for p in item.get("parameters", []) if p["in"] == "path"}
+        assert declared == set(re.findall(r"{(\w+)}", path)), path
+        for method, op in item.items():
+            if method != "parameters":
+                assert "default" in op["responses"], (path, method)
+    # The window's writable fields are exactly the registry's fields.
+    window = doc["components"]["schemas"]["Window"]
+    writable = {k for k, v in window["properties"].items() if not v.get("readOnly")}
     from feedback_api.services.windows import FIELD_BY_NAME
-
-    assert set(window_props) == set(FIELD_BY_NAME)
+    assert writable == set(FIELD_BY_NAME)
+    assert window["additionalProperties"] is False
 
 
 def test_documented_query_parameters_are_accepted(client, district, token_for):
@@ -208,7 +219,67 @@ def test_documented_query_parameters_are_accepted(client, district, token_for):
                "status": "candidate", "window": "CD-SW-001", "date_from": "2026-01-01",
                "date_to": "2026-12-31", "rating": "3", "review_state": "pending"}
     for path in ("/windows", "/feedback"):
-        params = [p["name"] for p in doc["paths"][path]["get"]["parameters"]]
+        params = [p["name"] for p in doc["paths"]["/api/v1" + path]["get"]["parameters"]]
         query = "&".join(f"{n}={samples[n]}" for n in params)
         resp = client.get(f"/api/v1{path}?{query}", headers=h)
         assert resp.status_code == 200, (path, resp.get_json())
+
+
+def test_units_never_receive_the_citizen_pseudonym(client, auth, db, district, token_for):
+    """The 12-character prefix links one complainant's feedback together: not for window units."""
+    from feedback_api.models import Citizen
+    from feedback_api.services.citizens import get_or_create_citizen
+
+    with db() as s:
+        citizen = get_or_create_citizen("oPseudonymTest0000000000001")
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fid = fb.record_feedback(w, citizen=citizen, channel="wechat", rating=1,
+                                 text="排队太久").feedback.id
+    with db() as s:
+        prefix = s.scalars(sa.select(Citizen.pseudonym)).one()[:12]
+    unit = token_for("unit")
+    for path in ("/api/v1/feedback", f"/api/v1/feedback/{fid}", f"/api/v1/feedback/{fid}/answers"):
+        resp = client.get(path, headers=unit)
+        assert resp.status_code == 200 and prefix not in resp.get_data(as_text=True), path
+    assert client.get(f"/api/v1/feedback/{fid}", headers=unit).get_json()["citizen"] is None
+    # The agency follows complaints up and still sees which feedback came from one citizen.
+    assert client.get(f"/api/v1/feedback/{fid}", headers=token_for("agency")).get_json()["citizen"] == prefix
+    auth.login("unit")
+    for path in ("/feedback", f"/feedback/{fid}"):
+        page = client.get(path)
+        assert page.status_code == 200 and prefix not in page.get_data(as_text=True), path
+
+
+@pytest.mark.parametrize("path", ["/api/v1/feedback?per_page=100", "/api/v1/windows?per_page=100"])
+def test_a_page_costs_the_same_queries_for_5_or_25_rows(app, client, db, district, token_for, path):
+    """Windows, units and citizens of a page come with it, not one query per row."""
+    from feedback_api.services import windows as window_service
+    from feedback_api.services.citizens import get_or_create_citizen
+
+    h = token_for("office")
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    def add(n, start):
+        with db() as s:
+            for i in range(start, start + n):
+                w = window_service.create_window(None, {"code": f"CD-SW-9{i:02d}", "name": "x", "unit": "CD-SW"})
+                citizen = get_or_create_citizen(f"oQueryCount{i:016d}")
+                s.flush()
+                fb.record_feedback(w, citizen=citizen, channel="wechat", rating=3)
+
+    engine = app.extensions["ww_engine"]
+    runs = []
+    for n, start in ((5, 0), (20, 5)):
+        add(n, start)
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            body = client.get(path, headers=h).get_json()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert len(body["items"]) == body["total"] >= start + n
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs

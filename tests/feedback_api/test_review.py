@@ -54,7 +54,7 @@ def test_latest_correction_per_feedback_is_the_training_example(db, opinion):
 @pytest.mark.parametrize("payload,field", [
     ({}, "valid"), ({"valid": "yes"}, "valid"), ({"topics": []}, "topics"),
     ({"topics": ["bribery"]}, "topics"), ({"sentiment": 2}, "sentiment"),
-    ({"sentiment": True}, "sentiment"), ({"mood": "bad"}, "mood"),
+    ({"sentiment": True}, "sentiment"), ({"mood": "bad"}, "mood"), ({"valid": 0}, "valid"), ({"valid": 1}, "valid"),
 ])
 def test_bad_reviews_get_400_and_store_nothing(client, db, opinion, token_for, payload, field):
     resp = client.post(f"/api/v1/feedback/{opinion}/review", headers=token_for("agency"), json=payload)
