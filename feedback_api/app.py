@@ -16,6 +16,7 @@ from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
 from feedback_api.extensions import csrf, login_manager
 from feedback_api.models import User
+from feedback_api.services import users
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -58,12 +59,8 @@ def create_app(
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        try:
-            user = db.Session.get(User, int(user_id))
-        except ValueError:
-            return None
-        return user if user is not None and user.active else None
+    def _load_user(session_id: str) -> User | None:
+        return users.load_session_user(session_id)
 
     register_error_handlers(app)
 

@@ -103,19 +103,86 @@ def users_list() -> None:
         click.echo(f"{user.username}\t{user.role}\t{scopes}\t{'active' if user.active else 'disabled'}")
 
 
+def _set_active(name: str, active: bool) -> None:
+    try:
+        user = user_service.get_user(name)
+        if active:
+            changed = user_service.enable_user(None, user)
+        else:
+            changed = user_service.disable_user(None, user)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    state = "启用" if active else "停用"
+    click.echo(f"已{state}用户 {name}" if changed else f"用户 {name} 本已{state}", err=True)
+
+
+@users_cli.command("disable")
+@click.argument("name")
+@with_appcontext
+def users_disable(name: str) -> None:
+    """Disable user NAME: their sessions end at the next request, their API tokens are revoked."""
+    _set_active(name, False)
+
+
+@users_cli.command("enable")
+@click.argument("name")
+@with_appcontext
+def users_enable(name: str) -> None:
+    """Enable user NAME again (they sign in with their password; revoked tokens stay revoked)."""
+    _set_active(name, True)
+
+
 @tokens_cli.command("create")
 @click.argument("name")
 @click.option("--label", default="", help="令牌用途说明")
+@click.option("--expires-days", type=int, default=None,
+              help="有效天数（1–3650）；不填则长期有效，直到撤销")
 @with_appcontext
-def tokens_create(name: str, label: str) -> None:
+def tokens_create(name: str, label: str, expires_days: int | None) -> None:
     """Create an API token for user NAME and print it, alone, on standard output."""
     try:
-        raw = user_service.create_token(None, user_service.get_user(name), label)
+        raw = user_service.create_token(None, user_service.get_user(name), label,
+                                        expires_days=expires_days)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
     click.echo(raw)
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"  # type: ignore[attr-defined]
+
+
+@tokens_cli.command("list")
+@click.option("--user", "username", default=None, help="只列出该用户的令牌")
+@with_appcontext
+def tokens_list(username: str | None) -> None:
+    """List API tokens (tab-separated, times in UTC): never the tokens themselves."""
+    try:
+        tokens = user_service.list_tokens(username)
+    except ServiceError as exc:
+        fail(exc.message)
+    click.echo("ID\t用户\t名称\t前缀\t创建\t最近使用\t到期\t状态")
+    for t in tokens:
+        click.echo("\t".join([str(t.id), t.user.username, t.name or "-", t.prefix, _when(t.created_at),
+                              _when(t.last_used_at), _when(t.expires_at), user_service.token_state(t)]))
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke API token TOKEN_ID (see tokens list): it stops working at the next request."""
+    try:
+        changed = user_service.revoke_token(None, user_service.get_token(token_id))
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    click.echo(f"已撤销令牌 {token_id}" if changed else f"令牌 {token_id} 本已撤销", err=True)
 
 
 @windows_cli.command("import")
