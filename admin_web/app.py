@@ -9,15 +9,18 @@ import sys
 from typing import Any
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from admin_web.views import bp as admin_bp
 from analytics.cli import nlp as nlp_cli
-from analytics.scheduler import Job, scheduler_command
+from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
+from feedback_api.services.privacy import run_retention
+from wechat_bot import privacy as wechat_privacy
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
@@ -38,7 +41,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "save the images citizens sent while WeChat keeps them (3 days)"),
         Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
             "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
+        Job("privacy-retention", run_retention, CronTrigger(hour=3, minute=40, timezone=TIMEZONE),
+            "erase personal data past its retention days (WW_RETAIN_…), keeping every score"),
     ]
+    # What the WeChat side erases when personal data is past its days or a citizen asks.
+    app.extensions["ww_privacy"] = [wechat_privacy.HOOKS]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")
     return app

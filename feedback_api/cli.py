@@ -21,6 +21,7 @@ db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）。")
 users_cli = AppGroup("users", help="用户与角色。")
 tokens_cli = AppGroup("tokens", help="API 访问令牌。")
 windows_cli = AppGroup("windows", help="窗口登记台账导入导出。")
+citizens_cli = AppGroup("citizens", help="群众个人信息：保存期限与删除。")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -220,6 +221,35 @@ def windows_export(output: Path | None) -> None:
         click.echo(f"已导出 {len(windows)} 个窗口到 {output}", err=True)
 
 
+@citizens_cli.command("forget")
+@click.argument("receipt_no")
+@with_appcontext
+def citizens_forget(receipt_no: str) -> None:
+    """Erase the personal data of the citizen holding RECEIPT_NO (受理编号): the text of all
+    their feedback, their openid, messages and pictures. Their ratings stay counted, anonymously."""
+    from feedback_api.services import privacy
+
+    try:
+        counts = privacy.forget_citizen(None, receipt_no)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    click.echo(f"已删除受理编号 {receipt_no} 所属群众的个人信息：{privacy.describe(counts)}；评分仍计入统计",
+               err=True)
+
+
+@citizens_cli.command("apply-retention")
+@with_appcontext
+def citizens_apply_retention() -> None:
+    """Erase personal data past its retention days now (what the scheduler does daily)."""
+    from feedback_api.services import privacy
+
+    counts = privacy.apply_retention()
+    Session.commit()
+    click.echo(f"已按保存期限删除：{privacy.describe(counts)}", err=True)
+
+
 @click.command("demo")
 @click.option("--feedback-per-window", default=120, show_default=True)
 @with_appcontext
@@ -254,7 +284,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, users_cli, tokens_cli, windows_cli):
+    for group in (db_cli, users_cli, tokens_cli, windows_cli, citizens_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo)
     app.cli.add_command(serve)

@@ -134,3 +134,13 @@ def test_the_session_loader_refuses_old_versions_and_disabled_users(app, db, dis
         users.disable_user(None, user)
         assert users.load_session_user(current) is None
         assert users.load_session_user(user.get_id()) is None  # the new version, still disabled
+
+
+def test_the_office_reads_revocations_and_disabling_in_its_audit_log(runner, auth, client, district,
+                                                                    token_for):
+    token_for("unit")
+    assert runner.invoke(args=["users", "disable", "unit"]).exit_code == 0
+    assert runner.invoke(args=["users", "enable", "unit"]).exit_code == 0
+    auth.login("office")
+    page = client.get("/audit").get_data(as_text=True)
+    assert "停用账号" in page and "启用账号" in page and "撤销" in page
