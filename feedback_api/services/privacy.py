@@ -33,6 +33,8 @@ REASON_RETENTION = "已按保存期限删除"
 REASON_REQUEST = "已按群众要求删除"
 
 Counts = dict[str, int]
+#: Citizens erased per statement.
+BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,13 @@ def apply_retention(*, now: datetime | None = None) -> Counts:
         _merge(counts, dict.fromkeys(hook.kinds, 0))
     if days := _days("WW_RETAIN_OPENID_DAYS"):
         ids = inactive_citizens(now - timedelta(days=days))
-        if ids:
+        # In batches: the first run on a large database may find many, and SQLite limits the
+        # number of bound values in one statement.
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
             for hook in hooks:
-                _merge(counts, hook.erase_contacts(ids))
-            anonymise_citizens(ids)
+                _merge(counts, hook.erase_contacts(batch))
+            anonymise_citizens(batch)
     for hook in hooks:
         _merge(counts, hook.apply_retention(now))
     Session.flush()
