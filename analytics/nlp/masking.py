@@ -16,8 +16,10 @@ _E = r"(?![0-9A-Za-z])"  # no digit/letter after
 # Characters that end a place name read backwards from 路/街/小区…: a verb or particle before the
 # address ("我家住在幸福路…") is not part of it.
 _PLACE_CH = r"(?:(?![在住到于是的从去来我家就往址为送寄搬把给离与及或请找了有还位近旁边面])[\u4e00-\u9fff])"
-_ADMIN = (r"(?:" + _PLACE_CH + r"{2,7}?(?:省|自治区))?(?:" + _PLACE_CH + r"{1,7}?市)?"
-          r"(?:" + _PLACE_CH + r"{1,7}?(?:区|县|旗))?(?:" + _PLACE_CH + r"{1,7}?(?:镇|乡|街道))?")
+# Each level is atomic (its shortest match, never another length): with free backtracking a
+# text full of 省/市/区 made the levels' lengths multiply (seconds for one long opinion).
+_ADMIN = (r"(?>" + _PLACE_CH + r"{2,7}?(?:省|自治区))?(?>" + _PLACE_CH + r"{1,7}?市)?"
+          r"(?>" + _PLACE_CH + r"{1,7}?(?:区|县|旗))?(?>" + _PLACE_CH + r"{1,7}?(?:镇|乡|街道))?")
 # A building, unit and room after a street number or a residential compound.
 _ROOMS = r"(?:[ -]?\d{1,4}(?:号楼|号院|栋|幢|座|单元|楼|层|室|户|号))*(?:[ -]?\d{1,4}(?:室|户)?)?"
 
