@@ -60,6 +60,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\d{1,4}(?:号楼|栋|幢|座)" + _ROOMS)),
 ]
 
+# A road word with no name before its number is no address.
+_GENERIC_ROAD = re.compile(r"(?:高速)?(?:公路|马路|铁路|道路|大街|大道|街|路)")
+_LEADING_NAME = re.compile(r"\D*")
+
 LABELS = {
     "email": "[邮箱]",
     "id_card": "[身份证号]",
@@ -151,6 +155,8 @@ def find_spans(text: str) -> list[Span]:
         for m in pattern.finditer(folded):
             if kind == "plate" and not any(ch.isdigit() for ch in m.group()):
                 continue
+            if kind == "address" and _GENERIC_ROAD.fullmatch(_LEADING_NAME.match(m.group()).group()):
+                continue  # 高速公路12号出口: a road, not anybody's address
             start, end = m.span(1) if pattern.groups else m.span()
             add(start, end, kind)
     for m in _NAME_TRIGGER.finditer(folded):
