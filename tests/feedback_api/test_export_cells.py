@@ -103,3 +103,15 @@ def test_the_web_export_is_neutralised_too(client, auth, db, district):
     values = [v for row in csv.reader(io.StringIO(body)) for v in row]
     assert "'" + HOSTILE["name"] in values and "'-" in values
     assert not [v for v in values if v and v[0] in "=+-@\t\r"]
+
+
+def test_every_module_that_writes_a_spreadsheet_neutralises_its_cells(repo_root):
+    """A new export (CSV or XLSX) goes through feedback_api/services/cells.py too."""
+    writers = ("csv.writer(", "csv.DictWriter(", "Workbook(")
+    offenders = []
+    for folder in ("feedback_api", "wechat_bot", "analytics", "admin_web"):
+        for path in (repo_root / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            if path.name != "cells.py" and any(w in source for w in writers) and "cells." not in source:
+                offenders.append(str(path.relative_to(repo_root)))
+    assert offenders == []
