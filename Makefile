@@ -8,13 +8,33 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-nlp bench-wechat bench-surge lint lint-imports clean-instance
+.PHONY: run test bench bench-nlp bench-wechat bench-surge lint lint-imports clean-instance lock lock-upgrade
 
-$(STAMP): pyproject.toml
+# Every package, the build backend included, comes from requirements.lock, checked against its
+# hashes; then the project itself, editable, with nothing more (no build isolation: setuptools is
+# the locked one).
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+## Regenerate requirements.lock from pyproject.toml after changing a dependency: keeps every
+## pin that still fits and resolves only what changed (lock-upgrade moves every pin to the
+## newest version inside the bounds). pip-tools runs in its own venv, never in .venv.
+LOCK_VENV := .venv-lock
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --extra dev \
+	--strip-extras --build-deps-for editable --no-emit-index-url --no-emit-find-links \
+	-o requirements.lock
+$(LOCK_VENV)/bin/pip-compile:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q 'pip-tools>=7.4,<8'
+
+lock: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) pyproject.toml
+
+lock-upgrade: $(LOCK_VENV)/bin/pip-compile
+	$(PIP_COMPILE) --upgrade pyproject.toml
 
 ## Start the platform on SQLite with the demo district seeded (development mode): the web
 ## server (gunicorn) and the scheduler process (NLP analysis, WeChat outbox) side by side.

@@ -23,6 +23,8 @@ from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.cli import COMMANDS as CORE_COMMANDS
 from feedback_api.config import ConfigError
+from feedback_api.services.privacy import run_retention
+from wechat_bot import privacy as wechat_privacy
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
@@ -43,6 +45,8 @@ JOBS = [
         "save the images citizens sent while WeChat keeps them (3 days)"),
     Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
         "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
+    Job("privacy-retention", run_retention, CronTrigger(hour=3, minute=40, timezone=TIMEZONE),
+        "erase personal data past its retention days (WW_RETAIN_…), keeping every score"),
 ]
 
 
@@ -52,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(app)
     init_templates(app)
     app.extensions["ww_jobs"] = JOBS
+    # What the WeChat side erases when personal data is past its days or a citizen asks.
+    app.extensions["ww_privacy"] = [wechat_privacy.HOOKS]
     return app
 
 

@@ -30,7 +30,7 @@ SIGN_IN_FAILED = "用户名或密码错误（连续多次错误后，须等待 1
 
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the service decides whether the session still names a user."""
-    return user_service.session_user(user_id)
+    return user_service.load_session_user(user_id)
 
 
 def init_login(app: Flask) -> None:

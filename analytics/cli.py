@@ -116,6 +116,19 @@ def analyze_pending_command(limit: int, all_batches: bool, reanalyze: bool) -> N
     click.echo(f"已分析 {total} 条意见", err=True)
 
 
+@nlp.command("remask")
+@with_appcontext
+def remask_command() -> None:
+    """Mask stored opinions again after the masking changed (analyses again only those whose
+    masked text changes); safe to repeat."""
+    from analytics.jobs import remask_stored
+    from feedback_api.db import Session
+
+    done = remask_stored()
+    Session.commit()
+    click.echo(f"已重新脱敏 {done} 条意见", err=True)
+
+
 @nlp.command("retrain")
 @with_appcontext
 def retrain_command() -> None:

@@ -57,6 +57,45 @@ def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
     return len(items)
 
 
+def remask_stored(batch: int = 500) -> int:
+    """Analyse again every analysed opinion whose masked text the current masking would change
+    (after the masking learnt new kinds): its masked text, and the keywords taken beside it, must
+    not keep what an older masking let through. Returns how many; a second run finds none."""
+    import sqlalchemy as sa
+
+    from analytics.nlp.masking import mask
+    from analytics.nlp.text import clean
+    from feedback_api.models import Feedback
+
+    pipe = pipeline()
+    done, last_id = 0, 0
+    while True:
+        items = list(Session.scalars(
+            sa.select(Feedback).where(Feedback.id > last_id, Feedback.text.is_not(None),
+                                      Feedback.masked_text.is_not(None))
+            .order_by(Feedback.id).limit(batch)))
+        if not items:
+            return done
+        last_id = items[-1].id
+        for item in items:
+            # The pipeline's masked text is exactly this (clean, then mask): the cheap check
+            # spares the full analysis of every opinion that would not change.
+            if mask(clean(item.text, max_chars=10000)) == item.masked_text:
+                continue
+            result = pipe.analyze(item.text or "", item.rating)
+            feedback_service.apply_analysis(
+                item,
+                sentiment=result.sentiment,
+                topics=[{"topic": code, "confidence": round(conf, 4)} for code, conf in result.topics],
+                keywords=list(result.keywords),
+                masked_text=result.masked,
+                flags=list(result.flags),
+                model_version=result.model_version,
+            )
+            done += 1
+        Session.flush()
+
+
 def retrain() -> TrainingResult:
     """Train a new model version from the shipped labelled data and every reviewer correction;
     the trainer promotes it only if it scores at least as well as the current one."""

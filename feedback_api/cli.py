@@ -21,6 +21,7 @@ db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）。")
 users_cli = AppGroup("users", help="用户与角色。")
 tokens_cli = AppGroup("tokens", help="API 访问令牌。")
 windows_cli = AppGroup("windows", help="窗口登记台账导入导出。")
+citizens_cli = AppGroup("citizens", help="群众个人信息：保存期限与删除。")
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -103,19 +104,86 @@ def users_list() -> None:
         click.echo(f"{user.username}\t{user.role}\t{scopes}\t{'active' if user.active else 'disabled'}")
 
 
+def _set_active(name: str, active: bool) -> None:
+    try:
+        user = user_service.get_user(name)
+        if active:
+            changed = user_service.enable_user(None, user)
+        else:
+            changed = user_service.disable_user(None, user)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    state = "启用" if active else "停用"
+    click.echo(f"已{state}用户 {name}" if changed else f"用户 {name} 本已{state}", err=True)
+
+
+@users_cli.command("disable")
+@click.argument("name")
+@with_appcontext
+def users_disable(name: str) -> None:
+    """Disable user NAME: their sessions end at the next request, their API tokens are revoked."""
+    _set_active(name, False)
+
+
+@users_cli.command("enable")
+@click.argument("name")
+@with_appcontext
+def users_enable(name: str) -> None:
+    """Enable user NAME again (they sign in with their password; revoked tokens stay revoked)."""
+    _set_active(name, True)
+
+
 @tokens_cli.command("create")
 @click.argument("name")
 @click.option("--label", default="", help="令牌用途说明")
+@click.option("--expires-days", type=int, default=None,
+              help="有效天数（1–3650）；不填则长期有效，直到撤销")
 @with_appcontext
-def tokens_create(name: str, label: str) -> None:
+def tokens_create(name: str, label: str, expires_days: int | None) -> None:
     """Create an API token for user NAME and print it, alone, on standard output."""
     try:
-        raw = user_service.create_token(None, user_service.get_user(name), label)
+        raw = user_service.create_token(None, user_service.get_user(name), label,
+                                        expires_days=expires_days)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
     click.echo(raw)
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"  # type: ignore[attr-defined]
+
+
+@tokens_cli.command("list")
+@click.option("--user", "username", default=None, help="只列出该用户的令牌")
+@with_appcontext
+def tokens_list(username: str | None) -> None:
+    """List API tokens (tab-separated, times in UTC): never the tokens themselves."""
+    try:
+        tokens = user_service.list_tokens(username)
+    except ServiceError as exc:
+        fail(exc.message)
+    click.echo("ID\t用户\t名称\t前缀\t创建\t最近使用\t到期\t状态")
+    for t in tokens:
+        click.echo("\t".join([str(t.id), t.user.username, t.name or "-", t.prefix, _when(t.created_at),
+                              _when(t.last_used_at), _when(t.expires_at), user_service.token_state(t)]))
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def tokens_revoke(token_id: int) -> None:
+    """Revoke API token TOKEN_ID (see tokens list): it stops working at the next request."""
+    try:
+        changed = user_service.revoke_token(None, user_service.get_token(token_id))
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    click.echo(f"已撤销令牌 {token_id}" if changed else f"令牌 {token_id} 本已撤销", err=True)
 
 
 @windows_cli.command("import")
@@ -153,6 +221,35 @@ def windows_export(output: Path | None) -> None:
         click.echo(f"已导出 {len(windows)} 个窗口到 {output}", err=True)
 
 
+@citizens_cli.command("forget")
+@click.argument("receipt_no")
+@with_appcontext
+def citizens_forget(receipt_no: str) -> None:
+    """Erase the personal data of the citizen holding RECEIPT_NO (受理编号): the text of all
+    their feedback, their openid, messages and pictures. Their ratings stay counted, anonymously."""
+    from feedback_api.services import privacy
+
+    try:
+        counts = privacy.forget_citizen(None, receipt_no)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    click.echo(f"已删除受理编号 {receipt_no} 所属群众的个人信息：{privacy.describe(counts)}；评分仍计入统计",
+               err=True)
+
+
+@citizens_cli.command("apply-retention")
+@with_appcontext
+def citizens_apply_retention() -> None:
+    """Erase personal data past its retention days now (what the scheduler does daily)."""
+    from feedback_api.services import privacy
+
+    counts = privacy.apply_retention()
+    Session.commit()
+    click.echo(f"已按保存期限删除：{privacy.describe(counts)}", err=True)
+
+
 @click.command("demo")
 @click.option("--feedback-per-window", default=120, show_default=True)
 @click.option("--force", is_flag=True, help="在生产环境（WW_ENV=production）中也写入演示数据")
@@ -172,7 +269,7 @@ def demo(feedback_per_window: int, force: bool) -> None:
 
 
 #: The core's commands; the composition root adds its own (``window-watch``'s full list).
-COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, demo)
+COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, citizens_cli, demo)
 
 
 def register_cli(app: Flask) -> None:

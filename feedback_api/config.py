@@ -53,7 +53,24 @@ ENV_VARS: dict[str, str] = {
                               "are on disk (default off: like SQLite's synchronous=NORMAL, a crash "
                               "of the database server or machine may lose the last fraction of a "
                               "second of answered messages)",
+    "WW_RETAIN_OPINION_TEXT_DAYS": "days an opinion's raw text is kept; then only its masked text "
+                                   "(what units read) remains (default 180; 0 keeps it)",
+    "WW_RETAIN_CORRECTION_TEXT_DAYS": "days the opinion text copied into a training correction is "
+                                      "kept raw; then it is the masked text (default 180; 0 keeps it)",
+    "WW_RETAIN_OPENID_DAYS": "days after a citizen's last message their raw WeChat openid is kept "
+                             "(default 365; 0 keeps it)",
+    "WW_RETAIN_EVIDENCE_DAYS": "days a citizen's evidence picture is kept (default 365; 0 keeps it)",
 }
+
+#: Retention of personal data, in days (0 keeps it): applied daily by the privacy-retention job.
+RETENTION_DEFAULTS: dict[str, int] = {
+    "WW_RETAIN_OPINION_TEXT_DAYS": 180,
+    "WW_RETAIN_CORRECTION_TEXT_DAYS": 180,
+    "WW_RETAIN_OPENID_DAYS": 365,
+    "WW_RETAIN_EVIDENCE_DAYS": 365,
+}
+#: A hundred years: anything longer is a typo.
+MAX_RETENTION_DAYS = 36500
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -95,6 +112,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
+        **{name: _int(name, default) for name, default in RETENTION_DEFAULTS.items()},
         "TESTING": env == "testing",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -111,6 +129,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
+    for name in RETENTION_DEFAULTS:
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETENTION_DAYS:
+            raise ConfigError(f"{name} must be a number of days between 0 (keep) and "
+                              f"{MAX_RETENTION_DAYS}, got {value!r}")
     return config
 
 

@@ -25,7 +25,7 @@ def authenticate_request() -> None:
             raise Unauthorized("Authorization 头须为 Bearer 令牌")
         user = user_service.user_for_token(raw.strip())
         if user is None:
-            raise Unauthorized("访问令牌无效或已撤销")
+            raise Unauthorized("访问令牌无效、已过期或已撤销")
         g.api_user = user
         return
     if current_user.is_authenticated:

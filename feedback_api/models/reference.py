@@ -104,6 +104,11 @@ AUDIT_ACTIONS: dict[str, str] = {
     "request_rerating": "请群众整改评价",
     "lock": "锁定账号",
     "set_password": "修改密码",
+    "revoke": "撤销",
+    "disable": "停用账号",
+    "enable": "启用账号",
+    "forget": "删除个人信息（群众要求）",
+    "retention": "按保存期限删除个人信息",
 }
 AUDIT_ENTITIES: dict[str, str] = {
     "window": "窗口",
@@ -111,4 +116,6 @@ AUDIT_ENTITIES: dict[str, str] = {
     "user": "用户",
     "api_token": "访问令牌",
     "feedback": "评价",
+    "citizen": "群众",
+    "personal_data": "个人信息",
 }

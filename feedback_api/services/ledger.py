@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label
+from feedback_api.services import cells
 from feedback_api.services import units as unit_service
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import ServiceError, ValidationError
@@ -155,8 +156,10 @@ def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[
         if len(out) >= MAX_ROWS:
             raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
         # NUL never belongs in a ledger and PostgreSQL cannot store it: drop it with the padding.
-        out.append((line, {fld: (row[i] if i < len(row) else "").replace("\x00", "")
-                           for i, fld in mapping.items()}))
+        # A CSV cell our export neutralised ('=…) comes back as it was stored (XLSX keeps text
+        # cells as they are).
+        values = {fld: (row[i] if i < len(row) else "").replace("\x00", "") for i, fld in mapping.items()}
+        out.append((line, values if is_xlsx else {f: cells.restore(v) for f, v in values.items()}))
     if mapping is None:
         raise ValidationError("文件为空：没有表头和数据行")
     return mapping, out
@@ -238,7 +241,7 @@ def all_windows(user: User | None = None) -> list[Window]:
 def export_csv(windows: list[Window]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerows(ledger_rows(windows))
+    writer.writerows(cells.csv_row(row) for row in ledger_rows(windows))
     return buf.getvalue()
 
 
@@ -247,7 +250,7 @@ def export_xlsx(windows: list[Window]) -> bytes:
     ws = wb.active
     ws.title = "登记台账"
     for row in ledger_rows(windows):
-        ws.append(row)
+        cells.xlsx_append(ws, row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -95,8 +95,49 @@ def set_password(actor: User | None, user: User, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
     user.password_hash = _hash_password(password)
+    user.session_version += 1  # every session signed in with the old password ends
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The user a browser session names (``User.get_id()``: "id:version"), or None when the
+    user is gone or disabled, or the version is older than the user's (the password was changed
+    or the user disabled since that sign-in). Flask-Login's user loader calls this."""
+    user_id, sep, version = (session_id or "").partition(":")
+    if not sep or not user_id.isdigit() or not version.isdigit():
+        return None
+    user = Session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def disable_user(actor: User | None, user: User) -> bool:
+    """Disable a user: their sessions end at the next request and their tokens are revoked.
+    False (and nothing logged) if the user was disabled already."""
+    if not user.active:
+        return False
+    user.active = False
+    user.session_version += 1
+    Session.flush()
+    audit.record_change(actor, "disable", "user", user.username, {"active": True}, {"active": False})
+    for token in Session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
+                                                           ApiToken.revoked_at.is_(None))):
+        revoke_token(actor, token)
+    return True
+
+
+def enable_user(actor: User | None, user: User) -> bool:
+    """Enable a disabled user again (password sign-in; revoked tokens stay revoked)."""
+    if user.active:
+        return False
+    user.active = True
+    user.failed_logins = 0
+    user.locked_until = None
+    Session.flush()
+    audit.record_change(actor, "enable", "user", user.username, {"active": False}, {"active": True})
+    return True
 
 
 def get_user(username: str) -> User:
@@ -104,15 +145,6 @@ def get_user(username: str) -> User:
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
-
-
-def session_user(user_id: str) -> User | None:
-    """The active user a signed-in session names, or None (the session then counts as signed out)."""
-    try:
-        user = Session.get(User, int(user_id))
-    except ValueError:
-        return None
-    return user if user is not None and user.active else None
 
 
 #: Sign-in throttles. Failed sign-ins are counted over a sliding window of LOCK_FOR: an address
@@ -176,28 +208,76 @@ def _hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_token(actor: User | None, user: User, name: str = "") -> str:
-    """Create a bearer token for ``user`` and return it; only its hash is stored."""
+#: The longest expiry a token may be given, in days (ten years).
+MAX_TOKEN_DAYS = 3650
+
+
+def create_token(actor: User | None, user: User, name: str = "", *,
+                 expires_days: int | None = None) -> str:
+    """Create a bearer token for ``user`` and return it; only its hash is stored. With
+    ``expires_days`` it stops working that many days from now."""
+    if expires_days is not None and not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise ValidationError(f"有效期须为 1–{MAX_TOKEN_DAYS} 天")
+    if not user.active:
+        raise ValidationError(f"用户 {user.username} 已停用")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, name=name, token_hash=_hash_token(raw), prefix=raw[:10])
+    expires_at = utcnow() + timedelta(days=expires_days) if expires_days is not None else None
+    token = ApiToken(user_id=user.id, name=name, token_hash=_hash_token(raw), prefix=raw[:10],
+                     expires_at=expires_at)
     Session.add(token)
     Session.flush()
     audit.record_change(actor, "create", "api_token", token.id, None,
-                        {"user": user.username, "name": name, "prefix": token.prefix})
+                        {"user": user.username, "name": name, "prefix": token.prefix,
+                         "expires_at": expires_at})
     return raw
 
 
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """有效 / 已过期 / 已撤销, as lists show it."""
+    if token.revoked_at is not None:
+        return "已撤销"
+    if token.expires_at is not None and token.expires_at <= (now or utcnow()):
+        return "已过期"
+    return "有效"
+
+
+def list_tokens(username: str | None = None) -> list[ApiToken]:
+    stmt = sa.select(ApiToken).join(ApiToken.user).order_by(ApiToken.id)
+    if username:
+        stmt = stmt.where(User.username == get_user(username).username)
+    return list(Session.scalars(stmt))
+
+
+def get_token(token_id: int) -> ApiToken:
+    token = Session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"令牌 {token_id} 不存在")
+    return token
+
+
+def revoke_token(actor: User | None, token: ApiToken) -> bool:
+    """Revoke a token; False (and nothing logged) if it was revoked already."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    Session.flush()
+    audit.record_change(actor, "revoke", "api_token", token.id, None,
+                        {"user": token.user.username, "name": token.name, "prefix": token.prefix})
+    return True
+
+
 def user_for_token(raw: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
+    """The active user owning an unrevoked, unexpired token, or None."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
+    now = utcnow()
     token = Session.scalars(
         sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(raw),
-                                  ApiToken.revoked_at.is_(None))
+                                  ApiToken.revoked_at.is_(None),
+                                  sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
     ).first()
     if token is None or not token.user.active:
         return None
-    now = utcnow()
     # Touch at most once a minute so reads do not turn every request into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now

@@ -43,6 +43,25 @@ def test_spans_kinds_and_offsets():
     assert text[spans[1].start : spans[1].end] == "44030119900101123X"
 
 
+def test_new_kinds_spans_and_offsets():
+    text = "我住东风小区12幢3单元602，微信号 zhang_san_88，老身份证130503670401001"
+    spans = find_spans(text)
+    assert [s.kind for s in spans] == ["address", "wechat", "id_card"]
+    assert [text[s.start : s.end] for s in spans] == ["东风小区12幢3单元602", "zhang_san_88",
+                                                      "130503670401001"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("440301199013451234", "id_card"),  # month 13
+    ("44030119900230123X", "id_card"),  # 30 February, check digit X
+    ("110105194912310022", "id_card"),  # wrong check digit
+    ("6222020200001234567", "bank_card"),  # 19 digits stay a card
+    ("622202020000123456", "bank_card"),  # 18 digits with no birth year where an ID has one
+])
+def test_mistyped_ids_are_ids_and_cards_stay_cards(text, kind):
+    assert [s.kind for s in find_spans(f"号码{text}。")] == [kind]
+
+
 def test_no_leak_of_digits_in_masked_output():
     masked = mask("卡号6222020200001234567，手机13912345678，身份证110105194912310021")
     assert not any(ch.isdigit() for ch in masked)
