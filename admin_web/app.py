@@ -18,13 +18,15 @@ from analytics.cli import nlp as nlp_cli
 from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
+from feedback_api.services import ticket_jobs
+from feedback_api.ticket_cli import tickets_cli
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
-CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
+CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -38,6 +40,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "save the images citizens sent while WeChat keeps them (3 days)"),
         Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
             "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
+    ]
+    # Supervision tickets (督办单): also `window-watch tickets auto-open|mark-overdue`.
+    app.extensions["ww_jobs"] += [
+        Job("tickets-auto-open", ticket_jobs.auto_open, IntervalTrigger(minutes=5),
+            "open a ticket for every counted 差评 and clearly negative opinion"),
+        Job("tickets-mark-overdue", ticket_jobs.mark_overdue, IntervalTrigger(minutes=30),
+            "mark rounds and call-backs past their working-day deadlines"),
     ]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")

@@ -49,6 +49,14 @@ ENV_VARS: dict[str, str] = {
                               "are on disk (default off: like SQLite's synchronous=NORMAL, a crash "
                               "of the database server or machine may lose the last fraction of a "
                               "second of answered messages)",
+    # Supervision tickets (督办单) and appeals (申诉).
+    "WW_CALLBACK_WORKDAYS": "working days to call a citizen back after a 差评 (default 1)",
+    "WW_FIX_WORKDAYS": "working days a unit has to fix a ticket, per round (default 15)",
+    "WW_APPEAL_WORKDAYS": "working days a unit has to appeal a rating (default 5)",
+    "WW_AMBER_WORKDAYS": "a deadline turns amber this many working days before it (default 2)",
+    "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
+                                "(default 0.2: clearly negative)",
+    "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
 }
 
 
@@ -100,11 +108,40 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
     }
+    config.update(_ticket_settings())
     config.update(overrides)
+    _check_ticket_settings(config)
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     return config
+
+
+def _ticket_settings() -> dict[str, Any]:
+    raw = os.environ.get("WW_TICKET_NEGATIVE_BELOW")
+    try:
+        negative_below = float(raw) if raw and raw.strip() else 0.2
+    except ValueError as exc:
+        raise ConfigError(f"WW_TICKET_NEGATIVE_BELOW must be a number, got {raw!r}") from exc
+    return {
+        "WW_CALLBACK_WORKDAYS": _int("WW_CALLBACK_WORKDAYS", 1),
+        "WW_FIX_WORKDAYS": _int("WW_FIX_WORKDAYS", 15),
+        "WW_APPEAL_WORKDAYS": _int("WW_APPEAL_WORKDAYS", 5),
+        "WW_AMBER_WORKDAYS": _int("WW_AMBER_WORKDAYS", 2),
+        "WW_TICKET_NEGATIVE_BELOW": negative_below,
+        "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
+    }
+
+
+def _check_ticket_settings(config: dict[str, Any]) -> None:
+    for name, low, high in (("WW_CALLBACK_WORKDAYS", 1, 30), ("WW_FIX_WORKDAYS", 1, 120),
+                            ("WW_APPEAL_WORKDAYS", 1, 60), ("WW_AMBER_WORKDAYS", 0, 30),
+                            ("WW_EVIDENCE_MAX_MB", 1, 15)):
+        if not low <= config[name] <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
+    if not 0 < config["WW_TICKET_NEGATIVE_BELOW"] < 0.5:
+        raise ConfigError("WW_TICKET_NEGATIVE_BELOW must be above 0 and below 0.5 (0.5 is the "
+                          f"model's neutral point), got {config['WW_TICKET_NEGATIVE_BELOW']!r}")
 
 
 def _instance_secret(instance: Path) -> str:
