@@ -144,10 +144,16 @@ class CalendarForm(FlaskForm):
 
 @bp.app_context_processor
 def _ticket_helpers() -> dict[str, Any]:
-    return {"ticket_panel": _feedback_panel, "TICKET_STATES": TICKET_STATES,
+    return {"ticket_panel": _feedback_panel, "upheld_appeal": _upheld_appeal,
+            "TICKET_STATES": TICKET_STATES,
             "TICKET_SOURCES": TICKET_SOURCES, "APPEAL_KINDS": APPEAL_KINDS,
             "APPEAL_STATES": APPEAL_STATES, "CLOCK_STATES": CLOCK_STATES,
             "ROUND_VERDICTS": ROUND_VERDICTS, "CALLBACK_OUTCOMES": CALLBACK_OUTCOMES}
+
+
+def _upheld_appeal(item: Feedback) -> bool:
+    appeal = appeal_service.appeal_of(item.id)
+    return appeal is not None and appeal.state == "upheld"
 
 
 def _feedback_panel(item: Feedback) -> dict[str, Any]:

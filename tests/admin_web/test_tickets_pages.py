@@ -178,7 +178,8 @@ def test_an_upheld_appeal_leaves_the_dashboard_counts(app, district, db):
     assert bad_count() == 0
     page = office.get("/appeals").get_data(as_text=True)
     assert "申诉成立" in page and "核实监控，属实" in page
-    assert "不计入统计" in office.get(f"/feedback/{fid}").get_data(as_text=True)
+    page = office.get(f"/feedback/{fid}").get_data(as_text=True)
+    assert "申诉成立，不计入统计" in page and "新评分替代" not in page
 
 
 def test_posts_without_csrf_are_refused_and_the_office_keeps_the_calendar(app, district, db):
