@@ -314,8 +314,15 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     ticket.state, ticket.closed_at, ticket.closed_by_id = "closed", now, actor.id
     Session.flush()
     answered, rerate = [], []
+    # The answer is the unit's: its author is who responded (the agency if that account is gone
+    # or no longer answers for the window).
+    responder = Session.get(User, rnd.responded_by_id) if rnd.responded_by_id else None
     for item in feedback_of(ticket.id):
-        answers.answer_feedback(actor, item.id, rnd.response_text or "", now=now)
+        author = actor
+        if (responder is not None and responder.active and answers.can_answer(responder)
+                and scope.can_see_window(responder, item.window)):
+            author = responder
+        answers.answer_feedback(author, item.id, rnd.response_text or "", now=now)
         answered.append(item.id)
         if (ticket.source == "feedback" and item.rating is not None and item.rating <= 2
                 and answers.reachable(item)):

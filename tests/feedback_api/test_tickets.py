@@ -77,6 +77,7 @@ def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db
         # The second response went to the citizen as the unit's answer, then the invitation.
         [answer] = answers.answers_of(fid)
         assert answer.text == "已调整排班并开展服务礼仪培训"
+        assert answer.author_id == unit("unit").id  # the unit's answer, not the agency's
         kinds = [m.kind for m in answers.messages_of(fid)]
         assert kinds == ["answer", "rerate"]
         files = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
