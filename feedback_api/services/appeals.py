@@ -95,6 +95,7 @@ def decide_appeal(actor: User, appeal_id: int, *, upheld: bool, reason: object,
     appeal = get_appeal(actor, appeal_id)
     if actor.role not in DECIDER_ROLES:
         raise PermissionDenied("只有第三方机构可以裁定申诉")
+    Session.refresh(appeal, with_for_update=True)  # one decision, even from two desks at once
     if appeal.state != "pending":
         raise Conflict("该申诉已裁定")
     text = reason.strip() if isinstance(reason, str) else ""

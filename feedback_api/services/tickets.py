@@ -109,8 +109,11 @@ def list_tickets(user: User, *, page: int = 1, per_page: int = 20,
     return list(items), total
 
 
-def get_ticket(user: User, ticket_id: int) -> Ticket:
-    item = Session.get(Ticket, ticket_id) if 0 < ticket_id <= MAX_ID else None
+def get_ticket(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
+    """The ticket if ``user`` may see it. ``lock`` (for a change) reads it again under a row
+    lock on PostgreSQL, so two verdicts on one round cannot both pass the state check."""
+    item = (Session.get(Ticket, ticket_id, with_for_update=lock or None, populate_existing=lock)
+            if 0 < ticket_id <= MAX_ID else None)
     if item is None or not scope.can_see_window(user, item.window):
         raise NotFound(f"督办单 {ticket_id} 不存在或无权查看")
     return item
@@ -197,6 +200,8 @@ def open_ticket(actor: User | None, window: Window, *, topic: str, problem: obje
 
 
 def _check_attachable(item: Feedback, window: Window) -> None:
+    if item.review_state == "invalid":
+        raise ValidationError(f"评价 {item.receipt_no} 已审核为无效，不能督办")
     if item.window_id != window.id:
         raise ValidationError(f"评价 {item.receipt_no} 不是该窗口的评价")
     if ticket_of_feedback(item.id) is not None:
@@ -244,7 +249,7 @@ def open_from_feedback(actor: User | None, feedback_id: int, *, topic: str | Non
 def attach_feedback(actor: User, ticket_id: int, feedback_id: int, *,
                     now: datetime | None = None) -> TicketFeedback:
     """Another feedback about the same problem joins an open ticket."""
-    ticket = get_ticket(actor, ticket_id)
+    ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "关联评价")
     if ticket.state == "closed":
         raise Conflict("督办单已办结，不能再关联评价")
@@ -264,7 +269,7 @@ def respond(actor: User, ticket_id: int, text: object,
             files: list[evidence_files.Upload] | None = None, *,
             now: datetime | None = None) -> TicketRound:
     """The unit says what it did (with evidence files); the agency verifies next."""
-    ticket = get_ticket(actor, ticket_id)
+    ticket = get_ticket(actor, ticket_id, lock=True)
     if actor.role not in RESPONDER_ROLES:
         raise PermissionDenied("只有窗口单位（或区联席办代为）可以反馈整改情况")
     if ticket.state != "open":
@@ -301,7 +306,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     """The agency checks the fix and closes the ticket. The unit's response then goes to every
     linked feedback's citizen as the unit's answer, and the citizens who gave a 差评 are asked
     to rate the fix (through the answers service, within the outbox's rules)."""
-    ticket = get_ticket(actor, ticket_id)
+    ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "核验督办单")
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能核验" if ticket.state == "open" else "督办单已办结")
@@ -341,7 +346,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
               now: datetime | None = None) -> TicketRound:
     """The agency is not satisfied: the round is sent back and the next round opens with a new
     deadline (another push, 督办轮次)."""
-    ticket = get_ticket(actor, ticket_id)
+    ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "退回督办单")
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能退回" if ticket.state == "open" else "督办单已办结")
@@ -366,7 +371,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
 def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome: str,
                     note: object = "", now: datetime | None = None) -> CallBack:
     """The agency's call-back (回访) to the citizen: when, by whom, the outcome."""
-    ticket = get_ticket(actor, ticket_id)
+    ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "登记回访")
     if outcome not in CALLBACK_OUTCOMES:
         raise ValidationError("请选择回访结果", details={"outcome": "未知"})

@@ -249,6 +249,9 @@ def test_attach_and_inspection_tickets(app, district, db):
             tickets.attach_feedback(agency, tid, b)
         with pytest.raises(ValidationError, match="不是该窗口"):
             tickets.attach_feedback(agency, tid, c)
+        Session.get(Feedback, c).review_state = "invalid"
+        with pytest.raises(ValidationError, match="无效"):
+            tickets.open_from_feedback(agency, c)
         window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
         found = tickets.open_ticket(None, window, topic="environment", problem="无障碍通道堵塞",
                                     source="inspection", source_ref="2026Q4-综合检查-017")
