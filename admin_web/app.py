@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -48,6 +49,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "open a ticket for every counted 差评 and clearly negative opinion"),
         Job("tickets-mark-overdue", ticket_jobs.mark_overdue, IntervalTrigger(minutes=30),
             "mark rounds and call-backs past their working-day deadlines"),
+        Job("tickets-alerts", ticket_jobs.send_alerts, IntervalTrigger(minutes=5),
+            "e-mail units about new 差评 and tickets (WW_SMTP_URL)"),
+        Job("tickets-digest", ticket_jobs.send_digest,
+            CronTrigger(hour=8, minute=30, timezone="Asia/Shanghai"),
+            "e-mail each unit the day's tickets due (08:30)"),
     ]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")

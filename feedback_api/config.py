@@ -57,6 +57,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
+                   "(or smtps://…:465); unset, alerts wait",
 }
 
 
@@ -130,6 +132,7 @@ def _ticket_settings() -> dict[str, Any]:
         "WW_AMBER_WORKDAYS": _int("WW_AMBER_WORKDAYS", 2),
         "WW_TICKET_NEGATIVE_BELOW": negative_below,
         "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
+        "WW_SMTP_URL": os.environ.get("WW_SMTP_URL", "").strip(),
     }
 
 
@@ -139,6 +142,13 @@ def _check_ticket_settings(config: dict[str, Any]) -> None:
                             ("WW_EVIDENCE_MAX_MB", 1, 15)):
         if not low <= config[name] <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
+    if config.get("WW_SMTP_URL"):
+        from feedback_api.services.alerts import SmtpConfigError, parse_smtp_url
+
+        try:
+            parse_smtp_url(config["WW_SMTP_URL"])
+        except SmtpConfigError as exc:
+            raise ConfigError(str(exc)) from exc
     if not 0 < config["WW_TICKET_NEGATIVE_BELOW"] < 0.5:
         raise ConfigError("WW_TICKET_NEGATIVE_BELOW must be above 0 and below 0.5 (0.5 is the "
                           f"model's neutral point), got {config['WW_TICKET_NEGATIVE_BELOW']!r}")

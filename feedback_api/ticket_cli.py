@@ -1,11 +1,14 @@
-"""CLI: ``window-watch tickets auto-open|mark-overdue|repeated|holiday`` (each command commits).
+"""CLI: ``window-watch tickets auto-open|mark-overdue|repeated|holiday|alerts|digest|contact``
+(each command commits).
 The composition root registers the group."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup, with_appcontext
 
 from feedback_api.cli import fail
@@ -72,3 +75,46 @@ def holiday(day: str, workday: bool | None, name: str) -> None:
     Session.commit()
     state = "删除自定义设置" if workday is None else ("工作日" if workday else "休息日")
     click.echo(f"{when}: {state}", err=True)
+
+
+@tickets_cli.command("alerts")
+@with_appcontext
+def alerts_command() -> None:
+    """E-mail the units about new 差评 and tickets (WW_SMTP_URL); exit 1 if any failed."""
+    result = ticket_jobs.send_alerts()
+    Session.commit()
+    click.echo(result, err=True)
+    if not result.endswith(" 0 failed") and "not sent" not in result:
+        sys.exit(1)
+
+
+@tickets_cli.command("digest")
+@with_appcontext
+def digest_command() -> None:
+    """E-mail each unit today's digest of the tickets it must respond to."""
+    result = ticket_jobs.send_digest()
+    Session.commit()
+    click.echo(result, err=True)
+    if not result.endswith(" 0 failed") and "not sent" not in result:
+        sys.exit(1)
+
+
+@tickets_cli.command("contact")
+@click.argument("unit")
+@click.argument("email")
+@click.option("--name", default="", help="联系人姓名")
+@with_appcontext
+def contact_command(unit: str, email: str, name: str) -> None:
+    """Register EMAIL to receive the alerts of UNIT (its code or name)."""
+    from feedback_api.models import Unit
+    from feedback_api.services import alerts
+
+    found = Session.scalars(sa.select(Unit).where(sa.or_(Unit.code == unit, Unit.name == unit))).first()
+    if found is None:
+        fail(f"单位不存在：{unit}")
+    try:
+        alerts.add_contact(None, found, email, name)
+    except ServiceError as exc:
+        fail(exc.message)
+    Session.commit()
+    click.echo(f"{found.code}: {email}", err=True)

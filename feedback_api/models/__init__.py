@@ -8,9 +8,11 @@ from feedback_api.models.tickets import (
     CalendarDay,
     CallBack,
     EvidenceFile,
+    StaffAlert,
     Ticket,
     TicketFeedback,
     TicketRound,
+    UnitContact,
 )
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
 from feedback_api.models.wechat import (
@@ -40,7 +42,9 @@ __all__ = [
     "FeedbackEvidence",
     "OutboundMessage",
     "RateLimitHit",
+    "StaffAlert",
     "Unit",
+    "UnitContact",
     "User",
     "UserScope",
     "WechatConversation",

@@ -198,3 +198,41 @@ class CalendarDay(Base):
     workday: Mapped[bool]
     name: Mapped[str] = mapped_column(sa.String(100), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class UnitContact(Base):
+    """An e-mail address of a unit that receives its alerts (差评, new tickets, the daily digest)."""
+
+    __tablename__ = "unit_contacts"
+    __table_args__ = (sa.UniqueConstraint("unit_id", "email", name="uq_unit_contacts_unit_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffAlert(Base):
+    """An e-mail alert to a unit's contacts, kept until sent (retried, never lost)."""
+
+    __tablename__ = "staff_alerts"
+    __table_args__ = (
+        sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest')", name="kind"),
+        sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+        sa.Index("ix_staff_alerts_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: What the alert is about (``ticket:7``, ``bad:42``, ``digest:3:2026-12-07``): queued once.
+    dedup_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,6 @@
 """Scheduled ticket work (each also a `window-watch tickets` command; idempotent; the caller
-commits): open tickets for 差评 and clearly negative opinions, mark what is overdue."""
+commits, except that the alert jobs commit what they queue and each alert sent): open tickets
+for 差评 and clearly negative opinions, mark what is overdue, e-mail the units."""
 
 from __future__ import annotations
 
@@ -53,3 +54,25 @@ def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
 
 def mark_overdue(*, now: datetime | None = None) -> str:
     return tickets.mark_overdue(now=now).summary()
+
+
+def send_alerts(*, now: datetime | None = None) -> str:
+    """Queue e-mail alerts for new 差评 and tickets, then send what is due (one commit each)."""
+    from feedback_api.services import alerts
+
+    queued = alerts.queue_new(now=now)
+    Session.commit()  # queued alerts survive a failure while sending
+    report = alerts.send_pending(now=now, after_each=Session.commit)
+    sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
+    return f"{queued} alerts queued; {sent}"
+
+
+def send_digest(*, now: datetime | None = None) -> str:
+    """Queue today's digest of each unit's tickets due, then send what is due."""
+    from feedback_api.services import alerts
+
+    queued = alerts.queue_digest(now=now)
+    Session.commit()
+    report = alerts.send_pending(now=now, after_each=Session.commit)
+    sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
+    return f"{queued} digests queued; {sent}"

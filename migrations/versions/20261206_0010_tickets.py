@@ -1,5 +1,5 @@
 """supervision tickets (督办单): rounds, linked feedback, call-backs, appeals, evidence files,
-and the office's holiday calendar
+the office's holiday calendar, units' alert contacts and queued e-mail alerts
 
 Revision ID: 0010
 Revises: 0009
@@ -151,10 +151,49 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_evidence_files_appeal_id'), ['appeal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_files_round_id'), ['round_id'], unique=False)
 
+    op.create_table('staff_alerts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('dedup_key', sa.String(length=100), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest')", name=op.f('ck_staff_alerts_kind')),
+    sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name=op.f('ck_staff_alerts_status')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_staff_alerts_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff_alerts')),
+    sa.UniqueConstraint('dedup_key', name=op.f('uq_staff_alerts_dedup_key'))
+    )
+    with op.batch_alter_table('staff_alerts', schema=None) as batch_op:
+        batch_op.create_index('ix_staff_alerts_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_staff_alerts_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('unit_contacts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_contacts_unit_id_units'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_contacts')),
+    sa.UniqueConstraint('unit_id', 'email', name='uq_unit_contacts_unit_email')
+    )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table('unit_contacts')
+    with op.batch_alter_table('staff_alerts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_staff_alerts_unit_id'))
+        batch_op.drop_index('ix_staff_alerts_due')
+
+    op.drop_table('staff_alerts')
     with op.batch_alter_table('evidence_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_files_round_id'))
         batch_op.drop_index(batch_op.f('ix_evidence_files_appeal_id'))
