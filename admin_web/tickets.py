@@ -10,7 +10,17 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -187,6 +197,33 @@ def desk() -> str:
     return render_template("tickets/list.html", items=items, total=total, page=page, pages=pages,
                            filters=filters, inbox=False,
                            can_open=user.role in ticket_service.SUPERVISOR_ROLES)
+
+
+@bp.get("/tickets/export.xlsx")
+@login_required
+def export() -> Response:
+    """The desk's tickets (its filters applied) as an Excel workbook."""
+    body = ticket_service.export_xlsx(_user(), **_ticket_filters())
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=tickets-{stamp}.xlsx"})
+
+
+@bp.get("/tickets/repeated")
+@login_required
+def repeated() -> str:
+    """Windows whose same problem was pushed three rounds in a row without completion within
+    the last year (the delisting rule's question), within the user's scope."""
+    user = _user()
+    window_ids = None if user.role in scope.GLOBAL_ROLES else list(Session.scalars(
+        sa.select(Window.id).join(Window.unit).where(scope.window_clause(user))))
+    found = ticket_service.repeated_pushes(window_ids=window_ids)
+    pushes = [p for items in found.values() for p in items]
+    by_id = {t.id: t for t in Session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_([p.ticket_id for p in pushes])))} if pushes else {}
+    rows = sorted(((by_id[p.ticket_id], p.rounds) for p in pushes),
+                  key=lambda r: (r[0].window.code, r[0].number))
+    return render_template("tickets/repeated.html", rows=rows)
 
 
 @bp.get("/tickets/inbox")

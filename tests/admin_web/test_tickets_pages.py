@@ -198,3 +198,33 @@ def test_posts_without_csrf_are_refused_and_the_office_keeps_the_calendar(app, d
     resp = office.post("/calendar", data={"csrf_token": office_auth.csrf_token("/calendar"),
                                           "day": "not a day", "kind": "holiday"})
     assert resp.status_code == 200 and "field-error" in resp.get_data(as_text=True)
+
+
+def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
+    from openpyxl import load_workbook
+
+    start = datetime(2026, 6, 1, 10, tzinfo=SH).astimezone(UTC)
+    fid = bad_review(db, received_at=start)
+    with db():
+        agency, unit = users.get_user("agency"), users.get_user("unit")
+        ticket = tickets.open_from_feedback(agency, fid, problem="=HYPERLINK(\"http://x\")", now=start)
+        for _ in range(3):
+            tickets.respond(unit, ticket.id, "已整改", now=start)
+            tickets.send_back(agency, ticket.id, "未整改到位", now=start)
+        number = ticket.number
+    office, _ = signed_in(app, "office")
+    resp = office.get("/tickets/export.xlsx?state=open")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(resp.data)).active
+    rows = list(ws.values)
+    assert rows[0][0] == "督办单编号" and rows[1][0] == number and rows[1][10] == 4
+    assert rows[1][7] == "'=HYPERLINK(\"http://x\")"  # never a live formula
+    assert len(list(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx?state=closed").data)).active.values)) == 1
+    page = office.get("/tickets/repeated").get_data(as_text=True)
+    assert number in page and "第 1、2、3 轮" in page
+    with db():
+        users.create_user(None, "hospital", role="unit", password="hospital-password", scopes=["CD-RMYY"])
+    other, _ = signed_in(app, "hospital")
+    assert number not in other.get("/tickets/repeated").get_data(as_text=True)
+    ws = load_workbook(io.BytesIO(other.get("/tickets/export.xlsx").data)).active
+    assert len(list(ws.values)) == 1  # the header only: nothing outside its scope
