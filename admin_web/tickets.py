@@ -14,6 +14,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -517,3 +518,62 @@ def calendar() -> Any:
             return redirect(url_for("tickets.calendar", year=day.year))
     return render_template("tickets/calendar.html", form=form, year=year,
                            days=workdays.list_days(year))
+
+
+# The units' alert contacts (e-mail): the office keeps them; a unit reads its own.
+
+class ContactForm(FlaskForm):
+    unit = SelectField("单位", validators=[DataRequired("请选择单位")],
+                       invalid_choice_message="所选项无效")
+    email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱"), Length(max=254)])
+    name = StringField("联系人", validators=[Optional(), Length(max=100)])
+
+
+@bp.route("/alert-contacts", methods=["GET", "POST"])
+@login_required
+def contacts() -> Any:
+    from feedback_api.models import Unit, UnitContact
+    from feedback_api.services import alerts
+
+    user = _user()
+    visible_units = sa.select(Window.unit_id).join(Window.unit).where(scope.window_clause(user))
+    units = list(Session.scalars(sa.select(Unit).where(Unit.id.in_(visible_units))
+                                 .order_by(Unit.code)))
+    form = None
+    if user.role == "office":
+        form = ContactForm()
+        form.unit.choices = [SelectChoice(u.code, f"{u.code} {u.name}") for u in units]
+        if form.validate_on_submit():
+            unit = next(u for u in units if u.code == form.unit.data)
+            try:
+                alerts.add_contact(user, unit, form.email.data, form.name.data or "")
+            except ServiceError as exc:
+                Session.rollback()
+                form.email.errors = [exc.message]
+            else:
+                Session.commit()
+                flash(f"已登记 {unit.name} 的提醒邮箱", "success")
+                return redirect(url_for("tickets.contacts"))
+    rows = Session.scalars(sa.select(UnitContact).where(UnitContact.unit_id.in_([u.id for u in units]))
+                           .order_by(UnitContact.unit_id, UnitContact.id)).all()
+    by_unit: dict[int, list[Any]] = {}
+    for row in rows:
+        by_unit.setdefault(row.unit_id, []).append(row)
+    return render_template("tickets/contacts.html", units=units, by_unit=by_unit, form=form,
+                           smtp=bool(current_app.config.get("WW_SMTP_URL")))
+
+
+@bp.post("/alert-contacts/<int:contact_id>/delete")
+@_roles("office")
+def contact_delete(contact_id: int) -> Any:
+    from feedback_api.services import alerts
+
+    try:
+        alerts.remove_contact(_user(), contact_id)
+    except ServiceError as exc:
+        Session.rollback()
+        flash(exc.message, "error")
+    else:
+        Session.commit()
+        flash("已删除", "success")
+    return redirect(url_for("tickets.contacts"))

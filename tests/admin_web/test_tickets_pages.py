@@ -228,3 +228,23 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     assert number not in other.get("/tickets/repeated").get_data(as_text=True)
     ws = load_workbook(io.BytesIO(other.get("/tickets/export.xlsx").data)).active
     assert len(list(ws.values)) == 1  # the header only: nothing outside its scope
+
+
+def test_the_office_keeps_the_units_alert_emails(app, district, db):
+    office, office_auth = signed_in(app, "office")
+    token = office_auth.csrf_token("/alert-contacts")
+    resp = office.post("/alert-contacts", data={"csrf_token": token, "unit": "CD-SW",
+                                                "email": "zhang@sw.example.cn", "name": "张科长"})
+    assert resp.status_code == 302
+    resp = office.post("/alert-contacts", data={"csrf_token": token, "unit": "CD-SW",
+                                                "email": "not-an-address"})
+    assert resp.status_code == 200 and "格式不正确" in resp.get_data(as_text=True)
+    unit, unit_auth = signed_in(app, "unit")
+    page = unit.get("/alert-contacts").get_data(as_text=True)
+    assert "zhang@sw.example.cn" in page and "登记</button>" not in page and "城东区人民医院" not in page
+    contact_id = int(re.search(r"/alert-contacts/(\d+)/delete", office.get("/alert-contacts").get_data(as_text=True)).group(1))
+    assert unit.post(f"/alert-contacts/{contact_id}/delete",
+                     data={"csrf_token": unit_auth.csrf_token("/tickets")}).status_code == 403
+    resp = office.post(f"/alert-contacts/{contact_id}/delete", data={"csrf_token": token})
+    assert resp.status_code == 302
+    assert "zhang@sw.example.cn" not in office.get("/alert-contacts").get_data(as_text=True)
