@@ -235,7 +235,9 @@ def inbox() -> str:
     stmt = ticket_service.ticket_query(user, state="active").order_by(Ticket.fix_due, Ticket.id)
     items = list(Session.scalars(stmt.limit(200)))
     return render_template("tickets/list.html", items=items, total=len(items), page=1, pages=1,
-                           filters={}, inbox=True, can_open=False)
+                           filters={}, inbox=True, can_open=False,
+                           appealable=appeal_service.open_for_appeal(user),
+                           visible_text=feedback_service.visible_text)
 
 
 def _ticket_or_404(ticket_id: int) -> Any:

@@ -9,7 +9,7 @@ never told about an appeal."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -143,3 +143,24 @@ def get_appeal(user: User, appeal_id: int) -> Appeal:
     return item
 
 
+
+
+def open_for_appeal(user: User, *, limit: int = 50,
+                    now: datetime | None = None) -> list[tuple[Feedback, date]]:
+    """A unit's counted 差评 still within the appeal period and not appealed, newest first,
+    each with its last day."""
+    if user.role not in FILER_ROLES:
+        return []
+    days = int(current_app.config["WW_APPEAL_WORKDAYS"])
+    since = (now or utcnow()) - timedelta(days=2 * days + 31)  # wider than any working-day span
+    stmt = (sa.select(Feedback).join(Feedback.window).join(Window.unit)
+            .where(scope.window_clause(user), Feedback.rating.in_((1, 2)),
+                   Feedback.rating_counts.is_(True), Feedback.received_at >= since,
+                   Feedback.id.not_in(sa.select(Appeal.feedback_id)))
+            .order_by(Feedback.received_at.desc()).limit(limit))
+    today, cal, out = local_today(now), Calendar(), []
+    for item in Session.scalars(stmt):
+        last = cal.add(item.received_at.astimezone(LOCAL_TZ).date(), days)
+        if today <= last:
+            out.append((item, last))
+    return out

@@ -155,6 +155,8 @@ def test_an_upheld_appeal_leaves_the_dashboard_counts(app, district, db):
     assert bad_count() == 1
     unit, unit_auth = signed_in(app, "unit")
     assert "申诉该评分" in unit.get(f"/feedback/{fid}").get_data(as_text=True)
+    inbox = unit.get("/tickets/inbox").get_data(as_text=True)
+    assert "可申诉的差评" in inbox and f"/appeals/new?feedback={fid}" in inbox
     token = unit_auth.csrf_token(f"/appeals/new?feedback={fid}")
     resp = unit.post(f"/appeals/new?feedback={fid}", data={
         "csrf_token": token, "kind": "malicious", "reason": "该时段窗口无人办理，监控可证",
@@ -162,6 +164,7 @@ def test_an_upheld_appeal_leaves_the_dashboard_counts(app, district, db):
         content_type="multipart/form-data")
     assert resp.status_code == 302
     aid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert f"/appeals/new?feedback={fid}" not in unit.get("/tickets/inbox").get_data(as_text=True)
     assert unit.post(f"/appeals/{aid}/decide", data={"csrf_token": token, "decision": "upheld",
                                                      "reason": "自己裁定"}).status_code == 403
 

@@ -98,3 +98,18 @@ def test_who_may_appeal_and_when(app, district, db):
         assert appeals.list_appeals(users.get_user("unit"))[1] == 1
         assert appeals.list_appeals(users.get_user("office"))[1] == 1
         assert appeals.list_appeals(users.get_user("authority"))[1] == 0
+
+
+def test_the_units_open_appeal_candidates(app, district, db):
+    from datetime import timedelta
+
+    fresh = make_rating(db)
+    old = make_rating(db, received_at=datetime.now(UTC) - timedelta(days=20),
+                      openid="oAppeal00000000000000004")
+    good = make_rating(db, rating=5, openid="oAppeal00000000000000005")
+    make_rating(db, "CD-RMYY-001", openid="oAppeal00000000000000006")
+    with db():
+        found = appeals.open_for_appeal(users.get_user("unit"))
+        assert [f.id for f, _ in found] == [fresh]
+        assert old not in [f.id for f, _ in found] and good not in [f.id for f, _ in found]
+        assert appeals.open_for_appeal(users.get_user("agency")) == []
