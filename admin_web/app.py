@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from admin_web import audit, auth, feedback, home, windows
+from admin_web import audit, auth, feedback, home, tickets, windows
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
 from analytics.cli import nlp as nlp_cli
@@ -23,15 +23,18 @@ from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.cli import COMMANDS as CORE_COMMANDS
 from feedback_api.config import ConfigError
+from feedback_api.services import ticket_jobs
 from feedback_api.services.privacy import run_retention
+from feedback_api.ticket_cli import tickets_cli
 from wechat_bot import privacy as wechat_privacy
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, wechat_bp, wechat_h5_bp)
-CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, serve)
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp, wechat_bp,
+              wechat_h5_bp)
+CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli, serve)
 
 #: Every scheduled job; `window-watch scheduler` runs them in its own process.
 JOBS = [
@@ -47,6 +50,15 @@ JOBS = [
         "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
     Job("privacy-retention", run_retention, CronTrigger(hour=3, minute=40, timezone=TIMEZONE),
         "erase personal data past its retention days (WW_RETAIN_…), keeping every score"),
+    # Supervision tickets (督办单): also `window-watch tickets auto-open|mark-overdue|alerts|digest`.
+    Job("tickets-auto-open", ticket_jobs.auto_open, IntervalTrigger(minutes=5),
+        "open a ticket for every counted 差评 and clearly negative opinion"),
+    Job("tickets-mark-overdue", ticket_jobs.mark_overdue, IntervalTrigger(minutes=30),
+        "mark rounds and call-backs past their working-day deadlines"),
+    Job("tickets-alerts", ticket_jobs.send_alerts, IntervalTrigger(minutes=5),
+        "e-mail units about new 差评 and tickets (WW_SMTP_URL)"),
+    Job("tickets-digest", ticket_jobs.send_digest, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
+        "e-mail each unit the day's tickets due (08:30)"),
 ]
 
 

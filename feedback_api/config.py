@@ -60,6 +60,16 @@ ENV_VARS: dict[str, str] = {
     "WW_RETAIN_OPENID_DAYS": "days after a citizen's last message their raw WeChat openid is kept "
                              "(default 365; 0 keeps it)",
     "WW_RETAIN_EVIDENCE_DAYS": "days a citizen's evidence picture is kept (default 365; 0 keeps it)",
+    # Supervision tickets (督办单) and appeals (申诉).
+    "WW_CALLBACK_WORKDAYS": "working days to call a citizen back after a 差评 (default 1)",
+    "WW_FIX_WORKDAYS": "working days a unit has to fix a ticket, per round (default 15)",
+    "WW_APPEAL_WORKDAYS": "working days a unit has to appeal a rating (default 5)",
+    "WW_AMBER_WORKDAYS": "a deadline turns amber this many working days before it (default 2)",
+    "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
+                                "(default 0.2: clearly negative)",
+    "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
+                   "(or smtps://…:465); unset, alerts wait",
 }
 
 #: Retention of personal data, in days (0 keeps it): applied daily by the privacy-retention job.
@@ -125,7 +135,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
     }
+    config.update(_ticket_settings())
     config.update(overrides)
+    _check_ticket_settings(config)
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
@@ -147,6 +159,41 @@ def model_dir(instance: Path | None = None) -> str:
     if instance is None:
         instance = Path(os.environ.get("WW_INSTANCE_PATH") or "instance").resolve()
     return str(instance / "models")
+
+
+def _ticket_settings() -> dict[str, Any]:
+    raw = os.environ.get("WW_TICKET_NEGATIVE_BELOW")
+    try:
+        negative_below = float(raw) if raw and raw.strip() else 0.2
+    except ValueError as exc:
+        raise ConfigError(f"WW_TICKET_NEGATIVE_BELOW must be a number, got {raw!r}") from exc
+    return {
+        "WW_CALLBACK_WORKDAYS": _int("WW_CALLBACK_WORKDAYS", 1),
+        "WW_FIX_WORKDAYS": _int("WW_FIX_WORKDAYS", 15),
+        "WW_APPEAL_WORKDAYS": _int("WW_APPEAL_WORKDAYS", 5),
+        "WW_AMBER_WORKDAYS": _int("WW_AMBER_WORKDAYS", 2),
+        "WW_TICKET_NEGATIVE_BELOW": negative_below,
+        "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
+        "WW_SMTP_URL": os.environ.get("WW_SMTP_URL", "").strip(),
+    }
+
+
+def _check_ticket_settings(config: dict[str, Any]) -> None:
+    for name, low, high in (("WW_CALLBACK_WORKDAYS", 1, 30), ("WW_FIX_WORKDAYS", 1, 120),
+                            ("WW_APPEAL_WORKDAYS", 1, 60), ("WW_AMBER_WORKDAYS", 0, 30),
+                            ("WW_EVIDENCE_MAX_MB", 1, 15)):
+        if not low <= config[name] <= high:
+            raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
+    if config.get("WW_SMTP_URL"):
+        from feedback_api.services.alerts import SmtpConfigError, parse_smtp_url
+
+        try:
+            parse_smtp_url(config["WW_SMTP_URL"])
+        except SmtpConfigError as exc:
+            raise ConfigError(str(exc)) from exc
+    if not 0 < config["WW_TICKET_NEGATIVE_BELOW"] < 0.5:
+        raise ConfigError("WW_TICKET_NEGATIVE_BELOW must be above 0 and below 0.5 (0.5 is the "
+                          f"model's neutral point), got {config['WW_TICKET_NEGATIVE_BELOW']!r}")
 
 
 def _instance_secret(instance: Path) -> str:

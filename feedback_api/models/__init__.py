@@ -3,6 +3,17 @@
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
+from feedback_api.models.tickets import (
+    Appeal,
+    CalendarDay,
+    CallBack,
+    EvidenceFile,
+    StaffAlert,
+    Ticket,
+    TicketFeedback,
+    TicketRound,
+    UnitContact,
+)
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
 from feedback_api.models.wechat import (
     FeedbackEvidence,
@@ -15,6 +26,13 @@ from feedback_api.models.windows import Unit, Window
 
 __all__ = [
     "ApiToken",
+    "Appeal",
+    "CalendarDay",
+    "CallBack",
+    "EvidenceFile",
+    "Ticket",
+    "TicketFeedback",
+    "TicketRound",
     "AuditLog",
     "Citizen",
     "CitizenContact",
@@ -24,7 +42,9 @@ __all__ = [
     "FeedbackEvidence",
     "OutboundMessage",
     "RateLimitHit",
+    "StaffAlert",
     "Unit",
+    "UnitContact",
     "User",
     "UserScope",
     "WechatConversation",

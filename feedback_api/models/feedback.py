@@ -62,7 +62,8 @@ class Feedback(Base):
     channel: Mapped[str] = mapped_column(sa.String(16), default="wechat")
     #: 1 = 非常不满意 … 5 = 非常满意; null when the citizen only wrote an opinion.
     rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    #: Whether this rating counts: one rating per citizen, window and day (a later one replaces it).
+    #: Whether this rating counts: one rating per citizen, window and day (a later one replaces it),
+    #: and none whose appeal (申诉) was upheld. Every count and score filters on it.
     rating_counts: Mapped[bool] = mapped_column(default=True)
     #: The opinion (意见建议) as the citizen wrote or spoke it.
     text: Mapped[str | None] = mapped_column(sa.Text)

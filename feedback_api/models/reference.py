@@ -119,3 +119,58 @@ AUDIT_ENTITIES: dict[str, str] = {
     "citizen": "群众",
     "personal_data": "个人信息",
 }
+
+# Supervision tickets (督办单), call-backs (回访) and appeals (申诉).
+TICKET_SOURCES: dict[str, str] = {
+    "feedback": "群众评价",
+    "inspection": "检查发现",
+    "office": "联席办交办",
+}
+TICKET_STATES: dict[str, str] = {
+    "open": "待整改",
+    "responded": "待核验",
+    "closed": "已办结",
+}
+ROUND_VERDICTS: dict[str, str] = {
+    "verified": "核验通过",
+    "sent_back": "退回重办",
+}
+CALLBACK_OUTCOMES: dict[str, str] = {
+    "satisfied": "已回访，群众认可处理",
+    "unsatisfied": "已回访，群众不认可",
+    "unreachable": "未能联系上群众",
+}
+APPEAL_KINDS: dict[str, str] = {
+    "malicious": "恶意差评",
+    "mistaken": "误评",
+}
+APPEAL_STATES: dict[str, str] = {
+    "pending": "待裁定",
+    "upheld": "申诉成立",
+    "rejected": "申诉不成立",
+}
+#: A deadline's colour on the ticket: ok, amber (due soon), red (past), done (met), late (met late).
+CLOCK_STATES: dict[str, str] = {
+    "ok": "未到期",
+    "amber": "即将到期",
+    "red": "已超期",
+    "done": "按期完成",
+    "late": "超期完成",
+}
+AUDIT_ACTIONS.update({
+    "open_ticket": "开督办单",
+    "attach": "关联评价",
+    "respond": "单位反馈",
+    "verify": "核验办结",
+    "send_back": "退回重办",
+    "callback": "回访",
+    "mark_overdue": "标记超期",
+    "file_appeal": "提出申诉",
+    "decide_appeal": "裁定申诉",
+    "set_calendar": "设置节假日",
+})
+AUDIT_ENTITIES.update({
+    "ticket": "督办单",
+    "appeal": "申诉",
+    "calendar": "节假日",
+})

@@ -15,7 +15,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from feedback_api.db import Session, utcnow
 from feedback_api.fastsql import Prepared, fill_defaults, with_defaults
-from feedback_api.models import Citizen, Feedback, Unit, User, Window
+from feedback_api.models import Appeal, Citizen, Feedback, Unit, User, Window
 from feedback_api.models.reference import CHANNELS, RATINGS
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound, ValidationError
@@ -298,7 +298,9 @@ def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> Opi
         sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.sentiment,
                   Feedback.reviewed_sentiment)
         .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
-               Feedback.review_state != "invalid", Feedback.received_at >= since)
+               Feedback.review_state != "invalid", Feedback.received_at >= since,
+               # An upheld appeal (申诉) takes the feedback out of every count.
+               Feedback.id.not_in(sa.select(Appeal.feedback_id).where(Appeal.state == "upheld")))
         .order_by(Feedback.received_at.desc())
         .limit(limit)
     ).all()

@@ -1,0 +1,301 @@
+"""E-mail alerts to window units: each counted 差评 and each new ticket, and a daily digest of
+what is due. Alerts are queued in ``staff_alerts`` (once per subject, by their key), then sent
+through the SMTP server of ``WW_SMTP_URL`` with smtplib, retried, and kept when they fail.
+Without ``WW_SMTP_URL`` they wait. The content is what the unit may read: masked opinions and
+receipt numbers, never a citizen's identity."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import (
+    Feedback,
+    StaffAlert,
+    Ticket,
+    Unit,
+    UnitContact,
+    User,
+    Window,
+)
+from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
+from feedback_api.services import audit, tickets
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from feedback_api.services.workdays import local_today
+
+#: How far back the queue job looks for 差评 and tickets without an alert.
+LOOKBACK = timedelta(days=2)
+MAX_ATTEMPTS = 6
+SMTP_TIMEOUT = 20
+
+
+class SmtpConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    ssl: bool
+    starttls: bool
+    username: str
+    password: str
+    sender: str
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """``smtp://user:pass@host:587?starttls=1&from=alerts@example.cn`` or ``smtps://…:465``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SmtpConfigError("WW_SMTP_URL must look like smtp://user:password@host:port?from=ADDRESS "
+                              "(or smtps:// for TLS from the start)")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    username = unquote(parts.username or "")
+    sender = query.get("from") or (username if "@" in username else "")
+    if "@" not in sender:
+        raise SmtpConfigError("WW_SMTP_URL needs the sender address: ?from=alerts@example.cn")
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError as exc:
+        raise SmtpConfigError(f"WW_SMTP_URL has a bad port: {exc}") from exc
+    return SmtpSettings(host=parts.hostname, port=port, ssl=parts.scheme == "smtps",
+                        starttls=query.get("starttls", "0").lower() in {"1", "true", "yes"},
+                        username=username, password=unquote(parts.password or ""), sender=sender)
+
+
+def smtp_settings() -> SmtpSettings | None:
+    url = current_app.config.get("WW_SMTP_URL") or ""
+    return parse_smtp_url(url) if url else None
+
+
+def _link(path: str) -> str:
+    base = (current_app.config.get("WW_PUBLIC_BASE_URL") or "").rstrip("/")
+    return f"\n详情：{base}{path}" if base else ""
+
+
+def _queue(unit_id: int, kind: str, key: str, subject: str, body: str,
+           now: datetime) -> StaffAlert | None:
+    if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
+        return None
+    alert = StaffAlert(unit_id=unit_id, kind=kind, dedup_key=key, subject=subject[:200],
+                       body=body, status="pending", attempts=0, next_attempt_at=now,
+                       last_error="", created_at=now)
+    Session.add(alert)
+    return alert
+
+
+def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
+    """``prefix || id`` in SQL (``||`` on both engines), to match alert keys."""
+    return sa.literal(prefix, sa.String).concat(sa.cast(column, sa.String))
+
+
+def queue_new(*, now: datetime | None = None) -> int:
+    """Queue an alert for each counted 差评 and each ticket of the last two days that has none
+    (idempotent: each is queued once, by its key)."""
+    now = now or utcnow()
+    since = now - LOOKBACK
+    queued = 0
+    rows = Session.execute(
+        sa.select(Feedback, Window).join(Feedback.window)
+        .where(Feedback.received_at >= since, Feedback.rating.in_((1, 2)),
+               Feedback.rating_counts.is_(True), Feedback.review_state != "invalid",
+               _key("bad:", Feedback.id).not_in(sa.select(StaffAlert.dedup_key)))
+        .order_by(Feedback.id)).all()
+    for item, window in rows:
+        text = "" if item.text is None else (
+            item.masked_text if item.masked_text is not None else "（意见待脱敏处理后可见）")
+        body = (f"窗口“{window.name}”（{window.code}）收到一条差评。\n"
+                f"受理编号：{item.receipt_no}\n评分：{RATINGS[item.rating or 1]}\n"
+                + (f"意见：{text}\n" if text else "")
+                + "第三方机构将据此督办，请及时核实情况。" + _link(f"/feedback/{item.id}"))
+        if _queue(window.unit_id, "bad_review", f"bad:{item.id}",
+                  f"【差评提醒】{window.name} {item.receipt_no}", body, now):
+            queued += 1
+    new_tickets = Session.execute(
+        sa.select(Ticket, Window).join(Ticket.window)
+        .where(Ticket.opened_at >= since,
+               _key("ticket:", Ticket.id).not_in(sa.select(StaffAlert.dedup_key)))
+        .order_by(Ticket.id)).all()
+    for ticket, window in new_tickets:
+        body = (f"窗口“{window.name}”（{window.code}）有一件新的督办单。\n"
+                f"编号：{ticket.number}\n问题类别：{TOPICS.get(ticket.topic, ticket.topic)}\n"
+                f"整改要求：{ticket.problem}\n整改截止：{ticket.fix_due:%Y-%m-%d}（工作日计算）\n"
+                "请按期整改并在平台上反馈整改情况和证明材料。" + _link(f"/tickets/{ticket.id}"))
+        if _queue(window.unit_id, "new_ticket", f"ticket:{ticket.id}",
+                  f"【督办单】{window.name} {ticket.number} 截止 {ticket.fix_due:%Y-%m-%d}", body, now):
+            queued += 1
+    Session.flush()
+    return queued
+
+
+def queue_digest(*, now: datetime | None = None) -> int:
+    """One digest a day per unit with tickets waiting for its response: each with its deadline
+    and clock state (idempotent per unit and day)."""
+    now = now or utcnow()
+    today = local_today(now)
+    open_tickets = Session.execute(
+        sa.select(Ticket, Window).join(Ticket.window).where(Ticket.state == "open")
+        .order_by(Window.unit_id, Ticket.fix_due, Ticket.id)).all()
+    by_unit: dict[int, list[tuple[Ticket, Window]]] = {}
+    for ticket, window in open_tickets:
+        by_unit.setdefault(window.unit_id, []).append((ticket, window))
+    queued = 0
+    for unit_id, items in by_unit.items():
+        lines = []
+        for ticket, window in items:
+            fix = [c for c in tickets.clocks(ticket, now=now) if c.name == "fix"][0]
+            lines.append(f"- {ticket.number} {window.name}：{TOPICS.get(ticket.topic, ticket.topic)}，"
+                         f"截止 {fix.due:%Y-%m-%d}（{CLOCK_STATES[fix.state]}）")
+        late = sum(1 for ticket, _ in items if ticket.overdue)
+        body = (f"截至 {today:%Y-%m-%d}，本单位有 {len(items)} 件督办单待整改反馈"
+                + (f"，其中 {late} 件已超期" if late else "") + "：\n" + "\n".join(lines)
+                + _link("/tickets/inbox"))
+        if _queue(unit_id, "digest", f"digest:{unit_id}:{today.isoformat()}",
+                  f"【每日督办提醒】{len(items)} 件待整改（{today:%m月%d日}）", body, now):
+            queued += 1
+    Session.flush()
+    return queued
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.sent} alerts sent, {self.retried} to retry, {self.failed} failed"
+
+
+def recipients(unit_id: int) -> list[tuple[str, str]]:
+    return [(name, email) for name, email in Session.execute(
+        sa.select(UnitContact.name, UnitContact.email)
+        .where(UnitContact.unit_id == unit_id).order_by(UnitContact.id))]
+
+
+def send_pending(*, limit: int = 100, now: datetime | None = None,
+                 after_each: Callable[[], None] | None = None) -> SendReport | None:
+    """Send due alerts through WW_SMTP_URL; None when it is not set (the alerts wait)."""
+    cfg = smtp_settings()
+    if cfg is None:
+        return None
+    now = now or utcnow()
+    report = SendReport()
+    due = Session.scalars(sa.select(StaffAlert).where(StaffAlert.status == "pending",
+                                                      StaffAlert.next_attempt_at <= now)
+                          .order_by(StaffAlert.id).limit(limit)).all()
+    if not due:
+        return report
+    smtp: smtplib.SMTP | None = None
+    try:
+        for alert in due:
+            to = recipients(alert.unit_id)
+            alert.attempts += 1
+            unreachable = False
+            try:
+                if not to:
+                    raise LookupError("该单位未登记接收提醒的电子邮箱")
+                if smtp is None:
+                    smtp = _connect(cfg)
+                smtp.send_message(_message(cfg, alert, to))
+            except (smtplib.SMTPException, OSError, LookupError) as exc:
+                unreachable = smtp is None and not isinstance(exc, LookupError)
+                if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+                    smtp = None  # a dropped connection is made again for the next alert
+                alert.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+                if alert.attempts >= MAX_ATTEMPTS:
+                    alert.status = "failed"
+                    report.failed += 1
+                else:
+                    alert.next_attempt_at = now + timedelta(minutes=5 * 2 ** (alert.attempts - 1))
+                    report.retried += 1
+                report.errors.append(f"alert {alert.id}: {alert.last_error}")
+            else:
+                alert.status, alert.sent_at, alert.last_error = "sent", now, ""
+                report.sent += 1
+            Session.flush()
+            if after_each is not None:
+                after_each()
+            if unreachable:
+                break  # no connection to the server: the rest wait for the next run
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+    return report
+
+
+def _connect(cfg: SmtpSettings) -> smtplib.SMTP:
+    smtp: smtplib.SMTP
+    if cfg.ssl:
+        smtp = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=SMTP_TIMEOUT,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(cfg.host, cfg.port, timeout=SMTP_TIMEOUT)
+        if cfg.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+    if cfg.username:
+        smtp.login(cfg.username, cfg.password)
+    return smtp
+
+
+def _message(cfg: SmtpSettings, alert: StaffAlert, to: list[tuple[str, str]]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = alert.subject
+    msg["From"] = formataddr(("文明诚信示范窗口监督平台", cfg.sender))
+    msg["To"] = ", ".join(formataddr((name, email)) for name, email in to)
+    msg["Message-ID"] = make_msgid(domain=cfg.sender.rsplit("@", 1)[1])
+    msg.set_content(alert.body + "\n\n（本邮件由系统自动发送，请勿直接回复）")
+    return msg
+
+
+# The units' alert contacts.
+
+def _clean_email(email: object) -> str:
+    email = email.strip() if isinstance(email, str) else ""
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+        raise ValidationError("电子邮箱格式不正确", details={"email": "格式不正确"})
+    return email
+
+
+def add_contact(actor: User | None, unit: Unit, email: object, name: str = "") -> UnitContact:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以登记单位的提醒邮箱")
+    clean = _clean_email(email)
+    if Session.scalar(sa.select(sa.exists().where(UnitContact.unit_id == unit.id,
+                                                  UnitContact.email == clean))):
+        raise Conflict(f"{clean} 已登记")
+    contact = UnitContact(unit_id=unit.id, email=clean, name=(name or "").strip()[:100])
+    Session.add(contact)
+    Session.flush()
+    audit.record_change(actor, "create", "unit", unit.code, None,
+                        {"alert_email": clean, "name": contact.name})
+    return contact
+
+
+def remove_contact(actor: User | None, contact_id: int) -> None:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以删除单位的提醒邮箱")
+    contact = Session.get(UnitContact, contact_id)
+    if contact is None:
+        raise NotFound("该邮箱不存在")
+    unit = Session.get(Unit, contact.unit_id)
+    Session.delete(contact)
+    Session.flush()
+    audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
+                        {"alert_email": contact.email}, {"alert_email": None})

@@ -1,0 +1,78 @@
+"""Scheduled ticket work (each also a `window-watch tickets` command; idempotent; the caller
+commits, except that the alert jobs commit what they queue and each alert sent): open tickets
+for 差评 and clearly negative opinions, mark what is overdue, e-mail the units."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Feedback, TicketFeedback
+from feedback_api.services import tickets
+
+log = logging.getLogger(__name__)
+
+#: Only recent feedback opens tickets automatically: turning the job on over years of history
+#: must not flood the units with tickets about long-gone problems.
+RECENT = timedelta(days=30)
+
+
+def candidates(*, limit: int = 500, now: datetime | None = None) -> list[int]:
+    """Feedback that should open a ticket and has none: every counted 差评 (rating 1–2), and
+    every opinion the model scored clearly negative (below WW_TICKET_NEGATIVE_BELOW) that the
+    reviewer did not call positive. Opinions wait for their analysis (topic, masked text);
+    feedback the agency marked invalid never opens one."""
+    now = now or utcnow()
+    threshold = tickets.settings().negative_below
+    analysed_or_no_text = sa.or_(Feedback.text.is_(None), Feedback.analyzed_at.is_not(None))
+    bad_review = sa.and_(Feedback.rating.in_((1, 2)), Feedback.rating_counts.is_(True))
+    negative_opinion = sa.and_(
+        sa.or_(Feedback.rating.is_(None), Feedback.rating >= 3),
+        Feedback.text.is_not(None),
+        sa.or_(sa.and_(Feedback.reviewed_sentiment.is_(None), Feedback.sentiment < threshold),
+               Feedback.reviewed_sentiment == 0))
+    stmt = (sa.select(Feedback.id)
+            .where(Feedback.received_at >= now - RECENT, Feedback.review_state != "invalid",
+                   analysed_or_no_text, sa.or_(bad_review, negative_opinion),
+                   Feedback.id.not_in(sa.select(TicketFeedback.feedback_id)))
+            .order_by(Feedback.id).limit(limit))
+    return list(Session.scalars(stmt))
+
+
+def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
+    opened = 0
+    for feedback_id in candidates(limit=limit, now=now):
+        tickets.open_from_feedback(None, feedback_id, now=now)
+        opened += 1
+    if opened:
+        log.info("opened %d tickets from feedback", opened)
+    return f"{opened} tickets opened"
+
+
+def mark_overdue(*, now: datetime | None = None) -> str:
+    return tickets.mark_overdue(now=now).summary()
+
+
+def send_alerts(*, now: datetime | None = None) -> str:
+    """Queue e-mail alerts for new 差评 and tickets, then send what is due (one commit each)."""
+    from feedback_api.services import alerts
+
+    queued = alerts.queue_new(now=now)
+    Session.commit()  # queued alerts survive a failure while sending
+    report = alerts.send_pending(now=now, after_each=Session.commit)
+    sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
+    return f"{queued} alerts queued; {sent}"
+
+
+def send_digest(*, now: datetime | None = None) -> str:
+    """Queue today's digest of each unit's tickets due, then send what is due."""
+    from feedback_api.services import alerts
+
+    queued = alerts.queue_digest(now=now)
+    Session.commit()
+    report = alerts.send_pending(now=now, after_each=Session.commit)
+    sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
+    return f"{queued} digests queued; {sent}"

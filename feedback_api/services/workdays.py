@@ -1,0 +1,142 @@
+"""Working days (工作日) of the district: the office's own calendar first, then chinese-calendar
+(official holidays and make-up working days, 调休) for the years it knows, else Monday–Friday.
+
+Deadlines are local dates: a deadline is met until the end of that day in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import chinese_calendar
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import CalendarDay, User
+from feedback_api.services import audit
+from feedback_api.services.errors import PermissionDenied, ValidationError
+from feedback_api.services.feedback import LOCAL_TZ
+
+#: The longest stretch without a working day we accept (a long holiday plus weekends).
+_MAX_GAP = 30
+
+
+def local_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(LOCAL_TZ).date()
+
+
+def _builtin_workday(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # a year the package has no data for
+        return day.weekday() < 5
+
+
+def office_days(start: date, end: date) -> dict[date, bool]:
+    """The office's own entries between ``start`` and ``end`` (inclusive)."""
+    return dict(Session.execute(
+        sa.select(CalendarDay.day, CalendarDay.workday)
+        .where(CalendarDay.day >= start, CalendarDay.day <= end)).all())
+
+
+class Calendar:
+    """Working days over a range, with the office's entries loaded once per range."""
+
+    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
+        self._overrides: dict[date, bool] = dict(overrides or {})
+        self._loaded: tuple[date, date] | None = None if overrides is None else (date.min, date.max)
+
+    def _load(self, start: date, end: date) -> None:
+        if self._loaded and self._loaded[0] <= start and end <= self._loaded[1]:
+            return
+        lo = min(start, self._loaded[0]) if self._loaded else start
+        hi = max(end, self._loaded[1]) if self._loaded else end
+        self._overrides.update(office_days(lo, hi))
+        self._loaded = (lo, hi)
+
+    def is_workday(self, day: date) -> bool:
+        self._load(day, day)
+        if day in self._overrides:
+            return self._overrides[day]
+        return _builtin_workday(day)
+
+    def add(self, start: date, n: int) -> date:
+        """The ``n``-th working day after ``start`` (``start`` itself never counts)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        self._load(start, start + timedelta(days=2 * n + _MAX_GAP))
+        day, left, gap = start, n, 0
+        while left:
+            day += timedelta(days=1)
+            if self.is_workday(day):
+                left, gap = left - 1, 0
+            else:
+                gap += 1
+                if gap > _MAX_GAP:
+                    raise ValidationError(f"{start} 之后连续 {_MAX_GAP} 天没有工作日，请检查节假日设置")
+        return day
+
+    def subtract(self, end: date, n: int) -> date:
+        """The ``n``-th working day before ``end`` (``end`` itself never counts)."""
+        self._load(end - timedelta(days=2 * n + _MAX_GAP), end)
+        day, left, gap = end, n, 0
+        while left:
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                left, gap = left - 1, 0
+            else:
+                gap += 1
+                if gap > _MAX_GAP:
+                    raise ValidationError(f"{end} 之前连续 {_MAX_GAP} 天没有工作日，请检查节假日设置")
+        return day
+
+    def between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+        if end <= start:
+            return 0
+        self._load(start, end)
+        return sum(self.is_workday(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+def add_workdays(start: date, n: int) -> date:
+    return Calendar().add(start, n)
+
+
+def is_workday(day: date) -> bool:
+    return Calendar().is_workday(day)
+
+
+# The office's calendar.
+
+def list_days(year: int) -> list[CalendarDay]:
+    return list(Session.scalars(
+        sa.select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)))
+
+
+def set_day(actor: User | None, day: date, *, workday: bool | None, name: str = "") -> None:
+    """Mark ``day`` as a holiday (workday False), a make-up working day (True), or remove the
+    office's entry (None: the built-in calendar applies again)."""
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以设置节假日")
+    name = (name or "").strip()
+    if len(name) > 100:
+        raise ValidationError("名称不能超过 100 字")
+    row = Session.get(CalendarDay, day)
+    before: dict[str, Any] | None = (
+        {"workday": row.workday, "name": row.name} if row is not None else None)
+    if workday is None:
+        if row is None:
+            return
+        Session.delete(row)
+        after = None
+    elif row is None:
+        Session.add(CalendarDay(day=day, workday=workday, name=name))
+        after = {"workday": workday, "name": name}
+    else:
+        row.workday, row.name = workday, name
+        after = {"workday": workday, "name": name}
+    Session.flush()
+    audit.record_change(actor, "set_calendar", "calendar", day.isoformat(), before or {}, after or {})

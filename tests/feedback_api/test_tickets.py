@@ -1,0 +1,262 @@
+"""Supervision tickets: the loop from a 差评 to the citizen's re-rating invitation, rounds,
+working-day clocks and overdue marks, scope, the repeated-push query and the jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import (
+    AuditLog,
+    EvidenceFile,
+    Feedback,
+    OutboundMessage,
+    Ticket,
+    TicketRound,
+    Window,
+)
+from feedback_api.services import answers, evidence_files, ticket_jobs, tickets, users
+from feedback_api.services.citizens import get_or_create_citizen
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from feedback_api.services.feedback import record_feedback
+
+SH = ZoneInfo("Asia/Shanghai")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%fake but well-started\n"
+
+
+def local(y, m, d, h=10, minute=0) -> datetime:
+    return datetime(y, m, d, h, minute, tzinfo=SH).astimezone(UTC)
+
+
+def make_feedback(db, code="CD-SW-001", *, rating=1, text=None, openid="oTickets0000000000000001",
+                  received_at=None) -> int:
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == code)).one()
+        citizen = get_or_create_citizen(openid)
+        return record_feedback(window, citizen=citizen, channel="wechat", rating=rating, text=text,
+                               received_at=received_at).feedback.id
+
+
+def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db):
+    fid = make_feedback(db)
+    with db():
+        assert ticket_jobs.auto_open() == "1 tickets opened"
+        assert ticket_jobs.auto_open() == "0 tickets opened"  # idempotent
+        ticket = tickets.ticket_of_feedback(fid)
+        assert ticket is not None and ticket.source == "feedback" and ticket.state == "open"
+        assert ticket.number.startswith("DB") and ticket.callback_due is not None
+        assert "非常不满意" in ticket.problem
+        tid = ticket.id
+    unit, agency = users.get_user, users.get_user
+    with db():
+        rnd = tickets.respond(unit("unit"), tid, "已批评教育当事人",
+                              [evidence_files.Upload("整改照片.png", PNG)])
+        assert rnd.number == 1 and rnd.responded_by_id == unit("unit").id
+    with db():
+        with pytest.raises(ValidationError, match="退回理由"):
+            tickets.send_back(agency("agency"), tid, "  ")
+        nxt = tickets.send_back(agency("agency"), tid, "未说明如何避免再次发生")
+        assert nxt.number == 2
+    with db():
+        with pytest.raises(Conflict):
+            tickets.verify(agency("agency"), tid)  # round 2 not responded yet
+        tickets.respond(unit("unit"), tid, "已调整排班并开展服务礼仪培训",
+                        [evidence_files.Upload("培训签到表.pdf", PDF)])
+    with db():
+        done = tickets.verify(agency("agency"), tid, "整改到位")
+        assert done.answered == [fid] and done.rerating_requested == [fid]
+    with db():
+        ticket = Session.get(Ticket, tid)
+        assert ticket.state == "closed" and ticket.closed_by_id == agency("agency").id
+        assert [(r.number, r.verdict) for r in ticket.rounds] == [(1, "sent_back"), (2, "verified")]
+        # The second response went to the citizen as the unit's answer, then the invitation.
+        [answer] = answers.answers_of(fid)
+        assert answer.text == "已调整排班并开展服务礼仪培训"
+        assert answer.author_id == unit("unit").id  # the unit's answer, not the agency's
+        kinds = [m.kind for m in answers.messages_of(fid)]
+        assert kinds == ["answer", "rerate"]
+        files = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
+        assert [(f.content_type, f.original_name) for f in files] == [
+            ("image/png", "整改照片.png"), ("application/pdf", "培训签到表.pdf")]
+        row, path = evidence_files.get_for(unit("unit"), files[0].id)
+        assert path.read_bytes() == PNG and len(row.sha256) == 64
+        actions = Session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_type == "ticket")
+                                  .order_by(AuditLog.id)).all()
+        assert actions == ["open_ticket", "respond", "send_back", "respond", "verify"]
+        with pytest.raises(Conflict):
+            tickets.verify(agency("agency"), tid)
+
+
+def test_evidence_must_be_an_image_or_pdf_by_content_and_small(app, district, db):
+    fid = make_feedback(db)
+    with db():
+        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+    with db():
+        with pytest.raises(ValidationError, match="不是图片"):
+            tickets.respond(users.get_user("unit"), tid, "见附件",
+                            [evidence_files.Upload("photo.png", b"<html>not an image</html>")])
+        app.config["WW_EVIDENCE_MAX_MB"] = 1
+        try:
+            with pytest.raises(ValidationError, match="超过 1 MB"):
+                tickets.respond(users.get_user("unit"), tid, "见附件",
+                                [evidence_files.Upload("big.pdf", PDF + b"0" * (1024 * 1024))])
+        finally:
+            app.config["WW_EVIDENCE_MAX_MB"] = 10
+    with db():
+        assert Session.get(Ticket, tid).state == "open"
+        assert Session.scalar(sa.select(sa.func.count()).select_from(EvidenceFile)) == 0
+
+
+def test_a_unit_never_sees_another_units_tickets(app, district, db):
+    own, other = make_feedback(db, "CD-SW-001"), make_feedback(db, "CD-RMYY-001")
+    with db():
+        agency = users.get_user("agency")
+        own_id = tickets.open_from_feedback(agency, own).id
+        other_id = tickets.open_from_feedback(agency, other).id
+        tickets.respond(users.get_user("office"), other_id, "医院已整改",
+                        [evidence_files.Upload("a.png", PNG)])
+    with db():
+        unit = users.get_user("unit")
+        items, total = tickets.list_tickets(unit)
+        assert [t.id for t in items] == [own_id] and total == 1
+        with pytest.raises(NotFound):
+            tickets.get_ticket(unit, other_id)
+        with pytest.raises(NotFound):
+            tickets.respond(unit, other_id, "不是我们的")
+        [file_row] = Session.scalars(sa.select(EvidenceFile)).all()
+        with pytest.raises(NotFound):
+            evidence_files.get_for(unit, file_row.id)
+        # The health authority reads its industry's tickets but does not respond or verify.
+        authority = users.get_user("authority")
+        assert [t.id for t in tickets.list_tickets(authority)[0]] == [other_id]
+        with pytest.raises(PermissionDenied):
+            tickets.verify(authority, other_id)
+        with pytest.raises(PermissionDenied):
+            tickets.open_from_feedback(unit, own)
+
+
+def test_overdue_on_the_right_working_day_across_national_day(app, district, db):
+    opened = local(2026, 9, 30)
+    fid = make_feedback(db, received_at=opened)
+    with db():
+        ticket = tickets.open_from_feedback(users.get_user("agency"), fid, now=opened)
+        tid = ticket.id
+        # Call-back: the first working day after 1-7 October; fix: 15 working days, counting
+        # Saturday 10 October (调休).
+        assert ticket.callback_due.isoformat() == "2026-10-08"
+        assert ticket.fix_due.isoformat() == "2026-10-27"
+    with db():
+        assert tickets.mark_overdue(now=local(2026, 10, 8, 23, 30)).callbacks == 0
+        ticket = Session.get(Ticket, tid)
+        states = {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 8))}
+        assert states == {"callback": "amber", "fix": "ok"}
+    with db():
+        report = tickets.mark_overdue(now=local(2026, 10, 9, 0, 5))
+        assert (report.callbacks, report.rounds) == (1, 0)
+        assert tickets.mark_overdue(now=local(2026, 10, 9, 1)).callbacks == 0  # marked once
+    with db():
+        ticket = Session.get(Ticket, tid)
+        assert ticket.callback_overdue
+        # Amber from two working days before the deadline: Friday 23 October.
+        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 22))}["fix"] == "ok"
+        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 23))}["fix"] == "amber"
+        assert tickets.mark_overdue(now=local(2026, 10, 27, 23, 59)).rounds == 0
+    with db():
+        assert tickets.mark_overdue(now=local(2026, 10, 28, 0, 1)).rounds == 1
+    with db():
+        ticket = Session.get(Ticket, tid)
+        assert ticket.overdue and ticket.rounds[0].overdue
+        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 28))}["fix"] == "red"
+        overdue, _ = tickets.list_tickets(users.get_user("agency"), overdue=True)
+        assert [t.id for t in overdue] == [tid]
+        # A late call-back and a late response keep their clocks' colour as "late".
+        tickets.record_callback(users.get_user("agency"), tid, called_at=local(2026, 10, 28, 11),
+                                outcome="satisfied", note="群众认可", now=local(2026, 10, 28, 12))
+        tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
+        states = {c.name: c.state for c in tickets.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
+        assert states == {"callback": "late", "fix": "late"}
+
+
+def test_the_office_calendar_moves_the_deadline(app, district, db):
+    from feedback_api.services import workdays
+
+    with db():
+        workdays.set_day(None, datetime(2026, 10, 8).date(), workday=False, name="区里延长假期")
+    fid = make_feedback(db, received_at=local(2026, 9, 30))
+    with db():
+        ticket = tickets.open_from_feedback(users.get_user("agency"), fid, now=local(2026, 9, 30))
+        assert ticket.callback_due.isoformat() == "2026-10-09"
+
+
+def test_three_rounds_pushed_in_a_row_without_completion(app, district, db):
+    start = local(2026, 3, 2)
+    fids = [make_feedback(db, "CD-SW-001", openid=f"oRepeat{i:019d}", received_at=start)
+            for i in range(2)]
+    with db():
+        agency, unit = users.get_user("agency"), users.get_user("unit")
+        stubborn = tickets.open_from_feedback(agency, fids[0], now=start).id
+        fixed = tickets.open_from_feedback(agency, fids[1], now=start).id
+        when = start
+        for n in range(3):
+            when += timedelta(days=3)
+            tickets.respond(unit, stubborn, f"第 {n + 1} 次反馈", now=when)
+            tickets.send_back(agency, stubborn, "仍未整改到位", now=when)
+        for _ in range(2):
+            tickets.respond(unit, fixed, "反馈", now=when)
+            tickets.send_back(agency, fixed, "仍未整改到位", now=when)
+        tickets.respond(unit, fixed, "反馈", now=when)
+        tickets.verify(agency, fixed, now=when)
+    with db():
+        window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
+        found = tickets.repeated_pushes(as_of=when + timedelta(days=1))
+        assert list(found) == [window_id]
+        assert [(p.ticket_id, p.rounds) for p in found[window_id]] == [(stubborn, [1, 2, 3])]
+        # More than a year later the pushes no longer count.
+        assert tickets.repeated_pushes(as_of=when + timedelta(days=400)) == {}
+
+
+def test_negative_opinions_open_tickets_after_analysis(app, district, db):
+    fid = make_feedback(db, rating=None, text="工作人员态度恶劣，一直玩手机")
+    positive = make_feedback(db, rating=None, text="很好", openid="oTickets0000000000000002")
+    with db():
+        assert ticket_jobs.auto_open() == "0 tickets opened"  # waits for the analysis
+        for item_id, sentiment in ((fid, 0.05), (positive, 0.9)):
+            item = Session.get(Feedback, item_id)
+            item.sentiment, item.analyzed_at = sentiment, item.received_at
+            item.masked_text = item.text
+            item.topics = [{"topic": "attitude", "confidence": 0.9}]
+    with db():
+        assert ticket_jobs.auto_open() == "1 tickets opened"
+        ticket = tickets.ticket_of_feedback(fid)
+        assert ticket.topic == "attitude" and "态度恶劣" in ticket.problem
+        assert tickets.ticket_of_feedback(positive) is None
+
+
+def test_attach_and_inspection_tickets(app, district, db):
+    a = make_feedback(db, "CD-SW-001")
+    b = make_feedback(db, "CD-SW-001", openid="oTickets0000000000000003")
+    c = make_feedback(db, "CD-SW-002", openid="oTickets0000000000000004")
+    with db():
+        agency = users.get_user("agency")
+        tid = tickets.open_from_feedback(agency, a).id
+        tickets.attach_feedback(agency, tid, b)
+        with pytest.raises(Conflict):
+            tickets.attach_feedback(agency, tid, b)
+        with pytest.raises(ValidationError, match="不是该窗口"):
+            tickets.attach_feedback(agency, tid, c)
+        Session.get(Feedback, c).review_state = "invalid"
+        with pytest.raises(ValidationError, match="无效"):
+            tickets.open_from_feedback(agency, c)
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
+        found = tickets.open_ticket(None, window, topic="environment", problem="无障碍通道堵塞",
+                                    source="inspection", source_ref="2026Q4-综合检查-017")
+        assert found.callback_due is None and found.source_ref == "2026Q4-综合检查-017"
+    with db():
+        assert [f.id for f in tickets.feedback_of(tid)] == [a, b]
+        assert Session.scalar(sa.select(sa.func.count()).select_from(TicketRound)) == 2
+        assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0

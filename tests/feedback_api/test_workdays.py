@@ -1,0 +1,49 @@
+"""Working days: the office's calendar wins, then chinese-calendar, then Monday–Friday."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from feedback_api.services import workdays
+from feedback_api.services.workdays import Calendar
+
+
+def test_national_day_2026_and_its_make_up_working_day(app, db):
+    with db():
+        cal = Calendar()
+        assert not cal.is_workday(date(2026, 10, 1))  # 国庆节
+        assert not cal.is_workday(date(2026, 10, 7))
+        assert cal.is_workday(date(2026, 10, 10))  # a Saturday: 调休 working day
+        assert not cal.is_workday(date(2026, 10, 11))  # a Sunday
+        # From Wednesday 30 September: 8 Oct is the first working day after the holiday.
+        assert cal.add(date(2026, 9, 30), 1) == date(2026, 10, 8)
+        # 8, 9, 10 (Saturday, 调休), 12-16, 19-23, 26, 27 October: the 15th is the 27th.
+        assert cal.add(date(2026, 9, 30), 15) == date(2026, 10, 27)
+        assert cal.between(date(2026, 9, 30), date(2026, 10, 27)) == 15
+        assert cal.subtract(date(2026, 10, 8), 1) == date(2026, 9, 30)
+
+
+def test_the_office_calendar_wins(app, db):
+    with db():
+        workdays.set_day(None, date(2026, 10, 8), workday=False, name="区里延长假期")
+        workdays.set_day(None, date(2026, 10, 11), workday=True, name="区里调休")
+    with db():
+        cal = Calendar()
+        assert cal.add(date(2026, 9, 30), 1) == date(2026, 10, 9)
+        assert cal.add(date(2026, 10, 9), 2) == date(2026, 10, 11)
+        assert [d.name for d in workdays.list_days(2026)] == ["区里延长假期", "区里调休"]
+    with db():  # removing the entry brings the built-in day back
+        workdays.set_day(None, date(2026, 10, 8), workday=None)
+    with db():
+        assert workdays.add_workdays(date(2026, 9, 30), 1) == date(2026, 10, 8)
+
+
+def test_years_the_package_does_not_know_fall_back_to_weekends(app, db):
+    with db():
+        assert workdays.is_workday(date(2027, 1, 1))  # a Friday, unknown to chinese-calendar
+        assert not workdays.is_workday(date(2027, 1, 2))
+        assert workdays.add_workdays(date(2027, 1, 1), 1) == date(2027, 1, 4)
+        workdays.set_day(None, date(2027, 1, 1), workday=False, name="元旦")
+    with db():
+        assert not workdays.is_workday(date(2027, 1, 1))
+        assert workdays.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
