@@ -14,17 +14,20 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from admin_web.views import bp as admin_bp
+from analytics.assessment_cli import assessment_cli
 from analytics.cli import nlp as nlp_cli
 from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
+from feedback_api.inspections_cli import inspections_cli
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
-CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
+CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, inspections_cli,
+              assessment_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
