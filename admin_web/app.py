@@ -13,6 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from admin_web.assessment import bp as assessment_bp
 from admin_web.views import bp as admin_bp
 from analytics.assessment_cli import assessment_cli
 from analytics.cli import nlp as nlp_cli
@@ -25,7 +26,7 @@ from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
+BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp, assessment_bp)
 CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, inspections_cli,
               assessment_cli)
 
