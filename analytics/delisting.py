@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from feedback_api.models import (
 )
 from feedback_api.models.reference import INCIDENT_KINDS, label
 from feedback_api.services import delisting as proposals
+from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
 COVERT_FAILURES = 4
@@ -110,3 +111,11 @@ def evaluate(year: int) -> list[DelistingProposal]:
             if p is not None:
                 changed.append(p)
     return changed
+
+
+def evaluate_recent(today: date | None = None) -> list[DelistingProposal]:
+    """The nightly job: this year's rules, and in January last year's too (its fourth-quarter
+    inspections are often entered then)."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+    return [p for year in years for p in evaluate(year)]

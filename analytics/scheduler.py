@@ -45,6 +45,12 @@ def _retrain() -> Any:
     return retrain()
 
 
+def _delisting_rules() -> Any:
+    from analytics.delisting import evaluate_recent
+
+    return evaluate_recent()
+
+
 #: The analytics jobs; the composition root adds others (e.g. WeChat delivery) through
 #: ``app.extensions["ww_jobs"]``.
 JOBS: list[Job] = [
@@ -52,6 +58,8 @@ JOBS: list[Job] = [
         "analyse new opinions (topics, sentiment, keywords, masking)"),
     Job("nlp-retrain-weekly", _retrain, CronTrigger(day_of_week="sun", hour=3, timezone=TIMEZONE),
         "retrain the NLP model from the reviewers' corrections; promote only if not worse"),
+    Job("assessment-delisting-nightly", _delisting_rules, CronTrigger(hour=2, timezone=TIMEZONE),
+        "check the delisting rules on the year's records; open proposals for the office"),
 ]
 
 

@@ -271,3 +271,16 @@ def test_cli_show_and_delisting(db, district, runner):
     again = runner.invoke(args=["assessment", "delisting", "--year", "2026"])
     assert "新开或更新摘牌建议 0 条" in again.stderr
     assert runner.invoke(args=["assessment", "show", "--period", "2026Q9"]).exit_code == 2
+
+
+def test_the_nightly_job_checks_last_year_too_in_january(db, district, app):
+    from analytics import scheduler
+
+    with db():
+        inspection("CD-SW-001", 2025, 2, passed=False)
+        inspection("CD-SW-001", 2025, 3, passed=False)
+        inspection("CD-SW-001", 2025, 4, passed=False, on=date(2026, 1, 5))
+        assert delisting.evaluate_recent(date(2026, 2, 1)) == []
+        assert [p.year for p in delisting.evaluate_recent(date(2026, 1, 20))] == [2025]
+    job = next(j for j in scheduler.all_jobs(app) if j.id == "assessment-delisting-nightly")
+    assert scheduler.run_job(app, job) == []  # idempotent: nothing new
