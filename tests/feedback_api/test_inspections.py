@@ -21,7 +21,8 @@ from tests.assessment_helpers import full_scores, user
 
 
 def _audits(s, entity_type):
-    return s.scalars(sa.select(AuditLog).where(AuditLog.entity_type == entity_type)).all()
+    return s.scalars(sa.select(AuditLog).where(AuditLog.entity_type == entity_type)
+                     .order_by(AuditLog.id)).all()
 
 
 def test_default_standard_covers_every_topic_category_and_sums_to_100(db):
