@@ -178,7 +178,7 @@ def standard() -> Any:
     user = _user()
     if request.method == "POST" and user.role != "office":
         abort(403)
-    std = standards.ensure_standard(year, user)
+    std = standards.ensure_standard(year)
     Session.commit()  # the year's standard, if this made it
     form = None
     if user.role == "office":
@@ -255,7 +255,7 @@ def _inspection_form(std: Any, user: User) -> FlaskForm:
 def inspection_new() -> Any:
     user = _user()
     year = _year_arg()
-    std = standards.ensure_standard(year, user)
+    std = standards.ensure_standard(year)
     Session.commit()  # the year's standard, if this made it
     form = _inspection_form(std, user)
     if request.method == "GET":
@@ -384,7 +384,7 @@ def _store_evidence(item: Any, files: list[Any]) -> list[str]:
 @role_required("office")
 def covert_new() -> Any:
     year = _year_arg()
-    std = standards.ensure_standard(year, _user())
+    std = standards.ensure_standard(year)
     Session.commit()
     form = _covert_form(std)
     if form.validate_on_submit():
@@ -522,7 +522,13 @@ def proposal_list() -> str:
     state = state if state in PROPOSAL_STATES else None
     year = request.args.get("year", type=int)
     items, page, pages = _paged(proposals.proposal_query(_user(), state=state, year=year))
+    visible = set(Session.scalars(sa.select(Window.id).join(Window.unit)
+                                  .where(scope.window_clause(_user()))))
+    warnings = delisting.early_warnings(year or _today().year, visible)
+    names = dict(Session.execute(sa.select(Window.id, Window.code).where(
+        Window.id.in_([w.window_id for w in warnings]))).all()) if warnings else {}
     return render_template("assessment/proposals.html", items=items, page=page, pages=pages,
+                           warnings=warnings, window_codes=names, warning_year=year or _today().year,
                            state=state, year=year, unavailable=delisting.UNAVAILABLE_RULES,
                            form=DecisionForm() if _user().role == "office" else None,
                            this_year=_today().year)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -34,11 +35,11 @@ COVERT_FAILURES = 4
 UNAVAILABLE_RULES = {2: "督办功能尚未上线，暂不评估"}
 
 
-def _failed_inspections(year: int) -> dict[int, dict[str, Any]]:
+def _failed_inspections(year: int, at_least: int = FAILED_INSPECTIONS) -> dict[int, dict[str, Any]]:
     """Rule 1: windows with three or more failed quarterly inspections of the year's quarters."""
     hits = sa.select(Inspection.window_id).where(
         Inspection.year == year, Inspection.passed.is_(False)).group_by(
-        Inspection.window_id).having(sa.func.count() >= FAILED_INSPECTIONS)
+        Inspection.window_id).having(sa.func.count() >= at_least)
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i in Session.scalars(sa.select(Inspection).where(
             Inspection.year == year, Inspection.passed.is_(False), Inspection.window_id.in_(hits))
@@ -51,7 +52,7 @@ def _failed_inspections(year: int) -> dict[int, dict[str, Any]]:
             for w, v in items.items()}
 
 
-def _covert_failures(year: int) -> dict[int, dict[str, Any]]:
+def _covert_failures(year: int, at_least: int = COVERT_FAILURES) -> dict[int, dict[str, Any]]:
     """Rule 3: windows where one indicator failed in four or more covert inspections of the year."""
     in_year = sa.and_(CovertInspection.inspected_on >= date(year, 1, 1),
                       CovertInspection.inspected_on < date(year + 1, 1, 1),
@@ -59,7 +60,7 @@ def _covert_failures(year: int) -> dict[int, dict[str, Any]]:
     pairs = (sa.select(CovertInspection.window_id, CovertResult.indicator_id)
              .join(CovertResult, CovertResult.covert_inspection_id == CovertInspection.id)
              .where(in_year).group_by(CovertInspection.window_id, CovertResult.indicator_id)
-             .having(sa.func.count(sa.distinct(CovertInspection.id)) >= COVERT_FAILURES)).subquery()
+             .having(sa.func.count(sa.distinct(CovertInspection.id)) >= at_least)).subquery()
     rows = Session.execute(
         sa.select(CovertInspection.window_id, CovertInspection.id, CovertInspection.inspected_on,
                   StandardIndicator.id, StandardIndicator.name)
@@ -111,6 +112,39 @@ def evaluate(year: int) -> list[DelistingProposal]:
             if p is not None:
                 changed.append(p)
     return changed
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    """A window one step from a rule: it has not triggered it, one more failure would."""
+
+    window_id: int
+    rule: int
+    summary: str
+
+
+#: Rules with a count, and the count one step before them (an incident has no step before).
+WARNING_STEPS = {1: (_failed_inspections, FAILED_INSPECTIONS - 1),
+                 3: (_covert_failures, COVERT_FAILURES - 1)}
+
+
+def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyWarning]:
+    """Windows exactly one step from rule 1 or 3 in ``year`` (those over it have proposals)."""
+    found = []
+    # Rule 1 can still trigger only while a quarter of the year has no inspection.
+    inspected_all_year = set(Session.scalars(
+        sa.select(Inspection.window_id).where(Inspection.year == year)
+        .group_by(Inspection.window_id).having(sa.func.count() >= 4)))
+    for rule, (check, step) in WARNING_STEPS.items():
+        near = check(year, step)
+        over = check(year)
+        for window_id, evidence in sorted(near.items()):
+            if window_id in over or (window_ids is not None and window_id not in window_ids):
+                continue
+            if rule == 1 and window_id in inspected_all_year:
+                continue
+            found.append(EarlyWarning(window_id, rule, evidence["summary"]))
+    return found
 
 
 def evaluate_recent(today: date | None = None) -> list[DelistingProposal]:

@@ -69,7 +69,7 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
     notes = str(data.get("notes") or "").strip()
     if len(notes) > 5000:
         raise ValidationError("备注不能超过 5000 字", details={"notes": "过长"})
-    std = standards.ensure_standard(on.year, actor)
+    std = standards.ensure_standard(on.year)
     raw = data.get("results") or {}
     by_key = {**{i.id: i for i in std.indicators}, **{i.name: i for i in std.indicators}}
     unknown = [str(k) for k in raw if k not in by_key]

@@ -128,7 +128,7 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     if on < start or on > end + timedelta(days=LATE_DAYS) or on > today:
         raise ValidationError(f"检查日期 {on} 不在 {year} 年第 {quarter} 季度（或其后 {LATE_DAYS} 天）"
                               "内，或晚于今天", details={"inspected_on": "日期与季度不符"})
-    std = standards.ensure_standard(year, actor)
+    std = standards.ensure_standard(year)
     scores = _clean_scores(std, data.get("scores") or {})
     existing = Session.scalars(sa.select(Inspection).where(
         Inspection.window_id == window.id, Inspection.year == year,

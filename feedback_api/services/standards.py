@@ -50,7 +50,7 @@ def standard_to_dict(std: Standard) -> dict[str, Any]:
     }
 
 
-def ensure_standard(year: int, actor: User | None = None) -> Standard:
+def ensure_standard(year: int) -> Standard:
     """The standard of ``year``; made on first need as a copy of the latest earlier year's, or
     of the default set, so each year keeps its own version once edited."""
     if not 2000 <= year <= 2100:
@@ -74,7 +74,9 @@ def ensure_standard(year: int, actor: User | None = None) -> Standard:
                           for i, (c, n, w, p) in enumerate(DEFAULT_INDICATORS)]
     Session.add(std)
     Session.flush()
-    audit.record_change(actor, "create", "standard", year, None, standard_to_dict(std))
+    # Made by the system on whoever's first need (a unit opening the page, say), not by them.
+    audit.record_change(None, "create", "standard", year, None, standard_to_dict(std),
+                        actor_label="system")
     return std
 
 
@@ -96,7 +98,7 @@ def update_standard(actor: User | None, year: int, data: dict[str, Any]) -> Stan
     {id?, category, name, weight, pass_line}; one left out is removed if never used). Nothing
     changes unless everything is valid."""
     _check_office(actor)
-    std = ensure_standard(year, actor)
+    std = ensure_standard(year)
     before = standard_to_dict(std)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}

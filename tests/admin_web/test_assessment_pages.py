@@ -159,6 +159,7 @@ def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db,
         assert (p.rule, p.state) == (1, "open")
     page = client.get("/assessment/delisting").get_data(as_text=True)
     assert "3 次季度综合检查不合格" in page and "督办功能尚未上线" in page
+    assert "预警" not in page
     resp = client.post(f"/assessment/delisting/{p.id}/dismiss", data={"csrf_token": token, "note": ""})
     assert "须说明理由" in client.get(resp.headers["Location"]).get_data(as_text=True)
     client.post(f"/assessment/delisting/{p.id}/confirm", data={"csrf_token": token, "note": "研究决定"})
@@ -181,3 +182,15 @@ def test_office_records_an_incident(client, auth, db, district):
     assert "候诊区玻璃门碎裂伤人" in client.get("/assessment/incidents?year=2026").get_data(as_text=True)
     with db() as s:
         assert s.scalars(sa.select(DelistingProposal)).all() == []  # only when the rules run
+
+
+def test_early_warnings_show_within_scope(client, auth, db, district):
+    with db():
+        for q in (1, 2):
+            inspection("CD-SW-001", 2026, q, passed=False)
+    auth.login("unit")
+    page = client.get("/assessment/delisting?year=2026").get_data(as_text=True)
+    assert "预警" in page and "2 次季度综合检查不合格" in page
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    assert "预警" not in client.get("/assessment/delisting?year=2026").get_data(as_text=True)

@@ -13,7 +13,7 @@ from analytics.assessment import Period, parse_period, smoothed
 from feedback_api.models import DelistingProposal
 from feedback_api.services import covert, standards
 from feedback_api.services import delisting as proposals
-from tests.assessment_helpers import add_feedback, inspection, user
+from tests.assessment_helpers import add_feedback, inspection, user, window_id
 
 Q3 = Period("quarter", 2026, 3)
 
@@ -284,3 +284,21 @@ def test_the_nightly_job_checks_last_year_too_in_january(db, district, app):
         assert [p.year for p in delisting.evaluate_recent(date(2026, 1, 20))] == [2025]
     job = next(j for j in scheduler.all_jobs(app) if j.id == "assessment-delisting-nightly")
     assert scheduler.run_job(app, job) == []  # idempotent: nothing new
+
+
+def test_early_warnings_one_step_from_rules_1_and_3(db, district):
+    with db():
+        inspection("CD-SW-001", 2026, 1, passed=False)
+        inspection("CD-SW-001", 2026, 2, passed=False)          # two failed, quarters left
+        for q in (1, 2, 3):
+            inspection("CD-SW-002", 2026, q, passed=False)      # over: a proposal, no warning
+        for q, ok in ((1, False), (2, False), (3, True), (4, True)):
+            inspection("CD-RMYY-001", 2026, q, passed=ok)       # two failed, no quarter left
+        for month in (3, 5, 7):
+            _covert("CD-RMYY-002", f"2026-{month:02d}-01", 廉洁诚信=False)
+        warned = {(w.window_id, w.rule) for w in delisting.early_warnings(2026)}
+        ids = {code: window_id(code) for code in ("CD-SW-001", "CD-RMYY-002")}
+        assert warned == {(ids["CD-SW-001"], 1), (ids["CD-RMYY-002"], 3)}
+        assert delisting.early_warnings(2026, {ids["CD-SW-001"]})[0].summary.startswith(
+            "2026年 2 次季度综合检查不合格")
+        assert delisting.early_warnings(2025) == []
