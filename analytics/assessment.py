@@ -250,42 +250,51 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         .order_by(Window.code)).all()
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 
-    # Ratings: counts per level, sum, per window.
-    level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
-    in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
-    industry_sum: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    for window_id, n, total, *levels in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating), *level)
-            .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
+    # Ratings and opinions in one pass over the period's feedback: GROUP BY window and main
+    # topic; the per-topic aggregates are then added up per window.
+    counted, opinion = counted_feedback(), counted_opinions()
+    sentiment = sa.case((opinion, sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)))
+    topic = sa.case((opinion, primary_topic())).label("topic")
+
+    def total_of(condition: sa.ColumnElement[bool], value: Any = 1) -> Any:
+        return sa.func.sum(sa.case((condition, value), else_=0))
+
+    stmt = (sa.select(Feedback.window_id, topic, total_of(counted), total_of(counted, Feedback.rating),
+                      *[total_of(sa.and_(counted, Feedback.rating == k)) for k in range(1, 6)],
+                      total_of(opinion), sa.func.sum(sentiment), sa.func.count(sentiment))
+            .where(Feedback.received_at >= start, Feedback.received_at < end,
+                   sa.or_(counted, opinion))
+            .group_by(Feedback.window_id, topic))
+    rating_sums: dict[int, float] = defaultdict(float)
+    sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    for window_id, code, n, total, *levels, opinions, s_sum, s_count in Session.execute(stmt):
         row = rows.get(window_id)
         if row is None:
             continue
-        row.ratings = n
-        row.distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
-        row.mean_rating = float(total) / n
-        row.good_rate = (row.distribution[4] + row.distribution[5]) / n
-        row.bad_rate = (row.distribution[1] + row.distribution[2]) / n
-        acc = industry_sum[row.industry]
-        acc[0] += float(total)
-        acc[1] += n
+        row.ratings += int(n or 0)
+        for k in range(1, 6):
+            row.distribution[k] += int(levels[k - 1] or 0)
+        rating_sums[window_id] += float(total or 0)
+        row.opinions += int(opinions or 0)
+        acc = sentiment_sums[window_id]
+        acc[0] += float(s_sum or 0)
+        acc[1] += int(s_count or 0)
+        if code in TOPICS and code != "other" and opinions:
+            row.topics.append((code, int(opinions)))
+    industry_sum: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for row in rows.values():
+        total = rating_sums.get(row.window_id, 0.0)
+        if row.ratings:
+            row.mean_rating = total / row.ratings
+            row.good_rate = (row.distribution[4] + row.distribution[5]) / row.ratings
+            row.bad_rate = (row.distribution[1] + row.distribution[2]) / row.ratings
+            acc = industry_sum[row.industry]
+            acc[0] += total
+            acc[1] += row.ratings
+        s_sum, s_count = sentiment_sums.get(row.window_id, (0.0, 0))
+        row.sentiment = s_sum / s_count if s_count else None
     all_total = sum(a[0] for a in industry_sum.values())
     all_n = sum(a[1] for a in industry_sum.values())
-
-    # Opinions: mean sentiment and the topic breakdown.
-    sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
-    for window_id, n, mean in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(), sa.func.avg(sentiment))
-            .where(counted_opinions(), in_period).group_by(Feedback.window_id)):
-        if window_id in rows:
-            rows[window_id].opinions = n
-            rows[window_id].sentiment = float(mean) if mean is not None else None
-    topic = primary_topic().label("topic")
-    for window_id, code, n in Session.execute(
-            sa.select(Feedback.window_id, topic, sa.func.count())
-            .where(counted_opinions(), in_period, topic.is_not(None))
-            .group_by(Feedback.window_id, topic)):
-        if window_id in rows and code in TOPICS and code != "other":
-            rows[window_id].topics.append((code, n))
 
     # Quarterly inspections of the period's quarters.
     quarter_clause = sa.or_(*(sa.and_(Inspection.year == y, Inspection.quarter == q)
