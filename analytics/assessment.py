@@ -229,9 +229,9 @@ def _fmt(x: float) -> str:
 
 
 def _weights(year: int) -> dict[str, float]:
+    """The year's standard's weights (the defaults while it has none: reading stores nothing)."""
     std = standards.get_standard(year)
-    source = std if std is not None else None
-    return {key: float(getattr(source, attr) if source is not None else standards.DEFAULT_WEIGHTS[attr])
+    return {key: float(getattr(std, attr) if std is not None else standards.DEFAULT_WEIGHTS[attr])
             for key, _label, attr in COMPONENTS}
 
 
