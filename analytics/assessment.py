@@ -151,9 +151,9 @@ def counted_opinions() -> sa.ColumnElement[bool]:
 
 
 def primary_topic() -> sa.ColumnElement[Any]:
-    """An opinion's main topic: the reviewer's first topic, else the model's first."""
-    return sa.func.coalesce(Feedback.reviewed_topics[0].as_string(),
-                            Feedback.topics[(0, "topic")].as_string())
+    """An opinion's main topic: the reviewer's first topic, else the model's first (kept in
+    ``Feedback.main_topic`` whenever either is set)."""
+    return Feedback.main_topic
 
 
 def smoothed(total: float, n: int, prior_mean: float, prior_weight: float = PRIOR_RATINGS) -> float:

@@ -78,6 +78,7 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
     rows = []
     for i in range(n_feedback):
         analysed = rnd.random() < 0.3
+        topic = rnd.choice(topics)
         rows.append({
             "receipt_no": f"B{i:012d}", "window_id": rnd.randint(1, n_windows), "channel": "wechat",
             "rating": rnd.choices((1, 2, 3, 4, 5), (3, 4, 10, 33, 50))[0],
@@ -85,7 +86,8 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
             "received_at": start + timedelta(seconds=rnd.random() * span),
             "review_state": "invalid" if rnd.random() < 0.02 else "pending",
             "sentiment": rnd.random() if analysed else None,
-            "topics": [{"topic": rnd.choice(topics), "score": 0.8}] if analysed else None,
+            "topics": [{"topic": topic, "score": 0.8}] if analysed else None,
+            "main_topic": topic if analysed else None,  # as the model's "set" event keeps it
             "analyzed_at": now if analysed else None, "created_at": now})
         if len(rows) == CHUNK:
             conn.execute(Feedback.__table__.insert(), rows)

@@ -167,10 +167,45 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['inspection_id'], ['inspections.id'], name=op.f('fk_inspection_scores_inspection_id_inspections'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('inspection_id', 'indicator_id', name=op.f('pk_inspection_scores'))
     )
+    with op.batch_alter_table('feedback_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('main_topic', sa.String(length=32), nullable=True))
+    _backfill_main_topic()
+
+
+def _backfill_main_topic() -> None:
+    """The main topic of every opinion analysed or reviewed before the column existed."""
+    items = sa.table('feedback_items', sa.column('id', sa.Integer()), sa.column('topics', sa.JSON()),
+                     sa.column('reviewed_topics', sa.JSON()),
+                     sa.column('main_topic', sa.String(32)))
+    conn = op.get_bind()
+    last = 0
+    while True:
+        rows = conn.execute(
+            sa.select(items.c.id, items.c.topics, items.c.reviewed_topics)
+            .where(items.c.id > last, sa.or_(items.c.topics.is_not(None),
+                                             items.c.reviewed_topics.is_not(None)))
+            .order_by(items.c.id).limit(5000)).all()
+        if not rows:
+            return
+        updates = []
+        for id_, predicted, reviewed in rows:
+            topic = None
+            if reviewed and isinstance(reviewed[0], str):
+                topic = reviewed[0]
+            elif not reviewed and predicted and isinstance(predicted[0], dict):
+                topic = predicted[0].get('topic') if isinstance(predicted[0].get('topic'), str) else None
+            if topic is not None:
+                updates.append({'row_id': id_, 'topic': topic[:32]})
+        if updates:
+            conn.execute(items.update().where(items.c.id == sa.bindparam('row_id'))
+                         .values(main_topic=sa.bindparam('topic')), updates)
+        last = rows[-1][0]
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('feedback_items', schema=None) as batch_op:
+        batch_op.drop_column('main_topic')
     op.drop_table('inspection_scores')
     op.drop_table('covert_results')
     with op.batch_alter_table('covert_evidence', schema=None) as batch_op:

@@ -302,3 +302,54 @@ def test_early_warnings_one_step_from_rules_1_and_3(db, district):
         assert delisting.early_warnings(2026, {ids["CD-SW-001"]})[0].summary.startswith(
             "2026年 2 次季度综合检查不合格")
         assert delisting.early_warnings(2025) == []
+
+
+def test_the_main_topic_follows_analysis_and_review(db, district):
+    from feedback_api.models import Feedback
+    from feedback_api.services import feedback as feedback_service
+    from feedback_api.services import review
+
+    with db() as s:
+        add_feedback("CD-SW-001", [2], text="排队一个小时")
+        item = s.scalars(sa.select(Feedback)).one()
+        assert item.main_topic is None
+        feedback_service.apply_analysis(item, sentiment=0.1, topics=[{"topic": "efficiency"},
+                                                                     {"topic": "attitude"}],
+                                        keywords=[], masked_text="排队一个小时", flags=[],
+                                        model_version="t")
+        assert item.main_topic == "efficiency"
+        review.review_feedback(user("agency"), item.id, {"topics": ["process", "efficiency"]})
+        assert item.main_topic == "process"
+        feedback_service.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude"}],
+                                        keywords=[], masked_text="", flags=[], model_version="t2")
+        assert item.main_topic == "process"  # the reviewer's word still wins
+    with db() as s:
+        assert s.scalars(sa.select(Feedback.main_topic)).one() == "process"
+
+
+def test_the_migration_backfills_main_topics(tmp_path):
+    from feedback_api import schema
+    from feedback_api.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    schema.upgrade(engine, "0009")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO units (code, name, industry, authority, contact_person, "
+                             "contact_phone, address, created_at) VALUES ('U', 'U', 'tax', '', '', '', '', "
+                             "'2026-01-01')"))
+        conn.execute(sa.text("INSERT INTO windows (code, name, unit_id, address, service_items, staff_count, "
+                             "contact_person, contact_phone, service_hours, status, status_reason, remarks, "
+                             "created_at, updated_at) VALUES ('W', 'W', 1, '', '', 0, '', '', '', 'candidate', "
+                             "'', '', '2026-01-01', '2026-01-01')"))
+        for n, (topics, reviewed) in enumerate([('[{"topic": "attitude"}]', None),
+                                                ('[{"topic": "attitude"}]', '["integrity"]'),
+                                                (None, None)]):
+            conn.execute(sa.text(
+                "INSERT INTO feedback_items (receipt_no, window_id, channel, rating_counts, received_at, "
+                "review_state, topics, reviewed_topics, created_at) VALUES (:r, 1, 'h5', 1, "
+                "'2026-01-01', 'pending', :t, :rt, '2026-01-01')"), {"r": f"R{n}", "t": topics, "rt": reviewed})
+    schema.upgrade(engine)
+    with engine.connect() as conn:
+        got = conn.execute(sa.text("SELECT main_topic FROM feedback_items ORDER BY id")).scalars().all()
+    assert got == ["attitude", "integrity", None]
+    engine.dispose()
