@@ -1,5 +1,16 @@
 """All mapped models; importing this module registers every table on ``Base.metadata``."""
 
+from feedback_api.models.assessment import (
+    CovertEvidence,
+    CovertInspection,
+    CovertResult,
+    DelistingProposal,
+    Incident,
+    Inspection,
+    InspectionScore,
+    Standard,
+    StandardIndicator,
+)
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
@@ -25,6 +36,15 @@ from feedback_api.models.wechat import (
 from feedback_api.models.windows import Unit, Window
 
 __all__ = [
+    "StandardIndicator",
+    "Standard",
+    "InspectionScore",
+    "Inspection",
+    "Incident",
+    "DelistingProposal",
+    "CovertResult",
+    "CovertInspection",
+    "CovertEvidence",
     "ApiToken",
     "Appeal",
     "CalendarDay",

@@ -88,12 +88,35 @@ class Feedback(Base):
     #: 1 positive, 0 negative, as the reviewer judged it.
     reviewed_sentiment: Mapped[int | None] = mapped_column(sa.SmallInteger)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The opinion's main topic: the reviewer's first, else the model's first. Kept in step with
+    #: ``topics`` and ``reviewed_topics`` (see below) so the assessment groups by a plain column
+    #: instead of parsing JSON in every row.
+    main_topic: Mapped[str | None] = mapped_column(sa.String(32))
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     window: Mapped[Window] = relationship()
     citizen: Mapped[Citizen | None] = relationship()
+
+
+def main_topic_of(reviewed: list[Any] | None, predicted: list[Any] | None) -> str | None:
+    if reviewed:
+        return reviewed[0] if isinstance(reviewed[0], str) else None
+    if predicted and isinstance(predicted[0], dict):
+        topic = predicted[0].get("topic")
+        return topic if isinstance(topic, str) else None
+    return None
+
+
+@sa.event.listens_for(Feedback.topics, "set")
+def _predicted_topics_set(target: Feedback, value: Any, _old: Any, _initiator: Any) -> None:
+    target.main_topic = main_topic_of(target.reviewed_topics, value)
+
+
+@sa.event.listens_for(Feedback.reviewed_topics, "set")
+def _reviewed_topics_set(target: Feedback, value: Any, _old: Any, _initiator: Any) -> None:
+    target.main_topic = main_topic_of(value, target.topics)
 
 
 class FeedbackAnswer(Base):

@@ -102,6 +102,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "review": "审核",
     "answer": "答复",
     "request_rerating": "请群众整改评价",
+    "import": "导入",
+    "confirm": "确认",
+    "dismiss": "不予采纳",
     "lock": "锁定账号",
     "set_password": "修改密码",
     "revoke": "撤销",
@@ -118,6 +121,13 @@ AUDIT_ENTITIES: dict[str, str] = {
     "feedback": "评价",
     "citizen": "群众",
     "personal_data": "个人信息",
+    "standard": "测评标准",
+    "indicator": "测评指标",
+    "inspection": "综合检查",
+    "covert_inspection": "暗查",
+    "covert_evidence": "暗查证据",
+    "incident": "重大事件",
+    "delisting_proposal": "摘牌建议",
 }
 
 # Supervision tickets (督办单), call-backs (回访) and appeals (申诉).
@@ -174,3 +184,16 @@ AUDIT_ENTITIES.update({
     "appeal": "申诉",
     "calendar": "节假日",
 })
+
+#: Incidents (重大事件): what happened, and how grave (a major one is a delisting rule).
+INCIDENT_KINDS: dict[str, str] = {"safety": "安全事故", "social": "不良社会影响事件"}
+INCIDENT_SEVERITIES: dict[str, str] = {"major": "重大", "general": "一般"}
+
+#: The delisting rules (摘牌规则), numbered as the programme states them; each within one year.
+DELISTING_RULES: dict[int, str] = {
+    1: "一年内三次季度综合检查不合格",
+    2: "同一督办问题连续三轮未完成整改",
+    3: "同一测评指标四次及以上暗查不合格",
+    4: "发生重大安全事故或造成不良社会影响的事件",
+}
+PROPOSAL_STATES: dict[str, str] = {"open": "待确认", "confirmed": "已确认摘牌", "dismissed": "不予采纳"}

@@ -135,10 +135,16 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     wb.close()
 
 
+def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows of an uploaded sheet (CSV in the encodings above, or XLSX's first sheet) as
+    (line number, cells as text); every spreadsheet import reads through it."""
+    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
+    return _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+
+
 def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
     """Parse a ledger file into (column map, [(line number, {field: value})])."""
-    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
-    rows = _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+    rows = read_table(data, filename)
     mapping: dict[int, str] | None = None
     out: list[tuple[int, dict[str, str]]] = []
     for line, row in rows:

@@ -1,0 +1,155 @@
+"""The delisting rules (摘牌规则), evaluated from the records of one calendar year; a triggered rule
+opens a delisting proposal with its evidence for the office (never a status change).
+
+Rule numbers follow the programme: (1) three failed quarterly inspections; (2) the same supervised
+problem pushed three rounds in a row without completion; (3) the same indicator failing four or
+more covert inspections; (4) a major incident. Rule 2 needs supervision tickets (issue 13): it
+is NOT evaluated yet; its check joins ``RULE_CHECKS`` when tickets land."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import (
+    CovertInspection,
+    CovertResult,
+    DelistingProposal,
+    Incident,
+    Inspection,
+    StandardIndicator,
+)
+from feedback_api.models.reference import INCIDENT_KINDS, label
+from feedback_api.services import delisting as proposals
+from feedback_api.services.feedback import LOCAL_TZ
+
+FAILED_INSPECTIONS = 3
+COVERT_FAILURES = 4
+#: Rules not evaluated yet, and why (shown beside the proposals).
+UNAVAILABLE_RULES = {2: "督办功能尚未上线，暂不评估"}
+
+
+def _failed_inspections(year: int, at_least: int = FAILED_INSPECTIONS) -> dict[int, dict[str, Any]]:
+    """Rule 1: windows with three or more failed quarterly inspections of the year's quarters."""
+    hits = sa.select(Inspection.window_id).where(
+        Inspection.year == year, Inspection.passed.is_(False)).group_by(
+        Inspection.window_id).having(sa.func.count() >= at_least)
+    items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in Session.scalars(sa.select(Inspection).where(
+            Inspection.year == year, Inspection.passed.is_(False), Inspection.window_id.in_(hits))
+            .order_by(Inspection.quarter)):
+        items[i.window_id].append({"key": f"inspection:{i.id}", "quarter": f"{i.year}Q{i.quarter}",
+                                   "inspected_on": i.inspected_on.isoformat(),
+                                   "total": i.total, "max_total": i.max_total})
+    return {w: {"summary": f"{year}年 {len(v)} 次季度综合检查不合格："
+                + "、".join(f"{x['quarter']}（{x['total']:g}分）" for x in v), "items": v}
+            for w, v in items.items()}
+
+
+def _covert_failures(year: int, at_least: int = COVERT_FAILURES) -> dict[int, dict[str, Any]]:
+    """Rule 3: windows where one indicator failed in four or more covert inspections of the year."""
+    in_year = sa.and_(CovertInspection.inspected_on >= date(year, 1, 1),
+                      CovertInspection.inspected_on < date(year + 1, 1, 1),
+                      CovertResult.passed.is_(False))
+    pairs = (sa.select(CovertInspection.window_id, CovertResult.indicator_id)
+             .join(CovertResult, CovertResult.covert_inspection_id == CovertInspection.id)
+             .where(in_year).group_by(CovertInspection.window_id, CovertResult.indicator_id)
+             .having(sa.func.count(sa.distinct(CovertInspection.id)) >= at_least)).subquery()
+    rows = Session.execute(
+        sa.select(CovertInspection.window_id, CovertInspection.id, CovertInspection.inspected_on,
+                  StandardIndicator.id, StandardIndicator.name)
+        .join(CovertResult, CovertResult.covert_inspection_id == CovertInspection.id)
+        .join(StandardIndicator, StandardIndicator.id == CovertResult.indicator_id)
+        .join(pairs, sa.and_(pairs.c.window_id == CovertInspection.window_id,
+                             pairs.c.indicator_id == CovertResult.indicator_id))
+        .where(in_year).order_by(StandardIndicator.position, CovertInspection.inspected_on))
+    items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    per_indicator: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for window_id, covert_id, on, indicator_id, name in rows:
+        items[window_id].append({"key": f"covert:{covert_id}:{indicator_id}", "indicator": name,
+                                 "covert_inspection": covert_id, "inspected_on": on.isoformat()})
+        per_indicator[window_id][name] += 1
+    return {w: {"summary": f"{year}年暗查不合格："
+                + "、".join(f"“{n}” {c} 次" for n, c in per_indicator[w].items()), "items": v}
+            for w, v in items.items()}
+
+
+def _major_incidents(year: int) -> dict[int, dict[str, Any]]:
+    """Rule 4: windows with a major incident in the year."""
+    items: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i in Session.scalars(sa.select(Incident).where(
+            Incident.severity == "major", Incident.occurred_on >= date(year, 1, 1),
+            Incident.occurred_on < date(year + 1, 1, 1)).order_by(Incident.occurred_on)):
+        items[i.window_id].append({"key": f"incident:{i.id}", "occurred_on": i.occurred_on.isoformat(),
+                                   "kind": i.kind, "description": i.description[:200],
+                                   "source": i.source})
+    return {w: {"summary": "；".join(f"{x['occurred_on']} 发生重大{label(INCIDENT_KINDS, x['kind'])}"
+                                    for x in v), "items": v}
+            for w, v in items.items()}
+
+
+#: Rule number -> check. Rule 2 (ticket rounds) is added here when tickets exist (issue 13).
+RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
+    1: _failed_inspections,
+    3: _covert_failures,
+    4: _major_incidents,
+}
+
+
+def evaluate(year: int) -> list[DelistingProposal]:
+    """Check every rule for ``year``; open or refresh proposals. Idempotent: a second run with
+    the same data changes nothing. Returns the proposals opened or changed. The caller commits."""
+    changed = []
+    for rule, check in RULE_CHECKS.items():
+        for window_id, evidence in sorted(check(year).items()):
+            p = proposals.propose(window_id, year, rule, evidence)
+            if p is not None:
+                changed.append(p)
+    return changed
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    """A window one step from a rule: it has not triggered it, one more failure would."""
+
+    window_id: int
+    rule: int
+    summary: str
+
+
+#: Rules with a count, and the count one step before them (an incident has no step before).
+WARNING_STEPS = {1: (_failed_inspections, FAILED_INSPECTIONS - 1),
+                 3: (_covert_failures, COVERT_FAILURES - 1)}
+
+
+def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyWarning]:
+    """Windows exactly one step from rule 1 or 3 in ``year`` (those over it have proposals)."""
+    found = []
+    # Rule 1 can still trigger only while a quarter of the year has no inspection.
+    inspected_all_year = set(Session.scalars(
+        sa.select(Inspection.window_id).where(Inspection.year == year)
+        .group_by(Inspection.window_id).having(sa.func.count() >= 4)))
+    for rule, (check, step) in WARNING_STEPS.items():
+        near = check(year, step)
+        over = check(year)
+        for window_id, evidence in sorted(near.items()):
+            if window_id in over or (window_ids is not None and window_id not in window_ids):
+                continue
+            if rule == 1 and window_id in inspected_all_year:
+                continue
+            found.append(EarlyWarning(window_id, rule, evidence["summary"]))
+    return found
+
+
+def evaluate_recent(today: date | None = None) -> list[DelistingProposal]:
+    """The nightly job: this year's rules, and in January last year's too (its fourth-quarter
+    inspections are often entered then)."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+    return [p for year in years for p in evaluate(year)]

@@ -1,0 +1,215 @@
+"""Covert inspections (暗查) and incidents (重大事件): the office enters both; windows' users read
+their own. Evidence files of a covert inspection are kept in the instance folder with a checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
+from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
+from feedback_api.services import audit, scope, standards
+from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.inspections import parse_date
+
+#: One evidence file at most (a phone video of a few minutes); larger ones are refused.
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+MAX_EVIDENCE_FILES = 20
+#: What evidence may be: photos, recordings, videos, documents (served only as downloads).
+EVIDENCE_TYPES = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf",
+    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".amr": "audio/amr", ".wav": "audio/wav",
+    ".mp4": "video/mp4", ".mov": "video/quicktime",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _require_office(actor: User | None, what: str) -> None:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied(f"只有区联席办可以录入{what}")
+
+
+def _window(actor: User | None, code: str) -> Window:
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    if window is None:
+        raise NotFound(f"窗口 {code} 不存在", details={"window": "窗口不存在"})
+    return window
+
+
+def _day(value: Any, label: str) -> date:
+    try:
+        day = parse_date(value)
+    except ValueError as exc:
+        raise ValidationError(f"{label}有误：{exc}", details={label: str(exc)}) from None
+    if day > datetime.now(LOCAL_TZ).date():
+        raise ValidationError(f"{label}不能晚于今天", details={label: "晚于今天"})
+    return day
+
+
+def covert_to_dict(item: CovertInspection) -> dict[str, Any]:
+    return {"window": item.window.code, "inspected_on": item.inspected_on.isoformat(),
+            "notes": item.notes,
+            "results": {r.indicator.name: r.passed for r in item.results}}
+
+
+def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
+    """``data``: window (code), inspected_on, results ({indicator name or id: passed}), notes.
+    Indicators not checked are left out of ``results``; at least one must be checked."""
+    _require_office(actor, "暗查")
+    window = _window(actor, data.get("window", ""))
+    on = _day(data.get("inspected_on"), "暗查日期")
+    notes = str(data.get("notes") or "").strip()
+    if len(notes) > 5000:
+        raise ValidationError("备注不能超过 5000 字", details={"notes": "过长"})
+    std = standards.ensure_standard(on.year)
+    raw = data.get("results") or {}
+    by_key = {**{i.id: i for i in std.indicators}, **{i.name: i for i in std.indicators}}
+    unknown = [str(k) for k in raw if k not in by_key]
+    if unknown:
+        raise ValidationError(f"未知测评指标：{'、'.join(unknown)}", details={"results": "未知指标"})
+    if not raw:
+        raise ValidationError("至少要填写一个指标的暗查结果", details={"results": "未填写"})
+    if any(not isinstance(v, bool) for v in raw.values()):
+        raise ValidationError("暗查结果应为合格或不合格", details={"results": "应为是/否"})
+    item = CovertInspection(window=window, inspected_on=on, notes=notes, standard_id=std.id,
+                            entered_by=actor.id if actor is not None else None)
+    item.results = [CovertResult(indicator_id=by_key[k].id, passed=v) for k, v in raw.items()]
+    Session.add(item)
+    Session.flush()
+    Session.refresh(item, ["results"])
+    audit.record_change(actor, "create", "covert_inspection", item.id, None, covert_to_dict(item))
+    return item
+
+
+def covert_query(user: User, *, window: str | None = None, year: int | None = None) -> sa.Select[Any]:
+    stmt = (sa.select(CovertInspection).join(CovertInspection.window).join(Window.unit)
+            .where(scope.window_clause(user)))
+    if window:
+        stmt = stmt.where(Window.code == window)
+    if year:
+        stmt = stmt.where(CovertInspection.inspected_on >= date(year, 1, 1),
+                          CovertInspection.inspected_on < date(year + 1, 1, 1))
+    return stmt.order_by(CovertInspection.inspected_on.desc(), CovertInspection.id.desc())
+
+
+def get_covert(user: User, covert_id: int) -> CovertInspection:
+    item = Session.get(CovertInspection, covert_id) if 0 < covert_id < 2**31 else None
+    if item is None or not scope.can_see_window(user, item.window):
+        raise NotFound("暗查记录不存在或无权查看")
+    return item
+
+
+def evidence_folder() -> Path:
+    return Path(current_app.config["WW_INSTANCE_PATH"]) / "covert-evidence"
+
+
+def add_evidence(actor: User | None, item: CovertInspection, filename: str, content: bytes,
+                 ) -> CovertEvidence:
+    """Keep one evidence file; the caller commits, and deletes the file if that fails."""
+    _require_office(actor, "暗查证据")
+    name = Path((filename or "").replace("\\", "/")).name.strip()[:200] or "证据"
+    suffix = Path(name).suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        raise ValidationError(f"文件“{name}”的类型不支持：请上传照片、录音、视频、PDF 或 Word 文件",
+                              details={"file": "类型不支持"})
+    if not content:
+        raise ValidationError(f"文件“{name}”是空的", details={"file": "空文件"})
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise ValidationError(f"文件“{name}”超过 {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB",
+                              details={"file": "文件过大"})
+    if len(item.evidence) >= MAX_EVIDENCE_FILES:
+        raise ValidationError(f"每次暗查最多 {MAX_EVIDENCE_FILES} 个证据文件",
+                              details={"file": "文件过多"})
+    now = utcnow()
+    # Our own name, never the uploaded one: nothing outside the folder is reachable.
+    stored = f"{now:%Y%m}/{item.id}-{secrets.token_hex(8)}{suffix}"
+    path = evidence_folder() / stored
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    ev = CovertEvidence(covert_inspection_id=item.id, filename=name, stored_name=stored,
+                        content_type=EVIDENCE_TYPES[suffix], size_bytes=len(content),
+                        sha256=hashlib.sha256(content).hexdigest())
+    try:
+        item.evidence.append(ev)
+        Session.flush()
+        audit.record_change(actor, "create", "covert_evidence", ev.id, None,
+                            {"covert_inspection": item.id, "filename": name,
+                             "size_bytes": ev.size_bytes, "sha256": ev.sha256})
+    except Exception:
+        path.unlink(missing_ok=True)  # no file that no row names
+        raise
+    return ev
+
+
+def evidence_file(item: CovertInspection, evidence_id: int) -> tuple[CovertEvidence, Path] | None:
+    """A kept evidence file, only if its bytes still match the checksum taken at upload."""
+    for ev in item.evidence:
+        if ev.id == evidence_id:
+            path = evidence_folder() / ev.stored_name
+            if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == ev.sha256:
+                return ev, path
+            return None
+    return None
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+def incident_to_dict(item: Incident) -> dict[str, Any]:
+    return {"window": item.window.code, "occurred_on": item.occurred_on.isoformat(),
+            "kind": item.kind, "severity": item.severity, "description": item.description,
+            "source": item.source}
+
+
+def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | None = None,
+                  ) -> Incident:
+    """Record (or correct) an incident: window, occurred_on, kind, severity, description, source."""
+    _require_office(actor, "重大事件")
+    window = _window(actor, data.get("window", ""))
+    on = _day(data.get("occurred_on"), "发生日期")
+    errors: dict[str, str] = {}
+    kind = lookup_code(INCIDENT_KINDS, str(data.get("kind") or ""))
+    severity = lookup_code(INCIDENT_SEVERITIES, str(data.get("severity") or ""))
+    if kind is None:
+        errors["kind"] = "事件类型应为 安全事故 或 不良社会影响事件"
+    if severity is None:
+        errors["severity"] = "严重程度应为 重大 或 一般"
+    description = str(data.get("description") or "").strip()
+    source = str(data.get("source") or "").strip()
+    if not description or len(description) > 5000:
+        errors["description"] = "事件经过不能为空，且不超过 5000 字"
+    if not source or len(source) > 200:
+        errors["source"] = "信息来源不能为空，且不超过 200 字"
+    if errors:
+        raise ValidationError("重大事件信息有误：" + "；".join(errors.values()), details=errors)
+    item = Session.get(Incident, incident_id) if incident_id else None
+    if incident_id and item is None:
+        raise NotFound("重大事件记录不存在")
+    before = incident_to_dict(item) if item is not None else None
+    if item is None:
+        item = Incident(entered_by=actor.id if actor is not None else None)
+        Session.add(item)
+    item.window, item.occurred_on, item.kind, item.severity = window, on, kind, severity
+    item.description, item.source = description, source
+    Session.flush()
+    audit.record_change(actor, "update" if before else "create", "incident", item.id, before,
+                        incident_to_dict(item))
+    return item
+
+
+def incident_query(user: User, *, year: int | None = None) -> sa.Select[Any]:
+    stmt = (sa.select(Incident).join(Incident.window).join(Window.unit)
+            .where(scope.window_clause(user)))
+    if year:
+        stmt = stmt.where(Incident.occurred_on >= date(year, 1, 1),
+                          Incident.occurred_on < date(year + 1, 1, 1))
+    return stmt.order_by(Incident.occurred_on.desc(), Incident.id.desc())

@@ -1,0 +1,114 @@
+"""Delisting proposals (摘牌建议): opened by the rules (analytics.delisting), decided by the office.
+Confirming one delists the window through the window service; nothing changes a status silently."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import DelistingProposal, User, Window
+from feedback_api.models.reference import DELISTING_RULES
+from feedback_api.services import audit, scope
+from feedback_api.services import windows as window_service
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from feedback_api.services.feedback import LOCAL_TZ
+
+
+def proposal_to_dict(p: DelistingProposal) -> dict[str, Any]:
+    return {"window": p.window.code, "year": p.year, "rule": p.rule,
+            "rule_name": DELISTING_RULES[p.rule], "evidence": p.evidence, "state": p.state,
+            "decision_note": p.decision_note}
+
+
+def _evidence_keys(evidence: dict[str, Any]) -> set[str]:
+    return {str(item.get("key")) for item in evidence.get("items", [])}
+
+
+def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> DelistingProposal | None:
+    """Open (or refresh) the proposal of a triggered rule; returns it when it is new or changed.
+
+    An open proposal takes the newest evidence. A dismissed one stays dismissed unless new
+    evidence has appeared since (then it opens again); a confirmed one is left alone."""
+    if rule not in DELISTING_RULES:
+        raise ValueError(rule)
+    p = Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == rule)).first()
+    if p is None:
+        p = DelistingProposal(window_id=window_id, year=year, rule=rule, evidence=evidence,
+                              state="open")
+        Session.add(p)
+        Session.flush()
+        audit.record_change(None, "create", "delisting_proposal", p.id, None,
+                            {"window_id": window_id, "year": year, "rule": rule,
+                             "evidence": evidence}, actor_label="system")
+        return p
+    if p.state == "confirmed" or p.evidence == evidence:
+        return None
+    if p.state == "dismissed" and _evidence_keys(evidence) <= _evidence_keys(p.evidence):
+        return None
+    before = {"state": p.state, "evidence": p.evidence}
+    p.evidence, p.state = evidence, "open"
+    Session.flush()
+    audit.record_change(None, "update", "delisting_proposal", p.id, before,
+                        {"state": p.state, "evidence": p.evidence}, actor_label="system")
+    return p
+
+
+def proposal_query(user: User, *, state: str | None = None, year: int | None = None) -> sa.Select[Any]:
+    stmt = (sa.select(DelistingProposal).join(DelistingProposal.window).join(Window.unit)
+            .where(scope.window_clause(user)))
+    if state:
+        stmt = stmt.where(DelistingProposal.state == state)
+    if year:
+        stmt = stmt.where(DelistingProposal.year == year)
+    return stmt.order_by(DelistingProposal.state != "open", DelistingProposal.year.desc(),
+                         DelistingProposal.id.desc())
+
+
+def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以确认或不采纳摘牌建议")
+    p = Session.get(DelistingProposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if p is None:
+        raise NotFound("摘牌建议不存在")
+    if p.state != "open":
+        raise Conflict("该摘牌建议已处理")
+    return p
+
+
+def confirm(actor: User | None, proposal_id: int, note: str = "", *,
+            on: date | None = None) -> DelistingProposal:
+    """Delist the window: status 摘牌 with the date, the year and the rule as its reason."""
+    p = _open_proposal(actor, proposal_id)
+    note = (note or "").strip()[:2000]
+    on = on or datetime.now(LOCAL_TZ).date()
+    reason = f"{p.year}年摘牌：{DELISTING_RULES[p.rule]}（{p.evidence.get('summary', '')}）"
+    if note:
+        reason += f"。{note}"
+    window_service.update_window(actor, p.window.code, {
+        "status": "delisted", "status_date": on.isoformat(), "status_year": p.year,
+        "status_reason": reason})
+    return _decide(actor, p, "confirmed", note)
+
+
+def dismiss(actor: User | None, proposal_id: int, note: str) -> DelistingProposal:
+    p = _open_proposal(actor, proposal_id)
+    note = (note or "").strip()
+    if not note or len(note) > 2000:
+        raise ValidationError("不予采纳须说明理由（不超过 2000 字）", details={"note": "须填写理由"})
+    return _decide(actor, p, "dismissed", note)
+
+
+def _decide(actor: User | None, p: DelistingProposal, state: str, note: str) -> DelistingProposal:
+    before = {"state": p.state, "decision_note": p.decision_note}
+    p.state, p.decision_note = state, note
+    p.decided_by, p.decided_at = (actor.id if actor is not None else None), utcnow()
+    Session.flush()
+    audit.record_change(actor, "confirm" if state == "confirmed" else "dismiss",
+                        "delisting_proposal", p.id, before,
+                        {"state": p.state, "decision_note": p.decision_note})
+    return p

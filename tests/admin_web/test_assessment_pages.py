@@ -1,0 +1,196 @@
+"""The assessment pages as each role sees them: scope, CSRF, forms, import, evidence, delisting."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from feedback_api.models import AuditLog, CovertEvidence, DelistingProposal, Inspection, Standard, Window
+from tests.assessment_helpers import add_feedback, full_scores, inspection, window_id
+
+PAGES = ["/assessment/", "/assessment/?period=2026", "/assessment/?period=2026-08",
+         "/assessment/standard?year=2026", "/assessment/inspections?year=2026",
+         "/assessment/covert?year=2026", "/assessment/incidents?year=2026", "/assessment/delisting"]
+
+
+@pytest.mark.parametrize("user", ["office", "agency", "authority", "unit"])
+def test_every_page_opens_for_every_role(client, auth, district, user):
+    auth.login(user)
+    for path in PAGES:
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        assert "量化考核" in resp.get_data(as_text=True)
+    entry = {"office": 200, "authority": 200, "agency": 403, "unit": 403}[user]
+    assert client.get("/assessment/inspections/new?year=2026").status_code == entry
+    assert client.get("/assessment/inspections/import").status_code == entry
+    office_only = 200 if user == "office" else 403
+    assert client.get("/assessment/covert/new?year=2026").status_code == office_only
+    assert client.get("/assessment/incidents/new").status_code == office_only
+
+
+def test_a_bad_period_is_explained_not_a_500(client, auth, district):
+    auth.login("unit")
+    resp = client.get("/assessment/?period=2026Q9")
+    assert resp.status_code == 200 and "季度 9 无效" in resp.get_data(as_text=True)
+    resp = client.get("/assessment/?period=明年")
+    assert resp.status_code == 200 and "无法识别" in resp.get_data(as_text=True)
+
+
+def test_a_unit_sees_only_its_own_windows_with_their_ranks(client, auth, db, district):
+    with db():
+        add_feedback("CD-SW-001", [5] * 20)
+        add_feedback("CD-RMYY-001", [4] * 20)
+    auth.login("unit")
+    page = client.get("/assessment/?period=2026Q3").get_data(as_text=True)
+    assert "CD-SW-001" in page and "CD-RMYY-001" not in page
+    assert "重新归一" in page and "综合得分 = Σ" in page
+    assert client.get("/assessment/windows/CD-SW-001?period=2026Q3").status_code == 200
+    assert client.get("/assessment/windows/CD-RMYY-001?period=2026Q3").status_code == 404
+
+
+def test_authority_enters_an_inspection_by_form_only_for_its_industry(client, auth, db, district):
+    auth.login("authority")
+    token = auth.csrf_token("/assessment/inspections/new?year=2026")
+    with db() as s:
+        ids = {i.name: i.id for i in s.scalars(sa.select(Standard).where(Standard.year == 2026)).one().indicators}
+    scores = {f"score_{ids[name]}": str(v) for name, v in full_scores(0.7).items()}
+    base = {"csrf_token": token, "quarter": "3", "inspected_on": "2026-09-10",
+            "inspectors": "王五", **scores}
+    resp = client.post("/assessment/inspections/new?year=2026", data={**base, "window": "CD-SW-001"})
+    assert resp.status_code == 200 and "所选窗口无效（或不属于本行业）" in resp.get_data(as_text=True)
+    resp = client.post("/assessment/inspections/new?year=2026", data={**base, "window": "CD-RMYY-001"})
+    assert resp.status_code == 302
+    with db() as s:
+        insp = s.scalars(sa.select(Inspection)).one()
+        assert (insp.window.code, insp.total, insp.passed) == ("CD-RMYY-001", 70, False)
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "不合格" in page and "王五" in page
+    resp = client.post("/assessment/inspections/new?year=2026", data={**base, "window": "CD-RMYY-001"})
+    assert "已录入" in resp.get_data(as_text=True)  # the same quarter twice: explained
+
+
+def test_the_import_page_shows_the_line_numbered_report(client, auth, db, district):
+    auth.login("authority")
+    token = auth.csrf_token("/assessment/inspections/import")
+    sheet = ("窗口编号,季度,检查日期,检查人员,服务态度,办事效率,业务能力,环境设施,廉洁诚信,制度流程,便民措施,信息公开\n"
+             "CD-RMYY-001,2026Q3,2026-09-01,赵六,15,15,15,10,15,10,10,10\n"
+             "CD-SW-001,2026Q3,2026-09-01,赵六,15,15,15,10,15,10,10,10\n")
+    resp = client.post("/assessment/inspections/import", data={
+        "csrf_token": token, "file": (io.BytesIO(sheet.encode("gb18030")), "检查.csv")},
+        content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "新增 1 条，更新 0 条，错误 1 行" in page
+    assert "<td>3</td>" in page and "CD-SW-001" in page
+    resp = client.get("/assessment/inspections/template.csv?year=2026")
+    assert resp.get_data(as_text=True).startswith("\ufeff窗口编号,季度,检查日期,检查人员,服务态度（15分）")
+
+
+def test_office_records_a_covert_inspection_with_evidence_only_it_and_the_agency_download(
+        client, auth, db, district):
+    auth.login("office")
+    token = auth.csrf_token("/assessment/covert/new?year=2026")
+    with db() as s:
+        ids = {i.name: i.id for i in s.scalars(sa.select(Standard).where(Standard.year == 2026)).one().indicators}
+    resp = client.post("/assessment/covert/new?year=2026", data={
+        "csrf_token": token, "window": "CD-SW-001", "inspected_on": "2026-10-08",
+        "notes": "窗口无人", f"result_{ids['服务态度']}": "0", f"result_{ids['环境设施']}": "1",
+        "files": [(io.BytesIO(b"%PDF-1.4 evidence"), "记录.pdf"), (io.BytesIO(b"MZ"), "x.exe")]},
+        content_type="multipart/form-data")
+    assert resp.status_code == 302
+    detail = resp.headers["Location"]
+    page = client.get(detail).get_data(as_text=True)
+    assert "类型不支持" in page and "记录.pdf" in page
+    with db() as s:
+        ev = s.scalars(sa.select(CovertEvidence)).one()
+        item_id = ev.covert_inspection_id
+    url = f"/assessment/covert/{item_id}/evidence/{ev.id}"
+    with client.get(url) as got:
+        assert got.status_code == 200 and got.data == b"%PDF-1.4 evidence"
+        assert "attachment" in got.headers["Content-Disposition"]
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("unit")
+    assert client.get(detail).status_code == 200  # its own window's covert inspection
+    assert client.get(url).status_code == 404
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    assert client.get(detail).status_code == 404  # another industry's window
+
+
+def test_office_edits_the_standard_others_cannot(client, auth, db, district):
+    auth.login("office")
+    page = client.get("/assessment/standard?year=2026").get_data(as_text=True)
+    assert "服务态度" in page
+    with db() as s:
+        std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
+        rows = [(i.id, i.category, i.name, i.weight, i.pass_line) for i in std.indicators]
+    data = {"csrf_token": auth.csrf_token("/assessment/standard?year=2026"), "name": "2026年度标准",
+            "pass_score": "85", "weight_feedback": "50", "weight_inspection": "30",
+            "weight_covert": "20", "weight_tickets": "0"}
+    for n, (i, c, name, w, p) in enumerate(rows):
+        data.update({f"indicators-{n}-id": str(i), f"indicators-{n}-category": c,
+                     f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),
+                     f"indicators-{n}-pass_line": str(p)})
+    data["indicators-0-pass_line"] = "12"
+    resp = client.post("/assessment/standard?year=2026", data=data)
+    assert resp.status_code == 302
+    with db() as s:
+        std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
+        assert (std.pass_score, std.weight_tickets, std.indicators[0].pass_line) == (85, 0, 12)
+        assert s.scalars(sa.select(AuditLog).where(AuditLog.entity_type == "standard",
+                                                   AuditLog.action == "update")).one()
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    data["csrf_token"] = auth.csrf_token("/assessment/inspections/import")
+    assert client.post("/assessment/standard?year=2026", data=data).status_code == 403
+
+
+def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db, district):
+    with db():
+        for q in (1, 2, 3):
+            inspection("CD-SW-002", 2026, q, passed=False)
+    auth.login("office")
+    token = auth.csrf_token("/assessment/delisting")
+    assert client.post("/assessment/delisting/evaluate", data={"year": "2026"}).status_code == 400
+    client.post("/assessment/delisting/evaluate", data={"csrf_token": token, "year": "2026"})
+    with db() as s:
+        p = s.scalars(sa.select(DelistingProposal)).one()
+        assert (p.rule, p.state) == (1, "open")
+    page = client.get("/assessment/delisting").get_data(as_text=True)
+    assert "3 次季度综合检查不合格" in page and "督办功能尚未上线" in page
+    assert "预警" not in page
+    resp = client.post(f"/assessment/delisting/{p.id}/dismiss", data={"csrf_token": token, "note": ""})
+    assert "须说明理由" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    client.post(f"/assessment/delisting/{p.id}/confirm", data={"csrf_token": token, "note": "研究决定"})
+    with db() as s:
+        w = s.get(Window, window_id("CD-SW-002"))
+        assert w.status == "delisted" and "三次季度综合检查不合格" in w.status_reason
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("unit")
+    assert client.post(f"/assessment/delisting/{p.id}/confirm",
+                       data={"csrf_token": auth.csrf_token("/")}).status_code == 403
+
+
+def test_office_records_an_incident(client, auth, db, district):
+    auth.login("office")
+    token = auth.csrf_token("/assessment/incidents/new")
+    resp = client.post("/assessment/incidents/new", data={
+        "csrf_token": token, "window": "CD-RMYY-001", "occurred_on": "2026-04-02", "kind": "safety",
+        "severity": "major", "source": "卫健局通报", "description": "候诊区玻璃门碎裂伤人"})
+    assert resp.status_code == 302
+    assert "候诊区玻璃门碎裂伤人" in client.get("/assessment/incidents?year=2026").get_data(as_text=True)
+    with db() as s:
+        assert s.scalars(sa.select(DelistingProposal)).all() == []  # only when the rules run
+
+
+def test_early_warnings_show_within_scope(client, auth, db, district):
+    with db():
+        for q in (1, 2):
+            inspection("CD-SW-001", 2026, q, passed=False)
+    auth.login("unit")
+    page = client.get("/assessment/delisting?year=2026").get_data(as_text=True)
+    assert "预警" in page and "2 次季度综合检查不合格" in page
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    assert "预警" not in client.get("/assessment/delisting?year=2026").get_data(as_text=True)

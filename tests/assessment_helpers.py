@@ -1,0 +1,52 @@
+"""Helpers shared by the assessment tests: users by name, feedback rows, inspections."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+from typing import Any
+
+from feedback_api.db import Session
+from feedback_api.models import Feedback, Window
+from feedback_api.services import users
+
+_seq = itertools.count(1)
+
+
+def user(name: str) -> Any:
+    return users.get_user(name)
+
+
+def window_id(code: str) -> int:
+    return Session.query(Window.id).filter(Window.code == code).scalar()
+
+
+def add_feedback(code: str, ratings: list[int], *, at: datetime | None = None, **extra: Any) -> None:
+    wid = window_id(code)
+    for r in ratings:
+        n = next(_seq)
+        Session.add(Feedback(receipt_no=f"T{n:010d}", window_id=wid, rating=r, channel="h5",
+                             received_at=at or datetime(2026, 8, 10, 4, tzinfo=UTC), **extra))
+    Session.flush()
+
+
+def full_scores(points: float | None = None, **override: float) -> dict[str, float]:
+    """Scores for the default standard: every indicator at ``points`` share of its full marks."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    scores = {name: (weight if points is None else weight * points) for _c, name, weight, _p in
+              DEFAULT_INDICATORS}
+    scores.update(override)
+    return scores
+
+
+def inspection(code: str, year: int, quarter: int, *, passed: bool = True, on: date | None = None,
+               actor: Any = None) -> Any:
+    from feedback_api.services import inspections
+
+    first = date(year, 3 * quarter - 2, 15)
+    insp, _ = inspections.save_inspection(actor, {
+        "window": code, "year": year, "quarter": quarter, "inspected_on": on or first,
+        "inspectors": "张三、李四", "scores": full_scores(0.95 if passed else 0.6)})
+    assert insp.passed is passed
+    return insp
