@@ -9,22 +9,26 @@ import sys
 from typing import Any
 
 import click
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from admin_web.cycle import bp as cycle_bp
+from admin_web.public import bp as public_bp
 from admin_web.views import bp as admin_bp
 from analytics.cli import nlp as nlp_cli
 from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
+from feedback_api.cycle_cli import cycle_cli, remind_job
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp)
-CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
+BLUEPRINTS = (admin_bp, wechat_bp, wechat_h5_bp, cycle_bp, public_bp)
+CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, cycle_cli)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -38,6 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "save the images citizens sent while WeChat keeps them (3 days)"),
         Job("wechat-purge-inbound-log", purge_inbound_log, IntervalTrigger(hours=24),
             "forget the inbound-message log older than WW_WECHAT_LOG_DAYS (default 30)"),
+        Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone="Asia/Shanghai"),
+            "record reminders 7/3/1 days before programme deadlines (idempotent)"),
     ]
     # What `window-watch serve` hands to gunicorn: this very factory, as in production.
     app.config.setdefault("WW_WSGI_APP", "admin_web.app:create_app()")

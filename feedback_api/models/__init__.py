@@ -1,5 +1,17 @@
 """All mapped models; importing this module registers every table on ``Base.metadata``."""
 
+from feedback_api.models.cycle import (
+    Cycle,
+    CyclePhase,
+    CycleReminder,
+    ExpertAssignment,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    PublishedSnapshot,
+    Submission,
+    SubmissionAttachment,
+)
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
@@ -19,11 +31,21 @@ __all__ = [
     "Citizen",
     "CitizenContact",
     "Correction",
+    "Cycle",
+    "CyclePhase",
+    "CycleReminder",
+    "ExpertAssignment",
     "Feedback",
     "FeedbackAnswer",
     "FeedbackEvidence",
+    "Objection",
     "OutboundMessage",
+    "Publicity",
+    "PublicityEntry",
+    "PublishedSnapshot",
     "RateLimitHit",
+    "Submission",
+    "SubmissionAttachment",
     "Unit",
     "User",
     "UserScope",
