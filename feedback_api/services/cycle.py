@@ -162,7 +162,13 @@ def _window_ids(user: User) -> set[int]:
 
 
 def submission_clause(user: User) -> sa.ColumnElement[bool]:
-    """A WHERE clause over ``Submission`` selecting what ``user`` may see."""
+    """A WHERE clause over ``Submission`` selecting what ``user`` may see: a draft is its
+    author's alone until submitted."""
+    return sa.and_(_scope_clause(user),
+                   sa.or_(Submission.state != "draft", Submission.author_id == user.id))
+
+
+def _scope_clause(user: User) -> sa.ColumnElement[bool]:
     if user.role == "office":
         return sa.true()
     if user.role == "expert":
@@ -426,9 +432,6 @@ def list_submissions(actor: User, cycle: Cycle, *, kind: str | None = None,
         stmt = stmt.where(Submission.state == state)
     if industry:
         stmt = stmt.where(Submission.industry == industry)
-    if actor.role in {"office", "expert"}:
-        # Others' drafts are their own business until submitted.
-        stmt = stmt.where(sa.or_(Submission.state != "draft", Submission.author_id == actor.id))
     return list(Session.scalars(stmt.order_by(Submission.industry, Submission.kind,
                                               Submission.id)).all())
 
