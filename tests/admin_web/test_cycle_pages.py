@@ -307,3 +307,38 @@ def test_public_page_without_any_data(client, app):
     resp = client.get("/public")
     assert resp.status_code == 200
     assert "暂无公开信息" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("user,password", [
+    ("office", "office-demo-2026"), ("authority-health", "health-demo-2026"),
+    ("unit-sw", "unit-demo-2026"), ("expert", "expert-demo-2026"),
+])
+def test_crawl_the_cycle_pages(client, auth, db, user, password):
+    """Every cycle page reachable by links, as each role, answers without an error, and
+    a scoped user is never linked to a page it may not see."""
+    from urllib.parse import urldefrag, urlsplit
+
+    from feedback_api.demo import seed_demo
+
+    with db():
+        seed_demo(feedback_per_window=0)
+    auth.login(user, password)
+    seen, queue, statuses = set(), ["/cycle/"], {}
+    while queue and len(seen) < 80:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        resp = client.get(url, follow_redirects=True)
+        statuses[url] = resp.status_code
+        if resp.mimetype != "text/html":
+            continue
+        for href in re.findall(r'href="([^"]+)"', resp.get_data(as_text=True)):
+            href = urldefrag(href.replace("&amp;", "&"))[0]
+            if urlsplit(href).netloc or not href.startswith(("/cycle", "/public")):
+                continue
+            if href not in seen:
+                queue.append(href)
+    assert len(seen) > 3
+    assert any("/cycle/submissions/" in u for u in seen) or user == "unit-sw"
+    assert {u: s for u, s in statuses.items() if s >= 400} == {}
