@@ -587,6 +587,19 @@ def award(entry_id: int) -> Any:
     return redirect(url_for("cycle.publicity", year=entry.publicity.cycle.year))
 
 
+@bp.app_context_processor
+def _next_deadline() -> dict[str, Any]:
+    def cycle_next_deadline() -> str:
+        """The nav's reminder of the next deadline, e.g. "推荐申报 6月5日截止" (one query)."""
+        if not current_user.is_authenticated or not svc.can_use(current_user):
+            return ""
+        phase = svc.next_deadline(current_user)
+        if phase is None:
+            return ""
+        return f"{CYCLE_PHASES[phase.kind]} {phase.ends_on.month}月{phase.ends_on.day}日截止"
+    return {"cycle_next_deadline": cycle_next_deadline}
+
+
 @bp.app_template_filter("days_left")
 def days_left(deadline: date | None) -> str:
     if deadline is None:

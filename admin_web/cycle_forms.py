@@ -24,7 +24,7 @@ from feedback_api.services.cycle import SUBMISSION_FIELDS
 
 
 class SubmissionFormBase(FlaskForm):
-    attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 20 MB）")
+    attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
     #: Which button was pressed: "draft" saves, "submit" saves and submits.
     action = HiddenField(default="draft")
 

@@ -113,6 +113,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "score": "评分",
     "publish": "发布",
     "award": "命名",
+    "delete": "删除",
 }
 AUDIT_ENTITIES: dict[str, str] = {
     "window": "窗口",

@@ -69,7 +69,8 @@ DEADLINE_PHASE: dict[str, str] = {
 #: candidate's totals (0–100 scale); see ``outliers``.
 OUTLIER_POINTS = 15.0
 ATTACHMENT_KINDS = ("pdf", "word", "image")
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+#: The upload store's default (the request limit, MAX_CONTENT_LENGTH, is 16 MB).
+ATTACHMENT_MAX_BYTES = files.DEFAULT_MAX_BYTES
 MAX_ATTACHMENTS = 10
 #: Days before a deadline on which the reminder job writes a reminder.
 REMIND_DAYS = (7, 3, 1)
@@ -279,6 +280,27 @@ def current_cycle(today: date | None = None) -> Cycle | None:
     today = today or local_today()
     cycle = Session.scalars(sa.select(Cycle).where(Cycle.year == today.year)).first()
     return cycle or Session.scalars(sa.select(Cycle).order_by(Cycle.year.desc())).first()
+
+
+#: The phases whose deadline each role watches (the nav shows the next one).
+ROLE_PHASES: dict[str, tuple[str, ...]] = {
+    "office": tuple(CYCLE_PHASES),
+    "authority": ("recommendation", "publicity"),
+    "unit": ("management_rules", "publicity"),
+    "expert": ("review",),
+}
+
+
+def next_deadline(user: User, today: date | None = None) -> CyclePhase | None:
+    """The nearest phase end not yet passed that ``user``'s role works to, this year."""
+    today = today or local_today()
+    kinds = ROLE_PHASES.get(user.role, ())
+    if not kinds:
+        return None
+    return Session.scalars(
+        sa.select(CyclePhase).join(CyclePhase.cycle)
+        .where(Cycle.year == today.year, CyclePhase.kind.in_(kinds), CyclePhase.ends_on >= today)
+        .order_by(CyclePhase.ends_on).limit(1)).first()
 
 
 def deadline(cycle: Cycle, kind: str) -> date | None:

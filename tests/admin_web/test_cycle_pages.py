@@ -80,6 +80,9 @@ def test_the_year_through_the_pages(client, auth, db, year):
     auth.login("authority")
     page = client.get(f"/cycle/{year}").get_data(as_text=True)
     assert "推荐申报" in page and "行业推荐表" in page
+    due = svc.local_today() + timedelta(days=2)
+    assert f"（推荐申报 {due.month}月{due.day}日截止）" in page  # the nav, on every page
+    assert "还有 2 天" in page
     path = f"/cycle/{year}/new/recommendation"
     form_page = client.get(path).get_data(as_text=True)
     assert "CD-RMYY-001" in form_page and "CD-SW-001" not in form_page  # own industry only
