@@ -37,8 +37,11 @@ def index() -> Any:
                 PublishedSnapshot.kind == "assessment", PublishedSnapshot.window_id.in_(window_ids))
                 .order_by(PublishedSnapshot.period.desc(), PublishedSnapshot.id.desc())):
             latest.setdefault(snap.window_id, snap)
-    practices = Session.scalars(sa.select(PublishedSnapshot).where(
-        PublishedSnapshot.kind == "good_practice")
+    # A delisted window's cases leave the page with it; an industry's own cases stay.
+    practices = Session.scalars(
+        sa.select(PublishedSnapshot).outerjoin(Window, Window.id == PublishedSnapshot.window_id)
+        .where(PublishedSnapshot.kind == "good_practice",
+               sa.or_(Window.id.is_(None), Window.status != "delisted"))
         .order_by(PublishedSnapshot.published_at.desc()).limit(60)).all()
     by_industry: dict[str, dict[str, Any]] = {}
     for wid, name, year, unit_name, industry in rows:

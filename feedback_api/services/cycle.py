@@ -418,6 +418,7 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
         if submission.kind != kind:
             raise ValidationError("材料类型不可修改")
         _check_visible(actor, submission)
+        _check_own(actor, submission)
         if submission.state not in {"draft", "returned"}:
             raise Conflict("已提交的材料不能修改（被退回后可修改）")
         before = _view(submission)
@@ -428,6 +429,12 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
     audit.record_change(actor, "create" if before is None else "update", "submission",
                         submission.id, before, _view(submission))
     return submission
+
+
+def _check_own(actor: User, submission: Submission) -> None:
+    """The office reviews what others submit; it edits and submits only its own papers."""
+    if actor.role == "office" and submission.author_id != actor.id:
+        raise PermissionDenied("区联席办不能修改或代为提交其他单位的材料（可退回修改）")
 
 
 def _check_visible(actor: User, submission: Submission) -> None:
@@ -462,6 +469,7 @@ def submit(actor: User, submission: Submission, *, now: datetime | None = None) 
     """Draft or returned → submitted; complete fields required; late if first submitted after
     the phase deadline (a resubmission after a return keeps the first mark)."""
     _check_visible(actor, submission)
+    _check_own(actor, submission)
     if actor.role not in SUBMITTER_ROLES[submission.kind]:
         raise PermissionDenied("无权提交")
     if submission.state not in {"draft", "returned"}:
@@ -521,6 +529,7 @@ def add_attachment(actor: User, submission: Submission, data: bytes,
                    filename: str) -> SubmissionAttachment:
     """Store a PDF, Word file or picture through the one upload store and attach it."""
     _check_visible(actor, submission)
+    _check_own(actor, submission)
     if actor.role not in SUBMITTER_ROLES[submission.kind]:
         raise PermissionDenied("无权上传附件")
     if submission.state not in {"draft", "returned"}:
@@ -806,6 +815,8 @@ def award(actor: User | None, entry: PublicityEntry, *, today: date | None = Non
     if any(o.outcome == "upheld" for o in entry.objections):
         raise Conflict("该窗口的异议成立，不予命名")
     year = publicity.cycle.year
+    if entry.window.status == "demonstration" and entry.window.status_year == year:
+        raise Conflict(f"该窗口已命名为 {year} 年度示范窗口")
     window = window_service.update_window(actor, entry.window.code, {
         "status": "demonstration", "status_year": year, "status_date": today.isoformat(),
         "status_reason": f"{year}年度评审命名（公示期 {publicity.starts_on} 至 {publicity.ends_on}）"})

@@ -306,6 +306,14 @@ def test_public_page_shows_published_data_and_nothing_personal(client, published
         'xmlns="http', "")
 
 
+def test_public_page_drops_a_delisted_window_and_its_cases(client, db, published_district):
+    with db() as s:
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-RMYY-001")).one()
+        w.status, w.status_reason = "delisted", "重大事件"
+    html = client.get("/public").get_data(as_text=True)
+    assert "门诊挂号收费处" not in html and "“一站式”挂号工作法" not in html and "93.5" not in html
+
+
 def test_public_page_without_any_data(client, app):
     resp = client.get("/public")
     assert resp.status_code == 200

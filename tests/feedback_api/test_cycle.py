@@ -89,6 +89,8 @@ def test_one_year_from_recommendation_to_award(db, year):
         assert s2.late is False
         with pytest.raises(Conflict):
             svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002"), s2)  # submitted: locked
+        with pytest.raises(PermissionDenied):  # the office returns; it does not edit
+            svc.save_draft(office, c, "recommendation", rec("CD-RMYY-002"), s2)
         for s in (s1, s2, s3):
             svc.accept(office, s)
         with pytest.raises(Conflict):
@@ -135,6 +137,8 @@ def test_one_year_from_recommendation_to_award(db, year):
         for entry in p.entries:
             if entry is not e_s3:
                 svc.award(office, entry, today=date(2026, 7, 23))
+        with pytest.raises(Conflict, match="已命名"):
+            svc.award(office, e_s1, today=date(2026, 7, 24))
     with db() as s:
         statuses = dict(s.execute(sa.select(Window.code, Window.status)).all())
         years = dict(s.execute(sa.select(Window.code, Window.status_year)).all())
