@@ -555,25 +555,46 @@ def attachment_file(actor: User, submission_id: int, attachment_id: int) -> file
     return files.StoredFile(att.checksum, att.size, att.content_type, att.filename)
 
 
+#: What each industry's authority owes in a year (its status row says which are missing).
+AUTHORITY_DUE = ("creation_plan", "recommendation", "summary")
+
+
 @dataclass
 class StatusRow:
-    """One industry's submissions on the office's status board."""
+    """One industry's submissions on the status board."""
 
     industry: str
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> state -> n
     late: int = 0
     submissions: list[Submission] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # kinds not yet submitted
 
 
 def status_board(actor: User, cycle: Cycle) -> list[StatusRow]:
+    """Every industry with an authority (for an authority: its own), with its submissions, the
+    late ones counted, and what it has not submitted yet."""
     rows: dict[str, StatusRow] = {}
+    if actor.role == "office":
+        industries = set(Session.scalars(
+            sa.select(UserScope.industry).join(User, User.id == UserScope.user_id)
+            .where(User.role == "authority", User.active.is_(True),
+                   UserScope.industry.is_not(None))).all())
+    else:
+        industries = _industries(actor)
+    for industry in industries:
+        rows[industry] = StatusRow(industry)
     for sub in list_submissions(actor, cycle):
         row = rows.setdefault(sub.industry, StatusRow(sub.industry))
         row.counts.setdefault(sub.kind, {}).setdefault(sub.state, 0)
         row.counts[sub.kind][sub.state] += 1
         row.late += int(sub.late)
         row.submissions.append(sub)
-    return [rows[k] for k in sorted(rows)]
+    for row in rows.values():
+        done = {s.kind for s in row.submissions if s.state in {"submitted", "accepted"}
+                and (s.kind != "summary" or s.window_id is None)}
+        row.missing = [k for k in AUTHORITY_DUE if k not in done]
+    order = {k: i for i, k in enumerate(INDUSTRIES)}
+    return sorted(rows.values(), key=lambda r: (order.get(r.industry, len(order)), r.industry))
 
 
 # --------------------------------------------------------------------------- expert review

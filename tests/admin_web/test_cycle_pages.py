@@ -136,6 +136,8 @@ def test_the_year_through_the_pages(client, auth, db, year):
     auth.login("office")
     board = client.get(f"/cycle/{year}/status").get_data(as_text=True)
     assert "卫生健康" in board and "税务" in board and "逾期 1 份" in board
+    health_row = next(x for x in board.split("<section") if "<h2>卫生健康" in x)
+    assert "未报送</span> 创建工作方案</p>" in health_row  # recommended and summarised, no plan
     url = f"/cycle/submissions/{ids['CD-RMYY-002']}"
     assert client.post(f"{url}/return", data={"reason": "", "csrf_token": token(client, url)}
                        ).status_code == 302
