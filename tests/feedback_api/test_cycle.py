@@ -269,3 +269,29 @@ def test_reminder_cli(db, year, runner):
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(CycleReminder)) >= 2
         assert s.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+
+
+def test_reminders_reach_units_and_experts(db, year):
+    from feedback_api.db import Session
+
+    with db():
+        c = svc.get_cycle(year)
+        w = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
+        w.status, w.status_year = "demonstration", 2025  # awarded last year: owes its rules
+        health, office = u("authority"), u("office")
+        s = svc.submit(health, svc.save_draft(health, c, "recommendation", rec("CD-RMYY-001")))
+        svc.accept(office, s)
+        svc.assign_expert(office, s, u("expert1"))
+        svc.assign_expert(office, s, u("expert2"))
+        svc.score(u("expert2"), s, 80)
+        rules = {r.target: r.message for r in svc.remind(today=date(2026, 5, 24))
+                 if r.phase == "management_rules"}  # 6 days left: the 7-day reminder
+        assert list(rules) == ["unit:CD-SW"] and "发票领用窗口" in rules["unit:CD-SW"]
+        review = {r.target: r.message for r in svc.remind(today=date(2026, 7, 14))
+                  if r.phase == "review"}
+        assert list(review) == ["expert:expert1"] and "1 个候选窗口待评分" in review["expert:expert1"]
+        # Once the rules are in, the unit is not reminded at the next thresholds.
+        unit = u("unit")
+        svc.submit(unit, svc.save_draft(unit, c, "management_rules", {
+            "window": "CD-SW-002", "rules": "每日巡查", "responsible": "王"}))
+        assert [r for r in svc.remind(today=date(2026, 5, 29)) if r.phase == "management_rules"] == []
