@@ -3,6 +3,8 @@ a published good practice; only when the year does not exist yet."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from feedback_api.db import Session
@@ -18,6 +20,8 @@ def seed_cycle_demo(year: int) -> None:
     health = user_service.get_user("authority-health")
     expert = user_service.get_user("expert")
     cycle = cycle_service.create_cycle(office, year)
+    # Submitted in the recommendation phase, as they would have been: not late.
+    on_time = datetime(year, 5, 20, 2, 0, tzinfo=UTC)
 
     def recommend(code: str, reasons: str) -> object:
         return cycle_service.save_draft(health, cycle, "recommendation", {
@@ -27,17 +31,17 @@ def seed_cycle_demo(year: int) -> None:
             "endorsement": "经研究，同意推荐"})
 
     accepted = recommend("CD-RMYY-004", "报告领取零等待")
-    cycle_service.submit(health, accepted)
+    cycle_service.submit(health, accepted, now=on_time)
     cycle_service.accept(office, accepted)
     cycle_service.assign_expert(office, accepted, expert)
     cycle_service.score(expert, accepted, 88, comment="材料完整，特色突出")
     returned = recommend("CD-ZYY-004", "体检预约便捷")
-    cycle_service.submit(health, returned)
+    cycle_service.submit(health, returned, now=on_time)
     cycle_service.return_submission(office, returned, "请补充近一年群众评价情况")
     recommend("CD-ZYY-005", "便民服务")  # a draft
     practice = cycle_service.save_draft(health, cycle, "good_practice", {
         "window": "CD-RMYY-001", "practice_kind": "method", "title": "“首问负责”挂号工作法",
         "text": "首位接待的工作人员负责到底，一次告知、一次办结。"})
-    cycle_service.submit(health, practice)
+    cycle_service.submit(health, practice, now=on_time)
     cycle_service.accept(office, practice)
     cycle_service.publish_good_practice(office, practice)

@@ -199,6 +199,7 @@ def test_the_year_through_the_pages(client, auth, db, year):
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and b"STSong-Light" in pdf.data
     printed = client.get(f"/cycle/submissions/{ids['CD-RMYY-001']}/print").get_data(as_text=True)
     assert "行业推荐表" in printed and "print.css" in printed and "<script" not in printed
+    assert ">91.5<" in printed and "张科长" in printed
 
     # Publicity: open now, an objection, answered; the public page shows the list.
     today = svc.local_today()
