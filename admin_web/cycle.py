@@ -363,6 +363,20 @@ def publish(submission_id: int) -> Any:
     return redirect(url_for("cycle.submission", submission_id=submission_id))
 
 
+@bp.post("/submissions/<int:submission_id>/unpublish")
+@cycle_access("office")
+def unpublish(submission_id: int) -> Any:
+    sub = _submission_or_404(submission_id)
+    try:
+        svc.unpublish_good_practice(_user(), sub)
+    except ServiceError as exc:
+        _flash_error(exc)
+    else:
+        Session.commit()
+        flash("已从公开页面撤下", "success")
+    return redirect(url_for("cycle.submission", submission_id=submission_id))
+
+
 @bp.get("/submissions/<int:submission_id>/attachments/<int:attachment_id>")
 @cycle_access()
 def attachment(submission_id: int, attachment_id: int) -> Any:

@@ -889,11 +889,14 @@ def publish_good_practice(actor: User | None, submission: Submission) -> Publish
                             })
 
 
-def unpublish(actor: User | None, snapshot_id: int) -> None:
+def unpublish_good_practice(actor: User | None, submission: Submission) -> None:
+    """Take a good practice off the public page (the submission stays)."""
     _require_office(actor)
-    snap = Session.get(PublishedSnapshot, snapshot_id)
+    snap = Session.scalars(sa.select(PublishedSnapshot).where(
+        PublishedSnapshot.kind == "good_practice",
+        PublishedSnapshot.source == f"submission:{submission.id}")).first()
     if snap is None:
-        raise NotFound("公开信息不存在")
+        raise NotFound("该材料未发布")
     audit.record_change(actor, "delete", "published_snapshot", f"{snap.kind}:{snap.source}",
                         {"period": snap.period, "payload": snap.payload}, None)
     Session.delete(snap)

@@ -317,6 +317,19 @@ def test_public_page_drops_a_delisted_window_and_its_cases(client, db, published
     assert "门诊挂号收费处" not in html and "“一站式”挂号工作法" not in html and "93.5" not in html
 
 
+def test_office_takes_a_good_practice_off_the_public_page(client, auth, db, published_district):
+    assert "“一站式”挂号工作法" in client.get("/public").get_data(as_text=True)
+    with db() as s:
+        sid = s.scalars(sa.select(Submission.id).where(Submission.title == "“一站式”挂号工作法")).one()
+    auth.login("office")
+    url = f"/cycle/submissions/{sid}"
+    page = client.get(url).get_data(as_text=True)
+    assert "从公开页面撤下" in page
+    resp = client.post(f"{url}/unpublish", data={"csrf_token": token(client, url)}, follow_redirects=True)
+    assert "已从公开页面撤下" in resp.get_data(as_text=True)
+    assert "“一站式”挂号工作法" not in client.get("/public").get_data(as_text=True)
+
+
 def test_public_page_without_any_data(client, app):
     resp = client.get("/public")
     assert resp.status_code == 200
