@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from admin_web import assessment, audit, auth, feedback, home, tickets, windows
+from admin_web import assessment, audit, auth, cycle, feedback, home, public, tickets, windows
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
 from analytics.assessment_cli import assessment_cli
@@ -25,6 +25,7 @@ from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.cli import COMMANDS as CORE_COMMANDS
 from feedback_api.config import ConfigError
+from feedback_api.cycle_cli import cycle_cli, remind_job
 from feedback_api.inspections_cli import inspections_cli
 from feedback_api.services import ticket_jobs
 from feedback_api.services.privacy import run_retention
@@ -36,9 +37,9 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
-              assessment.bp, wechat_bp, wechat_h5_bp)
+              assessment.bp, cycle.bp, public.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
-                inspections_cli, assessment_cli, serve)
+                inspections_cli, assessment_cli, cycle_cli, serve)
 
 #: Every scheduled job; `window-watch scheduler` runs them in its own process.
 JOBS = [
@@ -65,6 +66,8 @@ JOBS = [
         "e-mail each unit the day's tickets due (08:30)"),
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
+    Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
+        "record reminders 7/3/1 days before programme deadlines (idempotent)"),
 ]
 
 

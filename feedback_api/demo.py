@@ -44,6 +44,7 @@ DEMO_USERS = [
     ("agency", "agency", [], "agency-demo-2026", "第三方测评机构"),
     ("authority-health", "authority", ["health"], "health-demo-2026", "区卫生健康局"),
     ("unit-sw", "unit", ["CD-SW"], "unit-demo-2026", "区税务局办税服务厅"),
+    ("expert", "expert", [], "expert-demo-2026", "评审专家"),
 ]
 
 POSITIVE = [
@@ -117,6 +118,10 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
             user_service.create_user(None, username, role=role, password=password, scopes=scopes,
                                      display_name=display)
         result.users.append((username, password, display))
+
+    from feedback_api.demo_cycle import seed_cycle_demo
+
+    seed_cycle_demo(utcnow().astimezone(LOCAL_TZ).year)
 
     already = Session.scalar(
         sa.select(sa.func.count()).select_from(Feedback).where(Feedback.source_msg_id.like("demo:%"))

@@ -11,6 +11,18 @@ from feedback_api.models.assessment import (
     Standard,
     StandardIndicator,
 )
+from feedback_api.models.cycle import (
+    Cycle,
+    CyclePhase,
+    CycleReminder,
+    ExpertAssignment,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    PublishedSnapshot,
+    Submission,
+    SubmissionAttachment,
+)
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
@@ -57,12 +69,22 @@ __all__ = [
     "Citizen",
     "CitizenContact",
     "Correction",
+    "Cycle",
+    "CyclePhase",
+    "CycleReminder",
+    "ExpertAssignment",
     "Feedback",
     "FeedbackAnswer",
     "FeedbackEvidence",
+    "Objection",
     "OutboundMessage",
+    "Publicity",
+    "PublicityEntry",
+    "PublishedSnapshot",
     "RateLimitHit",
     "StaffAlert",
+    "Submission",
+    "SubmissionAttachment",
     "Unit",
     "UnitContact",
     "User",

@@ -28,6 +28,7 @@ ROLES: dict[str, str] = {
     "agency": "第三方机构",
     "authority": "行业主管部门",
     "unit": "窗口单位",
+    "expert": "评审专家",
 }
 
 CHANNELS: dict[str, str] = {
@@ -112,6 +113,15 @@ AUDIT_ACTIONS: dict[str, str] = {
     "enable": "启用账号",
     "forget": "删除个人信息（群众要求）",
     "retention": "按保存期限删除个人信息",
+    "submit": "提交",
+    "return": "退回",
+    "accept": "受理",
+    "attach": "上传附件",
+    "assign": "分配专家",
+    "score": "评分",
+    "publish": "发布",
+    "award": "命名",
+    "delete": "删除",
 }
 AUDIT_ENTITIES: dict[str, str] = {
     "window": "窗口",
@@ -128,6 +138,38 @@ AUDIT_ENTITIES: dict[str, str] = {
     "covert_evidence": "暗查证据",
     "incident": "重大事件",
     "delisting_proposal": "摘牌建议",
+    "cycle": "创建年度",
+    "submission": "报送材料",
+    "expert_assignment": "专家评分",
+    "publicity": "公示",
+    "objection": "异议",
+    "published_snapshot": "公开信息",
+}
+
+#: The programme year (issue 15): phases, submission kinds and states, objection outcomes.
+CYCLE_PHASES: dict[str, str] = {
+    "recommendation": "推荐申报",
+    "management_rules": "常态管理办法报送",
+    "review": "评审评定",
+    "publicity": "公示与宣传",
+}
+SUBMISSION_KINDS: dict[str, str] = {
+    "recommendation": "行业推荐表",
+    "creation_plan": "创建工作方案",
+    "management_rules": "常态管理办法",
+    "summary": "工作总结",
+    "good_practice": "诚信服务工作法/优秀案例",
+}
+SUBMISSION_STATES: dict[str, str] = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "returned": "退回修改",
+    "accepted": "已受理",
+}
+OBJECTION_OUTCOMES: dict[str, str] = {
+    "pending": "待答复",
+    "dismissed": "异议不成立",
+    "upheld": "异议成立",
 }
 
 # Supervision tickets (督办单), call-backs (回访) and appeals (申诉).

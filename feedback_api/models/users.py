@@ -15,13 +15,14 @@ from feedback_api.models.windows import Unit, Window
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        sa.CheckConstraint("role in ('office', 'agency', 'authority', 'unit')", name="role"),
+        sa.CheckConstraint("role in ('office', 'agency', 'authority', 'unit', 'expert')", name="role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    #: office 区联席办 / agency 第三方机构 / authority 行业主管部门 / unit 窗口单位.
+    #: office 区联席办 / agency 第三方机构 / authority 行业主管部门 / unit 窗口单位 /
+    #: expert 评审专家 (sees only the candidates assigned to it).
     role: Mapped[str] = mapped_column(sa.String(16))
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,132 @@
+"""Forms of the programme-cycle pages (Flask-WTF: CSRF on every POST)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from feedback_api.models.reference import INDUSTRIES, OBJECTION_OUTCOMES
+from feedback_api.services.cycle import SUBMISSION_FIELDS
+
+
+class SubmissionFormBase(FlaskForm):
+    attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
+    #: Which button was pressed: "draft" saves, "submit" saves and submits.
+    action = HiddenField(default="draft")
+
+
+def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[str],
+                    **kwargs: Any) -> SubmissionFormBase:
+    """The form of one submission kind; fields follow ``services.cycle.SUBMISSION_FIELDS``."""
+
+    class Form(SubmissionFormBase):
+        pass
+
+    for f in SUBMISSION_FIELDS[kind]:
+        label = f.label + ("" if f.required else "（选填）")
+        if f.kind == "window":
+            field: Any = SelectField(label, choices=[SelectChoice("", "—")] + [
+                SelectChoice(code, text) for code, text in windows], default="",
+                invalid_choice_message="所选窗口无效或不在本单位（行业）范围内",
+                description=f.hint)
+        elif f.kind == "industry":
+            field = SelectField(label, choices=[SelectChoice("", "—")] + [
+                SelectChoice(code, INDUSTRIES[code]) for code in industries], default="",
+                invalid_choice_message="所选行业无效")
+        elif f.kind == "choice":
+            field = SelectField(label, choices=[SelectChoice(k, v) for k, v in f.choices],
+                                invalid_choice_message="所选项无效")
+        elif f.kind == "score":
+            field = DecimalField(label, places=None, validators=[
+                Optional(), NumberRange(0, 100, "应在 0–100 之间")])
+        elif f.kind == "str":
+            field = StringField(label, validators=[Optional(), Length(max=f.max_len)],
+                                description=f.hint)
+        else:
+            field = TextAreaField(label, validators=[Optional(), Length(max=f.max_len)],
+                                  description=f.hint)
+        setattr(Form, f.name, field)
+    return Form(**kwargs)
+
+
+def form_data(form: FlaskForm, kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in SUBMISSION_FIELDS[kind]:
+        value = getattr(form, f.name).data
+        out[f.name] = "" if value is None else (str(value) if f.kind == "score" else value)
+    return out
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField("退回原因", validators=[DataRequired("请填写退回原因"), Length(max=2000)])
+
+
+class AssignForm(FlaskForm):
+    experts = SelectMultipleField("评审专家", validators=[DataRequired("请选择评审专家")],
+                                  invalid_choice_message="所选专家无效")
+
+
+class ScoreForm(FlaskForm):
+    total = DecimalField("总分（0–100）", places=None, validators=[
+        DataRequired("请填写总分"), NumberRange(0, 100, "总分应在 0–100 之间")])
+    items = TextAreaField("按指标得分（选填；每行“指标编号 分数”，测评标准上线后按指标逐项评分）",
+                          validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
+
+    def item_scores(self) -> dict[str, str]:
+        """Lines of "code score" as a mapping; a malformed line is a field error."""
+        out: dict[str, str] = {}
+        for n, line in enumerate((self.items.data or "").splitlines(), 1):
+            parts = line.replace("：", " ").replace(":", " ").split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise ValueError(f"第 {n} 行应为“指标编号 分数”")
+            out[parts[0]] = parts[1]
+        return out
+
+
+class CycleForm(FlaskForm):
+    year = IntegerField("年度", validators=[DataRequired("请填写年度"),
+                                          NumberRange(2000, 2100, "年度应在 2000–2100 之间")])
+
+
+class PhaseForm(FlaskForm):
+    kind = HiddenField(validators=[DataRequired()])
+    starts_on = DateField("开始", validators=[DataRequired("请填写开始日期")])
+    ends_on = DateField("截止", validators=[DataRequired("请填写截止日期")])
+
+
+class PublicityForm(FlaskForm):
+    starts_on = DateField("公示开始", validators=[DataRequired("请填写公示开始日期")])
+    ends_on = DateField("公示结束", validators=[DataRequired("请填写公示结束日期")])
+    candidates = SelectMultipleField("公示的候选窗口", validators=[DataRequired("请选择候选窗口")],
+                                     invalid_choice_message="所选窗口无效")
+    notice = TextAreaField("公示说明（选填）", validators=[Optional(), Length(max=5000)])
+
+
+class ObjectionForm(FlaskForm):
+    received_on = DateField("收到日期", validators=[DataRequired("请填写收到日期")])
+    channel = StringField("来源方式（来信、来电、网上留言）", validators=[Optional(), Length(max=50)])
+    text = TextAreaField("异议内容（请勿录入反映人的姓名、电话）",
+                         validators=[DataRequired("请填写异议内容"), Length(max=5000)])
+
+
+class AnswerObjectionForm(FlaskForm):
+    outcome = SelectField("结论", choices=[SelectChoice(k, v) for k, v in OBJECTION_OUTCOMES.items()
+                                          if k != "pending"], invalid_choice_message="所选项无效")
+    answer = TextAreaField("答复", validators=[DataRequired("请填写答复内容"), Length(max=5000)])

@@ -1,0 +1,123 @@
+"""The office's formats for the programme year: recommendation forms and review results as
+Excel (openpyxl), review results as PDF (reportlab, built-in CID font STSong-Light)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from feedback_api.models import Cycle, Submission, Window
+from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
+from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
+from feedback_api.services.feedback import LOCAL_TZ
+
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]],
+           widths: list[int], *, first: bool = False) -> None:
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+    for i, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = _WRAP
+    ws.freeze_panes = "A2"
+
+
+def _local(dt: Any) -> str:
+    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def recommendations_xlsx(cycle: Cycle, submissions: list[Submission],
+                         ledger: list[Window] | None = None) -> bytes:
+    """One row per recommendation form (行业推荐表), and the ledger of the same windows' industries."""
+    fields = [f for f in SUBMISSION_FIELDS["recommendation"] if f.name != "window"]
+    headers = ["序号", "行业", "窗口编号", "窗口名称", "窗口单位", *[f.label for f in fields],
+               "状态", "提交时间", "逾期", "退回原因", "附件数"]
+    rows = []
+    for n, s in enumerate(submissions, 1):
+        w = s.window
+        rows.append([n, label(INDUSTRIES, s.industry), w.code if w else "", w.name if w else "",
+                     w.unit.name if w else "", *[s.data.get(f.name, "") for f in fields],
+                     label(SUBMISSION_STATES, s.state), _local(s.submitted_at),
+                     "逾期" if s.late else "", s.return_reason, len(s.attachments)])
+    wb = Workbook()
+    _sheet(wb, f"{cycle.year}年度行业推荐表", headers, rows,
+           [6, 14, 14, 20, 24, *[30 if f.kind == "text" else 14 for f in fields], 10, 18, 6, 24, 8],
+           first=True)
+    if ledger is not None:
+        _sheet(wb, "业内窗口单位登记台账",
+               ["窗口编号", "窗口名称", "所属单位", "行业", "主管部门", "窗口地址", "窗口人数",
+                "服务时间", "状态", "命名/摘牌年度"],
+               ([w.code, w.name, w.unit.name, label(INDUSTRIES, w.unit.industry), w.unit.authority,
+                 w.address, w.staff_count, w.service_hours, label(WINDOW_STATUSES, w.status),
+                 w.status_year or ""] for w in ledger),
+               [14, 20, 24, 14, 20, 30, 8, 18, 8, 10])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _result_rows(results: list[ReviewResult]) -> list[list[Any]]:
+    rows = []
+    for rank, r in enumerate(results, 1):
+        w = r.submission.window
+        rows.append([rank, label(INDUSTRIES, r.submission.industry), w.name, w.unit.name,
+                     f"{len(r.scores)}/{r.assigned}",
+                     "；".join(f"{name} {score:g}" for name, score in r.scores),
+                     "" if r.mean is None else f"{r.mean:.2f}",
+                     ("偏离：" + "、".join(r.outliers)) if r.outliers else ""])
+    return rows
+
+
+RESULT_HEADERS = ["排序", "行业", "窗口", "窗口单位", "已评/分配", "各专家评分", "平均分", "提示"]
+
+
+def review_xlsx(cycle: Cycle, results: list[ReviewResult]) -> bytes:
+    wb = Workbook()
+    _sheet(wb, f"{cycle.year}年度评审结果", RESULT_HEADERS, _result_rows(results),
+           [6, 14, 22, 26, 10, 40, 10, 20], first=True)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    title = ParagraphStyle("t", fontName="STSong-Light", fontSize=16, leading=22, alignment=1)
+    cell = ParagraphStyle("c", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                            topMargin=12 * mm, bottomMargin=12 * mm,
+                            title=f"{cycle.year}年度文明诚信示范窗口评审结果")
+    data = [[Paragraph(h, cell) for h in RESULT_HEADERS]]
+    data += [[Paragraph(str(v), cell) for v in row] for row in _result_rows(results)]
+    table = Table(data, colWidths=[12 * mm, 28 * mm, 45 * mm, 50 * mm, 18 * mm, 70 * mm,
+                                   18 * mm, 30 * mm], repeatRows=1)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    doc.build([Paragraph(f"{cycle.year}年度文明诚信示范窗口评审结果", title), Spacer(1, 6 * mm),
+               table])
+    return out.getvalue()

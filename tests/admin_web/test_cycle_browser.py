@@ -1,0 +1,64 @@
+"""End to end in a real browser (Debian's chromium): an authority submits a recommendation with
+an attachment, the office accepts it and assigns an expert, the expert scores it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.models import ExpertAssignment, Submission
+from feedback_api.services import cycle as svc
+from feedback_api.services import users
+from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_authority_recommends_and_expert_scores(live_server, page, db, district, tmp_path):  # noqa: F811
+    today = svc.local_today()
+    with db():
+        users.create_user(None, "expert1", role="expert", password="expert1-password",
+                          display_name="评审专家甲")
+        c = svc.create_cycle(users.get_user("office"), today.year)
+        svc.set_phase_dates(None, c, "recommendation", today - timedelta(days=10),
+                            today + timedelta(days=5))
+    attachment = tmp_path / "推荐材料.pdf"
+    attachment.write_bytes(PDF)
+
+    _sign_in(page, live_server, "authority")
+    page.click("nav >> text=年度创建")
+    page.click("a.button:has-text('行业推荐表')")
+    page.select_option("select[name=window]", "CD-RMYY-001")
+    page.fill("textarea[name=reasons]", "预约诊疗全覆盖")
+    page.fill("textarea[name=features]", "一站式结算")
+    page.fill("textarea[name=self_assessment]", "对照测评标准逐项达标")
+    page.fill("input[name=self_score]", "93")
+    page.fill("input[name=contact_person]", "医政科")
+    page.fill("input[name=contact_phone]", "0571-88000000")
+    page.fill("textarea[name=endorsement]", "同意推荐")
+    page.set_input_files("input[name=attachments]", str(attachment))
+    page.click("button[value=submit]")
+    page.wait_for_selector("text=已提交")
+    assert page.locator("a:has-text('推荐材料.pdf')").count() == 1
+
+    with db() as s:
+        sub = s.scalars(sa.select(Submission)).one()
+        assert (sub.state, sub.late, sub.window.code) == ("submitted", False, "CD-RMYY-001")
+        svc.accept(users.get_user("office"), sub)
+        svc.assign_expert(users.get_user("office"), sub, users.get_user("expert1"))
+
+    page.context.clear_cookies()
+    _sign_in(page, live_server, "expert1")
+    page.click("nav >> text=年度创建")
+    page.click("text=我的评审")
+    page.click("text=城东区人民医院 门诊挂号收费处")
+    page.fill("input[name=total]", "88.5")
+    page.fill("textarea[name=items]", "A1 9\nA2 8")
+    page.fill("textarea[name=comment]", "特色鲜明")
+    page.click("button:has-text('保存评分')")
+    page.wait_for_selector("text=评分已保存")
+    assert "88.5" in page.locator("table.grid").inner_text()
+    with db() as s:
+        a = s.scalars(sa.select(ExpertAssignment)).one()
+        assert (a.total, a.items, a.comment) == (88.5, {"A1": 9.0, "A2": 8.0}, "特色鲜明")
