@@ -1,6 +1,7 @@
 """Behaviour of the analysis pipeline: API shape, sentiment cases, topics, keywords, flags, bad input."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -215,13 +216,10 @@ def test_html_is_stripped():
     assert r.sentiment > 0.5
 
 
-def test_fresh_process_loads_under_one_second():
-    code = ("import time; t=time.perf_counter(); from analytics.nlp import get_pipeline; get_pipeline(); "
-            "print(time.perf_counter()-t)")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)  # warm caches
-    times = [
-        float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
-                             text=True).stdout.strip())
-        for _ in range(3)
-    ]
-    assert min(times) < 1.0, times
+def test_a_fresh_process_loads_the_shipped_model_offline():
+    # How fast it loads is a benchmark target (benchmarks/nlp.py, "load, warm"), not a test.
+    code = ("from analytics.nlp import get_pipeline; r = get_pipeline().analyze('排队太久，态度很差'); "
+            "print(r.sentiment < 0.5, bool(r.topics))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
+                         text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "no_proxy": "*"}).stdout
+    assert out.split() == ["True", "True"]
