@@ -44,5 +44,6 @@ def serve(host: str, port: int, workers: int) -> None:
     # A fresh interpreter: the CLI's app context must not leak into the workers' requests.
     os.execv(sys.executable, [
         sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-        "--access-logfile", "-", "--timeout", "60", WSGI_APP,
+        "--access-logfile", "-", "--logger-class", "admin_web.accesslog.AccessLogger",
+        "--timeout", "60", WSGI_APP,
     ])

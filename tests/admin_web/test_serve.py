@@ -32,8 +32,9 @@ def served(tmp_path, repo_root):
     for args in (["db", "upgrade"], ["demo", "--feedback-per-window", "3"]):
         subprocess.run(cli + args, env=env, cwd=repo_root, check=True, capture_output=True, timeout=120)
     port = _free_port()
+    access_log = (tmp_path / "access.log").open("wb")
     proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                            env=env, cwd=repo_root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env=env, cwd=repo_root, stdout=access_log, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -49,6 +50,7 @@ def served(tmp_path, repo_root):
     proc.terminate()
     proc.wait(timeout=20)
     proc.stderr.close()
+    access_log.close()
 
 
 def test_serve_answers_health_login_and_api_over_http(served):
@@ -60,3 +62,17 @@ def test_serve_answers_health_login_and_api_over_http(served):
     assert status == 401 and '"unauthorized"' in body
     status, _ = _get(served + "/static/style.css")
     assert status == 200
+
+
+def test_access_log_keeps_no_openid_or_signature_of_the_wechat_callback(served, tmp_path):
+    query = "signature=0123abcd&timestamp=1700000000&nonce=42&openid=o6_bmjrPTlm6_2sgVt7hMZOPfL2M"
+    _get(served + "/wechat?" + query)
+    _get(served + "/windows?q=%E7%A8%8E")  # other paths keep their query (filters, pages)
+    log = tmp_path / "access.log"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and b"/windows?q=" not in log.read_bytes():
+        time.sleep(0.1)
+    text = log.read_text()
+    assert '"GET /wechat HTTP/1.1"' in text
+    assert "openid" not in text and "o6_bmjrPTlm6" not in text and "signature" not in text
+    assert "/windows?q=%E7%A8%8E" in text
