@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager
 
-from feedback_api import db, schema
+from feedback_api import db, redact, schema
 from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
 from feedback_api.extensions import csrf
@@ -64,6 +64,8 @@ def create_app(
     if not app.debug:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Whatever a library puts in a log line (a URL with secret= or access_token=), not in ours.
+    redact.install()
 
     db.init_app(app)
     csrf.init_app(app)

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from feedback_api.redact import redact
 from feedback_api.services.outbox import SendError
 from wechat_bot.config import WechatSettings, settings
 
@@ -48,7 +49,7 @@ class WatchWeChatClient(WeChatClient):
             res.raise_for_status()
             result = res.json()
         except (requests.RequestException, ValueError) as exc:
-            raise WeChatClientException(errcode=None, errmsg=str(exc), client=self) from exc
+            raise WeChatClientException(errcode=None, errmsg=redact(str(exc)), client=self) from exc
         if result.get("errcode"):
             raise WeChatClientException(result["errcode"], result.get("errmsg"), client=self)
         expires_in = int(result.get("expires_in", 7200))
@@ -75,9 +76,10 @@ def get_client(app: Flask | None = None) -> WatchWeChatClient:
 
 
 def describe(exc: Exception) -> str:
+    """An API failure as we store, show and log it: never with the AppSecret or a token."""
     if isinstance(exc, WeChatClientException):
-        return f"errcode={exc.errcode} errmsg={exc.errmsg}"
-    return f"{type(exc).__name__}: {exc}"
+        return redact(f"errcode={exc.errcode} errmsg={exc.errmsg}")
+    return redact(f"{type(exc).__name__}: {exc}")
 
 
 class WechatSender:

@@ -26,3 +26,17 @@ def test_the_core_alone_serves_the_api_and_no_pages(core_app, core_client, distr
     missing = core_client.get("/api/v1/windows/NOPE", headers=token_for("office"))
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     assert "serve" not in core_app.cli.commands and "users" in core_app.cli.commands
+
+
+def test_log_lines_lose_secrets_and_openids():
+    import logging
+
+    from feedback_api.redact import RedactingFilter, redact
+
+    url = ("GET /cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s3cr3t "
+           "/cgi-bin/message/custom/send?access_token=tok_123 /wechat?openid=o6_bm&signature=abc")
+    assert redact(url) == ("GET /cgi-bin/token?grant_type=client_credential&appid=wx1&secret=*** "
+                           "/cgi-bin/message/custom/send?access_token=*** /wechat?openid=***&signature=***")
+    assert redact('{"access_token": "tok_456", "expires_in": 7200}') == '{"access_token": "***", "expires_in": 7200}'
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "failed: %s", (url,), None)
+    assert RedactingFilter().filter(record) and "s3cr3t" not in record.getMessage()

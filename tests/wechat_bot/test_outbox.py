@@ -193,3 +193,29 @@ def test_cli_deliver_needs_credentials(app, runner, monkeypatch):
     monkeypatch.setitem(app.config, "WW_WECHAT_APPID", "")
     result = runner.invoke(args=["wechat", "deliver"])
     assert result.exit_code == 1 and "WW_WECHAT_APPID" in result.output
+
+
+def test_the_appsecret_and_access_tokens_never_reach_errors_or_logs(app, fake_wechat, monkeypatch, caplog):
+    """A connection error's text holds the request URL, with ``secret=`` (token request) or
+    ``access_token=`` (every other call): neither may be stored, shown or logged."""
+    from tests.wechat_bot.conftest import SECRET
+
+    cid = make_citizen(app, fake_wechat)
+    queue(app, cid)
+    # The token is fetched, then WeChat goes away: the send's URL carries access_token=.
+    with app.app_context():
+        token = get_client().access_token
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", "http://127.0.0.1:9")
+    app.extensions.pop("ww_wechat_clients", None)
+    deliver(app)  # the token request fails: its URL carries secret=
+    with app.app_context():
+        client = get_client()
+        client.session.set(client.access_token_key, token, 7200)
+    deliver(app, now=utcnow() + timedelta(minutes=5))  # the send fails: access_token=
+    [row] = rows(app)
+    assert row.status == "pending" and row.attempts == 2 and row.last_error
+    # (The fake WeChat server's own request log, werkzeug's, is not ours.)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "werkzeug")
+    assert "127.0.0.1" in row.last_error + logged  # the errors are there, only redacted
+    for leaked in (SECRET, token):
+        assert leaked not in row.last_error and leaked not in logged
