@@ -138,8 +138,10 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     """The rows of an uploaded sheet (CSV in the encodings above, or XLSX's first sheet) as
     (line number, cells as text); every spreadsheet import reads through it."""
-    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
-    return _xlsx_rows(data) if is_xlsx else _csv_rows(data)
+    if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        return _xlsx_rows(data)  # XLSX keeps text cells as they are
+    # A CSV cell our export neutralised ('=…) comes back as it was stored.
+    return ((line, [cells.restore(v) for v in row]) for line, row in _csv_rows(data))
 
 
 def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
@@ -162,10 +164,8 @@ def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[
         if len(out) >= MAX_ROWS:
             raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
         # NUL never belongs in a ledger and PostgreSQL cannot store it: drop it with the padding.
-        # A CSV cell our export neutralised ('=…) comes back as it was stored (XLSX keeps text
-        # cells as they are).
-        values = {fld: (row[i] if i < len(row) else "").replace("\x00", "") for i, fld in mapping.items()}
-        out.append((line, values if is_xlsx else {f: cells.restore(v) for f, v in values.items()}))
+        out.append((line, {fld: (row[i] if i < len(row) else "").replace("\x00", "")
+                           for i, fld in mapping.items()}))
     if mapping is None:
         raise ValidationError("文件为空：没有表头和数据行")
     return mapping, out
