@@ -14,7 +14,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 CODE_DIRS = ("feedback_api", "wechat_bot", "analytics", "admin_web", "migrations", "benchmarks", "tests")
-FIRST_PARTY = {*CODE_DIRS, "reads"}  # reads: a module of benchmarks/ run as a script
+#: benchmarks/ scripts import each other as top-level modules (run as scripts).
+FIRST_PARTY = {*CODE_DIRS, *(p.stem for p in (Path(__file__).resolve().parent.parent / "benchmarks").glob("*.py"))}
 
 
 def _project(repo_root: Path) -> dict:

@@ -85,6 +85,6 @@ def test_the_demo_refuses_production_unless_forced(app_config, db):
         forced = runner.invoke(args=["demo", "--feedback-per-window", "1", "--force"])
         assert forced.exit_code == 0, forced.output
         with db() as s:
-            assert s.scalar(sa.select(sa.func.count()).select_from(User)) == 4
+            assert s.scalar(sa.select(sa.func.count()).select_from(User)) > 0
     finally:
         dispose_engines(production)
