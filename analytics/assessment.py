@@ -250,37 +250,33 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         .order_by(Window.code)).all()
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 
-    # Ratings and opinions in one pass over the period's feedback: GROUP BY window and main
-    # topic; the per-topic aggregates are then added up per window.
-    counted, opinion = counted_feedback(), counted_opinions()
-    sentiment = sa.case((opinion, sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)))
-    topic = sa.case((opinion, primary_topic())).label("topic")
-
-    def total_of(condition: sa.ColumnElement[bool], value: Any = 1) -> Any:
-        return sa.func.sum(sa.case((condition, value), else_=0))
-
-    stmt = (sa.select(Feedback.window_id, topic, total_of(counted), total_of(counted, Feedback.rating),
-                      *[total_of(sa.and_(counted, Feedback.rating == k)) for k in range(1, 6)],
-                      total_of(opinion), sa.func.sum(sentiment), sa.func.count(sentiment))
-            .where(Feedback.received_at >= start, Feedback.received_at < end,
-                   sa.or_(counted, opinion))
-            .group_by(Feedback.window_id, topic))
-    rating_sums: dict[int, float] = defaultdict(float)
+    in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
+    # Ratings: counts per level and their sum, per window.
+    level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
+    rating_sums: dict[int, float] = {}
+    for window_id, n, total, *levels in Session.execute(
+            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating), *level)
+            .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
+        if window_id in rows:
+            rows[window_id].ratings = n
+            rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
+            rating_sums[window_id] = float(total)
+    # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
+    sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
     sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    for window_id, code, n, total, *levels, opinions, s_sum, s_count in Session.execute(stmt):
+    for window_id, code, n, s_sum, s_count in Session.execute(
+            sa.select(Feedback.window_id, primary_topic(), sa.func.count(), sa.func.sum(sentiment),
+                      sa.func.count(sentiment))
+            .where(counted_opinions(), in_period).group_by(Feedback.window_id, primary_topic())):
         row = rows.get(window_id)
         if row is None:
             continue
-        row.ratings += int(n or 0)
-        for k in range(1, 6):
-            row.distribution[k] += int(levels[k - 1] or 0)
-        rating_sums[window_id] += float(total or 0)
-        row.opinions += int(opinions or 0)
+        row.opinions += n
         acc = sentiment_sums[window_id]
         acc[0] += float(s_sum or 0)
         acc[1] += int(s_count or 0)
-        if code in TOPICS and code != "other" and opinions:
-            row.topics.append((code, int(opinions)))
+        if code in TOPICS and code != "other":
+            row.topics.append((code, n))
     industry_sum: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row in rows.values():
         total = rating_sums.get(row.window_id, 0.0)
