@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from feedback_api.db import ProcessLock, Session, get_engine
+from feedback_api.services import health
 
 log = logging.getLogger(__name__)
 TIMEZONE = "Asia/Shanghai"
@@ -48,9 +49,14 @@ def run_job(app: Flask, job: Job) -> Any:
             Session.remove()
 
 
+#: The scheduler's own sign of life, which /healthz reads (a stale one: the scheduler is down).
+HEARTBEAT = Job("scheduler-heartbeat", lambda: health.beat("scheduler"),
+                IntervalTrigger(seconds=health.BEAT_SECONDS), "record that the scheduler is alive")
+
+
 def all_jobs(app: Flask) -> list[Job]:
-    """The jobs the composition root lists (``app.extensions["ww_jobs"]``)."""
-    return list(app.extensions.get("ww_jobs", []))
+    """The jobs the composition root lists (``app.extensions["ww_jobs"]``), and the heartbeat."""
+    return [*app.extensions.get("ww_jobs", []), HEARTBEAT]
 
 
 def build_scheduler(app: Flask, jobs: Iterable[Job] | None = None) -> BlockingScheduler:
@@ -78,6 +84,7 @@ def scheduler_command(list_only: bool) -> None:
         click.echo("另一个调度进程已在运行（同一数据库只能有一个）；本进程退出。", err=True)
         raise SystemExit(1)
     scheduler = build_scheduler(app, jobs)
+    run_job(app, HEARTBEAT)  # at once: /healthz sees a (re)started scheduler without waiting
     lost: list[bool] = []
 
     def keep_lock() -> None:

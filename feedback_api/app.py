@@ -19,6 +19,7 @@ from feedback_api import db, redact, schema
 from feedback_api.config import load_config
 from feedback_api.errors import error_response, register_error_handlers
 from feedback_api.extensions import csrf
+from feedback_api.services import health
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -99,9 +100,14 @@ def create_app(
             app.logger.warning("healthz: database unreachable: %s", exc)
             return jsonify({"status": "error", "database": "unreachable",
                             "schema_revision": None, "schema_head": head}), 503
-        ok = current == head
-        return jsonify({"status": "ok" if ok else "migration_needed", "database": "ok",
-                        "schema_revision": current, "schema_head": head}), 200 if ok else 503
+        if current != head:
+            return jsonify({"status": "migration_needed", "database": "ok",
+                            "schema_revision": current, "schema_head": head}), 503
+        components = health.component_checks()
+        degraded = any(c.get("status") != "ok" for c in components.values())
+        return jsonify({"status": "degraded" if degraded else "ok", "database": "ok",
+                        "schema_revision": current, "schema_head": head,
+                        "components": components}), 200
 
     @app.before_request
     def _refuse_nul_characters() -> Response | None:

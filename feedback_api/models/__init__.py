@@ -24,6 +24,7 @@ from feedback_api.models.cycle import (
     SubmissionAttachment,
 )
 from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
+from feedback_api.models.health import Heartbeat
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
 from feedback_api.models.tickets import (
@@ -76,6 +77,7 @@ __all__ = [
     "Feedback",
     "FeedbackAnswer",
     "FeedbackEvidence",
+    "Heartbeat",
     "Objection",
     "OutboundMessage",
     "Publicity",
