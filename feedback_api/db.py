@@ -72,8 +72,11 @@ Session = scoped_session(sessionmaker(class_=_AppBoundSession, expire_on_commit=
 SQLITE_BUSY_MS = 30000
 
 
-def make_engine(url: str, echo: bool = False) -> sa.Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support."""
+def make_engine(url: str, echo: bool = False, *, async_commit: bool = False) -> sa.Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support.
+
+    Commits wait for the disk (a receipt number given to a citizen must survive a crash) unless
+    ``async_commit`` (``WW_DB_ASYNC_COMMIT``), an explicit opt-in."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
@@ -85,7 +88,8 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # In WAL mode FULL syncs the log at every commit; NORMAL may lose the last ones.
+            cur.execute(f"PRAGMA synchronous={'NORMAL' if async_commit else 'FULL'}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -95,10 +99,12 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
             conn.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = {"options": "-c synchronous_commit=off"} if async_commit else {}
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                            connect_args=connect_args)
 
 
-def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False,
+def make_uow_engine(url: str, echo: bool = False, *, async_commit: bool = False,
                     wait_ms: int = 2000) -> sa.Engine:
     """PostgreSQL: the engine of fastsql's units of work (the WeChat webhook), beside the main
     one. Its connections stay in autocommit mode and are neither pinged at checkout nor rolled
@@ -107,20 +113,12 @@ def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False,
     statements. A unit of work instead reconnects when its first statement finds the
     connection gone (see ``fastsql.UnitOfWork``), and leaves the connection idle itself.
 
-    Unless ``sync_commit`` (``WW_MESSAGE_SYNC_COMMIT``), its commits do not wait for the disk
-    (``synchronous_commit=off``): the durability SQLite's ``synchronous=NORMAL`` gives the same
-    messages. The database stays consistent; a crash of the server or machine may lose the
-    last fraction of a second of answered messages (up to three WAL-writer rounds, 600 ms by
-    default). Measured in ``benchmarks/wechat.py`` on this 2-core machine: 0.38 of the echo
-    handler's throughput waiting for the disk, 0.52-0.57 without. Every other write (the
-    office's, the agency's, the jobs') goes through the main engine and waits for the disk.
-
     ``wait_ms`` (``WW_MESSAGE_WAIT_MS``) bounds a message's time in the database: each of its
     two statements gets half (``statement_timeout``, which also bounds waiting for a lock).
     WeChat gives up on a reply after 5 seconds; a citizen told 系统繁忙 can at least retry."""
     half = max(1, wait_ms // 2)
     options = f"-c statement_timeout={half}"
-    if not sync_commit:
+    if async_commit:
         options += " -c synchronous_commit=off"
     return sa.create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
                             pool_reset_on_return=None, pool_size=5, max_overflow=10,
@@ -159,11 +157,14 @@ def dispose_engines(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach the engines to the app and remove the session at the end of every app context."""
     url, echo = app.config["DATABASE_URL"], app.config["WW_SQL_ECHO"]
-    app.extensions["ww_engine"] = make_engine(url, echo)
+    async_commit = app.config["WW_DB_ASYNC_COMMIT"]
+    if async_commit:
+        app.logger.warning("WW_DB_ASYNC_COMMIT is on: commits do not wait for the disk, so a "
+                           "crash may lose answered messages whose receipt numbers citizens hold")
+    app.extensions["ww_engine"] = make_engine(url, echo, async_commit=async_commit)
     if app.extensions["ww_engine"].dialect.name == "postgresql":
         app.extensions["ww_uow_engine"] = make_uow_engine(
-            url, echo, sync_commit=app.config["WW_MESSAGE_SYNC_COMMIT"],
-            wait_ms=app.config["WW_MESSAGE_WAIT_MS"])
+            url, echo, async_commit=async_commit, wait_ms=app.config["WW_MESSAGE_WAIT_MS"])
 
     @app.teardown_appcontext
     def _remove_session(exc: BaseException | None) -> None:
