@@ -18,6 +18,7 @@ from analytics.cli import nlp as nlp_cli
 from analytics.scheduler import Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.config import ConfigError
+from wechat_bot import outbox
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
@@ -30,6 +31,7 @@ CLI_GROUPS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate)
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = create_core_app(config, blueprints=BLUEPRINTS, cli_groups=CLI_GROUPS,
                           import_name="admin_web")
+    outbox.connect()  # the core's answers reach WeChat citizens through the outbox
     # Jobs of packages analytics may not import; the scheduler process picks them up.
     app.extensions["ww_jobs"] = [
         Job("wechat-deliver-outbox", deliver_outbox, IntervalTrigger(seconds=60),

@@ -42,8 +42,8 @@ ENV_VARS: dict[str, str] = {
     "WW_SECURE_COOKIES": "send session cookies over HTTPS only (default on in production)",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
-    "WW_MESSAGE_WAIT_MS": "the longest a citizen's WeChat message waits for a database lock "
-                          "before the citizen is told 系统繁忙 (default 2000; WeChat gives up "
+    "WW_MESSAGE_WAIT_MS": "the longest a citizen's message waits for a database lock before "
+                          "the citizen is told 系统繁忙 (default 2000; the messenger gives up "
                           "after 5 seconds)",
     "WW_DB_ASYNC_COMMIT": "opt-in, less durable: commits do not wait for the disk (PostgreSQL "
                           "synchronous_commit=off, SQLite synchronous=NORMAL), so a crash may "
@@ -102,7 +102,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     config.update(overrides)
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
-        raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
+        raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (a messenger waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     return config
 
