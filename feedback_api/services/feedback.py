@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, Feedback, Unit, User, Window
@@ -67,7 +66,11 @@ def record_feedback(
     source_msg_id: str | None = None,
     received_at: datetime | None = None,
 ) -> Recorded:
-    """Store one feedback; the same ``source_msg_id`` is stored once and returned again."""
+    """Store one feedback; the same ``source_msg_id`` is stored once and returned again.
+
+    Two deliveries of one source message at the same moment: the later flush or commit fails
+    on the unique ``source_msg_id``, and the owner of the unit of work rolls back and runs again
+    (this then returns the stored one)."""
     text = _clean(channel, rating, text)
     if source_msg_id:
         existing = Session.scalars(
@@ -86,18 +89,8 @@ def record_feedback(
         received_at=received_at,
         source_msg_id=source_msg_id,
     )
-    try:
-        with Session.begin_nested():
-            Session.add(item)
-            Session.flush()
-    except IntegrityError:
-        # A concurrent retry of the same message won the race: answer with the stored one.
-        existing = Session.scalars(
-            sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
-        ).first() if source_msg_id else None
-        if existing is None:
-            raise
-        return Recorded(existing, False)
+    Session.add(item)
+    Session.flush()
     if rating is not None and citizen is not None:
         _supersede_same_day_ratings(item.id, item.citizen_id, item.window_id, received_at)
     return Recorded(item, True)
