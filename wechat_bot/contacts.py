@@ -30,17 +30,29 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
     """The sender of an inbound message, created on first contact, with their conversation;
     records the message (``last_message_at`` opens WeChat's 48-hour window).
 
-    The citizen's row stays locked until the transaction ends: two messages of one citizen
+    The sender's rows stay locked until the transaction ends: two messages of one citizen
     handled at once run one after the other, each on the other's changes. (SQLite has no row
     locks; its message transactions hold the write lock from their start.)"""
     now = now or utcnow()
     pseudonym = citizens.pseudonym_for(openid)
+    # A known sender: one read locking all three rows, so a wait for the lock ends with the
+    # rows as the other message left them.
+    row = Session.execute(
+        sa.select(Citizen, CitizenContact, WechatConversation)
+        .join(CitizenContact, CitizenContact.citizen_id == Citizen.id)
+        .join(WechatConversation, WechatConversation.citizen_id == Citizen.id)
+        .where(Citizen.pseudonym == pseudonym).with_for_update()).first()
+    if row is not None:
+        citizen, contact, conv = row
+        _touch(citizen, contact, now)
+        return Sender(citizen, conv)
     citizen = citizens.find_citizen(pseudonym, lock=True)
     if citizen is None:
         citizen = citizens.create_citizen(pseudonym, now=now)
         Session.add(CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now))
         return Sender(citizen, get_conversation(citizen.id))
-    # Read after the lock was granted, so a concurrent message's changes are seen.
+    # Rows missing (a citizen of another channel, say): read after the citizen's lock was
+    # granted, so a concurrent message's changes are seen.
     contact, conv = Session.execute(
         sa.select(CitizenContact, WechatConversation).select_from(Citizen)
         .outerjoin(CitizenContact, CitizenContact.citizen_id == Citizen.id)
@@ -49,10 +61,14 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
     if contact is None:
         contact = CitizenContact(citizen_id=citizen.id, openid=openid)
         Session.add(contact)
+    _touch(citizen, contact, now)
+    return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
+
+
+def _touch(citizen: Citizen, contact: CitizenContact, now: datetime) -> None:
     last = contact.last_message_at
     if last is None or not timedelta(0) <= now - last < TOUCH_PRECISION:
         contact.last_message_at = citizen.last_seen_at = now
-    return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
 
 
 def get_or_create_citizen(openid: str, *, now: datetime | None = None) -> Citizen:

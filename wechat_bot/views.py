@@ -94,10 +94,13 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
             Session.commit()
             return reply
         except IntegrityError as exc:
-            # Another delivery of this message (WeChat's retry), or another first message of
-            # this citizen, committed first; nothing of ours is stored. Run again on what it
-            # stored: a retry then gets its reply.
+            # Another delivery of this message (WeChat's retry) committed first, or another
+            # first message of this citizen: nothing of ours is stored. A retry gets the stored
+            # reply; otherwise run again on what the other stored.
             Session.rollback()
+            stored = _stored_reply(key)
+            if stored is not None:
+                return stored
             if attempt < _ATTEMPTS:
                 log.info("wechat: %s met a concurrent write (%s); running it again", key,
                          str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__)
@@ -120,10 +123,16 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
 _ATTEMPTS = 3
 
 
+def _stored_reply(key: str) -> str | None:
+    try:
+        return inbound.stored_reply(key)
+    finally:
+        Session.rollback()  # end the read: the next attempt begins as a write
+
+
 def _answer(message: InboundMessage, cfg: WechatSettings, key: str) -> str:
-    stored = inbound.stored_reply(key)
-    if stored is not None:
-        return stored
+    """The reply; the message's log row (unique key) is added last, so a delivery of a message
+    already answered fails at commit and gets the stored reply (see ``handle_message``)."""
     now = utcnow()
     ctx = Context(message=message, settings=cfg, now=now)
     if is_interactive(message.msg_type, message.event):
