@@ -49,8 +49,10 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
     citizen = citizens.find_citizen(pseudonym, lock=True)
     if citizen is None:
         citizen = citizens.create_citizen(pseudonym, now=now)
-        Session.add(CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now))
-        return Sender(citizen, get_conversation(citizen.id))
+        conv = WechatConversation(citizen_id=citizen.id, service_messages_sent=0)
+        Session.add_all([CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now),
+                         conv])
+        return Sender(citizen, conv)
     # Rows missing (a citizen of another channel, say): read after the citizen's lock was
     # granted, so a concurrent message's changes are seen.
     contact, conv = Session.execute(
