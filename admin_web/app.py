@@ -31,6 +31,7 @@ from feedback_api.services import ticket_jobs
 from feedback_api.services.privacy import run_retention
 from feedback_api.ticket_cli import tickets_cli
 from wechat_bot import health as wechat_health
+from wechat_bot import outbox
 from wechat_bot import privacy as wechat_privacy
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                           error_page=error_page, import_name="admin_web")
     auth.init_login(app)
     init_templates(app)
+    outbox.connect()  # the core's answers reach WeChat citizens through the outbox
     app.extensions["ww_jobs"] = JOBS
     # /healthz: the WeChat outbox's backlog beside the database and the scheduler's heartbeat.
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}

@@ -25,9 +25,8 @@ from feedback_api.services import health
 class _SessionInterface(SecureCookieSessionInterface):
     """The cookie session, skipped on machine-to-machine paths that never carry one.
 
-    A blueprint adds its path to ``app.extensions["ww_sessionless_paths"]`` (the WeChat
-    callback does): opening the session builds a signing serializer on every request, which
-    showed in the webhook's profile."""
+    A blueprint adds its path to ``app.extensions["ww_sessionless_paths"]`` (a channel's
+    webhook does): such a caller never sends the cookie, so no session is opened for it."""
 
     def open_session(self, app: Flask, request: Any) -> SessionMixin | None:
         if request.path in app.extensions.get("ww_sessionless_paths", ()):
@@ -35,7 +34,7 @@ class _SessionInterface(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-#: Set on every response (the WeChat callback's fast path adds them itself). Pages load scripts,
+#: Set on every response. Pages load scripts,
 #: styles and images from this site only (nothing inline, no CDN), so the policy costs nothing.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; base-uri 'self'; form-action 'self'; "
                            "frame-ancestors 'self'; object-src 'none'")
@@ -126,8 +125,7 @@ def create_app(
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:
-        # One pass over the headers (three setdefault calls scanned them three times; this runs
-        # on every WeChat message too). A view's own value is kept.
+        # A view's own value is kept.
         present = {name.lower() for name, _ in resp.headers.items()}
         for name, value in headers:
             if name.lower() not in present:

@@ -46,13 +46,13 @@ ENV_VARS: dict[str, str] = {
                           "(default 480); closing the browser ends it sooner",
     "WW_WINDOW_CACHE_SECONDS": "how long a process reuses a window's name and status for citizens' "
                                "messages (default 10; 0 reads them every time)",
-    "WW_MESSAGE_WAIT_MS": "the longest a citizen's WeChat message waits for a database lock "
-                          "before the citizen is told 系统繁忙 (default 2000; WeChat gives up "
+    "WW_MESSAGE_WAIT_MS": "the longest a citizen's message waits for a database lock before "
+                          "the citizen is told 系统繁忙 (default 2000; the messenger gives up "
                           "after 5 seconds)",
-    "WW_MESSAGE_SYNC_COMMIT": "PostgreSQL: answer a citizen's WeChat message only once its rows "
-                              "are on disk (default off: like SQLite's synchronous=NORMAL, a crash "
-                              "of the database server or machine may lose the last fraction of a "
-                              "second of answered messages)",
+    "WW_DB_ASYNC_COMMIT": "opt-in, less durable: commits do not wait for the disk (PostgreSQL "
+                          "synchronous_commit=off, SQLite synchronous=NORMAL), so a crash may "
+                          "lose the last moments of answered messages; default off, and a "
+                          "warning at start when on",
     "WW_RETAIN_OPINION_TEXT_DAYS": "days an opinion's raw text is kept; then only its masked text "
                                    "(what units read) remains (default 180; 0 keeps it)",
     "WW_RETAIN_CORRECTION_TEXT_DAYS": "days the opinion text copied into a training correction is "
@@ -118,7 +118,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
-        "WW_MESSAGE_SYNC_COMMIT": _bool(os.environ.get("WW_MESSAGE_SYNC_COMMIT")),
+        "WW_DB_ASYNC_COMMIT": _bool(os.environ.get("WW_DB_ASYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
@@ -139,7 +139,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     config.update(overrides)
     _check_ticket_settings(config)
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
-        raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (WeChat waits 5 seconds), "
+        raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (a messenger waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
     for name in RETENTION_DEFAULTS:
         value = config[name]

@@ -67,13 +67,16 @@ class _AppBoundSession(_OrmSession):
 Session = scoped_session(sessionmaker(class_=_AppBoundSession, expire_on_commit=False))
 
 
-#: How long a SQLite connection waits for another's write lock (fastsql's units of work set
-#: their own wait, and put this one back).
+#: How long a SQLite connection waits for another's write lock (``begin_write`` sets its own).
 SQLITE_BUSY_MS = 30000
+_WRITE_WAIT = "ww_write_wait_ms"
 
 
-def make_engine(url: str, echo: bool = False) -> sa.Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support."""
+def make_engine(url: str, echo: bool = False, *, async_commit: bool = False) -> sa.Engine:
+    """Create an engine; SQLite gets WAL, foreign keys and real SAVEPOINT support.
+
+    Commits wait for the disk (a receipt number given to a citizen must survive a crash) unless
+    ``async_commit`` (``WW_DB_ASYNC_COMMIT``), an explicit opt-in."""
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
@@ -85,46 +88,41 @@ def make_engine(url: str, echo: bool = False) -> sa.Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            # In WAL mode FULL syncs the log at every commit; NORMAL may lose the last ones.
+            cur.execute(f"PRAGMA synchronous={'NORMAL' if async_commit else 'FULL'}")
             cur.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
-            # On the DBAPI connection: exec_driver_sql costs more than the BEGIN itself, on
-            # every transaction (the WeChat webhook's among them).
-            conn.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
+            wait_ms = conn.get_execution_options().get(_WRITE_WAIT)
+            if wait_ms is None:
+                conn.exec_driver_sql("BEGIN")
+                return
+            # A write transaction takes the write lock first: a read first would pin a snapshot
+            # that SQLite refuses to turn into a write once another connection has committed.
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
 
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = {"options": "-c synchronous_commit=off"} if async_commit else {}
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                            connect_args=connect_args)
 
 
-def make_uow_engine(url: str, echo: bool = False, *, sync_commit: bool = False,
-                    wait_ms: int = 2000) -> sa.Engine:
-    """PostgreSQL: the engine of fastsql's units of work (the WeChat webhook), beside the main
-    one. Its connections stay in autocommit mode and are neither pinged at checkout nor rolled
-    back at checkin: on this 2-core machine the ping alone (a round trip, and psycopg switching
-    autocommit on and off around it) cost about as much as one of the message's two
-    statements. A unit of work instead reconnects when its first statement finds the
-    connection gone (see ``fastsql.UnitOfWork``), and leaves the connection idle itself.
+def begin_write(wait_ms: int) -> None:
+    """Begin the session's transaction as a write that waits for locks at most ``wait_ms``.
 
-    Unless ``sync_commit`` (``WW_MESSAGE_SYNC_COMMIT``), its commits do not wait for the disk
-    (``synchronous_commit=off``): the durability SQLite's ``synchronous=NORMAL`` gives the same
-    messages. The database stays consistent; a crash of the server or machine may lose the
-    last fraction of a second of answered messages (up to three WAL-writer rounds, 600 ms by
-    default). Measured in ``benchmarks/wechat.py`` on this 2-core machine: 0.38 of the echo
-    handler's throughput waiting for the disk, 0.52-0.57 without. Every other write (the
-    office's, the agency's, the jobs') goes through the main engine and waits for the disk.
-
-    ``wait_ms`` (``WW_MESSAGE_WAIT_MS``) bounds a message's time in the database: each of its
-    two statements gets half (``statement_timeout``, which also bounds waiting for a lock).
-    WeChat gives up on a reply after 5 seconds; a citizen told 系统繁忙 can at least retry."""
-    half = max(1, wait_ms // 2)
-    options = f"-c statement_timeout={half}"
-    if not sync_commit:
-        options += " -c synchronous_commit=off"
-    return sa.create_engine(url, echo=echo, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                            pool_reset_on_return=None, pool_size=5, max_overflow=10,
-                            connect_args={"options": options})
+    SQLite takes its write lock at once (``BEGIN IMMEDIATE``), waiting at most that long;
+    PostgreSQL bounds each lock wait and statement of this transaction (``SET LOCAL``). Past the
+    wait, the statement fails with ``OperationalError`` and nothing of the transaction stays."""
+    wait_ms = max(1, int(wait_ms))
+    conn = Session.connection(execution_options={_WRITE_WAIT: wait_ms})
+    if conn.dialect.name == "postgresql":
+        Session.execute(sa.select(sa.func.set_config("lock_timeout", f"{wait_ms}ms", True),
+                                  sa.func.set_config("statement_timeout", f"{wait_ms}ms", True)))
 
 
 def upsert_insert(dialect: str, table: sa.Table) -> Any:
@@ -143,27 +141,20 @@ def get_engine() -> sa.Engine:
     return current_app.extensions["ww_engine"]
 
 
-def get_uow_engine() -> sa.Engine:
-    """The engine for fastsql's units of work: ``make_uow_engine``'s on PostgreSQL, else the
-    main one."""
-    return current_app.extensions.get("ww_uow_engine") or current_app.extensions["ww_engine"]
-
-
 def dispose_engines(app: Flask) -> None:
-    """Close the pooled connections of the app's engines."""
-    for name in ("ww_engine", "ww_uow_engine"):
-        if name in app.extensions:
-            app.extensions[name].dispose()
+    """Close the pooled connections of the app's engine."""
+    if "ww_engine" in app.extensions:
+        app.extensions["ww_engine"].dispose()
 
 
 def init_app(app: Flask) -> None:
-    """Attach the engines to the app and remove the session at the end of every app context."""
+    """Attach the engine to the app and remove the session at the end of every app context."""
     url, echo = app.config["DATABASE_URL"], app.config["WW_SQL_ECHO"]
-    app.extensions["ww_engine"] = make_engine(url, echo)
-    if app.extensions["ww_engine"].dialect.name == "postgresql":
-        app.extensions["ww_uow_engine"] = make_uow_engine(
-            url, echo, sync_commit=app.config["WW_MESSAGE_SYNC_COMMIT"],
-            wait_ms=app.config["WW_MESSAGE_WAIT_MS"])
+    async_commit = app.config["WW_DB_ASYNC_COMMIT"]
+    if async_commit:
+        app.logger.warning("WW_DB_ASYNC_COMMIT is on: commits do not wait for the disk, so a "
+                           "crash may lose answered messages whose receipt numbers citizens hold")
+    app.extensions["ww_engine"] = make_engine(url, echo, async_commit=async_commit)
 
     @app.teardown_appcontext
     def _remove_session(exc: BaseException | None) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Citizen, CitizenContact, Feedback, FeedbackAnswer, User, Window
+from feedback_api.models import Citizen, Feedback, FeedbackAnswer, User, Window
 from feedback_api.services import units as unit_service
 from feedback_api.services import users as user_service
 from feedback_api.services import windows as window_service
@@ -138,10 +138,10 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int) -
         pseudonym = pseudonym_for(openid)
         cid = Session.scalar(sa.select(Citizen.id).where(Citizen.pseudonym == pseudonym))
         if cid is None:
+            # Pseudonyms only: demo citizens have no channel to be written to.
             citizen = Citizen(pseudonym=pseudonym)
             Session.add(citizen)
             Session.flush()
-            Session.add(CitizenContact(citizen_id=citizen.id, openid=openid))
             cid = citizen.id
         citizen_ids.append(cid)
     today = datetime.now(LOCAL_TZ).date()

@@ -1,4 +1,6 @@
-"""Alembic environment: the schema is feedback_api's metadata; the connection comes from the app."""
+"""Alembic environment: the schema is the models' metadata (the core's and WeChat's).
+
+The connection comes from the app."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import sqlalchemy as sa
 from alembic import context
 
 import feedback_api.models  # noqa: F401  (registers every table)
+import wechat_bot.models  # noqa: F401  (WeChat's tables live with WeChat)
 from feedback_api.db import Base, UTCDateTime, make_engine
 
 config = context.config

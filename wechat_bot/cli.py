@@ -12,8 +12,8 @@ from flask.cli import AppGroup, with_appcontext
 from feedback_api.cli import fail
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.services import outbox, wechat_qrcodes
 from feedback_api.services.errors import ServiceError
+from wechat_bot import outbox, qrcodes
 from wechat_bot.config import settings
 
 wechat_cli = AppGroup("wechat", help="微信公众号：消息投递。")
@@ -74,7 +74,7 @@ def issue() -> None:
         client = get_client()
     except ConfigurationError as exc:
         fail(str(exc))
-    missing = wechat_qrcodes.windows_missing_qr()
+    missing = qrcodes.windows_missing_qr()
     issued = failed = 0
     for window in missing:
         try:
@@ -83,11 +83,11 @@ def issue() -> None:
             failed += 1
             click.echo(f"{window.code}：生成失败（{describe(exc)}）", err=True)
             continue
-        wechat_qrcodes.save_qr(window, ticket=ticket, url=url)
+        qrcodes.save_qr(window, ticket=ticket, url=url)
         Session.commit()  # one window at a time: what was issued stays issued
         issued += 1
     click.echo(f"新生成 {issued} 个二维码，失败 {failed} 个，"
-               f"已有 {len(wechat_qrcodes.windows_for_posters()) - len(missing)} 个", err=True)
+               f"已有 {len(qrcodes.windows_for_posters()) - len(missing)} 个", err=True)
     if failed:
         sys.exit(1)
 
@@ -104,14 +104,14 @@ def posters(unit_code: str | None, out_dir: Path) -> None:
 
     cfg = settings()
     try:
-        windows = wechat_qrcodes.windows_for_posters(unit_code)
+        windows = qrcodes.windows_for_posters(unit_code)
     except ServiceError as exc:
         fail(exc.message)
     if not windows:
         fail("没有可生成海报的窗口")
 
     def qr_for(window: Window) -> tuple[str, bool]:
-        qr = wechat_qrcodes.qr_for(window) if cfg.can_call_api else None
+        qr = qrcodes.qr_for(window) if cfg.can_call_api else None
         if qr is not None:
             return qr.url, True
         return f"{cfg.public_base_url}/f/{window.code}", False

@@ -13,8 +13,8 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from feedback_api.redact import redact
-from feedback_api.services.outbox import SendError
 from wechat_bot.config import WechatSettings, settings
+from wechat_bot.outbox import SendError
 
 log = logging.getLogger(__name__)
 

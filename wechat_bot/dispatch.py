@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedback_api.services.conversation import Conversation
+from feedback_api.models import Citizen
 from wechat_bot.config import WechatSettings
+from wechat_bot.models import WechatConversation
 from wechat_bot.protocol import InboundMessage
 
 Handler = Callable[["Context"], str]
@@ -20,11 +21,15 @@ class Context:
     message: InboundMessage
     settings: WechatSettings
     now: datetime
-    #: The citizen's id, for interactive messages.
-    citizen_id: int | None = None
-    #: The citizen's conversation, loaded once and saved after the handler ran.
-    conversation: Conversation | None = None
+    #: The citizen, for interactive messages.
+    citizen: Citizen | None = None
+    #: The citizen's conversation (its row is written back with the message's transaction).
+    conversation: WechatConversation | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def citizen_id(self) -> int | None:
+        return self.citizen.id if self.citizen is not None else None
 
     @property
     def source_msg_id(self) -> str | None:

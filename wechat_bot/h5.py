@@ -13,6 +13,7 @@ import uuid
 
 from flask import Blueprint, abort, render_template, request
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -75,12 +76,21 @@ def rate(code: str) -> str | tuple[str, int]:
             return render_template("wechat_bot/h5_form.html", window=window, form=form,
                                    error="提交过于频繁，请稍后再试"), 429
         if form.validate_on_submit():
-            recorded = record_feedback(
-                window, citizen=None, channel="h5",
-                rating=int(form.rating.data) if form.rating.data else None,
-                text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
-            )
-            Session.commit()
+            for attempt in (1, 2):
+                try:
+                    recorded = record_feedback(
+                        window, citizen=None, channel="h5",
+                        rating=int(form.rating.data) if form.rating.data else None,
+                        text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
+                    )
+                    Session.commit()
+                    break
+                except IntegrityError:
+                    # The same form sent twice at once, and the other commit won: run again,
+                    # which finds the stored feedback.
+                    Session.rollback()
+                    if attempt == 2:
+                        raise
             return render_template("wechat_bot/h5_done.html", window=window,
                                    item=recorded.feedback)
         if form.rating.errors:

@@ -6,10 +6,9 @@ import re
 import unicodedata
 
 from feedback_api.models.windows import WINDOW_CODE_RE
-from feedback_api.services import conversation, wechat_inbound
-from feedback_api.services.feedback import record_claimed_feedback
+from feedback_api.services.feedback import record_feedback
 from feedback_api.services.windows import WindowCard, window_card
-from wechat_bot import replies
+from wechat_bot import conversation, inbound, replies
 from wechat_bot.dispatch import Context, Dispatcher
 
 dispatcher = Dispatcher()
@@ -132,14 +131,13 @@ def handle_text(ctx: Context, text: str) -> str:
         return replies.CHOOSE_WINDOW
     if window.status == "delisted":
         return replies.delisted_window(window)
-    # The webhook claimed the message in this transaction, so no retry races this insert.
-    receipt = record_claimed_feedback(window.id, citizen_id=ctx.citizen_id, channel="wechat",
-                                      rating=rating, text=None if rating is not None else text,
-                                      source_msg_id=ctx.source_msg_id, received_at=ctx.now)
-    conversation.note_feedback(ctx.conversation, receipt.receipt_no)
+    item = record_feedback(window, citizen=ctx.citizen, channel="wechat", rating=rating,
+                           text=None if rating is not None else text,
+                           source_msg_id=ctx.source_msg_id, received_at=ctx.now).feedback
+    conversation.note_feedback(ctx.conversation, item.receipt_no)
     if rating is not None:
-        return replies.rating_recorded(window, receipt)
-    return replies.opinion_recorded(window, receipt)
+        return replies.rating_recorded(window, item)
+    return replies.opinion_recorded(window, item)
 
 
 @dispatcher.message("image")
@@ -148,7 +146,7 @@ def on_image(ctx: Context) -> str:
     item = conversation.latest_feedback(ctx.conversation)
     if item is None:
         return replies.NO_FEEDBACK_FOR_IMAGE
-    wechat_inbound.attach_evidence(item.id, media_id=ctx.message.media_id,
+    inbound.attach_evidence(item.id, media_id=ctx.message.media_id,
                                    pic_url=ctx.message.pic_url, source_msg_id=ctx.source_msg_id)
     return replies.evidence_recorded(item)
 

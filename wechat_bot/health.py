@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import OutboundMessage
+from wechat_bot.models import OutboundMessage
 
 #: The outbox job runs every minute; a message still waiting this long after it was due is late.
 LATE_AFTER = timedelta(minutes=5)

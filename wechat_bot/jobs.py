@@ -8,7 +8,7 @@ import logging
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.services import outbox
+from wechat_bot import outbox
 from wechat_bot.config import settings
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,8 @@ def purge_inbound_log() -> str:
     from datetime import timedelta
 
     from feedback_api.db import utcnow
-    from feedback_api.services import wechat_inbound
+    from wechat_bot import inbound
 
     days = settings().log_days
-    deleted = wechat_inbound.purge(utcnow() - timedelta(days=days))
+    deleted = inbound.purge(utcnow() - timedelta(days=days))
     return f"{deleted} inbound log rows older than {days} days deleted"

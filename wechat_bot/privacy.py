@@ -15,15 +15,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import (
-    CitizenContact,
-    FeedbackEvidence,
-    OutboundMessage,
-    WechatConversation,
-    WechatInboundMessage,
-)
+from feedback_api.models import FeedbackEvidence
 from feedback_api.services import evidence
 from feedback_api.services.privacy import REASON_RETENTION, Counts, PrivacyHooks
+from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation, WechatInboundMessage
 
 log = logging.getLogger(__name__)
 

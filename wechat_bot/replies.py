@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from feedback_api.models.reference import RATINGS, REVIEW_STATES, label
-from feedback_api.services.conversation import FeedbackLine
+from wechat_bot.conversation import FeedbackLine
 
 
 class WindowLike(Protocol):
@@ -19,7 +19,7 @@ class WindowLike(Protocol):
 
 
 class Recorded(Protocol):
-    """A ``Feedback`` or the hot path's ``Receipt``."""
+    """A feedback just recorded (or a line of the citizen's list)."""
 
     @property
     def receipt_no(self) -> str: ...

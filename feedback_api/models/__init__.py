@@ -1,4 +1,5 @@
-"""All mapped models; importing this module registers every table on ``Base.metadata``."""
+"""All mapped models of the core; importing this module registers their tables on ``Base.metadata``
+(each citizen channel's own models register theirs)."""
 
 from feedback_api.models.assessment import (
     CovertEvidence,
@@ -23,7 +24,8 @@ from feedback_api.models.cycle import (
     Submission,
     SubmissionAttachment,
 )
-from feedback_api.models.feedback import Citizen, CitizenContact, Feedback, FeedbackAnswer
+from feedback_api.models.evidence import FeedbackEvidence
+from feedback_api.models.feedback import Citizen, Feedback, FeedbackAnswer
 from feedback_api.models.health import Heartbeat
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
@@ -39,13 +41,6 @@ from feedback_api.models.tickets import (
     UnitContact,
 )
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
-from feedback_api.models.wechat import (
-    FeedbackEvidence,
-    OutboundMessage,
-    WechatConversation,
-    WechatInboundMessage,
-    WindowQrCode,
-)
 from feedback_api.models.windows import Unit, Window
 
 __all__ = [
@@ -68,7 +63,6 @@ __all__ = [
     "TicketRound",
     "AuditLog",
     "Citizen",
-    "CitizenContact",
     "Correction",
     "Cycle",
     "CyclePhase",
@@ -79,7 +73,6 @@ __all__ = [
     "FeedbackEvidence",
     "Heartbeat",
     "Objection",
-    "OutboundMessage",
     "Publicity",
     "PublicityEntry",
     "PublishedSnapshot",
@@ -91,8 +84,5 @@ __all__ = [
     "UnitContact",
     "User",
     "UserScope",
-    "WechatConversation",
-    "WechatInboundMessage",
     "Window",
-    "WindowQrCode",
 ]

@@ -16,28 +16,16 @@ if TYPE_CHECKING:
 
 
 class Citizen(Base):
-    """A citizen as analytics, exports and reports see them: only a keyed hash of the openid."""
+    """A citizen as analytics, exports and reports see them: only a keyed hash of their identity
+    on their channel (the channel keeps the raw identity apart)."""
 
     __tablename__ = "citizens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: HMAC-SHA256 of the WeChat openid under WW_CITIZEN_HASH_KEY (hex).
+    #: HMAC-SHA256 of the channel's identity under WW_CITIZEN_HASH_KEY (hex).
     pseudonym: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class CitizenContact(Base):
-    """The raw openid, kept apart: read only where a reply to that citizen needs it."""
-
-    __tablename__ = "citizen_contacts"
-
-    citizen_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
-    )
-    openid: Mapped[str] = mapped_column(sa.String(128), unique=True)
-    #: The citizen's last inbound message (WeChat allows service messages for 48 hours after it).
-    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Feedback(Base):
@@ -68,7 +56,7 @@ class Feedback(Base):
     #: The opinion (意见建议) as the citizen wrote or spoke it.
     text: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    #: The source message id (WeChat MsgId, event key, H5 form nonce): a message is stored once.
+    #: The source message's id on its channel (a message id, a form nonce): stored once.
     source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     #: pending / valid / invalid, set by the agency's review.
     review_state: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
@@ -121,7 +109,7 @@ def _reviewed_topics_set(target: Feedback, value: Any, _old: Any, _initiator: An
 
 class FeedbackAnswer(Base):
     """A window unit's answer (答复) to a feedback, written by the unit, the agency or the office;
-    the citizen gets it in WeChat and sees the newest one under 查询."""
+    the citizen's channel tells them (``services.notices``)."""
 
     __tablename__ = "feedback_answers"
     __table_args__ = (sa.Index("ix_feedback_answers_feedback_created", "feedback_id", "created_at"),)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_api.db import Base, UTCDateTime, utcnow
 
-#: A window code is also its WeChat QR scene string (QR_LIMIT_STR_SCENE allows 1–64 chars).
+#: A window code is also the scene string of its QR code, which allows 1–64 characters.
 WINDOW_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
 

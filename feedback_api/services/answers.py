@@ -1,8 +1,7 @@
 """A window unit's answer (答复) to a feedback, and asking the citizen to rate a fixed problem again.
 
-Both reach the citizen in WeChat through the outbox (customer-service message while WeChat
-allows one, else the template message). A feedback from a citizen we cannot write to (the H5
-page, an import) keeps its answer, shown to staff and, for WeChat citizens, under 查询.
+Both reach the citizen through their channel (``services.notices``). A feedback from a citizen
+no channel can write to (the H5 page, an import) keeps its answer, shown to staff.
 """
 
 from __future__ import annotations
@@ -13,10 +12,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import CitizenContact, Feedback, FeedbackAnswer, OutboundMessage, User
-from feedback_api.services import audit, outbox
+from feedback_api.models import Feedback, FeedbackAnswer, User
+from feedback_api.services import audit, notices
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
 from feedback_api.services.feedback import get_feedback
+from feedback_api.services.notices import CitizenMessage
 
 #: Who answers: the window unit (its own windows), the agency following the complaint up, and
 #: the office.
@@ -30,7 +30,7 @@ MAX_ANSWER = 500
 class Answered:
     answer: FeedbackAnswer
     #: The message queued to the citizen, or None when the citizen cannot be written to.
-    message: OutboundMessage | None
+    message: CitizenMessage | None
 
 
 def can_answer(user: User) -> bool:
@@ -54,7 +54,7 @@ def clean_answer(text: object) -> str:
 
 def answer_feedback(actor: User, feedback_id: int, text: object, *,
                     now: datetime | None = None) -> Answered:
-    """Store ``actor``'s answer and queue it to the citizen (WeChat citizens only)."""
+    """Store ``actor``'s answer and queue it to the citizen (where a channel can reach them)."""
     item = get_feedback(actor, feedback_id)  # outside the actor's scope: not found
     if not can_answer(actor):
         raise PermissionDenied("只有窗口单位、第三方机构和区联席办可以答复评价")
@@ -63,12 +63,8 @@ def answer_feedback(actor: User, feedback_id: int, text: object, *,
     answer = FeedbackAnswer(feedback_id=item.id, author_id=actor.id, text=clean, created_at=now)
     Session.add(answer)
     Session.flush()
-    message = None
-    if reachable(item):
-        body = (f"您对“{item.window.name}”的反映（受理编号 {item.receipt_no}）"
-                f"有了答复：\n{clean}")
-        message = outbox.queue_message(item.citizen, body, kind="answer",  # type: ignore[arg-type]
-                                       feedback=item, now=now)
+    body = f"您对“{item.window.name}”的反映（受理编号 {item.receipt_no}）有了答复：\n{clean}"
+    message = notices.send(item, "answer", body, now=now)
     audit.record_change(actor, "answer", "feedback", item.id, None,
                         {"answer_id": answer.id, "text": clean,
                          "message_id": message.id if message is not None else None})
@@ -76,7 +72,7 @@ def answer_feedback(actor: User, feedback_id: int, text: object, *,
 
 
 def request_rerating(actor: User, feedback_id: int, *,
-                     now: datetime | None = None) -> OutboundMessage:
+                     now: datetime | None = None) -> CitizenMessage:
     """Ask the citizen to rate the window again, once the problem they raised was fixed."""
     item = get_feedback(actor, feedback_id)
     if not can_request_rerating(actor):
@@ -85,27 +81,23 @@ def request_rerating(actor: User, feedback_id: int, *,
         raise ValidationError("这条评价不是通过微信公众号提交的，无法请群众进行整改评价")
     if not Session.scalar(sa.select(sa.exists().where(FeedbackAnswer.feedback_id == item.id))):
         raise ValidationError("请先答复群众、说明整改情况，再请群众进行整改评价")
-    pending = Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage).where(
-        OutboundMessage.feedback_id == item.id, OutboundMessage.kind == "rerate",
-        OutboundMessage.status == "pending"))
-    if pending:
+    if any(m.kind == "rerate" and m.status == "pending" for m in messages_of(item.id)):
         raise Conflict("已请群众进行整改评价，消息正在发送")
     window = item.window
     body = (f"您反映的“{window.name}”的问题（受理编号 {item.receipt_no}）已整改。"
             f"欢迎再次评价：回复窗口编号 {window.code} 选择该窗口，再回复 1–5 分"
             "（5 非常满意 … 1 非常不满意）。")
-    message = outbox.queue_message(item.citizen, body, kind="rerate",  # type: ignore[arg-type]
-                                   feedback=item, now=now)
+    message = notices.send(item, "rerate", body, now=now)
+    if message is None:  # reachable a moment ago, in this transaction
+        raise ValidationError("无法联系到这位群众")
     audit.record_change(actor, "request_rerating", "feedback", item.id, None,
                         {"message_id": message.id})
     return message
 
 
 def reachable(item: Feedback) -> bool:
-    """Whether we can write to the feedback's citizen (they wrote to the official account)."""
-    if item.citizen_id is None:
-        return False
-    return Session.get(CitizenContact, item.citizen_id) is not None
+    """Whether a channel can write to the feedback's citizen."""
+    return notices.reachable(item)
 
 
 def answers_of(feedback_id: int) -> list[FeedbackAnswer]:
@@ -115,8 +107,6 @@ def answers_of(feedback_id: int) -> list[FeedbackAnswer]:
                                 .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)))
 
 
-def messages_of(feedback_id: int) -> list[OutboundMessage]:
+def messages_of(feedback_id: int) -> list[CitizenMessage]:
     """The messages to the citizen about a feedback, oldest first (with their delivery state)."""
-    return list(Session.scalars(sa.select(OutboundMessage)
-                                .where(OutboundMessage.feedback_id == feedback_id)
-                                .order_by(OutboundMessage.created_at, OutboundMessage.id)))
+    return notices.messages_about(feedback_id)

@@ -1,8 +1,9 @@
-"""Image evidence: the citizen's pictures, saved in the instance folder while WeChat keeps them.
+"""Image evidence: the citizen's pictures, saved in the instance folder while their channel keeps them.
 
-A WeChat image message carries a temporary media id that WeChat serves for 3 days. The evidence
-job (wechat_bot) downloads each one and hands the bytes to ``store``; reviewers then see the
-picture beside the feedback. Services flush; the job commits after each image.
+An image message carries a temporary media id that the channel serves for a few days
+(``MEDIA_LIFETIME``). The channel's evidence job downloads each one and hands the bytes to
+``store``; reviewers then see the picture beside the feedback. Services flush; the job commits
+after each image.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import FeedbackEvidence
 from feedback_api.services.feedback import MAX_ID
 
-#: WeChat keeps temporary media for 3 days; later downloads cannot succeed.
+#: The citizen's channel keeps temporary media for 3 days; later downloads cannot succeed.
 MEDIA_LIFETIME = timedelta(days=3)
 MAX_ATTEMPTS = 5
-MAX_BYTES = 10 * 1024 * 1024  # WeChat's own limit for images is 10 MB
+MAX_BYTES = 10 * 1024 * 1024  # the channel's own limit for images
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
                "image/webp": ".webp", "image/bmp": ".bmp"}
 
@@ -36,7 +37,7 @@ def folder() -> Path:
 
 
 def pending(limit: int = 50, *, now: datetime | None = None) -> list[FeedbackEvidence]:
-    """Images not saved yet that WeChat still keeps, and that have attempts left."""
+    """Images not saved yet that the channel still keeps, and that have attempts left."""
     now = now or utcnow()
     return list(Session.scalars(
         sa.select(FeedbackEvidence)

@@ -10,15 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, selectinload
 
 from feedback_api.db import Session, utcnow
-from feedback_api.fastsql import Prepared, fill_defaults, with_defaults
 from feedback_api.models import Appeal, Citizen, Feedback, Unit, User, Window
 from feedback_api.models.reference import CHANNELS, RATINGS
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound, ValidationError
+from feedback_api.services.windows import WindowCard
 
 #: Days and receipt numbers follow the district's clock.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -59,7 +58,7 @@ def _clean(channel: str, rating: int | None, text: str | None) -> str | None:
 
 
 def record_feedback(
-    window: Window,
+    window: Window | WindowCard,
     *,
     citizen: Citizen | None,
     channel: str,
@@ -68,7 +67,11 @@ def record_feedback(
     source_msg_id: str | None = None,
     received_at: datetime | None = None,
 ) -> Recorded:
-    """Store one feedback; the same ``source_msg_id`` is stored once and returned again."""
+    """Store one feedback; the same ``source_msg_id`` is stored once and returned again.
+
+    Two deliveries of one source message at the same moment: the later flush or commit fails
+    on the unique ``source_msg_id``, and the owner of the unit of work rolls back and runs again
+    (this then returns the stored one)."""
     text = _clean(channel, rating, text)
     if source_msg_id:
         existing = Session.scalars(
@@ -87,86 +90,24 @@ def record_feedback(
         received_at=received_at,
         source_msg_id=source_msg_id,
     )
-    try:
-        with Session.begin_nested():
-            Session.add(item)
-            Session.flush()
-    except IntegrityError:
-        # A concurrent retry of the same message won the race: answer with the stored one.
-        existing = Session.scalars(
-            sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
-        ).first() if source_msg_id else None
-        if existing is None:
-            raise
-        return Recorded(existing, False)
+    Session.add(item)
+    Session.flush()
     if rating is not None and citizen is not None:
         _supersede_same_day_ratings(item.id, item.citizen_id, item.window_id, received_at)
     return Recorded(item, True)
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """A feedback just recorded by ``record_claimed_feedback``: what its reply needs."""
-
-    receipt_no: str
-    rating: int | None
-
-
-_fb = Feedback.__table__
-_CLAIMED_KEYS = ("receipt_no", "window_id", "citizen_id", "channel", "rating", "text",
-                 "received_at", "source_msg_id")
-# Run on every WeChat rating and opinion: prepared once, run on the DBAPI cursor (see fastsql).
-_INSERT_CLAIMED = Prepared(_fb.insert().inline().values(with_defaults(_fb, _CLAIMED_KEYS)))
-_SUPERSEDE = Prepared(
-    _fb.update()
-    .where(_fb.c.citizen_id == sa.bindparam("cid"), _fb.c.window_id == sa.bindparam("wid"),
-           _fb.c.rating.is_not(None), _fb.c.rating_counts.is_(True),
-           _fb.c.received_at >= sa.bindparam("start"), _fb.c.received_at < sa.bindparam("end"),
-           sa.or_(sa.bindparam("fid", type_=sa.Integer).is_(None), _fb.c.id != sa.bindparam("fid")))
-    .values(rating_counts=False))
-
-
-def record_claimed_feedback(
-    window_id: int,
-    *,
-    citizen_id: int,
-    channel: str,
-    rating: int | None = None,
-    text: str | None = None,
-    source_msg_id: str | None = None,
-    received_at: datetime | None = None,
-) -> Receipt:
-    """Store one feedback whose source message the caller has claimed in this transaction.
-
-    The WeChat webhook's inbound log claims every message first, so no retry can race this
-    insert and ``record_feedback``'s duplicate checks are not needed. The statements are
-    deferred to the transaction's next round trip (see fastsql): the reply needs only the
-    receipt number, made here."""
-    text = _clean(channel, rating, text)
-    received_at = received_at or utcnow()
-    receipt_no = new_receipt_no(received_at)
-    if rating is not None:
-        # Before the insert, so the new rating is not among those it supersedes.
-        _SUPERSEDE.defer(_supersede_params(None, citizen_id, window_id, received_at))
-    _INSERT_CLAIMED.defer(fill_defaults(_fb, {
-        "receipt_no": receipt_no, "window_id": window_id, "citizen_id": citizen_id,
-        "channel": channel, "rating": rating, "text": text, "received_at": received_at,
-        "source_msg_id": source_msg_id}))
-    return Receipt(receipt_no, rating)
-
-
-def _supersede_params(feedback_id: int | None, citizen_id: int | None, window_id: int,
-                      received_at: datetime) -> dict[str, Any]:
-    start, end = local_day_bounds(received_at.astimezone(LOCAL_TZ).date())
-    return {"cid": citizen_id, "wid": window_id, "start": start, "end": end, "fid": feedback_id}
-
-
 def _supersede_same_day_ratings(feedback_id: int, citizen_id: int | None, window_id: int,
                                 received_at: datetime) -> None:
-    """One rating per citizen, window and day counts: the newest replaces earlier ones.
-
-    Earlier feedback of the citizen is not loaded on these paths; nothing to synchronise."""
-    _SUPERSEDE.execute(_supersede_params(feedback_id, citizen_id, window_id, received_at))
+    """One rating per citizen, window and day counts: the newest replaces earlier ones."""
+    start, end = local_day_bounds(received_at.astimezone(LOCAL_TZ).date())
+    Session.execute(
+        sa.update(Feedback)
+        .where(Feedback.citizen_id == citizen_id, Feedback.window_id == window_id,
+               Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
+               Feedback.received_at >= start, Feedback.received_at < end,
+               Feedback.id != feedback_id)
+        .values(rating_counts=False))
 
 
 def feedback_query(

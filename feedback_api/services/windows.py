@@ -12,7 +12,6 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
-from feedback_api.fastsql import Prepared
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label, lookup_code
 from feedback_api.models.windows import WINDOW_CODE_RE
@@ -217,7 +216,7 @@ def get_window(user: User | None, code: str) -> Window:
 
 @dataclass(frozen=True)
 class WindowCard:
-    """What the citizen's channels need of a window, read without the ORM (the WeChat hot path)."""
+    """What the citizen's channels need of a window (a name and status, read on every message)."""
 
     id: int
     code: str
@@ -229,8 +228,6 @@ class WindowCard:
 _w, _u = Window.__table__, Unit.__table__
 _CARD = sa.select(_w.c.id, _w.c.code, _w.c.name, _w.c.status, _u.c.name).join_from(
     _w, _u, _w.c.unit_id == _u.c.id)
-_CARD_BY_CODE = Prepared(_CARD.where(_w.c.code == sa.bindparam("code")))
-_CARD_BY_ID = Prepared(_CARD.where(_w.c.id == sa.bindparam("id")))
 _CARDS = "ww_window_cards"
 
 
@@ -248,10 +245,8 @@ def window_card(*, code: str | None = None, window_id: int | None = None) -> Win
     hit = cards.get(key)
     if hit is not None and now - hit[0] < ttl:
         return hit[1]
-    if code is not None:
-        row = _CARD_BY_CODE.first({"code": code})
-    else:
-        row = _CARD_BY_ID.first({"id": window_id})
+    row = Session.execute(_CARD.where(_w.c.code == code if code is not None
+                                      else _w.c.id == window_id)).first()
     if row is None:
         return None  # not cached: a window created meanwhile must be found
     card = WindowCard(*row)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from feedback_api.db import utcnow
-from feedback_api.models import Citizen, OutboundMessage
+from feedback_api.models import Citizen
 from feedback_api.services import health
+from wechat_bot.models import OutboundMessage
 
 
 def _health(client):

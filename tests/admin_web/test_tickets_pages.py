@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Feedback, OutboundMessage, Ticket, Window
+from feedback_api.models import Feedback, Ticket, Window
 from feedback_api.services import ticket_jobs, tickets, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.feedback import record_feedback
 from tests.conftest import AuthActions
+from wechat_bot.contacts import get_or_create_citizen
+from wechat_bot.models import OutboundMessage
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 SH = ZoneInfo("Asia/Shanghai")

@@ -18,9 +18,9 @@ from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
 from feedback_api.models import StaffAlert, Unit, Window
 from feedback_api.services import alerts, ticket_jobs, tickets, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
 
 SH = ZoneInfo("Asia/Shanghai")
 

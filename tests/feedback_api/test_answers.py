@@ -6,11 +6,12 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import AuditLog, Citizen, FeedbackAnswer, OutboundMessage, Window
+from feedback_api.models import AuditLog, Citizen, FeedbackAnswer, Window
 from feedback_api.services import answers, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
+from wechat_bot.models import OutboundMessage
 
 
 def make_feedback(db, code: str = "CD-SW-001", *, wechat: bool = True, rating: int = 1) -> int:

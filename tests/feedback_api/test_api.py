@@ -228,7 +228,7 @@ def test_documented_query_parameters_are_accepted(client, district, token_for):
 def test_units_never_receive_the_citizen_pseudonym(client, auth, db, district, token_for):
     """The 12-character prefix links one complainant's feedback together: not for window units."""
     from feedback_api.models import Citizen
-    from feedback_api.services.citizens import get_or_create_citizen
+    from wechat_bot.contacts import get_or_create_citizen
 
     with db() as s:
         citizen = get_or_create_citizen("oPseudonymTest0000000000001")
@@ -254,7 +254,7 @@ def test_units_never_receive_the_citizen_pseudonym(client, auth, db, district, t
 def test_a_page_costs_the_same_queries_for_5_or_25_rows(app, client, db, district, token_for, path):
     """Windows, units and citizens of a page come with it, not one query per row."""
     from feedback_api.services import windows as window_service
-    from feedback_api.services.citizens import get_or_create_citizen
+    from wechat_bot.contacts import get_or_create_citizen
 
     h = token_for("office")
     statements: list[str] = []

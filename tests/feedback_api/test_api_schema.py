@@ -28,7 +28,7 @@ from feedback_api.db import Session
 from feedback_api.models import Window
 from feedback_api.services import answers, review, users
 from feedback_api.services import feedback as fb
-from feedback_api.services.citizens import get_or_create_citizen
+from wechat_bot.contacts import get_or_create_citizen
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Appeal, AuditLog, EvidenceFile, Feedback, OutboundMessage, Window
+from feedback_api.models import Appeal, AuditLog, EvidenceFile, Feedback, Window
 from feedback_api.services import appeals, evidence_files, ticket_jobs, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
+from wechat_bot.models import OutboundMessage
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from feedback_api.models import Feedback, FeedbackAnswer, OutboundMessage, User, Window
+from feedback_api.models import Feedback, FeedbackAnswer, User, Window
+from wechat_bot.models import OutboundMessage
 
 
 def test_users_add_with_role_and_scope(core_runner, db, district):

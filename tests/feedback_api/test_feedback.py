@@ -17,7 +17,7 @@ def _w(s, code="CD-SW-001"):
 
 def test_same_source_message_is_stored_once(db, district):
     with db() as s:
-        c = citizens.get_or_create_citizen("o1")
+        c = citizens.create_citizen(citizens.pseudonym_for("o1"))
         first = fb.record_feedback(_w(s), citizen=c, channel="wechat", rating=5, source_msg_id="wx:1")
         again = fb.record_feedback(_w(s), citizen=c, channel="wechat", rating=5, source_msg_id="wx:1")
         assert first.created and not again.created
@@ -30,7 +30,7 @@ def test_same_source_message_is_stored_once(db, district):
 def test_second_rating_same_day_replaces_the_first(db, district):
     morning = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
     with db() as s:
-        c = citizens.get_or_create_citizen("o2")
+        c = citizens.create_citizen(citizens.pseudonym_for("o2"))
         a = fb.record_feedback(_w(s), citizen=c, channel="wechat", rating=2, received_at=morning)
         b = fb.record_feedback(_w(s), citizen=c, channel="wechat", rating=4,
                                received_at=morning + timedelta(hours=3))

@@ -6,9 +6,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from feedback_api.models import Citizen, CitizenContact, Feedback, Window
+from feedback_api.models import Citizen, Feedback, Window
 from feedback_api.services import citizens
 from feedback_api.services import feedback as fb
+from wechat_bot.contacts import get_or_create_citizen, openid_of
+from wechat_bot.models import CitizenContact
 
 
 def _window(s, code="CD-SW-001"):
@@ -53,14 +55,14 @@ def test_timestamps_come_back_timezone_aware_utc(db, district):
 
 def test_citizen_is_pseudonymous_and_openid_is_kept_apart(db, district, app):
     with db() as s:
-        c = citizens.get_or_create_citizen("oABCDEF-openid-1")
+        c = get_or_create_citizen("oABCDEF-openid-1")
         cid, pseudonym = c.id, c.pseudonym
     assert "oABCDEF" not in pseudonym and len(pseudonym) == 64
     with db() as s:
         # The citizen row carries no openid column at all.
         assert "openid" not in Citizen.__table__.columns
         assert s.get(CitizenContact, cid).openid == "oABCDEF-openid-1"
-        assert citizens.openid_of(cid) == "oABCDEF-openid-1"
+        assert openid_of(cid) == "oABCDEF-openid-1"
         # The pseudonym is keyed: another key gives another pseudonym.
         assert citizens.pseudonym_for("oABCDEF-openid-1", key="other") != pseudonym
-        assert citizens.get_or_create_citizen("oABCDEF-openid-1").id == cid
+        assert get_or_create_citizen("oABCDEF-openid-1").id == cid

@@ -13,19 +13,10 @@ from PIL import Image
 
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import utcnow
-from feedback_api.models import (
-    AuditLog,
-    Citizen,
-    CitizenContact,
-    Correction,
-    Feedback,
-    FeedbackEvidence,
-    OutboundMessage,
-    WechatConversation,
-    Window,
-)
+from feedback_api.models import AuditLog, Citizen, Correction, Feedback, FeedbackEvidence, Window
 from feedback_api.services import citizens, evidence, privacy
 from feedback_api.services import feedback as fb
+from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation
 
 DAY = timedelta(days=1)
 OLD = 400  # days ago: past every default

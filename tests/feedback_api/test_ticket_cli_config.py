@@ -16,8 +16,8 @@ from feedback_api.db import Session
 from feedback_api.models import Appeal, CalendarDay, Feedback, Ticket, Window
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
 
 SH = ZoneInfo("Asia/Shanghai")
 BASE = {"WW_ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"}

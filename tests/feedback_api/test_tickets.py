@@ -10,19 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import (
-    AuditLog,
-    EvidenceFile,
-    Feedback,
-    OutboundMessage,
-    Ticket,
-    TicketRound,
-    Window,
-)
+from feedback_api.models import AuditLog, EvidenceFile, Feedback, Ticket, TicketRound, Window
 from feedback_api.services import answers, evidence_files, ticket_jobs, tickets, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
+from wechat_bot.models import OutboundMessage
 
 SH = ZoneInfo("Asia/Shanghai")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -1,21 +1,20 @@
-"""The webhook on PostgreSQL: a message's rows go in one autocommit statement at the end, so
-a concurrent write that wins a race makes it run again; a lost connection is replaced.
+"""The webhook on PostgreSQL: a concurrent write that wins a race makes a message run again;
+a lost connection is replaced; commits wait for the disk.
 
-SQLite needs none of this: its writer lock runs the webhook's messages one at a time.
+SQLite needs none of the first: its message transactions hold the write lock from their start.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from feedback_api.models import Citizen, CitizenContact, Feedback, WechatInboundMessage
-from feedback_api.services import citizens
+from feedback_api.models import Citizen, Feedback
 from wechat_bot import replies
 from wechat_bot.handlers import dispatcher
+from wechat_bot.models import CitizenContact, WechatInboundMessage
 
 OPENID = "oCitizen0000000000000000077"
 
@@ -64,90 +63,93 @@ def test_a_delivery_that_commits_first_gives_its_reply_to_the_other(wechat, dist
 
 def test_two_first_messages_of_a_new_citizen_make_one_citizen(wechat, district, db, app,
                                                               monkeypatch):
-    """The citizen's other first message (in another worker) created the citizen meanwhile:
-    ours runs again as a known citizen's."""
+    """Two first messages of a new citizen in two workers: the second waits at the citizen's
+    unique pseudonym, fails once the first commits, and runs again as a known citizen's."""
+    import threading
+    import time
 
-    def other_first_message() -> None:
-        with app.app_context(), app.extensions["ww_engine"].begin() as conn:
-            cid = conn.execute(sa.insert(Citizen).values(
-                pseudonym=citizens.pseudonym_for(OPENID)).returning(Citizen.id)).scalar_one()
-            conn.execute(sa.insert(CitizenContact).values(citizen_id=cid, openid=OPENID))
+    from tests.wechat_bot.conftest import WechatTester
 
-    runs = _while_handling_once(monkeypatch, other_first_message)
-    assert "综合办税窗口" in wechat.scan(OPENID, "CD-SW-001")
-    assert len(runs) == 2
-    assert "受理编号" in wechat.say(OPENID, "4")
+    runs: list[int] = []
+    handle = dispatcher.handle
+    first_inside = threading.Event()
+
+    def slow_first(ctx: Any) -> str:
+        runs.append(1)
+        if len(runs) == 1:
+            first_inside.set()
+            time.sleep(0.3)  # the other first message arrives meanwhile
+        return handle(ctx)
+
+    monkeypatch.setattr(dispatcher, "handle", slow_first)
+    other = WechatTester(app.test_client(), wechat.peer, wechat.mode)
+    scan_xml = wechat.peer.scan(OPENID, "CD-SW-001")
+    out: dict[str, str | None] = {}
+    worker = threading.Thread(target=lambda: out.setdefault("scan", other.send(scan_xml)))
+    worker.start()
+    assert first_inside.wait(5)
+    rating = wechat.say(OPENID, "4")
+    worker.join(5)
+    assert "综合办税窗口" in (out["scan"] or "") and "受理编号" in rating
+    assert len(runs) == 2  # the rating ran once, after the scan committed (a known citizen)
     with db() as s:
         [citizen] = s.scalars(sa.select(Citizen)).all()
         [item] = s.scalars(sa.select(Feedback)).all()
         assert item.citizen_id == citizen.id and item.rating == 4
+        assert s.scalar(sa.select(sa.func.count()).select_from(CitizenContact)) == 1
 
 
-def _end_other_connections(app) -> None:
+def _end_other_connections(app, database_url) -> None:
     """End the server side of every other connection of ours (as a server restart would)."""
-    with app.extensions["ww_engine"].connect() as conn:
+    from feedback_api.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
         ended = conn.execute(sa.text(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
             "current_database() AND usename = current_user AND pid <> pg_backend_pid()"
         )).scalars().all()
+    engine.dispose()
     assert ended and all(ended)
 
 
-def test_a_lost_connection_is_replaced_without_troubling_the_citizen(wechat, district, db, app):
-    """The server ended the webhook's pooled connection (a restart, say); the connection is not
-    pinged at checkout, so the next message's first statement finds it gone and runs again on
-    a new one."""
+def test_a_lost_connection_is_replaced_without_troubling_the_citizen(wechat, district, db, app,
+                                                                     database_url):
+    """The server ended the webhook's pooled connection (a restart, say): the pool's ping at
+    checkout finds it gone and the message runs on a new one."""
     wechat.scan(OPENID, "CD-SW-001")
-    _end_other_connections(app)
+    _end_other_connections(app, database_url)
     reply = wechat.say(OPENID, "4")
     assert reply != replies.BUSY and "受理编号" in reply
     with db() as s:
         assert [f.rating for f in s.scalars(sa.select(Feedback))] == [4]
 
 
-def test_messages_commit_without_waiting_for_the_disk_unless_configured(app, database_url):
-    """Citizens' messages commit as SQLite's synchronous=NORMAL does; the office's writes (the
-    main engine) and, with WW_MESSAGE_SYNC_COMMIT, the messages too wait for the disk."""
-    from feedback_api.db import make_uow_engine
+def test_commits_wait_for_the_disk_unless_the_opt_in_is_set(app, database_url, caplog):
+    """A receipt number leaves only once its transaction is on disk; the faster setting is an
+    explicit opt-in that warns at start."""
+    from admin_web.app import create_app
+    from feedback_api.db import dispose_engines
 
     def setting(engine: sa.Engine) -> str:
         with engine.connect() as conn:
             return conn.exec_driver_sql("SHOW synchronous_commit").scalar_one()
 
-    assert app.config["WW_MESSAGE_SYNC_COMMIT"] is False
-    assert setting(app.extensions["ww_uow_engine"]) == "off"
-    assert setting(app.extensions["ww_engine"]) == "on"
-    durable = make_uow_engine(database_url, sync_commit=True)
+    assert app.config["WW_DB_ASYNC_COMMIT"] is False
+    assert all(setting(e) == "on" for k, e in app.extensions.items() if k.endswith("engine"))
+    fast = create_app({**{k: app.config[k] for k in ("WW_ENV", "SECRET_KEY", "WW_INSTANCE_PATH")},
+                       "DATABASE_URL": database_url, "WW_DB_ASYNC_COMMIT": True})
     try:
-        assert setting(durable) == "on"
+        assert setting(fast.extensions["ww_engine"]) == "off"
     finally:
-        durable.dispose()
+        dispose_engines(fast)
+    assert "WW_DB_ASYNC_COMMIT is on" in caplog.text
 
 
-def test_the_durable_setting_is_read_from_the_environment(monkeypatch):
+def test_the_durability_opt_in_is_read_from_the_environment(monkeypatch):
     from feedback_api.config import load_config
 
     base = {"WW_ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"}
-    assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is False
-    monkeypatch.setenv("WW_MESSAGE_SYNC_COMMIT", "1")
-    assert load_config(base)["WW_MESSAGE_SYNC_COMMIT"] is True
-
-
-def test_a_write_is_never_run_again_on_a_new_connection(app, db, district):
-    """A write may have taken effect before its connection broke: the unit fails (the webhook
-    then answers 系统繁忙 and WeChat retries) rather than risk writing twice."""
-    import psycopg
-
-    from feedback_api import fastsql
-
-    with db():
-        cid = citizens.create_citizen("o-write-once", now=datetime(2026, 11, 28, tzinfo=UTC))
-    touch = fastsql.Prepared(sa.update(Citizen).where(Citizen.id == sa.bindparam("cid"))
-                             .values(last_seen_at=sa.bindparam("now")))
-    with app.app_context(), pytest.raises(psycopg.OperationalError):
-        with fastsql.unit_of_work() as uow:
-            _end_other_connections(app)  # the unit's own connection among them
-            touch.defer({"cid": cid, "now": datetime(2026, 11, 29, tzinfo=UTC)})
-            uow.commit()
-    with db() as s:
-        assert s.get(Citizen, cid).last_seen_at == datetime(2026, 11, 28, tzinfo=UTC)
+    assert load_config(base)["WW_DB_ASYNC_COMMIT"] is False
+    monkeypatch.setenv("WW_DB_ASYNC_COMMIT", "1")
+    assert load_config(base)["WW_DB_ASYNC_COMMIT"] is True

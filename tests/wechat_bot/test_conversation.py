@@ -9,16 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from feedback_api.db import utcnow
-from feedback_api.models import (
-    CitizenContact,
-    Feedback,
-    FeedbackEvidence,
-    WechatConversation,
-    WechatInboundMessage,
-    Window,
-)
+from feedback_api.models import Feedback, FeedbackEvidence, Window
+from tests.wechat_bot.conftest import WechatTester
 from wechat_bot import replies
-from wechat_bot.handlers import parse_rating
+from wechat_bot.handlers import dispatcher, parse_rating
+from wechat_bot.models import CitizenContact, WechatConversation, WechatInboundMessage
 
 OPENID = "oCitizen0000000000000000001"
 
@@ -210,7 +205,6 @@ def test_a_rerating_request_leads_the_citizen_back_to_the_window(
     from datetime import timedelta
 
     from feedback_api.db import utcnow
-    from feedback_api.models import WechatConversation
     with db() as s:
         conv = s.get(WechatConversation, item.citizen_id)
         conv.window_chosen_at = utcnow() - timedelta(days=3)
@@ -281,54 +275,54 @@ def test_long_opinion_is_stored_and_answered(wechat, district, db):
 
 
 def test_a_write_failing_at_commit_gets_busy_and_stores_nothing(wechat, district, db):
-    """The webhook's writes go to the database together at commit; if one fails (here the
-    message id is already taken by a stored feedback), the citizen is asked to retry and none
-    of the message's rows stay."""
-    from feedback_api.services import feedback as fb
-
+    """A message's rows are committed together; if one fails (here the image's message id is
+    already taken by stored evidence), the citizen is asked to retry and none of the message's
+    rows stay."""
     wechat.scan(OPENID, "CD-SW-001")
+    wechat.say(OPENID, "4")
     with db() as s:
-        window = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
-        fb.record_feedback(window, citizen=None, channel="wechat", rating=4, source_msg_id="wx:777")
+        [item] = s.scalars(sa.select(Feedback)).all()
+        s.add(FeedbackEvidence(feedback_id=item.id, media_id="m", source_msg_id="wx:777"))
         inbound_before = s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage))
-    assert wechat.say(OPENID, "非常满意", msg_id="777") == replies.BUSY
+    assert wechat.send(wechat.peer.image(OPENID, msg_id="777")) == replies.BUSY
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == inbound_before
-        assert [f.source_msg_id for f in s.scalars(sa.select(Feedback))] == ["wx:777"]
+        assert s.scalar(sa.select(sa.func.count()).select_from(FeedbackEvidence)) == 1
     assert "受理编号" in wechat.say(OPENID, "非常满意")  # the conversation goes on
 
 
-def test_two_messages_handled_at_once_keep_each_others_fields(app, district, db):
-    """Each message writes back only the conversation fields it changed: a scan and a rating
-    of one citizen handled at the same moment (both loaded the same row) both take effect."""
-    from feedback_api import fastsql
-    from feedback_api.services import citizens, conversation
-    from feedback_api.services import feedback as fb
+def test_two_messages_handled_at_once_keep_each_others_changes(wechat, district, db, app,
+                                                                monkeypatch):
+    """A scan and a rating of one citizen arrive at the same moment: the rating waits for the
+    scan's transaction (the citizen's row lock; SQLite's write lock), so it goes to the window
+    just scanned, and the conversation keeps both changes."""
+    import threading
+    import time
 
-    now = utcnow()
+    wechat.scan(OPENID, "CD-SW-001")
+    handle = dispatcher.handle
+    scanning = threading.Event()
+
+    def slow_scan(ctx):
+        if ctx.message.is_event:
+            scanning.set()
+            time.sleep(0.3)  # the rating arrives meanwhile
+        return handle(ctx)
+
+    monkeypatch.setattr(dispatcher, "handle", slow_scan)
+    replies_ = {}
+    scan_xml, rating_xml = wechat.peer.scan(OPENID, "CD-SW-002"), wechat.peer.text(OPENID, "4")
+    other = WechatTester(app.test_client(), wechat.peer, wechat.mode)  # another worker
+    scan = threading.Thread(target=lambda: replies_.setdefault("scan", other.send(scan_xml)))
+    scan.start()
+    assert scanning.wait(5)
+    replies_["rating"] = wechat.send(rating_xml)
+    scan.join(5)
+    assert "发票领用窗口" in replies_["scan"] and "发票领用窗口" in replies_["rating"]
     with db() as s:
-        cid = citizens.create_citizen("o-two-at-once", now=now)
-        first, second = (s.scalars(sa.select(Window.id).where(Window.code == code)).one()
-                         for code in ("CD-SW-001", "CD-SW-002"))
-        start = conversation.Conversation(cid)
-        conversation.choose_window(start, conversation.window_card(window_id=first), now=now)
-        conversation.save(start)
-    with db() as s:
-        saved_at = s.get(WechatConversation, cid).updated_at
-    loaded = dict(window_id=first, window_chosen_at=now, _stored=True)
-    scan, rating = conversation.Conversation(cid, **loaded), conversation.Conversation(cid, **loaded)
-    with app.app_context():
-        with fastsql.unit_of_work() as uow:
-            conversation.choose_window(scan, conversation.window_card(window_id=second), now=now)
-            conversation.save(scan)
-            uow.commit()
-        with fastsql.unit_of_work() as uow:
-            receipt = fb.record_claimed_feedback(first, citizen_id=cid, channel="wechat", rating=4,
-                                                 received_at=now)
-            conversation.note_feedback(rating, receipt.receipt_no)
-            conversation.save(rating)
-            uow.commit()
-    with db() as s:
-        row = s.get(WechatConversation, cid)
-        assert (row.window_id, row.latest_receipt_no) == (second, receipt.receipt_no)
-        assert row.updated_at > saved_at
+        [item] = s.scalars(sa.select(Feedback)).all()
+        conv = s.scalars(sa.select(WechatConversation)).one()
+        window = s.get(Window, conv.window_id)
+        assert window.code == "CD-SW-002" and item.window_id == window.id
+        assert conv.latest_receipt_no == item.receipt_no
+

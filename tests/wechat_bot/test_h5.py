@@ -99,3 +99,31 @@ def test_unknown_and_delisted_windows(client, district, db):
         s.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one().status = "delisted"
     resp = client.get("/f/CD-SW-002")
     assert resp.status_code == 410 and "已被摘除" in resp.get_data(as_text=True)
+
+
+def test_a_double_submit_racing_the_first_shows_the_stored_receipt(client, district, db, app):
+    """The same form sent twice at once: the other submission commits between this one's check
+    and its insert; this one fails on the unique source id, runs again and shows that receipt."""
+    import pytest
+
+    from feedback_api.db import Session
+
+    engine = app.extensions["ww_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite a writer between read and write is refused before the insert")
+    fields = form_fields(client.get("/f/CD-SW-001").get_data(as_text=True))
+    window_id = None
+
+    @sa.event.listens_for(Session, "before_flush", once=True)
+    def _other_submission(*_args) -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(Feedback).values(
+                receipt_no="PJ20261206-OTHER2", window_id=window_id, channel="h5", rating=5,
+                source_msg_id=f"h5:{fields['nonce']}"))
+
+    with db() as s:
+        window_id = s.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
+    resp = client.post("/f/CD-SW-001", data={**fields, "rating": "5"})
+    assert resp.status_code == 200 and "PJ20261206-OTHER2" in resp.get_data(as_text=True)
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1

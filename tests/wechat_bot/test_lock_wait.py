@@ -12,9 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.config import ConfigError, load_config
-from feedback_api.db import SQLITE_BUSY_MS, make_uow_engine
-from feedback_api.models import Feedback, WechatInboundMessage
+from feedback_api.db import SQLITE_BUSY_MS
+from feedback_api.models import Feedback
 from wechat_bot import replies
+from wechat_bot.models import WechatInboundMessage
 
 OPENID = "oCitizen0000000000000000077"
 
@@ -41,16 +42,10 @@ def writer_elsewhere(app) -> Iterator[None]:
 
 
 @pytest.fixture
-def short_wait(app, monkeypatch, database_url) -> Iterator[int]:
+def short_wait(app, monkeypatch) -> int:
     wait_ms = 400
     monkeypatch.setitem(app.config, "WW_MESSAGE_WAIT_MS", wait_ms)
-    engine = None
-    if app.extensions["ww_engine"].dialect.name == "postgresql":
-        engine = make_uow_engine(database_url, wait_ms=wait_ms)
-        monkeypatch.setitem(app.extensions, "ww_uow_engine", engine)
-    yield wait_ms
-    if engine is not None:
-        engine.dispose()
+    return wait_ms
 
 
 def stored(db) -> tuple[int, int]:
@@ -89,14 +84,16 @@ def test_sqlite_connections_get_their_usual_wait_back(app, wechat, district, sho
         raw.close()
 
 
-def test_postgresql_units_bound_each_statement(app):
-    engine = app.extensions.get("ww_uow_engine")
-    if engine is None:
-        pytest.skip("PostgreSQL's statement timeout")
-    with engine.connect() as conn:
-        assert conn.exec_driver_sql("SHOW statement_timeout").scalar_one() == "1s"  # 2000 / 2
-    with app.extensions["ww_engine"].connect() as conn:  # the office's work is not bounded
+def test_postgresql_bounds_only_the_messages_transaction(app, wechat, district):
+    engine = app.extensions["ww_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's lock and statement timeouts")
+    wechat.scan(OPENID, "CD-SW-001")
+    engine.dispose()  # one pooled connection: the next message's
+    wechat.scan(OPENID, "CD-SW-002")
+    with engine.connect() as conn:  # the same connection: SET LOCAL ended with the message
         assert conn.exec_driver_sql("SHOW statement_timeout").scalar_one() == "0"
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar_one() == "0"
 
 
 @pytest.mark.parametrize("raw", ["0", "-5", "5000", "soon"])

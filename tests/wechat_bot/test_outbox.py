@@ -7,12 +7,12 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import CitizenContact, OutboundMessage, WechatConversation
-from feedback_api.services import outbox
-from feedback_api.services.citizens import get_or_create_citizen
 from tests.wechat_bot.conftest import TEMPLATE_ID
+from wechat_bot import outbox
 from wechat_bot.client import WechatSender, get_client
 from wechat_bot.config import settings
+from wechat_bot.contacts import get_or_create_citizen
+from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation
 
 OPENID = "oOutbox00000000000000000001"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Window, WindowQrCode
+from feedback_api.models import Window
+from wechat_bot.models import WindowQrCode
 
 
 def qr_rows(app) -> dict[str, WindowQrCode]:

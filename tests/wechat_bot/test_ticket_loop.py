@@ -7,10 +7,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Feedback, OutboundMessage
-from feedback_api.services import evidence_files, outbox, ticket_jobs, tickets, users
+from feedback_api.models import Feedback
+from feedback_api.services import evidence_files, ticket_jobs, tickets, users
+from wechat_bot import outbox
 from wechat_bot.client import WechatSender, get_client
 from wechat_bot.config import settings
+from wechat_bot.models import OutboundMessage
 
 OPENID = "oTicketLoop000000000000001"
 

@@ -7,7 +7,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from feedback_api.models import Citizen, Feedback, WechatInboundMessage
+from feedback_api.models import Citizen, Feedback
+from wechat_bot.models import WechatInboundMessage
 from wechat_bot.protocol import cdata, parse_xml, render_text_reply
 
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Unit, Window, WindowQrCode
+from feedback_api.models import Unit, Window
 from feedback_api.services.errors import NotFound
+from wechat_bot.models import WindowQrCode
 
 
 def windows_missing_qr() -> list[Window]:

@@ -1,4 +1,6 @@
-"""WeChat-side state: conversations, the inbound message log, evidence, QR codes and the outbox."""
+"""WeChat's tables: contacts (raw openids), conversations, the inbound log, QR codes, the outbox.
+
+The schema stays in ``migrations/``; ``migrations/env.py`` imports this module with the core's."""
 
 from __future__ import annotations
 
@@ -9,8 +11,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_api.db import Base, UTCDateTime, utcnow
-from feedback_api.models.feedback import Citizen, Feedback
-from feedback_api.models.windows import Window
+from feedback_api.models import Citizen, Window
+
+
+class CitizenContact(Base):
+    """The raw openid, kept apart from the core's pseudonymous citizen: read only where a reply
+    to that citizen needs it."""
+
+    __tablename__ = "citizen_contacts"
+
+    citizen_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    openid: Mapped[str] = mapped_column(sa.String(128), unique=True)
+    #: The citizen's last inbound message (WeChat allows service messages for 48 hours after it).
+    last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WechatConversation(Base):
@@ -25,8 +40,7 @@ class WechatConversation(Base):
     window_id: Mapped[int | None] = mapped_column(sa.ForeignKey("windows.id"))
     #: When the window was chosen; the choice lapses after WW_WECHAT_SESSION_MINUTES.
     window_chosen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: The citizen's latest feedback, by receipt number (made before the feedback is written,
-    #: so the webhook writes both in one statement): an image sent next is its evidence.
+    #: The citizen's latest feedback, by receipt number: an image sent next is its evidence.
     latest_receipt_no: Mapped[str | None] = mapped_column(
         sa.String(32), sa.ForeignKey("feedback_items.receipt_no", ondelete="SET NULL")
     )
@@ -53,35 +67,6 @@ class WechatInboundMessage(Base):
     #: The text reply given (null while being processed; empty for "success").
     reply: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-
-
-class FeedbackEvidence(Base):
-    """An image a citizen sent as evidence of their latest feedback.
-
-    The message carries a WeChat media reference; the evidence job downloads the image into the
-    instance folder while WeChat keeps it (3 days)."""
-
-    __tablename__ = "feedback_evidence"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    feedback_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("feedback_items.id", ondelete="CASCADE"), index=True
-    )
-    #: WeChat's MediaId (downloadable through the media API for 3 days).
-    media_id: Mapped[str] = mapped_column(sa.String(256), default="")
-    pic_url: Mapped[str] = mapped_column(sa.String(1024), default="")
-    source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The image saved by the evidence job: a file name in the instance's evidence folder.
-    stored_name: Mapped[str | None] = mapped_column(sa.String(200))
-    content_type: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
-    size_bytes: Mapped[int] = mapped_column(default=0, server_default="0")
-    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    fetch_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
-    #: Why the last download failed ("" when it did not).
-    fetch_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-
-    feedback: Mapped[Feedback] = relationship()
 
 
 class WindowQrCode(Base):

@@ -2,7 +2,9 @@
 
 WeChat allows customer-service messages only within 48 hours of the citizen's last message and
 at most 5 of them; otherwise a template message is needed. The transport is passed in (see
-``Sender``), so the core knows the rules but not the HTTP client.
+``Sender``), so the rules are tested without the HTTP client. The outbox subscribes to the
+core's ``notices`` signals (``connect``, called by the composition root): a message is queued
+in the transaction of the answer that caused it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Citizen, CitizenContact, Feedback, OutboundMessage
+from feedback_api.models import Citizen, Feedback
 from feedback_api.models.reference import OUTBOX_KINDS
-from feedback_api.services.conversation import get_conversation
+from feedback_api.services import notices
+from feedback_api.services.notices import CitizenMessage
+from wechat_bot.conversation import get_conversation
+from wechat_bot.models import CitizenContact, OutboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +119,7 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
     contact = Session.get(CitizenContact, msg.citizen_id)
     if contact is None:
         return _give_up(msg, "citizen has no WeChat contact")
-    conv = get_conversation(Session.get(Citizen, msg.citizen_id))  # type: ignore[arg-type]
+    conv = get_conversation(msg.citizen_id)
     msg.attempts += 1
     in_window = (
         contact.last_message_at is not None
@@ -201,3 +206,33 @@ def requeue_failed(*, now: datetime | None = None) -> int:
     )
     Session.flush()
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+def as_citizen_message(msg: OutboundMessage) -> CitizenMessage:
+    return CitizenMessage(msg.id, msg.feedback_id, msg.kind, msg.text, msg.status, msg.sent_via,
+                          msg.attempts, msg.created_at, msg.sent_at)
+
+
+def _reachable(feedback: Feedback) -> bool:
+    return Session.get(CitizenContact, feedback.citizen_id) is not None
+
+
+def _queue_notice(feedback: Feedback, *, kind: str, text: str,
+                  now: datetime | None = None) -> CitizenMessage | None:
+    if not _reachable(feedback):
+        return None
+    return as_citizen_message(queue_message(feedback.citizen, text, kind=kind,  # type: ignore[arg-type]
+                                            feedback=feedback, now=now))
+
+
+def _history(feedback_id: int) -> list[CitizenMessage]:
+    return [as_citizen_message(m) for m in Session.scalars(
+        sa.select(OutboundMessage).where(OutboundMessage.feedback_id == feedback_id)
+        .order_by(OutboundMessage.created_at, OutboundMessage.id))]
+
+
+def connect() -> None:
+    """Subscribe the outbox to the core's notices (idempotent)."""
+    notices.notice.connect(_queue_notice)
+    notices.reach.connect(_reachable)
+    notices.history.connect(_history)

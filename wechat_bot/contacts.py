@@ -1,0 +1,84 @@
+"""WeChat citizens: the core's pseudonymous citizen, and the raw openid kept apart for replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Citizen
+from feedback_api.services import citizens
+from wechat_bot.conversation import get_conversation
+from wechat_bot.models import CitizenContact, WechatConversation
+
+#: A citizen's last-message time is kept to this precision: a message within it of the recorded
+#: one writes nothing (a conversation's scan, rating and opinion come seconds apart). The
+#: recorded time is then at most this much early, so WeChat's 48-hour allowance for
+#: customer-service messages is judged on the safe side.
+TOUCH_PRECISION = timedelta(seconds=60)
+
+
+@dataclass
+class Sender:
+    citizen: Citizen
+    conversation: WechatConversation
+
+
+def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
+    """The sender of an inbound message, created on first contact, with their conversation;
+    records the message (``last_message_at`` opens WeChat's 48-hour window).
+
+    The sender's rows stay locked until the transaction ends: two messages of one citizen
+    handled at once run one after the other, each on the other's changes. (SQLite has no row
+    locks; its message transactions hold the write lock from their start.)"""
+    now = now or utcnow()
+    pseudonym = citizens.pseudonym_for(openid)
+    # A known sender: one read locking all three rows, so a wait for the lock ends with the
+    # rows as the other message left them.
+    row = Session.execute(
+        sa.select(Citizen, CitizenContact, WechatConversation)
+        .join(CitizenContact, CitizenContact.citizen_id == Citizen.id)
+        .join(WechatConversation, WechatConversation.citizen_id == Citizen.id)
+        .where(Citizen.pseudonym == pseudonym).with_for_update()).first()
+    if row is not None:
+        citizen, contact, conv = row
+        _touch(citizen, contact, now)
+        return Sender(citizen, conv)
+    citizen = citizens.find_citizen(pseudonym, lock=True)
+    if citizen is None:
+        citizen = citizens.create_citizen(pseudonym, now=now)
+        conv = WechatConversation(citizen_id=citizen.id, service_messages_sent=0)
+        Session.add_all([CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now),
+                         conv])
+        return Sender(citizen, conv)
+    # Rows missing (a citizen of another channel, say): read after the citizen's lock was
+    # granted, so a concurrent message's changes are seen.
+    contact, conv = Session.execute(
+        sa.select(CitizenContact, WechatConversation).select_from(Citizen)
+        .outerjoin(CitizenContact, CitizenContact.citizen_id == Citizen.id)
+        .outerjoin(WechatConversation, WechatConversation.citizen_id == Citizen.id)
+        .where(Citizen.id == citizen.id)).one()
+    if contact is None:
+        contact = CitizenContact(citizen_id=citizen.id, openid=openid)
+        Session.add(contact)
+    _touch(citizen, contact, now)
+    return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
+
+
+def _touch(citizen: Citizen, contact: CitizenContact, now: datetime) -> None:
+    last = contact.last_message_at
+    if last is None or not timedelta(0) <= now - last < TOUCH_PRECISION:
+        contact.last_message_at = citizen.last_seen_at = now
+
+
+def get_or_create_citizen(openid: str, *, now: datetime | None = None) -> Citizen:
+    """The citizen behind a WeChat openid, created on first contact (recording a message)."""
+    return load_sender(openid, now=now).citizen
+
+
+def openid_of(citizen_id: int) -> str | None:
+    """The raw openid, for the one place that must reply to the citizen."""
+    contact = Session.get(CitizenContact, citizen_id)
+    return contact.openid if contact is not None else None

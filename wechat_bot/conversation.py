@@ -1,0 +1,91 @@
+"""A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
+
+The webhook loads the conversation once per message, under the citizen's row lock (see
+``inbound.load_sender``); the ORM writes back only the columns a message changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Feedback, FeedbackAnswer, Window
+from feedback_api.services.windows import WindowCard, window_card
+from wechat_bot.models import WechatConversation
+
+
+def note_inbound(conv: WechatConversation) -> None:
+    """A message from the citizen reopens WeChat's customer-service allowance (5 in 48 hours)."""
+    conv.service_messages_sent = 0
+
+
+def choose_window(conv: WechatConversation, window: WindowCard | Window, *,
+                  now: datetime | None = None) -> None:
+    """Remember the window the citizen scanned (or typed); later ratings and opinions go to it."""
+    conv.window_id = window.id
+    conv.window_chosen_at = now or utcnow()
+
+
+def current_window(conv: WechatConversation, *, ttl_minutes: int,
+                   now: datetime | None = None) -> WindowCard | None:
+    """The chosen window while the choice lasts, else None."""
+    if conv.window_id is None or conv.window_chosen_at is None:
+        return None
+    if (now or utcnow()) - conv.window_chosen_at > timedelta(minutes=ttl_minutes):
+        return None
+    return window_card(window_id=conv.window_id)
+
+
+def note_feedback(conv: WechatConversation, receipt_no: str) -> None:
+    """Remember the citizen's latest feedback (an image sent next becomes its evidence)."""
+    conv.latest_receipt_no = receipt_no
+
+
+@dataclass(frozen=True)
+class FeedbackLine:
+    """One of the citizen's feedback, as the conversation shows it."""
+
+    id: int
+    receipt_no: str
+    window_name: str
+    rating: int | None
+    review_state: str
+    #: The newest answer to it, in ``recent_feedback``'s lines.
+    answer: str | None = None
+
+
+_LINE = sa.select(Feedback.id, Feedback.receipt_no, Window.name, Feedback.rating,
+                  Feedback.review_state).join(Window, Feedback.window_id == Window.id)
+_NEWEST_ANSWER = (sa.select(FeedbackAnswer.text).where(FeedbackAnswer.feedback_id == Feedback.id)
+                  .order_by(FeedbackAnswer.created_at.desc(), FeedbackAnswer.id.desc()).limit(1)
+                  .correlate(Feedback).scalar_subquery())
+
+
+def latest_feedback(conv: WechatConversation) -> FeedbackLine | None:
+    """The citizen's latest feedback (an image is kept as its evidence)."""
+    if conv.latest_receipt_no is None:
+        return None
+    row = Session.execute(_LINE.where(Feedback.receipt_no == conv.latest_receipt_no)).first()
+    return FeedbackLine(*row) if row is not None else None
+
+
+def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[FeedbackLine]:
+    """The citizen's newest feedback, newest first, each with its newest answer."""
+    rows = Session.execute(_LINE.add_columns(_NEWEST_ANSWER)
+                           .where(Feedback.citizen_id == citizen_id)
+                           .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+                           .limit(limit))
+    return [FeedbackLine(*row) for row in rows]
+
+
+def get_conversation(citizen_id: int) -> WechatConversation:
+    """The citizen's conversation, created on first use."""
+    conv = Session.get(WechatConversation, citizen_id)
+    if conv is None:
+        conv = WechatConversation(citizen_id=citizen_id, service_messages_sent=0)
+        Session.add(conv)
+        Session.flush()
+    return conv
