@@ -15,6 +15,7 @@ from feedback_api.config import ConfigError, load_config
 from feedback_api.db import utcnow
 from feedback_api.models import AuditLog, Citizen, Correction, Feedback, FeedbackEvidence, Window
 from feedback_api.services import citizens, evidence, privacy
+from wechat_bot import contacts
 from feedback_api.services import feedback as fb
 from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation
 
@@ -36,7 +37,7 @@ def _opinion(s, openid: str | None, *, days_ago: int, text: str, masked: str, ra
              with_photo: bool = False) -> int:
     """A rated opinion as the webhook and the analysis leave it, ``days_ago`` old."""
     when = utcnow() - days_ago * DAY
-    citizen = citizens.get_or_create_citizen(openid, now=when) if openid else None
+    citizen = contacts.get_or_create_citizen(openid, now=when) if openid else None
     item = fb.record_feedback(_window(s), citizen=citizen, channel="wechat" if openid else "h5",
                               rating=rating, text=text, received_at=when).feedback
     fb.apply_analysis(item, sentiment=0.2, topics=[{"topic": "attitude", "score": 0.9}],
@@ -148,8 +149,8 @@ def test_the_daily_job_erases_what_is_past_its_days_and_keeps_every_score(app, d
     assert len(_audit(db, "retention")) == 1  # nothing erased, nothing logged
 
     with db() as s:  # the citizen comes back: a new pseudonymous citizen with a contact
-        again = citizens.get_or_create_citizen("o-inactive")
-        assert again.id != old_citizen and citizens.openid_of(again.id) == "o-inactive"
+        again = contacts.get_or_create_citizen("o-inactive")
+        assert again.id != old_citizen and contacts.openid_of(again.id) == "o-inactive"
 
 
 def test_zero_days_keeps_everything(app, db, two_citizens, monkeypatch):
