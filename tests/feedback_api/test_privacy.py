@@ -15,8 +15,8 @@ from feedback_api.config import ConfigError, load_config
 from feedback_api.db import utcnow
 from feedback_api.models import AuditLog, Citizen, Correction, Feedback, FeedbackEvidence, Window
 from feedback_api.services import citizens, evidence, privacy
-from wechat_bot import contacts
 from feedback_api.services import feedback as fb
+from wechat_bot import contacts
 from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation
 
 DAY = timedelta(days=1)
