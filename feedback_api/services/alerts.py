@@ -299,3 +299,14 @@ def remove_contact(actor: User | None, contact_id: int) -> None:
     Session.flush()
     audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
                         {"alert_email": contact.email}, {"alert_email": None})
+
+
+def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
+    """The alert contacts of ``units``, by unit id, in the order they were added."""
+    out: dict[int, list[UnitContact]] = {}
+    rows = Session.scalars(sa.select(UnitContact)
+                           .where(UnitContact.unit_id.in_([u.id for u in units]))
+                           .order_by(UnitContact.unit_id, UnitContact.id))
+    for row in rows:
+        out.setdefault(row.unit_id, []).append(row)
+    return out

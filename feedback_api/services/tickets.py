@@ -14,7 +14,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import orm
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import (
@@ -110,6 +109,12 @@ def list_tickets(user: User, *, page: int = 1, per_page: int = 20,
     return list(items), total
 
 
+def inbox(user: User, *, limit: int = 200) -> list[Ticket]:
+    """The open tickets in ``user``'s scope (a unit's inbox), the nearest deadline first."""
+    stmt = ticket_query(user, state="active").order_by(Ticket.fix_due, Ticket.id).limit(limit)
+    return list(Session.scalars(stmt))
+
+
 def get_ticket(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
     """The ticket if ``user`` may see it. ``lock`` (for a change) reads it again under a row
     lock on PostgreSQL, so two verdicts on one round cannot both pass the state check."""
@@ -198,6 +203,20 @@ def open_ticket(actor: User | None, window: Window, *, topic: str, problem: obje
         "source_ref": source_ref, "feedback": [f.id for f in feedback], "fix_due": due,
         "callback_due": ticket.callback_due}, actor_label="system")
     return ticket
+
+
+def open_on_window(actor: User, code: str, *, topic: str, problem: object, source: str,
+                   source_ref: str = "") -> Ticket:
+    """The office or the agency opens a ticket on a window named by its code (not from a
+    feedback: the office's own, or an inspection finding)."""
+    _check_supervisor(actor, "开督办单")
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    if window is None or not scope.can_see_window(actor, window):
+        raise NotFound("窗口编号不存在", details={"window": "不存在"})
+    if source == "feedback":
+        raise ValidationError("来源为群众评价的督办单请从评价开单", details={"source": "不可用"})
+    return open_ticket(actor, window, topic=topic, problem=problem, source=source,
+                       source_ref=source_ref)
 
 
 def _check_attachable(item: Feedback, window: Window) -> None:
@@ -527,52 +546,17 @@ def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
     return dict(out)
 
 
-# Export: the desk as a spreadsheet (government staff work in Excel).
-
-EXPORT_HEADER = ["督办单编号", "窗口编号", "窗口名称", "单位", "问题类别", "来源", "来源编号", "整改要求",
-                 "开单时间", "状态", "轮次", "整改截止", "是否超期", "回访截止", "回访超期", "办结时间"]
-#: The most rows one export holds (Excel's own limit is 1,048,576).
-MAX_EXPORT = 50000
-
-
-def _cell(value: str) -> str:
-    """Text as a spreadsheet cell: a leading = + - @ would be read as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-def export_rows(user: User, **filters: Any) -> list[list[Any]]:
-    """The tickets of the desk's filters, newest first, as rows under ``EXPORT_HEADER``."""
-    stmt = (ticket_query(user, **filters)
-            .options(orm.contains_eager(Ticket.window).contains_eager(Window.unit),
-                     orm.selectinload(Ticket.rounds))
-            .order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(MAX_EXPORT))
-
-    def when(moment: datetime | None) -> str:
-        return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-    rows: list[list[Any]] = [EXPORT_HEADER]
-    for t in Session.scalars(stmt):
-        rows.append([t.number, t.window.code, _cell(t.window.name), _cell(t.window.unit.name),
-                     TOPICS.get(t.topic, t.topic), TICKET_SOURCES.get(t.source, t.source),
-                     _cell(t.source_ref), _cell(t.problem), when(t.opened_at),
-                     TICKET_STATES.get(t.state, t.state), len(t.rounds), t.fix_due.isoformat(),
-                     "是" if t.overdue else "否",
-                     t.callback_due.isoformat() if t.callback_due else "",
-                     "是" if t.callback_overdue else "否", when(t.closed_at)])
-    return rows
-
-
-def export_xlsx(user: User, **filters: Any) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "督办单"
-    for row in export_rows(user, **filters):
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def repeated_in_scope(user: User, *, as_of: datetime | None = None) -> list[tuple[Ticket, list[int]]]:
+    """``repeated_pushes`` within ``user``'s scope, as (ticket, round numbers) by window code."""
+    window_ids = None
+    if user.role not in scope.GLOBAL_ROLES:
+        window_ids = list(Session.scalars(sa.select(Window.id).join(Window.unit)
+                                          .where(scope.window_clause(user))))
+    pushes = [p for found in repeated_pushes(as_of=as_of, window_ids=window_ids).values()
+              for p in found]
+    if not pushes:
+        return []
+    by_id = {t.id: t for t in Session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_([p.ticket_id for p in pushes])))}
+    return sorted(((by_id[p.ticket_id], p.rounds) for p in pushes),
+                  key=lambda r: (r[0].window.code, r[0].number))

@@ -20,6 +20,7 @@ from feedback_api.models import (
     Window,
 )
 from feedback_api.services import answers, evidence_files, ticket_jobs, tickets, users
+from feedback_api.services import files as file_store
 from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
@@ -83,8 +84,9 @@ def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db
         files = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
         assert [(f.content_type, f.original_name) for f in files] == [
             ("image/png", "整改照片.png"), ("application/pdf", "培训签到表.pdf")]
-        row, path = evidence_files.get_for(unit("unit"), files[0].id)
-        assert path.read_bytes() == PNG and len(row.sha256) == 64
+        row, stored = evidence_files.get_for(unit("unit"), files[0].id)
+        assert file_store.read(stored.checksum) == PNG and row.sha256 == stored.checksum
+        assert row.size_bytes == len(PNG) and stored.content_type == "image/png"
         actions = Session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_type == "ticket")
                                   .order_by(AuditLog.id)).all()
         assert actions == ["open_ticket", "respond", "send_back", "respond", "verify"]
