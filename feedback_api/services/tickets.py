@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import (
@@ -104,7 +105,10 @@ def list_tickets(user: User, *, page: int = 1, per_page: int = 20,
                  **filters: Any) -> tuple[list[Ticket], int]:
     stmt = ticket_query(user, **filters)
     total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    items = Session.scalars(stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+    # The window, its unit and the rounds come with the page (no query per row).
+    items = Session.scalars(stmt.options(orm.contains_eager(Ticket.window).contains_eager(Window.unit),
+                                         orm.selectinload(Ticket.rounds))
+                            .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
                             .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
 
