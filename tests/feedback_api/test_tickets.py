@@ -262,3 +262,29 @@ def test_attach_and_inspection_tickets(app, district, db):
         assert [f.id for f in tickets.feedback_of(tid)] == [a, b]
         assert Session.scalar(sa.select(sa.func.count()).select_from(TicketRound)) == 2
         assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
+
+
+def test_the_same_picture_backs_two_responses_and_is_stored_once(app, district, db):
+    """Evidence lives in the shared content-addressed store: one file, one row per response."""
+    fid = make_feedback(db)
+    picture = PNG + b"only in this test"
+
+    def in_store() -> set:
+        return {p.name for p in file_store.folder().rglob("*") if p.is_file()}
+
+    with app.app_context():
+        before = in_store()
+    unit, agency = users.get_user, users.get_user
+    with db():
+        tid = tickets.open_from_feedback(agency("agency"), fid).id
+        tickets.respond(unit("unit"), tid, "已整改", [evidence_files.Upload("C:\\照片\\现场.png", picture)])
+        tickets.send_back(agency("agency"), tid, "照片不能说明整改")
+        tickets.respond(unit("unit"), tid, "再次整改", [evidence_files.Upload("现场.png", picture)])
+    with db():
+        rows = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
+        assert [r.original_name for r in rows] == ["现场.png", "现场.png"]  # no client path kept
+        assert rows[0].sha256 == rows[1].sha256 and rows[0].stored_name != rows[1].sha256
+        assert len({r.round_id for r in rows}) == 2
+        assert in_store() - before == {rows[0].sha256}
+        for row in rows:
+            assert evidence_files.get_for(unit("unit"), row.id)[1].checksum == row.sha256
