@@ -32,7 +32,7 @@ from feedback_api.models.reference import (
     TOPICS,
 )
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import evidence_files, files, ticket_export, workdays
+from feedback_api.services import evidence_files, files, ticket_clocks, ticket_export, workdays
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets as ticket_service
 
@@ -106,7 +106,7 @@ def repeated() -> str:
     """Windows whose same problem was pushed three rounds in a row without completion within
     the last year (the delisting rule's question), within the user's scope."""
     return render_template("tickets/repeated.html",
-                           rows=ticket_service.repeated_in_scope(actor()))
+                           rows=ticket_clocks.repeated_in_scope(actor()))
 
 
 @bp.get("/tickets/inbox")
@@ -145,7 +145,7 @@ def _render_ticket(ticket: Ticket, **forms: Any) -> str:
     if supervisor and ticket.state != "closed":
         forms.setdefault("attach_form", AttachForm(formdata=None))
     return render_template(
-        "tickets/detail.html", ticket=ticket, clocks=ticket_service.clocks(ticket),
+        "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
         linked=ticket_service.feedback_of(ticket.id), visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,

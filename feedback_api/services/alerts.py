@@ -29,7 +29,7 @@ from feedback_api.models import (
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
-from feedback_api.services import audit, tickets
+from feedback_api.services import audit, ticket_clocks
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.workdays import local_today
 
@@ -154,7 +154,7 @@ def queue_digest(*, now: datetime | None = None) -> int:
     for unit_id, items in by_unit.items():
         lines = []
         for ticket, window in items:
-            fix = [c for c in tickets.clocks(ticket, now=now) if c.name == "fix"][0]
+            fix = [c for c in ticket_clocks.clocks(ticket, now=now) if c.name == "fix"][0]
             lines.append(f"- {ticket.number} {window.name}：{TOPICS.get(ticket.topic, ticket.topic)}，"
                          f"截止 {fix.due:%Y-%m-%d}（{CLOCK_STATES[fix.state]}）")
         late = sum(1 for ticket, _ in items if ticket.overdue)

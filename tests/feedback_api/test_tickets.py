@@ -19,7 +19,7 @@ from feedback_api.models import (
     TicketRound,
     Window,
 )
-from feedback_api.services import answers, evidence_files, ticket_jobs, tickets, users
+from feedback_api.services import answers, evidence_files, ticket_clocks, ticket_jobs, tickets, users
 from feedback_api.services import files as file_store
 from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -153,34 +153,34 @@ def test_overdue_on_the_right_working_day_across_national_day(app, district, db)
         assert ticket.callback_due.isoformat() == "2026-10-08"
         assert ticket.fix_due.isoformat() == "2026-10-27"
     with db():
-        assert tickets.mark_overdue(now=local(2026, 10, 8, 23, 30)).callbacks == 0
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 8, 23, 30)).callbacks == 0
         ticket = Session.get(Ticket, tid)
-        states = {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 8))}
+        states = {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 8))}
         assert states == {"callback": "amber", "fix": "ok"}
     with db():
-        report = tickets.mark_overdue(now=local(2026, 10, 9, 0, 5))
+        report = ticket_clocks.mark_overdue(now=local(2026, 10, 9, 0, 5))
         assert (report.callbacks, report.rounds) == (1, 0)
-        assert tickets.mark_overdue(now=local(2026, 10, 9, 1)).callbacks == 0  # marked once
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 9, 1)).callbacks == 0  # marked once
     with db():
         ticket = Session.get(Ticket, tid)
         assert ticket.callback_overdue
         # Amber from two working days before the deadline: Friday 23 October.
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 22))}["fix"] == "ok"
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 23))}["fix"] == "amber"
-        assert tickets.mark_overdue(now=local(2026, 10, 27, 23, 59)).rounds == 0
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 22))}["fix"] == "ok"
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 23))}["fix"] == "amber"
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 27, 23, 59)).rounds == 0
     with db():
-        assert tickets.mark_overdue(now=local(2026, 10, 28, 0, 1)).rounds == 1
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 28, 0, 1)).rounds == 1
     with db():
         ticket = Session.get(Ticket, tid)
         assert ticket.overdue and ticket.rounds[0].overdue
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 28))}["fix"] == "red"
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 28))}["fix"] == "red"
         overdue, _ = tickets.list_tickets(users.get_user("agency"), overdue=True)
         assert [t.id for t in overdue] == [tid]
         # A late call-back and a late response keep their clocks' colour as "late".
         tickets.record_callback(users.get_user("agency"), tid, called_at=local(2026, 10, 28, 11),
                                 outcome="satisfied", note="群众认可", now=local(2026, 10, 28, 12))
         tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
-        states = {c.name: c.state for c in tickets.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
+        states = {c.name: c.state for c in ticket_clocks.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
         assert states == {"callback": "late", "fix": "late"}
 
 
@@ -215,11 +215,11 @@ def test_three_rounds_pushed_in_a_row_without_completion(app, district, db):
         tickets.verify(agency, fixed, now=when)
     with db():
         window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
-        found = tickets.repeated_pushes(as_of=when + timedelta(days=1))
+        found = ticket_clocks.repeated_pushes(as_of=when + timedelta(days=1))
         assert list(found) == [window_id]
         assert [(p.ticket_id, p.rounds) for p in found[window_id]] == [(stubborn, [1, 2, 3])]
         # More than a year later the pushes no longer count.
-        assert tickets.repeated_pushes(as_of=when + timedelta(days=400)) == {}
+        assert ticket_clocks.repeated_pushes(as_of=when + timedelta(days=400)) == {}
 
 
 def test_negative_opinions_open_tickets_after_analysis(app, district, db):
