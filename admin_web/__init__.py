@@ -1,7 +1,8 @@
 """admin_web: the Chinese web UI, and the composition root of the platform (admin_web.app).
 
 One module per feature, each with its own blueprint ``bp``: ``auth`` (sign-in), ``home``,
-``windows``, ``feedback``, ``audit``. To add a feature (say tickets):
+``windows``, ``feedback``, ``audit``, ``tickets``, ``appeals``, ``calendar``,
+``contacts``, … To add a feature (say tickets):
 
 1. Write ``admin_web/tickets.py`` with ``bp = Blueprint("tickets", __name__)`` and its views.
    Views read through ``feedback_api.services`` (no queries here) and use ``admin_web.common``:

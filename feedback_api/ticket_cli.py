@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from feedback_api.cli import fail
 from feedback_api.db import Session
 from feedback_api.models import Ticket, Window
-from feedback_api.services import ticket_jobs, tickets, workdays
+from feedback_api.services import ticket_clocks, ticket_jobs, workdays
 from feedback_api.services.errors import ServiceError
 
 tickets_cli = AppGroup("tickets", help="督办单：自动开单、超期标记、节假日。")
@@ -45,7 +45,7 @@ def mark_overdue() -> None:
 def repeated(rounds: int) -> None:
     """List windows whose same problem was pushed ROUNDS rounds in a row without completion
     within the last year (tab-separated: window, ticket, rounds)."""
-    found = tickets.repeated_pushes(streak=rounds)
+    found = ticket_clocks.repeated_pushes(streak=rounds)
     for window_id, pushes in sorted(found.items()):
         window = Session.get(Window, window_id)
         for p in pushes:

@@ -56,6 +56,9 @@ class Ticket(Base):
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
     rounds: Mapped[list[TicketRound]] = relationship(
         back_populates="ticket", order_by="TicketRound.number", cascade="all, delete-orphan")
+    #: The feedback the ticket answers (read only: TicketFeedback rows link them).
+    feedback: Mapped[list[Feedback]] = relationship(
+        secondary="ticket_feedback", order_by="Feedback.received_at", viewonly=True)
 
 
 class TicketRound(Base):
@@ -89,6 +92,7 @@ class TicketRound(Base):
     ticket: Mapped[Ticket] = relationship(back_populates="rounds")
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
     verdict_by: Mapped[User | None] = relationship(foreign_keys=[verdict_by_id])
+    files: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id", viewonly=True)
 
 
 class TicketFeedback(Base):
@@ -159,6 +163,7 @@ class Appeal(Base):
     feedback: Mapped[Feedback] = relationship()
     filed_by: Mapped[User | None] = relationship(foreign_keys=[filed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    files: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id", viewonly=True)
 
 
 class EvidenceFile(Base):

@@ -29,7 +29,7 @@ from feedback_api.models import (
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
-from feedback_api.services import audit, tickets
+from feedback_api.services import audit, ticket_clocks
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.workdays import local_today
 
@@ -154,7 +154,7 @@ def queue_digest(*, now: datetime | None = None) -> int:
     for unit_id, items in by_unit.items():
         lines = []
         for ticket, window in items:
-            fix = [c for c in tickets.clocks(ticket, now=now) if c.name == "fix"][0]
+            fix = [c for c in ticket_clocks.clocks(ticket, now=now) if c.name == "fix"][0]
             lines.append(f"- {ticket.number} {window.name}：{TOPICS.get(ticket.topic, ticket.topic)}，"
                          f"截止 {fix.due:%Y-%m-%d}（{CLOCK_STATES[fix.state]}）")
         late = sum(1 for ticket, _ in items if ticket.overdue)
@@ -299,3 +299,14 @@ def remove_contact(actor: User | None, contact_id: int) -> None:
     Session.flush()
     audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
                         {"alert_email": contact.email}, {"alert_email": None})
+
+
+def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
+    """The alert contacts of ``units``, by unit id, in the order they were added."""
+    out: dict[int, list[UnitContact]] = {}
+    rows = Session.scalars(sa.select(UnitContact)
+                           .where(UnitContact.unit_id.in_([u.id for u in units]))
+                           .order_by(UnitContact.unit_id, UnitContact.id))
+    for row in rows:
+        out.setdefault(row.unit_id, []).append(row)
+    return out

@@ -1,27 +1,26 @@
-"""Evidence files of a unit's response or appeal: images and PDFs, recognised by their content
-(never by the name or the browser's content type), size-limited, stored in the instance folder
-under our own name with their SHA-256, and served only to users who may see the window."""
+"""Evidence files of a unit's response or appeal: images and PDFs, kept in the shared
+content-addressed store (``services.files``: type sniffed from the content, size-limited,
+durable), recorded in ``evidence_files`` with the checksum, type and size the store returns, and
+served only to users who may see the window."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import Session
 from feedback_api.models import Appeal, EvidenceFile, TicketRound, User
-from feedback_api.services import scope
+from feedback_api.services import files, scope
 from feedback_api.services.errors import NotFound, ValidationError
 from feedback_api.services.feedback import MAX_ID
 
 #: How many files one response or appeal may carry.
 MAX_FILES = 10
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif",
-               "image/webp": ".webp", "application/pdf": ".pdf"}
+#: What a response or an appeal may carry (services.files.KINDS).
+KINDS = ("image", "pdf")
 
 
 @dataclass(frozen=True)
@@ -30,25 +29,6 @@ class Upload:
 
     name: str
     content: bytes
-
-
-def sniff(content: bytes) -> str | None:
-    """The content type of an image or PDF, from its first bytes; None for anything else."""
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    if content.startswith(b"%PDF-"):
-        return "application/pdf"
-    return None
-
-
-def folder() -> Path:
-    return Path(current_app.config["WW_INSTANCE_PATH"]) / "ticket-evidence"
 
 
 def max_bytes() -> int:
@@ -63,36 +43,35 @@ def check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     limit = max_bytes()
     checked = []
     for u in uploads:
-        name = (u.name or "file").replace("\x00", "")[-200:]
+        name = files.clean_filename(u.name, "file")
         if not u.content:
             raise ValidationError(f"文件“{name}”是空的")
         if len(u.content) > limit:
             raise ValidationError(f"文件“{name}”超过 {limit // (1024 * 1024)} MB")
-        kind = sniff(u.content)
-        if kind is None:
-            raise ValidationError(f"文件“{name}”不是图片（JPEG、PNG、GIF、WebP）或 PDF")
+        try:
+            kind = files.sniff(u.content, KINDS)
+        except ValidationError:
+            raise ValidationError(f"文件“{name}”不是图片（JPEG、PNG、GIF、WebP、BMP）或 PDF") from None
         checked.append((Upload(name, u.content), kind))
     return checked
 
 
 def store(uploads: list[tuple[Upload, str]], actor: User | None, *,
           round_: TicketRound | None = None, appeal: Appeal | None = None) -> list[EvidenceFile]:
-    """Write checked files and add their rows (flushed). A file whose row is rolled back stays
-    on disk unreferenced and is never served: nothing reaches it without its row."""
-    target = folder()
-    target.mkdir(parents=True, exist_ok=True)
+    """Save checked files in the shared store and add their rows (flushed). A file whose row is
+    rolled back stays in the store unreferenced and is never served: nothing reaches it without
+    its row."""
     rows = []
-    for upload, kind in uploads:
-        stored = f"{utcnow():%Y%m%d}-{secrets.token_hex(12)}{_EXTENSIONS[kind]}"
-        path = target / stored
-        with open(path, "xb") as fh:
-            fh.write(upload.content)
-            fh.flush()
+    for upload, _kind in uploads:
+        saved = files.save(upload.content, upload.name, kinds=KINDS, max_bytes=max_bytes())
         row = EvidenceFile(
             round_id=round_.id if round_ is not None else None,
             appeal_id=appeal.id if appeal is not None else None,
-            original_name=upload.name, stored_name=stored, content_type=kind,
-            size_bytes=len(upload.content), sha256=hashlib.sha256(upload.content).hexdigest(),
+            original_name=saved.filename[:200],
+            # The file is found by its checksum; stored_name stays a unique name of the row (the
+            # same picture may back two responses).
+            stored_name=f"{saved.checksum[:16]}-{secrets.token_hex(12)}",
+            content_type=saved.content_type, size_bytes=saved.size, sha256=saved.checksum,
             uploaded_by_id=actor.id if actor is not None else None)
         Session.add(row)
         rows.append(row)
@@ -100,8 +79,9 @@ def store(uploads: list[tuple[Upload, str]], actor: User | None, *,
     return rows
 
 
-def get_for(user: User, file_id: int) -> tuple[EvidenceFile, Path]:
-    """A file ``user`` may see (its ticket's or appeal's window is in scope), and its path."""
+def get_for(user: User, file_id: int) -> tuple[EvidenceFile, files.StoredFile]:
+    """A file ``user`` may see (its ticket's or appeal's window is in scope), as the store's
+    ``StoredFile`` (for ``files.send``)."""
     row = Session.get(EvidenceFile, file_id) if 0 < file_id <= MAX_ID else None
     window = None
     if row is not None and row.round_id is not None:
@@ -112,10 +92,10 @@ def get_for(user: User, file_id: int) -> tuple[EvidenceFile, Path]:
         window = appeal.feedback.window if appeal is not None else None
     if row is None or window is None or not scope.can_see_window(user, window):
         raise NotFound("文件不存在或无权查看")
-    path = folder() / row.stored_name
-    if not path.is_file():
+    stored = files.StoredFile(row.sha256, row.size_bytes, row.content_type, row.original_name)
+    if not files.path_of(row.sha256).is_file():
         raise NotFound("文件已不在服务器上")
-    return row, path
+    return row, stored
 
 
 def files_of_rounds(round_ids: list[int]) -> dict[int, list[EvidenceFile]]:

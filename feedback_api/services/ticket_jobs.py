@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, TicketFeedback
-from feedback_api.services import tickets
+from feedback_api.services import ticket_clocks, tickets
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
 
 
 def mark_overdue(*, now: datetime | None = None) -> str:
-    return tickets.mark_overdue(now=now).summary()
+    return ticket_clocks.mark_overdue(now=now).summary()
 
 
 def send_alerts(*, now: datetime | None = None) -> str:

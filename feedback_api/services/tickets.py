@@ -7,7 +7,6 @@ own windows' tickets, and never a citizen's identity (only masked opinions)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from feedback_api.models.reference import CALLBACK_OUTCOMES, TICKET_SOURCES, TIC
 from feedback_api.services import answers, audit, evidence_files, scope
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID, get_feedback, new_receipt_no
-from feedback_api.services.workdays import Calendar, local_today
+from feedback_api.services.workdays import Calendar
 
 #: Who opens, verifies and sends back tickets and records call-backs: the agency; the office
 #: may step in.
@@ -69,7 +68,7 @@ def _text(value: object, label: str, limit: int, *, required: bool = True) -> st
     return text
 
 
-def _local_date(moment: datetime) -> date:
+def local_date(moment: datetime) -> date:
     return moment.astimezone(LOCAL_TZ).date()
 
 
@@ -105,9 +104,18 @@ def list_tickets(user: User, *, page: int = 1, per_page: int = 20,
                  **filters: Any) -> tuple[list[Ticket], int]:
     stmt = ticket_query(user, **filters)
     total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
-    items = Session.scalars(stmt.order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+    # The window, its unit and the rounds come with the page (no query per row).
+    items = Session.scalars(stmt.options(orm.contains_eager(Ticket.window).contains_eager(Window.unit),
+                                         orm.selectinload(Ticket.rounds))
+                            .order_by(Ticket.opened_at.desc(), Ticket.id.desc())
                             .offset((page - 1) * per_page).limit(per_page)).all()
     return list(items), total
+
+
+def inbox(user: User, *, limit: int = 200) -> list[Ticket]:
+    """The open tickets in ``user``'s scope (a unit's inbox), the nearest deadline first."""
+    stmt = ticket_query(user, state="active").order_by(Ticket.fix_due, Ticket.id).limit(limit)
+    return list(Session.scalars(stmt))
 
 
 def get_ticket(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
@@ -176,7 +184,7 @@ def open_ticket(actor: User | None, window: Window, *, topic: str, problem: obje
     for item in feedback:
         _check_attachable(item, window)
     now = now or utcnow()
-    cfg, cal, today = settings(), Calendar(), _local_date(now)
+    cfg, cal, today = settings(), Calendar(), local_date(now)
     due = cal.add(today, cfg.fix_workdays)
     ticket = Ticket(
         number=_new_number(now), window_id=window.id, topic=topic, problem=problem_text,
@@ -198,6 +206,20 @@ def open_ticket(actor: User | None, window: Window, *, topic: str, problem: obje
         "source_ref": source_ref, "feedback": [f.id for f in feedback], "fix_due": due,
         "callback_due": ticket.callback_due}, actor_label="system")
     return ticket
+
+
+def open_on_window(actor: User, code: str, *, topic: str, problem: object, source: str,
+                   source_ref: str = "") -> Ticket:
+    """The office or the agency opens a ticket on a window named by its code (not from a
+    feedback: the office's own, or an inspection finding)."""
+    _check_supervisor(actor, "开督办单")
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    if window is None or not scope.can_see_window(actor, window):
+        raise NotFound("窗口编号不存在", details={"window": "不存在"})
+    if source == "feedback":
+        raise ValidationError("来源为群众评价的督办单请从评价开单", details={"source": "不可用"})
+    return open_ticket(actor, window, topic=topic, problem=problem, source=source,
+                       source_ref=source_ref)
 
 
 def _check_attachable(item: Feedback, window: Window) -> None:
@@ -281,7 +303,7 @@ def respond(actor: User, ticket_id: int, text: object,
     rnd = current_round(ticket)
     before = _ticket_view(ticket)
     rnd.response_text, rnd.responded_by_id, rnd.responded_at = clean, actor.id, now
-    if _local_date(now) > rnd.due:
+    if local_date(now) > rnd.due:
         rnd.overdue = True
         ticket.overdue = True
     ticket.state = "responded"
@@ -357,7 +379,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
     before = _ticket_view(ticket)
     rnd.verdict, rnd.verdict_reason, rnd.verdict_by_id, rnd.verdict_at = (
         "sent_back", clean, actor.id, now)
-    due = Calendar().add(_local_date(now), settings().fix_workdays)
+    due = Calendar().add(local_date(now), settings().fix_workdays)
     nxt = TicketRound(ticket_id=ticket.id, number=rnd.number + 1, opened_at=now, due=due,
                       verdict_reason="", overdue=False)
     Session.add(nxt)
@@ -388,191 +410,10 @@ def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome
                    note=clean, created_at=now)
     Session.add(row)
     before = _ticket_view(ticket)
-    if ticket.callback_due is not None and _local_date(called_at) > ticket.callback_due:
+    if ticket.callback_due is not None and local_date(called_at) > ticket.callback_due:
         ticket.callback_overdue = True
     Session.flush()
     audit.record_change(actor, "callback", "ticket", ticket.id, None, {
         **({"callback_overdue": True} if ticket.callback_overdue and not before["callback_overdue"]
            else {}), "called_at": called_at, "outcome": outcome, "note": clean})
     return row
-
-
-# Clocks.
-
-@dataclass(frozen=True)
-class Clock:
-    #: callback / fix
-    name: str
-    label: str
-    due: date
-    #: ok / amber / red / done / late (reference.CLOCK_STATES)
-    state: str
-    done_at: datetime | None
-
-
-def _clock_state(cal: Calendar, due: date, done_at: datetime | None, today: date,
-                 amber: int) -> str:
-    if done_at is not None:
-        return "late" if _local_date(done_at) > due else "done"
-    if today > due:
-        return "red"
-    if amber and today >= cal.subtract(due, amber):
-        return "amber"
-    return "ok"
-
-
-def clocks(ticket: Ticket, *, now: datetime | None = None) -> list[Clock]:
-    """The ticket's clocks as of ``now``: the call-back (tickets from feedback) and the current
-    round's fix deadline; amber before the deadline, red after it."""
-    cal, today, amber = Calendar(), local_today(now), settings().amber_workdays
-    out = []
-    if ticket.callback_due is not None:
-        first = Session.scalar(sa.select(sa.func.min(CallBack.called_at))
-                               .where(CallBack.ticket_id == ticket.id))
-        out.append(Clock("callback", "回访", ticket.callback_due,
-                         _clock_state(cal, ticket.callback_due, first, today, amber), first))
-    rnd = current_round(ticket)
-    done = rnd.responded_at
-    out.append(Clock("fix", f"第 {rnd.number} 轮整改", rnd.due,
-                     _clock_state(cal, rnd.due, done, today, amber), done))
-    return out
-
-
-@dataclass
-class OverdueReport:
-    rounds: int = 0
-    callbacks: int = 0
-
-    def summary(self) -> str:
-        return f"{self.rounds} rounds and {self.callbacks} call-backs newly marked overdue"
-
-
-def mark_overdue(*, now: datetime | None = None) -> OverdueReport:
-    """Mark rounds not responded to by their deadline, and call-backs not made by theirs
-    (idempotent: what is marked stays marked and is not logged again)."""
-    today = local_today(now)
-    report = OverdueReport()
-    late_rounds = Session.scalars(
-        sa.select(TicketRound).join(TicketRound.ticket)
-        .where(TicketRound.responded_at.is_(None), TicketRound.overdue.is_(False),
-               TicketRound.due < today, Ticket.state == "open")
-        .order_by(TicketRound.id)).all()
-    for rnd in late_rounds:
-        rnd.overdue = True
-        rnd.ticket.overdue = True
-        report.rounds += 1
-        audit.record_change(None, "mark_overdue", "ticket", rnd.ticket_id, None,
-                            {"round": rnd.number, "due": rnd.due}, actor_label="system")
-    called = sa.select(CallBack.ticket_id)
-    late_callbacks = Session.scalars(
-        sa.select(Ticket).where(Ticket.callback_due.is_not(None), Ticket.callback_due < today,
-                                Ticket.callback_overdue.is_(False), Ticket.id.not_in(called))
-        .order_by(Ticket.id)).all()
-    for ticket in late_callbacks:
-        ticket.callback_overdue = True
-        report.callbacks += 1
-        audit.record_change(None, "mark_overdue", "ticket", ticket.id, None,
-                            {"callback_due": ticket.callback_due}, actor_label="system")
-    Session.flush()
-    return report
-
-
-# The delisting rule's question.
-
-@dataclass(frozen=True)
-class RepeatedPush:
-    window_id: int
-    ticket_id: int
-    #: The round numbers of the streak, in order.
-    rounds: list[int]
-
-
-def _round_failed(rnd: TicketRound, today: date) -> bool:
-    """A push that did not complete the fix: sent back, or past its deadline with no response."""
-    return rnd.verdict == "sent_back" or (rnd.verdict is None and rnd.responded_at is None
-                                          and rnd.due < today)
-
-
-def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
-                    window_ids: list[int] | None = None) -> dict[int, list[RepeatedPush]]:
-    """Per window: tickets whose problem was pushed ``streak`` rounds in a row without completion
-    (each round sent back, or past its deadline unanswered), all within the year before
-    ``as_of``. SQL narrows to tickets with enough such rounds; the streak is checked here."""
-    as_of = as_of or utcnow()
-    since, today = as_of - timedelta(days=365), _local_date(as_of)
-    failed = sa.or_(TicketRound.verdict == "sent_back",
-                    sa.and_(TicketRound.verdict.is_(None), TicketRound.responded_at.is_(None),
-                            TicketRound.due < today))
-    candidates = (sa.select(TicketRound.ticket_id)
-                  .where(TicketRound.opened_at >= since, TicketRound.opened_at <= as_of, failed)
-                  .group_by(TicketRound.ticket_id).having(sa.func.count() >= streak))
-    stmt = (sa.select(Ticket.window_id, TicketRound)
-            .join(TicketRound.ticket)
-            .where(TicketRound.ticket_id.in_(candidates), TicketRound.opened_at >= since,
-                   TicketRound.opened_at <= as_of)
-            .order_by(TicketRound.ticket_id, TicketRound.number))
-    if window_ids is not None:
-        stmt = stmt.where(Ticket.window_id.in_(window_ids))
-    by_ticket: dict[int, tuple[int, list[TicketRound]]] = {}
-    for window_id, rnd in Session.execute(stmt):
-        by_ticket.setdefault(rnd.ticket_id, (window_id, []))[1].append(rnd)
-    out: dict[int, list[RepeatedPush]] = defaultdict(list)
-    for ticket_id, (window_id, rounds) in by_ticket.items():
-        run: list[int] = []
-        for rnd in rounds:
-            run = [*run, rnd.number] if _round_failed(rnd, today) else []
-            if len(run) >= streak:
-                out[window_id].append(RepeatedPush(window_id, ticket_id, run[-streak:]))
-                break
-    return dict(out)
-
-
-# Export: the desk as a spreadsheet (government staff work in Excel).
-
-EXPORT_HEADER = ["督办单编号", "窗口编号", "窗口名称", "单位", "问题类别", "来源", "来源编号", "整改要求",
-                 "开单时间", "状态", "轮次", "整改截止", "是否超期", "回访截止", "回访超期", "办结时间"]
-#: The most rows one export holds (Excel's own limit is 1,048,576).
-MAX_EXPORT = 50000
-
-
-def _cell(value: str) -> str:
-    """Text as a spreadsheet cell: a leading = + - @ would be read as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
-def export_rows(user: User, **filters: Any) -> list[list[Any]]:
-    """The tickets of the desk's filters, newest first, as rows under ``EXPORT_HEADER``."""
-    stmt = (ticket_query(user, **filters)
-            .options(orm.contains_eager(Ticket.window).contains_eager(Window.unit),
-                     orm.selectinload(Ticket.rounds))
-            .order_by(Ticket.opened_at.desc(), Ticket.id.desc()).limit(MAX_EXPORT))
-
-    def when(moment: datetime | None) -> str:
-        return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-    rows: list[list[Any]] = [EXPORT_HEADER]
-    for t in Session.scalars(stmt):
-        rows.append([t.number, t.window.code, _cell(t.window.name), _cell(t.window.unit.name),
-                     TOPICS.get(t.topic, t.topic), TICKET_SOURCES.get(t.source, t.source),
-                     _cell(t.source_ref), _cell(t.problem), when(t.opened_at),
-                     TICKET_STATES.get(t.state, t.state), len(t.rounds), t.fix_due.isoformat(),
-                     "是" if t.overdue else "否",
-                     t.callback_due.isoformat() if t.callback_due else "",
-                     "是" if t.callback_overdue else "否", when(t.closed_at)])
-    return rows
-
-
-def export_xlsx(user: User, **filters: Any) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "督办单"
-    for row in export_rows(user, **filters):
-        ws.append(row)
-    ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()

@@ -222,7 +222,9 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     ws = load_workbook(io.BytesIO(resp.data)).active
     rows = list(ws.values)
     assert rows[0][0] == "督办单编号" and rows[1][0] == number and rows[1][10] == 4
-    assert rows[1][7] == "'=HYPERLINK(\"http://x\")"  # never a live formula
+    # Through services/cells.py: the text itself, stored as text with Excel's quote prefix.
+    cell = ws.cell(row=2, column=8)
+    assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s" and cell.quotePrefix
     assert len(list(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx?state=closed").data)).active.values)) == 1
     page = office.get("/tickets/repeated").get_data(as_text=True)
     assert number in page and "第 1、2、3 轮" in page
@@ -252,3 +254,19 @@ def test_the_office_keeps_the_units_alert_emails(app, district, db):
     resp = office.post(f"/alert-contacts/{contact_id}/delete", data={"csrf_token": token})
     assert resp.status_code == 302
     assert "zhang@sw.example.cn" not in office.get("/alert-contacts").get_data(as_text=True)
+
+
+def test_the_desk_pages_through_common_pager_keeping_its_filters(app, district, db):
+    with db():
+        office = users.get_user("office")
+        numbers = [tickets.open_on_window(office, "CD-SW-001", topic="other", problem=f"问题 {i}",
+                                          source="office").number for i in range(21)]
+    client, _ = signed_in(app, "office")
+    first = client.get("/tickets?state=open").get_data(as_text=True)
+    assert "共 21 件" in first and "第 1 / 2 页" in first
+    assert 'href="/tickets?state=open&amp;page=2"' in first
+    second = client.get("/tickets?state=open&page=2").get_data(as_text=True)
+    assert "第 2 / 2 页" in second
+    # Newest first: the first ticket opened is alone on page 2.
+    assert numbers[0] in second and numbers[0] not in first and numbers[1] in first
+    assert client.get("/tickets?page=999999999").status_code == 200  # clamped, never an error

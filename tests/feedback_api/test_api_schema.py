@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.services import answers, review, users
+from feedback_api.services import answers, appeals, evidence_files, review, tickets, users
 from feedback_api.services import feedback as fb
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -54,7 +54,13 @@ def _seed(db: Any) -> None:
         review.review_feedback(users.get_user("agency"), item.id,
                                {"valid": True, "topics": ["efficiency"], "sentiment": 0})
         answers.answer_feedback(users.get_user("unit"), item.id, "已加开窗口")
-        KNOWN.update(feedback_id=item.id, code=window.code)
+        # A ticket with a response and its evidence file, and an appeal, for the detail operations.
+        ticket = tickets.open_from_feedback(users.get_user("agency"), item.id)
+        tickets.respond(users.get_user("unit"), ticket.id, "已加开窗口",
+                        [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
+        appeal = appeals.file_appeal(users.get_user("unit"), item.id, kind="mistaken", reason="误评",
+                                     now=datetime(2026, 6, 2, 4, 0, tzinfo=UTC))
+        KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id)
 
 
 @pytest.fixture(params=["office", "unit"])
@@ -108,7 +114,7 @@ def _known(operation: Any) -> dict[str, Any]:
 
 def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
     operations, check = _operations(*live_api, method="GET")
-    assert len(operations) == 7
+    assert len(operations) == 11  # with tickets, a ticket, appeals, an appeal
     # Negative input needs something to make invalid: the operations with query parameters.
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or list(operation.query):
@@ -124,7 +130,7 @@ def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str]]
 def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
     """Generated bodies (valid and invalid) on rows that exist, so the writes really run."""
     operations, check = _operations(*live_api, method=["POST", "PATCH"])
-    assert len(operations) == 5
+    assert len(operations) == 11  # with the tickets' and appeals' six writes
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or operation.body:
             _fuzz(operation, mode, check, path_parameters=_known(operation))

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import AuditLog, EvidenceFile, Feedback, Ticket, TicketRound, Window
-from feedback_api.services import answers, evidence_files, ticket_jobs, tickets, users
+from feedback_api.services import answers, evidence_files, ticket_clocks, ticket_jobs, tickets, users
+from feedback_api.services import files as file_store
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
@@ -76,8 +77,9 @@ def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db
         files = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
         assert [(f.content_type, f.original_name) for f in files] == [
             ("image/png", "整改照片.png"), ("application/pdf", "培训签到表.pdf")]
-        row, path = evidence_files.get_for(unit("unit"), files[0].id)
-        assert path.read_bytes() == PNG and len(row.sha256) == 64
+        row, stored = evidence_files.get_for(unit("unit"), files[0].id)
+        assert file_store.read(stored.checksum) == PNG and row.sha256 == stored.checksum
+        assert row.size_bytes == len(PNG) and stored.content_type == "image/png"
         actions = Session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_type == "ticket")
                                   .order_by(AuditLog.id)).all()
         assert actions == ["open_ticket", "respond", "send_back", "respond", "verify"]
@@ -144,34 +146,34 @@ def test_overdue_on_the_right_working_day_across_national_day(app, district, db)
         assert ticket.callback_due.isoformat() == "2026-10-08"
         assert ticket.fix_due.isoformat() == "2026-10-27"
     with db():
-        assert tickets.mark_overdue(now=local(2026, 10, 8, 23, 30)).callbacks == 0
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 8, 23, 30)).callbacks == 0
         ticket = Session.get(Ticket, tid)
-        states = {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 8))}
+        states = {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 8))}
         assert states == {"callback": "amber", "fix": "ok"}
     with db():
-        report = tickets.mark_overdue(now=local(2026, 10, 9, 0, 5))
+        report = ticket_clocks.mark_overdue(now=local(2026, 10, 9, 0, 5))
         assert (report.callbacks, report.rounds) == (1, 0)
-        assert tickets.mark_overdue(now=local(2026, 10, 9, 1)).callbacks == 0  # marked once
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 9, 1)).callbacks == 0  # marked once
     with db():
         ticket = Session.get(Ticket, tid)
         assert ticket.callback_overdue
         # Amber from two working days before the deadline: Friday 23 October.
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 22))}["fix"] == "ok"
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 23))}["fix"] == "amber"
-        assert tickets.mark_overdue(now=local(2026, 10, 27, 23, 59)).rounds == 0
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 22))}["fix"] == "ok"
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 23))}["fix"] == "amber"
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 27, 23, 59)).rounds == 0
     with db():
-        assert tickets.mark_overdue(now=local(2026, 10, 28, 0, 1)).rounds == 1
+        assert ticket_clocks.mark_overdue(now=local(2026, 10, 28, 0, 1)).rounds == 1
     with db():
         ticket = Session.get(Ticket, tid)
         assert ticket.overdue and ticket.rounds[0].overdue
-        assert {c.name: c.state for c in tickets.clocks(ticket, now=local(2026, 10, 28))}["fix"] == "red"
+        assert {c.name: c.state for c in ticket_clocks.clocks(ticket, now=local(2026, 10, 28))}["fix"] == "red"
         overdue, _ = tickets.list_tickets(users.get_user("agency"), overdue=True)
         assert [t.id for t in overdue] == [tid]
         # A late call-back and a late response keep their clocks' colour as "late".
         tickets.record_callback(users.get_user("agency"), tid, called_at=local(2026, 10, 28, 11),
                                 outcome="satisfied", note="群众认可", now=local(2026, 10, 28, 12))
         tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
-        states = {c.name: c.state for c in tickets.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
+        states = {c.name: c.state for c in ticket_clocks.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
         assert states == {"callback": "late", "fix": "late"}
 
 
@@ -206,11 +208,11 @@ def test_three_rounds_pushed_in_a_row_without_completion(app, district, db):
         tickets.verify(agency, fixed, now=when)
     with db():
         window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
-        found = tickets.repeated_pushes(as_of=when + timedelta(days=1))
+        found = ticket_clocks.repeated_pushes(as_of=when + timedelta(days=1))
         assert list(found) == [window_id]
         assert [(p.ticket_id, p.rounds) for p in found[window_id]] == [(stubborn, [1, 2, 3])]
         # More than a year later the pushes no longer count.
-        assert tickets.repeated_pushes(as_of=when + timedelta(days=400)) == {}
+        assert ticket_clocks.repeated_pushes(as_of=when + timedelta(days=400)) == {}
 
 
 def test_negative_opinions_open_tickets_after_analysis(app, district, db):
@@ -253,3 +255,29 @@ def test_attach_and_inspection_tickets(app, district, db):
         assert [f.id for f in tickets.feedback_of(tid)] == [a, b]
         assert Session.scalar(sa.select(sa.func.count()).select_from(TicketRound)) == 2
         assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
+
+
+def test_the_same_picture_backs_two_responses_and_is_stored_once(app, district, db):
+    """Evidence lives in the shared content-addressed store: one file, one row per response."""
+    fid = make_feedback(db)
+    picture = PNG + b"only in this test"
+
+    def in_store() -> set:
+        return {p.name for p in file_store.folder().rglob("*") if p.is_file()}
+
+    with app.app_context():
+        before = in_store()
+    unit, agency = users.get_user, users.get_user
+    with db():
+        tid = tickets.open_from_feedback(agency("agency"), fid).id
+        tickets.respond(unit("unit"), tid, "已整改", [evidence_files.Upload("C:\\照片\\现场.png", picture)])
+        tickets.send_back(agency("agency"), tid, "照片不能说明整改")
+        tickets.respond(unit("unit"), tid, "再次整改", [evidence_files.Upload("现场.png", picture)])
+    with db():
+        rows = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
+        assert [r.original_name for r in rows] == ["现场.png", "现场.png"]  # no client path kept
+        assert rows[0].sha256 == rows[1].sha256 and rows[0].stored_name != rows[1].sha256
+        assert len({r.round_id for r in rows}) == 2
+        assert in_store() - before == {rows[0].sha256}
+        for row in rows:
+            assert evidence_files.get_for(unit("unit"), row.id)[1].checksum == row.sha256

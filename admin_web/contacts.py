@@ -1,0 +1,44 @@
+"""The units' alert contacts (e-mail for 差评, new tickets and the daily digest): the office
+keeps them; a unit reads its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import login_required
+from wtforms.fields.choices import SelectChoice
+
+from admin_web.common import actor, commit_or_flash, role_required
+from admin_web.ticket_forms import ContactForm
+from feedback_api.services import alerts, units
+
+bp = Blueprint("contacts", __name__)
+
+
+@bp.route("/alert-contacts", methods=["GET", "POST"])
+@login_required
+def index() -> Any:
+    user = actor()
+    visible = units.units_with_visible_windows(user)
+    form = None
+    if user.role == "office":
+        form = ContactForm()
+        form.unit.choices = [SelectChoice(u.code, f"{u.code} {u.name}") for u in visible]
+        if form.validate_on_submit():
+            unit = next(u for u in visible if u.code == form.unit.data)
+            if commit_or_flash(lambda: alerts.add_contact(user, unit, form.email.data,
+                                                          form.name.data or ""), form=form):
+                flash(f"已登记 {unit.name} 的提醒邮箱", "success")
+                return redirect(url_for("contacts.index"))
+    return render_template("tickets/contacts.html", units=visible, form=form,
+                           by_unit=alerts.contacts_by_unit(visible),
+                           smtp=bool(current_app.config.get("WW_SMTP_URL")))
+
+
+@bp.post("/alert-contacts/<int:contact_id>/delete")
+@role_required("office")
+def delete(contact_id: int) -> Any:
+    if commit_or_flash(lambda: alerts.remove_contact(actor(), contact_id)):
+        flash("已删除", "success")
+    return redirect(url_for("contacts.index"))

@@ -1,0 +1,144 @@
+"""API routes of supervision tickets (督办单) and appeals (申诉), scoped like the pages: the
+services decide what a user may see (outside it a ticket does not exist: 404) and do (403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from feedback_api.api import bp
+from feedback_api.api.auth import api_user
+from feedback_api.api.schemas import page, page_schema
+from feedback_api.api.tickets_schemas import (
+    AppealFileSchema,
+    AppealQuery,
+    AppealSchema,
+    DecideSchema,
+    RespondSchema,
+    TicketOpenSchema,
+    TicketQuery,
+    TicketSchema,
+    TicketSummarySchema,
+    VerdictSchema,
+    uploads,
+)
+from feedback_api.api.views import no_query
+from feedback_api.db import Session
+from feedback_api.services import appeals as appeal_service
+from feedback_api.services import tickets as ticket_service
+from feedback_api.services import windows as window_service
+
+
+def _window_in_scope(query: dict[str, Any]) -> None:
+    if query.get("window"):
+        window_service.get_window(api_user(), query["window"])  # 404 outside the caller's scope
+
+
+@bp.get("/tickets")
+@bp.doc(summary="督办单列表（新开的在前）")
+@bp.arguments(TicketQuery, location="query")
+@bp.response(200, page_schema(TicketSummarySchema))
+def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
+    _window_in_scope(query)
+    items, total = ticket_service.list_tickets(api_user(), **query)
+    return page(items, total, query)
+
+
+@bp.post("/tickets")
+@bp.doc(summary="开督办单（第三方机构、区联席办）：据评价（feedback_id）或对窗口（window）")
+@no_query
+@bp.arguments(TicketOpenSchema)
+@bp.response(201, TicketSchema)
+def open_ticket(data: dict[str, Any]) -> Any:
+    user = api_user()
+    if "feedback_id" in data:
+        ticket = ticket_service.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
+                                                   problem=data.get("problem"))
+    else:
+        ticket = ticket_service.open_on_window(user, data["window"], topic=data["topic"],
+                                               problem=data["problem"], source=data["source"],
+                                               source_ref=data["source_ref"])
+    Session.commit()
+    return ticket
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@bp.doc(summary="督办单详情：各轮整改、证明材料与关联评价")
+@no_query
+@bp.response(200, TicketSchema)
+def get_ticket(ticket_id: int) -> Any:
+    return ticket_service.get_ticket(api_user(), ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/respond")
+@bp.doc(summary="反馈整改情况（窗口单位；区联席办可代为），可附证明材料")
+@no_query
+@bp.arguments(RespondSchema)
+@bp.response(200, TicketSchema)
+def respond(data: dict[str, Any], ticket_id: int) -> Any:
+    rnd = ticket_service.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
+    Session.commit()
+    return rnd.ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/verify")
+@bp.doc(summary="核验办结（第三方机构、区联席办）；整改情况答复群众，差评群众收到整改评价邀请")
+@no_query
+@bp.arguments(VerdictSchema)
+@bp.response(200, TicketSchema)
+def verify(data: dict[str, Any], ticket_id: int) -> Any:
+    done = ticket_service.verify(api_user(), ticket_id, data["reason"])
+    Session.commit()
+    return done.ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/send-back")
+@bp.doc(summary="退回重办（第三方机构、区联席办）：须写理由，开下一轮督办")
+@no_query
+@bp.arguments(VerdictSchema)
+@bp.response(200, TicketSchema)
+def send_back(data: dict[str, Any], ticket_id: int) -> Any:
+    rnd = ticket_service.send_back(api_user(), ticket_id, data["reason"])
+    Session.commit()
+    return rnd.ticket
+
+
+@bp.get("/appeals")
+@bp.doc(summary="申诉列表（新的在前）")
+@bp.arguments(AppealQuery, location="query")
+@bp.response(200, page_schema(AppealSchema))
+def list_appeals(query: dict[str, Any]) -> dict[str, Any]:
+    _window_in_scope(query)
+    items, total = appeal_service.list_appeals(api_user(), **query)
+    return page(items, total, query)
+
+
+@bp.post("/appeals")
+@bp.doc(summary="申诉评分（窗口单位，申诉期内）：恶意差评或误评，写明理由，可附证明材料")
+@no_query
+@bp.arguments(AppealFileSchema)
+@bp.response(201, AppealSchema)
+def file_appeal(data: dict[str, Any]) -> Any:
+    appeal = appeal_service.file_appeal(api_user(), data["feedback_id"], kind=data["kind"],
+                                        reason=data["reason"], files=uploads(data["files"]))
+    Session.commit()
+    return appeal
+
+
+@bp.get("/appeals/<int:appeal_id>")
+@bp.doc(summary="申诉详情")
+@no_query
+@bp.response(200, AppealSchema)
+def get_appeal(appeal_id: int) -> Any:
+    return appeal_service.get_appeal(api_user(), appeal_id)
+
+
+@bp.post("/appeals/<int:appeal_id>/decide")
+@bp.doc(summary="裁定申诉（第三方机构）：成立则该评分不再计入任何统计与得分")
+@no_query
+@bp.arguments(DecideSchema)
+@bp.response(200, AppealSchema)
+def decide_appeal(data: dict[str, Any], appeal_id: int) -> Any:
+    appeal = appeal_service.decide_appeal(api_user(), appeal_id, upheld=data["decision"] == "upheld",
+                                          reason=data["reason"])
+    Session.commit()
+    return appeal

@@ -1,0 +1,162 @@
+"""The clocks of supervision tickets (督办单): the call-back and fix deadlines in working days
+(amber before, red after), the job that marks what is late, and the delisting rule's question,
+"the same problem pushed three rounds in a row without completion"."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import CallBack, Ticket, TicketRound, User, Window
+from feedback_api.services import audit, scope
+from feedback_api.services.tickets import current_round, local_date, settings
+from feedback_api.services.workdays import Calendar, local_today
+
+# Clocks.
+
+@dataclass(frozen=True)
+class Clock:
+    #: callback / fix
+    name: str
+    label: str
+    due: date
+    #: ok / amber / red / done / late (reference.CLOCK_STATES)
+    state: str
+    done_at: datetime | None
+
+
+def _clock_state(cal: Calendar, due: date, done_at: datetime | None, today: date,
+                 amber: int) -> str:
+    if done_at is not None:
+        return "late" if local_date(done_at) > due else "done"
+    if today > due:
+        return "red"
+    if amber and today >= cal.subtract(due, amber):
+        return "amber"
+    return "ok"
+
+
+def clocks(ticket: Ticket, *, now: datetime | None = None) -> list[Clock]:
+    """The ticket's clocks as of ``now``: the call-back (tickets from feedback) and the current
+    round's fix deadline; amber before the deadline, red after it."""
+    cal, today, amber = Calendar(), local_today(now), settings().amber_workdays
+    out = []
+    if ticket.callback_due is not None:
+        first = Session.scalar(sa.select(sa.func.min(CallBack.called_at))
+                               .where(CallBack.ticket_id == ticket.id))
+        out.append(Clock("callback", "回访", ticket.callback_due,
+                         _clock_state(cal, ticket.callback_due, first, today, amber), first))
+    rnd = current_round(ticket)
+    done = rnd.responded_at
+    out.append(Clock("fix", f"第 {rnd.number} 轮整改", rnd.due,
+                     _clock_state(cal, rnd.due, done, today, amber), done))
+    return out
+
+
+@dataclass
+class OverdueReport:
+    rounds: int = 0
+    callbacks: int = 0
+
+    def summary(self) -> str:
+        return f"{self.rounds} rounds and {self.callbacks} call-backs newly marked overdue"
+
+
+def mark_overdue(*, now: datetime | None = None) -> OverdueReport:
+    """Mark rounds not responded to by their deadline, and call-backs not made by theirs
+    (idempotent: what is marked stays marked and is not logged again)."""
+    today = local_today(now)
+    report = OverdueReport()
+    late_rounds = Session.scalars(
+        sa.select(TicketRound).join(TicketRound.ticket)
+        .where(TicketRound.responded_at.is_(None), TicketRound.overdue.is_(False),
+               TicketRound.due < today, Ticket.state == "open")
+        .order_by(TicketRound.id)).all()
+    for rnd in late_rounds:
+        rnd.overdue = True
+        rnd.ticket.overdue = True
+        report.rounds += 1
+        audit.record_change(None, "mark_overdue", "ticket", rnd.ticket_id, None,
+                            {"round": rnd.number, "due": rnd.due}, actor_label="system")
+    called = sa.select(CallBack.ticket_id)
+    late_callbacks = Session.scalars(
+        sa.select(Ticket).where(Ticket.callback_due.is_not(None), Ticket.callback_due < today,
+                                Ticket.callback_overdue.is_(False), Ticket.id.not_in(called))
+        .order_by(Ticket.id)).all()
+    for ticket in late_callbacks:
+        ticket.callback_overdue = True
+        report.callbacks += 1
+        audit.record_change(None, "mark_overdue", "ticket", ticket.id, None,
+                            {"callback_due": ticket.callback_due}, actor_label="system")
+    Session.flush()
+    return report
+
+
+# The delisting rule's question.
+
+@dataclass(frozen=True)
+class RepeatedPush:
+    window_id: int
+    ticket_id: int
+    #: The round numbers of the streak, in order.
+    rounds: list[int]
+
+
+def _round_failed(rnd: TicketRound, today: date) -> bool:
+    """A push that did not complete the fix: sent back, or past its deadline with no response."""
+    return rnd.verdict == "sent_back" or (rnd.verdict is None and rnd.responded_at is None
+                                          and rnd.due < today)
+
+
+def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
+                    window_ids: list[int] | None = None) -> dict[int, list[RepeatedPush]]:
+    """Per window: tickets whose problem was pushed ``streak`` rounds in a row without completion
+    (each round sent back, or past its deadline unanswered), all within the year before
+    ``as_of``. SQL narrows to tickets with enough such rounds; the streak is checked here."""
+    as_of = as_of or utcnow()
+    since, today = as_of - timedelta(days=365), local_date(as_of)
+    failed = sa.or_(TicketRound.verdict == "sent_back",
+                    sa.and_(TicketRound.verdict.is_(None), TicketRound.responded_at.is_(None),
+                            TicketRound.due < today))
+    candidates = (sa.select(TicketRound.ticket_id)
+                  .where(TicketRound.opened_at >= since, TicketRound.opened_at <= as_of, failed)
+                  .group_by(TicketRound.ticket_id).having(sa.func.count() >= streak))
+    stmt = (sa.select(Ticket.window_id, TicketRound)
+            .join(TicketRound.ticket)
+            .where(TicketRound.ticket_id.in_(candidates), TicketRound.opened_at >= since,
+                   TicketRound.opened_at <= as_of)
+            .order_by(TicketRound.ticket_id, TicketRound.number))
+    if window_ids is not None:
+        stmt = stmt.where(Ticket.window_id.in_(window_ids))
+    by_ticket: dict[int, tuple[int, list[TicketRound]]] = {}
+    for window_id, rnd in Session.execute(stmt):
+        by_ticket.setdefault(rnd.ticket_id, (window_id, []))[1].append(rnd)
+    out: dict[int, list[RepeatedPush]] = defaultdict(list)
+    for ticket_id, (window_id, rounds) in by_ticket.items():
+        run: list[int] = []
+        for rnd in rounds:
+            run = [*run, rnd.number] if _round_failed(rnd, today) else []
+            if len(run) >= streak:
+                out[window_id].append(RepeatedPush(window_id, ticket_id, run[-streak:]))
+                break
+    return dict(out)
+
+
+def repeated_in_scope(user: User, *, as_of: datetime | None = None) -> list[tuple[Ticket, list[int]]]:
+    """``repeated_pushes`` within ``user``'s scope, as (ticket, round numbers) by window code."""
+    window_ids = None
+    if user.role not in scope.GLOBAL_ROLES:
+        window_ids = list(Session.scalars(sa.select(Window.id).join(Window.unit)
+                                          .where(scope.window_clause(user))))
+    pushes = [p for found in repeated_pushes(as_of=as_of, window_ids=window_ids).values()
+              for p in found]
+    if not pushes:
+        return []
+    by_id = {t.id: t for t in Session.scalars(
+        sa.select(Ticket).where(Ticket.id.in_([p.ticket_id for p in pushes])))}
+    return sorted(((by_id[p.ticket_id], p.rounds) for p in pushes),
+                  key=lambda r: (r[0].window.code, r[0].number))
