@@ -14,9 +14,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from admin_web import assessment, audit, auth, cycle, feedback, home, public, tickets, windows
+from admin_web import assessment, audit, auth, feedback, home, public, tickets, windows
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
+from admin_web.cycle import publicity as cycle_publicity
+from admin_web.cycle import review as cycle_review
+from admin_web.cycle import submissions as cycle_submissions
+from admin_web.cycle import year as cycle_year
 from analytics.assessment_cli import assessment_cli
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
@@ -37,7 +41,8 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
-              assessment.bp, cycle.bp, public.bp, wechat_bp, wechat_h5_bp)
+              assessment.bp, cycle_year.bp, cycle_submissions.bp, cycle_review.bp,
+              cycle_publicity.bp, public.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
 

@@ -431,6 +431,14 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
     return submission
 
 
+def submittable_windows(user: User, kind: str) -> list[Window]:
+    """The windows ``user`` may pick on a form of ``kind`` (the registry's scope; ``save_draft``
+    checks again): candidates for a recommendation, demonstration windows for rules."""
+    status = {"recommendation": "candidate", "management_rules": "demonstration"}.get(kind)
+    stmt = window_service.window_query(user, status=status)
+    return list(Session.scalars(stmt.order_by(Window.code)).all())
+
+
 def _check_own(actor: User, submission: Submission) -> None:
     """The office reviews what others submit; it edits and submits only its own papers."""
     if actor.role == "office" and submission.author_id != actor.id:
@@ -630,6 +638,12 @@ def assignments_of(expert: User, cycle: Cycle) -> list[ExpertAssignment]:
         .order_by(Submission.industry, Submission.id)).all())
 
 
+def assignments_for(submission: Submission) -> list[ExpertAssignment]:
+    """Every expert assigned to ``submission`` (the office's view), in assignment order."""
+    return list(Session.scalars(sa.select(ExpertAssignment).where(
+        ExpertAssignment.submission_id == submission.id).order_by(ExpertAssignment.id)).all())
+
+
 def _published(submission_id: int) -> bool:
     return Session.scalar(sa.select(PublicityEntry.id).where(
         PublicityEntry.submission_id == submission_id).limit(1)) is not None
@@ -777,6 +791,13 @@ def get_entry(entry_id: int) -> PublicityEntry:
     if entry is None:
         raise NotFound("公示条目不存在")
     return entry
+
+
+def get_objection(objection_id: int) -> Objection:
+    objection = Session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound("异议不存在")
+    return objection
 
 
 def record_objection(actor: User | None, entry: PublicityEntry, text: str, *, channel: str = "",

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from feedback_api.models import Cycle, Submission, Window
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
+from feedback_api.services import cells
 from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -23,11 +24,11 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
            widths: list[int], *, first: bool = False) -> None:
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append(headers)
+    cells.xlsx_append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        cells.xlsx_append(ws, row)  # a submitted text may begin like a formula
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     for row in ws.iter_rows(min_row=2):

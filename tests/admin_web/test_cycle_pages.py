@@ -369,3 +369,19 @@ def test_crawl_the_cycle_pages(client, auth, db, user, password):
     assert len(seen) > 3
     assert any("/cycle/submissions/" in u for u in seen) or user == "unit-sw"
     assert {u: s for u, s in statuses.items() if s >= 400} == {}
+
+
+@pytest.mark.parametrize("user,password,shown", [
+    ("expert", "expert-demo-2026", False), ("office", "office-demo-2026", True),
+])
+def test_the_nav_links_an_expert_only_to_its_cycle_pages(client, auth, db, user, password, shown):
+    from feedback_api.demo import seed_demo
+
+    with db():
+        seed_demo(feedback_per_window=0)
+    auth.login(user, password)
+    html = client.get("/cycle/", follow_redirects=True).get_data(as_text=True)
+    nav = html.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    assert 'href="/cycle/"' in nav
+    for path in ("/windows", "/feedback", "/tickets", "/assessment"):
+        assert (f'href="{path}' in nav) is shown, path
