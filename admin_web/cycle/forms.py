@@ -17,8 +17,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from feedback_api.models import Standard, StandardIndicator
 from feedback_api.models.reference import INDUSTRIES, OBJECTION_OUTCOMES
 from feedback_api.services.cycle import SUBMISSION_FIELDS
 
@@ -80,24 +81,29 @@ class AssignForm(FlaskForm):
                                   invalid_choice_message="所选专家无效")
 
 
-class ScoreForm(FlaskForm):
-    total = DecimalField("总分（0–100）", places=None, validators=[
-        DataRequired("请填写总分"), NumberRange(0, 100, "总分应在 0–100 之间")])
-    items = TextAreaField("按指标得分（选填；每行“指标编号 分数”，测评标准上线后按指标逐项评分）",
-                          validators=[Optional(), Length(max=5000)])
+class ScoreFormBase(FlaskForm):
     comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
+    #: (field name, indicator) in the standard's order.
+    indicators: list[tuple[str, StandardIndicator]] = []
 
-    def item_scores(self) -> dict[str, str]:
-        """Lines of "code score" as a mapping; a malformed line is a field error."""
-        out: dict[str, str] = {}
-        for n, line in enumerate((self.items.data or "").splitlines(), 1):
-            parts = line.replace("：", " ").replace(":", " ").split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise ValueError(f"第 {n} 行应为“指标编号 分数”")
-            out[parts[0]] = parts[1]
-        return out
+    def item_scores(self) -> dict[str, Any]:
+        """The points given, by indicator name (the service checks them against the standard)."""
+        return {ind.name: getattr(self, name).data for name, ind in self.indicators}
+
+
+def score_form(std: Standard, items: dict[str, float] | None = None, **kwargs: Any) -> ScoreFormBase:
+    """One number field per indicator of the year's evaluation standard, 0 to its points."""
+
+    class Form(ScoreFormBase):
+        pass
+
+    Form.indicators = [(f"indicator_{ind.id}", ind) for ind in std.indicators]
+    for name, ind in Form.indicators:
+        setattr(Form, name, DecimalField(
+            f"{ind.name}（0–{ind.weight:g} 分）", places=None, default=(items or {}).get(ind.name),
+            validators=[InputRequired(f"请为“{ind.name}”评分"),
+                        NumberRange(0, ind.weight, f"“{ind.name}”得分应在 0–{ind.weight:g} 之间")]))
+    return Form(**kwargs)
 
 
 class CycleForm(FlaskForm):

@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 
 from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.cycle import blueprint, cycle_or_404, form_errors, submission_or_404
-from admin_web.cycle.forms import AssignForm, ScoreForm
+from admin_web.cycle.forms import AssignForm, ScoreFormBase, score_form
+from feedback_api.models import ExpertAssignment, Submission
 from feedback_api.services import cycle as svc
 from feedback_api.services import cycle_exports, ledger
 
@@ -40,21 +41,23 @@ def assign(submission_id: int) -> Response:
     return _detail(submission_id)
 
 
+def score_form_of(sub: Submission, mine: ExpertAssignment | None, **kwargs: Any) -> ScoreFormBase:
+    """The expert's form for ``sub``: its year's indicators, with the points already given."""
+    form = score_form(svc.scoring_standard(sub.cycle), mine.items if mine else None, **kwargs)
+    if mine is not None and kwargs.get("formdata", True) is None:
+        form.comment.data = mine.comment
+    return form
+
+
 @bp.post("/submissions/<int:submission_id>/score")
 @role_required("expert")
 def score(submission_id: int) -> Response:
     sub = submission_or_404(submission_id)
-    form = ScoreForm()
+    form = score_form_of(sub, None)
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
-        return _detail(submission_id)
-    try:
-        items = form.item_scores()
-    except ValueError as exc:
-        flash(f"按指标得分：{exc}", "error")
-        return _detail(submission_id)
-    if commit_or_flash(lambda: svc.score(actor(), sub, form.total.data, items=items,
-                                         comment=form.comment.data or "")):
+    elif commit_or_flash(lambda: svc.score(actor(), sub, form.item_scores(),
+                                           comment=form.comment.data or "")):
         flash("评分已保存", "success")
         return redirect(url_for("cycle_review.scoring", year=sub.cycle.year))
     return _detail(submission_id)

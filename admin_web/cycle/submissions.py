@@ -18,7 +18,8 @@ from admin_web.cycle import (
     kinds_for,
     submission_or_404,
 )
-from admin_web.cycle.forms import AssignForm, ReturnForm, ScoreForm, form_data, submission_form
+from admin_web.cycle.forms import AssignForm, ReturnForm, form_data, submission_form
+from admin_web.cycle.review import score_form_of
 from feedback_api.models import Cycle, Submission, User
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_KINDS
 from feedback_api.services import cycle as svc
@@ -131,10 +132,7 @@ def submission(submission_id: int) -> str:
     if user.role == "expert":
         mine = next((a for a in svc.assignments_of(user, sub.cycle) if a.submission_id == sub.id),
                     None)
-        score_form = ScoreForm(formdata=None, total=mine.total if mine else None,
-                               comment=mine.comment if mine else "",
-                               items="\n".join(f"{k} {v:g}" for k, v in (mine.items or {}).items())
-                               if mine else "")
+        score_form = score_form_of(sub, mine, formdata=None)
     return render_template(
         "cycle/submission.html", sub=sub, fields=svc.SUBMISSION_FIELDS[sub.kind],
         deadline=svc.deadline(sub.cycle, sub.kind), return_form=ReturnForm(formdata=None),

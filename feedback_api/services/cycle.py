@@ -11,8 +11,9 @@ candidates assigned to it. Services flush; the caller commits. Every change is a
 from __future__ import annotations
 
 import logging
+import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from feedback_api.models import (
     Publicity,
     PublicityEntry,
     PublishedSnapshot,
+    Standard,
     Submission,
     SubmissionAttachment,
     Unit,
@@ -43,7 +45,7 @@ from feedback_api.models.reference import (
     SUBMISSION_KINDS,
     label,
 )
-from feedback_api.services import audit, files
+from feedback_api.services import audit, files, standards
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
@@ -649,11 +651,48 @@ def _published(submission_id: int) -> bool:
         PublicityEntry.submission_id == submission_id).limit(1)) is not None
 
 
-def score(actor: User, submission: Submission, total: Any, *, items: dict[str, Any] | None = None,
-          comment: str = "") -> ExpertAssignment:
-    """The assigned expert's score of a candidate: a total (0–100) and, optionally, scores per
-    indicator code of the year's standard (kept as given; checked against the standard once
-    the standard exists). Changeable until the results go to publicity."""
+def scoring_standard(cycle: Cycle) -> Standard:
+    """The evaluation standard experts score the cycle's candidates against: its year's (made
+    from the latest earlier one on first need, as the assessment does)."""
+    return standards.ensure_standard(cycle.year)
+
+
+def score_by_standard(std: Standard, items: Any) -> tuple[dict[str, float], float]:
+    """Points for every indicator of ``std`` (by its name, 0 to the indicator's points, none
+    other) and the total they make on the 0–100 scale: the points' sum over the standard's."""
+    if not isinstance(items, Mapping):
+        raise ValidationError("请按测评标准逐项评分", details={"items": "应为“指标: 得分”"})
+    known = standards.indicator_by_name(std)
+    errors: dict[str, str] = {name: "不是当年测评标准的指标"
+                              for name in sorted(set(items) - set(known), key=str)}
+    clean: dict[str, float] = {}
+    for name, indicator in known.items():
+        value = items.get(name)
+        if value is None or value == "":
+            errors[name] = "请评分"
+            continue
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[name] = "得分应为数字"
+            continue
+        if not (math.isfinite(number) and 0 <= number <= indicator.weight):
+            errors[name] = f"得分应在 0–{indicator.weight:g} 之间"
+            continue
+        clean[name] = number
+    if errors:
+        raise ValidationError("按指标评分有误：" + "；".join(f"{k} {v}" for k, v in errors.items()),
+                              details=errors)
+    return clean, round(sum(clean.values()) / std.max_score * 100, 2)
+
+
+def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
+          ) -> ExpertAssignment:
+    """The assigned expert's score of a candidate: points for each indicator of the cycle
+    year's evaluation standard; the total (0–100) is computed from them and the indicators'
+    points. Changeable until the results go to publicity."""
     assignment = Session.scalars(sa.select(ExpertAssignment).where(
         ExpertAssignment.submission_id == submission.id,
         ExpertAssignment.expert_id == actor.id)).first()
@@ -661,29 +700,12 @@ def score(actor: User, submission: Submission, total: Any, *, items: dict[str, A
         raise NotFound("材料不存在或无权查看")
     if _published(submission.id):
         raise Conflict("评审结果已公示，评分不能再修改")
-    try:
-        value = float(total)
-    except (TypeError, ValueError):
-        raise ValidationError("总分应为 0–100 之间的数", details={"total": "应为数字"}) from None
-    if not 0 <= value <= 100:
-        raise ValidationError("总分应为 0–100 之间的数", details={"total": "应在 0–100 之间"})
-    clean_items: dict[str, float] | None = None
-    if items:
-        clean_items = {}
-        for code, v in items.items():
-            if not isinstance(code, str) or not code or len(code) > 32:
-                raise ValidationError("指标编号无效")
-            try:
-                clean_items[code] = float(v)
-            except (TypeError, ValueError):
-                raise ValidationError(f"指标 {code} 的得分应为数字") from None
-            if clean_items[code] < 0:
-                raise ValidationError(f"指标 {code} 的得分不能为负")
+    clean_items, total = score_by_standard(scoring_standard(submission.cycle), items)
     comment = (comment or "").strip()
     if len(comment) > 5000:
-        raise ValidationError("评审意见不能超过 5000 字")
+        raise ValidationError("评审意见不能超过 5000 字", details={"comment": "不能超过 5000 字"})
     before = {"total": assignment.total, "items": assignment.items, "comment": assignment.comment}
-    assignment.total, assignment.items, assignment.comment = round(value, 2), clean_items, comment
+    assignment.total, assignment.items, assignment.comment = total, clean_items, comment
     assignment.scored_at = utcnow()
     Session.flush()
     audit.record_change(actor, "score", "expert_assignment", assignment.id, before,

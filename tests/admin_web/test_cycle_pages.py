@@ -32,6 +32,15 @@ def rec_form(code: str, **extra: str) -> dict[str, str]:
             "contact_person": "张科长", "contact_phone": PHONE, "endorsement": "同意推荐", **extra}
 
 
+def score_fields(client, url: str, total: float) -> dict[str, str]:
+    """The scoring form's indicator fields (the default standard, in its order) making ``total``."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    names = re.findall(r'name="(indicator_\d+)"', client.get(url).get_data(as_text=True))
+    assert len(names) == len(DEFAULT_INDICATORS)
+    return {n: f"{points * total / 100:g}" for n, (_, _, points, _) in zip(names, DEFAULT_INDICATORS)}
+
+
 @pytest.fixture
 def people(db, district):
     with db():
@@ -180,8 +189,14 @@ def test_the_year_through_the_pages(client, auth, db, year):
         for code, sid in ids.items():
             if code in theirs:
                 url = f"/cycle/submissions/{sid}"
+                if expert == "expert1" and code == "CD-RMYY-001":  # over an indicator's points
+                    bad = score_fields(client, url, 90)
+                    bad[next(iter(bad))] = "15.5"
+                    html = client.post(f"{url}/score", follow_redirects=True, data={
+                        **bad, "csrf_token": token(client, url)}).get_data(as_text=True)
+                    assert "得分应在 0–15 之间" in html and "当前总分" not in html
                 resp = client.post(f"{url}/score", data={
-                    "total": str(theirs[code]), "items": "A1 9\nB2：8.5", "comment": "材料完整",
+                    **score_fields(client, url, theirs[code]), "comment": "材料完整",
                     "csrf_token": token(client, url)})
                 assert resp.status_code == 302
         if expert == "expert3":
