@@ -38,7 +38,7 @@ def score_fields(client, url: str, total: float) -> dict[str, str]:
 
     names = re.findall(r'name="(indicator_\d+)"', client.get(url).get_data(as_text=True))
     assert len(names) == len(DEFAULT_INDICATORS)
-    return {n: f"{points * total / 100:g}" for n, (_, _, points, _) in zip(names, DEFAULT_INDICATORS)}
+    return {n: f"{points * total / 100:g}" for n, (_, _, points, _) in zip(names, DEFAULT_INDICATORS, strict=True)}
 
 
 @pytest.fixture
