@@ -22,6 +22,7 @@ from admin_web.cycle import review as cycle_review
 from admin_web.cycle import submissions as cycle_submissions
 from admin_web.cycle import year as cycle_year
 from analytics.assessment_cli import assessment_cli
+from analytics.assessment_publish import publish_assessment_command
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
@@ -45,6 +46,9 @@ BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
               cycle_publicity.bp, public.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
+
+# The assessment publishes into the cycle's public page; feedback_api's group cannot import it.
+cycle_cli.add_command(publish_assessment_command)
 
 #: Every scheduled job; `window-watch scheduler` runs them in its own process.
 JOBS = [

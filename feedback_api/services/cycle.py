@@ -904,13 +904,14 @@ def publish_snapshot(actor: User | None, *, kind: str, source: str, period: str,
     snap = Session.scalars(sa.select(PublishedSnapshot).where(
         PublishedSnapshot.kind == kind, PublishedSnapshot.source == source)).first()
     before = None if snap is None else {"period": snap.period, "payload": snap.payload}
+    # Read before the new row joins the session: loading window.unit would flush it half-made.
+    industry = industry or (window.unit.industry if window is not None else "")
     if snap is None:
         snap = PublishedSnapshot(kind=kind, source=source)
-        Session.add(snap)
-    snap.window = window
-    snap.industry = industry or (window.unit.industry if window is not None else "")
+    snap.window, snap.industry = window, industry
     snap.period, snap.payload = period, payload
     snap.published_at, snap.published_by = utcnow(), actor.id if actor else None
+    Session.add(snap)
     Session.flush()
     audit.record_change(actor, "publish", "published_snapshot", f"{kind}:{source}", before,
                         {"period": period, "payload": payload})
