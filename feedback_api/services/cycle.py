@@ -48,7 +48,7 @@ from feedback_api.models.reference import (
 from feedback_api.services import audit, files, standards
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.feedback import LOCAL_TZ, MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,8 @@ def set_phase_dates(actor: User | None, cycle: Cycle, kind: str, start: date, en
 
 
 def get_cycle(year: int) -> Cycle:
-    cycle = Session.scalars(sa.select(Cycle).where(Cycle.year == year)).first()
+    cycle = (Session.scalars(sa.select(Cycle).where(Cycle.year == year)).first()
+             if 2000 <= year <= 2100 else None)
     if cycle is None:
         raise NotFound(f"{year} 年度尚未建立")
     return cycle
@@ -456,7 +457,8 @@ def _check_visible(actor: User, submission: Submission) -> None:
 
 def get_submission(actor: User, submission_id: int) -> Submission:
     sub = Session.scalars(sa.select(Submission).where(
-        Submission.id == submission_id, submission_clause(actor))).first()
+        Submission.id == submission_id, submission_clause(actor))).first() if (
+        0 < submission_id <= MAX_ID) else None
     if sub is None:
         raise NotFound("材料不存在或无权查看")
     return sub
@@ -809,14 +811,14 @@ def publicities(cycle: Cycle) -> list[Publicity]:
 
 
 def get_entry(entry_id: int) -> PublicityEntry:
-    entry = Session.get(PublicityEntry, entry_id)
+    entry = Session.get(PublicityEntry, entry_id) if 0 < entry_id <= MAX_ID else None
     if entry is None:
         raise NotFound("公示条目不存在")
     return entry
 
 
 def get_objection(objection_id: int) -> Objection:
-    objection = Session.get(Objection, objection_id)
+    objection = Session.get(Objection, objection_id) if 0 < objection_id <= MAX_ID else None
     if objection is None:
         raise NotFound("异议不存在")
     return objection
