@@ -28,17 +28,31 @@ class SubmissionFormBase(FlaskForm):
     attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
     #: Which button was pressed: "draft" saves, "submit" saves and submits.
     action = HiddenField(default="draft")
+    #: (field name, indicator) of a "standard" field: one number per indicator.
+    indicators: list[tuple[str, StandardIndicator]] = []
 
 
 def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[str],
-                    **kwargs: Any) -> SubmissionFormBase:
-    """The form of one submission kind; fields follow ``services.cycle.SUBMISSION_FIELDS``."""
+                    standard: Standard | None = None, **kwargs: Any) -> SubmissionFormBase:
+    """The form of one submission kind; fields follow ``services.cycle.SUBMISSION_FIELDS`` (a
+    "standard" field is one number per indicator of ``standard``)."""
 
     class Form(SubmissionFormBase):
         pass
 
     for f in SUBMISSION_FIELDS[kind]:
         label = f.label + ("" if f.required else "（选填）")
+        if f.kind == "standard":
+            Form.indicators = [(f"self_{ind.id}", ind) for ind in standard.indicators] if standard else []
+            for name, ind in Form.indicators:
+                setattr(Form, name, DecimalField(f"{ind.name}（0–{ind.weight:g} 分）", places=None,
+                                                 validators=[Optional(), NumberRange(0, ind.weight, (
+                                                     f"“{ind.name}”应在 0–{ind.weight:g} 之间"))]))
+            data = kwargs.get("data")
+            if data and isinstance(data.get(f.name), dict):
+                for name, ind in Form.indicators:
+                    data.setdefault(name, data[f.name].get(ind.name))
+            continue
         if f.kind == "window":
             field: Any = SelectField(label, choices=[SelectChoice("", "—")] + [
                 SelectChoice(code, text) for code, text in windows], default="",
@@ -67,6 +81,11 @@ def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[
 def form_data(form: FlaskForm, kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in SUBMISSION_FIELDS[kind]:
+        if f.kind == "standard":
+            given = {ind.name: str(getattr(form, name).data) for name, ind in form.indicators
+                     if getattr(form, name).data is not None}
+            out[f.name] = given or None
+            continue
         value = getattr(form, f.name).data
         out[f.name] = "" if value is None else (str(value) if f.kind == "score" else value)
     return out

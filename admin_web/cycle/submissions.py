@@ -38,11 +38,13 @@ def _industry_choices(user: User) -> list[str]:
     return sorted({s.industry for s in user.scopes if s.industry})
 
 
-def _make_form(user: User, kind: str, **kwargs: Any) -> Any:
+def _make_form(user: User, cycle: Cycle, kind: str, **kwargs: Any) -> Any:
     # The registry's scope is also whom one may submit for (the service checks again).
     windows = [(w.code, f"{w.code} {w.unit.name} {w.name}")
                for w in svc.submittable_windows(user, kind)]
-    return submission_form(kind, windows, _industry_choices(user), **kwargs)
+    standard = (svc.scoring_standard(cycle)
+                if any(f.kind == "standard" for f in svc.SUBMISSION_FIELDS[kind]) else None)
+    return submission_form(kind, windows, _industry_choices(user), standard, **kwargs)
 
 
 def _submitted_message(sub: Submission) -> None:
@@ -87,7 +89,7 @@ def new(year: int, kind: str) -> Any:
     cycle = cycle_or_404(year)
     if kind not in kinds_for(user):
         abort(404 if kind not in SUBMISSION_KINDS else 403)
-    form = _make_form(user, kind)
+    form = _make_form(user, cycle, kind)
     if form.validate_on_submit():
         done = _save(user, cycle, kind, form, None)
         if done is not None:
@@ -104,9 +106,9 @@ def edit(submission_id: int) -> Any:
         flash("该材料已提交，不能修改", "error")
         return _detail(sub.id)
     if request.method == "GET":
-        form = _make_form(user, sub.kind, formdata=None, data=dict(sub.data))
+        form = _make_form(user, sub.cycle, sub.kind, formdata=None, data=dict(sub.data))
     else:
-        form = _make_form(user, sub.kind)
+        form = _make_form(user, sub.cycle, sub.kind)
         if form.validate_on_submit():
             done = _save(user, sub.cycle, sub.kind, form, sub)
             if done is not None:

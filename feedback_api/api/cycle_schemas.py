@@ -86,7 +86,10 @@ class RecommendationSchema(ApiSchema):
     reasons = _form_field("reasons", "推荐理由")
     features = _form_field("features", "特色亮点")
     self_assessment = _form_field("self_assessment", "对照测评标准自评情况")
-    self_score = _form_field("self_score", "自评得分（0–100）", number=True)
+    self_scores = fields.Function(lambda sub: sub.data.get("self_scores"), metadata={
+        "type": ["object", "null"], "additionalProperties": {"type": "number"},
+        "description": "对照当年测评标准逐项自评得分：指标名称 → 得分"})
+    self_score = _form_field("self_score", "自评得分（0–100；逐项自评的按分值折算）", number=True)
     contact_person = _form_field("contact_person", "联系人")
     contact_phone = _form_field("contact_phone", "联系电话")
     endorsement = _form_field("endorsement", "主管部门推荐意见")

@@ -91,7 +91,9 @@ SUBMITTER_ROLES: dict[str, frozenset[str]] = {
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text (multi-line), str (one line), window, industry, score, choice
+    #: text (multi-line), str (one line), window, industry, score, choice, or standard (points
+    #: per indicator of the cycle year's evaluation standard, by name)
+    kind: str = "text"
     required: bool = True
     max_len: int = 5000
     choices: tuple[tuple[str, str], ...] = ()
@@ -106,9 +108,11 @@ SUBMISSION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("window", "推荐窗口", "window"),
         Field("reasons", "推荐理由"),
         Field("features", "特色亮点"),
-        Field("self_assessment", "对照测评标准自评情况",
-              hint="逐项对照当年测评标准填写；按指标打分在测评标准上线后启用"),
-        Field("self_score", "自评得分（0–100）", "score", required=False),
+        Field("self_assessment", "对照测评标准自评情况", hint="逐项对照当年测评标准填写"),
+        Field("self_scores", "对照测评标准逐项自评得分", "standard", required=False,
+              hint="每项 0 至该指标分值；逐项填写后自评得分按分值折算为百分制"),
+        Field("self_score", "自评得分（0–100）", "score", required=False,
+              hint="已逐项自评的，按逐项得分自动计算"),
         Field("contact_person", "联系人", "str", max_len=100),
         Field("contact_phone", "联系电话", "str", max_len=50),
         Field("endorsement", "主管部门推荐意见"),
@@ -315,6 +319,13 @@ def deadline(cycle: Cycle, kind: str) -> date | None:
 
 
 def _clean_field(f: Field, value: Any) -> Any:
+    if f.kind == "standard":  # checked against the year's standard by save_draft
+        if value is None or value == "":
+            return None
+        if not isinstance(value, Mapping):
+            raise ValueError("应为“指标: 得分”")
+        given = {k: v for k, v in value.items() if v is not None and v != ""}
+        return given or None
     if f.kind == "score":
         if value is None or value == "":
             return None
@@ -411,6 +422,7 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
     if kind not in SUBMITTER_ROLES or actor.role not in SUBMITTER_ROLES[kind]:
         raise PermissionDenied(f"无权报送{label(SUBMISSION_KINDS, kind)}")
     clean = clean_data(kind, data)
+    _self_scores(cycle, clean)
     industry, unit, window = _resolve_target(actor, kind, clean)
     if submission is None:
         submission = Submission(cycle_id=cycle.id, kind=kind, state="draft", author_id=actor.id,
@@ -440,6 +452,19 @@ def submittable_windows(user: User, kind: str) -> list[Window]:
     status = {"recommendation": "candidate", "management_rules": "demonstration"}.get(kind)
     stmt = window_service.window_query(user, status=status)
     return list(Session.scalars(stmt.order_by(Window.code)).all())
+
+
+def _self_scores(cycle: Cycle, clean: dict[str, Any]) -> None:
+    """A self-assessment per indicator is checked against the cycle year's standard, like an
+    expert's scores, and makes the self-score."""
+    if not clean.get("self_scores"):
+        return
+    try:
+        items, total = score_by_standard(scoring_standard(cycle), clean["self_scores"])
+    except ValidationError as exc:
+        raise ValidationError("逐项自评" + exc.message.removeprefix("按指标评分"),
+                              details={"self_scores": exc.message}) from None
+    clean["self_scores"], clean["self_score"] = items, total
 
 
 def _check_own(actor: User, submission: Submission) -> None:

@@ -400,3 +400,31 @@ def test_the_nav_links_an_expert_only_to_its_cycle_pages(client, auth, db, user,
     assert 'href="/cycle/"' in nav
     for path in ("/windows", "/feedback", "/tickets", "/assessment"):
         assert (f'href="{path}' in nav) is shown, path
+
+
+def test_the_self_assessment_against_the_standard(client, auth, db, year):
+    """The recommendation form has one field per indicator of the year's standard; filled in,
+    they make the self-score (the typed one is replaced); a partial one is refused, nothing lost."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    auth.login("authority")
+    path = f"/cycle/{year}/new/recommendation"
+    names = re.findall(r'name="(self_\d+)"', client.get(path).get_data(as_text=True))
+    assert len(names) == len(DEFAULT_INDICATORS)
+    scores = {n: f"{w * 0.8:g}" for n, (_, _, w, _) in zip(names, DEFAULT_INDICATORS, strict=True)}
+    partial = client.post(path, follow_redirects=True, data={
+        **rec_form("CD-RMYY-001"), names[0]: "12", "action": "draft", "csrf_token": token(client, path)})
+    assert "逐项自评有误" in partial.get_data(as_text=True)
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+    resp = client.post(path, data={**rec_form("CD-RMYY-001"), **scores, "action": "draft",
+                                   "csrf_token": token(client, path)})
+    assert resp.status_code == 302
+    with db() as s:
+        sub = s.scalars(sa.select(Submission)).one()
+        assert sub.data["self_score"] == 80.0  # not the 91.5 typed in
+        assert sub.data["self_scores"]["服务态度"] == 12.0
+    printed = client.get(f"/cycle/submissions/{sub.id}/print").get_data(as_text=True)
+    assert "服务态度 12；办事效率 12" in printed
+    edit = client.get(f"/cycle/submissions/{sub.id}/edit").get_data(as_text=True)
+    assert re.search(rf'name="{names[0]}"[^>]*value="12(\.0)?"', edit)  # kept for editing

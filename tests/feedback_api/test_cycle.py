@@ -306,3 +306,16 @@ def test_reminders_reach_units_and_experts(db, year):
         svc.submit(unit, svc.save_draft(unit, c, "management_rules", {
             "window": "CD-SW-002", "rules": "每日巡查", "responsible": "王"}))
         assert [r for r in svc.remind(today=date(2026, 5, 29)) if r.phase == "management_rules"] == []
+
+
+def test_self_assessment_against_the_standard(db, year):
+    with db():
+        health, c = u("authority"), svc.get_cycle(YEAR)
+        sub = svc.save_draft(health, c, "recommendation", rec("CD-RMYY-001", self_scores=points(90)))
+        assert sub.data["self_score"] == 90.0 and sub.data["self_scores"]["服务态度"] == 13.5
+        plain = svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002"))
+        assert (plain.data["self_score"], plain.data["self_scores"]) == (92.0, None)
+        for bad in ({"服务态度": 10}, {**points(90), "服务态度": 15.5}, {**points(90), "A1": 1}, "90"):
+            with pytest.raises(ValidationError) as err:
+                svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002", self_scores=bad))
+            assert set(err.value.details) == {"self_scores"}
