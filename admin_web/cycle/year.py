@@ -4,16 +4,18 @@ submission per authority, and the next deadline in every page's navigation."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from admin_web.common import actor, commit_or_flash, role_required
+from admin_web.common import actor, commit_or_flash, paginate, role_required
 from admin_web.cycle import CYCLE_ROLES, blueprint, cycle_or_404, form_errors, kinds_for
 from admin_web.cycle.forms import CycleForm, PhaseForm
 from feedback_api.models.reference import CYCLE_PHASES, INDUSTRIES, SUBMISSION_KINDS
 from feedback_api.services import cycle as svc
+from feedback_api.services import cycle_listings as listings
 
 bp = blueprint("cycle", __name__)
 
@@ -53,7 +55,8 @@ def year(year: int) -> str:
                    for p in cycle.phases} if office else {}
     return render_template(
         "cycle/year.html", cycle=cycle, cycles=svc.list_cycles(),
-        submissions=svc.list_submissions(user, cycle), kinds=kinds_for(user),
+        page=paginate(partial(listings.page_submissions, user, year=cycle.year)),
+        kinds=kinds_for(user),
         deadlines={k: svc.deadline(cycle, k) for k in SUBMISSION_KINDS}, phase_forms=phase_forms,
         new_cycle_form=CycleForm(formdata=None) if office else None,
         reminders=svc.reminders(cycle)[:20] if office else [],

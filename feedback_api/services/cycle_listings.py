@@ -4,6 +4,8 @@ expert scores for the office (all) and for an expert (its own), objections for t
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -39,21 +41,30 @@ def _page(stmt: sa.Select, page: int, per_page: int, *order: sa.ColumnElement) -
     return list(items.unique().all()), int(total or 0)
 
 
-def page_recommendations(user: User, *, year: int | None = None, state: str | None = None,
-                         industry: str | None = None, page: int = 1, per_page: int = 50
-                         ) -> tuple[list[Submission], int]:
+def page_submissions(user: User, *, kind: str | None = None, year: int | None = None,
+                     state: str | None = None, industry: str | None = None, page: int = 1,
+                     per_page: int = 50) -> tuple[list[Submission], int]:
+    """The submissions ``user`` may see (a draft only its author), newest year first, then by
+    industry, kind and number."""
     require_cycle_user(user)
     stmt = (sa.select(Submission).join(Cycle, Cycle.id == Submission.cycle_id)
-            .where(Submission.kind == "recommendation", submission_clause(user))
+            .where(submission_clause(user))
             .options(selectinload(Submission.attachments), selectinload(Submission.window),
                      selectinload(Submission.cycle)))
+    if kind:
+        stmt = stmt.where(Submission.kind == kind)
     if year is not None:
         stmt = stmt.where(Cycle.year == year)
     if state:
         stmt = stmt.where(Submission.state == state)
     if industry:
         stmt = stmt.where(Submission.industry == industry)
-    return _page(stmt, page, per_page, Cycle.year.desc(), Submission.id)
+    return _page(stmt, page, per_page, Cycle.year.desc(), Submission.industry, Submission.kind,
+                 Submission.id)
+
+
+def page_recommendations(user: User, **filters: Any) -> tuple[list[Submission], int]:
+    return page_submissions(user, kind="recommendation", **filters)
 
 
 def page_reviews(user: User, *, year: int | None = None, submission: int | None = None,

@@ -428,3 +428,17 @@ def test_the_self_assessment_against_the_standard(client, auth, db, year):
     assert "服务态度 12；办事效率 12" in printed
     edit = client.get(f"/cycle/submissions/{sub.id}/edit").get_data(as_text=True)
     assert re.search(rf'name="{names[0]}"[^>]*value="12(\.0)?"', edit)  # kept for editing
+
+
+def test_the_years_submissions_come_in_pages(client, auth, db, year):
+    with db():
+        office, c = users.get_user("office"), svc.get_cycle(year)
+        for n in range(21):
+            svc.save_draft(office, c, "good_practice", {
+                "industry": "tax", "practice_kind": "case", "title": f"案例{n:02d}", "text": "内容"})
+    auth.login("office")
+    first = client.get(f"/cycle/{year}").get_data(as_text=True)
+    assert "21 份" in first and "第 1 / 2 页" in first and f"/cycle/{year}?page=2" in first
+    second = client.get(f"/cycle/{year}?page=2").get_data(as_text=True)
+    assert second.count("/cycle/submissions/") == 1 and "第 2 / 2 页" in second
+    assert client.get(f"/cycle/{year}?page=99999999").status_code == 200
