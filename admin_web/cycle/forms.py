@@ -43,7 +43,10 @@ def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[
     for f in SUBMISSION_FIELDS[kind]:
         label = f.label + ("" if f.required else "（选填）")
         if f.kind == "standard":
-            Form.indicators = [(f"self_{ind.id}", ind) for ind in standard.indicators] if standard else []
+            # By position, not id: a standard made on first need by a GET is not committed, and
+            # is made again (new ids on PostgreSQL) by the POST.
+            Form.indicators = [(f"self_{n}", ind) for n, ind in
+                               enumerate(standard.indicators if standard else [], 1)]
             for name, ind in Form.indicators:
                 setattr(Form, name, DecimalField(f"{ind.name}（0–{ind.weight:g} 分）", places=None,
                                                  validators=[Optional(), NumberRange(0, ind.weight, (
@@ -116,7 +119,8 @@ def score_form(std: Standard, items: dict[str, float] | None = None, **kwargs: A
     class Form(ScoreFormBase):
         pass
 
-    Form.indicators = [(f"indicator_{ind.id}", ind) for ind in std.indicators]
+    # By position, not id (see submission_form).
+    Form.indicators = [(f"indicator_{n}", ind) for n, ind in enumerate(std.indicators, 1)]
     for name, ind in Form.indicators:
         setattr(Form, name, DecimalField(
             f"{ind.name}（0–{ind.weight:g} 分）", places=None, default=(items or {}).get(ind.name),
