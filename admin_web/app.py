@@ -21,7 +21,6 @@ from admin_web import (
     auth,
     calendar,
     contacts,
-    cycle,
     feedback,
     home,
     public,
@@ -30,7 +29,12 @@ from admin_web import (
 )
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
+from admin_web.cycle import publicity as cycle_publicity
+from admin_web.cycle import review as cycle_review
+from admin_web.cycle import submissions as cycle_submissions
+from admin_web.cycle import year as cycle_year
 from analytics.assessment_cli import assessment_cli
+from analytics.assessment_publish import publish_assessment_command
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
@@ -52,10 +56,13 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp, appeals.bp,
-              calendar.bp, contacts.bp, assessment.bp, cycle.bp, public.bp, wechat_bp,
-              wechat_h5_bp)
+              calendar.bp, contacts.bp, assessment.bp, cycle_year.bp, cycle_submissions.bp,
+              cycle_review.bp, cycle_publicity.bp, public.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
+
+# The assessment publishes into the cycle's public page; feedback_api's group cannot import it.
+cycle_cli.add_command(publish_assessment_command)
 
 #: Every scheduled job; `window-watch scheduler` runs them in its own process.
 JOBS = [

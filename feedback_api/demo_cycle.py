@@ -34,7 +34,10 @@ def seed_cycle_demo(year: int) -> None:
     cycle_service.submit(health, accepted, now=on_time)
     cycle_service.accept(office, accepted)
     cycle_service.assign_expert(office, accepted, expert)
-    cycle_service.score(expert, accepted, 88, comment="材料完整，特色突出")
+    # 88 % of every indicator's points: a total of 88.
+    standard = cycle_service.scoring_standard(cycle)
+    cycle_service.score(expert, accepted, {i.name: round(i.weight * 0.88, 2) for i in standard.indicators},
+                        comment="材料完整，特色突出")
     returned = recommend("CD-ZYY-004", "体检预约便捷")
     cycle_service.submit(health, returned, now=on_time)
     cycle_service.return_submission(office, returned, "请补充近一年群众评价情况")

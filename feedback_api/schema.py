@@ -26,14 +26,16 @@ def alembic_config(engine: sa.Engine) -> Config:
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision`` (the latest by default)."""
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    # Not engine.begin(): the migrations begin and commit their own transaction, since on SQLite
+    # foreign keys must be switched off before it (see migrations/env.py).
+    with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
 

@@ -4,6 +4,8 @@ The connection comes from the app."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import sqlalchemy as sa
 from alembic import context
 
@@ -22,16 +24,44 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
     return False
 
 
+def _sqlite_foreign_keys(connection: sa.Connection, on: bool) -> None:
+    # On the DBAPI connection, outside any transaction: inside one SQLite ignores the pragma,
+    # and SQLAlchemy would begin one for a statement of its own.
+    connection.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def _run(connection: sa.Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds tables
-        compare_type=True,
-        render_item=_render_item,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    # Batch mode rebuilds a SQLite table by copying it and dropping the old one; with foreign keys
+    # on, that drop deletes (ON DELETE CASCADE) or orphans every row referencing it. Alembic's
+    # documented remedy: foreign keys off for the migrations (the pragma only works outside a
+    # transaction), and the references checked before the one transaction commits.
+    own = not connection.in_transaction()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and not own:
+        raise RuntimeError("SQLite migrations need a connection outside a transaction "
+                           "(feedback_api.schema.upgrade gives one)")
+    if sqlite:
+        _sqlite_foreign_keys(connection, False)
+    try:
+        # One transaction for the whole run on every engine: Alembic joins it.
+        with connection.begin() if own else nullcontext():
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds tables
+                compare_type=True,
+                render_item=_render_item,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration broke foreign keys: {broken[:10]}")
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, True)
 
 
 def run_migrations_online() -> None:

@@ -72,4 +72,4 @@ def init_api(app: Flask) -> Api:
     return api
 
 
-from feedback_api.api import ticket_views, views  # noqa: E402,F401  (routes register on bp)
+from feedback_api.api import cycle_views, ticket_views, views  # noqa: E402,F401  (routes register on bp)

@@ -25,7 +25,8 @@ class Cycle(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phases: Mapped[list[CyclePhase]] = relationship(
-        back_populates="cycle", cascade="all, delete-orphan", order_by="CyclePhase.starts_on",
+        back_populates="cycle", cascade="all, delete-orphan",
+        order_by="[CyclePhase.starts_on, CyclePhase.ends_on]",
         lazy="selectin")
 
     def phase(self, kind: str) -> CyclePhase | None:

@@ -11,8 +11,9 @@ candidates assigned to it. Services flush; the caller commits. Every change is a
 from __future__ import annotations
 
 import logging
+import math
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from feedback_api.models import (
     Publicity,
     PublicityEntry,
     PublishedSnapshot,
+    Standard,
     Submission,
     SubmissionAttachment,
     Unit,
@@ -43,10 +45,10 @@ from feedback_api.models.reference import (
     SUBMISSION_KINDS,
     label,
 )
-from feedback_api.services import audit, files
+from feedback_api.services import audit, files, standards
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.feedback import LOCAL_TZ, MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,9 @@ SUBMITTER_ROLES: dict[str, frozenset[str]] = {
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text (multi-line), str (one line), window, industry, score, choice
+    #: text (multi-line), str (one line), window, industry, score, choice, or standard (points
+    #: per indicator of the cycle year's evaluation standard, by name)
+    kind: str = "text"
     required: bool = True
     max_len: int = 5000
     choices: tuple[tuple[str, str], ...] = ()
@@ -104,9 +108,11 @@ SUBMISSION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("window", "推荐窗口", "window"),
         Field("reasons", "推荐理由"),
         Field("features", "特色亮点"),
-        Field("self_assessment", "对照测评标准自评情况",
-              hint="逐项对照当年测评标准填写；按指标打分在测评标准上线后启用"),
-        Field("self_score", "自评得分（0–100）", "score", required=False),
+        Field("self_assessment", "对照测评标准自评情况", hint="逐项对照当年测评标准填写"),
+        Field("self_scores", "对照测评标准逐项自评得分", "standard", required=False,
+              hint="每项 0 至该指标分值；逐项填写后自评得分按分值折算为百分制"),
+        Field("self_score", "自评得分（0–100）", "score", required=False,
+              hint="已逐项自评的，按逐项得分自动计算"),
         Field("contact_person", "联系人", "str", max_len=100),
         Field("contact_phone", "联系电话", "str", max_len=50),
         Field("endorsement", "主管部门推荐意见"),
@@ -265,7 +271,8 @@ def set_phase_dates(actor: User | None, cycle: Cycle, kind: str, start: date, en
 
 
 def get_cycle(year: int) -> Cycle:
-    cycle = Session.scalars(sa.select(Cycle).where(Cycle.year == year)).first()
+    cycle = (Session.scalars(sa.select(Cycle).where(Cycle.year == year)).first()
+             if 2000 <= year <= 2100 else None)
     if cycle is None:
         raise NotFound(f"{year} 年度尚未建立")
     return cycle
@@ -312,6 +319,13 @@ def deadline(cycle: Cycle, kind: str) -> date | None:
 
 
 def _clean_field(f: Field, value: Any) -> Any:
+    if f.kind == "standard":  # checked against the year's standard by save_draft
+        if value is None or value == "":
+            return None
+        if not isinstance(value, Mapping):
+            raise ValueError("应为“指标: 得分”")
+        given = {k: v for k, v in value.items() if v is not None and v != ""}
+        return given or None
     if f.kind == "score":
         if value is None or value == "":
             return None
@@ -408,6 +422,7 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
     if kind not in SUBMITTER_ROLES or actor.role not in SUBMITTER_ROLES[kind]:
         raise PermissionDenied(f"无权报送{label(SUBMISSION_KINDS, kind)}")
     clean = clean_data(kind, data)
+    _self_scores(cycle, clean)
     industry, unit, window = _resolve_target(actor, kind, clean)
     if submission is None:
         submission = Submission(cycle_id=cycle.id, kind=kind, state="draft", author_id=actor.id,
@@ -431,6 +446,27 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
     return submission
 
 
+def submittable_windows(user: User, kind: str) -> list[Window]:
+    """The windows ``user`` may pick on a form of ``kind`` (the registry's scope; ``save_draft``
+    checks again): candidates for a recommendation, demonstration windows for rules."""
+    status = {"recommendation": "candidate", "management_rules": "demonstration"}.get(kind)
+    stmt = window_service.window_query(user, status=status)
+    return list(Session.scalars(stmt.order_by(Window.code)).all())
+
+
+def _self_scores(cycle: Cycle, clean: dict[str, Any]) -> None:
+    """A self-assessment per indicator is checked against the cycle year's standard, like an
+    expert's scores, and makes the self-score."""
+    if not clean.get("self_scores"):
+        return
+    try:
+        items, total = score_by_standard(scoring_standard(cycle), clean["self_scores"])
+    except ValidationError as exc:
+        raise ValidationError("逐项自评" + exc.message.removeprefix("按指标评分"),
+                              details={"self_scores": exc.message}) from None
+    clean["self_scores"], clean["self_score"] = items, total
+
+
 def _check_own(actor: User, submission: Submission) -> None:
     """The office reviews what others submit; it edits and submits only its own papers."""
     if actor.role == "office" and submission.author_id != actor.id:
@@ -446,7 +482,8 @@ def _check_visible(actor: User, submission: Submission) -> None:
 
 def get_submission(actor: User, submission_id: int) -> Submission:
     sub = Session.scalars(sa.select(Submission).where(
-        Submission.id == submission_id, submission_clause(actor))).first()
+        Submission.id == submission_id, submission_clause(actor))).first() if (
+        0 < submission_id <= MAX_ID) else None
     if sub is None:
         raise NotFound("材料不存在或无权查看")
     return sub
@@ -630,16 +667,59 @@ def assignments_of(expert: User, cycle: Cycle) -> list[ExpertAssignment]:
         .order_by(Submission.industry, Submission.id)).all())
 
 
+def assignments_for(submission: Submission) -> list[ExpertAssignment]:
+    """Every expert assigned to ``submission`` (the office's view), in assignment order."""
+    return list(Session.scalars(sa.select(ExpertAssignment).where(
+        ExpertAssignment.submission_id == submission.id).order_by(ExpertAssignment.id)).all())
+
+
 def _published(submission_id: int) -> bool:
     return Session.scalar(sa.select(PublicityEntry.id).where(
         PublicityEntry.submission_id == submission_id).limit(1)) is not None
 
 
-def score(actor: User, submission: Submission, total: Any, *, items: dict[str, Any] | None = None,
-          comment: str = "") -> ExpertAssignment:
-    """The assigned expert's score of a candidate: a total (0–100) and, optionally, scores per
-    indicator code of the year's standard (kept as given; checked against the standard once
-    the standard exists). Changeable until the results go to publicity."""
+def scoring_standard(cycle: Cycle) -> Standard:
+    """The evaluation standard experts score the cycle's candidates against: its year's (made
+    from the latest earlier one on first need, as the assessment does)."""
+    return standards.ensure_standard(cycle.year)
+
+
+def score_by_standard(std: Standard, items: Any) -> tuple[dict[str, float], float]:
+    """Points for every indicator of ``std`` (by its name, 0 to the indicator's points, none
+    other) and the total they make on the 0–100 scale: the points' sum over the standard's."""
+    if not isinstance(items, Mapping):
+        raise ValidationError("请按测评标准逐项评分", details={"items": "应为“指标: 得分”"})
+    known = standards.indicator_by_name(std)
+    errors: dict[str, str] = {name: "不是当年测评标准的指标"
+                              for name in sorted(set(items) - set(known), key=str)}
+    clean: dict[str, float] = {}
+    for name, indicator in known.items():
+        value = items.get(name)
+        if value is None or value == "":
+            errors[name] = "请评分"
+            continue
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            errors[name] = "得分应为数字"
+            continue
+        if not (math.isfinite(number) and 0 <= number <= indicator.weight):
+            errors[name] = f"得分应在 0–{indicator.weight:g} 之间"
+            continue
+        clean[name] = number
+    if errors:
+        raise ValidationError("按指标评分有误：" + "；".join(f"{k} {v}" for k, v in errors.items()),
+                              details=errors)
+    return clean, round(sum(clean.values()) / std.max_score * 100, 2)
+
+
+def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
+          ) -> ExpertAssignment:
+    """The assigned expert's score of a candidate: points for each indicator of the cycle
+    year's evaluation standard; the total (0–100) is computed from them and the indicators'
+    points. Changeable until the results go to publicity."""
     assignment = Session.scalars(sa.select(ExpertAssignment).where(
         ExpertAssignment.submission_id == submission.id,
         ExpertAssignment.expert_id == actor.id)).first()
@@ -647,29 +727,12 @@ def score(actor: User, submission: Submission, total: Any, *, items: dict[str, A
         raise NotFound("材料不存在或无权查看")
     if _published(submission.id):
         raise Conflict("评审结果已公示，评分不能再修改")
-    try:
-        value = float(total)
-    except (TypeError, ValueError):
-        raise ValidationError("总分应为 0–100 之间的数", details={"total": "应为数字"}) from None
-    if not 0 <= value <= 100:
-        raise ValidationError("总分应为 0–100 之间的数", details={"total": "应在 0–100 之间"})
-    clean_items: dict[str, float] | None = None
-    if items:
-        clean_items = {}
-        for code, v in items.items():
-            if not isinstance(code, str) or not code or len(code) > 32:
-                raise ValidationError("指标编号无效")
-            try:
-                clean_items[code] = float(v)
-            except (TypeError, ValueError):
-                raise ValidationError(f"指标 {code} 的得分应为数字") from None
-            if clean_items[code] < 0:
-                raise ValidationError(f"指标 {code} 的得分不能为负")
+    clean_items, total = score_by_standard(scoring_standard(submission.cycle), items)
     comment = (comment or "").strip()
     if len(comment) > 5000:
-        raise ValidationError("评审意见不能超过 5000 字")
+        raise ValidationError("评审意见不能超过 5000 字", details={"comment": "不能超过 5000 字"})
     before = {"total": assignment.total, "items": assignment.items, "comment": assignment.comment}
-    assignment.total, assignment.items, assignment.comment = round(value, 2), clean_items, comment
+    assignment.total, assignment.items, assignment.comment = total, clean_items, comment
     assignment.scored_at = utcnow()
     Session.flush()
     audit.record_change(actor, "score", "expert_assignment", assignment.id, before,
@@ -773,10 +836,17 @@ def publicities(cycle: Cycle) -> list[Publicity]:
 
 
 def get_entry(entry_id: int) -> PublicityEntry:
-    entry = Session.get(PublicityEntry, entry_id)
+    entry = Session.get(PublicityEntry, entry_id) if 0 < entry_id <= MAX_ID else None
     if entry is None:
         raise NotFound("公示条目不存在")
     return entry
+
+
+def get_objection(objection_id: int) -> Objection:
+    objection = Session.get(Objection, objection_id) if 0 < objection_id <= MAX_ID else None
+    if objection is None:
+        raise NotFound("异议不存在")
+    return objection
 
 
 def record_objection(actor: User | None, entry: PublicityEntry, text: str, *, channel: str = "",
@@ -861,13 +931,14 @@ def publish_snapshot(actor: User | None, *, kind: str, source: str, period: str,
     snap = Session.scalars(sa.select(PublishedSnapshot).where(
         PublishedSnapshot.kind == kind, PublishedSnapshot.source == source)).first()
     before = None if snap is None else {"period": snap.period, "payload": snap.payload}
+    # Read before the new row joins the session: loading window.unit would flush it half-made.
+    industry = industry or (window.unit.industry if window is not None else "")
     if snap is None:
         snap = PublishedSnapshot(kind=kind, source=source)
-        Session.add(snap)
-    snap.window = window
-    snap.industry = industry or (window.unit.industry if window is not None else "")
+    snap.window, snap.industry = window, industry
     snap.period, snap.payload = period, payload
     snap.published_at, snap.published_by = utcnow(), actor.id if actor else None
+    Session.add(snap)
     Session.flush()
     audit.record_change(actor, "publish", "published_snapshot", f"{kind}:{source}", before,
                         {"period": period, "payload": payload})

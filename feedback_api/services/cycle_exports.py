@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from feedback_api.models import Cycle, Submission, Window
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
+from feedback_api.services import cells
 from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -23,11 +24,11 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
            widths: list[int], *, first: bool = False) -> None:
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    ws.append(headers)
+    cells.xlsx_append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        cells.xlsx_append(ws, row)  # a submitted text may begin like a formula
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width
     for row in ws.iter_rows(min_row=2):
@@ -40,6 +41,13 @@ def _local(dt: Any) -> str:
     return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+def _value(f: Any, value: Any) -> Any:
+    """A form field as one cell: per-indicator scores as "指标 得分；…"."""
+    if f.kind == "standard":
+        return "；".join(f"{k} {v:g}" for k, v in (value or {}).items())
+    return "" if value is None else value
+
+
 def recommendations_xlsx(cycle: Cycle, submissions: list[Submission],
                          ledger: list[Window] | None = None) -> bytes:
     """One row per recommendation form (行业推荐表), and the ledger of the same windows' industries."""
@@ -50,7 +58,7 @@ def recommendations_xlsx(cycle: Cycle, submissions: list[Submission],
     for n, s in enumerate(submissions, 1):
         w = s.window
         rows.append([n, label(INDUSTRIES, s.industry), w.code if w else "", w.name if w else "",
-                     w.unit.name if w else "", *[s.data.get(f.name, "") for f in fields],
+                     w.unit.name if w else "", *[_value(f, s.data.get(f.name)) for f in fields],
                      label(SUBMISSION_STATES, s.state), _local(s.submitted_at),
                      "逾期" if s.late else "", s.return_reason, len(s.attachments)])
     wb = Workbook()

@@ -16,25 +16,35 @@ _OLD_ROLES = "role in ('office', 'agency', 'authority', 'unit')"
 _NEW_ROLES = "role in ('office', 'agency', 'authority', 'unit', 'expert')"
 
 
-def _set_role_check(old: str, new: str) -> None:
-    """Change the users.role CHECK without rebuilding the table.
+def _set_role_check(new: str) -> None:
+    """Change the users.role CHECK through Alembic's batch operations (on SQLite a rebuild of
+    ``users``; migrations/env.py switches SQLite's foreign keys off for it, so the rows of
+    user_scopes, api_tokens and every other table that references users stay)."""
+    with op.batch_alter_table("users", schema=None, recreate="auto") as batch_op:
+        batch_op.drop_constraint(op.f("ck_users_role"), type_="check")
+        batch_op.create_check_constraint("role", new)
 
-    On SQLite a batch rebuild drops ``users``, and with foreign keys on (they are, and the pragma
-    cannot change inside the migration's transaction) that drop cascades to user scopes and
-    tokens. SQLite documents editing the schema text for a CHECK change (ALTER TABLE, section
-    "Making Other Kinds Of Table Schema Changes"): the stored rows do not change."""
+
+def _delete_experts() -> None:
+    """Experts cannot exist under the old CHECK. SQLite runs migrations with foreign keys off
+    (migrations/env.py), so the ON DELETE actions of the rows referencing them are spelled out
+    here; anything else still referencing them fails env.py's foreign key check."""
     bind = op.get_bind()
+    experts = "SELECT id FROM users WHERE role = 'expert'"
     if bind.dialect.name == "sqlite":
-        version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
-        bind.exec_driver_sql("PRAGMA writable_schema=ON")
-        bind.exec_driver_sql(
-            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'users'",
-            (old, new))
-        bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
-        bind.exec_driver_sql("PRAGMA writable_schema=OFF")
-        return
-    op.drop_constraint(op.f("ck_users_role"), "users", type_="check")
-    op.create_check_constraint(op.f("ck_users_role"), "users", new)
+        quote = bind.dialect.identifier_preparer.quote
+        inspector = sa.inspect(bind)
+        for table in inspector.get_table_names():
+            for fk in inspector.get_foreign_keys(table):
+                if fk["referred_table"] != "users" or table == "users":
+                    continue
+                column = quote(fk["constrained_columns"][0])
+                action = (fk.get("options") or {}).get("ondelete", "").upper()
+                if action == "CASCADE":
+                    op.execute(f"DELETE FROM {quote(table)} WHERE {column} IN ({experts})")
+                elif action == "SET NULL":
+                    op.execute(f"UPDATE {quote(table)} SET {column} = NULL WHERE {column} IN ({experts})")
+    op.execute(f"DELETE FROM users WHERE id IN ({experts})")
 
 
 # revision identifiers, used by Alembic.
@@ -46,7 +56,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     """Upgrade schema."""
-    _set_role_check(_OLD_ROLES, _NEW_ROLES)
+    _set_role_check(_NEW_ROLES)
     op.create_table('cycles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
@@ -221,8 +231,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.execute("DELETE FROM users WHERE role = 'expert'")
-    _set_role_check(_NEW_ROLES, _OLD_ROLES)
     with op.batch_alter_table('cycle_objections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cycle_objections_entry_id'))
 
@@ -259,3 +267,5 @@ def downgrade() -> None:
     op.drop_table('cycle_publicity')
     op.drop_table('cycle_phases')
     op.drop_table('cycles')
+    _delete_experts()
+    _set_role_check(_OLD_ROLES)

@@ -53,12 +53,17 @@ def test_authority_recommends_and_expert_scores(live_server, page, db, district,
     page.click("nav >> text=年度创建")
     page.click("text=我的评审")
     page.click("text=城东区人民医院 门诊挂号收费处")
-    page.fill("input[name=total]", "88.5")
-    page.fill("textarea[name=items]", "A1 9\nA2 8")
+    # One field per indicator of the year's standard (the default: 15,15,15,10,15,10,10,10 points).
+    points = ["13.5", "13", "14", "9", "15", "8", "9", "7"]
+    fields = page.locator("input[name^=indicator_]")
+    assert fields.count() == len(points)
+    for i, value in enumerate(points):
+        fields.nth(i).fill(value)
     page.fill("textarea[name=comment]", "特色鲜明")
     page.click("button:has-text('保存评分')")
     page.wait_for_selector("text=评分已保存")
     assert "88.5" in page.locator("table.grid").inner_text()
     with db() as s:
         a = s.scalars(sa.select(ExpertAssignment)).one()
-        assert (a.total, a.items, a.comment) == (88.5, {"A1": 9.0, "A2": 8.0}, "特色鲜明")
+        assert (a.total, a.items["服务态度"], a.items["信息公开"], a.comment) == (
+            88.5, 13.5, 7.0, "特色鲜明")

@@ -32,6 +32,15 @@ def rec_form(code: str, **extra: str) -> dict[str, str]:
             "contact_person": "张科长", "contact_phone": PHONE, "endorsement": "同意推荐", **extra}
 
 
+def score_fields(client, url: str, total: float) -> dict[str, str]:
+    """The scoring form's indicator fields (the default standard, in its order) making ``total``."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    names = re.findall(r'name="(indicator_\d+)"', client.get(url).get_data(as_text=True))
+    assert len(names) == len(DEFAULT_INDICATORS)
+    return {n: f"{points * total / 100:g}" for n, (_, _, points, _) in zip(names, DEFAULT_INDICATORS, strict=True)}
+
+
 @pytest.fixture
 def people(db, district):
     with db():
@@ -180,8 +189,14 @@ def test_the_year_through_the_pages(client, auth, db, year):
         for code, sid in ids.items():
             if code in theirs:
                 url = f"/cycle/submissions/{sid}"
+                if expert == "expert1" and code == "CD-RMYY-001":  # over an indicator's points
+                    bad = score_fields(client, url, 90)
+                    bad[next(iter(bad))] = "15.5"
+                    html = client.post(f"{url}/score", follow_redirects=True, data={
+                        **bad, "csrf_token": token(client, url)}).get_data(as_text=True)
+                    assert "得分应在 0–15 之间" in html and "当前总分" not in html
                 resp = client.post(f"{url}/score", data={
-                    "total": str(theirs[code]), "items": "A1 9\nB2：8.5", "comment": "材料完整",
+                    **score_fields(client, url, theirs[code]), "comment": "材料完整",
                     "csrf_token": token(client, url)})
                 assert resp.status_code == 302
         if expert == "expert3":
@@ -369,3 +384,61 @@ def test_crawl_the_cycle_pages(client, auth, db, user, password):
     assert len(seen) > 3
     assert any("/cycle/submissions/" in u for u in seen) or user == "unit-sw"
     assert {u: s for u, s in statuses.items() if s >= 400} == {}
+
+
+@pytest.mark.parametrize("user,password,shown", [
+    ("expert", "expert-demo-2026", False), ("office", "office-demo-2026", True),
+])
+def test_the_nav_links_an_expert_only_to_its_cycle_pages(client, auth, db, user, password, shown):
+    from feedback_api.demo import seed_demo
+
+    with db():
+        seed_demo(feedback_per_window=0)
+    auth.login(user, password)
+    html = client.get("/cycle/", follow_redirects=True).get_data(as_text=True)
+    nav = html.split("<nav>", 1)[1].split("</nav>", 1)[0]
+    assert 'href="/cycle/"' in nav
+    for path in ("/windows", "/feedback", "/tickets", "/assessment"):
+        assert (f'href="{path}' in nav) is shown, path
+
+
+def test_the_self_assessment_against_the_standard(client, auth, db, year):
+    """The recommendation form has one field per indicator of the year's standard; filled in,
+    they make the self-score (the typed one is replaced); a partial one is refused, nothing lost."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    auth.login("authority")
+    path = f"/cycle/{year}/new/recommendation"
+    names = re.findall(r'name="(self_\d+)"', client.get(path).get_data(as_text=True))
+    assert len(names) == len(DEFAULT_INDICATORS)
+    scores = {n: f"{w * 0.8:g}" for n, (_, _, w, _) in zip(names, DEFAULT_INDICATORS, strict=True)}
+    partial = client.post(path, follow_redirects=True, data={
+        **rec_form("CD-RMYY-001"), names[0]: "12", "action": "draft", "csrf_token": token(client, path)})
+    assert "逐项自评有误" in partial.get_data(as_text=True)
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Submission)) == 0
+    resp = client.post(path, data={**rec_form("CD-RMYY-001"), **scores, "action": "draft",
+                                   "csrf_token": token(client, path)})
+    assert resp.status_code == 302
+    with db() as s:
+        sub = s.scalars(sa.select(Submission)).one()
+        assert sub.data["self_score"] == 80.0  # not the 91.5 typed in
+        assert sub.data["self_scores"]["服务态度"] == 12.0
+    printed = client.get(f"/cycle/submissions/{sub.id}/print").get_data(as_text=True)
+    assert "服务态度 12；办事效率 12" in printed
+    edit = client.get(f"/cycle/submissions/{sub.id}/edit").get_data(as_text=True)
+    assert re.search(rf'name="{names[0]}"[^>]*value="12(\.0)?"', edit)  # kept for editing
+
+
+def test_the_years_submissions_come_in_pages(client, auth, db, year):
+    with db():
+        office, c = users.get_user("office"), svc.get_cycle(year)
+        for n in range(21):
+            svc.save_draft(office, c, "good_practice", {
+                "industry": "tax", "practice_kind": "case", "title": f"案例{n:02d}", "text": "内容"})
+    auth.login("office")
+    first = client.get(f"/cycle/{year}").get_data(as_text=True)
+    assert "21 份" in first and "第 1 / 2 页" in first and f"/cycle/{year}?page=2" in first
+    second = client.get(f"/cycle/{year}?page=2").get_data(as_text=True)
+    assert second.count("/cycle/submissions/") == 1 and "第 2 / 2 页" in second
+    assert client.get(f"/cycle/{year}?page=99999999").status_code == 200

@@ -60,19 +60,49 @@ def _seed(db: Any) -> None:
                         [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
         appeal = appeals.file_appeal(users.get_user("unit"), item.id, kind="mistaken", reason="误评",
                                      now=datetime(2026, 6, 2, 4, 0, tzinfo=UTC))
-        KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id)
+        KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id,
+                     **_seed_cycle())
+
+
+
+def _seed_cycle() -> dict[str, int]:
+    """A programme year with a scored, publicised recommendation and an objection to it."""
+    from datetime import date
+
+    from feedback_api.services import cycle
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    office, health = users.get_user("office"), users.get_user("authority")
+    expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
+    year = cycle.create_cycle(office, 2026)
+    sub = cycle.save_draft(health, year, "recommendation", {
+        "window": "CD-RMYY-001", "reasons": "服务规范", "features": "一窗通办",
+        "self_assessment": "逐项自评", "self_score": "92", "contact_person": "李主任",
+        "contact_phone": "0571-88000000", "endorsement": "同意推荐"})
+    cycle.accept(office, cycle.submit(health, sub))
+    cycle.assign_expert(office, sub, expert)
+    cycle.score(expert, sub, {name: points * 0.9 for _, name, points, _ in DEFAULT_INDICATORS})
+    entry = cycle.open_publicity(office, year, date(2026, 7, 16), date(2026, 7, 22)).entries[0]
+    objection = cycle.record_objection(office, entry, "异议", received_on=date(2026, 7, 18))
+    return {"year": 2026, "submission_id": sub.id, "objection_id": objection.id}
+
+
+#: What a unit may not read of the cycle: the experts' scores, the objections (403), and the
+#: authority's recommendation (404: outside its scope). Every other known row answers 200.
+UNIT_REFUSED = {"/api/v1/reviews": 403, "/api/v1/objections": 403,
+                "/api/v1/recommendations/{submission_id}": 404}
 
 
 @pytest.fixture(params=["office", "unit"])
 def live_api(request: pytest.FixtureRequest, app: Any, db: Any, district: Any,
-             token_for: Any) -> Iterator[tuple[str, dict[str, str]]]:
+             token_for: Any) -> Iterator[tuple[str, dict[str, str], str]]:
     _seed(db)
     headers = token_for(request.param)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}", headers
+        yield f"http://127.0.0.1:{server.server_port}", headers, request.param
     finally:
         server.shutdown()
         thread.join(5)
@@ -112,25 +142,28 @@ def _known(operation: Any) -> dict[str, Any]:
     return {k: v for k, v in KNOWN.items() if "{" + k + "}" in operation.path}
 
 
-def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
-    operations, check = _operations(*live_api, method="GET")
-    assert len(operations) == 11  # with tickets, a ticket, appeals, an appeal
+def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str], str]) -> None:
+    base_url, headers, role = live_api
+    operations, check = _operations(base_url, headers, method="GET")
+    assert len(operations) == 16  # the core's 7, tickets' and appeals' 4, the cycle's 5
     # Negative input needs something to make invalid: the operations with query parameters.
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or list(operation.query):
             _fuzz(operation, mode, check)
     for operation in operations:
         # The same operation on a row that exists: its 200 answer is checked too.
-        assert check(operation.Case(path_parameters=_known(operation))) == 200
+        expected = UNIT_REFUSED.get(operation.path, 200) if role == "unit" else 200
+        assert check(operation.Case(path_parameters=_known(operation))) == expected, operation.path
     assert set(check.calls) == {op.label for op in operations}
     print(f"schemathesis reads: {len(operations)} operations, {len(check.calls)} calls")
 
 
 @pytest.mark.parametrize("live_api", ["office"], indirect=True)
-def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str]]) -> None:
+def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str], str]) -> None:
     """Generated bodies (valid and invalid) on rows that exist, so the writes really run."""
-    operations, check = _operations(*live_api, method=["POST", "PATCH"])
-    assert len(operations) == 11  # with the tickets' and appeals' six writes
+    base_url, headers, _ = live_api
+    operations, check = _operations(base_url, headers, method=["POST", "PATCH"])
+    assert len(operations) == 14  # the core's 5, tickets' and appeals' 6, the cycle's 3
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or operation.body:
             _fuzz(operation, mode, check, path_parameters=_known(operation))

@@ -36,6 +36,13 @@ def year(db, district):
     return YEAR
 
 
+def points(total: float) -> dict[str, float]:
+    """Points for each indicator of the default standard (points sum to 100) making ``total``."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    return {name: points * total / 100 for _, name, points, _ in DEFAULT_INDICATORS}
+
+
 def u(name: str):
     return users.get_user(name)
 
@@ -105,9 +112,13 @@ def test_one_year_from_recommendation_to_award(db, year):
         for sid, totals in marks.items():
             sub = svc.get_submission(office, sid)
             for e, t in zip(("expert1", "expert2", "expert3"), totals, strict=True):
-                svc.score(u(e), sub, t, items={"A1": 10, "B2": 8.5}, comment="意见")
-        with pytest.raises(ValidationError):
-            svc.score(u("expert1"), s1, 101)
+                svc.score(u(e), sub, points(t), comment="意见")
+        assert svc.assignments_for(s1)[0].items["服务态度"] == 13.5  # 15 points × 90 %
+        too_many = {**points(90), "服务态度": 16}  # more than the indicator's 15 points
+        for bad in (too_many, {**points(90), "A1": 1}, {"服务态度": 10}, {**points(90), "办事效率": "x"},
+                    [90], {**points(90), "廉洁诚信": True}):
+            with pytest.raises(ValidationError):
+                svc.score(u("expert1"), s1, bad)
         results = {r.submission.id: r for r in svc.review_results(c)}
         assert results[s1.id].mean == pytest.approx(80.67)
         assert results[s1.id].outliers == ["专家3"]
@@ -117,7 +128,7 @@ def test_one_year_from_recommendation_to_award(db, year):
         p = svc.open_publicity(office, c, date(2026, 7, 16), date(2026, 7, 22))
         assert [e.window.code for e in p.entries] == ["CD-RMYY-002", "CD-RMYY-001", "CD-SW-001"]
         with pytest.raises(Conflict):
-            svc.score(u("expert1"), s1, 70)  # published: scores are frozen
+            svc.score(u("expert1"), s1, points(70))  # published: scores are frozen
         e_s1 = next(e for e in p.entries if e.submission_id == s1.id)
         e_s3 = next(e for e in p.entries if e.submission_id == s3.id)
         with pytest.raises(ValidationError, match="公示期内"):
@@ -187,9 +198,9 @@ def test_scopes(db, year):
         with pytest.raises(NotFound):
             svc.get_submission(u("expert1"), t.id)
         with pytest.raises(NotFound):
-            svc.score(u("expert1"), t, 80)
+            svc.score(u("expert1"), t, points(80))
         with pytest.raises(NotFound):
-            svc.score(u("expert3"), h, 80)
+            svc.score(u("expert3"), h, points(80))
         # A unit submits management rules only for its own demonstration windows.
         unit = u("unit")
         with pytest.raises(ValidationError, match="示范窗口"):
@@ -283,7 +294,7 @@ def test_reminders_reach_units_and_experts(db, year):
         svc.accept(office, s)
         svc.assign_expert(office, s, u("expert1"))
         svc.assign_expert(office, s, u("expert2"))
-        svc.score(u("expert2"), s, 80)
+        svc.score(u("expert2"), s, points(80))
         rules = {r.target: r.message for r in svc.remind(today=date(2026, 5, 24))
                  if r.phase == "management_rules"}  # 6 days left: the 7-day reminder
         assert list(rules) == ["unit:CD-SW"] and "发票领用窗口" in rules["unit:CD-SW"]
@@ -295,3 +306,16 @@ def test_reminders_reach_units_and_experts(db, year):
         svc.submit(unit, svc.save_draft(unit, c, "management_rules", {
             "window": "CD-SW-002", "rules": "每日巡查", "responsible": "王"}))
         assert [r for r in svc.remind(today=date(2026, 5, 29)) if r.phase == "management_rules"] == []
+
+
+def test_self_assessment_against_the_standard(db, year):
+    with db():
+        health, c = u("authority"), svc.get_cycle(YEAR)
+        sub = svc.save_draft(health, c, "recommendation", rec("CD-RMYY-001", self_scores=points(90)))
+        assert sub.data["self_score"] == 90.0 and sub.data["self_scores"]["服务态度"] == 13.5
+        plain = svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002"))
+        assert (plain.data["self_score"], plain.data["self_scores"]) == (92.0, None)
+        for bad in ({"服务态度": 10}, {**points(90), "服务态度": 15.5}, {**points(90), "A1": 1}, "90"):
+            with pytest.raises(ValidationError) as err:
+                svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002", self_scores=bad))
+            assert set(err.value.details) == {"self_scores"}

@@ -17,8 +17,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from feedback_api.models import Standard, StandardIndicator
 from feedback_api.models.reference import INDUSTRIES, OBJECTION_OUTCOMES
 from feedback_api.services.cycle import SUBMISSION_FIELDS
 
@@ -27,17 +28,34 @@ class SubmissionFormBase(FlaskForm):
     attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
     #: Which button was pressed: "draft" saves, "submit" saves and submits.
     action = HiddenField(default="draft")
+    #: (field name, indicator) of a "standard" field: one number per indicator.
+    indicators: list[tuple[str, StandardIndicator]] = []
 
 
 def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[str],
-                    **kwargs: Any) -> SubmissionFormBase:
-    """The form of one submission kind; fields follow ``services.cycle.SUBMISSION_FIELDS``."""
+                    standard: Standard | None = None, **kwargs: Any) -> SubmissionFormBase:
+    """The form of one submission kind; fields follow ``services.cycle.SUBMISSION_FIELDS`` (a
+    "standard" field is one number per indicator of ``standard``)."""
 
     class Form(SubmissionFormBase):
         pass
 
     for f in SUBMISSION_FIELDS[kind]:
         label = f.label + ("" if f.required else "（选填）")
+        if f.kind == "standard":
+            # By position, not id: a standard made on first need by a GET is not committed, and
+            # is made again (new ids on PostgreSQL) by the POST.
+            Form.indicators = [(f"self_{n}", ind) for n, ind in
+                               enumerate(standard.indicators if standard else [], 1)]
+            for name, ind in Form.indicators:
+                setattr(Form, name, DecimalField(f"{ind.name}（0–{ind.weight:g} 分）", places=None,
+                                                 validators=[Optional(), NumberRange(0, ind.weight, (
+                                                     f"“{ind.name}”应在 0–{ind.weight:g} 之间"))]))
+            data = kwargs.get("data")
+            if data and isinstance(data.get(f.name), dict):
+                for name, ind in Form.indicators:
+                    data.setdefault(name, data[f.name].get(ind.name))
+            continue
         if f.kind == "window":
             field: Any = SelectField(label, choices=[SelectChoice("", "—")] + [
                 SelectChoice(code, text) for code, text in windows], default="",
@@ -66,6 +84,11 @@ def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[
 def form_data(form: FlaskForm, kind: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in SUBMISSION_FIELDS[kind]:
+        if f.kind == "standard":
+            given = {ind.name: str(getattr(form, name).data) for name, ind in form.indicators
+                     if getattr(form, name).data is not None}
+            out[f.name] = given or None
+            continue
         value = getattr(form, f.name).data
         out[f.name] = "" if value is None else (str(value) if f.kind == "score" else value)
     return out
@@ -80,24 +103,30 @@ class AssignForm(FlaskForm):
                                   invalid_choice_message="所选专家无效")
 
 
-class ScoreForm(FlaskForm):
-    total = DecimalField("总分（0–100）", places=None, validators=[
-        DataRequired("请填写总分"), NumberRange(0, 100, "总分应在 0–100 之间")])
-    items = TextAreaField("按指标得分（选填；每行“指标编号 分数”，测评标准上线后按指标逐项评分）",
-                          validators=[Optional(), Length(max=5000)])
+class ScoreFormBase(FlaskForm):
     comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
+    #: (field name, indicator) in the standard's order.
+    indicators: list[tuple[str, StandardIndicator]] = []
 
-    def item_scores(self) -> dict[str, str]:
-        """Lines of "code score" as a mapping; a malformed line is a field error."""
-        out: dict[str, str] = {}
-        for n, line in enumerate((self.items.data or "").splitlines(), 1):
-            parts = line.replace("：", " ").replace(":", " ").split()
-            if not parts:
-                continue
-            if len(parts) != 2:
-                raise ValueError(f"第 {n} 行应为“指标编号 分数”")
-            out[parts[0]] = parts[1]
-        return out
+    def item_scores(self) -> dict[str, Any]:
+        """The points given, by indicator name (the service checks them against the standard)."""
+        return {ind.name: getattr(self, name).data for name, ind in self.indicators}
+
+
+def score_form(std: Standard, items: dict[str, float] | None = None, **kwargs: Any) -> ScoreFormBase:
+    """One number field per indicator of the year's evaluation standard, 0 to its points."""
+
+    class Form(ScoreFormBase):
+        pass
+
+    # By position, not id (see submission_form).
+    Form.indicators = [(f"indicator_{n}", ind) for n, ind in enumerate(std.indicators, 1)]
+    for name, ind in Form.indicators:
+        setattr(Form, name, DecimalField(
+            f"{ind.name}（0–{ind.weight:g} 分）", places=None, default=(items or {}).get(ind.name),
+            validators=[InputRequired(f"请为“{ind.name}”评分"),
+                        NumberRange(0, ind.weight, f"“{ind.name}”得分应在 0–{ind.weight:g} 之间")]))
+    return Form(**kwargs)
 
 
 class CycleForm(FlaskForm):
