@@ -24,9 +24,12 @@ from feedback_api.models import (
     Incident,
     Inspection,
     StandardIndicator,
+    User,
+    Window,
 )
 from feedback_api.models.reference import INCIDENT_KINDS, label
 from feedback_api.services import delisting as proposals
+from feedback_api.services import scope
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
@@ -153,3 +156,12 @@ def evaluate_recent(today: date | None = None) -> list[DelistingProposal]:
     today = today or datetime.now(LOCAL_TZ).date()
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
     return [p for year in years for p in evaluate(year)]
+
+
+def visible_warnings(user: User, year: int) -> list[tuple[EarlyWarning, str]]:
+    """The early warnings of the windows ``user`` may see, each with its window's code."""
+    visible = set(Session.scalars(scope.visible_window_ids(user)))
+    warnings = early_warnings(year, visible)
+    codes = dict(Session.execute(sa.select(Window.id, Window.code).where(
+        Window.id.in_([w.window_id for w in warnings]))).all()) if warnings else {}
+    return [(w, codes.get(w.window_id, "")) for w in warnings]
