@@ -9,7 +9,10 @@ Components, each on a 0–100 scale:
 * quarterly inspections (综合检查): the mean of the period's inspection totals, as a percentage
   of the standard's full marks;
 * covert inspections (暗查): the share of indicator checks that passed;
-* ticket handling (督办办理): not available until supervision tickets exist (issue 13).
+* ticket handling (督办办理): the mean of the ticket rates that have data in the period: the
+  on-time rate of the rounds due in the period (responded by their deadline, of those responded
+  or past it), and of the period's counted 差评 the share rectified (its ticket verified and
+  closed) and the share called back (回访 made).
 
 The composite is the weighted mean of the components that are available, with the year's
 standard's weights; a missing component's weight is left out and the others renormalised, and the
@@ -28,10 +31,14 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import (
+    CallBack,
     CovertInspection,
     CovertResult,
     Feedback,
     Inspection,
+    Ticket,
+    TicketFeedback,
+    TicketRound,
     Unit,
     User,
     Window,
@@ -50,7 +57,8 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("covert", "暗查", "weight_covert"),
     ("tickets", "督办办理", "weight_tickets"),
 )
-TICKETS_UNAVAILABLE = "暂无数据：督办功能尚未上线"
+#: The ratings that are 差评 (bad reviews): 非常不满意 and 不满意.
+BAD_RATINGS = (1, 2)
 
 
 # --- Periods ---------------------------------------------------------------------------------
@@ -139,8 +147,8 @@ def counted_feedback() -> sa.ColumnElement[bool]:
     """THE filter of the ratings that count in the assessment: a rating, the one that counts of
     a citizen's ratings of a window on a day, and not marked invalid by the agency's review.
 
-    Ratings excluded by an upheld appeal (申诉, issue 13) must also be left out: add that
-    condition here, and every figure of the assessment follows."""
+    An upheld appeal (申诉) sets ``rating_counts`` false (services.appeals), so a rating excluded
+    on appeal leaves every figure of the assessment, the ticket rates included."""
     return sa.and_(Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
                    Feedback.review_state != "invalid")
 
@@ -206,6 +214,15 @@ class WindowAssessment:
     covert_inspections: int = 0
     covert_checks: int = 0
     covert_pass_rate: float | None = None
+    #: Ticket rounds due in the period and decided (responded, or past their deadline).
+    ticket_rounds: int = 0
+    ticket_on_time_rate: float | None = None
+    #: Counted 差评 of the period, and the shares rectified and called back.
+    bad_reviews: int = 0
+    bad_rectified_rate: float | None = None
+    bad_callback_rate: float | None = None
+    #: Tickets of the window still open at the time of the assessment.
+    open_tickets: int = 0
     components: list[Component] = field(default_factory=list)
     composite: float | None = None
     formula: str = ""
@@ -322,6 +339,8 @@ def assess(period: Period, user: User | None = None) -> Assessment:
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
+    _ticket_rates(rows, period)
+
     for r in rows.values():
         acc = industry_sum.get(r.industry)
         if acc and acc[1]:
@@ -334,8 +353,10 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         _compose(r, weights)
 
     ranked = _rank(list(rows.values()))
-    notes = [f"督办办理：{TICKETS_UNAVAILABLE}，其权重 {_fmt(weights['tickets'])} 不计入，"
-             "其余各项权重按比例重新归一。"] if weights["tickets"] else []
+    notes = ["某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
+    if weights["tickets"]:
+        notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
+                     "的平均 × 100。")
     notes.append(f"群众评价满意度按贝叶斯平均平滑：（{PRIOR_RATINGS}×行业均分＋本窗口评分之和）÷"
                  f"（{PRIOR_RATINGS}＋本窗口评分数），再由 1–5 分换算为百分制。")
     visible = list(rows.values())
@@ -357,7 +378,7 @@ def _compose(r: WindowAssessment, weights: dict[str, float]) -> None:
         if r.inspection_score is not None else (None, "本期无综合检查"),
         "covert": (100 * r.covert_pass_rate, f"{r.covert_inspections} 次暗查、{r.covert_checks} 项次")
         if r.covert_pass_rate is not None else (None, "本期无暗查"),
-        "tickets": (None, TICKETS_UNAVAILABLE),
+        "tickets": _ticket_component(r),
     }
     r.components = [Component(key, label, weights[key], *values[key]) for key, label, _ in COMPONENTS]
     used = [c for c in r.components if c.value is not None and c.weight > 0]
@@ -396,3 +417,54 @@ def _rank(rows: list[WindowAssessment]) -> int:
         for r in members:
             r.industry_ranked = n
     return _competition_ranks(rows, "rank_district")
+
+
+def _ticket_rates(rows: dict[int, WindowAssessment], period: Period) -> None:
+    """The ticket figures of every window, in two GROUP BY queries."""
+    # Rounds due in the period, once decided: responded (on time unless marked overdue), or
+    # marked overdue by the clock job.
+    decided = sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True))
+    on_time = sa.and_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(False))
+    for window_id, n, ok in Session.execute(
+            sa.select(Ticket.window_id, sa.func.count(),
+                      sa.func.sum(sa.case((on_time, 1), else_=0)))
+            .join(TicketRound, TicketRound.ticket_id == Ticket.id)
+            .where(TicketRound.due >= period.start, TicketRound.due < period.end, decided)
+            .group_by(Ticket.window_id)):
+        if window_id in rows:
+            rows[window_id].ticket_rounds = int(n)
+            rows[window_id].ticket_on_time_rate = int(ok or 0) / n if n else None
+    # The period's counted 差评, each with its ticket (if any): rectified when the ticket is
+    # closed (verified), called back when the ticket has a call-back.
+    start, end = period.utc_bounds()
+    called = sa.exists().where(CallBack.ticket_id == Ticket.id)
+    for window_id, n, closed, back in Session.execute(
+            sa.select(Feedback.window_id, sa.func.count(),
+                      sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
+                      sa.func.sum(sa.case((called, 1), else_=0)))
+            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
+            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
+            .where(counted_feedback(), Feedback.rating.in_(BAD_RATINGS),
+                   Feedback.received_at >= start, Feedback.received_at < end)
+            .group_by(Feedback.window_id)):
+        if window_id in rows and n:
+            r = rows[window_id]
+            r.bad_reviews = int(n)
+            r.bad_rectified_rate = int(closed or 0) / n
+            r.bad_callback_rate = int(back or 0) / n
+    for window_id, n in Session.execute(
+            sa.select(Ticket.window_id, sa.func.count()).where(Ticket.state != "closed")
+            .group_by(Ticket.window_id)):
+        if window_id in rows:
+            rows[window_id].open_tickets = int(n)
+
+
+def _ticket_component(r: WindowAssessment) -> tuple[float | None, str]:
+    rates = [(label, rate) for label, rate in (("按时办理率", r.ticket_on_time_rate),
+                                               ("差评整改率", r.bad_rectified_rate),
+                                               ("差评回访率", r.bad_callback_rate))
+             if rate is not None]
+    if not rates:
+        return None, "本期无到期督办、无计分差评"
+    value = 100 * sum(rate for _label, rate in rates) / len(rates)
+    return value, "、".join(f"{label} {100 * rate:.0f}%" for label, rate in rates)
