@@ -24,6 +24,7 @@ from admin_web import (
     home,
     inspections,
     public,
+    reports,
     tickets,
     windows,
 )
@@ -49,7 +50,8 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
-              assessment.bp, inspections.bp, covert.bp, cycle.bp, public.bp, wechat_bp, wechat_h5_bp)
+              assessment.bp, inspections.bp, covert.bp, reports.bp, cycle.bp, public.bp, wechat_bp,
+              wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
 
