@@ -84,6 +84,11 @@ def report_xlsx(report: Report) -> bytes:
     for k in (5, 4, 3, 2, 1):
         cells.xlsx_append(ws, [k, RATINGS[k], report.distribution[k]])
 
+    ws = wb.create_sheet("月度趋势")
+    cells.xlsx_append(ws, ["月份", "计分评价", "平均分", "差评"])
+    for m in report.trend:
+        cells.xlsx_append(ws, [m.label, m.ratings, _num(m.mean, 2), m.bad])
+
     ws = wb.create_sheet("问题类别")
     cells.xlsx_append(ws, ["问题类别", "意见条数"])
     for code, n in report.topics:
@@ -181,6 +186,10 @@ def report_pdf(report: Report) -> bytes:
               table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
                      ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
                     [20, 30, 30, 30, 30, 30])]
+    story += [Paragraph("月度趋势", head),
+              table([["月份", "计分评价", "平均分", "差评"],
+                     *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
+                       for m in report.trend]], [30, 30, 30, 30])]
     story += [Paragraph("问题类别", head),
               table([["问题类别", "意见条数"], *[[label(TOPICS, c), n] for c, n in report.topics]]
                     if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]

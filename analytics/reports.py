@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from analytics.assessment import Assessment, Period, WindowAssessment, assess
+from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
 from feedback_api.db import Session
-from feedback_api.models import Ticket, Unit, User, Window
+from feedback_api.models import Feedback, Ticket, Unit, User, Window
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound
 
@@ -32,6 +32,14 @@ class TicketSummary:
     topics: list[tuple[str, int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Month:
+    label: str
+    ratings: int
+    mean: float | None
+    bad: int
+
+
 @dataclass
 class Report:
     kind: str  # "window" or "unit"
@@ -44,6 +52,8 @@ class Report:
     #: The assessed windows the report covers (one for a window's report), by district rank.
     rows: list[WindowAssessment]
     tickets: TicketSummary
+    #: The period's months: counted ratings, their mean and the 差评 of each.
+    trend: list[Month] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -95,6 +105,30 @@ def _ticket_summary(window_ids: list[int], period: Period) -> TicketSummary:
     return summary
 
 
+def _months(period: Period) -> list[Period]:
+    if period.kind == "month":
+        return [period]
+    first = period.start.month
+    count = 3 if period.kind == "quarter" else 12
+    return [Period("month", period.year, m) for m in range(first, first + count)]
+
+
+def _trend(window_ids: list[int], period: Period) -> list[Month]:
+    """Counted ratings per month of the period: one small aggregate per month, on the
+    (window, received_at) index."""
+    out = []
+    for month in _months(period):
+        start, end = month.utc_bounds()
+        n, total, bad = Session.execute(
+            sa.select(sa.func.count(), sa.func.sum(Feedback.rating),
+                      sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
+            .where(Feedback.window_id.in_(window_ids), Feedback.received_at >= start,
+                   Feedback.received_at < end, counted_feedback())).one()
+        out.append(Month(f"{month.number}月", int(n or 0), float(total) / n if n else None,
+                         int(bad or 0)))
+    return out
+
+
 def _visible_unit(user: User, code: str) -> Unit:
     unit = Session.scalars(sa.select(Unit).where(Unit.code == (code or "").strip())).first()
     if unit is None or not Session.scalar(
@@ -114,7 +148,8 @@ def window_report(user: User, code: str, period: Period) -> Report:
     if not rows:
         raise NotFound(f"窗口 {code} 在{period.label}已不在创建范围内")
     return Report("window", window.code, window.name, window.unit.name, window.unit.industry,
-                  period, result, rows, _ticket_summary([window.id], period))
+                  period, result, rows, _ticket_summary([window.id], period),
+                  _trend([window.id], period))
 
 
 def unit_report(user: User, code: str, period: Period) -> Report:
@@ -124,8 +159,9 @@ def unit_report(user: User, code: str, period: Period) -> Report:
     rows = [r for r in result.rows if r.unit_id == unit.id]
     if not rows:
         raise NotFound(f"单位 {code} 在{period.label}没有参加考核的窗口")
+    ids = [r.window_id for r in rows]
     return Report("unit", unit.code, unit.name, unit.name, unit.industry, period, result, rows,
-                  _ticket_summary([r.window_id for r in rows], period))
+                  _ticket_summary(ids, period), _trend(ids, period))
 
 
 def report_choices(user: User) -> list[tuple[Unit, list[Window]]]:
