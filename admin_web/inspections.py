@@ -14,7 +14,7 @@ from flask_login import login_required
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from feedback_api.services import cells, inspections, standards
+from feedback_api.services import cells, inspection_tickets, inspections, standards
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
 
@@ -92,21 +92,21 @@ def inspection_new() -> Any:
 def inspection_detail(inspection_id: int) -> str:
     user = actor()
     insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
-    can_open = inspections.can_open_ticket(user)
+    can_open = inspection_tickets.can_open_ticket(user)
     return render_template("assessment/inspection.html", insp=insp,
-                           tickets=inspections.finding_tickets(insp),
+                           tickets=inspection_tickets.finding_tickets(insp),
                            form=DecisionForm() if can_open else None)
 
 
 @bp.post("/inspections/<int:inspection_id>/indicators/<int:indicator_id>/ticket")
-@role_required(*inspections.TICKET_ROLES)
+@role_required(*inspection_tickets.TICKET_ROLES)
 def inspection_ticket(inspection_id: int, indicator_id: int) -> Any:
     """Open a supervision ticket for a failed indicator of an inspection."""
     user = actor()
     insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
     form = DecisionForm()
     if form.validate_on_submit():
-        done = commit_or_flash(lambda: inspections.open_ticket_for_finding(
+        done = commit_or_flash(lambda: inspection_tickets.open_ticket_for_finding(
             user, insp, indicator_id, form.note.data or ""))
         if done:
             flash(f"已开督办单 {done.value.number}", "success")

@@ -13,7 +13,7 @@ from analytics import assessment, delisting
 from analytics.assessment import Period
 from feedback_api.db import Session
 from feedback_api.models import DelistingProposal, Ticket, Window
-from feedback_api.services import appeals, inspections, tickets, users
+from feedback_api.services import appeals, inspection_tickets, inspections, tickets, users
 from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, PermissionDenied
 from feedback_api.services.feedback import record_feedback
@@ -176,10 +176,10 @@ def test_a_failed_indicator_opens_one_ticket(db, district, app):
         assert failed.indicator.name == name
         with pytest.raises(Conflict, match="合格"):
             passed = next(sc for sc in insp.scores if sc.passed)
-            inspections.open_ticket_for_finding(None, insp, passed.indicator_id)
+            inspection_tickets.open_ticket_for_finding(None, insp, passed.indicator_id)
         insp_id, indicator_id = insp.id, failed.indicator_id
         with pytest.raises(PermissionDenied):
-            inspections.open_ticket_for_finding(users.get_user("unit"), insp, indicator_id)
+            inspection_tickets.open_ticket_for_finding(users.get_user("unit"), insp, indicator_id)
     unit_client = signed_in(app, "unit")
     page = unit_client.get(f"/assessment/inspections/{insp_id}").get_data(as_text=True)
     assert "开督办单" not in page
@@ -196,9 +196,9 @@ def test_a_failed_indicator_opens_one_ticket(db, district, app):
         assert (t.source, t.window.code, t.callback_due) == ("inspection", "CD-SW-001", None)
         assert failed.indicator.name in t.problem and "2026年第3季度综合检查" in t.problem
         insp = inspections.get_inspection(users.get_user("office"), insp_id)
-        assert inspections.finding_tickets(insp) == {indicator_id: t}
+        assert inspection_tickets.finding_tickets(insp) == {indicator_id: t}
         with pytest.raises(Conflict, match="已开督办单"):
-            inspections.open_ticket_for_finding(None, insp, indicator_id)
+            inspection_tickets.open_ticket_for_finding(None, insp, indicator_id)
     page = client.get(f"/assessment/inspections/{insp_id}").get_data(as_text=True)
     assert number in page
     unit_token = AuthActions(unit_client).csrf_token("/")
