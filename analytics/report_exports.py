@@ -162,6 +162,7 @@ def report_pdf(report: Report) -> bytes:
         t = Table([[Paragraph(text(v), cell) for v in row] for row in rows],
                   colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
+        t.hAlign = "LEFT"  # every table under its heading, as in the page
         return t
 
     story: list[Any] = [Paragraph(report.title, title), Spacer(1, 4 * mm)]
