@@ -21,9 +21,12 @@ from admin_web import (
     auth,
     calendar,
     contacts,
+    covert,
     feedback,
     home,
+    inspections,
     public,
+    reports,
     tickets,
     windows,
 )
@@ -56,8 +59,9 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp, appeals.bp,
-              calendar.bp, contacts.bp, assessment.bp, cycle_year.bp, cycle_submissions.bp,
-              cycle_review.bp, cycle_publicity.bp, public.bp, wechat_bp, wechat_h5_bp)
+              calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
+              cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
+              wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
 

@@ -9,23 +9,37 @@ Components, each on a 0–100 scale:
 * quarterly inspections (综合检查): the mean of the period's inspection totals, as a percentage
   of the standard's full marks;
 * covert inspections (暗查): the share of indicator checks that passed;
-* ticket handling (督办办理): not available until supervision tickets exist (issue 13).
+* ticket handling (督办办理): the mean of the ticket rates that have data in the period: the
+  on-time rate of the rounds due in the period (responded by their deadline, of those responded
+  or past it), and of the period's counted 差评 the share rectified (its ticket verified and
+  closed) and the share called back (回访 made).
 
 The composite is the weighted mean of the components that are available, with the year's
 standard's weights; a missing component's weight is left out and the others renormalised, and the
 output says so.
+
+The periods live in ``analytics.periods``, what counts (the counted-feedback filter, the smoothing)
+in ``analytics.counting`` and the ticket component in ``analytics.assessment_tickets``; their
+public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 
+from analytics.assessment_tickets import ticket_component, ticket_rates
+from analytics.counting import BAD_RATINGS as BAD_RATINGS
+from analytics.counting import PRIOR_RATINGS as PRIOR_RATINGS
+from analytics.counting import counted_feedback as counted_feedback
+from analytics.counting import counted_opinions, primary_topic
+from analytics.counting import smoothed as smoothed
+from analytics.periods import Period as Period
+from analytics.periods import current_quarter as current_quarter
+from analytics.periods import parse_period as parse_period
 from feedback_api.db import Session
 from feedback_api.models import (
     CovertInspection,
@@ -38,10 +52,6 @@ from feedback_api.models import (
 )
 from feedback_api.models.reference import TOPICS
 from feedback_api.services import scope, standards
-from feedback_api.services.feedback import LOCAL_TZ
-
-#: How many ratings at the industry mean the smoothing adds to each window (see ``smoothed``).
-PRIOR_RATINGS = 10
 
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
     # (key, label, weight field of the standard)
@@ -50,122 +60,6 @@ COMPONENTS: tuple[tuple[str, str, str], ...] = (
     ("covert", "暗查", "weight_covert"),
     ("tickets", "督办办理", "weight_tickets"),
 )
-TICKETS_UNAVAILABLE = "暂无数据：督办功能尚未上线"
-
-
-# --- Periods ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    kind: str  # "month", "quarter" or "year"
-    year: int
-    number: int  # month 1–12, quarter 1–4, or 0 for a year
-
-    @property
-    def code(self) -> str:
-        if self.kind == "month":
-            return f"{self.year}-{self.number:02d}"
-        if self.kind == "quarter":
-            return f"{self.year}Q{self.number}"
-        return str(self.year)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return f"{self.year}年{self.number}月"
-        if self.kind == "quarter":
-            return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
-        return f"{self.year}年度"
-
-    @property
-    def start(self) -> date:
-        month = {"month": self.number, "quarter": 3 * self.number - 2, "year": 1}[self.kind]
-        return date(self.year, month, 1)
-
-    @property
-    def end(self) -> date:
-        """The first day after the period."""
-        months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
-        m = self.start.month - 1 + months
-        return date(self.year + m // 12, m % 12 + 1, 1)
-
-    def utc_bounds(self) -> tuple[datetime, datetime]:
-        """The period in the district's clock, as aware datetimes for ``received_at``."""
-        return (datetime.combine(self.start, time.min, tzinfo=LOCAL_TZ),
-                datetime.combine(self.end, time.min, tzinfo=LOCAL_TZ))
-
-    def quarters(self) -> list[tuple[int, int]]:
-        """The (year, quarter) pairs whose inspections belong to this period: a month takes
-        its quarter's inspection."""
-        if self.kind == "year":
-            return [(self.year, q) for q in (1, 2, 3, 4)]
-        if self.kind == "quarter":
-            return [(self.year, self.number)]
-        return [(self.year, (self.number - 1) // 3 + 1)]
-
-
-_PERIOD_RE = re.compile(r"^(\d{4})(?:(?:[-/.M年])(\d{1,2})月?|[Qq季](\d))?$")
-
-
-def parse_period(text: str) -> Period:
-    """2026 (year), 2026Q3 (quarter), 2026-07 or 2026M07 (month)."""
-    match = _PERIOD_RE.match((text or "").strip())
-    if not match:
-        raise ValueError(f"考核期“{text}”无法识别，应写作 2026、2026Q3 或 2026-07")
-    year = int(match.group(1))
-    if not 2000 <= year <= 2100:
-        raise ValueError(f"年度 {year} 不在 2000–2100 之间")
-    if match.group(2):
-        month = int(match.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"月份 {month} 无效")
-        return Period("month", year, month)
-    if match.group(3):
-        quarter = int(match.group(3))
-        if not 1 <= quarter <= 4:
-            raise ValueError(f"季度 {quarter} 无效")
-        return Period("quarter", year, quarter)
-    return Period("year", year, 0)
-
-
-def current_quarter(today: date | None = None) -> Period:
-    today = today or datetime.now(LOCAL_TZ).date()
-    return Period("quarter", today.year, (today.month - 1) // 3 + 1)
-
-
-# --- What counts -----------------------------------------------------------------------------
-
-def counted_feedback() -> sa.ColumnElement[bool]:
-    """THE filter of the ratings that count in the assessment: a rating, the one that counts of
-    a citizen's ratings of a window on a day, and not marked invalid by the agency's review.
-
-    Ratings excluded by an upheld appeal (申诉, issue 13) must also be left out: add that
-    condition here, and every figure of the assessment follows."""
-    return sa.and_(Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
-                   Feedback.review_state != "invalid")
-
-
-def counted_opinions() -> sa.ColumnElement[bool]:
-    """Opinions whose topics and sentiment count: analysed, and not marked invalid."""
-    return sa.and_(Feedback.analyzed_at.is_not(None), Feedback.review_state != "invalid")
-
-
-def primary_topic() -> sa.ColumnElement[Any]:
-    """An opinion's main topic: the reviewer's first topic, else the model's first (kept in
-    ``Feedback.main_topic`` whenever either is set)."""
-    return Feedback.main_topic
-
-
-def smoothed(total: float, n: int, prior_mean: float, prior_weight: float = PRIOR_RATINGS) -> float:
-    """The Bayesian average of a window's ratings: its ratings plus ``prior_weight`` imagined
-    ratings at its industry's mean, averaged.
-
-    Why this estimator: with three ratings of 5 a window's raw mean is 5.0, and with one 1 it is
-    1.0; neither says much. The Bayesian average pulls a small sample toward the industry mean and
-    lets a large one speak for itself (at 10 ratings it is halfway, at 200 within 5 %), stays on the
-    1–5 scale the office reads, and uses all five levels. A Wilson lower bound would rate the share
-    of good reviews only and pull every small sample down, below the mean, not toward it."""
-    return (prior_weight * prior_mean + total) / (prior_weight + n)
 
 
 # --- Results ---------------------------------------------------------------------------------
@@ -206,6 +100,15 @@ class WindowAssessment:
     covert_inspections: int = 0
     covert_checks: int = 0
     covert_pass_rate: float | None = None
+    #: Ticket rounds due in the period and decided (responded, or past their deadline).
+    ticket_rounds: int = 0
+    ticket_on_time_rate: float | None = None
+    #: Counted 差评 of the period, and the shares rectified and called back.
+    bad_reviews: int = 0
+    bad_rectified_rate: float | None = None
+    bad_callback_rate: float | None = None
+    #: Tickets of the window still open at the time of the assessment.
+    open_tickets: int = 0
     components: list[Component] = field(default_factory=list)
     composite: float | None = None
     formula: str = ""
@@ -318,6 +221,8 @@ def assess(period: Period, user: User | None = None) -> Assessment:
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
+    ticket_rates(rows, period)
+
     for r in rows.values():
         acc = industry_sum.get(r.industry)
         if acc and acc[1]:
@@ -330,8 +235,10 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         _compose(r, weights)
 
     ranked = _rank(list(rows.values()))
-    notes = [f"督办办理：{TICKETS_UNAVAILABLE}，其权重 {_fmt(weights['tickets'])} 不计入，"
-             "其余各项权重按比例重新归一。"] if weights["tickets"] else []
+    notes = ["某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
+    if weights["tickets"]:
+        notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
+                     "的平均 × 100。")
     notes.append(f"群众评价满意度按贝叶斯平均平滑：（{PRIOR_RATINGS}×行业均分＋本窗口评分之和）÷"
                  f"（{PRIOR_RATINGS}＋本窗口评分数），再由 1–5 分换算为百分制。")
     visible = list(rows.values())
@@ -353,7 +260,7 @@ def _compose(r: WindowAssessment, weights: dict[str, float]) -> None:
         if r.inspection_score is not None else (None, "本期无综合检查"),
         "covert": (100 * r.covert_pass_rate, f"{r.covert_inspections} 次暗查、{r.covert_checks} 项次")
         if r.covert_pass_rate is not None else (None, "本期无暗查"),
-        "tickets": (None, TICKETS_UNAVAILABLE),
+        "tickets": ticket_component(r),
     }
     r.components = [Component(key, label, weights[key], *values[key]) for key, label, _ in COMPONENTS]
     used = [c for c in r.components if c.value is not None and c.weight > 0]

@@ -3,20 +3,20 @@ opens a delisting proposal with its evidence for the office (never a status chan
 
 Rule numbers follow the programme: (1) three failed quarterly inspections; (2) the same supervised
 problem pushed three rounds in a row without completion; (3) the same indicator failing four or
-more covert inspections; (4) a major incident. Rule 2 needs supervision tickets (issue 13): it
-is NOT evaluated yet; its check joins ``RULE_CHECKS`` when tickets land."""
+more covert inspections; (4) a major incident. Rule 2 asks the tickets service's repeated-push
+query, with all three pushes (rounds) opened within the calendar year."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session
+from feedback_api.db import Session, utcnow
 from feedback_api.models import (
     CovertInspection,
     CovertResult,
@@ -24,15 +24,21 @@ from feedback_api.models import (
     Incident,
     Inspection,
     StandardIndicator,
+    Ticket,
+    TicketRound,
+    User,
+    Window,
 )
-from feedback_api.models.reference import INCIDENT_KINDS, label
+from feedback_api.models.reference import INCIDENT_KINDS, TOPICS, label
 from feedback_api.services import delisting as proposals
+from feedback_api.services import scope, tickets
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
 COVERT_FAILURES = 4
-#: Rules not evaluated yet, and why (shown beside the proposals).
-UNAVAILABLE_RULES = {2: "督办功能尚未上线，暂不评估"}
+REPEATED_PUSHES = 3
+#: Rules not evaluated yet, and why (shown beside the proposals): none since tickets landed.
+UNAVAILABLE_RULES: dict[int, str] = {}
 
 
 def _failed_inspections(year: int, at_least: int = FAILED_INSPECTIONS) -> dict[int, dict[str, Any]]:
@@ -80,6 +86,52 @@ def _covert_failures(year: int, at_least: int = COVERT_FAILURES) -> dict[int, di
             for w, v in items.items()}
 
 
+def _repeated_pushes(year: int, at_least: int = REPEATED_PUSHES) -> dict[int, dict[str, Any]]:
+    """Rule 2: windows with a supervised problem pushed ``at_least`` rounds in a row without
+    completion (each sent back, or past its deadline unanswered), those rounds opened in ``year``.
+
+    The tickets service looks back a year from ``as_of``: the year's end, or now for this year.
+    A streak that starts in December and goes on is the earlier year's, as it would be found
+    first."""
+    year_start = datetime.combine(date(year, 1, 1), time.min, tzinfo=LOCAL_TZ)
+    year_end = datetime.combine(date(year + 1, 1, 1), time.min, tzinfo=LOCAL_TZ)
+    as_of = min(utcnow(), year_end)
+    if as_of <= year_start:
+        return {}
+    found = tickets.repeated_pushes(as_of=as_of, streak=at_least)
+    wanted = {(p.ticket_id, n) for pushes in found.values() for p in pushes for n in p.rounds}
+    if not wanted:
+        return {}
+    rounds = {(r.ticket_id, r.number): (r, number, topic, state) for r, number, topic, state in
+              Session.execute(sa.select(TicketRound, Ticket.number, Ticket.topic, Ticket.state)
+                              .join(TicketRound.ticket)
+                              .where(TicketRound.ticket_id.in_({t for t, _n in wanted})))}
+    out: dict[int, dict[str, Any]] = {}
+    for window_id, pushes in sorted(found.items()):
+        items: list[dict[str, Any]] = []
+        summaries = []
+        for push in pushes:
+            streak = [rounds[(push.ticket_id, n)] for n in push.rounds]
+            if any(r.opened_at < year_start for r, *_ in streak):
+                continue
+            if at_least < REPEATED_PUSHES and streak[0][3] == "closed":
+                continue  # a warning is for a problem still open
+            number, topic = streak[0][1], streak[0][2]
+            for r, *_ in streak:
+                items.append({
+                    "key": f"ticket:{push.ticket_id}:{r.number}", "ticket": number,
+                    "topic": topic, "round": r.number,
+                    "opened_on": r.opened_at.astimezone(LOCAL_TZ).date().isoformat(),
+                    "due": r.due.isoformat(),
+                    "outcome": "退回重办" if r.verdict == "sent_back" else "逾期未反馈",
+                    "reason": (r.verdict_reason or "")[:200]})
+            summaries.append(f"督办单 {number}（{label(TOPICS, topic)}）连续 {len(streak)} 轮"
+                             "未完成整改：" + "、".join(f"第 {r.number} 轮" for r, *_ in streak))
+        if items:
+            out[window_id] = {"summary": f"{year}年" + "；".join(summaries), "items": items}
+    return out
+
+
 def _major_incidents(year: int) -> dict[int, dict[str, Any]]:
     """Rule 4: windows with a major incident in the year."""
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -94,9 +146,10 @@ def _major_incidents(year: int) -> dict[int, dict[str, Any]]:
             for w, v in items.items()}
 
 
-#: Rule number -> check. Rule 2 (ticket rounds) is added here when tickets exist (issue 13).
+#: Rule number -> check.
 RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
     1: _failed_inspections,
+    2: _repeated_pushes,
     3: _covert_failures,
     4: _major_incidents,
 }
@@ -125,11 +178,12 @@ class EarlyWarning:
 
 #: Rules with a count, and the count one step before them (an incident has no step before).
 WARNING_STEPS = {1: (_failed_inspections, FAILED_INSPECTIONS - 1),
+                 2: (_repeated_pushes, REPEATED_PUSHES - 1),
                  3: (_covert_failures, COVERT_FAILURES - 1)}
 
 
 def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyWarning]:
-    """Windows exactly one step from rule 1 or 3 in ``year`` (those over it have proposals)."""
+    """Windows exactly one step from rule 1, 2 or 3 in ``year`` (those over it have proposals)."""
     found = []
     # Rule 1 can still trigger only while a quarter of the year has no inspection.
     inspected_all_year = set(Session.scalars(
@@ -153,3 +207,12 @@ def evaluate_recent(today: date | None = None) -> list[DelistingProposal]:
     today = today or datetime.now(LOCAL_TZ).date()
     years = [today.year - 1, today.year] if today.month == 1 else [today.year]
     return [p for year in years for p in evaluate(year)]
+
+
+def visible_warnings(user: User, year: int) -> list[tuple[EarlyWarning, str]]:
+    """The early warnings of the windows ``user`` may see, each with its window's code."""
+    visible = set(Session.scalars(scope.visible_window_ids(user)))
+    warnings = early_warnings(year, visible)
+    codes = dict(Session.execute(sa.select(Window.id, Window.code).where(
+        Window.id.in_([w.window_id for w in warnings]))).all()) if warnings else {}
+    return [(w, codes.get(w.window_id, "")) for w in warnings]

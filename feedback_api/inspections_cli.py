@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from feedback_api.cli import fail
 from feedback_api.db import Session
-from feedback_api.services import inspections
+from feedback_api.services import cells, inspections
 from feedback_api.services.errors import ServiceError
 
 inspections_cli = AppGroup("inspections", help="季度综合检查：导入。")
@@ -44,4 +44,4 @@ def inspections_template(year: int) -> None:
 
     headers = inspections.template_headers(year)
     Session.commit()  # the year's standard, if this made it
-    csv.writer(sys.stdout).writerow(headers)
+    csv.writer(sys.stdout).writerow(cells.csv_row(headers))

@@ -213,3 +213,27 @@ def incident_query(user: User, *, year: int | None = None) -> sa.Select[Any]:
         stmt = stmt.where(Incident.occurred_on >= date(year, 1, 1),
                           Incident.occurred_on < date(year + 1, 1, 1))
     return stmt.order_by(Incident.occurred_on.desc(), Incident.id.desc())
+
+
+def list_covert(user: User, *, page: int = 1, per_page: int = 20,
+                **filters: Any) -> tuple[list[CovertInspection], int]:
+    return scope.page_of(covert_query(user, **filters), page, per_page)
+
+
+def list_incidents(user: User, *, page: int = 1, per_page: int = 20,
+                   **filters: Any) -> tuple[list[Incident], int]:
+    return scope.page_of(incident_query(user, **filters), page, per_page)
+
+
+def get_incident(actor: User, incident_id: int) -> Incident:
+    """An incident to correct (the office's)."""
+    _require_office(actor, "重大事件")
+    item = Session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+    if item is None:
+        raise NotFound("重大事件记录不存在")
+    return item
+
+
+def windows_for_entry() -> list[Window]:
+    """Every window, by code: the office enters covert inspections and incidents for any."""
+    return list(Session.scalars(sa.select(Window).order_by(Window.code)))

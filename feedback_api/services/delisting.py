@@ -112,3 +112,8 @@ def _decide(actor: User | None, p: DelistingProposal, state: str, note: str) -> 
                         "delisting_proposal", p.id, before,
                         {"state": p.state, "decision_note": p.decision_note})
     return p
+
+
+def list_proposals(user: User, *, page: int = 1, per_page: int = 20,
+                   **filters: Any) -> tuple[list[DelistingProposal], int]:
+    return scope.page_of(proposal_query(user, **filters), page, per_page)

@@ -317,3 +317,10 @@ def windows_for_entry(user: User) -> list[Window]:
             return []
         stmt = stmt.where(Unit.industry.in_(industries))
     return list(Session.scalars(stmt))
+
+
+def list_inspections(user: User, *, page: int = 1, per_page: int = 20,
+                     **filters: Any) -> tuple[list[Inspection], int]:
+    """One page of the inspections ``user`` may see (filters as ``inspection_query``)."""
+    return scope.page_of(inspection_query(user, **filters), page, per_page)
+

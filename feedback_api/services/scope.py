@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
+from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
 
 #: Roles that read every window (the agency reviews all citizen feedback).
@@ -68,3 +71,15 @@ def sees_raw_opinions(user: User) -> bool:
 def sees_citizen_alias(user: User) -> bool:
     """Window units never see which feedback came from the same citizen."""
     return user.role != "unit"
+
+
+def visible_window_ids(user: User) -> sa.Select[tuple[int]]:
+    """The ids of the windows ``user`` may see, as a subquery for ``IN``."""
+    return sa.select(Window.id).join(Window.unit).where(window_clause(user))
+
+
+def page_of(stmt: sa.Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of an ordered ``stmt`` selecting entities, with the total count."""
+    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = Session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return list(items), int(total or 0)

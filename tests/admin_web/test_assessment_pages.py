@@ -158,7 +158,7 @@ def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db,
         p = s.scalars(sa.select(DelistingProposal)).one()
         assert (p.rule, p.state) == (1, "open")
     page = client.get("/assessment/delisting").get_data(as_text=True)
-    assert "3 次季度综合检查不合格" in page and "督办功能尚未上线" in page
+    assert "3 次季度综合检查不合格" in page and "暂不评估" not in page
     assert "预警" not in page
     resp = client.post(f"/assessment/delisting/{p.id}/dismiss", data={"csrf_token": token, "note": ""})
     assert "须说明理由" in client.get(resp.headers["Location"]).get_data(as_text=True)

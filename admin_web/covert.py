@@ -1,0 +1,146 @@
+"""Covert inspections (暗查) with their evidence files, and incidents (重大事件): the office enters
+both; the windows' users read their own."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from admin_web.assessment import year_arg
+from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
+from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from feedback_api.db import Session
+from feedback_api.services import covert, scope, standards
+from feedback_api.services.errors import ServiceError
+
+bp = Blueprint("covert", __name__, url_prefix="/assessment")
+
+
+@bp.get("/covert")
+@login_required
+def covert_list() -> str:
+    year = year_arg()
+    page = paginate(partial(covert.list_covert, actor()), year=year,
+                    window=request.args.get("window") or None)
+    return render_template("assessment/covert_list.html", page=page, year=year,
+                           can_enter=actor().role == "office")
+
+
+def _store_evidence(item: Any, files: list[Any]) -> list[str]:
+    """Save uploaded files, each in its own savepoint; returns the problems (each file stands
+    alone: one refused file loses none of the others)."""
+    problems = []
+    for upload in files or []:
+        if not getattr(upload, "filename", ""):
+            continue
+        try:
+            with Session.begin_nested():
+                covert.add_evidence(actor(), item, upload.filename,
+                                    upload.read(covert.MAX_EVIDENCE_BYTES + 1))
+        except ServiceError as exc:
+            problems.append(exc.message)
+    return problems
+
+
+@bp.route("/covert/new", methods=["GET", "POST"])
+@role_required("office")
+def covert_new() -> Any:
+    year = year_arg()
+    done_std = commit_or_flash(lambda: standards.ensure_standard(year))
+    if done_std is None:
+        abort(404)
+    std = done_std.value
+    form = covert_form(std, covert.windows_for_entry())
+    if form.validate_on_submit():
+        # By name: the date's year decides the standard, and a year's copy keeps the names.
+        results = {ind.name: getattr(form, f"result_{ind.id}").data == "1" for ind in std.indicators
+                   if getattr(form, f"result_{ind.id}").data in {"0", "1"}}
+        data = {"window": form.window.data, "inspected_on": form.inspected_on.data,
+                "notes": form.notes.data, "results": results}
+
+        def record() -> tuple[Any, list[str]]:
+            item = covert.record_covert(actor(), data)
+            return item, _store_evidence(item, form.files.data)
+
+        done = commit_or_flash(record, form=form)
+        if done:
+            item, problems = done.value
+            flash("暗查记录已保存", "success")
+            for p in problems:
+                flash(f"证据未保存：{p}", "warning")
+            return redirect(url_for("covert.covert_detail", covert_id=item.id))
+    return render_template("assessment/covert_form.html", form=form, std=std, year=year,
+                           result_fields=[getattr(form, f"result_{i.id}") for i in std.indicators])
+
+
+@bp.route("/covert/<int:covert_id>", methods=["GET", "POST"])
+@login_required
+def covert_detail(covert_id: int) -> Any:
+    user = actor()
+    item = found_or_404(lambda: covert.get_covert(user, covert_id))
+    form = EvidenceForm() if user.role == "office" else None
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            done = commit_or_flash(lambda: _store_evidence(item, form.files.data))
+            problems = done.value if done else []
+            for p in problems:
+                flash(f"证据未保存：{p}", "error")
+            if done and not problems:
+                flash("证据已保存", "success")
+            return redirect(url_for("covert.covert_detail", covert_id=covert_id))
+    return render_template("assessment/covert.html", item=item, form=form,
+                           sees_evidence=scope.sees_raw_opinions(user))
+
+
+@bp.get("/covert/<int:covert_id>/evidence/<int:evidence_id>")
+@login_required
+def covert_evidence(covert_id: int, evidence_id: int) -> Any:
+    """A kept evidence file, as a download, for the office and the agency."""
+    user = actor()
+    if not scope.sees_raw_opinions(user):
+        abort(404)
+    item = found_or_404(lambda: covert.get_covert(user, covert_id))
+    found = covert.evidence_file(item, evidence_id)
+    if found is None:
+        abort(404)
+    ev, path = found
+    response = send_file(path, mimetype=ev.content_type, as_attachment=True,
+                         download_name=ev.filename, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Incidents -------------------------------------------------------------------------------
+
+@bp.get("/incidents")
+@login_required
+def incident_list() -> str:
+    year = year_arg()
+    page = paginate(partial(covert.list_incidents, actor()), year=year)
+    return render_template("assessment/incidents.html", page=page, year=year,
+                           can_enter=actor().role == "office")
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
+@role_required("office")
+def incident_form(incident_id: int | None = None) -> Any:
+    item = found_or_404(lambda: covert.get_incident(actor(), incident_id)) if incident_id else None
+    form = IncidentForm(obj=item) if request.method == "GET" and item else IncidentForm()
+    form.window.choices = [(w.code, f"{w.code} {w.name}") for w in covert.windows_for_entry()]
+    if request.method == "GET" and item:
+        form.window.data = item.window.code
+    if form.validate_on_submit():
+        data = {k: getattr(form, k).data for k in ("window", "occurred_on", "kind", "severity",
+                                                   "source", "description")}
+        if commit_or_flash(lambda: covert.save_incident(actor(), data, incident_id), form=form):
+            flash("重大事件已保存" + ("；重大事件将生成摘牌建议，请到“摘牌建议”页确认"
+                                      if data["severity"] == "major" else ""), "success")
+            return redirect(url_for("covert.incident_list", year=data["occurred_on"].year))
+    return render_template("assessment/incident_form.html", form=form, item=item)

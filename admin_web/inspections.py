@@ -1,0 +1,144 @@
+"""The evaluation standard (测评标准) and the quarterly comprehensive inspections (综合检查): the
+list, the form, the spreadsheet import with its template, and a ticket from a failed indicator."""
+
+from __future__ import annotations
+
+import csv
+import io
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from admin_web.assessment import today, year_arg
+from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
+from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from feedback_api.services import cells, inspection_tickets, inspections, standards
+
+bp = Blueprint("inspections", __name__, url_prefix="/assessment")
+
+
+def _year_standard(year: int) -> Any:
+    """The year's standard, made from the defaults (and committed) on first use."""
+    done = commit_or_flash(lambda: standards.ensure_standard(year))
+    if done is None:  # only a year outside 2000–2100, which year_arg never gives
+        abort(404)
+    return done.value
+
+
+@bp.route("/standard", methods=["GET", "POST"])
+@login_required
+def standard() -> Any:
+    year = year_arg()
+    user = actor()
+    if request.method == "POST" and user.role != "office":
+        abort(403)
+    std = _year_standard(year)
+    form = None
+    if user.role == "office":
+        form = StandardForm()
+        if form.validate_on_submit():
+            if commit_or_flash(lambda: standards.update_standard(user, year, form.to_data())):
+                flash(f"{year} 年度测评标准已保存", "success")
+                return redirect(url_for("inspections.standard", year=year))
+        elif request.method == "GET":
+            form = StandardForm(formdata=None, obj=std)
+            form.load(std)
+    return render_template("assessment/standard.html", std=std, form=form, year=year,
+                           CATEGORIES=standards.CATEGORIES)
+
+
+@bp.get("/inspections")
+@login_required
+def inspection_list() -> str:
+    year = year_arg()
+    quarter = request.args.get("quarter", type=int)
+    quarter = quarter if quarter in (1, 2, 3, 4) else None
+    page = paginate(partial(inspections.list_inspections, actor()), year=year, quarter=quarter,
+                    window=request.args.get("window") or None)
+    return render_template("assessment/inspections.html", page=page, year=year, quarter=quarter,
+                           can_enter=actor().role in inspections.ENTRY_ROLES)
+
+
+@bp.route("/inspections/new", methods=["GET", "POST"])
+@role_required("office", "authority")
+def inspection_new() -> Any:
+    user = actor()
+    year = year_arg()
+    std = _year_standard(year)
+    form = inspection_form(std, inspections.windows_for_entry(user))
+    if request.method == "GET":
+        form.window.data = request.args.get("window") or None
+        form.quarter.data = str((today().month - 1) // 3 + 1) if year == today().year else "4"
+    if form.validate_on_submit():
+        data = {"window": form.window.data, "year": year, "quarter": int(form.quarter.data),
+                "inspected_on": form.inspected_on.data, "inspectors": form.inspectors.data,
+                "notes": form.notes.data,
+                "scores": {ind.id: getattr(form, f"score_{ind.id}").data for ind in std.indicators}}
+        done = commit_or_flash(lambda: inspections.save_inspection(user, data)[0], form=form)
+        if done:
+            insp = done.value
+            flash(f"已录入 {insp.window.code} {year} 年第 {insp.quarter} 季度综合检查："
+                  f"{insp.total:g} 分，{'合格' if insp.passed else '不合格'}",
+                  "success" if insp.passed else "warning")
+            return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
+    return render_template("assessment/inspection_form.html", form=form, std=std, year=year,
+                           score_fields=[getattr(form, f"score_{i.id}") for i in std.indicators])
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@login_required
+def inspection_detail(inspection_id: int) -> str:
+    user = actor()
+    insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
+    can_open = inspection_tickets.can_open_ticket(user)
+    return render_template("assessment/inspection.html", insp=insp,
+                           tickets=inspection_tickets.finding_tickets(insp),
+                           form=DecisionForm() if can_open else None)
+
+
+@bp.post("/inspections/<int:inspection_id>/indicators/<int:indicator_id>/ticket")
+@role_required(*inspection_tickets.TICKET_ROLES)
+def inspection_ticket(inspection_id: int, indicator_id: int) -> Any:
+    """Open a supervision ticket for a failed indicator of an inspection."""
+    user = actor()
+    insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
+    form = DecisionForm()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: inspection_tickets.open_ticket_for_finding(
+            user, insp, indicator_id, form.note.data or ""))
+        if done:
+            flash(f"已开督办单 {done.value.number}", "success")
+            return redirect(url_for("tickets.ticket_detail", ticket_id=done.value.id))
+    return redirect(url_for("inspections.inspection_detail", inspection_id=inspection_id))
+
+
+@bp.route("/inspections/import", methods=["GET", "POST"])
+@role_required("office", "authority")
+def inspection_import() -> Any:
+    form = UploadForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        done = commit_or_flash(lambda: inspections.import_inspections(
+            actor(), upload.read(), upload.filename or ""))
+        if done:
+            report = done.value
+            flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
+    year = year_arg()
+    _year_standard(year)
+    return render_template("assessment/inspection_import.html", form=form, report=report,
+                           headers=inspections.template_headers(year), year=year)
+
+
+@bp.get("/inspections/template.csv")
+@role_required("office", "authority")
+def inspection_template() -> Response:
+    year = year_arg()
+    _year_standard(year)
+    buf = io.StringIO()
+    csv.writer(buf).writerow(cells.csv_row(inspections.template_headers(year)))
+    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition":
+                             f"attachment; filename=inspections-{year}.csv"})

@@ -1,0 +1,60 @@
+"""Rating reports (评价报告): per window or per unit and period, as a page, an Excel workbook and a
+PDF. A unit reads its own windows' only; another's is not found (404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_login import login_required
+
+from admin_web.assessment import period_arg
+from admin_web.common import actor, found_or_404
+from analytics import report_exports, reports
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    return render_template("reports/index.html", period=period_arg(),
+                           choices=reports.report_choices(actor()))
+
+
+def _report(kind: str, code: str) -> reports.Report:
+    build = reports.window_report if kind == "windows" else reports.unit_report
+    period = period_arg()
+    return found_or_404(lambda: build(actor(), code, period))
+
+
+@bp.get("/<any(windows, units):kind>/<code>")
+@login_required
+def report(kind: str, code: str) -> str:
+    r = _report(kind, code)
+    return render_template("reports/report.html", report=r, kind=kind,
+                           facts=report_exports.facts(r), window_rows=report_exports.window_rows(r),
+                           header=report_exports.WINDOW_HEADER)
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}",
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/<any(windows, units):kind>/<code>/report.xlsx")
+@login_required
+def report_xlsx(kind: str, code: str) -> Any:
+    r = _report(kind, code)
+    return _download(report_exports.report_xlsx(r), XLSX, f"report-{r.code}-{r.period.code}.xlsx")
+
+
+@bp.get("/<any(windows, units):kind>/<code>/report.pdf")
+@login_required
+def report_pdf(kind: str, code: str) -> Any:
+    r = _report(kind, code)
+    return _download(report_exports.report_pdf(r), "application/pdf",
+                     f"report-{r.code}-{r.period.code}.pdf")

@@ -1,0 +1,48 @@
+"""What counts in the assessment: THE filter of counted ratings, the opinions whose topics and
+sentiment count, the main topic, and the smoothing of a window's mean rating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.models import Feedback
+
+#: How many ratings at the industry mean the smoothing adds to each window (see ``smoothed``).
+PRIOR_RATINGS = 10
+#: The ratings that are 差评 (bad reviews): 非常不满意 and 不满意.
+BAD_RATINGS = (1, 2)
+
+
+def counted_feedback() -> sa.ColumnElement[bool]:
+    """THE filter of the ratings that count in the assessment: a rating, the one that counts of
+    a citizen's ratings of a window on a day, and not marked invalid by the agency's review.
+
+    An upheld appeal (申诉) sets ``rating_counts`` false (services.appeals), so a rating excluded
+    on appeal leaves every figure of the assessment, the ticket rates included."""
+    return sa.and_(Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
+                   Feedback.review_state != "invalid")
+
+
+def counted_opinions() -> sa.ColumnElement[bool]:
+    """Opinions whose topics and sentiment count: analysed, and not marked invalid."""
+    return sa.and_(Feedback.analyzed_at.is_not(None), Feedback.review_state != "invalid")
+
+
+def primary_topic() -> sa.ColumnElement[Any]:
+    """An opinion's main topic: the reviewer's first topic, else the model's first (kept in
+    ``Feedback.main_topic`` whenever either is set)."""
+    return Feedback.main_topic
+
+
+def smoothed(total: float, n: int, prior_mean: float, prior_weight: float = PRIOR_RATINGS) -> float:
+    """The Bayesian average of a window's ratings: its ratings plus ``prior_weight`` imagined
+    ratings at its industry's mean, averaged.
+
+    Why this estimator: with three ratings of 5 a window's raw mean is 5.0, and with one 1 it is
+    1.0; neither says much. The Bayesian average pulls a small sample toward the industry mean and
+    lets a large one speak for itself (at 10 ratings it is halfway, at 200 within 5 %), stays on the
+    1–5 scale the office reads, and uses all five levels. A Wilson lower bound would rate the share
+    of good reviews only and pull every small sample down, below the mean, not toward it."""
+    return (prior_weight * prior_mean + total) / (prior_weight + n)

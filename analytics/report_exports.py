@@ -1,0 +1,209 @@
+"""The rating report as the files units keep: an Excel workbook (real numbers, cells through
+services/cells.py) and a PDF (reportlab, built-in CID font STSong-Light, the five-level
+distribution drawn with reportlab.graphics). Both show what the report page shows."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from analytics.reports import Report
+from feedback_api.models.reference import INDUSTRIES, RATINGS, TOPICS, label
+from feedback_api.services import cells
+
+FONT = "STSong-Light"
+
+
+def _pct(x: float | None) -> float | None:
+    """A rate as a percentage rounded as the page shows it (one decimal)."""
+    return None if x is None else round(100 * x, 1)
+
+
+def _num(x: float | None, digits: int = 1) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def _rank(rank: int | None, of: int) -> str:
+    return f"第 {rank} / {of} 名" if rank is not None else "—"
+
+
+def facts(report: Report) -> list[tuple[str, Any]]:
+    """The report's headline figures (label, value), in the order the page shows them."""
+    return [("报告对象", f"{report.code} {report.name}"), ("所属单位", report.unit_name),
+            ("行业", label(INDUSTRIES, report.industry)), ("考核期", report.period.label),
+            ("计分评价数", report.ratings), ("好评率（%）", _pct(report.good_rate)),
+            ("差评率（%）", _pct(report.bad_rate)),
+            ("本期督办单", report.tickets.opened), ("其中已办结", report.tickets.closed),
+            ("其中曾超期", report.tickets.overdue), ("目前未办结", report.tickets.open_now)]
+
+
+WINDOW_HEADER = ["窗口编号", "窗口名称", "综合得分", "行业排名", "区内排名", "群众评价", "综合检查",
+                 "暗查", "督办办理", "平滑满意度", "行业均分", "督办按时办理率（%）", "差评整改率（%）",
+                 "差评回访率（%）", "计算公式"]
+
+
+def window_rows(report: Report) -> list[list[Any]]:
+    out = []
+    for r in report.rows:
+        comp = {c.key: _num(c.value) for c in r.components}
+        out.append([r.code, r.name, _num(r.composite), _rank(r.rank_industry, r.industry_ranked),
+                    _rank(r.rank_district, report.result.district_ranked), comp["feedback"],
+                    comp["inspection"], comp["covert"], comp["tickets"],
+                    _num(r.smoothed_rating, 2), _num(r.industry_mean, 2),
+                    _pct(r.ticket_on_time_rate), _pct(r.bad_rectified_rate),
+                    _pct(r.bad_callback_rate), r.formula])
+    return out
+
+
+def report_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    cells.xlsx_append(ws, [report.title])
+    ws["A1"].font = Font(bold=True, size=14)
+    for name, value in facts(report):
+        cells.xlsx_append(ws, [name, value])
+    cells.xlsx_append(ws, [])
+    cells.xlsx_append(ws, ["公式", report.result.formula])
+    for note in report.result.notes:
+        cells.xlsx_append(ws, ["说明", note])
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 60
+
+    ws = wb.create_sheet("综合得分")
+    cells.xlsx_append(ws, WINDOW_HEADER)
+    for row in window_rows(report):
+        cells.xlsx_append(ws, row)
+    ws.freeze_panes = "A2"
+
+    ws = wb.create_sheet("评分分布")
+    cells.xlsx_append(ws, ["评分", "等级", "条数"])
+    for k in (5, 4, 3, 2, 1):
+        cells.xlsx_append(ws, [k, RATINGS[k], report.distribution[k]])
+
+    ws = wb.create_sheet("月度趋势")
+    cells.xlsx_append(ws, ["月份", "计分评价", "平均分", "差评"])
+    for m in report.trend:
+        cells.xlsx_append(ws, [m.label, m.ratings, _num(m.mean, 2), m.bad])
+
+    ws = wb.create_sheet("问题类别")
+    cells.xlsx_append(ws, ["问题类别", "意见条数"])
+    for code, n in report.topics:
+        cells.xlsx_append(ws, [label(TOPICS, code), n])
+
+    ws = wb.create_sheet("督办")
+    cells.xlsx_append(ws, ["问题类别", "本期督办单"])
+    for code, n in report.tickets.topics:
+        cells.xlsx_append(ws, [label(TOPICS, code), n])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _distribution_chart(report: Report) -> Any:
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    levels = (5, 4, 3, 2, 1)
+    counts = [report.distribution[k] for k in levels]
+    drawing = Drawing(440, 170)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, 380, 115
+    chart.data = [counts]
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.nudge = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max(max(counts), 1) * 1.2
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labelTextFormat = "%d"
+    chart.valueAxis.valueStep = max(1, -(-max(max(counts), 1) // 5))
+    chart.categoryAxis.categoryNames = [RATINGS[k] for k in levels]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 9
+    chart.bars[0].fillColor = colors.HexColor("#3b6ea8")
+    for i, k in enumerate(levels):
+        if k <= 2:  # the 差评 in red
+            chart.bars[(0, i)].fillColor = colors.HexColor("#c0392b")
+    drawing.add(chart)
+    drawing.add(String(40, 155, f"五级评分分布（计分评价 {report.ratings} 条）", fontName=FONT,
+                       fontSize=10))
+    return drawing
+
+
+def report_pdf(report: Report) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    title = ParagraphStyle("t", fontName=FONT, fontSize=16, leading=22, alignment=1)
+    head = ParagraphStyle("h", fontName=FONT, fontSize=12, leading=18, spaceBefore=8)
+    cell = ParagraphStyle("c", fontName=FONT, fontSize=9, leading=12, wordWrap="CJK")
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                       ("VALIGN", (0, 0), (-1, -1), "TOP")])
+
+    def text(value: Any) -> str:
+        if value is None:
+            return "—"
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Table:
+        t = Table([[Paragraph(text(v), cell) for v in row] for row in rows],
+                  colWidths=[w * mm for w in widths], repeatRows=1)
+        t.setStyle(style)
+        t.hAlign = "LEFT"  # every table under its heading, as in the page
+        return t
+
+    story: list[Any] = [Paragraph(report.title, title), Spacer(1, 4 * mm)]
+    pairs = facts(report)
+    story.append(table([[a, b, c, d] for (a, b), (c, d) in
+                        zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
+                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)])))
+    story += [Paragraph("综合得分与各分项", head)]
+    for r in report.rows:
+        rows = [["分项", "权重", "得分（百分制）", "依据"]]
+        rows += [[c.label, c.weight, None if c.value is None else f"{c.value:.1f}", c.note]
+                 for c in r.components]
+        rows.append(["综合得分", "", None if r.composite is None else f"{r.composite:.1f}",
+                     f"行业排名 {_rank(r.rank_industry, r.industry_ranked)}；区内排名 "
+                     f"{_rank(r.rank_district, report.result.district_ranked)}"])
+        story += [Paragraph(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
+                  table(rows, [28, 18, 28, 96]), Paragraph(f"计算：{r.formula}", cell),
+                  Spacer(1, 3 * mm)]
+    story += [Paragraph(f"公式：{report.result.formula}", cell)]
+    story += [Paragraph(f"说明：{n}", cell) for n in report.result.notes]
+    story += [Paragraph("群众评价", head), _distribution_chart(report),
+              table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
+                     ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
+                    [20, 30, 30, 30, 30, 30])]
+    story += [Paragraph("月度趋势", head),
+              table([["月份", "计分评价", "平均分", "差评"],
+                     *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
+                       for m in report.trend]], [30, 30, 30, 30])]
+    story += [Paragraph("问题类别", head),
+              table([["问题类别", "意见条数"], *[[label(TOPICS, c), n] for c, n in report.topics]]
+                    if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]
+    t = report.tickets
+    story += [Paragraph("督办情况", head),
+              table([["本期督办单", "已办结", "曾超期", "目前未办结"],
+                     [t.opened, t.closed, t.overdue, t.open_now]], [40, 40, 40, 40])]
+    if t.topics:
+        story.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
+                           [60, 30]))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=report.title,
+                            author="文明诚信示范窗口监督平台")
+    doc.build(story)
+    return out.getvalue()

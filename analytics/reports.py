@@ -1,0 +1,174 @@
+"""The rating report (评价报告) a unit reads for its own windows, per window or per unit and
+period (a quarter by default): the assessment's components and formula, the rankings within the
+industry, the five-level distribution, the topics and the tickets. The office and the agency read
+any; an authority the windows of its industry; a unit its own only (another's is not found).
+
+The figures are the assessment's (``analytics.assessment.assess``), so the report, the table and
+the exports never disagree; the ticket summary adds one GROUP BY."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
+from feedback_api.db import Session
+from feedback_api.models import Feedback, Ticket, Unit, User, Window
+from feedback_api.services import scope
+from feedback_api.services.errors import NotFound
+
+
+@dataclass
+class TicketSummary:
+    """The tickets of the report's windows opened in the period, and those open now."""
+
+    opened: int = 0
+    closed: int = 0
+    overdue: int = 0
+    open_now: int = 0
+    #: (topic code, tickets opened in the period), most first.
+    topics: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Month:
+    label: str
+    ratings: int
+    mean: float | None
+    bad: int
+
+
+@dataclass
+class Report:
+    kind: str  # "window" or "unit"
+    code: str
+    name: str
+    unit_name: str
+    industry: str
+    period: Period
+    result: Assessment
+    #: The assessed windows the report covers (one for a window's report), by district rank.
+    rows: list[WindowAssessment]
+    tickets: TicketSummary
+    #: The period's months: counted ratings, their mean and the 差评 of each.
+    trend: list[Month] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.period.label}评价报告"
+
+    @property
+    def ratings(self) -> int:
+        return sum(r.ratings for r in self.rows)
+
+    @property
+    def distribution(self) -> dict[int, int]:
+        return {k: sum(r.distribution[k] for r in self.rows) for k in range(1, 6)}
+
+    @property
+    def good_rate(self) -> float | None:
+        d = self.distribution
+        return (d[4] + d[5]) / self.ratings if self.ratings else None
+
+    @property
+    def bad_rate(self) -> float | None:
+        d = self.distribution
+        return (d[1] + d[2]) / self.ratings if self.ratings else None
+
+    @property
+    def topics(self) -> list[tuple[str, int]]:
+        total: Counter[str] = Counter()
+        for r in self.rows:
+            total.update(dict(r.topics))
+        return sorted(total.items(), key=lambda t: (-t[1], t[0]))
+
+
+def _ticket_summary(window_ids: list[int], period: Period) -> TicketSummary:
+    start, end = period.utc_bounds()
+    summary = TicketSummary()
+    in_period = sa.and_(Ticket.window_id.in_(window_ids), Ticket.opened_at >= start,
+                        Ticket.opened_at < end)
+    for topic, n, closed, overdue in Session.execute(
+            sa.select(Ticket.topic, sa.func.count(),
+                      sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
+                      sa.func.sum(sa.case((Ticket.overdue.is_(True), 1), else_=0)))
+            .where(in_period).group_by(Ticket.topic)):
+        summary.opened += int(n)
+        summary.closed += int(closed or 0)
+        summary.overdue += int(overdue or 0)
+        summary.topics.append((topic, int(n)))
+    summary.topics.sort(key=lambda t: (-t[1], t[0]))
+    summary.open_now = int(Session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.window_id.in_(window_ids), Ticket.state != "closed")) or 0)
+    return summary
+
+
+def _months(period: Period) -> list[Period]:
+    if period.kind == "month":
+        return [period]
+    first = period.start.month
+    count = 3 if period.kind == "quarter" else 12
+    return [Period("month", period.year, m) for m in range(first, first + count)]
+
+
+def _trend(window_ids: list[int], period: Period) -> list[Month]:
+    """Counted ratings per month of the period: one small aggregate per month, on the
+    (window, received_at) index."""
+    out = []
+    for month in _months(period):
+        start, end = month.utc_bounds()
+        n, total, bad = Session.execute(
+            sa.select(sa.func.count(), sa.func.sum(Feedback.rating),
+                      sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
+            .where(Feedback.window_id.in_(window_ids), Feedback.received_at >= start,
+                   Feedback.received_at < end, counted_feedback())).one()
+        out.append(Month(f"{month.number}月", int(n or 0), float(total) / n if n else None,
+                         int(bad or 0)))
+    return out
+
+
+def _visible_unit(user: User, code: str) -> Unit:
+    unit = Session.scalars(sa.select(Unit).where(Unit.code == (code or "").strip())).first()
+    if unit is None or not Session.scalar(
+            sa.select(sa.func.count()).select_from(Window).join(Window.unit)
+            .where(Window.unit_id == unit.id, scope.window_clause(user))):
+        raise NotFound(f"单位 {code} 不存在或无权查看")
+    return unit
+
+
+def window_report(user: User, code: str, period: Period) -> Report:
+    """The report of one window ``user`` may see; NotFound otherwise (another unit's too)."""
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    if window is None or not scope.can_see_window(user, window):
+        raise NotFound(f"窗口 {code} 不存在或无权查看")
+    result = assess(period, user)
+    rows = [r for r in result.rows if r.window_id == window.id]
+    if not rows:
+        raise NotFound(f"窗口 {code} 在{period.label}已不在创建范围内")
+    return Report("window", window.code, window.name, window.unit.name, window.unit.industry,
+                  period, result, rows, _ticket_summary([window.id], period),
+                  _trend([window.id], period))
+
+
+def unit_report(user: User, code: str, period: Period) -> Report:
+    """The report of a unit's windows (those ``user`` may see); NotFound for another's unit."""
+    unit = _visible_unit(user, code)
+    result = assess(period, user)
+    rows = [r for r in result.rows if r.unit_id == unit.id]
+    if not rows:
+        raise NotFound(f"单位 {code} 在{period.label}没有参加考核的窗口")
+    ids = [r.window_id for r in rows]
+    return Report("unit", unit.code, unit.name, unit.name, unit.industry, period, result, rows,
+                  _ticket_summary(ids, period), _trend(ids, period))
+
+
+def report_choices(user: User) -> list[tuple[Unit, list[Window]]]:
+    """The units ``user`` may read reports of, each with the windows it may see."""
+    windows = Session.scalars(sa.select(Window).join(Window.unit).where(scope.window_clause(user))
+                              .order_by(Unit.code, Window.code)).all()
+    out: dict[int, tuple[Unit, list[Window]]] = {}
+    for w in windows:
+        out.setdefault(w.unit_id, (w.unit, []))[1].append(w)
+    return list(out.values())

@@ -1,0 +1,104 @@
+"""Rating reports: a unit reads its own windows' (page, Excel, PDF) and gets 404 for another
+unit's; the Excel numbers and the PDF text agree with the page."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from analytics import assessment
+from feedback_api.services import tickets, windows
+from tests.assessment_helpers import add_feedback, inspection
+
+Q3 = "2026Q3"
+
+
+@pytest.fixture()
+def rated(db, district):
+    with db():
+        add_feedback("CD-SW-001", [5] * 12 + [4] * 5 + [3] * 2 + [2] + [1] * 3)
+        add_feedback("CD-SW-002", [4] * 6)
+        add_feedback("CD-RMYY-001", [5] * 4 + [1])
+        inspection("CD-SW-001", 2026, 3)
+        window = windows.get_window(None, "CD-SW-001")
+        tickets.open_ticket(None, window, topic="attitude", problem="服务态度生硬",
+                            source="office", now=datetime(2026, 8, 12, 2, tzinfo=UTC))
+    with db():
+        row = next(r for r in assessment.assess(assessment.parse_period(Q3)).rows
+                   if r.code == "CD-SW-001")
+        return {"composite": row.composite, "rank_industry": row.rank_industry,
+                "industry_ranked": row.industry_ranked}
+
+
+def test_a_unit_reads_its_own_window_report(client, auth, rated):
+    auth.login("unit")
+    page = client.get(f"/reports/windows/CD-SW-001?period={Q3}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "综合办税窗口 2026年第三季度评价报告" in html
+    assert f"综合得分 {rated['composite']:.1f}" in html
+    assert f"第 {rated['rank_industry']} / {rated['industry_ranked']} 名" in html
+    assert "综合得分 = Σ（权重 × 分项得分）" in html  # the formula
+    assert "<td>12</td><td>5</td><td>2</td><td>1</td><td>3</td><td>23</td>" in html
+    assert "本期督办单" in html and "服务态度" in html
+    assert "<td>8月</td><td>23</td><td>3.96</td><td>4</td>" in html  # the monthly trend
+    assert "/reports/windows/CD-SW-001/report.pdf?period=2026Q3" in html
+    # The unit's own unit report covers both its windows.
+    unit = client.get(f"/reports/units/CD-SW?period={Q3}").get_data(as_text=True)
+    assert "CD-SW-001" in unit and "CD-SW-002" in unit and "<td>29</td>" in unit
+    index = client.get(f"/reports/?period={Q3}").get_data(as_text=True)
+    assert "CD-SW-002" in index and "CD-RMYY" not in index
+
+
+@pytest.mark.parametrize("path", ["/reports/windows/CD-RMYY-001", "/reports/units/CD-RMYY",
+                                  "/reports/windows/CD-RMYY-001/report.xlsx",
+                                  "/reports/windows/CD-RMYY-001/report.pdf",
+                                  "/reports/units/CD-RMYY/report.pdf", "/reports/windows/NOPE"])
+def test_a_unit_gets_404_for_another_units_report(client, auth, rated, path):
+    auth.login("unit")
+    assert client.get(f"{path}?period={Q3}").status_code == 404
+
+
+def test_an_authority_reads_its_industry_only_and_the_office_any(client, auth, rated):
+    auth.login("authority")  # health
+    assert client.get(f"/reports/windows/CD-RMYY-001?period={Q3}").status_code == 200
+    assert client.get(f"/reports/windows/CD-SW-001?period={Q3}").status_code == 404
+    assert client.get(f"/reports/units/CD-SW?period={Q3}").status_code == 404
+
+
+def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
+    auth.login("unit")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办"]
+    trend = list(wb["月度趋势"].iter_rows(min_row=2, values_only=True))
+    assert [m[0] for m in trend] == ["7月", "8月", "9月"] and trend[1][1] == 23 and trend[1][3] == 4
+    assert trend[1][2] == pytest.approx(round((60 + 20 + 6 + 2 + 3) / 23, 2)) and trend[0][1] == 0
+    facts = {r[0]: r[1] for r in wb["概况"].iter_rows(min_row=2, values_only=True) if r and r[0]}
+    assert facts["计分评价数"] == 23 and facts["本期督办单"] == 1
+    assert facts["差评率（%）"] == pytest.approx(round(100 * 4 / 23, 1))
+    header, row = list(wb["综合得分"].iter_rows(values_only=True))
+    assert header[2] == "综合得分" and row[0] == "CD-SW-001"
+    assert isinstance(row[2], float) and row[2] == pytest.approx(round(rated["composite"], 1))
+    dist = {r[0]: r[2] for r in wb["评分分布"].iter_rows(min_row=2, values_only=True)}
+    assert dist == {5: 12, 4: 5, 3: 2, 2: 1, 1: 3}
+
+
+def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, rated):
+    pypdf = pytest.importorskip("pypdf")
+    auth.login("unit")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(resp.data))
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in reader.pages))
+    assert "综合办税窗口2026年第三季度评价报告" in text
+    assert f"{round(rated['composite'], 1):g}" in text
+    assert f"第{rated['rank_industry']}/{rated['industry_ranked']}名" in text
+    assert "五级评分分布（计分评价23条）" in text and "督办情况" in text
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    assert any("STSong-Light" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
