@@ -14,12 +14,12 @@ from analytics.assessment import Period
 from feedback_api.db import Session
 from feedback_api.models import DelistingProposal, Ticket, Window
 from feedback_api.services import appeals, inspection_tickets, inspections, tickets, users
-from feedback_api.services.citizens import get_or_create_citizen
 from feedback_api.services.errors import Conflict, PermissionDenied
 from feedback_api.services.feedback import record_feedback
 from feedback_api.services.standards import DEFAULT_INDICATORS
 from tests.assessment_helpers import full_scores
 from tests.conftest import AuthActions
+from wechat_bot.contacts import get_or_create_citizen
 
 SH = ZoneInfo("Asia/Shanghai")
 _openids = iter(f"oAssessTk{i:015d}" for i in range(10_000))
