@@ -14,7 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from admin_web import assessment, audit, auth, cycle, feedback, home, public, tickets, windows
+from admin_web import assessment, audit, auth, cycle, desk, feedback, home, public, tickets, windows
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
 from analytics.assessment_cli import assessment_cli
@@ -36,7 +36,7 @@ from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp,
               assessment.bp, cycle.bp, public.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
