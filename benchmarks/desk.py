@@ -1,7 +1,7 @@
 """Benchmark: the agency's desk (the filtered first page of feedback, with its total) through the
 service, beside a raw indexed SQL query for the same rows, measured in the same run.
 
-    python benchmarks/desk.py [--feedback 1000000] [--windows 2000] [--repeat 5]
+    python benchmarks/desk.py [--feedback 1000000] [--windows 2000] [--repeat 15]
 
 The database is SQLite in a temporary folder, or PostgreSQL when DATABASE_URL is set (the database
 named there is emptied, migrated and filled: use a scratch one). Rows go in through SQLAlchemy
@@ -32,7 +32,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from admin_web.app import create_app  # noqa: E402
 from feedback_api import schema  # noqa: E402
-from feedback_api.db import Session  # noqa: E402
+from feedback_api.db import Session, UTCDateTime  # noqa: E402
 from feedback_api.models import Feedback, Unit, User, Window  # noqa: E402
 from feedback_api.models.reference import CHANNELS, INDUSTRIES, TOPICS  # noqa: E402
 from feedback_api.services import feedback as feedback_service  # noqa: E402
@@ -138,13 +138,16 @@ def scenarios(unit_user: User) -> list[tuple[str, str, dict[str, Any], str, str,
 
 
 def raw(where: str, count_joins: str, params: dict[str, Any]) -> tuple[list[int], int]:
+    types = [sa.bindparam(k, type_=UTCDateTime) for k in params]  # stored as the models store
     rows = Session.execute(sa.text(
         "SELECT f.id, f.receipt_no, f.received_at, f.rating, f.text, f.masked_text, f.channel, "
         "f.review_state, f.topics, f.reviewed_topics, w.code, w.name, u.name "
         "FROM feedback_items f JOIN windows w ON w.id = f.window_id JOIN units u ON u.id = w.unit_id "
-        f"WHERE {where} ORDER BY f.received_at DESC, f.id DESC LIMIT {PER_PAGE}"), params).all()
+        f"WHERE {where} ORDER BY f.received_at DESC, f.id DESC LIMIT {PER_PAGE}")
+        .bindparams(*types), params).all()
     total = Session.scalar(sa.text(
-        f"SELECT count(*) FROM feedback_items f {count_joins} WHERE {where}"), params)
+        f"SELECT count(*) FROM feedback_items f {count_joins} WHERE {where}").bindparams(*types),
+        params)
     return [r[0] for r in rows], int(total or 0)
 
 
@@ -210,7 +213,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feedback", type=int, default=1_000_000)
     parser.add_argument("--windows", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     run(args.feedback, args.windows, args.repeat, os.environ.get("DATABASE_URL"))
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from feedback_api.db import Session
 from feedback_api.models import Appeal, Feedback, Ticket, User
@@ -192,6 +193,7 @@ def other_feedback(user: User, item: Feedback, *, limit: int = 20) -> tuple[list
     where = (Feedback.citizen_id == item.citizen_id, Feedback.id != item.id)
     total = Session.scalar(sa.select(sa.func.count(Feedback.id)).where(*where)) or 0
     rows = Session.scalars(sa.select(Feedback).where(*where)
+                           .options(joinedload(Feedback.window))  # the panel names each window
                            .order_by(Feedback.received_at.desc(), Feedback.id.desc())
                            .limit(limit)).all()
     return list(rows), total
