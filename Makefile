@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-nlp bench-wechat bench-surge lint lint-imports clean-instance lock lock-upgrade
+.PHONY: run test bench bench-nlp bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
 
 # Every package, the build backend included, comes from requirements.lock, checked against its
 # hashes; then the project itself, editable, with nothing more (no build isolation: setuptools is
@@ -64,6 +64,12 @@ bench-wechat: $(STAMP)
 
 bench-surge: $(STAMP)
 	$(BIN)/python benchmarks/surge.py
+
+## The agency's desk at a million feedback rows (FEEDBACK=20000 for a quick run; DATABASE_URL
+## selects PostgreSQL, a scratch database).
+FEEDBACK ?= 1000000
+bench-desk: $(STAMP)
+	$(BIN)/python benchmarks/desk.py --feedback $(FEEDBACK)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

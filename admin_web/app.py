@@ -22,6 +22,7 @@ from admin_web import (
     calendar,
     contacts,
     covert,
+    desk,
     feedback,
     home,
     inspections,
@@ -58,7 +59,7 @@ from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp, appeals.bp,
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp,
               calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
               wechat_bp, wechat_h5_bp)

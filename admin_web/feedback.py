@@ -12,8 +12,17 @@ from flask_login import login_required
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate
 from admin_web.forms import AnswerForm, EmptyForm, ReviewForm
 from feedback_api.models import Feedback, User
-from feedback_api.models.reference import OUTBOX_KINDS, OUTBOX_STATES, RATINGS, REVIEW_STATES
+from feedback_api.models.reference import (
+    CHANNELS,
+    INDUSTRIES,
+    OUTBOX_KINDS,
+    OUTBOX_STATES,
+    RATINGS,
+    REVIEW_STATES,
+    TOPICS,
+)
 from feedback_api.services import answers as answers_service
+from feedback_api.services import desk as desk_service
 from feedback_api.services import evidence as evidence_service
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import review as review_service
@@ -31,23 +40,47 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
+def _choice(name: str, vocabulary: dict[Any, str], *, cast: Any = str) -> Any:
+    """A filter from a fixed vocabulary; anything else is no filter (a stale link still lists)."""
+    raw = request.args.get(name) or ""
+    try:
+        value = cast(raw) if raw else None
+    except ValueError:
+        return None
+    return value if value in vocabulary else None
+
+
+def desk_filters() -> dict[str, Any]:
+    """The desk's filters from the query string, as ``feedback_service.feedback_query`` takes them."""
+    duplicates = request.args.get("duplicates")
+    return {
+        "window": (request.args.get("window") or "").strip() or None,
+        "unit": (request.args.get("unit") or "").strip() or None,
+        "industry": _choice("industry", INDUSTRIES),
+        "topic": _choice("topic", TOPICS),
+        "sentiment": _choice("sentiment", feedback_service.SENTIMENT_BANDS),
+        "rating": _choice("rating", RATINGS, cast=int),
+        "channel": _choice("channel", CHANNELS),
+        "review_state": _choice("review_state", REVIEW_STATES),
+        "date_from": _date_arg("date_from"),
+        "date_to": _date_arg("date_to"),
+        "q": (request.args.get("q") or "").strip()[:feedback_service.MAX_KEYWORD] or None,
+        "duplicates": {"1": True, "0": False}.get(duplicates or ""),
+    }
+
+
 @bp.get("/feedback")
 @login_required
 def index() -> str:
+    """The desk: new feedback first, with filters; the agency and the office act on a selection."""
     user = actor()
-    rating = request.args.get("rating", type=int)
-    state = request.args.get("review_state")
-    filters = {
-        "window": request.args.get("window") or None,
-        "unit": request.args.get("unit") or None,
-        "rating": rating if rating in RATINGS else None,
-        "review_state": state if state in REVIEW_STATES else None,
-        "date_from": _date_arg("date_from"),
-        "date_to": _date_arg("date_to"),
-    }
+    filters = desk_filters()
     page = paginate(partial(feedback_service.list_feedback, user), **filters)
     return render_template("feedback/list.html", page=page, filters=filters,
-                           visible_text=feedback_service.visible_text)
+                           visible_text=feedback_service.visible_text,
+                           SENTIMENT_BANDS=feedback_service.SENTIMENT_BANDS,
+                           INDUSTRIES=INDUSTRIES,
+                           desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 
 def _feedback_or_404(feedback_id: int) -> Feedback:
@@ -101,7 +134,20 @@ def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None
                            reachable=answers_service.reachable(item),
                            answer_form=answer_form,
                            rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
-                                        else None))
+                                        else None),
+                           **_desk_panel(item, user))
+
+
+def _desk_panel(item: Feedback, user: User) -> dict[str, Any]:
+    """Duplicates (shown on both pages of a merge) and, for the desk's roles, the citizen's other
+    feedback: linked by their pseudonym, which the page never prints."""
+    original = (feedback_service.get_feedback(user, item.duplicate_of_id)
+                if item.duplicate_of_id is not None else None)
+    others, others_total = desk_service.other_feedback(user, item)
+    return {"duplicate_of": original, "duplicates": desk_service.duplicates_of(item.id),
+            "others": others, "others_total": others_total,
+            "sees_others": desk_service.sees_other_feedback(user),
+            "desk_form": EmptyForm() if user.role in desk_service.DESK_ROLES else None}
 
 
 @bp.post("/feedback/<int:feedback_id>/answer")

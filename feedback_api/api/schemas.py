@@ -223,6 +223,8 @@ class FeedbackSchema(ApiSchema):
     reviewed_topics = fields.List(fields.String(validate=one_of(TOPICS)), allow_none=True)
     reviewed_sentiment = fields.Integer(allow_none=True, validate=one_of([0, 1]))
     reviewed_at = fields.AwareDateTime(allow_none=True)
+    duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True, dump_only=True,
+                                  metadata={"description": "合并为重复评价时，原评价的 id"})
 
     def _text(self, item: Any) -> str | None:
         return feedback_service.visible_text(item, api_user())
@@ -234,10 +236,24 @@ class FeedbackSchema(ApiSchema):
 class FeedbackQuery(PageQuery):
     window = Str(metadata={"description": "窗口编号"})
     unit = Str(metadata={"description": "单位编号或名称"})
+    industry = Str(validate=one_of(INDUSTRIES), metadata={"description": "行业"})
+    topic = Str(validate=one_of(TOPICS),
+                metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
+    sentiment = Str(validate=one_of(feedback_service.SENTIMENT_BANDS), metadata={
+        "description": "情感：negative（模型得分 < 0.4）、neutral（0.4–0.6）、positive（≥ 0.6）；"
+                       "已审核更正情感的按审核结论"})
+    rating = Int(strict=False, validate=between(1, 5), metadata={"description": "评分"})
+    channel = Str(validate=one_of(CHANNELS), metadata={"description": "渠道"})
+    review_state = Str(validate=one_of(REVIEW_STATES), metadata={"description": "审核状态"})
     date_from = Day(metadata={"description": "起始日期"})
     date_to = Day(metadata={"description": "截止日期（含）"})
-    rating = Int(strict=False, validate=between(1, 5), metadata={"description": "评分"})
-    review_state = Str(validate=one_of(REVIEW_STATES), metadata={"description": "审核状态"})
+    q = Str(validate=Length(max=feedback_service.MAX_KEYWORD, error="不能超过 100 个字符"),
+            metadata={"description": "意见关键词：第三方机构与区联席办检索原文，"
+                                     "其他角色检索脱敏后的文本"})
+    duplicates = fields.Boolean(truthy={"true"}, falsy={"false"},
+                                error_messages={"invalid": "应为 true 或 false"},
+                                metadata={"description": "true 只列重复评价，false 不含重复评价；"
+                                                         "不填列出全部"})
 
 
 class ReviewSchema(ApiSchema):

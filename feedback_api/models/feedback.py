@@ -37,6 +37,8 @@ class Feedback(Base):
         # A citizen's ratings of a window on a day (the one that counts; every rating looks).
         sa.Index("ix_feedback_items_citizen_window_received", "citizen_id", "window_id",
                  "received_at"),
+        # The desk's queue: a review state, newest first (see migration 0015).
+        sa.Index("ix_feedback_items_review_received", "review_state", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +61,11 @@ class Feedback(Base):
     #: The source message's id on its channel (a message id, a form nonce): stored once.
     source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     #: pending / valid / invalid, set by the agency's review.
-    review_state: Mapped[str] = mapped_column(sa.String(16), default="pending", index=True)
+    review_state: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    #: Set when the agency merged this feedback into another (same citizen, window and problem):
+    #: a duplicate (重复) stays on record but its rating stops counting (``rating_counts``).
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("feedback_items.id", ondelete="SET NULL"), index=True)
 
     # NLP results, filled by analytics after the reply has gone out.
     sentiment: Mapped[float | None]

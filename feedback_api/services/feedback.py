@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Appeal, Citizen, Feedback, Unit, User, Window
@@ -110,45 +110,101 @@ def _supersede_same_day_ratings(feedback_id: int, citizen_id: int | None, window
         .values(rating_counts=False))
 
 
+#: The desk's sentiment bands over the model's score (0 negative … 1 positive); a reviewer's
+#: verdict (0 negative, 1 positive), when present, decides instead of the score.
+SENTIMENT_BANDS: dict[str, str] = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+NEGATIVE_BELOW = 0.4
+POSITIVE_FROM = 0.6
+MAX_KEYWORD = 100
+
+
+def sentiment_clause(band: str) -> sa.ColumnElement[bool]:
+    model, reviewed = Feedback.sentiment, Feedback.reviewed_sentiment
+    if band == "negative":
+        return sa.or_(reviewed == 0, sa.and_(reviewed.is_(None), model < NEGATIVE_BELOW))
+    if band == "positive":
+        return sa.or_(reviewed == 1, sa.and_(reviewed.is_(None), model >= POSITIVE_FROM))
+    if band == "neutral":
+        return sa.and_(reviewed.is_(None), model >= NEGATIVE_BELOW, model < POSITIVE_FROM)
+    raise ValidationError(f"未知情感 {band}", details={"sentiment": "未知"})
+
+
+def keyword_clause(user: User, keyword: str) -> sa.ColumnElement[bool]:
+    """The opinion contains ``keyword`` as ``user`` may read it: the raw text for the roles that
+    read raw opinions, the masked text for everyone else (so a unit's search never reveals what
+    masking hid). ``%`` and ``_`` are literal."""
+    column = Feedback.text if scope.sees_raw_opinions(user) else Feedback.masked_text
+    return column.contains(keyword[:MAX_KEYWORD], autoescape=True)
+
+
 def feedback_query(
     user: User,
     *,
     window: str | None = None,
     unit: str | None = None,
+    industry: str | None = None,
+    topic: str | None = None,
+    sentiment: str | None = None,
+    rating: int | None = None,
+    channel: str | None = None,
+    review_state: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    rating: int | None = None,
-    review_state: str | None = None,
+    q: str | None = None,
+    duplicates: bool | None = None,
 ) -> sa.Select[tuple[Feedback]]:
-    stmt = (
-        sa.select(Feedback)
-        .join(Feedback.window)
-        .join(Window.unit)
-        .where(scope.window_clause(user))
-    )
+    """The feedback ``user`` may see, filtered; every filter is optional. ``duplicates`` False
+    leaves out feedback merged into another, True keeps only those.
+
+    The statement selects from feedback alone: the window, unit and scope conditions are a
+    subquery of window ids, so a count needs no join and the planner can walk the feedback
+    index that fits the other filters."""
+    stmt = sa.select(Feedback)
+    windows: list[sa.ColumnElement[bool]] = []
     if window:
-        stmt = stmt.where(Window.code == window)
+        windows.append(Window.code == window)
     if unit:
-        stmt = stmt.where(sa.or_(Unit.code == unit, Unit.name == unit))
+        windows.append(sa.or_(Unit.code == unit, Unit.name == unit))
+    if industry:
+        windows.append(Unit.industry == industry)
+    if user.role not in scope.GLOBAL_ROLES:
+        windows.append(scope.window_clause(user))
+    if windows:
+        stmt = stmt.where(Feedback.window_id.in_(
+            sa.select(Window.id).join(Window.unit).where(*windows)))
+    if topic:
+        stmt = stmt.where(Feedback.main_topic == topic)
+    if sentiment:
+        stmt = stmt.where(sentiment_clause(sentiment))
     if date_from:
         stmt = stmt.where(Feedback.received_at >= local_day_bounds(date_from)[0])
     if date_to:
         stmt = stmt.where(Feedback.received_at < local_day_bounds(date_to)[1])
     if rating is not None:
         stmt = stmt.where(Feedback.rating == rating)
+    if channel:
+        stmt = stmt.where(Feedback.channel == channel)
     if review_state:
         stmt = stmt.where(Feedback.review_state == review_state)
+    if q and q.strip():
+        stmt = stmt.where(keyword_clause(user, q.strip()))
+    if duplicates is not None:
+        stmt = stmt.where(Feedback.duplicate_of_id.is_not(None) if duplicates
+                          else Feedback.duplicate_of_id.is_(None))
     return stmt
 
 
 def list_feedback(
     user: User, *, page: int = 1, per_page: int = 50, **filters: Any
 ) -> tuple[list[Feedback], int]:
+    """One page, newest first, and the total (counted from feedback alone: an index answers it
+    where the filters allow)."""
     stmt = feedback_query(user, **filters)
-    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    total = Session.scalar(stmt.with_only_columns(sa.func.count(Feedback.id))) or 0
     items = Session.scalars(
-        stmt.options(contains_eager(Feedback.window).contains_eager(Window.unit),
-                     selectinload(Feedback.citizen))  # a page: three queries, not one a row
+        stmt.options(joinedload(Feedback.window, innerjoin=True).joinedload(Window.unit,
+                                                                           innerjoin=True),
+                     selectinload(Feedback.citizen))  # a page: two queries, not one a row
         .order_by(Feedback.received_at.desc(), Feedback.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
@@ -240,6 +296,7 @@ def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> Opi
                   Feedback.reviewed_sentiment)
         .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
                Feedback.review_state != "invalid", Feedback.received_at >= since,
+               Feedback.duplicate_of_id.is_(None),  # a merged duplicate is counted in its original
                # An upheld appeal (申诉) takes the feedback out of every count.
                Feedback.id.not_in(sa.select(Appeal.feedback_id).where(Appeal.state == "upheld")))
         .order_by(Feedback.received_at.desc())

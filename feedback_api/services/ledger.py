@@ -147,7 +147,6 @@ def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
 def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
     """Parse a ledger file into (column map, [(line number, {field: value})])."""
     rows = read_table(data, filename)
-    is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK"
     mapping: dict[int, str] | None = None
     out: list[tuple[int, dict[str, str]]] = []
     for line, row in rows:
