@@ -130,6 +130,9 @@ def world(db: Any) -> World:
                                               "source": "群众举报", "severity": "major",
                                               "window": code, "occurred_on": date(year, 1, 5)})
             objects["incident_id"].append((inc.id, code))
+            evidence = covert.add_evidence(users.get_user("office"), cov, "证据.png", PNG)
+            objects.setdefault("covert_id+evidence_id", []).append(
+                ({"covert_id": cov.id, "evidence_id": evidence.id}, code))
         for p in delisting.evaluate(year):
             code = s.scalar(sa.select(Window.code).where(Window.id == p.window_id))
             objects["proposal_id"].append((p.id, code))
@@ -143,6 +146,13 @@ def world(db: Any) -> World:
         expert_id = users.get_user("expert").id
         assigned = set(s.scalars(sa.select(ExpertAssignment.submission_id)
                                  .where(ExpertAssignment.expert_id == expert_id)))
+        # Attachments on a draft of each side (their owners upload them).
+        for owner, code in (("authority-tax", "CD-SW-004"), ("authority-health", "CD-ZYY-005")):
+            sub = s.scalars(sa.select(Submission).join(Window, Window.id == Submission.window_id)
+                            .where(Window.code == code, Submission.state == "draft")).first()
+            att = cycle_service.add_attachment(users.get_user(owner), sub, PNG, "附件.png")
+            objects.setdefault("attachment_id+submission_id", []).append(
+                ({"submission_id": sub.id, "attachment_id": att.id}, code))
         for sid, code in s.execute(sa.select(Submission.id, Window.code)
                                    .join(Window, Window.id == Submission.window_id)):
             objects["submission_id"].append((sid, code))

@@ -17,18 +17,22 @@ from tests.security.routes import PUBLIC, admin_rules, build
 ROLES = ("office", "agency", "authority", "unit", "expert", "anonymous")
 #: Arguments naming an object that belongs to a window: the world has one on each side.
 SCOPED_ARGS = {"code", "feedback_id", "ticket_id", "file_id", "appeal_id", "inspection_id",
-               "covert_id", "incident_id", "submission_id", "proposal_id"}
+               "covert_id", "incident_id", "submission_id", "proposal_id", "evidence_id",
+               "attachment_id"}
 #: Arguments that are not objects of a scope.
 FREE_ARGS = {"year": lambda w: w.year, "kind": lambda w: "recommendation"}
-#: Arguments of object kinds this test does not construct: the routes taking them are listed
-#: here, not silently skipped (their scope is checked by the features' own tests).
+#: Arguments of object kinds this test does not construct; only POST routes take them.
 KNOWN_GAPS = {
-    "evidence_id": "feedback evidence pictures (WeChat-side media) and covert-inspection evidence",
-    "attachment_id": "cycle submission attachments (an upload through the cycle form)",
     "entry_id": "publicity entries (only POST routes)",
     "objection_id": "publicity objections (only POST routes)",
     "contact_id": "alert contacts (only a POST route)",
     "decision": "delisting decisions (only a POST route)",
+}
+#: GET routes whose objects the world does not construct, listed rather than silently skipped
+#: (a new GET route the world cannot fill fails the matrix until it is filled or listed here).
+KNOWN_GAP_ROUTES = {
+    "/feedback/<int:feedback_id>/evidence/<int:evidence_id>":
+        "citizens' pictures from WeChat (the WeChat side is being rewritten)",
 }
 
 
@@ -46,16 +50,17 @@ def _values(world: World, role: str, rule: Any) -> dict[str, list[tuple[dict[str
     base = {a: FREE_ARGS[a](world) for a in args & set(FREE_ARGS)}
     if not scoped:
         return {"own": [(base, True)], "other": []}
-    (arg,) = scoped  # no admin route takes two scoped objects (a new one fails here)
+    key = "+".join(scoped)  # a route taking two (covert + evidence) has pairs in the world
     sides: dict[str, list[tuple[dict[str, Any], bool]]] = {"own": [], "other": []}
-    for value, code in world.objects[arg]:
-        if arg == "submission_id" and role == "expert":
-            seen = value in world.expert_submissions
+    for value, code in world.objects[key]:
+        chosen = value if isinstance(value, dict) else {key: value}
+        if "submission_id" in chosen and role == "expert":
+            seen = chosen["submission_id"] in world.expert_submissions
         else:
             seen = world.visible(role, code)
         side = "own" if seen else "other"
         if not sides[side]:
-            sides[side].append(({**base, arg: value}, seen))
+            sides[side].append(({**base, **chosen}, seen))
     return sides
 
 
@@ -75,7 +80,9 @@ def test_every_route_argument_is_known(app):
 
 def test_no_route_leaks_outside_the_scope(app, world, capsys):
     rules = [r for r in admin_rules(app) if "GET" in r.methods]
-    gaps = [r.rule for r in rules if set(r.arguments) & set(KNOWN_GAPS)]
+    gaps = [r.rule for r in rules if set(r.arguments) & set(KNOWN_GAPS)
+            or "+".join(sorted(set(r.arguments) & SCOPED_ARGS)) not in world.objects | {"": 0}]
+    assert set(gaps) == set(KNOWN_GAP_ROUTES), "a GET route whose objects the world cannot build"
     leaks: list[str] = []
     errors: list[str] = []
     holes: list[str] = []
