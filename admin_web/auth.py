@@ -52,7 +52,11 @@ def _no_store_when_signed_in(resp: Response) -> Response:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    """A path on this site, else the home page. Browsers read a backslash as a slash and drop
+    tabs and newlines, so a path holding one could become "//evil.example": refused here rather
+    than left to how the Location header happens to be encoded."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable() and not urlsplit(target).netloc):
         return target
     return url_for("home.index")
 

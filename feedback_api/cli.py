@@ -268,8 +268,11 @@ def demo(feedback_per_window: int, force: bool) -> None:
     click.echo(result.describe())
 
 
+from feedback_api.backup_cli import backup_command, restore_command  # noqa: E402 (uses fail)
+
 #: The core's commands; the composition root adds its own (``window-watch``'s full list).
-COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, citizens_cli, demo)
+COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, citizens_cli, demo,
+                                       backup_command, restore_command)
 
 
 def register_cli(app: Flask) -> None:
