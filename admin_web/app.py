@@ -14,7 +14,18 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from admin_web import assessment, audit, auth, cycle, feedback, home, public, tickets, windows
+from admin_web import (
+    assessment,
+    audit,
+    auth,
+    cycle,
+    feedback,
+    home,
+    profile,
+    public,
+    tickets,
+    windows,
+)
 from admin_web.cli import CommandGroup, serve
 from admin_web.common import error_page, init_templates
 from analytics.assessment_cli import assessment_cli
@@ -33,13 +44,14 @@ from feedback_api.ticket_cli import tickets_cli
 from wechat_bot import health as wechat_health
 from wechat_bot import outbox
 from wechat_bot import privacy as wechat_privacy
+from wechat_bot import staff as wechat_staff
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
-              assessment.bp, cycle.bp, public.bp, wechat_bp, wechat_h5_bp)
+              assessment.bp, cycle.bp, public.bp, profile.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
 
@@ -79,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(app)
     init_templates(app)
     outbox.connect()  # the core's answers reach WeChat citizens through the outbox
+    wechat_staff.connect()  # staff alerts also go to bound staff in WeChat (template messages)
     app.extensions["ww_jobs"] = JOBS
     # /healthz: the WeChat outbox's backlog beside the database and the scheduler's heartbeat.
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}

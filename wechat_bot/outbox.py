@@ -121,8 +121,11 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
         return _give_up(msg, "citizen has no WeChat contact")
     conv = get_conversation(msg.citizen_id)
     msg.attempts += 1
+    # Staff alerts always go as template messages: they must not use up the allowance of
+    # customer-service messages, and staff expect them in the template form.
     in_window = (
-        contact.last_message_at is not None
+        msg.kind != "alert"
+        and contact.last_message_at is not None
         and now - contact.last_message_at < SERVICE_WINDOW
         and conv.service_messages_sent < SERVICE_LIMIT
     )
