@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from admin_web import (
+    abuse,
     assessment,
     audit,
     auth,
@@ -50,7 +51,7 @@ from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp,
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, audit.bp, tickets.bp, abuse.bp,
               assessment.bp, cycle.bp, public.bp, profile.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)

@@ -95,7 +95,7 @@ def unbind(user: User) -> bool:
     return was_bound
 
 
-def _covers_window(window_id: sa.ColumnElement[int],
+def covers_window(window_id: sa.ColumnElement[int],
                    unit_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """A unit-staff user's scope covers the window: their unit, or that window itself."""
     return sa.exists().where(UserScope.user_id == User.id,
@@ -119,5 +119,5 @@ def staff_of_window_clause(citizen_id: sa.ColumnElement[int | None],
     """SQL: the citizen identity is bound to an active unit-staff user of the window."""
     return sa.exists().where(StaffBinding.citizen_id == citizen_id,
                              User.id == StaffBinding.user_id, User.role == "unit",
-                             User.active.is_(True), _covers_window(window.id, window.unit_id))
+                             User.active.is_(True), covers_window(window.id, window.unit_id))
 
