@@ -24,7 +24,8 @@ def index() -> str:
     lines = abuse.lines([fid for f in findings for fid in f.feedback_ids])
     return render_template("abuse/index.html", findings=findings, lines=lines,
                            t=thresholds, h5_note=abuse.H5_NOT_DETECTED, form=EmptyForm(),
-                           KINDS=abuse.KINDS)
+                           invalid_ids={i for i, line in lines.items()
+                                        if line.review_state == "invalid"})
 
 
 @bp.post("/invalid")

@@ -116,7 +116,9 @@ def test_the_agency_marks_a_findings_feedback_invalid(auth, db, district):
         assert set(s.scalars(sa.select(Feedback.review_state))) == {"pending"}
     resp = auth.client.post("/abuse/invalid", data={**form, "reason": "同一人连续多日刷差评"},
                             follow_redirects=True)
-    assert "已将 4 条评价标记为无效" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert "已将 4 条评价标记为无效" in html and "已全部标记为无效" in html
+    assert 'name="ids"' not in html
     with db() as s:
         assert set(s.scalars(sa.select(Feedback.review_state))) == {"invalid"}
 

@@ -135,3 +135,14 @@ def test_no_wechat_alert_after_unbinding(app, fake_wechat, wechat, district, db)
     with app.app_context():
         assert ticket_jobs.send_alerts().startswith("1 alerts queued")
         assert Session.scalars(sa.select(OutboundMessage)).all() == []
+
+
+def test_a_wechat_api_failure_on_the_code_is_a_clear_message(app, fake_wechat, wechat, district,
+                                                             auth, monkeypatch):
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
+    fake_wechat.fail("/cgi-bin/qrcode/create", times=3, status=502)
+    auth.login("unit")
+    resp = _post(auth, "/profile/wechat/code")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "微信接口暂时不可用" in html and "<svg" not in html
+    assert re.search(r"bind-[A-Za-z0-9_-]{24}", html)
