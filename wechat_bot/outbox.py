@@ -45,7 +45,8 @@ class SendError(Exception):
 class Sender(Protocol):
     def send_text(self, openid: str, text: str) -> None: ...
 
-    def send_template(self, openid: str, data: dict[str, Any], url: str | None) -> None: ...
+    def send_template(self, openid: str, data: dict[str, Any], url: str | None, *,
+                      staff: bool = False) -> None: ...
 
 
 @dataclass
@@ -141,8 +142,11 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
             conv.service_messages_sent += 1
             return _sent(msg, "custom", now)
     try:
-        sender.send_template(contact.openid, msg.template_data or
-                             default_template_data(msg.text, None), msg.url)
+        data = msg.template_data or default_template_data(msg.text, None)
+        if msg.kind == "alert":
+            sender.send_template(contact.openid, data, msg.url, staff=True)
+        else:
+            sender.send_template(contact.openid, data, msg.url)
     except SendError as exc:
         error = f"{error}; template: {exc}" if error else f"template: {exc}"
         return _retry(msg, error, now)

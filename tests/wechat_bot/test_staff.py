@@ -101,6 +101,7 @@ def test_only_unit_staff_bind(app, wechat, district, auth):
 def test_bad_reviews_and_new_tickets_reach_the_units_bound_staff_as_template_messages(
         app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):
     monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
+    monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
     for username, openid in (("unit", STAFF), ("hospital", OTHER_STAFF)):
         with db():
             code = staff_bindings.issue_code(users.get_user(username))
@@ -116,6 +117,7 @@ def test_bad_reviews_and_new_tickets_reach_the_units_bound_staff_as_template_mes
     assert deliver(app).sent_template == 2
     sent = fake_wechat.state.template_sent
     assert {m["touser"] for m in sent} == {STAFF}  # never the other unit's staff
+    assert {m["template_id"] for m in sent} == {"tpl-staff-alert"}
     firsts = sorted(m["data"]["first"]["value"] for m in sent)
     assert firsts[0].startswith("【差评提醒】综合办税窗口") and firsts[1].startswith("【督办单】")
     assert all(m["url"].startswith("https://ww.example.cn/") for m in sent)
