@@ -15,6 +15,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from admin_web import (
+    abuse,
     appeals,
     assessment,
     audit,
@@ -26,6 +27,7 @@ from admin_web import (
     feedback,
     home,
     inspections,
+    profile,
     public,
     reports,
     tickets,
@@ -54,15 +56,16 @@ from feedback_api.ticket_cli import tickets_cli
 from wechat_bot import health as wechat_health
 from wechat_bot import outbox
 from wechat_bot import privacy as wechat_privacy
+from wechat_bot import staff as wechat_staff
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
 from wechat_bot.h5 import bp as wechat_h5_bp
 from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
-BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp,
+BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp, abuse.bp,
               calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
-              wechat_bp, wechat_h5_bp)
+              profile.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, serve)
 
@@ -105,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_login(app)
     init_templates(app)
     outbox.connect()  # the core's answers reach WeChat citizens through the outbox
+    wechat_staff.connect()  # staff alerts also go to bound staff in WeChat (template messages)
     app.extensions["ww_jobs"] = JOBS
     # /healthz: the WeChat outbox's backlog beside the database and the scheduler's heartbeat.
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}

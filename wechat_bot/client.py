@@ -88,6 +88,7 @@ class WechatSender:
     def __init__(self, client: WatchWeChatClient, cfg: WechatSettings) -> None:
         self.client = client
         self.template_id = cfg.template_id
+        self.staff_template_id = cfg.staff_template_id or cfg.template_id
 
     def send_text(self, openid: str, text: str) -> None:
         try:
@@ -98,12 +99,15 @@ class WechatSender:
         except requests.RequestException as exc:
             raise SendError(describe(exc)) from exc
 
-    def send_template(self, openid: str, data: dict[str, Any], url: str | None) -> None:
-        if not self.template_id:
+    def send_template(self, openid: str, data: dict[str, Any], url: str | None, *,
+                      staff: bool = False) -> None:
+        """A template message; ``staff`` picks the staff alerts' template."""
+        template_id = self.staff_template_id if staff else self.template_id
+        if not template_id:
             raise SendError("WW_WECHAT_TEMPLATE_ID is not set: "
                             "cannot write outside the 48-hour window")
         try:
-            self.client.message.send_template(openid, self.template_id, data, url=url)
+            self.client.message.send_template(openid, template_id, data, url=url)
         except (WeChatClientException, requests.RequestException) as exc:
             raise SendError(describe(exc)) from exc
 

@@ -18,6 +18,8 @@ ENV_VARS: dict[str, str] = {
     "WW_WECHAT_ACCOUNT": "the account's original ID (gh_...), the sender of replies",
     "WW_WECHAT_SESSION_MINUTES": "how long a scanned window stays chosen (default 30)",
     "WW_WECHAT_TEMPLATE_ID": "template for messages outside the 48-hour service window",
+    "WW_WECHAT_STAFF_TEMPLATE_ID": "template of staff alerts (差评, new tickets) to bound staff; "
+                                   "default WW_WECHAT_TEMPLATE_ID",
     "WW_WECHAT_API_BASE": "WeChat API base (default https://api.weixin.qq.com); tests use a fake",
     "WW_PUBLIC_BASE_URL": "public base URL of this site, for the H5 link on posters",
     "WW_H5_RATE_LIMIT": "H5 form submissions allowed per client IP per 10 minutes (default 20)",
@@ -68,6 +70,8 @@ class WechatSettings:
     public_base_url: str
     h5_rate_limit: int
     log_days: int
+    #: The template of staff alerts (empty: ``template_id``).
+    staff_template_id: str = ""
 
     @property
     def safe_mode(self) -> bool:
@@ -93,4 +97,5 @@ def settings(app: Flask | None = None) -> WechatSettings:
                          or _DEFAULTS["WW_PUBLIC_BASE_URL"]).rstrip("/"),
         h5_rate_limit=int(cfg.get("WW_H5_RATE_LIMIT") or 20),
         log_days=int(cfg.get("WW_WECHAT_LOG_DAYS") or 30),
+        staff_template_id=cfg.get("WW_WECHAT_STAFF_TEMPLATE_ID") or "",
     )

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, FeedbackAnswer, Window
+from feedback_api.models.tickets import Ticket, TicketFeedback, TicketRound
+from feedback_api.services import progress
 from feedback_api.services.windows import WindowCard, window_card
-from wechat_bot.models import WechatConversation
+from wechat_bot.models import OutboundMessage, WechatConversation
 
 
 def note_inbound(conv: WechatConversation) -> None:
@@ -55,6 +58,11 @@ class FeedbackLine:
     review_state: str
     #: The newest answer to it, in ``recent_feedback``'s lines.
     answer: str | None = None
+    #: Its stage (``progress.STAGES``), in ``recent_feedback``'s lines; None outside them.
+    stage: str | None = None
+    #: The window's code and the ticket's current round (1 without a ticket), for the reply.
+    window_code: str = ""
+    round: int = 1
 
 
 _LINE = sa.select(Feedback.id, Feedback.receipt_no, Window.name, Feedback.rating,
@@ -72,13 +80,39 @@ def latest_feedback(conv: WechatConversation) -> FeedbackLine | None:
     return FeedbackLine(*row) if row is not None else None
 
 
+_RERATE_AT = (sa.select(sa.func.max(OutboundMessage.created_at))
+              .where(OutboundMessage.feedback_id == Feedback.id,
+                     OutboundMessage.kind == "rerate")
+              .correlate(Feedback).scalar_subquery())
+_LATER = aliased(Feedback)
+#: The citizen rated the window again after being asked to rate the fix.
+_RERATED = (sa.exists().where(_LATER.citizen_id == Feedback.citizen_id,
+                              _LATER.window_id == Feedback.window_id,
+                              _LATER.rating.is_not(None), _LATER.received_at > _RERATE_AT)
+            .correlate(Feedback))
+_ROUND = (sa.select(sa.func.max(TicketRound.number)).where(TicketRound.ticket_id == Ticket.id)
+          .correlate(Ticket).scalar_subquery())
+
+
 def recent_feedback(citizen_id: int, *, limit: int = 5) -> list[FeedbackLine]:
-    """The citizen's newest feedback, newest first, each with its newest answer."""
-    rows = Session.execute(_LINE.add_columns(_NEWEST_ANSWER)
-                           .where(Feedback.citizen_id == citizen_id)
-                           .order_by(Feedback.received_at.desc(), Feedback.id.desc())
-                           .limit(limit))
-    return [FeedbackLine(*row) for row in rows]
+    """The citizen's newest feedback, newest first, each with its newest answer and its stage
+    (one query: the ticket, its round and the re-rating state come along)."""
+    rows = Session.execute(
+        _LINE.add_columns(_NEWEST_ANSWER, Ticket.state, _RERATE_AT.is_not(None), _RERATED,
+                          Window.code, _ROUND)
+        .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
+        .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
+        .where(Feedback.citizen_id == citizen_id)
+        .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+        .limit(limit))
+    lines = []
+    for (fid, receipt, window_name, rating, review, answer, ticket_state, asked, rerated,
+         code, rnd) in rows:
+        lines.append(FeedbackLine(
+            fid, receipt, window_name, rating, review, answer,
+            progress.stage(ticket_state, rerate_requested=bool(asked), rerated=bool(rerated)),
+            code, rnd or 1))
+    return lines
 
 
 def get_conversation(citizen_id: int) -> WechatConversation:

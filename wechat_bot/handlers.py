@@ -8,7 +8,7 @@ import unicodedata
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services.feedback import record_feedback
 from feedback_api.services.windows import WindowCard, window_card
-from wechat_bot import conversation, inbound, replies
+from wechat_bot import conversation, inbound, replies, staff
 from wechat_bot.dispatch import Context, Dispatcher
 
 dispatcher = Dispatcher()
@@ -70,6 +70,8 @@ def query(ctx: Context) -> str:
 @dispatcher.event("subscribe")
 def on_subscribe(ctx: Context) -> str:
     key = ctx.message.event_key
+    if (code := staff.bind_code(key)) is not None:  # a staff member binding their account
+        return staff.on_bind_scan(ctx, code)
     if key.startswith("qrscene_") and len(key) > len("qrscene_"):
         return select_window(ctx, key[len("qrscene_"):])
     return replies.WELCOME
@@ -79,6 +81,8 @@ def on_subscribe(ctx: Context) -> str:
 def on_scan(ctx: Context) -> str:
     if not ctx.message.event_key:
         return replies.CHOOSE_WINDOW
+    if (code := staff.bind_code(ctx.message.event_key)) is not None:
+        return staff.on_bind_scan(ctx, code)
     return select_window(ctx, ctx.message.event_key)
 
 

@@ -45,7 +45,8 @@ class SendError(Exception):
 class Sender(Protocol):
     def send_text(self, openid: str, text: str) -> None: ...
 
-    def send_template(self, openid: str, data: dict[str, Any], url: str | None) -> None: ...
+    def send_template(self, openid: str, data: dict[str, Any], url: str | None, *,
+                      staff: bool = False) -> None: ...
 
 
 @dataclass
@@ -121,8 +122,11 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
         return _give_up(msg, "citizen has no WeChat contact")
     conv = get_conversation(msg.citizen_id)
     msg.attempts += 1
+    # Staff alerts always go as template messages: they must not use up the allowance of
+    # customer-service messages, and staff expect them in the template form.
     in_window = (
-        contact.last_message_at is not None
+        msg.kind != "alert"
+        and contact.last_message_at is not None
         and now - contact.last_message_at < SERVICE_WINDOW
         and conv.service_messages_sent < SERVICE_LIMIT
     )
@@ -138,8 +142,11 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
             conv.service_messages_sent += 1
             return _sent(msg, "custom", now)
     try:
-        sender.send_template(contact.openid, msg.template_data or
-                             default_template_data(msg.text, None), msg.url)
+        data = msg.template_data or default_template_data(msg.text, None)
+        if msg.kind == "alert":
+            sender.send_template(contact.openid, data, msg.url, staff=True)
+        else:
+            sender.send_template(contact.openid, data, msg.url)
     except SendError as exc:
         error = f"{error}; template: {exc}" if error else f"template: {exc}"
         return _retry(msg, error, now)

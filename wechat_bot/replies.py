@@ -105,17 +105,49 @@ def evidence_recorded(item: Recorded) -> str:
 NO_FEEDBACK_FOR_IMAGE = "请先评分或留言，再发送图片作为凭证。"
 
 
-def feedback_list(items: Iterable[FeedbackLine]) -> str:
-    items = list(items)
-    if not items:
-        return "您还没有评价记录。扫描窗口二维码即可评价。"
+#: A passive reply holds 2,048 bytes (UTF-8) in WeChat.
+REPLY_BYTES = 2048
+_NAME_CHARS = 30
+
+
+def _cut(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[:chars - 1] + "…"
+
+
+def _stage_text(item: FeedbackLine) -> str:
+    if item.stage in (None, "受理"):
+        if item.review_state == "invalid":
+            return "不予受理"
+        return f"受理（{label(REVIEW_STATES, item.review_state)}）"
+    if item.stage == "督办中" and item.round > 1:
+        return f"督办中（第{item.round}轮）"
+    return item.stage
+
+
+def _feedback_list(items: list[FeedbackLine], answer_chars: int) -> str:
     lines = ["您最近的评价："]
     for n, item in enumerate(items, 1):
         what = (f"评分 {item.rating} 分（{label(RATINGS, item.rating)}）" if item.rating
                 else "意见建议")
-        state = label(REVIEW_STATES, item.review_state)
-        lines.append(f"{n}. {item.receipt_no}　{item.window_name}\n   {what}｜{state}")
-        answer = item.answer
-        if answer:  # a passive reply holds 2,048 bytes: five answers must fit
-            lines.append(f"   单位答复：{answer if len(answer) <= 60 else answer[:59] + '…'}")
+        lines.append(f"{n}. {item.receipt_no}　{_cut(item.window_name, _NAME_CHARS)}\n"
+                     f"   {what}｜{_stage_text(item)}")
+        if item.stage == "待评价" and item.window_code:
+            lines.append(f"   问题已整改，请回复 {item.window_code} 后再评分")
+        if item.answer and answer_chars:
+            lines.append(f"   单位答复：{_cut(item.answer, answer_chars)}")
+    if any(item.stage not in (None, "受理") for item in items):
+        lines.append("办理进度：受理→督办中→已整改→待评价→办结")
     return "\n".join(lines)
+
+
+def feedback_list(items: Iterable[FeedbackLine]) -> str:
+    """The citizen's recent feedback with where each stands; shorter answers (or none) when
+    five long ones would not fit one passive reply."""
+    items = list(items)
+    if not items:
+        return "您还没有评价记录。扫描窗口二维码即可评价。"
+    for answer_chars in (60, 24, 0):
+        text = _feedback_list(items, answer_chars)
+        if len(text.encode("utf-8")) <= REPLY_BYTES:
+            return text
+    return text  # five lines of bounded length without answers always fit

@@ -52,6 +52,7 @@ OUTBOX_KINDS: dict[str, str] = {
     "answer": "答复",
     "rerate": "整改评价邀请",
     "notice": "通知",
+    "alert": "工作提醒",
 }
 OUTBOX_STATES: dict[str, str] = {
     "pending": "待发送",

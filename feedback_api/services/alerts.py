@@ -29,7 +29,7 @@ from feedback_api.models import (
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
-from feedback_api.services import audit, ticket_clocks
+from feedback_api.services import alert_channels, audit, ticket_clocks
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.workdays import local_today
 
@@ -92,6 +92,8 @@ def _queue(unit_id: int, kind: str, key: str, subject: str, body: str,
                        body=body, status="pending", attempts=0, next_attempt_at=now,
                        last_error="", created_at=now)
     Session.add(alert)
+    Session.flush()
+    alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
     return alert
 
 

@@ -183,8 +183,13 @@ class FakeWechatServer:
         data = self._body(request)
         if data is None:
             return self._err(47001, "data format error")
-        if data.get("action_name") != "QR_LIMIT_STR_SCENE":
+        action = data.get("action_name")
+        if action not in ("QR_LIMIT_STR_SCENE", "QR_STR_SCENE"):
             return self._err(40053, "invalid action info")
+        expire = data.get("expire_seconds")
+        if action == "QR_STR_SCENE" and not (isinstance(expire, int)
+                                             and 60 <= expire <= 2592000):
+            return self._err(40053, "invalid expire_seconds")
         scene = ((data.get("action_info") or {}).get("scene") or {}).get("scene_str")
         if not isinstance(scene, str) or not 1 <= len(scene) <= 64:
             return self._err(40053, "invalid scene_str")
@@ -192,6 +197,10 @@ class FakeWechatServer:
             ticket = "gQ" + secrets.token_urlsafe(24)
             self.state.qrcodes[scene] = {"ticket": ticket,
                                          "url": f"http://weixin.qq.com/q/{secrets.token_urlsafe(12)}"}
+        if action == "QR_STR_SCENE":  # temporary: a new code each time, with its lifetime
+            self.state.qrcodes[scene] = {
+                "ticket": "gQ" + secrets.token_urlsafe(24), "expire_seconds": expire,
+                "url": f"http://weixin.qq.com/q/{secrets.token_urlsafe(12)}"}
         return self._json(dict(self.state.qrcodes[scene]))
 
     def _custom_send(self, request: Request) -> Response:

@@ -153,7 +153,7 @@ def test_query_lists_recent_feedback_and_its_state(wechat, district, db):
         s.scalars(sa.select(Feedback).where(Feedback.receipt_no == r1)).one().review_state = "valid"
     reply = wechat.say(OPENID, "查询")
     assert r1 in reply and r2 in reply
-    assert "评分 2 分（不满意）｜有效" in reply and "意见建议｜待审核" in reply
+    assert "评分 2 分（不满意）｜受理（有效）" in reply and "意见建议｜受理（待审核）" in reply
     assert reply.index(r2) < reply.index(r1)  # newest first
     menu = wechat.send(wechat.peer.event(OPENID, "CLICK", "QUERY"))
     assert r1 in menu and r2 in menu

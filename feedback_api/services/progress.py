@@ -1,0 +1,26 @@
+"""Where a citizen's complaint stands (受理 → 督办中 → 已整改 → 待评价 → 办结), as the citizen is told.
+
+Derived, never stored: from the feedback's supervision ticket and whether the citizen was asked
+to rate the fix and has rated the window since.
+"""
+
+from __future__ import annotations
+
+#: The stages in order, as the citizen reads them.
+STAGES: tuple[str, ...] = ("受理", "督办中", "已整改", "待评价", "办结")
+
+
+def stage(ticket_state: str | None, *, rerate_requested: bool, rerated: bool) -> str:
+    """The stage of one feedback.
+
+    ``ticket_state`` is its ticket's state (None without a ticket); ``rerate_requested`` whether
+    the citizen was asked to rate the fix; ``rerated`` whether they rated the window since."""
+    if ticket_state is None:
+        return "受理"
+    if ticket_state == "open":
+        return "督办中"
+    if ticket_state == "responded":  # the unit reports the fix; the agency has yet to verify it
+        return "已整改"
+    if rerate_requested and not rerated:
+        return "待评价"
+    return "办结"
