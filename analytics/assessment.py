@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 

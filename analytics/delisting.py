@@ -31,7 +31,7 @@ from feedback_api.models import (
 )
 from feedback_api.models.reference import INCIDENT_KINDS, TOPICS, label
 from feedback_api.services import delisting as proposals
-from feedback_api.services import scope, tickets
+from feedback_api.services import scope, ticket_clocks
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
@@ -98,7 +98,7 @@ def _repeated_pushes(year: int, at_least: int = REPEATED_PUSHES) -> dict[int, di
     as_of = min(utcnow(), year_end)
     if as_of <= year_start:
         return {}
-    found = tickets.repeated_pushes(as_of=as_of, streak=at_least)
+    found = ticket_clocks.repeated_pushes(as_of=as_of, streak=at_least)
     wanted = {(p.ticket_id, n) for pushes in found.values() for p in pushes for n in p.rounds}
     if not wanted:
         return {}

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from feedback_api.models import Publicity, Submission, Window
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
+from wechat_bot import contacts
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PHONE = "13812345678"
@@ -270,7 +271,6 @@ def published_district(db, district):
     """A demonstration window with personal data all around it: the unit's contact, a
     recommendation's phone, a citizen's feedback with name, phone, ID number and openid."""
     from feedback_api.models import Unit
-    from feedback_api.services import citizens
     from feedback_api.services import feedback as feedback_service
 
     with db() as s:
@@ -297,7 +297,7 @@ def published_district(db, district):
         svc.publish_snapshot(office, kind="assessment", source="assessment:2026Q3:CD-RMYY-001",
                              period="2026Q3", window=w,
                              payload={"score": 93.5, "grade": "优秀", "inspector_phone": "13700001111"})
-        citizen = citizens.get_or_create_citizen("oPrivacyOpenid1234567890abc")
+        citizen = contacts.get_or_create_citizen("oPrivacyOpenid1234567890abc")
         feedback_service.record_feedback(
             w, citizen=citizen, channel="wechat", rating=1,
             text="我是孙小美，电话13611112222，身份证330102199001011234，挂号太慢")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from feedback_api.models import Feedback, Ticket, Window
-from feedback_api.services import citizens
 from feedback_api.services import feedback as fb
+from wechat_bot import contacts
 
 DAY = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)
 
@@ -16,7 +16,7 @@ def _seed(db):
     with db() as s:
         def add(code, openid, rating, text, masked, hours):
             w = s.scalars(sa.select(Window).where(Window.code == code)).one()
-            item = fb.record_feedback(w, citizen=citizens.get_or_create_citizen(openid),
+            item = fb.record_feedback(w, citizen=contacts.get_or_create_citizen(openid),
                                       channel="wechat", rating=rating, text=text,
                                       received_at=DAY + timedelta(hours=hours)).feedback
             fb.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude", "confidence": 1.0}],

@@ -13,7 +13,7 @@ from analytics import assessment, delisting
 from analytics.assessment import Period
 from feedback_api.db import Session
 from feedback_api.models import DelistingProposal, Ticket, Window
-from feedback_api.services import appeals, inspection_tickets, inspections, tickets, users
+from feedback_api.services import appeals, inspection_tickets, inspections, ticket_clocks, tickets, users
 from feedback_api.services.errors import Conflict, PermissionDenied
 from feedback_api.services.feedback import record_feedback
 from feedback_api.services.standards import DEFAULT_INDICATORS
@@ -161,7 +161,7 @@ def test_rule2_does_not_reach_across_a_year_boundary(db, district):
         tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 1, 9))
         tickets.verify(users.get_user("agency"), tid, now=local(2026, 1, 10))
         # The rolling year of the tickets service sees the streak; the calendar years do not.
-        assert tickets.repeated_pushes(as_of=local(2026, 1, 10))
+        assert ticket_clocks.repeated_pushes(as_of=local(2026, 1, 10))
         assert delisting.evaluate(2025) == [] and delisting.evaluate(2026) == []
         assert _rule2(s) == []
 

@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import AuditLog, Feedback, TicketFeedback, Window
-from feedback_api.services import citizens, desk, users
+from feedback_api.services import desk, users
 from feedback_api.services import feedback as fb
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
+from wechat_bot import contacts
 
 DAY = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 
@@ -20,7 +21,7 @@ def _w(s, code="CD-SW-001"):
 
 def _add(s, code="CD-SW-001", *, openid=None, rating=None, text=None, channel="wechat",
          at=DAY, sentiment=None, topic=None, masked=None, reviewed_sentiment=None):
-    citizen = citizens.get_or_create_citizen(openid) if openid else None
+    citizen = contacts.get_or_create_citizen(openid) if openid else None
     item = fb.record_feedback(_w(s, code), citizen=citizen, channel=channel, rating=rating,
                               text=text, received_at=at).feedback
     if sentiment is not None or topic or masked:
