@@ -23,6 +23,8 @@ from .segment import make_tokenizer
 from .text import RESOURCES
 
 LABELLED_PATH = RESOURCES / "opinions.jsonl.gz"
+#: A directory holding a file of this name is an evaluation set: training refuses to read from it.
+BLIND_MARKER = "BLIND_SET"
 HARD_KINDS = ("negation", "contrast")
 
 
@@ -66,6 +68,8 @@ class TrainingResult:
 def load_labelled(path: Path | str | None = None) -> list[Example]:
     """Read the labelled opinions (jsonl or jsonl.gz) shipped with the package."""
     path = Path(path or LABELLED_PATH)
+    if (path.resolve().parent / BLIND_MARKER).exists():
+        raise ValueError(f"{path} is in a blind evaluation set; it is never trained on")
     opener = gzip.open if path.suffix == ".gz" else open
     out = []
     with opener(path, "rt", encoding="utf-8") as fh:
