@@ -79,3 +79,7 @@ def test_no_package_code_names_the_blind_directory():
     for path in (ROOT / "analytics").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "data/blind" not in text and "scenarios.tsv" not in text, path
+
+
+def test_the_benchmark_reports_on_the_blind_set():
+    assert "tests/data/blind/opinions.jsonl" in (ROOT / "benchmarks" / "nlp.py").read_text(encoding="utf-8")
