@@ -34,14 +34,25 @@ def expected_calibration_error(probs: Sequence[float], labels: Sequence[int], bi
     return sum(r["n"] / n * abs(r["acc"] - r["conf"]) for r in reliability(probs, labels, bins))
 
 
-def fit_platt(scores: Sequence[float], labels: Sequence[int], iterations: int = 200) -> tuple[float, float]:
-    """``(a, b)`` with ``P(y=1) = sigmoid(a * score + b)`` by Newton's method on the log-loss, using
-    Platt's smoothed targets (so a separable validation set does not send ``a`` to infinity)."""
+def _platt_loss(scores: Sequence[float], targets: Sequence[float], a: float, b: float) -> float:
+    loss = 0.0
+    for s, t in zip(scores, targets, strict=True):
+        z = a * s + b
+        # log(1 + e^z) - t * z, computed without overflow
+        loss += (z if z > 0 else 0.0) + math.log1p(math.exp(-abs(z))) - t * z
+    return loss
+
+
+def fit_platt(scores: Sequence[float], labels: Sequence[int], iterations: int = 100) -> tuple[float, float]:
+    """``(a, b)`` with ``P(y=1) = sigmoid(a * score + b)``: Newton's method with backtracking on the
+    log-loss (Platt 1999; Lin, Lin & Weng 2007), with Platt's smoothed targets so that a separable
+    validation set does not send ``a`` to infinity."""
     n1 = sum(1 for y in labels if y == 1)
     n0 = len(labels) - n1
     hi, lo = (n1 + 1.0) / (n1 + 2.0), 1.0 / (n0 + 2.0)
     ts = [hi if y == 1 else lo for y in labels]
     a, b = 1.0, 0.0
+    loss = _platt_loss(scores, ts, a, b)
     for _ in range(iterations):
         g_a = g_b = h_aa = h_ab = h_bb = 0.0
         for s, t in zip(scores, ts, strict=True):
@@ -60,8 +71,16 @@ def fit_platt(scores: Sequence[float], labels: Sequence[int], iterations: int = 
             break
         da = (h_bb * g_a - h_ab * g_b) / det
         db = (h_aa * g_b - h_ab * g_a) / det
-        a, b = a - da, b - db
-        if abs(da) < 1e-9 and abs(db) < 1e-9:
+        step = 1.0
+        while step > 1e-8:
+            new_loss = _platt_loss(scores, ts, a - step * da, b - step * db)
+            if new_loss < loss + 1e-4 * step * (g_a * -da + g_b * -db):
+                break
+            step /= 2
+        if step <= 1e-8:
+            break
+        a, b, loss = a - step * da, b - step * db, new_loss
+        if abs(step * da) < 1e-7 and abs(step * db) < 1e-7:
             break
     return a, b
 

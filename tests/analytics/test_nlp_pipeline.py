@@ -161,7 +161,9 @@ def test_normal_opinions_are_not_flagged():
 def test_few_labelled_opinions_are_flagged():
     from analytics.nlp.training import load_labelled
 
-    flagged = [e.text for e in load_labelled() if analyze(e.text).flags]
+    # An opinion labelled "other" (about nothing in the standard) may rightly be flagged unrelated.
+    flagged = [e.text for e in load_labelled()
+               if (flags := analyze(e.text).flags) and not (flags == ["unrelated"] and e.topics == ["other"])]
     assert flagged == []
 
 
