@@ -171,8 +171,72 @@ def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
     return feats, lex
 
 
+# Domain-layer cues of the closing verdict and of complaints put as requests (issue 17); their
+# weights are learned from the labelled opinions, the lists only say where to look.
+_THANKS = ("谢谢", "感谢", "多谢", "点赞", "好评", "感激", "感动", "满意", "辛苦了", "给力")
+_REQUEST_HEADS = ("建议", "希望", "能不能", "能否", "可否", "可不可以", "麻烦", "请", "是否可以", "恳请")
+TAIL_CLAUSES = 2
+
+
+def _clause_lex(toks: list[str]) -> float:
+    lex, neg = 0.0, False
+    for t in toks:
+        if t in NEGATORS:
+            neg = not neg
+            continue
+        pol = polarity(t)
+        if pol:
+            lex += -0.8 * pol if neg else pol
+    return lex
+
+
+def domain_features(parsed: Parsed) -> dict[str, float]:
+    """Extra inputs of the domain layer only: the lexicon score of the closing clauses (long stories
+    that open with a problem and end in thanks), thanks in the closing clauses, a request opening a
+    clause (complaints put as polite suggestions) and the length of the text."""
+    clauses = parsed.clauses
+    if not clauses:
+        return {}
+    out: dict[str, float] = {}
+    tail = clauses[-TAIL_CLAUSES:]
+    tail_lex = sum(_clause_lex(c) for c in tail)
+    n = len(parsed.norm)
+    long_text = n >= 60
+    out["x:tail_lex"] = max(-4.0, min(4.0, tail_lex)) / 2.0
+    if long_text:
+        out["x:long_tail_lex"] = out["x:tail_lex"]
+        out["x:long"] = 1.0
+    # Negated lexicon words, counted apart: a refused gift or an absent fee (不收礼, 没有乱收费) praises,
+    # a negated praise word (不热情) complains; the lexicon score lumps both with plain words.
+    neg_neg = neg_pos = 0
+    for toks in clauses:
+        neg = False
+        for t in toks:
+            if t in NEGATORS:
+                neg = not neg
+                continue
+            if neg:
+                pol = polarity(t)
+                neg_neg += pol < 0
+                neg_pos += pol > 0
+    if neg_neg:
+        out["x:neg_neg"] = min(neg_neg, 3) / 1.5
+    if neg_pos:
+        out["x:neg_pos"] = min(neg_pos, 3) / 1.5
+    tail_text = "".join(t for c in tail for t in c)
+    if any(w in tail_text for w in _THANKS):
+        out["x:thanks_tail"] = 1.0
+    if any("".join(c[:2]).startswith(_REQUEST_HEADS) for c in clauses):
+        out["x:request"] = 1.0
+    return out
+
+
+TOPIC_CHAR_BIGRAMS = True
+
+
 def topic_features(parsed: Parsed) -> dict[str, float]:
-    """Unigram/bigram features plus per-topic cue counts for the topic classifiers."""
+    """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
+    words the segmenter splits or has never seen) plus per-topic cue counts."""
     feats: dict[str, float] = {}
     for toks in parsed.clauses:
         prev = "^"
@@ -180,6 +244,10 @@ def topic_features(parsed: Parsed) -> dict[str, float]:
             feats["t:" + t] = 1.0
             feats["b:" + prev + "_" + t] = 1.0
             prev = t
+        if TOPIC_CHAR_BIGRAMS:
+            s = "".join(toks)
+            for i in range(len(s) - 1):
+                feats["c:" + s[i : i + 2]] = 1.0
     if feats:
         scale = 2.0 / len(feats) ** 0.5
         feats = {k: v * scale for k, v in feats.items()}

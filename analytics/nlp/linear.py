@@ -120,21 +120,35 @@ class MultiLogReg:
     def __init__(self, models: dict[str, LogReg]):
         self.names = list(models)
         self.biases = [m.bias for m in models.values()]
-        table: dict[str, list[tuple[int, float]]] = {}
+        n = len(self.names)
+        zero = 0.0
+        table: dict[str, list[float]] = {}
         for i, m in enumerate(models.values()):
             scale = m.scale
             for k, w in m.weights.items():
-                table.setdefault(k, []).append((i, w * scale))
+                row = table.get(k)
+                if row is None:
+                    row = table[k] = [zero] * n
+                row[i] = w * scale
+        # One weight row per feature: a text's features mostly share one value (L2 scaling), so the
+        # rows of equal value are summed column-wise by zip/sum in C before one multiplication.
         self.table = {k: tuple(v) for k, v in table.items()}
 
     def probs(self, feats: Features) -> dict[str, float]:
         z = list(self.biases)
         table = self.table
+        groups: dict[float, list[tuple[float, ...]]] = {}
         for k, v in feats.items():
-            entry = table.get(k)
-            if entry:
-                for i, w in entry:
-                    z[i] += w * v
+            row = table.get(k)
+            if row is not None:
+                rows = groups.get(v)
+                if rows is None:
+                    groups[v] = [row]
+                else:
+                    rows.append(row)
+        for v, rows in groups.items():
+            for i, s in enumerate(map(sum, zip(*rows, strict=True))):
+                z[i] += s * v
         return {n: sigmoid(s) for n, s in zip(self.names, z, strict=True)}
 
 

@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
-from .features import Parsed, general_features, parse, sentiment_features, topic_features
+from .calibration import apply_platt, uncertainty
+from .features import (
+    TAIL_CLAUSES,
+    Parsed,
+    domain_features,
+    general_features,
+    parse,
+    sentiment_features,
+    topic_features,
+)
 from .lexicon import ABUSIVE, ADVERTISING, DOMAIN_CUES, OFF_TOPIC, TOPICS
 from .linear import LogReg, MultiLogReg, NaiveBayes, logit, sigmoid
 from .masking import LABELS, find_spans
@@ -16,7 +25,7 @@ from .segment import load_stopwords, make_tokenizer
 from .text import clean, normalize
 
 ANALYSIS_CHARS = 1500  # only the start of very long opinions is scored
-TOPIC_THRESHOLD = 0.65  # applied to max(whole-text, per-clause) probabilities
+TOPIC_THRESHOLD = 0.65  # default for models without thresholds of their own (chosen in training)
 RATING_WEIGHT = 1.0  # logit units per rating step away from 3
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -24,6 +33,7 @@ _LETTER_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 _REPEAT_RE = re.compile(r"(.)\1{7,}")
 _WORDLIKE_RE = re.compile(r"^[a-z0-9.\-_]+$|^\d+$")
 _SPACE_RE = re.compile(r"\s+")
+_KIN_RE = re.compile(r"(?:我|咱|俺|她|我们|他们)妈|他妈妈|你妈妈")
 
 
 @dataclass
@@ -39,6 +49,10 @@ class AnalysisResult:
     model_version: str
     tokens: list[str] = field(default_factory=list, repr=False)
     text_sentiment: float | None = field(default=None, repr=False)
+    #: How unsure the model is of this opinion, 0 (sure) to 1: the larger of the sentiment's binary
+    #: entropy (calibrated text probability; 1 without text signal) and the topics' closeness to their
+    #: thresholds. The review queue can be sorted by it (most informative corrections first).
+    uncertainty: float = 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -49,6 +63,7 @@ class AnalysisResult:
             "masked": self.masked,
             "flags": list(self.flags),
             "model_version": self.model_version,
+            "uncertainty": round(self.uncertainty, 4),
         }
 
 
@@ -75,12 +90,27 @@ def combine(p_text: float | None, rating: int | None) -> float:
     return sigmoid(logit(p_text) + r)
 
 
-def meta_features(feats: dict[str, float], lex: float, general: float, nb: float) -> dict[str, float]:
+def meta_features(feats: dict[str, float], lex: float, general: float, nb: float,
+                  extra: dict[str, float] | None = None) -> dict[str, float]:
     """Inputs of the domain layer: base model scores plus the domain-specific sparse features."""
     out = {"m:general": general / 3.0, "m:snow": nb / 10.0, "m:lex": max(-6.0, min(6.0, lex)) / 2.0}
     for k, v in feats.items():
         out["d:" + k] = v
+    if extra:
+        out.update(extra)
     return out
+
+
+def decide_topics(scores: dict[str, float], thresholds: dict[str, float]) -> list[tuple[str, float]]:
+    """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
+    (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
+    (opinions about nothing in the standard) and is never returned with another topic."""
+    chosen = [(t, p) for t, p in scores.items() if t != "other" and p >= thresholds[t]]
+    if not chosen:
+        best = max(scores, key=lambda t: logit(scores[t]) - logit(thresholds[t]))
+        chosen = [(best, scores[best])]
+    chosen.sort(key=lambda x: -x[1])
+    return [(t, round(p, 4)) for t, p in chosen]
 
 
 class Pipeline:
@@ -95,6 +125,11 @@ class Pipeline:
         self.snow = NaiveBayes.from_dict(model["snow_nb"])
         self.domain = LogReg.from_dict(model["domain"])
         self.topic_model = MultiLogReg({t: LogReg.from_dict(d) for t, d in model["topics"].items()})
+        # Platt parameters fitted on out-of-fold scores of the training data (absent in older models).
+        self.calibration = (model.get("calibration") or {}).get("sentiment")
+        self.domain_extra = bool(model.get("domain_extra"))
+        chosen = model.get("topic_thresholds") or {}
+        self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
         self.idf: dict[str, float] = model["idf"]["table"]
         self.idf_default: float = model["idf"]["default"]
         self.stopwords = load_stopwords()
@@ -127,14 +162,31 @@ class Pipeline:
         norm = normalize("".join(analysis_parts)[:ANALYSIS_CHARS])
         return display, masked, parse(self.tokenizer, norm)
 
-    def text_sentiment(self, parsed: Parsed) -> float | None:
-        """Probability that the text praises the window, or None if it carries no signal."""
+    def sentiment_inputs(self, parsed: Parsed) -> dict[str, float] | None:
+        """Inputs of the domain layer for ``parsed`` (None when the text carries no signal)."""
         feats, lex = sentiment_features(parsed)
         if not feats:
             return None
         g = self.general.decision(general_features(parsed, feats))
         nb = self.snow.decision(parsed.tokens)
-        return self.domain.prob(meta_features(feats, lex, g, nb))
+        extra = None
+        if self.domain_extra:
+            extra = domain_features(parsed)
+            if len(parsed.clauses) > TAIL_CLAUSES:
+                # The general model's reading of the closing clauses alone: long stories often open
+                # with a problem and close with the verdict.
+                tail = Parsed("".join(t for c in parsed.clauses[-TAIL_CLAUSES:] for t in c),
+                              parsed.clauses[-TAIL_CLAUSES:])
+                tail_feats, _ = sentiment_features(tail)
+                extra["x:general_tail"] = self.general.decision(general_features(tail, tail_feats)) / 3.0
+        return meta_features(feats, lex, g, nb, extra)
+
+    def text_sentiment(self, parsed: Parsed) -> float | None:
+        """Calibrated probability that the text praises the window, or None if it carries no signal."""
+        x = self.sentiment_inputs(parsed)
+        if x is None:
+            return None
+        return apply_platt(self.domain.prob(x), self.calibration)
 
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability: the whole text, raised by any single clause about that topic."""
@@ -146,19 +198,26 @@ class Pipeline:
                         scores[t] = p
         return scores
 
-    def topics(self, parsed: Parsed) -> list[tuple[str, float]]:
+    def topics(self, parsed: Parsed, scores: dict[str, float] | None = None) -> list[tuple[str, float]]:
         """Topics with confidence, best first; at least one (``other`` when nothing fits)."""
         if not parsed.clauses:
             return [("other", 1.0)]
-        scores = self.topic_scores(parsed)
-        real = sorted(((t, p) for t, p in scores.items() if t != "other"), key=lambda x: -x[1])
-        chosen = [(t, p) for t, p in real if p >= TOPIC_THRESHOLD]
-        if not chosen:
-            best_t, best_p = real[0]
-            other_p = scores.get("other", 0.0)
-            chosen = [("other", max(other_p, 1.0 - best_p))] if other_p >= best_p or best_p < 0.3 \
-                else [(best_t, best_p)]
-        return [(t, round(p, 4)) for t, p in chosen]
+        scores = scores if scores is not None else self.topic_scores(parsed)
+        return decide_topics(scores, self.thresholds)
+
+    def topic_uncertainty(self, scores: dict[str, float]) -> float:
+        """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
+        gap = min(abs(logit(p) - logit(self.thresholds[t])) for t, p in scores.items())
+        return max(0.0, 1.0 - gap / 2.0)
+
+    def uncertainty(self, parsed: Parsed, p_text: float | None,
+                    scores: dict[str, float] | None = None) -> float:
+        """See :attr:`AnalysisResult.uncertainty`."""
+        sent = 1.0 if p_text is None else uncertainty(p_text)
+        if not parsed.clauses:
+            return sent
+        scores = scores if scores is not None else self.topic_scores(parsed)
+        return max(sent, self.topic_uncertainty(scores))
 
     def keywords(self, parsed: Parsed, k: int = 5) -> list[str]:
         """TF-IDF keywords (shipped IDF table and stop words), best first."""
@@ -174,7 +233,9 @@ class Pipeline:
         """``abusive``, ``spam``, ``advertising``, ``unrelated`` as applicable."""
         flags = []
         compact = _SPACE_RE.sub("", parsed.norm)
-        if any(a in compact for a in ABUSIVE):
+        # "我妈的退休手续" holds 妈的: kinship words are taken out before the abuse check.
+        kin_free = _KIN_RE.sub("", compact)
+        if any(a in kin_free for a in ABUSIVE):
             flags.append("abusive")
         letters = len(_LETTER_RE.findall(display))
         if display and (
@@ -197,7 +258,8 @@ class Pipeline:
         raw = "" if text is None else str(text)
         display, masked, parsed = self.prepare(raw)
         p_text = self.text_sentiment(parsed)
-        topic_list = self.topics(parsed)
+        scores = self.topic_scores(parsed) if parsed.clauses else None
+        topic_list = self.topics(parsed, scores)
         flags = self.flags(display, parsed, topic_list)
         if "unrelated" in flags or "spam" in flags:
             topic_list = [("other", round(max(0.5, 1.0 - max(c for _, c in topic_list)), 4))]
@@ -211,6 +273,7 @@ class Pipeline:
             model_version=self.version,
             tokens=parsed.tokens,
             text_sentiment=p_text,
+            uncertainty=self.uncertainty(parsed, p_text, scores),
         )
 
 
@@ -236,4 +299,4 @@ def analyze(text: str | None, rating: int | None = None) -> AnalysisResult:
     return get_pipeline().analyze(text, rating)
 
 
-__all__ = ["AnalysisResult", "Pipeline", "TOPICS", "analyze", "combine", "get_pipeline"]
+__all__ = ["AnalysisResult", "Pipeline", "TOPICS", "analyze", "combine", "decide_topics", "get_pipeline"]

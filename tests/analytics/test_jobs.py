@@ -5,9 +5,12 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from analytics.nlp import store
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import feedback as fb
 from feedback_api.services import review
+
+SHIPPED = store.active_version(store.SHIPPED_DIR)
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def test_analyze_pending_fills_results_and_masks_for_units(runner, db, district,
         assert a.masked_text == "我叫张**，电话[手机号]，排队等了三个小时"
         assert a.sentiment < 0.5 < b.sentiment
         assert a.topics[0]["topic"] == "efficiency" and b.topics[0]["topic"] == "attitude"
-        assert a.model_version == b.model_version == "v1" and a.analyzed_at is not None
+        assert a.model_version == b.model_version == SHIPPED and a.analyzed_at is not None
         assert s.get(Feedback, rating_only).analyzed_at is None
     unit_view = client.get("/api/v1/feedback?window=CD-SW-001", headers=token_for("unit")).get_json()
     texts = {item["text"] for item in unit_view["items"]}
@@ -64,13 +67,13 @@ def test_corrections_retrain_a_new_version_that_can_be_restored(runner, db, dist
     report = json.loads(result.output[: result.output.rindex("}") + 1])
     assert report["trained_on"]["corrections_used"] == 2
     assert report["trained_on"]["corrections_skipped"] == 1
-    assert report["current_version"] == "v1"
+    assert report["current_version"] == SHIPPED
     version = report["version"]
     meta = json.loads((model_dir / "versions" / version / "meta.json").read_text())
     assert meta["trained_on"]["corrections_used"] == 2 and "scores" in meta
     listing = runner.invoke(args=["nlp", "versions"]).output
-    assert version in listing and "v1" in listing
-    # Whatever was promoted, the shipped version can be restored, and analysis then uses it.
+    assert version in listing and SHIPPED in listing and "v1" in listing
+    # Whatever was promoted, a shipped version (here the oldest) can be restored, and analysis uses it.
     assert runner.invoke(args=["nlp", "activate", "v1"]).exit_code == 0
     assert (model_dir / "active.txt").read_text().strip() == "v1"
     assert runner.invoke(args=["nlp", "activate", "v999"]).exit_code == 1

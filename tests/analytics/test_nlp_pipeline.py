@@ -31,7 +31,8 @@ def test_result_shape_and_to_dict():
     r = analyze("工作人员态度很好，十分钟就办完了", rating=5)
     assert isinstance(r, AnalysisResult)
     d = r.to_dict()
-    assert set(d) == {"text", "sentiment", "topics", "keywords", "masked", "flags", "model_version"}
+    assert set(d) == {"text", "sentiment", "topics", "keywords", "masked", "flags", "model_version", "uncertainty"}
+    assert 0.0 <= d["uncertainty"] <= 1.0
     assert d["text"] == "工作人员态度很好，十分钟就办完了"
     assert 0.0 <= d["sentiment"] <= 1.0
     assert d["topics"] and all(set(t) == {"topic", "confidence"} for t in d["topics"])
@@ -137,6 +138,7 @@ def test_keywords_and_tokens_never_contain_personal_data():
     "text, flag",
     [
         ("你们这帮傻逼，办事跟狗日的一样", "abusive"),
+        ("他妈的，又让我白跑一趟", "abusive"),
         ("加微信领取优惠券，代开各类发票，http://spam.example.com", "advertising"),
         ("低息贷款快速放款，私信我", "advertising"),
         ("啊啊啊啊啊啊啊啊啊啊啊啊", "spam"),
@@ -152,14 +154,17 @@ def test_flags(text, flag):
 
 def test_normal_opinions_are_not_flagged():
     for text in ["工作人员态度很好", "太慢了", "点赞", "很好，继续保持", "真是“高效”啊，等了三个小时",
-                 "垃圾服务", "银行柜员推荐了理财产品，讲得很专业", "代开发票排了一个多钟头"]:
+                 "垃圾服务", "银行柜员推荐了理财产品，讲得很专业", "代开发票排了一个多钟头",
+                 "我妈的退休手续终于办好了", "帮咱妈把认证做了"]:
         assert analyze(text).flags == [], text
 
 
 def test_few_labelled_opinions_are_flagged():
     from analytics.nlp.training import load_labelled
 
-    flagged = [e.text for e in load_labelled() if analyze(e.text).flags]
+    # An opinion labelled "other" (about nothing in the standard) may rightly be flagged unrelated.
+    flagged = [e.text for e in load_labelled()
+               if (flags := analyze(e.text).flags) and not (flags == ["unrelated"] and e.topics == ["other"])]
     assert flagged == []
 
 
