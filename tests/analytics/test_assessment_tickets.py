@@ -86,7 +86,7 @@ def test_a_late_round_lowers_the_on_time_rate(db, district):
     with db():
         fid = bad_review("CD-SW-001", start)
         tid = tickets.open_from_feedback(users.get_user("agency"), fid, now=start).id
-        tickets.mark_overdue(now=start + timedelta(days=40))
+        ticket_clocks.mark_overdue(now=start + timedelta(days=40))
         tickets.respond(users.get_user("unit"), tid, "迟到的反馈", now=start + timedelta(days=41))
     with db():
         r = _row(Period("year", 2026, 0), "CD-SW-001")

@@ -25,6 +25,7 @@ KNOWN_GAPS = {
     "objection_id": "publicity objections (only POST routes)",
     "contact_id": "alert contacts (only a POST route)",
     "decision": "delisting decisions (only a POST route)",
+    "indicator_id": "a failed indicator's ticket (only a POST route)",
 }
 #: GET routes whose objects the world does not construct, listed rather than silently skipped
 #: (a new GET route the world cannot fill fails the matrix until it is filled or listed here).

@@ -42,7 +42,7 @@ def stored(db, world) -> dict[str, Any]:
     from feedback_api.models import Window
     from feedback_api.services import evidence_files, tickets, users, windows
     from feedback_api.services import feedback as fb
-    from feedback_api.services.citizens import get_or_create_citizen
+    from wechat_bot.contacts import get_or_create_citizen
 
     with db() as s:
         w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
