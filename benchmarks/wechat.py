@@ -249,6 +249,7 @@ def main() -> None:
     db_name = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     env = {**os.environ, "WW_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
            "DATABASE_URL": database_url, "WW_INSTANCE_PATH": str(tmp),
+           "WW_CITIZEN_HASH_KEY": "bench-citizen-" + "h" * 32,
            "WW_WECHAT_TOKEN": TOKEN, "WW_WECHAT_APPID": APPID, "WW_WECHAT_ACCOUNT": ACCOUNT,
            "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []

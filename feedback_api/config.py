@@ -35,7 +35,8 @@ ENV_VARS: dict[str, str] = {
     "SECRET_KEY": "session/CSRF signing key; required when WW_ENV=production",
     "WW_ENV": "production (default), development or testing",
     "WW_INSTANCE_PATH": "folder for the SQLite file and generated files; default ./instance",
-    "WW_CITIZEN_HASH_KEY": "key for the citizen pseudonym hash; defaults to SECRET_KEY",
+    "WW_CITIZEN_HASH_KEY": "key for the citizen pseudonym hash; required in production and "
+                           "different from SECRET_KEY (development and testing fall back to it)",
     "WW_PAGE_SIZE_MAX": "largest page size the API accepts (default 200)",
     "WW_SQL_ECHO": "log SQL statements (default off)",
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
@@ -114,7 +115,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
-        "WW_CITIZEN_HASH_KEY": os.environ.get("WW_CITIZEN_HASH_KEY") or secret,
+        "WW_CITIZEN_HASH_KEY": _citizen_hash_key(env, secret, overrides),
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
@@ -147,6 +148,24 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             raise ConfigError(f"{name} must be a number of days between 0 (keep) and "
                               f"{MAX_RETENTION_DAYS}, got {value!r}")
     return config
+
+
+def _citizen_hash_key(env: str, secret: str, overrides: dict[str, Any]) -> str:
+    """The pseudonym key. In production it must be its own: rotating SECRET_KEY (sessions) must
+    not give every returning citizen a new pseudonym."""
+    key = overrides.get("WW_CITIZEN_HASH_KEY") or os.environ.get("WW_CITIZEN_HASH_KEY")
+    if env != "production":
+        return key or secret
+    if not key:
+        raise ConfigError(
+            "WW_CITIZEN_HASH_KEY is not set. In production window-watch refuses to start without "
+            "it: set it to a long random string of its own (not SECRET_KEY), once, and keep it; "
+            "changing it later gives every returning citizen a new pseudonym."
+        )
+    if key == secret:
+        raise ConfigError("WW_CITIZEN_HASH_KEY must differ from SECRET_KEY: rotating the session "
+                          "secret must not change the citizens' pseudonyms.")
+    return key
 
 
 def model_dir(instance: Path | None = None) -> str:

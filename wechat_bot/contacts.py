@@ -46,7 +46,7 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
         citizen, contact, conv = row
         _touch(citizen, contact, now)
         return Sender(citizen, conv)
-    citizen = citizens.find_citizen(pseudonym, lock=True)
+    citizen = citizens.find_citizen(pseudonym, lock=True) or _rekeyed(openid, pseudonym)
     if citizen is None:
         citizen = citizens.create_citizen(pseudonym, now=now)
         conv = WechatConversation(citizen_id=citizen.id, service_messages_sent=0)
@@ -65,6 +65,20 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
         Session.add(contact)
     _touch(citizen, contact, now)
     return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
+
+
+def _rekeyed(openid: str, pseudonym: str) -> Citizen | None:
+    """A returning citizen whose pseudonym changed (WW_CITIZEN_HASH_KEY was rotated): their
+    contact row, keyed by the openid, finds them, and they take the new pseudonym, so their
+    next message is found directly (and no second contact row conflicts on the openid)."""
+    citizen_id = Session.scalar(sa.select(CitizenContact.citizen_id)
+                                .where(CitizenContact.openid == openid).with_for_update())
+    if citizen_id is None:
+        return None
+    citizen = Session.get(Citizen, citizen_id, with_for_update=True)
+    if citizen is not None:
+        citizen.pseudonym = pseudonym
+    return citizen
 
 
 def _touch(citizen: Citizen, contact: CitizenContact, now: datetime) -> None:
