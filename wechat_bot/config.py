@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from feedback_api.config import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: Every variable wechat_bot reads, with its meaning.
 ENV_VARS: dict[str, str] = {
@@ -53,6 +56,13 @@ def init_app(app: Flask) -> None:
             ok = False
         if not ok:
             raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
+    if (app.config.get("WW_ENV") == "production" and app.config["WW_WECHAT_TOKEN"]
+            and not app.config["WW_WECHAT_AES_KEY"]):
+        # Plain mode's signature does not cover the body: a signed URL seen by anyone can carry
+        # their body for five minutes (refused by the replay guard only from its second use).
+        log.warning("wechat: plain mode in production (WW_WECHAT_TOKEN set, no WW_WECHAT_AES_KEY): "
+                    "message bodies are not signed; set WW_WECHAT_AES_KEY and choose safe mode "
+                    "(安全模式) in the official account's settings")
 
 
 @dataclass(frozen=True)
