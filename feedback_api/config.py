@@ -69,6 +69,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
+                          "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
                    "(or smtps://…:465); unset, alerts wait",
 }
@@ -121,6 +123,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
         "WW_DB_ASYNC_COMMIT": _bool(os.environ.get("WW_DB_ASYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
+        "WW_TRUSTED_PROXIES": _int("WW_TRUSTED_PROXIES", 0),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
         **{name: _int(name, default) for name, default in RETENTION_DEFAULTS.items()},
@@ -142,6 +145,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (a messenger waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
+    proxies = config["WW_TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 5:
+        raise ConfigError("WW_TRUSTED_PROXIES must be the number of reverse proxies in front of "
+                          f"the app, 0 to 5, got {proxies!r}")
     for name in RETENTION_DEFAULTS:
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETENTION_DAYS:
