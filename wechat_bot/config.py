@@ -24,6 +24,10 @@ ENV_VARS: dict[str, str] = {
     "WW_WECHAT_API_BASE": "WeChat API base (default https://api.weixin.qq.com); tests use a fake",
     "WW_PUBLIC_BASE_URL": "public base URL of this site, for the H5 link on posters",
     "WW_H5_RATE_LIMIT": "H5 form submissions allowed per client IP per 10 minutes (default 20)",
+    "WW_CITIZEN_RATE_LIMIT": "WeChat messages and H5 submissions allowed per citizen per 10 minutes "
+                             "(default 30); more get a polite reply and are not stored",
+    "WW_WINDOW_RATE_LIMIT": "WeChat messages and H5 submissions about one window allowed per 10 "
+                            "minutes, all citizens together (default 300)",
     "WW_WECHAT_LOG_DAYS": "days the log of inbound messages (kept to answer WeChat's retries) is "
                           "kept (default 30)",
 }
@@ -33,11 +37,14 @@ _DEFAULTS = {
     "WW_WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WW_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     "WW_H5_RATE_LIMIT": "20",
+    "WW_CITIZEN_RATE_LIMIT": "30",
+    "WW_WINDOW_RATE_LIMIT": "300",
     "WW_WECHAT_LOG_DAYS": "30",
 }
 
 
-_POSITIVE_INTS = ("WW_WECHAT_SESSION_MINUTES", "WW_H5_RATE_LIMIT", "WW_WECHAT_LOG_DAYS")
+_POSITIVE_INTS = ("WW_WECHAT_SESSION_MINUTES", "WW_H5_RATE_LIMIT", "WW_WECHAT_LOG_DAYS",
+                  "WW_CITIZEN_RATE_LIMIT", "WW_WINDOW_RATE_LIMIT")
 
 
 def init_app(app: Flask) -> None:
@@ -78,6 +85,8 @@ class WechatSettings:
     public_base_url: str
     h5_rate_limit: int
     log_days: int
+    citizen_rate_limit: int
+    window_rate_limit: int
 
     @property
     def safe_mode(self) -> bool:
@@ -103,4 +112,6 @@ def settings(app: Flask | None = None) -> WechatSettings:
                          or _DEFAULTS["WW_PUBLIC_BASE_URL"]).rstrip("/"),
         h5_rate_limit=int(cfg.get("WW_H5_RATE_LIMIT") or 20),
         log_days=int(cfg.get("WW_WECHAT_LOG_DAYS") or 30),
+        citizen_rate_limit=int(cfg.get("WW_CITIZEN_RATE_LIMIT") or 30),
+        window_rate_limit=int(cfg.get("WW_WINDOW_RATE_LIMIT") or 300),
     )

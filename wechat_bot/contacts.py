@@ -92,6 +92,20 @@ def get_or_create_citizen(openid: str, *, now: datetime | None = None) -> Citize
     return load_sender(openid, now=now).citizen
 
 
+def chosen_window_id(openid: str, *, ttl_minutes: int, now: datetime | None = None) -> int | None:
+    """The window the sender has chosen (scanned) and not let lapse, read without writing: what
+    a message of theirs is about, for the per-window limit."""
+    row = Session.execute(
+        sa.select(WechatConversation.window_id, WechatConversation.window_chosen_at)
+        .join(CitizenContact, CitizenContact.citizen_id == WechatConversation.citizen_id)
+        .where(CitizenContact.openid == openid)).first()
+    if row is None or row.window_id is None or row.window_chosen_at is None:
+        return None
+    if (now or utcnow()) - row.window_chosen_at > timedelta(minutes=ttl_minutes):
+        return None
+    return int(row.window_id)
+
+
 def openid_of(citizen_id: int) -> str | None:
     """The raw openid, for the one place that must reply to the citizen."""
     contact = Session.get(CitizenContact, citizen_id)

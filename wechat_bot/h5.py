@@ -31,7 +31,7 @@ from feedback_api.services import citizens, ratelimit
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import NotFound
 from feedback_api.services.feedback import MAX_TEXT, record_feedback
-from wechat_bot import config
+from wechat_bot import config, limits
 from wechat_bot.config import settings
 
 bp = Blueprint("wechat_h5", __name__, url_prefix="/f", template_folder="templates",
@@ -124,10 +124,13 @@ def _rate(window: Window, browser_id: str) -> tuple[str, int]:
             return render_template("wechat_bot/h5_form.html", window=window, form=form,
                                    error="提交过于频繁，请稍后再试"), 429
         if form.validate_on_submit():
+            pseudonym = citizens.pseudonym_for_h5(browser_id)
             for attempt in (1, 2):
                 try:
-                    citizen = citizens.find_or_create_citizen(
-                        citizens.pseudonym_for_h5(browser_id))
+                    if not limits.allow(pseudonym, window.id):
+                        return render_template("wechat_bot/h5_form.html", window=window,
+                                               form=form, error=limits.TOO_MANY_H5), 429
+                    citizen = citizens.find_or_create_citizen(pseudonym)
                     recorded = record_feedback(
                         window, citizen=citizen, channel="h5",
                         rating=int(form.rating.data) if form.rating.data else None,

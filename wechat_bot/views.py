@@ -10,13 +10,15 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from feedback_api.db import Session, begin_write, utcnow
 from feedback_api.extensions import csrf
-from wechat_bot import config, contacts, conversation, inbound, protocol, replay, replies
+from feedback_api.services import citizens
+from wechat_bot import config, contacts, conversation, inbound, limits, protocol, replay, replies
 from wechat_bot.config import WechatSettings, settings
 from wechat_bot.dispatch import Context
 from wechat_bot.handlers import dispatcher, is_interactive
@@ -161,6 +163,10 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
         replay.remember(guard.key, guard.body_sha256, guard.timestamp, now=now)
     ctx = Context(message=message, settings=cfg, now=now)
     if is_interactive(message.msg_type, message.event):
+        if not _within_limits(message, cfg, now):
+            inbound.record(key, msg_type=message.msg_type, event=message.event,
+                           reply=limits.TOO_MANY, citizen_id=None)
+            return limits.TOO_MANY
         sender = contacts.load_sender(message.from_user, now=now)
         ctx.citizen, ctx.conversation = sender.citizen, sender.conversation
         conversation.note_inbound(sender.conversation)
@@ -168,6 +174,14 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
     inbound.record(key, msg_type=message.msg_type, event=message.event, reply=reply,
                    citizen_id=ctx.citizen_id)
     return reply
+
+
+def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime) -> bool:
+    """The per-citizen and per-window limits (``limits``). A message (not an event) is about the
+    window its sender has chosen; a scan only chooses one, so it counts for the citizen only."""
+    window_id = None if message.is_event else contacts.chosen_window_id(
+        message.from_user, ttl_minutes=cfg.session_minutes, now=now)
+    return limits.allow(citizens.pseudonym_for(message.from_user), window_id)
 
 
 def _reply(message: InboundMessage, reply: str, cfg: WechatSettings) -> tuple[str, str]:

@@ -78,6 +78,14 @@ def hit(scope: str, subject: str, *, limit: int, window: int, now: float | None 
     return True
 
 
+def add(scope: str, subject: str, *, now: float | None = None) -> None:
+    """Count a hit of ``subject`` under ``scope``, its limit already checked (``recent``)."""
+    bucket, _first = _buckets(BUCKET_SECONDS, now)
+    conn = Session.connection()
+    conn.execute(_upsert(conn.dialect.name), {"key": key_for(scope, subject), "bucket": bucket})
+    _now_and_then_forget_old(conn, bucket)
+
+
 def count(scope: str, subject: str, *, window: int, now: float | None = None) -> int:
     """Add a hit of ``subject`` under ``scope`` and return its hits in the last ``window``
     seconds, this one included. The addition and the read of the current minute are one
