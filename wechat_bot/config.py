@@ -64,7 +64,9 @@ def init_app(app: Flask) -> None:
         if not ok:
             raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
     if (app.config.get("WW_ENV") == "production" and app.config["WW_WECHAT_TOKEN"]
-            and not app.config["WW_WECHAT_AES_KEY"]):
+            and not app.config["WW_WECHAT_AES_KEY"]
+            and not app.extensions.get("ww_wechat_plain_warned")):  # two blueprints call this
+        app.extensions["ww_wechat_plain_warned"] = True
         # Plain mode's signature does not cover the body: a signed URL seen by anyone can carry
         # their body for five minutes (refused by the replay guard only from its second use).
         log.warning("wechat: plain mode in production (WW_WECHAT_TOKEN set, no WW_WECHAT_AES_KEY): "

@@ -17,8 +17,8 @@ import re
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
-from itsdangerous import BadSignature, URLSafeSerializer
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice

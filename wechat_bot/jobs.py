@@ -82,9 +82,7 @@ def purge_inbound_log() -> str:
     from datetime import timedelta
 
     from feedback_api.db import utcnow
-    from wechat_bot import inbound
-
-    from wechat_bot import replay
+    from wechat_bot import inbound, replay
 
     days = settings().log_days
     deleted = inbound.purge(utcnow() - timedelta(days=days))

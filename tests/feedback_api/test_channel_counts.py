@@ -53,3 +53,33 @@ def test_the_window_page_and_the_home_page_show_the_channels_apart(client, auth,
     # columns: 有效评分 平均分 差评
     assert cells(home, "微信公众号") == ["2", "3.00", "1"]
     assert cells(home, "网页评价") == ["3", "3.67", "1"]
+
+
+def test_the_opinion_summary_splits_by_channel(db, district):
+    from feedback_api.db import utcnow
+    from feedback_api.models import Feedback
+    from feedback_api.services import feedback as feedback_service
+
+    window_id = seed(db)
+    with db() as s:
+        for item in s.scalars(sa.select(Feedback)):
+            item.text, item.analyzed_at = "意见", utcnow()
+            item.sentiment = 0.1 if item.rating <= 2 else 0.9
+    with db():
+        summary = feedback_service.opinion_summary(window_id)
+        assert (summary.analyzed, summary.negative) == (5, 2)
+        assert summary.by_channel == {"wechat": (2, 1), "h5": (3, 1)}
+
+
+def test_the_window_page_shows_the_opinions_per_channel(client, auth, db, district):
+    from feedback_api.db import utcnow
+    from feedback_api.models import Feedback
+
+    seed(db)
+    with db() as s:
+        for item in s.scalars(sa.select(Feedback)):
+            item.text, item.analyzed_at = "意见", utcnow()
+            item.sentiment = 0.1 if item.rating <= 2 else 0.9
+    auth.login("office")
+    page = client.get("/windows/CD-SW-001").get_data(as_text=True)
+    assert "微信公众号 2 条、负面 1 条；网页评价 3 条、负面 1 条" in page

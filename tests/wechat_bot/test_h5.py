@@ -196,7 +196,7 @@ def test_trusted_proxies_let_the_per_ip_limit_see_the_address_behind_nginx(app, 
 
     def codes(target, forwarded_for: list[str]) -> list[int]:
         out = []
-        for n, address in enumerate(forwarded_for):
+        for address in forwarded_for:
             client = target.test_client()
             out.append(_rate(client, "CD-SW-001", "5",
                              headers={"X-Forwarded-For": address},
