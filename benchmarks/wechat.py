@@ -225,7 +225,7 @@ def prepare_database(env: dict[str, str]) -> list[str]:
     ww = [sys.executable, "-c", "from admin_web.app import cli; cli()"]
     subprocess.run([*ww, "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([*ww, "demo", "--feedback-per-window", "0"], env=env, cwd=ROOT, check=True,
+    subprocess.run([*ww, "demo", "--force", "--feedback-per-window", "0"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = subprocess.run([*ww, "windows", "export"], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
