@@ -23,12 +23,13 @@ def allow(citizen_pseudonym: str, window_id: int | None) -> bool:
     """Whether the citizen (and the window, when the message is about one) is under its limit;
     if so the hit is counted in the caller's transaction."""
     cfg = settings()
-    if ratelimit.recent("citizen", citizen_pseudonym, window=WINDOW_SECONDS) >= cfg.citizen_rate_limit:
-        return False
-    if window_id is not None and ratelimit.recent(
-            "window", str(window_id), window=WINDOW_SECONDS) >= cfg.window_rate_limit:
-        return False
-    ratelimit.add("citizen", citizen_pseudonym)
+    subjects = [("citizen", citizen_pseudonym)]
+    limits = [cfg.citizen_rate_limit]
     if window_id is not None:
-        ratelimit.add("window", str(window_id))
+        subjects.append(("window", str(window_id)))
+        limits.append(cfg.window_rate_limit)
+    recent = ratelimit.recent_each(subjects, window=WINDOW_SECONDS)
+    if any(hits >= limit for hits, limit in zip(recent, limits, strict=True)):
+        return False
+    ratelimit.add(subjects)
     return True
