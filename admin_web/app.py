@@ -13,6 +13,7 @@ import click
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_web import (
     abuse,
@@ -114,6 +115,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}
     # What the WeChat side erases when personal data is past its days or a citizen asks.
     app.extensions["ww_privacy"] = [wechat_privacy.HOOKS]
+    proxies = app.config["WW_TRUSTED_PROXIES"]
+    if proxies:
+        # Behind nginx: the per-IP limits (H5, sign-in) and secure-cookie checks must see the
+        # citizen's address and scheme, from the headers only the trusted proxies set.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app
 
 

@@ -48,6 +48,7 @@ def detail(code: str) -> str:
     return render_template("windows/detail.html", window=window, recent=recent, fb_total=fb_total,
                            summary=feedback_service.opinion_summary(window.id),
                            rating_counts=overview.rating_counts(window.id),
+                           channel_counts=overview.rating_counts_by_channel(window.id),
                            visible_text=feedback_service.visible_text,
                            can_edit=scope.can_manage_unit(user, window.unit))
 

@@ -207,6 +207,9 @@ def main() -> None:
     env = {**os.environ, "WW_ENV": "production", "SECRET_KEY": "surge-" + "k" * 40,
            "DATABASE_URL": database_url, "WW_INSTANCE_PATH": str(tmp),
            "WW_CITIZEN_HASH_KEY": "surge-citizen-" + "h" * 32,
+           # The rate limits' queries run on every message, as in production; their thresholds
+           # are raised, since a few demo windows take every simulated citizen's messages.
+           "WW_CITIZEN_RATE_LIMIT": "1000000", "WW_WINDOW_RATE_LIMIT": "1000000",
            "WW_WECHAT_TOKEN": TOKEN, "WW_WECHAT_APPID": APPID, "WW_WECHAT_ACCOUNT": ACCOUNT,
            "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT)}
     procs = []

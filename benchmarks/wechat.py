@@ -225,7 +225,7 @@ def prepare_database(env: dict[str, str]) -> list[str]:
     ww = [sys.executable, "-c", "from admin_web.app import cli; cli()"]
     subprocess.run([*ww, "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([*ww, "demo", "--feedback-per-window", "0"], env=env, cwd=ROOT, check=True,
+    subprocess.run([*ww, "demo", "--force", "--feedback-per-window", "0"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     out = subprocess.run([*ww, "windows", "export"], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
@@ -249,6 +249,10 @@ def main() -> None:
     db_name = "postgresql" if database_url.startswith("postgresql") else "sqlite"
     env = {**os.environ, "WW_ENV": "production", "SECRET_KEY": "bench-" + "k" * 40,
            "DATABASE_URL": database_url, "WW_INSTANCE_PATH": str(tmp),
+           "WW_CITIZEN_HASH_KEY": "bench-citizen-" + "h" * 32,
+           # The rate limits' queries run on every message, as in production; their thresholds
+           # are raised, since a few demo windows take every simulated citizen's messages.
+           "WW_CITIZEN_RATE_LIMIT": "1000000", "WW_WINDOW_RATE_LIMIT": "1000000",
            "WW_WECHAT_TOKEN": TOKEN, "WW_WECHAT_APPID": APPID, "WW_WECHAT_ACCOUNT": ACCOUNT,
            "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT)}
     procs: list[subprocess.Popen[bytes]] = []

@@ -35,7 +35,8 @@ ENV_VARS: dict[str, str] = {
     "SECRET_KEY": "session/CSRF signing key; required when WW_ENV=production",
     "WW_ENV": "production (default), development or testing",
     "WW_INSTANCE_PATH": "folder for the SQLite file and generated files; default ./instance",
-    "WW_CITIZEN_HASH_KEY": "key for the citizen pseudonym hash; defaults to SECRET_KEY",
+    "WW_CITIZEN_HASH_KEY": "key for the citizen pseudonym hash; required in production and "
+                           "different from SECRET_KEY (development and testing fall back to it)",
     "WW_PAGE_SIZE_MAX": "largest page size the API accepts (default 200)",
     "WW_SQL_ECHO": "log SQL statements (default off)",
     "WW_PASSWORD_HASH_METHOD": "werkzeug password hash method (default scrypt)",
@@ -68,6 +69,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
+                          "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
                    "(or smtps://…:465); unset, alerts wait",
 }
@@ -114,12 +117,13 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_INSTANCE_PATH": str(instance),
         "SECRET_KEY": secret,
         "DATABASE_URL": database_url,
-        "WW_CITIZEN_HASH_KEY": os.environ.get("WW_CITIZEN_HASH_KEY") or secret,
+        "WW_CITIZEN_HASH_KEY": _citizen_hash_key(env, secret, overrides),
         "WW_PAGE_SIZE_MAX": _int("WW_PAGE_SIZE_MAX", 200),
         "WW_WINDOW_CACHE_SECONDS": _int("WW_WINDOW_CACHE_SECONDS", 10),
         "WW_SQL_ECHO": _bool(os.environ.get("WW_SQL_ECHO")),
         "WW_DB_ASYNC_COMMIT": _bool(os.environ.get("WW_DB_ASYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
+        "WW_TRUSTED_PROXIES": _int("WW_TRUSTED_PROXIES", 0),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
         **{name: _int(name, default) for name, default in RETENTION_DEFAULTS.items()},
@@ -141,12 +145,34 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if not 0 < config["WW_MESSAGE_WAIT_MS"] <= 4500:
         raise ConfigError("WW_MESSAGE_WAIT_MS must be between 1 and 4500 (a messenger waits 5 seconds), "
                           f"got {config['WW_MESSAGE_WAIT_MS']!r}")
+    proxies = config["WW_TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or not 0 <= proxies <= 5:
+        raise ConfigError("WW_TRUSTED_PROXIES must be the number of reverse proxies in front of "
+                          f"the app, 0 to 5, got {proxies!r}")
     for name in RETENTION_DEFAULTS:
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETENTION_DAYS:
             raise ConfigError(f"{name} must be a number of days between 0 (keep) and "
                               f"{MAX_RETENTION_DAYS}, got {value!r}")
     return config
+
+
+def _citizen_hash_key(env: str, secret: str, overrides: dict[str, Any]) -> str:
+    """The pseudonym key. In production it must be its own: rotating SECRET_KEY (sessions) must
+    not give every returning citizen a new pseudonym."""
+    key = overrides.get("WW_CITIZEN_HASH_KEY") or os.environ.get("WW_CITIZEN_HASH_KEY")
+    if env != "production":
+        return key or secret
+    if not key:
+        raise ConfigError(
+            "WW_CITIZEN_HASH_KEY is not set. In production window-watch refuses to start without "
+            "it: set it to a long random string of its own (not SECRET_KEY), once, and keep it; "
+            "changing it later gives every returning citizen a new pseudonym."
+        )
+    if key == secret:
+        raise ConfigError("WW_CITIZEN_HASH_KEY must differ from SECRET_KEY: rotating the session "
+                          "secret must not change the citizens' pseudonyms.")
+    return key
 
 
 def model_dir(instance: Path | None = None) -> str:

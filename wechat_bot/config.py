@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from feedback_api.config import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: Every variable wechat_bot reads, with its meaning.
 ENV_VARS: dict[str, str] = {
@@ -23,6 +26,10 @@ ENV_VARS: dict[str, str] = {
     "WW_WECHAT_API_BASE": "WeChat API base (default https://api.weixin.qq.com); tests use a fake",
     "WW_PUBLIC_BASE_URL": "public base URL of this site, for the H5 link on posters",
     "WW_H5_RATE_LIMIT": "H5 form submissions allowed per client IP per 10 minutes (default 20)",
+    "WW_CITIZEN_RATE_LIMIT": "WeChat messages and H5 submissions allowed per citizen per 10 minutes "
+                             "(default 30); more get a polite reply and are not stored",
+    "WW_WINDOW_RATE_LIMIT": "WeChat messages and H5 submissions about one window allowed per 10 "
+                            "minutes, all citizens together (default 300)",
     "WW_WECHAT_LOG_DAYS": "days the log of inbound messages (kept to answer WeChat's retries) is "
                           "kept (default 30)",
 }
@@ -32,11 +39,14 @@ _DEFAULTS = {
     "WW_WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WW_PUBLIC_BASE_URL": "http://127.0.0.1:8000",
     "WW_H5_RATE_LIMIT": "20",
+    "WW_CITIZEN_RATE_LIMIT": "30",
+    "WW_WINDOW_RATE_LIMIT": "300",
     "WW_WECHAT_LOG_DAYS": "30",
 }
 
 
-_POSITIVE_INTS = ("WW_WECHAT_SESSION_MINUTES", "WW_H5_RATE_LIMIT", "WW_WECHAT_LOG_DAYS")
+_POSITIVE_INTS = ("WW_WECHAT_SESSION_MINUTES", "WW_H5_RATE_LIMIT", "WW_WECHAT_LOG_DAYS",
+                  "WW_CITIZEN_RATE_LIMIT", "WW_WINDOW_RATE_LIMIT")
 
 
 def init_app(app: Flask) -> None:
@@ -55,6 +65,15 @@ def init_app(app: Flask) -> None:
             ok = False
         if not ok:
             raise ConfigError(f"{name} must be a positive integer, got {raw!r}")
+    if (app.config.get("WW_ENV") == "production" and app.config["WW_WECHAT_TOKEN"]
+            and not app.config["WW_WECHAT_AES_KEY"]
+            and not app.extensions.get("ww_wechat_plain_warned")):  # two blueprints call this
+        app.extensions["ww_wechat_plain_warned"] = True
+        # Plain mode's signature does not cover the body: a signed URL seen by anyone can carry
+        # their body for five minutes (refused by the replay guard only from its second use).
+        log.warning("wechat: plain mode in production (WW_WECHAT_TOKEN set, no WW_WECHAT_AES_KEY): "
+                    "message bodies are not signed; set WW_WECHAT_AES_KEY and choose safe mode "
+                    "(安全模式) in the official account's settings")
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,8 @@ class WechatSettings:
     public_base_url: str
     h5_rate_limit: int
     log_days: int
+    citizen_rate_limit: int
+    window_rate_limit: int
     #: The template of staff alerts (empty: ``template_id``).
     staff_template_id: str = ""
 
@@ -97,5 +118,7 @@ def settings(app: Flask | None = None) -> WechatSettings:
                          or _DEFAULTS["WW_PUBLIC_BASE_URL"]).rstrip("/"),
         h5_rate_limit=int(cfg.get("WW_H5_RATE_LIMIT") or 20),
         log_days=int(cfg.get("WW_WECHAT_LOG_DAYS") or 30),
+        citizen_rate_limit=int(cfg.get("WW_CITIZEN_RATE_LIMIT") or 30),
+        window_rate_limit=int(cfg.get("WW_WINDOW_RATE_LIMIT") or 300),
         staff_template_id=cfg.get("WW_WECHAT_STAFF_TEMPLATE_ID") or "",
     )

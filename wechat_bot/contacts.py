@@ -46,7 +46,7 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
         citizen, contact, conv = row
         _touch(citizen, contact, now)
         return Sender(citizen, conv)
-    citizen = citizens.find_citizen(pseudonym, lock=True)
+    citizen = citizens.find_citizen(pseudonym, lock=True) or _rekeyed(openid, pseudonym)
     if citizen is None:
         citizen = citizens.create_citizen(pseudonym, now=now)
         conv = WechatConversation(citizen_id=citizen.id, service_messages_sent=0)
@@ -67,6 +67,20 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
     return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
 
 
+def _rekeyed(openid: str, pseudonym: str) -> Citizen | None:
+    """A returning citizen whose pseudonym changed (WW_CITIZEN_HASH_KEY was rotated): their
+    contact row, keyed by the openid, finds them, and they take the new pseudonym, so their
+    next message is found directly (and no second contact row conflicts on the openid)."""
+    citizen_id = Session.scalar(sa.select(CitizenContact.citizen_id)
+                                .where(CitizenContact.openid == openid).with_for_update())
+    if citizen_id is None:
+        return None
+    citizen = Session.get(Citizen, citizen_id, with_for_update=True)
+    if citizen is not None:
+        citizen.pseudonym = pseudonym
+    return citizen
+
+
 def _touch(citizen: Citizen, contact: CitizenContact, now: datetime) -> None:
     last = contact.last_message_at
     if last is None or not timedelta(0) <= now - last < TOUCH_PRECISION:
@@ -76,6 +90,20 @@ def _touch(citizen: Citizen, contact: CitizenContact, now: datetime) -> None:
 def get_or_create_citizen(openid: str, *, now: datetime | None = None) -> Citizen:
     """The citizen behind a WeChat openid, created on first contact (recording a message)."""
     return load_sender(openid, now=now).citizen
+
+
+def chosen_window_id(openid: str, *, ttl_minutes: int, now: datetime | None = None) -> int | None:
+    """The window the sender has chosen (scanned) and not let lapse, read without writing: what
+    a message of theirs is about, for the per-window limit."""
+    row = Session.execute(
+        sa.select(WechatConversation.window_id, WechatConversation.window_chosen_at)
+        .join(CitizenContact, CitizenContact.citizen_id == WechatConversation.citizen_id)
+        .where(CitizenContact.openid == openid)).first()
+    if row is None or row.window_id is None or row.window_chosen_at is None:
+        return None
+    if (now or utcnow()) - row.window_chosen_at > timedelta(minutes=ttl_minutes):
+        return None
+    return int(row.window_id)
 
 
 def openid_of(citizen_id: int) -> str | None:

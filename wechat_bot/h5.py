@@ -2,8 +2,13 @@
 
 Submissions are limited per client IP (``WW_H5_RATE_LIMIT`` per 10 minutes) by counters in the
 database, so every gunicorn worker shares them (``feedback_api.services.ratelimit``). Behind a
-reverse proxy, mount werkzeug's ProxyFix so ``request.remote_addr`` is the citizen's address,
-not the proxy's.
+reverse proxy, set ``WW_TRUSTED_PROXIES`` (the composition root then mounts werkzeug's ProxyFix)
+so ``request.remote_addr`` is the citizen's address, not the proxy's.
+
+A browser is a pseudonymous citizen: a long-lived cookie holds a random id signed with the
+app's secret; the core sees only its keyed hash (``citizens.pseudonym_for_h5``), so one rating
+per citizen, window and day counts on H5 as on WeChat. Clearing cookies makes a new citizen:
+the per-IP limit bounds that.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -21,11 +27,11 @@ from wtforms.validators import Length, Optional, ValidationError
 from feedback_api.db import Session
 from feedback_api.models import Window
 from feedback_api.models.reference import RATINGS
-from feedback_api.services import ratelimit
+from feedback_api.services import citizens, ratelimit
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import NotFound
 from feedback_api.services.feedback import MAX_TEXT, record_feedback
-from wechat_bot import config
+from wechat_bot import config, limits
 from wechat_bot.config import settings
 
 bp = Blueprint("wechat_h5", __name__, url_prefix="/f", template_folder="templates",
@@ -34,6 +40,42 @@ bp.record_once(lambda state: config.init_app(state.app))
 
 WINDOW_SECONDS = 600
 _NONCE_RE = re.compile(r"^[0-9a-f]{32}$")
+
+#: The browser's citizen cookie: a signed random id, kept two years, sent only to /f.
+CITIZEN_COOKIE = "ww_h5_citizen"
+CITIZEN_COOKIE_DAYS = 730
+_COOKIE_SALT = "window-watch.h5-citizen"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=_COOKIE_SALT)  # type: ignore[arg-type]
+
+
+def browser_id_of(cookie: str | None) -> str | None:
+    """The random id in a citizen cookie; None for a missing, forged or damaged one."""
+    if not cookie:
+        return None
+    try:
+        value = _serializer().loads(cookie)
+    except BadSignature:
+        return None
+    return value if isinstance(value, str) and _NONCE_RE.match(value) else None
+
+
+def _browser_id() -> tuple[str, bool]:
+    """This browser's id, and whether it is new (its cookie must be set)."""
+    known = browser_id_of(request.cookies.get(CITIZEN_COOKIE))
+    return (known, False) if known else (uuid.uuid4().hex, True)
+
+
+def _with_cookie(body: str, status: int, browser_id: str, new: bool) -> Response:
+    resp = make_response(body, status)
+    if new:
+        resp.set_cookie(CITIZEN_COOKIE, _serializer().dumps(browser_id),
+                        max_age=CITIZEN_COOKIE_DAYS * 24 * 3600, path=bp.url_prefix or "/f",
+                        httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return resp
 
 
 class FeedbackForm(FlaskForm):
@@ -62,11 +104,17 @@ def _window_or_404(code: str) -> Window:
 
 
 @bp.route("/<code>", methods=["GET", "POST"])
-def rate(code: str) -> str | tuple[str, int]:
+def rate(code: str) -> Response | tuple[str, int]:
     """Show the rating form; on a valid POST record an ``h5`` feedback and show its receipt."""
     window = _window_or_404(code)
     if window.status == "delisted":
         return render_template("wechat_bot/h5_closed.html", window=window), 410
+    browser_id, new_browser = _browser_id()
+    body, status = _rate(window, browser_id)
+    return _with_cookie(body, status, browser_id, new_browser)
+
+
+def _rate(window: Window, browser_id: str) -> tuple[str, int]:
     form = FeedbackForm()
     if request.method == "POST":
         allowed = ratelimit.hit("h5", request.remote_addr or "-",
@@ -76,23 +124,29 @@ def rate(code: str) -> str | tuple[str, int]:
             return render_template("wechat_bot/h5_form.html", window=window, form=form,
                                    error="提交过于频繁，请稍后再试"), 429
         if form.validate_on_submit():
+            pseudonym = citizens.pseudonym_for_h5(browser_id)
             for attempt in (1, 2):
                 try:
+                    if not limits.allow(pseudonym, window.id):
+                        return render_template("wechat_bot/h5_form.html", window=window,
+                                               form=form, error=limits.TOO_MANY_H5), 429
+                    citizen = citizens.find_or_create_citizen(pseudonym)
                     recorded = record_feedback(
-                        window, citizen=None, channel="h5",
+                        window, citizen=citizen, channel="h5",
                         rating=int(form.rating.data) if form.rating.data else None,
                         text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
                     )
                     Session.commit()
                     break
                 except IntegrityError:
-                    # The same form sent twice at once, and the other commit won: run again,
-                    # which finds the stored feedback.
+                    # The same form sent twice at once (or a new browser's first two forms,
+                    # both creating its citizen), and the other commit won: run again, which
+                    # finds what the other stored.
                     Session.rollback()
                     if attempt == 2:
                         raise
             return render_template("wechat_bot/h5_done.html", window=window,
-                                   item=recorded.feedback)
+                                   item=recorded.feedback), 200
         if form.rating.errors:
             form.rating.errors = ["请选择有效的评分"]
         if form.nonce.errors:

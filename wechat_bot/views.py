@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from feedback_api.db import Session, begin_write, utcnow
 from feedback_api.extensions import csrf
-from wechat_bot import config, contacts, conversation, inbound, protocol, replies
+from feedback_api.services import citizens
+from wechat_bot import config, contacts, conversation, inbound, limits, protocol, replay, replies
 from wechat_bot.config import WechatSettings, settings
 from wechat_bot.dispatch import Context
 from wechat_bot.handlers import dispatcher, is_interactive
@@ -41,12 +44,26 @@ def callback() -> Response:
             return _verify_url(cfg)
         if request.content_length is not None and request.content_length > protocol.MAX_BODY:
             raise ProtocolError(413, "body too large")
-        message = _read_message(cfg, request.args, request.stream.read(protocol.MAX_BODY + 1))
+        raw = request.stream.read(protocol.MAX_BODY + 1)
+        message = _read_message(cfg, request.args, raw)
+        guard = None if cfg.safe_mode else Guard(
+            replay.query_key(request.args.get("nonce", ""), request.args.get("signature", "")),
+            replay.body_hash(raw), request.args.get("timestamp", ""))
+        reply = handle_message(message, cfg, guard)
     except ProtocolError as exc:
         log.info("wechat: refused %s %s: %s", request.method, request.path, exc.reason)
         abort(exc.status)
-    body, mimetype = _reply(message, handle_message(message, cfg), cfg)
+    body, mimetype = _reply(message, reply, cfg)
     return Response(body, mimetype=mimetype)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A plain-mode request's signed query and body, for the replay guard (``replay``)."""
+
+    key: str
+    body_sha256: str
+    timestamp: str
 
 
 def _verify_url(cfg: WechatSettings) -> Response:
@@ -77,8 +94,11 @@ def _read_message(cfg: WechatSettings, args: Mapping[str, str], body: bytes) -> 
     return protocol.to_message(protocol.parse_xml(inner.encode("utf-8")))
 
 
-def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
-    """Store and answer one message in one transaction; a retry gets the stored answer."""
+def handle_message(message: InboundMessage, cfg: WechatSettings, guard: Guard | None = None) -> str:
+    """Store and answer one message in one transaction; a retry gets the stored answer.
+
+    With a ``guard`` (plain mode), a signed query already used with another body raises
+    ``ProtocolError`` (403) and nothing is stored."""
     key = inbound.dedup_key(
         msg_id=None if message.is_event else message.msg_id,
         from_user=message.from_user, create_time=message.create_time, event=message.event,
@@ -90,15 +110,18 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             begin_write(int((deadline - time.monotonic()) * 1000))
-            reply = _answer(message, cfg, key)
+            reply = _answer(message, cfg, key, guard)
             Session.commit()
             return reply
+        except replay.Replayed:
+            Session.rollback()
+            raise ProtocolError(403, "signed query replayed with another body") from None
         except IntegrityError as exc:
             # Another delivery of this message (WeChat's retry) committed first, or another
             # first message of this citizen: nothing of ours is stored. A retry gets the stored
             # reply; otherwise run again on what the other stored.
             Session.rollback()
-            stored = _stored_reply(key)
+            stored = _stored_reply(key, guard)
             if stored is not None:
                 return stored
             if attempt < _ATTEMPTS:
@@ -123,19 +146,27 @@ def handle_message(message: InboundMessage, cfg: WechatSettings) -> str:
 _ATTEMPTS = 3
 
 
-def _stored_reply(key: str) -> str | None:
+def _stored_reply(key: str, guard: Guard | None) -> str | None:
     try:
+        if guard is not None and replay.is_replayed(guard.key, guard.body_sha256):
+            raise ProtocolError(403, "signed query replayed with another body")
         return inbound.stored_reply(key)
     finally:
         Session.rollback()  # end the read: the next attempt begins as a write
 
 
-def _answer(message: InboundMessage, cfg: WechatSettings, key: str) -> str:
+def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard | None) -> str:
     """The reply; the message's log row (unique key) is added last, so a delivery of a message
     already answered fails at commit and gets the stored reply (see ``handle_message``)."""
     now = utcnow()
+    if guard is not None:
+        replay.remember(guard.key, guard.body_sha256, guard.timestamp, now=now)
     ctx = Context(message=message, settings=cfg, now=now)
     if is_interactive(message.msg_type, message.event):
+        if not _within_limits(message, cfg, now):
+            inbound.record(key, msg_type=message.msg_type, event=message.event,
+                           reply=limits.TOO_MANY, citizen_id=None)
+            return limits.TOO_MANY
         sender = contacts.load_sender(message.from_user, now=now)
         ctx.citizen, ctx.conversation = sender.citizen, sender.conversation
         conversation.note_inbound(sender.conversation)
@@ -143,6 +174,14 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str) -> str:
     inbound.record(key, msg_type=message.msg_type, event=message.event, reply=reply,
                    citizen_id=ctx.citizen_id)
     return reply
+
+
+def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime) -> bool:
+    """The per-citizen and per-window limits (``limits``). A message (not an event) is about the
+    window its sender has chosen; a scan only chooses one, so it counts for the citizen only."""
+    window_id = None if message.is_event else contacts.chosen_window_id(
+        message.from_user, ttl_minutes=cfg.session_minutes, now=now)
+    return limits.allow(citizens.pseudonym_for(message.from_user), window_id)
 
 
 def _reply(message: InboundMessage, reply: str, cfg: WechatSettings) -> tuple[str, str]:

@@ -20,6 +20,25 @@ def pseudonym_for(identity: str, key: str | None = None) -> str:
     return hmac.new(key.encode(), identity.encode(), hashlib.sha256).hexdigest()
 
 
+#: Prefix of an H5 browser's identity: its pseudonyms never meet a WeChat openid's.
+H5_PREFIX = "h5:"
+
+
+def pseudonym_for_h5(browser_id: str, key: str | None = None) -> str:
+    """The pseudonym of an H5 browser (the random id in its signed cookie)."""
+    return pseudonym_for(H5_PREFIX + browser_id, key)
+
+
+def find_or_create_citizen(pseudonym: str, *, now: datetime | None = None) -> Citizen:
+    """The citizen with ``pseudonym``, created on first contact; their last contact recorded.
+    A concurrent creation fails at the flush (see ``create_citizen``)."""
+    citizen = find_citizen(pseudonym)
+    if citizen is None:
+        return create_citizen(pseudonym, now=now)
+    citizen.last_seen_at = now or utcnow()
+    return citizen
+
+
 def find_citizen(pseudonym: str, *, lock: bool = False) -> Citizen | None:
     """The citizen with ``pseudonym``; ``lock`` holds their row until the transaction ends, so
     two messages of one citizen handled at once run one after the other."""

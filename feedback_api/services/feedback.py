@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,6 +286,8 @@ class OpinionSummary:
     topics: list[tuple[str, int]]
     #: (word, opinions) among negative opinions: the hot words of complaints.
     complaint_words: list[tuple[str, int]]
+    #: channel -> (analysed, negative): H5 and WeChat opinions shown apart.
+    by_channel: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> OpinionSummary:
@@ -293,7 +295,7 @@ def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> Opi
     since = utcnow() - timedelta(days=days)
     rows = Session.execute(
         sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.sentiment,
-                  Feedback.reviewed_sentiment)
+                  Feedback.reviewed_sentiment, Feedback.channel)
         .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
                Feedback.review_state != "invalid", Feedback.received_at >= since,
                Feedback.duplicate_of_id.is_(None),  # a merged duplicate is counted in its original
@@ -305,7 +307,8 @@ def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> Opi
     topics: Counter[str] = Counter()
     words: Counter[str] = Counter()
     negative = 0
-    for predicted, reviewed, keywords, sentiment, reviewed_sentiment in rows:
+    by_channel: dict[str, tuple[int, int]] = {}
+    for predicted, reviewed, keywords, sentiment, reviewed_sentiment, channel in rows:
         codes = reviewed or [t["topic"] for t in (predicted or [])[:1] if isinstance(t, dict)]
         topics.update(c for c in codes if c != "other")
         is_negative = (reviewed_sentiment == 0) if reviewed_sentiment is not None else (
@@ -313,4 +316,7 @@ def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> Opi
         if is_negative:
             negative += 1
             words.update(set(keywords or []))
-    return OpinionSummary(len(rows), negative, topics.most_common(), words.most_common(12))
+        seen, bad = by_channel.get(channel, (0, 0))
+        by_channel[channel] = (seen + 1, bad + int(is_negative))
+    return OpinionSummary(len(rows), negative, topics.most_common(), words.most_common(12),
+                          by_channel)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -12,12 +12,19 @@ from feedback_api.services import scope
 
 
 @dataclass(frozen=True)
-class RatingSummary:
+class ChannelRatings:
     #: Ratings that count (a citizen's later rating of the same day replaces the earlier one).
     total: int
     average: float | None
     #: Ratings of 1 or 2 (差评).
     bad: int
+
+
+@dataclass(frozen=True)
+class RatingSummary(ChannelRatings):
+    #: The same per channel (``wechat``, ``h5``, ...): H5 and WeChat ratings are shown apart,
+    #: since an H5 citizen is only a browser (issue 12).
+    by_channel: dict[str, ChannelRatings] = field(default_factory=dict)
 
 
 def _visible_window_ids(user: User) -> sa.Select[tuple[int]]:
@@ -35,13 +42,21 @@ def windows_by_status(user: User) -> dict[str, int]:
 
 
 def rating_summary(user: User) -> RatingSummary:
-    """Count, average and bad ratings over the windows ``user`` may see, in one query."""
-    total, average, bad = Session.execute(
-        sa.select(sa.func.count(), sa.func.avg(Feedback.rating),
+    """Count, average and bad ratings over the windows ``user`` may see, overall and per
+    channel, in one query."""
+    rows = Session.execute(
+        sa.select(Feedback.channel, sa.func.count(), sa.func.sum(Feedback.rating),
                   sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
-        .where(Feedback.window_id.in_(_visible_window_ids(user)), Feedback.rating_counts.is_(True))
-    ).one()
-    return RatingSummary(total or 0, float(average) if average is not None else None, bad or 0)
+        .where(Feedback.window_id.in_(_visible_window_ids(user)), Feedback.rating.is_not(None),
+               Feedback.rating_counts.is_(True))
+        .group_by(Feedback.channel)
+    ).all()
+    by_channel = {channel: ChannelRatings(n, float(points) / n if n else None, int(bad or 0))
+                  for channel, n, points, bad in rows}
+    total = sum(n for _c, n, _p, _b in rows)
+    points = sum(int(p or 0) for _c, _n, p, _b in rows)
+    return RatingSummary(total, points / total if total else None,
+                         sum(c.bad for c in by_channel.values()), by_channel)
 
 
 def rating_counts(window_id: int) -> dict[int, int]:
@@ -53,3 +68,17 @@ def rating_counts(window_id: int) -> dict[int, int]:
         .group_by(Feedback.rating)
     ).all()
     return {rating: count for rating, count in rows}
+
+
+def rating_counts_by_channel(window_id: int) -> dict[str, dict[int, int]]:
+    """How many counted ratings of each level one window has, per channel."""
+    rows = Session.execute(
+        sa.select(Feedback.channel, Feedback.rating, sa.func.count())
+        .where(Feedback.window_id == window_id, Feedback.rating.is_not(None),
+               Feedback.rating_counts.is_(True))
+        .group_by(Feedback.channel, Feedback.rating)
+    ).all()
+    out: dict[str, dict[int, int]] = {}
+    for channel, rating, count in rows:
+        out.setdefault(channel, {})[rating] = count
+    return out

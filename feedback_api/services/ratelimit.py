@@ -78,6 +78,26 @@ def hit(scope: str, subject: str, *, limit: int, window: int, now: float | None 
     return True
 
 
+def recent_each(subjects: list[tuple[str, str]], *, window: int,
+                now: float | None = None) -> list[int]:
+    """``recent`` for several (scope, subject) pairs in one query, in their order."""
+    _bucket, first = _buckets(window, now)
+    keys = [key_for(scope, subject) for scope, subject in subjects]
+    sums = dict(Session.execute(
+        sa.select(_t.c.key, sa.func.sum(_t.c.hits))
+        .where(_t.c.key.in_(keys), _t.c.bucket >= first).group_by(_t.c.key)).all())
+    return [int(sums.get(key) or 0) for key in keys]
+
+
+def add(subjects: list[tuple[str, str]], *, now: float | None = None) -> None:
+    """Count a hit of each (scope, subject), their limits already checked (``recent_each``)."""
+    bucket, _first = _buckets(BUCKET_SECONDS, now)
+    conn = Session.connection()
+    conn.execute(_upsert(conn.dialect.name),
+                 [{"key": key_for(scope, subject), "bucket": bucket} for scope, subject in subjects])
+    _now_and_then_forget_old(conn, bucket)
+
+
 def count(scope: str, subject: str, *, window: int, now: float | None = None) -> int:
     """Add a hit of ``subject`` under ``scope`` and return its hits in the last ``window``
     seconds, this one included. The addition and the read of the current minute are one

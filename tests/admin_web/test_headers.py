@@ -75,7 +75,8 @@ def test_the_demo_refuses_production_unless_forced(app_config, db):
     from feedback_api.db import dispose_engines
     from feedback_api.models import User
 
-    production = create_core_app({**app_config, "WW_ENV": "production"})
+    production = create_core_app({**app_config, "WW_ENV": "production",
+                                  "WW_CITIZEN_HASH_KEY": "citizen-key-" + "c" * 40})
     try:
         runner = production.test_cli_runner()
         refused = runner.invoke(args=["demo", "--feedback-per-window", "1"])

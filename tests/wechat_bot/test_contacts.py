@@ -52,3 +52,23 @@ def test_a_citizens_last_message_is_recorded_to_the_minute(db, district):
     earlier = WHEN  # a clock behind the recorded time (another worker) records too
     message(earlier)
     assert recorded() == (earlier, earlier)
+
+
+def test_a_rotated_citizen_hash_key_finds_the_returning_citizen_by_openid(app, wechat, district,
+                                                                          db, monkeypatch):
+    """Rotating WW_CITIZEN_HASH_KEY changes a returning citizen's pseudonym; their contact row
+    (keyed by openid) finds them, instead of a unique-key conflict and 系统繁忙 forever."""
+    from wechat_bot import replies
+
+    openid = "oRotate000000000000000000001"
+    monkeypatch.setitem(app.config, "WW_CITIZEN_HASH_KEY", "old-key-" + "a" * 40)
+    wechat.scan(openid, "CD-SW-001")
+    assert wechat.say(openid, "5") != replies.BUSY
+    monkeypatch.setitem(app.config, "WW_CITIZEN_HASH_KEY", "new-key-" + "b" * 40)
+    second = wechat.say(openid, "窗口人员态度很好")
+    assert second != replies.BUSY
+    assert wechat.say(openid, "2") != replies.BUSY
+    with db() as s:
+        citizen = s.scalars(sa.select(Citizen)).one()  # one citizen, not a second
+        assert citizen.pseudonym == citizens.pseudonym_for(openid, "new-key-" + "b" * 40)
+        assert s.get(CitizenContact, citizen.id).openid == openid

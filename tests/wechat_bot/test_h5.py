@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import Feedback, RateLimitHit, Window
-from feedback_api.services import ratelimit
+from feedback_api.services import citizens, ratelimit
+from wechat_bot import h5
 
 
 def form_fields(html: str) -> dict[str, str]:
@@ -37,7 +40,8 @@ def test_submit_records_h5_feedback_and_shows_receipt(client, district, db):
     assert resp.status_code == 200
     with db() as s:
         [item] = s.scalars(sa.select(Feedback)).all()
-        assert (item.channel, item.rating, item.text, item.citizen_id) == ("h5", 2, "等太久", None)
+        assert (item.channel, item.rating, item.text) == ("h5", 2, "等太久")
+        assert item.citizen_id is not None  # the browser's pseudonymous citizen
         assert item.receipt_no in html
     # A double submit of the same form is stored once and shows the same receipt.
     again = client.post("/f/CD-SW-001", data={**fields, "rating": "2", "opinion": "等太久"})
@@ -127,3 +131,90 @@ def test_a_double_submit_racing_the_first_shows_the_stored_receipt(client, distr
     assert resp.status_code == 200 and "PJ20261206-OTHER2" in resp.get_data(as_text=True)
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)) == 1
+
+
+def _rate(client, code: str, rating: str, **kw) -> Any:
+    fields = form_fields(client.get(f"/f/{code}", **kw).get_data(as_text=True))
+    return client.post(f"/f/{code}", data={**fields, "rating": rating}, **kw)
+
+
+def test_a_browser_is_a_stable_pseudonymous_citizen_and_rates_once_a_day(app, district, db):
+    """One rating per citizen, window and day applies to H5 too: the browser's signed, long-lived
+    cookie names a pseudonymous citizen (issue 12, item 6)."""
+    from feedback_api.models import Citizen
+
+    browser = app.test_client()
+    first = browser.get("/f/CD-SW-001")
+    cookie = first.headers.get("Set-Cookie", "")
+    assert cookie.startswith(f"{h5.CITIZEN_COOKIE}=") and "HttpOnly" in cookie
+    max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
+    assert max_age >= 365 * 24 * 3600
+    assert _rate(browser, "CD-SW-001", "1").status_code == 200
+    assert _rate(browser, "CD-SW-001", "4").status_code == 200  # changed their mind: replaces
+    assert _rate(browser, "CD-RMYY-001", "5").status_code == 200  # another window counts
+    other = app.test_client()  # another browser is another citizen
+    assert _rate(other, "CD-SW-001", "2").status_code == 200
+    with db() as s:
+        rows = s.execute(sa.select(Window.code, Feedback.rating, Feedback.rating_counts,
+                                   Feedback.citizen_id)
+                         .join(Window, Window.id == Feedback.window_id)
+                         .order_by(Feedback.id)).all()
+        assert [(c, r, counts) for c, r, counts, _ in rows] == [
+            ("CD-SW-001", 1, False), ("CD-SW-001", 4, True), ("CD-RMYY-001", 5, True),
+            ("CD-SW-001", 2, True)]
+        mine, theirs = rows[0].citizen_id, rows[3].citizen_id
+        assert rows[1].citizen_id == rows[2].citizen_id == mine and theirs != mine
+        # The pseudonym is a keyed hash with the H5 prefix: no cookie value is stored.
+        pseudonyms = s.scalars(sa.select(Citizen.pseudonym).order_by(Citizen.id)).all()
+        assert len(pseudonyms) == 2 and all(len(p) == 64 for p in pseudonyms)
+        browser_id = h5.browser_id_of(cookie.split(";")[0].split("=", 1)[1])
+        assert citizens.pseudonym_for_h5(browser_id) == pseudonyms[0]
+        assert citizens.pseudonym_for_h5(browser_id) != citizens.pseudonym_for(browser_id)
+
+
+def test_a_forged_citizen_cookie_is_not_trusted(app, district, db):
+    browser = app.test_client()
+    assert _rate(browser, "CD-SW-001", "1").status_code == 200
+    with db() as s:
+        first = s.scalars(sa.select(Feedback.citizen_id)).one()
+    forger = app.test_client()
+    forger.set_cookie(h5.CITIZEN_COOKIE, "0" * 32, path="/f")  # unsigned: a fresh citizen instead
+    assert _rate(forger, "CD-SW-001", "5").status_code == 200
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Feedback)
+                        .where(Feedback.rating_counts.is_(True))) == 2
+        ids = s.scalars(sa.select(Feedback.citizen_id).order_by(Feedback.id)).all()
+        assert ids[0] == first and None not in ids and len(set(ids)) == 2
+
+
+def test_trusted_proxies_let_the_per_ip_limit_see_the_address_behind_nginx(app, app_config,
+                                                                          district, monkeypatch):
+    """WW_TRUSTED_PROXIES=1: the limit counts X-Forwarded-For's last address, the citizen's;
+    unset, the header is ignored (anyone could write it) and the proxy's address is counted."""
+    from admin_web.app import create_app
+    from feedback_api.db import dispose_engines
+
+    def codes(target, forwarded_for: list[str]) -> list[int]:
+        out = []
+        for address in forwarded_for:
+            client = target.test_client()
+            out.append(_rate(client, "CD-SW-001", "5",
+                             headers={"X-Forwarded-For": address},
+                             environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code)
+        return out
+
+    monkeypatch.setitem(app.config, "WW_H5_RATE_LIMIT", 1)
+    assert codes(app, ["1.1.1.1", "2.2.2.2"]) == [200, 429]
+    proxied = create_app({**app_config, "WW_TRUSTED_PROXIES": 1, "WW_H5_RATE_LIMIT": 1})
+    try:
+        assert codes(proxied, ["3.3.3.3", "4.4.4.4", "3.3.3.3"]) == [200, 200, 429]
+    finally:
+        dispose_engines(proxied)
+
+
+def test_trusted_proxies_must_be_a_small_count(app_config):
+    from admin_web.app import create_app
+    from feedback_api.config import ConfigError
+
+    with pytest.raises(ConfigError, match="WW_TRUSTED_PROXIES"):
+        create_app({**app_config, "WW_TRUSTED_PROXIES": -1})
