@@ -26,8 +26,10 @@ def counted_feedback() -> sa.ColumnElement[bool]:
 
 
 def counted_opinions() -> sa.ColumnElement[bool]:
-    """Opinions whose topics and sentiment count: analysed, and not marked invalid."""
-    return sa.and_(Feedback.analyzed_at.is_not(None), Feedback.review_state != "invalid")
+    """Opinions whose topics and sentiment count: analysed, not marked invalid, and not merged
+    into another as its duplicate (the desk's merge)."""
+    return sa.and_(Feedback.analyzed_at.is_not(None), Feedback.review_state != "invalid",
+                   Feedback.duplicate_of_id.is_(None))
 
 
 def primary_topic() -> sa.ColumnElement[Any]:

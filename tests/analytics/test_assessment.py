@@ -100,6 +100,25 @@ def test_sentiment_and_topics_prefer_the_review(db, district):
         assert r.topics == [("efficiency", 2), ("attitude", 1)]
 
 
+def test_a_merged_duplicate_leaves_the_opinion_figures(db, district):
+    from feedback_api.models import Feedback
+
+    analysed = datetime(2026, 8, 10, tzinfo=UTC)
+    with db():
+        add_feedback("CD-SW-001", [2], text="排队太久", analyzed_at=analysed, sentiment=0.2,
+                     topics=[{"topic": "efficiency", "score": 0.8}])
+        add_feedback("CD-SW-001", [2], text="排队太久了", analyzed_at=analysed, sentiment=0.0,
+                     topics=[{"topic": "attitude", "score": 0.8}])
+    with db() as s:
+        first, second = s.scalars(sa.select(Feedback).order_by(Feedback.id)).all()
+        second.duplicate_of_id = first.id
+    with db():
+        r = _row(assessment.assess(Q3), "CD-SW-001")
+        assert r.opinions == 1
+        assert r.sentiment == pytest.approx(0.2)
+        assert r.topics == [("efficiency", 1)]
+
+
 def test_composite_with_missing_components_is_renormalised_and_says_so(db, district):
     with db():
         add_feedback("CD-SW-001", [5] * 30)
