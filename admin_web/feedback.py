@@ -66,6 +66,7 @@ def desk_filters() -> dict[str, Any]:
         "date_to": _date_arg("date_to"),
         "q": (request.args.get("q") or "").strip()[:feedback_service.MAX_KEYWORD] or None,
         "duplicates": {"1": True, "0": False}.get(duplicates or ""),
+        "sort": _choice("sort", feedback_service.SORTS),
     }
 
 
@@ -79,6 +80,7 @@ def index() -> str:
     return render_template("feedback/list.html", page=page, filters=filters,
                            visible_text=feedback_service.visible_text,
                            SENTIMENT_BANDS=feedback_service.SENTIMENT_BANDS,
+                           SORTS=feedback_service.SORTS,
                            INDUSTRIES=INDUSTRIES,
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 

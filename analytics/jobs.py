@@ -50,6 +50,7 @@ def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
             masked_text=result.masked,
             flags=list(result.flags),
             model_version=result.model_version,
+            uncertainty=result.uncertainty,
         )
     if items:
         Session.flush()
@@ -91,6 +92,7 @@ def remask_stored(batch: int = 500) -> int:
                 masked_text=result.masked,
                 flags=list(result.flags),
                 model_version=result.model_version,
+                uncertainty=result.uncertainty,
             )
             done += 1
         Session.flush()

@@ -220,6 +220,8 @@ class FeedbackSchema(ApiSchema):
     keywords = fields.List(fields.String(), allow_none=True)
     flags = fields.List(fields.String(), allow_none=True)
     model_version = Str(allow_none=True)
+    uncertainty = fields.Float(allow_none=True,
+                               metadata={"description": "模型的不确定度（0 有把握 … 1 没把握）"})
     reviewed_topics = fields.List(fields.String(validate=one_of(TOPICS)), allow_none=True)
     reviewed_sentiment = fields.Integer(allow_none=True, validate=one_of([0, 1]))
     reviewed_at = fields.AwareDateTime(allow_none=True)
@@ -254,6 +256,8 @@ class FeedbackQuery(PageQuery):
                                 error_messages={"invalid": "应为 true 或 false"},
                                 metadata={"description": "true 只列重复评价，false 不含重复评价；"
                                                          "不填列出全部"})
+    sort = Str(validate=one_of(feedback_service.SORTS), metadata={
+        "description": "newest 最新在前（默认）；uncertain 模型最没把握的在前（审核更正教得最多）"})
 
 
 class ReviewSchema(ApiSchema):

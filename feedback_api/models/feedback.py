@@ -74,6 +74,8 @@ class Feedback(Base):
     #: The opinion with personal data masked: what window units see.
     masked_text: Mapped[str | None] = mapped_column(sa.Text)
     flags: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: How unsure the model is of this analysis (0 sure … 1 unsure): the desk can sort by it.
+    uncertainty: Mapped[float | None] = mapped_column(sa.Float)
     model_version: Mapped[str | None] = mapped_column(sa.String(64))
     analyzed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

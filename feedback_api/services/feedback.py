@@ -194,18 +194,28 @@ def feedback_query(
     return stmt
 
 
+#: How the desk orders feedback: newest first, or the opinions the model is least sure of first
+#: (a reviewer's correction teaches most there); unanalysed ones come last in that order.
+SORTS: dict[str, str] = {"newest": "最新在前", "uncertain": "模型最没把握的在前"}
+
+
 def list_feedback(
-    user: User, *, page: int = 1, per_page: int = 50, **filters: Any
+    user: User, *, page: int = 1, per_page: int = 50, sort: str | None = None, **filters: Any
 ) -> tuple[list[Feedback], int]:
-    """One page, newest first, and the total (counted from feedback alone: an index answers it
-    where the filters allow)."""
+    """One page, in ``sort`` order (newest first by default), and the total (counted from
+    feedback alone: an index answers it where the filters allow)."""
     stmt = feedback_query(user, **filters)
+    order = [Feedback.received_at.desc(), Feedback.id.desc()]
+    if sort == "uncertain":
+        order = [Feedback.uncertainty.is_(None), Feedback.uncertainty.desc(), *order]
+    elif sort not in (None, "", "newest"):
+        raise ValidationError(f"排序方式“{sort}”无效")
     total = Session.scalar(stmt.with_only_columns(sa.func.count(Feedback.id))) or 0
     items = Session.scalars(
         stmt.options(joinedload(Feedback.window, innerjoin=True).joinedload(Window.unit,
                                                                            innerjoin=True),
                      selectinload(Feedback.citizen))  # a page: two queries, not one a row
-        .order_by(Feedback.received_at.desc(), Feedback.id.desc())
+        .order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
     ).all()
@@ -267,9 +277,11 @@ def apply_analysis(
     masked_text: str,
     flags: list[str],
     model_version: str,
+    uncertainty: float | None = None,
 ) -> None:
     """Store the NLP results of one opinion, with the model version that produced them."""
     item.sentiment = sentiment
+    item.uncertainty = uncertainty
     item.topics = topics
     item.keywords = keywords
     item.masked_text = masked_text

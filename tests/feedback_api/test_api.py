@@ -219,7 +219,7 @@ def test_documented_query_parameters_are_accepted(client, district, token_for):
                "status": "candidate", "window": "CD-SW-001", "date_from": "2026-01-01",
                "date_to": "2026-12-31", "rating": "3", "review_state": "pending",
                "topic": "attitude", "sentiment": "negative", "channel": "wechat",
-               "duplicates": "false"}
+               "duplicates": "false", "sort": "uncertain"}
     for path in ("/windows", "/feedback"):
         params = [p["name"] for p in doc["paths"]["/api/v1" + path]["get"]["parameters"]]
         query = "&".join(f"{n}={samples[n]}" for n in params)
