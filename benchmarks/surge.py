@@ -2,7 +2,7 @@
 a couple of minutes, and WeChat resends a share of the messages as it does when a reply is late.
 
     python benchmarks/surge.py [--citizens 2000] [--seconds 120] [--retry-share 0.1]
-                               [--workers 4] [--safe] [--no-baseline]
+                               [--workers 4] [--safe] [--no-baseline] [--staff 20]
 
 The load is driven by locust used as a library (one process, one greenlet per citizen); the
 servers run as in production, ``gunicorn -w N`` on loopback. Each citizen sends five
@@ -15,6 +15,11 @@ number (受理编号) a citizen was given is there. Reported: reply times p50/p9
 many took longer than WeChat's 5 s, beside the bare wechatpy echo handler under the same surge
 (the baseline, measured in the same run). SQLite by default; PostgreSQL when DATABASE_URL is
 set (use a scratch database: it is migrated and seeded).
+
+While the citizens surge, ``--staff`` back-office users (the demo accounts of the office, the
+agency, an industry authority and a unit, in turn) sign in and work through their pages and the
+JSON API, one request after another with a short pause; their response times are reported apart
+(target: pages under 1 s at p95).
 """
 
 # ruff: noqa: I001, E402
@@ -57,6 +62,16 @@ OPINIONS = ["工作人员很耐心，一次就办好了", "排队太久了，等
             "材料清单写得很清楚，点赞", "系统老是出错，跑了三趟", "环境干净，有饮水机和老花镜",
             "没有收任何额外费用，很规范", "叫号屏坏了也没人管", "建议周末多开一个窗口", "服务热情，谢谢"]
 RECEIPT = re.compile(r"PJ\d{8}-[0-9A-Z]{6}")
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+# The demo accounts (feedback_api/demo.py) and what each of them reads during the surge.
+STAFF = [
+    ("office", "office-demo-2026", ["/", "/feedback", "/feedback?sort=uncertain", "/tickets", "/windows",
+                                    "/assessment/", "/reports/", "/abuse"]),
+    ("agency", "agency-demo-2026", ["/", "/feedback", "/feedback?review=pending", "/tickets", "/appeals"]),
+    ("authority-health", "health-demo-2026", ["/", "/windows", "/assessment/inspections", "/assessment/",
+                                                "/tickets"]),
+    ("unit-sw", "unit-demo-2026", ["/", "/tickets/inbox", "/feedback", "/reports/"]),
+]
 WECHAT_TIMEOUT = 5.0
 
 
@@ -140,8 +155,61 @@ def make_citizen(peer_factory, windows: list[str], tally: Tally, retry_share: fl
     return Citizen
 
 
+@dataclass
+class StaffTally:
+    """What the back-office users saw: page and API response times, and failures."""
+
+    pages: list[float] = field(default_factory=list)
+    api: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def make_staff(tally: StaffTally, tokens: dict[str, str], stop_flag: list[bool],
+               counter: list[int]) -> type[HttpUser]:
+    class Staff(HttpUser):
+        """A reviewer or a unit's staff member: signs in, then reads pages and the API in turn."""
+
+        def on_start(self) -> None:
+            counter[0] += 1
+            self.name, password, self.paths = STAFF[counter[0] % len(STAFF)]
+            form = self.client.get("/login", name="/login").text
+            token = CSRF.search(form)
+            resp = self.client.post("/login", name="/login", allow_redirects=False, data={
+                "username": self.name, "password": password, "csrf_token": token.group(1) if token else ""})
+            if resp.status_code != 302:
+                tally.errors.append(f"sign-in of {self.name}: HTTP {resp.status_code}")
+
+        def timed(self, path: str, into: list[float], **kw: object) -> None:
+            t0 = time.perf_counter()
+            try:
+                resp = self.client.get(path, name=path.split("?")[0], timeout=30, **kw)  # type: ignore[arg-type]
+            except Exception as exc:
+                tally.errors.append(f"{path}: {type(exc).__name__}")
+                return
+            into.append(time.perf_counter() - t0)
+            if resp.status_code != 200 or "/login" in resp.url:
+                tally.errors.append(f"{self.name} {path}: HTTP {resp.status_code}")
+
+        @task
+        def work(self) -> None:
+            while not stop_flag[0]:
+                for path in self.paths:
+                    if stop_flag[0]:
+                        break
+                    self.timed(path, tally.pages)
+                    gevent.sleep(random.uniform(0.5, 1.5))
+                auth = {"Authorization": f"Bearer {tokens[self.name]}"}
+                self.timed("/api/v1/feedback?per_page=50", tally.api, headers=auth)
+                self.timed("/api/v1/tickets", tally.api, headers=auth)
+            gevent.sleep(10**6)
+            raise StopUser()
+
+    return Staff
+
+
 def surge(port: int, *, citizens: int, seconds: float, retry_share: float, safe: bool,
-          windows: list[str]) -> Tally:
+          windows: list[str], staff: int = 0, tokens: dict[str, str] | None = None,
+          staff_tally: StaffTally | None = None) -> Tally:
     from wechat_bot.simulator import WechatPeer
 
     tally = Tally()
@@ -150,15 +218,26 @@ def surge(port: int, *, citizens: int, seconds: float, retry_share: float, safe:
         return WechatPeer(token=TOKEN, aes_key=AES_KEY if safe else "", appid=APPID, account=ACCOUNT)
 
     user = make_citizen(peer_factory, windows, tally, retry_share, [0])
-    env = Environment(user_classes=[user], host=f"http://127.0.0.1:{port}", catch_exceptions=True)
+    host = f"http://127.0.0.1:{port}"
+    env = Environment(user_classes=[user], host=host, catch_exceptions=True)
     runner = env.create_local_runner()
+    stop_flag = [False]
+    staff_runner = None
+    if staff and staff_tally is not None and tokens is not None:
+        staff_env = Environment(user_classes=[make_staff(staff_tally, tokens, stop_flag, [0])],
+                                host=host, catch_exceptions=True)
+        staff_runner = staff_env.create_local_runner()
+        staff_runner.start(staff, spawn_rate=staff)
     # Arrivals spread over the first part of the window; each citizen then takes ~10-20 s.
     arrive = max(1.0, seconds - 20)
     runner.start(citizens, spawn_rate=citizens / arrive)
     deadline = time.monotonic() + seconds + 120
     while (tally.done < citizens or tally.pending_retries > 0) and time.monotonic() < deadline:
         gevent.sleep(0.5)
+    stop_flag[0] = True
     runner.quit()
+    if staff_runner is not None:
+        staff_runner.quit()
     if tally.done < citizens:
         tally.errors.append(f"only {tally.done} of {citizens} citizens finished in time")
     return tally
@@ -191,6 +270,16 @@ def describe(name: str, t: Tally) -> dict[str, float]:
     return row
 
 
+def api_tokens(env: dict[str, str]) -> dict[str, str]:
+    """One API token per demo account, made with the CLI as an administrator would."""
+    import subprocess
+
+    ww = [sys.executable, "-c", "from admin_web.app import cli; cli()"]
+    return {name: subprocess.run([*ww, "tokens", "create", name, "--label", "surge"], env=env,
+                                 cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+            for name, _pw, _paths in STAFF}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--citizens", type=int, default=2000)
@@ -199,6 +288,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--safe", action="store_true", help="safe mode (AES)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the echo handler")
+    parser.add_argument("--staff", type=int, default=20,
+                        help="back-office users working during the surge (0: none)")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="ww-surge-"))
@@ -211,11 +302,15 @@ def main() -> None:
            # are raised, since a few demo windows take every simulated citizen's messages.
            "WW_CITIZEN_RATE_LIMIT": "1000000", "WW_WINDOW_RATE_LIMIT": "1000000",
            "WW_WECHAT_TOKEN": TOKEN, "WW_WECHAT_APPID": APPID, "WW_WECHAT_ACCOUNT": ACCOUNT,
-           "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT)}
+           "WW_WECHAT_AES_KEY": AES_KEY if args.safe else "", "PYTHONPATH": str(ROOT),
+           # Plain HTTP on loopback: the staff's session cookie must come back without TLS.
+           "WW_SECURE_COOKIES": "0"}
     procs = []
+    staff_tally = StaffTally()
     results: dict[str, Tally] = {}
     try:
         windows = prepare_database(env)
+        tokens = api_tokens(env) if args.staff else {}
         inbound_before, _ = stored(database_url)
         kw = dict(citizens=args.citizens, seconds=args.seconds, retry_share=args.retry_share,
                   safe=args.safe, windows=windows)
@@ -230,7 +325,8 @@ def main() -> None:
         proc = gunicorn("admin_web.app:create_app()", port, env, workers=args.workers)
         procs.append(proc)
         wait_ready(port, "/healthz", proc)
-        results["window-watch"] = surge(port, **kw)
+        results["window-watch"] = surge(port, **kw, staff=args.staff, tokens=tokens,
+                                        staff_tally=staff_tally)
         inbound_after, receipts = stored(database_url)
     finally:
         for proc in procs:
@@ -256,6 +352,17 @@ def main() -> None:
               f"p95: {rows['window-watch']['p95'] / echo['p95']:.2f}")
     ok = (stored_once and not missing and not ww.errors and ww.retry_mismatch == 0
           and rows["window-watch"]["late"] == 0)
+    if args.staff:
+        st = staff_tally
+        pages_p95 = percentile(st.pages, 0.95)
+        print(f"back office during the surge: {args.staff} users; pages {len(st.pages)} requests, "
+              f"p50 {percentile(st.pages, 0.5):.0f} ms, p95 {pages_p95:.0f} ms, "
+              f"p99 {percentile(st.pages, 0.99):.0f} ms, max {max(st.pages, default=0) * 1000:.0f} ms "
+              f"(target p95 < 1000 ms); API {len(st.api)} requests, p95 {percentile(st.api, 0.95):.0f} ms; "
+              f"errors {len(st.errors)}")
+        for err in sorted(set(st.errors))[:10]:
+            print(f"  staff error: {err}")
+        ok = ok and not st.errors and bool(st.pages) and pages_p95 < 1000
     for err in sorted(set(ww.errors))[:10]:
         print(f"  error: {err}")
     print("PASS" if ok else "FAIL")

@@ -121,6 +121,14 @@ def create_app(
             return error_response(400, "请求含有非法字符（NUL）", "invalid_character")
         return None
 
+    @app.before_request
+    def _writes_take_the_lock_first() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and not getattr(view, "ww_own_transaction", False):
+            db.begin_request_write()
+
     headers = (*SECURITY_HEADERS, HSTS) if app.config["SESSION_COOKIE_SECURE"] else SECURITY_HEADERS
 
     @app.after_request

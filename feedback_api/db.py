@@ -125,6 +125,22 @@ def begin_write(wait_ms: int) -> None:
                                   sa.func.set_config("statement_timeout", f"{wait_ms}ms", True)))
 
 
+def own_transaction(view: Any) -> Any:
+    """Mark a view that begins its own transaction (``begin_write``): the request hook that
+    takes SQLite's write lock first for state-changing requests leaves it alone."""
+    view.ww_own_transaction = True
+    return view
+
+
+def begin_request_write() -> None:
+    """A request that may write, on SQLite, takes the write lock first (``BEGIN IMMEDIATE``),
+    waiting for it up to the busy timeout: a transaction that reads first and writes later is
+    refused at once, without waiting, when another connection commits in between. PostgreSQL
+    needs nothing of the kind."""
+    if get_engine().dialect.name == "sqlite":
+        Session.connection(execution_options={_WRITE_WAIT: SQLITE_BUSY_MS})
+
+
 def upsert_insert(dialect: str, table: sa.Table) -> Any:
     """``INSERT`` with ``on_conflict_do_nothing``/``on_conflict_do_update`` for the engine's
     dialect (PostgreSQL's, else SQLite's: the two engines we run on)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, Response, current_app, jsonify, request
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -29,11 +30,12 @@ STATUS_MESSAGES = {
     415: "不支持的内容类型",
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误，请稍后再试",
+    503: "系统繁忙，请稍后再试",
 }
 STATUS_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-    429: "too_many_requests", 500: "internal_error",
+    429: "too_many_requests", 500: "internal_error", 503: "busy",
 }
 
 
@@ -84,6 +86,21 @@ def register_error_handlers(app: Flask) -> None:
         resp = error_response(status, message)
         if status == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
             resp.headers["Allow"] = ", ".join(exc.valid_methods)
+        return resp
+
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database_busy(exc: Exception) -> Response:
+        # A lock or statement timeout, a full pool, a database restarting: the request did
+        # nothing; the client may try again shortly. Logged without the statement's parameters.
+        log.warning("database busy or unavailable on %s %s: %s", request.method, request.path,
+                    type(getattr(exc, "orig", None) or exc).__name__)
+        try:
+            Session.rollback()
+        except Exception:
+            log.warning("rollback failed after a database error")
+        resp = error_response(503, STATUS_MESSAGES[503])
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @app.errorhandler(Exception)

@@ -15,7 +15,7 @@ from datetime import datetime
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from feedback_api.db import Session, begin_write, utcnow
+from feedback_api.db import Session, begin_write, own_transaction, utcnow
 from feedback_api.extensions import csrf
 from feedback_api.services import citizens
 from wechat_bot import config, contacts, conversation, inbound, limits, protocol, replay, replies
@@ -34,6 +34,7 @@ bp.record_once(lambda state: config.init_app(state.app))
 
 @bp.route(PATH, methods=["GET", "POST"])
 @csrf.exempt
+@own_transaction
 def callback() -> Response:
     """WeChat's server calls this; it must answer within 5 seconds (it retries three times)."""
     cfg = settings()

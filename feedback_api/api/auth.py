@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_login import current_user
 
+from feedback_api.db import Session
 from feedback_api.extensions import csrf
 from feedback_api.models import User
 from feedback_api.services import users as user_service
@@ -26,6 +27,8 @@ def authenticate_request() -> None:
         user = user_service.user_for_token(raw.strip())
         if user is None:
             raise Unauthorized("访问令牌无效、已过期或已撤销")
+        if request.method in {"GET", "HEAD", "OPTIONS"}:
+            Session.commit()  # a read commits nothing else: keep the token's last use
         g.api_user = user
         return
     if current_user.is_authenticated:

@@ -278,8 +278,12 @@ def user_for_token(raw: str) -> User | None:
     ).first()
     if token is None or not token.user.active:
         return None
-    # Touch at most once a minute so reads do not turn every request into a write.
+    # Touch at most once a minute so reads do not turn every request into a write; and only if
+    # the database lets us now: a busy database must not refuse a read over this bookkeeping.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now
-        Session.flush()
+        try:
+            with Session.begin_nested():
+                token.last_used_at = now
+        except sa.exc.OperationalError:
+            pass
     return token.user
