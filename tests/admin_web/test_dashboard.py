@@ -173,6 +173,21 @@ def test_an_empty_district_shows_empty_tables(client, auth, district):
     assert len(data["periods"]) == 6 and data["periods"][-1] == "2026年7月"
 
 
+def test_the_report_pages_charts_hold_its_tables_numbers(client, auth, scored):
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    block = re.search(r'<script type="application/json" id="report-charts">(.*?)</script>', html, re.S)
+    assert block
+    charts = json.loads(block.group(1))
+    assert [(d["label"], d["count"]) for d in charts["distribution"]] == [
+        ("非常满意", 10), ("满意", 4), ("基本满意", 0), ("不满意", 0), ("非常不满意", 2)]
+    assert "<td>10</td><td>4</td><td>0</td><td>0</td><td>2</td><td>16</td>" in html
+    for m in charts["months"]:
+        mean = "—" if m["mean"] is None else f"{m['mean']:.2f}"
+        assert f"<td>{m['label']}</td><td>{m['ratings']}</td><td>{mean}</td><td>{m['bad']}</td>" in html
+    assert [m["ratings"] for m in charts["months"]] == [0, 16, 0]
+
+
 SCRIPT = re.compile(r"<script\b([^>]*)>", re.I)
 LINK_TAG = re.compile(r"<link\b([^>]*)>", re.I)
 ATTR = re.compile(r'([\w-]+)="([^"]*)"')

@@ -8,6 +8,7 @@ from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark
 from tests.admin_web.test_dashboard import Q3, scored  # noqa: F401
 
 CHARTS = ("ranking", "trend", "bands", "components")
+REPORT_CHARTS = ("months", "distribution")
 
 #: Coloured pixels of a chart's canvas (not transparent, not white), sampled on a grid.
 INKED = """el => {
@@ -70,6 +71,14 @@ def test_the_dashboard_draws_its_charts(live_server, page, scored, viewport, tmp
     page.mouse.click(box["x"] + x, box["y"] + y)
     page.wait_for_url(f"**/reports/windows/{first}?period={Q3}")
     page.wait_for_selector("h1:has-text('评价报告')")
+    # The report draws its monthly trend and five-level distribution too.
+    for name in REPORT_CHARTS:
+        chart = page.locator(f"[data-chart={name}]")
+        chart.scroll_into_view_if_needed()
+        page.wait_for_selector(f"[data-chart={name}][data-rendered]", timeout=15000)
+        assert chart.evaluate(INKED) > 200, name
+        chart.hover()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert errors == []
 
 
@@ -82,3 +91,19 @@ def test_an_authoritys_dashboard_names_only_its_industry(live_server, page, scor
     assert "门诊挂号收费处" in text and "综合办税窗口" not in text and "CD-SW" not in text
     labels = page.locator("#t-ranking tbody tr").evaluate_all("rows => rows.map(r => r.dataset.code)")
     assert sorted(labels) == ["CD-RMYY-001", "CD-RMYY-002"]
+
+
+def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, scored, tmp_path):  # noqa: F811
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_server, "unit")
+    page.wait_for_selector("text=概况")
+    assert page.locator("nav >> text=数据看板").count() == 0
+    page.goto(f"{live_server}/reports/windows/CD-SW-001?period={Q3}")
+    for name in REPORT_CHARTS:
+        page.wait_for_selector(f"[data-chart={name}][data-rendered]", timeout=15000)
+        assert page.locator(f"[data-chart={name}]").evaluate(INKED) > 200, name
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
+    assert errors == []
