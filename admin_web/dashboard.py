@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from admin_web.assessment import period_arg
+from admin_web.assessment import period_arg, today
 from admin_web.common import actor
 from analytics import assessment, dashboard
 from analytics.assessment import COMPONENTS
@@ -50,8 +50,12 @@ def index() -> Any:
     if user.role not in READERS:
         abort(403)
     d = dashboard.build(user, period_arg(), _industry_arg())
+    now = today()
+    shortcuts = [("本季度", assessment.current_quarter(now).code), ("上季度",
+                  dashboard.previous(assessment.current_quarter(now)).code),
+                 ("本月", f"{now.year}-{now.month:02d}"), ("本年度", str(now.year))]
     return render_template("dashboard/index.html", d=d, data=dashboard.to_json(d, _report_urls(d)),
-                           industry=_industry_arg(), COMPONENTS=COMPONENTS,
+                           industry=_industry_arg(), COMPONENTS=COMPONENTS, shortcuts=shortcuts,
                            choose_industry=user.role in ("office", "agency"))
 
 

@@ -47,8 +47,10 @@
       xAxis: { type: 'category', data: data.periods,
                axisLabel: { interval: 0, formatter: function (p) { return p.replace('年', '年\n'); } } },
       yAxis: { type: 'value', scale: true },
-      series: data.trend.map(function (s) {
-        return { name: s.name, type: 'line', data: s.values, symbolSize: 7, connectNulls: false };
+      series: data.trend.map(function (s, i) {
+        // The first line is every window shown: drawn heavier than the industries' lines.
+        return { name: s.name, type: 'line', data: s.values, symbolSize: 7, connectNulls: false,
+                 lineStyle: { width: i === 0 && data.trend.length > 1 ? 4 : 2 } };
       })
     };
   });
