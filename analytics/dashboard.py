@@ -15,6 +15,7 @@ from typing import Any
 
 from analytics import delisting
 from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment, assess
+from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, label
 from feedback_api.services import delisting as proposals
@@ -106,8 +107,7 @@ def _groups(rows: list[WindowAssessment]) -> list[tuple[str, list[WindowAssessme
 def _alerts(user: User, rows: list[WindowAssessment], period: Period) -> list[Alert]:
     shown = {r.window_id: r for r in rows}
     alerts: list[Alert] = []
-    open_props, _total = proposals.list_proposals(user, state="open", page=1, per_page=1000)
-    for p in open_props:
+    for p in Session.scalars(proposals.proposal_query(user, state="open")):
         r = shown.get(p.window_id)
         if r is not None:
             alerts.append(Alert(r.code, r.name, "proposal",

@@ -140,6 +140,20 @@ def test_an_authority_never_sees_another_industrys_windows(client, auth, scored,
     assert 'name="industry"' not in html  # an authority has no industry to choose
 
 
+def test_an_authority_of_two_industries_narrows_to_one(app, db, scored):
+    from feedback_api.services import users
+    with db():
+        users.create_user(None, "two", role="authority", password="two-password",
+                          scopes=["health", "tax"])
+    client = app.test_client()
+    AuthActions(client).login("two")
+    html = client.get(f"/dashboard/?period={Q3}").get_data(as_text=True)
+    assert len(_ranking(html)) == 4 and "卫生健康、税务" in html
+    assert '<option value="tax" >税务</option>' in html and 'value="banking"' not in html
+    html = client.get(f"/dashboard/?period={Q3}&industry=tax").get_data(as_text=True)
+    assert set(_ranking(html)) == {"CD-SW-001", "CD-SW-002"} and "门诊挂号收费处" not in html
+
+
 def test_a_unit_keeps_its_reports_and_an_expert_has_no_dashboard(app, client, auth, db, scored):
     auth.login("unit")
     resp = client.get("/dashboard/")
