@@ -18,9 +18,16 @@
 
   // Ranking: one bar per window, split into what each component adds to the composite.
   var ranked = data.windows.filter(function (w) { return w.composite !== null; });
+  var SHOWN = 30;  // more windows scroll inside the chart (slider, wheel, touch); the table has all
   C.draw('ranking', function (el) {
-    el.style.height = Math.max(240, 28 * ranked.length + 70) + 'px';
+    var zoom = ranked.length > SHOWN;
+    el.style.height = Math.max(240, 28 * Math.min(ranked.length, SHOWN) + 70) + 'px';
     return {
+      grid: { left: 8, right: zoom ? 36 : 16, top: 36, bottom: 8, containLabel: true },
+      dataZoom: zoom ? [{ type: 'slider', yAxisIndex: 0, startValue: 0, endValue: SHOWN - 1, right: 4,
+                          width: 18, showDetail: false, zoomLock: true, brushSelect: false },
+                        { type: 'inside', yAxisIndex: 0, zoomLock: true, moveOnMouseWheel: true,
+                          zoomOnMouseWheel: false }] : [],
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' },
         formatter: function (params) {
           var w = byCode[params[0].name];

@@ -107,3 +107,28 @@ def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, scored, t
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(tmp_path / "report-390.png"), full_page=True)
     assert errors == []
+
+
+def test_a_large_district_scrolls_inside_the_ranking_chart(live_server, page, db, district):  # noqa: F811
+    """Over 30 windows the ranking shows 30 at a time with a slider; the table lists them all."""
+    from feedback_api.services import windows
+    from tests.assessment_helpers import add_feedback
+
+    with db():
+        for n in range(1, 34):
+            windows.create_window(None, {"code": f"CD-SW-1{n:02d}", "name": f"办税窗口{n}", "unit": "CD-SW"})
+    with db():
+        for n in range(1, 34):
+            add_feedback(f"CD-SW-1{n:02d}", [5] * (n % 5 + 1) + [2])
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, live_server, "office")
+    page.wait_for_selector("text=概况")
+    page.goto(f"{live_server}/dashboard/?period={Q3}")
+    page.wait_for_selector("[data-chart=ranking][data-rendered]", timeout=15000)
+    zoom = page.locator("[data-chart=ranking]").evaluate(
+        "el => echarts.getInstanceByDom(el).getOption().dataZoom.map(z => [z.type, z.endValue])")
+    assert zoom == [["slider", 29], ["inside", 29]]
+    assert page.locator("#t-ranking tbody tr").count() == 37
+    assert page.locator("[data-chart=ranking]").evaluate(INKED) > 200
+    assert errors == []
