@@ -132,3 +132,21 @@ def test_a_large_district_scrolls_inside_the_ranking_chart(live_server, page, db
     assert page.locator("#t-ranking tbody tr").count() == 37
     assert page.locator("[data-chart=ranking]").evaluate(INKED) > 200
     assert errors == []
+
+
+def test_without_scripts_the_tables_carry_the_dashboard(live_server, page, scored):  # noqa: F811
+    context = page.context.browser.new_context(locale="zh-CN", java_script_enabled=False,
+                                               viewport={"width": 390, "height": 844})
+    try:
+        plain = context.new_page()
+        _sign_in(plain, live_server, "office")
+        plain.wait_for_selector("text=概况")
+        plain.goto(f"{live_server}/dashboard/?period={Q3}")
+        for name in CHARTS:  # no empty boxes where the charts would be
+            assert not plain.locator(f"[data-chart={name}]").is_visible(), name
+        for table in ("t-alerts", "t-ranking", "t-trend", "t-bands", "t-components"):
+            assert plain.locator(f"#{table}").is_visible(), table
+        assert plain.locator("#t-ranking tbody tr").count() == 4
+        assert "CD-SW-002" in plain.locator("#t-alerts").inner_text()
+    finally:
+        context.close()
