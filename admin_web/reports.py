@@ -34,7 +34,7 @@ def _report(kind: str, code: str) -> reports.Report:
 @login_required
 def report(kind: str, code: str) -> str:
     r = _report(kind, code)
-    return render_template("reports/report.html", report=r, kind=kind,
+    return render_template("reports/report.html", report=r, kind=kind, charts=reports.chart_data(r),
                            facts=report_exports.facts(r), window_rows=report_exports.window_rows(r),
                            header=report_exports.WINDOW_HEADER)
 

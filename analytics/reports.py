@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Ticket, Unit, User, Window
+from feedback_api.models.reference import RATINGS
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound
 
@@ -162,6 +163,17 @@ def unit_report(user: User, code: str, period: Period) -> Report:
     ids = [r.window_id for r in rows]
     return Report("unit", unit.code, unit.name, unit.name, unit.industry, period, result, rows,
                   _ticket_summary(ids, period), _trend(ids, period))
+
+
+def chart_data(report: Report) -> dict[str, object]:
+    """The page's charts: the monthly trend and the five-level distribution, the numbers of its
+    tables (the mean rounded as shown)."""
+    return {
+        "months": [{"label": m.label, "ratings": m.ratings, "bad": m.bad,
+                    "mean": None if m.mean is None else round(m.mean, 2)} for m in report.trend],
+        "distribution": [{"level": k, "label": RATINGS[k], "count": report.distribution[k]}
+                         for k in (5, 4, 3, 2, 1)],
+    }
 
 
 def report_choices(user: User) -> list[tuple[Unit, list[Window]]]:
