@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_web import (
     abuse,
+    agency_reports,
     appeals,
     assessment,
     audit,
@@ -68,7 +69,7 @@ from wechat_bot.views import bp as wechat_bp
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp, abuse.bp,
               calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
-              profile.bp, wechat_bp, wechat_h5_bp)
+              profile.bp, agency_reports.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, repeats_cli, serve)
 

@@ -137,3 +137,17 @@ def test_the_nightly_job_and_the_cli_run_it(app, db, rising, runner):
     assert "0 alerts queued" in result.output
     assert runner.invoke(args=["repeats", "contact", "nope", "a@b.cn"]).exit_code == 1
     assert any(j.id == "repeat-problems-nightly" for j in app.extensions["ww_jobs"])
+
+
+def test_the_page_shows_the_office_all_and_the_authority_its_industry(client, auth, rising):
+    auth.login("office")
+    html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
+    assert "税务" in html and "服务态度" in html and "CD-SW-003" in html
+    assert "较2026年第二季度上升" in html
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")  # health: its 效率 rises in two windows only
+    html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
+    assert "本期未发现多窗口反复出现的问题" in html and "CD-SW-" not in html
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("unit")
+    assert client.get("/repeats/?period=2026Q3").status_code == 403
