@@ -191,14 +191,17 @@ def default_sections(figures: dict[str, Any]) -> dict[str, str]:
     def show(x: Any) -> str:
         return "—" if x is None else f"{x:g}" if isinstance(x, float) else str(x)
 
+    def rate(x: float | None) -> str:
+        return "—（无数据）" if x is None else f"{x:g}%"
+
     repeats = figures["repeats"]["problems"]
     return {
         "summary": (f"{figures['period_label']}，全区 {o['windows']} 个示范窗口参加量化考核，"
-                    f"收到计分评价 {o['ratings']} 条，好评率 {show(o['good_rate'])}%，"
-                    f"差评率 {show(o['bad_rate'])}%，综合得分平均 {show(o['mean_composite'])} 分。"),
-        "analysis": (f"本季度到期督办 {t['rounds_due']} 轮次，按时办理率 {show(t['on_time_rate'])}%；"
-                     f"计分差评 {t['bad_reviews']} 条，整改率 {show(t['rectified_rate'])}%，"
-                     f"回访率 {show(t['callback_rate'])}%。"
+                    f"收到计分评价 {o['ratings']} 条，好评率 {rate(o['good_rate'])}，"
+                    f"差评率 {rate(o['bad_rate'])}，综合得分平均 {show(o['mean_composite'])} 分。"),
+        "analysis": (f"本季度到期督办 {t['rounds_due']} 轮次，按时办理率 {rate(t['on_time_rate'])}；"
+                     f"计分差评 {t['bad_reviews']} 条，整改率 {rate(t['rectified_rate'])}，"
+                     f"回访率 {rate(t['callback_rate'])}。"
                      + (f"多窗口反复出现的问题 {len(repeats)} 项：" + "；".join(
                          f"{p['industry']}“{p['topic']}”" for p in repeats) + "。" if repeats
                         else "本季度未发现多窗口反复出现的问题。")),

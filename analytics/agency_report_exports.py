@@ -17,7 +17,8 @@ AUTHOR = "第三方测评机构"
 
 
 def _subtitle(figures: dict[str, Any], version: int, state: str) -> str:
-    return f"第三方测评机构 · 第 {version} 稿（{state}） · 数据生成于 {figures['generated_at']}"
+    # No middle dot: STSong-Light has no glyph for it.
+    return f"第三方测评机构　第 {version} 稿（{state}）　数据生成于 {figures['generated_at']}"
 
 
 def _set_font(run_or_style: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -31,8 +32,11 @@ def _set_font(run_or_style: Any, name: str, size: float | None = None, bold: boo
         font.size = Pt(size)
     if bold is not None:
         font.bold = bold
-    r_pr = run_or_style.element.get_or_add_rPr()
-    r_pr.get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    fonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+    # The template's headings take their fonts from the theme, which wins over names: drop it.
+    for attr in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
 
 
 def _page_number_footer(section: Any) -> None:
@@ -70,6 +74,9 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
         _set_font(styles[name], font, size, bold=name != "Heading 2")
         styles[name].font.color.rgb = RGBColor(0, 0, 0)
     styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title_ppr = styles["Title"].element.pPr
+    for border in title_ppr.findall(qn("w:pBdr")) if title_ppr is not None else []:
+        title_ppr.remove(border)  # the template's blue rule under the title
     core = doc.core_properties
     core.title, core.author = title(figures), AUTHOR
 

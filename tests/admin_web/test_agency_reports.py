@@ -141,7 +141,8 @@ def test_the_word_document_holds_the_pages_headings_and_numbers(app, client, aut
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)  # A4
     normal = doc.styles["Normal"].element.rPr.rFonts
     assert normal.get(qn("w:eastAsia")) == "仿宋"
-    assert doc.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+    heading = doc.styles["Heading 1"].element.rPr.rFonts
+    assert heading.get(qn("w:eastAsia")) == "黑体" and heading.get(qn("w:eastAsiaTheme")) is None
     tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
     overview = dict(row for row in tables[0][1:])
     assert overview["计分评价（条）"] == "35" and overview["其中非常满意（条）"] == "16"

@@ -151,3 +151,13 @@ def test_the_page_shows_the_office_all_and_the_authority_its_industry(client, au
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("unit")
     assert client.get("/repeats/?period=2026Q3").status_code == 403
+
+
+def test_the_nightly_check_covers_the_quarter_so_far_and_the_one_before(app, rising):
+    with app.app_context():
+        # On 15 October the current quarter (Q4) has nothing yet; Q3, just ended, is found.
+        assert repeat_problems.check(now=datetime(2026, 10, 15, 2, tzinfo=UTC)) == 1
+        keys = Session.scalars(sa.select(StaffAlert.dedup_key)).all()
+        assert keys == ["repeat:2026Q3:tax:attitude"]
+        assert repeat_problems.check(now=datetime(2026, 10, 16, 2, tzinfo=UTC)) == 0
+        Session.rollback()
