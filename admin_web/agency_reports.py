@@ -10,7 +10,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_web.assessment import period_arg
@@ -18,7 +19,8 @@ from admin_web.common import actor, commit_or_flash, found_or_404, role_required
 from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
 from analytics.periods import parse_period
-from feedback_api.services import agency_reports
+from feedback_api.models.reference import INDUSTRIES
+from feedback_api.services import agency_reports, industry_contacts
 from feedback_api.services.errors import ValidationError
 
 bp = Blueprint("agency_reports", __name__)
@@ -153,11 +155,35 @@ def report_pdf(report_id: int) -> Response:
     return _download("pdf", report_id)
 
 
-@bp.get("/repeats/")
+class IndustryContactForm(FlaskForm):
+    industry = SelectField("行业", choices=[SelectChoice(k, v) for k, v in INDUSTRIES.items()],
+                           invalid_choice_message="未知行业")
+    email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱"), Length(max=254)])
+    name = StringField("联系人", validators=[Optional(), Length(max=100)])
+
+
+@bp.route("/repeats/", methods=["GET", "POST"])
 @login_required
-def repeats() -> str:
+def repeats() -> Any:
+    """The repeat problems of a period; the office also keeps the authorities' alert e-mails."""
     user = actor()
     if repeat_problems.visible_industries(user) == []:
         abort(403)
+    form = IndustryContactForm() if user.role == "office" else None
+    if form is not None and form.validate_on_submit():
+        if commit_or_flash(lambda: industry_contacts.add(user, form.industry.data or "",
+                                                         form.email.data, form.name.data or ""),
+                           form=form):
+            flash("已登记行业主管部门的提醒邮箱", "success")
+            return redirect(url_for("agency_reports.repeats"))
     return render_template("agency_reports/repeats.html",
-                           found=repeat_problems.for_user(user, period_arg()))
+                           found=repeat_problems.for_user(user, period_arg()), form=form,
+                           contacts=industry_contacts.all_contacts() if form is not None else [])
+
+
+@bp.post("/repeats/contacts/<int:contact_id>/delete")
+@role_required("office")
+def delete_contact(contact_id: int) -> Any:
+    if commit_or_flash(lambda: industry_contacts.remove(actor(), contact_id)):
+        flash("已删除", "success")
+    return redirect(url_for("agency_reports.repeats"))

@@ -10,7 +10,7 @@ from feedback_api.models import IndustryContact, User
 from feedback_api.models.reference import INDUSTRIES
 from feedback_api.services import audit
 from feedback_api.services.alerts import _clean_email
-from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
 def add(actor: User | None, industry: str, email: object, name: str = "") -> IndustryContact:
@@ -35,3 +35,20 @@ def of_industry(industry: str) -> list[IndustryContact]:
     return list(Session.scalars(sa.select(IndustryContact)
                                 .where(IndustryContact.industry == industry)
                                 .order_by(IndustryContact.id)))
+
+
+def remove(actor: User | None, contact_id: int) -> None:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以删除行业主管部门的提醒邮箱")
+    contact = Session.get(IndustryContact, contact_id)
+    if contact is None:
+        raise NotFound("该邮箱不存在")
+    Session.delete(contact)
+    Session.flush()
+    audit.record_change(actor, "delete", "industry_contact", contact_id,
+                        {"industry": contact.industry, "alert_email": contact.email}, None)
+
+
+def all_contacts() -> list[IndustryContact]:
+    return list(Session.scalars(sa.select(IndustryContact)
+                                .order_by(IndustryContact.industry, IndustryContact.id)))

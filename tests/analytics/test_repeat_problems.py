@@ -161,3 +161,29 @@ def test_the_nightly_check_covers_the_quarter_so_far_and_the_one_before(app, ris
         assert keys == ["repeat:2026Q3:tax:attitude"]
         assert repeat_problems.check(now=datetime(2026, 10, 16, 2, tzinfo=UTC)) == 0
         Session.rollback()
+
+
+def test_the_office_keeps_the_authorities_alert_addresses(app, client, auth, rising):
+    auth.login("office")
+    token = auth.csrf_token("/repeats/")
+    client.post("/repeats/", data={"industry": "tax", "email": "wang@tax.example.cn",
+                                   "name": "王处长", "csrf_token": token})
+    html = client.get("/repeats/").get_data(as_text=True)
+    assert "wang@tax.example.cn" in html and "王处长" in html
+    bad = client.post("/repeats/", data={"industry": "tax", "email": "not-an-address",
+                                         "csrf_token": token}).get_data(as_text=True)
+    assert "电子邮箱格式不正确" in bad
+    with app.app_context():
+        (contact,) = industry_contacts.all_contacts()
+        assert alerts.recipients(None, "tax") == [("王处长", "wang@tax.example.cn")]
+    client.post(f"/repeats/contacts/{contact.id}/delete", data={"csrf_token": token})
+    assert "wang@tax.example.cn" not in client.get("/repeats/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    html = client.get("/repeats/").get_data(as_text=True)
+    assert "行业主管部门提醒邮箱" not in html
+    token = auth.csrf_token("/repeats/")
+    client.post("/repeats/", data={"industry": "health", "email": "a@h.example.cn",
+                                   "csrf_token": token})
+    with app.app_context():
+        assert industry_contacts.all_contacts() == []
