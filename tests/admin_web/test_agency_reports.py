@@ -198,3 +198,23 @@ def test_the_office_cannot_generate_one(app, client, auth, rated):
     client.post("/agency-reports/", data={"period": Q3,
                                           "csrf_token": auth.csrf_token("/agency-reports/")})
     assert report_id(app) is None
+
+
+def test_an_empty_quarter_renders_with_its_empty_tables_said_plainly(app, district):
+    from analytics import agency_report, agency_report_exports
+    from analytics.periods import parse_period
+
+    with app.app_context():
+        figures = agency_report.generate(parse_period("2025Q1"))
+        sections = agency_report.default_sections(figures)
+    assert figures["overview"]["ratings"] == 0 and figures["overview"]["good_rate"] is None
+    assert figures["best"] == [] and figures["cases"] == {"negative": [], "positive": []}
+    assert "好评率 —（无数据）" in sections["summary"]
+    doc = Document(io.BytesIO(agency_report_exports.report_docx(figures, sections, version=1,
+                                                                state="草稿")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "本季度无有综合得分的窗口" in text and "本季度未发现多窗口反复出现的问题" in text
+    overview = dict((r.cells[0].text, r.cells[1].text) for r in doc.tables[0].rows)
+    assert overview["好评率（%）"] == "—" and overview["计分评价（条）"] == "0"
+    pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
+    assert pdf.startswith(b"%PDF")
