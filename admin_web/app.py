@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_web import (
     abuse,
+    agency_reports,
     appeals,
     assessment,
     audit,
@@ -46,6 +47,8 @@ from analytics.assessment_publish import publish_assessment_command
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
+from analytics.repeat_cli import repeats_cli
+from analytics.repeat_problems import nightly as repeat_problems_nightly
 from analytics.scheduler import TIMEZONE, Job, scheduler_command
 from feedback_api.app import create_app as create_core_app
 from feedback_api.cli import COMMANDS as CORE_COMMANDS
@@ -67,9 +70,9 @@ from wechat_bot.views import bp as wechat_bp
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp, abuse.bp,
               calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
-              profile.bp, wechat_bp, wechat_h5_bp)
+              profile.bp, agency_reports.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
-                inspections_cli, assessment_cli, cycle_cli, serve)
+                inspections_cli, assessment_cli, cycle_cli, repeats_cli, serve)
 
 # The assessment publishes into the cycle's public page; feedback_api's group cannot import it.
 cycle_cli.add_command(publish_assessment_command)
@@ -99,6 +102,9 @@ JOBS = [
         "e-mail each unit the day's tickets due (08:30)"),
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
+    Job("repeat-problems-nightly", repeat_problems_nightly,
+        CronTrigger(hour=2, minute=20, timezone=TIMEZONE),
+        "repeat problems across an industry's windows; e-mail the authority once per period"),
     Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
         "record reminders 7/3/1 days before programme deadlines (idempotent)"),
 ]

@@ -226,6 +226,8 @@ AUDIT_ENTITIES.update({
     "ticket": "督办单",
     "appeal": "申诉",
     "calendar": "节假日",
+    "agency_report": "第三方测评报告",
+    "industry_contact": "主管部门提醒邮箱",
 })
 
 #: Incidents (重大事件): what happened, and how grave (a major one is a delisting rule).

@@ -219,17 +219,23 @@ class UnitContact(Base):
 
 
 class StaffAlert(Base):
-    """An e-mail alert to a unit's contacts, kept until sent (retried, never lost)."""
+    """An e-mail alert to a unit's contacts, or to an industry authority's (``industry``),
+    kept until sent (retried, never lost)."""
 
     __tablename__ = "staff_alerts"
     __table_args__ = (
-        sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest')", name="kind"),
+        sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest', 'repeat_problem')",
+                           name="kind"),
+        sa.CheckConstraint("unit_id is not null or industry is not null", name="recipient"),
         sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
         sa.Index("ix_staff_alerts_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"),
+                                                index=True)
+    #: An industry code: the alert goes to that industry authority's contacts (no unit).
+    industry: Mapped[str | None] = mapped_column(sa.String(32))
     kind: Mapped[str] = mapped_column(sa.String(16))
     #: What the alert is about (``ticket:7``, ``bad:42``, ``digest:3:2026-12-07``): queued once.
     dedup_key: Mapped[str] = mapped_column(sa.String(100), unique=True)

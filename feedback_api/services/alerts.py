@@ -21,6 +21,7 @@ from flask import current_app
 from feedback_api.db import Session, utcnow
 from feedback_api.models import (
     Feedback,
+    IndustryContact,
     StaffAlert,
     Ticket,
     Unit,
@@ -84,17 +85,25 @@ def _link(path: str) -> str:
     return f"\n详情：{base}{path}" if base else ""
 
 
-def _queue(unit_id: int, kind: str, key: str, subject: str, body: str,
-           now: datetime) -> StaffAlert | None:
+def _queue(unit_id: int | None, kind: str, key: str, subject: str, body: str,
+           now: datetime, *, industry: str | None = None) -> StaffAlert | None:
     if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
         return None
-    alert = StaffAlert(unit_id=unit_id, kind=kind, dedup_key=key, subject=subject[:200],
+    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key, subject=subject[:200],
                        body=body, status="pending", attempts=0, next_attempt_at=now,
                        last_error="", created_at=now)
     Session.add(alert)
     Session.flush()
     alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
     return alert
+
+
+def queue_industry(industry: str, kind: str, key: str, subject: str, body: str, *,
+                   now: datetime | None = None) -> StaffAlert | None:
+    """Queue an alert to an industry authority's contacts (``IndustryContact``), once per
+    ``key``; None when it was queued before."""
+    return _queue(None, kind, key, subject, body + _link("/repeats/"), now or utcnow(),
+                  industry=industry)
 
 
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
@@ -181,7 +190,12 @@ class SendReport:
         return f"{self.sent} alerts sent, {self.retried} to retry, {self.failed} failed"
 
 
-def recipients(unit_id: int) -> list[tuple[str, str]]:
+def recipients(unit_id: int | None, industry: str | None = None) -> list[tuple[str, str]]:
+    """The addresses of a unit's alerts, or of an industry authority's (``industry``)."""
+    if unit_id is None:
+        return [(name, email) for name, email in Session.execute(
+            sa.select(IndustryContact.name, IndustryContact.email)
+            .where(IndustryContact.industry == industry).order_by(IndustryContact.id))]
     return [(name, email) for name, email in Session.execute(
         sa.select(UnitContact.name, UnitContact.email)
         .where(UnitContact.unit_id == unit_id).order_by(UnitContact.id))]
@@ -203,12 +217,12 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
     smtp: smtplib.SMTP | None = None
     try:
         for alert in due:
-            to = recipients(alert.unit_id)
+            to = recipients(alert.unit_id, alert.industry)
             alert.attempts += 1
             unreachable = False
             try:
                 if not to:
-                    raise LookupError("该单位未登记接收提醒的电子邮箱")
+                    raise LookupError("该单位（或行业主管部门）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
                 smtp.send_message(_message(cfg, alert, to))

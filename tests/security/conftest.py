@@ -136,6 +136,15 @@ def world(db: Any) -> World:
         for p in delisting.evaluate(year):
             code = s.scalar(sa.select(Window.code).where(Window.id == p.window_id))
             objects["proposal_id"].append((p.id, code))
+        # The agency's quarterly report: district-wide, the agency's and the office's only.
+        from analytics import agency_report
+        from analytics.periods import current_quarter
+        from feedback_api.services import agency_reports
+
+        figures = agency_report.generate(current_quarter())
+        report = agency_reports.create(users.get_user("agency"), figures["period"], figures,
+                                       agency_report.default_sections(figures))
+        objects["report_id"] = [(report.id, None)]
         from feedback_api.models import EvidenceFile, TicketRound
         from feedback_api.models.cycle import ExpertAssignment, Submission
 

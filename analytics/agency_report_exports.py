@@ -1,0 +1,192 @@
+"""The agency's quarterly report as the files the office edits and forwards: a Word document
+(python-docx) set up as an office expects (A4, the margins of GB/T 9704 official documents,
+仿宋 body text, 黑体 and 楷体 headings, 宋体 tables, page numbers) and a PDF (reportlab, the
+built-in CID font STSong-Light). Both render ``agency_report_outline.outline``, as the page does.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from analytics.agency_report_outline import Heading, Para, Table, cell, outline, title
+
+BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体", "宋体"
+PDF_FONT = "STSong-Light"
+AUTHOR = "第三方测评机构"
+
+
+def _subtitle(figures: dict[str, Any], version: int, state: str) -> str:
+    # No middle dot: STSong-Light has no glyph for it.
+    return f"第三方测评机构　第 {version} 稿（{state}）　数据生成于 {figures['generated_at']}"
+
+
+def _set_font(run_or_style: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Latin and East Asian font by name: Word takes Chinese glyphs from ``w:eastAsia``."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    font = run_or_style.font
+    font.name = name
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    fonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+    # The template's headings take their fonts from the theme, which wins over names: drop it.
+    for attr in ("w:asciiTheme", "w:eastAsiaTheme", "w:hAnsiTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+
+
+def _page_number_footer(section: Any) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    paragraph._p.append(field)
+
+
+def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: int,
+                state: str) -> bytes:
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    _page_number_footer(section)
+    styles = doc.styles
+    _set_font(styles["Normal"], BODY_FONT, 14)
+    styles["Normal"].paragraph_format.line_spacing = Pt(26)
+    for name, font, size in (("Title", TITLE_FONT, 22), ("Heading 1", HEADING_FONT, 16),
+                             ("Heading 2", SUBHEADING_FONT, 15)):
+        _set_font(styles[name], font, size, bold=name != "Heading 2")
+        styles[name].font.color.rgb = RGBColor(0, 0, 0)
+    styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title_ppr = styles["Title"].element.pPr
+    for border in title_ppr.findall(qn("w:pBdr")) if title_ppr is not None else []:
+        title_ppr.remove(border)  # the template's blue rule under the title
+    core = doc.core_properties
+    core.title, core.author = title(figures), AUTHOR
+
+    doc.add_paragraph(title(figures), style="Title")
+    sub = doc.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_font(sub.add_run(_subtitle(figures, version, state)), BODY_FONT, 12)
+    for block in outline(figures, sections):
+        if isinstance(block, Heading):
+            doc.add_heading(block.text, level=block.level)
+        elif isinstance(block, Para):
+            p = doc.add_paragraph()
+            if block.kind == "note":
+                _set_font(p.add_run(block.text), BODY_FONT, 10.5)
+            else:
+                p.paragraph_format.first_line_indent = Pt(28)  # two characters
+                p.add_run(block.text)
+        else:
+            caption = doc.add_paragraph()
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            _set_font(caption.add_run(block.caption), HEADING_FONT, 12)
+            if not block.rows:
+                _set_font(doc.add_paragraph().add_run(block.empty), BODY_FONT, 12)
+                continue
+            table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
+            table.style = "Table Grid"
+            table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            header_row = table.rows[0]
+            # The header repeats on every page a long table spans.
+            tr_pr = header_row._tr.get_or_add_trPr()
+            repeat = OxmlElement("w:tblHeader")
+            repeat.set(qn("w:val"), "true")
+            tr_pr.append(repeat)
+            for r, values in enumerate([block.header, *block.rows]):
+                for c, value in enumerate(values):
+                    paragraph = table.cell(r, c).paragraphs[0]
+                    paragraph.paragraph_format.line_spacing = 1.0
+                    paragraph.paragraph_format.first_line_indent = None
+                    if r and isinstance(value, int | float) and not isinstance(value, bool):
+                        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                    _set_font(paragraph.add_run(cell(value)), TABLE_FONT, 10.5, bold=r == 0)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _widths(block: Table, total: float) -> list[float]:
+    """Column widths in proportion to their longest text, each between 4 and 30 characters."""
+    weights = [max(4, min(30, max(len(cell(row[c])) for row in [block.header, *block.rows])))
+               for c in range(len(block.header))]
+    return [total * w / sum(weights) for w in weights]
+
+
+def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
+               state: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Table as PdfTable
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    styles = {
+        "title": ParagraphStyle("t", fontName=PDF_FONT, fontSize=18, leading=26, alignment=1),
+        "sub": ParagraphStyle("s", fontName=PDF_FONT, fontSize=9, leading=14, alignment=1),
+        1: ParagraphStyle("h1", fontName=PDF_FONT, fontSize=13, leading=20, spaceBefore=10),
+        2: ParagraphStyle("h2", fontName=PDF_FONT, fontSize=11.5, leading=18, spaceBefore=6),
+        "body": ParagraphStyle("b", fontName=PDF_FONT, fontSize=10.5, leading=17,
+                               firstLineIndent=21, wordWrap="CJK"),
+        "note": ParagraphStyle("n", fontName=PDF_FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
+        "caption": ParagraphStyle("c", fontName=PDF_FONT, fontSize=9.5, leading=14, alignment=1,
+                                  spaceBefore=4),
+        "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=8.5, leading=11, wordWrap="CJK"),
+    }
+    grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                       ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                       ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    story: list[Any] = [Paragraph(escape(title(figures)), styles["title"]),
+                        Paragraph(escape(_subtitle(figures, version, state)), styles["sub"]),
+                        Spacer(1, 4 * mm)]
+    width = 180
+    for block in outline(figures, sections):
+        if isinstance(block, Heading):
+            story.append(Paragraph(escape(block.text), styles[block.level]))
+        elif isinstance(block, Para):
+            story.append(Paragraph(escape(block.text), styles["note" if block.kind == "note"
+                                                              else "body"]))
+        else:
+            story.append(Paragraph(escape(block.caption), styles["caption"]))
+            if not block.rows:
+                story.append(Paragraph(escape(block.empty), styles["body"]))
+                continue
+            table = PdfTable([[Paragraph(escape(cell(v)), styles["cell"]) for v in row]
+                              for row in [block.header, *block.rows]],
+                             colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
+            table.setStyle(grid)
+            story += [table, Spacer(1, 2 * mm)]
+
+    def page_number(canvas: Any, doc: Any) -> None:
+        canvas.setFont(PDF_FONT, 9)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
+
+    out = io.BytesIO()
+    SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=18 * mm,
+                      bottomMargin=18 * mm, title=title(figures), author=AUTHOR
+                      ).build(story, onFirstPage=page_number, onLaterPages=page_number)
+    return out.getvalue()

@@ -1,0 +1,189 @@
+"""Repeat problems across windows: a topic whose negative opinions rose against the previous
+period in at least N windows of one industry; counted in SQL, scoped, e-mailed to the industry
+authority once per period (a real SMTP server on loopback)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from analytics import repeat_problems
+from analytics.periods import parse_period
+from feedback_api.db import Session
+from feedback_api.models import Feedback, StaffAlert
+from feedback_api.services import alerts, industry_contacts, windows
+from tests.assessment_helpers import user, window_id
+from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401 - a fixture
+
+Q3 = parse_period("2026Q3")
+AFTER = datetime(2026, 12, 6, tzinfo=UTC)
+_seq = itertools.count(1)
+
+
+def opinion(code: str, at: datetime, *, topic: str = "attitude", sentiment: float = 0.1,
+            **extra) -> None:
+    Session.add(Feedback(receipt_no=f"R{next(_seq):010d}", window_id=window_id(code),
+                         channel="h5", text="窗口人员态度很差", masked_text="窗口人员态度很差",
+                         received_at=at, analyzed_at=at, sentiment=sentiment, main_topic=topic,
+                         **extra))
+
+
+MAY = datetime(2026, 5, 10, 2, tzinfo=UTC)
+AUG = datetime(2026, 8, 10, 2, tzinfo=UTC)
+
+
+@pytest.fixture()
+def rising(db, district):
+    """Tax: 3 windows whose 服务态度 complaints rose from Q2 to Q3; health: 2 windows."""
+    with db():
+        windows.create_window(None, {"code": "CD-SW-003", "name": "社保费窗口", "unit": "CD-SW"})
+        Session.flush()
+        opinion("CD-SW-001", MAY)
+        opinion("CD-SW-001", AUG)
+        opinion("CD-SW-001", AUG)          # 1 -> 2
+        opinion("CD-SW-002", AUG)          # 0 -> 1
+        opinion("CD-SW-003", AUG)          # 0 -> 1
+        opinion("CD-SW-003", AUG, sentiment=0.9)           # positive: not a complaint
+        opinion("CD-SW-002", AUG, topic="efficiency")      # another topic, one window only
+        opinion("CD-RMYY-001", AUG)
+        opinion("CD-RMYY-002", AUG)
+        opinion("CD-RMYY-002", MAY)
+        opinion("CD-RMYY-002", MAY)        # 2 -> 1: falling
+        opinion("CD-RMYY-001", AUG, topic="efficiency")
+        opinion("CD-RMYY-002", AUG, topic="efficiency")
+
+
+def test_a_topic_rising_in_three_windows_of_an_industry_is_a_repeat_problem(app, rising):
+    with app.app_context():
+        found = repeat_problems.find(Q3, now=AFTER)
+        assert found.min_windows == 3 and found.previous.code == "2026Q2" and not found.partial
+        assert [(p.industry, p.topic) for p in found.problems] == [("tax", "attitude")]
+        (p,) = found.problems
+        assert [(w.code, w.current, w.previous) for w in p.windows] == [
+            ("CD-SW-001", 2, 1), ("CD-SW-002", 1, 0), ("CD-SW-003", 1, 0)]
+        # With two windows enough, health's 效率 rises too (its 服务态度 fell in one window).
+        two = repeat_problems.find(Q3, min_windows=2, now=AFTER)
+        assert {(p.industry, p.topic) for p in two.problems} == {
+            ("tax", "attitude"), ("health", "efficiency")}
+
+
+def test_reviewed_invalid_duplicates_and_equal_counts_do_not_rise(app, rising):
+    with app.app_context():
+        # CD-SW-002's complaint was marked invalid by the agency: only two tax windows rise.
+        item = Session.scalars(sa.select(Feedback).where(
+            Feedback.window_id == window_id("CD-SW-002"), Feedback.main_topic == "attitude")).one()
+        item.review_state = "invalid"
+        opinion("CD-SW-003", MAY)  # 1 -> 1: not a rise
+        Session.flush()
+        assert repeat_problems.find(Q3, now=AFTER).problems == []
+        # A reviewer's negative verdict counts whatever the model said.
+        opinion("CD-SW-002", AUG, sentiment=0.8, reviewed_sentiment=0)
+        opinion("CD-SW-003", AUG)
+        Session.flush()
+        assert len(repeat_problems.find(Q3, now=AFTER).problems) == 1
+        Session.rollback()
+
+
+def test_a_running_period_is_compared_with_the_same_span_of_the_previous(app, rising):
+    with app.app_context():
+        # On 20 August, Q3 so far (51 days) is compared with 1 April – 21 May: the May
+        # complaint of CD-SW-001 counts, one on 30 May would not.
+        opinion("CD-SW-001", datetime(2026, 5, 30, 2, tzinfo=UTC))
+        Session.flush()
+        found = repeat_problems.find(Q3, now=datetime(2026, 8, 20, tzinfo=UTC))
+        assert found.partial
+        (p,) = found.problems
+        assert p.windows[0].code == "CD-SW-001" and p.windows[0].previous == 1
+        assert not repeat_problems.find(Q3, now=AFTER).problems  # whole quarters: 2 -> 2
+        Session.rollback()
+
+
+def test_the_office_reads_all_an_authority_its_industry_and_a_unit_nothing(app, rising):
+    with app.app_context():
+        assert len(repeat_problems.for_user(user("office"), Q3, now=AFTER).problems) == 1
+        assert repeat_problems.for_user(user("authority"), Q3, now=AFTER).problems == []  # health
+        assert repeat_problems.for_user(user("unit"), Q3, now=AFTER).problems == []
+        assert repeat_problems.visible_industries(user("authority")) == ["health"]
+
+
+def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):  # noqa: F811
+    with db():
+        industry_contacts.add(None, "tax", "wang@tax.example.cn", "王处长")
+    with db():
+        assert repeat_problems.check(Q3, now=AFTER) == 1
+    with db():
+        assert repeat_problems.check(Q3, now=AFTER) == 0  # the same period again: nothing new
+        alert = Session.scalars(sa.select(StaffAlert)).one()
+        assert alert.kind == "repeat_problem" and alert.unit_id is None and alert.industry == "tax"
+        report = alerts.send_pending(now=AFTER)
+        assert report.sent == 1
+    (to, msg), = smtp.messages
+    assert to == ["wang@tax.example.cn"]
+    assert "服务态度" in subject(msg) and "2026年第三季度" in subject(msg)
+    text = body(msg)
+    assert "3 个窗口" in text and "CD-SW-001 综合办税窗口（城东区税务局办税服务厅）：本期 2 条，上期 1 条" in text
+
+
+def test_the_nightly_job_and_the_cli_run_it(app, db, rising, runner):
+    result = runner.invoke(args=["repeats", "show", "--period", "2026Q3"])
+    assert result.exit_code == 0, result.output
+    assert "tax\tattitude\tCD-SW-001\t2\t1" in result.output
+    result = runner.invoke(args=["repeats", "check", "--period", "2026Q3"])
+    assert result.exit_code == 0 and "1 alerts queued" in result.output
+    result = runner.invoke(args=["repeats", "check", "--period", "2026Q3"])
+    assert "0 alerts queued" in result.output
+    assert runner.invoke(args=["repeats", "contact", "nope", "a@b.cn"]).exit_code == 1
+    assert any(j.id == "repeat-problems-nightly" for j in app.extensions["ww_jobs"])
+
+
+def test_the_page_shows_the_office_all_and_the_authority_its_industry(client, auth, rising):
+    auth.login("office")
+    html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
+    assert "税务" in html and "服务态度" in html and "CD-SW-003" in html
+    assert "较2026年第二季度上升" in html
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")  # health: its 效率 rises in two windows only
+    html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
+    assert "本期未发现多窗口反复出现的问题" in html and "CD-SW-" not in html
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("unit")
+    assert client.get("/repeats/?period=2026Q3").status_code == 403
+
+
+def test_the_nightly_check_covers_the_quarter_so_far_and_the_one_before(app, rising):
+    with app.app_context():
+        # On 15 October the current quarter (Q4) has nothing yet; Q3, just ended, is found.
+        assert repeat_problems.check(now=datetime(2026, 10, 15, 2, tzinfo=UTC)) == 1
+        keys = Session.scalars(sa.select(StaffAlert.dedup_key)).all()
+        assert keys == ["repeat:2026Q3:tax:attitude"]
+        assert repeat_problems.check(now=datetime(2026, 10, 16, 2, tzinfo=UTC)) == 0
+        Session.rollback()
+
+
+def test_the_office_keeps_the_authorities_alert_addresses(app, client, auth, rising):
+    auth.login("office")
+    token = auth.csrf_token("/repeats/")
+    client.post("/repeats/", data={"industry": "tax", "email": "wang@tax.example.cn",
+                                   "name": "王处长", "csrf_token": token})
+    html = client.get("/repeats/").get_data(as_text=True)
+    assert "wang@tax.example.cn" in html and "王处长" in html
+    bad = client.post("/repeats/", data={"industry": "tax", "email": "not-an-address",
+                                         "csrf_token": token}).get_data(as_text=True)
+    assert "电子邮箱格式不正确" in bad
+    with app.app_context():
+        (contact,) = industry_contacts.all_contacts()
+        assert alerts.recipients(None, "tax") == [("王处长", "wang@tax.example.cn")]
+    client.post(f"/repeats/contacts/{contact.id}/delete", data={"csrf_token": token})
+    assert "wang@tax.example.cn" not in client.get("/repeats/").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    html = client.get("/repeats/").get_data(as_text=True)
+    assert "行业主管部门提醒邮箱" not in html
+    token = auth.csrf_token("/repeats/")
+    client.post("/repeats/", data={"industry": "health", "email": "a@h.example.cn",
+                                   "csrf_token": token})
+    with app.app_context():
+        assert industry_contacts.all_contacts() == []
