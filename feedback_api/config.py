@@ -61,6 +61,8 @@ ENV_VARS: dict[str, str] = {
     "WW_RETAIN_OPENID_DAYS": "days after a citizen's last message their raw WeChat openid is kept "
                              "(default 365; 0 keeps it)",
     "WW_RETAIN_EVIDENCE_DAYS": "days a citizen's evidence picture is kept (default 365; 0 keeps it)",
+    "WW_RETAIN_ADDRESS_DAYS": "days the keyed hash of an H5 citizen's network address is kept "
+                              "with their feedback, for the abuse findings (default 90; 0 keeps it)",
     # Supervision tickets (督办单) and appeals (申诉).
     "WW_CALLBACK_WORKDAYS": "working days to call a citizen back after a 差评 (default 1)",
     "WW_FIX_WORKDAYS": "working days a unit has to fix a ticket, per round (default 15)",
@@ -81,6 +83,7 @@ RETENTION_DEFAULTS: dict[str, int] = {
     "WW_RETAIN_CORRECTION_TEXT_DAYS": 180,
     "WW_RETAIN_OPENID_DAYS": 365,
     "WW_RETAIN_EVIDENCE_DAYS": 365,
+    "WW_RETAIN_ADDRESS_DAYS": 90,
 }
 #: A hundred years: anything longer is a typo.
 MAX_RETENTION_DAYS = 36500

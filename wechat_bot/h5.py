@@ -135,6 +135,9 @@ def _rate(window: Window, browser_id: str) -> tuple[str, int]:
                         window, citizen=citizen, channel="h5",
                         rating=int(form.rating.data) if form.rating.data else None,
                         text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
+                        # request.remote_addr is the citizen's behind WW_TRUSTED_PROXIES
+                        # (ProxyFix); only its keyed hash is kept, for the abuse findings.
+                        client_network_hash=citizens.network_hash_for(request.remote_addr),
                     )
                     Session.commit()
                     break
