@@ -71,6 +71,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_DISK_MIN_FREE_MB": "/healthz reports storage low_space when the SQLite database's or the "
+                           "instance folder's disk has less free space (default 200)",
     "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
                           "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
@@ -127,6 +129,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_DB_ASYNC_COMMIT": _bool(os.environ.get("WW_DB_ASYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_TRUSTED_PROXIES": _int("WW_TRUSTED_PROXIES", 0),
+        "WW_DISK_MIN_FREE_MB": _int("WW_DISK_MIN_FREE_MB", 200),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
         **{name: _int(name, default) for name, default in RETENTION_DEFAULTS.items()},

@@ -14,37 +14,20 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Citizen
 from feedback_api.services import health
 from wechat_bot import client as wechat_client
 from wechat_bot import outbox
 from wechat_bot.client import WechatSender, get_client
 from wechat_bot.config import settings
-from wechat_bot.contacts import get_or_create_citizen
-from wechat_bot.models import CitizenContact, OutboundMessage
+from wechat_bot.models import OutboundMessage
+
+from .servers import SEND_PATHS, delivered_texts, queue_due
 
 ANSWERS, ALERTS = 12, 3
-SEND_PATHS = {"/cgi-bin/message/custom/send", "/cgi-bin/message/template/send"}
 
 
 def _due(app, fake, queued_at) -> list[str]:
-    """Answers to 12 citizens (customer-service messages) and alerts to 3 bound staff
-    (template messages), queued at ``queued_at``; returns their texts."""
-    texts = []
-    with app.app_context():
-        for n in range(ANSWERS + ALERTS):
-            openid = f"oFaultApi{n:018d}"
-            citizen = get_or_create_citizen(openid)
-            Session.get(CitizenContact, citizen.id).last_message_at = queued_at
-            fake.user_messaged(openid, at=queued_at.timestamp())
-            kind = "answer" if n < ANSWERS else "alert"
-            text = f"第{n}条：您反映的问题已整改" if kind == "answer" else f"第{n}条：新差评待处理"
-            msg = outbox.queue_message(Session.get(Citizen, citizen.id), text, kind=kind,
-                                       now=queued_at)
-            msg.created_at = queued_at
-            texts.append(text)
-        Session.commit()
-    return texts
+    return queue_due(app, fake, queued_at, answers=ANSWERS, alerts=ALERTS)
 
 
 def _deliver(app, now) -> tuple[outbox.DeliveryReport, float]:
@@ -65,12 +48,6 @@ def _outbox(client) -> tuple[str, dict]:
 def _statuses(app) -> Counter:
     with app.app_context():
         return Counter(Session.scalars(sa.select(OutboundMessage.status)))
-
-
-def _delivered(fake) -> Counter:
-    sent = [m["content"] for m in fake.state.custom_sent]
-    sent += [m["data"]["keyword2"]["value"] for m in fake.state.template_sent]
-    return Counter(sent)
 
 
 def test_wechat_api_down_then_slow_then_back(app, db, client, fake_wechat, monkeypatch, capsys):
@@ -112,7 +89,7 @@ def test_wechat_api_down_then_slow_then_back(app, db, client, fake_wechat, monke
     report, seconds = _deliver(app, later + timedelta(hours=1))
     assert report.sent_custom == ANSWERS and report.sent_template == ALERTS, report
     assert _statuses(app) == {"sent": ANSWERS + ALERTS}
-    delivered = _delivered(fake_wechat)
+    delivered = delivered_texts(fake_wechat)
     assert set(delivered) == set(texts)  # every answer and alert reached WeChat
     duplicates = sum(n - 1 for n in delivered.values())
     assert duplicates <= 1  # only the one send that timed out in step 2 (at-least-once)
