@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -60,10 +61,15 @@ def all_jobs(app: Flask) -> list[Job]:
 
 
 def build_scheduler(app: Flask, jobs: Iterable[Job] | None = None) -> BlockingScheduler:
+    """The scheduler of ``jobs``. Interval jobs run once as soon as it starts (each job is
+    idempotent): a scheduler restarted after a crash picks up the outbox, the analysis and the
+    tickets at once rather than an interval later; cron jobs keep their hour."""
     scheduler = BlockingScheduler(timezone=TIMEZONE)
+    now = datetime.now(UTC)
     for job in jobs if jobs is not None else all_jobs(app):
+        first = {"next_run_time": now} if isinstance(job.trigger, IntervalTrigger) else {}
         scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.description,
-                          max_instances=1, coalesce=True, misfire_grace_time=300)
+                          max_instances=1, coalesce=True, misfire_grace_time=300, **first)
     return scheduler
 
 
