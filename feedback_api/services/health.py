@@ -1,5 +1,6 @@
 """What /healthz reports beside the database: the background processes' heartbeats, free disk
-space, and the checks other packages register (the WeChat outbox's backlog) in ``app.extensions["ww_health_checks"]``.
+space, and the checks other packages register (the WeChat outbox's backlog) in
+``app.extensions["ww_health_checks"]``.
 
 A check returns ``{"status": "ok" | <a word for what is wrong>, ...figures}``; /healthz says
 "degraded" while any is not ok, and stays 200: a web worker still serves citizens while the

@@ -61,6 +61,8 @@ class FakeWechatServer:
         #: Seconds each call waits before it is carried out (the API slow); 0: at once.
         self.delay = 0.0
         self.delay_paths: set[str] | None = None
+        #: Calls being held by ``delay`` right now.
+        self.in_flight = 0
         #: While non-zero, every call answers this HTTP status (the API down).
         self.down_status = 0
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
@@ -140,7 +142,13 @@ class FakeWechatServer:
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         if self.delay and (self.delay_paths is None or request.path in self.delay_paths):
-            time.sleep(self.delay)  # outside the lock: slow calls overlap, as on a real server
+            with self._lock:
+                self.in_flight += 1
+            try:
+                time.sleep(self.delay)  # outside the lock: slow calls overlap, as on a real server
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
         with self._lock:
             self.state.calls.append(request.path)
             if self.down_status:

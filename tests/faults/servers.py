@@ -96,6 +96,24 @@ class Gunicorn:
             return []
         return [int(p) for p in text.split()]
 
+    def busy_workers(self) -> list[int]:
+        """Workers holding a client's connection right now (inside a request)."""
+        established = set()
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].split(":")[1], 16)
+            if local_port == self.port and fields[3] == "01":  # ESTABLISHED
+                established.add(fields[9])
+        busy = []
+        for pid in self.workers():
+            try:
+                links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+            except OSError:
+                continue
+            if any(link.startswith("socket:[") and link[8:-1] in established for link in links):
+                busy.append(pid)
+        return busy
+
     def get(self, path: str, timeout: float = 10) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:

@@ -80,14 +80,18 @@ def test_a_worker_killed_mid_request_loses_nothing(app, district, database_url, 
         for citizen in trio:
             assert "综合办税窗口" in (citizen.scan("CD-SW-001") or "")
         replies: dict[int, str | None] = {}
-        before = _wait_workers(server, 3)
+        _wait_workers(server, 3)
         with write_lock(database_url):
             threads = [threading.Thread(target=lambda i=i: replies.__setitem__(
                 i, trio[i].say(f"第{i}条：排队太久，叫号屏坏了"))) for i in range(3)]
             for t in threads:
                 t.start()
-            time.sleep(1.0)  # each worker holds one request, waiting for the lock
-            victim = before[0]
+            deadline = time.monotonic() + 3.0
+            while len(server.busy_workers()) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)  # until each worker holds one request, waiting for the lock
+            busy = server.busy_workers()
+            assert len(busy) == 3, busy  # each worker is inside a request
+            victim = busy[0]
             os.kill(victim, signal.SIGKILL)
             time.sleep(0.3)
         status, _ = server.get("/healthz")  # answered at once by the others or the new worker

@@ -68,11 +68,12 @@ def test_the_scheduler_killed_mid_job_and_started_again(app, client, db, databas
     fake_wechat.slow(1.0, SEND_PATHS)  # a send takes a second: the job is long enough to hit
     first = _scheduler(env, log)
     try:
-        _wait("three sends", lambda: len(fake_wechat.state.custom_sent) >= 3, 90, first, log)
-        time.sleep(0.3)  # the fourth send is in flight (the fake holds it for a second)
+        _wait("three sends, a fourth in flight", lambda: len(fake_wechat.state.custom_sent) >= 3
+              and fake_wechat.in_flight == 1, 90, first, log)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
-        time.sleep(1.0)  # the fake carries out the send the dead scheduler was waiting for
+        # The fake carries out the send the dead scheduler was waiting for.
+        _wait("the send in flight done", lambda: fake_wechat.in_flight == 0, 10)
         sent_at_kill = _statuses(app).get("sent", 0)
         at_wechat = sum(delivered_texts(fake_wechat).values())
         assert at_wechat == sent_at_kill + 1, (at_wechat, sent_at_kill)  # one in flight
