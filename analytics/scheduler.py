@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from feedback_api.db import ProcessLock, Session, get_engine
+from feedback_api.db import ProcessLock, Session, end_session, get_engine
 from feedback_api.services import health
 
 log = logging.getLogger(__name__)
@@ -38,16 +38,19 @@ class Job:
 def run_job(app: Flask, job: Job) -> Any:
     """Run one job as a unit of work: commit on success, roll back and log on failure."""
     with app.app_context():
+        failed = False
         try:
             result = job.func()
             Session.commit()
             return result
         except Exception:
-            Session.rollback()
+            failed = True
             log.exception("job %s failed", job.id)
             return None
         finally:
-            Session.remove()
+            # A connection that died under the job (the database restarted) is discarded, so
+            # the next run of this thread starts afresh.
+            end_session(rollback=failed)
 
 
 #: The scheduler's own sign of life, which /healthz reads (a stale one: the scheduler is down).

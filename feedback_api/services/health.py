@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app
 
-from feedback_api.db import Session, get_engine, utcnow
+from feedback_api.db import Session, end_session, get_engine, utcnow
 from feedback_api.models import Heartbeat
 
 HealthCheck = Callable[[], dict[str, Any]]
@@ -82,6 +82,6 @@ def component_checks() -> dict[str, dict[str, Any]]:
             out[name] = check()
         except Exception as exc:  # a health check reports, it never raises
             current_app.logger.warning("healthz: check %s failed: %s", name, exc)
-            Session.rollback()
+            end_session(rollback=True)  # its connection may be dead: discarded then
             out[name] = {"status": "error"}
     return out
