@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench bench-nlp bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
+.PHONY: run test drills bench bench-nlp bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
 
 # Every package, the build backend included, comes from requirements.lock, checked against its
 # hashes; then the project itself, editable, with nothing more (no build isolation: setuptools is
@@ -52,6 +52,13 @@ run: $(STAMP)
 ## Run the test suite (SQLite by default; PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+## The fault drills (RELIABILITY.md, "Faults"): a gunicorn worker killed, SQLite's disk full,
+## WeChat's API down then slow, the scheduler killed mid-job; on PostgreSQL (DATABASE_URL) with
+## WW_TEST_PG_CLUSTER="<version> <name>" (a cluster of your own, never a shared one) also the
+## server restarted during a surge. They are part of `make test` too.
+drills: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 ## Benchmarks (speed and quality targets), printing ratios against baselines run alongside.
 bench: bench-nlp bench-wechat bench-surge

@@ -23,7 +23,7 @@ def index() -> str:
     findings = abuse.find(thresholds=thresholds)
     lines = abuse.lines([fid for f in findings for fid in f.feedback_ids])
     return render_template("abuse/index.html", findings=findings, lines=lines,
-                           t=thresholds, h5_note=abuse.H5_NOT_DETECTED, form=EmptyForm(),
+                           t=thresholds, form=EmptyForm(),
                            invalid_ids={i for i, line in lines.items()
                                         if line.review_state == "invalid"})
 

@@ -4,8 +4,9 @@ is evidence for a reviewer, not a verdict.
 
 Patterns: one citizen rating one window on many days (beyond the one-counted-rating-a-day
 rule); a burst of new citizens rating one window within a short time; a window's own bound
-staff rating it. Many H5 ratings from one network address are NOT detected: H5 feedback stores
-no address (nor its hash), so there is nothing to group by.
+staff rating it; many H5 citizens (browser cookies) rating one window from one network address
+(grouped by the keyed hash H5 feedback keeps, ``Feedback.client_network_hash``, never the
+address; a shared Wi-Fi can look the same, hence a lead for the reviewer).
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from feedback_api.models import Citizen, Feedback, StaffBinding, Unit, User, Win
 from feedback_api.services import audit, review, staff_bindings
 from feedback_api.services.errors import ValidationError
 
-#: What the page says about the pattern it cannot check.
-H5_NOT_DETECTED = ("同一网络地址大量 H5 评价：H5 评价未保存网络地址（及其散列），暂无法监测。")
-KINDS = {"repeat": "同一群众反复评价", "burst": "新用户集中评价", "staff": "本窗口工作人员自评"}
+KINDS = {"repeat": "同一群众反复评价", "burst": "新用户集中评价", "staff": "本窗口工作人员自评",
+         "address": "同一网络地址多人评价"}
 MAX_IDS = 500
 
 
@@ -58,6 +58,8 @@ class Thresholds:
     burst_minutes: int = 60
     #: A citizen is new for this many hours after first contact.
     new_hours: int = 24
+    #: At least this many distinct H5 citizens rating one window from one network address.
+    address_citizens: int = 5
 
 
 @dataclass
@@ -151,6 +153,21 @@ def staff_self_ratings(since: datetime) -> list[tuple[int, str, list[int]]]:
     return [(wid, name, ids) for (wid, name), ids in grouped.items()]
 
 
+def shared_addresses(since: datetime, t: Thresholds) -> list[tuple[int, str, list[int], int]]:
+    """(window, network hash, feedback ids, H5 citizens): H5 ratings of one window from one
+    network address by ``address_citizens`` or more distinct citizens (browser cookies)."""
+    net = Feedback.client_network_hash
+    where = [*_rated(since), Feedback.channel == "h5", net.is_not(None)]
+    people = sa.func.count(sa.distinct(Feedback.citizen_id))
+    groups = Session.execute(
+        sa.select(Feedback.window_id, net, people).where(*where)
+        .group_by(Feedback.window_id, net).having(people >= t.address_citizens)
+        .order_by(people.desc(), Feedback.window_id)).all()
+    return [(wid, digest, list(Session.scalars(
+        sa.select(Feedback.id).where(*where, Feedback.window_id == wid, net == digest)
+        .order_by(Feedback.received_at, Feedback.id))), int(n)) for wid, digest, n in groups]
+
+
 def find(*, now: datetime | None = None, thresholds: Thresholds | None = None) -> list[Finding]:
     """Every finding of the period, for the agency (all windows)."""
     t = thresholds or Thresholds()
@@ -165,6 +182,9 @@ def find(*, now: datetime | None = None, thresholds: Thresholds | None = None) -
     for wid, name, ids in staff_self_ratings(since):
         raw.append(("staff", wid, f"本窗口单位工作人员“{name}”（已绑定微信）为本窗口评分 {len(ids)} 次",
                     ids))
+    for wid, digest, ids, people in shared_addresses(since, t):
+        raw.append(("address", wid, f"同一网络地址（代号 {digest[:8]}，不保存地址本身）有 {people} 位"
+                    f" H5 用户为该窗口评分（共 {len(ids)} 次）；公共 Wi-Fi 也可能如此，请核实", ids))
     windows = _windows({wid for _k, wid, _s, _i in raw})
     return [Finding(kind, wid, *windows[wid], summary, ids) for kind, wid, summary, ids in raw]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -19,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from feedback_api.db import ProcessLock, Session, get_engine
+from feedback_api.db import ProcessLock, Session, end_session, get_engine
 from feedback_api.services import health
 
 log = logging.getLogger(__name__)
@@ -37,16 +38,19 @@ class Job:
 def run_job(app: Flask, job: Job) -> Any:
     """Run one job as a unit of work: commit on success, roll back and log on failure."""
     with app.app_context():
+        failed = False
         try:
             result = job.func()
             Session.commit()
             return result
         except Exception:
-            Session.rollback()
+            failed = True
             log.exception("job %s failed", job.id)
             return None
         finally:
-            Session.remove()
+            # A connection that died under the job (the database restarted) is discarded, so
+            # the next run of this thread starts afresh.
+            end_session(rollback=failed)
 
 
 #: The scheduler's own sign of life, which /healthz reads (a stale one: the scheduler is down).
@@ -60,10 +64,15 @@ def all_jobs(app: Flask) -> list[Job]:
 
 
 def build_scheduler(app: Flask, jobs: Iterable[Job] | None = None) -> BlockingScheduler:
+    """The scheduler of ``jobs``. Interval jobs run once as soon as it starts (each job is
+    idempotent): a scheduler restarted after a crash picks up the outbox, the analysis and the
+    tickets at once rather than an interval later; cron jobs keep their hour."""
     scheduler = BlockingScheduler(timezone=TIMEZONE)
+    now = datetime.now(UTC)
     for job in jobs if jobs is not None else all_jobs(app):
+        first = {"next_run_time": now} if isinstance(job.trigger, IntervalTrigger) else {}
         scheduler.add_job(run_job, job.trigger, args=(app, job), id=job.id, name=job.description,
-                          max_instances=1, coalesce=True, misfire_grace_time=300)
+                          max_instances=1, coalesce=True, misfire_grace_time=300, **first)
     return scheduler
 
 

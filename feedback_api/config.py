@@ -61,6 +61,8 @@ ENV_VARS: dict[str, str] = {
     "WW_RETAIN_OPENID_DAYS": "days after a citizen's last message their raw WeChat openid is kept "
                              "(default 365; 0 keeps it)",
     "WW_RETAIN_EVIDENCE_DAYS": "days a citizen's evidence picture is kept (default 365; 0 keeps it)",
+    "WW_RETAIN_ADDRESS_DAYS": "days the keyed hash of an H5 citizen's network address is kept "
+                              "with their feedback, for the abuse findings (default 90; 0 keeps it)",
     # Supervision tickets (督办单) and appeals (申诉).
     "WW_CALLBACK_WORKDAYS": "working days to call a citizen back after a 差评 (default 1)",
     "WW_FIX_WORKDAYS": "working days a unit has to fix a ticket, per round (default 15)",
@@ -72,6 +74,8 @@ ENV_VARS: dict[str, str] = {
     "WW_REPEAT_MIN_WINDOWS": "a topic is a repeat problem of an industry when its negative opinions "
                              "rose against the previous period in at least this many of the "
                              "industry's windows (default 3)",
+    "WW_DISK_MIN_FREE_MB": "/healthz reports storage low_space when the SQLite database's or the "
+                           "instance folder's disk has less free space (default 200)",
     "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
                           "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
@@ -84,6 +88,7 @@ RETENTION_DEFAULTS: dict[str, int] = {
     "WW_RETAIN_CORRECTION_TEXT_DAYS": 180,
     "WW_RETAIN_OPENID_DAYS": 365,
     "WW_RETAIN_EVIDENCE_DAYS": 365,
+    "WW_RETAIN_ADDRESS_DAYS": 90,
 }
 #: A hundred years: anything longer is a typo.
 MAX_RETENTION_DAYS = 36500
@@ -127,6 +132,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WW_DB_ASYNC_COMMIT": _bool(os.environ.get("WW_DB_ASYNC_COMMIT")),
         "WW_MESSAGE_WAIT_MS": _int("WW_MESSAGE_WAIT_MS", 2000),
         "WW_TRUSTED_PROXIES": _int("WW_TRUSTED_PROXIES", 0),
+        "WW_DISK_MIN_FREE_MB": _int("WW_DISK_MIN_FREE_MB", 200),
         "WW_PASSWORD_HASH_METHOD": os.environ.get("WW_PASSWORD_HASH_METHOD") or "scrypt",
         "WW_MODEL_DIR": model_dir(instance),
         **{name: _int(name, default) for name, default in RETENTION_DEFAULTS.items()},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -174,8 +175,23 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_appcontext
     def _remove_session(exc: BaseException | None) -> None:
-        if exc is not None:
+        end_session(rollback=exc is not None)
+
+
+def end_session(*, rollback: bool = False) -> None:
+    """End the session's transaction and remove it. When its connection died under it (the
+    database server restarted, the backend was killed) ending the transaction fails too: the
+    server has already rolled it back, so the connection is discarded instead, quietly, and the
+    pool opens a new one for the next request (rather than the request failing as it ends)."""
+    try:
+        if rollback:
             Session.rollback()
+        Session.remove()
+    except sa.exc.DBAPIError as exc:
+        logging.getLogger(__name__).warning(
+            "database connection lost; discarded: %s", str(exc.orig).splitlines()[0]
+            if exc.orig else type(exc).__name__)
+        Session.registry().invalidate()
         Session.remove()
 
 

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 #: WeChat refuses a customer-service message: 45015 = 48 hours passed, 45047 = 5 sent already.
 WINDOW_CLOSED_CODES = {45015, 45047}
+#: WeChat's own "system busy" errcode: the API, not the message.
+BUSY_CODES = {-1}
 #: Seconds to wait for WeChat's API (the outbox retries later; nothing here blocks a reply).
 API_TIMEOUT = 5
 
@@ -71,7 +73,8 @@ def get_client(app: Flask | None = None) -> WatchWeChatClient:
     with _lock:
         cache = app.extensions.setdefault("ww_wechat_clients", {})
         if key not in cache:
-            cache[key] = WatchWeChatClient(cfg.appid, cfg.secret, api_base=cfg.api_base)
+            cache[key] = WatchWeChatClient(cfg.appid, cfg.secret, api_base=cfg.api_base,
+                                           timeout=API_TIMEOUT)
         return cache[key]
 
 
@@ -80,6 +83,22 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, WeChatClientException):
         return redact(f"errcode={exc.errcode} errmsg={exc.errmsg}")
     return redact(f"{type(exc).__name__}: {exc}")
+
+
+def send_error(exc: Exception) -> SendError:
+    """An API failure as the outbox sees it: WeChat refusing this message, or WeChat's API
+    unavailable (unreachable, a server error, busy, a timeout), or maybe delivered (the request
+    went out and the answer timed out)."""
+    if isinstance(exc, WeChatClientException):
+        if exc.errcode in WINDOW_CLOSED_CODES:
+            return SendError(describe(exc), window_closed=True)
+        # errcode None: wechatpy's wrapping of an HTTP error, or of the access-token fetch
+        # failing (nothing was sent then).
+        return SendError(describe(exc),
+                         unavailable=exc.errcode is None or exc.errcode in BUSY_CODES)
+    if isinstance(exc, requests.ReadTimeout):
+        return SendError(describe(exc), uncertain=True)
+    return SendError(describe(exc), unavailable=isinstance(exc, requests.RequestException))
 
 
 class WechatSender:
@@ -93,11 +112,8 @@ class WechatSender:
     def send_text(self, openid: str, text: str) -> None:
         try:
             self.client.message.send_text(openid, text)
-        except WeChatClientException as exc:
-            closed = exc.errcode in WINDOW_CLOSED_CODES
-            raise SendError(describe(exc), window_closed=closed) from exc
-        except requests.RequestException as exc:
-            raise SendError(describe(exc)) from exc
+        except (WeChatClientException, requests.RequestException) as exc:
+            raise send_error(exc) from exc
 
     def send_template(self, openid: str, data: dict[str, Any], url: str | None, *,
                       staff: bool = False) -> None:
@@ -109,7 +125,7 @@ class WechatSender:
         try:
             self.client.message.send_template(openid, template_id, data, url=url)
         except (WeChatClientException, requests.RequestException) as exc:
-            raise SendError(describe(exc)) from exc
+            raise send_error(exc) from exc
 
 
 def issue_qr(client: WatchWeChatClient, scene: str) -> tuple[str, str]:

@@ -13,13 +13,14 @@ the per-IP limit bounds that.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
@@ -33,6 +34,10 @@ from feedback_api.services.errors import NotFound
 from feedback_api.services.feedback import MAX_TEXT, record_feedback
 from wechat_bot import config, limits
 from wechat_bot.config import settings
+
+log = logging.getLogger(__name__)
+#: The form's answer while the database cannot write (disk full, server restarting).
+BUSY = "系统繁忙，您的评价未能保存，请稍后再次提交。"
 
 bp = Blueprint("wechat_h5", __name__, url_prefix="/f", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -105,12 +110,26 @@ def _window_or_404(code: str) -> Window:
 
 @bp.route("/<code>", methods=["GET", "POST"])
 def rate(code: str) -> Response | tuple[str, int]:
-    """Show the rating form; on a valid POST record an ``h5`` feedback and show its receipt."""
-    window = _window_or_404(code)
-    if window.status == "delisted":
-        return render_template("wechat_bot/h5_closed.html", window=window), 410
-    browser_id, new_browser = _browser_id()
-    body, status = _rate(window, browser_id)
+    """Show the rating form; on a valid POST record an ``h5`` feedback and show its receipt.
+
+    While the database cannot read or write (its disk full, its server restarting) the citizen
+    is told so (503) with their form kept: nothing was stored, and sending the same form again
+    later stores it once (its nonce)."""
+    window = None
+    try:
+        window = _window_or_404(code)
+        if window.status == "delisted":
+            return render_template("wechat_bot/h5_closed.html", window=window), 410
+        browser_id, new_browser = _browser_id()
+        body, status = _rate(window, browser_id)
+    except OperationalError as exc:
+        Session.rollback()
+        log.warning("h5: %s not handled, database unavailable: %s", code,
+                    str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__)
+        if window is None:
+            abort(503)
+        return render_template("wechat_bot/h5_form.html", window=window, form=FeedbackForm(),
+                               error=BUSY), 503
     return _with_cookie(body, status, browser_id, new_browser)
 
 
@@ -135,6 +154,9 @@ def _rate(window: Window, browser_id: str) -> tuple[str, int]:
                         window, citizen=citizen, channel="h5",
                         rating=int(form.rating.data) if form.rating.data else None,
                         text=form.opinion.data, source_msg_id=f"h5:{form.nonce.data}",
+                        # request.remote_addr is the citizen's behind WW_TRUSTED_PROXIES
+                        # (ProxyFix); only its keyed hash is kept, for the abuse findings.
+                        client_network_hash=citizens.network_hash_for(request.remote_addr),
                     )
                     Session.commit()
                     break

@@ -1,5 +1,9 @@
 """The outbox's backlog for /healthz: messages to citizens waiting past their send time (the
-WeChat API down or slow), and those given up after every retry."""
+WeChat API down or slow), and those given up after every retry.
+
+A message that keeps failing is rescheduled a little later each time (``outbox.retry_delay``),
+so its next attempt is never far behind: it is late when it has failed and waited since it was
+queued more than ``LATE_AFTER``, or when it is overdue with no attempt (the scheduler down)."""
 
 from __future__ import annotations
 
@@ -17,12 +21,15 @@ LATE_AFTER = timedelta(minutes=5)
 
 def outbox_backlog() -> dict[str, Any]:
     now = utcnow()
-    pending, late, oldest = Session.execute(
-        sa.select(sa.func.count(),
-                  sa.func.count().filter(OutboundMessage.next_attempt_at < now - LATE_AFTER),
+    before = now - LATE_AFTER
+    late_clause = sa.or_(OutboundMessage.next_attempt_at < before,
+                         sa.and_(OutboundMessage.attempts > 0, OutboundMessage.created_at < before))
+    pending, late, retrying, oldest = Session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(late_clause),
+                  sa.func.count().filter(OutboundMessage.attempts > 0),
                   sa.func.min(OutboundMessage.created_at))
         .where(OutboundMessage.status == "pending")).one()
     failed = Session.scalar(sa.select(sa.func.count()).where(OutboundMessage.status == "failed"))
     return {"status": "backlog" if late else "ok", "pending": pending, "late": late,
-            "failed": failed or 0,
+            "retrying": retrying, "failed": failed or 0,
             "oldest_pending_at": oldest.isoformat() if oldest is not None else None}

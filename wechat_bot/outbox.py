@@ -31,15 +31,26 @@ SERVICE_WINDOW = timedelta(hours=48)
 SERVICE_LIMIT = 5
 #: After this many failed attempts a message is marked failed (kept, visible, re-queueable).
 MAX_ATTEMPTS = 8
+#: A delivery run stops after this many sends in a row found WeChat's API unavailable: the rest
+#: wait for the next run (a minute later) instead of each waiting out the API timeout, and are
+#: not charged an attempt. It stops at once after an uncertain send (a timeout once the request
+#: was out): each one retried may reach the citizen twice, so a slow API costs at most one a run.
+UNAVAILABLE_BREAK = 3
 
 
 class SendError(Exception):
     """A send failed. ``window_closed`` means WeChat refused a customer-service message
-    because the 48-hour/5-message allowance is used up: a template message may still go."""
+    because the 48-hour/5-message allowance is used up: a template message may still go.
+    ``unavailable``: WeChat's API could not be reached or answered with a server error (down,
+    overloaded, timing out), nothing about this message; ``uncertain``: the request went out
+    but no answer came in time, so WeChat may have delivered it."""
 
-    def __init__(self, message: str, *, window_closed: bool = False) -> None:
+    def __init__(self, message: str, *, window_closed: bool = False, unavailable: bool = False,
+                 uncertain: bool = False) -> None:
         super().__init__(message)
         self.window_closed = window_closed
+        self.unavailable = unavailable or uncertain
+        self.uncertain = uncertain
 
 
 class Sender(Protocol):
@@ -55,11 +66,14 @@ class DeliveryReport:
     sent_template: int = 0
     retried: int = 0
     failed: int = 0
+    #: The run stopped because WeChat's API was unavailable; due messages left for the next run.
+    stopped_unavailable: bool = False
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"客服消息 {self.sent_custom} 条，模板消息 {self.sent_template} 条，"
+        text = (f"客服消息 {self.sent_custom} 条，模板消息 {self.sent_template} 条，"
                 f"待重试 {self.retried} 条，放弃 {self.failed} 条")
+        return text + ("；微信接口不可用，其余待下次发送" if self.stopped_unavailable else "")
 
 
 def queue_message(
@@ -115,7 +129,9 @@ def due_messages(*, now: datetime | None = None, limit: int = 100) -> list[Outbo
 
 
 def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = None) -> str:
-    """Try to send one message; returns ``custom``, ``template``, ``retry`` or ``failed``."""
+    """Try to send one message; returns ``custom``, ``template``, ``retry`` or ``failed``, and
+    for a retry because WeChat's API is unavailable ``unavailable`` (``uncertain`` when the
+    request may have been delivered)."""
     now = now or utcnow()
     contact = Session.get(CitizenContact, msg.citizen_id)
     if contact is None:
@@ -137,7 +153,7 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
         except SendError as exc:
             error = f"custom: {exc}"
             if not exc.window_closed:
-                return _retry(msg, error, now)
+                return _outcome(exc, _retry(msg, error, now))
         else:
             conv.service_messages_sent += 1
             return _sent(msg, "custom", now)
@@ -149,8 +165,14 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
             sender.send_template(contact.openid, data, msg.url)
     except SendError as exc:
         error = f"{error}; template: {exc}" if error else f"template: {exc}"
-        return _retry(msg, error, now)
+        return _outcome(exc, _retry(msg, error, now))
     return _sent(msg, "template", now)
+
+
+def _outcome(exc: SendError, outcome: str) -> str:
+    if outcome != "retry" or not exc.unavailable:
+        return outcome
+    return "uncertain" if exc.uncertain else "unavailable"
 
 
 def _sent(msg: OutboundMessage, via: str, now: datetime) -> str:
@@ -187,6 +209,7 @@ def deliver_pending(
     """Send every due message. The caller owns the unit of work: pass ``after_each`` (e.g. a
     commit) so that a message sent is recorded as sent before the next one goes out."""
     report = DeliveryReport()
+    unavailable = 0
     for msg in due_messages(now=now, limit=limit):
         outcome = deliver_one(msg, sender, now=now)
         if outcome == "custom":
@@ -195,12 +218,18 @@ def deliver_pending(
             report.sent_template += 1
         else:
             report.errors.append(f"#{msg.id}: {msg.last_error}")
-            if outcome == "retry":
-                report.retried += 1
-            else:
+            if outcome == "failed":
                 report.failed += 1
+            else:
+                report.retried += 1
+        unavailable = unavailable + 1 if outcome in ("unavailable", "uncertain") else 0
         if after_each is not None:
             after_each()
+        if outcome == "uncertain" or unavailable >= UNAVAILABLE_BREAK:
+            report.stopped_unavailable = True
+            log.warning("outbox: WeChat's API is unavailable; the other due messages wait for "
+                        "the next run")
+            break
     return report
 
 

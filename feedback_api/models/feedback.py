@@ -60,6 +60,10 @@ class Feedback(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: The source message's id on its channel (a message id, a form nonce): stored once.
     source_msg_id: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    #: H5 only: keyed hash of the client's network (``citizens.network_hash_for``), never the
+    #: address itself; many H5 citizens behind one address are a ballot-stuffing lead.
+    #: Erased after WW_RETAIN_ADDRESS_DAYS.
+    client_network_hash: Mapped[str | None] = mapped_column(sa.String(64))
     #: pending / valid / invalid, set by the agency's review.
     review_state: Mapped[str] = mapped_column(sa.String(16), default="pending")
     #: Set when the agency merged this feedback into another (same citizen, window and problem):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -27,6 +28,25 @@ H5_PREFIX = "h5:"
 def pseudonym_for_h5(browser_id: str, key: str | None = None) -> str:
     """The pseudonym of an H5 browser (the random id in its signed cookie)."""
     return pseudonym_for(H5_PREFIX + browser_id, key)
+
+
+#: Prefix of a client network's identity (never meets a citizen's).
+NETWORK_PREFIX = "net:"
+
+
+def network_hash_for(address: str | None, key: str | None = None) -> str | None:
+    """The keyed hash of a client's network, for grouping H5 feedback by where it came from
+    without keeping the address: an IPv4 address as is, an IPv6 address by its /64 (one
+    subscriber's whole block). None for a missing or unparsable address."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    network = (ipaddress.ip_network(f"{ip}/64", strict=False) if ip.version == 6
+               else ipaddress.ip_network(f"{ip}/32"))
+    return pseudonym_for(NETWORK_PREFIX + str(network), key)
 
 
 def find_or_create_citizen(pseudonym: str, *, now: datetime | None = None) -> Citizen:

@@ -66,6 +66,7 @@ def record_feedback(
     text: str | None = None,
     source_msg_id: str | None = None,
     received_at: datetime | None = None,
+    client_network_hash: str | None = None,
 ) -> Recorded:
     """Store one feedback; the same ``source_msg_id`` is stored once and returned again.
 
@@ -89,6 +90,7 @@ def record_feedback(
         text=text,
         received_at=received_at,
         source_msg_id=source_msg_id,
+        client_network_hash=client_network_hash,
     )
     Session.add(item)
     Session.flush()

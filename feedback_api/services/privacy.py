@@ -77,6 +77,16 @@ def erase_raw_opinions(before: datetime) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def erase_network_hashes(before: datetime) -> int:
+    """Forget the network-address hash of H5 feedback received before ``before``."""
+    result = Session.execute(
+        sa.update(Feedback)
+        .where(Feedback.received_at < before, Feedback.client_network_hash.is_not(None))
+        .values(client_network_hash=None)
+        .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def mask_corrections(before: datetime) -> int:
     """Replace the raw text copied into corrections made before ``before`` by the masked text."""
     masked = (sa.select(Feedback.masked_text).where(Feedback.id == Correction.feedback_id)
@@ -114,11 +124,13 @@ def anonymise_citizens(citizen_ids: Iterable[int]) -> int:
 def apply_retention(*, now: datetime | None = None) -> Counts:
     """Erase what is past its retention days; counts by kind. Idempotent."""
     now = now or utcnow()
-    counts: Counts = {"opinion_texts": 0, "correction_texts": 0}
+    counts: Counts = {"opinion_texts": 0, "correction_texts": 0, "address_hashes": 0}
     if days := _days("WW_RETAIN_OPINION_TEXT_DAYS"):
         counts["opinion_texts"] = erase_raw_opinions(now - timedelta(days=days))
     if days := _days("WW_RETAIN_CORRECTION_TEXT_DAYS"):
         counts["correction_texts"] = mask_corrections(now - timedelta(days=days))
+    if days := _days("WW_RETAIN_ADDRESS_DAYS"):
+        counts["address_hashes"] = erase_network_hashes(now - timedelta(days=days))
     hooks = _hooks()
     for hook in hooks:
         _merge(counts, dict.fromkeys(hook.kinds, 0))
@@ -154,7 +166,7 @@ def forget_citizen(actor: User | None, receipt_no: str) -> Counts:
         feedback_ids = [item.id]
     Session.execute(
         sa.update(Feedback).where(Feedback.id.in_(feedback_ids))
-        .values(text=None, masked_text=None, keywords=sa.null())
+        .values(text=None, masked_text=None, keywords=sa.null(), client_network_hash=None)
         .execution_options(synchronize_session=False))
     Session.execute(
         sa.update(Correction).where(Correction.feedback_id.in_(feedback_ids)).values(text="")
@@ -173,7 +185,8 @@ def forget_citizen(actor: User | None, receipt_no: str) -> Counts:
 
 #: How the counts read in Chinese (CLI output).
 COUNT_NAMES = {"opinion_texts": "条意见原文", "correction_texts": "条训练样本原文",
-               "openids": "个微信 openid", "evidence_images": "张证据图片", "feedback": "条评价的文字"}
+               "openids": "个微信 openid", "address_hashes": "个网络地址散列",
+               "evidence_images": "张证据图片", "feedback": "条评价的文字"}
 
 
 def describe(counts: Counts) -> str:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from analytics import abuse
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, Feedback, StaffBinding, Window
-from feedback_api.services import users
+from feedback_api.services import citizens, users
 from feedback_api.services.feedback import record_feedback
 
 _seq = itertools.count(1)
@@ -90,10 +90,82 @@ def test_a_windows_own_bound_staff_rating_it(db, district):
         assert abuse.find() == []
 
 
-def test_h5_addresses_are_not_detected_and_the_page_says_so(auth, district):
+def _h5_rate(client, code: str, rating: str, address: str, **kw) -> int:
+    """A browser rates through the H5 form from ``address`` (the TCP peer, or behind nginx)."""
+    import re
+
+    env = {"REMOTE_ADDR": address}
+    html = client.get(f"/f/{code}", environ_base=env, **kw).get_data(as_text=True)
+    fields = {name: re.search(rf'name="{name}" type="hidden" value="([^"]+)"', html).group(1)
+              for name in ("csrf_token", "nonce")}
+    return client.post(f"/f/{code}", data={**fields, "rating": rating}, environ_base=env,
+                       **kw).status_code
+
+
+def test_many_h5_citizens_from_one_network_address(app, db, district):
+    """Cookies cleared between ratings make new H5 citizens; their shared address (kept only
+    as a keyed hash) gives them away. A few citizens of one address, or many addresses, do not."""
+    for _ in range(5):  # five "browsers" (fresh cookies) on one address: a finding
+        assert _h5_rate(app.test_client(), "CD-SW-001", "5", "198.51.100.23") == 200
+    for n in range(4):  # four browsers on one address: under the threshold
+        assert _h5_rate(app.test_client(), "CD-SW-002", "1", "198.51.100.24") == 200
+        assert _h5_rate(app.test_client(), "CD-RMYY-001", "5", f"192.0.2.{n}") == 200
+    # One IPv6 subscriber's /64 is one network: five addresses inside it count together.
+    for n in range(5):
+        assert _h5_rate(app.test_client(), "CD-RMYY-002", "1", f"2001:db8:5:7::{n + 1}") == 200
+    with db() as s:
+        stored = set(s.scalars(sa.select(Feedback.client_network_hash)))
+        assert None not in stored and len(stored) == 1 + 1 + 4 + 1
+        assert not any("198.51.100" in h or "2001:db8" in h for h in stored)  # never the address
+        found = abuse.find()
+        assert kinds(found) == [("address", "CD-RMYY-002", 5), ("address", "CD-SW-001", 5)]
+        assert all("5 位 H5 用户" in f.summary for f in found)
+
+
+def test_h5_addresses_behind_nginx_are_the_citizens(app, app_config, db, district):
+    """Behind WW_TRUSTED_PROXIES the hash is of X-Forwarded-For's citizen address (ProxyFix),
+    not of nginx's: ratings from many citizens through one proxy are no finding."""
+    from admin_web.app import create_app
+    from feedback_api.db import dispose_engines
+
+    proxied = create_app({**app_config, "WW_TRUSTED_PROXIES": 1})
+    try:
+        for n in range(6):
+            assert _h5_rate(proxied.test_client(), "CD-SW-001", "5", "10.0.0.2",
+                            headers={"X-Forwarded-For": f"203.0.113.{n}"}) == 200
+    finally:
+        dispose_engines(proxied)
+    with db() as s:
+        hashes = s.scalars(sa.select(Feedback.client_network_hash)).all()
+        assert len(set(hashes)) == 6
+        assert citizens.network_hash_for("203.0.113.0") in hashes
+        assert citizens.network_hash_for("10.0.0.2") not in hashes
+        assert abuse.find() == []
+
+
+def test_the_network_hash_is_keyed_and_groups_ipv6_by_64():
+    key = "k" * 32
+    one = citizens.network_hash_for("2001:db8:1:2::1", key)
+    assert one == citizens.network_hash_for("2001:db8:1:2:ffff::9", key)
+    assert one != citizens.network_hash_for("2001:db8:1:3::1", key)
+    assert citizens.network_hash_for("::ffff:192.0.2.1", key) == citizens.network_hash_for(
+        "192.0.2.1", key)
+    assert citizens.network_hash_for("192.0.2.1", key) != citizens.network_hash_for(
+        "192.0.2.1", "another key")
+    assert citizens.network_hash_for("", key) is None
+    assert citizens.network_hash_for("not an address", key) is None
+
+
+def test_the_page_shows_an_address_finding_to_the_agency(app, auth, db, district):
+    for _ in range(5):
+        assert _h5_rate(app.test_client(), "CD-SW-001", "1", "198.51.100.23") == 200
     auth.login("agency")
     html = auth.client.get("/abuse").get_data(as_text=True)
-    assert "H5 评价未保存网络地址" in html and "未发现异常评价" in html
+    assert "同一网络地址多人评价" in html and "综合办税窗口" in html
+    assert "198.51.100.23" not in html
+    with db() as s:
+        receipts = s.scalars(sa.select(Feedback.receipt_no)).all()
+    assert len(receipts) == 5 and all(r in html for r in receipts)
 
 
 def test_the_agency_marks_a_findings_feedback_invalid(auth, db, district):

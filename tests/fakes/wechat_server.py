@@ -3,7 +3,9 @@
 Serves /cgi-bin/token, /cgi-bin/qrcode/create, /cgi-bin/message/custom/send (with the 48-hour
 and 5-message rules) and /cgi-bin/message/template/send. ``fail()`` makes the next calls to a
 path fail (HTTP error or WeChat errcode) to test retries; ``expire_tokens()`` invalidates every
-access token so the client must fetch a new one.
+access token so the client must fetch a new one. ``outage()`` makes every call fail (WeChat's API
+down) until ``recover()``; ``delay`` slows every answer (the API slow): the call is still carried
+out after the delay, as a slow server would, even if the client gave up waiting.
 """
 
 from __future__ import annotations
@@ -56,6 +58,13 @@ class FakeWechatServer:
         self.clock = time.time
         self._lock = threading.Lock()
         self._ids = itertools.count(1000)
+        #: Seconds each call waits before it is carried out (the API slow); 0: at once.
+        self.delay = 0.0
+        self.delay_paths: set[str] | None = None
+        #: Calls being held by ``delay`` right now.
+        self.in_flight = 0
+        #: While non-zero, every call answers this HTTP status (the API down).
+        self.down_status = 0
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -76,6 +85,7 @@ class FakeWechatServer:
         with self._lock:
             self.state = FakeWechatState()
             self.clock = time.time
+            self.delay, self.delay_paths, self.down_status = 0.0, None, 0
 
     def add_media(self, media_id: str, content: bytes, content_type: str = "image/jpeg", *,
                   while_serving: Callable[[str], None] | None = None) -> None:
@@ -102,6 +112,21 @@ class FakeWechatServer:
             self.state.last_inbound[openid] = at if at is not None else self.clock()
             self.state.custom_count[openid] = 0
 
+    def outage(self, status: int = 503) -> None:
+        """Every call fails with ``status`` until ``recover()`` (the API down)."""
+        with self._lock:
+            self.down_status = status
+
+    def slow(self, seconds: float, paths: set[str] | None = None) -> None:
+        """Every call (or those to ``paths``) waits ``seconds`` before it is carried out."""
+        with self._lock:
+            self.delay, self.delay_paths = seconds, paths
+
+    def recover(self) -> None:
+        with self._lock:
+            self.down_status = 0
+            self.delay, self.delay_paths = 0.0, None
+
     def fail(self, path: str, times: int = 1, *, status: int = 200, errcode: int = 45009,
              errmsg: str = "reach max api daily quota limit") -> None:
         """Make the next ``times`` calls to ``path`` fail with an HTTP status or an errcode."""
@@ -116,9 +141,20 @@ class FakeWechatServer:
     # -- WSGI ---------------------------------------------------------------------------------
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
+        if self.delay and (self.delay_paths is None or request.path in self.delay_paths):
+            with self._lock:
+                self.in_flight += 1
+            try:
+                time.sleep(self.delay)  # outside the lock: slow calls overlap, as on a real server
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
         with self._lock:
             self.state.calls.append(request.path)
-            response = self._dispatch(request)
+            if self.down_status:
+                response = Response("service unavailable", status=self.down_status)
+            else:
+                response = self._dispatch(request)
         return response(environ, start_response)
 
     def _json(self, data: dict[str, Any], status: int = 200) -> Response:

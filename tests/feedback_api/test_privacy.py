@@ -39,7 +39,9 @@ def _opinion(s, openid: str | None, *, days_ago: int, text: str, masked: str, ra
     when = utcnow() - days_ago * DAY
     citizen = contacts.get_or_create_citizen(openid, now=when) if openid else None
     item = fb.record_feedback(_window(s), citizen=citizen, channel="wechat" if openid else "h5",
-                              rating=rating, text=text, received_at=when).feedback
+                              rating=rating, text=text, received_at=when,
+                              client_network_hash=None if openid else citizens.network_hash_for(
+                                  "203.0.113.7")).feedback
     fb.apply_analysis(item, sentiment=0.2, topics=[{"topic": "attitude", "score": 0.9}],
                       keywords=["态度"], masked_text=masked, flags=[], model_version="test")
     s.add(Correction(feedback_id=item.id, text=text, valid=True, sentiment=0, created_at=when))
@@ -81,14 +83,16 @@ def two_citizens(app, db, district):
         new = _opinion(s, "o-active", days_ago=2, text="我是李四，13900139000，很慢",
                        masked="我是李**，[手机号]，很慢", with_photo=True)
         h5 = _opinion(s, None, days_ago=OLD, text="联系我13700137000", masked="联系我[手机号]")
-    return {"old": old, "new": new, "h5": h5}
+        h5_new = _opinion(s, None, days_ago=2, text="很好", masked="很好")
+    return {"old": old, "new": new, "h5": h5, "h5_new": h5_new}
 
 
 def test_retention_settings_have_defaults_and_refuse_bad_values(monkeypatch):
     cfg = load_config({"WW_ENV": "testing", "SECRET_KEY": "x", "DATABASE_URL": "sqlite://"})
     assert {k: cfg[k] for k in privacy.SETTINGS} == {
         "WW_RETAIN_OPINION_TEXT_DAYS": 180, "WW_RETAIN_CORRECTION_TEXT_DAYS": 180,
-        "WW_RETAIN_OPENID_DAYS": 365, "WW_RETAIN_EVIDENCE_DAYS": 365}
+        "WW_RETAIN_OPENID_DAYS": 365, "WW_RETAIN_EVIDENCE_DAYS": 365,
+        "WW_RETAIN_ADDRESS_DAYS": 90}
     monkeypatch.setenv("WW_RETAIN_OPENID_DAYS", "0")
     assert load_config({"WW_ENV": "testing", "SECRET_KEY": "x"})["WW_RETAIN_OPENID_DAYS"] == 0
     for bad in ("-1", "abc", "1.5", "100000"):
@@ -108,7 +112,8 @@ def test_the_daily_job_erases_what_is_past_its_days_and_keeps_every_score(app, d
     with app.app_context():
         counts = privacy.apply_retention()
         privacy_session_commit()
-    assert counts == {"opinion_texts": 2, "correction_texts": 2, "openids": 1, "evidence_images": 1}
+    assert counts == {"opinion_texts": 2, "correction_texts": 2, "address_hashes": 1,
+                      "openids": 1, "evidence_images": 1}
 
     with db() as s:
         assert _scores(s) == scores  # every count and score as before
@@ -117,9 +122,13 @@ def test_the_daily_job_erases_what_is_past_its_days_and_keeps_every_score(app, d
         assert old.text == old.masked_text == "我叫张**，电话[手机号]，态度差"
         assert h5.text == "联系我[手机号]"
         assert new.text == "我是李四，13900139000，很慢"
+        # The H5 network-address hash past its days is gone; a recent one stays.
+        assert h5.client_network_hash is None
+        assert s.get(Feedback, ids["h5_new"]).client_network_hash == citizens.network_hash_for(
+            "203.0.113.7")
         texts = dict(s.execute(sa.select(Correction.feedback_id, Correction.text)).all())
         assert texts == {ids["old"]: "我叫张**，电话[手机号]，态度差", ids["h5"]: "联系我[手机号]",
-                         ids["new"]: "我是李四，13900139000，很慢"}
+                         ids["new"]: "我是李四，13900139000，很慢", ids["h5_new"]: "很好"}
         # The inactive citizen's openid is gone, their pseudonym no longer names them, their
         # pending messages cannot be sent; the active citizen is untouched.
         assert s.get(CitizenContact, old_citizen) is None
@@ -144,7 +153,8 @@ def test_the_daily_job_erases_what_is_past_its_days_and_keeps_every_score(app, d
 
     with app.app_context():  # the job is idempotent
         assert privacy.apply_retention() == {"opinion_texts": 0, "correction_texts": 0,
-                                             "openids": 0, "evidence_images": 0}
+                                             "address_hashes": 0, "openids": 0,
+                                             "evidence_images": 0}
         privacy_session_commit()
     assert len(_audit(db, "retention")) == 1  # nothing erased, nothing logged
 
@@ -215,11 +225,13 @@ def test_forget_erases_one_citizens_personal_data_and_keeps_their_ratings(app, r
 
 def test_forget_an_h5_feedback_erases_its_text_only(runner, db, two_citizens):
     with db() as s:
-        receipt = s.get(Feedback, two_citizens["h5"]).receipt_no
+        receipt = s.get(Feedback, two_citizens["h5_new"]).receipt_no
     assert runner.invoke(args=["citizens", "forget", receipt]).exit_code == 0
     with db() as s:
-        assert s.get(Feedback, two_citizens["h5"]).text is None
-        assert s.get(Feedback, two_citizens["h5"]).rating == 2
+        assert s.get(Feedback, two_citizens["h5_new"]).text is None
+        assert s.get(Feedback, two_citizens["h5_new"]).client_network_hash is None
+        assert s.get(Feedback, two_citizens["h5_new"]).rating == 2
+        assert s.get(Feedback, two_citizens["h5"]).text == "联系我13700137000"  # not that one
         assert s.scalar(sa.select(sa.func.count()).select_from(CitizenContact)) == 2
 
 
