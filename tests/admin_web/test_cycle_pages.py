@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from feedback_api.models import Publicity, Submission, Window
+from feedback_api.models import Publicity, PublicityEntry, Submission, Window
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
 from wechat_bot import contacts
@@ -248,7 +248,7 @@ def test_the_year_through_the_pages(client, auth, db, year):
                        follow_redirects=True)
     assert "尚有未答复的异议" in resp.get_data(as_text=True)
     with db() as s:
-        objection_id = s.get(svc.PublicityEntry, entry_id).objections[0].id
+        objection_id = s.get(PublicityEntry, entry_id).objections[0].id
     client.post(f"/cycle/objections/{objection_id}/answer", data={
         "outcome": "dismissed", "answer": "经核查已整改", "csrf_token": token(client, ppath)})
     for eid in (entry_id, other_id):
