@@ -28,7 +28,7 @@ from feedback_api.models import (
     User,
     Window,
 )
-from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
+from feedback_api.models.reference import CLOCK_STATES, INDUSTRIES, RATINGS, TOPICS
 from feedback_api.services import alert_channels, audit, ticket_clocks
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.workdays import local_today
@@ -84,17 +84,28 @@ def _link(path: str) -> str:
     return f"\n详情：{base}{path}" if base else ""
 
 
-def _queue(unit_id: int, kind: str, key: str, subject: str, body: str,
-           now: datetime) -> StaffAlert | None:
+def _queue(unit_id: int | None, kind: str, key: str, subject: str, body: str,
+           now: datetime, *, industry: str | None = None) -> StaffAlert | None:
     if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
         return None
-    alert = StaffAlert(unit_id=unit_id, kind=kind, dedup_key=key, subject=subject[:200],
-                       body=body, status="pending", attempts=0, next_attempt_at=now,
-                       last_error="", created_at=now)
+    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key,
+                       subject=subject[:200], body=body, status="pending", attempts=0,
+                       next_attempt_at=now, last_error="", created_at=now)
     Session.add(alert)
     Session.flush()
     alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
     return alert
+
+
+def queue_alert(*, kind: str, key: str, subject: str, body: str, unit_id: int | None = None,
+                industry: str | None = None, path: str = "",
+                now: datetime | None = None) -> StaffAlert | None:
+    """Queue one alert to a unit's or an industry authority's contacts (e-mail, and WeChat
+    through ``alert_channels``); None when ``key`` was queued before (each subject once)."""
+    if (unit_id is None) == (industry is None):
+        raise ValueError("an alert goes to one unit or one industry")
+    return _queue(unit_id, kind, key, subject, body + (_link(path) if path else ""),
+                  now or utcnow(), industry=industry)
 
 
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
@@ -181,10 +192,12 @@ class SendReport:
         return f"{self.sent} alerts sent, {self.retried} to retry, {self.failed} failed"
 
 
-def recipients(unit_id: int) -> list[tuple[str, str]]:
+def recipients(alert: StaffAlert) -> list[tuple[str, str]]:
+    """The alert's unit's contacts, or its industry authority's."""
+    target = (UnitContact.unit_id == alert.unit_id if alert.unit_id is not None
+              else UnitContact.industry == alert.industry)
     return [(name, email) for name, email in Session.execute(
-        sa.select(UnitContact.name, UnitContact.email)
-        .where(UnitContact.unit_id == unit_id).order_by(UnitContact.id))]
+        sa.select(UnitContact.name, UnitContact.email).where(target).order_by(UnitContact.id))]
 
 
 def send_pending(*, limit: int = 100, now: datetime | None = None,
@@ -203,12 +216,12 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
     smtp: smtplib.SMTP | None = None
     try:
         for alert in due:
-            to = recipients(alert.unit_id)
+            to = recipients(alert)
             alert.attempts += 1
             unreachable = False
             try:
                 if not to:
-                    raise LookupError("该单位未登记接收提醒的电子邮箱")
+                    raise LookupError("该单位（主管部门）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
                 smtp.send_message(_message(cfg, alert, to))
@@ -275,18 +288,28 @@ def _clean_email(email: object) -> str:
     return email
 
 
-def add_contact(actor: User | None, unit: Unit, email: object, name: str = "") -> UnitContact:
+def add_contact(actor: User | None, unit: Unit | None, email: object, name: str = "", *,
+                industry: str | None = None) -> UnitContact:
+    """Register an alert address of ``unit``, or (``unit`` None) of ``industry``'s authority."""
     if actor is not None and actor.role != "office":
         raise PermissionDenied("只有区联席办可以登记单位的提醒邮箱")
+    if (unit is None) == (industry is None) or (industry is not None and industry not in INDUSTRIES):
+        raise ValidationError("请选择单位或行业主管部门", details={"unit": "请选择"})
     clean = _clean_email(email)
-    if Session.scalar(sa.select(sa.exists().where(UnitContact.unit_id == unit.id,
-                                                  UnitContact.email == clean))):
+    target = (UnitContact.unit_id == unit.id if unit is not None
+              else UnitContact.industry == industry)
+    if Session.scalar(sa.select(sa.exists().where(target, UnitContact.email == clean))):
         raise Conflict(f"{clean} 已登记")
-    contact = UnitContact(unit_id=unit.id, email=clean, name=(name or "").strip()[:100])
+    contact = UnitContact(unit_id=unit.id if unit is not None else None, industry=industry,
+                          email=clean, name=(name or "").strip()[:100])
     Session.add(contact)
     Session.flush()
-    audit.record_change(actor, "create", "unit", unit.code, None,
-                        {"alert_email": clean, "name": contact.name})
+    if unit is not None:
+        audit.record_change(actor, "create", "unit", unit.code, None,
+                            {"alert_email": clean, "name": contact.name})
+    else:
+        audit.record_change(actor, "create", "industry_contact", industry, None,
+                            {"alert_email": clean, "name": contact.name})
     return contact
 
 
@@ -296,11 +319,15 @@ def remove_contact(actor: User | None, contact_id: int) -> None:
     contact = Session.get(UnitContact, contact_id)
     if contact is None:
         raise NotFound("该邮箱不存在")
-    unit = Session.get(Unit, contact.unit_id)
+    unit = Session.get(Unit, contact.unit_id) if contact.unit_id is not None else None
     Session.delete(contact)
     Session.flush()
-    audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
-                        {"alert_email": contact.email}, {"alert_email": None})
+    if contact.industry is not None:
+        audit.record_change(actor, "update", "industry_contact", contact.industry,
+                            {"alert_email": contact.email}, {"alert_email": None})
+    else:
+        audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
+                            {"alert_email": contact.email}, {"alert_email": None})
 
 
 def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
@@ -311,4 +338,13 @@ def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
                            .order_by(UnitContact.unit_id, UnitContact.id))
     for row in rows:
         out.setdefault(row.unit_id, []).append(row)
+    return out
+
+
+def industry_contacts() -> dict[str, list[UnitContact]]:
+    """The industry authorities' alert contacts, by industry code."""
+    out: dict[str, list[UnitContact]] = {}
+    for row in Session.scalars(sa.select(UnitContact).where(UnitContact.industry.is_not(None))
+                               .order_by(UnitContact.industry, UnitContact.id)):
+        out.setdefault(row.industry or "", []).append(row)
     return out

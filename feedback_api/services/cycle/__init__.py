@@ -56,6 +56,7 @@ from feedback_api.services.cycle.publicity import (
 )
 from feedback_api.services.cycle.reminders import (
     REMIND_DAYS,
+    deliver_reminders,
     remind,
     reminders,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "create_cycle",
     "current_cycle",
     "deadline",
+    "deliver_reminders",
     "get_cycle",
     "get_entry",
     "get_objection",

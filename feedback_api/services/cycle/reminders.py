@@ -1,4 +1,7 @@
-"""Reminders before a phase's deadline to everyone who still owes something."""
+"""Reminders before a phase's deadline to everyone who still owes something, recorded once
+(``cycle_reminders``) and delivered once through the staff alert channels: e-mail to the unit's
+or the industry authority's alert contacts, WeChat template messages to their staff who bound
+their WeChat account (``alert_channels``). A failed send is retried by the channel."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from feedback_api.models import (
     Cycle,
     CycleReminder,
     ExpertAssignment,
+    StaffAlert,
     Submission,
     Unit,
     User,
@@ -21,6 +25,7 @@ from feedback_api.models import (
     Window,
 )
 from feedback_api.models.reference import CYCLE_PHASES, SUBMISSION_KINDS, label
+from feedback_api.services import alerts
 from feedback_api.services.cycle.phases import local_today
 
 log = logging.getLogger(__name__)
@@ -86,9 +91,8 @@ def remind(today: date | None = None, days: Iterable[int] = REMIND_DAYS) -> list
     """Write a reminder for everyone who still owes something before a phase's deadline.
 
     Idempotent: for each deadline the job picks the nearest threshold (7, 3, 1 days before by
-    default) and writes one reminder per target and threshold, however often it runs. The
-    reminders are recorded and logged; delivery by e-mail/WeChat comes with the tickets
-    issue's alert channels."""
+    default) and writes one reminder per target and threshold, however often it runs; each is
+    then queued once for delivery (``deliver_reminders``)."""
     today = today or local_today()
     thresholds = sorted(set(days))
     made: list[CycleReminder] = []
@@ -115,7 +119,46 @@ def remind(today: date | None = None, days: Iterable[int] = REMIND_DAYS) -> list
                 Session.flush()
                 log.info("cycle reminder %s: %s", target, message)
                 made.append(reminder)
+    deliver_reminders(today)
     return made
+
+
+#: The alert key of a reminder: each is queued once.
+ALERT_KEY = "cycle-reminder:"
+
+
+def deliver_reminders(today: date | None = None) -> int:
+    """Queue every reminder not yet delivered whose deadline has not passed as a staff alert
+    (idempotent by the alert's key). A reminder to an expert stays on the expert's pages: experts
+    have no alert contacts."""
+    today = today or local_today()
+    key = sa.literal(ALERT_KEY, sa.String).concat(sa.cast(CycleReminder.id, sa.String))
+    rows = Session.execute(
+        sa.select(CycleReminder, Cycle.year).join(Cycle, Cycle.id == CycleReminder.cycle_id)
+        .where(CycleReminder.due_on >= today, CycleReminder.target.not_like("expert:%"),
+               key.not_in(sa.select(StaffAlert.dedup_key)))
+        .order_by(CycleReminder.id)).all()
+    queued = 0
+    for reminder, year in rows:
+        kind, _, code = reminder.target.partition(":")
+        target: dict[str, Any]
+        if kind == "unit":
+            unit_id = Session.scalar(sa.select(Unit.id).where(Unit.code == code))
+            if unit_id is None:
+                continue
+            target = {"unit_id": unit_id}
+        elif kind == "industry":
+            target = {"industry": code}
+        else:
+            continue
+        alert = alerts.queue_alert(
+            kind="cycle_reminder", key=f"{ALERT_KEY}{reminder.id}",
+            subject=f"【截止提醒】{year}年度{label(CYCLE_PHASES, reminder.phase)} "
+                    f"{reminder.due_on:%Y-%m-%d} 截止",
+            body=reminder.message + "\n请在截止日期前登录平台报送。", path=f"/cycle/{year}",
+            **target)
+        queued += alert is not None
+    return queued
 
 
 def reminders(cycle: Cycle) -> list[CycleReminder]:
