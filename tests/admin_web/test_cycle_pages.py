@@ -313,12 +313,18 @@ def test_public_page_shows_published_data_and_nothing_personal(client, published
     assert "“一站式”挂号工作法" in html
     assert "未发布的案例" not in html  # submitted, not published
     assert "住院结算窗口" not in html  # a candidate, not on publicity
-    # Nothing personal: no phone numbers, ID numbers, openids or names from anywhere around it.
+    assert_nothing_personal(html)
+
+
+def assert_nothing_personal(html: str, *more: str) -> None:
+    """No phone numbers, ID numbers, e-mail addresses, openids or names from anywhere around
+    the public page's data (``published_district``), nor any of ``more``."""
     assert not re.search(r"1[3-9]\d{9}", html)
     assert not re.search(r"\d{3,4}-\d{7,8}", html)
     assert not re.search(r"\d{17}[\dXx]", html)
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", html)
     assert "oPrivacyOpenid" not in html
-    for name in ("孙小美", "王主任", "赵窗口", "钱联系", "张科长"):
+    for name in ("孙小美", "王主任", "赵窗口", "钱联系", "张科长", *more):
         assert name not in html
     assert "<script" not in html and "style=" not in html and "http" not in html.replace(
         'xmlns="http', "")

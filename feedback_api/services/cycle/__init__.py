@@ -46,11 +46,14 @@ from feedback_api.services.cycle.phases import (
     set_phase_dates,
 )
 from feedback_api.services.cycle.publicity import (
+    PUBLIC_TEXT_MAX,
     answer_objection,
     get_entry,
     get_objection,
+    open_entry,
     open_publicities,
     open_publicity,
+    public_objection,
     publicities,
     record_objection,
 )
@@ -137,7 +140,10 @@ __all__ = [
     "next_deadline",
     "open_publicities",
     "open_publicity",
+    "open_entry",
     "outliers",
+    "PUBLIC_TEXT_MAX",
+    "public_objection",
     "publicities",
     "publish_good_practice",
     "publish_snapshot",

@@ -3,6 +3,7 @@ objections raised against them, recorded and answered by the office."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -93,6 +94,58 @@ def record_objection(actor: User | None, entry: PublicityEntry, text: str, *, ch
     audit.record_change(actor, "create", "objection", objection.id, None,
                         {"window": entry.window.code, "received_on": received_on,
                          "channel": objection.channel, "text": text})
+    return objection
+
+
+#: What the public may write on the public page (the office's own form takes longer texts).
+PUBLIC_TEXT_MAX = 2000
+PUBLIC_CHANNEL = "公示页网上异议"
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,18}[0-9]")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def open_entry(entry_id: int, today: date | None = None) -> PublicityEntry:
+    """A publicity entry whose period is open today and that is not yet awarded (else 404 /
+    409 in polite Chinese): what the public may object to."""
+    today = today or local_today()
+    entry = get_entry(entry_id)
+    p = entry.publicity
+    if not p.starts_on <= today <= p.ends_on:
+        raise Conflict(f"该名单的公示期为 {p.starts_on} 至 {p.ends_on}，现在不在公示期内，"
+                       "不能提出异议", code="closed")
+    if entry.awarded_on is not None:
+        raise Conflict("该窗口已命名，公示已结束", code="closed")
+    return entry
+
+
+def public_objection(entry_id: int, text: str, contact: str = "", *,
+                     today: date | None = None) -> Objection:
+    """An objection from a member of the public on the public page, while the period is open:
+    recorded in the office's list (``from_public``) to be answered like any other. The optional
+    contact (a phone number or an e-mail address) is for the office's answer only."""
+    entry = open_entry(entry_id, today)
+    text = (text or "").strip()
+    contact = (contact or "").strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "请填写异议内容"
+    elif len(text) > PUBLIC_TEXT_MAX:
+        errors["text"] = f"异议内容请不要超过 {PUBLIC_TEXT_MAX} 字"
+    if contact and (len(contact) > 100
+                    or not (_PHONE.fullmatch(contact) or _EMAIL.fullmatch(contact))):
+        errors["contact"] = "联系方式请填写手机号码、电话号码或电子邮箱（也可以不填）"
+    if errors:
+        raise ValidationError("；".join(errors.values()), details=errors)
+    received_on = today or local_today()
+    objection = Objection(entry=entry, text=text, channel=PUBLIC_CHANNEL, received_on=received_on,
+                          recorded_by=None, from_public=True, contact=contact)
+    Session.add(objection)
+    Session.flush()
+    # The contact stays out of the log: the office reads it on the objection itself.
+    audit.record_change(None, "create", "objection", objection.id, None,
+                        {"window": entry.window.code, "received_on": received_on,
+                         "channel": PUBLIC_CHANNEL, "from_public": True, "text": text,
+                         "contact_given": bool(contact)})
     return objection
 
 
