@@ -14,6 +14,8 @@ from admin_web.public import OBJECTION_LIMIT, TOO_MANY
 from feedback_api.models import Objection, Publicity, Submission
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
+from tests.admin_web.test_browser import live_server, page  # noqa: F401  (fixtures)
+from tests.admin_web.test_browser import pytestmark as needs_chromium
 from tests.admin_web.test_cycle_pages import (  # noqa: F401  (published_district: a fixture)
     assert_nothing_personal,
     published_district,
@@ -87,8 +89,8 @@ def test_the_public_objects_and_the_office_answers(client, auth, db, publicity, 
 
     # The office's list shows it, marked, with the contact for the answer; answered as usual.
     auth.login("office")
-    page = client.get("/cycle/2026/publicity").get_data(as_text=True)
-    assert "（公众提交）" in page and CONTACT in page and TEXT in page
+    listing = client.get("/cycle/2026/publicity").get_data(as_text=True)
+    assert "（公众提交）" in listing and CONTACT in listing and TEXT in listing
     with db() as s:
         oid = s.scalars(sa.select(Objection.id)).one()
     resp = client.post(f"/cycle/objections/{oid}/answer", data={
@@ -113,3 +115,19 @@ def test_no_objection_form_outside_the_period(client, db, publicity):
     assert resp.status_code == 409 and "不在公示期内，不能提出异议" in resp.get_data(as_text=True)
     with db() as s:
         assert s.scalars(sa.select(Objection)).all() == []
+
+
+@needs_chromium
+def test_a_citizen_objects_in_a_real_browser(live_server, page, db, publicity):  # noqa: F811
+    """Debian's chromium, no sign-in: the form on the public page, on a phone-sized screen."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/public")
+    page.select_option("select[name=entry]", str(publicity["entry"]))
+    page.fill("textarea[name=text]", TEXT)
+    page.fill("input[name=contact]", "jubao@example.cn")
+    page.click("button:has-text('提交异议')")
+    page.wait_for_selector("text=您的异议已收到")
+    assert "jubao@example.cn" not in page.content()
+    with db() as s:
+        [o] = s.scalars(sa.select(Objection)).all()
+        assert (o.from_public, o.contact, o.entry_id) == (True, "jubao@example.cn", publicity["entry"])
