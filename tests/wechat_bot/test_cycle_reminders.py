@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import CycleReminder, StaffAlert, Unit, Window
-from feedback_api.services import alerts, staff_bindings, ticket_jobs
+from feedback_api.services import alert_contacts, alerts, staff_bindings, ticket_jobs
 from feedback_api.services import cycle as svc
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401  (smtp: a fixture)
 from tests.feedback_api.test_cycle import u, year  # noqa: F401  (year: a fixture)
@@ -36,8 +36,8 @@ def test_reminders_reach_contacts_by_mail_and_bound_staff_in_wechat_once(
     monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
     with db():
         tax_unit = Session.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one()
-        alerts.add_contact(None, None, "office@wjj.example.cn", "卫健局办公室", industry="health")
-        alerts.add_contact(None, tax_unit, "zhang@sw.example.cn", "张科长")
+        alert_contacts.add_contact(None, None, "office@wjj.example.cn", "卫健局办公室", industry="health")
+        alert_contacts.add_contact(None, tax_unit, "zhang@sw.example.cn", "张科长")
         w = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
         w.status, w.status_year = "demonstration", 2025  # awarded last year: owes its rules
     # The health authority's user and the tax hall's staff bind their own WeChat.
@@ -77,7 +77,7 @@ def test_reminders_reach_contacts_by_mail_and_bound_staff_in_wechat_once(
         assert svc.remind(today=date(2026, 5, 30)) == []
         Session.commit()
         with db():
-            alerts.add_contact(None, None, "ban@sw.example.cn", industry="tax")
+            alert_contacts.add_contact(None, None, "ban@sw.example.cn", industry="tax")
         # The waiting alert goes out on its retry, once.
         report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
         assert (report.sent, report.retried) == (1, 0)
@@ -107,14 +107,14 @@ def test_industry_contacts_are_the_offices_to_keep(app, db, district):
 
     with db():
         with pytest.raises(ValidationError):
-            alerts.add_contact(None, None, "x@example.cn", industry="nonsense")
+            alert_contacts.add_contact(None, None, "x@example.cn", industry="nonsense")
         with pytest.raises(PermissionDenied):
-            alerts.add_contact(u("authority"), None, "x@example.cn", industry="health")
-        contact = alerts.add_contact(u("office"), None, "x@wjj.example.cn", industry="health")
-        assert {k: [c.email for c in v] for k, v in alerts.industry_contacts().items()} == {
+            alert_contacts.add_contact(u("authority"), None, "x@example.cn", industry="health")
+        contact = alert_contacts.add_contact(u("office"), None, "x@wjj.example.cn", industry="health")
+        assert {k: [c.email for c in v] for k, v in alert_contacts.industry_contacts().items()} == {
             "health": ["x@wjj.example.cn"]}
-        alerts.remove_contact(u("office"), contact.id)
-        assert alerts.industry_contacts() == {}
+        alert_contacts.remove_contact(u("office"), contact.id)
+        assert alert_contacts.industry_contacts() == {}
 
 
 def test_the_office_registers_an_authoritys_address_and_an_authority_may_bind(app, db, district,
@@ -131,7 +131,7 @@ def test_the_office_registers_an_authoritys_address_and_an_authority_may_bind(ap
         "csrf_token": token, "unit": "industry:nonsense", "email": "x@wjj.example.cn"})
     assert resp.status_code == 200 and "office@wjj.example.cn" in resp.get_data(as_text=True)
     with db():
-        assert [c.email for c in alerts.industry_contacts()["health"]] == ["office@wjj.example.cn"]
+        assert [c.email for c in alert_contacts.industry_contacts()["health"]] == ["office@wjj.example.cn"]
     auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
     auth.login("authority")
     page = auth.client.get("/profile").get_data(as_text=True)
