@@ -99,7 +99,7 @@ JOBS = [
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
     Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
-        "record reminders 7/3/1 days before programme deadlines (idempotent)"),
+        "record reminders 7/3/1 days before programme deadlines, queue each once to the alert channels"),
 ]
 
 
