@@ -20,7 +20,7 @@ from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
 from analytics.periods import parse_period
 from feedback_api.models.reference import INDUSTRIES
-from feedback_api.services import agency_reports, industry_contacts
+from feedback_api.services import agency_reports, alert_contacts
 from feedback_api.services.errors import ValidationError
 
 bp = Blueprint("agency_reports", __name__)
@@ -171,19 +171,23 @@ def repeats() -> Any:
         abort(403)
     form = IndustryContactForm() if user.role == "office" else None
     if form is not None and form.validate_on_submit():
-        if commit_or_flash(lambda: industry_contacts.add(user, form.industry.data or "",
-                                                         form.email.data, form.name.data or ""),
+        if commit_or_flash(lambda: alert_contacts.add_contact(
+                user, None, form.email.data, form.name.data or "", industry=form.industry.data or ""),
                            form=form):
             flash("已登记行业主管部门的提醒邮箱", "success")
             return redirect(url_for("agency_reports.repeats"))
     return render_template("agency_reports/repeats.html",
                            found=repeat_problems.for_user(user, period_arg()), form=form,
-                           contacts=industry_contacts.all_contacts() if form is not None else [])
+                           contacts=_industry_contacts() if form is not None else [])
+
+
+def _industry_contacts() -> list[Any]:
+    return [c for contacts in alert_contacts.industry_contacts().values() for c in contacts]
 
 
 @bp.post("/repeats/contacts/<int:contact_id>/delete")
 @role_required("office")
 def delete_contact(contact_id: int) -> Any:
-    if commit_or_flash(lambda: industry_contacts.remove(actor(), contact_id)):
+    if commit_or_flash(lambda: alert_contacts.remove_contact(actor(), contact_id)):
         flash("已删除", "success")
     return redirect(url_for("agency_reports.repeats"))

@@ -106,7 +106,7 @@ JOBS = [
         CronTrigger(hour=2, minute=20, timezone=TIMEZONE),
         "repeat problems across an industry's windows; e-mail the authority once per period"),
     Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
-        "record reminders 7/3/1 days before programme deadlines (idempotent)"),
+        "record reminders 7/3/1 days before programme deadlines, queue each once to the alert channels"),
 ]
 
 

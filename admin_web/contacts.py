@@ -1,5 +1,6 @@
-"""The units' alert contacts (e-mail for 差评, new tickets and the daily digest): the office
-keeps them; a unit reads its own."""
+"""The alert contacts (e-mail): the units' (差评, new tickets, the daily digest, programme
+reminders) and the industry authorities' (programme reminders). The office keeps them; a unit
+reads its own."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from wtforms.fields.choices import SelectChoice
 
 from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.ticket_forms import ContactForm
-from feedback_api.services import alerts, units
+from feedback_api.models.reference import INDUSTRIES
+from feedback_api.services import alert_contacts, units
 
 bp = Blueprint("contacts", __name__)
 
@@ -24,21 +26,29 @@ def index() -> Any:
     form = None
     if user.role == "office":
         form = ContactForm()
-        form.unit.choices = [SelectChoice(u.code, f"{u.code} {u.name}") for u in visible]
+        form.unit.choices = [SelectChoice(u.code, f"{u.code} {u.name}") for u in visible] + [
+            SelectChoice(f"industry:{code}", f"{name}行业主管部门") for code, name in INDUSTRIES.items()]
         if form.validate_on_submit():
-            unit = next(u for u in visible if u.code == form.unit.data)
-            if commit_or_flash(lambda: alerts.add_contact(user, unit, form.email.data,
-                                                          form.name.data or ""), form=form):
-                flash(f"已登记 {unit.name} 的提醒邮箱", "success")
+            industry = form.unit.data.removeprefix("industry:") if form.unit.data.startswith(
+                "industry:") else None
+            unit = None if industry else next(u for u in visible if u.code == form.unit.data)
+            if commit_or_flash(lambda: alert_contacts.add_contact(user, unit, form.email.data,
+                                                          form.name.data or "", industry=industry),
+                               form=form):
+                who = unit.name if unit else f"{INDUSTRIES[industry or '']}行业主管部门"
+                flash(f"已登记 {who} 的提醒邮箱", "success")
                 return redirect(url_for("contacts.index"))
+    # Industry authorities' addresses (programme reminders) are the office's list to keep.
+    by_industry = alert_contacts.industry_contacts() if user.role == "office" else {}
     return render_template("tickets/contacts.html", units=visible, form=form,
-                           by_unit=alerts.contacts_by_unit(visible),
+                           by_unit=alert_contacts.contacts_by_unit(visible), industries=INDUSTRIES,
+                           by_industry=by_industry,
                            smtp=bool(current_app.config.get("WW_SMTP_URL")))
 
 
 @bp.post("/alert-contacts/<int:contact_id>/delete")
 @role_required("office")
 def delete(contact_id: int) -> Any:
-    if commit_or_flash(lambda: alerts.remove_contact(actor(), contact_id)):
+    if commit_or_flash(lambda: alert_contacts.remove_contact(actor(), contact_id)):
         flash("已删除", "success")
     return redirect(url_for("contacts.index"))

@@ -41,7 +41,7 @@ def index() -> tuple[str, int]:
 
 
 @bp.post("/wechat/code")
-@role_required("unit")
+@role_required("unit", "authority")
 def wechat_code() -> tuple[str, int] | Response:
     if not EmptyForm().validate_on_submit():
         flash("页面已过期，请重试", "error")
@@ -53,7 +53,7 @@ def wechat_code() -> tuple[str, int] | Response:
 
 
 @bp.post("/wechat/unbind")
-@role_required("unit")
+@role_required("unit", "authority")
 def wechat_unbind() -> Response:
     if EmptyForm().validate_on_submit():
         done = commit_or_flash(lambda: staff_bindings.unbind(actor()))

@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from analytics import repeat_problems
 from analytics.periods import parse_period
 from feedback_api.db import Session
-from feedback_api.services import industry_contacts
+from feedback_api.services import alert_contacts
 from feedback_api.services.errors import ServiceError
 
 repeats_cli = AppGroup("repeats", help="多窗口反复出现的问题：统计、提醒行业主管部门。")
@@ -63,7 +63,7 @@ def check(period: str | None, min_windows: int | None) -> None:
 def contact(industry: str, email: str, name: str) -> None:
     """Register EMAIL to receive the alerts of INDUSTRY's authority (tax, health, …)."""
     try:
-        industry_contacts.add(None, industry, email, name)
+        alert_contacts.add_contact(None, None, email, name, industry=industry)
     except ServiceError as exc:
         click.echo(f"错误：{exc.message}", err=True)
         sys.exit(1)

@@ -178,9 +178,10 @@ def queue_alerts(report: RepeatReport, now: datetime | None = None) -> int:
                 f"“{p.topic_label}”的负面意见较{report.previous.label}上升{span}，"
                 f"达到多窗口反复出现问题的标准（至少 {report.min_windows} 个窗口）：\n{lines}\n"
                 "请督促相关窗口单位查找共性原因并整改。")
-        if alerts.queue_industry(p.industry, "repeat_problem", alert_key(report.period, p),
-                                 f"【多窗口问题】{p.industry_label}：{p.topic_label}"
-                                 f"（{report.period.label}）", body, now=now):
+        if alerts.queue_alert(kind="repeat_problem", key=alert_key(report.period, p),
+                              subject=f"【多窗口问题】{p.industry_label}：{p.topic_label}"
+                                      f"（{report.period.label}）",
+                              body=body, industry=p.industry, path="/repeats/", now=now):
             queued += 1
     return queued
 

@@ -41,7 +41,7 @@ def cycle_create(year: int) -> None:
               help="以该日期计算（默认今天）")
 @with_appcontext
 def cycle_remind(on: object) -> None:
-    """Record reminders for submissions due soon (delivery comes with the alert channels)."""
+    """Record reminders for submissions due soon and queue them to the alert channels."""
     today = on.date() if on is not None else None  # type: ignore[attr-defined]
     made = cycle_service.remind(today=today)
     Session.commit()

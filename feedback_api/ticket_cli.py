@@ -107,13 +107,13 @@ def digest_command() -> None:
 def contact_command(unit: str, email: str, name: str) -> None:
     """Register EMAIL to receive the alerts of UNIT (its code or name)."""
     from feedback_api.models import Unit
-    from feedback_api.services import alerts
+    from feedback_api.services import alert_contacts
 
     found = Session.scalars(sa.select(Unit).where(sa.or_(Unit.code == unit, Unit.name == unit))).first()
     if found is None:
         fail(f"单位不存在：{unit}")
     try:
-        alerts.add_contact(None, found, email, name)
+        alert_contacts.add_contact(None, found, email, name)
     except ServiceError as exc:
         fail(exc.message)
     Session.commit()

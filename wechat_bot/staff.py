@@ -1,5 +1,6 @@
 """Staff in WeChat: binding a staff user's own WeChat account by scanning a temporary QR code
-(scene ``bind-<code>``), and their alerts (each 差评 and new ticket of their unit) as template
+(scene ``bind-<code>``), and their alerts (each 差评 and new ticket of their unit, and the
+programme's deadline reminders to a unit's or an industry authority's staff) as template
 messages through the outbox (queued with the alert, retried, kept when they fail)."""
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from wechat_bot.models import CitizenContact
 log = logging.getLogger(__name__)
 
 #: The alerts that go to staff in WeChat (the daily digest stays in e-mail).
-WECHAT_ALERT_KINDS = {"bad_review": "差评提醒", "new_ticket": "新督办单"}
+WECHAT_ALERT_KINDS = {"bad_review": "差评提醒", "new_ticket": "新督办单", "cycle_reminder": "截止提醒"}
 
 BOUND = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收本单位的"
          "差评提醒和督办单提醒。如需解绑，请登录平台，在“个人设置”页操作。")
+BOUND_AUTHORITY = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收本行业"
+                   "创建年度报送材料的截止提醒。如需解绑，请登录平台，在“个人设置”页操作。")
 BIND_FAILED = ("绑定二维码已失效或已使用。请登录平台，在“个人设置”页重新生成绑定二维码后再扫码。")
 
 
@@ -40,7 +43,9 @@ def on_bind_scan(ctx: Context, code: str) -> str:
     """The webhook's answer to a scanned binding code: bound, or a polite refusal."""
     assert ctx.citizen_id is not None
     bound = staff_bindings.bind(code, ctx.citizen_id, now=ctx.now)
-    return BOUND.format(name=bound.display_name) if bound is not None else BIND_FAILED
+    if bound is None:
+        return BIND_FAILED
+    return (BOUND_AUTHORITY if bound.role == "authority" else BOUND).format(name=bound.display_name)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def _link(alert: StaffAlert) -> str | None:
     base = (current_app.config.get("WW_PUBLIC_BASE_URL") or "").rstrip("/")
     kind, _, ident = alert.dedup_key.partition(":")
     path = {"bad": f"/feedback/{ident}", "ticket": f"/tickets/{ident}"}.get(kind)
+    if path is None and "\n详情：" in alert.body:  # the alert's own link (programme reminders)
+        return alert.body.rsplit("\n详情：", 1)[1].strip() or None
     return f"{base}{path}" if base and path else None
 
 
@@ -82,7 +89,9 @@ def _queue_alert(alert: StaffAlert) -> int:
     if title is None:
         return 0
     queued = 0
-    for citizen_id in staff_bindings.staff_citizens_of_unit(alert.unit_id):
+    staff = (staff_bindings.staff_citizens_of_unit(alert.unit_id) if alert.unit_id is not None
+             else staff_bindings.staff_citizens_of_industry(alert.industry or ""))
+    for citizen_id in staff:
         citizen = Session.get(Citizen, citizen_id)
         if citizen is None or Session.get(CitizenContact, citizen_id) is None:
             continue

@@ -147,6 +147,9 @@ class ObjectionSchema(ApiSchema):
     outcome_name = Label(OBJECTION_OUTCOMES, attribute="outcome")
     answer = Str(dump_only=True)
     answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    from_public = fields.Boolean(dump_only=True,
+                                 metadata={"description": "由公众在公开页面提交（非区联席办登记）"})
+    contact = Str(dump_only=True, metadata={"description": "公众留下的联系方式（选填，仅供答复）"})
 
 
 class ObjectionAnswerSchema(ApiSchema):

@@ -1,7 +1,7 @@
 """All mapped models of the core; importing this module registers their tables on ``Base.metadata``
 (each citizen channel's own models register theirs)."""
 
-from feedback_api.models.agency_report import AgencyReport, AgencyReportVersion, IndustryContact
+from feedback_api.models.agency_report import AgencyReport, AgencyReportVersion
 from feedback_api.models.assessment import (
     CovertEvidence,
     CovertInspection,
@@ -48,7 +48,6 @@ from feedback_api.models.windows import Unit, Window
 __all__ = [
     "AgencyReport",
     "AgencyReportVersion",
-    "IndustryContact",
     "StaffBinding",
     "StandardIndicator",
     "Standard",

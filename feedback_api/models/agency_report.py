@@ -56,19 +56,3 @@ class AgencyReportVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     report: Mapped[AgencyReport] = relationship(back_populates="versions")
-
-
-class IndustryContact(Base):
-    """An e-mail address of an industry authority (行业主管部门) that receives its industry's
-    alerts (repeat problems across windows)."""
-
-    __tablename__ = "industry_contacts"
-    __table_args__ = (
-        sa.UniqueConstraint("industry", "email", name="uq_industry_contacts_industry_email"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    industry: Mapped[str] = mapped_column(sa.String(32))
-    name: Mapped[str] = mapped_column(sa.String(100), default="")
-    email: Mapped[str] = mapped_column(sa.String(254))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -205,6 +205,10 @@ class Objection(Base):
     answer: Mapped[str] = mapped_column(sa.Text, default="")
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Raised by a member of the public on the public page (not recorded by the office).
+    from_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The public's optional phone or e-mail, for the office's answer; never shown publicly.
+    contact: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     entry: Mapped[PublicityEntry] = relationship(back_populates="objections")

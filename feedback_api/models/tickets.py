@@ -206,35 +206,43 @@ class CalendarDay(Base):
 
 
 class UnitContact(Base):
-    """An e-mail address of a unit that receives its alerts (差评, new tickets, the daily digest)."""
+    """An e-mail address that receives alerts: a unit's (差评, new tickets, the daily digest,
+    programme reminders) or an industry authority's (programme reminders), never both."""
 
     __tablename__ = "unit_contacts"
-    __table_args__ = (sa.UniqueConstraint("unit_id", "email", name="uq_unit_contacts_unit_email"),)
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "email", name="uq_unit_contacts_unit_email"),
+        sa.UniqueConstraint("industry", "email", name="uq_unit_contacts_industry_email"),
+        sa.CheckConstraint("(unit_id IS NULL) <> (industry IS NULL)", name="target"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"))
+    #: Code from ``reference.INDUSTRIES``: the industry authority's address.
+    industry: Mapped[str | None] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(100), default="")
     email: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StaffAlert(Base):
-    """An e-mail alert to a unit's contacts, or to an industry authority's (``industry``),
-    kept until sent (retried, never lost)."""
+    """An e-mail alert to a unit's (or an industry authority's) contacts, kept until sent
+    (retried, never lost)."""
 
     __tablename__ = "staff_alerts"
     __table_args__ = (
-        sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest', 'repeat_problem')",
+        sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest', 'cycle_reminder', "
+                           "'repeat_problem')",
                            name="kind"),
-        sa.CheckConstraint("unit_id is not null or industry is not null", name="recipient"),
         sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+        sa.CheckConstraint("(unit_id IS NULL) <> (industry IS NULL)", name="target"),
         sa.Index("ix_staff_alerts_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"),
                                                 index=True)
-    #: An industry code: the alert goes to that industry authority's contacts (no unit).
+    #: An industry authority's alert (programme reminders): code from ``reference.INDUSTRIES``.
     industry: Mapped[str | None] = mapped_column(sa.String(32))
     kind: Mapped[str] = mapped_column(sa.String(16))
     #: What the alert is about (``ticket:7``, ``bad:42``, ``digest:3:2026-12-07``): queued once.

@@ -21,17 +21,13 @@ from flask import current_app
 from feedback_api.db import Session, utcnow
 from feedback_api.models import (
     Feedback,
-    IndustryContact,
     StaffAlert,
     Ticket,
-    Unit,
     UnitContact,
-    User,
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
-from feedback_api.services import alert_channels, audit, ticket_clocks
-from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from feedback_api.services import alert_channels, ticket_clocks
 from feedback_api.services.workdays import local_today
 
 #: How far back the queue job looks for 差评 and tickets without an alert.
@@ -89,21 +85,24 @@ def _queue(unit_id: int | None, kind: str, key: str, subject: str, body: str,
            now: datetime, *, industry: str | None = None) -> StaffAlert | None:
     if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
         return None
-    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key, subject=subject[:200],
-                       body=body, status="pending", attempts=0, next_attempt_at=now,
-                       last_error="", created_at=now)
+    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key,
+                       subject=subject[:200], body=body, status="pending", attempts=0,
+                       next_attempt_at=now, last_error="", created_at=now)
     Session.add(alert)
     Session.flush()
     alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
     return alert
 
 
-def queue_industry(industry: str, kind: str, key: str, subject: str, body: str, *,
-                   now: datetime | None = None) -> StaffAlert | None:
-    """Queue an alert to an industry authority's contacts (``IndustryContact``), once per
-    ``key``; None when it was queued before."""
-    return _queue(None, kind, key, subject, body + _link("/repeats/"), now or utcnow(),
-                  industry=industry)
+def queue_alert(*, kind: str, key: str, subject: str, body: str, unit_id: int | None = None,
+                industry: str | None = None, path: str = "",
+                now: datetime | None = None) -> StaffAlert | None:
+    """Queue one alert to a unit's or an industry authority's contacts (e-mail, and WeChat
+    through ``alert_channels``); None when ``key`` was queued before (each subject once)."""
+    if (unit_id is None) == (industry is None):
+        raise ValueError("an alert goes to one unit or one industry")
+    return _queue(unit_id, kind, key, subject, body + (_link(path) if path else ""),
+                  now or utcnow(), industry=industry)
 
 
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
@@ -190,15 +189,12 @@ class SendReport:
         return f"{self.sent} alerts sent, {self.retried} to retry, {self.failed} failed"
 
 
-def recipients(unit_id: int | None, industry: str | None = None) -> list[tuple[str, str]]:
-    """The addresses of a unit's alerts, or of an industry authority's (``industry``)."""
-    if unit_id is None:
-        return [(name, email) for name, email in Session.execute(
-            sa.select(IndustryContact.name, IndustryContact.email)
-            .where(IndustryContact.industry == industry).order_by(IndustryContact.id))]
+def recipients(alert: StaffAlert) -> list[tuple[str, str]]:
+    """The alert's unit's contacts, or its industry authority's."""
+    target = (UnitContact.unit_id == alert.unit_id if alert.unit_id is not None
+              else UnitContact.industry == alert.industry)
     return [(name, email) for name, email in Session.execute(
-        sa.select(UnitContact.name, UnitContact.email)
-        .where(UnitContact.unit_id == unit_id).order_by(UnitContact.id))]
+        sa.select(UnitContact.name, UnitContact.email).where(target).order_by(UnitContact.id))]
 
 
 def send_pending(*, limit: int = 100, now: datetime | None = None,
@@ -217,12 +213,12 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
     smtp: smtplib.SMTP | None = None
     try:
         for alert in due:
-            to = recipients(alert.unit_id, alert.industry)
+            to = recipients(alert)
             alert.attempts += 1
             unreachable = False
             try:
                 if not to:
-                    raise LookupError("该单位（或行业主管部门）未登记接收提醒的电子邮箱")
+                    raise LookupError("该单位（主管部门）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
                 smtp.send_message(_message(cfg, alert, to))
@@ -277,52 +273,3 @@ def _message(cfg: SmtpSettings, alert: StaffAlert, to: list[tuple[str, str]]) ->
     msg["Message-ID"] = make_msgid(domain=cfg.sender.rsplit("@", 1)[1])
     msg.set_content(alert.body + "\n\n（本邮件由系统自动发送，请勿直接回复）")
     return msg
-
-
-# The units' alert contacts.
-
-def _clean_email(email: object) -> str:
-    email = email.strip() if isinstance(email, str) else ""
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise ValidationError("电子邮箱格式不正确", details={"email": "格式不正确"})
-    return email
-
-
-def add_contact(actor: User | None, unit: Unit, email: object, name: str = "") -> UnitContact:
-    if actor is not None and actor.role != "office":
-        raise PermissionDenied("只有区联席办可以登记单位的提醒邮箱")
-    clean = _clean_email(email)
-    if Session.scalar(sa.select(sa.exists().where(UnitContact.unit_id == unit.id,
-                                                  UnitContact.email == clean))):
-        raise Conflict(f"{clean} 已登记")
-    contact = UnitContact(unit_id=unit.id, email=clean, name=(name or "").strip()[:100])
-    Session.add(contact)
-    Session.flush()
-    audit.record_change(actor, "create", "unit", unit.code, None,
-                        {"alert_email": clean, "name": contact.name})
-    return contact
-
-
-def remove_contact(actor: User | None, contact_id: int) -> None:
-    if actor is not None and actor.role != "office":
-        raise PermissionDenied("只有区联席办可以删除单位的提醒邮箱")
-    contact = Session.get(UnitContact, contact_id)
-    if contact is None:
-        raise NotFound("该邮箱不存在")
-    unit = Session.get(Unit, contact.unit_id)
-    Session.delete(contact)
-    Session.flush()
-    audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
-                        {"alert_email": contact.email}, {"alert_email": None})
-
-
-def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
-    """The alert contacts of ``units``, by unit id, in the order they were added."""
-    out: dict[int, list[UnitContact]] = {}
-    rows = Session.scalars(sa.select(UnitContact)
-                           .where(UnitContact.unit_id.in_([u.id for u in units]))
-                           .order_by(UnitContact.unit_id, UnitContact.id))
-    for row in rows:
-        out.setdefault(row.unit_id, []).append(row)
-    return out

@@ -69,7 +69,7 @@ def public_page() -> PublicPage:
     order += sorted(k for k in by_industry if k not in INDUSTRIES)
     publicity = [{"starts_on": p.starts_on, "ends_on": p.ends_on, "year": p.cycle.year,
                   "notice": p.notice,
-                  "entries": [{"window": e.window_name, "unit": e.unit_name,
+                  "entries": [{"id": e.id, "window": e.window_name, "unit": e.unit_name,
                                "industry": e.industry, "score": e.score} for e in p.entries]}
                  for p in cycle_service.open_publicities()]
     return PublicPage([(k, by_industry[k]) for k in order], publicity, len(rows))

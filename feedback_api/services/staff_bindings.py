@@ -24,6 +24,9 @@ CODE_TTL = timedelta(minutes=10)
 #: Scene prefix of a binding QR code (``bind-<code>``): never a window code (those have no
 #: lower case).
 SCENE_PREFIX = "bind-"
+#: Who may bind: unit staff (差评, tickets, programme reminders) and industry authorities
+#: (programme reminders).
+BINDING_ROLES = frozenset({"unit", "authority"})
 
 
 def _hash(code: str) -> str:
@@ -42,8 +45,8 @@ def is_bound(user: User) -> bool:
 def issue_code(user: User, *, now: datetime | None = None) -> str:
     """A new binding code for ``user`` (replacing an unused one); its scene is
     ``SCENE_PREFIX + code``. Binding again later replaces the bound identity."""
-    if user.role != "unit":
-        raise PermissionDenied("只有窗口单位的工作人员需要绑定微信接收提醒")
+    if user.role not in BINDING_ROLES:
+        raise PermissionDenied("只有窗口单位和行业主管部门的工作人员需要绑定微信接收提醒")
     now = now or utcnow()
     code = secrets.token_urlsafe(18)  # 24 characters; the scene stays within WeChat's 64
     binding = binding_of(user)
@@ -59,6 +62,7 @@ def issue_code(user: User, *, now: datetime | None = None) -> str:
 class Bound:
     user_id: int
     display_name: str
+    role: str = "unit"
 
 
 def bind(code: str, citizen_id: int, *, now: datetime | None = None) -> Bound | None:
@@ -78,7 +82,7 @@ def bind(code: str, citizen_id: int, *, now: datetime | None = None) -> Bound | 
     binding.token_hash = binding.token_expires_at = None
     Session.flush()
     audit.record_change(user, "update", "user", user.username, before, {"wechat_bound": True})
-    return Bound(user.id, user.display_name or user.username)
+    return Bound(user.id, user.display_name or user.username, user.role)
 
 
 def unbind(user: User) -> bool:
@@ -111,6 +115,16 @@ def staff_citizens_of_unit(unit_id: int) -> list[int]:
         sa.select(StaffBinding.citizen_id).join(User, User.id == StaffBinding.user_id)
         .where(StaffBinding.citizen_id.is_not(None), User.active.is_(True), User.role == "unit",
                sa.or_(own_unit, own_window))
+        .order_by(StaffBinding.id)))
+
+
+def staff_citizens_of_industry(industry: str) -> list[int]:
+    """The bound identities of the industry authority's active users (industry scope)."""
+    return list(Session.scalars(
+        sa.select(StaffBinding.citizen_id).join(User, User.id == StaffBinding.user_id)
+        .where(StaffBinding.citizen_id.is_not(None), User.active.is_(True),
+               User.role == "authority",
+               sa.exists().where(UserScope.user_id == User.id, UserScope.industry == industry))
         .order_by(StaffBinding.id)))
 
 

@@ -48,34 +48,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency_report_versions')),
     sa.UniqueConstraint('report_id', 'number', name='uq_agency_report_versions_number')
     )
-    op.create_table('industry_contacts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('industry', sa.String(length=32), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('email', sa.String(length=254), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_industry_contacts')),
-    sa.UniqueConstraint('industry', 'email', name='uq_industry_contacts_industry_email')
-    )
-    # An alert to an industry authority has no unit; the kind check takes the new kind.
-    with op.batch_alter_table('staff_alerts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('industry', sa.String(length=32), nullable=True))
-        batch_op.alter_column('unit_id', existing_type=sa.Integer(), nullable=True)
-        batch_op.drop_constraint(op.f('ck_staff_alerts_kind'), type_='check')
-        batch_op.create_check_constraint(
-            'kind', "kind in ('bad_review', 'new_ticket', 'digest', 'repeat_problem')")
-        batch_op.create_check_constraint('recipient', "unit_id is not null or industry is not null")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.execute("DELETE FROM staff_alerts WHERE unit_id IS NULL OR kind = 'repeat_problem'")
-    with op.batch_alter_table('staff_alerts', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_staff_alerts_recipient'), type_='check')
-        batch_op.drop_constraint(op.f('ck_staff_alerts_kind'), type_='check')
-        batch_op.create_check_constraint('kind', "kind in ('bad_review', 'new_ticket', 'digest')")
-        batch_op.alter_column('unit_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.drop_column('industry')
-    op.drop_table('industry_contacts')
     op.drop_table('agency_report_versions')
     op.drop_table('agency_reports')

@@ -1,7 +1,7 @@
 """H5 feedback keeps the keyed hash of the client's network address (abuse findings)
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-06 08:20:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0026'
-down_revision: Union[str, Sequence[str], None] = '0024'
+down_revision: Union[str, Sequence[str], None] = '0025'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

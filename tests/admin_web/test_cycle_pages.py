@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from feedback_api.models import Publicity, Submission, Window
+from feedback_api.models import Publicity, PublicityEntry, Submission, Window
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
 from wechat_bot import contacts
@@ -248,7 +248,7 @@ def test_the_year_through_the_pages(client, auth, db, year):
                        follow_redirects=True)
     assert "尚有未答复的异议" in resp.get_data(as_text=True)
     with db() as s:
-        objection_id = s.get(svc.PublicityEntry, entry_id).objections[0].id
+        objection_id = s.get(PublicityEntry, entry_id).objections[0].id
     client.post(f"/cycle/objections/{objection_id}/answer", data={
         "outcome": "dismissed", "answer": "经核查已整改", "csrf_token": token(client, ppath)})
     for eid in (entry_id, other_id):
@@ -313,12 +313,18 @@ def test_public_page_shows_published_data_and_nothing_personal(client, published
     assert "“一站式”挂号工作法" in html
     assert "未发布的案例" not in html  # submitted, not published
     assert "住院结算窗口" not in html  # a candidate, not on publicity
-    # Nothing personal: no phone numbers, ID numbers, openids or names from anywhere around it.
+    assert_nothing_personal(html)
+
+
+def assert_nothing_personal(html: str, *more: str) -> None:
+    """No phone numbers, ID numbers, e-mail addresses, openids or names from anywhere around
+    the public page's data (``published_district``), nor any of ``more``."""
     assert not re.search(r"1[3-9]\d{9}", html)
     assert not re.search(r"\d{3,4}-\d{7,8}", html)
     assert not re.search(r"\d{17}[\dXx]", html)
+    assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", html)
     assert "oPrivacyOpenid" not in html
-    for name in ("孙小美", "王主任", "赵窗口", "钱联系", "张科长"):
+    for name in ("孙小美", "王主任", "赵窗口", "钱联系", "张科长", *more):
         assert name not in html
     assert "<script" not in html and "style=" not in html and "http" not in html.replace(
         'xmlns="http', "")

@@ -14,7 +14,7 @@ from analytics import repeat_problems
 from analytics.periods import parse_period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, StaffAlert
-from feedback_api.services import alerts, industry_contacts, windows
+from feedback_api.services import alert_contacts, alerts, windows
 from tests.assessment_helpers import user, window_id
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401 - a fixture
 
@@ -111,7 +111,7 @@ def test_the_office_reads_all_an_authority_its_industry_and_a_unit_nothing(app, 
 
 def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):  # noqa: F811
     with db():
-        industry_contacts.add(None, "tax", "wang@tax.example.cn", "王处长")
+        alert_contacts.add_contact(None, None, "wang@tax.example.cn", "王处长", industry="tax")
     with db():
         assert repeat_problems.check(Q3, now=AFTER) == 1
     with db():
@@ -174,8 +174,8 @@ def test_the_office_keeps_the_authorities_alert_addresses(app, client, auth, ris
                                          "csrf_token": token}).get_data(as_text=True)
     assert "电子邮箱格式不正确" in bad
     with app.app_context():
-        (contact,) = industry_contacts.all_contacts()
-        assert alerts.recipients(None, "tax") == [("王处长", "wang@tax.example.cn")]
+        (contact,) = alert_contacts.industry_contacts()["tax"]
+        assert (contact.name, contact.email) == ("王处长", "wang@tax.example.cn")
     client.post(f"/repeats/contacts/{contact.id}/delete", data={"csrf_token": token})
     assert "wang@tax.example.cn" not in client.get("/repeats/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
@@ -186,4 +186,4 @@ def test_the_office_keeps_the_authorities_alert_addresses(app, client, auth, ris
     client.post("/repeats/", data={"industry": "health", "email": "a@h.example.cn",
                                    "csrf_token": token})
     with app.app_context():
-        assert industry_contacts.all_contacts() == []
+        assert alert_contacts.industry_contacts() == {}

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
 from feedback_api.models import StaffAlert, Unit, Window
-from feedback_api.services import alerts, ticket_jobs, tickets, users
+from feedback_api.services import alert_contacts, alerts, ticket_jobs, tickets, users
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
@@ -71,8 +71,8 @@ def subject(msg: Message) -> str:
 def setup_unit(db) -> None:
     with db():
         unit = Session.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one()
-        alerts.add_contact(None, unit, "zhang@sw.example.cn", "张科长")
-        alerts.add_contact(None, unit, "li@sw.example.cn")
+        alert_contacts.add_contact(None, unit, "zhang@sw.example.cn", "张科长")
+        alert_contacts.add_contact(None, unit, "li@sw.example.cn")
 
 
 def bad_review(db, text=None, openid="oAlert0000000000000000001") -> int:
@@ -158,9 +158,9 @@ def test_contacts_and_smtp_url_are_checked(app, district, db, monkeypatch):
     with db():
         unit = Session.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one()
         with pytest.raises(ValidationError, match="格式不正确"):
-            alerts.add_contact(None, unit, "not an address")
+            alert_contacts.add_contact(None, unit, "not an address")
         with pytest.raises(PermissionDenied, match="只有区联席办"):
-            alerts.add_contact(users.get_user("unit"), unit, "x@sw.example.cn")
+            alert_contacts.add_contact(users.get_user("unit"), unit, "x@sw.example.cn")
     base = {"WW_ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": "sqlite://"}
     monkeypatch.setenv("WW_SMTP_URL", "http://mail.example.cn")
     with pytest.raises(ConfigError, match="smtp://"):

@@ -1,0 +1,83 @@
+"""The alert contacts: the e-mail addresses that receive staff alerts, a unit's (差评, new
+tickets, the daily digest, programme reminders) or an industry authority's (programme reminders).
+The office keeps them; ``alerts.recipients`` reads them when sending."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import Unit, UnitContact, User
+from feedback_api.models.reference import INDUSTRIES
+from feedback_api.services import audit
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+
+def _clean_email(email: object) -> str:
+    email = email.strip() if isinstance(email, str) else ""
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+        raise ValidationError("电子邮箱格式不正确", details={"email": "格式不正确"})
+    return email
+
+
+def add_contact(actor: User | None, unit: Unit | None, email: object, name: str = "", *,
+                industry: str | None = None) -> UnitContact:
+    """Register an alert address of ``unit``, or (``unit`` None) of ``industry``'s authority."""
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以登记单位的提醒邮箱")
+    if (unit is None) == (industry is None) or (industry is not None and industry not in INDUSTRIES):
+        raise ValidationError("请选择单位或行业主管部门", details={"unit": "请选择"})
+    clean = _clean_email(email)
+    target = (UnitContact.unit_id == unit.id if unit is not None
+              else UnitContact.industry == industry)
+    if Session.scalar(sa.select(sa.exists().where(target, UnitContact.email == clean))):
+        raise Conflict(f"{clean} 已登记")
+    contact = UnitContact(unit_id=unit.id if unit is not None else None, industry=industry,
+                          email=clean, name=(name or "").strip()[:100])
+    Session.add(contact)
+    Session.flush()
+    if unit is not None:
+        audit.record_change(actor, "create", "unit", unit.code, None,
+                            {"alert_email": clean, "name": contact.name})
+    else:
+        audit.record_change(actor, "create", "industry_contact", industry, None,
+                            {"alert_email": clean, "name": contact.name})
+    return contact
+
+
+def remove_contact(actor: User | None, contact_id: int) -> None:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以删除单位的提醒邮箱")
+    contact = Session.get(UnitContact, contact_id)
+    if contact is None:
+        raise NotFound("该邮箱不存在")
+    unit = Session.get(Unit, contact.unit_id) if contact.unit_id is not None else None
+    Session.delete(contact)
+    Session.flush()
+    if contact.industry is not None:
+        audit.record_change(actor, "update", "industry_contact", contact.industry,
+                            {"alert_email": contact.email}, {"alert_email": None})
+    else:
+        audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
+                            {"alert_email": contact.email}, {"alert_email": None})
+
+
+def contacts_by_unit(units: list[Unit]) -> dict[int, list[UnitContact]]:
+    """The alert contacts of ``units``, by unit id, in the order they were added."""
+    out: dict[int, list[UnitContact]] = {}
+    rows = Session.scalars(sa.select(UnitContact)
+                           .where(UnitContact.unit_id.in_([u.id for u in units]))
+                           .order_by(UnitContact.unit_id, UnitContact.id))
+    for row in rows:
+        out.setdefault(row.unit_id, []).append(row)
+    return out
+
+
+def industry_contacts() -> dict[str, list[UnitContact]]:
+    """The industry authorities' alert contacts, by industry code."""
+    out: dict[str, list[UnitContact]] = {}
+    for row in Session.scalars(sa.select(UnitContact).where(UnitContact.industry.is_not(None))
+                               .order_by(UnitContact.industry, UnitContact.id)):
+        out.setdefault(row.industry or "", []).append(row)
+    return out
