@@ -68,6 +68,15 @@ def create_app(
     redact.install()
 
     db.init_app(app)
+
+    @app.before_request
+    def _request_limit() -> None:
+        # Registered before CSRF, which reads the form: a view marked by files.request_limit
+        # (large evidence files) takes bigger bodies; every other keeps MAX_CONTENT_LENGTH.
+        limit = getattr(app.view_functions.get(request.endpoint or ""), "ww_request_limit", None)
+        if limit is not None:
+            request.max_content_length = limit()
+
     csrf.init_app(app)
     # One login manager per app; the composition root sets its user loader and login view. The
     # core alone signs nobody in (the API then reads bearer tokens only).

@@ -69,6 +69,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_COVERT_EVIDENCE_MAX_MB": "largest evidence file (photo, recording, video, document) of a "
+                                 "covert inspection (default 50, at most 500)",
     "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
                           "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
@@ -200,6 +202,7 @@ def _ticket_settings() -> dict[str, Any]:
         "WW_AMBER_WORKDAYS": _int("WW_AMBER_WORKDAYS", 2),
         "WW_TICKET_NEGATIVE_BELOW": negative_below,
         "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
+        "WW_COVERT_EVIDENCE_MAX_MB": _int("WW_COVERT_EVIDENCE_MAX_MB", 50),
         "WW_SMTP_URL": os.environ.get("WW_SMTP_URL", "").strip(),
     }
 
@@ -207,7 +210,7 @@ def _ticket_settings() -> dict[str, Any]:
 def _check_ticket_settings(config: dict[str, Any]) -> None:
     for name, low, high in (("WW_CALLBACK_WORKDAYS", 1, 30), ("WW_FIX_WORKDAYS", 1, 120),
                             ("WW_APPEAL_WORKDAYS", 1, 60), ("WW_AMBER_WORKDAYS", 0, 30),
-                            ("WW_EVIDENCE_MAX_MB", 1, 15)):
+                            ("WW_EVIDENCE_MAX_MB", 1, 15), ("WW_COVERT_EVIDENCE_MAX_MB", 1, 500)):
         if not low <= config[name] <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
     if config.get("WW_SMTP_URL"):
