@@ -189,9 +189,12 @@ def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | N
     return item
 
 
-def incident_query(user: User, *, year: int | None = None) -> sa.Select[Any]:
+def incident_query(user: User, *, year: int | None = None, window: str | None = None,
+                   ) -> sa.Select[Any]:
     stmt = (sa.select(Incident).join(Incident.window).join(Window.unit)
             .where(scope.window_clause(user)))
+    if window:
+        stmt = stmt.where(Window.code == window)
     if year:
         stmt = stmt.where(Incident.occurred_on >= date(year, 1, 1),
                           Incident.occurred_on < date(year + 1, 1, 1))
@@ -206,6 +209,14 @@ def list_covert(user: User, *, page: int = 1, per_page: int = 20,
 def list_incidents(user: User, *, page: int = 1, per_page: int = 20,
                    **filters: Any) -> tuple[list[Incident], int]:
     return scope.page_of(incident_query(user, **filters), page, per_page)
+
+
+def find_incident(user: User, incident_id: int) -> Incident:
+    """An incident of a window ``user`` may see; otherwise NotFound."""
+    item = Session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+    if item is None or not scope.can_see_window(user, item.window):
+        raise NotFound("重大事件记录不存在或无权查看")
+    return item
 
 
 def get_incident(actor: User, incident_id: int) -> Incident:
