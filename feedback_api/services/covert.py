@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, selectinload
 
 from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
@@ -83,6 +84,8 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
 
 def covert_query(user: User, *, window: str | None = None, year: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(CovertInspection).join(CovertInspection.window).join(Window.unit)
+            .options(contains_eager(CovertInspection.window).contains_eager(Window.unit),
+                     selectinload(CovertInspection.evidence))
             .where(scope.window_clause(user)))
     if window:
         stmt = stmt.where(Window.code == window)
@@ -192,6 +195,7 @@ def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | N
 def incident_query(user: User, *, year: int | None = None, window: str | None = None,
                    ) -> sa.Select[Any]:
     stmt = (sa.select(Incident).join(Incident.window).join(Window.unit)
+            .options(contains_eager(Incident.window).contains_eager(Window.unit))
             .where(scope.window_clause(user)))
     if window:
         stmt = stmt.where(Window.code == window)

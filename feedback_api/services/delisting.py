@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, User, Window
@@ -61,6 +62,7 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
 def proposal_query(user: User, *, state: str | None = None, year: int | None = None,
                    window: str | None = None, rule: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(DelistingProposal).join(DelistingProposal.window).join(Window.unit)
+            .options(contains_eager(DelistingProposal.window).contains_eager(Window.unit))
             .where(scope.window_clause(user)))
     if window:
         stmt = stmt.where(Window.code == window)

@@ -299,3 +299,45 @@ def test_delisting_proposals_with_rule_and_evidence_decided_by_the_office(client
     assert window["status"] == "delisted" and "经研究确认" in window["status_reason"]
     with db() as s:
         assert s.scalars(sa.select(Window.status).where(Window.code == "CD-RMYY-001")).one() != "delisted"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/inspections?per_page=100", "/api/v1/covert-inspections?per_page=100",
+                                  "/api/v1/incidents?per_page=100", "/api/v1/delisting-proposals?per_page=100"])
+def test_a_page_of_records_costs_the_same_queries_for_5_or_25_rows(app, client, db, tokens, path):
+    """Windows, units and evidence come with the page, not one query per row."""
+    from feedback_api.services import covert
+    from feedback_api.services import windows as window_service
+    from tests.assessment_helpers import inspection
+
+    def add(n, start):
+        with db():
+            for i in range(start, start + n):
+                code = f"CD-SW-9{i:02d}"
+                window_service.create_window(None, {"code": code, "name": "x", "unit": "CD-SW"})
+                inspection(code, 2026, 3)
+                visit = covert.record_covert(None, {"window": code, "inspected_on": "2026-09-01",
+                                                    "results": {"服务态度": True}})
+                covert.add_evidence(None, visit, "v.mp4", VIDEO + bytes([i]))
+                covert.save_incident(None, {"window": code, "occurred_on": "2026-06-01", "kind": "social",
+                                            "severity": "general", "description": "x", "source": "y"})
+                proposals.propose(window_id(code), 2026, 4, {"summary": "x", "items": []})
+
+    statements: list[str] = []
+
+    def count(*args):
+        statements.append(args[2])
+
+    engine = app.extensions["ww_engine"]
+    runs = []
+    for n, start in ((5, 0), (20, 5)):
+        add(n, start)
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            body = client.get(path, headers=tokens["unit"]).get_json()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert len(body["items"]) == body["total"] == start + n
+        assert all(item["unit"] == "CD-SW" for item in body["items"])
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
