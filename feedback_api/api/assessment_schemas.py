@@ -193,7 +193,7 @@ class CovertSchema(_WindowRef):
                           metadata={"description": "检查的指标：指标名称 → 是否合格（未查的不列）"})
     indicators = fields.List(fields.Nested(CovertResultSchema), attribute="results", dump_only=True)
     evidence = fields.List(fields.Nested(CovertEvidenceSchema), dump_only=True,
-                           metadata={"description": "证据文件（下载仅限区联席办与第三方机构，在页面上）"})
+                           metadata={"description": "证据文件（下载仅限区联席办与第三方机构）"})
     created_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 

@@ -170,6 +170,16 @@ def add_covert_evidence(data: dict[str, Any], covert_id: int) -> Any:
     return ev
 
 
+@bp.get("/covert-inspections/<int:covert_id>/evidence/<int:evidence_id>")
+@bp.doc(summary="下载暗查证据文件（仅区联席办与第三方机构；内容与上传时的 SHA-256 不符则不提供）")
+@no_query
+@bp.response(200, {"type": "string", "format": "binary"}, content_type="*/*",
+             description="文件本身，类型为上传时按内容识别的类型")
+def download_covert_evidence(covert_id: int, evidence_id: int) -> Any:
+    _ev, stored = covert.get_evidence(api_user(), covert_id, evidence_id)
+    return files.send(stored)
+
+
 # --- incidents ---------------------------------------------------------------------------
 
 @bp.get("/incidents")

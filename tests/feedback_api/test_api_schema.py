@@ -100,20 +100,23 @@ def _seed_assessment() -> dict[str, int]:
         "inspectors": "张三", "scores": {**scores, "服务态度": 3}})
     visit = covert.record_covert(office, {"window": "CD-SW-001", "inspected_on": "2026-09-01",
                                           "notes": "暗访", "results": {"服务态度": False}})
-    covert.add_evidence(office, visit, "现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    evidence = covert.add_evidence(office, visit, "现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
     incident = covert.save_incident(office, {
         "window": "CD-SW-001", "occurred_on": "2026-06-01", "kind": "safety", "severity": "major",
         "description": "吊顶脱落", "source": "媒体报道"})
     proposal = delisting.propose(visit.window_id, 2026, 4, {"summary": "重大安全事故",
                                                             "items": [{"key": f"incident:{incident.id}"}]})
     return {"inspection_id": insp.id, "covert_id": visit.id, "incident_id": incident.id,
-            "proposal_id": proposal.id}
+            "proposal_id": proposal.id, "evidence_id": evidence.id}
 
 
 #: What a unit may not read of the cycle: the experts' scores, the objections (403), and the
-#: authority's recommendation (404: outside its scope). Every other known row answers 200.
+#: authority's recommendation (404: outside its scope); nor a covert-evidence file (404). Every
+#: other known row answers 200.
 UNIT_REFUSED = {"/api/v1/reviews": 403, "/api/v1/objections": 403,
-                "/api/v1/recommendations/{submission_id}": 404}
+                "/api/v1/recommendations/{submission_id}": 404,
+                # Covert evidence files are the office's and the agency's.
+                "/api/v1/covert-inspections/{covert_id}/evidence/{evidence_id}": 404}
 
 
 @pytest.fixture(params=["office", "unit"])
@@ -168,9 +171,9 @@ def _known(operation: Any) -> dict[str, Any]:
 def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str], str]) -> None:
     base_url, headers, role = live_api
     operations, check = _operations(base_url, headers, method="GET")
-    # the core's 7, tickets' and appeals' 4, the cycle's 5, the assessment's records' 10 and
+    # the core's 7, tickets' and appeals' 4, the cycle's 5, the assessment's records' 11 and
     # the assessment (analytics) 1
-    assert len(operations) == 27
+    assert len(operations) == 28
     # Negative input needs something to make invalid: the operations with query parameters.
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or list(operation.query):

@@ -216,6 +216,18 @@ def test_the_office_records_covert_inspections_with_evidence_each_reads_its_scop
     detail = client.get(f"/api/v1/covert-inspections/{item['id']}", headers=tokens["unit"]).get_json()
     assert [e["name"] for e in detail["evidence"]] == ["暗访录像.mp4"]
     error_of(client.get(f"/api/v1/covert-inspections/{item['id']}", headers=tokens["authority"]), 404)
+    # The file itself: the office and the agency; the unit sees its name only.
+    download = f"{url}/{ev['id']}"
+    for who in ("office", "agency"):
+        with client.get(download, headers=tokens[who]) as got:
+            assert got.status_code == 200 and got.data == VIDEO and got.mimetype == "video/mp4"
+            assert "attachment" in got.headers["Content-Disposition"]
+    for who in ("unit", "authority"):
+        error_of(client.get(download, headers=tokens[who]), 404)
+    error_of(client.get(f"{url}/{ev['id'] + 1}", headers=tokens["office"]), 404)
+    with app.app_context():
+        file_store.path_of(ev["sha256"]).write_bytes(b"changed")
+    assert "改动" in error_of(client.get(download, headers=tokens["office"]), 404)["message"]
 
 
 @pytest.mark.parametrize(("change", "field"), [
