@@ -42,6 +42,7 @@ from admin_web.cycle import publicity as cycle_publicity
 from admin_web.cycle import review as cycle_review
 from admin_web.cycle import submissions as cycle_submissions
 from admin_web.cycle import year as cycle_year
+from analytics import api as analytics_api
 from analytics.assessment_cli import assessment_cli
 from analytics.assessment_publish import publish_assessment_command
 from analytics.cli import nlp as nlp_cli
@@ -71,6 +72,8 @@ BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tick
               calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
               profile.bp, agency_reports.bp, wechat_bp, wechat_h5_bp)
+#: /api/v1 operations outside the core (they need analytics), in the same document.
+API_BLUEPRINTS = (analytics_api.bp,)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
                 inspections_cli, assessment_cli, cycle_cli, repeats_cli, serve)
 
@@ -111,7 +114,8 @@ JOBS = [
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = create_core_app(config, blueprints=BLUEPRINTS, cli_groups=CLI_COMMANDS,
+    app = create_core_app(config, blueprints=BLUEPRINTS, api_blueprints=API_BLUEPRINTS,
+                          cli_groups=CLI_COMMANDS,
                           error_page=error_page, import_name="admin_web")
     auth.init_login(app)
     init_templates(app)

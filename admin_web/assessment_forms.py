@@ -99,7 +99,7 @@ class UploadForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    files = MultipleFileField("证据文件（照片、录音、视频、PDF、Word；每个不超过 20 MB）")
+    files = MultipleFileField("证据文件（照片、录音、视频、PDF、Word）")
 
 
 def covert_form(std: Any, windows: Iterable[Window]) -> Any:

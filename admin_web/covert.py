@@ -6,14 +6,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from admin_web.assessment import year_arg
 from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
 from feedback_api.db import Session
-from feedback_api.services import covert, scope, standards
+from feedback_api.services import covert, files, standards
 from feedback_api.services.errors import ServiceError
 
 bp = Blueprint("covert", __name__, url_prefix="/assessment")
@@ -39,13 +39,19 @@ def _store_evidence(item: Any, files: list[Any]) -> list[str]:
         try:
             with Session.begin_nested():
                 covert.add_evidence(actor(), item, upload.filename,
-                                    upload.read(covert.MAX_EVIDENCE_BYTES + 1))
+                                    upload.read(covert.max_evidence_bytes() + 1))
         except ServiceError as exc:
             problems.append(exc.message)
     return problems
 
 
+def _form_limit() -> int:
+    """One form may carry one file of the full size (several smaller ones), plus the fields."""
+    return covert.max_evidence_bytes() + 1024 * 1024
+
+
 @bp.route("/covert/new", methods=["GET", "POST"])
+@files.request_limit(_form_limit)
 @role_required("office")
 def covert_new() -> Any:
     year = year_arg()
@@ -77,6 +83,7 @@ def covert_new() -> Any:
 
 
 @bp.route("/covert/<int:covert_id>", methods=["GET", "POST"])
+@files.request_limit(_form_limit)
 @login_required
 def covert_detail(covert_id: int) -> Any:
     user = actor()
@@ -94,26 +101,16 @@ def covert_detail(covert_id: int) -> Any:
                 flash("证据已保存", "success")
             return redirect(url_for("covert.covert_detail", covert_id=covert_id))
     return render_template("assessment/covert.html", item=item, form=form,
-                           sees_evidence=scope.sees_raw_opinions(user))
+                           sees_evidence=covert.sees_evidence(user))
 
 
 @bp.get("/covert/<int:covert_id>/evidence/<int:evidence_id>")
 @login_required
 def covert_evidence(covert_id: int, evidence_id: int) -> Any:
-    """A kept evidence file, as a download, for the office and the agency."""
-    user = actor()
-    if not scope.sees_raw_opinions(user):
-        abort(404)
-    item = found_or_404(lambda: covert.get_covert(user, covert_id))
-    found = covert.evidence_file(item, evidence_id)
-    if found is None:
-        abort(404)
-    ev, path = found
-    response = send_file(path, mimetype=ev.content_type, as_attachment=True,
-                         download_name=ev.filename, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    """A kept evidence file, as a download (pictures and PDFs open), for the office and the
+    agency; outside a user's scope, or changed since upload, it does not exist."""
+    _ev, stored = found_or_404(lambda: covert.get_evidence(actor(), covert_id, evidence_id))
+    return files.send(stored, inline=True)
 
 
 # --- Incidents -------------------------------------------------------------------------------

@@ -50,11 +50,13 @@ def create_app(
     config: dict[str, Any] | None = None,
     *,
     blueprints: Iterable[Blueprint] = (),
+    api_blueprints: Iterable[Blueprint] = (),
     cli_groups: Iterable[click.Command] = (),
     error_page: Callable[[int, str, Any], str] | None = None,
     import_name: str = "feedback_api",
 ) -> Flask:
-    """The app with the core's API, CLI and error handling, plus the caller's ``blueprints`` and
+    """The app with the core's API, CLI and error handling, plus the caller's ``blueprints``,
+    ``api_blueprints`` (more /api/v1 operations, from feedback_api.api.extension_blueprint) and
     ``cli_groups``; ``error_page(status, message, details)`` renders errors for people (else a
     plain page)."""
     app = Flask(import_name)
@@ -68,6 +70,15 @@ def create_app(
     redact.install()
 
     db.init_app(app)
+
+    @app.before_request
+    def _request_limit() -> None:
+        # Registered before CSRF, which reads the form: a view marked by files.request_limit
+        # (large evidence files) takes bigger bodies; every other keeps MAX_CONTENT_LENGTH.
+        limit = getattr(app.view_functions.get(request.endpoint or ""), "ww_request_limit", None)
+        if limit is not None:
+            request.max_content_length = limit()
+
     csrf.init_app(app)
     # One login manager per app; the composition root sets its user loader and login view. The
     # core alone signs nobody in (the API then reads bearer tokens only).
@@ -81,7 +92,7 @@ def create_app(
     from feedback_api.api import init_api
     from feedback_api.cli import register_cli
 
-    init_api(app)
+    init_api(app, api_blueprints)
     for bp in blueprints:
         app.register_blueprint(bp)
     register_cli(app)

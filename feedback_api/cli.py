@@ -35,7 +35,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema."""
-    schema.upgrade(db.get_engine(), revision)
+    schema.upgrade(db.get_engine(), revision, instance_path=current_app.config["WW_INSTANCE_PATH"])
     with db.get_engine().connect() as conn:
         click.echo(f"数据库已迁移到版本 {schema.current_revision(conn)}", err=True)
 
@@ -45,7 +45,7 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (use with care)."""
-    schema.downgrade(db.get_engine(), revision)
+    schema.downgrade(db.get_engine(), revision, instance_path=current_app.config["WW_INSTANCE_PATH"])
 
 
 @db_cli.command("current")

@@ -23,9 +23,11 @@ def alembic_config(engine: sa.Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: sa.Engine, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` (the latest by default)."""
+def upgrade(engine: sa.Engine, revision: str = "head", *, instance_path: str | None = None) -> None:
+    """Migrate the database to ``revision`` (the latest by default). ``instance_path``: the
+    app's instance folder, for migrations that move stored files (else WW_INSTANCE_PATH)."""
     cfg = alembic_config(engine)
+    cfg.attributes["instance_path"] = instance_path
     # Not engine.begin(): the migrations begin and commit their own transaction, since on SQLite
     # foreign keys must be switched off before it (see migrations/env.py).
     with engine.connect() as conn:
@@ -33,8 +35,9 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def downgrade(engine: sa.Engine, revision: str) -> None:
+def downgrade(engine: sa.Engine, revision: str, *, instance_path: str | None = None) -> None:
     cfg = alembic_config(engine)
+    cfg.attributes["instance_path"] = instance_path
     with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)

@@ -24,10 +24,15 @@ To add a resource (tickets, say):
    a thing does not exist (404).
 3. Nothing else: the document follows, and tests/feedback_api/test_api.py checks that every
    route is in it and test_api_schema.py that live responses match it.
+
+An operation that needs another package (the assessment needs ``analytics``, which the core may
+not import) lives there on its own ``extension_blueprint(...)``; the composition root passes it
+to ``create_app(api_blueprints=...)`` and it joins the same document, parser and token checks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -60,8 +65,22 @@ def _empty_means_absent(converter: Any, field: Any, *, ret: dict[str, Any], **kw
     return {"allowEmptyValue": True} if ret.get("in") == "query" and not field.required else {}
 
 
-def init_api(app: Flask) -> Api:
-    """Mount the API on ``app`` (the factory calls this once per app)."""
+def extension_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of /api/v1 operations kept outside the core, read and authenticated as
+    ``bp`` is (unknown parameters refused, bearer token or signed-in browser with CSRF)."""
+    from feedback_api.api.auth import authenticate_request
+    from feedback_api.extensions import csrf
+
+    ext = Blueprint(name, import_name, url_prefix="/api/v1")
+    ext.ARGUMENTS_PARSER = Parser(unknown=None)
+    csrf.exempt(ext)  # checked in authenticate_request, for browser sessions only
+    ext.before_request(authenticate_request)
+    return ext
+
+
+def init_api(app: Flask, extensions: Iterable[Blueprint] = ()) -> Api:
+    """Mount the API on ``app`` (the factory calls this once per app), with the composition
+    root's ``extensions`` (see ``extension_blueprint``)."""
     api = _Api(app, spec_kwargs={
         "title": "window-watch API", "version": "1", "openapi_version": "3.1.0",
         "security": [{"bearer": []}],
@@ -69,7 +88,14 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.ma_plugin.converter.add_parameter_attribute_function(_empty_means_absent)
     api.register_blueprint(bp)
+    for ext in extensions:
+        api.register_blueprint(ext)
     return api
 
 
-from feedback_api.api import cycle_views, ticket_views, views  # noqa: E402,F401  (routes register on bp)
+from feedback_api.api import (  # noqa: E402,F401  (routes register on bp)
+    assessment_views,
+    cycle_views,
+    ticket_views,
+    views,
+)

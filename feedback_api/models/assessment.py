@@ -153,7 +153,8 @@ class CovertResult(Base):
 
 
 class CovertEvidence(Base):
-    """A file (photo, recording, document) of a covert inspection, saved in the instance folder."""
+    """A file (photo, recording, video, document) of a covert inspection, in the shared store
+    (``services.files``) under its SHA-256."""
 
     __tablename__ = "covert_evidence"
 
@@ -162,10 +163,10 @@ class CovertEvidence(Base):
         sa.ForeignKey("covert_inspections.id", ondelete="CASCADE"), index=True)
     #: The name it was uploaded with (shown, never used as a path).
     filename: Mapped[str] = mapped_column(sa.String(200))
-    #: Our own path under <instance>/covert-evidence.
-    stored_name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    #: Sniffed from the content when stored.
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size_bytes: Mapped[int]
+    #: The content's SHA-256: also its name in the store.
     sha256: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

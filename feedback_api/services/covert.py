@@ -1,35 +1,28 @@
 """Covert inspections (暗查) and incidents (重大事件): the office enters both; windows' users read
-their own. Evidence files of a covert inspection are kept in the instance folder with a checksum."""
+their own. Evidence files of a covert inspection (photos, recordings, videos, documents) are kept
+in the shared store (``services.files``) by their SHA-256."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import contains_eager, selectinload
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
-from feedback_api.services import audit, scope, standards
+from feedback_api.services import audit, files, scope, standards
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.inspections import parse_date
 
-#: One evidence file at most (a phone video of a few minutes); larger ones are refused.
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_EVIDENCE_FILES = 20
-#: What evidence may be: photos, recordings, videos, documents (served only as downloads).
-EVIDENCE_TYPES = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".pdf": "application/pdf",
-    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".amr": "audio/amr", ".wav": "audio/wav",
-    ".mp4": "video/mp4", ".mov": "video/quicktime",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
+#: What evidence may be (services.files.KINDS): photos, PDF, Word, recordings, videos; only
+#: pictures and PDFs open in the browser, the rest are downloads.
+EVIDENCE_KINDS = ("image", "pdf", "word", "audio", "video")
 
 
 def _require_office(actor: User | None, what: str) -> None:
@@ -91,6 +84,8 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
 
 def covert_query(user: User, *, window: str | None = None, year: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(CovertInspection).join(CovertInspection.window).join(Window.unit)
+            .options(contains_eager(CovertInspection.window).contains_eager(Window.unit),
+                     selectinload(CovertInspection.evidence))
             .where(scope.window_clause(user)))
     if window:
         stmt = stmt.where(Window.code == window)
@@ -107,59 +102,50 @@ def get_covert(user: User, covert_id: int) -> CovertInspection:
     return item
 
 
-def evidence_folder() -> Path:
-    return Path(current_app.config["WW_INSTANCE_PATH"]) / "covert-evidence"
+def max_evidence_bytes() -> int:
+    """The largest evidence file (WW_COVERT_EVIDENCE_MAX_MB)."""
+    return int(current_app.config["WW_COVERT_EVIDENCE_MAX_MB"]) * 1024 * 1024
 
 
 def add_evidence(actor: User | None, item: CovertInspection, filename: str, content: bytes,
                  ) -> CovertEvidence:
-    """Keep one evidence file; the caller commits, and deletes the file if that fails."""
+    """Keep one evidence file in the shared store (type read from the content) and its row
+    (flushed); the caller commits. A row rolled back leaves only unreferenced bytes."""
     _require_office(actor, "暗查证据")
-    name = Path((filename or "").replace("\\", "/")).name.strip()[:200] or "证据"
-    suffix = Path(name).suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError(f"文件“{name}”的类型不支持：请上传照片、录音、视频、PDF 或 Word 文件",
-                              details={"file": "类型不支持"})
-    if not content:
-        raise ValidationError(f"文件“{name}”是空的", details={"file": "空文件"})
-    if len(content) > MAX_EVIDENCE_BYTES:
-        raise ValidationError(f"文件“{name}”超过 {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB",
-                              details={"file": "文件过大"})
+    name = files.clean_filename(filename, "证据")[:200]
     if len(item.evidence) >= MAX_EVIDENCE_FILES:
         raise ValidationError(f"每次暗查最多 {MAX_EVIDENCE_FILES} 个证据文件",
                               details={"file": "文件过多"})
-    now = utcnow()
-    # Our own name, never the uploaded one: nothing outside the folder is reachable.
-    stored = f"{now:%Y%m}/{item.id}-{secrets.token_hex(8)}{suffix}"
-    path = evidence_folder() / stored
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(content)
-    tmp.replace(path)
-    ev = CovertEvidence(covert_inspection_id=item.id, filename=name, stored_name=stored,
-                        content_type=EVIDENCE_TYPES[suffix], size_bytes=len(content),
-                        sha256=hashlib.sha256(content).hexdigest())
     try:
-        item.evidence.append(ev)
-        Session.flush()
-        audit.record_change(actor, "create", "covert_evidence", ev.id, None,
-                            {"covert_inspection": item.id, "filename": name,
-                             "size_bytes": ev.size_bytes, "sha256": ev.sha256})
-    except Exception:
-        path.unlink(missing_ok=True)  # no file that no row names
-        raise
+        saved = files.save(content, name, kinds=EVIDENCE_KINDS, max_bytes=max_evidence_bytes())
+    except ValidationError as exc:
+        raise ValidationError(f"文件“{name}”：{exc.message}", details={"file": exc.message}) from None
+    ev = CovertEvidence(covert_inspection_id=item.id, filename=saved.filename[:200],
+                        content_type=saved.content_type, size_bytes=saved.size,
+                        sha256=saved.checksum)
+    item.evidence.append(ev)
+    Session.flush()
+    audit.record_change(actor, "create", "covert_evidence", ev.id, None,
+                        {"covert_inspection": item.id, "filename": ev.filename,
+                         "size_bytes": ev.size_bytes, "sha256": ev.sha256})
     return ev
 
 
-def evidence_file(item: CovertInspection, evidence_id: int) -> tuple[CovertEvidence, Path] | None:
-    """A kept evidence file, only if its bytes still match the checksum taken at upload."""
-    for ev in item.evidence:
-        if ev.id == evidence_id:
-            path = evidence_folder() / ev.stored_name
-            if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == ev.sha256:
-                return ev, path
-            return None
-    return None
+def sees_evidence(user: User) -> bool:
+    """Evidence files (recordings of staff at work) are for the office and the agency only."""
+    return scope.sees_raw_opinions(user)
+
+
+def get_evidence(user: User, covert_id: int, evidence_id: int) -> tuple[CovertEvidence, files.StoredFile]:
+    """An evidence file ``user`` may download, only while its bytes still match the checksum
+    taken at upload; otherwise NotFound."""
+    item = get_covert(user, covert_id)
+    ev = next((e for e in item.evidence if e.id == evidence_id), None)
+    if ev is None or not sees_evidence(user):
+        raise NotFound("证据文件不存在或无权查看")
+    if not files.intact(ev.sha256):
+        raise NotFound("证据文件已不在服务器上或已被改动")
+    return ev, files.StoredFile(ev.sha256, ev.size_bytes, ev.content_type, ev.filename)
 
 
 # --- Incidents -------------------------------------------------------------------------------
@@ -206,9 +192,13 @@ def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | N
     return item
 
 
-def incident_query(user: User, *, year: int | None = None) -> sa.Select[Any]:
+def incident_query(user: User, *, year: int | None = None, window: str | None = None,
+                   ) -> sa.Select[Any]:
     stmt = (sa.select(Incident).join(Incident.window).join(Window.unit)
+            .options(contains_eager(Incident.window).contains_eager(Window.unit))
             .where(scope.window_clause(user)))
+    if window:
+        stmt = stmt.where(Window.code == window)
     if year:
         stmt = stmt.where(Incident.occurred_on >= date(year, 1, 1),
                           Incident.occurred_on < date(year + 1, 1, 1))
@@ -223,6 +213,14 @@ def list_covert(user: User, *, page: int = 1, per_page: int = 20,
 def list_incidents(user: User, *, page: int = 1, per_page: int = 20,
                    **filters: Any) -> tuple[list[Incident], int]:
     return scope.page_of(incident_query(user, **filters), page, per_page)
+
+
+def find_incident(user: User, incident_id: int) -> Incident:
+    """An incident of a window ``user`` may see; otherwise NotFound."""
+    item = Session.get(Incident, incident_id) if 0 < incident_id < 2**31 else None
+    if item is None or not scope.can_see_window(user, item.window):
+        raise NotFound("重大事件记录不存在或无权查看")
+    return item
 
 
 def get_incident(actor: User, incident_id: int) -> Incident:

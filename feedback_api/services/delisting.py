@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, User, Window
@@ -58,15 +59,29 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     return p
 
 
-def proposal_query(user: User, *, state: str | None = None, year: int | None = None) -> sa.Select[Any]:
+def proposal_query(user: User, *, state: str | None = None, year: int | None = None,
+                   window: str | None = None, rule: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(DelistingProposal).join(DelistingProposal.window).join(Window.unit)
+            .options(contains_eager(DelistingProposal.window).contains_eager(Window.unit))
             .where(scope.window_clause(user)))
+    if window:
+        stmt = stmt.where(Window.code == window)
+    if rule:
+        stmt = stmt.where(DelistingProposal.rule == rule)
     if state:
         stmt = stmt.where(DelistingProposal.state == state)
     if year:
         stmt = stmt.where(DelistingProposal.year == year)
     return stmt.order_by(DelistingProposal.state != "open", DelistingProposal.year.desc(),
                          DelistingProposal.id.desc())
+
+
+def get_proposal(user: User, proposal_id: int) -> DelistingProposal:
+    """A proposal of a window ``user`` may see; otherwise NotFound."""
+    p = Session.get(DelistingProposal, proposal_id) if 0 < proposal_id < 2**31 else None
+    if p is None or not scope.can_see_window(user, p.window):
+        raise NotFound("摘牌建议不存在或无权查看")
+    return p
 
 
 def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:

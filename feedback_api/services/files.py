@@ -1,4 +1,4 @@
-"""Uploaded files (ticket evidence, inspection evidence, programme submissions) on disk.
+"""Uploaded files (ticket evidence, covert-inspection evidence, programme submissions) on disk.
 
 One store for every feature: a file is kept under ``<instance>/files`` by the SHA-256 of its
 content, so the checksum that a feature records is also the file's name, the same upload twice
@@ -14,8 +14,10 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import filetype
 from flask import Response, current_app, send_file
@@ -31,8 +33,14 @@ KINDS: dict[str, dict[str, str]] = {
              "application/msword": "doc"},
     "excel": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
               "application/vnd.ms-excel": "xls"},
+    # Phone recordings and videos (covert inspections): what phones and recorders write.
+    "audio": {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac", "audio/amr": "amr",
+              "audio/x-wav": "wav", "audio/ogg": "ogg"},
+    "video": {"video/mp4": "mp4", "video/quicktime": "mov", "video/3gpp": "3gp",
+              "video/x-m4v": "m4v", "video/webm": "webm"},
 }
-KIND_NAMES = {"image": "图片", "pdf": "PDF", "word": "Word 文档", "excel": "Excel 表格"}
+KIND_NAMES = {"image": "图片", "pdf": "PDF", "word": "Word 文档", "excel": "Excel 表格",
+              "audio": "录音（MP3、M4A、AAC、AMR、WAV、OGG）", "video": "视频（MP4、MOV、3GP、WebM）"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: Old Office files (.doc, .xls, WPS) are OLE compound documents, which filetype does not name.
 _OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -108,6 +116,32 @@ def save(data: bytes, filename: str, *, kinds: tuple[str, ...] = ("image", "pdf"
 
 def read(checksum: str) -> bytes:
     return path_of(checksum).read_bytes()
+
+
+def intact(checksum: str) -> bool:
+    """Whether the stored file is still there and still has the checksum it is named by."""
+    path = path_of(checksum)
+    if not path.is_file():
+        return False
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest() == checksum
+
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def request_limit(limit: Callable[[], int]) -> Callable[[_View], _View]:
+    """Mark a view that takes larger uploads than MAX_CONTENT_LENGTH: ``limit()`` (bytes) is set
+    on its requests before anything reads the body (feedback_api.app), for that view only."""
+
+    def mark(view: _View) -> _View:
+        view.ww_request_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def send(stored: StoredFile, *, inline: bool = False) -> Response:

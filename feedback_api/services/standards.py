@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session
 from feedback_api.models import Standard, StandardIndicator, User
 from feedback_api.models.reference import TOPICS
-from feedback_api.services import audit
+from feedback_api.services import audit, scope
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 
 #: The default indicators, one per topic category (the opinions' topics are the same list):
@@ -199,3 +199,8 @@ def require_standard(year: int) -> Standard:
     if std is None:
         raise NotFound(f"{year} 年度测评标准不存在")
     return std
+
+
+def list_standards(*, page: int = 1, per_page: int = 20) -> tuple[list[Standard], int]:
+    """The stored standards, newest year first (everyone reads them)."""
+    return scope.page_of(sa.select(Standard).order_by(Standard.year.desc()), page, per_page)

@@ -6,6 +6,8 @@ import io
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from feedback_api.models import AuditLog, CovertEvidence, DelistingProposal, Inspection, Standard, Window
 from tests.assessment_helpers import add_feedback, full_scores, inspection, window_id
@@ -87,6 +89,13 @@ def test_the_import_page_shows_the_line_numbered_report(client, auth, db, distri
     assert resp.get_data(as_text=True).startswith("\ufeff窗口编号,季度,检查日期,检查人员,服务态度（15分）")
 
 
+def _post_multipart(client, path, fields):
+    """A large multipart body built in memory (the test client's own spools to an unclosed file)."""
+    boundary, body = encode_multipart(MultiDict({
+        k: FileStorage(v[0], filename=v[1]) if isinstance(v, tuple) else v for k, v in fields.items()}))
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}")
+
+
 def test_office_records_a_covert_inspection_with_evidence_only_it_and_the_agency_download(
         client, auth, db, district):
     auth.login("office")
@@ -108,7 +117,20 @@ def test_office_records_a_covert_inspection_with_evidence_only_it_and_the_agency
     url = f"/assessment/covert/{item_id}/evidence/{ev.id}"
     with client.get(url) as got:
         assert got.status_code == 200 and got.data == b"%PDF-1.4 evidence"
-        assert "attachment" in got.headers["Content-Disposition"]
+        assert got.mimetype == "application/pdf" and got.headers["X-Content-Type-Options"] == "nosniff"
+    # A video larger than the 16 MB every other request may carry, within WW_COVERT_EVIDENCE_MAX_MB.
+    video = b"\x00\x00\x00\x18ftypisom" + b"\x00" * (17 * 1024 * 1024)
+    resp = _post_multipart(client, detail, {"csrf_token": auth.csrf_token(detail),
+                                            "files": (io.BytesIO(video), "暗访录像.mp4")})
+    assert resp.status_code == 302
+    with db() as s:
+        kept = s.scalars(sa.select(CovertEvidence).where(CovertEvidence.filename == "暗访录像.mp4")).one()
+        assert (kept.content_type, kept.size_bytes) == ("video/mp4", len(video))
+    with client.get(f"/assessment/covert/{item_id}/evidence/{kept.id}") as got:
+        assert got.data == video and "attachment" in got.headers["Content-Disposition"]
+    # Elsewhere the usual limit holds.
+    assert _post_multipart(client, "/assessment/inspections/import",
+                           {"file": (io.BytesIO(video), "a.csv")}).status_code == 413
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("unit")
     assert client.get(detail).status_code == 200  # its own window's covert inspection

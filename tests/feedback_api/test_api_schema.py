@@ -61,7 +61,7 @@ def _seed(db: Any) -> None:
         appeal = appeals.file_appeal(users.get_user("unit"), item.id, kind="mistaken", reason="误评",
                                      now=datetime(2026, 6, 2, 4, 0, tzinfo=UTC))
         KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id,
-                     **_seed_cycle())
+                     **_seed_cycle(), **_seed_assessment())
 
 
 
@@ -87,10 +87,36 @@ def _seed_cycle() -> dict[str, int]:
     return {"year": 2026, "submission_id": sub.id, "objection_id": objection.id}
 
 
+def _seed_assessment() -> dict[str, int]:
+    """The assessment's records on the unit's window: an inspection with a failed indicator, a
+    covert inspection with an evidence file, an incident and an open delisting proposal."""
+    from feedback_api.services import covert, delisting, inspections
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+
+    office = users.get_user("office")
+    scores = {name: points * 0.9 for _, name, points, _ in DEFAULT_INDICATORS}
+    insp, _ = inspections.save_inspection(office, {
+        "window": "CD-SW-001", "year": 2026, "quarter": 3, "inspected_on": "2026-08-20",
+        "inspectors": "张三", "scores": {**scores, "服务态度": 3}})
+    visit = covert.record_covert(office, {"window": "CD-SW-001", "inspected_on": "2026-09-01",
+                                          "notes": "暗访", "results": {"服务态度": False}})
+    evidence = covert.add_evidence(office, visit, "现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    incident = covert.save_incident(office, {
+        "window": "CD-SW-001", "occurred_on": "2026-06-01", "kind": "safety", "severity": "major",
+        "description": "吊顶脱落", "source": "媒体报道"})
+    proposal = delisting.propose(visit.window_id, 2026, 4, {"summary": "重大安全事故",
+                                                            "items": [{"key": f"incident:{incident.id}"}]})
+    return {"inspection_id": insp.id, "covert_id": visit.id, "incident_id": incident.id,
+            "proposal_id": proposal.id, "evidence_id": evidence.id}
+
+
 #: What a unit may not read of the cycle: the experts' scores, the objections (403), and the
-#: authority's recommendation (404: outside its scope). Every other known row answers 200.
+#: authority's recommendation (404: outside its scope); nor a covert-evidence file (404). Every
+#: other known row answers 200.
 UNIT_REFUSED = {"/api/v1/reviews": 403, "/api/v1/objections": 403,
-                "/api/v1/recommendations/{submission_id}": 404}
+                "/api/v1/recommendations/{submission_id}": 404,
+                # Covert evidence files are the office's and the agency's.
+                "/api/v1/covert-inspections/{covert_id}/evidence/{evidence_id}": 404}
 
 
 @pytest.fixture(params=["office", "unit"])
@@ -145,7 +171,9 @@ def _known(operation: Any) -> dict[str, Any]:
 def test_read_operations_match_the_document(live_api: tuple[str, dict[str, str], str]) -> None:
     base_url, headers, role = live_api
     operations, check = _operations(base_url, headers, method="GET")
-    assert len(operations) == 16  # the core's 7, tickets' and appeals' 4, the cycle's 5
+    # the core's 7, tickets' and appeals' 4, the cycle's 5, the assessment's records' 11 and
+    # the assessment (analytics) 1
+    assert len(operations) == 28
     # Negative input needs something to make invalid: the operations with query parameters.
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or list(operation.query):
@@ -163,7 +191,8 @@ def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str]
     """Generated bodies (valid and invalid) on rows that exist, so the writes really run."""
     base_url, headers, _ = live_api
     operations, check = _operations(base_url, headers, method=["POST", "PATCH"])
-    assert len(operations) == 14  # the core's 5, tickets' and appeals' 6, the cycle's 3
+    # the core's 5, tickets' and appeals' 6, the cycle's 3, the assessment's records' 9
+    assert len(operations) == 23
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or operation.body:
             _fuzz(operation, mode, check, path_parameters=_known(operation))

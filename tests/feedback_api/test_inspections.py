@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from feedback_api.models import AuditLog, CovertEvidence, Inspection, Window
-from feedback_api.services import covert, inspections, standards
+from feedback_api.services import covert, files, inspections, standards
 from feedback_api.services import delisting as proposals
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.ledger import read_table
@@ -228,7 +228,13 @@ def test_the_import_reads_through_the_ledger_reader():
     assert rows == [(1, ["窗口编号", "季度"]), (2, ["A-1", "2026Q3"])]
 
 
-def test_covert_inspections_are_the_offices_with_evidence_kept_by_checksum(db, district, app):
+#: Real starts of what phones record, as the store's content sniffing reads them.
+VIDEO = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 64
+VOICE = b"#!AMR\n" + b"\x00" * 64
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def test_covert_inspections_are_the_offices_with_evidence_in_the_shared_store(db, district, app):
     with db():
         with pytest.raises(PermissionDenied):
             covert.record_covert(user("authority"), {"window": "CD-RMYY-001",
@@ -237,24 +243,41 @@ def test_covert_inspections_are_the_offices_with_evidence_kept_by_checksum(db, d
         item = covert.record_covert(user("office"), {
             "window": "CD-RMYY-001", "inspected_on": "2026-10-01", "notes": "工作人员玩手机",
             "results": {"服务态度": False, "环境设施": True}})
-        content = b"\xff\xd8\xff photo bytes"
-        ev = covert.add_evidence(user("office"), item, "../../现场照片.JPG", content)
-        assert ev.filename == "现场照片.JPG" and ev.sha256 == hashlib.sha256(content).hexdigest()
-        assert ev.size_bytes == len(content) and ".." not in ev.stored_name
-        with pytest.raises(ValidationError, match="类型不支持"):
-            covert.add_evidence(user("office"), item, "run.exe", b"MZ")
-        with pytest.raises(ValidationError, match="超过 20 MB"):
-            covert.add_evidence(user("office"), item, "big.mp4", b"0" * (covert.MAX_EVIDENCE_BYTES + 1))
-        found = covert.evidence_file(item, ev.id)
-        assert found is not None and found[1].read_bytes() == content
-        found[1].write_bytes(b"tampered")
-        assert covert.evidence_file(item, ev.id) is None  # no longer what was uploaded
+        ev = covert.add_evidence(user("office"), item, "../../现场照片.JPG", PHOTO)
+        assert ev.filename == "现场照片.JPG" and ev.sha256 == hashlib.sha256(PHOTO).hexdigest()
+        assert ev.size_bytes == len(PHOTO) and ev.content_type == "image/jpeg"
+        # Recordings and videos are recognised by their content, whatever their names say.
+        video = covert.add_evidence(user("office"), item, "录像.bin", VIDEO)
+        voice = covert.add_evidence(user("office"), item, "录音.mp3", VOICE)
+        assert (video.content_type, voice.content_type) == ("video/mp4", "audio/amr")
+        assert files.read(video.sha256) == VIDEO  # in the one store, by checksum
+        with pytest.raises(ValidationError, match="文件类型不支持"):
+            covert.add_evidence(user("office"), item, "run.mp4", b"MZ\x90\x00" + b"\x00" * 64)
+        with pytest.raises(PermissionDenied):
+            covert.add_evidence(user("agency"), item, "x.jpg", PHOTO)
+        app.config["WW_COVERT_EVIDENCE_MAX_MB"] = 1
+        try:
+            with pytest.raises(ValidationError, match="不超过 1 MB"):
+                covert.add_evidence(user("office"), item, "big.mp4", VIDEO + b"0" * (1024 * 1024))
+        finally:
+            app.config["WW_COVERT_EVIDENCE_MAX_MB"] = 50
+        item_id, ev_id = item.id, ev.id
     with db() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(CovertEvidence)) == 1
+        assert s.scalar(sa.select(sa.func.count()).select_from(CovertEvidence)) == 3
         assert {a.entity_type for a in s.scalars(sa.select(AuditLog))} >= {"covert_inspection",
                                                                           "covert_evidence"}
         assert s.scalars(covert.covert_query(user("unit"))).all() == []
         assert len(s.scalars(covert.covert_query(user("authority"))).all()) == 1
+        # Downloads: the office and the agency; the authority sees the inspection, not the files.
+        found, stored = covert.get_evidence(user("agency"), item_id, ev_id)
+        assert stored.checksum == found.sha256 and stored.filename == "现场照片.JPG"
+        with pytest.raises(NotFound):
+            covert.get_evidence(user("authority"), item_id, ev_id)
+        with pytest.raises(NotFound):
+            covert.get_evidence(user("unit"), item_id, ev_id)
+        files.path_of(found.sha256).write_bytes(b"tampered")
+        with pytest.raises(NotFound, match="改动"):  # no longer what was uploaded
+            covert.get_evidence(user("office"), item_id, ev_id)
 
 
 def test_covert_inspection_validation(db, district):
