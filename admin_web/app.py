@@ -31,6 +31,7 @@ from admin_web import (
     profile,
     public,
     reports,
+    ticket_links,
     tickets,
     windows,
 )
@@ -64,7 +65,7 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp, abuse.bp,
-              calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
+              ticket_links.bp, calendar.bp, contacts.bp, assessment.bp, inspections.bp, covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
               profile.bp, wechat_bp, wechat_h5_bp)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
