@@ -33,6 +33,7 @@ from admin_web import (
     profile,
     public,
     reports,
+    ticket_links,
     tickets,
     windows,
 )
@@ -69,7 +70,8 @@ from wechat_bot.jobs import deliver_outbox, fetch_evidence, purge_inbound_log
 from wechat_bot.views import bp as wechat_bp
 
 BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tickets.bp, appeals.bp, abuse.bp,
-              calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp, covert.bp, reports.bp,
+              ticket_links.bp, calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp,
+              covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
               profile.bp, agency_reports.bp, wechat_bp, wechat_h5_bp)
 #: /api/v1 operations outside the core (they need analytics), in the same document.

@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import DateField, DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -61,6 +68,21 @@ class CallbackForm(FlaskForm):
 
 class AttachForm(FlaskForm):
     receipt_no = StringField("受理编号", validators=[DataRequired("请填写受理编号"), Length(max=32)])
+
+
+class ReasonForm(FlaskForm):
+    """Detaching a feedback from a ticket, or cancelling a ticket: a reason is required."""
+
+    reason = StringField("理由", validators=[
+        DataRequired(_TEXT.format("理由")),
+        Length(max=ticket_service.MAX_REASON, message="理由过长")])
+
+
+class AttachToTicketForm(FlaskForm):
+    """On a feedback's page: attach it to a running ticket of its window."""
+
+    # The page offers the window's running tickets; the service checks the one posted.
+    ticket_id = IntegerField("督办单", validators=[DataRequired("请选择督办单")])
 
 
 class AppealForm(FlaskForm):

@@ -14,14 +14,17 @@ from flask_login import login_required
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
 from admin_web.ticket_forms import (
     AttachForm,
+    AttachToTicketForm,
     CallbackForm,
     OpenTicketForm,
+    ReasonForm,
     RespondForm,
     VerdictForm,
     uploads,
 )
 from feedback_api.models import Feedback, Ticket
 from feedback_api.models.reference import (
+    ACTIVE_TICKET_STATES,
     APPEAL_KINDS,
     APPEAL_STATES,
     CALLBACK_OUTCOMES,
@@ -32,7 +35,14 @@ from feedback_api.models.reference import (
     TOPICS,
 )
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import evidence_files, files, ticket_clocks, ticket_export, workdays
+from feedback_api.services import (
+    evidence_files,
+    files,
+    ticket_clocks,
+    ticket_export,
+    ticket_links,
+    workdays,
+)
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets as ticket_service
 
@@ -62,7 +72,9 @@ def _feedback_panel(item: Feedback) -> dict[str, Any]:
     user = actor()
     ticket = ticket_service.ticket_of_feedback(item.id)
     appeal = appeal_service.appeal_of(item.id)
-    return {"ticket": ticket,
+    running = ticket_links.running_tickets(user, item) if ticket is None else []
+    return {"ticket": ticket, "running": running,
+            "attach_form": AttachToTicketForm(formdata=None) if running else None,
             "can_open": ticket is None and user.role in ticket_service.SUPERVISOR_ROLES,
             "appeal": appeal,
             "appealable": appeal_service.appealable(user, item) if appeal is None else None}
@@ -112,11 +124,11 @@ def repeated() -> str:
 @bp.get("/tickets/inbox")
 @login_required
 def inbox() -> str:
-    """A unit's open tickets, the nearest deadline first, and the 差评 it may still appeal."""
+    """A unit's running tickets, the nearest deadline first, a page at a time, and the 差评 it
+    may still appeal."""
     user = actor()
-    items = ticket_service.inbox(user)
-    return render_template("tickets/list.html", items=items, total=len(items), page=None,
-                           filters={}, inbox=True, can_open=False,
+    page = paginate(partial(ticket_service.inbox, user))
+    return render_template("tickets/list.html", page=page, filters={}, inbox=True, can_open=False,
                            appealable=appeal_service.open_for_appeal(user),
                            visible_text=feedback_service.visible_text)
 
@@ -142,11 +154,15 @@ def _render_ticket(ticket: Ticket, **forms: Any) -> str:
         forms.setdefault("verdict_form", VerdictForm(formdata=None))
     if supervisor and ticket.callback_due is not None:
         forms.setdefault("callback_form", CallbackForm(formdata=None))
-    if supervisor and ticket.state != "closed":
+    running = ticket.state in ACTIVE_TICKET_STATES
+    if supervisor and running:
         forms.setdefault("attach_form", AttachForm(formdata=None))
+        forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
+    if running and user.role in ticket_links.CANCEL_ROLES:
+        forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
     return render_template(
         "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
-        linked=ticket_service.feedback_of(ticket.id), visible_text=feedback_service.visible_text,
+        links=ticket_links.links_of(ticket), visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         **forms)

@@ -11,6 +11,7 @@ from analytics.counting import BAD_RATINGS, counted_feedback
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback, TicketRound
+from feedback_api.models.reference import ACTIVE_TICKET_STATES
 
 if TYPE_CHECKING:
     from analytics.assessment import WindowAssessment
@@ -26,7 +27,8 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period) -> None:
             sa.select(Ticket.window_id, sa.func.count(),
                       sa.func.sum(sa.case((on_time, 1), else_=0)))
             .join(TicketRound, TicketRound.ticket_id == Ticket.id)
-            .where(TicketRound.due >= period.start, TicketRound.due < period.end, decided)
+            .where(TicketRound.due >= period.start, TicketRound.due < period.end, decided,
+                   Ticket.state != "cancelled")  # a cancelled ticket is neither late nor on time
             .group_by(Ticket.window_id)):
         if window_id in rows:
             rows[window_id].ticket_rounds = int(n)
@@ -50,7 +52,8 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period) -> None:
             r.bad_rectified_rate = int(closed or 0) / n
             r.bad_callback_rate = int(back or 0) / n
     for window_id, n in Session.execute(
-            sa.select(Ticket.window_id, sa.func.count()).where(Ticket.state != "closed")
+            sa.select(Ticket.window_id, sa.func.count())
+            .where(Ticket.state.in_(ACTIVE_TICKET_STATES))
             .group_by(Ticket.window_id)):
         if window_id in rows:
             rows[window_id].open_tickets = int(n)

@@ -89,8 +89,9 @@ class Report:
 def _ticket_summary(window_ids: list[int], period: Period) -> TicketSummary:
     start, end = period.utc_bounds()
     summary = TicketSummary()
+    # A cancelled ticket (its feedback all excluded, or the office's decision) is not reported.
     in_period = sa.and_(Ticket.window_id.in_(window_ids), Ticket.opened_at >= start,
-                        Ticket.opened_at < end)
+                        Ticket.opened_at < end, Ticket.state != "cancelled")
     for topic, n, closed, overdue in Session.execute(
             sa.select(Ticket.topic, sa.func.count(),
                       sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
@@ -102,7 +103,7 @@ def _ticket_summary(window_ids: list[int], period: Period) -> TicketSummary:
         summary.topics.append((topic, int(n)))
     summary.topics.sort(key=lambda t: (-t[1], t[0]))
     summary.open_now = int(Session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.window_id.in_(window_ids), Ticket.state != "closed")) or 0)
+        Ticket.window_id.in_(window_ids), Ticket.state.in_(("open", "responded")))) or 0)
     return summary
 
 

@@ -70,6 +70,9 @@ ENV_VARS: dict[str, str] = {
     "WW_AMBER_WORKDAYS": "a deadline turns amber this many working days before it (default 2)",
     "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
                                 "(default 0.2: clearly negative)",
+    "WW_TICKET_GROUP_DAYS": "a new 差评 or negative opinion joins a running ticket of the same window "
+                            "and topic opened at most this many days ago (default 0: any still "
+                            "running)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
     "WW_REPEAT_MIN_WINDOWS": "a topic is a repeat problem of an industry when its negative opinions "
                              "rose against the previous period in at least this many of the "
@@ -210,6 +213,7 @@ def _ticket_settings() -> dict[str, Any]:
         "WW_APPEAL_WORKDAYS": _int("WW_APPEAL_WORKDAYS", 5),
         "WW_AMBER_WORKDAYS": _int("WW_AMBER_WORKDAYS", 2),
         "WW_TICKET_NEGATIVE_BELOW": negative_below,
+        "WW_TICKET_GROUP_DAYS": _int("WW_TICKET_GROUP_DAYS", 0),
         "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
         "WW_REPEAT_MIN_WINDOWS": _int("WW_REPEAT_MIN_WINDOWS", 3),
         "WW_COVERT_EVIDENCE_MAX_MB": _int("WW_COVERT_EVIDENCE_MAX_MB", 50),
@@ -221,7 +225,7 @@ def _check_ticket_settings(config: dict[str, Any]) -> None:
     for name, low, high in (("WW_CALLBACK_WORKDAYS", 1, 30), ("WW_FIX_WORKDAYS", 1, 120),
                             ("WW_APPEAL_WORKDAYS", 1, 60), ("WW_AMBER_WORKDAYS", 0, 30),
                             ("WW_EVIDENCE_MAX_MB", 1, 15), ("WW_REPEAT_MIN_WINDOWS", 2, 100),
-                            ("WW_COVERT_EVIDENCE_MAX_MB", 1, 500)):
+                            ("WW_COVERT_EVIDENCE_MAX_MB", 1, 500), ("WW_TICKET_GROUP_DAYS", 0, 3650)):
         if not low <= config[name] <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
     if config.get("WW_SMTP_URL"):

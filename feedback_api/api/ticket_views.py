@@ -12,6 +12,7 @@ from feedback_api.api.tickets_schemas import (
     AppealFileSchema,
     AppealQuery,
     AppealSchema,
+    CancelSchema,
     DecideSchema,
     RespondSchema,
     TicketOpenSchema,
@@ -24,6 +25,7 @@ from feedback_api.api.tickets_schemas import (
 from feedback_api.api.views import no_query
 from feedback_api.db import Session
 from feedback_api.services import appeals as appeal_service
+from feedback_api.services import ticket_links
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services import windows as window_service
 
@@ -100,6 +102,17 @@ def send_back(data: dict[str, Any], ticket_id: int) -> Any:
     rnd = ticket_service.send_back(api_user(), ticket_id, data["reason"])
     Session.commit()
     return rnd.ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/cancel")
+@bp.doc(summary="撤销督办单（区联席办）：须写理由；时限停止，不计入按时办理率、超期与摘牌规则")
+@no_query
+@bp.arguments(CancelSchema)
+@bp.response(200, TicketSchema)
+def cancel(data: dict[str, Any], ticket_id: int) -> Any:
+    ticket = ticket_links.cancel_ticket(api_user(), ticket_id, data["reason"])
+    Session.commit()
+    return ticket
 
 
 @bp.get("/appeals")

@@ -119,7 +119,8 @@ class TicketSummarySchema(ApiSchema):
     overdue = fields.Boolean(required=True, metadata={"description": "曾有一轮超期"})
     callback_due = fields.Date(allow_none=True, metadata={"description": "回访截止日"})
     callback_overdue = fields.Boolean(required=True)
-    closed_at = fields.AwareDateTime(allow_none=True)
+    closed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "办结或撤销时间"})
+    cancel_reason = Str(allow_none=True, metadata={"description": "撤销理由（已撤销的督办单）"})
     round_count = fields.Function(lambda t: len(t.rounds), metadata={"type": "integer"})
 
 
@@ -179,6 +180,11 @@ class RespondSchema(ApiSchema):
 class VerdictSchema(ApiSchema):
     reason = Str(load_default="", validate=Length(max=ticket_service.MAX_REASON),
                  metadata={"description": "核验意见（可省略）/ 退回理由（必填）"})
+
+
+class CancelSchema(ApiSchema):
+    reason = Str(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
+                 metadata={"description": "撤销理由（必填）"})
 
 
 # --- appeals -----------------------------------------------------------------------------

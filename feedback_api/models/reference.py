@@ -183,7 +183,10 @@ TICKET_STATES: dict[str, str] = {
     "open": "待整改",
     "responded": "待核验",
     "closed": "已办结",
+    "cancelled": "已撤销",
 }
+#: States in which a ticket still runs (its clocks tick, it sits in the unit's inbox).
+ACTIVE_TICKET_STATES: tuple[str, ...] = ("open", "responded")
 ROUND_VERDICTS: dict[str, str] = {
     "verified": "核验通过",
     "sent_back": "退回重办",

@@ -20,7 +20,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         sa.CheckConstraint("source in ('feedback', 'inspection', 'office')", name="source"),
-        sa.CheckConstraint("state in ('open', 'responded', 'closed')", name="state"),
+        sa.CheckConstraint("state in ('open', 'responded', 'closed', 'cancelled')", name="state"),
         sa.Index("ix_tickets_window_state", "window_id", "state"),
     )
 
@@ -39,7 +39,8 @@ class Ticket(Base):
     source_ref: Mapped[str] = mapped_column(sa.String(200), default="")
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    #: open (the unit must respond) / responded (the agency must verify) / closed.
+    #: open (the unit must respond) / responded (the agency must verify) / closed / cancelled
+    #: (every source feedback excluded, or the office's decision: no clock, no count).
     state: Mapped[str] = mapped_column(sa.String(16), default="open")
     #: The call-back (回访) deadline, a local date (tickets born from feedback only).
     callback_due: Mapped[date | None] = mapped_column(sa.Date)
@@ -51,9 +52,14 @@ class Ticket(Base):
     overdue: Mapped[bool] = mapped_column(default=False, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Why it was cancelled (已撤销); who cancelled it is ``closed_by`` (None: the system, when
+    #: its last feedback was excluded), when is ``closed_at``.
+    cancel_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     window: Mapped[Window] = relationship()
     opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+    #: Who closed (verified) or cancelled it.
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     rounds: Mapped[list[TicketRound]] = relationship(
         back_populates="ticket", order_by="TicketRound.number", cascade="all, delete-orphan")
     #: The feedback the ticket answers (read only: TicketFeedback rows link them).
@@ -109,6 +115,8 @@ class TicketFeedback(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     feedback: Mapped[Feedback] = relationship()
+    #: None: the system (when the ticket opened automatically, or grouped it automatically).
+    attached_by: Mapped[User | None] = relationship()
 
 
 class CallBack(Base):

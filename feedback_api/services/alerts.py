@@ -134,7 +134,7 @@ def queue_new(*, now: datetime | None = None) -> int:
             queued += 1
     new_tickets = Session.execute(
         sa.select(Ticket, Window).join(Ticket.window)
-        .where(Ticket.opened_at >= since,
+        .where(Ticket.opened_at >= since, Ticket.state != "cancelled",
                _key("ticket:", Ticket.id).not_in(sa.select(StaffAlert.dedup_key)))
         .order_by(Ticket.id)).all()
     for ticket, window in new_tickets:

@@ -18,7 +18,7 @@ from flask import current_app
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Appeal, Feedback, User, Window
 from feedback_api.models.reference import APPEAL_KINDS, APPEAL_STATES
-from feedback_api.services import audit, evidence_files, scope
+from feedback_api.services import audit, evidence_files, scope, ticket_links
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID, get_feedback
 from feedback_api.services.workdays import Calendar, local_today
@@ -111,6 +111,8 @@ def decide_appeal(actor: User, appeal_id: int, *, upheld: bool, reason: object,
         audit.record_change(actor, "decide_appeal", "feedback", item.id,
                             {"rating_counts": True}, {"rating_counts": False})
     Session.flush()
+    if upheld:
+        ticket_links.feedback_excluded(actor, item, "appeal", now=now)
     audit.record_change(actor, "decide_appeal", "appeal", appeal.id, {"state": "pending"},
                         {"state": appeal.state, "reason": text})
     return appeal

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from feedback_api.db import Session
 from feedback_api.models import Appeal, Feedback, Ticket, User
-from feedback_api.services import audit, review, scope, tickets
+from feedback_api.services import audit, review, scope, ticket_links, tickets
 from feedback_api.services.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, get_feedback, local_day_bounds
 
@@ -151,6 +151,7 @@ def merge_duplicate(actor: User, duplicate_id: int, original_id: int,
     audit.record_change(actor, "merge", "feedback", duplicate.id, {"duplicate_of": None},
                         {"duplicate_of": original.id, "reason": text})
     _recount_day(duplicate.citizen_id, duplicate.window_id, duplicate.received_at, actor)
+    ticket_links.feedback_excluded(actor, duplicate, "duplicate")
     return duplicate
 
 

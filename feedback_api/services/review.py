@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Correction, Feedback, User
 from feedback_api.models.reference import TOPICS
-from feedback_api.services import audit
+from feedback_api.services import audit, ticket_links
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import get_feedback
 
@@ -86,6 +86,8 @@ def review_feedback(actor: User, feedback_id: int, data: dict[str, Any]) -> Feed
         ))
     Session.flush()
     audit.record_change(actor, "review", "feedback", item.id, before, _review_view(item))
+    if valid is False and before["review_state"] != "invalid":
+        ticket_links.feedback_excluded(actor, item, "invalid")
     return item
 
 

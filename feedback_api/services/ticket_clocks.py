@@ -42,7 +42,10 @@ def _clock_state(cal: Calendar, due: date, done_at: datetime | None, today: date
 
 def clocks(ticket: Ticket, *, now: datetime | None = None) -> list[Clock]:
     """The ticket's clocks as of ``now``: the call-back (tickets from feedback) and the current
-    round's fix deadline; amber before the deadline, red after it."""
+    round's fix deadline; amber before the deadline, red after it. A cancelled ticket has
+    none: its clocks stopped."""
+    if ticket.state == "cancelled":
+        return []
     cal, today, amber = Calendar(), local_today(now), settings().amber_workdays
     out = []
     if ticket.callback_due is not None:
@@ -84,7 +87,8 @@ def mark_overdue(*, now: datetime | None = None) -> OverdueReport:
                             {"round": rnd.number, "due": rnd.due}, actor_label="system")
     called = sa.select(CallBack.ticket_id)
     late_callbacks = Session.scalars(
-        sa.select(Ticket).where(Ticket.callback_due.is_not(None), Ticket.callback_due < today,
+        sa.select(Ticket).where(Ticket.state != "cancelled",
+                                Ticket.callback_due.is_not(None), Ticket.callback_due < today,
                                 Ticket.callback_overdue.is_(False), Ticket.id.not_in(called))
         .order_by(Ticket.id)).all()
     for ticket in late_callbacks:
@@ -116,14 +120,16 @@ def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
                     window_ids: list[int] | None = None) -> dict[int, list[RepeatedPush]]:
     """Per window: tickets whose problem was pushed ``streak`` rounds in a row without completion
     (each round sent back, or past its deadline unanswered), all within the year before
-    ``as_of``. SQL narrows to tickets with enough such rounds; the streak is checked here."""
+    ``as_of``. A cancelled ticket never counts. SQL narrows to tickets with enough such
+    rounds; the streak is checked here."""
     as_of = as_of or utcnow()
     since, today = as_of - timedelta(days=365), local_date(as_of)
     failed = sa.or_(TicketRound.verdict == "sent_back",
                     sa.and_(TicketRound.verdict.is_(None), TicketRound.responded_at.is_(None),
                             TicketRound.due < today))
-    candidates = (sa.select(TicketRound.ticket_id)
-                  .where(TicketRound.opened_at >= since, TicketRound.opened_at <= as_of, failed)
+    candidates = (sa.select(TicketRound.ticket_id).join(TicketRound.ticket)
+                  .where(Ticket.state != "cancelled", TicketRound.opened_at >= since,
+                         TicketRound.opened_at <= as_of, failed)
                   .group_by(TicketRound.ticket_id).having(sa.func.count() >= streak))
     stmt = (sa.select(Ticket.window_id, TicketRound)
             .join(TicketRound.ticket)

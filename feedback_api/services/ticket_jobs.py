@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, TicketFeedback
-from feedback_api.services import ticket_clocks, tickets
+from feedback_api.services import ticket_clocks, ticket_links, tickets
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +43,18 @@ def candidates(*, limit: int = 500, now: datetime | None = None) -> list[int]:
 
 
 def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
-    opened = 0
+    """Each candidate joins a running ticket about the same problem (same window and topic,
+    WW_TICKET_GROUP_DAYS), else opens one."""
+    opened = grouped = 0
     for feedback_id in candidates(limit=limit, now=now):
-        tickets.open_from_feedback(None, feedback_id, now=now)
-        opened += 1
-    if opened:
-        log.info("opened %d tickets from feedback", opened)
-    return f"{opened} tickets opened"
+        _ticket, joined = ticket_links.open_or_group(feedback_id, now=now)
+        grouped += joined
+        opened += not joined
+    if opened or grouped:
+        log.info("opened %d tickets from feedback, attached %d feedback to open ones",
+                 opened, grouped)
+    return f"{opened} tickets opened" + (f", {grouped} feedback attached to open tickets"
+                                         if grouped else "")
 
 
 def mark_overdue(*, now: datetime | None = None) -> str:

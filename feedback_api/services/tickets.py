@@ -26,7 +26,13 @@ from feedback_api.models import (
     User,
     Window,
 )
-from feedback_api.models.reference import CALLBACK_OUTCOMES, TICKET_SOURCES, TICKET_STATES, TOPICS
+from feedback_api.models.reference import (
+    ACTIVE_TICKET_STATES,
+    CALLBACK_OUTCOMES,
+    TICKET_SOURCES,
+    TICKET_STATES,
+    TOPICS,
+)
 from feedback_api.services import answers, audit, evidence_files, scope
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID, get_feedback, new_receipt_no
@@ -91,7 +97,7 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
     if state in TICKET_STATES:
         stmt = stmt.where(Ticket.state == state)
     elif state == "active":
-        stmt = stmt.where(Ticket.state != "closed")
+        stmt = stmt.where(Ticket.state.in_(ACTIVE_TICKET_STATES))
     late = sa.or_(Ticket.overdue.is_(True), Ticket.callback_overdue.is_(True))
     if overdue is not None:
         stmt = stmt.where(late if overdue else sa.not_(late))
@@ -112,10 +118,16 @@ def list_tickets(user: User, *, page: int = 1, per_page: int = 20,
     return list(items), total
 
 
-def inbox(user: User, *, limit: int = 200) -> list[Ticket]:
-    """The open tickets in ``user``'s scope (a unit's inbox), the nearest deadline first."""
-    stmt = ticket_query(user, state="active").order_by(Ticket.fix_due, Ticket.id).limit(limit)
-    return list(Session.scalars(stmt))
+def inbox(user: User, *, page: int = 1, per_page: int = 20) -> tuple[list[Ticket], int]:
+    """The running tickets in ``user``'s scope (a unit's inbox), the nearest deadline first: one
+    page of them and how many there are."""
+    stmt = ticket_query(user, state="active")
+    total = Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    items = Session.scalars(stmt.options(orm.contains_eager(Ticket.window).contains_eager(Window.unit),
+                                         orm.selectinload(Ticket.rounds))
+                            .order_by(Ticket.fix_due, Ticket.id)
+                            .offset((page - 1) * per_page).limit(per_page)).all()
+    return list(items), total
 
 
 def get_ticket(user: User, ticket_id: int, *, lock: bool = False) -> Ticket:
@@ -200,7 +212,7 @@ def open_ticket(actor: User | None, window: Window, *, topic: str, problem: obje
         Session.add(TicketFeedback(ticket_id=ticket.id, feedback_id=item.id, attached_at=now,
                                    attached_by_id=actor.id if actor else None))
     Session.flush()
-    Session.refresh(ticket, ["rounds"])
+    Session.refresh(ticket, ["rounds", "feedback"])
     audit.record_change(actor, "open_ticket", "ticket", ticket.id, None, {
         "number": ticket.number, "window": window.code, "topic": topic, "source": source,
         "source_ref": source_ref, "feedback": [f.id for f in feedback], "fix_due": due,
@@ -269,21 +281,35 @@ def open_from_feedback(actor: User | None, feedback_id: int, *, topic: str | Non
                        source="feedback", feedback=[item], now=now)
 
 
+def link_feedback(actor: User | None, ticket: Ticket, item: Feedback, *,
+                  now: datetime | None = None) -> TicketFeedback:
+    """``item`` joins the running ``ticket`` (``actor`` None: the automatic grouping). The
+    ticket's deadlines stay; a ticket that had no call-back (opened by the office or from an
+    inspection) gets one from today for the citizen who now complains."""
+    if ticket.state not in ACTIVE_TICKET_STATES:
+        raise Conflict(f"督办单{TICKET_STATES[ticket.state]}，不能再关联评价")
+    _check_attachable(item, ticket.window)
+    now = now or utcnow()
+    link = TicketFeedback(ticket_id=ticket.id, feedback_id=item.id, attached_at=now,
+                          attached_by_id=actor.id if actor else None)
+    Session.add(link)
+    if ticket.callback_due is None:
+        ticket.callback_due = Calendar().add(local_date(now), settings().callback_workdays)
+    Session.flush()
+    Session.expire(ticket, ["feedback"])
+    audit.record_change(actor, "attach", "ticket", ticket.id, None, {
+        "feedback": item.id, "receipt_no": item.receipt_no,
+        **({"callback_due": ticket.callback_due} if ticket.callback_due else {})},
+        actor_label="system")
+    return link
+
+
 def attach_feedback(actor: User, ticket_id: int, feedback_id: int, *,
                     now: datetime | None = None) -> TicketFeedback:
-    """Another feedback about the same problem joins an open ticket."""
+    """Another feedback about the same problem joins a running ticket."""
     ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "关联评价")
-    if ticket.state == "closed":
-        raise Conflict("督办单已办结，不能再关联评价")
-    item = get_feedback(actor, feedback_id)
-    _check_attachable(item, ticket.window)
-    link = TicketFeedback(ticket_id=ticket.id, feedback_id=item.id, attached_at=now or utcnow(),
-                          attached_by_id=actor.id)
-    Session.add(link)
-    Session.flush()
-    audit.record_change(actor, "attach", "ticket", ticket.id, None, {"feedback": item.id})
-    return link
+    return link_feedback(actor, ticket, get_feedback(actor, feedback_id), now=now)
 
 
 # The loop.
@@ -332,7 +358,8 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "核验督办单")
     if ticket.state != "responded":
-        raise Conflict("单位尚未反馈整改情况，不能核验" if ticket.state == "open" else "督办单已办结")
+        raise Conflict("单位尚未反馈整改情况，不能核验" if ticket.state == "open"
+                       else f"督办单{TICKET_STATES[ticket.state]}")
     clean = _text(reason, "核验意见", MAX_REASON, required=False)
     now = now or utcnow()
     rnd = current_round(ticket)
@@ -352,8 +379,8 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
             author = responder
         answers.answer_feedback(author, item.id, rnd.response_text or "", now=now)
         answered.append(item.id)
-        if (ticket.source == "feedback" and item.rating is not None and item.rating <= 2
-                and answers.reachable(item)):
+        # Every 差评 on the ticket, the first or one attached later, rates the fix.
+        if item.rating is not None and item.rating <= 2 and answers.reachable(item):
             try:
                 answers.request_rerating(actor, item.id, now=now)
             except Conflict:  # an invitation is already waiting to go out
@@ -372,7 +399,8 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
     ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "退回督办单")
     if ticket.state != "responded":
-        raise Conflict("单位尚未反馈整改情况，不能退回" if ticket.state == "open" else "督办单已办结")
+        raise Conflict("单位尚未反馈整改情况，不能退回" if ticket.state == "open"
+                       else f"督办单{TICKET_STATES[ticket.state]}")
     clean = _text(reason, "退回理由", MAX_REASON)
     now = now or utcnow()
     rnd = current_round(ticket)
@@ -396,6 +424,8 @@ def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome
     """The agency's call-back (回访) to the citizen: when, by whom, the outcome."""
     ticket = get_ticket(actor, ticket_id, lock=True)
     _check_supervisor(actor, "登记回访")
+    if ticket.state == "cancelled":
+        raise Conflict("督办单已撤销，无需回访")
     if outcome not in CALLBACK_OUTCOMES:
         raise ValidationError("请选择回访结果", details={"outcome": "未知"})
     if called_at.tzinfo is None:

@@ -68,3 +68,22 @@ def test_receipt_numbers_are_unique_and_dated(db, district):
                for _ in range(50)}
     assert len(nos) == 50
     assert all(n.startswith("PJ20") and len(n) == 17 for n in nos)
+
+
+def test_every_page_of_a_listing_has_the_same_total(db, district):
+    """A page that is not full gives the total without a count; the others count."""
+    with db() as s:
+        window = _w(s)
+        for i in range(5):
+            fb.record_feedback(window, citizen=None, channel="h5", rating=1 + i % 5,
+                               text=f"意见 {i}")
+        office = s.scalars(sa.select(User).where(User.username == "office")).one()
+        pages = [fb.list_feedback(office, page=n, per_page=2) for n in (1, 2, 3, 4)]
+        assert [len(items) for items, _ in pages] == [2, 2, 1, 0]
+        assert {total for _, total in pages} == {5}
+        assert fb.list_feedback(office, page=1, per_page=50)[1] == 5
+        assert fb.list_feedback(office, page=1, per_page=5)[1] == 5  # full, so counted
+        assert fb.list_feedback(office, channel="wechat", page=1, per_page=2) == ([], 0)
+        assert fb.list_feedback(office, rating=5, page=1, per_page=2)[1] == 1
+        ids = [i.id for n in (1, 2, 3) for i in fb.list_feedback(office, page=n, per_page=2)[0]]
+        assert len(set(ids)) == 5

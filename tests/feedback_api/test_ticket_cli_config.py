@@ -80,11 +80,13 @@ def test_the_scheduler_runs_the_ticket_jobs(app):
 def test_ticket_settings_come_from_the_environment(monkeypatch):
     config = load_config(BASE)
     assert (config["WW_CALLBACK_WORKDAYS"], config["WW_FIX_WORKDAYS"],
-            config["WW_APPEAL_WORKDAYS"]) == (1, 15, 5)
+            config["WW_APPEAL_WORKDAYS"], config["WW_TICKET_GROUP_DAYS"]) == (1, 15, 5, 0)
     monkeypatch.setenv("WW_FIX_WORKDAYS", "10")
     monkeypatch.setenv("WW_TICKET_NEGATIVE_BELOW", "0.1")
+    monkeypatch.setenv("WW_TICKET_GROUP_DAYS", "30")
     config = load_config(BASE)
     assert config["WW_FIX_WORKDAYS"] == 10 and config["WW_TICKET_NEGATIVE_BELOW"] == 0.1
+    assert config["WW_TICKET_GROUP_DAYS"] == 30
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -94,6 +96,7 @@ def test_ticket_settings_come_from_the_environment(monkeypatch):
     ("WW_TICKET_NEGATIVE_BELOW", "0.7", "below 0.5"),
     ("WW_TICKET_NEGATIVE_BELOW", "low", "must be a number"),
     ("WW_EVIDENCE_MAX_MB", "100", "between 1 and 15"),
+    ("WW_TICKET_GROUP_DAYS", "-1", "between 0 and 3650"),
 ])
 def test_bad_ticket_settings_are_refused(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
