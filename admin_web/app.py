@@ -42,6 +42,7 @@ from admin_web.cycle import submissions as cycle_submissions
 from admin_web.cycle import year as cycle_year
 from analytics.assessment_cli import assessment_cli
 from analytics.assessment_publish import publish_assessment_command
+from analytics.assessment_run import nightly as assessment_nightly
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
@@ -98,6 +99,9 @@ JOBS = [
         "e-mail each unit the day's tickets due (08:30)"),
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
+    Job("assessment-nightly", assessment_nightly,
+        CronTrigger(hour=2, minute=15, timezone=TIMEZONE),
+        "compute this quarter's assessment; store each quarter once it has ended (assessment run)"),
     Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
         "record reminders 7/3/1 days before programme deadlines (idempotent)"),
 ]

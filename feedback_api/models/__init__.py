@@ -29,6 +29,7 @@ from feedback_api.models.feedback import Citizen, Feedback, FeedbackAnswer
 from feedback_api.models.health import Heartbeat
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
+from feedback_api.models.snapshots import AssessmentSnapshot, AssessmentSnapshotRow
 from feedback_api.models.staff import StaffBinding
 from feedback_api.models.tickets import (
     Appeal,
@@ -45,6 +46,8 @@ from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
 from feedback_api.models.windows import Unit, Window
 
 __all__ = [
+    "AssessmentSnapshot",
+    "AssessmentSnapshotRow",
     "StaffBinding",
     "StandardIndicator",
     "Standard",
