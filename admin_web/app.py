@@ -101,7 +101,7 @@ JOBS = [
         "check the delisting rules on the year's records; open proposals for the office"),
     Job("assessment-nightly", assessment_nightly,
         CronTrigger(hour=2, minute=15, timezone=TIMEZONE),
-        "compute this quarter's assessment; store each quarter once it has ended (assessment run)"),
+        "store each quarter's assessment once it has ended (as assessment run does)"),
     Job("cycle-remind", remind_job, CronTrigger(hour=8, minute=30, timezone=TIMEZONE),
         "record reminders 7/3/1 days before programme deadlines (idempotent)"),
 ]

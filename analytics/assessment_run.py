@@ -1,5 +1,6 @@
 """``window-watch assessment run`` and the scheduler's nightly job: compute a period now, and
-store each quarter once it has ended (version 1 of a published period, by the scheduler).
+store each quarter once it has ended (version 1 of a published period, by the scheduler). The
+command does both; the job only the second.
 
 Run twice at once (two scheduler hosts, or the job beside the command) the quarter is stored
 once: ``snapshots.publish`` serialises the writers and the second finds the first's version."""
@@ -55,6 +56,8 @@ def run(period: Period | None = None, today: date | None = None) -> RunResult:
     return RunResult(chosen, len(result.rows), scored, ended, snap)
 
 
-def nightly() -> RunResult:
-    """The scheduler's job (02:15 every night): ``run()``."""
-    return run()
+def nightly() -> AssessmentSnapshot | None:
+    """The scheduler's job (02:15 every night): store the quarter that ended, once. Open
+    periods are not stored (their pages compute them live), so a night that finds the ended
+    quarter stored reads one row; the night after a quarter ends computes and stores it."""
+    return snapshot_ended_quarter()[1]

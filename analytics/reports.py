@@ -179,8 +179,10 @@ def _from_stored(got: snapshots.Stored, ids: list[int]) -> tuple[TicketSummary, 
 
 
 def _build(kind: str, code: str, name: str, unit: Unit, user: User, period: Period,
-           pick: Callable[[WindowAssessment], bool], missing: str) -> Report:
-    got = snapshots.stored(period, user)
+           pick: Callable[[WindowAssessment], bool], missing: str, own: list[int]) -> Report:
+    """The report of the windows ``pick`` chooses; a published period reads only the stored
+    rows of ``own`` (the report's windows), a live one computes every window (for the ranks)."""
+    got = snapshots.stored(period, user, window_ids=own)
     result = got.result if got else assess(period, user)
     rows = [r for r in result.rows if pick(r)]
     if not rows:
@@ -200,14 +202,16 @@ def window_report(user: User, code: str, period: Period) -> Report:
     if window is None or not scope.can_see_window(user, window):
         raise NotFound(f"窗口 {code} 不存在或无权查看")
     return _build("window", window.code, window.name, window.unit, user, period,
-                  lambda r: r.window_id == window.id, f"窗口 {code} 在{period.label}已不在创建范围内")
+                  lambda r: r.window_id == window.id, f"窗口 {code} 在{period.label}已不在创建范围内",
+                  [window.id])
 
 
 def unit_report(user: User, code: str, period: Period) -> Report:
     """The report of a unit's windows (those ``user`` may see); NotFound for another's unit."""
     unit = _visible_unit(user, code)
     return _build("unit", unit.code, unit.name, unit, user, period,
-                  lambda r: r.unit_id == unit.id, f"单位 {code} 在{period.label}没有参加考核的窗口")
+                  lambda r: r.unit_id == unit.id, f"单位 {code} 在{period.label}没有参加考核的窗口",
+                  [w.id for w in unit.windows])
 
 
 def report_choices(user: User) -> list[tuple[Unit, list[Window]]]:

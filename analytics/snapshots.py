@@ -162,10 +162,11 @@ def row_from(data: dict[str, Any]) -> WindowAssessment:
     return WindowAssessment(**d)
 
 
-def stored(period: Period, user: User | None = None,
-           version: int | None = None) -> Stored | None:
+def stored(period: Period, user: User | None = None, version: int | None = None,
+           window_ids: list[int] | None = None) -> Stored | None:
     """A stored version (the newest by default) as an ``Assessment`` cut to what ``user`` may
-    see, or None when the period is not published (or has no such version)."""
+    see (and to ``window_ids`` when given: a report reads its own rows only), or None when the
+    period is not published (or has no such version)."""
     snap = latest(period) if version is None else get_version(period, version)
     if snap is None:
         return None
@@ -173,6 +174,8 @@ def stored(period: Period, user: User | None = None,
         AssessmentSnapshotRow.snapshot_id == snap.id)
     if user is not None and user.role not in scope.GLOBAL_ROLES:
         query = query.where(AssessmentSnapshotRow.window_id.in_(scope.visible_window_ids(user)))
+    if window_ids is not None:
+        query = query.where(AssessmentSnapshotRow.window_id.in_(window_ids))
     rows, trend, tickets = [], {}, {}
     for wid, data in Session.execute(query):
         rows.append(row_from(data["assessment"]))

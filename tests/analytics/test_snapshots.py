@@ -4,11 +4,13 @@ version; the nightly job stores an ended quarter once, also when run twice at on
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from analytics import assessment_run, snapshots
 from analytics.assessment import Period, assess
@@ -69,6 +71,11 @@ def test_publish_stores_every_windows_full_row_and_pages_read_it(db, district, c
     assert "已发布 v1" in window_page and "<b>10</b><span>计分评价</span>" in window_page
     report = client.get("/reports/windows/CD-SW-002?period=2026Q3").get_data(as_text=True)
     assert "已发布 v1" in report and "<dd>10</dd>" in report
+    sheet = load_workbook(io.BytesIO(client.get(
+        "/reports/windows/CD-SW-002/report.xlsx?period=2026Q3").data)).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert any(isinstance(c, str) and c.startswith("已发布 v1（") for c in cells)
+    assert 10 in cells  # the stored count, a number
     # A period not published is computed live, and says so.
     assert "尚未发布" in client.get("/assessment/?period=2026-08").get_data(as_text=True)
 
