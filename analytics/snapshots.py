@@ -82,18 +82,26 @@ def months(period: Period) -> list[Period]:
 
 
 def _trend(period: Period, ids: list[int]) -> dict[int, list[list[Any]]]:
-    """Counted ratings per window and month: one GROUP BY window per month."""
-    out: dict[int, list[list[Any]]] = {i: [] for i in ids}
-    for month in months(period):
-        start, end = month.utc_bounds()
-        got = {wid: (int(n), float(total or 0), int(bad or 0)) for wid, n, total, bad in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
-                      sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
-            .where(Feedback.received_at >= start, Feedback.received_at < end, counted_feedback())
-            .group_by(Feedback.window_id))}
-        for wid in ids:
-            n, total, bad = got.get(wid, (0, 0.0, 0))
-            out[wid].append([f"{month.number}月", n, total, bad])
+    """Counted ratings per window and month, in one pass over the period's feedback (a count,
+    a sum and the 差评 of each month, as conditional aggregates)."""
+    start, end = period.utc_bounds()
+    parts = months(period)
+    columns = []
+    for month in parts:
+        m_start, m_end = month.utc_bounds()
+        inside = sa.and_(Feedback.received_at >= m_start, Feedback.received_at < m_end)
+        columns += [sa.func.sum(sa.case((inside, 1), else_=0)),
+                    sa.func.sum(sa.case((inside, Feedback.rating), else_=0)),
+                    sa.func.sum(sa.case((sa.and_(inside, Feedback.rating <= 2), 1), else_=0))]
+    got = {wid: values for wid, *values in Session.execute(
+        sa.select(Feedback.window_id, *columns)
+        .where(Feedback.received_at >= start, Feedback.received_at < end, counted_feedback())
+        .group_by(Feedback.window_id))}
+    out: dict[int, list[list[Any]]] = {}
+    for wid in ids:
+        values = got.get(wid) or [0] * len(columns)
+        out[wid] = [[f"{month.number}月", int(values[3 * k] or 0), float(values[3 * k + 1] or 0),
+                     int(values[3 * k + 2] or 0)] for k, month in enumerate(parts)]
     return out
 
 
