@@ -46,6 +46,7 @@ from admin_web.cycle import year as cycle_year
 from analytics import api as analytics_api
 from analytics.assessment_cli import assessment_cli
 from analytics.assessment_publish import publish_assessment_command
+from analytics.assessment_run import nightly as assessment_nightly
 from analytics.cli import nlp as nlp_cli
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
@@ -107,6 +108,9 @@ JOBS = [
         "e-mail each unit the day's tickets due (08:30)"),
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
+    Job("assessment-nightly", assessment_nightly,
+        CronTrigger(hour=2, minute=15, timezone=TIMEZONE),
+        "store each quarter's assessment once it has ended (as assessment run does)"),
     Job("repeat-problems-nightly", repeat_problems_nightly,
         CronTrigger(hour=2, minute=20, timezone=TIMEZONE),
         "repeat problems across an industry's windows; e-mail the authority once per period"),

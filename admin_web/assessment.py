@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from admin_web.assessment_forms import DecisionForm
+from admin_web.assessment_forms import DecisionForm, PublishForm
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from analytics import assessment, delisting
+from analytics import assessment, delisting, snapshots
+from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
     INCIDENT_KINDS,
@@ -50,7 +51,8 @@ def period_arg() -> assessment.Period:
 @bp.app_context_processor
 def _assessment_vocabularies() -> dict[str, Any]:
     return {"DELISTING_RULES": DELISTING_RULES, "INCIDENT_KINDS": INCIDENT_KINDS,
-            "INCIDENT_SEVERITIES": INCIDENT_SEVERITIES, "PROPOSAL_STATES": PROPOSAL_STATES}
+            "INCIDENT_SEVERITIES": INCIDENT_SEVERITIES, "PROPOSAL_STATES": PROPOSAL_STATES,
+            "SNAPSHOT_TRIGGERS": snapshots.TRIGGERS}
 
 
 # --- The assessment table --------------------------------------------------------------------
@@ -59,11 +61,12 @@ def _assessment_vocabularies() -> dict[str, Any]:
 @login_required
 def table() -> str:
     period = period_arg()
-    result = assessment.assess(period, actor())
+    result, snap = snapshots.assessment_for(period, actor())
     industry = request.args.get("industry") or ""
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
-                           industry=industry, INDUSTRIES=INDUSTRIES)
+                           industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
+                           form=PublishForm(period=period.code) if actor().role == "office" else None)
 
 
 @bp.get("/windows/<code>")
@@ -71,11 +74,65 @@ def table() -> str:
 def window(code: str) -> str:
     w = found_or_404(lambda: window_service.get_window(actor(), code))
     period = period_arg()
-    result = assessment.assess(period, actor())
+    result, snap = snapshots.assessment_for(period, actor())
     row = next((r for r in result.rows if r.window_id == w.id), None)
     if row is None:  # delisted before the period
         abort(404)
-    return render_template("assessment/window.html", r=row, result=result, period=period)
+    return render_template("assessment/window.html", r=row, result=result, period=period,
+                           snap=snap)
+
+
+# --- Published versions ----------------------------------------------------------------------
+
+def _posted_period() -> assessment.Period:
+    try:
+        return assessment.parse_period(request.form.get("period") or "")
+    except ValueError:
+        abort(400)
+
+
+@bp.post("/publish")
+@role_required("office")
+def publish() -> Any:
+    form = PublishForm()
+    period = _posted_period()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: snapshots.publish(actor(), period))
+        if done:
+            flash(f"{period.label}考核结果已发布（第 1 版）：页面和报告此后读取这一版", "success")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
+@bp.post("/recompute")
+@role_required("office")
+def recompute() -> Any:
+    form = PublishForm()
+    period = _posted_period()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: snapshots.recompute(actor(), period, form.reason.data or ""))
+        if done:
+            flash(f"{period.label}已重新计算，生成第 {done.value.version} 版，旧版本保留", "success")
+            return redirect(url_for("assessment.versions", period=period.code,
+                                    compare=done.value.version))
+    else:
+        flash("；".join(e for errs in form.errors.values() for e in errs) or "提交无效", "error")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
+@bp.get("/versions")
+@login_required
+def versions() -> str:
+    """The stored versions of a period, and what changed per window between two of them."""
+    period = period_arg()
+    found = snapshots.versions(period)
+    by_number = {s.version: s for s in found}
+    new = by_number.get(request.args.get("compare", type=int) or 0) or (found[-1] if found else None)
+    old = by_number.get(request.args.get("against", type=int) or 0)
+    if new is not None and old is None:
+        old = by_number.get(new.version - 1)
+    changes = compare(old, new, actor()) if old is not None and new is not None else []
+    return render_template("assessment/versions.html", period=period, versions=found, new=new,
+                           old=old, changes=changes, TRIGGERS=snapshots.TRIGGERS)
 
 
 # --- Delisting proposals ---------------------------------------------------------------------

@@ -133,3 +133,10 @@ class IncidentForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
+
+
+class PublishForm(FlaskForm):
+    """Publish a period, or recompute a published one (a reason is required then)."""
+
+    period = HiddenField()
+    reason = TextAreaField("重新计算原因", validators=[Optional(), Length(max=500)])

@@ -41,10 +41,13 @@ from analytics.periods import current_quarter as current_quarter
 from analytics.periods import parse_period as parse_period
 from feedback_api.db import Session
 from feedback_api.models import (
+    CallBack,
     CovertInspection,
     CovertResult,
     Feedback,
     Inspection,
+    Ticket,
+    TicketFeedback,
     Unit,
     User,
     Window,
@@ -153,16 +156,29 @@ def assess(period: Period, user: User | None = None) -> Assessment:
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 
     in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
-    # Ratings: counts per level and their sum, per window.
+    # Ratings: counts per level and their sum, per window; in the same pass, of the 差评 those
+    # whose ticket is closed (rectified) or has a call-back, through the ticket links (a feedback
+    # has one ticket at most, so the outer joins add no rows).
     level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
+    bad = Feedback.rating.in_(BAD_RATINGS)
+    called = sa.select(CallBack.ticket_id).distinct().subquery()
     rating_sums: dict[int, float] = {}
-    for window_id, n, total, *levels in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating), *level)
+    bad_outcomes: dict[int, tuple[int, int]] = {}
+    for window_id, n, total, closed, back, *levels in Session.execute(
+            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
+                      sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),
+                      sa.func.sum(sa.case((sa.and_(bad, called.c.ticket_id.is_not(None)), 1),
+                                          else_=0)),
+                      *level)
+            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
+            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
+            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
             .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
         if window_id in rows:
             rows[window_id].ratings = n
             rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
             rating_sums[window_id] = float(total)
+            bad_outcomes[window_id] = (int(closed or 0), int(back or 0))
     # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
     sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
     sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -220,7 +236,7 @@ def assess(period: Period, user: User | None = None) -> Assessment:
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
-    ticket_rates(rows, period)
+    ticket_rates(rows, period, bad_outcomes)
 
     for r in rows.values():
         acc = industry_sum.get(r.industry)

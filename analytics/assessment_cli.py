@@ -8,9 +8,12 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from analytics import assessment, delisting
+from analytics import assessment, assessment_run, delisting, snapshots
+from analytics.snapshot_diff import compare
+from feedback_api.cli import fail
 from feedback_api.db import Session
 from feedback_api.models.reference import DELISTING_RULES
+from feedback_api.services.errors import ServiceError
 from feedback_api.services.feedback import LOCAL_TZ
 
 assessment_cli = AppGroup("assessment", help="量化考核与摘牌规则。")
@@ -61,3 +64,73 @@ def delisting_command(year: int | None) -> None:
     for rule, why in delisting.UNAVAILABLE_RULES.items():
         click.echo(f"规则{rule}（{DELISTING_RULES[rule]}）：{why}", err=True)
     click.echo(f"{year} 年：新开或更新摘牌建议 {len(changed)} 条", err=True)
+
+
+@assessment_cli.command("run")
+@click.option("--period", default=None, help="2026、2026Q3 或 2026-07；默认本季度")
+@with_appcontext
+def run_command(period: str | None) -> None:
+    """Compute PERIOD now, and store the quarter that ended (what the scheduler does nightly)."""
+    chosen = _period(period) if period else None
+    try:
+        done = assessment_run.run(chosen)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message, 1)
+    Session.commit()
+    click.echo(f"{done.period.label}：考核 {done.assessed} 个窗口，{done.scored} 个有综合得分")
+    if done.stored is not None:
+        click.echo(f"{done.ended.label}已结束：已发布第 1 版考核结果")
+    else:
+        click.echo(f"{done.ended.label}：已发布（第 {snapshots.latest(done.ended).version} 版），"  # type: ignore[union-attr]
+                   "未改动")
+
+
+@assessment_cli.command("publish")
+@click.option("--period", required=True, help="2026Q3、2026-07 或 2026")
+@with_appcontext
+def publish_command(period: str) -> None:
+    """Publish PERIOD: store every window's assessment as version 1 (pages then read it)."""
+    chosen = _period(period)
+    try:
+        snap = snapshots.publish(None, chosen)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message, 1)
+    Session.commit()
+    click.echo(f"{chosen.label}：已发布第 {snap.version} 版（{len(snap.rows)} 个窗口）")  # type: ignore[union-attr]
+
+
+@assessment_cli.command("recompute")
+@click.option("--period", required=True, help="已发布的考核期，如 2026Q3")
+@click.option("--reason", required=True, help="重新计算的原因（记入审计日志）")
+@with_appcontext
+def recompute_command(period: str, reason: str) -> None:
+    """Recompute a published PERIOD after late data: a new version, the old one kept."""
+    chosen = _period(period)
+    try:
+        snap = snapshots.recompute(None, chosen, reason)
+        previous = snapshots.get_version(chosen, snap.version - 1)
+        changed = compare(previous, snap)  # type: ignore[arg-type]
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message, 1)
+    Session.commit()
+    click.echo(f"{chosen.label}：已生成第 {snap.version} 版，{len(changed)} 个窗口有变化")
+    for c in changed:
+        click.echo(f"{c.code}\t" + "；".join(f"{label} {a} → {b}" for label, a, b in c.changes))
+
+
+@assessment_cli.command("versions")
+@click.option("--period", required=True, help="考核期，如 2026Q3")
+@with_appcontext
+def versions_command(period: str) -> None:
+    """List the stored versions of PERIOD (tab-separated)."""
+    chosen = _period(period)
+    found = snapshots.versions(chosen)
+    if not found:
+        click.echo(f"{chosen.label}尚未发布", err=True)
+    for s in found:
+        click.echo("\t".join([f"v{s.version}", s.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
+                              s.author.username if s.author else "调度任务/命令行",
+                              snapshots.TRIGGERS.get(s.trigger, s.trigger), s.reason]))

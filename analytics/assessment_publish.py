@@ -1,6 +1,8 @@
 """Publishing a quarter's assessment for the public page: one ``PublishedSnapshot`` of kind
 "assessment" per demonstration window with a composite score, holding only non-personal
-figures (the score and a one-line summary). Re-publishing a quarter replaces its snapshots.
+figures (the score and a one-line summary), taken from the quarter's published version
+(``analytics.snapshots``; version 1 is stored first when the quarter is not published yet).
+Re-publishing a quarter replaces its public rows; a recompute refreshes them.
 
 The command is ``window-watch cycle publish-assessment --period 2026Q3``: it joins the cycle's
 command group in the composition root (admin_web.app), since feedback_api, where that group
@@ -13,11 +15,11 @@ from dataclasses import dataclass
 import click
 from flask.cli import with_appcontext
 
-from analytics.assessment import Period, assess, current_quarter, parse_period
+from analytics import snapshots
+from analytics.assessment import Period, current_quarter, parse_period
 from feedback_api.cli import fail
 from feedback_api.db import Session
-from feedback_api.models import User, Window
-from feedback_api.services import cycle as cycle_service
+from feedback_api.models import User
 from feedback_api.services.errors import ServiceError, ValidationError
 
 
@@ -26,30 +28,21 @@ class Published:
     period: Period
     published: int  # windows whose snapshot was written
     without_score: list[str]  # demonstration windows with no composite this quarter (codes)
+    version: int  # the stored version the public rows come from
 
 
 def publish_assessment(actor: User | None, period: Period) -> Published:
-    """Write the quarter's snapshots (the caller commits): the composite rounded to one
-    decimal, and the window's rank among its industry's assessed windows."""
+    """Write the quarter's public rows from its published version (the caller commits): the
+    composite rounded to one decimal, and the window's rank among its industry's assessed
+    windows. Call at the start of a unit of work (storing version 1 ends its read)."""
     if period.kind != "quarter":
         raise ValidationError("只发布季度考核结果，考核期应写作 2026Q3")
-    result = assess(period)
-    published, without = 0, []
-    for row in result.rows:
-        if row.status != "demonstration":
-            continue
-        if row.composite is None:
-            without.append(row.code)
-            continue
-        summary = f"{period.label}综合得分 {row.composite:.1f}"
-        if row.rank_industry is not None:
-            summary += f"，本行业 {row.industry_ranked} 个参评窗口中第 {row.rank_industry} 名"
-        cycle_service.publish_snapshot(
-            actor, kind="assessment", source=f"assessment:{period.code}:{row.code}",
-            period=period.code, window=Session.get(Window, row.window_id),
-            payload={"score": round(row.composite, 1), "summary": summary})
-        published += 1
-    return Published(period, published, without)
+    actor_id = actor.id if actor is not None else None
+    if snapshots.latest(period) is None:
+        snapshots.publish(actor, period)
+    who = Session.get(User, actor_id) if actor_id else None
+    published, without = snapshots.write_public(who, period)
+    return Published(period, published, without, snapshots.latest(period).version)  # type: ignore[union-attr]
 
 
 @click.command("publish-assessment")
@@ -66,6 +59,6 @@ def publish_assessment_command(period: str | None) -> None:
         Session.rollback()
         fail(exc.message, 2)
     Session.commit()
-    click.echo(f"{done.period.label}：已发布 {done.published} 个示范窗口的考核结果")
+    click.echo(f"{done.period.label}：已发布 {done.published} 个示范窗口的考核结果（第 {done.version} 版）")
     if done.without_score:
         click.echo(f"本期无综合得分、未发布：{'、'.join(done.without_score)}", err=True)

@@ -7,18 +7,19 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from analytics.counting import BAD_RATINGS, counted_feedback
+from analytics.counting import BAD_RATINGS
 from analytics.periods import Period
 from feedback_api.db import Session
-from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback, TicketRound
+from feedback_api.models import Ticket, TicketRound
 from feedback_api.models.reference import ACTIVE_TICKET_STATES
 
 if TYPE_CHECKING:
     from analytics.assessment import WindowAssessment
 
 
-def ticket_rates(rows: dict[int, WindowAssessment], period: Period) -> None:
-    """The ticket figures of every window, in two GROUP BY queries."""
+def ticket_rates(rows: dict[int, WindowAssessment], period: Period,
+                 bad_outcomes: dict[int, tuple[int, int]]) -> None:
+    """The ticket figures of every window (after the ratings: the 差评 are counted there)."""
     # Rounds due in the period, once decided: responded (on time unless marked overdue), or
     # marked overdue by the clock job.
     decided = sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True))
@@ -33,24 +34,14 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period) -> None:
         if window_id in rows:
             rows[window_id].ticket_rounds = int(n)
             rows[window_id].ticket_on_time_rate = int(ok or 0) / n if n else None
-    # The period's counted 差评, each with its ticket (if any): rectified when the ticket is
-    # closed (verified), called back when the ticket has a call-back.
-    start, end = period.utc_bounds()
-    called = sa.exists().where(CallBack.ticket_id == Ticket.id)
-    for window_id, n, closed, back in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(),
-                      sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
-                      sa.func.sum(sa.case((called, 1), else_=0)))
-            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
-            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
-            .where(counted_feedback(), Feedback.rating.in_(BAD_RATINGS),
-                   Feedback.received_at >= start, Feedback.received_at < end)
-            .group_by(Feedback.window_id)):
-        if window_id in rows and n:
-            r = rows[window_id]
-            r.bad_reviews = int(n)
-            r.bad_rectified_rate = int(closed or 0) / n
-            r.bad_callback_rate = int(back or 0) / n
+    # The period's counted 差评 (levels 1–2 of the distribution) and, counted in the ratings'
+    # pass, those rectified (ticket closed) and called back.
+    for window_id, r in rows.items():
+        n = sum(r.distribution[k] for k in BAD_RATINGS)
+        if n:
+            closed, back = bad_outcomes.get(window_id, (0, 0))
+            r.bad_reviews = n
+            r.bad_rectified_rate, r.bad_callback_rate = closed / n, back / n
     for window_id, n in Session.execute(
             sa.select(Ticket.window_id, sa.func.count())
             .where(Ticket.state.in_(ACTIVE_TICKET_STATES))

@@ -34,7 +34,8 @@ def facts(report: Report) -> list[tuple[str, Any]]:
             ("计分评价数", report.ratings), ("好评率（%）", _pct(report.good_rate)),
             ("差评率（%）", _pct(report.bad_rate)),
             ("本期督办单", report.tickets.opened), ("其中已办结", report.tickets.closed),
-            ("其中曾超期", report.tickets.overdue), ("目前未办结", report.tickets.open_now)]
+            ("其中曾超期", report.tickets.overdue), ("目前未办结", report.tickets.open_now),
+            ("结果版本", report.version_label)]
 
 
 WINDOW_HEADER = ["窗口编号", "窗口名称", "综合得分", "行业排名", "区内排名", "群众评价", "综合检查",

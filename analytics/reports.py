@@ -4,21 +4,26 @@ industry, the five-level distribution, the topics and the tickets. The office an
 any; an authority the windows of its industry; a unit its own only (another's is not found).
 
 The figures are the assessment's (``analytics.assessment.assess``), so the report, the table and
-the exports never disagree; the ticket summary adds one GROUP BY."""
+the exports never disagree; the ticket summary adds one GROUP BY. A published period's report
+reads its stored version (``analytics.snapshots``): the figures, the months and the tickets opened
+in the period as published; only the tickets open now are read live."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
 from feedback_api.db import Session
-from feedback_api.models import Feedback, Ticket, Unit, User, Window
-from feedback_api.models.reference import RATINGS
+from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
+from feedback_api.models.reference import ACTIVE_TICKET_STATES, RATINGS
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound
+from feedback_api.services.feedback import LOCAL_TZ
 
 
 @dataclass
@@ -55,10 +60,20 @@ class Report:
     tickets: TicketSummary
     #: The period's months: counted ratings, their mean and the 差评 of each.
     trend: list[Month] = field(default_factory=list)
+    #: The published version read, or None for a live computation.
+    snapshot: AssessmentSnapshot | None = None
 
     @property
     def title(self) -> str:
         return f"{self.name} {self.period.label}评价报告"
+
+    @property
+    def version_label(self) -> str:
+        """已发布 v2（2026-10-02 发布）, or that the figures are computed live."""
+        if self.snapshot is None:
+            return "未发布（按当前数据实时计算）"
+        when = self.snapshot.created_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d")
+        return f"已发布 v{self.snapshot.version}（{when} 发布）"
 
     @property
     def ratings(self) -> int:
@@ -102,8 +117,7 @@ def _ticket_summary(window_ids: list[int], period: Period) -> TicketSummary:
         summary.overdue += int(overdue or 0)
         summary.topics.append((topic, int(n)))
     summary.topics.sort(key=lambda t: (-t[1], t[0]))
-    summary.open_now = int(Session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.window_id.in_(window_ids), Ticket.state.in_(("open", "responded")))) or 0)
+    summary.open_now = _open_now(window_ids)
     return summary
 
 
@@ -140,30 +154,66 @@ def _visible_unit(user: User, code: str) -> Unit:
     return unit
 
 
+def _open_now(window_ids: list[int]) -> int:
+    return int(Session.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.window_id.in_(window_ids), Ticket.state.in_(ACTIVE_TICKET_STATES))) or 0)
+
+
+def _from_stored(got: snapshots.Stored, ids: list[int]) -> tuple[TicketSummary, list[Month]]:
+    """The ticket summary and months of ``ids`` as the published version stored them."""
+    summary, topics = TicketSummary(), Counter[str]()
+    for wid in ids:
+        t = got.tickets.get(wid) or {}
+        summary.opened += int(t.get("opened", 0))
+        summary.closed += int(t.get("closed", 0))
+        summary.overdue += int(t.get("overdue", 0))
+        topics.update({topic: int(n) for topic, n in t.get("topics", [])})
+    summary.topics = sorted(topics.items(), key=lambda t: (-t[1], t[0]))
+    summary.open_now = _open_now(ids)
+    months: dict[str, list[float]] = {}
+    for wid in ids:
+        for label, n, total, bad in got.trend.get(wid) or []:
+            acc = months.setdefault(label, [0, 0.0, 0])
+            acc[0], acc[1], acc[2] = acc[0] + n, acc[1] + total, acc[2] + bad
+    trend = [Month(label, int(n), total / n if n else None, int(bad))
+             for label, (n, total, bad) in months.items()]
+    return summary, trend
+
+
+def _build(kind: str, code: str, name: str, unit: Unit, user: User, period: Period,
+           pick: Callable[[WindowAssessment], bool], missing: str, own: list[int]) -> Report:
+    """The report of the windows ``pick`` chooses; a published period reads only the stored
+    rows of ``own`` (the report's windows), a live one computes every window (for the ranks)."""
+    got = snapshots.stored(period, user, window_ids=own)
+    result = got.result if got else assess(period, user)
+    rows = [r for r in result.rows if pick(r)]
+    if not rows:
+        raise NotFound(missing)
+    ids = [r.window_id for r in rows]
+    if got:
+        tickets, trend = _from_stored(got, ids)
+    else:
+        tickets, trend = _ticket_summary(ids, period), _trend(ids, period)
+    return Report(kind, code, name, unit.name, unit.industry, period, result, rows, tickets, trend,
+                  got.snapshot if got else None)
+
+
 def window_report(user: User, code: str, period: Period) -> Report:
     """The report of one window ``user`` may see; NotFound otherwise (another unit's too)."""
     window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
     if window is None or not scope.can_see_window(user, window):
         raise NotFound(f"窗口 {code} 不存在或无权查看")
-    result = assess(period, user)
-    rows = [r for r in result.rows if r.window_id == window.id]
-    if not rows:
-        raise NotFound(f"窗口 {code} 在{period.label}已不在创建范围内")
-    return Report("window", window.code, window.name, window.unit.name, window.unit.industry,
-                  period, result, rows, _ticket_summary([window.id], period),
-                  _trend([window.id], period))
+    return _build("window", window.code, window.name, window.unit, user, period,
+                  lambda r: r.window_id == window.id, f"窗口 {code} 在{period.label}已不在创建范围内",
+                  [window.id])
 
 
 def unit_report(user: User, code: str, period: Period) -> Report:
     """The report of a unit's windows (those ``user`` may see); NotFound for another's unit."""
     unit = _visible_unit(user, code)
-    result = assess(period, user)
-    rows = [r for r in result.rows if r.unit_id == unit.id]
-    if not rows:
-        raise NotFound(f"单位 {code} 在{period.label}没有参加考核的窗口")
-    ids = [r.window_id for r in rows]
-    return Report("unit", unit.code, unit.name, unit.name, unit.industry, period, result, rows,
-                  _ticket_summary(ids, period), _trend(ids, period))
+    return _build("unit", unit.code, unit.name, unit, user, period,
+                  lambda r: r.unit_id == unit.id, f"单位 {code} 在{period.label}没有参加考核的窗口",
+                  [w.id for w in unit.windows])
 
 
 def chart_data(report: Report) -> dict[str, object]:

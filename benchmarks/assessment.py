@@ -1,5 +1,6 @@
 """Benchmark: a quarterly assessment of a generated district, beside a raw SQL GROUP BY over the
-same feedback rows, measured in the same run.
+same feedback rows; a window's report page beside its own database queries; the nightly job
+beside reading one day's new rows; each measured in the same run.
 
     python benchmarks/assessment.py [--windows 2000] [--feedback 500000] [--repeat 3]
 
@@ -9,6 +10,16 @@ assessment must do: one GROUP BY window over the quarter's counted ratings. The 
 that and also the opinions' sentiment and topics, the inspections and covert inspections, the
 composite and the rankings. Target (issue 14): at most 3x the baseline. The issue's full scale is
 ``--windows 2000 --feedback 5000000``.
+
+The report page (``GET /reports/windows/CODE``, signed in as the office, through the Flask test
+client: routing, the view, the template) is timed beside its own queries: the SELECTs it sent
+(recorded by an engine event), sent again through the driver with every row fetched; before the
+quarter is published (computed live) and after (read from the stored version). Target: at most
+3x.
+
+The nightly job (``assessment-nightly``) stores the quarter that ended, once: it is timed on an
+ordinary night (the quarter stored already) and on the night after the quarter ended (computing
+and storing every window's row), beside reading one day's new feedback rows (every column).
 """
 
 from __future__ import annotations
@@ -29,20 +40,24 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from admin_web.app import create_app  # noqa: E402
-from analytics import assessment  # noqa: E402
+from analytics import assessment, assessment_run, snapshots  # noqa: E402
 from feedback_api import schema  # noqa: E402
 from feedback_api.db import Session  # noqa: E402
 from feedback_api.models import (  # noqa: E402
+    CallBack,
     CovertInspection,
     CovertResult,
     Feedback,
     Inspection,
     InspectionScore,
+    Ticket,
+    TicketFeedback,
+    TicketRound,
     Unit,
     Window,
 )
 from feedback_api.models.reference import INDUSTRIES  # noqa: E402
-from feedback_api.services import standards  # noqa: E402
+from feedback_api.services import standards, users  # noqa: E402
 
 PERIOD = assessment.Period("quarter", 2026, 3)
 CHUNK = 20000
@@ -75,15 +90,22 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
     start = datetime(2026, 6, 20, tzinfo=UTC)  # some rows fall before the quarter
     span = (datetime(2026, 10, 10, tzinfo=UTC) - start).total_seconds()
     topics = list(standards.CATEGORIES)
-    rows = []
+    rows: list[dict] = []  # type: ignore[type-arg]
+    tickets: list[dict] = []  # type: ignore[type-arg]
     for i in range(n_feedback):
         analysed = rnd.random() < 0.3
         topic = rnd.choice(topics)
+        rating = rnd.choices((1, 2, 3, 4, 5), (3, 4, 10, 33, 50))[0]
+        window_id = rnd.randint(1, n_windows)
+        received = start + timedelta(seconds=rnd.random() * span)
+        if rating <= 2 and rnd.random() < 0.5:  # half of the 差评 have a ticket
+            tickets.append({"feedback_id": i + 1, "window_id": window_id, "topic": topic,
+                            "opened_at": received + timedelta(hours=1)})
         rows.append({
-            "receipt_no": f"B{i:012d}", "window_id": rnd.randint(1, n_windows), "channel": "wechat",
-            "rating": rnd.choices((1, 2, 3, 4, 5), (3, 4, 10, 33, 50))[0],
+            "id": i + 1, "receipt_no": f"B{i:012d}", "window_id": window_id, "channel": "wechat",
+            "rating": rating,
             "rating_counts": rnd.random() > 0.05,
-            "received_at": start + timedelta(seconds=rnd.random() * span),
+            "received_at": received,
             "review_state": "invalid" if rnd.random() < 0.02 else "pending",
             "sentiment": rnd.random() if analysed else None,
             "topics": [{"topic": topic, "score": 0.8}] if analysed else None,
@@ -94,6 +116,7 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
             rows.clear()
     if rows:
         conn.execute(Feedback.__table__.insert(), rows)
+    _tickets(conn, rnd, tickets, now)
     std = standards.ensure_standard(2026)
     Session.flush()
     inspections, scores, coverts, results = [], [], [], []
@@ -121,9 +144,37 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
             conn.execute(table.__table__.insert(), data[k:k + CHUNK])
     if Session.get_bind().dialect.name == "postgresql":
         Session.commit()
+        Session.execute(sa.text("SELECT setval('feedback_items_id_seq', :n)"), {"n": n_feedback})
         with Session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(sa.text("ANALYZE"))
     Session.commit()
+
+
+def _tickets(conn: sa.Connection, rnd: random.Random, opened: list[dict], now: datetime) -> None:  # type: ignore[type-arg]
+    """A ticket per chosen 差评 with its round: 60% closed (verified), the rest open or
+    responded; half called back."""
+    tickets, links, rounds, calls = [], [], [], []
+    for n, t in enumerate(opened, start=1):
+        state = rnd.choices(("closed", "responded", "open"), (6, 2, 2))[0]
+        due = (t["opened_at"] + timedelta(days=21)).date()
+        responded = t["opened_at"] + timedelta(days=rnd.randint(1, 30)) if state != "open" else None
+        late = responded is not None and responded.date() > due
+        tickets.append({"id": n, "number": f"DB-{n:09d}", "window_id": t["window_id"],
+                        "topic": t["topic"], "problem": "群众差评", "source": "feedback",
+                        "source_ref": "", "opened_at": t["opened_at"], "state": state,
+                        "callback_due": due, "callback_overdue": False, "fix_due": due,
+                        "overdue": late, "closed_at": responded if state == "closed" else None})
+        links.append({"ticket_id": n, "feedback_id": t["feedback_id"], "attached_at": t["opened_at"]})
+        rounds.append({"ticket_id": n, "number": 1, "opened_at": t["opened_at"], "due": due,
+                       "responded_at": responded, "overdue": late, "verdict_reason": "",
+                       "verdict": "verified" if state == "closed" else None})
+        if rnd.random() < 0.5:
+            calls.append({"ticket_id": n, "called_at": t["opened_at"] + timedelta(days=1),
+                          "outcome": "satisfied", "note": "", "created_at": now})
+    for table, data in ((Ticket, tickets), (TicketFeedback, links), (TicketRound, rounds),
+                        (CallBack, calls)):
+        for k in range(0, len(data), CHUNK):
+            conn.execute(table.__table__.insert(), data[k:k + CHUNK])
 
 
 def baseline() -> int:
@@ -149,6 +200,64 @@ def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return min(times)
 
 
+class StatementClock:
+    """The SQL statements an engine runs while ``on`` (text and parameters, as sent)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.statements: list[tuple[str, object]] = []
+        self.on = False
+        sa.event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
+        if self.on:
+            self.statements.append((statement, parameters))
+
+    def capture(self, fn):  # type: ignore[no-untyped-def]
+        self.statements, self.on = [], True
+        t = time.perf_counter()
+        try:
+            fn()
+        finally:
+            self.on = False
+        return time.perf_counter() - t
+
+
+def replay(statements: list[tuple[str, object]]) -> float:
+    """The time of the page's own queries: each SELECT it sent, sent again through the driver
+    with every row fetched (a cursor event alone would miss SQLite's work done while fetching)."""
+    conn = Session.connection()
+    t = time.perf_counter()
+    for statement, parameters in statements:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            conn.exec_driver_sql(statement, parameters).fetchall()  # type: ignore[arg-type]
+    elapsed = time.perf_counter() - t
+    Session.rollback()
+    return elapsed
+
+
+def page_vs_queries(app, clock: StatementClock, client, path: str,  # type: ignore[no-untyped-def]
+                    repeat: int) -> tuple[float, float, int]:
+    """Best of ``repeat`` for the page, and best of ``repeat`` replays of its SELECTs."""
+    def get() -> None:
+        resp = client.get(path)
+        assert resp.status_code == 200, resp.status_code
+
+    page = min(clock.capture(get) for _ in range(repeat))
+    statements = [s for s in clock.statements
+                  if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
+    with app.app_context():
+        sql = min(replay(statements) for _ in range(repeat))
+        Session.remove()
+    return page, sql, len(statements)
+
+
+def one_day() -> int:
+    """Reading one day's new rows (every column), the nightly job's baseline."""
+    day = assessment.Period("month", 2026, 9).utc_bounds()[1]
+    return len(Session.execute(sa.select(Feedback.__table__).where(
+        Feedback.received_at >= day - timedelta(days=1), Feedback.received_at < day)).all())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=2000)
@@ -162,11 +271,16 @@ def main() -> None:
     else:
         url = f"sqlite:///{tmp}/bench.db"
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "WW_INSTANCE_PATH": tmp})
-    schema.upgrade(app.extensions["ww_engine"])
+                      "WW_INSTANCE_PATH": tmp, "WTF_CSRF_ENABLED": False,
+                      "WW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    engine = app.extensions["ww_engine"]
+    schema.upgrade(engine)
+    clock = StatementClock(engine)
     with app.app_context():
         t = time.perf_counter()
         generate(args.windows, args.feedback)
+        users.create_user(None, "bench", role="office", password="bench-password-2026")
+        Session.commit()
         print(f"generated {args.windows} windows, {args.feedback} feedback rows in "
               f"{time.perf_counter() - t:.1f} s ({Session.get_bind().dialect.name})")
         n = baseline()
@@ -178,6 +292,44 @@ def main() -> None:
         print(f"quarterly assessment:    {full * 1000:.0f} ms")
         print(f"ratio: {full / base:.2f}x (target at most 3x)")
         Session.remove()
+    client = app.test_client()
+    client.post("/login", data={"username": "bench", "password": "bench-password-2026"})
+    path = f"/reports/windows/W00001?period={PERIOD.code}"
+    for label in ("live (not published)", "published (stored version)"):
+        page, sql, count = page_vs_queries(app, clock, client, path, args.repeat)
+        print(f"report page, {label}: {page * 1000:.0f} ms, its {count} statements "
+              f"{sql * 1000:.0f} ms, ratio {page / sql:.2f}x (target at most 3x)")
+        if label.startswith("live"):
+            with app.app_context():  # the night after the quarter ended: computed and stored
+                stored = best_of_store(args.repeat)
+                read = best_of(one_day, args.repeat)
+                print(f"one day's new rows read: {read * 1000:.0f} ms ({one_day()} rows)")
+                print(f"nightly job, the night after the quarter ended (computes and stores "
+                      f"{rows} rows): {stored * 1000:.0f} ms, {stored / read:.2f}x the day's rows")
+                ordinary = best_of(lambda: assessment_run.snapshot_ended_quarter(NIGHT), args.repeat)
+                print(f"nightly job, an ordinary night (quarter stored): {ordinary * 1000:.1f} ms, "
+                      f"{ordinary / read:.2f}x the day's rows (target under 3x)")
+                Session.remove()
+
+
+#: A night in the quarter after PERIOD.
+NIGHT = date(2026, 10, 15)
+
+
+def best_of_store(repeat: int) -> float:
+    """Storing the ended quarter as the nightly job does, best of ``repeat`` (each version
+    but the last is removed again, so every run stores version 1)."""
+    times = []
+    for k in range(repeat):
+        t = time.perf_counter()
+        _period, snap = assessment_run.snapshot_ended_quarter(NIGHT)
+        Session.commit()
+        times.append(time.perf_counter() - t)
+        assert snap is not None
+        if k < repeat - 1:
+            Session.execute(sa.delete(snapshots.AssessmentSnapshot))
+            Session.commit()
+    return min(times)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from feedback_api.models.feedback import Citizen, Feedback, FeedbackAnswer
 from feedback_api.models.health import Heartbeat
 from feedback_api.models.ratelimit import RateLimitHit
 from feedback_api.models.review import Correction
+from feedback_api.models.snapshots import AssessmentSnapshot, AssessmentSnapshotRow
 from feedback_api.models.staff import StaffBinding
 from feedback_api.models.tickets import (
     Appeal,
@@ -48,6 +49,8 @@ from feedback_api.models.windows import Unit, Window
 __all__ = [
     "AgencyReport",
     "AgencyReportVersion",
+    "AssessmentSnapshot",
+    "AssessmentSnapshotRow",
     "StaffBinding",
     "StandardIndicator",
     "Standard",

@@ -1,0 +1,248 @@
+"""Published periods (已发布考核): every window's full assessment row stored as a versioned
+snapshot (``AssessmentSnapshot``), which pages, reports and the public page read instead of a live
+computation.
+
+* ``publish`` stores version 1 (the office, or the scheduler once a quarter has ended);
+* ``recompute`` (the office, with a reason, audited) stores the next version after late data; the
+  earlier versions stay beside it, and ``analytics.snapshot_diff`` shows what changed per window;
+* ``stored`` reads a version back as an ``Assessment``, cut to what a user may see.
+
+Computing reads first, outside any write lock (it takes seconds at a city's scale and must not hold
+up citizens' messages); then the write is serialised per database (SQLite ``BEGIN IMMEDIATE``,
+PostgreSQL an advisory transaction lock), the current version read again, and the new one added.
+Two runs at once therefore store one version, and the second finds it. These functions are called
+at the start of a unit of work: they end its read transaction; the caller commits."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from analytics.assessment import Assessment, Component, Period, WindowAssessment, assess
+from analytics.snapshot_compute import Computed, compute
+from feedback_api.db import Session, begin_write
+from feedback_api.models import (
+    AssessmentSnapshot,
+    AssessmentSnapshotRow,
+    PublishedSnapshot,
+    User,
+    Window,
+)
+from feedback_api.services import audit, scope
+from feedback_api.services import cycle as cycle_service
+from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
+from feedback_api.services.feedback import LOCAL_TZ
+
+TRIGGERS = {"publish": "发布", "schedule": "季度结束后自动发布", "recompute": "重新计算"}
+#: How long storing a version waits for another writer (the web's writes are short).
+WRITE_WAIT_MS = 60_000
+MAX_REASON = 500
+
+
+@dataclass
+class Stored:
+    snapshot: AssessmentSnapshot
+    result: Assessment
+    trend: dict[int, list[list[Any]]]
+    tickets: dict[int, dict[str, Any]]
+
+
+# --- Stored versions -------------------------------------------------------------------------
+
+def latest(period: Period) -> AssessmentSnapshot | None:
+    return Session.scalars(sa.select(AssessmentSnapshot)
+                           .where(AssessmentSnapshot.period == period.code)
+                           .order_by(AssessmentSnapshot.version.desc()).limit(1)).first()
+
+
+def versions(period: Period) -> list[AssessmentSnapshot]:
+    return list(Session.scalars(sa.select(AssessmentSnapshot)
+                                .where(AssessmentSnapshot.period == period.code)
+                                .order_by(AssessmentSnapshot.version)))
+
+
+def get_version(period: Period, version: int) -> AssessmentSnapshot | None:
+    return Session.scalars(sa.select(AssessmentSnapshot).where(
+        AssessmentSnapshot.period == period.code, AssessmentSnapshot.version == version)).first()
+
+
+_ROW_FIELDS = {f.name for f in dataclasses.fields(WindowAssessment)}
+_COMPONENT_FIELDS = {f.name for f in dataclasses.fields(Component)}
+
+
+def row_data(r: WindowAssessment) -> dict[str, Any]:
+    d = dataclasses.asdict(r)
+    d["distribution"] = {str(k): v for k, v in r.distribution.items()}
+    return d
+
+
+def row_from(data: dict[str, Any]) -> WindowAssessment:
+    """A stored row back as the assessment's row (a field added since keeps its default)."""
+    d = {k: v for k, v in data.items() if k in _ROW_FIELDS}
+    d["distribution"] = {int(k): int(v) for k, v in (d.get("distribution") or {}).items()}
+    d["topics"] = [(t[0], int(t[1])) for t in d.get("topics") or []]
+    d["components"] = [Component(**{k: v for k, v in c.items() if k in _COMPONENT_FIELDS})
+                       for c in d.get("components") or []]
+    return WindowAssessment(**d)
+
+
+def stored(period: Period, user: User | None = None, version: int | None = None,
+           window_ids: list[int] | None = None) -> Stored | None:
+    """A stored version (the newest by default) as an ``Assessment`` cut to what ``user`` may
+    see (and to ``window_ids`` when given: a report reads its own rows only), or None when the
+    period is not published (or has no such version)."""
+    snap = latest(period) if version is None else get_version(period, version)
+    if snap is None:
+        return None
+    query = sa.select(AssessmentSnapshotRow.window_id, AssessmentSnapshotRow.data).where(
+        AssessmentSnapshotRow.snapshot_id == snap.id)
+    if user is not None and user.role not in scope.GLOBAL_ROLES:
+        query = query.where(AssessmentSnapshotRow.window_id.in_(scope.visible_window_ids(user)))
+    if window_ids is not None:
+        query = query.where(AssessmentSnapshotRow.window_id.in_(window_ids))
+    rows, trend, tickets = [], {}, {}
+    for wid, data in Session.execute(query):
+        rows.append(row_from(data["assessment"]))
+        trend[wid], tickets[wid] = data.get("trend") or [], data.get("tickets") or {}
+    rows.sort(key=lambda r: (r.rank_district is None, r.rank_district or 0, r.code))
+    result = Assessment(period, dict(snap.weights), rows, snap.district_ranked, list(snap.notes),
+                        snap.formula)
+    return Stored(snap, result, trend, tickets)
+
+
+def assessment_for(period: Period, user: User | None) -> tuple[Assessment, AssessmentSnapshot | None]:
+    """What pages show: the published version when there is one, else a live computation."""
+    got = stored(period, user)
+    return (got.result, got.snapshot) if got else (assess(period, user), None)
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+def _lock_for_write(period: Period) -> None:
+    """End the read, then serialise the writers of this database's snapshots. The unit of work
+    must not have written before (its changes would be rolled back: refuse them)."""
+    if Session.new or Session.dirty or Session.deleted:
+        raise RuntimeError("storing an assessment version starts its own unit of work")
+    Session.rollback()
+    begin_write(WRITE_WAIT_MS)
+    if Session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(
+            f"window-watch:assessment-snapshot:{period.code}".encode()).digest()[:8], "big",
+            signed=True)
+        Session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
+def _store(computed: Computed, actor_id: int | None, trigger: str, reason: str,
+           version: int) -> AssessmentSnapshot:
+    result = computed.result
+    snap = AssessmentSnapshot(period=computed.period.code, version=version, trigger=trigger,
+                              reason=reason, created_by=actor_id, weights=result.weights,
+                              formula=result.formula, notes=result.notes,
+                              district_ranked=result.district_ranked)
+    Session.add(snap)
+    Session.flush()
+    if result.rows:
+        Session.execute(sa.insert(AssessmentSnapshotRow), [
+            {"snapshot_id": snap.id, "window_id": r.window_id, "composite": r.composite,
+             "rank_district": r.rank_district, "rank_industry": r.rank_industry,
+             "data": {"assessment": row_data(r), "trend": computed.trend.get(r.window_id, []),
+                      "tickets": computed.tickets.get(r.window_id, {})}}
+            for r in result.rows])
+    return snap
+
+
+def _check_period(period: Period) -> None:
+    if period.start > datetime.now(LOCAL_TZ).date():
+        raise ValidationError(f"{period.label}尚未开始，不能发布")
+
+
+def _require_office(actor: User | None) -> None:
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("仅区联席办可发布或重新计算考核结果")
+
+
+def publish(actor: User | None, period: Period, *, trigger: str = "publish") -> AssessmentSnapshot | None:
+    """Store the period's version 1. A period already published is a Conflict for the office,
+    and nothing to do (None) for the scheduler's ``trigger="schedule"``."""
+    _require_office(actor)
+    _check_period(period)
+    actor_id = actor.id if actor is not None else None
+    computed = compute(period)
+    _lock_for_write(period)
+    current = latest(period)
+    if current is not None:
+        if trigger == "schedule":
+            return None
+        raise Conflict(f"{period.label}已发布（第 {current.version} 版）；"
+                       "数据有变化时请“重新计算”，旧版本会保留")
+    snap = _store(computed, actor_id, trigger, "", 1)
+    audit.record_change(Session.get(User, actor_id) if actor_id else None, "publish",
+                        "assessment_snapshot", f"{period.code}:v1", None,
+                        {"period": period.code, "version": 1, "trigger": trigger,
+                         "windows": len(computed.result.rows)})
+    return snap
+
+
+def recompute(actor: User | None, period: Period, reason: str) -> AssessmentSnapshot:
+    """Store the next version of a published period (late data); the earlier ones stay.
+    Audited with the reason and how many windows changed; the public page, if it shows this
+    period, shows the new version."""
+    from analytics.snapshot_diff import compare
+
+    _require_office(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("请填写重新计算的原因（如：补录了第三季度的综合检查）")
+    if len(reason) > MAX_REASON:
+        raise ValidationError(f"原因最多 {MAX_REASON} 字")
+    actor_id = actor.id if actor is not None else None
+    computed = compute(period)
+    _lock_for_write(period)
+    current = latest(period)
+    if current is None:
+        raise Conflict(f"{period.label}尚未发布，请先发布")
+    snap = _store(computed, actor_id, "recompute", reason, current.version + 1)
+    changed = compare(current, snap)
+    who = Session.get(User, actor_id) if actor_id else None
+    audit.record_change(who, "recompute", "assessment_snapshot", f"{period.code}:v{snap.version}",
+                        {"version": current.version},
+                        {"version": snap.version, "reason": reason,
+                         "windows_changed": len(changed),
+                         "windows": [c.code for c in changed][:50]})
+    if Session.scalar(sa.select(sa.func.count()).select_from(PublishedSnapshot).where(
+            PublishedSnapshot.kind == "assessment", PublishedSnapshot.period == period.code)):
+        write_public(who, period)
+    return snap
+
+
+def write_public(actor: User | None, period: Period) -> tuple[int, list[str]]:
+    """The public page's rows of a published quarter, from its newest version: each
+    demonstration window's score and industry rank (nothing personal). Returns how many were
+    written and the demonstration windows without a composite."""
+    got = stored(period)
+    if got is None:
+        raise Conflict(f"{period.label}尚未发布")
+    written, without = 0, []
+    windows = {w.id: w for w in Session.scalars(sa.select(Window).where(
+        Window.id.in_([r.window_id for r in got.result.rows])))}
+    for row in got.result.rows:
+        if row.status != "demonstration":
+            continue
+        if row.composite is None:
+            without.append(row.code)
+            continue
+        summary = f"{period.label}综合得分 {row.composite:.1f}"
+        if row.rank_industry is not None:
+            summary += f"，本行业 {row.industry_ranked} 个参评窗口中第 {row.rank_industry} 名"
+        cycle_service.publish_snapshot(
+            actor, kind="assessment", source=f"assessment:{period.code}:{row.code}",
+            period=period.code, window=windows.get(row.window_id),
+            payload={"score": round(row.composite, 1), "summary": summary})
+        written += 1
+    return written, without
+
