@@ -97,7 +97,9 @@ def save(data: bytes, filename: str, *, kinds: tuple[str, ...] = ("image", "pdf"
     content_type = sniff(data, kinds)
     checksum = hashlib.sha256(data).hexdigest()
     target = path_of(checksum)
-    if not target.exists():
+    # Stored already, unless what is there no longer has its checksum (damaged or altered on
+    # disk): the same bytes uploaded again repair it.
+    if not target.exists() or not intact(checksum):
         target.parent.mkdir(parents=True, exist_ok=True)
         # Written whole and synced before it takes its name: a crash leaves no partial file
         # under a checksum that a committed row may already name.

@@ -272,6 +272,7 @@ def test_a_page_costs_the_same_queries_for_5_or_25_rows(app, client, db, distric
                 s.flush()
                 fb.record_feedback(w, citizen=citizen, channel="wechat", rating=3)
 
+    client.get("/api/v1/me", headers=h)  # the token's first use is recorded once, apart
     engine = app.extensions["ww_engine"]
     runs = []
     for n, start in ((5, 0), (20, 5)):
