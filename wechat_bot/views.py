@@ -163,11 +163,12 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
         replay.remember(guard.key, guard.body_sha256, guard.timestamp, now=now)
     ctx = Context(message=message, settings=cfg, now=now)
     if is_interactive(message.msg_type, message.event):
-        if not _within_limits(message, cfg, now):
+        found = contacts.find_sender(message.from_user)
+        if not _within_limits(message, cfg, now, found):
             inbound.record(key, msg_type=message.msg_type, event=message.event,
                            reply=limits.TOO_MANY, citizen_id=None)
             return limits.TOO_MANY
-        sender = contacts.load_sender(message.from_user, now=now)
+        sender = contacts.admit(message.from_user, found, now=now)
         ctx.citizen, ctx.conversation = sender.citizen, sender.conversation
         conversation.note_inbound(sender.conversation)
     reply = dispatcher.handle(ctx)
@@ -176,11 +177,16 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
     return reply
 
 
-def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime) -> bool:
+def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime,
+                   found: contacts.Sender | None) -> bool:
     """The per-citizen and per-window limits (``limits``). A message (not an event) is about the
     window its sender has chosen; a scan only chooses one, so it counts for the citizen only."""
-    window_id = None if message.is_event else contacts.chosen_window_id(
-        message.from_user, ttl_minutes=cfg.session_minutes, now=now)
+    window_id = None
+    if not message.is_event:
+        ttl = cfg.session_minutes
+        # Read with the sender when found; else by the openid (a rotated pseudonym's contact).
+        window_id = (contacts.chosen_window_of(found, ttl_minutes=ttl, now=now) if found
+                     else contacts.chosen_window_id(message.from_user, ttl_minutes=ttl, now=now))
     return limits.allow(citizens.pseudonym_for(message.from_user), window_id)
 
 

@@ -26,8 +26,8 @@ OPENID = "oStatements000000000000000001"
 #: its lock and statement timeouts. A retry runs once, fails at commit on the log's unique
 #: key, and reads the stored reply.
 PLAIN = {
-    "sqlite": {"first scan": 15, "rating": 12, "opinion": 11, "retry": 13, "scan": 10},
-    "postgresql": {"first scan": 14, "rating": 12, "opinion": 11, "retry": 11, "scan": 9},
+    "sqlite": {"first scan": 15, "rating": 11, "opinion": 10, "retry": 12, "scan": 10},
+    "postgresql": {"first scan": 14, "rating": 11, "opinion": 10, "retry": 10, "scan": 9},
 }
 #: Safe mode remembers no signed query (msg_signature covers the body).
 SAFE_SAVES = {"first scan": 2, "rating": 2, "opinion": 2, "retry": 3, "scan": 2}
