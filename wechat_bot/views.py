@@ -109,7 +109,10 @@ def handle_message(message: InboundMessage, cfg: WechatSettings, guard: Guard | 
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             begin_write(int((deadline - time.monotonic()) * 1000))
-            reply = _answer(message, cfg, key, guard)
+            # The message's reads need none of its pending changes: they are written together,
+            # by the flush of a service that needs an id, or at commit.
+            with Session.no_autoflush:
+                reply = _answer(message, cfg, key, guard)
             Session.commit()
             return reply
         except IntegrityError as exc:
