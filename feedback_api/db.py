@@ -71,6 +71,9 @@ Session = scoped_session(sessionmaker(class_=_AppBoundSession, expire_on_commit=
 #: How long a SQLite connection waits for another's write lock (``begin_write`` sets its own).
 SQLITE_BUSY_MS = 30000
 _WRITE_WAIT = "ww_write_wait_ms"
+_BUSY_MS = "ww_sqlite_busy_ms"
+#: ``begin_write``'s wait, in these steps (rounded down), so consecutive messages wait the same.
+WAIT_STEP_MS = 100
 
 
 def make_engine(url: str, echo: bool = False, *, async_commit: bool = False) -> sa.Engine:
@@ -82,13 +85,14 @@ def make_engine(url: str, echo: bool = False, *, async_commit: bool = False) -> 
         engine = sa.create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_MS / 1000})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        def _sqlite_pragmas(dbapi_conn: Any, record: Any) -> None:
             # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling breaks SAVEPOINT).
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            record.info[_BUSY_MS] = SQLITE_BUSY_MS
             # In WAL mode FULL syncs the log at every commit; NORMAL may lose the last ones.
             cur.execute(f"PRAGMA synchronous={'NORMAL' if async_commit else 'FULL'}")
             cur.close()
@@ -96,16 +100,17 @@ def make_engine(url: str, echo: bool = False, *, async_commit: bool = False) -> 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
             wait_ms = conn.get_execution_options().get(_WRITE_WAIT)
-            if wait_ms is None:
-                conn.exec_driver_sql("BEGIN")
-                return
+            # The connection keeps the busy timeout its last transaction began with: set only
+            # when this one needs another (the webhook's messages, one after another, do not).
+            busy_ms = SQLITE_BUSY_MS if wait_ms is None else int(wait_ms)
+            info = conn.connection.info
+            if info.get(_BUSY_MS) != busy_ms:
+                info.pop(_BUSY_MS, None)  # unknown, should the PRAGMA fail
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+                info[_BUSY_MS] = busy_ms
             # A write transaction takes the write lock first: a read first would pin a snapshot
             # that SQLite refuses to turn into a write once another connection has committed.
-            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
-            try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            conn.exec_driver_sql("BEGIN" if wait_ms is None else "BEGIN IMMEDIATE")
 
         return engine
     connect_args = {"options": "-c synchronous_commit=off"} if async_commit else {}
@@ -119,7 +124,7 @@ def begin_write(wait_ms: int) -> None:
     SQLite takes its write lock at once (``BEGIN IMMEDIATE``), waiting at most that long;
     PostgreSQL bounds each lock wait and statement of this transaction (``SET LOCAL``). Past the
     wait, the statement fails with ``OperationalError`` and nothing of the transaction stays."""
-    wait_ms = max(1, int(wait_ms))
+    wait_ms = max(1, int(wait_ms) // WAIT_STEP_MS * WAIT_STEP_MS or int(wait_ms))
     conn = Session.connection(execution_options={_WRITE_WAIT: wait_ms})
     if conn.dialect.name == "postgresql":
         Session.execute(sa.select(sa.func.set_config("lock_timeout", f"{wait_ms}ms", True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,6 +25,19 @@ TOUCH_PRECISION = timedelta(seconds=60)
 class Sender:
     citizen: Citizen
     conversation: WechatConversation
+    contact: CitizenContact | None = None
+
+
+def find_sender(openid: str) -> Sender | None:
+    """A known sender's citizen, contact and conversation, in one read that locks all three rows
+    until the transaction ends (so a wait for the lock ends with the rows as the other message
+    left them); None for anyone else. Nothing is written: see ``admit``."""
+    row = Session.execute(
+        sa.select(Citizen, CitizenContact, WechatConversation)
+        .join(CitizenContact, CitizenContact.citizen_id == Citizen.id)
+        .join(WechatConversation, WechatConversation.citizen_id == Citizen.id)
+        .where(Citizen.pseudonym == citizens.pseudonym_for(openid)).with_for_update()).first()
+    return None if row is None else Sender(citizen=row[0], conversation=row[2], contact=row[1])
 
 
 def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
@@ -33,26 +47,24 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
     The sender's rows stay locked until the transaction ends: two messages of one citizen
     handled at once run one after the other, each on the other's changes. (SQLite has no row
     locks; its message transactions hold the write lock from their start.)"""
-    now = now or utcnow()
+    return admit(openid, find_sender(openid), now=now or utcnow())
+
+
+def admit(openid: str, found: Sender | None, *, now: datetime) -> Sender:
+    """``load_sender`` after ``find_sender`` found ``found``: records the message, creating the
+    sender (or their missing rows) when they were not found."""
+    if found is not None:
+        assert found.contact is not None
+        _touch(found.citizen, found.contact, now)
+        return found
     pseudonym = citizens.pseudonym_for(openid)
-    # A known sender: one read locking all three rows, so a wait for the lock ends with the
-    # rows as the other message left them.
-    row = Session.execute(
-        sa.select(Citizen, CitizenContact, WechatConversation)
-        .join(CitizenContact, CitizenContact.citizen_id == Citizen.id)
-        .join(WechatConversation, WechatConversation.citizen_id == Citizen.id)
-        .where(Citizen.pseudonym == pseudonym).with_for_update()).first()
-    if row is not None:
-        citizen, contact, conv = row
-        _touch(citizen, contact, now)
-        return Sender(citizen, conv)
     citizen = citizens.find_citizen(pseudonym, lock=True) or _rekeyed(openid, pseudonym)
     if citizen is None:
         citizen = citizens.create_citizen(pseudonym, now=now)
         conv = WechatConversation(citizen_id=citizen.id, service_messages_sent=0)
-        Session.add_all([CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now),
-                         conv])
-        return Sender(citizen, conv)
+        contact = CitizenContact(citizen_id=citizen.id, openid=openid, last_message_at=now)
+        Session.add_all([contact, conv])
+        return Sender(citizen, conv, contact)
     # Rows missing (a citizen of another channel, say): read after the citizen's lock was
     # granted, so a concurrent message's changes are seen.
     contact, conv = Session.execute(
@@ -64,7 +76,7 @@ def load_sender(openid: str, *, now: datetime | None = None) -> Sender:
         contact = CitizenContact(citizen_id=citizen.id, openid=openid)
         Session.add(contact)
     _touch(citizen, contact, now)
-    return Sender(citizen, conv if conv is not None else get_conversation(citizen.id))
+    return Sender(citizen, conv if conv is not None else get_conversation(citizen.id), contact)
 
 
 def _rekeyed(openid: str, pseudonym: str) -> Citizen | None:
@@ -99,11 +111,21 @@ def chosen_window_id(openid: str, *, ttl_minutes: int, now: datetime | None = No
         sa.select(WechatConversation.window_id, WechatConversation.window_chosen_at)
         .join(CitizenContact, CitizenContact.citizen_id == WechatConversation.citizen_id)
         .where(CitizenContact.openid == openid)).first()
-    if row is None or row.window_id is None or row.window_chosen_at is None:
+    return _unexpired(row, ttl_minutes, now)
+
+
+def chosen_window_of(sender: Sender, *, ttl_minutes: int,
+                     now: datetime | None = None) -> int | None:
+    """``chosen_window_id`` of a sender already read (``find_sender``)."""
+    return _unexpired(sender.conversation, ttl_minutes, now)
+
+
+def _unexpired(chosen: Any, ttl_minutes: int, now: datetime | None) -> int | None:
+    if chosen is None or chosen.window_id is None or chosen.window_chosen_at is None:
         return None
-    if (now or utcnow()) - row.window_chosen_at > timedelta(minutes=ttl_minutes):
+    if (now or utcnow()) - chosen.window_chosen_at > timedelta(minutes=ttl_minutes):
         return None
-    return int(row.window_id)
+    return int(chosen.window_id)
 
 
 def openid_of(citizen_id: int) -> str | None:

@@ -1,7 +1,7 @@
 """A citizen's WeChat conversation: the chosen window, the latest feedback, recent feedback.
 
 The webhook loads the conversation once per message, under the citizen's row lock (see
-``inbound.load_sender``); the ORM writes back only the columns a message changed.
+``contacts.find_sender``); the ORM writes back only the columns a message changed.
 """
 
 from __future__ import annotations

@@ -77,15 +77,13 @@ def fetch_evidence(limit: int = 50) -> str:
 
 
 def purge_inbound_log() -> str:
-    """Delete inbound-message log rows older than WW_WECHAT_LOG_DAYS, and the plain-mode
-    callback nonces whose timestamps are no longer accepted (``replay``)."""
+    """Delete inbound-message log rows older than WW_WECHAT_LOG_DAYS (with them the plain-mode
+    signed queries they remember, long past their timestamps: ``replay``)."""
     from datetime import timedelta
 
     from feedback_api.db import utcnow
-    from wechat_bot import inbound, replay
+    from wechat_bot import inbound
 
     days = settings().log_days
     deleted = inbound.purge(utcnow() - timedelta(days=days))
-    nonces = replay.purge()
-    return (f"{deleted} inbound log rows older than {days} days deleted, "
-            f"{nonces} callback nonces past their timestamp window")
+    return f"{deleted} inbound log rows older than {days} days deleted"

@@ -67,6 +67,12 @@ class WechatInboundMessage(Base):
     #: The text reply given (null while being processed; empty for "success").
     reply: Mapped[str | None] = mapped_column(sa.Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: Plain mode: sha256 (hex) of the signed query (``nonce|signature``) and of the body. In
+    #: plain mode WeChat's signature does not cover the body, so the same signed query with
+    #: another body is a forgery (issue 12); unique, so it meets the same failed commit as a
+    #: retry (``replay``). Null in safe mode, where msg_signature covers the body.
+    query_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
+    body_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class WindowQrCode(Base):
@@ -121,18 +127,3 @@ class OutboundMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     citizen: Mapped[Citizen] = relationship()
-
-
-class WechatCallbackNonce(Base):
-    """A plain-mode callback's (nonce, signature), remembered while its timestamp is accepted:
-    in plain mode WeChat's signature does not cover the body, so the same signed query with
-    another body is a forgery (issue 12). The same body again is WeChat's retry."""
-
-    __tablename__ = "wechat_callback_nonces"
-
-    #: sha256 of ``nonce|signature`` (hex): fixed width whatever the query held.
-    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    #: sha256 of the request body (hex).
-    body_sha256: Mapped[str] = mapped_column(sa.String(64))
-    #: When the signed timestamp stops being accepted; the row means nothing after it.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

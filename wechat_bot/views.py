@@ -49,7 +49,7 @@ def callback() -> Response:
         message = _read_message(cfg, request.args, raw)
         guard = None if cfg.safe_mode else Guard(
             replay.query_key(request.args.get("nonce", ""), request.args.get("signature", "")),
-            replay.body_hash(raw), request.args.get("timestamp", ""))
+            replay.body_hash(raw))
         reply = handle_message(message, cfg, guard)
     except ProtocolError as exc:
         log.info("wechat: refused %s %s: %s", request.method, request.path, exc.reason)
@@ -64,7 +64,6 @@ class Guard:
 
     key: str
     body_sha256: str
-    timestamp: str
 
 
 def _verify_url(cfg: WechatSettings) -> Response:
@@ -111,16 +110,17 @@ def handle_message(message: InboundMessage, cfg: WechatSettings, guard: Guard | 
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             begin_write(int((deadline - time.monotonic()) * 1000))
-            reply = _answer(message, cfg, key, guard)
+            # The message's reads need none of its pending changes: they are written together,
+            # by the flush of a service that needs an id, or at commit.
+            with Session.no_autoflush:
+                reply = _answer(message, cfg, key, guard)
             Session.commit()
             return reply
-        except replay.Replayed:
-            Session.rollback()
-            raise ProtocolError(403, "signed query replayed with another body") from None
         except IntegrityError as exc:
             # Another delivery of this message (WeChat's retry) committed first, or another
-            # first message of this citizen: nothing of ours is stored. A retry gets the stored
-            # reply; otherwise run again on what the other stored.
+            # first message of this citizen, or (plain mode) another body under this signed
+            # query: nothing of ours is stored. A retry gets the stored reply, a reused query
+            # 403; otherwise run again on what the other stored.
             Session.rollback()
             stored = _stored_reply(key, guard)
             if stored is not None:
@@ -160,28 +160,33 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
     """The reply; the message's log row (unique key) is added last, so a delivery of a message
     already answered fails at commit and gets the stored reply (see ``handle_message``)."""
     now = utcnow()
-    if guard is not None:
-        replay.remember(guard.key, guard.body_sha256, guard.timestamp, now=now)
+    logged = {} if guard is None else {"query_key": guard.key, "body_sha256": guard.body_sha256}
     ctx = Context(message=message, settings=cfg, now=now)
     if is_interactive(message.msg_type, message.event):
-        if not _within_limits(message, cfg, now):
+        found = contacts.find_sender(message.from_user)
+        if not _within_limits(message, cfg, now, found):
             inbound.record(key, msg_type=message.msg_type, event=message.event,
-                           reply=limits.TOO_MANY, citizen_id=None)
+                           reply=limits.TOO_MANY, citizen_id=None, **logged)
             return limits.TOO_MANY
-        sender = contacts.load_sender(message.from_user, now=now)
+        sender = contacts.admit(message.from_user, found, now=now)
         ctx.citizen, ctx.conversation = sender.citizen, sender.conversation
         conversation.note_inbound(sender.conversation)
     reply = dispatcher.handle(ctx)
     inbound.record(key, msg_type=message.msg_type, event=message.event, reply=reply,
-                   citizen_id=ctx.citizen_id)
+                   citizen_id=ctx.citizen_id, **logged)
     return reply
 
 
-def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime) -> bool:
+def _within_limits(message: InboundMessage, cfg: WechatSettings, now: datetime,
+                   found: contacts.Sender | None) -> bool:
     """The per-citizen and per-window limits (``limits``). A message (not an event) is about the
     window its sender has chosen; a scan only chooses one, so it counts for the citizen only."""
-    window_id = None if message.is_event else contacts.chosen_window_id(
-        message.from_user, ttl_minutes=cfg.session_minutes, now=now)
+    window_id = None
+    if not message.is_event:
+        ttl = cfg.session_minutes
+        # Read with the sender when found; else by the openid (a rotated pseudonym's contact).
+        window_id = (contacts.chosen_window_of(found, ttl_minutes=ttl, now=now) if found
+                     else contacts.chosen_window_id(message.from_user, ttl_minutes=ttl, now=now))
     return limits.allow(citizens.pseudonym_for(message.from_user), window_id)
 
 

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from feedback_api.db import utcnow
 from feedback_api.models import Citizen, Feedback
 from tests.wechat_bot.conftest import ACCOUNT, AES_KEY, APPID, TOKEN, WechatTester, configure
-from wechat_bot.models import WechatCallbackNonce, WechatInboundMessage
+from wechat_bot import replay
+from wechat_bot.models import WechatInboundMessage
 from wechat_bot.simulator import WechatPeer
 
 OPENID = "oReplay00000000000000000001"
@@ -56,27 +57,23 @@ def test_wechats_retry_with_the_same_body_gets_the_same_reply_once(plain, distri
     assert counts(db) == (2, 1, 1)
 
 
-def test_a_stale_remembered_query_does_not_block_and_is_purged(app, plain, district, db,
-                                                               monkeypatch):
+def test_the_query_is_remembered_in_the_messages_log_row_and_goes_with_it(app, plain, district,
+                                                                          db, monkeypatch):
     from wechat_bot.jobs import purge_inbound_log
 
-    plain.scan(OPENID, "CD-SW-001")
     ts, nonce = int(time.time()), "55555"
-    assert plain.post(plain.peer.text(OPENID, "5"), timestamp=ts, nonce=nonce).status_code == 200
+    xml = plain.peer.text(OPENID, "你好")
+    assert plain.post(xml, timestamp=ts, nonce=nonce).status_code == 200
+    req = plain.peer.sign(xml, timestamp=ts, nonce=nonce)
     with db() as s:
-        row = s.scalars(sa.select(WechatCallbackNonce)).all()
-        assert len(row) == 2  # the scan's and the rating's
-        for r in row:
-            r.expires_at = utcnow() - timedelta(seconds=1)  # the window is over
-    # (A request so old would fail the timestamp check; a stale row is ignored, not trusted.)
-    assert plain.post(plain.peer.text(OPENID, "好"), timestamp=ts, nonce=nonce).status_code == 200
-    with db() as s:
-        s.execute(sa.update(WechatCallbackNonce).values(expires_at=utcnow() - timedelta(hours=1)))
+        row = s.scalars(sa.select(WechatInboundMessage)).one()
+        assert row.query_key == replay.query_key(nonce, req.query["signature"])
+        assert row.body_sha256 == replay.body_hash(req.body)
+        row.received_at = utcnow() - timedelta(days=31)
     monkeypatch.setitem(app.config, "WW_WECHAT_LOG_DAYS", "30")
     with db():
-        assert "2 callback nonces" in purge_inbound_log()
-    with db() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(WechatCallbackNonce)) == 0
+        assert purge_inbound_log().startswith("1 inbound log rows")
+    assert counts(db)[0] == 0
 
 
 def test_safe_mode_remembers_nothing(app, monkeypatch, district, db):
@@ -86,7 +83,8 @@ def test_safe_mode_remembers_nothing(app, monkeypatch, district, db):
                         "safe")
     safe.scan(OPENID, "CD-SW-001")
     with db() as s:
-        assert s.scalar(sa.select(sa.func.count()).select_from(WechatCallbackNonce)) == 0
+        row = s.scalars(sa.select(WechatInboundMessage)).one()
+        assert (row.query_key, row.body_sha256) == (None, None)
 
 
 @pytest.mark.parametrize("aes_key,warned", [("", True), (AES_KEY, False)])
