@@ -162,7 +162,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
-    model["domain_chars"] = True  # v3: +0.4 point 5-fold CV accuracy of the domain layer (benchmarks/README.md)
+    model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     pipe = Pipeline(model, tokenizer=tokenizer)
     parsed = [pipe.prepare(e.text)[2] for e in examples]
@@ -212,7 +212,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     if oof_scores:
         thr = {t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
         model["topic_thresholds"] = thr
-        # Out-of-fold per-topic precision/recall/F1 of the decision rule (what the thresholds were chosen on).
+        # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
         cv = {}
         preds = [{t for t, _ in decide_topics(s, thr)} for s in oof_scores]
         for t in TOPICS:
@@ -222,8 +222,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
             cv[t] = {"precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
                      "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
                      "f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp + fp + fn else 1.0}
-        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": round(sum(v["f1"] for v in cv.values()) / len(cv), 4),
-                             "per_topic": cv}
+        macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
+        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv}
     return model
 
 
