@@ -12,6 +12,7 @@ from .calibration import apply_platt, uncertainty
 from .features import (
     TAIL_CLAUSES,
     Parsed,
+    domain_chars,
     domain_features,
     general_features,
     parse,
@@ -128,6 +129,8 @@ class Pipeline:
         # Platt parameters fitted on out-of-fold scores of the training data (absent in older models).
         self.calibration = (model.get("calibration") or {}).get("sentiment")
         self.domain_extra = bool(model.get("domain_extra"))
+        # v3 on: the domain layer also reads character bigrams (older models lack these weights).
+        self.domain_chars = bool(model.get("domain_chars"))
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
         self.idf: dict[str, float] = model["idf"]["table"]
@@ -172,6 +175,8 @@ class Pipeline:
         extra = None
         if self.domain_extra:
             extra = domain_features(parsed)
+            if self.domain_chars:
+                extra.update(domain_chars(parsed))
             if len(parsed.clauses) > TAIL_CLAUSES:
                 # The general model's reading of the closing clauses alone: long stories often open
                 # with a problem and close with the verdict.

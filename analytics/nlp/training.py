@@ -20,7 +20,7 @@ from .calibration import expected_calibration_error, fit_platt
 from .features import Parsed, general_features, sentiment_features, topic_features
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, NaiveBayes, sigmoid
-from .pipeline import Pipeline
+from .pipeline import Pipeline, decide_topics
 from .segment import make_tokenizer
 from .text import RESOURCES
 
@@ -157,10 +157,12 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     the Platt calibration of the sentiment and each topic's decision threshold; the layers
     themselves are then trained on all of ``examples``."""
     model = {k: v for k, v in base.items()
-             if k not in ("domain", "topics", "calibration", "topic_thresholds", "domain_extra")}
+             if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
+                          "domain_chars")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
+    model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     pipe = Pipeline(model, tokenizer=tokenizer)
     parsed = [pipe.prepare(e.text)[2] for e in examples]
@@ -208,8 +210,20 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
             oof_gold.append(ts)
     model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
     if oof_scores:
-        model["topic_thresholds"] = {
-            t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
+        thr = {t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
+        model["topic_thresholds"] = thr
+        # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
+        cv = {}
+        preds = [{t for t, _ in decide_topics(s, thr)} for s in oof_scores]
+        for t in TOPICS:
+            tp = sum(1 for p, g in zip(preds, oof_gold, strict=True) if t in p and t in g)
+            fp = sum(1 for p, g in zip(preds, oof_gold, strict=True) if t in p and t not in g)
+            fn = sum(1 for p, g in zip(preds, oof_gold, strict=True) if t not in p and t in g)
+            cv[t] = {"precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+                     "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+                     "f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp + fp + fn else 1.0}
+        macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
+        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv}
     return model
 
 
@@ -594,6 +608,7 @@ def rebuild_layers(from_version: str, version: str, out_dir: Path | str | None =
     meta = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "trained_on": trained_on, "scores": scores,
             "calibration": model.get("calibration"), "topic_thresholds": model.get("topic_thresholds"),
+            "topic_cv": model.get("topic_cv"),
             "compared_with": {"version": from_version, "scores": base_scores},
             "promoted": True, "seconds": round(time.time() - started, 2)}
     path = store.save_model(out_dir, version, model, meta)
