@@ -7,7 +7,7 @@ import logging
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session
+from feedback_api.db import Session, begin_request_write
 from wechat_bot import outbox
 from wechat_bot.config import settings
 
@@ -23,7 +23,16 @@ def deliver_outbox(limit: int = 200) -> str:
     except ConfigurationError as exc:
         log.debug("outbox not delivered: %s", exc)
         return "not configured"
-    report = outbox.deliver_pending(sender, limit=limit, after_each=Session.commit)
+    def next_message() -> None:
+        Session.commit()
+        begin_request_write()
+
+    # Each message: its reads and its counted attempt under SQLite's write lock (taken first,
+    # so no other commit can invalidate what was read), committed before WeChat is called; the
+    # outcome is then written in a transaction of its own. Nothing is held while WeChat answers.
+    begin_request_write()
+    report = outbox.deliver_pending(sender, limit=limit, after_each=next_message,
+                                    before_send=Session.commit)
     if report.retried or report.failed:
         log.warning("outbox: %s", report.summary())
     return report.summary()

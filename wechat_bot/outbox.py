@@ -128,10 +128,12 @@ def due_messages(*, now: datetime | None = None, limit: int = 100) -> list[Outbo
     return list(Session.scalars(stmt))
 
 
-def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = None) -> str:
+def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = None,
+                before_send: Callable[[], None] | None = None) -> str:
     """Try to send one message; returns ``custom``, ``template``, ``retry`` or ``failed``, and
     for a retry because WeChat's API is unavailable ``unavailable`` (``uncertain`` when the
-    request may have been delivered)."""
+    request may have been delivered). ``before_send`` (the caller's, e.g. a commit) runs once the
+    attempt is counted and before WeChat is called: no transaction need stay open across it."""
     now = now or utcnow()
     contact = Session.get(CitizenContact, msg.citizen_id)
     if contact is None:
@@ -147,6 +149,9 @@ def deliver_one(msg: OutboundMessage, sender: Sender, *, now: datetime | None = 
         and conv.service_messages_sent < SERVICE_LIMIT
     )
     error: str | None = None
+    if before_send is not None:
+        Session.flush()
+        before_send()
     if in_window:
         try:
             sender.send_text(contact.openid, msg.text)
@@ -205,13 +210,15 @@ def deliver_pending(
     now: datetime | None = None,
     limit: int = 100,
     after_each: Callable[[], None] | None = None,
+    before_send: Callable[[], None] | None = None,
 ) -> DeliveryReport:
     """Send every due message. The caller owns the unit of work: pass ``after_each`` (e.g. a
-    commit) so that a message sent is recorded as sent before the next one goes out."""
+    commit) so that a message sent is recorded as sent before the next one goes out, and
+    ``before_send`` (a commit) so that no transaction stays open while WeChat answers."""
     report = DeliveryReport()
     unavailable = 0
     for msg in due_messages(now=now, limit=limit):
-        outcome = deliver_one(msg, sender, now=now)
+        outcome = deliver_one(msg, sender, now=now, before_send=before_send)
         if outcome == "custom":
             report.sent_custom += 1
         elif outcome == "template":
