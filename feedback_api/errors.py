@@ -92,9 +92,12 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(sa.exc.TimeoutError)
     def _database_busy(exc: Exception) -> Response:
         # A lock or statement timeout, a full pool, a database restarting: the request did
-        # nothing; the client may try again shortly. Logged without the statement's parameters.
-        log.warning("database busy or unavailable on %s %s: %s", request.method, request.path,
-                    type(getattr(exc, "orig", None) or exc).__name__)
+        # nothing; the client may try again shortly. The driver's own message is logged (SQLite
+        # also reports a missing table this way), not the statement or its parameters.
+        cause = getattr(exc, "orig", None) or exc
+        detail = (str(cause).splitlines() or [""])[0]
+        log.warning("database busy or unavailable on %s %s: %s: %s", request.method, request.path,
+                    type(cause).__name__, detail)
         try:
             Session.rollback()
         except Exception:

@@ -19,7 +19,7 @@ def _sqlite_path(app) -> str:
 
 
 def test_a_write_waiting_too_long_for_the_lock_gets_503_json(app, client, district, token_for,
-                                                             monkeypatch):
+                                                             monkeypatch, caplog):
     path = _sqlite_path(app)
     headers = token_for("office")
     monkeypatch.setattr(db_module, "SQLITE_BUSY_MS", 200)
@@ -33,6 +33,8 @@ def test_a_write_waiting_too_long_for_the_lock_gets_503_json(app, client, distri
     assert resp.status_code == 503
     assert resp.headers["Retry-After"] == "5"
     assert resp.get_json() == {"error": {"code": "busy", "message": "系统繁忙，请稍后再试"}}
+    # The log says why (the driver's message), for whoever runs the service.
+    assert "OperationalError: database is locked" in caplog.text
 
 
 def test_a_page_write_waiting_too_long_gets_the_chinese_page(app, client, district, auth,
