@@ -123,6 +123,8 @@ BLIND_SETS = {
     # by someone who had read neither the model nor the first set: each reported on its own.
     "blind": ROOT / "tests/data/blind/opinions.jsonl",
     "blind2": ROOT / "tests/data/blind2/opinions.jsonl",
+    # The third, written (wave 4) by a helper who had read neither the model nor the other two sets.
+    "blind3": ROOT / "tests/data/blind3/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
