@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from admin_web.public import OBJECTION_LIMIT, TOO_MANY
+from admin_web.public import TOO_MANY
 from feedback_api.models import Objection, Publicity, Submission
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
@@ -48,7 +48,13 @@ def post(client, data: dict[str, str], *, csrf: bool = True):
     return client.post("/public/objections", data=data)
 
 
-def test_the_public_objects_and_the_office_answers(client, auth, db, publicity, token_for):
+#: The hour's limit of this test (``WW_OBJECTION_RATE_LIMIT``), other than the default 10.
+OBJECTION_LIMIT = 8
+
+
+def test_the_public_objects_and_the_office_answers(app, client, auth, db, publicity, token_for,
+                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "WW_OBJECTION_RATE_LIMIT", OBJECTION_LIMIT)
     resp = client.get("/public")
     html = resp.get_data(as_text=True)
     assert "对公示名单提出异议" in html and resp.headers["Cache-Control"] == "private, no-store"
@@ -99,6 +105,20 @@ def test_the_public_objects_and_the_office_answers(client, auth, db, publicity, 
     items = client.get("/api/v1/objections?year=2026", headers=token_for("office")).get_json()["items"]
     assert [(i["from_public"], i["contact"], i["outcome"]) for i in items] == [
         (True, CONTACT, "dismissed")]
+
+
+def test_the_limit_comes_from_the_environment_and_a_bad_one_stops_start_up(app_config,
+                                                                         monkeypatch):
+    from admin_web.app import create_app
+    from feedback_api.config import ConfigError, load_config
+
+    assert load_config(app_config)["WW_OBJECTION_RATE_LIMIT"] == 10
+    monkeypatch.setenv("WW_OBJECTION_RATE_LIMIT", "3")
+    assert load_config(app_config)["WW_OBJECTION_RATE_LIMIT"] == 3
+    for bad, message in (("0", "must be between 1 and 1000"), ("many", "must be an integer")):
+        monkeypatch.setenv("WW_OBJECTION_RATE_LIMIT", bad)
+        with pytest.raises(ConfigError, match=f"WW_OBJECTION_RATE_LIMIT {message}"):
+            create_app(app_config)
 
 
 def test_no_objection_form_outside_the_period(client, db, publicity):
