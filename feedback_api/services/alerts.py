@@ -24,6 +24,7 @@ from feedback_api.models import (
     StaffAlert,
     Ticket,
     UnitContact,
+    User,
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
@@ -82,27 +83,29 @@ def _link(path: str) -> str:
 
 
 def _queue(unit_id: int | None, kind: str, key: str, subject: str, body: str,
-           now: datetime, *, industry: str | None = None) -> StaffAlert | None:
+           now: datetime, *, industry: str | None = None,
+           user_id: int | None = None) -> StaffAlert | None:
     if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
         return None
-    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key,
+    alert = StaffAlert(unit_id=unit_id, industry=industry, user_id=user_id, kind=kind, dedup_key=key,
                        subject=subject[:200], body=body, status="pending", attempts=0,
                        next_attempt_at=now, last_error="", created_at=now)
     Session.add(alert)
     Session.flush()
-    alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
+    alert_channels.queued.send(alert)  # e.g. WeChat to the target's bound staff (admin_web.app)
     return alert
 
 
 def queue_alert(*, kind: str, key: str, subject: str, body: str, unit_id: int | None = None,
-                industry: str | None = None, path: str = "",
+                industry: str | None = None, user_id: int | None = None, path: str = "",
                 now: datetime | None = None) -> StaffAlert | None:
-    """Queue one alert to a unit's or an industry authority's contacts (e-mail, and WeChat
-    through ``alert_channels``); None when ``key`` was queued before (each subject once)."""
-    if (unit_id is None) == (industry is None):
-        raise ValueError("an alert goes to one unit or one industry")
+    """Queue one alert to a unit's, an industry authority's or an expert's (``user_id``)
+    contacts (e-mail, and WeChat through ``alert_channels``); None when ``key`` was queued
+    before (each subject once)."""
+    if sum(target is not None for target in (unit_id, industry, user_id)) != 1:
+        raise ValueError("an alert goes to one unit, one industry or one expert")
     return _queue(unit_id, kind, key, subject, body + (_link(path) if path else ""),
-                  now or utcnow(), industry=industry)
+                  now or utcnow(), industry=industry, user_id=user_id)
 
 
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
@@ -190,9 +193,14 @@ class SendReport:
 
 
 def recipients(alert: StaffAlert) -> list[tuple[str, str]]:
-    """The alert's unit's contacts, or its industry authority's."""
-    target = (UnitContact.unit_id == alert.unit_id if alert.unit_id is not None
-              else UnitContact.industry == alert.industry)
+    """The alert's unit's contacts, its industry authority's, or its expert's (while active)."""
+    if alert.unit_id is not None:
+        target = UnitContact.unit_id == alert.unit_id
+    elif alert.industry is not None:
+        target = UnitContact.industry == alert.industry
+    else:
+        target = sa.and_(UnitContact.user_id == alert.user_id, sa.exists().where(
+            User.id == UnitContact.user_id, User.active.is_(True)))
     return [(name, email) for name, email in Session.execute(
         sa.select(UnitContact.name, UnitContact.email).where(target).order_by(UnitContact.id))]
 
@@ -218,7 +226,7 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
             unreachable = False
             try:
                 if not to:
-                    raise LookupError("该单位（主管部门）未登记接收提醒的电子邮箱")
+                    raise LookupError("该单位（主管部门、评审专家）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
                 smtp.send_message(_message(cfg, alert, to))
