@@ -205,31 +205,60 @@ def recipients(alert: StaffAlert) -> list[tuple[str, str]]:
         sa.select(UnitContact.name, UnitContact.email).where(target).order_by(UnitContact.id))]
 
 
+#: How long an alert whose attempt is counted waits before another run may try it again, should
+#: the run that claimed it stop before recording the outcome (killed while the server answered).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+def _claim(alert_id: int, now: datetime) -> StaffAlert | None:
+    """The alert, read afresh, if it is still due (not sent or claimed by another run since)."""
+    return Session.scalars(
+        sa.select(StaffAlert)
+        .where(StaffAlert.id == alert_id, StaffAlert.status == "pending",
+               StaffAlert.next_attempt_at <= now)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).first()
+
+
 def send_pending(*, limit: int = 100, now: datetime | None = None,
-                 after_each: Callable[[], None] | None = None) -> SendReport | None:
-    """Send due alerts through WW_SMTP_URL; None when it is not set (the alerts wait)."""
+                 after_each: Callable[[], None] | None = None,
+                 before_send: Callable[[], None] | None = None) -> SendReport | None:
+    """Send due alerts through WW_SMTP_URL; None when it is not set (the alerts wait).
+
+    The caller owns the unit of work. Each alert is claimed first: read afresh, its attempt
+    counted and the alert held back for ``CLAIM_LEASE``; then ``before_send`` (a commit) runs,
+    so no transaction stays open while the SMTP server answers and no other run sends it
+    meanwhile; the outcome (sent, or the next attempt's time) is written afterwards, and
+    ``after_each`` (a commit) records it before the next alert. A run stopped between the send
+    and the outcome's commit sends that alert again only after the lease."""
     cfg = smtp_settings()
     if cfg is None:
         return None
     now = now or utcnow()
     report = SendReport()
-    due = Session.scalars(sa.select(StaffAlert).where(StaffAlert.status == "pending",
-                                                      StaffAlert.next_attempt_at <= now)
+    due = Session.scalars(sa.select(StaffAlert.id).where(StaffAlert.status == "pending",
+                                                         StaffAlert.next_attempt_at <= now)
                           .order_by(StaffAlert.id).limit(limit)).all()
-    if not due:
-        return report
     smtp: smtplib.SMTP | None = None
     try:
-        for alert in due:
+        for alert_id in due:
+            alert = _claim(alert_id, now)
+            if alert is None:
+                continue
             to = recipients(alert)
             alert.attempts += 1
+            alert.next_attempt_at = now + CLAIM_LEASE
+            message = _message(cfg, alert, to) if to else None
+            Session.flush()
+            if message is not None and before_send is not None:
+                before_send()
             unreachable = False
             try:
-                if not to:
+                if message is None:
                     raise LookupError("该单位（主管部门、评审专家）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
-                smtp.send_message(_message(cfg, alert, to))
+                smtp.send_message(message)
             except (smtplib.SMTPException, OSError, LookupError) as exc:
                 unreachable = smtp is None and not isinstance(exc, LookupError)
                 if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
@@ -241,7 +270,7 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
                 else:
                     alert.next_attempt_at = now + timedelta(minutes=5 * 2 ** (alert.attempts - 1))
                     report.retried += 1
-                report.errors.append(f"alert {alert.id}: {alert.last_error}")
+                report.errors.append(f"alert {alert_id}: {alert.last_error}")
             else:
                 alert.status, alert.sent_at, alert.last_error = "sent", now, ""
                 report.sent += 1
