@@ -151,3 +151,20 @@ def test_a_citizen_objects_in_a_real_browser(live_server, page, db, publicity): 
     with db() as s:
         [o] = s.scalars(sa.select(Objection)).all()
         assert (o.from_public, o.contact, o.entry_id) == (True, "jubao@example.cn", publicity["entry"])
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1920, "height": 1080}],
+                         ids=["phone", "big-screen"])
+def test_the_public_page_fits_a_phone_and_a_big_screen(live_server, page, publicity,  # noqa: F811
+                                                       viewport):
+    """Issue 15: fit to show on a media open day, on a phone and on a big screen: nothing runs
+    off the side (no sideways scrolling), and the windows, results and the publicity list show."""
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server}/public")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    for text in ("门诊挂号收费处", "93.5", "“一站式”挂号工作法", "住院结算窗口"):
+        assert page.locator(f"text={text}").first.is_visible(), text
+    rights = page.evaluate("[...document.querySelectorAll('main *')]"
+                           ".map(e => e.getBoundingClientRect().right)")
+    assert len(rights) > 20 and max(rights) <= viewport["width"] + 1
