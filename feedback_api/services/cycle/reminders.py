@@ -81,7 +81,8 @@ def _due_targets(cycle: Cycle, phase: str) -> dict[str, str]:
             sa.select(User.username, sa.func.count()).join(
                 ExpertAssignment, ExpertAssignment.expert_id == User.id)
             .join(Submission, Submission.id == ExpertAssignment.submission_id)
-            .where(Submission.cycle_id == cycle.id, ExpertAssignment.total.is_(None))
+            .where(Submission.cycle_id == cycle.id, ExpertAssignment.total.is_(None),
+                   User.active.is_(True))
             .group_by(User.username)).all()
         for username, n in rows:
             targets[f"expert:{username}"] = f"{n} 个候选窗口待评分"
