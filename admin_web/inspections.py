@@ -34,7 +34,9 @@ def standard() -> Any:
     user = actor()
     if request.method == "POST" and user.role != "office":
         abort(403)
-    std = _year_standard(year)
+    # The office's page stores the year's standard it is about to edit; a reader's page only
+    # reads it (an unsaved year shows what it would be).
+    std = _year_standard(year) if user.role == "office" else standards.read_standard(year)
     form = None
     if user.role == "office":
         form = StandardForm()

@@ -1,5 +1,6 @@
-"""个人设置: who I am, and (for unit staff) binding my own WeChat account to receive alerts there:
-a temporary QR code to scan, or its scene shown as text where WeChat is not configured."""
+"""个人设置: who I am, and (for unit and authority staff and experts) binding my own WeChat
+account to receive alerts there: a temporary QR code to scan, or its scene shown as text where
+WeChat is not configured."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def index() -> tuple[str, int]:
 
 
 @bp.post("/wechat/code")
-@role_required("unit", "authority")
+@role_required("unit", "authority", "expert")
 def wechat_code() -> tuple[str, int] | Response:
     if not EmptyForm().validate_on_submit():
         flash("页面已过期，请重试", "error")
@@ -53,7 +54,7 @@ def wechat_code() -> tuple[str, int] | Response:
 
 
 @bp.post("/wechat/unbind")
-@role_required("unit", "authority")
+@role_required("unit", "authority", "expert")
 def wechat_unbind() -> Response:
     if EmptyForm().validate_on_submit():
         done = commit_or_flash(lambda: staff_bindings.unbind(actor()))

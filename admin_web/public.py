@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
@@ -20,8 +20,8 @@ from feedback_api.services.public import public_page
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 
-#: Objections one address may send per hour (counted in the database, shared by the workers).
-OBJECTION_LIMIT = 10
+#: Objections one address may send per hour (``WW_OBJECTION_RATE_LIMIT``), counted in the
+#: database, shared by the workers.
 OBJECTION_WINDOW = 3600
 TOO_MANY = "您提交得太频繁了，请一小时后再试。如有急事，请直接联系区联席办。"
 
@@ -72,7 +72,7 @@ def index() -> Any:
 @bp.post("/objections")
 def object_to_entry() -> Any:
     allowed = ratelimit.hit("public-objection", request.remote_addr or "-",
-                            limit=OBJECTION_LIMIT, window=OBJECTION_WINDOW)
+                            limit=current_app.config["WW_OBJECTION_RATE_LIMIT"], window=OBJECTION_WINDOW)
     Session.commit()  # the attempt counts, whatever the form holds
     form = PublicObjectionForm()
     if not allowed:

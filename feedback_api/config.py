@@ -83,6 +83,8 @@ ENV_VARS: dict[str, str] = {
                                  "covert inspection (default 50, at most 500)",
     "WW_TRUSTED_PROXIES": "how many reverse proxies (nginx) stand in front of the app and set "
                           "X-Forwarded-For/-Proto; 0 (default) trusts no such header",
+    "WW_OBJECTION_RATE_LIMIT": "objections the public page accepts from one network address per "
+                               "hour during publicity (default 10, 1-1000)",
     "WW_SMTP_URL": "e-mail alerts to units: smtp://user:password@host:587?starttls=1&from=ADDRESS "
                    "(or smtps://…:465); unset, alerts wait",
 }
@@ -217,6 +219,7 @@ def _ticket_settings() -> dict[str, Any]:
         "WW_EVIDENCE_MAX_MB": _int("WW_EVIDENCE_MAX_MB", 10),
         "WW_REPEAT_MIN_WINDOWS": _int("WW_REPEAT_MIN_WINDOWS", 3),
         "WW_COVERT_EVIDENCE_MAX_MB": _int("WW_COVERT_EVIDENCE_MAX_MB", 50),
+        "WW_OBJECTION_RATE_LIMIT": _int("WW_OBJECTION_RATE_LIMIT", 10),
         "WW_SMTP_URL": os.environ.get("WW_SMTP_URL", "").strip(),
     }
 
@@ -225,7 +228,8 @@ def _check_ticket_settings(config: dict[str, Any]) -> None:
     for name, low, high in (("WW_CALLBACK_WORKDAYS", 1, 30), ("WW_FIX_WORKDAYS", 1, 120),
                             ("WW_APPEAL_WORKDAYS", 1, 60), ("WW_AMBER_WORKDAYS", 0, 30),
                             ("WW_EVIDENCE_MAX_MB", 1, 15), ("WW_REPEAT_MIN_WINDOWS", 2, 100),
-                            ("WW_COVERT_EVIDENCE_MAX_MB", 1, 500), ("WW_TICKET_GROUP_DAYS", 0, 3650)):
+                            ("WW_COVERT_EVIDENCE_MAX_MB", 1, 500), ("WW_TICKET_GROUP_DAYS", 0, 3650),
+                            ("WW_OBJECTION_RATE_LIMIT", 1, 1000)):
         if not low <= config[name] <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
     if config.get("WW_SMTP_URL"):

@@ -39,7 +39,10 @@ def deliver_outbox(limit: int = 200) -> str:
 
 
 def fetch_evidence(limit: int = 50) -> str:
-    """Download the images citizens sent while WeChat keeps them (3 days); one commit each."""
+    """Download the images citizens sent while WeChat keeps them (3 days). No transaction is
+    held while WeChat answers: each image's attempt is counted under SQLite's write lock (taken
+    first) and committed before the download; the outcome (the file and its row, or the error)
+    is committed in a transaction of its own."""
     import requests
     from wechatpy.exceptions import WeChatClientException
 
@@ -51,24 +54,40 @@ def fetch_evidence(limit: int = 50) -> str:
     except ConfigurationError as exc:
         log.debug("evidence not fetched: %s", exc)
         return "not configured"
+    ids = evidence.pending_ids(limit)
+    Session.commit()  # the list is read; nothing stays open
     saved = failed = 0
-    for item in evidence.pending(limit):
-        try:
-            item_id, feedback_id = item.id, item.feedback_id
-        except sa.orm.exc.ObjectDeletedError:  # deleted since the list was read
+    for evidence_id in ids:
+        begin_request_write()
+        claim = evidence.claim(evidence_id)
+        Session.commit()
+        if claim is None:  # saved, deleted or given up meanwhile
             continue
+        content, content_type, error = b"", "", ""
+        try:
+            res = client.media.download(claim.media_id)
+            if not isinstance(res, requests.Response):  # a JSON answer, not an error
+                raise evidence.NotAnImage(f"unexpected answer: {str(res)[:200]}")
+            content, content_type = res.content, res.headers.get("Content-Type", "")
+        except (WeChatClientException, requests.RequestException, evidence.NotAnImage) as exc:
+            error = describe(exc) if not isinstance(exc, evidence.NotAnImage) else str(exc)
         path = None
         try:
-            try:
-                res = client.media.download(item.media_id)
-                if not isinstance(res, requests.Response):  # a JSON answer, not an error
-                    raise evidence.NotAnImage(f"unexpected answer: {str(res)[:200]}")
-                path = evidence.store(item, res.content, res.headers.get("Content-Type", ""))
-            except (WeChatClientException, requests.RequestException, evidence.NotAnImage) as exc:
-                evidence.note_failure(item, describe(exc)
-                                      if not isinstance(exc, evidence.NotAnImage) else str(exc))
-                log.warning("evidence %s of feedback %s not saved: %s", item_id, feedback_id,
-                            item.fetch_error)
+            begin_request_write()
+            if not error:
+                try:
+                    path = evidence.save_claimed(claim, content, content_type)
+                except evidence.NotAnImage as exc:
+                    error = str(exc)
+                else:
+                    if path is None:  # deleted (or saved by another run) while downloading
+                        log.info("evidence %s of feedback %s gone meanwhile: not saved",
+                                 claim.evidence_id, claim.feedback_id)
+                        failed += 1
+            if error:
+                evidence.claim_failed(claim, error)
+                log.warning("evidence %s of feedback %s not saved: %s", claim.evidence_id,
+                            claim.feedback_id, error[:300])
             Session.commit()
         except sa.exc.SQLAlchemyError as exc:
             # E.g. the feedback was deleted meanwhile: keep no file that no row names.
@@ -76,11 +95,12 @@ def fetch_evidence(limit: int = 50) -> str:
             if path is not None:
                 path.unlink(missing_ok=True)
                 path = None
-            log.warning("evidence %s of feedback %s not recorded: %s", item_id, feedback_id,
-                        str(exc).splitlines()[0][:300])
+            error = error or "not recorded"
+            log.warning("evidence %s of feedback %s not recorded: %s", claim.evidence_id,
+                        claim.feedback_id, str(exc).splitlines()[0][:300])
         if path is not None:
             saved += 1
-        else:
+        elif error:
             failed += 1
     return f"{saved} saved, {failed} failed"
 

@@ -1,7 +1,7 @@
 """Staff in WeChat: binding a staff user's own WeChat account by scanning a temporary QR code
 (scene ``bind-<code>``), and their alerts (each 差评 and new ticket of their unit, and the
-programme's deadline reminders to a unit's or an industry authority's staff) as template
-messages through the outbox (queued with the alert, retried, kept when they fail)."""
+programme's deadline reminders to a unit's or an industry authority's staff, or to an expert)
+as template messages through the outbox (queued with the alert, retried, kept when they fail)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ BOUND = ("绑定成功！{name}，您的微信已与监督平台账号绑定，�
          "差评提醒和督办单提醒。如需解绑，请登录平台，在“个人设置”页操作。")
 BOUND_AUTHORITY = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收本行业"
                    "创建年度报送材料的截止提醒。如需解绑，请登录平台，在“个人设置”页操作。")
+BOUND_EXPERT = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收评审"
+                "评分的截止提醒。如需解绑，请登录平台，在“个人设置”页操作。")
 BIND_FAILED = ("绑定二维码已失效或已使用。请登录平台，在“个人设置”页重新生成绑定二维码后再扫码。")
 
 
@@ -45,7 +47,8 @@ def on_bind_scan(ctx: Context, code: str) -> str:
     bound = staff_bindings.bind(code, ctx.citizen_id, now=ctx.now)
     if bound is None:
         return BIND_FAILED
-    return (BOUND_AUTHORITY if bound.role == "authority" else BOUND).format(name=bound.display_name)
+    message = {"authority": BOUND_AUTHORITY, "expert": BOUND_EXPERT}.get(bound.role, BOUND)
+    return message.format(name=bound.display_name)
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,18 @@ def _link(alert: StaffAlert) -> str | None:
 
 
 def _queue_alert(alert: StaffAlert) -> int:
-    """Queue the alert to each bound staff member of its unit who can be written to."""
+    """Queue the alert to each bound staff member of its unit (or industry authority), or to its
+    bound expert, who can be written to."""
     title = WECHAT_ALERT_KINDS.get(alert.kind)
     if title is None:
         return 0
     queued = 0
-    staff = (staff_bindings.staff_citizens_of_unit(alert.unit_id) if alert.unit_id is not None
-             else staff_bindings.staff_citizens_of_industry(alert.industry or ""))
+    if alert.unit_id is not None:
+        staff = staff_bindings.staff_citizens_of_unit(alert.unit_id)
+    elif alert.industry is not None:
+        staff = staff_bindings.staff_citizens_of_industry(alert.industry)
+    else:
+        staff = staff_bindings.bound_citizen_of_expert(alert.user_id or 0)
     for citizen_id in staff:
         citizen = Session.get(Citizen, citizen_id)
         if citizen is None or Session.get(CitizenContact, citizen_id) is None:

@@ -51,12 +51,14 @@ def list_standards(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/standards/<int:year>")
-@bp.doc(summary="某年度测评标准（首次读取时按上一年度或默认标准生成，与页面相同）")
+@bp.doc(summary="某年度测评标准（尚未保存的年度返回按上一年度或默认标准生成的版本，指标无编号；"
+                "首次录入检查、暗查、专家评分或区联席办修改时保存）")
 @no_query
 @bp.response(200, StandardSchema)
 def get_standard(year: int) -> Any:
-    std = standards.ensure_standard(year)
-    Session.commit()
+    std = standards.read_standard(year)  # a read never writes: an unsaved year is not stored
+    if std.id is None:
+        return {**standards.standard_to_dict(std), "max_score": std.max_score, "updated_at": None}
     return std
 
 

@@ -213,29 +213,38 @@ class CalendarDay(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+#: Exactly one of a unit, an industry authority or an expert (a user) is an alert's target.
+ONE_TARGET = ("(CASE WHEN unit_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN industry IS NULL "
+              "THEN 0 ELSE 1 END) + (CASE WHEN user_id IS NULL THEN 0 ELSE 1 END) = 1")
+
+
 class UnitContact(Base):
     """An e-mail address that receives alerts: a unit's (差评, new tickets, the daily digest,
-    programme reminders) or an industry authority's (programme reminders), never both."""
+    programme reminders), an industry authority's (programme reminders) or an expert's
+    (review reminders), one of them."""
 
     __tablename__ = "unit_contacts"
     __table_args__ = (
         sa.UniqueConstraint("unit_id", "email", name="uq_unit_contacts_unit_email"),
         sa.UniqueConstraint("industry", "email", name="uq_unit_contacts_industry_email"),
-        sa.CheckConstraint("(unit_id IS NULL) <> (industry IS NULL)", name="target"),
+        sa.UniqueConstraint("user_id", "email", name="uq_unit_contacts_user_email"),
+        sa.CheckConstraint(ONE_TARGET, name="target"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="CASCADE"))
     #: Code from ``reference.INDUSTRIES``: the industry authority's address.
     industry: Mapped[str | None] = mapped_column(sa.String(32))
+    #: An expert's own address (experts belong to no unit or industry).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(sa.String(100), default="")
     email: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class StaffAlert(Base):
-    """An e-mail alert to a unit's (or an industry authority's) contacts, kept until sent
-    (retried, never lost)."""
+    """An e-mail alert to a unit's (or an industry authority's, or an expert's) contacts, kept
+    until sent (retried, never lost)."""
 
     __tablename__ = "staff_alerts"
     __table_args__ = (
@@ -243,7 +252,7 @@ class StaffAlert(Base):
                            "'repeat_problem')",
                            name="kind"),
         sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
-        sa.CheckConstraint("(unit_id IS NULL) <> (industry IS NULL)", name="target"),
+        sa.CheckConstraint(ONE_TARGET, name="target"),
         sa.Index("ix_staff_alerts_due", "status", "next_attempt_at"),
     )
 
@@ -252,6 +261,9 @@ class StaffAlert(Base):
                                                 index=True)
     #: An industry authority's alert (programme reminders): code from ``reference.INDUSTRIES``.
     industry: Mapped[str | None] = mapped_column(sa.String(32))
+    #: An expert's alert (review reminders).
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
     kind: Mapped[str] = mapped_column(sa.String(16))
     #: What the alert is about (``ticket:7``, ``bad:42``, ``digest:3:2026-12-07``): queued once.
     dedup_key: Mapped[str] = mapped_column(sa.String(100), unique=True)

@@ -1,6 +1,7 @@
 """The alert contacts: the e-mail addresses that receive staff alerts, a unit's (差评, new
-tickets, the daily digest, programme reminders) or an industry authority's (programme reminders).
-The office keeps them; ``alerts.recipients`` reads them when sending."""
+tickets, the daily digest, programme reminders), an industry authority's (programme reminders)
+or an expert's (review reminders). The office keeps them; ``alerts.recipients`` reads them when
+sending."""
 
 from __future__ import annotations
 
@@ -22,23 +23,34 @@ def _clean_email(email: object) -> str:
 
 
 def add_contact(actor: User | None, unit: Unit | None, email: object, name: str = "", *,
-                industry: str | None = None) -> UnitContact:
-    """Register an alert address of ``unit``, or (``unit`` None) of ``industry``'s authority."""
+                industry: str | None = None, expert: User | None = None) -> UnitContact:
+    """Register an alert address of ``unit``, or (``unit`` None) of ``industry``'s authority,
+    or of ``expert`` (a user of role expert)."""
     if actor is not None and actor.role != "office":
         raise PermissionDenied("只有区联席办可以登记单位的提醒邮箱")
-    if (unit is None) == (industry is None) or (industry is not None and industry not in INDUSTRIES):
-        raise ValidationError("请选择单位或行业主管部门", details={"unit": "请选择"})
+    if (sum(t is not None for t in (unit, industry, expert)) != 1
+            or (industry is not None and industry not in INDUSTRIES)
+            or (expert is not None and expert.role != "expert")):
+        raise ValidationError("请选择单位、行业主管部门或评审专家", details={"unit": "请选择"})
     clean = _clean_email(email)
-    target = (UnitContact.unit_id == unit.id if unit is not None
-              else UnitContact.industry == industry)
+    if unit is not None:
+        target = UnitContact.unit_id == unit.id
+    elif expert is not None:
+        target = UnitContact.user_id == expert.id
+    else:
+        target = UnitContact.industry == industry
     if Session.scalar(sa.select(sa.exists().where(target, UnitContact.email == clean))):
         raise Conflict(f"{clean} 已登记")
     contact = UnitContact(unit_id=unit.id if unit is not None else None, industry=industry,
+                          user_id=expert.id if expert is not None else None,
                           email=clean, name=(name or "").strip()[:100])
     Session.add(contact)
     Session.flush()
     if unit is not None:
         audit.record_change(actor, "create", "unit", unit.code, None,
+                            {"alert_email": clean, "name": contact.name})
+    elif expert is not None:
+        audit.record_change(actor, "update", "user", expert.username, None,
                             {"alert_email": clean, "name": contact.name})
     else:
         audit.record_change(actor, "create", "industry_contact", industry, None,
@@ -57,6 +69,10 @@ def remove_contact(actor: User | None, contact_id: int) -> None:
     Session.flush()
     if contact.industry is not None:
         audit.record_change(actor, "update", "industry_contact", contact.industry,
+                            {"alert_email": contact.email}, {"alert_email": None})
+    elif contact.user_id is not None:
+        expert = Session.get(User, contact.user_id)
+        audit.record_change(actor, "update", "user", expert.username if expert else contact.user_id,
                             {"alert_email": contact.email}, {"alert_email": None})
     else:
         audit.record_change(actor, "update", "unit", unit.code if unit else contact.unit_id,
@@ -80,4 +96,13 @@ def industry_contacts() -> dict[str, list[UnitContact]]:
     for row in Session.scalars(sa.select(UnitContact).where(UnitContact.industry.is_not(None))
                                .order_by(UnitContact.industry, UnitContact.id)):
         out.setdefault(row.industry or "", []).append(row)
+    return out
+
+
+def expert_contacts() -> dict[int, list[UnitContact]]:
+    """The experts' alert contacts, by user id."""
+    out: dict[int, list[UnitContact]] = {}
+    for row in Session.scalars(sa.select(UnitContact).where(UnitContact.user_id.is_not(None))
+                               .order_by(UnitContact.user_id, UnitContact.id)):
+        out.setdefault(row.user_id or 0, []).append(row)
     return out

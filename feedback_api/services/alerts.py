@@ -24,6 +24,7 @@ from feedback_api.models import (
     StaffAlert,
     Ticket,
     UnitContact,
+    User,
     Window,
 )
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
@@ -82,27 +83,29 @@ def _link(path: str) -> str:
 
 
 def _queue(unit_id: int | None, kind: str, key: str, subject: str, body: str,
-           now: datetime, *, industry: str | None = None) -> StaffAlert | None:
+           now: datetime, *, industry: str | None = None,
+           user_id: int | None = None) -> StaffAlert | None:
     if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
         return None
-    alert = StaffAlert(unit_id=unit_id, industry=industry, kind=kind, dedup_key=key,
+    alert = StaffAlert(unit_id=unit_id, industry=industry, user_id=user_id, kind=kind, dedup_key=key,
                        subject=subject[:200], body=body, status="pending", attempts=0,
                        next_attempt_at=now, last_error="", created_at=now)
     Session.add(alert)
     Session.flush()
-    alert_channels.queued.send(alert)  # e.g. WeChat to the unit's bound staff (admin_web.app)
+    alert_channels.queued.send(alert)  # e.g. WeChat to the target's bound staff (admin_web.app)
     return alert
 
 
 def queue_alert(*, kind: str, key: str, subject: str, body: str, unit_id: int | None = None,
-                industry: str | None = None, path: str = "",
+                industry: str | None = None, user_id: int | None = None, path: str = "",
                 now: datetime | None = None) -> StaffAlert | None:
-    """Queue one alert to a unit's or an industry authority's contacts (e-mail, and WeChat
-    through ``alert_channels``); None when ``key`` was queued before (each subject once)."""
-    if (unit_id is None) == (industry is None):
-        raise ValueError("an alert goes to one unit or one industry")
+    """Queue one alert to a unit's, an industry authority's or an expert's (``user_id``)
+    contacts (e-mail, and WeChat through ``alert_channels``); None when ``key`` was queued
+    before (each subject once)."""
+    if sum(target is not None for target in (unit_id, industry, user_id)) != 1:
+        raise ValueError("an alert goes to one unit, one industry or one expert")
     return _queue(unit_id, kind, key, subject, body + (_link(path) if path else ""),
-                  now or utcnow(), industry=industry)
+                  now or utcnow(), industry=industry, user_id=user_id)
 
 
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
@@ -190,38 +193,72 @@ class SendReport:
 
 
 def recipients(alert: StaffAlert) -> list[tuple[str, str]]:
-    """The alert's unit's contacts, or its industry authority's."""
-    target = (UnitContact.unit_id == alert.unit_id if alert.unit_id is not None
-              else UnitContact.industry == alert.industry)
+    """The alert's unit's contacts, its industry authority's, or its expert's (while active)."""
+    if alert.unit_id is not None:
+        target = UnitContact.unit_id == alert.unit_id
+    elif alert.industry is not None:
+        target = UnitContact.industry == alert.industry
+    else:
+        target = sa.and_(UnitContact.user_id == alert.user_id, sa.exists().where(
+            User.id == UnitContact.user_id, User.active.is_(True)))
     return [(name, email) for name, email in Session.execute(
         sa.select(UnitContact.name, UnitContact.email).where(target).order_by(UnitContact.id))]
 
 
+#: How long an alert whose attempt is counted waits before another run may try it again, should
+#: the run that claimed it stop before recording the outcome (killed while the server answered).
+CLAIM_LEASE = timedelta(minutes=15)
+
+
+def _claim(alert_id: int, now: datetime) -> StaffAlert | None:
+    """The alert, read afresh, if it is still due (not sent or claimed by another run since)."""
+    return Session.scalars(
+        sa.select(StaffAlert)
+        .where(StaffAlert.id == alert_id, StaffAlert.status == "pending",
+               StaffAlert.next_attempt_at <= now)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).first()
+
+
 def send_pending(*, limit: int = 100, now: datetime | None = None,
-                 after_each: Callable[[], None] | None = None) -> SendReport | None:
-    """Send due alerts through WW_SMTP_URL; None when it is not set (the alerts wait)."""
+                 after_each: Callable[[], None] | None = None,
+                 before_send: Callable[[], None] | None = None) -> SendReport | None:
+    """Send due alerts through WW_SMTP_URL; None when it is not set (the alerts wait).
+
+    The caller owns the unit of work. Each alert is claimed first: read afresh, its attempt
+    counted and the alert held back for ``CLAIM_LEASE``; then ``before_send`` (a commit) runs,
+    so no transaction stays open while the SMTP server answers and no other run sends it
+    meanwhile; the outcome (sent, or the next attempt's time) is written afterwards, and
+    ``after_each`` (a commit) records it before the next alert. A run stopped between the send
+    and the outcome's commit sends that alert again only after the lease."""
     cfg = smtp_settings()
     if cfg is None:
         return None
     now = now or utcnow()
     report = SendReport()
-    due = Session.scalars(sa.select(StaffAlert).where(StaffAlert.status == "pending",
-                                                      StaffAlert.next_attempt_at <= now)
+    due = Session.scalars(sa.select(StaffAlert.id).where(StaffAlert.status == "pending",
+                                                         StaffAlert.next_attempt_at <= now)
                           .order_by(StaffAlert.id).limit(limit)).all()
-    if not due:
-        return report
     smtp: smtplib.SMTP | None = None
     try:
-        for alert in due:
+        for alert_id in due:
+            alert = _claim(alert_id, now)
+            if alert is None:
+                continue
             to = recipients(alert)
             alert.attempts += 1
+            alert.next_attempt_at = now + CLAIM_LEASE
+            message = _message(cfg, alert, to) if to else None
+            Session.flush()
+            if message is not None and before_send is not None:
+                before_send()
             unreachable = False
             try:
-                if not to:
-                    raise LookupError("该单位（主管部门）未登记接收提醒的电子邮箱")
+                if message is None:
+                    raise LookupError("该单位（主管部门、评审专家）未登记接收提醒的电子邮箱")
                 if smtp is None:
                     smtp = _connect(cfg)
-                smtp.send_message(_message(cfg, alert, to))
+                smtp.send_message(message)
             except (smtplib.SMTPException, OSError, LookupError) as exc:
                 unreachable = smtp is None and not isinstance(exc, LookupError)
                 if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
@@ -233,7 +270,7 @@ def send_pending(*, limit: int = 100, now: datetime | None = None,
                 else:
                     alert.next_attempt_at = now + timedelta(minutes=5 * 2 ** (alert.attempts - 1))
                     report.retried += 1
-                report.errors.append(f"alert {alert.id}: {alert.last_error}")
+                report.errors.append(f"alert {alert_id}: {alert.last_error}")
             else:
                 alert.status, alert.sent_at, alert.last_error = "sent", now, ""
                 report.sent += 1

@@ -49,15 +49,20 @@ def pending(limit: int = 50, *, now: datetime | None = None) -> list[FeedbackEvi
 
 def store(evidence: FeedbackEvidence, content: bytes, content_type: str, *,
           now: datetime | None = None) -> Path:
-    """Save a downloaded image; refuses anything that is not a known image type or too large.
+    """Save a downloaded image and count the attempt; refuses anything that is not a known image
+    type or too large.
 
     The caller commits; if that fails, it deletes the returned file."""
+    evidence.fetch_attempts += 1
+    return _write(evidence, content, content_type, now or utcnow())
+
+
+def _write(evidence: FeedbackEvidence, content: bytes, content_type: str, now: datetime) -> Path:
     content_type = content_type.split(";", 1)[0].strip().lower()
     if content_type not in _EXTENSIONS:
         raise NotAnImage(f"not an image: {content_type or 'no content type'}")
     if not content or len(content) > MAX_BYTES:
         raise NotAnImage(f"image of {len(content)} bytes")
-    now = now or utcnow()
     # Our own name, never one derived from the message: nothing outside the folder is reachable.
     name = (f"{now:%Y%m}/{evidence.feedback_id}-{evidence.id}-{secrets.token_hex(4)}"
             f"{_EXTENSIONS[content_type]}")
@@ -70,7 +75,6 @@ def store(evidence: FeedbackEvidence, content: bytes, content_type: str, *,
     evidence.content_type = content_type
     evidence.size_bytes = len(content)
     evidence.fetched_at = now
-    evidence.fetch_attempts += 1
     evidence.fetch_error = ""
     try:
         Session.flush()
@@ -84,6 +88,63 @@ def note_failure(evidence: FeedbackEvidence, error: str) -> None:
     evidence.fetch_attempts += 1
     evidence.fetch_error = error[:500]
     Session.flush()
+
+
+# --- the fetch job's steps: claim (attempt counted, committed), download, outcome -------------
+
+def pending_ids(limit: int = 50, *, now: datetime | None = None) -> list[int]:
+    return [ev.id for ev in pending(limit, now=now)]
+
+
+@dataclass(frozen=True)
+class Claim:
+    evidence_id: int
+    feedback_id: int
+    media_id: str
+
+
+def _pending_row(evidence_id: int, now: datetime) -> FeedbackEvidence | None:
+    return Session.scalars(
+        sa.select(FeedbackEvidence)
+        .where(FeedbackEvidence.id == evidence_id, FeedbackEvidence.stored_name.is_(None),
+               FeedbackEvidence.media_id != "", FeedbackEvidence.fetch_attempts < MAX_ATTEMPTS,
+               FeedbackEvidence.received_at > now - MEDIA_LIFETIME)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)).first()
+
+
+def claim(evidence_id: int, *, now: datetime | None = None) -> Claim | None:
+    """Count an attempt at downloading the image, if it is still to be fetched (read afresh);
+    the job commits this before it calls the channel, so a download that never returns still
+    uses up one of the ``MAX_ATTEMPTS``."""
+    ev = _pending_row(evidence_id, now or utcnow())
+    if ev is None:
+        return None
+    ev.fetch_attempts += 1
+    Session.flush()
+    return Claim(ev.id, ev.feedback_id, ev.media_id)
+
+
+def save_claimed(claimed: Claim, content: bytes, content_type: str, *,
+                 now: datetime | None = None) -> Path | None:
+    """Save the image of a claimed download (its attempt already counted); None when it is
+    gone or another run saved it meanwhile. Raises ``NotAnImage`` like ``store``."""
+    ev = Session.scalars(sa.select(FeedbackEvidence)
+                         .where(FeedbackEvidence.id == claimed.evidence_id,
+                                FeedbackEvidence.stored_name.is_(None))
+                         .with_for_update()
+                         .execution_options(populate_existing=True)).first()
+    if ev is None:
+        return None
+    return _write(ev, content, content_type, now or utcnow())
+
+
+def claim_failed(claimed: Claim, error: str) -> None:
+    """Record why the claimed download failed (its attempt is already counted)."""
+    ev = Session.get(FeedbackEvidence, claimed.evidence_id, populate_existing=True)
+    if ev is not None and ev.stored_name is None:
+        ev.fetch_error = error[:500]
+        Session.flush()
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ CODE_TTL = timedelta(minutes=10)
 #: Scene prefix of a binding QR code (``bind-<code>``): never a window code (those have no
 #: lower case).
 SCENE_PREFIX = "bind-"
-#: Who may bind: unit staff (差评, tickets, programme reminders) and industry authorities
-#: (programme reminders).
-BINDING_ROLES = frozenset({"unit", "authority"})
+#: Who may bind: unit staff (差评, tickets, programme reminders), industry authorities
+#: (programme reminders) and experts (review reminders).
+BINDING_ROLES = frozenset({"unit", "authority", "expert"})
 
 
 def _hash(code: str) -> str:
@@ -46,7 +46,7 @@ def issue_code(user: User, *, now: datetime | None = None) -> str:
     """A new binding code for ``user`` (replacing an unused one); its scene is
     ``SCENE_PREFIX + code``. Binding again later replaces the bound identity."""
     if user.role not in BINDING_ROLES:
-        raise PermissionDenied("只有窗口单位和行业主管部门的工作人员需要绑定微信接收提醒")
+        raise PermissionDenied("只有窗口单位、行业主管部门的工作人员和评审专家需要绑定微信接收提醒")
     now = now or utcnow()
     code = secrets.token_urlsafe(18)  # 24 characters; the scene stays within WeChat's 64
     binding = binding_of(user)
@@ -126,6 +126,14 @@ def staff_citizens_of_industry(industry: str) -> list[int]:
                User.role == "authority",
                sa.exists().where(UserScope.user_id == User.id, UserScope.industry == industry))
         .order_by(StaffBinding.id)))
+
+
+def bound_citizen_of_expert(user_id: int) -> list[int]:
+    """The bound identity of an active expert (none or one)."""
+    return list(Session.scalars(
+        sa.select(StaffBinding.citizen_id).join(User, User.id == StaffBinding.user_id)
+        .where(StaffBinding.citizen_id.is_not(None), User.active.is_(True),
+               User.role == "expert", User.id == user_id)))
 
 
 def staff_of_window_clause(citizen_id: sa.ColumnElement[int | None],

@@ -45,19 +45,21 @@ def standard_to_dict(std: Standard) -> dict[str, Any]:
     return {
         "year": std.year, "name": std.name, "pass_score": std.pass_score,
         **{k: getattr(std, k) for k in DEFAULT_WEIGHTS},
-        "indicators": [{"id": i.id, "category": i.category, "name": i.name, "weight": i.weight,
-                        "pass_line": i.pass_line} for i in std.indicators],
+        # An unsaved standard's indicators (``read_standard``) have no id yet.
+        "indicators": [{**({"id": i.id} if i.id is not None else {}), "category": i.category,
+                        "name": i.name, "weight": i.weight, "pass_line": i.pass_line}
+                       for i in std.indicators],
     }
 
 
-def ensure_standard(year: int) -> Standard:
-    """The standard of ``year``; made on first need as a copy of the latest earlier year's, or
-    of the default set, so each year keeps its own version once edited."""
+def _check_year(year: int) -> None:
     if not 2000 <= year <= 2100:
         raise ValidationError(f"年度 {year} 不在 2000–2100 之间")
-    std = get_standard(year)
-    if std is not None:
-        return std
+
+
+def _new_standard(year: int) -> Standard:
+    """A new, unsaved standard of ``year``: a copy of the latest earlier year's, or the default
+    set."""
     previous = Session.scalars(sa.select(Standard).where(Standard.year < year)
                                .order_by(Standard.year.desc())).first()
     if previous is not None:
@@ -72,9 +74,29 @@ def ensure_standard(year: int) -> Standard:
                        pass_score=DEFAULT_PASS_SCORE, **DEFAULT_WEIGHTS)
         std.indicators = [StandardIndicator(category=c, name=n, weight=w, pass_line=p, position=i)
                           for i, (c, n, w, p) in enumerate(DEFAULT_INDICATORS)]
+    return std
+
+
+def read_standard(year: int) -> Standard:
+    """The standard of ``year`` as it is or would be made (``ensure_standard``), for reading:
+    a year not yet stored gets an unsaved copy (its indicators have no ids), so reading never
+    writes."""
+    _check_year(year)
+    return get_standard(year) or _new_standard(year)
+
+
+def ensure_standard(year: int) -> Standard:
+    """The standard of ``year``; stored on first need by a write (an inspection, a covert
+    inspection, an expert's score, the office's edit or its page) as a copy of the latest
+    earlier year's, or of the default set, so each year keeps its own version once edited."""
+    _check_year(year)
+    std = get_standard(year)
+    if std is not None:
+        return std
+    std = _new_standard(year)
     Session.add(std)
     Session.flush()
-    # Made by the system on whoever's first need (a unit opening the page, say), not by them.
+    # Made by the system on whoever's first need, not by them.
     audit.record_change(None, "create", "standard", year, None, standard_to_dict(std),
                         actor_label="system")
     return std

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import Session, begin_request_write, utcnow
 from feedback_api.models import Feedback, TicketFeedback
-from feedback_api.services import ticket_clocks, ticket_links, tickets
+from feedback_api.services import alerts, ticket_clocks, ticket_links, tickets
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +63,40 @@ def mark_overdue(*, now: datetime | None = None) -> str:
 
 def send_alerts(*, now: datetime | None = None) -> str:
     """Queue e-mail alerts for new 差评 and tickets, then send what is due (one commit each)."""
-    from feedback_api.services import alerts
-
+    _begin_write()
     queued = alerts.queue_new(now=now)
     Session.commit()  # queued alerts survive a failure while sending
-    report = alerts.send_pending(now=now, after_each=Session.commit)
+    report = _send(now)
     sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
     return f"{queued} alerts queued; {sent}"
 
 
 def send_digest(*, now: datetime | None = None) -> str:
     """Queue today's digest of each unit's tickets due, then send what is due."""
-    from feedback_api.services import alerts
-
+    _begin_write()
     queued = alerts.queue_digest(now=now)
     Session.commit()
-    report = alerts.send_pending(now=now, after_each=Session.commit)
+    report = _send(now)
     sent = "not sent: WW_SMTP_URL is not set" if report is None else report.summary()
     return f"{queued} digests queued; {sent}"
+
+
+def _begin_write() -> None:
+    """Take SQLite's write lock first (``begin_request_write``) unless the caller already began
+    the transaction."""
+    if not Session().in_transaction():
+        begin_request_write()
+
+
+def _send(now: datetime | None) -> alerts.SendReport | None:
+    """Send what is due, holding no transaction while the SMTP server answers: each alert is
+    claimed under SQLite's write lock (taken first) and committed before it is sent, and its
+    outcome committed in a transaction of its own (as ``wechat_bot.jobs.deliver_outbox``)."""
+    def next_alert() -> None:
+        Session.commit()
+        begin_request_write()
+
+    _begin_write()
+    report = alerts.send_pending(now=now, after_each=next_alert, before_send=Session.commit)
+    Session.commit()
+    return report

@@ -140,6 +140,15 @@ def test_office_records_a_covert_inspection_with_evidence_only_it_and_the_agency
     assert client.get(detail).status_code == 404  # another industry's window
 
 
+@pytest.mark.parametrize("user", ["agency", "authority", "unit"])
+def test_a_reader_opening_the_standard_stores_nothing(client, auth, db, district, user):
+    auth.login(user)
+    page = client.get("/assessment/standard?year=2026").get_data(as_text=True)
+    assert "服务态度" in page and "廉洁诚信" in page  # the year's standard as it would be made
+    with db() as s:
+        assert s.scalars(sa.select(Standard)).all() == []
+
+
 def test_office_edits_the_standard_others_cannot(client, auth, db, district):
     auth.login("office")
     page = client.get("/assessment/standard?year=2026").get_data(as_text=True)

@@ -178,6 +178,9 @@ def test_the_year_through_the_pages(client, auth, db, year):
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[0][:5] == ["序号", "行业", "窗口编号", "窗口名称", "窗口单位"]
     assert {r[2] for r in rows[1:]} == {"CD-RMYY-001", "CD-RMYY-002", "CD-SW-001"}
+    ledger = load_workbook(io.BytesIO(xlsx.data))["业内窗口单位登记台账"]  # the office's ledger
+    codes = {r[0].value for r in ledger.iter_rows(min_row=2)}
+    assert {"CD-RMYY-001", "CD-RMYY-002", "CD-SW-001"} <= codes
     client.post("/logout", data={"csrf_token": token(client, "/")})
 
     # Experts score what is theirs; expert3 sees only its two and is far off on one.

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from admin_web.public import OBJECTION_LIMIT, TOO_MANY
+from admin_web.public import TOO_MANY
 from feedback_api.models import Objection, Publicity, Submission
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
@@ -48,7 +48,13 @@ def post(client, data: dict[str, str], *, csrf: bool = True):
     return client.post("/public/objections", data=data)
 
 
-def test_the_public_objects_and_the_office_answers(client, auth, db, publicity, token_for):
+#: The hour's limit of this test (``WW_OBJECTION_RATE_LIMIT``), other than the default 10.
+OBJECTION_LIMIT = 8
+
+
+def test_the_public_objects_and_the_office_answers(app, client, auth, db, publicity, token_for,
+                                                   monkeypatch):
+    monkeypatch.setitem(app.config, "WW_OBJECTION_RATE_LIMIT", OBJECTION_LIMIT)
     resp = client.get("/public")
     html = resp.get_data(as_text=True)
     assert "对公示名单提出异议" in html and resp.headers["Cache-Control"] == "private, no-store"
@@ -101,6 +107,20 @@ def test_the_public_objects_and_the_office_answers(client, auth, db, publicity, 
         (True, CONTACT, "dismissed")]
 
 
+def test_the_limit_comes_from_the_environment_and_a_bad_one_stops_start_up(app_config,
+                                                                         monkeypatch):
+    from admin_web.app import create_app
+    from feedback_api.config import ConfigError, load_config
+
+    assert load_config(app_config)["WW_OBJECTION_RATE_LIMIT"] == 10
+    monkeypatch.setenv("WW_OBJECTION_RATE_LIMIT", "3")
+    assert load_config(app_config)["WW_OBJECTION_RATE_LIMIT"] == 3
+    for bad, message in (("0", "must be between 1 and 1000"), ("many", "must be an integer")):
+        monkeypatch.setenv("WW_OBJECTION_RATE_LIMIT", bad)
+        with pytest.raises(ConfigError, match=f"WW_OBJECTION_RATE_LIMIT {message}"):
+            create_app(app_config)
+
+
 def test_no_objection_form_outside_the_period(client, db, publicity):
     with db() as s:
         p = s.get(Publicity, publicity["publicity"])
@@ -131,3 +151,20 @@ def test_a_citizen_objects_in_a_real_browser(live_server, page, db, publicity): 
     with db() as s:
         [o] = s.scalars(sa.select(Objection)).all()
         assert (o.from_public, o.contact, o.entry_id) == (True, "jubao@example.cn", publicity["entry"])
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1920, "height": 1080}],
+                         ids=["phone", "big-screen"])
+def test_the_public_page_fits_a_phone_and_a_big_screen(live_server, page, publicity,  # noqa: F811
+                                                       viewport):
+    """Issue 15: fit to show on a media open day, on a phone and on a big screen: nothing runs
+    off the side (no sideways scrolling), and the windows, results and the publicity list show."""
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server}/public")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    for text in ("门诊挂号收费处", "93.5", "“一站式”挂号工作法", "住院结算窗口"):
+        assert page.locator(f"text={text}").first.is_visible(), text
+    rights = page.evaluate("[...document.querySelectorAll('main *')]"
+                           ".map(e => e.getBoundingClientRect().right)")
+    assert len(rights) > 20 and max(rights) <= viewport["width"] + 1

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -30,27 +31,49 @@ def served(tmp_path, repo_root):
     env.update({"WW_ENV": "development", "WW_INSTANCE_PATH": str(tmp_path)})
     cli = [sys.executable, "-m", "admin_web"]
     for args in (["db", "upgrade"], ["demo", "--feedback-per-window", "3"]):
-        subprocess.run(cli + args, env=env, cwd=repo_root, check=True, capture_output=True, timeout=120)
+        subprocess.run(cli + args, env=env, cwd=repo_root, check=True, capture_output=True, timeout=300)
     port = _free_port()
     access_log = (tmp_path / "access.log").open("wb")
+    # Gunicorn's own log goes to a file: a pipe nobody reads while the tests run could fill and
+    # block the server.
+    error_log = (tmp_path / "error.log").open("wb")
     proc = subprocess.Popen(cli + ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                            env=env, cwd=repo_root, stdout=access_log, stderr=subprocess.PIPE)
+                            env=env, cwd=repo_root, stdout=access_log, stderr=error_log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    try:
+        _wait_until_ready(proc, base + "/healthz", tmp_path / "error.log")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        error_log.close()
+        access_log.close()
+
+
+#: The longest the server may take to answer its first /healthz. Generous, since a loaded
+#: machine (the suite beside other work) boots two workers slowly; a server that exits fails
+#: at once, whatever this says.
+START_DEADLINE = 120
+
+
+def _wait_until_ready(proc: subprocess.Popen[bytes], url: str, error_log: Path) -> None:
+    deadline = time.monotonic() + START_DEADLINE
+    last = "no answer"
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode} before answering: "
+                        + error_log.read_text(errors="replace")[-2000:])
         try:
-            if _get(base + "/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stderr.read().decode()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    proc.stderr.close()
-    access_log.close()
+            status, body = _get(url)
+        except OSError as exc:  # not listening yet, or a worker still booting
+            last = repr(exc)
+        else:
+            if status == 200:
+                return
+            last = f"HTTP {status}: {body[:200]}"
+        time.sleep(0.25)
+    pytest.fail(f"server did not answer {url} within {START_DEADLINE} s (last: {last}): "
+                + error_log.read_text(errors="replace")[-2000:])
 
 
 def test_serve_answers_health_login_and_api_over_http(served):

@@ -294,6 +294,8 @@ def test_reminders_reach_units_and_experts(db, year):
         svc.accept(office, s)
         svc.assign_expert(office, s, u("expert1"))
         svc.assign_expert(office, s, u("expert2"))
+        svc.assign_expert(office, s, u("expert3"))
+        users.disable_user(office, u("expert3"))  # a disabled expert is not reminded
         svc.score(u("expert2"), s, points(80))
         rules = {r.target: r.message for r in svc.remind(today=date(2026, 5, 24))
                  if r.phase == "management_rules"}  # 6 days left: the 7-day reminder

@@ -1,6 +1,7 @@
-"""The programme's deadline reminders delivered: e-mail to the unit's and the industry authority's
-alert contacts through a real SMTP server on loopback (aiosmtpd), WeChat template messages to
-their staff who bound their WeChat account (the fake WeChat API); each reminder once."""
+"""The programme's deadline reminders delivered: e-mail to the unit's, the industry authority's
+and the expert's alert contacts through a real SMTP server on loopback (aiosmtpd), WeChat
+template messages to their staff (or the expert) who bound their WeChat account (the fake WeChat
+API); each reminder once."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from feedback_api.models import CycleReminder, StaffAlert, Unit, Window
 from feedback_api.services import alert_contacts, alerts, staff_bindings, ticket_jobs
 from feedback_api.services import cycle as svc
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401  (smtp: a fixture)
-from tests.feedback_api.test_cycle import u, year  # noqa: F401  (year: a fixture)
+from tests.feedback_api.test_cycle import points, rec, u, year  # noqa: F401  (year: a fixture)
 from tests.wechat_bot.test_outbox import deliver
 
 HEALTH_AUTHORITY = "oStaffHealthAuthority00001"
 TAX_UNIT = "oStaffUnit0000000000000001"
+EXPERT = "oStaffExpert00000000000001"
 
 
 def _bind(db, wechat, username: str, openid: str) -> str:
@@ -88,18 +90,91 @@ def test_reminders_reach_contacts_by_mail_and_bound_staff_in_wechat_once(
     assert deliver(app).sent_template == 0
 
 
-def test_earlier_reminders_are_delivered_but_past_and_experts_are_not(app, db, year):  # noqa: F811
+def test_earlier_reminders_are_delivered_but_past_ones_are_not(app, db, year):  # noqa: F811
     with db() as s:
         cycle = svc.get_cycle(year)
         for target, due in (("industry:health", date(2026, 6, 5)), ("industry:tax", date(2026, 5, 1)),
-                            ("expert:expert1", date(2026, 7, 15))):
+                            ("expert:expert1", date(2026, 7, 15)), ("expert:gone", date(2026, 7, 15))):
             s.add(CycleReminder(cycle_id=cycle.id, phase="recommendation", target=target,
                                 days_before=7, due_on=due, message="尚未提交：行业推荐表"))
     with app.app_context():
-        assert svc.deliver_reminders(date(2026, 5, 30)) == 1
-        [alert] = Session.scalars(sa.select(StaffAlert)).all()
-        assert (alert.industry, alert.unit_id, alert.status) == ("health", None, "pending")
+        assert svc.deliver_reminders(date(2026, 5, 30)) == 2
+        alerts_by_target = {(a.industry, a.unit_id, a.user_id): a.status
+                            for a in Session.scalars(sa.select(StaffAlert)).all()}
+        assert alerts_by_target == {("health", None, None): "pending",
+                                    (None, None, u("expert1").id): "pending"}
         assert svc.deliver_reminders(date(2026, 5, 30)) == 0
+
+
+@pytest.mark.parametrize("mode", ["plain"], indirect=True)
+def test_an_experts_reminder_reaches_their_address_and_bound_wechat_once(
+        app, db, year, fake_wechat, wechat, smtp, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
+    monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
+    with db():
+        c = svc.get_cycle(year)
+        health, office = u("authority"), u("office")
+        sub = svc.submit(health, svc.save_draft(health, c, "recommendation", rec("CD-RMYY-001")))
+        svc.accept(office, sub)
+        for name in ("expert1", "expert2", "expert3"):
+            svc.assign_expert(office, sub, u(name))
+        svc.score(u("expert2"), sub, points(80))  # expert2 is done: no reminder
+        alert_contacts.add_contact(office, None, "li@expert.example.cn", "李教授", expert=u("expert1"))
+        # expert3 has neither address nor WeChat: its alert waits, retried, not lost.
+    # expert1 binds their own WeChat on 个人设置.
+    assert "评审评分的截止提醒" in _bind(db, wechat, "expert1", EXPERT)
+    fake_wechat.user_messaged(EXPERT)
+
+    with app.app_context():
+        # 14 July: scores due tomorrow.
+        made = [r for r in svc.remind(today=date(2026, 7, 14)) if r.phase == "review"]
+        Session.commit()
+        assert {r.target for r in made} == {"expert:expert1", "expert:expert3"}
+        assert ticket_jobs.send_alerts().endswith("1 alerts sent, 1 to retry, 0 failed")
+    [(to, mail)] = smtp.messages
+    assert to == ["li@expert.example.cn"]
+    assert subject(mail) == "【截止提醒】2026年度评审评定 2026-07-15 截止"
+    assert "1 个候选窗口待评分" in body(mail) and "/cycle/2026/scoring" in body(mail)
+
+    assert deliver(app).sent_template == 1
+    [sent] = fake_wechat.state.template_sent
+    assert sent["touser"] == EXPERT and sent["data"]["keyword1"]["value"] == "截止提醒"
+    assert "1 个候选窗口待评分" in sent["data"]["keyword2"]["value"]
+    assert sent["url"] == "https://ww.example.cn/cycle/2026/scoring"
+
+    with app.app_context():
+        # Run again, the next day, and retried: nothing is sent twice.
+        assert [r for r in svc.remind(today=date(2026, 7, 15)) if r.phase == "review"] == []
+        Session.commit()
+        report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
+        assert (report.sent, report.retried) == (0, 1)
+        assert Session.scalar(sa.select(sa.func.count()).select_from(StaffAlert)) == 2
+    assert len(smtp.messages) == 1 and deliver(app).sent_template == 0
+
+
+def test_an_expert_may_bind_and_the_office_registers_their_address(app, db, year, auth):  # noqa: F811
+    auth.login("office")
+    token = auth.csrf_token("/alert-contacts")
+    page = auth.client.get("/alert-contacts").get_data(as_text=True)
+    assert "评审专家提醒邮箱" in page and 'value="expert:expert1"' in page
+    resp = auth.client.post("/alert-contacts", data={
+        "csrf_token": token, "unit": "expert:expert1", "email": "li@expert.example.cn",
+        "name": "李教授"})
+    assert resp.status_code == 302
+    assert "li@expert.example.cn" in auth.client.get("/alert-contacts").get_data(as_text=True)
+    with db():
+        assert {k: [c.email for c in v] for k, v in alert_contacts.expert_contacts().items()} == {
+            u("expert1").id: ["li@expert.example.cn"]}
+        from feedback_api.services.errors import ValidationError
+
+        with pytest.raises(ValidationError):  # only an expert is registered as one
+            alert_contacts.add_contact(u("office"), None, "x@example.cn", expert=u("authority"))
+    auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
+    auth.login("expert1", "expert1-password")
+    page = auth.client.get("/profile").get_data(as_text=True)
+    assert "评审评分的截止提醒" in page and "生成绑定二维码" in page
+    resp = auth.client.post("/profile/wechat/code", data={"csrf_token": auth.csrf_token("/profile")})
+    assert resp.status_code == 200 and "bind-" in resp.get_data(as_text=True)
 
 
 def test_industry_contacts_are_the_offices_to_keep(app, db, district):

@@ -151,8 +151,8 @@ def test_the_cli_command_reports_and_fails_when_something_failed(app, citizen_wi
 
 def test_a_picture_whose_row_vanished_meanwhile_leaves_no_file(app, citizen_with_photo,
                                                                fake_wechat):
-    """The feedback's evidence is deleted while the picture downloads: the commit fails, and the
-    saved file goes too (no file that no row names)."""
+    """The feedback's evidence is deleted while the picture downloads (no transaction of the
+    job is open meanwhile): the picture is not saved (no file that no row names)."""
     [ev] = evidence_rows(app)
 
     def delete_row(_media_id: str) -> None:
@@ -168,3 +168,27 @@ def test_a_picture_whose_row_vanished_meanwhile_leaves_no_file(app, citizen_with
     assert run_job(app) == "0 saved, 1 failed"
     assert evidence_rows(app) == []
     assert files() == before
+
+
+def test_no_transaction_is_held_while_wechat_answers(app, citizen_with_photo, fake_wechat):
+    """While the picture downloads, another connection can write (SQLite's write lock, or the
+    evidence row's lock on PostgreSQL, taken within 200 ms) and sees the attempt counted: a
+    slow WeChat blocks no one, and the write after it is not refused for a stale read."""
+    seen: list[tuple[int, str | None]] = []
+
+    def probe(_media_id: str) -> None:
+        # ww_write_wait_ms: SQLite begins with BEGIN IMMEDIATE waiting that long (feedback_api.db).
+        engine = app.extensions["ww_engine"]
+        with engine.connect().execution_options(ww_write_wait_ms=200) as conn, conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+            row = conn.execute(sa.select(FeedbackEvidence.fetch_attempts,
+                                         FeedbackEvidence.stored_name)
+                               .with_for_update(nowait=True)).one()
+            seen.append((row.fetch_attempts, row.stored_name))
+
+    fake_wechat.add_media("MEDIA-OK", png(), "image/png", while_serving=probe)
+    assert run_job(app) == "1 saved, 0 failed"
+    assert seen == [(1, None)]
+    [ev] = evidence_rows(app)
+    assert ev.fetch_attempts == 1 and ev.stored_name is not None

@@ -1,7 +1,8 @@
 """Reminders before a phase's deadline to everyone who still owes something, recorded once
-(``cycle_reminders``) and delivered once through the staff alert channels: e-mail to the unit's
-or the industry authority's alert contacts, WeChat template messages to their staff who bound
-their WeChat account (``alert_channels``). A failed send is retried by the channel."""
+(``cycle_reminders``) and delivered once through the staff alert channels: e-mail to the unit's,
+the industry authority's or the expert's alert contacts, WeChat template messages to their staff
+(or the expert) who bound their WeChat account (``alert_channels``). A failed send is retried by
+the channel."""
 
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def _due_targets(cycle: Cycle, phase: str) -> dict[str, str]:
             sa.select(User.username, sa.func.count()).join(
                 ExpertAssignment, ExpertAssignment.expert_id == User.id)
             .join(Submission, Submission.id == ExpertAssignment.submission_id)
-            .where(Submission.cycle_id == cycle.id, ExpertAssignment.total.is_(None))
+            .where(Submission.cycle_id == cycle.id, ExpertAssignment.total.is_(None),
+                   User.active.is_(True))
             .group_by(User.username)).all()
         for username, n in rows:
             targets[f"expert:{username}"] = f"{n} 个候选窗口待评分"
@@ -129,13 +131,12 @@ ALERT_KEY = "cycle-reminder:"
 
 def deliver_reminders(today: date | None = None) -> int:
     """Queue every reminder not yet delivered whose deadline has not passed as a staff alert
-    (idempotent by the alert's key). A reminder to an expert stays on the expert's pages: experts
-    have no alert contacts."""
+    (idempotent by the alert's key): to a unit, an industry authority or an expert."""
     today = today or local_today()
     key = sa.literal(ALERT_KEY, sa.String).concat(sa.cast(CycleReminder.id, sa.String))
     rows = Session.execute(
         sa.select(CycleReminder, Cycle.year).join(Cycle, Cycle.id == CycleReminder.cycle_id)
-        .where(CycleReminder.due_on >= today, CycleReminder.target.not_like("expert:%"),
+        .where(CycleReminder.due_on >= today,
                key.not_in(sa.select(StaffAlert.dedup_key)))
         .order_by(CycleReminder.id)).all()
     queued = 0
@@ -149,13 +150,21 @@ def deliver_reminders(today: date | None = None) -> int:
             target = {"unit_id": unit_id}
         elif kind == "industry":
             target = {"industry": code}
+        elif kind == "expert":
+            user_id = Session.scalar(sa.select(User.id).where(User.username == code,
+                                                              User.role == "expert"))
+            if user_id is None:
+                continue
+            target = {"user_id": user_id}
         else:
             continue
+        path = f"/cycle/{year}/scoring" if kind == "expert" else f"/cycle/{year}"
         alert = alerts.queue_alert(
             kind="cycle_reminder", key=f"{ALERT_KEY}{reminder.id}",
             subject=f"【截止提醒】{year}年度{label(CYCLE_PHASES, reminder.phase)} "
                     f"{reminder.due_on:%Y-%m-%d} 截止",
-            body=reminder.message + "\n请在截止日期前登录平台报送。", path=f"/cycle/{year}",
+            body=reminder.message + ("\n请在截止日期前登录平台评分。" if kind == "expert"
+                                     else "\n请在截止日期前登录平台报送。"), path=path,
             **target)
         queued += alert is not None
     return queued
