@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
@@ -200,7 +201,8 @@ def _build(kind: str, code: str, name: str, unit: Unit, user: User, period: Peri
 
 def window_report(user: User, code: str, period: Period) -> Report:
     """The report of one window ``user`` may see; NotFound otherwise (another unit's too)."""
-    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    window = Session.scalars(sa.select(Window).options(orm.joinedload(Window.unit))
+                             .where(Window.code == (code or "").strip())).first()
     if window is None or not scope.can_see_window(user, window):
         raise NotFound(f"窗口 {code} 不存在或无权查看")
     return _build("window", window.code, window.name, window.unit, user, period,
