@@ -75,7 +75,7 @@ def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
     resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办"]
+    assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办", "群众意见"]
     trend = list(wb["月度趋势"].iter_rows(min_row=2, values_only=True))
     assert [m[0] for m in trend] == ["7月", "8月", "9月"] and trend[1][1] == 23 and trend[1][3] == 4
     assert trend[1][2] == pytest.approx(round((60 + 20 + 6 + 2 + 3) / 23, 2)) and trend[0][1] == 0
