@@ -102,3 +102,28 @@ def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, rated):
     assert "五级评分分布（计分评价23条）" in text and "督办情况" in text
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("STSong-Light" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
+
+
+def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client, auth, rated):
+    """A cancelled ticket is left out of the stored version's ticket summary, as it is live."""
+    from analytics import snapshots
+    from feedback_api.services import ticket_links
+    from tests.assessment_helpers import user
+
+    with db():
+        window = windows.get_window(None, "CD-SW-001")
+        second = tickets.open_ticket(None, window, topic="efficiency", problem="办理慢",
+                                     source="office", now=datetime(2026, 8, 20, 2, tzinfo=UTC))
+        ticket_links.cancel_ticket(user("office"), second.id, "重复交办")
+    auth.login("unit")
+
+    def ticket_cells() -> list[str]:
+        html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+        table = html.split("<th>目前未办结</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
+        return re.findall(r"<td>(\d+)</td>", table)
+
+    live = ticket_cells()
+    assert live == ["1", "0", "0", "1"]  # the office's cancelled ticket is not reported
+    with db():
+        snapshots.publish(user("office"), assessment.parse_period(Q3))
+    assert ticket_cells() == live
