@@ -1,7 +1,7 @@
 """The rating report as the files units keep: an Excel workbook (real numbers, cells through
 services/cells.py) and a PDF (reportlab, built-in CID font STSong-Light, the five-level
-distribution drawn with reportlab.graphics). Both show what the report page shows, the complaint
-hot words and the masked best and worst comments included."""
+distribution and the monthly trend drawn with reportlab.graphics). Both show what the report
+page shows, the complaint hot words and the masked best and worst comments included."""
 
 from __future__ import annotations
 
@@ -154,6 +154,35 @@ def _distribution_chart(report: Report) -> Any:
     return drawing
 
 
+def _months_chart(report: Report) -> Any:
+    """The monthly trend as the page draws it: counted ratings and 差评 per month."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    ratings = [m.ratings for m in report.trend]
+    top = max([*ratings, 1])
+    drawing = Drawing(440, 170)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, 380, 115
+    chart.data = [ratings, [m.bad for m in report.trend]]
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.nudge = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = top * 1.2
+    chart.valueAxis.valueStep = max(1, -(-top // 5))
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labelTextFormat = "%d"
+    chart.categoryAxis.categoryNames = [m.label for m in report.trend]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.bars[0].fillColor = colors.HexColor("#3b6ea8")
+    chart.bars[1].fillColor = colors.HexColor("#c0392b")
+    drawing.add(chart)
+    drawing.add(String(40, 155, "月度趋势：计分评价（蓝）与差评（红）", fontName=FONT, fontSize=10))
+    return drawing
+
+
 def report_pdf(report: Report) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -206,7 +235,7 @@ def report_pdf(report: Report) -> bytes:
               table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
                      ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
                     [20, 30, 30, 30, 30, 30])]
-    story += [Paragraph("月度趋势", head),
+    story += [Paragraph("月度趋势", head), _months_chart(report),
               table([["月份", "计分评价", "平均分", "差评"],
                      *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
                        for m in report.trend]], [30, 30, 30, 30])]

@@ -100,6 +100,7 @@ def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, rated):
     assert f"{round(rated['composite'], 1):g}" in text
     assert f"第{rated['rank_industry']}/{rated['industry_ranked']}名" in text
     assert "五级评分分布（计分评价23条）" in text and "督办情况" in text
+    assert "月度趋势：计分评价（蓝）与差评（红）" in text  # the trend chart, drawn
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("STSong-Light" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
 
