@@ -13,9 +13,11 @@ stay in a report. Only the masked text is ever shown."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -61,34 +63,47 @@ def _praise() -> sa.ColumnElement[bool]:
                           sa.and_(counted_feedback(), Feedback.rating >= 4)))
 
 
-def _comments(where: list[sa.ColumnElement[bool]], best: bool) -> list[Comment]:
+def _comments(where: list[sa.ColumnElement[bool]], best: bool) -> sa.Select[Any]:
     rating = Feedback.rating.desc() if best else Feedback.rating.asc()
     score = Feedback.sentiment.desc() if best else Feedback.sentiment.asc()
-    rows = Session.execute(
-        sa.select(Feedback.received_at, Window.code, Feedback.rating, Feedback.masked_text)
-        .join(Window, Window.id == Feedback.window_id)
-        .where(*where)
-        .order_by(rating.nulls_last(), score.nulls_last(), Feedback.received_at.desc(),
-                  Feedback.id.desc())
-        .limit(COMMENTS))
-    return [Comment(at.astimezone(LOCAL_TZ).date(), code, stars,
-                    text if len(text) <= MAX_COMMENT else text[:MAX_COMMENT] + "…")
-            for at, code, stars, text in rows]
+    return (sa.select(Feedback.received_at, Window.code, Feedback.rating, Feedback.masked_text)
+            .join(Window, Window.id == Feedback.window_id)
+            .where(*where)
+            .order_by(rating.nulls_last(), score.nulls_last(), Feedback.received_at.desc(),
+                      Feedback.id.desc())
+            .limit(COMMENTS))
+
+
+@functools.cache
+def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
+    """The three statements, built once with their parameters bound at each call: building
+    these filters costs more than running them on one report's rows."""
+    where = [Feedback.window_id.in_(sa.bindparam("ids", expanding=True)),
+             Feedback.received_at >= sa.bindparam("start"),
+             Feedback.received_at < sa.bindparam("end"), counted_opinions()]
+    shown = [*where, Feedback.masked_text.is_not(None), Feedback.masked_text != ""]
+    return (sa.select(Feedback.keywords).where(*where, _complaint()),
+            _comments([*shown, _praise()], best=True),
+            _comments([*shown, _complaint()], best=False))
+
+
+def _comment(at: datetime, code: str, stars: int | None, text: str) -> Comment:
+    return Comment(at.astimezone(LOCAL_TZ).date(), code, stars,
+                   text if len(text) <= MAX_COMMENT else text[:MAX_COMMENT] + "…")
 
 
 def opinions(window_ids: list[int], period: Period) -> Opinions:
     """The hot words of the complaints and the best and worst comments of ``window_ids``."""
     start, end = period.utc_bounds()
-    where = [Feedback.window_id.in_(window_ids), Feedback.received_at >= start,
-             Feedback.received_at < end, counted_opinions()]
+    params = {"ids": list(window_ids), "start": start, "end": end}
+    keywords, best, worst = _statements()
     words: Counter[str] = Counter()
     complaints = 0
     # One report's complaints of one period: their keyword lists are counted here (JSON arrays
     # are unnested differently by each engine); the rows are few.
-    for (keywords,) in Session.execute(sa.select(Feedback.keywords).where(*where, _complaint())):
+    for (found,) in Session.execute(keywords, params):
         complaints += 1
-        words.update({str(w) for w in keywords or [] if str(w).strip()})
+        words.update({str(w) for w in found or [] if str(w).strip()})
     hot = sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))[:HOT_WORDS]
-    shown = [*where, Feedback.masked_text.is_not(None), Feedback.masked_text != ""]
-    return Opinions(hot, complaints, _comments([*shown, _praise()], best=True),
-                    _comments([*shown, _complaint()], best=False))
+    return Opinions(hot, complaints, [_comment(*row) for row in Session.execute(best, params)],
+                    [_comment(*row) for row in Session.execute(worst, params)])
