@@ -93,6 +93,10 @@ def test_the_assessed_period_when_published_is_read_from_its_version(
     with db():
         published = _composites(snapshots.stored(Q3).result)
         add_feedback("CD-RMYY-002", [5] * 40)  # late ratings for a window with a failed inspection
+        # A ticket opened since: the alerts count the tickets open now, not those when published.
+        from feedback_api.services import tickets, windows
+        tickets.open_ticket(None, windows.get_window(None, "CD-RMYY-001"), topic="attitude",
+                            problem="服务态度生硬", source="office")
     auth.login("authority")  # health: its windows of the stored version only
     html = client.get(f"/dashboard/?period={Q3.code}").get_data(as_text=True)
     data = _check_tables_hold_the_data(html)
@@ -104,3 +108,5 @@ def test_the_assessed_period_when_published_is_read_from_its_version(
     assert data["trend"][0]["values"][-1] == round(
         fmean(published[c] for c in ("CD-RMYY-001", "CD-RMYY-002") if published[c] is not None), 1)
     assert "CD-SW-001" not in html
+    assert ("CD-RMYY-001", "tickets", "未办结督办单 1 件") in {
+        (a["code"], a["kind"], a["text"]) for a in data["alerts"]}
