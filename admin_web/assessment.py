@@ -8,12 +8,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from admin_web.assessment_forms import DecisionForm, PublishForm
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from analytics import assessment, delisting, snapshots
+from analytics import assessment, delisting, delisting_documents, snapshots
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
@@ -182,3 +182,15 @@ def proposal_decide(proposal_id: int, decision: str) -> Any:
     else:
         flash("；".join(e for errs in form.errors.values() for e in errs) or "提交无效", "error")
     return redirect(url_for("assessment.proposal_list"))
+
+
+@bp.get('/delisting/<int:proposal_id>/<any(circular, "special-report"):kind>.docx')
+@role_required("office")
+def proposal_document(proposal_id: int, kind: str) -> Response:
+    """A confirmed delisting's circular (通报) or special report (专报) as a Word document."""
+    p = found_or_404(lambda: proposals.get_proposal(actor(), proposal_id))
+    body = delisting_documents.document_docx(delisting_documents.document(p, kind))
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
+                    "wordprocessingml.document", headers={
+                        "Content-Disposition": f"attachment; filename={kind}-{p.window.code}-{p.year}.docx",
+                        "Cache-Control": "private, no-store"})

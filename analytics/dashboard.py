@@ -2,9 +2,12 @@
 rank, components and trend over recent periods, the score distribution, and the alerts and
 early warnings; the office sees the district, an authority the windows of its industry.
 
-Every figure is the assessment's (``analytics.assessment.assess``, already cut to what the user may
-see), so the dashboard, the assessment table and the reports never disagree. ``to_json`` gives the
-charts their data; the page draws the same numbers as tables."""
+Every figure is the assessment's, already cut to what the user may see, so the dashboard, the
+assessment table and the reports never disagree: a published period (the assessed one and each
+earlier one of the trend) is read from its stored version (``analytics.snapshots``), so late data
+moves it only through an audited recompute; a period not published is computed live. Only the
+tickets open now are always read live. ``to_json`` gives the charts their data; the page draws the
+same numbers as tables."""
 
 from __future__ import annotations
 
@@ -13,11 +16,13 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import Any
 
-from analytics import delisting
-from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment, assess
+import sqlalchemy as sa
+
+from analytics import delisting, snapshots
+from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment
 from feedback_api.db import Session
-from feedback_api.models import User
-from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, label
+from feedback_api.models import AssessmentSnapshot, Ticket, User
+from feedback_api.models.reference import ACTIVE_TICKET_STATES, DELISTING_RULES, INDUSTRIES, label
 from feedback_api.services import delisting as proposals
 
 #: How many periods the trend shows, the assessed one last.
@@ -73,6 +78,13 @@ class Dashboard:
     #: (group name, mean of each component in COMPONENTS order, None where no window has it).
     component_means: list[tuple[str, list[float | None]]]
     alerts: list[Alert] = field(default_factory=list)
+    #: The published version read for each period of ``periods``, or None: computed live.
+    versions: list[AssessmentSnapshot | None] = field(default_factory=list)
+
+    @property
+    def snapshot(self) -> AssessmentSnapshot | None:
+        """The assessed period's published version, or None (computed live)."""
+        return self.versions[-1] if self.versions else None
 
     @property
     def industries(self) -> list[str]:
@@ -104,8 +116,20 @@ def _groups(rows: list[WindowAssessment]) -> list[tuple[str, list[WindowAssessme
     return groups
 
 
-def _alerts(user: User, rows: list[WindowAssessment], period: Period) -> list[Alert]:
+def _open_tickets(ids: set[int]) -> dict[int, int]:
+    """Tickets open now per window: a published row holds those open when it was stored."""
+    if not ids:
+        return {}
+    return {wid: int(n) for wid, n in Session.execute(
+        sa.select(Ticket.window_id, sa.func.count())
+        .where(Ticket.window_id.in_(ids), Ticket.state.in_(ACTIVE_TICKET_STATES))
+        .group_by(Ticket.window_id))}
+
+
+def _alerts(user: User, rows: list[WindowAssessment], period: Period,
+            published: bool) -> list[Alert]:
     shown = {r.window_id: r for r in rows}
+    open_now = _open_tickets(set(shown)) if published else {}
     alerts: list[Alert] = []
     for p in Session.scalars(proposals.proposal_query(user, state="open")):
         r = shown.get(p.window_id)
@@ -122,8 +146,9 @@ def _alerts(user: User, rows: list[WindowAssessment], period: Period) -> list[Al
         if r.inspections_failed:
             alerts.append(Alert(r.code, r.name, "inspection",
                                 f"本期综合检查不合格 {r.inspections_failed} 次"))
-        if r.open_tickets:
-            alerts.append(Alert(r.code, r.name, "tickets", f"未办结督办单 {r.open_tickets} 件"))
+        open_tickets = open_now.get(r.window_id, 0) if published else r.open_tickets
+        if open_tickets:
+            alerts.append(Alert(r.code, r.name, "tickets", f"未办结督办单 {open_tickets} 件"))
     order = {"proposal": 0, "warning": 1, "inspection": 2, "tickets": 3}
     alerts.sort(key=lambda a: (order[a.kind], a.code))
     return alerts
@@ -132,7 +157,8 @@ def _alerts(user: User, rows: list[WindowAssessment], period: Period) -> list[Al
 def build(user: User, period: Period, industry: str = "") -> Dashboard:
     """The dashboard of ``period`` for ``user`` (its scope), cut to ``industry`` when given."""
     periods = trend_periods(period)
-    results = [assess(p, user) for p in periods]
+    read = [snapshots.assessment_for(p, user) for p in periods]
+    results = [res for res, _snap in read]
     result = results[-1]
 
     def keep(rows: list[WindowAssessment]) -> list[WindowAssessment]:
@@ -166,7 +192,9 @@ def build(user: User, period: Period, industry: str = "") -> Dashboard:
     else:
         scope_label = "、".join(label(INDUSTRIES, k) for k in sorted({r.industry for r in rows})) or "—"
     return Dashboard(period, scope_label, result, rows, periods, history, trend, bands,
-                     len(rows) - len(scored), component_means, _alerts(user, rows, period))
+                     len(rows) - len(scored), component_means,
+                     _alerts(user, rows, period, read[-1][1] is not None),
+                     [snap for _res, snap in read])
 
 
 def _round(x: float | None, digits: int = 1) -> float | None:
@@ -192,6 +220,8 @@ def to_json(d: Dashboard, report_urls: dict[str, str]) -> dict[str, Any]:
             "change": _round(d.change(r)),
             "url": report_urls[r.code]} for r in d.rows],
         "periods": [p.label for p in d.periods],
+        # The published version each period's figures come from (None: computed live).
+        "versions": [None if s is None else s.version for s in d.versions],
         "trend": [{"name": name, "values": [_round(v) for v in values]} for name, values in d.trend],
         "bands": [{"label": name, "count": n} for name, n in d.bands],
         "unscored": d.unscored,

@@ -1,6 +1,7 @@
 """The rating report as the files units keep: an Excel workbook (real numbers, cells through
 services/cells.py) and a PDF (reportlab, built-in CID font STSong-Light, the five-level
-distribution drawn with reportlab.graphics). Both show what the report page shows."""
+distribution and the monthly trend drawn with reportlab.graphics). Both show what the report
+page shows, the complaint hot words and the masked best and worst comments included."""
 
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ def window_rows(report: Report) -> list[list[Any]]:
     return out
 
 
+def _comment_lists(report: Report) -> list[tuple[str, list[Any]]]:
+    return [("好评意见", report.opinions.best), ("差评意见", report.opinions.worst)]
+
+
 def report_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -99,6 +104,19 @@ def report_xlsx(report: Report) -> bytes:
     cells.xlsx_append(ws, ["问题类别", "本期督办单"])
     for code, n in report.tickets.topics:
         cells.xlsx_append(ws, [label(TOPICS, code), n])
+
+    ws = wb.create_sheet("群众意见")
+    cells.xlsx_append(ws, ["投诉热词", "投诉条数"])
+    for word, n in report.opinions.hot_words:
+        cells.xlsx_append(ws, [word, n])
+    for title, comments in _comment_lists(report):
+        cells.xlsx_append(ws, [])
+        cells.xlsx_append(ws, [title, "窗口", "评分", "意见（已脱敏）"])
+        for c in comments:
+            cells.xlsx_append(ws, [c.day, c.window_code, c.rating, c.text])
+            ws.cell(ws.max_row, 1).number_format = "yyyy-mm-dd"
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["D"].width = 80
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -133,6 +151,35 @@ def _distribution_chart(report: Report) -> Any:
     drawing.add(chart)
     drawing.add(String(40, 155, f"五级评分分布（计分评价 {report.ratings} 条）", fontName=FONT,
                        fontSize=10))
+    return drawing
+
+
+def _months_chart(report: Report) -> Any:
+    """The monthly trend as the page draws it: counted ratings and 差评 per month."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+
+    ratings = [m.ratings for m in report.trend]
+    top = max([*ratings, 1])
+    drawing = Drawing(440, 170)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 30, 380, 115
+    chart.data = [ratings, [m.bad for m in report.trend]]
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = FONT
+    chart.barLabels.nudge = 7
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = top * 1.2
+    chart.valueAxis.valueStep = max(1, -(-top // 5))
+    chart.valueAxis.labels.fontName = FONT
+    chart.valueAxis.labelTextFormat = "%d"
+    chart.categoryAxis.categoryNames = [m.label for m in report.trend]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.bars[0].fillColor = colors.HexColor("#3b6ea8")
+    chart.bars[1].fillColor = colors.HexColor("#c0392b")
+    drawing.add(chart)
+    drawing.add(String(40, 155, "月度趋势：计分评价（蓝）与差评（红）", fontName=FONT, fontSize=10))
     return drawing
 
 
@@ -188,7 +235,7 @@ def report_pdf(report: Report) -> bytes:
               table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
                      ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
                     [20, 30, 30, 30, 30, 30])]
-    story += [Paragraph("月度趋势", head),
+    story += [Paragraph("月度趋势", head), _months_chart(report),
               table([["月份", "计分评价", "平均分", "差评"],
                      *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
                        for m in report.trend]], [30, 30, 30, 30])]
@@ -202,6 +249,15 @@ def report_pdf(report: Report) -> bytes:
     if t.topics:
         story.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
                            [60, 30]))
+    story += [Paragraph("群众意见（按当前数据，已脱敏）", head),
+              table([["投诉热词", "投诉条数"], *[[w, n] for w, n in report.opinions.hot_words]]
+                    if report.opinions.hot_words else [["投诉热词", "投诉条数"], ["本期无", ""]],
+                    [60, 30])]
+    for title, comments in _comment_lists(report):
+        rows = [[title, "窗口", "评分", "意见"]]
+        rows += [[c.day.isoformat(), c.window_code, RATINGS.get(c.rating, "未评分"), c.text]
+                 for c in comments] or [["本期无", "", "", ""]]
+        story += [Spacer(1, 2 * mm), table(rows, [22, 26, 22, 110])]
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm, title=report.title,

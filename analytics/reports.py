@@ -1,12 +1,13 @@
 """The rating report (评价报告) a unit reads for its own windows, per window or per unit and
 period (a quarter by default): the assessment's components and formula, the rankings within the
-industry, the five-level distribution, the topics and the tickets. The office and the agency read
+industry, the five-level distribution, the topics, the tickets, the complaint hot words and the
+best and worst comments (masked: ``analytics.report_opinions``). The office and the agency read
 any; an authority the windows of its industry; a unit its own only (another's is not found).
 
 The figures are the assessment's (``analytics.assessment.assess``), so the report, the table and
 the exports never disagree; the ticket summary adds one GROUP BY. A published period's report
 reads its stored version (``analytics.snapshots``): the figures, the months and the tickets opened
-in the period as published; only the tickets open now are read live."""
+in the period as published; only the tickets open now and the citizens' comments are read live."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
+from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, RATINGS
@@ -62,6 +65,8 @@ class Report:
     trend: list[Month] = field(default_factory=list)
     #: The published version read, or None for a live computation.
     snapshot: AssessmentSnapshot | None = None
+    #: Complaint hot words and the best and worst comments (masked; always read live).
+    opinions: Opinions = field(default_factory=Opinions)
 
     @property
     def title(self) -> str:
@@ -195,12 +200,13 @@ def _build(kind: str, code: str, name: str, unit: Unit, user: User, period: Peri
     else:
         tickets, trend = _ticket_summary(ids, period), _trend(ids, period)
     return Report(kind, code, name, unit.name, unit.industry, period, result, rows, tickets, trend,
-                  got.snapshot if got else None)
+                  got.snapshot if got else None, opinions(ids, period))
 
 
 def window_report(user: User, code: str, period: Period) -> Report:
     """The report of one window ``user`` may see; NotFound otherwise (another unit's too)."""
-    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    window = Session.scalars(sa.select(Window).options(orm.joinedload(Window.unit))
+                             .where(Window.code == (code or "").strip())).first()
     if window is None or not scope.can_see_window(user, window):
         raise NotFound(f"窗口 {code} 不存在或无权查看")
     return _build("window", window.code, window.name, window.unit, user, period,

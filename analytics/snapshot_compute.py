@@ -59,7 +59,8 @@ def _trend(period: Period, ids: list[int]) -> dict[int, list[list[Any]]]:
 
 
 def _tickets(period: Period, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Tickets opened in the period per window and topic: opened, closed, overdue."""
+    """Tickets opened in the period per window and topic: opened, closed, overdue; a cancelled
+    ticket is not reported (as in a live report)."""
     start, end = period.utc_bounds()
     out: dict[int, dict[str, Any]] = {
         i: {"opened": 0, "closed": 0, "overdue": 0, "topics": []} for i in ids}
@@ -67,7 +68,7 @@ def _tickets(period: Period, ids: list[int]) -> dict[int, dict[str, Any]]:
             sa.select(Ticket.window_id, Ticket.topic, sa.func.count(),
                       sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
                       sa.func.sum(sa.case((Ticket.overdue.is_(True), 1), else_=0)))
-            .where(Ticket.opened_at >= start, Ticket.opened_at < end)
+            .where(Ticket.opened_at >= start, Ticket.opened_at < end, Ticket.state != "cancelled")
             .group_by(Ticket.window_id, Ticket.topic)):
         if wid in out:
             t = out[wid]

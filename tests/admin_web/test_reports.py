@@ -75,7 +75,7 @@ def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
     resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办"]
+    assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办", "群众意见"]
     trend = list(wb["月度趋势"].iter_rows(min_row=2, values_only=True))
     assert [m[0] for m in trend] == ["7月", "8月", "9月"] and trend[1][1] == 23 and trend[1][3] == 4
     assert trend[1][2] == pytest.approx(round((60 + 20 + 6 + 2 + 3) / 23, 2)) and trend[0][1] == 0
@@ -100,5 +100,31 @@ def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, rated):
     assert f"{round(rated['composite'], 1):g}" in text
     assert f"第{rated['rank_industry']}/{rated['industry_ranked']}名" in text
     assert "五级评分分布（计分评价23条）" in text and "督办情况" in text
+    assert "月度趋势：计分评价（蓝）与差评（红）" in text  # the trend chart, drawn
     fonts = reader.pages[0]["/Resources"]["/Font"]
     assert any("STSong-Light" in str(f.get_object()["/BaseFont"]) for f in fonts.values())
+
+
+def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client, auth, rated):
+    """A cancelled ticket is left out of the stored version's ticket summary, as it is live."""
+    from analytics import snapshots
+    from feedback_api.services import ticket_links
+    from tests.assessment_helpers import user
+
+    with db():
+        window = windows.get_window(None, "CD-SW-001")
+        second = tickets.open_ticket(None, window, topic="efficiency", problem="办理慢",
+                                     source="office", now=datetime(2026, 8, 20, 2, tzinfo=UTC))
+        ticket_links.cancel_ticket(user("office"), second.id, "重复交办")
+    auth.login("unit")
+
+    def ticket_cells() -> list[str]:
+        html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+        table = html.split("<th>目前未办结</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
+        return re.findall(r"<td>(\d+)</td>", table)
+
+    live = ticket_cells()
+    assert live == ["1", "0", "0", "1"]  # the office's cancelled ticket is not reported
+    with db():
+        snapshots.publish(user("office"), assessment.parse_period(Q3))
+    assert ticket_cells() == live

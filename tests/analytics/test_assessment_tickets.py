@@ -150,6 +150,28 @@ def test_rule2_completed_in_the_third_round_is_no_rule(db, district):
         assert not [w for w in delisting.early_warnings(2026) if w.rule == 2]  # closed
 
 
+def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, district):
+    """Three rounds pushed over an appealed 差评: the appeal upheld cancels the ticket, so the
+    rule is not met (and no early warning stays); the same streak without the appeal is."""
+    start = local(2026, 6, 1)
+    with db() as s:
+        agency, unit = users.get_user("agency"), users.get_user("unit")
+        fid = bad_review("CD-SW-001", start)
+        tid = tickets.open_from_feedback(agency, fid, now=start).id
+        when = push(tid, 2, start)
+        appeal = appeals.file_appeal(unit, fid, kind="malicious", reason="恶意差评，有监控为证",
+                                     now=when)
+        appeals.decide_appeal(agency, appeal.id, upheld=True, reason="核实属实",
+                              now=when + timedelta(days=1))
+        assert s.get(Ticket, tid).state == "cancelled"
+        assert delisting.evaluate(2026) == [] and _rule2(s) == []
+        assert not [w for w in delisting.early_warnings(2026) if w.rule == 2]
+        other = tickets.open_from_feedback(agency, bad_review("CD-SW-002", start), now=start).id
+        push(other, 3, start)
+        (p,) = delisting.evaluate(2026)
+        assert (p.rule, p.window.code) == (2, "CD-SW-002")
+
+
 def test_rule2_does_not_reach_across_a_year_boundary(db, district):
     start = local(2025, 12, 15)
     with db() as s:

@@ -1,0 +1,107 @@
+"""A rating report's complaint hot words and best and worst comments: from the report's own
+windows and period only, counted opinions only, masked text only; the page, the Excel workbook
+and the PDF show the same; a published period still reads them live (an erased opinion leaves)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from analytics import snapshots
+from analytics.assessment import Period
+from feedback_api.models import Feedback
+from tests.assessment_helpers import add_feedback, user
+
+Q3 = "2026Q3"
+AUG = datetime(2026, 8, 10, 4, tzinfo=UTC)
+
+
+def _opinion(code: str, rating: int | None, sentiment: float, keywords: list[str], raw: str,
+             masked: str, *, at: datetime = AUG, **extra: object) -> None:
+    add_feedback(code, [rating], at=at, text=raw, masked_text=masked, keywords=keywords,
+                 sentiment=sentiment, analyzed_at=at, **extra)
+
+
+@pytest.fixture()
+def said(db, district):
+    with db():
+        _opinion("CD-SW-001", 1, 0.05, ["态度", "排队"], "态度差，排队一小时，电话13812345678",
+                 "态度差，排队一小时，电话[电话]")
+        _opinion("CD-SW-001", 2, 0.2, ["排队", "系统"], "系统慢又排队", "系统慢又排队")
+        _opinion("CD-SW-001", 4, 0.1, ["排队"], "还行吧，就是排队太久", "还行吧，就是排队太久")
+        _opinion("CD-SW-001", 5, 0.95, ["耐心"], "王小明很耐心，服务很好", "[姓名]很耐心，服务很好")
+        _opinion("CD-SW-001", 4, 0.7, ["方便"], "办事方便", "办事方便")
+        # Not counted or not this report's: an invalid opinion, another window's, last quarter's.
+        _opinion("CD-SW-001", 1, 0.01, ["无效词"], "乱写的", "乱写的", review_state="invalid")
+        _opinion("CD-RMYY-001", 1, 0.02, ["挂号"], "挂号难", "挂号难")
+        _opinion("CD-SW-001", 1, 0.02, ["旧词"], "上季度的意见", "上季度的意见",
+                 at=datetime(2026, 5, 10, 4, tzinfo=UTC))
+
+
+def _hot_words(html: str) -> list[tuple[str, str]]:
+    table = re.search(r'<table class="grid compact" id="t-hot-words">(.*?)</table>', html, re.S)
+    assert table
+    return re.findall(r"<tr><td>([^<]*)</td><td>(\d+)</td></tr>", table.group(1))
+
+
+def test_the_page_shows_the_windows_hot_words_and_masked_comments(client, auth, said):
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    assert _hot_words(html) == [("排队", "3"), ("态度", "1"), ("系统", "1")]
+    assert "本期 3 条投诉" in html
+    for absent in ("无效词", "挂号", "旧词", "乱写的", "上季度的意见", "13812345678", "王小明"):
+        assert absent not in html, absent
+    section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]
+    best, worst = section.split("<h3>差评意见</h3>")
+    assert best.index("[姓名]很耐心") < best.index("办事方便")  # most favourable first
+    assert "态度差" not in best
+    assert worst.index("态度差，排队一小时，电话[电话]") < worst.index("系统慢又排队") < worst.index("就是排队太久")
+    assert "2026-08-10" in worst and "非常不满意" in worst
+
+
+def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, said):
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    wb = load_workbook(io.BytesIO(client.get(
+        f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}").data))
+    rows = list(wb["群众意见"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("投诉热词", "投诉条数")
+    assert [(w, str(n)) for w, n, *_ in rows[1:4]] == _hot_words(html)
+    assert all(isinstance(n, int) for _w, n, *_ in rows[1:4])
+    worst_at = next(i for i, r in enumerate(rows) if r[0] == "差评意见")
+    first = rows[worst_at + 1]
+    assert first[0].date() == date(2026, 8, 10) and first[1:] == (
+        "CD-SW-001", 1, "态度差，排队一小时，电话[电话]")
+    cells = " ".join(str(c) for r in rows for c in r)
+    assert "13812345678" not in cells and "王小明" not in cells and "[姓名]很耐心" in cells
+    pypdf = pytest.importorskip("pypdf")
+    pdf = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}").data
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
+    assert "投诉热词" in text and "排队3" in text and "系统慢又排队" in text
+    assert "13812345678" not in text and "王小明" not in text
+
+
+def test_a_published_report_reads_comments_live_so_an_erased_one_leaves(db, client, auth, said):
+    with db():
+        snapshots.publish(user("office"), Period("quarter", 2026, 3))
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    assert "已发布 v1" in html and "系统慢又排队" in html
+    with db() as s:  # the citizen's opinion is erased (as ``citizens forget`` does)
+        s.execute(sa.update(Feedback).where(Feedback.masked_text == "系统慢又排队")
+                  .values(text=None, masked_text=None, keywords=sa.null()))
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    assert "已发布 v1" in html and "系统慢又排队" not in html
+    assert _hot_words(html)[0] == ("排队", "2")
+
+
+def test_a_report_without_opinions_says_so(client, auth, district):
+    auth.login("office")
+    html = client.get(f"/reports/windows/CD-SW-002?period={Q3}").get_data(as_text=True)
+    section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]
+    assert section.count("本期无") == 3 and "本期 0 条投诉" in section
