@@ -1,6 +1,6 @@
 """experts receive alerts: an alert contact and a staff alert may belong to an expert (a user)
 
-Revision ID: 0033
+Revision ID: 0031
 Revises: 0030
 Create Date: 2026-12-06 11:30:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0033'
+revision: str = '0031'
 down_revision: Union[str, Sequence[str], None] = '0030'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
