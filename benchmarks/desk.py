@@ -41,7 +41,7 @@ from feedback_api.db import Session, UTCDateTime  # noqa: E402
 from feedback_api.models import Feedback, Unit, User, Window  # noqa: E402
 from feedback_api.models.reference import CHANNELS, INDUSTRIES, TOPICS  # noqa: E402
 from feedback_api.services import feedback as feedback_service  # noqa: E402
-from feedback_api.services import users  # noqa: E402
+from feedback_api.services import feedback_list, users  # noqa: E402
 
 CHUNK = 50_000
 PER_PAGE = 50
@@ -157,7 +157,7 @@ def raw(where: str, count_joins: str, params: dict[str, Any]) -> tuple[list[int]
 
 
 def service(user: User, filters: dict[str, Any]) -> tuple[list[int], int]:
-    items, total = feedback_service.list_feedback(user, page=1, per_page=PER_PAGE, **filters)
+    items, total = feedback_list.list_feedback(user, page=1, per_page=PER_PAGE, **filters)
     return [i.id for i in items], total
 
 

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.services import answers, appeals, evidence_files, review, tickets, users
+from feedback_api.services import answers, appeals, evidence_files, opinions, review, tickets, users
 from feedback_api.services import feedback as fb
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -46,7 +46,7 @@ def _seed(db: Any) -> None:
         item = fb.record_feedback(window, citizen=citizen, channel="wechat", rating=1,
                                   text="排队太久，电话13800138000",
                                   received_at=datetime(2026, 6, 1, 4, 0, tzinfo=UTC)).feedback
-        fb.apply_analysis(item, sentiment=0.12, topics=[{"topic": "efficiency", "score": 0.8}],
+        opinions.apply_analysis(item, sentiment=0.12, topics=[{"topic": "efficiency", "score": 0.8}],
                           keywords=["排队"], masked_text="排队太久，电话138****8000", flags=["phone"],
                           model_version="test-1")
         fb.record_feedback(window, citizen=None, channel="h5", rating=5)

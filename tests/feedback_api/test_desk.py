@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import AuditLog, Feedback, TicketFeedback, Window
-from feedback_api.services import desk, users
+from feedback_api.services import desk, feedback_list, opinions, users
 from feedback_api.services import feedback as fb
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
 from wechat_bot import contacts
@@ -25,7 +25,7 @@ def _add(s, code="CD-SW-001", *, openid=None, rating=None, text=None, channel="w
     item = fb.record_feedback(_w(s, code), citizen=citizen, channel=channel, rating=rating,
                               text=text, received_at=at).feedback
     if sentiment is not None or topic or masked:
-        fb.apply_analysis(item, sentiment=sentiment if sentiment is not None else 0.5,
+        opinions.apply_analysis(item, sentiment=sentiment if sentiment is not None else 0.5,
                           topics=[{"topic": topic or "other", "confidence": 0.9}], keywords=[],
                           masked_text=masked if masked is not None else (text or ""),
                           flags=[], model_version="test")
@@ -54,7 +54,7 @@ def queue(db, district):
 
 
 def _ids(user, **filters):
-    items, total = fb.list_feedback(users.get_user(user), **filters)
+    items, total = feedback_list.list_feedback(users.get_user(user), **filters)
     assert total == len(items)
     return [i.id for i in items]
 
