@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -18,6 +19,9 @@ from feedback_api.models.reference import CHANNELS, RATINGS
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound, ValidationError
 from feedback_api.services.windows import WindowCard
+
+if TYPE_CHECKING:
+    from feedback_api.services.feedback_list import FeedbackRow
 
 #: Days and receipt numbers follow the district's clock.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -125,7 +129,7 @@ def get_feedback(user: User, feedback_id: int) -> Feedback:
     return item
 
 
-def visible_text(item: Feedback, user: User) -> str | None:
+def visible_text(item: Feedback | FeedbackRow, user: User) -> str | None:
     """The opinion as ``user`` may read it: masked for window units and authorities."""
     if item.text is None:
         return None
@@ -134,7 +138,7 @@ def visible_text(item: Feedback, user: User) -> str | None:
     return item.masked_text if item.masked_text is not None else "（意见待脱敏处理后可见）"
 
 
-def citizen_alias(item: Feedback, user: User) -> str | None:
+def citizen_alias(item: Feedback | FeedbackRow, user: User) -> str | None:
     """The complainant's pseudonym prefix, which links their feedback together: for the roles
     that follow complaints up, never for window units (they need not know who complained)."""
     if not scope.sees_citizen_alias(user) or item.citizen is None:

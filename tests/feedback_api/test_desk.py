@@ -175,3 +175,26 @@ def test_other_feedback_is_for_the_agency_and_office_only(db, queue):
             assert desk.other_feedback(users.get_user(name), rude) == ([], 0)
         assert desk.other_feedback(users.get_user("agency"), s.get(Feedback, queue["flip"])) == (
             [], 0)  # no citizen
+
+
+@pytest.mark.parametrize("user", ["office", "agency", "authority", "unit"])
+def test_the_api_list_shows_each_feedback_as_its_detail_does(client, db, queue, token_for, user):
+    """The list is built from plain rows, the detail from the ORM object: each field the same,
+    masking and the citizen's pseudonym included (a unit gets neither raw text nor alias)."""
+    with db() as s:
+        dup = _add(s, openid="o2", rating=3, text="排队太慢了", at=DAY + timedelta(days=5))
+        s.get(Feedback, dup).duplicate_of_id = queue["slow"]
+    h = token_for(user)
+    listed = client.get("/api/v1/feedback?per_page=200", headers=h).get_json()["items"]
+    assert listed and len(listed) == len({i["id"] for i in listed})
+    for item in listed:
+        assert client.get(f"/api/v1/feedback/{item['id']}", headers=h).get_json() == item
+    by_id = {i["id"]: i for i in listed}
+    if user == "unit":
+        assert by_id[queue["rude"]]["text"] == "某某（电话已隐藏）态度差"
+        assert all(i["citizen"] is None for i in listed)
+    if user == "agency":
+        assert by_id[queue["rude"]]["text"] == "张三13800138000态度差"
+        assert by_id[queue["rude"]]["citizen"] and by_id[queue["bare"]]["citizen"] is None
+        assert by_id[dup]["duplicate_of"] == queue["slow"]
+        assert by_id[dup]["window_name"] and by_id[dup]["unit"]
