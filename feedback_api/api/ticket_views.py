@@ -12,8 +12,10 @@ from feedback_api.api.tickets_schemas import (
     AppealFileSchema,
     AppealQuery,
     AppealSchema,
+    AttachSchema,
     CancelSchema,
     DecideSchema,
+    DetachSchema,
     RespondSchema,
     TicketOpenSchema,
     TicketQuery,
@@ -111,6 +113,31 @@ def send_back(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.response(200, TicketSchema)
 def cancel(data: dict[str, Any], ticket_id: int) -> Any:
     ticket = ticket_links.cancel_ticket(api_user(), ticket_id, data["reason"])
+    Session.commit()
+    return ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/attach")
+@bp.doc(summary="关联评价（第三方机构、区联席办）：同一问题的另一条评价加入未办结的督办单；"
+                "时限不变，办结时该群众同样收到答复")
+@no_query
+@bp.arguments(AttachSchema)
+@bp.response(200, TicketSchema)
+def attach(data: dict[str, Any], ticket_id: int) -> Any:
+    link = ticket_service.attach_feedback(api_user(), ticket_id, data["feedback_id"])
+    Session.commit()
+    return ticket_service.get_ticket(api_user(), link.ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/detach")
+@bp.doc(summary="解除关联（第三方机构、区联席办）：评价与此问题无关时，须写理由；"
+                "据评价所开督办单的最后一条评价不能解除（请区联席办撤销督办单）")
+@no_query
+@bp.arguments(DetachSchema)
+@bp.response(200, TicketSchema)
+def detach(data: dict[str, Any], ticket_id: int) -> Any:
+    ticket = ticket_links.detach_feedback(api_user(), ticket_id, data["feedback_id"],
+                                          data["reason"])
     Session.commit()
     return ticket
 

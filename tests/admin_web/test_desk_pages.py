@@ -21,7 +21,7 @@ def _seed(db):
                                       channel="wechat", rating=rating, text=text,
                                       received_at=DAY + timedelta(hours=hours)).feedback
             opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude", "confidence": 1.0}],
-                              keywords=[], masked_text=masked, flags=[], model_version="t")
+                                    keywords=[], masked_text=masked, flags=[], model_version="t")
             s.flush()
             return item
         a = add("CD-SW-001", "o1", 1, "李四13900139000态度差", "某某态度差", 0)

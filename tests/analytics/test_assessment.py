@@ -333,14 +333,14 @@ def test_the_main_topic_follows_analysis_and_review(db, district):
         item = s.scalars(sa.select(Feedback)).one()
         assert item.main_topic is None
         opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "efficiency"},
-                                                                     {"topic": "attitude"}],
-                                        keywords=[], masked_text="排队一个小时", flags=[],
-                                        model_version="t")
+                                                             {"topic": "attitude"}],
+                                keywords=[], masked_text="排队一个小时", flags=[],
+                                model_version="t")
         assert item.main_topic == "efficiency"
         review.review_feedback(user("agency"), item.id, {"topics": ["process", "efficiency"]})
         assert item.main_topic == "process"
         opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude"}],
-                                        keywords=[], masked_text="", flags=[], model_version="t2")
+                                keywords=[], masked_text="", flags=[], model_version="t2")
         assert item.main_topic == "process"  # the reviewer's word still wins
     with db() as s:
         assert s.scalars(sa.select(Feedback.main_topic)).one() == "process"

@@ -26,9 +26,9 @@ def _add(s, code="CD-SW-001", *, openid=None, rating=None, text=None, channel="w
                               text=text, received_at=at).feedback
     if sentiment is not None or topic or masked:
         opinions.apply_analysis(item, sentiment=sentiment if sentiment is not None else 0.5,
-                          topics=[{"topic": topic or "other", "confidence": 0.9}], keywords=[],
-                          masked_text=masked if masked is not None else (text or ""),
-                          flags=[], model_version="test")
+                                topics=[{"topic": topic or "other", "confidence": 0.9}], keywords=[],
+                                masked_text=masked if masked is not None else (text or ""),
+                                flags=[], model_version="test")
     item.reviewed_sentiment = reviewed_sentiment
     s.flush()
     return item.id

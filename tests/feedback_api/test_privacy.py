@@ -43,7 +43,7 @@ def _opinion(s, openid: str | None, *, days_ago: int, text: str, masked: str, ra
                               client_network_hash=None if openid else citizens.network_hash_for(
                                   "203.0.113.7")).feedback
     opinions.apply_analysis(item, sentiment=0.2, topics=[{"topic": "attitude", "score": 0.9}],
-                      keywords=["态度"], masked_text=masked, flags=[], model_version="test")
+                            keywords=["态度"], masked_text=masked, flags=[], model_version="test")
     s.add(Correction(feedback_id=item.id, text=text, valid=True, sentiment=0, created_at=when))
     if citizen is not None:
         if s.get(WechatConversation, citizen.id) is None:

@@ -14,8 +14,8 @@ def opinion(db, district):
         w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
         item = fb.record_feedback(w, citizen=None, channel="h5", rating=2, text="态度还行，就是太慢").feedback
         opinions.apply_analysis(item, sentiment=0.7, topics=[{"topic": "attitude", "confidence": 0.8}],
-                          keywords=["态度", "太慢"], masked_text="态度还行，就是太慢", flags=[],
-                          model_version="v-test")
+                                keywords=["态度", "太慢"], masked_text="态度还行，就是太慢", flags=[],
+                                model_version="v-test")
         return item.id
 
 

@@ -34,7 +34,7 @@ def test_the_analysis_stores_uncertainty_and_the_desk_sorts_by_it(db, district, 
         expected = [t for t, _ in sorted(stored.items(), key=lambda kv: -kv[1])]
         newest_first = [f.text for f in feedback_list.list_feedback(users.get_user("agency"))[0]]
         unsure_first = [f.text for f in feedback_list.list_feedback(users.get_user("agency"),
-                                                          sort="uncertain")[0]]
+                                                                     sort="uncertain")[0]]
     assert newest_first == ["今天天气不错", "排队两个小时，态度恶劣", "还行吧",
                             "工作人员态度很好，办事效率高，非常满意"]
     assert [stored[t] for t in unsure_first] == sorted(stored.values(), reverse=True)
