@@ -27,7 +27,7 @@ from feedback_api.api.tickets_schemas import (
 from feedback_api.api.views import no_query
 from feedback_api.db import Session
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import ticket_links
+from feedback_api.services import ticket_links, ticket_loop, ticket_open
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services import windows as window_service
 
@@ -55,12 +55,12 @@ def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
 def open_ticket(data: dict[str, Any]) -> Any:
     user = api_user()
     if "feedback_id" in data:
-        ticket = ticket_service.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
-                                                   problem=data.get("problem"))
+        ticket = ticket_open.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
+                                                problem=data.get("problem"))
     else:
-        ticket = ticket_service.open_on_window(user, data["window"], topic=data["topic"],
-                                               problem=data["problem"], source=data["source"],
-                                               source_ref=data["source_ref"])
+        ticket = ticket_open.open_on_window(user, data["window"], topic=data["topic"],
+                                            problem=data["problem"], source=data["source"],
+                                            source_ref=data["source_ref"])
     Session.commit()
     return ticket
 
@@ -79,7 +79,7 @@ def get_ticket(ticket_id: int) -> Any:
 @bp.arguments(RespondSchema)
 @bp.response(200, TicketSchema)
 def respond(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_service.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
+    rnd = ticket_loop.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
     Session.commit()
     return rnd.ticket
 
@@ -90,7 +90,7 @@ def respond(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def verify(data: dict[str, Any], ticket_id: int) -> Any:
-    done = ticket_service.verify(api_user(), ticket_id, data["reason"])
+    done = ticket_loop.verify(api_user(), ticket_id, data["reason"])
     Session.commit()
     return done.ticket
 
@@ -101,7 +101,7 @@ def verify(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def send_back(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_service.send_back(api_user(), ticket_id, data["reason"])
+    rnd = ticket_loop.send_back(api_user(), ticket_id, data["reason"])
     Session.commit()
     return rnd.ticket
 
@@ -124,7 +124,7 @@ def cancel(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(AttachSchema)
 @bp.response(200, TicketSchema)
 def attach(data: dict[str, Any], ticket_id: int) -> Any:
-    link = ticket_service.attach_feedback(api_user(), ticket_id, data["feedback_id"])
+    link = ticket_open.attach_feedback(api_user(), ticket_id, data["feedback_id"])
     Session.commit()
     return ticket_service.get_ticket(api_user(), link.ticket_id)
 

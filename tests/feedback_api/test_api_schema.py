@@ -26,7 +26,16 @@ from werkzeug.serving import make_server
 
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.services import answers, appeals, evidence_files, opinions, review, tickets, users
+from feedback_api.services import (
+    answers,
+    appeals,
+    evidence_files,
+    opinions,
+    review,
+    ticket_loop,
+    ticket_open,
+    users,
+)
 from feedback_api.services import feedback as fb
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -55,9 +64,9 @@ def _seed(db: Any) -> None:
                                {"valid": True, "topics": ["efficiency"], "sentiment": 0})
         answers.answer_feedback(users.get_user("unit"), item.id, "已加开窗口")
         # A ticket with a response and its evidence file, and an appeal, for the detail operations.
-        ticket = tickets.open_from_feedback(users.get_user("agency"), item.id)
-        tickets.respond(users.get_user("unit"), ticket.id, "已加开窗口",
-                        [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), item.id)
+        ticket_loop.respond(users.get_user("unit"), ticket.id, "已加开窗口",
+                            [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
         appeal = appeals.file_appeal(users.get_user("unit"), item.id, kind="mistaken", reason="误评",
                                      now=datetime(2026, 6, 2, 4, 0, tzinfo=UTC))
         KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id,

@@ -8,7 +8,16 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Window
-from feedback_api.services import answers, progress, review, ticket_jobs, ticket_links, tickets, users
+from feedback_api.services import (
+    answers,
+    progress,
+    review,
+    ticket_jobs,
+    ticket_links,
+    ticket_loop,
+    tickets,
+    users,
+)
 
 OPENID = "oProgress00000000000000001"
 
@@ -39,20 +48,20 @@ def test_query_follows_a_complaint_through_every_stage(app, fake_wechat, wechat,
     assert "办理进度：受理→督办中→已整改→待评价→办结" in reply
 
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已提醒窗口人员")
+        ticket_loop.respond(users.get_user("unit"), tid, "已提醒窗口人员")
         Session.commit()
     assert "｜已整改" in _line_of(wechat.say(OPENID, "查询"), receipt)
 
     with app.app_context():
-        tickets.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
+        ticket_loop.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
         Session.commit()
     assert "｜督办中（第2轮）" in _line_of(wechat.say(OPENID, "查询"), receipt)
 
     fake_wechat.user_messaged(OPENID)
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已增设导办员")
+        ticket_loop.respond(users.get_user("unit"), tid, "已增设导办员")
         Session.commit()
-        assert tickets.verify(users.get_user("agency"), tid, "整改到位").rerating_requested == [fid]
+        assert ticket_loop.verify(users.get_user("agency"), tid, "整改到位").rerating_requested == [fid]
         Session.commit()
     line = _line_of(wechat.say(OPENID, "查询"), receipt)
     assert "｜待评价" in line and "请回复 CD-SW-001 后再评分" in line
@@ -76,8 +85,8 @@ def test_a_rating_of_another_window_does_not_finish_the_rerating(app, fake_wecha
         ticket_jobs.auto_open()
         [fid] = Session.scalars(sa.select(Feedback.id)).all()
         tid = tickets.ticket_of_feedback(fid).id
-        tickets.respond(users.get_user("unit"), tid, "已整改")
-        tickets.verify(users.get_user("agency"), tid)
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改")
+        ticket_loop.verify(users.get_user("agency"), tid)
         Session.commit()
     wechat.scan(OPENID, "CD-SW-002")
     wechat.say(OPENID, "5")
