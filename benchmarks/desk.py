@@ -11,8 +11,8 @@ PostgreSQL database) without generating it again, so the same rows can be re-tim
 through SQLAlchemy Core ``executemany`` in large chunks. For each filter set, the baseline is
 hand-written SQL: the page's rows (feedback with window and unit names, newest first, LIMIT 50)
 and a COUNT(*) that joins only what the filter needs. The service builds its query from the desk's
-filters and the user's scope, loads ORM objects and counts. Target (issue 13): at most 3x the
-baseline.
+filters and the user's scope, selects the page's plain rows and counts. Target (issue 13): at most
+3x the baseline.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class CitizenRef:
 class FeedbackRow:
     """One feedback as the desk's list, the home and window pages and the API list show it: the
     stored columns under the model's names, with ``window`` (and its ``unit``) and ``citizen``
-    as small read-only references, so templates and schemas read it like the ORM object."""
+    as small references, so templates and schemas read it as they read the ORM object."""
     id: int
     receipt_no: str
     channel: str
