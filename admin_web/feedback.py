@@ -25,8 +25,8 @@ from feedback_api.services import answers as answers_service
 from feedback_api.services import desk as desk_service
 from feedback_api.services import evidence as evidence_service
 from feedback_api.services import feedback as feedback_service
+from feedback_api.services import feedback_list, scope
 from feedback_api.services import review as review_service
-from feedback_api.services import scope
 
 bp = Blueprint("feedback", __name__)
 
@@ -51,22 +51,22 @@ def _choice(name: str, vocabulary: dict[Any, str], *, cast: Any = str) -> Any:
 
 
 def desk_filters() -> dict[str, Any]:
-    """The desk's filters from the query string, as ``feedback_service.feedback_query`` takes them."""
+    """The desk's filters from the query string, as ``feedback_list.feedback_query`` takes them."""
     duplicates = request.args.get("duplicates")
     return {
         "window": (request.args.get("window") or "").strip() or None,
         "unit": (request.args.get("unit") or "").strip() or None,
         "industry": _choice("industry", INDUSTRIES),
         "topic": _choice("topic", TOPICS),
-        "sentiment": _choice("sentiment", feedback_service.SENTIMENT_BANDS),
+        "sentiment": _choice("sentiment", feedback_list.SENTIMENT_BANDS),
         "rating": _choice("rating", RATINGS, cast=int),
         "channel": _choice("channel", CHANNELS),
         "review_state": _choice("review_state", REVIEW_STATES),
         "date_from": _date_arg("date_from"),
         "date_to": _date_arg("date_to"),
-        "q": (request.args.get("q") or "").strip()[:feedback_service.MAX_KEYWORD] or None,
+        "q": (request.args.get("q") or "").strip()[:feedback_list.MAX_KEYWORD] or None,
         "duplicates": {"1": True, "0": False}.get(duplicates or ""),
-        "sort": _choice("sort", feedback_service.SORTS),
+        "sort": _choice("sort", feedback_list.SORTS),
     }
 
 
@@ -76,11 +76,11 @@ def index() -> str:
     """The desk: new feedback first, with filters; the agency and the office act on a selection."""
     user = actor()
     filters = desk_filters()
-    page = paginate(partial(feedback_service.list_feedback, user), **filters)
+    page = paginate(partial(feedback_list.list_feedback, user), **filters)
     return render_template("feedback/list.html", page=page, filters=filters,
                            visible_text=feedback_service.visible_text,
-                           SENTIMENT_BANDS=feedback_service.SENTIMENT_BANDS,
-                           SORTS=feedback_service.SORTS,
+                           SENTIMENT_BANDS=feedback_list.SENTIMENT_BANDS,
+                           SORTS=feedback_list.SORTS,
                            INDUSTRIES=INDUSTRIES,
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 

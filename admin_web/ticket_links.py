@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 
 from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.ticket_forms import AttachToTicketForm, ReasonForm
-from feedback_api.services import ticket_links
+from feedback_api.services import ticket_links, ticket_open
 from feedback_api.services import tickets as ticket_service
 
 bp = Blueprint("ticket_links", __name__)
@@ -61,7 +61,7 @@ def attach(feedback_id: int) -> Any:
     """From the feedback's page: attach it to a running ticket of its window."""
     form = AttachToTicketForm()
     if not _form_errors(form):
-        done = commit_or_flash(lambda: ticket_service.attach_feedback(
+        done = commit_or_flash(lambda: ticket_open.attach_feedback(
             actor(), form.ticket_id.data, feedback_id))
         if done:
             flash("已关联到督办单", "success")

@@ -41,6 +41,8 @@ from feedback_api.services import (
     ticket_clocks,
     ticket_export,
     ticket_links,
+    ticket_loop,
+    ticket_open,
     workdays,
 )
 from feedback_api.services import feedback as feedback_service
@@ -178,21 +180,21 @@ def _to_ticket(message: str, ticket_id: int) -> Any:
 def respond(ticket_id: int) -> Any:
     ticket = _ticket_or_404(ticket_id)
     form = RespondForm()
-    if form.validate_on_submit() and commit_or_flash(lambda: ticket_service.respond(
+    if form.validate_on_submit() and commit_or_flash(lambda: ticket_loop.respond(
             actor(), ticket.id, form.text.data, uploads(form.files)), form=form):
         return _to_ticket("整改情况已提交，等待第三方机构核验", ticket_id)
     return _render_ticket(_ticket_or_404(ticket_id), respond_form=form)
 
 
 def _verify(ticket_id: int, reason: str) -> str:
-    done = ticket_service.verify(actor(), ticket_id, reason)
+    done = ticket_loop.verify(actor(), ticket_id, reason)
     note = (f"，整改结果已答复 {len(done.answered)} 位群众"
             f"{'并请其整改评价' if done.rerating_requested else ''}" if done.answered else "")
     return "已核验办结" + note
 
 
 def _send_back(ticket_id: int, reason: str) -> str:
-    rnd = ticket_service.send_back(actor(), ticket_id, reason)
+    rnd = ticket_loop.send_back(actor(), ticket_id, reason)
     return f"已退回，第 {rnd.number} 轮督办截止 {rnd.due:%Y-%m-%d}"
 
 
@@ -217,7 +219,7 @@ def verdict(ticket_id: int) -> Any:
 def callback(ticket_id: int) -> Any:
     ticket = _ticket_or_404(ticket_id)
     form = CallbackForm()
-    if form.validate_on_submit() and commit_or_flash(lambda: ticket_service.record_callback(
+    if form.validate_on_submit() and commit_or_flash(lambda: ticket_loop.record_callback(
             actor(), ticket.id, called_at=form.called_at.data.replace(tzinfo=feedback_service.LOCAL_TZ),
             outcome=form.outcome.data, note=form.note.data or ""), form=form):
         return _to_ticket("回访已登记", ticket_id)
@@ -226,7 +228,7 @@ def callback(ticket_id: int) -> Any:
 
 def _attach(ticket_id: int, receipt_no: str) -> Feedback:
     item = feedback_service.get_by_receipt(receipt_no.strip().upper())
-    ticket_service.attach_feedback(actor(), ticket_id, item.id)
+    ticket_open.attach_feedback(actor(), ticket_id, item.id)
     return item
 
 
@@ -255,16 +257,16 @@ def ticket_new() -> Any:
         del form.window, form.source, form.source_ref
     if request.method == "GET":
         if item is not None:
-            form.topic.data = ticket_service.default_topic(item)
-            form.problem.data = ticket_service.default_problem(item)
+            form.topic.data = ticket_open.default_topic(item)
+            form.problem.data = ticket_open.default_problem(item)
         else:
             form.window.data = request.args.get("window", "")
     if form.validate_on_submit():
         if item is not None:
-            done = commit_or_flash(lambda: ticket_service.open_from_feedback(
+            done = commit_or_flash(lambda: ticket_open.open_from_feedback(
                 user, item.id, topic=form.topic.data, problem=form.problem.data), form=form)
         else:
-            done = commit_or_flash(lambda: ticket_service.open_on_window(
+            done = commit_or_flash(lambda: ticket_open.open_on_window(
                 user, form.window.data or "", topic=form.topic.data, problem=form.problem.data,
                 source=form.source.data, source_ref=form.source_ref.data or ""), form=form)
         if done:

@@ -14,7 +14,7 @@ from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
-from feedback_api.services import ledger, overview, scope, units
+from feedback_api.services import feedback_list, ledger, opinions, overview, scope, units
 from feedback_api.services import windows as window_service
 
 bp = Blueprint("windows", __name__)
@@ -44,9 +44,9 @@ def _window_or_404(code: str) -> Window:
 def detail(code: str) -> str:
     user = actor()
     window = _window_or_404(code)
-    recent, fb_total = feedback_service.list_feedback(user, window=code, page=1, per_page=10)
+    recent, fb_total = feedback_list.list_feedback(user, window=code, page=1, per_page=10)
     return render_template("windows/detail.html", window=window, recent=recent, fb_total=fb_total,
-                           summary=feedback_service.opinion_summary(window.id),
+                           summary=opinions.opinion_summary(window.id),
                            rating_counts=overview.rating_counts(window.id),
                            channel_counts=overview.rating_counts_by_channel(window.id),
                            visible_text=feedback_service.visible_text,

@@ -21,7 +21,8 @@ from analytics.reports import _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
 from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, PROPOSAL_STATES, TOPICS, label
-from feedback_api.services.feedback import LOCAL_TZ, sentiment_clause
+from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.feedback_list import sentiment_clause
 
 #: How many windows the best and the weakest tables list; how many typical cases of each kind.
 TOP = 5

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 from feedback_api.db import Session
-from feedback_api.services import feedback as feedback_service
+from feedback_api.services import opinions
 from feedback_api.services import review as review_service
 
 if TYPE_CHECKING:
@@ -38,11 +38,11 @@ def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
     """Analyse up to ``limit`` opinions that have no analysis (or, with ``reanalyze``, an older
     model's); return how many were analysed."""
     pipe = pipeline()
-    items = feedback_service.pending_analysis(
+    items = opinions.pending_analysis(
         limit, model_version=pipe.model_version if reanalyze else None)
     for item in items:
         result = pipe.analyze(item.text or "", item.rating)
-        feedback_service.apply_analysis(
+        opinions.apply_analysis(
             item,
             sentiment=result.sentiment,
             topics=[{"topic": code, "confidence": round(conf, 4)} for code, conf in result.topics],
@@ -84,7 +84,7 @@ def remask_stored(batch: int = 500) -> int:
             if mask(clean(item.text, max_chars=10000)) == item.masked_text:
                 continue
             result = pipe.analyze(item.text or "", item.rating)
-            feedback_service.apply_analysis(
+            opinions.apply_analysis(
                 item,
                 sentiment=result.sentiment,
                 topics=[{"topic": code, "confidence": round(conf, 4)} for code, conf in result.topics],

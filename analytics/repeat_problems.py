@@ -29,7 +29,8 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, TOPICS, label
 from feedback_api.services import alerts, scope
-from feedback_api.services.feedback import LOCAL_TZ, sentiment_clause
+from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.feedback_list import sentiment_clause
 
 
 @dataclass(frozen=True)

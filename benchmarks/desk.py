@@ -2,13 +2,17 @@
 service, beside a raw indexed SQL query for the same rows, measured in the same run.
 
     python benchmarks/desk.py [--feedback 1000000] [--windows 2000] [--repeat 15]
+                              [--keep FILE] [--reuse]
 
 The database is SQLite in a temporary folder, or PostgreSQL when DATABASE_URL is set (the database
-named there is emptied, migrated and filled: use a scratch one). Rows go in through SQLAlchemy
-Core ``executemany`` in large chunks. For each filter set, the baseline is hand-written SQL: the
-page's rows (feedback with window and unit names, newest first, LIMIT 50) and a COUNT(*) that
-joins only what the filter needs. The service builds its query from the desk's filters and the
-user's scope, loads ORM objects and counts. Target (issue 13): at most 3x the baseline.
+named there is emptied, migrated and filled: use a scratch one). ``--keep FILE`` keeps the SQLite
+database in FILE; ``--reuse`` times the data a previous run left (SQLite ``--keep`` file or the
+PostgreSQL database) without generating it again, so the same rows can be re-timed. Rows go in
+through SQLAlchemy Core ``executemany`` in large chunks. For each filter set, the baseline is
+hand-written SQL: the page's rows (feedback with window and unit names, newest first, LIMIT 50)
+and a COUNT(*) that joins only what the filter needs. The service builds its query from the desk's
+filters and the user's scope, selects the page's plain rows and counts. Target (issue 13): at most
+3x the baseline.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from feedback_api.db import Session, UTCDateTime  # noqa: E402
 from feedback_api.models import Feedback, Unit, User, Window  # noqa: E402
 from feedback_api.models.reference import CHANNELS, INDUSTRIES, TOPICS  # noqa: E402
 from feedback_api.services import feedback as feedback_service  # noqa: E402
-from feedback_api.services import users  # noqa: E402
+from feedback_api.services import feedback_list, users  # noqa: E402
 
 CHUNK = 50_000
 PER_PAGE = 50
@@ -153,7 +157,7 @@ def raw(where: str, count_joins: str, params: dict[str, Any]) -> tuple[list[int]
 
 
 def service(user: User, filters: dict[str, Any]) -> tuple[list[int], int]:
-    items, total = feedback_service.list_feedback(user, page=1, per_page=PER_PAGE, **filters)
+    items, total = feedback_list.list_feedback(user, page=1, per_page=PER_PAGE, **filters)
     return [i.id for i in items], total
 
 
@@ -174,27 +178,37 @@ def best_of(fn: Callable[[Any], Any], repeat: int, username: str) -> float:
 
 
 def run(n_feedback: int, n_windows: int, repeat: int, url: str | None = None,
-        out: Callable[[str], Any] = print) -> dict[str, float]:
-    """Generate, check the service returns the raw query's rows, and time both. Returns each
-    scenario's ratio."""
+        out: Callable[[str], Any] = print, keep: str | None = None,
+        reuse: bool = False) -> dict[str, float]:
+    """Generate (unless ``reuse``), check the service returns the raw query's rows, and time
+    both. Returns each scenario's ratio."""
     tmp = tempfile.mkdtemp(prefix="ww-bench-desk-")
     if url:
-        _reset(url)
+        if not reuse:
+            _reset(url)
     else:
-        url = f"sqlite:///{tmp}/bench.db"
+        path = Path(keep).resolve() if keep else Path(tmp) / "bench.db"
+        if keep and not reuse:
+            path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "WW_INSTANCE_PATH": tmp})
-    schema.upgrade(app.extensions["ww_engine"])
+    if not reuse:
+        schema.upgrade(app.extensions["ww_engine"])
     ratios: dict[str, float] = {}
     with app.app_context():
-        took = generate(n_windows, n_feedback)
         engine = Session.get_bind().dialect.name
-        out(f"inserted {n_feedback:,} feedback rows in {took:.1f} s "
-            f"({n_feedback / took:,.0f} rows/s, {engine})")
-        users.create_user(None, "agency", role="agency", password="bench-password-1")
-        users.create_user(None, "bench-unit", role="unit", password="bench-password-1",
-                          scopes=["U7"])
-        Session.commit()
+        if reuse:
+            out(f"reusing {Session.scalar(sa.select(sa.func.count()).select_from(Feedback)):,} "
+                f"feedback rows ({engine})")
+        else:
+            took = generate(n_windows, n_feedback)
+            out(f"inserted {n_feedback:,} feedback rows in {took:.1f} s "
+                f"({n_feedback / took:,.0f} rows/s, {engine})")
+            users.create_user(None, "agency", role="agency", password="bench-password-1")
+            users.create_user(None, "bench-unit", role="unit", password="bench-password-1",
+                              scopes=["U7"])
+            Session.commit()
         for name, username, filters, where, joins, params in scenarios(users.get_user("bench-unit")):
             expected = raw(where, joins, params)
             got = service(users.get_user(username), filters)
@@ -216,8 +230,14 @@ def main() -> None:
     parser.add_argument("--feedback", type=int, default=1_000_000)
     parser.add_argument("--windows", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--keep", metavar="FILE", help="keep the SQLite database in FILE")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the data a previous run left (--keep FILE, or DATABASE_URL)")
     args = parser.parse_args()
-    run(args.feedback, args.windows, args.repeat, os.environ.get("DATABASE_URL"))
+    if args.reuse and not (args.keep or os.environ.get("DATABASE_URL")):
+        parser.error("--reuse needs --keep FILE or DATABASE_URL")
+    run(args.feedback, args.windows, args.repeat, os.environ.get("DATABASE_URL"),
+        keep=args.keep, reuse=args.reuse)
 
 
 if __name__ == "__main__":

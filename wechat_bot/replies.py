@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from feedback_api.models.reference import RATINGS, REVIEW_STATES, label
+from feedback_api.services import progress
 from wechat_bot.conversation import FeedbackLine
 
 
@@ -133,9 +134,11 @@ def _feedback_list(items: list[FeedbackLine], answer_chars: int) -> str:
                      f"   {what}｜{_stage_text(item)}")
         if item.stage == "待评价" and item.window_code:
             lines.append(f"   问题已整改，请回复 {item.window_code} 后再评分")
+        if item.stage == progress.CANCELLED:
+            lines.append("   该问题已撤销督办；如问题仍在，欢迎再次扫码评价")
         if item.answer and answer_chars:
             lines.append(f"   单位答复：{_cut(item.answer, answer_chars)}")
-    if any(item.stage not in (None, "受理") for item in items):
+    if any(item.stage in progress.STAGES[1:] for item in items):
         lines.append("办理进度：受理→督办中→已整改→待评价→办结")
     return "\n".join(lines)
 

@@ -25,6 +25,7 @@ from feedback_api.models.reference import (
     label,
 )
 from feedback_api.services import feedback as feedback_service
+from feedback_api.services import feedback_list
 from feedback_api.services.answers import MAX_ANSWER
 from feedback_api.services.users import scope_codes
 from feedback_api.services.windows import WINDOW_FIELDS
@@ -241,7 +242,7 @@ class FeedbackQuery(PageQuery):
     industry = Str(validate=one_of(INDUSTRIES), metadata={"description": "行业"})
     topic = Str(validate=one_of(TOPICS),
                 metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
-    sentiment = Str(validate=one_of(feedback_service.SENTIMENT_BANDS), metadata={
+    sentiment = Str(validate=one_of(feedback_list.SENTIMENT_BANDS), metadata={
         "description": "情感：negative（模型得分 < 0.4）、neutral（0.4–0.6）、positive（≥ 0.6）；"
                        "已审核更正情感的按审核结论"})
     rating = Int(strict=False, validate=between(1, 5), metadata={"description": "评分"})
@@ -249,14 +250,14 @@ class FeedbackQuery(PageQuery):
     review_state = Str(validate=one_of(REVIEW_STATES), metadata={"description": "审核状态"})
     date_from = Day(metadata={"description": "起始日期"})
     date_to = Day(metadata={"description": "截止日期（含）"})
-    q = Str(validate=Length(max=feedback_service.MAX_KEYWORD, error="不能超过 100 个字符"),
+    q = Str(validate=Length(max=feedback_list.MAX_KEYWORD, error="不能超过 100 个字符"),
             metadata={"description": "意见关键词：第三方机构与区联席办检索原文，"
                                      "其他角色检索脱敏后的文本"})
     duplicates = fields.Boolean(truthy={"true"}, falsy={"false"},
                                 error_messages={"invalid": "应为 true 或 false"},
                                 metadata={"description": "true 只列重复评价，false 不含重复评价；"
                                                          "不填列出全部"})
-    sort = Str(validate=one_of(feedback_service.SORTS), metadata={
+    sort = Str(validate=one_of(feedback_list.SORTS), metadata={
         "description": "newest 最新在前（默认）；uncertain 模型最没把握的在前（审核更正教得最多）"})
 
 

@@ -12,8 +12,10 @@ from feedback_api.api.tickets_schemas import (
     AppealFileSchema,
     AppealQuery,
     AppealSchema,
+    AttachSchema,
     CancelSchema,
     DecideSchema,
+    DetachSchema,
     RespondSchema,
     TicketOpenSchema,
     TicketQuery,
@@ -25,7 +27,7 @@ from feedback_api.api.tickets_schemas import (
 from feedback_api.api.views import no_query
 from feedback_api.db import Session
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import ticket_links
+from feedback_api.services import ticket_links, ticket_loop, ticket_open
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services import windows as window_service
 
@@ -53,12 +55,12 @@ def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
 def open_ticket(data: dict[str, Any]) -> Any:
     user = api_user()
     if "feedback_id" in data:
-        ticket = ticket_service.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
-                                                   problem=data.get("problem"))
+        ticket = ticket_open.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
+                                                problem=data.get("problem"))
     else:
-        ticket = ticket_service.open_on_window(user, data["window"], topic=data["topic"],
-                                               problem=data["problem"], source=data["source"],
-                                               source_ref=data["source_ref"])
+        ticket = ticket_open.open_on_window(user, data["window"], topic=data["topic"],
+                                            problem=data["problem"], source=data["source"],
+                                            source_ref=data["source_ref"])
     Session.commit()
     return ticket
 
@@ -77,7 +79,7 @@ def get_ticket(ticket_id: int) -> Any:
 @bp.arguments(RespondSchema)
 @bp.response(200, TicketSchema)
 def respond(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_service.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
+    rnd = ticket_loop.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
     Session.commit()
     return rnd.ticket
 
@@ -88,7 +90,7 @@ def respond(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def verify(data: dict[str, Any], ticket_id: int) -> Any:
-    done = ticket_service.verify(api_user(), ticket_id, data["reason"])
+    done = ticket_loop.verify(api_user(), ticket_id, data["reason"])
     Session.commit()
     return done.ticket
 
@@ -99,7 +101,7 @@ def verify(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def send_back(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_service.send_back(api_user(), ticket_id, data["reason"])
+    rnd = ticket_loop.send_back(api_user(), ticket_id, data["reason"])
     Session.commit()
     return rnd.ticket
 
@@ -111,6 +113,31 @@ def send_back(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.response(200, TicketSchema)
 def cancel(data: dict[str, Any], ticket_id: int) -> Any:
     ticket = ticket_links.cancel_ticket(api_user(), ticket_id, data["reason"])
+    Session.commit()
+    return ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/attach")
+@bp.doc(summary="关联评价（第三方机构、区联席办）：同一问题的另一条评价加入未办结的督办单；"
+                "时限不变，办结时该群众同样收到答复")
+@no_query
+@bp.arguments(AttachSchema)
+@bp.response(200, TicketSchema)
+def attach(data: dict[str, Any], ticket_id: int) -> Any:
+    link = ticket_open.attach_feedback(api_user(), ticket_id, data["feedback_id"])
+    Session.commit()
+    return ticket_service.get_ticket(api_user(), link.ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/detach")
+@bp.doc(summary="解除关联（第三方机构、区联席办）：评价与此问题无关时，须写理由；"
+                "据评价所开督办单的最后一条评价不能解除（请区联席办撤销督办单）")
+@no_query
+@bp.arguments(DetachSchema)
+@bp.response(200, TicketSchema)
+def detach(data: dict[str, Any], ticket_id: int) -> Any:
+    ticket = ticket_links.detach_feedback(api_user(), ticket_id, data["feedback_id"],
+                                          data["reason"])
     Session.commit()
     return ticket
 

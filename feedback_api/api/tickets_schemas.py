@@ -187,6 +187,18 @@ class CancelSchema(ApiSchema):
                  metadata={"description": "撤销理由（必填）"})
 
 
+class AttachSchema(ApiSchema):
+    feedback_id = Int(required=True, validate=between(1, MAX_ID), metadata={
+        "description": "关联到此督办单的评价（同一窗口，未审核为无效，未关联其他督办单）"})
+
+
+class DetachSchema(ApiSchema):
+    feedback_id = Int(required=True, validate=between(1, MAX_ID),
+                      metadata={"description": "解除关联的评价"})
+    reason = Str(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
+                 metadata={"description": "解除理由（必填，记入督办单的记录）"})
+
+
 # --- appeals -----------------------------------------------------------------------------
 
 class AppealSchema(ApiSchema):

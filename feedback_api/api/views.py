@@ -26,7 +26,7 @@ from feedback_api.api.schemas import (
 )
 from feedback_api.db import Session
 from feedback_api.extensions import csrf
-from feedback_api.services import answers
+from feedback_api.services import answers, feedback_list
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import review as review_service
 from feedback_api.services import windows as window_service
@@ -106,7 +106,7 @@ def list_feedback(query: dict[str, Any]) -> dict[str, Any]:
     user = api_user()
     if query.get("window"):
         window_service.get_window(user, query["window"])  # 404 outside the caller's scope
-    items, total = feedback_service.list_feedback(user, **query)
+    items, total = feedback_list.list_feedback(user, **query)
     return page(items, total, query)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from feedback_api.db import Session
 from feedback_api.models import Appeal, Feedback, Ticket, User
-from feedback_api.services import audit, review, scope, ticket_links, tickets
+from feedback_api.services import audit, review, scope, ticket_links, ticket_open
 from feedback_api.services.errors import Conflict, PermissionDenied, ServiceError, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, get_feedback, local_day_bounds
 
@@ -86,9 +86,9 @@ def open_ticket_for(actor: User, ids: list[int], *, topic: str | None = None,
     first = items[0]
     if any(item.window_id != first.window_id for item in items):
         raise ValidationError("所选评价须属于同一窗口", details={"ids": "窗口不同"})
-    return tickets.open_ticket(
-        actor, first.window, topic=topic or tickets.default_topic(first),
-        problem=problem if problem not in (None, "") else tickets.default_problem(first),
+    return ticket_open.open_ticket(
+        actor, first.window, topic=topic or ticket_open.default_topic(first),
+        problem=problem if problem not in (None, "") else ticket_open.default_problem(first),
         source="feedback", source_ref=", ".join(i.receipt_no for i in items)[:200],
         feedback=items, now=now)
 

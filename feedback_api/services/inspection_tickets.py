@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session
 from feedback_api.models import Inspection, Ticket, User
 from feedback_api.models.reference import TOPICS
-from feedback_api.services import tickets
+from feedback_api.services import ticket_open, tickets
 from feedback_api.services.errors import Conflict, NotFound
 
 #: Who opens tickets (tickets.SUPERVISOR_ROLES): the agency, and the office.
@@ -52,5 +52,5 @@ def open_ticket_for_finding(actor: User | None, insp: Inspection, indicator_id: 
         problem += "\n" + note.strip()
     problem += "\n请整改并反馈整改结果。"
     topic = ind.category if ind.category in TOPICS else "other"
-    return tickets.open_ticket(actor, insp.window, topic=topic, problem=problem[:tickets.MAX_PROBLEM],
-                               source="inspection", source_ref=finding_ref(insp, indicator_id))
+    return ticket_open.open_ticket(actor, insp.window, topic=topic, problem=problem[:tickets.MAX_PROBLEM],
+                                   source="inspection", source_ref=finding_ref(insp, indicator_id))

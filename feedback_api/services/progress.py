@@ -1,4 +1,5 @@
-"""Where a citizen's complaint stands (受理 → 督办中 → 已整改 → 待评价 → 办结), as the citizen is told.
+"""Where a citizen's complaint stands (受理 → 督办中 → 已整改 → 待评价 → 办结), as the citizen is told;
+or 已撤销 when the office cancelled its ticket (nothing was fixed, so it never reads 办结).
 
 Derived, never stored: from the feedback's supervision ticket and whether the citizen was asked
 to rate the fix and has rated the window since.
@@ -8,6 +9,10 @@ from __future__ import annotations
 
 #: The stages in order, as the citizen reads them.
 STAGES: tuple[str, ...] = ("受理", "督办中", "已整改", "待评价", "办结")
+#: Off that path: the ticket was cancelled (已撤销) while the feedback stayed on it. A feedback
+#: excluded from its ticket (invalid, merged, appeal upheld) has no ticket any more and reads 受理
+#: with its review state.
+CANCELLED = "已撤销"
 
 
 def stage(ticket_state: str | None, *, rerate_requested: bool, rerated: bool) -> str:
@@ -21,6 +26,8 @@ def stage(ticket_state: str | None, *, rerate_requested: bool, rerated: bool) ->
         return "督办中"
     if ticket_state == "responded":  # the unit reports the fix; the agency has yet to verify it
         return "已整改"
+    if ticket_state == "cancelled":
+        return CANCELLED
     if rerate_requested and not rerated:
         return "待评价"
     return "办结"

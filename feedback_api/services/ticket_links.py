@@ -18,7 +18,7 @@ from sqlalchemy import orm
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Ticket, TicketFeedback, User
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, TICKET_STATES
-from feedback_api.services import audit, tickets
+from feedback_api.services import audit, ticket_open, tickets
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 #: Only the office cancels a ticket by decision (the agency's remedy is to send it back).
@@ -53,11 +53,11 @@ def open_or_group(feedback_id: int, *, now: datetime | None = None) -> tuple[Tic
     item = Session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(f"评价 {feedback_id} 不存在")
-    target = group_ticket(item, tickets.default_topic(item), now=now)
+    target = group_ticket(item, ticket_open.default_topic(item), now=now)
     if target is not None:
-        tickets.link_feedback(None, target, item, now=now)
+        ticket_open.link_feedback(None, target, item, now=now)
         return target, True
-    return tickets.open_from_feedback(None, feedback_id, now=now), False
+    return ticket_open.open_from_feedback(None, feedback_id, now=now), False
 
 
 def links_of(ticket: Ticket) -> list[TicketFeedback]:
@@ -74,7 +74,7 @@ def running_tickets(user: User, item: Feedback, *, limit: int = 20) -> list[Tick
     topic first."""
     if user.role not in tickets.SUPERVISOR_ROLES or item.review_state == "invalid":
         return []
-    topic = tickets.default_topic(item)
+    topic = ticket_open.default_topic(item)
     return list(Session.scalars(
         sa.select(Ticket).where(Ticket.window_id == item.window_id,
                                 Ticket.state.in_(ACTIVE_TICKET_STATES))

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from analytics import assessment
 from feedback_api.db import Session
 from feedback_api.models import AgencyReport, Feedback
-from feedback_api.services import tickets, windows
+from feedback_api.services import ticket_open, windows
 from tests.assessment_helpers import add_feedback, inspection, window_id
 
 Q3 = "2026Q3"
@@ -38,9 +38,9 @@ def rated(db, district):
         Session.add(Feedback(receipt_no="TCASE000001", window_id=window_id("CD-RMYY-002"),
                              channel="h5", rating=1, text=RAW, masked_text=MASKED, received_at=AUG,
                              analyzed_at=AUG, sentiment=0.05, main_topic="attitude"))
-        tickets.open_ticket(None, windows.get_window(None, "CD-SW-001"), topic="attitude",
-                            problem="服务态度生硬", source="office",
-                            now=datetime(2026, 8, 12, 2, tzinfo=UTC))
+        ticket_open.open_ticket(None, windows.get_window(None, "CD-SW-001"), topic="attitude",
+                                problem="服务态度生硬", source="office",
+                                now=datetime(2026, 8, 12, 2, tzinfo=UTC))
 
 
 def generate(client, auth, period=Q3):

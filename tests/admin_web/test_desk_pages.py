@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import Feedback, Ticket, Window
 from feedback_api.services import feedback as fb
+from feedback_api.services import opinions
 from wechat_bot import contacts
 
 DAY = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)
@@ -19,8 +20,8 @@ def _seed(db):
             item = fb.record_feedback(w, citizen=contacts.get_or_create_citizen(openid),
                                       channel="wechat", rating=rating, text=text,
                                       received_at=DAY + timedelta(hours=hours)).feedback
-            fb.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude", "confidence": 1.0}],
-                              keywords=[], masked_text=masked, flags=[], model_version="t")
+            opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude", "confidence": 1.0}],
+                                    keywords=[], masked_text=masked, flags=[], model_version="t")
             s.flush()
             return item
         a = add("CD-SW-001", "o1", 1, "李四13900139000态度差", "某某态度差", 0)

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from analytics import assessment
-from feedback_api.services import tickets, windows
+from feedback_api.services import ticket_open, windows
 from tests.assessment_helpers import add_feedback, inspection
 
 Q3 = "2026Q3"
@@ -25,8 +25,8 @@ def rated(db, district):
         add_feedback("CD-RMYY-001", [5] * 4 + [1])
         inspection("CD-SW-001", 2026, 3)
         window = windows.get_window(None, "CD-SW-001")
-        tickets.open_ticket(None, window, topic="attitude", problem="服务态度生硬",
-                            source="office", now=datetime(2026, 8, 12, 2, tzinfo=UTC))
+        ticket_open.open_ticket(None, window, topic="attitude", problem="服务态度生硬",
+                                source="office", now=datetime(2026, 8, 12, 2, tzinfo=UTC))
     with db():
         row = next(r for r in assessment.assess(assessment.parse_period(Q3)).rows
                    if r.code == "CD-SW-001")

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Ticket, Window
-from feedback_api.services import ticket_jobs, tickets, users
+from feedback_api.services import ticket_jobs, ticket_open, tickets, users
 from feedback_api.services.feedback import record_feedback
 from tests.conftest import AuthActions
 from wechat_bot.contacts import get_or_create_citizen
@@ -77,7 +77,7 @@ def test_grouped_feedback_shows_on_the_ticket_and_a_reviewer_detaches_it(app, di
 def test_the_office_cancels_a_ticket_on_its_page(app, district, db):
     fid = bad(db)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
     unit, _ = signed_in(app, "unit")
     assert "待办督办单" in unit.get("/tickets/inbox").get_data(as_text=True)
     with db():
@@ -107,8 +107,8 @@ def test_the_office_cancels_a_ticket_on_its_page(app, district, db):
 def test_the_inbox_goes_in_pages(app, district, db):
     with db():
         office = users.get_user("office")
-        ids = [tickets.open_on_window(office, "CD-SW-001", topic="attitude", problem=f"问题 {i}",
-                                      source="office").id for i in range(23)]
+        ids = [ticket_open.open_on_window(office, "CD-SW-001", topic="attitude", problem=f"问题 {i}",
+                                          source="office").id for i in range(23)]
         numbers = {t.id: t.number for t in Session.scalars(sa.select(Ticket))}
     unit, _ = signed_in(app, "unit")
     first = unit.get("/tickets/inbox").get_data(as_text=True)
@@ -125,7 +125,7 @@ def test_the_inbox_goes_in_pages(app, district, db):
 def test_the_api_cancels_a_ticket(app, district, db, client, token_for):
     fid = bad(db)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
     resp = client.post(f"/api/v1/tickets/{tid}/cancel", json={"reason": "重复"},
                        headers=token_for("agency"))
     assert resp.status_code == 403 and resp.is_json

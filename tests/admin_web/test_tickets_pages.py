@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Ticket, Window
-from feedback_api.services import ticket_jobs, tickets, users
+from feedback_api.services import ticket_jobs, ticket_loop, ticket_open, users
 from feedback_api.services.feedback import record_feedback
 from tests.conftest import AuthActions
 from wechat_bot.contacts import get_or_create_citizen
@@ -110,7 +110,7 @@ def test_a_unit_never_sees_another_units_tickets_or_files(app, district, db):
                           scopes=["CD-RMYY"])
     fid = bad_review(db)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
     unit, unit_auth = signed_in(app, "unit")
     unit.post(f"/tickets/{tid}/respond", data={"csrf_token": unit_auth.csrf_token(f"/tickets/{tid}"),
                                                "text": "已整改", "files": [(io.BytesIO(PNG), "a.png")]},
@@ -133,7 +133,7 @@ def test_overdue_shows_red_and_filters(app, district, db):
     opened = datetime(2026, 9, 30, 10, tzinfo=SH).astimezone(UTC)
     fid = bad_review(db, received_at=opened)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid, now=opened).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid, now=opened).id
         ticket_jobs.mark_overdue()
     agency, _ = signed_in(app, "agency")
     page = agency.get(f"/tickets/{tid}").get_data(as_text=True)
@@ -189,7 +189,7 @@ def test_an_upheld_appeal_leaves_the_dashboard_counts(app, district, db):
 def test_posts_without_csrf_are_refused_and_the_office_keeps_the_calendar(app, district, db):
     fid = bad_review(db)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
     unit, _ = signed_in(app, "unit")
     assert unit.post(f"/tickets/{tid}/respond", data={"text": "x"}).status_code == 400
     assert unit.get("/calendar").status_code == 403
@@ -211,10 +211,10 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     fid = bad_review(db, received_at=start)
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
-        ticket = tickets.open_from_feedback(agency, fid, problem="=HYPERLINK(\"http://x\")", now=start)
+        ticket = ticket_open.open_from_feedback(agency, fid, problem="=HYPERLINK(\"http://x\")", now=start)
         for _ in range(3):
-            tickets.respond(unit, ticket.id, "已整改", now=start)
-            tickets.send_back(agency, ticket.id, "未整改到位", now=start)
+            ticket_loop.respond(unit, ticket.id, "已整改", now=start)
+            ticket_loop.send_back(agency, ticket.id, "未整改到位", now=start)
         number = ticket.number
     office, _ = signed_in(app, "office")
     resp = office.get("/tickets/export.xlsx?state=open")
@@ -259,8 +259,8 @@ def test_the_office_keeps_the_units_alert_emails(app, district, db):
 def test_the_desk_pages_through_common_pager_keeping_its_filters(app, district, db):
     with db():
         office = users.get_user("office")
-        numbers = [tickets.open_on_window(office, "CD-SW-001", topic="other", problem=f"问题 {i}",
-                                          source="office").number for i in range(21)]
+        numbers = [ticket_open.open_on_window(office, "CD-SW-001", topic="other", problem=f"问题 {i}",
+                                              source="office").number for i in range(21)]
     client, _ = signed_in(app, "office")
     first = client.get("/tickets?state=open").get_data(as_text=True)
     assert "共 21 件" in first and "第 1 / 2 页" in first

@@ -326,22 +326,21 @@ def test_early_warnings_one_step_from_rules_1_and_3(db, district):
 
 def test_the_main_topic_follows_analysis_and_review(db, district):
     from feedback_api.models import Feedback
-    from feedback_api.services import feedback as feedback_service
-    from feedback_api.services import review
+    from feedback_api.services import opinions, review
 
     with db() as s:
         add_feedback("CD-SW-001", [2], text="排队一个小时")
         item = s.scalars(sa.select(Feedback)).one()
         assert item.main_topic is None
-        feedback_service.apply_analysis(item, sentiment=0.1, topics=[{"topic": "efficiency"},
-                                                                     {"topic": "attitude"}],
-                                        keywords=[], masked_text="排队一个小时", flags=[],
-                                        model_version="t")
+        opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "efficiency"},
+                                                             {"topic": "attitude"}],
+                                keywords=[], masked_text="排队一个小时", flags=[],
+                                model_version="t")
         assert item.main_topic == "efficiency"
         review.review_feedback(user("agency"), item.id, {"topics": ["process", "efficiency"]})
         assert item.main_topic == "process"
-        feedback_service.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude"}],
-                                        keywords=[], masked_text="", flags=[], model_version="t2")
+        opinions.apply_analysis(item, sentiment=0.1, topics=[{"topic": "attitude"}],
+                                keywords=[], masked_text="", flags=[], model_version="t2")
         assert item.main_topic == "process"  # the reviewer's word still wins
     with db() as s:
         assert s.scalars(sa.select(Feedback.main_topic)).one() == "process"

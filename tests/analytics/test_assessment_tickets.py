@@ -13,7 +13,15 @@ from analytics import assessment, delisting
 from analytics.assessment import Period
 from feedback_api.db import Session
 from feedback_api.models import DelistingProposal, Ticket, Window
-from feedback_api.services import appeals, inspection_tickets, inspections, ticket_clocks, tickets, users
+from feedback_api.services import (
+    appeals,
+    inspection_tickets,
+    inspections,
+    ticket_clocks,
+    ticket_loop,
+    ticket_open,
+    users,
+)
 from feedback_api.services.errors import Conflict, PermissionDenied
 from feedback_api.services.feedback import record_feedback
 from feedback_api.services.standards import DEFAULT_INDICATORS
@@ -41,8 +49,8 @@ def push(ticket_id: int, times: int, start: datetime, *, step: int = 3) -> datet
     when = start
     for n in range(times):
         when += timedelta(days=step)
-        tickets.respond(unit, ticket_id, f"第 {n + 1} 次反馈", now=when)
-        tickets.send_back(agency, ticket_id, "仍未整改到位", now=when)
+        ticket_loop.respond(unit, ticket_id, f"第 {n + 1} 次反馈", now=when)
+        ticket_loop.send_back(agency, ticket_id, "仍未整改到位", now=when)
     return when
 
 
@@ -63,11 +71,11 @@ def test_the_ticket_component_on_time_rectified_and_called_back(db, district):
         fixed = bad_review("CD-SW-001", start)
         bad_review("CD-SW-001", start, rating=2)  # a 差评 nobody handled
         bad_review("CD-SW-001", start, rating=4)  # not a 差评
-        tid = tickets.open_from_feedback(agency, fixed, now=start).id
-        tickets.respond(unit, tid, "已整改，已向群众致歉", now=start + timedelta(days=2))
-        tickets.verify(agency, tid, now=start + timedelta(days=3))
-        tickets.record_callback(agency, tid, called_at=start + timedelta(hours=5),
-                                outcome="satisfied", now=start + timedelta(hours=6))
+        tid = ticket_open.open_from_feedback(agency, fixed, now=start).id
+        ticket_loop.respond(unit, tid, "已整改，已向群众致歉", now=start + timedelta(days=2))
+        ticket_loop.verify(agency, tid, now=start + timedelta(days=3))
+        ticket_loop.record_callback(agency, tid, called_at=start + timedelta(hours=5),
+                                    outcome="satisfied", now=start + timedelta(hours=6))
     with db():
         r = _row(Period("year", 2026, 0), "CD-SW-001")
         assert (r.bad_reviews, r.bad_rectified_rate, r.bad_callback_rate) == (2, 0.5, 0.5)
@@ -85,9 +93,9 @@ def test_a_late_round_lowers_the_on_time_rate(db, district):
     start = local(2026, 3, 2)
     with db():
         fid = bad_review("CD-SW-001", start)
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid, now=start).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid, now=start).id
         ticket_clocks.mark_overdue(now=start + timedelta(days=40))
-        tickets.respond(users.get_user("unit"), tid, "迟到的反馈", now=start + timedelta(days=41))
+        ticket_loop.respond(users.get_user("unit"), tid, "迟到的反馈", now=start + timedelta(days=41))
     with db():
         r = _row(Period("year", 2026, 0), "CD-SW-001")
         assert (r.ticket_rounds, r.ticket_on_time_rate) == (1, 0.0)
@@ -118,14 +126,14 @@ def _rule2(s):
 def test_rule2_exactly_three_pushes_in_a_row(db, district):
     start = local(2026, 3, 2)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"),
-                                         bad_review("CD-SW-001", start), now=start).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"),
+                                             bad_review("CD-SW-001", start), now=start).id
         push(tid, 2, start)
-        tickets.respond(users.get_user("unit"), tid, "第三次反馈，待核实", now=start + timedelta(days=9))
+        ticket_loop.respond(users.get_user("unit"), tid, "第三次反馈，待核实", now=start + timedelta(days=9))
         assert delisting.evaluate(2026) == []  # two pushes and the third answered, not judged
         (warning,) = [w for w in delisting.early_warnings(2026) if w.rule == 2]
         assert "连续 2 轮" in warning.summary
-        tickets.send_back(users.get_user("agency"), tid, "仍未整改", now=start + timedelta(days=10))
+        ticket_loop.send_back(users.get_user("agency"), tid, "仍未整改", now=start + timedelta(days=10))
         (p,) = delisting.evaluate(2026)
     with db() as s:
         (p,) = _rule2(s)
@@ -142,10 +150,10 @@ def test_rule2_completed_in_the_third_round_is_no_rule(db, district):
     start = local(2026, 5, 4)
     with db():
         agency = users.get_user("agency")
-        tid = tickets.open_from_feedback(agency, bad_review("CD-SW-001", start), now=start).id
+        tid = ticket_open.open_from_feedback(agency, bad_review("CD-SW-001", start), now=start).id
         when = push(tid, 2, start)
-        tickets.respond(users.get_user("unit"), tid, "已整改", now=when + timedelta(days=1))
-        tickets.verify(agency, tid, now=when + timedelta(days=2))
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改", now=when + timedelta(days=1))
+        ticket_loop.verify(agency, tid, now=when + timedelta(days=2))
         assert delisting.evaluate(2026) == []
         assert not [w for w in delisting.early_warnings(2026) if w.rule == 2]  # closed
 
@@ -175,13 +183,13 @@ def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, district)
 def test_rule2_does_not_reach_across_a_year_boundary(db, district):
     start = local(2025, 12, 15)
     with db() as s:
-        tid = tickets.open_from_feedback(users.get_user("agency"),
-                                         bad_review("CD-SW-001", start), now=start).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"),
+                                             bad_review("CD-SW-001", start), now=start).id
         push(tid, 1, start, step=5)  # round 2 opens 2025-12-20
         push(tid, 1, local(2026, 1, 2))  # round 3 opens 2026-01-05
         push(tid, 1, local(2026, 1, 5))  # round 4 opens 2026-01-08: three failed in a row
-        tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 1, 9))
-        tickets.verify(users.get_user("agency"), tid, now=local(2026, 1, 10))
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 1, 9))
+        ticket_loop.verify(users.get_user("agency"), tid, now=local(2026, 1, 10))
         # The rolling year of the tickets service sees the streak; the calendar years do not.
         assert ticket_clocks.repeated_pushes(as_of=local(2026, 1, 10))
         assert delisting.evaluate(2025) == [] and delisting.evaluate(2026) == []

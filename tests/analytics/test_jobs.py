@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from analytics.nlp import store
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import feedback as fb
-from feedback_api.services import review
+from feedback_api.services import opinions, review
 
 SHIPPED = store.active_version(store.SHIPPED_DIR)
 
@@ -90,7 +90,7 @@ def test_window_page_summarises_topics_and_complaint_words(runner, db, district,
     assert runner.invoke(args=["nlp", "analyze-pending"]).exit_code == 0
     with db() as s:
         wid = s.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
-        summary = fb.opinion_summary(wid)
+        summary = opinions.opinion_summary(wid)
     assert summary.analyzed == 3 and summary.negative == 2
     assert summary.topics[0] == ("efficiency", 2)
     assert any(word in {"排队", "叫号", "太慢", "等"} for word, _ in summary.complaint_words)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import Feedback, Window
 from feedback_api.services import feedback as fb
+from feedback_api.services import opinions
 
 
 @pytest.fixture
@@ -22,13 +23,13 @@ def test_remask_masks_stored_opinions_again_and_only_those_that_change(runner, d
         old = fb.record_feedback(w, citizen=None, channel="h5", rating=1,
                                  text="加我微信号 zhang_san_88，我住幸福路88号，等了三个小时").feedback
         # As the older masking left it: the WeChat ID and the address in the clear.
-        fb.apply_analysis(old, sentiment=0.1, topics=[{"topic": "efficiency", "confidence": 0.9}],
-                          keywords=["zhang_san_88", "幸福路", "小时"],
-                          masked_text="加我微信号 zhang_san_88，我住幸福路88号，等了三个小时",
-                          flags=[], model_version="v1")
+        opinions.apply_analysis(old, sentiment=0.1, topics=[{"topic": "efficiency", "confidence": 0.9}],
+                                keywords=["zhang_san_88", "幸福路", "小时"],
+                                masked_text="加我微信号 zhang_san_88，我住幸福路88号，等了三个小时",
+                                flags=[], model_version="v1")
         fine = fb.record_feedback(w, citizen=None, channel="h5", rating=5, text="态度很好").feedback
-        fb.apply_analysis(fine, sentiment=0.9, topics=[], keywords=["态度"], masked_text="态度很好",
-                          flags=[], model_version="v1")
+        opinions.apply_analysis(fine, sentiment=0.9, topics=[], keywords=["态度"], masked_text="态度很好",
+                                flags=[], model_version="v1")
         old_id, fine_id, fine_at = old.id, fine.id, fine.analyzed_at
 
     result = runner.invoke(args=["nlp", "remask"])

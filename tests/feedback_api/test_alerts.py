@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
 from feedback_api.models import StaffAlert, Unit, Window
-from feedback_api.services import alert_contacts, alerts, ticket_jobs, tickets, users
+from feedback_api.services import alert_contacts, alerts, ticket_jobs, ticket_open, tickets, users
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
@@ -113,7 +113,7 @@ def test_the_daily_digest_lists_what_is_due(app, district, db, smtp):
     setup_unit(db)
     fid = bad_review(db)
     with db():
-        number = tickets.open_from_feedback(users.get_user("agency"), fid).number
+        number = ticket_open.open_from_feedback(users.get_user("agency"), fid).number
     with db():
         assert ticket_jobs.send_digest().startswith("1 digests queued; 1 alerts sent")
         assert ticket_jobs.send_digest().startswith("0 digests queued")  # once a day

@@ -26,7 +26,16 @@ from werkzeug.serving import make_server
 
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.services import answers, appeals, evidence_files, review, tickets, users
+from feedback_api.services import (
+    answers,
+    appeals,
+    evidence_files,
+    opinions,
+    review,
+    ticket_loop,
+    ticket_open,
+    users,
+)
 from feedback_api.services import feedback as fb
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -46,18 +55,18 @@ def _seed(db: Any) -> None:
         item = fb.record_feedback(window, citizen=citizen, channel="wechat", rating=1,
                                   text="排队太久，电话13800138000",
                                   received_at=datetime(2026, 6, 1, 4, 0, tzinfo=UTC)).feedback
-        fb.apply_analysis(item, sentiment=0.12, topics=[{"topic": "efficiency", "score": 0.8}],
-                          keywords=["排队"], masked_text="排队太久，电话138****8000", flags=["phone"],
-                          model_version="test-1")
+        opinions.apply_analysis(item, sentiment=0.12, topics=[{"topic": "efficiency", "score": 0.8}],
+                                keywords=["排队"], masked_text="排队太久，电话138****8000", flags=["phone"],
+                                model_version="test-1")
         fb.record_feedback(window, citizen=None, channel="h5", rating=5)
         Session.flush()
         review.review_feedback(users.get_user("agency"), item.id,
                                {"valid": True, "topics": ["efficiency"], "sentiment": 0})
         answers.answer_feedback(users.get_user("unit"), item.id, "已加开窗口")
         # A ticket with a response and its evidence file, and an appeal, for the detail operations.
-        ticket = tickets.open_from_feedback(users.get_user("agency"), item.id)
-        tickets.respond(users.get_user("unit"), ticket.id, "已加开窗口",
-                        [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), item.id)
+        ticket_loop.respond(users.get_user("unit"), ticket.id, "已加开窗口",
+                            [evidence_files.Upload("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)])
         appeal = appeals.file_appeal(users.get_user("unit"), item.id, kind="mistaken", reason="误评",
                                      now=datetime(2026, 6, 2, 4, 0, tzinfo=UTC))
         KNOWN.update(feedback_id=item.id, code=window.code, ticket_id=ticket.id, appeal_id=appeal.id,
@@ -191,8 +200,8 @@ def test_write_operations_match_the_document(live_api: tuple[str, dict[str, str]
     """Generated bodies (valid and invalid) on rows that exist, so the writes really run."""
     base_url, headers, _ = live_api
     operations, check = _operations(base_url, headers, method=["POST", "PATCH"])
-    # the core's 5, tickets' and appeals' 7, the cycle's 3, the assessment's records' 9
-    assert len(operations) == 24
+    # the core's 5, tickets' and appeals' 9, the cycle's 3, the assessment's records' 9
+    assert len(operations) == 26
     for operation, mode in itertools.product(operations, GenerationMode):
         if mode == GenerationMode.POSITIVE or operation.body:
             _fuzz(operation, mode, check, path_parameters=_known(operation))

@@ -58,7 +58,7 @@ def test_the_window_page_and_the_home_page_show_the_channels_apart(client, auth,
 def test_the_opinion_summary_splits_by_channel(db, district):
     from feedback_api.db import utcnow
     from feedback_api.models import Feedback
-    from feedback_api.services import feedback as feedback_service
+    from feedback_api.services import opinions
 
     window_id = seed(db)
     with db() as s:
@@ -66,7 +66,7 @@ def test_the_opinion_summary_splits_by_channel(db, district):
             item.text, item.analyzed_at = "意见", utcnow()
             item.sentiment = 0.1 if item.rating <= 2 else 0.9
     with db():
-        summary = feedback_service.opinion_summary(window_id)
+        summary = opinions.opinion_summary(window_id)
         assert (summary.analyzed, summary.negative) == (5, 2)
         assert summary.by_channel == {"wechat": (2, 1), "h5": (3, 1)}
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import AuditLog, Feedback, TicketFeedback, Window
-from feedback_api.services import desk, users
+from feedback_api.services import desk, feedback_list, opinions, users
 from feedback_api.services import feedback as fb
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
 from wechat_bot import contacts
@@ -25,10 +25,10 @@ def _add(s, code="CD-SW-001", *, openid=None, rating=None, text=None, channel="w
     item = fb.record_feedback(_w(s, code), citizen=citizen, channel=channel, rating=rating,
                               text=text, received_at=at).feedback
     if sentiment is not None or topic or masked:
-        fb.apply_analysis(item, sentiment=sentiment if sentiment is not None else 0.5,
-                          topics=[{"topic": topic or "other", "confidence": 0.9}], keywords=[],
-                          masked_text=masked if masked is not None else (text or ""),
-                          flags=[], model_version="test")
+        opinions.apply_analysis(item, sentiment=sentiment if sentiment is not None else 0.5,
+                                topics=[{"topic": topic or "other", "confidence": 0.9}], keywords=[],
+                                masked_text=masked if masked is not None else (text or ""),
+                                flags=[], model_version="test")
     item.reviewed_sentiment = reviewed_sentiment
     s.flush()
     return item.id
@@ -54,7 +54,7 @@ def queue(db, district):
 
 
 def _ids(user, **filters):
-    items, total = fb.list_feedback(users.get_user(user), **filters)
+    items, total = feedback_list.list_feedback(users.get_user(user), **filters)
     assert total == len(items)
     return [i.id for i in items]
 
@@ -175,3 +175,26 @@ def test_other_feedback_is_for_the_agency_and_office_only(db, queue):
             assert desk.other_feedback(users.get_user(name), rude) == ([], 0)
         assert desk.other_feedback(users.get_user("agency"), s.get(Feedback, queue["flip"])) == (
             [], 0)  # no citizen
+
+
+@pytest.mark.parametrize("user", ["office", "agency", "authority", "unit"])
+def test_the_api_list_shows_each_feedback_as_its_detail_does(client, db, queue, token_for, user):
+    """The list is built from plain rows, the detail from the ORM object: each field the same,
+    masking and the citizen's pseudonym included (a unit gets neither raw text nor alias)."""
+    with db() as s:
+        dup = _add(s, openid="o2", rating=3, text="排队太慢了", at=DAY + timedelta(days=5))
+        s.get(Feedback, dup).duplicate_of_id = queue["slow"]
+    h = token_for(user)
+    listed = client.get("/api/v1/feedback?per_page=200", headers=h).get_json()["items"]
+    assert listed and len(listed) == len({i["id"] for i in listed})
+    for item in listed:
+        assert client.get(f"/api/v1/feedback/{item['id']}", headers=h).get_json() == item
+    by_id = {i["id"]: i for i in listed}
+    if user == "unit":
+        assert by_id[queue["rude"]]["text"] == "某某（电话已隐藏）态度差"
+        assert all(i["citizen"] is None for i in listed)
+    if user == "agency":
+        assert by_id[queue["rude"]]["text"] == "张三13800138000态度差"
+        assert by_id[queue["rude"]]["citizen"] and by_id[queue["bare"]]["citizen"] is None
+        assert by_id[dup]["duplicate_of"] == queue["slow"]
+        assert by_id[dup]["window_name"] and by_id[dup]["unit"]

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import Feedback, User, Window
-from feedback_api.services import citizens
+from feedback_api.services import citizens, feedback_list
 from feedback_api.services import feedback as fb
 from feedback_api.services.errors import ValidationError
 
@@ -78,12 +78,12 @@ def test_every_page_of_a_listing_has_the_same_total(db, district):
             fb.record_feedback(window, citizen=None, channel="h5", rating=1 + i % 5,
                                text=f"意见 {i}")
         office = s.scalars(sa.select(User).where(User.username == "office")).one()
-        pages = [fb.list_feedback(office, page=n, per_page=2) for n in (1, 2, 3, 4)]
+        pages = [feedback_list.list_feedback(office, page=n, per_page=2) for n in (1, 2, 3, 4)]
         assert [len(items) for items, _ in pages] == [2, 2, 1, 0]
         assert {total for _, total in pages} == {5}
-        assert fb.list_feedback(office, page=1, per_page=50)[1] == 5
-        assert fb.list_feedback(office, page=1, per_page=5)[1] == 5  # full, so counted
-        assert fb.list_feedback(office, channel="wechat", page=1, per_page=2) == ([], 0)
-        assert fb.list_feedback(office, rating=5, page=1, per_page=2)[1] == 1
-        ids = [i.id for n in (1, 2, 3) for i in fb.list_feedback(office, page=n, per_page=2)[0]]
+        assert feedback_list.list_feedback(office, page=1, per_page=50)[1] == 5
+        assert feedback_list.list_feedback(office, page=1, per_page=5)[1] == 5  # full, so counted
+        assert feedback_list.list_feedback(office, channel="wechat", page=1, per_page=2) == ([], 0)
+        assert feedback_list.list_feedback(office, rating=5, page=1, per_page=2)[1] == 1
+        ids = [i.id for n in (1, 2, 3) for i in feedback_list.list_feedback(office, page=n, per_page=2)[0]]
         assert len(set(ids)) == 5

@@ -14,7 +14,7 @@ from PIL import Image
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import utcnow
 from feedback_api.models import AuditLog, Citizen, Correction, Feedback, FeedbackEvidence, Window
-from feedback_api.services import citizens, evidence, privacy
+from feedback_api.services import citizens, evidence, opinions, privacy
 from feedback_api.services import feedback as fb
 from wechat_bot import contacts
 from wechat_bot.models import CitizenContact, OutboundMessage, WechatConversation
@@ -42,8 +42,8 @@ def _opinion(s, openid: str | None, *, days_ago: int, text: str, masked: str, ra
                               rating=rating, text=text, received_at=when,
                               client_network_hash=None if openid else citizens.network_hash_for(
                                   "203.0.113.7")).feedback
-    fb.apply_analysis(item, sentiment=0.2, topics=[{"topic": "attitude", "score": 0.9}],
-                      keywords=["态度"], masked_text=masked, flags=[], model_version="test")
+    opinions.apply_analysis(item, sentiment=0.2, topics=[{"topic": "attitude", "score": 0.9}],
+                            keywords=["态度"], masked_text=masked, flags=[], model_version="test")
     s.add(Correction(feedback_id=item.id, text=text, valid=True, sentiment=0, created_at=when))
     if citizen is not None:
         if s.get(WechatConversation, citizen.id) is None:

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import AuditLog, Correction, Feedback, Window
 from feedback_api.services import feedback as fb
-from feedback_api.services import review
+from feedback_api.services import opinions, review
 
 
 @pytest.fixture
@@ -13,9 +13,9 @@ def opinion(db, district):
     with db() as s:
         w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
         item = fb.record_feedback(w, citizen=None, channel="h5", rating=2, text="态度还行，就是太慢").feedback
-        fb.apply_analysis(item, sentiment=0.7, topics=[{"topic": "attitude", "confidence": 0.8}],
-                          keywords=["态度", "太慢"], masked_text="态度还行，就是太慢", flags=[],
-                          model_version="v-test")
+        opinions.apply_analysis(item, sentiment=0.7, topics=[{"topic": "attitude", "confidence": 0.8}],
+                                keywords=["态度", "太慢"], masked_text="态度还行，就是太慢", flags=[],
+                                model_version="v-test")
         return item.id
 
 

@@ -14,8 +14,7 @@ from analytics import scheduler
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
 from feedback_api.models import Appeal, CalendarDay, Feedback, Ticket, Window
-from feedback_api.services import feedback as feedback_service
-from feedback_api.services import tickets, users
+from feedback_api.services import opinions, ticket_loop, ticket_open, tickets, users
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -55,10 +54,10 @@ def test_repeated_and_holiday_commands(runner, db, district):
     fid = bad_review(db, received_at=start)
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
-        ticket = tickets.open_from_feedback(agency, fid, now=start)
+        ticket = ticket_open.open_from_feedback(agency, fid, now=start)
         for _ in range(3):
-            tickets.respond(unit, ticket.id, "已整改", now=start)
-            tickets.send_back(agency, ticket.id, "未整改到位", now=start)
+            ticket_loop.respond(unit, ticket.id, "已整改", now=start)
+            ticket_loop.send_back(agency, ticket.id, "未整改到位", now=start)
         number = ticket.number
     result = runner.invoke(args=["tickets", "repeated"])
     assert result.exit_code == 0
@@ -115,12 +114,12 @@ def test_an_upheld_appeal_leaves_the_window_page_and_the_opinion_summary(app, cl
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
     assert re.search(r"<b>(\d+)</b><span>不满意</span>", page).group(1) == "1"
     with db():
-        assert feedback_service.opinion_summary(window_id).negative == 1
+        assert opinions.opinion_summary(window_id).negative == 1
         Session.add(Appeal(feedback_id=fid, kind="malicious", reason="x", state="upheld",
                            decision_reason="属实"))
         Session.get(Feedback, fid).rating_counts = False  # as decide_appeal does
     with db():
-        summary = feedback_service.opinion_summary(window_id)
+        summary = opinions.opinion_summary(window_id)
         assert (summary.analyzed, summary.negative) == (0, 0)
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
     assert re.search(r"<b>(\d+)</b><span>不满意</span>", page).group(1) == "0"

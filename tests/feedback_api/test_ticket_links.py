@@ -21,6 +21,8 @@ from feedback_api.services import (
     ticket_clocks,
     ticket_jobs,
     ticket_links,
+    ticket_loop,
+    ticket_open,
     tickets,
     users,
 )
@@ -88,10 +90,10 @@ def test_every_attached_citizen_hears_back_and_each_bad_review_rates_the_fix(db,
         ticket_jobs.auto_open(now=now)
         tid = tickets.ticket_of_feedback(ids[0]).id
         assert tickets.ticket_of_feedback(ids[1]).id == tid
-        tickets.attach_feedback(users.get_user("agency"), tid, ids[2])
+        ticket_open.attach_feedback(users.get_user("agency"), tid, ids[2])
     with db():
-        tickets.respond(users.get_user("unit"), tid, "已整改并致歉")
-        done = tickets.verify(users.get_user("agency"), tid)
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改并致歉")
+        done = ticket_loop.verify(users.get_user("agency"), tid)
         assert sorted(done.answered) == sorted(ids)
         assert sorted(done.rerating_requested) == ids[:2]
         answered = Session.scalars(sa.select(FeedbackAnswer.feedback_id)
@@ -116,8 +118,8 @@ def test_group_days_and_closed_tickets_bound_the_grouping(app, db, district):
     with db():
         newest = tickets.ticket_of_feedback(fresh).id
         for tid in (old_ticket, newest):
-            tickets.respond(users.get_user("unit"), tid, "已整改")
-            tickets.verify(users.get_user("agency"), tid)
+            ticket_loop.respond(users.get_user("unit"), tid, "已整改")
+            ticket_loop.verify(users.get_user("agency"), tid)
         later = bad(at=now)
         assert ticket_jobs.auto_open(now=now) == "1 tickets opened"  # nothing running to join
         assert tickets.ticket_of_feedback(later).id not in (old_ticket, newest)
@@ -127,8 +129,8 @@ def test_a_ticket_opened_by_the_office_gains_a_callback_clock_when_a_bad_review_
     now = datetime.now(UTC)
     with db():
         office = users.get_user("office")
-        t = tickets.open_on_window(office, "CD-SW-001", topic="attitude", problem="暗访发现态度问题",
-                                   source="office")
+        t = ticket_open.open_on_window(office, "CD-SW-001", topic="attitude", problem="暗访发现态度问题",
+                                       source="office")
         assert t.callback_due is None
         fid = bad(at=now)
         assert ticket_jobs.auto_open(now=now) == "0 tickets opened, 1 feedback attached to open tickets"
@@ -139,8 +141,8 @@ def test_a_reviewer_detaches_a_feedback_but_not_the_last(db, district):
     with db():
         a, b = bad(), bad()
         agency = users.get_user("agency")
-        tid = tickets.open_from_feedback(agency, a).id
-        tickets.attach_feedback(agency, tid, b)
+        tid = ticket_open.open_from_feedback(agency, a).id
+        ticket_open.attach_feedback(agency, tid, b)
         with pytest.raises(PermissionDenied):
             ticket_links.detach_feedback(users.get_user("unit"), tid, b, "不是同一问题")
         with pytest.raises(ValidationError, match="解除理由"):
@@ -183,10 +185,10 @@ def test_excluding_feedback_detaches_then_cancels_the_ticket(db, district):
         report = ticket_clocks.mark_overdue(now=now + timedelta(days=60))
         assert (report.rounds, report.callbacks) == (0, 0)
         with pytest.raises(Conflict, match="已撤销"):
-            tickets.record_callback(users.get_user("agency"), tid, called_at=now,
-                                    outcome="satisfied", now=now)
+            ticket_loop.record_callback(users.get_user("agency"), tid, called_at=now,
+                                        outcome="satisfied", now=now)
         with pytest.raises(Conflict):
-            tickets.respond(users.get_user("unit"), tid, "已整改")
+            ticket_loop.respond(users.get_user("unit"), tid, "已整改")
         # The citizen is told nothing (no answer, no re-rating invitation, no word of an appeal).
         assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
 
@@ -198,7 +200,7 @@ def test_a_ticket_from_feedback_merged_as_a_duplicate_is_cancelled(db, district)
         first = bad(at=now - timedelta(minutes=30), openid=openid)
         again = bad(at=now, openid=openid)
         agency = users.get_user("agency")
-        tid = tickets.open_from_feedback(agency, first).id
+        tid = ticket_open.open_from_feedback(agency, first).id
         desk.merge_duplicate(agency, first, again, "同一人重复提交")
         ticket = Session.get(Ticket, tid)
         assert ticket.state == "cancelled" and "合并为重复评价" in ticket.cancel_reason
@@ -209,17 +211,17 @@ def test_a_ticket_from_feedback_merged_as_a_duplicate_is_cancelled(db, district)
 def test_an_inspection_ticket_only_loses_the_excluded_feedback(db, district):
     with db():
         office = users.get_user("office")
-        t = tickets.open_on_window(office, "CD-SW-001", topic="attitude", problem="检查发现",
-                                   source="inspection", source_ref="2026Q4-01")
+        t = ticket_open.open_on_window(office, "CD-SW-001", topic="attitude", problem="检查发现",
+                                       source="inspection", source_ref="2026Q4-01")
         fid = bad()
-        tickets.attach_feedback(office, t.id, fid)
+        ticket_open.attach_feedback(office, t.id, fid)
         review.review_feedback(users.get_user("agency"), fid, {"valid": False})
         assert t.state == "open" and tickets.feedback_of(t.id) == []
 
 
 def test_the_office_cancels_with_a_reason(db, district):
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), bad()).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), bad()).id
         with pytest.raises(PermissionDenied):
             ticket_links.cancel_ticket(users.get_user("agency"), tid, "重复督办")
         with pytest.raises(PermissionDenied):
@@ -244,13 +246,13 @@ def test_cancelled_tickets_count_neither_in_the_assessment_nor_in_rule_2(db, dis
     start = local(2026, 3, 2)
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
-        tid = tickets.open_from_feedback(agency, bad(at=start), now=start).id
+        tid = ticket_open.open_from_feedback(agency, bad(at=start), now=start).id
         when = start
         for n in range(3):
             when += timedelta(days=3)
-            tickets.respond(unit, tid, f"第 {n + 1} 次反馈", now=when)
-            tickets.send_back(agency, tid, "仍未整改到位", now=when)
-        late = tickets.open_from_feedback(agency, bad("CD-SW-001", at=start), now=start).id
+            ticket_loop.respond(unit, tid, f"第 {n + 1} 次反馈", now=when)
+            ticket_loop.send_back(agency, tid, "仍未整改到位", now=when)
+        late = ticket_open.open_from_feedback(agency, bad("CD-SW-001", at=start), now=start).id
         ticket_clocks.mark_overdue(now=start + timedelta(days=40))
         assert ticket_clocks.repeated_pushes(as_of=when + timedelta(days=1))
         year = Period("year", 2026, 0)

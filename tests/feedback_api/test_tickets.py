@@ -11,7 +11,16 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import AuditLog, EvidenceFile, Feedback, Ticket, TicketRound, Window
-from feedback_api.services import answers, evidence_files, ticket_clocks, ticket_jobs, tickets, users
+from feedback_api.services import (
+    answers,
+    evidence_files,
+    ticket_clocks,
+    ticket_jobs,
+    ticket_loop,
+    ticket_open,
+    tickets,
+    users,
+)
 from feedback_api.services import files as file_store
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
@@ -48,21 +57,21 @@ def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db
         tid = ticket.id
     unit, agency = users.get_user, users.get_user
     with db():
-        rnd = tickets.respond(unit("unit"), tid, "已批评教育当事人",
-                              [evidence_files.Upload("整改照片.png", PNG)])
+        rnd = ticket_loop.respond(unit("unit"), tid, "已批评教育当事人",
+                                  [evidence_files.Upload("整改照片.png", PNG)])
         assert rnd.number == 1 and rnd.responded_by_id == unit("unit").id
     with db():
         with pytest.raises(ValidationError, match="退回理由"):
-            tickets.send_back(agency("agency"), tid, "  ")
-        nxt = tickets.send_back(agency("agency"), tid, "未说明如何避免再次发生")
+            ticket_loop.send_back(agency("agency"), tid, "  ")
+        nxt = ticket_loop.send_back(agency("agency"), tid, "未说明如何避免再次发生")
         assert nxt.number == 2
     with db():
         with pytest.raises(Conflict):
-            tickets.verify(agency("agency"), tid)  # round 2 not responded yet
-        tickets.respond(unit("unit"), tid, "已调整排班并开展服务礼仪培训",
-                        [evidence_files.Upload("培训签到表.pdf", PDF)])
+            ticket_loop.verify(agency("agency"), tid)  # round 2 not responded yet
+        ticket_loop.respond(unit("unit"), tid, "已调整排班并开展服务礼仪培训",
+                            [evidence_files.Upload("培训签到表.pdf", PDF)])
     with db():
-        done = tickets.verify(agency("agency"), tid, "整改到位")
+        done = ticket_loop.verify(agency("agency"), tid, "整改到位")
         assert done.answered == [fid] and done.rerating_requested == [fid]
     with db():
         ticket = Session.get(Ticket, tid)
@@ -84,22 +93,22 @@ def test_the_loop_from_a_bad_review_to_the_rerating_invitation(app, district, db
                                   .order_by(AuditLog.id)).all()
         assert actions == ["open_ticket", "respond", "send_back", "respond", "verify"]
         with pytest.raises(Conflict):
-            tickets.verify(agency("agency"), tid)
+            ticket_loop.verify(agency("agency"), tid)
 
 
 def test_evidence_must_be_an_image_or_pdf_by_content_and_small(app, district, db):
     fid = make_feedback(db)
     with db():
-        tid = tickets.open_from_feedback(users.get_user("agency"), fid).id
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
     with db():
         with pytest.raises(ValidationError, match="不是图片"):
-            tickets.respond(users.get_user("unit"), tid, "见附件",
-                            [evidence_files.Upload("photo.png", b"<html>not an image</html>")])
+            ticket_loop.respond(users.get_user("unit"), tid, "见附件",
+                                [evidence_files.Upload("photo.png", b"<html>not an image</html>")])
         app.config["WW_EVIDENCE_MAX_MB"] = 1
         try:
             with pytest.raises(ValidationError, match="超过 1 MB"):
-                tickets.respond(users.get_user("unit"), tid, "见附件",
-                                [evidence_files.Upload("big.pdf", PDF + b"0" * (1024 * 1024))])
+                ticket_loop.respond(users.get_user("unit"), tid, "见附件",
+                                    [evidence_files.Upload("big.pdf", PDF + b"0" * (1024 * 1024))])
         finally:
             app.config["WW_EVIDENCE_MAX_MB"] = 10
     with db():
@@ -111,10 +120,10 @@ def test_a_unit_never_sees_another_units_tickets(app, district, db):
     own, other = make_feedback(db, "CD-SW-001"), make_feedback(db, "CD-RMYY-001")
     with db():
         agency = users.get_user("agency")
-        own_id = tickets.open_from_feedback(agency, own).id
-        other_id = tickets.open_from_feedback(agency, other).id
-        tickets.respond(users.get_user("office"), other_id, "医院已整改",
-                        [evidence_files.Upload("a.png", PNG)])
+        own_id = ticket_open.open_from_feedback(agency, own).id
+        other_id = ticket_open.open_from_feedback(agency, other).id
+        ticket_loop.respond(users.get_user("office"), other_id, "医院已整改",
+                            [evidence_files.Upload("a.png", PNG)])
     with db():
         unit = users.get_user("unit")
         items, total = tickets.list_tickets(unit)
@@ -122,7 +131,7 @@ def test_a_unit_never_sees_another_units_tickets(app, district, db):
         with pytest.raises(NotFound):
             tickets.get_ticket(unit, other_id)
         with pytest.raises(NotFound):
-            tickets.respond(unit, other_id, "不是我们的")
+            ticket_loop.respond(unit, other_id, "不是我们的")
         [file_row] = Session.scalars(sa.select(EvidenceFile)).all()
         with pytest.raises(NotFound):
             evidence_files.get_for(unit, file_row.id)
@@ -130,16 +139,16 @@ def test_a_unit_never_sees_another_units_tickets(app, district, db):
         authority = users.get_user("authority")
         assert [t.id for t in tickets.list_tickets(authority)[0]] == [other_id]
         with pytest.raises(PermissionDenied):
-            tickets.verify(authority, other_id)
+            ticket_loop.verify(authority, other_id)
         with pytest.raises(PermissionDenied):
-            tickets.open_from_feedback(unit, own)
+            ticket_open.open_from_feedback(unit, own)
 
 
 def test_overdue_on_the_right_working_day_across_national_day(app, district, db):
     opened = local(2026, 9, 30)
     fid = make_feedback(db, received_at=opened)
     with db():
-        ticket = tickets.open_from_feedback(users.get_user("agency"), fid, now=opened)
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), fid, now=opened)
         tid = ticket.id
         # Call-back: the first working day after 1-7 October; fix: 15 working days, counting
         # Saturday 10 October (调休).
@@ -170,9 +179,9 @@ def test_overdue_on_the_right_working_day_across_national_day(app, district, db)
         overdue, _ = tickets.list_tickets(users.get_user("agency"), overdue=True)
         assert [t.id for t in overdue] == [tid]
         # A late call-back and a late response keep their clocks' colour as "late".
-        tickets.record_callback(users.get_user("agency"), tid, called_at=local(2026, 10, 28, 11),
-                                outcome="satisfied", note="群众认可", now=local(2026, 10, 28, 12))
-        tickets.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
+        ticket_loop.record_callback(users.get_user("agency"), tid, called_at=local(2026, 10, 28, 11),
+                                    outcome="satisfied", note="群众认可", now=local(2026, 10, 28, 12))
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
         states = {c.name: c.state for c in ticket_clocks.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
         assert states == {"callback": "late", "fix": "late"}
 
@@ -184,7 +193,7 @@ def test_the_office_calendar_moves_the_deadline(app, district, db):
         workdays.set_day(None, datetime(2026, 10, 8).date(), workday=False, name="区里延长假期")
     fid = make_feedback(db, received_at=local(2026, 9, 30))
     with db():
-        ticket = tickets.open_from_feedback(users.get_user("agency"), fid, now=local(2026, 9, 30))
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), fid, now=local(2026, 9, 30))
         assert ticket.callback_due.isoformat() == "2026-10-09"
 
 
@@ -194,18 +203,18 @@ def test_three_rounds_pushed_in_a_row_without_completion(app, district, db):
             for i in range(2)]
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
-        stubborn = tickets.open_from_feedback(agency, fids[0], now=start).id
-        fixed = tickets.open_from_feedback(agency, fids[1], now=start).id
+        stubborn = ticket_open.open_from_feedback(agency, fids[0], now=start).id
+        fixed = ticket_open.open_from_feedback(agency, fids[1], now=start).id
         when = start
         for n in range(3):
             when += timedelta(days=3)
-            tickets.respond(unit, stubborn, f"第 {n + 1} 次反馈", now=when)
-            tickets.send_back(agency, stubborn, "仍未整改到位", now=when)
+            ticket_loop.respond(unit, stubborn, f"第 {n + 1} 次反馈", now=when)
+            ticket_loop.send_back(agency, stubborn, "仍未整改到位", now=when)
         for _ in range(2):
-            tickets.respond(unit, fixed, "反馈", now=when)
-            tickets.send_back(agency, fixed, "仍未整改到位", now=when)
-        tickets.respond(unit, fixed, "反馈", now=when)
-        tickets.verify(agency, fixed, now=when)
+            ticket_loop.respond(unit, fixed, "反馈", now=when)
+            ticket_loop.send_back(agency, fixed, "仍未整改到位", now=when)
+        ticket_loop.respond(unit, fixed, "反馈", now=when)
+        ticket_loop.verify(agency, fixed, now=when)
     with db():
         window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
         found = ticket_clocks.repeated_pushes(as_of=when + timedelta(days=1))
@@ -238,18 +247,18 @@ def test_attach_and_inspection_tickets(app, district, db):
     c = make_feedback(db, "CD-SW-002", openid="oTickets0000000000000004")
     with db():
         agency = users.get_user("agency")
-        tid = tickets.open_from_feedback(agency, a).id
-        tickets.attach_feedback(agency, tid, b)
+        tid = ticket_open.open_from_feedback(agency, a).id
+        ticket_open.attach_feedback(agency, tid, b)
         with pytest.raises(Conflict):
-            tickets.attach_feedback(agency, tid, b)
+            ticket_open.attach_feedback(agency, tid, b)
         with pytest.raises(ValidationError, match="不是该窗口"):
-            tickets.attach_feedback(agency, tid, c)
+            ticket_open.attach_feedback(agency, tid, c)
         Session.get(Feedback, c).review_state = "invalid"
         with pytest.raises(ValidationError, match="无效"):
-            tickets.open_from_feedback(agency, c)
+            ticket_open.open_from_feedback(agency, c)
         window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
-        found = tickets.open_ticket(None, window, topic="environment", problem="无障碍通道堵塞",
-                                    source="inspection", source_ref="2026Q4-综合检查-017")
+        found = ticket_open.open_ticket(None, window, topic="environment", problem="无障碍通道堵塞",
+                                        source="inspection", source_ref="2026Q4-综合检查-017")
         assert found.callback_due is None and found.source_ref == "2026Q4-综合检查-017"
     with db():
         assert [f.id for f in tickets.feedback_of(tid)] == [a, b]
@@ -269,10 +278,10 @@ def test_the_same_picture_backs_two_responses_and_is_stored_once(app, district, 
         before = in_store()
     unit, agency = users.get_user, users.get_user
     with db():
-        tid = tickets.open_from_feedback(agency("agency"), fid).id
-        tickets.respond(unit("unit"), tid, "已整改", [evidence_files.Upload("C:\\照片\\现场.png", picture)])
-        tickets.send_back(agency("agency"), tid, "照片不能说明整改")
-        tickets.respond(unit("unit"), tid, "再次整改", [evidence_files.Upload("现场.png", picture)])
+        tid = ticket_open.open_from_feedback(agency("agency"), fid).id
+        ticket_loop.respond(unit("unit"), tid, "已整改", [evidence_files.Upload("C:\\照片\\现场.png", picture)])
+        ticket_loop.send_back(agency("agency"), tid, "照片不能说明整改")
+        ticket_loop.respond(unit("unit"), tid, "再次整改", [evidence_files.Upload("现场.png", picture)])
     with db():
         rows = Session.scalars(sa.select(EvidenceFile).order_by(EvidenceFile.id)).all()
         assert [r.original_name for r in rows] == ["现场.png", "现场.png"]  # no client path kept

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from analytics import jobs
 from feedback_api.models import Feedback, Window
 from feedback_api.services import feedback as fb
-from feedback_api.services import users
+from feedback_api.services import feedback_list, users
 
 
 def _opinions(db, texts):
@@ -32,9 +32,9 @@ def test_the_analysis_stores_uncertainty_and_the_desk_sorts_by_it(db, district, 
         stored = {f.text: f.uncertainty for f in s.scalars(sa.select(Feedback))}
         assert all(u is not None and 0 <= u <= 1 for u in stored.values()), stored
         expected = [t for t, _ in sorted(stored.items(), key=lambda kv: -kv[1])]
-        newest_first = [f.text for f in fb.list_feedback(users.get_user("agency"))[0]]
-        unsure_first = [f.text for f in fb.list_feedback(users.get_user("agency"),
-                                                          sort="uncertain")[0]]
+        newest_first = [f.text for f in feedback_list.list_feedback(users.get_user("agency"))[0]]
+        unsure_first = [f.text for f in feedback_list.list_feedback(users.get_user("agency"),
+                                                                     sort="uncertain")[0]]
     assert newest_first == ["今天天气不错", "排队两个小时，态度恶劣", "还行吧",
                             "工作人员态度很好，办事效率高，非常满意"]
     assert [stored[t] for t in unsure_first] == sorted(stored.values(), reverse=True)

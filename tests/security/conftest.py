@@ -72,7 +72,15 @@ def _fid(s: Any, code: str, low: bool = False) -> int:
 def world(db: Any) -> World:
     from analytics import delisting
     from feedback_api.models import Feedback, Unit, Window
-    from feedback_api.services import appeals, covert, evidence_files, inspections, tickets, users
+    from feedback_api.services import (
+        appeals,
+        covert,
+        evidence_files,
+        inspections,
+        ticket_loop,
+        ticket_open,
+        users,
+    )
     from tests.assessment_helpers import full_scores
 
     with db() as s:
@@ -108,10 +116,10 @@ def world(db: Any) -> World:
             s.add(item)
             s.flush()
             objects["feedback_id"].append((item.id, code))
-            ticket = tickets.open_from_feedback(agency, item.id)
+            ticket = ticket_open.open_from_feedback(agency, item.id)
             objects["ticket_id"].append((ticket.id, code))
-            tickets.respond(users.get_user(unit_user), ticket.id, "已整改",
-                            [evidence_files.Upload("整改.png", PNG)])
+            ticket_loop.respond(users.get_user(unit_user), ticket.id, "已整改",
+                                [evidence_files.Upload("整改.png", PNG)])
             second = Feedback(receipt_no=f"SEC2-{code}", window_id=wid, rating=1, channel="h5",
                               text="态度差", received_at=recent, review_state="valid")
             s.add(second)

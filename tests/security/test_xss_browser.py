@@ -40,7 +40,7 @@ def live_server(app):
 def stored(db, world) -> dict[str, Any]:
     """The hostile text stored through the services a citizen's and a unit's input goes through."""
     from feedback_api.models import Window
-    from feedback_api.services import evidence_files, tickets, users, windows
+    from feedback_api.services import evidence_files, ticket_loop, ticket_open, users, windows
     from feedback_api.services import feedback as fb
     from wechat_bot.contacts import get_or_create_citizen
 
@@ -55,9 +55,9 @@ def stored(db, world) -> dict[str, Any]:
         item = s.get(Feedback, fid)
         item.review_state = "valid"
         s.flush()
-        ticket = tickets.open_from_feedback(users.get_user("agency"), fid)
-        tickets.respond(users.get_user("unit-sw"), ticket.id, "已整改 " + TEXT,
-                        [evidence_files.Upload('<img src=x onerror=alert("xss-file")>.png', PNG)])
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), fid)
+        ticket_loop.respond(users.get_user("unit-sw"), ticket.id, "已整改 " + TEXT,
+                            [evidence_files.Upload('<img src=x onerror=alert("xss-file")>.png', PNG)])
         return {"feedback": fid, "ticket": ticket.id}
 
 

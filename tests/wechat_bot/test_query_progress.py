@@ -8,7 +8,16 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Window
-from feedback_api.services import answers, progress, ticket_jobs, tickets, users
+from feedback_api.services import (
+    answers,
+    progress,
+    review,
+    ticket_jobs,
+    ticket_links,
+    ticket_loop,
+    tickets,
+    users,
+)
 
 OPENID = "oProgress00000000000000001"
 
@@ -39,20 +48,20 @@ def test_query_follows_a_complaint_through_every_stage(app, fake_wechat, wechat,
     assert "办理进度：受理→督办中→已整改→待评价→办结" in reply
 
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已提醒窗口人员")
+        ticket_loop.respond(users.get_user("unit"), tid, "已提醒窗口人员")
         Session.commit()
     assert "｜已整改" in _line_of(wechat.say(OPENID, "查询"), receipt)
 
     with app.app_context():
-        tickets.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
+        ticket_loop.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
         Session.commit()
     assert "｜督办中（第2轮）" in _line_of(wechat.say(OPENID, "查询"), receipt)
 
     fake_wechat.user_messaged(OPENID)
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已增设导办员")
+        ticket_loop.respond(users.get_user("unit"), tid, "已增设导办员")
         Session.commit()
-        assert tickets.verify(users.get_user("agency"), tid, "整改到位").rerating_requested == [fid]
+        assert ticket_loop.verify(users.get_user("agency"), tid, "整改到位").rerating_requested == [fid]
         Session.commit()
     line = _line_of(wechat.say(OPENID, "查询"), receipt)
     assert "｜待评价" in line and "请回复 CD-SW-001 后再评分" in line
@@ -76,8 +85,8 @@ def test_a_rating_of_another_window_does_not_finish_the_rerating(app, fake_wecha
         ticket_jobs.auto_open()
         [fid] = Session.scalars(sa.select(Feedback.id)).all()
         tid = tickets.ticket_of_feedback(fid).id
-        tickets.respond(users.get_user("unit"), tid, "已整改")
-        tickets.verify(users.get_user("agency"), tid)
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改")
+        ticket_loop.verify(users.get_user("agency"), tid)
         Session.commit()
     wechat.scan(OPENID, "CD-SW-002")
     wechat.say(OPENID, "5")
@@ -108,6 +117,42 @@ def test_five_long_lines_fit_one_passive_reply(app, fake_wechat, wechat, distric
     assert "…" in reply
 
 
+@pytest.mark.parametrize("mode", ["plain"], indirect=True)
+def test_a_cancelled_ticket_never_reads_as_fixed(app, fake_wechat, wechat, district):
+    """The office cancels a ticket: its citizen reads 已撤销 with what to do, not 办结; a
+    feedback the agency marks invalid leaves its ticket (cancelled with it) and reads 不予受理."""
+    other = "oProgress00000000000000002"
+    for openid in (OPENID, other):
+        wechat.scan(openid, "CD-SW-001" if openid == OPENID else "CD-RMYY-001")
+        wechat.say(openid, "1")
+    with app.app_context():
+        assert ticket_jobs.auto_open() == "2 tickets opened"
+        Session.commit()
+        receipts = dict(Session.execute(
+            sa.select(Window.code, Feedback.receipt_no).join(Feedback.window)).all())
+        fids = dict(Session.execute(sa.select(Window.code, Feedback.id).join(Feedback.window)).all())
+        mine = tickets.ticket_of_feedback(fids["CD-SW-001"]).id
+    assert "｜督办中" in _line_of(wechat.say(OPENID, "查询"), receipts["CD-SW-001"])
+
+    with app.app_context():
+        ticket_links.cancel_ticket(users.get_user("office"), mine, "同一问题已由上级督办")
+        Session.commit()
+    reply = wechat.say(OPENID, "查询")
+    line = _line_of(reply, receipts["CD-SW-001"])
+    assert "｜已撤销" in line and "办结" not in reply and "已整改" not in reply
+    assert "如问题仍在，欢迎再次扫码评价" in line
+    assert "同一问题已由上级督办" not in reply  # the office's reason is internal
+    assert "办理进度" not in reply  # the legend is the path it left
+
+    with app.app_context():
+        review.review_feedback(users.get_user("agency"), fids["CD-RMYY-001"],
+                               {"valid": False})
+        Session.commit()
+        assert tickets.ticket_of_feedback(fids["CD-RMYY-001"]) is None
+    line = _line_of(wechat.say(other, "查询"), receipts["CD-RMYY-001"])
+    assert "｜不予受理" in line and "办结" not in line and "撤销" not in line
+
+
 def test_stages_in_order():
     assert progress.STAGES == ("受理", "督办中", "已整改", "待评价", "办结")
     assert progress.stage(None, rerate_requested=False, rerated=False) == "受理"
@@ -116,3 +161,4 @@ def test_stages_in_order():
     assert progress.stage("closed", rerate_requested=True, rerated=False) == "待评价"
     assert progress.stage("closed", rerate_requested=True, rerated=True) == "办结"
     assert progress.stage("closed", rerate_requested=False, rerated=False) == "办结"
+    assert progress.stage("cancelled", rerate_requested=False, rerated=False) == "已撤销"

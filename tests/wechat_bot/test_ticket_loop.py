@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Feedback
-from feedback_api.services import evidence_files, ticket_jobs, tickets, users
+from feedback_api.services import evidence_files, ticket_jobs, ticket_loop, tickets, users
 from wechat_bot import outbox
 from wechat_bot.client import WechatSender, get_client
 from wechat_bot.config import settings
@@ -30,16 +30,16 @@ def test_a_bad_review_in_wechat_goes_round_the_ticket_loop(app, fake_wechat, wec
         tid = tickets.ticket_of_feedback(fid).id
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已提醒窗口人员", [evidence_files.Upload("a.png", png)])
+        ticket_loop.respond(users.get_user("unit"), tid, "已提醒窗口人员", [evidence_files.Upload("a.png", png)])
         Session.commit()
     with app.app_context():
-        tickets.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
+        ticket_loop.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
         Session.commit()
     with app.app_context():
-        tickets.respond(users.get_user("unit"), tid, "已增设导办员并公示服务承诺")
+        ticket_loop.respond(users.get_user("unit"), tid, "已增设导办员并公示服务承诺")
         Session.commit()
     with app.app_context():
-        done = tickets.verify(users.get_user("agency"), tid, "整改到位")
+        done = ticket_loop.verify(users.get_user("agency"), tid, "整改到位")
         assert done.rerating_requested == [fid]
         Session.commit()
     with app.app_context():

@@ -1,0 +1,91 @@
+"""Opinions' NLP results: which wait for analysis, storing a result, and what a window's analysed
+opinions are about."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Appeal, Feedback
+
+
+def pending_analysis(limit: int = 500, *, model_version: str | None = None) -> list[Feedback]:
+    """Opinions not analysed yet (or, given ``model_version``, analysed by another version)."""
+    stmt = sa.select(Feedback).where(Feedback.text.is_not(None))
+    if model_version is None:
+        stmt = stmt.where(Feedback.analyzed_at.is_(None))
+    else:
+        stmt = stmt.where(sa.or_(Feedback.model_version.is_(None),
+                                 Feedback.model_version != model_version))
+    return list(Session.scalars(stmt.order_by(Feedback.id).limit(limit)))
+
+
+def apply_analysis(
+    item: Feedback,
+    *,
+    sentiment: float,
+    topics: list[dict[str, Any]],
+    keywords: list[str],
+    masked_text: str,
+    flags: list[str],
+    model_version: str,
+    uncertainty: float | None = None,
+) -> None:
+    """Store the NLP results of one opinion, with the model version that produced them."""
+    item.sentiment = sentiment
+    item.uncertainty = uncertainty
+    item.topics = topics
+    item.keywords = keywords
+    item.masked_text = masked_text
+    item.flags = flags
+    item.model_version = model_version
+    item.analyzed_at = utcnow()
+
+
+@dataclass
+class OpinionSummary:
+    analyzed: int
+    negative: int
+    #: (topic code, opinions), most first; the reviewer's topics win over the model's.
+    topics: list[tuple[str, int]]
+    #: (word, opinions) among negative opinions: the hot words of complaints.
+    complaint_words: list[tuple[str, int]]
+    #: channel -> (analysed, negative): H5 and WeChat opinions shown apart.
+    by_channel: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> OpinionSummary:
+    """What a window's analysed opinions of the last ``days`` are about."""
+    since = utcnow() - timedelta(days=days)
+    rows = Session.execute(
+        sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.sentiment,
+                  Feedback.reviewed_sentiment, Feedback.channel)
+        .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
+               Feedback.review_state != "invalid", Feedback.received_at >= since,
+               Feedback.duplicate_of_id.is_(None),  # a merged duplicate is counted in its original
+               # An upheld appeal (申诉) takes the feedback out of every count.
+               Feedback.id.not_in(sa.select(Appeal.feedback_id).where(Appeal.state == "upheld")))
+        .order_by(Feedback.received_at.desc())
+        .limit(limit)
+    ).all()
+    topics: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    negative = 0
+    by_channel: dict[str, tuple[int, int]] = {}
+    for predicted, reviewed, keywords, sentiment, reviewed_sentiment, channel in rows:
+        codes = reviewed or [t["topic"] for t in (predicted or [])[:1] if isinstance(t, dict)]
+        topics.update(c for c in codes if c != "other")
+        is_negative = (reviewed_sentiment == 0) if reviewed_sentiment is not None else (
+            sentiment is not None and sentiment < 0.5)
+        if is_negative:
+            negative += 1
+            words.update(set(keywords or []))
+        seen, bad = by_channel.get(channel, (0, 0))
+        by_channel[channel] = (seen + 1, bad + int(is_negative))
+    return OpinionSummary(len(rows), negative, topics.most_common(), words.most_common(12),
+                          by_channel)
