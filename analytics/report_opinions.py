@@ -25,7 +25,8 @@ from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Window
-from feedback_api.services.feedback import LOCAL_TZ, sentiment_clause
+from feedback_api.services.feedback import LOCAL_TZ
+from feedback_api.services.feedback_list import sentiment_clause
 
 #: How many hot words and how many comments of each kind a report shows.
 HOT_WORDS = 10

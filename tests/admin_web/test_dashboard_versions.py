@@ -94,8 +94,8 @@ def test_the_assessed_period_when_published_is_read_from_its_version(
         published = _composites(snapshots.stored(Q3).result)
         add_feedback("CD-RMYY-002", [5] * 40)  # late ratings for a window with a failed inspection
         # A ticket opened since: the alerts count the tickets open now, not those when published.
-        from feedback_api.services import tickets, windows
-        tickets.open_ticket(None, windows.get_window(None, "CD-RMYY-001"), topic="attitude",
+        from feedback_api.services import ticket_open, windows
+        ticket_open.open_ticket(None, windows.get_window(None, "CD-RMYY-001"), topic="attitude",
                             problem="服务态度生硬", source="office")
     auth.login("authority")  # health: its windows of the stored version only
     html = client.get(f"/dashboard/?period={Q3.code}").get_data(as_text=True)

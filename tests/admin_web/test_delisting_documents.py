@@ -84,12 +84,12 @@ def test_only_the_office_and_only_for_a_proposal_it_can_see(db, district, client
 def test_every_rules_evidence_is_written_out(db, district):
     """Rules 2, 3 and 4 as the rules record their evidence (a document must never fail on one)."""
     from analytics import delisting_documents
-    from feedback_api.services import covert, tickets
+    from feedback_api.services import covert, ticket_open
     from tests.analytics.test_assessment_tickets import bad_review, local, push
 
     with db():
         start = local(2026, 3, 2)
-        tid = tickets.open_from_feedback(user("agency"), bad_review("CD-SW-001", start), now=start).id
+        tid = ticket_open.open_from_feedback(user("agency"), bad_review("CD-SW-001", start), now=start).id
         push(tid, 3, start)
         for month in (2, 4, 6, 8):
             covert.record_covert(None, {"window": "CD-SW-002", "inspected_on": f"2026-{month:02d}-01",

@@ -113,7 +113,7 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
 
     with db():
         window = windows.get_window(None, "CD-SW-001")
-        second = tickets.open_ticket(None, window, topic="efficiency", problem="办理慢",
+        second = ticket_open.open_ticket(None, window, topic="efficiency", problem="办理慢",
                                      source="office", now=datetime(2026, 8, 20, 2, tzinfo=UTC))
         ticket_links.cancel_ticket(user("office"), second.id, "重复交办")
     auth.login("unit")

@@ -165,7 +165,7 @@ def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, district)
     with db() as s:
         agency, unit = users.get_user("agency"), users.get_user("unit")
         fid = bad_review("CD-SW-001", start)
-        tid = tickets.open_from_feedback(agency, fid, now=start).id
+        tid = ticket_open.open_from_feedback(agency, fid, now=start).id
         when = push(tid, 2, start)
         appeal = appeals.file_appeal(unit, fid, kind="malicious", reason="恶意差评，有监控为证",
                                      now=when)
@@ -174,7 +174,7 @@ def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, district)
         assert s.get(Ticket, tid).state == "cancelled"
         assert delisting.evaluate(2026) == [] and _rule2(s) == []
         assert not [w for w in delisting.early_warnings(2026) if w.rule == 2]
-        other = tickets.open_from_feedback(agency, bad_review("CD-SW-002", start), now=start).id
+        other = ticket_open.open_from_feedback(agency, bad_review("CD-SW-002", start), now=start).id
         push(other, 3, start)
         (p,) = delisting.evaluate(2026)
         assert (p.rule, p.window.code) == (2, "CD-SW-002")
