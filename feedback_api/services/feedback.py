@@ -75,9 +75,7 @@ def record_feedback(
     (this then returns the stored one)."""
     text = _clean(channel, rating, text)
     if source_msg_id:
-        existing = Session.scalars(
-            sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
-        ).first()
+        existing = Session.scalars(_BY_SOURCE, {"source_msg_id": source_msg_id}).first()
         if existing is not None:
             return Recorded(existing, False)
     received_at = received_at or utcnow()
@@ -99,9 +97,15 @@ def record_feedback(
     return Recorded(item, True)
 
 
+#: Built once: a citizen's every rating and opinion runs it.
+_BY_SOURCE = sa.select(Feedback).where(Feedback.source_msg_id == sa.bindparam("source_msg_id"))
+
+
 def _supersede_same_day_ratings(feedback_id: int, citizen_id: int | None, window_id: int,
                                 received_at: datetime) -> None:
     """One rating per citizen, window and day counts: the newest replaces earlier ones."""
+    # Built with its values, not bound parameters: the ORM updates the session's loaded
+    # feedback by evaluating these criteria in Python, which sees literal values only.
     start, end = local_day_bounds(received_at.astimezone(LOCAL_TZ).date())
     Session.execute(
         sa.update(Feedback)
