@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,6 +14,13 @@ from flask import current_app
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen
+
+
+@dataclass(frozen=True)
+class CitizenRef:
+    """A citizen known by id, read without the ORM (a channel's conversation does)."""
+
+    id: int
 
 
 def pseudonym_for(identity: str, key: str | None = None) -> str:
