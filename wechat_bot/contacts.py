@@ -50,6 +50,8 @@ _ROWS_OF = (sa.select(_contacts.c.citizen_id, _contacts.c.last_message_at,
             .outerjoin(_contacts, _contacts.c.citizen_id == _citizens.c.id)
             .outerjoin(_conversations, _conversations.c.citizen_id == _citizens.c.id)
             .where(_citizens.c.id == sa.bindparam("citizen_id")))
+_BY_OPENID = (sa.select(_contacts.c.citizen_id)
+              .where(_contacts.c.openid == sa.bindparam("openid")).with_for_update())
 _NEW_CONTACT = sa.insert(_contacts)
 _NEW_CONVERSATION = sa.insert(_conversations)
 _TOUCH_CONTACT = sa.update(_contacts).where(_contacts.c.citizen_id == sa.bindparam("cid"))
@@ -112,8 +114,7 @@ def _rekeyed(openid: str, pseudonym: str) -> Citizen | None:
     """A returning citizen whose pseudonym changed (WW_CITIZEN_HASH_KEY was rotated): their
     contact row, keyed by the openid, finds them, and they take the new pseudonym, so their
     next message is found directly (and no second contact row conflicts on the openid)."""
-    citizen_id = Session.scalar(sa.select(CitizenContact.citizen_id)
-                                .where(CitizenContact.openid == openid).with_for_update())
+    citizen_id = Session.scalar(_BY_OPENID, {"openid": openid})
     if citizen_id is None:
         return None
     citizen = Session.get(Citizen, citizen_id, with_for_update=True)
