@@ -127,8 +127,13 @@ def begin_write(wait_ms: int) -> None:
     wait_ms = max(1, int(wait_ms) // WAIT_STEP_MS * WAIT_STEP_MS or int(wait_ms))
     conn = Session.connection(execution_options={_WRITE_WAIT: wait_ms})
     if conn.dialect.name == "postgresql":
-        Session.execute(sa.select(sa.func.set_config("lock_timeout", f"{wait_ms}ms", True),
-                                  sa.func.set_config("statement_timeout", f"{wait_ms}ms", True)))
+        Session.execute(_PG_TIMEOUTS, {"wait": f"{wait_ms}ms"})
+
+
+#: Built once (every WeChat message runs it on PostgreSQL).
+_PG_TIMEOUTS = sa.select(
+    sa.func.set_config("lock_timeout", sa.bindparam("wait", type_=sa.String), True),
+    sa.func.set_config("statement_timeout", sa.bindparam("wait", type_=sa.String), True))
 
 
 def own_transaction(view: Any) -> Any:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from feedback_api.models import Citizen
+from feedback_api.services.citizens import CitizenRef
 from wechat_bot.config import WechatSettings
-from wechat_bot.models import WechatConversation
+from wechat_bot.conversation import Conversation
 from wechat_bot.protocol import InboundMessage
 
 Handler = Callable[["Context"], str]
@@ -22,9 +22,9 @@ class Context:
     settings: WechatSettings
     now: datetime
     #: The citizen, for interactive messages.
-    citizen: Citizen | None = None
-    #: The citizen's conversation (its row is written back with the message's transaction).
-    conversation: WechatConversation | None = None
+    citizen: CitizenRef | None = None
+    #: The citizen's conversation (each change is written at once, in the message's transaction).
+    conversation: Conversation | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

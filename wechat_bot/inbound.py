@@ -33,16 +33,19 @@ def stored_reply(key: str) -> str | None:
     return None if row is None else row.reply or ""
 
 
+_LOG = sa.insert(WechatInboundMessage.__table__)
+
+
 def record(key: str, *, msg_type: str, event: str | None, reply: str,
            citizen_id: int | None, query_key: str | None = None,
            body_sha256: str | None = None) -> None:
     """Log the message with its reply, for WeChat's retries (and, in plain mode, its signed
-    query and body's hash: ``replay``). A concurrent delivery of the same message makes one of
-    the two commits fail on the unique key (see the webhook)."""
-    Session.add(WechatInboundMessage(dedup_key=key, msg_type=msg_type[:32],
-                                     event=(event or None) and event[:64], reply=reply,
-                                     citizen_id=citizen_id, query_key=query_key,
-                                     body_sha256=body_sha256))
+    query and body's hash: ``replay``). A concurrent delivery of the same message fails here,
+    on the unique key, once the other's transaction has committed (see the webhook)."""
+    Session.execute(_LOG, {"dedup_key": key, "msg_type": msg_type[:32],
+                           "event": (event or None) and event[:64], "reply": reply,
+                           "citizen_id": citizen_id, "query_key": query_key,
+                           "body_sha256": body_sha256})
 
 
 def attach_evidence(feedback_id: int, *, media_id: str, pic_url: str,

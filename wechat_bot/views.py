@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from feedback_api.db import Session, begin_write, own_transaction, utcnow
 from feedback_api.extensions import csrf
 from feedback_api.services import citizens
+from feedback_api.services.citizens import CitizenRef
 from wechat_bot import config, contacts, conversation, inbound, limits, protocol, replay, replies
 from wechat_bot.config import WechatSettings, settings
 from wechat_bot.dispatch import Context
@@ -110,8 +111,8 @@ def handle_message(message: InboundMessage, cfg: WechatSettings, guard: Guard | 
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             begin_write(int((deadline - time.monotonic()) * 1000))
-            # The message's reads need none of its pending changes: they are written together,
-            # by the flush of a service that needs an id, or at commit.
+            # The message's reads need none of the ORM's pending changes (a rotated pseudonym):
+            # they are written by the flush of a service that needs an id, or at commit.
             with Session.no_autoflush:
                 reply = _answer(message, cfg, key, guard)
             Session.commit()
@@ -157,8 +158,8 @@ def _stored_reply(key: str, guard: Guard | None) -> str | None:
 
 
 def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard | None) -> str:
-    """The reply; the message's log row (unique key) is added last, so a delivery of a message
-    already answered fails at commit and gets the stored reply (see ``handle_message``)."""
+    """The reply; the message's log row (unique key) is inserted last, so a delivery of a message
+    already answered fails there and gets the stored reply (see ``handle_message``)."""
     now = utcnow()
     logged = {} if guard is None else {"query_key": guard.key, "body_sha256": guard.body_sha256}
     ctx = Context(message=message, settings=cfg, now=now)
@@ -169,7 +170,7 @@ def _answer(message: InboundMessage, cfg: WechatSettings, key: str, guard: Guard
                            reply=limits.TOO_MANY, citizen_id=None, **logged)
             return limits.TOO_MANY
         sender = contacts.admit(message.from_user, found, now=now)
-        ctx.citizen, ctx.conversation = sender.citizen, sender.conversation
+        ctx.citizen, ctx.conversation = CitizenRef(sender.citizen_id), sender.conversation
         conversation.note_inbound(sender.conversation)
     reply = dispatcher.handle(ctx)
     inbound.record(key, msg_type=message.msg_type, event=message.event, reply=reply,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,6 +14,13 @@ from flask import current_app
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen
+
+
+@dataclass(frozen=True)
+class CitizenRef:
+    """A citizen known by id, read without the ORM (a channel's conversation does)."""
+
+    id: int
 
 
 def pseudonym_for(identity: str, key: str | None = None) -> str:
@@ -59,13 +67,16 @@ def find_or_create_citizen(pseudonym: str, *, now: datetime | None = None) -> Ci
     return citizen
 
 
+#: Built once (a WeChat citizen's first message runs it).
+_BY_PSEUDONYM = sa.select(Citizen).where(Citizen.pseudonym == sa.bindparam("pseudonym"))
+_BY_PSEUDONYM_LOCKED = _BY_PSEUDONYM.with_for_update(of=Citizen)
+
+
 def find_citizen(pseudonym: str, *, lock: bool = False) -> Citizen | None:
     """The citizen with ``pseudonym``; ``lock`` holds their row until the transaction ends, so
     two messages of one citizen handled at once run one after the other."""
-    stmt = sa.select(Citizen).where(Citizen.pseudonym == pseudonym)
-    if lock:
-        stmt = stmt.with_for_update(of=Citizen)
-    return Session.scalars(stmt).first()
+    stmt = _BY_PSEUDONYM_LOCKED if lock else _BY_PSEUDONYM
+    return Session.scalars(stmt, {"pseudonym": pseudonym}).first()
 
 
 def create_citizen(pseudonym: str, *, now: datetime | None = None) -> Citizen:

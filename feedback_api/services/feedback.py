@@ -17,6 +17,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, Feedback, User, Window
 from feedback_api.models.reference import CHANNELS, RATINGS
 from feedback_api.services import scope
+from feedback_api.services.citizens import CitizenRef
 from feedback_api.services.errors import NotFound, ValidationError
 from feedback_api.services.windows import WindowCard
 
@@ -64,7 +65,7 @@ def _clean(channel: str, rating: int | None, text: str | None) -> str | None:
 def record_feedback(
     window: Window | WindowCard,
     *,
-    citizen: Citizen | None,
+    citizen: Citizen | CitizenRef | None,
     channel: str,
     rating: int | None = None,
     text: str | None = None,
@@ -79,9 +80,7 @@ def record_feedback(
     (this then returns the stored one)."""
     text = _clean(channel, rating, text)
     if source_msg_id:
-        existing = Session.scalars(
-            sa.select(Feedback).where(Feedback.source_msg_id == source_msg_id)
-        ).first()
+        existing = Session.scalars(_BY_SOURCE, {"source_msg_id": source_msg_id}).first()
         if existing is not None:
             return Recorded(existing, False)
     received_at = received_at or utcnow()
@@ -103,17 +102,28 @@ def record_feedback(
     return Recorded(item, True)
 
 
+#: Built once, as the statement below: a citizen's every rating and opinion runs them.
+_BY_SOURCE = sa.select(Feedback).where(Feedback.source_msg_id == sa.bindparam("source_msg_id"))
+#: The session's loaded feedback learn the change from the rows the UPDATE returns ("fetch"):
+#: evaluating the criteria in Python instead cost more than the statement, and sees no bound
+#: parameters.
+_SUPERSEDE = (sa.update(Feedback)
+              .where(Feedback.citizen_id == sa.bindparam("by_citizen"),
+                     Feedback.window_id == sa.bindparam("at_window"),
+                     Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
+                     Feedback.received_at >= sa.bindparam("day_start"),
+                     Feedback.received_at < sa.bindparam("day_end"),
+                     Feedback.id != sa.bindparam("newest_id"))
+              .values(rating_counts=False)
+              .execution_options(synchronize_session="fetch"))
+
+
 def _supersede_same_day_ratings(feedback_id: int, citizen_id: int | None, window_id: int,
                                 received_at: datetime) -> None:
     """One rating per citizen, window and day counts: the newest replaces earlier ones."""
     start, end = local_day_bounds(received_at.astimezone(LOCAL_TZ).date())
-    Session.execute(
-        sa.update(Feedback)
-        .where(Feedback.citizen_id == citizen_id, Feedback.window_id == window_id,
-               Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
-               Feedback.received_at >= start, Feedback.received_at < end,
-               Feedback.id != feedback_id)
-        .values(rating_counts=False))
+    Session.execute(_SUPERSEDE, {"by_citizen": citizen_id, "at_window": window_id,
+                                 "day_start": start, "day_end": end, "newest_id": feedback_id})
 
 
 

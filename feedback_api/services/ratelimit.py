@@ -78,14 +78,19 @@ def hit(scope: str, subject: str, *, limit: int, window: int, now: float | None 
     return True
 
 
+#: Built once (the WeChat webhook runs it on every message).
+_RECENT_EACH = (sa.select(_t.c.key, sa.func.sum(_t.c.hits))
+                .where(_t.c.key.in_(sa.bindparam("keys", expanding=True)),
+                       _t.c.bucket >= sa.bindparam("first"))
+                .group_by(_t.c.key))
+
+
 def recent_each(subjects: list[tuple[str, str]], *, window: int,
                 now: float | None = None) -> list[int]:
     """``recent`` for several (scope, subject) pairs in one query, in their order."""
     _bucket, first = _buckets(window, now)
     keys = [key_for(scope, subject) for scope, subject in subjects]
-    sums = dict(Session.execute(
-        sa.select(_t.c.key, sa.func.sum(_t.c.hits))
-        .where(_t.c.key.in_(keys), _t.c.bucket >= first).group_by(_t.c.key)).all())
+    sums = dict(Session.execute(_RECENT_EACH, {"keys": keys, "first": first}).all())
     return [int(sums.get(key) or 0) for key in keys]
 
 
