@@ -247,8 +247,9 @@ def domain_features(parsed: Parsed) -> dict[str, float]:
 
 
 TOPIC_CHAR_BIGRAMS = True
+_CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
 _CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
-_CUE4_MAX = max(len(c) for cues in _CUE4_SETS.values() for c in cues)
+_CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
 def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
@@ -271,14 +272,14 @@ def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
         scale = 2.0 / len(feats) ** 0.5
         feats = {k: v * scale for k, v in feats.items()}
     norm = parsed.norm
-    for topic, cues in TOPIC_CUES.items():
-        hits = sum(1 for c in cues if c in norm)
+    # The text's substrings up to the longest cue, met against each list as a set: the same counts
+    # as a substring search per cue, in one pass.
+    grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
+    for topic, cues in _CUE_SETS.items():
+        hits = len(grams & cues)
         if hits:
             feats["cue:" + topic] = min(hits, 3) / 1.5
     if v4:
-        # The text's substrings up to the longest cue, met against each list as sets (one pass
-        # instead of a substring search per cue).
-        grams = {norm[i : i + k] for k in range(1, _CUE4_MAX + 1) for i in range(len(norm) - k + 1)}
         total = 0
         for topic, cues in _CUE4_SETS.items():
             hits = len(grams & cues)
