@@ -17,6 +17,7 @@ from .lexicon import (
     POSITIVE,
     SARCASM_CUES,
     TOPIC_CUES,
+    TOPIC_CUES_V4,
 )
 
 _SKIP = re.compile(r"^[\s\W_]+$")
@@ -246,11 +247,16 @@ def domain_features(parsed: Parsed) -> dict[str, float]:
 
 
 TOPIC_CHAR_BIGRAMS = True
+_CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
+_CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
+_CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
-def topic_features(parsed: Parsed) -> dict[str, float]:
+def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
     """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
-    words the segmenter splits or has never seen) plus per-topic cue counts."""
+    words the segmenter splits or has never seen) plus per-topic cue counts. ``v4`` (models from v4
+    on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
+    names nothing of any topic (an opinion about nothing in the standard)."""
     feats: dict[str, float] = {}
     for toks in parsed.clauses:
         prev = "^"
@@ -266,10 +272,22 @@ def topic_features(parsed: Parsed) -> dict[str, float]:
         scale = 2.0 / len(feats) ** 0.5
         feats = {k: v * scale for k, v in feats.items()}
     norm = parsed.norm
-    for topic, cues in TOPIC_CUES.items():
-        hits = sum(1 for c in cues if c in norm)
+    # The text's substrings up to the longest cue, met against each list as a set: the same counts
+    # as a substring search per cue, in one pass.
+    grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
+    for topic, cues in _CUE_SETS.items():
+        hits = len(grams & cues)
         if hits:
             feats["cue:" + topic] = min(hits, 3) / 1.5
+    if v4:
+        total = 0
+        for topic, cues in _CUE4_SETS.items():
+            hits = len(grams & cues)
+            total += hits + ("cue:" + topic in feats)
+            if hits:
+                feats["cue4:" + topic] = min(hits, 4) / 2.0
+        if not total:
+            feats["cue4:none"] = 1.0
     n = len(norm)
     feats["len:short"] = 1.0 if n <= 6 else 0.0
     return feats

@@ -131,6 +131,8 @@ class Pipeline:
         self.domain_extra = bool(model.get("domain_extra"))
         # v3 on: the domain layer also reads character bigrams (older models lack these weights).
         self.domain_chars = bool(model.get("domain_chars"))
+        # v4 on: the topic models also read the broader cue lists (older models lack these weights).
+        self.topic_v4 = bool(model.get("topic_v4"))
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
         self.idf: dict[str, float] = model["idf"]["table"]
@@ -195,10 +197,12 @@ class Pipeline:
 
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability: the whole text, raised by any single clause about that topic."""
-        scores = self.topic_model.probs(topic_features(parsed))
+        v4 = self.topic_v4
+        scores = self.topic_model.probs(topic_features(parsed, v4))
         if len(parsed.clauses) > 1:
             for toks in parsed.clauses[:60]:
-                for t, p in self.topic_model.probs(topic_features(Parsed("".join(toks), [toks]))).items():
+                clause = Parsed("".join(toks), [toks])
+                for t, p in self.topic_model.probs(topic_features(clause, v4)).items():
                     if t != "other" and p > scores[t]:
                         scores[t] = p
         return scores

