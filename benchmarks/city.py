@@ -37,11 +37,15 @@ class Dialect:
         """Uniform in [0, 1)."""
         return "random()" if self.pg else "(abs(random()) % 1000000) / 1000000.0"
 
+    def whole(self, x: str) -> str:
+        """The integer part (PostgreSQL's CAST rounds, SQLite's truncates)."""
+        return f"CAST(floor({x}) AS integer)" if self.pg else f"CAST({x} AS integer)"
+
     def plus_seconds(self, ts: str, seconds: str) -> str:
         if self.pg:
             return f"({ts} + ({seconds}) * interval '1 second')"
         # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff' and compares text.
-        return f"(datetime({ts}, '+' || CAST({seconds} AS integer) || ' seconds') || '.000000')"
+        return f"(datetime({ts}, '+' || CAST(({seconds}) AS integer) || ' seconds') || '.000000')"
 
     def to_date(self, ts: str) -> str:
         return f"CAST({ts} AS date)" if self.pg else f"date({ts})"
@@ -66,20 +70,20 @@ def feedback_sql(d: Dialect, topics: Sequence[str], prefix: str = "B") -> sa.Tex
     """Feedback rows with ids :lo .. :hi over :windows windows, received uniformly in :span
     seconds from :start."""
     r = d.rand()
-    topic = "CASE CAST(u_topic * {n} AS integer) {whens} END".format(
-        n=len(topics), whens=" ".join(f"WHEN {k} THEN '{t}'" for k, t in enumerate(topics)))
+    whens = " ".join(f"WHEN {k} THEN '{t}'" for k, t in enumerate(topics))
+    topic = f"CASE {d.whole(f'u_topic * {len(topics)}')} {whens} END"
     topics_json = d.json("""'[{"topic": "' || """ + topic + """ || '", "score": 0.8}]'""")
     return sa.text(f"""
         WITH RECURSIVE s(i, u_window, u_rating, u_time, u_counts, u_invalid, u_analysed,
                          u_topic, u_sentiment) AS (
-            SELECT :lo, {r}, {r}, {r}, {r}, {r}, {r}, {r}, {r}
+            SELECT CAST(:lo AS integer), {r}, {r}, {r}, {r}, {r}, {r}, {r}, {r}
             UNION ALL
             SELECT i + 1, {r}, {r}, {r}, {r}, {r}, {r}, {r}, {r} FROM s WHERE i < :hi
         )
         INSERT INTO feedback_items (id, receipt_no, window_id, channel, rating, rating_counts,
             received_at, review_state, sentiment, topics, main_topic, analyzed_at, created_at,
             changed_at)
-        SELECT i, {d.receipt(prefix, 'i')}, 1 + CAST(u_window * :windows AS integer), 'wechat',
+        SELECT i, {d.receipt(prefix, 'i')}, 1 + {d.whole('u_window * :windows')}, 'wechat',
             CASE WHEN u_rating < 0.03 THEN 1 WHEN u_rating < 0.07 THEN 2
                  WHEN u_rating < 0.17 THEN 3 WHEN u_rating < 0.50 THEN 4 ELSE 5 END,
             u_counts > 0.05,
