@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from analytics.counting import counted_feedback, counted_opinions
+from analytics.periods import Period
 from feedback_api.db import Session, begin_write, utcnow
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily
 from feedback_api.services.feedback import LOCAL_TZ
@@ -172,3 +173,37 @@ def refresh(now: datetime | None = None) -> RefreshResult:
     state.changed_since, state.refreshed_at, state.pairs = started, started, pairs
     Session.flush()
     return RefreshResult(False, pairs, since)
+
+
+def period_sums(period: Period) -> list[tuple[Any, ...]] | None:
+    """Per window and main topic, the sums of ``feedback_daily``'s columns over ``period``'s
+    days, exact as of now: the stored sums of the days whose rows did not change since the last
+    refresh began (less ``MARGIN``), and for the (window, day) pairs whose rows did, the sums of
+    their feedback rows, in one statement. None before the first refresh."""
+    state = Session.get(DailyRefresh, NAME)
+    if state is None:
+        return None
+    dialect = Session.get_bind().dialect.name
+    start, end = period.utc_bounds()
+    f, d = Feedback, FeedbackDaily
+    changed = (sa.select(f.window_id, f.received_at)
+               .where(f.changed_at >= state.changed_since - MARGIN,
+                      f.received_at >= start, f.received_at < end)
+               .cte("changed").prefix_with("MATERIALIZED"))
+    dirty = (sa.select(changed.c.window_id, local_day(changed.c.received_at, dialect).label("day"))
+             .distinct().cte("dirty"))
+    sums = [d.ratings, d.rating_sum, d.r1, d.r2, d.r3, d.r4, d.r5, d.opinions, d.sentiment_sum,
+            d.sentiment_count]
+    stored = (sa.select(d.window_id, d.topic, *sums)
+              .where(d.day >= period.start, d.day < period.end,
+                     ~sa.exists().where(dirty.c.window_id == d.window_id, dirty.c.day == d.day)))
+    live_sums = _sums(dialect).join(dirty, sa.and_(
+        dirty.c.window_id == f.window_id,
+        f.received_at >= sa.literal_column(_day_start("dirty.day", dialect)),
+        f.received_at < sa.literal_column(_day_start("dirty.day", dialect, 1)))).subquery()
+    live = sa.select(live_sums.c.window_id, live_sums.c.topic,
+                     *[live_sums.c[c] for c in COLUMNS[3:]])
+    both = sa.union_all(stored, live).subquery()
+    return [tuple(r) for r in Session.execute(
+        sa.select(both.c.window_id, both.c.topic, *[sa.func.sum(both.c[c]) for c in COLUMNS[3:]])
+        .group_by(both.c.window_id, both.c.topic))]
