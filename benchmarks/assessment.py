@@ -215,13 +215,17 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=2000)
     parser.add_argument("--feedback", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the city an earlier run generated in DATABASE_URL (same sizes)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="ww-bench-assess-")
-    if url:
-        _reset(url)
-    else:
+    if not url:
         url = f"sqlite:///{tmp}/bench.db"
+    elif not args.reuse and url.startswith("postgresql"):
+        _reset(url)
+    elif not args.reuse:
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "WW_INSTANCE_PATH": tmp, "WTF_CSRF_ENABLED": False,
                       "WW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -230,11 +234,15 @@ def main() -> None:
     clock = StatementClock(engine)
     with app.app_context():
         t = time.perf_counter()
-        generate(args.windows, args.feedback)
-        users.create_user(None, "bench", role="office", password="bench-password-2026")
+        if args.reuse:
+            city.forget_runs(Session.connection(), args.feedback)
+        else:
+            generate(args.windows, args.feedback)
+            users.create_user(None, "bench", role="office", password="bench-password-2026")
         Session.commit()
-        print(f"generated {args.windows} windows, {args.feedback} feedback rows in "
-              f"{time.perf_counter() - t:.1f} s ({Session.get_bind().dialect.name})")
+        print(f"{'reused' if args.reuse else 'generated'} {args.windows} windows, "
+              f"{args.feedback} feedback rows in {time.perf_counter() - t:.1f} s "
+              f"({Session.get_bind().dialect.name})")
         n = baseline()
         rows = len(assessment.assess(PERIOD).rows)
         assert n == rows, (n, rows)
@@ -264,6 +272,7 @@ def main() -> None:
                 Session.remove()
     with app.app_context():
         nightly.measure(args.windows, args.feedback, args.repeat)
+        nightly.measure_sums(PERIOD, baseline, args.repeat)
         Session.remove()
 
 

@@ -154,3 +154,12 @@ def insert_tickets(conn: sa.Connection, now: datetime, min_feedback_id: int = 1)
         SELECT t.id, {d.plus_seconds('t.opened_at', '86400')}, 'satisfied', '', :now
         FROM tickets t WHERE (t.id / 20) % 2 = 0 AND t.id >= :lo
     """).bindparams(sa.bindparam("now", type_=UTCDateTime())), {"now": now, "lo": min_feedback_id})
+
+
+def forget_runs(conn: sa.Connection, n_feedback: int) -> None:
+    """Back to the generated city (``--reuse``): without an earlier run's night (its rows after
+    the generated ids), daily sums and stored assessment versions."""
+    conn.execute(sa.text("DELETE FROM feedback_items WHERE id > :n"), {"n": n_feedback})
+    for table in ("feedback_daily", "feedback_daily_refresh", "assessment_snapshot_rows",
+                  "assessment_snapshots"):
+        conn.execute(sa.text(f"DELETE FROM {table}"))

@@ -14,12 +14,14 @@ sum and counted opinions over everything), so the timed run is also a correct on
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from analytics import daily
+from analytics import assessment, daily
 from analytics.counting import counted_feedback, counted_opinions
+from analytics.periods import Period
 from benchmarks import city
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily
@@ -80,3 +82,30 @@ def measure(n_windows: int, n_feedback: int, repeat: int) -> None:
           f"{reviewed} older ratings invalid")
     print(f"nightly incremental run (daily sums of {pairs} window-days recomputed): "
           f"{run * 1000:.0f} ms, {run / read:.2f}x the day's rows (target under 3x); sums checked")
+
+
+def measure_sums(period: Period, baseline: Callable[[], object], repeat: int) -> None:
+    """The quarterly assessment once the daily sums exist (the night's changed days summed live,
+    the rest read from the sums), beside the raw GROUP BY, in the same minutes; checked equal to
+    the assessment read from the feedback rows."""
+    def best_of(fn: Callable[[], object], n: int) -> float:
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+            Session.rollback()
+        return min(times)
+
+    assert daily.period_sums(period) is not None
+    base = best_of(baseline, repeat)
+    from_sums = best_of(lambda: assessment.assess(period), repeat)
+    print(f"quarterly assessment from the daily sums: {from_sums * 1000:.0f} ms beside the raw "
+          f"GROUP BY's {base * 1000:.0f} ms: {from_sums / base:.2f}x (target at most 3x)")
+    with_sums = [(r.code, r.ratings, r.opinions, r.composite) for r in assessment.assess(period).rows]
+    Session.execute(sa.delete(DailyRefresh))  # read from the rows instead, then put back
+    from_rows = [(r.code, r.ratings, r.opinions, r.composite) for r in assessment.assess(period).rows]
+    Session.rollback()
+    assert [r[:3] for r in with_sums] == [r[:3] for r in from_rows]
+    assert all(a[3] == b[3] or abs(a[3] - b[3]) < 1e-9 for a, b in zip(with_sums, from_rows, strict=True))
+    print("  (equal to the assessment from the feedback rows: ratings, opinions, composites)")
