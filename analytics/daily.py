@@ -115,6 +115,8 @@ def _lock() -> None:
     Session.rollback()
     begin_write(WRITE_WAIT_MS)
     if Session.get_bind().dialect.name == "postgresql":
+        # Lock waits stay bounded; a statement may take long (the first run reads every row).
+        Session.execute(sa.select(sa.func.set_config("statement_timeout", "0", True)))
         key = int.from_bytes(hashlib.sha256(f"window-watch:{NAME}".encode()).digest()[:8],
                              "big", signed=True)
         Session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
