@@ -196,9 +196,11 @@ def period_sums(period: Period) -> list[tuple[Any, ...]] | None:
              .distinct().cte("dirty"))
     sums = [d.ratings, d.rating_sum, d.r1, d.r2, d.r3, d.r4, d.r5, d.opinions, d.sentiment_sum,
             d.sentiment_count]
-    stored = (sa.select(d.window_id, d.topic, *sums)
+    # Summed per window and topic before the union: the period's stored rows are many.
+    stored = (sa.select(d.window_id, d.topic, *[sa.func.sum(c).label(c.key) for c in sums])
               .where(d.day >= period.start, d.day < period.end,
-                     ~sa.exists().where(dirty.c.window_id == d.window_id, dirty.c.day == d.day)))
+                     ~sa.exists().where(dirty.c.window_id == d.window_id, dirty.c.day == d.day))
+              .group_by(d.window_id, d.topic))
     live_sums = _sums(dialect).join(dirty, sa.and_(
         dirty.c.window_id == f.window_id,
         f.received_at >= sa.literal_column(_day_start("dirty.day", dialect)),
