@@ -6,12 +6,13 @@ rating, the agency's review (invalid), an upheld appeal or a merge (``rating_cou
 ``duplicate_of_id``), an analysis (sentiment, main topic). A run:
 
 1. serialises with any other run (SQLite's write lock; a PostgreSQL advisory lock);
-2. collects the distinct (window, day) pairs of the rows changed since the last run began, less
-   ``MARGIN``: a row written by a transaction that committed after that run read is found again
-   (recomputing a pair twice changes nothing);
+2. collects the distinct (window, day) pairs of the rows changed since the newest change the
+   last run saw, less ``MARGIN``: a row written by a transaction that committed after that run
+   read is found again (recomputing a pair twice changes nothing);
 3. deletes those pairs' sums and inserts them again from their feedback rows, in one GROUP BY
    reading each pair's rows through the (window_id, received_at) index;
-4. records when it began.
+4. records the newest ``changed_at`` it saw (unchanged when nothing is newer: run again at
+   once, it changes nothing).
 
 The first run (no state row) rebuilds every sum. Everything happens in SQL; nothing is summed
 row by row in Python. The result equals ``full_sums()`` (tests prove it after each kind of
@@ -21,14 +22,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from analytics.counting import counted_feedback, counted_opinions
 from analytics.periods import Period
-from feedback_api.db import Session, begin_write, utcnow
+from feedback_api.db import Session, begin_write
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -37,6 +38,8 @@ NAME = "feedback_daily"
 #: (a row's ``changed_at`` is taken when it is flushed, and seen once its transaction commits).
 MARGIN = timedelta(minutes=10)
 WRITE_WAIT_MS = 60_000
+#: The state of a first run over no feedback at all.
+NOTHING_YET = datetime(2000, 1, 1, tzinfo=UTC)
 _DIRTY = "feedback_daily_dirty"
 
 
@@ -130,11 +133,17 @@ def _insert(select: sa.Select[Any]) -> None:
         list(COLUMNS), sa.select(*sub.c).where(sa.or_(sub.c.ratings > 0, sub.c.opinions > 0))))
 
 
-def refresh(now: datetime | None = None) -> RefreshResult:
+def _newest_change(since: datetime | None) -> datetime | None:
+    f = Feedback
+    query = sa.select(sa.func.max(f.changed_at))
+    return Session.scalar(query if since is None else query.where(f.changed_at >= since))
+
+
+def refresh() -> RefreshResult:
     """Bring ``feedback_daily`` up to date (see the module's description); the caller commits.
-    Starts its own transaction (whatever the session held is rolled back)."""
+    Starts its own transaction (whatever the session held is rolled back). The state kept is the
+    newest change seen, not the clock: a run that finds nothing new changes nothing."""
     _lock()
-    started = now or utcnow()
     conn = Session.connection()
     dialect = conn.dialect.name
     state = Session.get(DailyRefresh, NAME, populate_existing=True)
@@ -143,8 +152,7 @@ def refresh(now: datetime | None = None) -> RefreshResult:
         _insert(_sums(dialect))
         pairs = Session.scalar(sa.select(sa.func.count()).select_from(
             sa.select(FeedbackDaily.window_id, FeedbackDaily.day).distinct().subquery())) or 0
-        Session.add(DailyRefresh(name=NAME, changed_since=started, refreshed_at=started,
-                                 pairs=pairs))
+        Session.add(DailyRefresh(name=NAME, changed_since=_newest_change(None) or NOTHING_YET))
         Session.flush()
         return RefreshResult(True, pairs, None)
     since = state.changed_since - MARGIN
@@ -172,7 +180,9 @@ def refresh(now: datetime | None = None) -> RefreshResult:
             f.received_at < sa.literal_column(_day_start(f"{_DIRTY}.day", dialect, 1)))))
     if dialect != "postgresql":
         conn.exec_driver_sql(f"DROP TABLE {_DIRTY}")
-    state.changed_since, state.refreshed_at, state.pairs = started, started, pairs
+    newest = _newest_change(since)
+    if newest is not None and newest > state.changed_since:
+        state.changed_since = newest
     Session.flush()
     return RefreshResult(False, pairs, since)
 

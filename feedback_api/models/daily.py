@@ -37,12 +37,10 @@ class FeedbackDaily(Base):
 
 
 class DailyRefresh(Base):
-    """Where the refresh of ``feedback_daily`` stands: the time its last run began (rows changed
-    from a margin before it are looked at again by the next run)."""
+    """Where the refresh of ``feedback_daily`` stands: the newest ``changed_at`` its runs have
+    seen (rows changed from a margin before it are looked at again by the next run)."""
 
     __tablename__ = "feedback_daily_refresh"
 
     name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     changed_since: Mapped[datetime] = mapped_column(UTCDateTime)
-    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    pairs: Mapped[int] = mapped_column(default=0)

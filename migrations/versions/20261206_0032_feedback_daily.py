@@ -52,8 +52,6 @@ def upgrade() -> None:
         'feedback_daily_refresh',
         sa.Column('name', sa.String(length=32), nullable=False),
         sa.Column('changed_since', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
-        sa.Column('pairs', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('name', name=op.f('pk_feedback_daily_refresh')),
     )
 
