@@ -48,6 +48,7 @@ from analytics.assessment_cli import assessment_cli
 from analytics.assessment_publish import publish_assessment_command
 from analytics.assessment_run import nightly as assessment_nightly
 from analytics.cli import nlp as nlp_cli
+from analytics.daily import refresh as refresh_daily_sums
 from analytics.delisting import evaluate_recent
 from analytics.jobs import analyze_pending, retrain
 from analytics.repeat_cli import repeats_cli
@@ -108,6 +109,9 @@ JOBS = [
         "e-mail each unit the day's tickets due (08:30)"),
     Job("assessment-delisting-nightly", evaluate_recent, CronTrigger(hour=2, timezone=TIMEZONE),
         "check the delisting rules on the year's records; open proposals for the office"),
+    Job("assessment-daily-sums", refresh_daily_sums,
+        CronTrigger(hour=2, minute=10, timezone=TIMEZONE),
+        "per-window per-day feedback sums: recompute the days whose feedback changed"),
     Job("assessment-nightly", assessment_nightly,
         CronTrigger(hour=2, minute=15, timezone=TIMEZONE),
         "store each quarter's assessment once it has ended (as assessment run does)"),

@@ -19,8 +19,9 @@ standard's weights; a missing component's weight is left out and the others reno
 output says so.
 
 The periods live in ``analytics.periods``, what counts (the counted-feedback filter, the smoothing)
-in ``analytics.counting`` and the ticket component in ``analytics.assessment_tickets``; their
-public names are re-exported here.
+in ``analytics.counting``, the feedback figures (from the per-day sums once built, else from the
+rows) in ``analytics.assessment_feedback`` and the ticket component in
+``analytics.assessment_tickets``; their public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -30,29 +31,24 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from analytics.assessment_feedback import feedback_figures
 from analytics.assessment_tickets import ticket_component, ticket_rates
 from analytics.counting import BAD_RATINGS as BAD_RATINGS
 from analytics.counting import PRIOR_RATINGS as PRIOR_RATINGS
 from analytics.counting import counted_feedback as counted_feedback
-from analytics.counting import counted_opinions, primary_topic
 from analytics.counting import smoothed as smoothed
 from analytics.periods import Period as Period
 from analytics.periods import current_quarter as current_quarter
 from analytics.periods import parse_period as parse_period
 from feedback_api.db import Session
 from feedback_api.models import (
-    CallBack,
     CovertInspection,
     CovertResult,
-    Feedback,
     Inspection,
-    Ticket,
-    TicketFeedback,
     Unit,
     User,
     Window,
 )
-from feedback_api.models.reference import TOPICS
 from feedback_api.services import scope, standards
 
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
@@ -143,7 +139,6 @@ def _weights(year: int) -> dict[str, float]:
 def assess(period: Period, user: User | None = None) -> Assessment:
     """Every window's assessment for ``period``; ranked over all windows, then cut to what
     ``user`` may see (a unit sees its own windows, with their ranks)."""
-    start, end = period.utc_bounds()
     weights = _weights(period.year)
     windows = Session.execute(
         sa.select(Window.id, Window.code, Window.name, Unit.id, Unit.name, Unit.industry,
@@ -155,46 +150,7 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         .order_by(Window.code)).all()
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 
-    in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
-    # Ratings: counts per level and their sum, per window; in the same pass, of the 差评 those
-    # whose ticket is closed (rectified) or has a call-back, through the ticket links (a feedback
-    # has one ticket at most, so the outer joins add no rows).
-    level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
-    bad = Feedback.rating.in_(BAD_RATINGS)
-    called = sa.select(CallBack.ticket_id).distinct().subquery()
-    rating_sums: dict[int, float] = {}
-    bad_outcomes: dict[int, tuple[int, int]] = {}
-    for window_id, n, total, closed, back, *levels in Session.execute(
-            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
-                      sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),
-                      sa.func.sum(sa.case((sa.and_(bad, called.c.ticket_id.is_not(None)), 1),
-                                          else_=0)),
-                      *level)
-            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
-            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
-            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
-            .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
-        if window_id in rows:
-            rows[window_id].ratings = n
-            rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
-            rating_sums[window_id] = float(total)
-            bad_outcomes[window_id] = (int(closed or 0), int(back or 0))
-    # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
-    sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
-    sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    for window_id, code, n, s_sum, s_count in Session.execute(
-            sa.select(Feedback.window_id, primary_topic(), sa.func.count(), sa.func.sum(sentiment),
-                      sa.func.count(sentiment))
-            .where(counted_opinions(), in_period).group_by(Feedback.window_id, primary_topic())):
-        row = rows.get(window_id)
-        if row is None:
-            continue
-        row.opinions += n
-        acc = sentiment_sums[window_id]
-        acc[0] += float(s_sum or 0)
-        acc[1] += int(s_count or 0)
-        if code in TOPICS and code != "other":
-            row.topics.append((code, n))
+    rating_sums, bad_outcomes = feedback_figures(rows, period)
     industry_sum: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row in rows.values():
         total = rating_sums.get(row.window_id, 0.0)
@@ -205,8 +161,6 @@ def assess(period: Period, user: User | None = None) -> Assessment:
             acc = industry_sum[row.industry]
             acc[0] += total
             acc[1] += row.ratings
-        s_sum, s_count = sentiment_sums.get(row.window_id, (0.0, 0))
-        row.sentiment = s_sum / s_count if s_count else None
     all_total = sum(a[0] for a in industry_sum.values())
     all_n = sum(a[1] for a in industry_sum.values())
 

@@ -86,6 +86,19 @@ def run_command(period: str | None) -> None:
                    "未改动")
 
 
+@assessment_cli.command("refresh-daily")
+@with_appcontext
+def refresh_daily_command() -> None:
+    """Bring the per-window, per-day sums up to date (what the scheduler does nightly): only the
+    days whose feedback changed since the last run; the first run rebuilds them all."""
+    from analytics import daily
+
+    done = daily.refresh()
+    Session.commit()
+    how = "全部重算" if done.full else "增量更新"
+    click.echo(f"每日汇总：{how} {done.pairs} 个（窗口, 日）")
+
+
 @assessment_cli.command("publish")
 @click.option("--period", required=True, help="2026Q3、2026-07 或 2026")
 @with_appcontext

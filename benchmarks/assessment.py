@@ -20,6 +20,11 @@ quarter is published (computed live) and after (read from the stored version). T
 The nightly job (``assessment-nightly``) stores the quarter that ended, once: it is timed on an
 ordinary night (the quarter stored already) and on the night after the quarter ended (computing
 and storing every window's row), beside reading one day's new feedback rows (every column).
+The nightly incremental run (``assessment-daily-sums``, per-window per-day sums) is timed last,
+beside reading one night's new rows (``benchmarks/nightly.py``).
+
+The city is generated inside the database (``benchmarks/city.py``: INSERT ... SELECT over a
+recursive CTE, tickets derived in SQL), the inspections through ``executemany``.
 """
 
 from __future__ import annotations
@@ -41,18 +46,15 @@ import sqlalchemy as sa  # noqa: E402
 
 from admin_web.app import create_app  # noqa: E402
 from analytics import assessment, assessment_run, snapshots  # noqa: E402
+from benchmarks import city, nightly  # noqa: E402
 from feedback_api import schema  # noqa: E402
 from feedback_api.db import Session  # noqa: E402
 from feedback_api.models import (  # noqa: E402
-    CallBack,
     CovertInspection,
     CovertResult,
     Feedback,
     Inspection,
     InspectionScore,
-    Ticket,
-    TicketFeedback,
-    TicketRound,
     Unit,
     Window,
 )
@@ -87,36 +89,12 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
          "address": "", "service_items": "", "staff_count": 3, "contact_person": "", "contact_phone": "",
          "service_hours": "", "status": "demonstration", "status_reason": "", "remarks": "",
          "created_at": now, "updated_at": now} for w in range(n_windows)])
-    start = datetime(2026, 6, 20, tzinfo=UTC)  # some rows fall before the quarter
-    span = (datetime(2026, 10, 10, tzinfo=UTC) - start).total_seconds()
-    topics = list(standards.CATEGORIES)
-    rows: list[dict] = []  # type: ignore[type-arg]
-    tickets: list[dict] = []  # type: ignore[type-arg]
-    for i in range(n_feedback):
-        analysed = rnd.random() < 0.3
-        topic = rnd.choice(topics)
-        rating = rnd.choices((1, 2, 3, 4, 5), (3, 4, 10, 33, 50))[0]
-        window_id = rnd.randint(1, n_windows)
-        received = start + timedelta(seconds=rnd.random() * span)
-        if rating <= 2 and rnd.random() < 0.5:  # half of the 差评 have a ticket
-            tickets.append({"feedback_id": i + 1, "window_id": window_id, "topic": topic,
-                            "opened_at": received + timedelta(hours=1)})
-        rows.append({
-            "id": i + 1, "receipt_no": f"B{i:012d}", "window_id": window_id, "channel": "wechat",
-            "rating": rating,
-            "rating_counts": rnd.random() > 0.05,
-            "received_at": received,
-            "review_state": "invalid" if rnd.random() < 0.02 else "pending",
-            "sentiment": rnd.random() if analysed else None,
-            "topics": [{"topic": topic, "score": 0.8}] if analysed else None,
-            "main_topic": topic if analysed else None,  # as the model's "set" event keeps it
-            "analyzed_at": now if analysed else None, "created_at": now})
-        if len(rows) == CHUNK:
-            conn.execute(Feedback.__table__.insert(), rows)
-            rows.clear()
-    if rows:
-        conn.execute(Feedback.__table__.insert(), rows)
-    _tickets(conn, rnd, tickets, now)
+    # Generated inside the database (benchmarks/city.py); written a day ago, so the nightly
+    # run measured below finds only the night's changes.
+    yesterday = now - timedelta(days=1)
+    city.insert_feedback(conn, n_windows, 1, n_feedback, list(standards.CATEGORIES),
+                         now=yesterday, progress=n_feedback > city.CHUNK)
+    city.insert_tickets(conn, yesterday)
     std = standards.ensure_standard(2026)
     Session.flush()
     inspections, scores, coverts, results = [], [], [], []
@@ -145,36 +123,10 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
     if Session.get_bind().dialect.name == "postgresql":
         Session.commit()
         Session.execute(sa.text("SELECT setval('feedback_items_id_seq', :n)"), {"n": n_feedback})
+        Session.execute(sa.text("SELECT setval('tickets_id_seq', (SELECT max(id) FROM tickets))"))
         with Session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(sa.text("ANALYZE"))
     Session.commit()
-
-
-def _tickets(conn: sa.Connection, rnd: random.Random, opened: list[dict], now: datetime) -> None:  # type: ignore[type-arg]
-    """A ticket per chosen 差评 with its round: 60% closed (verified), the rest open or
-    responded; half called back."""
-    tickets, links, rounds, calls = [], [], [], []
-    for n, t in enumerate(opened, start=1):
-        state = rnd.choices(("closed", "responded", "open"), (6, 2, 2))[0]
-        due = (t["opened_at"] + timedelta(days=21)).date()
-        responded = t["opened_at"] + timedelta(days=rnd.randint(1, 30)) if state != "open" else None
-        late = responded is not None and responded.date() > due
-        tickets.append({"id": n, "number": f"DB-{n:09d}", "window_id": t["window_id"],
-                        "topic": t["topic"], "problem": "群众差评", "source": "feedback",
-                        "source_ref": "", "opened_at": t["opened_at"], "state": state,
-                        "callback_due": due, "callback_overdue": False, "fix_due": due,
-                        "overdue": late, "closed_at": responded if state == "closed" else None})
-        links.append({"ticket_id": n, "feedback_id": t["feedback_id"], "attached_at": t["opened_at"]})
-        rounds.append({"ticket_id": n, "number": 1, "opened_at": t["opened_at"], "due": due,
-                       "responded_at": responded, "overdue": late, "verdict_reason": "",
-                       "verdict": "verified" if state == "closed" else None})
-        if rnd.random() < 0.5:
-            calls.append({"ticket_id": n, "called_at": t["opened_at"] + timedelta(days=1),
-                          "outcome": "satisfied", "note": "", "created_at": now})
-    for table, data in ((Ticket, tickets), (TicketFeedback, links), (TicketRound, rounds),
-                        (CallBack, calls)):
-        for k in range(0, len(data), CHUNK):
-            conn.execute(table.__table__.insert(), data[k:k + CHUNK])
 
 
 def baseline() -> int:
@@ -263,13 +215,17 @@ def main() -> None:
     parser.add_argument("--windows", type=int, default=2000)
     parser.add_argument("--feedback", type=int, default=500_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the city an earlier run generated in DATABASE_URL (same sizes)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="ww-bench-assess-")
-    if url:
-        _reset(url)
-    else:
+    if not url:
         url = f"sqlite:///{tmp}/bench.db"
+    elif not args.reuse and url.startswith("postgresql"):
+        _reset(url)
+    elif not args.reuse:
+        Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
                       "WW_INSTANCE_PATH": tmp, "WTF_CSRF_ENABLED": False,
                       "WW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -278,11 +234,15 @@ def main() -> None:
     clock = StatementClock(engine)
     with app.app_context():
         t = time.perf_counter()
-        generate(args.windows, args.feedback)
-        users.create_user(None, "bench", role="office", password="bench-password-2026")
+        if args.reuse:
+            city.forget_runs(Session.connection(), args.feedback)
+        else:
+            generate(args.windows, args.feedback)
+            users.create_user(None, "bench", role="office", password="bench-password-2026")
         Session.commit()
-        print(f"generated {args.windows} windows, {args.feedback} feedback rows in "
-              f"{time.perf_counter() - t:.1f} s ({Session.get_bind().dialect.name})")
+        print(f"{'reused' if args.reuse else 'generated'} {args.windows} windows, "
+              f"{args.feedback} feedback rows in {time.perf_counter() - t:.1f} s "
+              f"({Session.get_bind().dialect.name})")
         n = baseline()
         rows = len(assessment.assess(PERIOD).rows)
         assert n == rows, (n, rows)
@@ -310,6 +270,10 @@ def main() -> None:
                 print(f"nightly job, an ordinary night (quarter stored): {ordinary * 1000:.1f} ms, "
                       f"{ordinary / read:.2f}x the day's rows (target under 3x)")
                 Session.remove()
+    with app.app_context():
+        nightly.measure(args.windows, args.feedback, args.repeat)
+        nightly.measure_sums(PERIOD, baseline, args.repeat)
+        Session.remove()
 
 
 #: A night in the quarter after PERIOD.

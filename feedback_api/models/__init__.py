@@ -25,6 +25,7 @@ from feedback_api.models.cycle import (
     Submission,
     SubmissionAttachment,
 )
+from feedback_api.models.daily import DailyRefresh, FeedbackDaily
 from feedback_api.models.evidence import FeedbackEvidence
 from feedback_api.models.feedback import Citizen, Feedback, FeedbackAnswer
 from feedback_api.models.health import Heartbeat
@@ -47,6 +48,8 @@ from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
 from feedback_api.models.windows import Unit, Window
 
 __all__ = [
+    "DailyRefresh",
+    "FeedbackDaily",
     "AgencyReport",
     "AgencyReportVersion",
     "AssessmentSnapshot",

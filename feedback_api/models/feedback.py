@@ -95,6 +95,12 @@ class Feedback(Base):
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the row was last written (inserted or updated, through the ORM or a Core UPDATE of
+    #: this table: ``onupdate``): the nightly refresh of ``feedback_daily`` recomputes the
+    #: (window, day) pairs of rows changed since its last run. Null only for rows written by
+    #: hand-made SQL (the first, full refresh counts them).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow,
+                                                        onupdate=utcnow, index=True)
 
     window: Mapped[Window] = relationship()
     citizen: Mapped[Citizen | None] = relationship()

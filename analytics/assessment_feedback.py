@@ -1,0 +1,133 @@
+"""The feedback figures of the assessment, per window and period: counted ratings (per level and
+their sum), counted opinions (per main topic, with their sentiment), and of the counted 差评
+those rectified and called back.
+
+Two ways, with the same result:
+
+* from the per-day sums (``feedback_daily``) once they have been built: the stored sums of the
+  period's days, except the (window, day) pairs whose rows changed since the last refresh, which
+  are summed from their feedback rows in the same statement (``daily.period_sums``);
+* from the feedback rows (before the first refresh).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from analytics import daily
+from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions, primary_topic
+from analytics.periods import Period
+from feedback_api.db import Session
+from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback
+from feedback_api.models.reference import TOPICS
+
+if TYPE_CHECKING:
+    from analytics.assessment import WindowAssessment
+
+
+def feedback_figures(rows: dict[int, WindowAssessment], period: Period
+                     ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
+    """Fill every row's ratings, distribution, opinions, topics and sentiment; return the sum of
+    each window's counted ratings and its 差评 (rectified, called back)."""
+    sums = daily.period_sums(period)
+    if sums is None:
+        return _from_rows(rows, period)
+    rating_sums: dict[int, float] = {}
+    sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    for window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count in sums:
+        row = rows.get(window_id)
+        if row is None:
+            continue
+        if n:
+            row.ratings += int(n)
+            for k, v in zip(range(1, 6), (r1, r2, r3, r4, r5), strict=True):
+                row.distribution[k] += int(v)
+            rating_sums[window_id] = rating_sums.get(window_id, 0.0) + float(total)
+        if opinions:
+            row.opinions += int(opinions)
+            if topic in TOPICS and topic != "other":
+                row.topics.append((topic, int(opinions)))
+        acc = sentiment[window_id]
+        acc[0] += float(s_sum or 0)
+        acc[1] += int(s_count or 0)
+    _sentiment(rows, sentiment)
+    return rating_sums, _bad_outcomes(rows, period)
+
+
+def _sentiment(rows: dict[int, WindowAssessment], sums: dict[int, list[float]]) -> None:
+    for window_id, row in rows.items():
+        s_sum, s_count = sums.get(window_id, (0.0, 0))
+        row.sentiment = s_sum / s_count if s_count else None
+
+
+def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period) -> dict[int, tuple[int, int]]:
+    """Of the period's counted 差评, per window, those whose ticket is closed and those whose
+    ticket has a call-back: from the ticket links (far fewer than the feedback rows)."""
+    start, end = period.utc_bounds()
+    called = sa.select(CallBack.ticket_id).distinct().subquery()
+    out: dict[int, tuple[int, int]] = {}
+    for window_id, closed, back in Session.execute(
+            sa.select(Feedback.window_id,
+                      sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
+                      sa.func.sum(sa.case((called.c.ticket_id.is_not(None), 1), else_=0)))
+            .select_from(TicketFeedback)
+            .join(Feedback, Feedback.id == TicketFeedback.feedback_id)
+            .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
+            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
+            .where(counted_feedback(), Feedback.rating.in_(BAD_RATINGS),
+                   Feedback.received_at >= start, Feedback.received_at < end)
+            .group_by(Feedback.window_id)):
+        if window_id in rows:
+            out[window_id] = (int(closed or 0), int(back or 0))
+    return out
+
+
+def _from_rows(rows: dict[int, WindowAssessment], period: Period
+               ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
+    start, end = period.utc_bounds()
+    in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
+    # Ratings: counts per level and their sum, per window; in the same pass, of the 差评 those
+    # whose ticket is closed (rectified) or has a call-back, through the ticket links (a feedback
+    # has one ticket at most, so the outer joins add no rows).
+    level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
+    bad = Feedback.rating.in_(BAD_RATINGS)
+    called = sa.select(CallBack.ticket_id).distinct().subquery()
+    rating_sums: dict[int, float] = {}
+    bad_outcomes: dict[int, tuple[int, int]] = {}
+    for window_id, n, total, closed, back, *levels in Session.execute(
+            sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
+                      sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),
+                      sa.func.sum(sa.case((sa.and_(bad, called.c.ticket_id.is_not(None)), 1),
+                                          else_=0)),
+                      *level)
+            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
+            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
+            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
+            .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
+        if window_id in rows:
+            rows[window_id].ratings = n
+            rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
+            rating_sums[window_id] = float(total)
+            bad_outcomes[window_id] = (int(closed or 0), int(back or 0))
+    # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
+    sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
+    sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
+    for window_id, code, n, s_sum, s_count in Session.execute(
+            sa.select(Feedback.window_id, primary_topic(), sa.func.count(), sa.func.sum(sentiment),
+                      sa.func.count(sentiment))
+            .where(counted_opinions(), in_period).group_by(Feedback.window_id, primary_topic())):
+        row = rows.get(window_id)
+        if row is None:
+            continue
+        row.opinions += n
+        acc = sentiment_sums[window_id]
+        acc[0] += float(s_sum or 0)
+        acc[1] += int(s_count or 0)
+        if code in TOPICS and code != "other":
+            row.topics.append((code, n))
+    _sentiment(rows, sentiment_sums)
+    return rating_sums, bad_outcomes
+

@@ -1,0 +1,115 @@
+"""The nightly incremental run (``analytics.daily.refresh``) beside reading one day's new rows,
+on the city ``benchmarks/assessment.py`` generated (called from there, in the same run).
+
+A night: one day's new feedback rows (the city's rows per day, generated in SQL for the local
+day 2026-10-11) and, on older rows, the day's reviews (2% of a day's count marked invalid,
+spread over the whole period: each touches a (window, day) pair of its own). The refresh then
+recomputes the pairs of the changed rows. Timed best of ``repeat``: before each repeat the run's
+state is set back to the night's start, so each recomputes the same pairs. The baseline reads
+the new day's rows, every column, through the driver. Target (issue 14): under 3x.
+
+Afterwards the sums are checked against the feedback rows (totals of counted ratings, their
+sum and counted opinions over everything), so the timed run is also a correct one."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from analytics import assessment, daily
+from analytics.counting import counted_feedback, counted_opinions
+from analytics.periods import Period
+from benchmarks import city
+from feedback_api.db import Session
+from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily
+from feedback_api.services import standards
+
+NEW_DAY = datetime(2026, 10, 10, 16, tzinfo=UTC)  # 2026-10-11 00:00 in the district
+
+
+def _read_new_day() -> int:
+    return len(Session.execute(sa.select(Feedback.__table__).where(
+        Feedback.received_at >= NEW_DAY, Feedback.received_at < NEW_DAY + timedelta(days=1))).all())
+
+
+def _check() -> None:
+    f, d = Feedback, FeedbackDaily
+    raw = Session.execute(sa.select(
+        sa.func.count().filter(counted_feedback()),
+        sa.func.sum(f.rating).filter(counted_feedback()),
+        sa.func.count().filter(counted_opinions()))).one()
+    kept = Session.execute(sa.select(sa.func.sum(d.ratings), sa.func.sum(d.rating_sum),
+                                     sa.func.sum(d.opinions))).one()
+    assert tuple(int(x or 0) for x in raw) == tuple(int(x or 0) for x in kept), (raw, kept)
+
+
+def measure(n_windows: int, n_feedback: int, repeat: int) -> None:
+    t = time.perf_counter()
+    first = daily.refresh()
+    Session.commit()
+    print(f"daily sums, first run (full rebuild, {first.pairs} window-days): "
+          f"{(time.perf_counter() - t) * 1000:.0f} ms")
+    # The generated rows share one changed_at (a day ago): the night starts from now, as if the
+    # last run had seen a change now (else every row would be within the run's margin).
+    night_start = datetime.now(UTC)
+    Session.execute(sa.update(DailyRefresh).values(changed_since=night_start))
+    Session.commit()
+    per_day = round(n_feedback * 86400 / (city.END - city.START).total_seconds())
+    conn = Session.connection()
+    city.insert_feedback(conn, n_windows, n_feedback + 1, per_day, list(standards.CATEGORIES),
+                         start=NEW_DAY, end=NEW_DAY + timedelta(days=1), prefix="N")
+    reviewed = max(1, per_day // 50)
+    Session.execute(sa.update(Feedback).where(Feedback.id <= n_feedback,
+                                              Feedback.id % (n_feedback // reviewed) == 0)
+                    .values(review_state="invalid"))
+    Session.commit()
+    times, pairs = [], 0
+    for _ in range(repeat):
+        Session.execute(sa.update(DailyRefresh).values(changed_since=night_start))
+        Session.commit()
+        t = time.perf_counter()
+        pairs = daily.refresh().pairs
+        Session.commit()
+        times.append(time.perf_counter() - t)
+    read_times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        rows = _read_new_day()
+        read_times.append(time.perf_counter() - t)
+        Session.rollback()
+    _check()
+    run, read = min(times), min(read_times)
+    print(f"one day's new rows read: {read * 1000:.0f} ms ({rows} rows); the night also marked "
+          f"{reviewed} older ratings invalid")
+    print(f"nightly incremental run (daily sums of {pairs} window-days recomputed): "
+          f"{run * 1000:.0f} ms, {run / read:.2f}x the day's rows (target under 3x); sums checked")
+
+
+def measure_sums(period: Period, baseline: Callable[[], object], repeat: int) -> None:
+    """The quarterly assessment once the daily sums exist (the night's changed days summed live,
+    the rest read from the sums), beside the raw GROUP BY, in the same minutes; checked equal to
+    the assessment read from the feedback rows."""
+    def best_of(fn: Callable[[], object], n: int) -> float:
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t)
+            Session.rollback()
+        return min(times)
+
+    assert daily.period_sums(period) is not None
+    base = best_of(baseline, repeat)
+    from_sums = best_of(lambda: assessment.assess(period), repeat)
+    print(f"quarterly assessment from the daily sums: {from_sums * 1000:.0f} ms beside the raw "
+          f"GROUP BY's {base * 1000:.0f} ms: {from_sums / base:.2f}x (target at most 3x)")
+    with_sums = [(r.code, r.ratings, r.opinions, r.composite) for r in assessment.assess(period).rows]
+    Session.execute(sa.delete(DailyRefresh))  # read from the rows instead, then put back
+    from_rows = [(r.code, r.ratings, r.opinions, r.composite) for r in assessment.assess(period).rows]
+    Session.rollback()
+    assert [r[:3] for r in with_sums] == [r[:3] for r in from_rows]
+    assert all(a[3] == b[3] or abs(a[3] - b[3]) < 1e-9 for a, b in zip(with_sums, from_rows, strict=True))
+    print("  (equal to the assessment from the feedback rows: ratings, opinions, composites)")

@@ -1,0 +1,46 @@
+"""Per-window, per-day sums of the counted feedback (``feedback_daily``), kept by the nightly
+refresh (``analytics.daily``): what a period's ratings and opinions add up to, without reading
+every feedback row of the period again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback_api.db import Base, UTCDateTime
+
+
+class FeedbackDaily(Base):
+    """One window's counted ratings and opinions of one day (the district's clock) and main
+    topic ('' for feedback without one). The ratings count under their row's main topic too; a
+    period's figures are the sums over its days."""
+
+    __tablename__ = "feedback_daily"
+
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    #: Counted ratings (``analytics.counting.counted_feedback``), their sum and per level.
+    ratings: Mapped[int]
+    rating_sum: Mapped[int]
+    r1: Mapped[int]
+    r2: Mapped[int]
+    r3: Mapped[int]
+    r4: Mapped[int]
+    r5: Mapped[int]
+    #: Counted opinions (``counted_opinions``), and the sum and count of their sentiment.
+    opinions: Mapped[int]
+    sentiment_sum: Mapped[float]
+    sentiment_count: Mapped[int]
+
+
+class DailyRefresh(Base):
+    """Where the refresh of ``feedback_daily`` stands: the newest ``changed_at`` its runs have
+    seen (rows changed from a margin before it are looked at again by the next run)."""
+
+    __tablename__ = "feedback_daily_refresh"
+
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    changed_since: Mapped[datetime] = mapped_column(UTCDateTime)

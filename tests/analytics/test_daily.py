@@ -1,0 +1,185 @@
+"""The nightly incremental run (feedback_daily): after each kind of change, refreshing only the
+(window, day) pairs of changed rows gives exactly the sums a full recompute gives; two runs at
+once are still correct."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from analytics import daily, scheduler
+from feedback_api.db import Session
+from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, Window
+from feedback_api.services import appeals, desk, review, users
+from feedback_api.services import feedback as feedback_service
+from feedback_api.services.feedback import record_feedback
+from wechat_bot.contacts import get_or_create_citizen
+
+OPENID = "oDaily000000000000000000"
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _rate(code: str, rating: int | None, at: datetime | None = None, openid: str = OPENID,
+          text: str | None = None) -> int:
+    window = Session.scalars(sa.select(Window).where(Window.code == code)).one()
+    citizen = get_or_create_citizen(openid)
+    return record_feedback(window, citizen=citizen, channel="wechat", rating=rating, text=text,
+                           received_at=at).feedback.id
+
+
+def _rounded(rows: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
+    # Float sums may differ in the last bits with the order rows are added in.
+    return [(*r[:11], round(r[11], 9), r[12]) for r in rows]
+
+
+def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-def]
+    with db():
+        result = daily.refresh()
+    with db():
+        stored, full = daily.stored_sums(), daily.full_sums()
+        assert _rounded(stored) == _rounded(full)
+        # Then everything looks a day old, so the next run sees only what changes after this.
+        Session.execute(sa.update(Feedback).values(changed_at=LONG_AGO))
+        Session.execute(sa.update(DailyRefresh).values(changed_since=LONG_AGO + timedelta(days=1)))
+    return result
+
+
+def _sums(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    with db():
+        return _rounded(daily.stored_sums())
+
+
+def test_incremental_equals_full_recompute_after_each_kind_of_change(db, district):
+    # Two local days apart by two minutes: 2026-08-10 23:59 and 2026-08-11 00:01 in Shanghai.
+    late, early = datetime(2026, 8, 10, 15, 59, tzinfo=UTC), datetime(2026, 8, 11, 16, 1, tzinfo=UTC)
+    with db():
+        first = _rate("CD-SW-001", 5, late)
+        _rate("CD-SW-001", 2, early, openid="oDaily000000000000000002")
+        _rate("CD-SW-002", 4, late, openid="oDaily000000000000000003")
+    result = _refresh_and_compare(db)
+    assert result.full and result.pairs == 3
+    with db():
+        assert {(r[0], str(r[1])) for r in daily.stored_sums()} >= {
+            (Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001")), "2026-08-10")}
+    before = _sums(db)
+
+    # Nothing changed: nothing recomputed, nothing different.
+    assert _refresh_and_compare(db).pairs == 0
+    assert _sums(db) == before
+
+    # A new rating today (the citizen's second of the day: the first stops counting, a Core
+    # UPDATE of rating_counts, which sets changed_at too).
+    with db():
+        today_first = _rate("CD-RMYY-001", 1, openid="oDaily000000000000000004")
+        _rate("CD-RMYY-001", 3, openid="oDaily000000000000000004")
+        assert Session.get(Feedback, today_first).rating_counts is False
+    result = _refresh_and_compare(db)
+    assert not result.full and result.pairs == 1
+    assert _sums(db) != before
+    before = _sums(db)
+
+    # The agency marks an old rating invalid.
+    with db():
+        review.review_feedback(users.get_user("agency"), first, {"valid": False})
+    assert _refresh_and_compare(db).pairs == 1
+    assert _sums(db) != before
+    before = _sums(db)
+
+    # An opinion analysed (sentiment and main topic arrive later).
+    with db():
+        opinion = _rate("CD-SW-002", None, late, openid="oDaily000000000000000005", text="态度很差")
+    _refresh_and_compare(db)
+    with db():
+        feedback_service.apply_analysis(
+            Session.get(Feedback, opinion), sentiment=0.1,
+            topics=[{"topic": "attitude", "confidence": 0.9}], keywords=["态度"],
+            masked_text="态度很差", flags=[], model_version="t", uncertainty=0.2)
+    assert _refresh_and_compare(db).pairs == 1
+    assert _sums(db) != before
+    before = _sums(db)
+
+    # An upheld appeal takes a 差评 out.
+    with db():
+        bad = _rate("CD-SW-001", 1, openid="oDaily000000000000000006")
+    _refresh_and_compare(db)
+    before = _sums(db)
+    with db():
+        appeal = appeals.file_appeal(users.get_user("unit"), bad, kind="malicious",
+                                     reason="当日未到窗口办理业务")
+        appeals.decide_appeal(users.get_user("agency"), appeal.id, upheld=True, reason="属实")
+        assert Session.get(Feedback, bad).rating_counts is False
+    assert _refresh_and_compare(db).pairs == 1
+    assert _sums(db) != before
+    before = _sums(db)
+
+    # A merge: the citizen's repeated rating of another day becomes a duplicate.
+    with db():
+        one = _rate("CD-SW-002", 2, datetime(2026, 9, 1, 2, tzinfo=UTC), openid="oDaily07")
+        again = _rate("CD-SW-002", 2, datetime(2026, 9, 2, 2, tzinfo=UTC), openid="oDaily07")
+    _refresh_and_compare(db)
+    before = _sums(db)
+    with db():
+        desk.merge_duplicate(users.get_user("agency"), again, one, "同一问题重复提交")
+    assert _refresh_and_compare(db).pairs == 1
+    assert _sums(db) != before
+
+
+def test_first_run_rebuilds_and_leaves_out_empty_groups(db, district):
+    with db():
+        _rate("CD-SW-001", None, datetime(2026, 8, 1, tzinfo=UTC), text="未分析的意见")
+        Session.add(FeedbackDaily(window_id=Session.scalar(sa.select(Window.id).limit(1)),
+                                  day=datetime(2020, 1, 1).date(), topic="", ratings=1,
+                                  rating_sum=5, r1=0, r2=0, r3=0, r4=0, r5=1, opinions=0,
+                                  sentiment_sum=0, sentiment_count=0))
+    with db():
+        result = daily.refresh()
+        assert result.full
+        assert daily.stored_sums() == [] == daily.full_sums()  # the stray row went too
+
+
+def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
+    with db():
+        for k in range(5):
+            _rate("CD-SW-001", 1 + k, datetime(2026, 8, 1 + k, 3, tzinfo=UTC), openid=f"oDaily1{k}")
+    real_lock = daily._lock
+    job = scheduler.Job("assessment-daily-sums", daily.refresh, None, "")
+    for round_ in ("first (full) run", "later (incremental) run"):
+        both_ready = threading.Barrier(2, timeout=30)
+
+        def lock(ready: threading.Barrier = both_ready) -> None:
+            ready.wait()  # both runs have begun before either takes the lock
+            real_lock()
+
+        monkeypatch.setattr(daily, "_lock", lock)
+        results: list[object] = []
+
+        def run(out: list[object] = results) -> None:
+            out.append(scheduler.run_job(app, job))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(results) == 2 and all(r is not None for r in results), round_  # none failed
+        fulls = [r.full for r in results]  # type: ignore[attr-defined]
+        assert fulls.count(True) == (1 if round_.startswith("first") else 0), round_
+        with db():
+            assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
+            assert Session.scalar(sa.select(sa.func.count()).select_from(DailyRefresh)) == 1
+            _rate("CD-SW-002", 3, datetime(2026, 8, 9, 3, tzinfo=UTC), openid="oDaily20")
+
+
+def test_cli_command_and_scheduled_job(app, db, district, runner):
+    assert any(j.id == "assessment-daily-sums" for j in scheduler.all_jobs(app))
+    with db():
+        _rate("CD-SW-001", 4, datetime(2026, 8, 3, 3, tzinfo=UTC))
+    first = runner.invoke(args=["assessment", "refresh-daily"])
+    assert first.exit_code == 0, first.output
+    assert "全部重算 1 个" in first.output
+    again = runner.invoke(args=["assessment", "refresh-daily"])
+    assert again.exit_code == 0 and "增量更新" in again.output, again.output
+    with db():
+        assert [(r[3], r[4]) for r in daily.stored_sums()] == [(1, 4)]
