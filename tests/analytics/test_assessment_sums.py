@@ -13,8 +13,7 @@ from analytics import assessment, daily
 from analytics.assessment import Period
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, Window
-from feedback_api.services import appeals, review, tickets, users
-from feedback_api.services import feedback as feedback_service
+from feedback_api.services import appeals, opinions, review, ticket_loop, ticket_open, users
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -30,7 +29,7 @@ def _rate(code: str, rating: int | None, at: datetime | None, text: str | None =
 
 
 def _analyse(fid: int, topic: str, sentiment: float) -> None:
-    feedback_service.apply_analysis(
+    opinions.apply_analysis(
         Session.get(Feedback, fid), sentiment=sentiment,
         topics=[{"topic": topic, "confidence": 0.9}], keywords=[], masked_text="…", flags=[],
         model_version="t", uncertainty=0.1)
@@ -74,10 +73,10 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
         for k, (topic, s) in enumerate((("attitude", 0.1), ("efficiency", 0.8), ("attitude", 0.3))):
             _analyse(_rate("CD-SW-002", None, aug + timedelta(days=k), text="意见"), topic, s)
         bad = _rate("CD-SW-002", 1, aug)
-        tid = tickets.open_from_feedback(agency, bad, now=aug).id
-        tickets.respond(unit, tid, "已整改", now=aug + timedelta(days=2))
-        tickets.verify(agency, tid, now=aug + timedelta(days=3))
-        tickets.record_callback(agency, tid, called_at=aug + timedelta(hours=5),
+        tid = ticket_open.open_from_feedback(agency, bad, now=aug).id
+        ticket_loop.respond(unit, tid, "已整改", now=aug + timedelta(days=2))
+        ticket_loop.verify(agency, tid, now=aug + timedelta(days=3))
+        ticket_loop.record_callback(agency, tid, called_at=aug + timedelta(hours=5),
                                 outcome="satisfied", now=aug + timedelta(hours=6))
         review.review_feedback(agency, _rate("CD-SW-001", 1, aug), {"valid": False})
         today_bad = _rate("CD-SW-001", 1, None)

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from analytics import daily, scheduler
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, Window
-from feedback_api.services import appeals, desk, review, users
-from feedback_api.services import feedback as feedback_service
+from feedback_api.services import appeals, desk, opinions, review, users
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -92,7 +91,7 @@ def test_incremental_equals_full_recompute_after_each_kind_of_change(db, distric
         opinion = _rate("CD-SW-002", None, late, openid="oDaily000000000000000005", text="态度很差")
     _refresh_and_compare(db)
     with db():
-        feedback_service.apply_analysis(
+        opinions.apply_analysis(
             Session.get(Feedback, opinion), sentiment=0.1,
             topics=[{"topic": "attitude", "confidence": 0.9}], keywords=["态度"],
             masked_text="态度很差", flags=[], model_version="t", uncertainty=0.2)
