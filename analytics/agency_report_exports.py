@@ -21,7 +21,7 @@ def _subtitle(figures: dict[str, Any], version: int, state: str) -> str:
     return f"第三方测评机构　第 {version} 稿（{state}）　数据生成于 {figures['generated_at']}"
 
 
-def _set_font(run_or_style: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
+def set_font(run_or_style: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
     """Latin and East Asian font by name: Word takes Chinese glyphs from ``w:eastAsia``."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -39,7 +39,7 @@ def _set_font(run_or_style: Any, name: str, size: float | None = None, bold: boo
         fonts.attrib.pop(qn(attr), None)
 
 
-def _page_number_footer(section: Any) -> None:
+def page_number_footer(section: Any) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -51,27 +51,36 @@ def _page_number_footer(section: Any) -> None:
     paragraph._p.append(field)
 
 
-def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: int,
-                state: str) -> bytes:
+def official_docx(*, body_size: float, line_spacing: float) -> Any:
+    """A new Word document set up as an official paper (公文): A4 with the GB/T 9704 margins, page
+    numbers, the body font at `body_size` points with a fixed line spacing."""
     from docx import Document
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt, RGBColor
+    from docx.shared import Mm, Pt
 
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    _page_number_footer(section)
+    page_number_footer(section)
+    set_font(doc.styles["Normal"], BODY_FONT, body_size)
+    doc.styles["Normal"].paragraph_format.line_spacing = Pt(line_spacing)
+    return doc
+
+
+def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: int,
+                state: str) -> bytes:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    doc = official_docx(body_size=14, line_spacing=26)
     styles = doc.styles
-    _set_font(styles["Normal"], BODY_FONT, 14)
-    styles["Normal"].paragraph_format.line_spacing = Pt(26)
     for name, font, size in (("Title", TITLE_FONT, 22), ("Heading 1", HEADING_FONT, 16),
                              ("Heading 2", SUBHEADING_FONT, 15)):
-        _set_font(styles[name], font, size, bold=name != "Heading 2")
+        set_font(styles[name], font, size, bold=name != "Heading 2")
         styles[name].font.color.rgb = RGBColor(0, 0, 0)
     styles["Title"].paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title_ppr = styles["Title"].element.pPr
@@ -83,23 +92,23 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
     doc.add_paragraph(title(figures), style="Title")
     sub = doc.add_paragraph()
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(sub.add_run(_subtitle(figures, version, state)), BODY_FONT, 12)
+    set_font(sub.add_run(_subtitle(figures, version, state)), BODY_FONT, 12)
     for block in outline(figures, sections):
         if isinstance(block, Heading):
             doc.add_heading(block.text, level=block.level)
         elif isinstance(block, Para):
             p = doc.add_paragraph()
             if block.kind == "note":
-                _set_font(p.add_run(block.text), BODY_FONT, 10.5)
+                set_font(p.add_run(block.text), BODY_FONT, 10.5)
             else:
                 p.paragraph_format.first_line_indent = Pt(28)  # two characters
                 p.add_run(block.text)
         else:
             caption = doc.add_paragraph()
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_font(caption.add_run(block.caption), HEADING_FONT, 12)
+            set_font(caption.add_run(block.caption), HEADING_FONT, 12)
             if not block.rows:
-                _set_font(doc.add_paragraph().add_run(block.empty), BODY_FONT, 12)
+                set_font(doc.add_paragraph().add_run(block.empty), BODY_FONT, 12)
                 continue
             table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
             table.style = "Table Grid"
@@ -117,7 +126,7 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
                     paragraph.paragraph_format.first_line_indent = None
                     if r and isinstance(value, int | float) and not isinstance(value, bool):
                         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-                    _set_font(paragraph.add_run(cell(value)), TABLE_FONT, 10.5, bold=r == 0)
+                    set_font(paragraph.add_run(cell(value)), TABLE_FONT, 10.5, bold=r == 0)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -13,11 +13,10 @@ from typing import Any
 
 # The agency report's Word set-up (fonts with their East Asian names, page numbers), shared.
 from analytics.agency_report_exports import (
-    BODY_FONT,
     HEADING_FONT,
     TITLE_FONT,
-    _page_number_footer,
-    _set_font,
+    official_docx,
+    set_font,
 )
 from feedback_api.models import DelistingProposal
 from feedback_api.models.reference import DELISTING_RULES, INCIDENT_KINDS, INDUSTRIES, TOPICS, label
@@ -105,25 +104,17 @@ def document(p: DelistingProposal, kind: str) -> Document:
 
 
 def document_docx(doc_: Document) -> bytes:
-    from docx import Document as WordDocument
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt, RGBColor
+    from docx.shared import Pt, RGBColor
 
-    doc = WordDocument()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    _page_number_footer(section)
-    _set_font(doc.styles["Normal"], BODY_FONT, 16)
-    doc.styles["Normal"].paragraph_format.line_spacing = Pt(28)
-    _set_font(doc.styles["Heading 1"], HEADING_FONT, 16, bold=False)
+    doc = official_docx(body_size=16, line_spacing=28)
+    set_font(doc.styles["Heading 1"], HEADING_FONT, 16, bold=False)
     doc.styles["Heading 1"].font.color.rgb = RGBColor(0, 0, 0)
     doc.core_properties.title, doc.core_properties.author = doc_.title, OFFICE
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _set_font(title.add_run(doc_.title), TITLE_FONT, 22, bold=True)
+    set_font(title.add_run(doc_.title), TITLE_FONT, 22, bold=True)
     doc.add_paragraph(doc_.addressee)
 
     def body(text: str) -> Any:
