@@ -125,6 +125,9 @@ BLIND_SETS = {
     "blind2": ROOT / "tests/data/blind2/opinions.jsonl",
     # The third, written (wave 4) by a helper who had read neither the model nor the other two sets.
     "blind3": ROOT / "tests/data/blind3/opinions.jsonl",
+    # The fourth, written (wave 5) by a helper who had read neither the model nor the other three
+    # sets, in voices the earlier writers rarely used (speech-to-text, typos, code-mixing, ...).
+    "blind4": ROOT / "tests/data/blind4/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
