@@ -212,3 +212,34 @@ def test_the_office_registers_an_authoritys_address_and_an_authority_may_bind(ap
     page = auth.client.get("/profile").get_data(as_text=True)
     assert "本行业创建年度材料的截止提醒" in page and "生成绑定二维码" in page
     assert "行业主管部门提醒邮箱" not in auth.client.get("/alert-contacts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["plain"], indirect=True)
+def test_an_expert_sees_their_own_address_and_binding_on_their_settings(
+        app, db, year, auth, wechat):  # noqa: F811
+    def settings() -> str:
+        return auth.client.get("/profile").get_data(as_text=True)
+
+    auth.login("expert1", "expert1-password")
+    page = settings()
+    assert "<th>提醒邮箱</th>" in page and "尚未登记" in page and "<td>未绑定</td>" in page
+    with db():
+        alert_contacts.add_contact(u("office"), None, "li@expert.example.cn", "李教授",
+                                   expert=u("expert1"))
+        alert_contacts.add_contact(u("office"), None, "wang@expert.example.cn", "王教授",
+                                   expert=u("expert2"))
+    _bind(db, wechat, "expert1", EXPERT)
+    page = settings()
+    assert "li@expert.example.cn" in page and "李教授" in page and "<td>已绑定</td>" in page
+    assert "尚未登记" not in page
+    # Only their own: not another expert's address, and nothing to edit it with.
+    assert "wang@expert.example.cn" not in page and 'name="email"' not in page
+    auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
+    auth.login("expert2", "expert2-password")
+    page = settings()
+    assert "wang@expert.example.cn" in page and "li@expert.example.cn" not in page
+    assert "<td>未绑定</td>" in page
+    # Unit staff have no address of their own here (their unit's are on /alert-contacts).
+    auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
+    auth.login("unit")
+    assert "<th>提醒邮箱</th>" not in settings()
