@@ -60,6 +60,18 @@ def clocks(ticket: Ticket, *, now: datetime | None = None) -> list[Clock]:
     return out
 
 
+def next_callback_due(today: date | None = None) -> date | None:
+    """The nearest call-back (回访) deadline not yet passed among tickets still waiting for
+    their call-back: the agency's own deadline, for its nav. One statement that walks
+    ``ix_tickets_callback_due`` from today and stops at the first ticket not called back."""
+    today = today or local_today()
+    return Session.scalar(
+        sa.select(Ticket.callback_due)
+        .where(Ticket.callback_due >= today, Ticket.state != "cancelled",
+               ~sa.exists().where(CallBack.ticket_id == Ticket.id))
+        .order_by(Ticket.callback_due).limit(1))
+
+
 @dataclass
 class OverdueReport:
     rounds: int = 0
