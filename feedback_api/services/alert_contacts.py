@@ -1,6 +1,6 @@
 """The alert contacts: the e-mail addresses that receive staff alerts, a unit's (差评, new
 tickets, the daily digest, programme reminders), an industry authority's (programme reminders)
-or an expert's (review reminders). The office keeps them; ``alerts.recipients`` reads them when
+or an expert's (review reminders). The office keeps them; ``alert_delivery.recipients`` reads them when
 sending; an expert reads their own (``own_contacts``)."""
 
 from __future__ import annotations

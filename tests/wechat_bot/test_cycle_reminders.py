@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import CycleReminder, StaffAlert, Unit, Window
-from feedback_api.services import alert_contacts, alerts, staff_bindings, ticket_jobs
+from feedback_api.services import alert_contacts, alert_delivery, staff_bindings, ticket_jobs
 from feedback_api.services import cycle as svc
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401  (smtp: a fixture)
 from tests.feedback_api.test_cycle import points, rec, u, year  # noqa: F401  (year: a fixture)
@@ -81,9 +81,9 @@ def test_reminders_reach_contacts_by_mail_and_bound_staff_in_wechat_once(
         with db():
             alert_contacts.add_contact(None, None, "ban@sw.example.cn", industry="tax")
         # The waiting alert goes out on its retry, once.
-        report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
+        report = alert_delivery.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
         assert (report.sent, report.retried) == (1, 0)
-        assert alerts.send_pending(now=utcnow() + timedelta(hours=2)).sent == 0
+        assert alert_delivery.send_pending(now=utcnow() + timedelta(hours=2)).sent == 0
         kinds = Session.scalars(sa.select(StaffAlert.kind)).all()
         assert kinds == ["cycle_reminder"] * 3
     assert [to for to, _ in smtp.messages][-1] == ["ban@sw.example.cn"] and len(smtp.messages) == 3
@@ -146,7 +146,7 @@ def test_an_experts_reminder_reaches_their_address_and_bound_wechat_once(
         # Run again, the next day, and retried: nothing is sent twice.
         assert [r for r in svc.remind(today=date(2026, 7, 15)) if r.phase == "review"] == []
         Session.commit()
-        report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
+        report = alert_delivery.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
         assert (report.sent, report.retried) == (0, 1)
         assert Session.scalar(sa.select(sa.func.count()).select_from(StaffAlert)) == 2
     assert len(smtp.messages) == 1 and deliver(app).sent_template == 0
