@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from analytics.assessment import Assessment, Component, Period, WindowAssessment, assess
 from analytics.snapshot_compute import Computed, compute
@@ -96,17 +97,34 @@ def stored(period: Period, user: User | None = None, version: int | None = None,
     """A stored version (the newest by default) as an ``Assessment`` cut to what ``user`` may
     see (and to ``window_ids`` when given: a report reads its own rows only), or None when the
     period is not published (or has no such version)."""
-    snap = latest(period) if version is None else get_version(period, version)
-    if snap is None:
-        return None
-    query = sa.select(AssessmentSnapshotRow.window_id, AssessmentSnapshotRow.data).where(
-        AssessmentSnapshotRow.snapshot_id == snap.id)
+    row = AssessmentSnapshotRow
+    cut = []
     if user is not None and user.role not in scope.GLOBAL_ROLES:
-        query = query.where(AssessmentSnapshotRow.window_id.in_(scope.visible_window_ids(user)))
+        cut.append(row.window_id.in_(scope.visible_window_ids(user)))
     if window_ids is not None:
-        query = query.where(AssessmentSnapshotRow.window_id.in_(window_ids))
+        cut.append(row.window_id.in_(window_ids))
+        # A report's few rows come with their version in one statement (none: still the version).
+        other = orm.aliased(AssessmentSnapshot)  # the newest version, not the row's own
+        newest = (sa.select(sa.func.max(other.version)).where(other.period == period.code)
+                  .scalar_subquery())
+        got = Session.execute(
+            sa.select(AssessmentSnapshot, row.window_id, row.data)
+            .outerjoin(row, sa.and_(row.snapshot_id == AssessmentSnapshot.id, *cut))
+            .where(AssessmentSnapshot.period == period.code,
+                   AssessmentSnapshot.version == (newest if version is None else version))).all()
+        if not got:
+            return None
+        snap = got[0][0]
+        pairs = [(wid, data) for _, wid, data in got if wid is not None]
+    else:
+        found = latest(period) if version is None else get_version(period, version)
+        if found is None:
+            return None
+        snap = found
+        pairs = [(wid, data) for wid, data in Session.execute(
+            sa.select(row.window_id, row.data).where(row.snapshot_id == snap.id, *cut))]
     rows, trend, tickets = [], {}, {}
-    for wid, data in Session.execute(query):
+    for wid, data in pairs:
         rows.append(row_from(data["assessment"]))
         trend[wid], tickets[wid] = data.get("trend") or [], data.get("tickets") or {}
     rows.sort(key=lambda r: (r.rank_district is None, r.rank_district or 0, r.code))
