@@ -1,6 +1,7 @@
-"""个人设置: who I am, and (for unit and authority staff and experts) binding my own WeChat
-account to receive alerts there: a temporary QR code to scan, or its scene shown as text where
-WeChat is not configured."""
+"""个人设置: who I am, an expert's own alert e-mail addresses (read-only: the office registers
+them), and (for unit and authority staff and experts) binding my own WeChat account to receive
+alerts there: a temporary QR code to scan, or its scene shown as text where WeChat is not
+configured."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.forms import EmptyForm
-from feedback_api.services import staff_bindings
+from feedback_api.services import alert_contacts, staff_bindings
 from wechat_bot.staff import BindQr, issue_bind_qr
 
 bp = Blueprint("profile", __name__, url_prefix="/profile")
@@ -28,7 +29,8 @@ def _svg(data: str) -> Markup:
 def _page(qr: BindQr | None = None, status: int = 200) -> tuple[str, int]:
     user = actor()
     binding = staff_bindings.binding_of(user)
-    return render_template("profile/index.html", user=user, form=EmptyForm(),
+    emails = alert_contacts.own_contacts(user) if user.role == "expert" else None
+    return render_template("profile/index.html", user=user, form=EmptyForm(), emails=emails,
                            bound=binding is not None and binding.citizen_id is not None,
                            bound_at=binding.bound_at if binding is not None else None,
                            qr=qr, qr_svg=_svg(qr.url) if qr and qr.url else None,

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
 from admin_web.ticket_forms import (
@@ -63,6 +63,18 @@ def _ticket_helpers() -> dict[str, Any]:
             "TICKET_SOURCES": TICKET_SOURCES, "APPEAL_KINDS": APPEAL_KINDS,
             "APPEAL_STATES": APPEAL_STATES, "CLOCK_STATES": CLOCK_STATES,
             "ROUND_VERDICTS": ROUND_VERDICTS, "CALLBACK_OUTCOMES": CALLBACK_OUTCOMES}
+
+
+@bp.app_context_processor
+def _agency_next_callback() -> dict[str, Any]:
+    def agency_next_callback() -> str:
+        """The agency's nav reminder of its next call-back deadline, e.g. "回访 12月8日截止"
+        (one indexed query; the agency's own deadlines are its call-backs to citizens)."""
+        if not current_user.is_authenticated or current_user.role != "agency":
+            return ""
+        due = ticket_clocks.next_callback_due()
+        return f"回访 {due.month}月{due.day}日截止" if due else ""
+    return {"agency_next_callback": agency_next_callback}
 
 
 def _upheld_appeal(item: Feedback) -> bool:

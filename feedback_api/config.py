@@ -233,7 +233,7 @@ def _check_ticket_settings(config: dict[str, Any]) -> None:
         if not low <= config[name] <= high:
             raise ConfigError(f"{name} must be between {low} and {high}, got {config[name]!r}")
     if config.get("WW_SMTP_URL"):
-        from feedback_api.services.alerts import SmtpConfigError, parse_smtp_url
+        from feedback_api.services.alert_delivery import SmtpConfigError, parse_smtp_url
 
         try:
             parse_smtp_url(config["WW_SMTP_URL"])

@@ -42,8 +42,9 @@ class Ticket(Base):
     #: open (the unit must respond) / responded (the agency must verify) / closed / cancelled
     #: (every source feedback excluded, or the office's decision: no clock, no count).
     state: Mapped[str] = mapped_column(sa.String(16), default="open")
-    #: The call-back (回访) deadline, a local date (tickets born from feedback only).
-    callback_due: Mapped[date | None] = mapped_column(sa.Date)
+    #: The call-back (回访) deadline, a local date (tickets born from feedback only); indexed
+    #: for the agency's next deadline in the nav.
+    callback_due: Mapped[date | None] = mapped_column(sa.Date, index=True)
     #: Set by the clock job (or a late call-back): the call-back missed its deadline.
     callback_overdue: Mapped[bool] = mapped_column(default=False)
     #: The current round's fix deadline (copied from the round, for lists and filters).

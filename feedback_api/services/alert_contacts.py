@@ -1,7 +1,7 @@
 """The alert contacts: the e-mail addresses that receive staff alerts, a unit's (差评, new
 tickets, the daily digest, programme reminders), an industry authority's (programme reminders)
-or an expert's (review reminders). The office keeps them; ``alerts.recipients`` reads them when
-sending."""
+or an expert's (review reminders). The office keeps them; ``alert_delivery.recipients`` reads them when
+sending; an expert reads their own (``own_contacts``)."""
 
 from __future__ import annotations
 
@@ -106,3 +106,10 @@ def expert_contacts() -> dict[int, list[UnitContact]]:
                                .order_by(UnitContact.user_id, UnitContact.id)):
         out.setdefault(row.user_id or 0, []).append(row)
     return out
+
+
+def own_contacts(user: User) -> list[UnitContact]:
+    """The addresses registered for ``user`` itself (an expert's review reminders); a unit's or
+    an authority's addresses belong to the unit or industry, not to one of its users."""
+    return list(Session.scalars(sa.select(UnitContact).where(UnitContact.user_id == user.id)
+                                .order_by(UnitContact.id)))

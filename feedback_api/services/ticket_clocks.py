@@ -60,6 +60,22 @@ def clocks(ticket: Ticket, *, now: datetime | None = None) -> list[Clock]:
     return out
 
 
+_tickets, _callbacks = Ticket.__table__, CallBack.__table__
+#: Built once, on the tables' columns (the agency's nav runs it on every page): it walks
+#: ``ix_tickets_callback_due`` from today and stops at the first ticket not called back.
+_NEXT_CALLBACK_DUE = (
+    sa.select(_tickets.c.callback_due)
+    .where(_tickets.c.callback_due >= sa.bindparam("today"), _tickets.c.state != "cancelled",
+           ~sa.exists().where(_callbacks.c.ticket_id == _tickets.c.id))
+    .order_by(_tickets.c.callback_due).limit(1))
+
+
+def next_callback_due(today: date | None = None) -> date | None:
+    """The nearest call-back (回访) deadline not yet passed among tickets still waiting for
+    their call-back: the agency's own deadline, for its nav."""
+    return Session.scalar(_NEXT_CALLBACK_DUE, {"today": today or local_today()})
+
+
 @dataclass
 class OverdueReport:
     rounds: int = 0

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, begin_request_write, utcnow
 from feedback_api.models import Feedback, TicketFeedback
-from feedback_api.services import alerts, ticket_clocks, ticket_links, tickets
+from feedback_api.services import alert_delivery, alerts, ticket_clocks, ticket_links, tickets
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _begin_write() -> None:
         begin_request_write()
 
 
-def _send(now: datetime | None) -> alerts.SendReport | None:
+def _send(now: datetime | None) -> alert_delivery.SendReport | None:
     """Send what is due, holding no transaction while the SMTP server answers: each alert is
     claimed under SQLite's write lock (taken first) and committed before it is sent, and its
     outcome committed in a transaction of its own (as ``wechat_bot.jobs.deliver_outbox``)."""
@@ -97,6 +97,6 @@ def _send(now: datetime | None) -> alerts.SendReport | None:
         begin_request_write()
 
     _begin_write()
-    report = alerts.send_pending(now=now, after_each=next_alert, before_send=Session.commit)
+    report = alert_delivery.send_pending(now=now, after_each=next_alert, before_send=Session.commit)
     Session.commit()
     return report

@@ -270,3 +270,23 @@ def test_the_desk_pages_through_common_pager_keeping_its_filters(app, district, 
     # Newest first: the first ticket opened is alone on page 2.
     assert numbers[0] in second and numbers[0] not in first and numbers[1] in first
     assert client.get("/tickets?page=999999999").status_code == 200  # clamped, never an error
+
+
+def test_the_agencys_nav_shows_its_next_callback_deadline(app, district, db):
+    agency, _ = signed_in(app, "agency")
+    nav = re.compile(r'督办单<small class="nav-deadline">（回访 (\d+)月(\d+)日截止）</small>')
+    assert nav.search(agency.get("/").get_data(as_text=True)) is None  # nothing due
+    fid = bad_review(db)
+    with db():
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), fid)
+        tid, due = ticket.id, ticket.callback_due
+    found = nav.search(agency.get("/tickets").get_data(as_text=True))
+    assert found is not None and (int(found[1]), int(found[2])) == (due.month, due.day)
+    # Only the agency's: the office and the unit do not make call-backs.
+    for name in ("office", "unit"):
+        client, _ = signed_in(app, name)
+        assert "（回访" not in client.get("/").get_data(as_text=True)
+    with db():
+        ticket_loop.record_callback(users.get_user("agency"), tid,
+                                    called_at=datetime.now(UTC), outcome="satisfied")
+    assert nav.search(agency.get("/").get_data(as_text=True)) is None

@@ -14,7 +14,7 @@ from analytics import repeat_problems
 from analytics.periods import parse_period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, StaffAlert
-from feedback_api.services import alert_contacts, alerts, windows
+from feedback_api.services import alert_contacts, alert_delivery, windows
 from tests.assessment_helpers import user, window_id
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401 - a fixture
 
@@ -118,7 +118,7 @@ def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):  # noq
         assert repeat_problems.check(Q3, now=AFTER) == 0  # the same period again: nothing new
         alert = Session.scalars(sa.select(StaffAlert)).one()
         assert alert.kind == "repeat_problem" and alert.unit_id is None and alert.industry == "tax"
-        report = alerts.send_pending(now=AFTER)
+        report = alert_delivery.send_pending(now=AFTER)
         assert report.sent == 1
     (to, msg), = smtp.messages
     assert to == ["wang@tax.example.cn"]

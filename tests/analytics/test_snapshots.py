@@ -126,6 +126,48 @@ def test_recompute_needs_a_reason_keeps_the_old_version_and_shows_what_changed(
     assert "重新计算\t补录第三季度综合检查" in listed.output
 
 
+def test_a_reports_own_rows_come_with_their_version_in_one_statement(db, district, app):
+    with db():
+        _seed()
+    with db():
+        assert snapshots.stored(Q3, window_ids=[window_id("CD-SW-002")]) is None  # not published
+        snapshots.publish(user("office"), Q3)
+    with db():
+        add_feedback("CD-SW-002", [5] * 30)
+    with db():
+        snapshots.recompute(user("office"), Q3, "补录")
+    with db():
+        sw2, rm1 = window_id("CD-SW-002"), window_id("CD-RMYY-001")
+
+        def ratings(got: snapshots.Stored) -> dict[str, int]:
+            return {r.code: r.ratings for r in got.result.rows}
+
+        statements: list[str] = []
+
+        def note(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        engine = app.extensions["ww_engine"]
+        sa.event.listen(engine, "before_cursor_execute", note)
+        try:
+            newest = snapshots.stored(Q3, window_ids=[sw2])
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", note)
+        assert len(statements) == 1, statements
+        assert newest is not None and newest.snapshot.version == 2
+        assert ratings(newest) == {"CD-SW-002": 40} and list(newest.trend) == [sw2]
+        everything = snapshots.stored(Q3)
+        assert newest.result.rows == [r for r in everything.result.rows if r.window_id == sw2]
+        assert newest.tickets[sw2] == everything.tickets[sw2]
+        assert ratings(snapshots.stored(Q3, version=1, window_ids=[sw2])) == {"CD-SW-002": 10}
+        assert snapshots.stored(Q3, version=3, window_ids=[sw2]) is None
+        # A window without a row still gets the version (the report says it is not in it).
+        empty = snapshots.stored(Q3, window_ids=[10**9])
+        assert empty is not None and empty.snapshot.version == 2 and empty.result.rows == []
+        # Scope cuts the rows too: a tax unit's user asking for a hospital's window.
+        assert ratings(snapshots.stored(Q3, user("unit"), window_ids=[sw2, rm1])) == {"CD-SW-002": 40}
+
+
 def test_who_may_publish_and_what_is_refused(db, district, client, auth, runner, app):
     from tests.conftest import AuthActions
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import StaffAlert
-from feedback_api.services import alerts, ticket_jobs
+from feedback_api.services import alert_delivery, alerts, ticket_jobs
 from tests.feedback_api.test_alerts import (  # noqa: F401  (smtp: a fixture)
     Inbox,
     bad_review,
@@ -68,7 +68,7 @@ def test_the_attempt_is_committed_before_the_send_and_nothing_is_held_meanwhile(
     # counted and the alert held back for the claim's lease: no other run could send it.
     [(attempts, status, next_attempt_at)] = probing_smtp.seen
     assert (attempts, status) == (1, "pending")
-    assert next_attempt_at >= before + alerts.CLAIM_LEASE - timedelta(seconds=1)
+    assert next_attempt_at >= before + alert_delivery.CLAIM_LEASE - timedelta(seconds=1)
     with db():
         [alert] = Session.scalars(sa.select(StaffAlert)).all()
         assert (alert.status, alert.attempts, alert.last_error) == ("sent", 1, "")
@@ -91,14 +91,14 @@ def test_a_run_stopped_after_its_claim_is_not_repeated_before_the_lease(app, dis
         raise Stopped
 
     with app.app_context(), pytest.raises(Stopped):
-        alerts.send_pending(now=now, before_send=stop)
+        alert_delivery.send_pending(now=now, before_send=stop)
     with db():
         # Runs within the lease leave it alone; the first one after it sends it, once.
-        assert alerts.send_pending(now=now + timedelta(minutes=5)).sent == 0
+        assert alert_delivery.send_pending(now=now + timedelta(minutes=5)).sent == 0
         assert smtp.messages == []
-        report = alerts.send_pending(now=now + alerts.CLAIM_LEASE + timedelta(seconds=1))
+        report = alert_delivery.send_pending(now=now + alert_delivery.CLAIM_LEASE + timedelta(seconds=1))
         assert (report.sent, report.retried) == (1, 0)
-        assert alerts.send_pending(now=now + timedelta(hours=3)).sent == 0
+        assert alert_delivery.send_pending(now=now + timedelta(hours=3)).sent == 0
         [alert] = Session.scalars(sa.select(StaffAlert)).all()
         assert (alert.status, alert.attempts) == ("sent", 2)
     assert len(smtp.messages) == 1

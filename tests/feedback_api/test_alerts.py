@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
 from feedback_api.models import StaffAlert, Unit, Window
-from feedback_api.services import alert_contacts, alerts, ticket_jobs, ticket_open, tickets, users
+from feedback_api.services import alert_contacts, alert_delivery, ticket_jobs, ticket_open, tickets, users
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
@@ -137,7 +137,7 @@ def test_alerts_wait_while_the_server_is_away_and_are_sent_later(app, district, 
     try:
         monkeypatch.setitem(app.config, "WW_SMTP_URL", f"smtp://127.0.0.1:{live}?from=a@ww.example.cn")
         with db():
-            report = alerts.send_pending(now=datetime.now(UTC) + timedelta(minutes=6))
+            report = alert_delivery.send_pending(now=datetime.now(UTC) + timedelta(minutes=6))
             assert report.sent == 1
     finally:
         controller.stop()
@@ -166,7 +166,7 @@ def test_contacts_and_smtp_url_are_checked(app, district, db, monkeypatch):
     with pytest.raises(ConfigError, match="smtp://"):
         load_config(base)
     monkeypatch.setenv("WW_SMTP_URL", "smtps://alerts%40ww.example.cn:p%40ss@mail.example.cn")
-    cfg = alerts.parse_smtp_url(load_config(base)["WW_SMTP_URL"])
+    cfg = alert_delivery.parse_smtp_url(load_config(base)["WW_SMTP_URL"])
     assert (cfg.port, cfg.ssl, cfg.sender, cfg.password) == (465, True, "alerts@ww.example.cn", "p@ss")
 
 

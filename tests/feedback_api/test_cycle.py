@@ -66,6 +66,26 @@ def test_default_phases_follow_the_plan(db, year):
             svc.set_phase_dates(u("office"), c, "review", date(2026, 7, 1), date(2026, 6, 1))
 
 
+def test_the_nav_deadline_is_the_nearest_phase_end_each_role_works_to(db, year):
+    with db():
+        svc.create_cycle(u("office"), 2027)  # another year's phases never count
+
+        def nxt(name: str, today: date) -> tuple[str, date] | None:
+            got = svc.next_deadline(u(name), today)
+            return None if got is None else (got.kind, got.ends_on)
+
+        may = date(2026, 5, 20)
+        assert nxt("office", may) == ("management_rules", date(2026, 5, 30))
+        assert nxt("authority", may) == ("recommendation", date(2026, 6, 5))
+        assert nxt("unit", may) == ("management_rules", date(2026, 5, 30))
+        assert nxt("expert1", may) == ("review", date(2026, 7, 15))
+        assert nxt("agency", may) is None  # no part in the programme year
+        # The deadline's own day still counts; the next day moves on.
+        assert nxt("unit", date(2026, 5, 30)) == ("management_rules", date(2026, 5, 30))
+        assert nxt("unit", date(2026, 5, 31)) == ("publicity", date(2026, 8, 15))
+        assert nxt("office", date(2026, 8, 16)) is None
+
+
 def test_one_year_from_recommendation_to_award(db, year):
     with db():
         c = svc.get_cycle(year)

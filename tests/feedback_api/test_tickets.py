@@ -186,6 +186,37 @@ def test_overdue_on_the_right_working_day_across_national_day(app, district, db)
         assert states == {"callback": "late", "fix": "late"}
 
 
+def test_the_agencys_next_callback_deadline_skips_called_back_cancelled_and_passed(
+        app, district, db):
+    from datetime import date
+
+    from feedback_api.services import ticket_links
+
+    agency = users.get_user
+    due = {}
+    for n, opened in enumerate((local(2026, 9, 30), local(2026, 10, 9), local(2026, 10, 12))):
+        fid = make_feedback(db, received_at=opened, openid=f"oNextCallback{n:013d}")
+        with db():
+            ticket = ticket_open.open_from_feedback(agency("agency"), fid, now=opened)
+            due[n] = (ticket.id, ticket.callback_due)
+    assert [d.isoformat() for _, d in due.values()] == ["2026-10-08", "2026-10-10", "2026-10-13"]  # 10th: 调休
+    with db():
+        # An office ticket has no call-back; it never counts.
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-002")).one()
+        ticket_open.open_ticket(agency("office"), window, topic="attitude", problem="暗查发现态度问题",
+                                source="office", now=local(2026, 10, 7))
+        assert ticket_clocks.next_callback_due(date(2026, 10, 8)) == date(2026, 10, 8)
+        # A deadline passed is the desk's overdue mark, not the next deadline.
+        assert ticket_clocks.next_callback_due(date(2026, 10, 9)) == date(2026, 10, 10)
+    with db():
+        ticket_loop.record_callback(agency("agency"), due[0][0], called_at=local(2026, 10, 8, 11),
+                                    outcome="satisfied", now=local(2026, 10, 8, 12))
+        ticket_links.cancel_ticket(agency("office"), due[1][0], "重复开单", now=local(2026, 10, 9))
+    with db():
+        assert ticket_clocks.next_callback_due(date(2026, 10, 8)) == date(2026, 10, 13)
+        assert ticket_clocks.next_callback_due(date(2026, 10, 14)) is None
+
+
 def test_the_office_calendar_moves_the_deadline(app, district, db):
     from feedback_api.services import workdays
 

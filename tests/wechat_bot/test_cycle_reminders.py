@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import CycleReminder, StaffAlert, Unit, Window
-from feedback_api.services import alert_contacts, alerts, staff_bindings, ticket_jobs
+from feedback_api.services import alert_contacts, alert_delivery, staff_bindings, ticket_jobs
 from feedback_api.services import cycle as svc
 from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401  (smtp: a fixture)
 from tests.feedback_api.test_cycle import points, rec, u, year  # noqa: F401  (year: a fixture)
@@ -81,9 +81,9 @@ def test_reminders_reach_contacts_by_mail_and_bound_staff_in_wechat_once(
         with db():
             alert_contacts.add_contact(None, None, "ban@sw.example.cn", industry="tax")
         # The waiting alert goes out on its retry, once.
-        report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
+        report = alert_delivery.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
         assert (report.sent, report.retried) == (1, 0)
-        assert alerts.send_pending(now=utcnow() + timedelta(hours=2)).sent == 0
+        assert alert_delivery.send_pending(now=utcnow() + timedelta(hours=2)).sent == 0
         kinds = Session.scalars(sa.select(StaffAlert.kind)).all()
         assert kinds == ["cycle_reminder"] * 3
     assert [to for to, _ in smtp.messages][-1] == ["ban@sw.example.cn"] and len(smtp.messages) == 3
@@ -146,7 +146,7 @@ def test_an_experts_reminder_reaches_their_address_and_bound_wechat_once(
         # Run again, the next day, and retried: nothing is sent twice.
         assert [r for r in svc.remind(today=date(2026, 7, 15)) if r.phase == "review"] == []
         Session.commit()
-        report = alerts.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
+        report = alert_delivery.send_pending(now=utcnow() + timedelta(minutes=10), after_each=Session.commit)
         assert (report.sent, report.retried) == (0, 1)
         assert Session.scalar(sa.select(sa.func.count()).select_from(StaffAlert)) == 2
     assert len(smtp.messages) == 1 and deliver(app).sent_template == 0
@@ -212,3 +212,34 @@ def test_the_office_registers_an_authoritys_address_and_an_authority_may_bind(ap
     page = auth.client.get("/profile").get_data(as_text=True)
     assert "本行业创建年度材料的截止提醒" in page and "生成绑定二维码" in page
     assert "行业主管部门提醒邮箱" not in auth.client.get("/alert-contacts").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mode", ["plain"], indirect=True)
+def test_an_expert_sees_their_own_address_and_binding_on_their_settings(
+        app, db, year, auth, wechat):  # noqa: F811
+    def settings() -> str:
+        return auth.client.get("/profile").get_data(as_text=True)
+
+    auth.login("expert1", "expert1-password")
+    page = settings()
+    assert "<th>提醒邮箱</th>" in page and "尚未登记" in page and "<td>未绑定</td>" in page
+    with db():
+        alert_contacts.add_contact(u("office"), None, "li@expert.example.cn", "李教授",
+                                   expert=u("expert1"))
+        alert_contacts.add_contact(u("office"), None, "wang@expert.example.cn", "王教授",
+                                   expert=u("expert2"))
+    _bind(db, wechat, "expert1", EXPERT)
+    page = settings()
+    assert "li@expert.example.cn" in page and "李教授" in page and "<td>已绑定</td>" in page
+    assert "尚未登记" not in page
+    # Only their own: not another expert's address, and nothing to edit it with.
+    assert "wang@expert.example.cn" not in page and 'name="email"' not in page
+    auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
+    auth.login("expert2", "expert2-password")
+    page = settings()
+    assert "wang@expert.example.cn" in page and "li@expert.example.cn" not in page
+    assert "<td>未绑定</td>" in page
+    # Unit staff have no address of their own here (their unit's are on /alert-contacts).
+    auth.client.post("/logout", data={"csrf_token": auth.csrf_token("/profile")})
+    auth.login("unit")
+    assert "<th>提醒邮箱</th>" not in settings()
