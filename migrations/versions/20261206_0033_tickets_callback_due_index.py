@@ -1,7 +1,7 @@
 """tickets.callback_due indexed: the agency's next call-back deadline, shown in its nav on
 every page, is read from the index instead of a scan of every ticket
 
-Revision ID: 0033p
+Revision ID: 0033
 Revises: 0032
 Create Date: 2026-12-06 14:30:00
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0033p'
+revision: str = '0033'
 down_revision: Union[str, Sequence[str], None] = '0032'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
