@@ -17,11 +17,17 @@ client: routing, the view, the template) is timed beside its own queries: the SE
 quarter is published (computed live) and after (read from the stored version). Target: at most
 3x.
 
+The assessment is timed from the feedback rows first (as before the first refresh of the sums),
+then the sums are built (the first refresh, timed) and it is timed from the monthly sums, the
+way every later reading runs (the target's figure).
+
 The nightly job (``assessment-nightly``) stores the quarter that ended, once: it is timed on an
 ordinary night (the quarter stored already) and on the night after the quarter ended (computing
-and storing every window's row), beside reading one day's new feedback rows (every column).
-The nightly incremental run (``assessment-daily-sums``, per-window per-day sums) is timed last,
-beside reading one night's new rows (``benchmarks/nightly.py``).
+and storing every window's row, from the sums as the scheduler's earlier job left them), beside
+reading one day's new feedback rows (every column). The nightly incremental run
+(``assessment-daily-sums``, per-window per-day sums and their months) is timed last, beside
+reading one night's new rows, and the assessment again with that night's changes read live
+(``benchmarks/nightly.py``).
 
 The city is generated inside the database (``benchmarks/city.py``: INSERT ... SELECT over a
 recursive CTE, tickets derived in SQL), the inspections through ``executemany``.
@@ -249,8 +255,12 @@ def main() -> None:
         base = best_of(baseline, args.repeat)
         full = best_of(lambda: assessment.assess(PERIOD), args.repeat)
         print(f"raw GROUP BY (baseline): {base * 1000:.0f} ms")
-        print(f"quarterly assessment:    {full * 1000:.0f} ms")
-        print(f"ratio: {full / base:.2f}x (target at most 3x)")
+        print(f"quarterly assessment from the feedback rows (before the first refresh): "
+              f"{full * 1000:.0f} ms, {full / base:.2f}x")
+        # What the scheduler has done before any night that reads the assessment (the sums'
+        # job runs at 02:10, before the assessment's at 02:15): build the sums.
+        nightly.first_refresh()
+        nightly.measure_sums(PERIOD, baseline, args.repeat)
         Session.remove()
     client = app.test_client()
     client.post("/login", data={"username": "bench", "password": "bench-password-2026"})
