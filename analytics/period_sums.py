@@ -51,8 +51,11 @@ def _rows(period: Period, keys: tuple[str, ...], sums: tuple[str, ...]) -> list[
                     *[now.c[c] for c in sums]).subquery()
     both = sa.union_all(stored, *[sa.select(*[part.c[k] for k in keys], *[part.c[c] for c in sums])
                                   for part in (old, new)]).subquery()
+    # Cast: PostgreSQL's sum of bigints is a numeric, which Python reads as Decimal, slowly.
     return list(Session.execute(
-        sa.select(*[both.c[k] for k in keys], *[sa.func.sum(both.c[c]) for c in sums])
+        sa.select(*[both.c[k] for k in keys],
+                  *[sa.cast(sa.func.sum(both.c[c]), sa.Float if c == "sentiment_sum" else sa.BigInteger)
+                    for c in sums])
         .group_by(*[both.c[k] for k in keys])))
 
 

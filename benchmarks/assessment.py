@@ -260,7 +260,7 @@ def main() -> None:
         # What the scheduler has done before any night that reads the assessment (the sums'
         # job runs at 02:10, before the assessment's at 02:15): build the sums.
         nightly.first_refresh()
-        nightly.measure_sums(PERIOD, baseline, args.repeat)
+        nightly.measure_sums(PERIOD, baseline, args.repeat, " (right after the refresh)")
         Session.remove()
     client = app.test_client()
     client.post("/login", data={"username": "bench", "password": "bench-password-2026"})
@@ -282,7 +282,7 @@ def main() -> None:
                 Session.remove()
     with app.app_context():
         nightly.measure(args.windows, args.feedback, args.repeat)
-        nightly.measure_sums(PERIOD, baseline, args.repeat)
+        nightly.measure_sums(PERIOD, baseline, args.repeat, " (the night's changes read live)")
         Session.remove()
 
 

@@ -255,3 +255,17 @@ def test_cli_command_and_scheduled_job(app, db, district, runner):
     assert again.exit_code == 0 and "增量更新" in again.output, again.output
     with db():
         assert [(r[3], r[4]) for r in daily.stored_sums()] == [(1, 4)]
+        assert [(str(r[1]), r[3], r[4]) for r in daily.stored_monthly()] == [("2026-08-01", 1, 4)]
+        # A row written by hand-made SQL sets no changed_at: only a full run counts it.
+        window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
+        Session.execute(sa.insert(Feedback).values(
+            receipt_no="HAND-1", window_id=window_id, rating=2, channel="wechat",
+            received_at=datetime(2026, 8, 20, 4, tzinfo=UTC), changed_at=LONG_AGO))
+    assert "增量更新" in runner.invoke(args=["assessment", "refresh-daily"]).output
+    with db():
+        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(1, 4)]  # not seen
+    full = runner.invoke(args=["assessment", "refresh-daily", "--full"])
+    assert full.exit_code == 0 and "全部重算 2 个" in full.output, full.output
+    with db():
+        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(2, 6)]
+        assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
