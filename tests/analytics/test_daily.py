@@ -240,6 +240,8 @@ def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
         assert fulls.count(True) == (1 if round_.startswith("first") else 0), round_
         with db():
             assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
+            assert _rounded(daily.stored_monthly()) == _rounded(daily.full_monthly())
+            assert daily.stored_monthly()  # there was something to compare
             assert Session.scalar(sa.select(sa.func.count()).select_from(DailyRefresh)) == 1
             _rate("CD-SW-002", 3, datetime(2026, 8, 9, 3, tzinfo=UTC), openid="oDaily20")
 
