@@ -36,8 +36,14 @@ def _rows(period: Period, keys: tuple[str, ...], sums: tuple[str, ...]) -> list[
     dirty = (sa.select(changed.c.window_id, local_day(changed.c.received_at, dialect).label("day"))
              .where(changed.c.received_at >= start, changed.c.received_at < end)
              .distinct().cte("dirty"))
+    def narrow(c: str, value: Any) -> Any:
+        # Every part as 4-byte integers (a window's sum over a year is far below 2^31):
+        # PostgreSQL sums bigints into numerics, whose aggregate state spilled the final
+        # grouping to disk at 500,000 rows and which Python reads as Decimal, slowly.
+        return sa.cast(value, sa.Float if c == "sentiment_sum" else sa.Integer).label(c)
+
     # The months' stored sums, grouped by the keys first (a year is some 200,000 rows).
-    stored = (sa.select(*[m.c[k] for k in keys], *[sa.func.sum(m.c[c]).label(c) for c in sums])
+    stored = (sa.select(*[m.c[k] for k in keys], *[narrow(c, sa.func.sum(m.c[c])) for c in sums])
               .where(m.c.month >= period.start, m.c.month < period.end)
               .group_by(*[m.c[k] for k in keys]))
     # The changed pairs' stored daily sums, taken away...
@@ -48,14 +54,11 @@ def _rows(period: Period, keys: tuple[str, ...], sums: tuple[str, ...]) -> list[
     # ... and their feedback rows' sums now, added.
     now = sums_of_rows(dialect, dirty).subquery()
     new = sa.select(now.c.window_id, month_of(now.c.day, dialect).label("month"), now.c.topic,
-                    *[now.c[c] for c in sums]).subquery()
+                    *[narrow(c, now.c[c]) for c in sums]).subquery()
     both = sa.union_all(stored, *[sa.select(*[part.c[k] for k in keys], *[part.c[c] for c in sums])
                                   for part in (old, new)]).subquery()
-    # Cast: PostgreSQL's sum of bigints is a numeric, which Python reads as Decimal, slowly.
     return list(Session.execute(
-        sa.select(*[both.c[k] for k in keys],
-                  *[sa.cast(sa.func.sum(both.c[c]), sa.Float if c == "sentiment_sum" else sa.BigInteger)
-                    for c in sums])
+        sa.select(*[both.c[k] for k in keys], *[sa.func.sum(both.c[c]) for c in sums])
         .group_by(*[both.c[k] for k in keys])))
 
 
