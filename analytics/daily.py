@@ -117,7 +117,9 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
             dirty.c.window_id == f.c.window_id,
             f.c.received_at >= sa.literal_column(_day_start(f"{name}.day", dialect)),
             f.c.received_at < sa.literal_column(_day_start(f"{name}.day", dialect, 1))))
-    rows = rows.outerjoin(tf, tf.c.feedback_id == f.c.id).outerjoin(t, t.c.id == tf.c.ticket_id)
+    # Only a 差评's link is looked up (SQLite probes the link's index for no other row).
+    rows = (rows.outerjoin(tf, sa.and_(tf.c.feedback_id == f.c.id, f.c.rating.in_(BAD_RATINGS)))
+            .outerjoin(t, t.c.id == tf.c.ticket_id))
     return (sa.select(f.c.window_id, day.label("day"), topic.label("topic"),
                       when(counted).label("ratings"), when(counted, f.c.rating).label("rating_sum"),
                       *[when(sa.and_(counted, f.c.rating == k)).label(f"r{k}") for k in range(1, 6)],
