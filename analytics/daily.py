@@ -211,7 +211,8 @@ def _daily_of(dirty: Any, dialect: str, sign: int) -> sa.Select[Any]:
 
 def _add_to_months(delta: Any, dialect: str) -> None:
     """Add the changes of the days (``delta``: their new daily sums less their old ones) to the
-    monthly sums; drop the monthly rows left counting nothing."""
+    monthly sums; drop the monthly rows left counting nothing. The counts stay exact; a
+    sentiment sum may drift in its last bits over many nights (``--full`` rebuilds)."""
     m = FeedbackMonthly.__table__
     keys = [delta.c.window_id, delta.c.month, delta.c.topic]
     insert = (postgresql.insert(m) if dialect == "postgresql" else sqlite.insert(m)).from_select(
