@@ -87,16 +87,18 @@ def run_command(period: str | None) -> None:
 
 
 @assessment_cli.command("refresh-daily")
+@click.option("--full", is_flag=True, help="全部重算（如有未经本系统写入的评价数据）")
 @with_appcontext
-def refresh_daily_command() -> None:
-    """Bring the per-window, per-day sums up to date (what the scheduler does nightly): only the
-    days whose feedback changed since the last run; the first run rebuilds them all."""
+def refresh_daily_command(full: bool) -> None:
+    """Bring the per-window sums of each day and of each month up to date (what the scheduler
+    does nightly): only the days whose feedback changed since the last run, and their months;
+    the first run, or --full, rebuilds them all."""
     from analytics import daily
 
-    done = daily.refresh()
+    done = daily.refresh(full=full)
     Session.commit()
     how = "全部重算" if done.full else "增量更新"
-    click.echo(f"每日汇总：{how} {done.pairs} 个（窗口, 日）")
+    click.echo(f"每日及每月汇总：{how} {done.pairs} 个（窗口, 日）")
 
 
 @assessment_cli.command("publish")

@@ -4,9 +4,10 @@ those rectified and called back.
 
 Two ways, with the same result:
 
-* from the per-day sums (``feedback_daily``) once they have been built: the stored sums of the
-  period's days, except the (window, day) pairs whose rows changed since the last refresh, which
-  are summed from their feedback rows in the same statement (``daily.period_sums``);
+* from the monthly sums (``feedback_monthly``) once they have been built: the stored sums of the
+  period's months, corrected in the same statement for the (window, day) pairs whose rows
+  changed since the last refresh (``period_sums.window_topic_sums``); the 差评 outcomes are in
+  the sums;
 * from the feedback rows (before the first refresh).
 """
 
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from analytics import daily
+from analytics import period_sums
 from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions, primary_topic
 from analytics.periods import Period
 from feedback_api.db import Session
@@ -32,15 +33,20 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
                      ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
     """Fill every row's ratings, distribution, opinions, topics and sentiment; return the sum of
     each window's counted ratings and its 差评 (rectified, called back)."""
-    sums = daily.period_sums(period)
+    sums = period_sums.window_topic_sums(period)
     if sums is None:
         return _from_rows(rows, period)
     rating_sums: dict[int, float] = {}
     sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    for window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count in sums:
+    outcomes: dict[int, tuple[int, int]] = {}
+    for (window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count,
+         closed, called) in sums:
         row = rows.get(window_id)
         if row is None:
             continue
+        if closed or called:
+            was = outcomes.get(window_id, (0, 0))
+            outcomes[window_id] = (was[0] + int(closed), was[1] + int(called))
         if n:
             row.ratings += int(n)
             for k, v in zip(range(1, 6), (r1, r2, r3, r4, r5), strict=True):
@@ -54,35 +60,13 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
         acc[0] += float(s_sum or 0)
         acc[1] += int(s_count or 0)
     _sentiment(rows, sentiment)
-    return rating_sums, _bad_outcomes(rows, period)
+    return rating_sums, outcomes
 
 
 def _sentiment(rows: dict[int, WindowAssessment], sums: dict[int, list[float]]) -> None:
     for window_id, row in rows.items():
         s_sum, s_count = sums.get(window_id, (0.0, 0))
         row.sentiment = s_sum / s_count if s_count else None
-
-
-def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period) -> dict[int, tuple[int, int]]:
-    """Of the period's counted 差评, per window, those whose ticket is closed and those whose
-    ticket has a call-back: from the ticket links (far fewer than the feedback rows)."""
-    start, end = period.utc_bounds()
-    called = sa.select(CallBack.ticket_id).distinct().subquery()
-    out: dict[int, tuple[int, int]] = {}
-    for window_id, closed, back in Session.execute(
-            sa.select(Feedback.window_id,
-                      sa.func.sum(sa.case((Ticket.state == "closed", 1), else_=0)),
-                      sa.func.sum(sa.case((called.c.ticket_id.is_not(None), 1), else_=0)))
-            .select_from(TicketFeedback)
-            .join(Feedback, Feedback.id == TicketFeedback.feedback_id)
-            .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
-            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
-            .where(counted_feedback(), Feedback.rating.in_(BAD_RATINGS),
-                   Feedback.received_at >= start, Feedback.received_at < end)
-            .group_by(Feedback.window_id)):
-        if window_id in rows:
-            out[window_id] = (int(closed or 0), int(back or 0))
-    return out
 
 
 def _from_rows(rows: dict[int, WindowAssessment], period: Period

@@ -1,9 +1,12 @@
 """The nightly incremental run: per-window, per-day sums of the counted feedback
-(``feedback_daily``), refreshed only for the (window, day) pairs whose rows changed.
+(``feedback_daily``), refreshed only for the (window, day) pairs whose rows changed, and their
+roll-up per month (``feedback_monthly``), refreshed for the (window, month) pairs of those days.
 
 A feedback row's ``changed_at`` is set whenever it is inserted or updated (``onupdate``): a new
 rating, the agency's review (invalid), an upheld appeal or a merge (``rating_counts``,
-``duplicate_of_id``), an analysis (sentiment, main topic). A run:
+``duplicate_of_id``), an analysis (sentiment, main topic); and by the ticket services whenever
+its 差评 outcome may change (its ticket verified or cancelled, a call-back recorded, the row
+attached to or detached from a ticket: ``tickets.outcome_changed``). A run:
 
 1. serialises with any other run (SQLite's write lock; a PostgreSQL advisory lock);
 2. collects the distinct (window, day) pairs of the rows changed since the newest change the
@@ -11,12 +14,15 @@ rating, the agency's review (invalid), an upheld appeal or a merge (``rating_cou
    read is found again (recomputing a pair twice changes nothing);
 3. deletes those pairs' sums and inserts them again from their feedback rows, in one GROUP BY
    reading each pair's rows through the (window_id, received_at) index;
-4. records the newest ``changed_at`` it saw (unchanged when nothing is newer: run again at
+4. adds to the monthly sums of those pairs' months what the pairs' daily sums changed by (new
+   less old, an upsert), and drops the monthly rows left counting nothing;
+5. records the newest ``changed_at`` it saw (unchanged when nothing is newer: run again at
    once, it changes nothing).
 
 The first run (no state row) rebuilds every sum. Everything happens in SQL; nothing is summed
-row by row in Python. The result equals ``full_sums()`` (tests prove it after each kind of
-change). Days are the district's (Asia/Shanghai, no daylight saving), as the periods are."""
+row by row in Python. The result equals ``full_sums()`` and ``full_monthly()`` (tests prove it
+after each kind of change). Days are the district's (Asia/Shanghai, no daylight saving), as the
+periods are. Reading a period's sums: ``analytics.period_sums``."""
 
 from __future__ import annotations
 
@@ -26,11 +32,19 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from analytics.counting import counted_feedback, counted_opinions
-from analytics.periods import Period
+from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions
 from feedback_api.db import Session, begin_write
-from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily
+from feedback_api.models import (
+    CallBack,
+    DailyRefresh,
+    Feedback,
+    FeedbackDaily,
+    FeedbackMonthly,
+    Ticket,
+    TicketFeedback,
+)
 from feedback_api.services.feedback import LOCAL_TZ
 
 NAME = "feedback_daily"
@@ -41,6 +55,7 @@ WRITE_WAIT_MS = 60_000
 #: The state of a first run over no feedback at all.
 NOTHING_YET = datetime(2000, 1, 1, tzinfo=UTC)
 _DIRTY = "feedback_daily_dirty"
+_DELTA = "feedback_monthly_delta"
 
 
 @dataclass
@@ -63,6 +78,13 @@ def local_day(column: Any, dialect: str) -> Any:
     return sa.type_coerce(sa.func.date(column, f"{_offset_minutes():+d} minutes"), sa.Date())
 
 
+def month_of(day: Any, dialect: str) -> Any:
+    """The first day of a date column's month, in SQL."""
+    if dialect == "postgresql":
+        return sa.cast(sa.func.date_trunc("month", day), sa.Date)
+    return sa.type_coerce(sa.func.date(day, "start of month"), sa.Date())
+
+
 def _day_start(day: str, dialect: str, days: int = 0) -> str:
     """SQL text: the UTC instant a local day begins (``days`` later), comparable with
     ``received_at`` as each engine stores it."""
@@ -72,30 +94,49 @@ def _day_start(day: str, dialect: str, days: int = 0) -> str:
     return f"(datetime({day}, '{days} days', '{-_offset_minutes():+d} minutes') || '.000000')"
 
 
-def _sums(dialect: str) -> sa.Select[Any]:
-    """The sums of ``feedback_daily``'s columns, grouped by window, day and main topic, over the
-    feedback rows the caller filters (counting exactly as the assessment does)."""
-    f = Feedback
+def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
+    """The sums of ``feedback_daily``'s columns, grouped by window, day and main topic, over every
+    feedback row, or those of the (window, day) pairs of the table or CTE ``dirty`` (counting
+    exactly as the assessment does). A 差评's outcome comes through its ticket link (a feedback
+    has one ticket at most, so the outer joins add no rows)."""
+    f, tf, t = Feedback.__table__, TicketFeedback.__table__, Ticket.__table__
     counted, opinion = counted_feedback(), counted_opinions()
-    sentiment = sa.func.coalesce(f.reviewed_sentiment, f.sentiment)
-    day = local_day(f.received_at, dialect)
-    topic = sa.func.coalesce(f.main_topic, "")
+    sentiment = sa.func.coalesce(f.c.reviewed_sentiment, f.c.sentiment)
+    day = local_day(f.c.received_at, dialect)
+    topic = sa.func.coalesce(f.c.main_topic, "")
+    bad = sa.and_(counted, f.c.rating.in_(BAD_RATINGS))
+    called = sa.exists().where(CallBack.ticket_id == tf.c.ticket_id)
 
     def when(cond: Any, value: Any = 1) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
 
-    return (sa.select(f.window_id, day.label("day"), topic.label("topic"),
-                      when(counted).label("ratings"), when(counted, f.rating).label("rating_sum"),
-                      *[when(sa.and_(counted, f.rating == k)).label(f"r{k}") for k in range(1, 6)],
+    rows: Any = f
+    if dirty is not None:  # each pair's rows through the (window_id, received_at) index
+        name = dirty.name
+        rows = dirty.join(f, sa.and_(
+            dirty.c.window_id == f.c.window_id,
+            f.c.received_at >= sa.literal_column(_day_start(f"{name}.day", dialect)),
+            f.c.received_at < sa.literal_column(_day_start(f"{name}.day", dialect, 1))))
+    # Only a 差评's link is looked up (SQLite probes the link's index for no other row).
+    rows = (rows.outerjoin(tf, sa.and_(tf.c.feedback_id == f.c.id, f.c.rating.in_(BAD_RATINGS)))
+            .outerjoin(t, t.c.id == tf.c.ticket_id))
+    return (sa.select(f.c.window_id, day.label("day"), topic.label("topic"),
+                      when(counted).label("ratings"), when(counted, f.c.rating).label("rating_sum"),
+                      *[when(sa.and_(counted, f.c.rating == k)).label(f"r{k}") for k in range(1, 6)],
                       when(opinion).label("opinions"),
                       when(sa.and_(opinion, sentiment.is_not(None)), sentiment)
                       .label("sentiment_sum"),
-                      when(sa.and_(opinion, sentiment.is_not(None))).label("sentiment_count"))
-            .group_by(f.window_id, day, topic))
+                      when(sa.and_(opinion, sentiment.is_not(None))).label("sentiment_count"),
+                      when(sa.and_(bad, t.c.state == "closed")).label("bad_closed"),
+                      when(sa.and_(bad, called)).label("bad_called"))
+            .select_from(rows).group_by(f.c.window_id, day, topic))
 
 
-COLUMNS = ("window_id", "day", "topic", "ratings", "rating_sum", "r1", "r2", "r3", "r4", "r5",
-           "opinions", "sentiment_sum", "sentiment_count")
+#: The summed columns, after the keys (window_id, day or month, topic).
+SUMS = ("ratings", "rating_sum", "r1", "r2", "r3", "r4", "r5", "opinions", "sentiment_sum",
+        "sentiment_count", "bad_closed", "bad_called")
+COLUMNS = ("window_id", "day", "topic", *SUMS)
+MONTH_COLUMNS = ("window_id", "month", "topic", *SUMS)
 
 
 def full_sums() -> list[tuple[Any, ...]]:
@@ -103,13 +144,30 @@ def full_sums() -> list[tuple[Any, ...]]:
     incremental result must equal); groups with nothing counted are left out, as the refresh
     leaves them out."""
     dialect = Session.get_bind().dialect.name
-    rows = Session.execute(_sums(dialect)).all()
+    rows = Session.execute(sums_of_rows(dialect)).all()
     return sorted(tuple(r) for r in rows if r[3] or r[10])
+
+
+def full_monthly() -> list[tuple[Any, ...]]:
+    """Every (window, month, topic) sum computed from all feedback rows now, for the same use."""
+    dialect = Session.get_bind().dialect.name
+    days = sums_of_rows(dialect).subquery()
+    month = month_of(days.c.day, dialect)
+    rows = Session.execute(
+        sa.select(days.c.window_id, month, days.c.topic, *[sa.func.sum(days.c[c]) for c in SUMS])
+        .where(sa.or_(days.c.ratings > 0, days.c.opinions > 0))
+        .group_by(days.c.window_id, month, days.c.topic)).all()
+    return sorted(tuple(r) for r in rows)
 
 
 def stored_sums() -> list[tuple[Any, ...]]:
     t = FeedbackDaily.__table__
     return sorted(tuple(r) for r in Session.execute(sa.select(*[t.c[c] for c in COLUMNS])))
+
+
+def stored_monthly() -> list[tuple[Any, ...]]:
+    t = FeedbackMonthly.__table__
+    return sorted(tuple(r) for r in Session.execute(sa.select(*[t.c[c] for c in MONTH_COLUMNS])))
 
 
 def _lock() -> None:
@@ -133,34 +191,89 @@ def _insert(select: sa.Select[Any]) -> None:
         list(COLUMNS), sa.select(*sub.c).where(sa.or_(sub.c.ratings > 0, sub.c.opinions > 0))))
 
 
+def _insert_monthly(dialect: str) -> None:
+    """Every monthly sum from the daily rows (the first run)."""
+    d, m = FeedbackDaily.__table__, FeedbackMonthly.__table__
+    month = month_of(d.c.day, dialect)
+    Session.execute(m.insert().from_select(list(MONTH_COLUMNS), sa.select(
+        d.c.window_id, month, d.c.topic, *[sa.func.sum(d.c[c]) for c in SUMS])
+        .group_by(d.c.window_id, month, d.c.topic)))
+
+
+def _daily_of(dirty: Any, dialect: str, sign: int) -> sa.Select[Any]:
+    """The stored daily sums of the dirty pairs, by month (negated with ``sign`` -1)."""
+    d = FeedbackDaily.__table__
+    return (sa.select(d.c.window_id, month_of(d.c.day, dialect), d.c.topic,
+                      *[d.c[c] if sign > 0 else -d.c[c] for c in SUMS])
+            .select_from(dirty.join(d, sa.and_(d.c.window_id == dirty.c.window_id,
+                                               d.c.day == dirty.c.day))))
+
+
+def _add_to_months(delta: Any, dialect: str) -> None:
+    """Add the changes of the days (``delta``: their new daily sums less their old ones) to the
+    monthly sums; drop the monthly rows left counting nothing. The counts stay exact; a
+    sentiment sum may drift in its last bits over many nights (``--full`` rebuilds)."""
+    m = FeedbackMonthly.__table__
+    keys = [delta.c.window_id, delta.c.month, delta.c.topic]
+    insert = (postgresql.insert(m) if dialect == "postgresql" else sqlite.insert(m)).from_select(
+        list(MONTH_COLUMNS),
+        # WHERE true: SQLite's parser needs a WHERE before an upsert's ON CONFLICT.
+        sa.select(*keys, *[sa.func.sum(delta.c[c]) for c in SUMS]).where(sa.true())
+        .group_by(*keys))
+    Session.execute(insert.on_conflict_do_update(
+        index_elements=["window_id", "month", "topic"],
+        set_={c: m.c[c] + insert.excluded[c] for c in SUMS}))
+    Session.execute(sa.text(
+        f"DELETE FROM feedback_monthly WHERE ratings = 0 AND opinions = 0 AND "
+        f"(window_id, month, topic) IN (SELECT window_id, month, topic FROM {_DELTA})"))
+
+
 def _newest_change(since: datetime | None) -> datetime | None:
     f = Feedback
     query = sa.select(sa.func.max(f.changed_at))
     return Session.scalar(query if since is None else query.where(f.changed_at >= since))
 
 
-def refresh() -> RefreshResult:
-    """Bring ``feedback_daily`` up to date (see the module's description); the caller commits.
-    Starts its own transaction (whatever the session held is rolled back). The state kept is the
-    newest change seen, not the clock: a run that finds nothing new changes nothing."""
+def _temp_table(name: str, columns: str, dialect: str) -> None:
+    conn = Session.connection()
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {name} ({columns})"
+                         + (" ON COMMIT DROP" if dialect == "postgresql" else ""))
+
+
+def refresh(full: bool = False) -> RefreshResult:
+    """Bring ``feedback_daily`` and ``feedback_monthly`` up to date (see the module's
+    description), or rebuild them all (``full``: after rows were written by hand-made SQL,
+    which sets no ``changed_at``); the caller commits. Starts its own transaction (whatever the
+    session held is rolled back). The state kept is the newest change seen, not the clock: a
+    run that finds nothing new changes nothing."""
     _lock()
     conn = Session.connection()
     dialect = conn.dialect.name
     state = Session.get(DailyRefresh, NAME, populate_existing=True)
-    if state is None:
+    if state is None or full:
+        Session.execute(sa.delete(FeedbackMonthly))
         Session.execute(sa.delete(FeedbackDaily))
-        _insert(_sums(dialect))
+        _insert(sums_of_rows(dialect))
+        _insert_monthly(dialect)
         pairs = Session.scalar(sa.select(sa.func.count()).select_from(
             sa.select(FeedbackDaily.window_id, FeedbackDaily.day).distinct().subquery())) or 0
-        Session.add(DailyRefresh(name=NAME, changed_since=_newest_change(None) or NOTHING_YET))
+        newest = _newest_change(None) or NOTHING_YET
+        if state is None:
+            Session.add(DailyRefresh(name=NAME, changed_since=newest))
+        else:
+            state.changed_since = max(newest, state.changed_since)
         Session.flush()
         return RefreshResult(True, pairs, None)
     since = state.changed_since - MARGIN
     f = Feedback
+    if dialect == "postgresql":
+        # The planner cannot know a pair holds a day's rows (some 23), not a window's share of
+        # a range (283): its estimates of the night's statements reach the JIT's threshold, and
+        # compiling took 1.3 s of a 2.9 s statement at 5M rows (EXPLAIN ANALYZE).
+        Session.execute(sa.select(sa.func.set_config("jit", "off", True)))
     # The pairs to recompute, fixed once (the later statements must agree on them).
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {_DIRTY}")
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {_DIRTY} (window_id integer, day date)"
-                         + (" ON COMMIT DROP" if dialect == "postgresql" else ""))
+    _temp_table(_DIRTY, "window_id integer, day date", dialect)
     d = sa.table(_DIRTY, sa.column("window_id"), sa.column("day"))
     # Materialized first: without statistics SQLite would otherwise walk the (window_id,
     # received_at) index for the DISTINCT, reading every row; the changed rows are a few, found
@@ -171,13 +284,22 @@ def refresh() -> RefreshResult:
         changed.c.window_id, local_day(changed.c.received_at, dialect)).distinct()))
     pairs = conn.exec_driver_sql(f"SELECT count(*) FROM {_DIRTY}").scalar_one()
     if pairs:
+        # The months change by what their changed days change: the days' old sums taken away,
+        # their new sums added (reading the whole month of every changed day again would read
+        # a month of every window's daily rows on a month's last night).
+        real = "double precision" if dialect == "postgresql" else "real"
+        _temp_table(_DELTA, "window_id integer, month date, topic varchar(32), " + ", ".join(
+            f"{c} {real if c == 'sentiment_sum' else 'integer'}" for c in SUMS), dialect)
+        delta = sa.table(_DELTA, *[sa.column(c) for c in MONTH_COLUMNS])
+        Session.execute(delta.insert().from_select(list(MONTH_COLUMNS), _daily_of(d, dialect, -1)))
         Session.execute(sa.text(
             f"DELETE FROM feedback_daily WHERE (window_id, day) IN "
             f"(SELECT window_id, day FROM {_DIRTY})"))
-        _insert(_sums(dialect).join(d, sa.and_(
-            d.c.window_id == f.window_id,
-            f.received_at >= sa.literal_column(_day_start(f"{_DIRTY}.day", dialect)),
-            f.received_at < sa.literal_column(_day_start(f"{_DIRTY}.day", dialect, 1)))))
+        _insert(sums_of_rows(dialect, d))
+        Session.execute(delta.insert().from_select(list(MONTH_COLUMNS), _daily_of(d, dialect, 1)))
+        _add_to_months(delta, dialect)
+        if dialect != "postgresql":
+            conn.exec_driver_sql(f"DROP TABLE {_DELTA}")
     if dialect != "postgresql":
         conn.exec_driver_sql(f"DROP TABLE {_DIRTY}")
     newest = _newest_change(since)
@@ -185,39 +307,3 @@ def refresh() -> RefreshResult:
         state.changed_since = newest
     Session.flush()
     return RefreshResult(False, pairs, since)
-
-
-def period_sums(period: Period) -> list[tuple[Any, ...]] | None:
-    """Per window and main topic, the sums of ``feedback_daily``'s columns over ``period``'s
-    days, exact as of now: the stored sums of the days whose rows did not change since the last
-    refresh began (less ``MARGIN``), and for the (window, day) pairs whose rows did, the sums of
-    their feedback rows, in one statement. None before the first refresh."""
-    state = Session.get(DailyRefresh, NAME)
-    if state is None:
-        return None
-    dialect = Session.get_bind().dialect.name
-    start, end = period.utc_bounds()
-    f, d = Feedback, FeedbackDaily
-    changed = (sa.select(f.window_id, f.received_at)
-               .where(f.changed_at >= state.changed_since - MARGIN,
-                      f.received_at >= start, f.received_at < end)
-               .cte("changed").prefix_with("MATERIALIZED"))
-    dirty = (sa.select(changed.c.window_id, local_day(changed.c.received_at, dialect).label("day"))
-             .distinct().cte("dirty"))
-    sums = [d.ratings, d.rating_sum, d.r1, d.r2, d.r3, d.r4, d.r5, d.opinions, d.sentiment_sum,
-            d.sentiment_count]
-    # Summed per window and topic before the union: the period's stored rows are many.
-    stored = (sa.select(d.window_id, d.topic, *[sa.func.sum(c).label(c.key) for c in sums])
-              .where(d.day >= period.start, d.day < period.end,
-                     ~sa.exists().where(dirty.c.window_id == d.window_id, dirty.c.day == d.day))
-              .group_by(d.window_id, d.topic))
-    live_sums = _sums(dialect).join(dirty, sa.and_(
-        dirty.c.window_id == f.window_id,
-        f.received_at >= sa.literal_column(_day_start("dirty.day", dialect)),
-        f.received_at < sa.literal_column(_day_start("dirty.day", dialect, 1)))).subquery()
-    live = sa.select(live_sums.c.window_id, live_sums.c.topic,
-                     *[live_sums.c[c] for c in COLUMNS[3:]])
-    both = sa.union_all(stored, live).subquery()
-    return [tuple(r) for r in Session.execute(
-        sa.select(both.c.window_id, both.c.topic, *[sa.func.sum(both.c[c]) for c in COLUMNS[3:]])
-        .group_by(both.c.window_id, both.c.topic))]

@@ -1,6 +1,7 @@
 """What a stored version of a period's assessment holds besides the assessment itself: each
 window's months (label, counted ratings, their sum, 差评) and the tickets opened in the period,
-which its rating report shows. Computed in SQL, one pass each, before the version is written."""
+which its rating report shows. Computed in SQL before the version is written: the months from
+the monthly sums once built (``analytics.period_sums``), else in one pass over the feedback."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from analytics import period_sums
 from analytics.assessment import Assessment, Period, assess, counted_feedback
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Ticket
@@ -35,10 +37,33 @@ def months(period: Period) -> list[Period]:
 
 
 def _trend(period: Period, ids: list[int]) -> dict[int, list[list[Any]]]:
-    """Counted ratings per window and month, in one pass over the period's feedback (a count,
-    a sum and the 差评 of each month, as conditional aggregates)."""
-    start, end = period.utc_bounds()
+    """Counted ratings per window and month: a count, a sum and the 差评 of each month."""
     parts = months(period)
+    sums = period_sums.window_month_sums(period)
+    if sums is not None:
+        index = {month.start: k for k, month in enumerate(parts)}
+        got: dict[int, list[Any]] = {}
+        for wid, month, n, total, r1, r2 in sums:
+            values = got.setdefault(wid, [0] * (3 * len(parts)))
+            k = 3 * index[month]
+            values[k:k + 3] = [int(n or 0), float(total or 0), int((r1 or 0) + (r2 or 0))]
+        return _months_of(parts, got, ids)
+    return _months_of(parts, _trend_from_rows(period, parts), ids)
+
+
+def _months_of(parts: list[Period], got: dict[int, list[Any]], ids: list[int]
+               ) -> dict[int, list[list[Any]]]:
+    out: dict[int, list[list[Any]]] = {}
+    for wid in ids:
+        values = got.get(wid) or [0] * (3 * len(parts))
+        out[wid] = [[f"{month.number}月", int(values[3 * k] or 0), float(values[3 * k + 1] or 0),
+                     int(values[3 * k + 2] or 0)] for k, month in enumerate(parts)]
+    return out
+
+
+def _trend_from_rows(period: Period, parts: list[Period]) -> dict[int, list[Any]]:
+    """The same in one pass over the period's feedback (conditional aggregates per month)."""
+    start, end = period.utc_bounds()
     columns = []
     for month in parts:
         m_start, m_end = month.utc_bounds()
@@ -46,16 +71,10 @@ def _trend(period: Period, ids: list[int]) -> dict[int, list[list[Any]]]:
         columns += [sa.func.sum(sa.case((inside, 1), else_=0)),
                     sa.func.sum(sa.case((inside, Feedback.rating), else_=0)),
                     sa.func.sum(sa.case((sa.and_(inside, Feedback.rating <= 2), 1), else_=0))]
-    got = {wid: values for wid, *values in Session.execute(
+    return {wid: values for wid, *values in Session.execute(
         sa.select(Feedback.window_id, *columns)
         .where(Feedback.received_at >= start, Feedback.received_at < end, counted_feedback())
         .group_by(Feedback.window_id))}
-    out: dict[int, list[list[Any]]] = {}
-    for wid in ids:
-        values = got.get(wid) or [0] * len(columns)
-        out[wid] = [[f"{month.number}月", int(values[3 * k] or 0), float(values[3 * k + 1] or 0),
-                     int(values[3 * k + 2] or 0)] for k, month in enumerate(parts)]
-    return out
 
 
 def _tickets(period: Period, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -158,8 +158,8 @@ def insert_tickets(conn: sa.Connection, now: datetime, min_feedback_id: int = 1)
 
 def forget_runs(conn: sa.Connection, n_feedback: int) -> None:
     """Back to the generated city (``--reuse``): without an earlier run's night (its rows after
-    the generated ids), daily sums and stored assessment versions."""
+    the generated ids), daily and monthly sums and stored assessment versions."""
     conn.execute(sa.text("DELETE FROM feedback_items WHERE id > :n"), {"n": n_feedback})
-    for table in ("feedback_daily", "feedback_daily_refresh", "assessment_snapshot_rows",
-                  "assessment_snapshots"):
+    for table in ("feedback_monthly", "feedback_daily", "feedback_daily_refresh",
+                  "assessment_snapshot_rows", "assessment_snapshots"):
         conn.execute(sa.text(f"DELETE FROM {table}"))

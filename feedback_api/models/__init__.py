@@ -25,7 +25,7 @@ from feedback_api.models.cycle import (
     Submission,
     SubmissionAttachment,
 )
-from feedback_api.models.daily import DailyRefresh, FeedbackDaily
+from feedback_api.models.daily import DailyRefresh, FeedbackDaily, FeedbackMonthly
 from feedback_api.models.evidence import FeedbackEvidence
 from feedback_api.models.feedback import Citizen, Feedback, FeedbackAnswer
 from feedback_api.models.health import Heartbeat
@@ -50,6 +50,7 @@ from feedback_api.models.windows import Unit, Window
 __all__ = [
     "DailyRefresh",
     "FeedbackDaily",
+    "FeedbackMonthly",
     "AgencyReport",
     "AgencyReportVersion",
     "AssessmentSnapshot",

@@ -1,6 +1,7 @@
-"""Per-window, per-day sums of the counted feedback (``feedback_daily``), kept by the nightly
-refresh (``analytics.daily``): what a period's ratings and opinions add up to, without reading
-every feedback row of the period again."""
+"""Per-window, per-day sums of the counted feedback (``feedback_daily``) and their roll-up per
+month (``feedback_monthly``), kept by the nightly refresh (``analytics.daily``): what a period's
+ratings, opinions and 差评 outcomes add up to, without reading every feedback row of the period
+again (periods are whole months)."""
 
 from __future__ import annotations
 
@@ -34,11 +35,40 @@ class FeedbackDaily(Base):
     opinions: Mapped[int]
     sentiment_sum: Mapped[float]
     sentiment_count: Mapped[int]
+    #: Of the counted 差评, those whose ticket is closed (rectified) and those whose ticket has a
+    #: call-back (回访), through the ticket links.
+    bad_closed: Mapped[int]
+    bad_called: Mapped[int]
+
+
+class FeedbackMonthly(Base):
+    """The sums of ``feedback_daily`` over one calendar month (``month`` is its first day), per
+    window and main topic: a quarter is some 54,000 of these rows at a city's scale, against a
+    million daily rows. Recomputed from the daily rows of every month the refresh touched."""
+
+    __tablename__ = "feedback_monthly"
+
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    ratings: Mapped[int]
+    rating_sum: Mapped[int]
+    r1: Mapped[int]
+    r2: Mapped[int]
+    r3: Mapped[int]
+    r4: Mapped[int]
+    r5: Mapped[int]
+    opinions: Mapped[int]
+    sentiment_sum: Mapped[float]
+    sentiment_count: Mapped[int]
+    bad_closed: Mapped[int]
+    bad_called: Mapped[int]
 
 
 class DailyRefresh(Base):
-    """Where the refresh of ``feedback_daily`` stands: the newest ``changed_at`` its runs have
-    seen (rows changed from a margin before it are looked at again by the next run)."""
+    """Where the refresh of ``feedback_daily`` and ``feedback_monthly`` stands: the newest
+    ``changed_at`` its runs have seen (rows changed from a margin before it are looked at again
+    by the next run)."""
 
     __tablename__ = "feedback_daily_refresh"
 

@@ -1,6 +1,6 @@
-"""The assessment read from the per-day sums (after the first refresh) equals the assessment read
-from the feedback rows, also when rows changed after the last refresh (those days are summed
-live)."""
+"""The assessment read from the monthly sums (after the first refresh) equals the assessment read
+from the feedback rows, also when rows changed after the last refresh (those days are corrected
+live), for a month, a quarter and a year; so do the months a stored version keeps."""
 
 from __future__ import annotations
 
@@ -9,22 +9,33 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from analytics import assessment, daily
+from analytics import assessment, daily, period_sums, snapshot_compute
 from analytics.assessment import Period
 from feedback_api.db import Session
-from feedback_api.models import DailyRefresh, Feedback, Window
-from feedback_api.services import appeals, opinions, review, ticket_loop, ticket_open, users
+from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, FeedbackMonthly, Window
+from feedback_api.services import (
+    appeals,
+    desk,
+    opinions,
+    review,
+    ticket_links,
+    ticket_loop,
+    ticket_open,
+    users,
+)
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
 
 _openids = iter(f"oSums{i:019d}" for i in range(10_000))
-PERIODS = (Period("quarter", 2026, 3), Period("month", 2026, 8), Period("year", 2026, 0),
-           assessment.current_quarter())
+PERIODS = (Period("quarter", 2026, 3), Period("month", 2026, 8), Period("month", 2026, 9),
+           Period("year", 2026, 0), assessment.current_quarter())
 
 
-def _rate(code: str, rating: int | None, at: datetime | None, text: str | None = None) -> int:
+def _rate(code: str, rating: int | None, at: datetime | None, text: str | None = None,
+          openid: str | None = None) -> int:
     window = Session.scalars(sa.select(Window).where(Window.code == code)).one()
-    return record_feedback(window, citizen=get_or_create_citizen(next(_openids)), channel="wechat",
+    citizen = get_or_create_citizen(openid or next(_openids))
+    return record_feedback(window, citizen=citizen, channel="wechat",
                            rating=rating, text=text, received_at=at).feedback.id
 
 
@@ -45,22 +56,32 @@ def _figures(period: Period) -> list[tuple]:  # type: ignore[type-arg]
     return out
 
 
-def _both_ways(db) -> None:  # type: ignore[no-untyped-def]
+def _months(period: Period) -> dict[int, list[list]]:  # type: ignore[type-arg]
+    ids = list(Session.scalars(sa.select(Window.id)))
+    return snapshot_compute._trend(period, ids)
+
+
+def _both_ways(db) -> dict[Period, list[tuple]]:  # type: ignore[no-untyped-def,type-arg]
+    """Every period's figures (and months) from the sums and from the rows: equal. Returns them."""
     with db():
         assert Session.get(DailyRefresh, daily.NAME) is not None
         from_sums = {p: _figures(p) for p in PERIODS}
-        assert all(daily.period_sums(p) is not None for p in PERIODS)
+        months_from_sums = {p: _months(p) for p in PERIODS}
+        assert all(period_sums.window_topic_sums(p) is not None for p in PERIODS)
     with db():  # the same without the sums: read from the feedback rows
         state = Session.get(DailyRefresh, daily.NAME)
         saved = (state.changed_since,)
         Session.delete(state)
         Session.flush()
         from_rows = {p: _figures(p) for p in PERIODS}
-        assert daily.period_sums(PERIODS[0]) is None
+        months_from_rows = {p: _months(p) for p in PERIODS}
+        assert period_sums.window_topic_sums(PERIODS[0]) is None
         Session.rollback()  # the state row stays
         assert Session.get(DailyRefresh, daily.NAME).changed_since == saved[0]
     assert from_sums == from_rows
+    assert months_from_sums == months_from_rows
     assert any(row[1] for row in from_rows[PERIODS[0]])  # there was something to compare
+    return from_rows
 
 
 def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, district):
@@ -99,3 +120,89 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
     with db():  # and after the next refresh
         daily.refresh()
     _both_ways(db)
+
+
+def _rates(figures: list[tuple], code: str) -> tuple:  # type: ignore[type-arg]
+    """(差评, rectified rate, called-back rate) of a window."""
+    return next(row[5:8] for row in figures if row[0] == code)
+
+
+def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
+    """Ticket changes that change a 差评's outcome, before and after the refresh; a 差评 each
+    side of a month's end (local time); a merge; a year's other quarter; the first refresh after
+    the sums were dropped (as migration 0033 does) rebuilding everything."""
+    before_midnight = datetime(2026, 8, 31, 15, 59, tzinfo=UTC)  # 23:59 on 31 August locally
+    after_midnight = datetime(2026, 8, 31, 16, 1, tzinfo=UTC)  # 00:01 on 1 September
+    q3, aug, sep = PERIODS[0], PERIODS[1], PERIODS[2]
+    with db():
+        agency, unit = users.get_user("agency"), users.get_user("unit")
+        late = _rate("CD-SW-001", 1, before_midnight)
+        early = _rate("CD-SW-001", 2, after_midnight)
+        _rate("CD-SW-001", 4, after_midnight)
+        _rate("CD-SW-002", 5, datetime(2026, 2, 3, 2, tzinfo=UTC))  # the year's first quarter
+        _rate("CD-SW-002", 1, datetime(2025, 12, 31, 15, 59, tzinfo=UTC))  # 2025 locally
+        _rate("CD-SW-002", 1, datetime(2025, 12, 31, 16, 1, tzinfo=UTC))  # 2026 locally
+        tid = ticket_open.open_from_feedback(agency, late, now=after_midnight).id
+        ticket_open.attach_feedback(agency, tid, early, now=after_midnight)
+        ticket_loop.respond(unit, tid, "已整改", now=after_midnight + timedelta(hours=2))
+        twice = [_rate("CD-RMYY-001", 2, datetime(2026, 9, 3 + k, 2, tzinfo=UTC),
+                       openid="oSumsTwice000000000000000") for k in (0, 1)]
+    with db():
+        daily.refresh()
+    figures = _both_ways(db)
+    assert _rates(figures[aug], "CD-SW-001") == (1, 0.0, 0.0)
+    assert _rates(figures[sep], "CD-SW-001") == (1, 0.0, 0.0)
+    assert _rates(figures[q3], "CD-SW-001") == (2, 0.0, 0.0)
+
+    with db():  # not refreshed: a call-back, then the ticket verified, read live
+        ticket_loop.record_callback(users.get_user("agency"), tid,
+                                    called_at=after_midnight + timedelta(hours=3),
+                                    outcome="satisfied", now=after_midnight + timedelta(hours=4))
+    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 0.0, 1.0)
+    with db():
+        ticket_loop.verify(users.get_user("agency"), tid, now=after_midnight + timedelta(days=1))
+    figures = _both_ways(db)
+    assert _rates(figures[aug], "CD-SW-001") == (1, 1.0, 1.0)
+    assert _rates(figures[sep], "CD-SW-001") == (1, 1.0, 1.0)
+    with db():
+        daily.refresh()
+    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 1.0, 1.0)
+
+    # A running ticket called back: a 差评 attached, then detached, unrefreshed and refreshed.
+    with db():
+        agency = users.get_user("agency")
+        other = ticket_open.open_from_feedback(agency, twice[0], now=after_midnight).id
+        ticket_loop.record_callback(agency, other, called_at=after_midnight + timedelta(hours=1),
+                                    outcome="unreachable", now=after_midnight + timedelta(hours=2))
+    with db():
+        daily.refresh()
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 0.5)
+    with db():
+        ticket_open.attach_feedback(users.get_user("agency"), other, twice[1], now=after_midnight)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 1.0)
+    with db():
+        daily.refresh()
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 1.0)
+    with db():
+        ticket_links.detach_feedback(users.get_user("agency"), other, twice[1], "另一问题")
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 0.5)
+
+    # A merge: the second 差评 becomes the first's duplicate and stops counting.
+    with db():
+        desk.merge_duplicate(users.get_user("agency"), twice[1], twice[0], "同一问题重复提交")
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (1, 0.0, 1.0)
+    with db():
+        daily.refresh()
+    figures = _both_ways(db)
+    assert _rates(figures[sep], "CD-RMYY-001") == (1, 0.0, 1.0)
+    year = next(row for row in figures[PERIODS[3]] if row[0] == "CD-SW-002")
+    assert year[1:3] == (2, {1: 1, 2: 0, 3: 0, 4: 0, 5: 1})  # 2025's last minute left out
+
+    # The first refresh after the sums were dropped (migration 0033) rebuilds them all.
+    with db():
+        Session.execute(sa.delete(DailyRefresh))
+        Session.execute(sa.update(FeedbackDaily).values(ratings=FeedbackDaily.ratings + 7))
+        Session.execute(sa.update(FeedbackMonthly).values(bad_called=0))
+    with db():
+        assert daily.refresh().full
+    assert _both_ways(db) == figures

@@ -1,6 +1,6 @@
-"""The nightly incremental run (feedback_daily): after each kind of change, refreshing only the
-(window, day) pairs of changed rows gives exactly the sums a full recompute gives; two runs at
-once are still correct."""
+"""The nightly incremental run (feedback_daily, feedback_monthly): after each kind of change,
+refreshing only the (window, day) pairs of changed rows, and the months of those days, gives
+exactly the sums a full recompute gives; two runs at once are still correct."""
 
 from __future__ import annotations
 
@@ -11,8 +11,17 @@ import sqlalchemy as sa
 
 from analytics import daily, scheduler
 from feedback_api.db import Session
-from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, Window
-from feedback_api.services import appeals, desk, opinions, review, users
+from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, FeedbackMonthly, Window
+from feedback_api.services import (
+    appeals,
+    desk,
+    opinions,
+    review,
+    ticket_links,
+    ticket_loop,
+    ticket_open,
+    users,
+)
 from feedback_api.services.feedback import record_feedback
 from wechat_bot.contacts import get_or_create_citizen
 
@@ -30,7 +39,7 @@ def _rate(code: str, rating: int | None, at: datetime | None = None, openid: str
 
 def _rounded(rows: list[tuple]) -> list[tuple]:  # type: ignore[type-arg]
     # Float sums may differ in the last bits with the order rows are added in.
-    return [(*r[:11], round(r[11], 9), r[12]) for r in rows]
+    return [(*r[:11], round(r[11], 9), *r[12:]) for r in rows]
 
 
 def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-def]
@@ -39,6 +48,7 @@ def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-
     with db():
         stored, full = daily.stored_sums(), daily.full_sums()
         assert _rounded(stored) == _rounded(full)
+        assert _rounded(daily.stored_monthly()) == _rounded(daily.full_monthly())
         # Then everything looks a day old, so the next run sees only what changes after this.
         Session.execute(sa.update(Feedback).values(changed_at=LONG_AGO))
         Session.execute(sa.update(DailyRefresh).values(changed_since=LONG_AGO + timedelta(days=1)))
@@ -48,6 +58,11 @@ def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-
 def _sums(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
     with db():
         return _rounded(daily.stored_sums())
+
+
+def _monthly(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    with db():
+        return _rounded(daily.stored_monthly())
 
 
 def test_incremental_equals_full_recompute_after_each_kind_of_change(db, district):
@@ -125,17 +140,75 @@ def test_incremental_equals_full_recompute_after_each_kind_of_change(db, distric
     assert _sums(db) != before
 
 
+def _outcomes(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    """(day, ratings, r1, r2, bad_closed, bad_called) of every stored day, and of every month."""
+    with db():
+        return ([(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily.stored_sums()],
+                [(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily.stored_monthly()])
+
+
+def test_ticket_changes_that_change_a_bad_reviews_outcome(db, district):
+    """Verify, a call-back, attach to a ticket called back already, detach, cancel: each marks
+    its 差评 changed, and the refresh recomputes their days and months (nothing else does)."""
+    aug, sep = datetime(2026, 8, 31, 15, 30, tzinfo=UTC), datetime(2026, 9, 1, 3, tzinfo=UTC)
+    with db():
+        agency, unit = users.get_user("agency"), users.get_user("unit")
+        first = _rate("CD-SW-001", 1, aug, openid="oDaily30")  # 23:30 on 31 August locally
+        second = _rate("CD-SW-001", 2, sep, openid="oDaily31")  # 11:00 on 1 September
+        third = _rate("CD-SW-001", 2, sep, openid="oDaily32")
+        tid = ticket_open.open_from_feedback(agency, first, now=aug).id
+        ticket_open.attach_feedback(agency, tid, second, now=sep)
+        ticket_loop.respond(unit, tid, "已整改", now=sep + timedelta(hours=1))
+    assert _refresh_and_compare(db).full
+    assert _outcomes(db) == ([("2026-08-31", 1, 1, 0, 0, 0), ("2026-09-01", 2, 0, 2, 0, 0)],
+                             [("2026-08-01", 1, 1, 0, 0, 0), ("2026-09-01", 2, 0, 2, 0, 0)])
+
+    with db():  # a call-back: both linked 差评 are called back, on their own days and months
+        ticket_loop.record_callback(users.get_user("agency"), tid, called_at=sep + timedelta(hours=2),
+                                    outcome="satisfied", now=sep + timedelta(hours=3))
+    assert _refresh_and_compare(db).pairs == 2
+    assert _outcomes(db) == ([("2026-08-31", 1, 1, 0, 0, 1), ("2026-09-01", 2, 0, 2, 0, 1)],
+                             [("2026-08-01", 1, 1, 0, 0, 1), ("2026-09-01", 2, 0, 2, 0, 1)])
+
+    with db():  # the third joins the ticket called back already
+        ticket_open.attach_feedback(users.get_user("agency"), tid, third, now=sep)
+    assert _refresh_and_compare(db).pairs == 1
+    assert _outcomes(db)[1][1] == ("2026-09-01", 2, 0, 2, 0, 2)
+
+    with db():  # detached again: no longer called back
+        ticket_links.detach_feedback(users.get_user("agency"), tid, third, "另一问题")
+    assert _refresh_and_compare(db).pairs == 1
+    assert _outcomes(db)[1][1] == ("2026-09-01", 2, 0, 2, 0, 1)
+
+    with db():  # verified: rectified
+        ticket_loop.verify(users.get_user("agency"), tid, now=sep + timedelta(days=1))
+    assert _refresh_and_compare(db).pairs == 2
+    assert _outcomes(db) == ([("2026-08-31", 1, 1, 0, 1, 1), ("2026-09-01", 2, 0, 2, 1, 1)],
+                             [("2026-08-01", 1, 1, 0, 1, 1), ("2026-09-01", 2, 0, 2, 1, 1)])
+
+    with db():  # another ticket, cancelled by the office: its 差评 are looked at again
+        other = ticket_open.open_from_feedback(users.get_user("agency"), third, now=sep).id
+    _refresh_and_compare(db)
+    with db():
+        ticket_links.cancel_ticket(users.get_user("office"), other, "不属于窗口问题")
+    assert _refresh_and_compare(db).pairs == 1
+    assert _outcomes(db)[1][1] == ("2026-09-01", 2, 0, 2, 1, 1)
+
+
 def test_first_run_rebuilds_and_leaves_out_empty_groups(db, district):
     with db():
         _rate("CD-SW-001", None, datetime(2026, 8, 1, tzinfo=UTC), text="未分析的意见")
-        Session.add(FeedbackDaily(window_id=Session.scalar(sa.select(Window.id).limit(1)),
-                                  day=datetime(2020, 1, 1).date(), topic="", ratings=1,
-                                  rating_sum=5, r1=0, r2=0, r3=0, r4=0, r5=1, opinions=0,
-                                  sentiment_sum=0, sentiment_count=0))
+        stray = {"window_id": Session.scalar(sa.select(Window.id).limit(1)), "topic": "",
+                 "ratings": 1, "rating_sum": 5, "r1": 0, "r2": 0, "r3": 0, "r4": 0, "r5": 1,
+                 "opinions": 0, "sentiment_sum": 0, "sentiment_count": 0, "bad_closed": 0,
+                 "bad_called": 0}
+        Session.add(FeedbackDaily(day=datetime(2020, 1, 1).date(), **stray))
+        Session.add(FeedbackMonthly(month=datetime(2020, 1, 1).date(), **stray))
     with db():
         result = daily.refresh()
         assert result.full
-        assert daily.stored_sums() == [] == daily.full_sums()  # the stray row went too
+        assert daily.stored_sums() == [] == daily.full_sums()  # the stray rows went too
+        assert daily.stored_monthly() == [] == daily.full_monthly()
 
 
 def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
@@ -167,6 +240,8 @@ def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
         assert fulls.count(True) == (1 if round_.startswith("first") else 0), round_
         with db():
             assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
+            assert _rounded(daily.stored_monthly()) == _rounded(daily.full_monthly())
+            assert daily.stored_monthly()  # there was something to compare
             assert Session.scalar(sa.select(sa.func.count()).select_from(DailyRefresh)) == 1
             _rate("CD-SW-002", 3, datetime(2026, 8, 9, 3, tzinfo=UTC), openid="oDaily20")
 
@@ -182,3 +257,17 @@ def test_cli_command_and_scheduled_job(app, db, district, runner):
     assert again.exit_code == 0 and "增量更新" in again.output, again.output
     with db():
         assert [(r[3], r[4]) for r in daily.stored_sums()] == [(1, 4)]
+        assert [(str(r[1]), r[3], r[4]) for r in daily.stored_monthly()] == [("2026-08-01", 1, 4)]
+        # A row written by hand-made SQL sets no changed_at: only a full run counts it.
+        window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
+        Session.execute(sa.insert(Feedback).values(
+            receipt_no="HAND-1", window_id=window_id, rating=2, channel="wechat",
+            received_at=datetime(2026, 8, 20, 4, tzinfo=UTC), changed_at=LONG_AGO))
+    assert "增量更新" in runner.invoke(args=["assessment", "refresh-daily"]).output
+    with db():
+        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(1, 4)]  # not seen
+    full = runner.invoke(args=["assessment", "refresh-daily", "--full"])
+    assert full.exit_code == 0 and "全部重算 2 个" in full.output, full.output
+    with db():
+        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(2, 6)]
+        assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
