@@ -6,8 +6,8 @@ columns, and the refresh's state row is deleted, so the next refresh (``window-w
 refresh-daily`` or the nightly job) rebuilds the daily and the monthly sums from the feedback
 rows. Until then the assessment reads the feedback rows, as before a first refresh.
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-06 15:00:00
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0033'
-down_revision: Union[str, Sequence[str], None] = '0032'
+revision: str = '0034'
+down_revision: Union[str, Sequence[str], None] = '0033'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
