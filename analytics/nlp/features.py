@@ -102,6 +102,9 @@ def polarity(tok: str) -> float:
     return 0.0
 
 
+_TEMPORAL = frozenset(("现在", "后来"))
+
+
 def clause_weights(parsed: Parsed) -> list[float]:
     """Weight 2 for clauses after a contrast marker, 0.5 for conceded clauses before them."""
     n = len(parsed.clauses)
@@ -109,14 +112,14 @@ def clause_weights(parsed: Parsed) -> list[float]:
     seen_before = False
     for i, toks in enumerate(parsed.clauses):
         head = toks[:3]
-        temporal = any(t in ("现在", "后来") for t in head)
-        if any(t in CONTRAST for t in head) and (seen_before or not temporal) and i > 0:
+        temporal = not _TEMPORAL.isdisjoint(head)
+        if not CONTRAST.isdisjoint(head) and (seen_before or not temporal) and i > 0:
             weights[i] = 2.0
             if i > 0 and weights[i - 1] >= 1.0:
                 weights[i - 1] = 0.5
-        elif any(t in CONCESSION for t in toks):
+        elif not CONCESSION.isdisjoint(toks):
             weights[i] = 0.5
-        if any(t in BEFORE for t in toks):
+        if not BEFORE.isdisjoint(toks):
             seen_before = True
     return weights
 
