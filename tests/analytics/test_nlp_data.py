@@ -10,6 +10,7 @@ from analytics.nlp import TOPICS
 from analytics.nlp.training import LABELLED_PATH, load_labelled
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "opinions.jsonl"
+SCENARIOS = DATA.with_name("opinions_scenarios.tsv")
 ROWS = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -30,6 +31,20 @@ def test_coverage_of_topics_kinds_and_labels():
         assert kinds[kind] >= 10, kind
     labels = Counter(r["sentiment"] for r in ROWS)
     assert min(labels.values()) / len(ROWS) > 0.35
+
+
+def test_scenario_rows_match_the_scenario_list():
+    lines = SCENARIOS.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split("\t") == ["id", "industry", "happened", "feeling", "phrasing"]
+    listed = [line.split("\t") for line in lines[1:] if line.strip()]
+    assert all(len(x) == 5 for x in listed)
+    industry = {x[0]: x[1] for x in listed}
+    assert len(industry) == len(listed)  # ids are unique
+    assert len(set(industry.values())) == 12
+    written = [r for r in ROWS if r.get("scenario")]
+    for r in written:
+        assert industry[r["scenario"]] == r["industry"], r["text"]
+    assert {r["scenario"] for r in written} == set(industry)  # every scenario has its opinions
 
 
 def test_split_follows_the_hash_rule():
