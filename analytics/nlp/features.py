@@ -269,11 +269,9 @@ def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
             prev = t
         if TOPIC_CHAR_BIGRAMS:
             s = "".join(toks)
-            for i in range(len(s) - 1):
-                feats["c:" + s[i : i + 2]] = 1.0
+            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
     if feats:
-        scale = 2.0 / len(feats) ** 0.5
-        feats = {k: v * scale for k, v in feats.items()}
+        feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
     # The text's substrings up to the longest cue, met against each list as a set: the same counts
     # as a substring search per cue, in one pass.

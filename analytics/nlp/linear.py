@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from itertools import repeat
-from operator import mul
+from itertools import compress, repeat
+from operator import eq, mul
 
 Features = dict[str, float]
 WEIGHT_SCALE = 10000  # weights are stored as integers in units of 1e-4
@@ -138,17 +138,14 @@ class MultiLogReg:
 
     def probs(self, feats: Features) -> dict[str, float]:
         z = list(self.biases)
-        groups: dict[float, list[tuple[float, ...]]] = {}
-        for row, v in zip(map(self.table.get, feats), feats.values()):
-            if row is not None:
-                rows = groups.get(v)
-                if rows is None:
-                    groups[v] = [row]
-                else:
-                    rows.append(row)
-        for v, rows in groups.items():
-            for i, s in enumerate(map(sum, zip(*rows, strict=True))):
-                z[i] += s * v
+        rows = list(map(self.table.get, feats))
+        values = list(feats.values())
+        # Rows of features of equal value (in first-seen order) are summed column-wise in C.
+        for v in dict.fromkeys(values):
+            same = list(filter(None, compress(rows, map(eq, values, repeat(v)))))
+            if same:
+                for i, s in enumerate(map(sum, zip(*same, strict=True))):
+                    z[i] += s * v
         return {n: sigmoid(s) for n, s in zip(self.names, z, strict=True)}
 
 

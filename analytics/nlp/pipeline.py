@@ -122,11 +122,11 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float],
     ``secondary`` (logit units, from v5 chosen on grouped out-of-fold scores): besides the topic
     furthest above its threshold, another topic is kept only if it is at least this far above its
     own; most opinions are about one thing, and a weak second topic is more often wrong than right."""
-    margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
     chosen = [t for t, p in scores.items() if t != "other" and p >= thresholds[t]]
     if not chosen:
-        chosen = [max(margins, key=margins.__getitem__)]
+        chosen = [max(scores, key=lambda t: logit(scores[t]) - logit(thresholds[t]))]
     elif secondary > 0 and len(chosen) > 1:
+        margins = {t: logit(scores[t]) - logit(thresholds[t]) for t in chosen}
         best = max(chosen, key=margins.__getitem__)
         chosen = [t for t in chosen if t == best or margins[t] >= secondary]
     out = sorted(((t, scores[t]) for t in chosen), key=lambda x: -x[1])
@@ -157,6 +157,7 @@ class Pipeline:
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
+        self._threshold_logits = {t: logit(p) for t, p in self.thresholds.items()}
         self.idf: dict[str, float] = model["idf"]["table"]
         self.idf_default: float = model["idf"]["default"]
         self.stopwords = load_stopwords()
@@ -239,7 +240,8 @@ class Pipeline:
 
     def topic_uncertainty(self, scores: dict[str, float]) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
-        gap = min(abs(logit(p) - logit(self.thresholds[t])) for t, p in scores.items())
+        thr = self._threshold_logits
+        gap = min(abs(logit(p) - thr[t]) for t, p in scores.items())
         return max(0.0, 1.0 - gap / 2.0)
 
     def uncertainty(self, parsed: Parsed, p_text: float | None,
