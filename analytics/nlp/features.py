@@ -34,7 +34,8 @@ _SHORT_WAIT = re.compile(
 _TRIPS = re.compile(r"(?:跑|来|去)了?(?:" + _NUM + r")(?:趟|次|回)|又(?:白)?跑|白跑|多跑|来回跑")
 _QUOTE = re.compile(r"[“\"「『‘'](.{1,8}?)[”\"」』’']")
 _POS_EMOJI = "👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟"
-_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😭😢🤬💩😩😫😑😓"
+# 😭 is not here: citizens cry it for being moved (感动哭了😭) as often as for distress.
+_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓"
 _IRONIC_Q = re.compile(r"(?:最多跑一次|一次性告知|首问负责|便民|高效|为人民服务|示范)[?？]")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 from operator import eq, mul
 
 Features = dict[str, float]
@@ -122,19 +122,12 @@ class MultiLogReg:
     def __init__(self, models: dict[str, LogReg]):
         self.names = list(models)
         self.biases = [m.bias for m in models.values()]
-        n = len(self.names)
-        zero = 0.0
-        table: dict[str, list[float]] = {}
-        for i, m in enumerate(models.values()):
-            scale = m.scale
-            for k, w in m.weights.items():
-                row = table.get(k)
-                if row is None:
-                    row = table[k] = [zero] * n
-                row[i] = w * scale
-        # One weight row per feature: a text's features mostly share one value (L2 scaling), so the
-        # rows of equal value are summed column-wise by zip/sum in C before one multiplication.
-        self.table = {k: tuple(v) for k, v in table.items()}
+        # One weight row per feature (0.0 where a model lacks it): a text's features mostly share one
+        # value (L2 scaling), so the rows of equal value are summed column-wise by zip/sum in C before
+        # one multiplication. Built column by column with map() in C: it is most of the load time.
+        keys = list(dict.fromkeys(chain.from_iterable(m.weights for m in models.values())))
+        columns = [list(map(mul, map(m.weights.get, keys, repeat(0)), repeat(m.scale))) for m in models.values()]
+        self.table = dict(zip(keys, zip(*columns, strict=True), strict=True))
 
     def probs(self, feats: Features) -> dict[str, float]:
         z = list(self.biases)
