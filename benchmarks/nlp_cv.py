@@ -42,7 +42,8 @@ def _set_procedure(name: str) -> None:
 
 def _topic_fold(k: int) -> dict[int, dict[str, float]]:
     rows, folds = _STATE["topic_rows"], _STATE["folds"]
-    models = MultiLogReg(T._train_topics([(w, g) for (w, _, g), f in zip(rows, folds, strict=True) if f != k]))
+    fit = [(w, g) for (w, _, g), f in zip(rows, folds, strict=True) if f != k]
+    models = MultiLogReg(T._train_topics(fit))
     return {i: T._topic_scores(models, w, c) for i, ((w, c, _), f) in enumerate(zip(rows, folds, strict=True))
             if f == k}
 
@@ -82,8 +83,9 @@ def main(argv=None) -> int:
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
-    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4), T._clause_topic_features(parsed[i], T.TOPIC_V4),
-                             set(examples[i].topics)) for i in with_topics]
+    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4),
+                             T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
+                            for i in with_topics]
     _STATE["folds"] = [folds[i] for i in with_topics]
     if ns.procs > 1:
         with Pool(ns.procs) as pool:
@@ -99,7 +101,8 @@ def main(argv=None) -> int:
         thr = {t: T._best_threshold([scores[i][t] for i in fit], [t in g for g in gold]) for t in TOPICS}
         m = T._best_secondary([scores[i] for i in fit], gold, thr)
         margins.append(m)
-        preds.update({i: {t for t, _ in decide_topics(scores[i], thr, m)} for i in with_topics if folds[i] == k})
+        preds.update({i: {t for t, _ in decide_topics(scores[i], thr, m)}
+                      for i in with_topics if folds[i] == k})
 
     for label, keep in (("opinions written from scenarios", True), ("all labelled opinions", False)):
         s_idx = [i for i, _, _ in sent if scen[i] or not keep]

@@ -126,7 +126,8 @@ class MultiLogReg:
         # value (L2 scaling), so the rows of equal value are summed column-wise by zip/sum in C before
         # one multiplication. Built column by column with map() in C: it is most of the load time.
         keys = list(dict.fromkeys(chain.from_iterable(m.weights for m in models.values())))
-        columns = [list(map(mul, map(m.weights.get, keys, repeat(0)), repeat(m.scale))) for m in models.values()]
+        columns = [list(map(mul, map(m.weights.get, keys, repeat(0)), repeat(m.scale)))
+                   for m in models.values()]
         self.table = dict(zip(keys, zip(*columns, strict=True), strict=True))
 
     def probs(self, feats: Features) -> dict[str, float]:
