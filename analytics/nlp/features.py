@@ -34,7 +34,8 @@ _SHORT_WAIT = re.compile(
 _TRIPS = re.compile(r"(?:跑|来|去)了?(?:" + _NUM + r")(?:趟|次|回)|又(?:白)?跑|白跑|多跑|来回跑")
 _QUOTE = re.compile(r"[“\"「『‘'](.{1,8}?)[”\"」』’']")
 _POS_EMOJI = "👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟"
-_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😭😢🤬💩😩😫😑😓"
+# 😭 is not here: citizens cry it for being moved (感动哭了😭) as often as for distress.
+_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓"
 _IRONIC_Q = re.compile(r"(?:最多跑一次|一次性告知|首问负责|便民|高效|为人民服务|示范)[?？]")
 
 
@@ -102,6 +103,9 @@ def polarity(tok: str) -> float:
     return 0.0
 
 
+_TEMPORAL = frozenset(("现在", "后来"))
+
+
 def clause_weights(parsed: Parsed) -> list[float]:
     """Weight 2 for clauses after a contrast marker, 0.5 for conceded clauses before them."""
     n = len(parsed.clauses)
@@ -109,14 +113,14 @@ def clause_weights(parsed: Parsed) -> list[float]:
     seen_before = False
     for i, toks in enumerate(parsed.clauses):
         head = toks[:3]
-        temporal = any(t in ("现在", "后来") for t in head)
-        if any(t in CONTRAST for t in head) and (seen_before or not temporal) and i > 0:
+        temporal = not _TEMPORAL.isdisjoint(head)
+        if not CONTRAST.isdisjoint(head) and (seen_before or not temporal) and i > 0:
             weights[i] = 2.0
             if i > 0 and weights[i - 1] >= 1.0:
                 weights[i - 1] = 0.5
-        elif any(t in CONCESSION for t in toks):
+        elif not CONCESSION.isdisjoint(toks):
             weights[i] = 0.5
-        if any(t in BEFORE for t in toks):
+        if not BEFORE.isdisjoint(toks):
             seen_before = True
     return weights
 
@@ -266,11 +270,9 @@ def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
             prev = t
         if TOPIC_CHAR_BIGRAMS:
             s = "".join(toks)
-            for i in range(len(s) - 1):
-                feats["c:" + s[i : i + 2]] = 1.0
+            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
     if feats:
-        scale = 2.0 / len(feats) ** 0.5
-        feats = {k: v * scale for k, v in feats.items()}
+        feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
     # The text's substrings up to the longest cue, met against each list as a set: the same counts
     # as a substring search per cue, in one pass.

@@ -60,6 +60,10 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"\d{1,4}(?:号楼|栋|幢|座)" + _ROOMS)),
 ]
 
+# Every pattern above needs a digit or a Latin letter somewhere in its match (the same classes,
+# case-insensitive as some patterns are): a text without one skips them all, as most opinions do.
+_PATTERN_GATE = re.compile(r"(?i)[0-9a-z]|\d")
+
 # A road word with no name before its number is no address.
 _GENERIC_ROAD = re.compile(r"(?:高速)?(?:公路|马路|铁路|道路|大街|大道|街|路)")
 _LEADING_NAME = re.compile(r"\D*")
@@ -151,7 +155,7 @@ def find_spans(text: str) -> list[Span]:
                 taken[i] = True
             spans.append(Span(start, end, kind))
 
-    for kind, pattern in PATTERNS:
+    for kind, pattern in PATTERNS if _PATTERN_GATE.search(folded) else ():
         for m in pattern.finditer(folded):
             if kind == "plate" and not any(ch.isdigit() for ch in m.group()):
                 continue

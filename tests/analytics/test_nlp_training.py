@@ -100,7 +100,9 @@ def test_shipped_model_meets_its_recorded_scores():
     # The held-out split grew by the harder issue-17 opinions (v1 scores 0.89 on it, 0.95 on the old 216).
     assert scores["sentiment_accuracy"] >= 0.90
     assert scores["hard_accuracy"] >= 0.85
-    assert scores["topic_macro_f1"] >= 0.85
+    # v5's held-out split adds 458 opinions from wave 5's new scenarios, situations unlike the older rows
+    # (v4 scores 0.74 on the 1060, 0.59 on the 458; v5 0.79 and 0.69); on v4's 602 both score 0.86.
+    assert scores["topic_macro_f1"] >= 0.75
     assert "ChnSentiCorp" in meta["trained_on"]["general"]
 
 
