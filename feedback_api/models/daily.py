@@ -13,16 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from feedback_api.db import Base, UTCDateTime
 
 
-class FeedbackDaily(Base):
-    """One window's counted ratings and opinions of one day (the district's clock) and main
-    topic ('' for feedback without one). The ratings count under their row's main topic too; a
-    period's figures are the sums over its days."""
+class _Sums:
+    """The sums a day and a month both keep, per window and main topic."""
 
-    __tablename__ = "feedback_daily"
-
-    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
-    topic: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     #: Counted ratings (``analytics.counting.counted_feedback``), their sum and per level.
     ratings: Mapped[int]
     rating_sum: Mapped[int]
@@ -41,28 +34,28 @@ class FeedbackDaily(Base):
     bad_called: Mapped[int]
 
 
-class FeedbackMonthly(Base):
+class FeedbackDaily(_Sums, Base):
+    """One window's counted ratings and opinions of one day (the district's clock) and main
+    topic ('' for feedback without one). The ratings count under their row's main topic too; a
+    period's figures are the sums over its days."""
+
+    __tablename__ = "feedback_daily"
+
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+
+
+class FeedbackMonthly(_Sums, Base):
     """The sums of ``feedback_daily`` over one calendar month (``month`` is its first day), per
     window and main topic: a quarter is some 54,000 of these rows at a city's scale, against a
-    million daily rows. Recomputed from the daily rows of every month the refresh touched."""
+    million daily rows. The refresh adds each changed day's new-less-old sums to its month."""
 
     __tablename__ = "feedback_monthly"
 
     window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), primary_key=True)
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     topic: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    ratings: Mapped[int]
-    rating_sum: Mapped[int]
-    r1: Mapped[int]
-    r2: Mapped[int]
-    r3: Mapped[int]
-    r4: Mapped[int]
-    r5: Mapped[int]
-    opinions: Mapped[int]
-    sentiment_sum: Mapped[float]
-    sentiment_count: Mapped[int]
-    bad_closed: Mapped[int]
-    bad_called: Mapped[int]
 
 
 class DailyRefresh(Base):
