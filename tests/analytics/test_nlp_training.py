@@ -6,7 +6,8 @@ import pytest
 
 from analytics.nlp import activate_version, list_versions, store
 from analytics.nlp.pipeline import Pipeline
-from analytics.nlp.training import Correction, evaluate, load_labelled, retrain, train_model
+from analytics.nlp.training import Correction, load_labelled, retrain, train_model
+from analytics.nlp.training_layers import evaluate
 
 SHIPPED = store.active_version(store.SHIPPED_DIR)
 
@@ -122,7 +123,7 @@ def test_process_pipeline_follows_ww_model_dir(trained, monkeypatch):
 def test_averaged_logreg_and_cluster_balanced_general_model():
     from analytics.nlp.features import Parsed
     from analytics.nlp.linear import LogReg
-    from analytics.nlp.training import cluster_balance_weights, train_general
+    from analytics.nlp.training_general import cluster_balance_weights, train_general
 
     xs = [{"good": 1.0}, {"bad": 1.0}] * 50
     ys = [1, 0] * 50
@@ -149,7 +150,7 @@ def test_averaged_logreg_and_cluster_balanced_general_model():
 def test_general_model_averages_over_shuffling_seeds():
     from analytics.nlp.features import Parsed
     from analytics.nlp.linear import LogReg
-    from analytics.nlp.training import _average_models, train_general
+    from analytics.nlp.training_general import _average_models, train_general
 
     avg = _average_models([LogReg({"a": 1.0, "b": 2.0}, 1.0), LogReg({"a": 3.0}, 0.0)])
     assert avg.weights == {"a": 2.0, "b": 1.0} and avg.bias == 0.5

@@ -1,0 +1,228 @@
+"""The domain sentiment layer and the topic classifier of a model, trained on the labelled opinions.
+
+Cross-validation folds (scenario-grouped), out-of-fold Platt calibration, per-topic thresholds and the
+second-topic margin, and the held-out evaluation. The general parts (:mod:`.training_general`) are
+taken from a base model; :mod:`.training` reads the labelled data and saves and promotes versions."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .calibration import expected_calibration_error, fit_platt
+from .features import Parsed, topic_features
+from .lexicon import TOPICS
+from .linear import LogReg, MultiLogReg, sigmoid
+from .pipeline import Pipeline, decide_topics
+
+if TYPE_CHECKING:
+    from .training import Example
+
+HARD_KINDS = ("negation", "contrast")
+
+CV_FOLDS = 5  # folds of the training data for out-of-fold scores (calibration, topic thresholds)
+DOMAIN_PARAMS = {"epochs": 30, "lr": 0.1, "l2": 3e-3, "prune": 1e-3}  # l2: best 5-fold CV of 3e-4..1e-2
+# l2: best OOF macro-F1 of 1e-4..6e-3; v5 on: weights averaged over the SGD steps (scenario-grouped
+# folds: macro-F1 +0.003, lowest topic +0.016; benchmarks/README.md, Model v5).
+TOPIC_PARAMS = {"epochs": 25, "lr": 0.3, "l2": 2e-3, "prune": 1e-3, "average": True}
+GROUP_FOLDS = True  # v4 on: opinions of one scenario share a fold (cv_fold)
+TOPIC_V4 = True  # v4 on: topics also read the broader cue lists (features.topic_features)
+THRESHOLD_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(29))  # 0.20 .. 0.90
+#: v5 on: a topic's probability is the whole text's. Raising it by the best single clause (v2-v4)
+#: lost 0.035 macro-F1 on scenario-grouped folds: a clause naming 态度 or 等 fired topics the
+#: opinion was not about (benchmarks/README.md, Model v5).
+TOPIC_TEXT_SCOPE = True
+#: Candidates (logit units) for the second-topic margin of :func:`pipeline.decide_topics`, chosen on
+#: the out-of-fold scores; 0 keeps every topic above its threshold (v4).
+SECONDARY_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+
+
+def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
+    """Fixed fold of a training text (by hash, so a text keeps its fold as the data grows); with a
+    ``group`` (its scenario) the fold of the group, so the opinions of one situation are scored out
+    of fold together, as opinions about unseen situations are (v4 on: :data:`GROUP_FOLDS`)."""
+    if group and GROUP_FOLDS:
+        return int(hashlib.md5(("cvg:" + group).encode()).hexdigest(), 16) % k
+    return int(hashlib.md5(("cv:" + text.strip()).encode()).hexdigest(), 16) % k
+
+
+def _train_domain(xs: Sequence[dict], ys: Sequence[int]) -> LogReg:
+    return LogReg.train(xs, ys, **DOMAIN_PARAMS)
+
+
+def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
+    out = {}
+    for t in TOPICS:
+        labels = [1 if t in ts else 0 for _, ts in rows]
+        npos = sum(labels)
+        pos_w = min(3.0, max(1.0, (len(labels) - npos) / max(npos, 1) / 2))
+        weights = [pos_w if y else 1.0 for y in labels]
+        out[t] = LogReg.train([f for f, _ in rows], labels, weights, **TOPIC_PARAMS)
+    return out
+
+
+def _clause_topic_features(p: Parsed, v4: bool = False) -> list[dict]:
+    if len(p.clauses) <= 1 or TOPIC_TEXT_SCOPE:
+        return []
+    return [topic_features(Parsed("".join(toks), [toks]), v4) for toks in p.clauses[:60]]
+
+
+def _topic_scores(models: MultiLogReg, whole: dict, clauses: Sequence[dict]) -> dict[str, float]:
+    """Same rule as :meth:`Pipeline.topic_scores`: whole text, raised by any single clause (none from
+    v5: :func:`_clause_topic_features` gives no clauses then)."""
+    scores = models.probs(whole)
+    for f in clauses:
+        for t, p in models.probs(f).items():
+            if t != "other" and p > scores[t]:
+                scores[t] = p
+    return scores
+
+
+def _best_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
+    """The grid threshold with the best F1 (ties: the one nearest 0.5)."""
+    best, best_key = 0.5, (-1.0, 0.0)
+    for thr in THRESHOLD_GRID:
+        tp = sum(1 for p, g in zip(probs, gold, strict=True) if g and p >= thr)
+        fp = sum(1 for p, g in zip(probs, gold, strict=True) if not g and p >= thr)
+        fn = sum(1 for p, g in zip(probs, gold, strict=True) if g and p < thr)
+        f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+        key = (round(f1, 6), -abs(thr - 0.5))
+        if key > best_key:
+            best, best_key = thr, key
+    return best
+
+
+def topic_prf(preds: Sequence[set[str]], gold: Sequence[set[str]]) -> dict[str, dict[str, float]]:
+    """Precision, recall and F1 per topic of predicted against gold topic sets."""
+    cv = {}
+    for t in TOPICS:
+        tp = sum(1 for p, g in zip(preds, gold, strict=True) if t in p and t in g)
+        fp = sum(1 for p, g in zip(preds, gold, strict=True) if t in p and t not in g)
+        fn = sum(1 for p, g in zip(preds, gold, strict=True) if t not in p and t in g)
+        cv[t] = {"precision": round(tp / (tp + fp), 4) if tp + fp else 0.0,
+                 "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0,
+                 "f1": round(2 * tp / (2 * tp + fp + fn), 4) if tp + fp + fn else 1.0}
+    return cv
+
+
+def _best_secondary(scores: Sequence[dict[str, float]], gold: Sequence[set[str]],
+                    thresholds: dict[str, float]) -> float:
+    """The :data:`SECONDARY_GRID` margin with the best macro-F1 of ``scores`` (ties: the smallest)."""
+    best, best_f1 = 0.0, -1.0
+    for m in SECONDARY_GRID:
+        cv = topic_prf([{t for t, _ in decide_topics(s, thresholds, m)} for s in scores], gold)
+        f1 = round(sum(v["f1"] for v in cv.values()) / len(cv), 6)
+        if f1 > best_f1:
+            best, best_f1 = m, f1
+    return best
+
+
+def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, version: str = "candidate") -> dict:
+    """New model dict: base model's general/snow/idf parts plus a retrained domain layer and topics.
+
+    Out-of-fold scores over :data:`CV_FOLDS` folds of ``examples`` (never the held-out split) give
+    the Platt calibration of the sentiment and each topic's decision threshold; the layers
+    themselves are then trained on all of ``examples``."""
+    model = {k: v for k, v in base.items()
+             if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
+                          "domain_chars", "topic_v4", "topic_clauses", "topic_secondary")}
+    model["version"] = version
+    model["domain"] = {"bias": 0.0, "weights": {}}
+    model["domain_extra"] = True
+    model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
+    model["topic_v4"] = TOPIC_V4
+    model["topic_clauses"] = not TOPIC_TEXT_SCOPE
+    model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
+    pipe = Pipeline(model, tokenizer=tokenizer)
+    parsed = [pipe.prepare(e.text)[2] for e in examples]
+    folds = [cv_fold(e.text, group=e.group) for e in examples]
+
+    # Sentiment: domain layer, then Platt scaling of its out-of-fold decisions.
+    sx = [(pipe.sentiment_inputs(p), int(e.sentiment), f)
+          for e, p, f in zip(examples, parsed, folds, strict=True) if e.sentiment is not None and p.clauses]
+    sx = [(x, y, f) for x, y, f in sx if x is not None]
+    oof_dec, oof_y = [], []
+    for k in range(CV_FOLDS):
+        fit = [(x, y) for x, y, f in sx if f != k]
+        held = [(x, y) for x, y, f in sx if f == k]
+        if not fit or not held:
+            continue
+        m = _train_domain([x for x, _ in fit], [y for _, y in fit])
+        oof_dec.extend(m.decision(x) for x, _ in held)
+        oof_y.extend(y for _, y in held)
+    model["domain"] = _train_domain([x for x, _, _ in sx], [y for _, y, _ in sx]).to_dict()
+    if len(set(oof_y)) == 2:
+        a, b = fit_platt(oof_dec, oof_y)
+        calibrated = [sigmoid(a * d + b) for d in oof_dec]
+        model["calibration"] = {
+            "sentiment": [round(a, 4), round(b, 4)],
+            "method": f"Platt scaling of {CV_FOLDS}-fold out-of-fold domain-layer scores ({len(oof_y)})",
+            "cv_ece_before": round(expected_calibration_error([sigmoid(d) for d in oof_dec], oof_y), 4),
+            "cv_ece_after": round(expected_calibration_error(calibrated, oof_y), 4),
+            "cv_accuracy": round(sum((d >= 0) == (y == 1) for d, y in zip(oof_dec, oof_y, strict=True))
+                                 / len(oof_y), 4),
+        }
+
+    # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
+    tx = [(topic_features(p, TOPIC_V4), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
+          for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
+    oof_scores: list[dict[str, float]] = []
+    oof_gold: list[set[str]] = []
+    for k in range(CV_FOLDS):
+        fit = [(w, ts) for w, _, ts, f in tx if f != k]
+        held = [(w, c, ts) for w, c, ts, f in tx if f == k]
+        if not fit or not held:
+            continue
+        models = MultiLogReg(_train_topics(fit))
+        for w, c, ts in held:
+            oof_scores.append(_topic_scores(models, w, c))
+            oof_gold.append(ts)
+    model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
+    if oof_scores:
+        thr = {t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
+        model["topic_thresholds"] = thr
+        secondary = _best_secondary(oof_scores, oof_gold, thr)
+        model["topic_secondary"] = secondary
+        # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
+        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary)} for s in oof_scores], oof_gold)
+        macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
+        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary}
+    return model
+
+
+def evaluate(pipe: Pipeline, examples: Sequence[Example]) -> dict:
+    """Held-out scores: sentiment accuracy (all, negation+contrast, per kind) and topic macro-F1."""
+    correct: dict[str, list[int]] = {}
+    tp = dict.fromkeys(TOPICS, 0)
+    fp = dict.fromkeys(TOPICS, 0)
+    fn = dict.fromkeys(TOPICS, 0)
+    for e in examples:
+        display, _, parsed = pipe.prepare(e.text)
+        if e.sentiment is not None:
+            p = pipe.text_sentiment(parsed)
+            ok = int(((p if p is not None else 0.5) >= 0.5) == (int(e.sentiment) == 1))
+            for key in ("all", "kind:" + e.kind) + (("hard",) if e.kind in HARD_KINDS else ()):
+                correct.setdefault(key, []).append(ok)
+        if e.topics:
+            pred = {t for t, _ in pipe.topics(parsed)}
+            gold = set(e.topics)
+            for t in TOPICS:
+                tp[t] += t in pred and t in gold
+                fp[t] += t in pred and t not in gold
+                fn[t] += t not in pred and t in gold
+    f1 = {}
+    for t in TOPICS:
+        denom = 2 * tp[t] + fp[t] + fn[t]
+        f1[t] = round(2 * tp[t] / denom, 4) if denom else 1.0
+    scores = {
+        "sentiment_accuracy": round(sum(correct.get("all", [0])) / max(len(correct.get("all", [])), 1), 4),
+        "hard_accuracy": round(sum(correct.get("hard", [0])) / max(len(correct.get("hard", [])), 1), 4),
+        "topic_macro_f1": round(sum(f1.values()) / len(f1), 4),
+        "topic_f1": f1,
+        "by_kind": {
+            k[5:]: round(sum(v) / len(v), 4) for k, v in sorted(correct.items()) if k.startswith("kind:")
+        },
+        "n": len(examples),
+    }
+    return scores
