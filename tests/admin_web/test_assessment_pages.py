@@ -89,6 +89,23 @@ def test_the_import_page_shows_the_line_numbered_report(client, auth, db, distri
     assert resp.get_data(as_text=True).startswith("\ufeff窗口编号,季度,检查日期,检查人员,服务态度（15分）")
 
 
+def test_the_import_page_refuses_a_sheet_too_long_for_one_request(client, auth, db, district):
+    from feedback_api.services import ledger
+
+    auth.login("office")
+    row = "CD-SW-001,2026Q3,2026-09-01,赵六,15,15,15,10,15,10,10,10\n"
+    sheet = ("窗口编号,季度,检查日期,检查人员,服务态度,办事效率,业务能力,环境设施,廉洁诚信,制度流程,便民措施,信息公开\n"
+             + row * (ledger.UPLOAD_MAX_ROWS + 1))
+    resp = client.post("/assessment/inspections/import", data={
+        "csrf_token": auth.csrf_token("/assessment/inspections/import"),
+        "file": (io.BytesIO(sheet.encode("utf-8")), "检查.csv")}, content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f"网页一次最多导入 {ledger.UPLOAD_MAX_ROWS} 行" in page and "window-watch inspections import" in page
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
 def _post_multipart(client, path, fields):
     """A large multipart body built in memory (the test client's own spools to an unclosed file)."""
     boundary, body = encode_multipart(MultiDict({
