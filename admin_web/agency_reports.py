@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from admin_web.assessment import period_arg
 from admin_web.common import actor, commit_or_flash, found_or_404, role_required
+from admin_web.forms import PageForm
 from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
 from analytics.periods import parse_period
@@ -28,7 +29,7 @@ bp = Blueprint("agency_reports", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(PageForm):
     period = StringField("季度", validators=[DataRequired("请填写季度，如 2026Q3"), Length(max=16)])
 
 
@@ -37,14 +38,14 @@ def _section(heading: str) -> TextAreaField:
                                                                  message=f"{heading}过长")])
 
 
-class SectionsForm(FlaskForm):
+class SectionsForm(PageForm):
     summary = _section("一、总体情况")
     analysis = _section("八、主要问题分析")
     cases = _section("九、典型案例点评")
     suggestions = _section("十、意见建议")
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PageForm):
     note = TextAreaField("退回原因", validators=[DataRequired("请写明退回原因"), Length(max=2000)])
 
 
@@ -155,7 +156,7 @@ def report_pdf(report_id: int) -> Response:
     return _download("pdf", report_id)
 
 
-class IndustryContactForm(FlaskForm):
+class IndustryContactForm(PageForm):
     industry = SelectField("行业", choices=[SelectChoice(k, v) for k, v in INDUSTRIES.items()],
                            invalid_choice_message="未知行业")
     email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱"), Length(max=254)])

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import (
     DateField,
@@ -23,6 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from admin_web.forms import PageForm
 from feedback_api.models import Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES
 from feedback_api.services import standards
@@ -36,6 +36,9 @@ def window_choices(windows: Iterable[Window]) -> list[SelectChoice]:
 
 
 class IndicatorForm(Form):
+    class Meta:  # a row of the standard's form: no CSRF of its own, the page's language
+        locales = PageForm.Meta.locales
+
     id = HiddenField()
     category = SelectField("类别", choices=_CATEGORY_CHOICES, invalid_choice_message="类别无效")
     name = StringField("指标名称", validators=[Optional(), Length(max=100)])
@@ -43,7 +46,7 @@ class IndicatorForm(Form):
     pass_line = FloatField("合格线", validators=[Optional()])
 
 
-class StandardForm(FlaskForm):
+class StandardForm(PageForm):
     name = StringField("标准名称", validators=[DataRequired("请填写名称"), Length(max=200)])
     pass_score = FloatField("综合检查合格分数线", validators=[InputRequired("请填写合格分数线")])
     weight_feedback = FloatField("群众评价权重", validators=[InputRequired("请填写权重")])
@@ -72,7 +75,7 @@ class StandardForm(FlaskForm):
 
 
 def inspection_form(std: Any, windows: Iterable[Window]) -> Any:
-    class InspectionForm(FlaskForm):
+    class InspectionForm(PageForm):
         window = SelectField("窗口", validators=[DataRequired("请选择窗口")],
                              invalid_choice_message="所选窗口无效（或不属于本行业）")
         quarter = SelectField("季度", choices=[SelectChoice(str(q), f"第{'一二三四'[q - 1]}季度")
@@ -93,12 +96,12 @@ def inspection_form(std: Any, windows: Iterable[Window]) -> Any:
     return form
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     file = FileField("检查表文件", validators=[
         FileRequired("请选择要导入的文件"), FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件")])
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PageForm):
     files = MultipleFileField("证据文件（照片、录音、视频、PDF、Word）")
 
 
@@ -117,7 +120,7 @@ def covert_form(std: Any, windows: Iterable[Window]) -> Any:
     return form
 
 
-class IncidentForm(FlaskForm):
+class IncidentForm(PageForm):
     window = SelectField("窗口", validators=[DataRequired("请选择窗口")],
                          invalid_choice_message="所选窗口无效")
     occurred_on = DateField("发生日期", validators=[InputRequired("请填写发生日期")])
@@ -131,11 +134,11 @@ class IncidentForm(FlaskForm):
                                                     Length(max=5000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PageForm):
     note = TextAreaField("说明", validators=[Optional(), Length(max=2000)])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PageForm):
     """Publish a period, or recompute a published one (a reason is required then)."""
 
     period = HiddenField()

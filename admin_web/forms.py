@@ -20,16 +20,24 @@ from feedback_api.models.reference import TOPICS, WINDOW_STATUSES
 from feedback_api.services.answers import MAX_ANSWER
 
 
-class LoginForm(FlaskForm):
+class PageForm(FlaskForm):
+    """Every admin form: CSRF, and WTForms' own messages (a date that does not exist, a number
+    that is not one, a text too long) in Chinese, as the rest of the page."""
+
+    class Meta:
+        locales = ("zh",)
+
+
+class LoginForm(PageForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PageForm):
     """For POST-only buttons: just the CSRF token."""
 
 
-class WindowForm(FlaskForm):
+class WindowForm(PageForm):
     code = StringField("窗口编号", validators=[DataRequired("请填写窗口编号"), Length(max=64)])
     name = StringField("窗口名称", validators=[DataRequired("请填写窗口名称"), Length(max=200)])
     unit = SelectField("所属单位", validators=[DataRequired("请选择所属单位")],
@@ -59,21 +67,21 @@ class WindowForm(FlaskForm):
         return data
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PageForm):
     """A unit's answer to a feedback; WeChat citizens receive it."""
 
     text = TextAreaField("答复内容", validators=[
         DataRequired("请填写答复内容"), Length(max=MAX_ANSWER, message=f"答复内容不能超过 {MAX_ANSWER} 字")])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(PageForm):
     file = FileField("台账文件", validators=[
         FileRequired("请选择要导入的文件"),
         FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件"),
     ])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PageForm):
     """The agency's review of one feedback; each submission is kept as a training example."""
 
     valid = SelectField("有效性", choices=[SelectChoice("", "不改变"), SelectChoice("1", "有效"),

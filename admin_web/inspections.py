@@ -14,7 +14,7 @@ from flask_login import login_required
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from feedback_api.services import cells, inspection_tickets, inspections, standards
+from feedback_api.services import cells, inspection_tickets, inspections, ledger, standards
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
 
@@ -124,7 +124,7 @@ def inspection_import() -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         done = commit_or_flash(lambda: inspections.import_inspections(
-            actor(), upload.read(), upload.filename or ""))
+            actor(), upload.read(), upload.filename or "", max_rows=ledger.UPLOAD_MAX_ROWS))
         if done:
             report = done.value
             flash("导入完成：" + report.summary(), "success" if report.ok else "warning")

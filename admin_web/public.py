@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from admin_web.forms import PageForm
 from feedback_api.db import Session
 from feedback_api.services import cycle as cycle_service
 from feedback_api.services import ratelimit
@@ -34,7 +34,7 @@ def _entry_id(value: Any) -> int:
         return 0
 
 
-class PublicObjectionForm(FlaskForm):
+class PublicObjectionForm(PageForm):
     entry = SelectField("对哪个窗口有异议", coerce=_entry_id, validate_choice=False,
                         validators=[DataRequired("请选择您有异议的窗口")])
     text = TextAreaField("异议内容", validators=[

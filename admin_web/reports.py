@@ -20,8 +20,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("reports/index.html", period=period_arg(),
-                           choices=reports.report_choices(actor()))
+    period = period_arg()
+    return render_template("reports/index.html", period=period,
+                           choices=reports.report_choices(actor(), period))
 
 
 def _report(kind: str, code: str) -> reports.Report:

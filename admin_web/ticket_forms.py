@@ -3,7 +3,6 @@ POST), and the uploads they carry."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from werkzeug.datastructures import FileStorage
 from wtforms import (
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from admin_web.forms import PageForm
 from feedback_api.models.reference import APPEAL_KINDS, CALLBACK_OUTCOMES, TICKET_SOURCES, TOPICS
 from feedback_api.services import appeals as appeal_service
 from feedback_api.services import tickets as ticket_service
@@ -33,7 +33,7 @@ def uploads(field: MultipleFileField) -> list[Upload]:
             if isinstance(f, FileStorage) and f.filename]
 
 
-class OpenTicketForm(FlaskForm):
+class OpenTicketForm(PageForm):
     window = StringField("窗口编号", validators=[Optional(), Length(max=64)])
     topic = SelectField("问题类别", choices=_TOPIC_CHOICES, invalid_choice_message="未知的问题类别")
     source = SelectField("来源", choices=[SelectChoice("office", TICKET_SOURCES["office"]),
@@ -45,7 +45,7 @@ class OpenTicketForm(FlaskForm):
         Length(max=ticket_service.MAX_PROBLEM, message="整改要求过长")])
 
 
-class RespondForm(FlaskForm):
+class RespondForm(PageForm):
     text = TextAreaField("整改情况", validators=[
         DataRequired(_TEXT.format("整改情况")),
         Length(max=ticket_service.MAX_RESPONSE,
@@ -53,12 +53,12 @@ class RespondForm(FlaskForm):
     files = MultipleFileField("证明材料（图片或 PDF）")
 
 
-class VerdictForm(FlaskForm):
+class VerdictForm(PageForm):
     reason = TextAreaField("核验意见 / 退回理由", validators=[
         Optional(), Length(max=ticket_service.MAX_REASON, message="内容过长")])
 
 
-class CallbackForm(FlaskForm):
+class CallbackForm(PageForm):
     called_at = DateTimeLocalField("回访时间", format="%Y-%m-%dT%H:%M",
                                    validators=[DataRequired("请填写回访时间")])
     outcome = SelectField("回访结果", choices=[SelectChoice(k, v) for k, v in CALLBACK_OUTCOMES.items()],
@@ -66,11 +66,11 @@ class CallbackForm(FlaskForm):
     note = TextAreaField("回访情况", validators=[Optional(), Length(max=ticket_service.MAX_REASON)])
 
 
-class AttachForm(FlaskForm):
+class AttachForm(PageForm):
     receipt_no = StringField("受理编号", validators=[DataRequired("请填写受理编号"), Length(max=32)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(PageForm):
     """Detaching a feedback from a ticket, or cancelling a ticket: a reason is required."""
 
     reason = StringField("理由", validators=[
@@ -78,14 +78,14 @@ class ReasonForm(FlaskForm):
         Length(max=ticket_service.MAX_REASON, message="理由过长")])
 
 
-class AttachToTicketForm(FlaskForm):
+class AttachToTicketForm(PageForm):
     """On a feedback's page: attach it to a running ticket of its window."""
 
     # The page offers the window's running tickets; the service checks the one posted.
     ticket_id = IntegerField("督办单", validators=[DataRequired("请选择督办单")])
 
 
-class AppealForm(FlaskForm):
+class AppealForm(PageForm):
     kind = SelectField("申诉类型", choices=[SelectChoice(k, v) for k, v in APPEAL_KINDS.items()],
                        invalid_choice_message=_INVALID)
     reason = TextAreaField("申诉理由", validators=[
@@ -93,7 +93,7 @@ class AppealForm(FlaskForm):
     files = MultipleFileField("证明材料（图片或 PDF）")
 
 
-class DecideForm(FlaskForm):
+class DecideForm(PageForm):
     decision = SelectField("裁定", choices=[SelectChoice("upheld", "申诉成立（该评分不计入统计）"),
                                            SelectChoice("rejected", "申诉不成立")],
                            invalid_choice_message=_INVALID)
@@ -101,7 +101,7 @@ class DecideForm(FlaskForm):
         DataRequired(_TEXT.format("裁定理由")), Length(max=appeal_service.MAX_REASON)])
 
 
-class CalendarForm(FlaskForm):
+class CalendarForm(PageForm):
     day = DateField("日期", validators=[DataRequired("请填写日期（YYYY-MM-DD）")])
     kind = SelectField("设置", choices=[SelectChoice("holiday", "放假（休息日）"),
                                       SelectChoice("workday", "调休上班（工作日）"),
@@ -110,7 +110,7 @@ class CalendarForm(FlaskForm):
     name = StringField("名称", validators=[Optional(), Length(max=100)])
 
 
-class ContactForm(FlaskForm):
+class ContactForm(PageForm):
     unit = SelectField("单位", validators=[DataRequired("请选择单位")],
                        invalid_choice_message=_INVALID)
     email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱"), Length(max=254)])

@@ -94,8 +94,8 @@ def import_ledger() -> Any:
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        done = commit_or_flash(lambda: ledger.import_ledger(actor(), upload.read(),
-                                                            upload.filename or ""))
+        done = commit_or_flash(lambda: ledger.import_ledger(
+            actor(), upload.read(), upload.filename or "", max_rows=ledger.UPLOAD_MAX_ROWS))
         if done:
             report = done.value
             flash("导入完成：" + report.summary(), "success" if report.ok else "warning")

@@ -233,11 +233,16 @@ def chart_data(report: Report) -> dict[str, object]:
     }
 
 
-def report_choices(user: User) -> list[tuple[Unit, list[Window]]]:
-    """The units ``user`` may read reports of, each with the windows it may see."""
+def report_choices(user: User, period: Period) -> list[tuple[Unit, list[tuple[Window, bool]]]]:
+    """The units ``user`` may read reports of, each with the windows it may see and whether the
+    window has a report for ``period``: a published period's only for the windows its stored
+    version holds, a live one's for every window not delisted before it (as ``assess``)."""
     windows = Session.scalars(sa.select(Window).join(Window.unit).where(scope.window_clause(user))
                               .order_by(Unit.code, Window.code)).all()
-    out: dict[int, tuple[Unit, list[Window]]] = {}
+    stored = snapshots.stored_window_ids(period)
+    out: dict[int, tuple[Unit, list[tuple[Window, bool]]]] = {}
     for w in windows:
-        out.setdefault(w.unit_id, (w.unit, []))[1].append(w)
+        has = (w.id in stored if stored is not None else
+               w.status != "delisted" or w.status_date is None or w.status_date >= period.start)
+        out.setdefault(w.unit_id, (w.unit, []))[1].append((w, has))
     return list(out.values())

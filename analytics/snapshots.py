@@ -61,6 +61,13 @@ def latest(period: Period) -> AssessmentSnapshot | None:
                            .order_by(AssessmentSnapshot.version.desc()).limit(1)).first()
 
 
+def stored_window_ids(period: Period) -> set[int] | None:
+    """The windows the newest stored version of ``period`` holds (None: not published)."""
+    snap = latest(period)
+    return None if snap is None else set(Session.scalars(
+        sa.select(AssessmentSnapshotRow.window_id).where(AssessmentSnapshotRow.snapshot_id == snap.id)))
+
+
 def versions(period: Period) -> list[AssessmentSnapshot]:
     return list(Session.scalars(sa.select(AssessmentSnapshot)
                                 .where(AssessmentSnapshot.period == period.code)

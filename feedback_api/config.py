@@ -153,6 +153,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # session, so they end with it rather than on a clock of their own.
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int("WW_SESSION_MINUTES", 480)),
         "WTF_CSRF_TIME_LIMIT": None,
+        # WTForms' own messages come in the language of each form's Meta.locales (Chinese),
+        # not from Flask-Babel, which the platform does not use.
+        "WTF_I18N_ENABLED": False,
         "JSON_AS_ASCII": False,
     }
     config.update(_ticket_settings())

@@ -84,6 +84,9 @@ def _with_cookie(body: str, status: int, browser_id: str, new: bool) -> Response
 
 
 class FeedbackForm(FlaskForm):
+    class Meta:  # WTForms' own messages (a choice that is not one) in the citizen's language
+        locales = ("zh",)
+
     rating = RadioField("评分", choices=[SelectChoice(str(n), RATINGS[n]) for n in (5, 4, 3, 2, 1)],
                         validators=[Optional()])
     opinion = TextAreaField("意见建议", validators=[Optional(), Length(max=MAX_TEXT)])

@@ -19,12 +19,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from admin_web.forms import PageForm
 from feedback_api.models import Standard, StandardIndicator
 from feedback_api.models.reference import INDUSTRIES, OBJECTION_OUTCOMES
 from feedback_api.services.cycle import SUBMISSION_FIELDS
 
 
-class SubmissionFormBase(FlaskForm):
+class SubmissionFormBase(PageForm):
     attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
     #: Which button was pressed: "draft" saves, "submit" saves and submits.
     action = HiddenField(default="draft")
@@ -94,16 +95,16 @@ def form_data(form: FlaskForm, kind: str) -> dict[str, Any]:
     return out
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PageForm):
     reason = TextAreaField("退回原因", validators=[DataRequired("请填写退回原因"), Length(max=2000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PageForm):
     experts = SelectMultipleField("评审专家", validators=[DataRequired("请选择评审专家")],
                                   invalid_choice_message="所选专家无效")
 
 
-class ScoreFormBase(FlaskForm):
+class ScoreFormBase(PageForm):
     comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
     #: (field name, indicator) in the standard's order.
     indicators: list[tuple[str, StandardIndicator]] = []
@@ -129,18 +130,18 @@ def score_form(std: Standard, items: dict[str, float] | None = None, **kwargs: A
     return Form(**kwargs)
 
 
-class CycleForm(FlaskForm):
+class CycleForm(PageForm):
     year = IntegerField("年度", validators=[DataRequired("请填写年度"),
                                           NumberRange(2000, 2100, "年度应在 2000–2100 之间")])
 
 
-class PhaseForm(FlaskForm):
+class PhaseForm(PageForm):
     kind = HiddenField(validators=[DataRequired()])
     starts_on = DateField("开始", validators=[DataRequired("请填写开始日期")])
     ends_on = DateField("截止", validators=[DataRequired("请填写截止日期")])
 
 
-class PublicityForm(FlaskForm):
+class PublicityForm(PageForm):
     starts_on = DateField("公示开始", validators=[DataRequired("请填写公示开始日期")])
     ends_on = DateField("公示结束", validators=[DataRequired("请填写公示结束日期")])
     candidates = SelectMultipleField("公示的候选窗口", validators=[DataRequired("请选择候选窗口")],
@@ -148,14 +149,14 @@ class PublicityForm(FlaskForm):
     notice = TextAreaField("公示说明（选填）", validators=[Optional(), Length(max=5000)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(PageForm):
     received_on = DateField("收到日期", validators=[DataRequired("请填写收到日期")])
     channel = StringField("来源方式（来信、来电、网上留言）", validators=[Optional(), Length(max=50)])
     text = TextAreaField("异议内容（请勿录入反映人的姓名、电话）",
                          validators=[DataRequired("请填写异议内容"), Length(max=5000)])
 
 
-class AnswerObjectionForm(FlaskForm):
+class AnswerObjectionForm(PageForm):
     outcome = SelectField("结论", choices=[SelectChoice(k, v) for k, v in OBJECTION_OUTCOMES.items()
                                           if k != "pending"], invalid_choice_message="所选项无效")
     answer = TextAreaField("答复", validators=[DataRequired("请填写答复内容"), Length(max=5000)])

@@ -36,6 +36,10 @@ def publicity(year: int) -> str:
     form = _publicity_form(cycle, formdata=None, starts_on=phase.starts_on if phase else None,
                            ends_on=phase.ends_on if phase else None)
     form.candidates.data = [c.value for c in form.candidates.choices]
+    return _render(cycle, form)
+
+
+def _render(cycle: Cycle, form: PublicityForm) -> str:
     return render_template("cycle/publicity.html", cycle=cycle, form=form,
                            publicities=svc.publicities(cycle),
                            objection_form=ObjectionForm(formdata=None, received_on=svc.local_today()),
@@ -44,7 +48,7 @@ def publicity(year: int) -> str:
 
 @bp.post("/<int:year>/publicity")
 @role_required("office")
-def open_publicity(year: int) -> Response:
+def open_publicity(year: int) -> Response | str:
     cycle = cycle_or_404(year)
     form = _publicity_form(cycle)
     if not form.validate_on_submit():
@@ -53,7 +57,8 @@ def open_publicity(year: int) -> Response:
             actor(), cycle, form.starts_on.data, form.ends_on.data,
             [int(x) for x in form.candidates.data], form.notice.data or "")):
         flash("公示已发布", "success")
-    return _page(year)
+        return _page(year)
+    return _render(cycle, form)  # what the office typed stays in the form
 
 
 def _entry_or_404(entry_id: int) -> PublicityEntry:

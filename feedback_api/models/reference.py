@@ -224,6 +224,13 @@ AUDIT_ACTIONS.update({
     "file_appeal": "提出申诉",
     "decide_appeal": "裁定申诉",
     "set_calendar": "设置节假日",
+    "bulk_review": "批量审核",
+    "merge": "合并重复评价",
+    "unmerge": "取消合并",
+    "recount": "重新计数",
+    "detach": "解除关联",
+    "cancel": "撤销督办单",
+    "recompute": "重新计算",
 })
 AUDIT_ENTITIES.update({
     "ticket": "督办单",
@@ -231,6 +238,7 @@ AUDIT_ENTITIES.update({
     "calendar": "节假日",
     "agency_report": "第三方测评报告",
     "industry_contact": "主管部门提醒邮箱",
+    "assessment_snapshot": "考核结果版本",
 })
 
 #: Incidents (重大事件): what happened, and how grave (a major one is a delisting rule).

@@ -43,8 +43,13 @@ def new_receipt_no(now: datetime | None = None) -> str:
     return f"PJ{now:%Y%m%d}-{tail}"
 
 
+#: The days whose local bounds convert to UTC and back: a filter typed as 0001-01-01 or
+#: 9999-12-31 is taken as one of these (no feedback lies beyond them) instead of overflowing.
+_FIRST_DAY, _LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
+
+
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    start = datetime.combine(min(max(day, _FIRST_DAY), _LAST_DAY), time.min, tzinfo=LOCAL_TZ)
     return start, start + timedelta(days=1)
 
 

@@ -22,7 +22,7 @@ from feedback_api.services.errors import (
     ValidationError,
 )
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.ledger import MAX_ROWS, RowError, read_table
+from feedback_api.services.ledger import MAX_ROWS, RowError, read_table, too_many_rows
 
 ENTRY_ROLES = frozenset({"office", "authority"})
 #: An inspection of a quarter may be held until this long after the quarter ends.
@@ -246,7 +246,8 @@ def _clean_header(raw: str) -> str:
     return re.sub(r"[（(].*?[)）]$", "", (raw or "").strip().lstrip("\ufeff").replace("*", "")).strip()
 
 
-def import_inspections(actor: User | None, data: bytes, filename: str) -> InspectionImportReport:
+def import_inspections(actor: User | None, data: bytes, filename: str, *,
+                       max_rows: int = MAX_ROWS) -> InspectionImportReport:
     """Import an inspection sheet (CSV in the ledger's encodings, or XLSX): 窗口编号, 季度,
     检查日期, 检查人员, 备注 and one column per indicator of that year's standard, headed by its
     name ("服务态度" or "服务态度（15分）"). A row is a window's inspection of a quarter; one
@@ -255,10 +256,12 @@ def import_inspections(actor: User | None, data: bytes, filename: str) -> Inspec
     fixed = {h: f for f, h in IMPORT_COLUMNS} | {f: f for f, _ in IMPORT_COLUMNS} | HEADER_ALIASES
     header: dict[int, str] | None = None
     seen: dict[tuple[str, int, int], int] = {}
-    count = 0
-    for line, row in read_table(data, filename):
-        if not any((c or "").strip() for c in row):
-            continue
+    # Counted before any row is saved: a sheet too long is refused whole, at once.
+    table = [(line, row) for line, row in read_table(data, filename)
+             if any((c or "").strip() for c in row)]
+    if len(table) - 1 > max_rows:
+        raise too_many_rows(max_rows, "inspections import")
+    for line, row in table:
         if header is None:
             header = {}
             for idx, raw in enumerate(row):
@@ -270,9 +273,6 @@ def import_inspections(actor: User | None, data: bytes, filename: str) -> Inspec
                 raise ValidationError(f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
                                       details={"line": line, "missing": missing})
             continue
-        count += 1
-        if count > MAX_ROWS:
-            raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
         cells = {name: (row[i] if i < len(row) else "").replace("\x00", "").strip()
                  for i, name in header.items()}
         code = cells.get("window", "")

@@ -49,6 +49,17 @@ HEADER_ALIASES = {
 IGNORED_HEADERS = {"序号", "编号序号"}
 REQUIRED = ("code", "name", "unit")
 MAX_ROWS = 20000
+#: The most rows one upload through the web takes: a longer sheet would outlast the web worker's
+#: timeout on a busy server, so the page refuses it at once; the command line takes MAX_ROWS.
+UPLOAD_MAX_ROWS = 2000
+
+
+def too_many_rows(limit: int, command: str) -> ValidationError:
+    """The error of a sheet over ``limit`` data rows; ``command`` imports up to MAX_ROWS."""
+    if limit < MAX_ROWS:
+        return ValidationError(f"网页一次最多导入 {limit} 行：请把文件拆分后分批导入，"
+                               f"或由管理员用命令 window-watch {command} 导入")
+    return ValidationError(f"文件超过 {limit} 行，请分批导入")
 
 
 @dataclass
@@ -144,7 +155,8 @@ def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
     return ((line, [cells.restore(v) for v in row]) for line, row in _csv_rows(data))
 
 
-def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
+def read_ledger(data: bytes, filename: str, max_rows: int = MAX_ROWS,
+                ) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
     """Parse a ledger file into (column map, [(line number, {field: value})])."""
     rows = read_table(data, filename)
     mapping: dict[int, str] | None = None
@@ -161,8 +173,8 @@ def read_ledger(data: bytes, filename: str) -> tuple[dict[int, str], list[tuple[
                     details={"line": line, "missing": missing},
                 )
             continue
-        if len(out) >= MAX_ROWS:
-            raise ValidationError(f"文件超过 {MAX_ROWS} 行，请分批导入")
+        if len(out) >= max_rows:
+            raise too_many_rows(max_rows, "windows import")
         # NUL never belongs in a ledger and PostgreSQL cannot store it: drop it with the padding.
         out.append((line, {fld: (row[i] if i < len(row) else "").replace("\x00", "")
                            for i, fld in mapping.items()}))
@@ -175,9 +187,10 @@ def _cell(value: str) -> str:
     return (value or "").strip()
 
 
-def import_ledger(actor: User | None, data: bytes, filename: str) -> ImportReport:
+def import_ledger(actor: User | None, data: bytes, filename: str, *,
+                  max_rows: int = MAX_ROWS) -> ImportReport:
     """Create or update windows from a ledger; bad rows are reported by line and left out whole."""
-    _mapping, rows = read_ledger(data, filename)
+    _mapping, rows = read_ledger(data, filename, max_rows)
     report = ImportReport()
     seen: dict[str, int] = {}
     for line, raw in rows:

@@ -89,6 +89,23 @@ def test_the_import_page_shows_the_line_numbered_report(client, auth, db, distri
     assert resp.get_data(as_text=True).startswith("\ufeff窗口编号,季度,检查日期,检查人员,服务态度（15分）")
 
 
+def test_the_import_page_refuses_a_sheet_too_long_for_one_request(client, auth, db, district):
+    from feedback_api.services import ledger
+
+    auth.login("office")
+    row = "CD-SW-001,2026Q3,2026-09-01,赵六,15,15,15,10,15,10,10,10\n"
+    sheet = ("窗口编号,季度,检查日期,检查人员,服务态度,办事效率,业务能力,环境设施,廉洁诚信,制度流程,便民措施,信息公开\n"
+             + row * (ledger.UPLOAD_MAX_ROWS + 1))
+    resp = client.post("/assessment/inspections/import", data={
+        "csrf_token": auth.csrf_token("/assessment/inspections/import"),
+        "file": (io.BytesIO(sheet.encode("utf-8")), "检查.csv")}, content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f"网页一次最多导入 {ledger.UPLOAD_MAX_ROWS} 行" in page and "window-watch inspections import" in page
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
 def _post_multipart(client, path, fields):
     """A large multipart body built in memory (the test client's own spools to an unclosed file)."""
     boundary, body = encode_multipart(MultiDict({
@@ -225,3 +242,46 @@ def test_early_warnings_show_within_scope(client, auth, db, district):
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("authority")
     assert "预警" not in client.get("/assessment/delisting?year=2026").get_data(as_text=True)
+
+
+def test_a_form_errors_in_chinese_and_keeps_what_was_typed(client, auth, district):
+    """WTForms' own messages (a date like 2月30日, a score that is not a number, a name too
+    long) are in Chinese, beside the text the user typed."""
+    auth.login("office")
+    resp = client.post("/assessment/incidents/new", data={
+        "csrf_token": auth.csrf_token("/assessment/incidents/new"), "window": "CD-SW-001",
+        "occurred_on": "2026-02-30", "kind": "safety", "severity": "general", "source": "巡查",
+        "description": "保留我输入的内容😀"})
+    page = resp.get_data(as_text=True)
+    assert "不是有效的日期值" in page and "保留我输入的内容😀" in page
+    assert "Not a valid" not in page
+    resp = client.post("/windows/new", data={
+        "csrf_token": auth.csrf_token("/windows/new"), "code": "CD-SW-009", "name": "长" * 201,
+        "unit": "CD-SW", "status": "candidate", "staff_count": "三"})
+    page = resp.get_data(as_text=True)
+    assert "字段长度不能超过 200 个字符" in page and "不是有效的整数" in page
+    assert "Field cannot" not in page and "Not a valid" not in page
+
+
+def test_every_form_has_chinese_messages(app):
+    """Every form of the platform (admin pages and the citizens' H5 page) takes WTForms'
+    messages in Chinese."""
+    from flask_wtf import FlaskForm
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = {f"{f.__module__}.{f.__qualname__}": f for f in subclasses(FlaskForm)
+             if f.__module__.startswith(("admin_web", "wechat_bot"))}
+    assert len(forms) > 30
+    def meta(form):  # as WTForms builds it: every Meta along the class's bases
+        return type("Meta", tuple(c.__dict__["Meta"] for c in form.__mro__ if "Meta" in c.__dict__),
+                    {})()
+
+    with app.test_request_context():
+        messages = {name: meta(form).get_translations(None) for name, form in forms.items()}
+    english = {name for name, t in messages.items()
+               if t is None or t.gettext("Not a valid date value.") != "不是有效的日期值。"}
+    assert english == set()

@@ -12,13 +12,21 @@ LINK = re.compile(r'href="([^"]+)"')
 
 @pytest.fixture
 def demo_district(db):
+    from analytics import assessment, snapshots
+    from feedback_api.services import users, windows
+
     with db():
         seed_demo(feedback_per_window=3)
+    with db():
+        snapshots.publish(users.get_user("office"), assessment.current_quarter())
+        # A window registered after this quarter was published: it has no report for it.
+        windows.create_window(None, {"code": "CD-SW-099", "name": "新增窗口😀", "unit": "CD-SW"})
 
 
 @pytest.mark.parametrize("user,password", [
     ("office", "office-demo-2026"), ("agency", "agency-demo-2026"),
     ("authority-health", "health-demo-2026"), ("unit-sw", "unit-demo-2026"),
+    ("expert", "expert-demo-2026"),
 ])
 def test_crawl_every_linked_page(client, auth, demo_district, user, password):
     auth.login(user, password)
@@ -39,7 +47,7 @@ def test_crawl_every_linked_page(client, auth, demo_district, user, password):
                 continue
             if href not in seen:
                 queue.append(href)
-    assert len(seen) > 10
-    assert {u: s for u, s in statuses.items() if s >= 500} == {}
-    # A scoped user never reaches a page it may not see through the links it is given.
-    assert {u: s for u, s in statuses.items() if s in (403, 404)} == {}
+    assert len(seen) > (3 if user == "expert" else 10)
+    # Every link answers: no server error, and a scoped user never reaches a page it may not
+    # see (403/404) through the links it is given.
+    assert {u: s for u, s in statuses.items() if s >= 400} == {}

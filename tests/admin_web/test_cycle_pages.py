@@ -223,6 +223,14 @@ def test_the_year_through_the_pages(client, auth, db, year):
     # Publicity: open now, an objection, answered; the public page shows the list.
     today = svc.local_today()
     ppath = f"/cycle/{year}/publicity"
+    # Dates the wrong way round: the page says so and keeps what the office typed.
+    resp = client.post(ppath, data={"starts_on": today.isoformat(),
+                                    "ends_on": (today - timedelta(days=3)).isoformat(),
+                                    "candidates": [str(ids["CD-RMYY-001"])],
+                                    "notice": "公示期间接受群众监督😀", "csrf_token": token(client, ppath)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "公示期间接受群众监督😀" in html
+    assert f'value="{today.isoformat()}"' in html and "flash-error" in html
     resp = client.post(ppath, data={"starts_on": (today - timedelta(days=3)).isoformat(),
                                     "ends_on": today.isoformat(),
                                     "candidates": [str(ids["CD-RMYY-001"]), str(ids["CD-RMYY-002"])],
@@ -451,3 +459,4 @@ def test_the_years_submissions_come_in_pages(client, auth, db, year):
     second = client.get(f"/cycle/{year}?page=2").get_data(as_text=True)
     assert second.count("/cycle/submissions/") == 1 and "第 2 / 2 页" in second
     assert client.get(f"/cycle/{year}?page=99999999").status_code == 200
+

@@ -110,6 +110,24 @@ def test_import_page_reports_bad_rows_by_line(client, auth, db, district):
         assert s.scalar(sa.select(sa.func.count()).select_from(Window).where(Window.code == "CD-SW-007")) == 1
 
 
+def test_import_page_refuses_a_sheet_too_long_for_one_request(client, auth, db, district):
+    """10,000 rows outlast the web worker's timeout (a 500 from gunicorn after 60 s): the page
+    refuses them at once, in Chinese, storing nothing; the command line takes them."""
+    from feedback_api.services import ledger
+
+    auth.login("office")
+    rows = "".join(f"CD-SW-{1000 + i},批量窗口{i},CD-SW\n" for i in range(ledger.UPLOAD_MAX_ROWS + 1))
+    data = ("窗口编号,窗口名称,所属单位\n" + rows).encode("utf-8")
+    resp = client.post("/windows/import", data={"csrf_token": auth.csrf_token("/windows/import"),
+                                                "file": (io.BytesIO(data), "台账.csv")},
+                       content_type="multipart/form-data")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f"网页一次最多导入 {ledger.UPLOAD_MAX_ROWS} 行" in text and "window-watch windows import" in text
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Window)) == 4
+
+
 def test_import_page_refuses_other_file_types(client, auth, district):
     auth.login("office")
     token = auth.csrf_token("/windows/import")
@@ -295,3 +313,43 @@ def test_audit_log_page_is_for_the_office(client, auth, db, district, user, stat
     if status == 200:
         text = resp.get_data(as_text=True)
         assert "改过的名字" in text and "综合办税窗口" in text and "修改" in text and "窗口" in text
+
+
+def test_the_audit_log_speaks_chinese(client, auth, db, district):
+    """Before and after read as the office reads them: field names, codes, empty values and
+    every action and object in Chinese, never the stored keys (contact_person, None, candidate)."""
+    from feedback_api.services import audit, users
+
+    with db():
+        office = users.get_user("office")
+        audit.record_change(office, "recompute", "assessment_snapshot", "2026Q3:v2",
+                            {"version": 1}, {"version": 2, "reason": "补录检查", "trigger": "recompute"})
+        audit.record_change(office, "detach", "ticket", 7, {"feedback": 3},
+                            {"feedback": None, "reason": "非同一问题", "late": False})
+    auth.login("office")
+    page = client.get("/windows/CD-SW-001/edit").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    client.post("/windows/CD-SW-001/edit", data={"csrf_token": token, "code": "CD-SW-001",
+                                                 "name": "改过的名字", "unit": "CD-SW",
+                                                 "status": "candidate"})
+    html = client.get("/audit").get_data(as_text=True)
+    table = re.sub(r"<[^>]+>", " ", html.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
+    assert "窗口名称：改过的名字" in table and "状态：创建中" in table and "负责人：—" in table
+    assert "重新计算" in table and "考核结果版本" in table and "原因：补录检查" in table
+    assert "解除关联" in table and "关联评价：—" in table and "否" in table
+    assert "命令行" in table  # the district fixture's changes were made without a user
+    values = " ".join(re.findall(r'<td class="small">(.*?)</td>', html, re.S))
+    assert re.findall(r"[A-Za-z_]{3,}", re.sub(r"CD-[A-Z]+(-\d+)?", "", values)) == []
+
+
+def test_every_audited_action_and_object_has_a_chinese_label(repo_root):
+    from feedback_api.models.reference import AUDIT_ACTIONS, AUDIT_ENTITIES
+
+    call = re.compile(r'record_change\(\s*[^,()]+(?:\([^()]*\))?,\s*"(\w+)",\s*"(\w+)"')
+    found = set()
+    for package in ("feedback_api", "analytics", "admin_web", "wechat_bot"):
+        for path in (repo_root / package).rglob("*.py"):
+            found |= set(call.findall(path.read_text(encoding="utf-8")))
+    assert len(found) > 20
+    assert sorted(a for a, _ in found if a not in AUDIT_ACTIONS) == []
+    assert sorted(e for _, e in found if e not in AUDIT_ENTITIES) == []

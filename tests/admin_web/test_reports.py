@@ -128,3 +128,24 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
     with db():
         snapshots.publish(user("office"), assessment.parse_period(Q3))
     assert ticket_cells() == live
+
+
+def test_the_index_links_only_windows_with_a_report_for_the_period(db, client, auth, rated):
+    """A window added after the period was published (or delisted before it) has no report:
+    the index names it without a link, so every link it gives answers."""
+    from analytics import snapshots
+    from tests.assessment_helpers import user
+
+    with db():
+        snapshots.publish(user("office"), assessment.parse_period(Q3))
+        windows.create_window(None, {"code": "CD-SW-003", "name": "发布后新增窗口", "unit": "CD-SW"})
+    auth.login("unit")
+    html = client.get(f"/reports/?period={Q3}").get_data(as_text=True)
+    assert "发布后新增窗口" in html and "本期无报告" in html
+    links = re.findall(r'href="(/reports/[^"]+)"', html.replace("&amp;", "&"))
+    assert f"/reports/windows/CD-SW-001?period={Q3}" in links
+    assert not any("CD-SW-003" in link for link in links)
+    assert all(client.get(link).status_code == 200 for link in links)
+    # A live period reports every window in the programme, the new one included.
+    live = client.get("/reports/?period=2026-12").get_data(as_text=True)
+    assert "/reports/windows/CD-SW-003?period=2026-12" in live

@@ -4,6 +4,8 @@ sends it back, the unit responds again, the agency verifies."""
 
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
 
 from feedback_api.db import Session
@@ -80,3 +82,36 @@ def test_agency_and_unit_close_a_ticket_over_two_rounds(live_server, page, db, d
             (1, "sent_back", "已批评教育当事人"), (2, "verified", "已调整排班并开展服务礼仪培训")]
         [evidence] = Session.scalars(sa.select(EvidenceFile)).all()
         assert evidence.round_id == ticket.rounds[0].id and evidence.original_name == "整改照片.png"
+
+
+def test_a_second_click_while_waiting_sends_the_form_once(live_server, page, db, district,  # noqa: F811
+                                                          monkeypatch):
+    """On a busy server staff click again while the page still waits: one ticket, not two."""
+    from feedback_api.services import ticket_open
+
+    opened = ticket_open.open_ticket
+
+    def busy(*args, **kwargs):  # the server answers after a second, as when it is loaded
+        time.sleep(1)
+        return opened(*args, **kwargs)
+
+    monkeypatch.setattr(ticket_open, "open_ticket", busy)
+    _as(page, live_server, "office")
+    page.goto(f"{live_server}/tickets/new")
+    page.fill("input[name=window]", "CD-SW-001")
+    page.select_option("select[name=topic]", "attitude")
+    page.fill("textarea[name=problem]", "只开一张督办单😀")
+    posts = []
+    page.on("request", lambda r: r.method == "POST" and posts.append(r.url))
+    page.evaluate("""() => { const b = document.querySelector('main button[type=submit]');
+                             b.click(); setTimeout(() => b.click(), 300); }""")
+    page.wait_for_selector("text=只开一张督办单😀")
+    assert len(posts) == 1  # the browser sent the form once
+    # Back to the form with the browser's button: sending it again on purpose still works.
+    page.go_back()
+    page.wait_for_selector("textarea[name=problem]")
+    page.fill("textarea[name=problem]", "第二张督办单")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("text=第二张督办单")
+    with db():
+        assert sorted(Session.scalars(sa.select(Ticket.problem))) == ["只开一张督办单😀", "第二张督办单"]

@@ -93,6 +93,16 @@ def test_bad_query_parameters_get_400(client, district, token_for, query, code):
     assert resp.get_json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("query,total", [
+    ("date_from=0001-01-01&date_to=9999-12-31", 4), ("date_from=9999-12-31", 0),
+    ("date_to=0001-01-01", 0),
+])
+def test_dates_at_the_ends_of_the_calendar_filter_without_error(client, seeded, token_for,
+                                                                 query, total):
+    body = client.get(f"/api/v1/feedback?{query}", headers=token_for("office"))
+    assert body.status_code == 200 and body.get_json()["total"] == total
+
+
 def test_empty_filters_mean_no_filter(client, seeded, token_for):
     h = token_for("office")
     body = client.get("/api/v1/feedback?rating=&review_state=&date_from=&window=&page=", headers=h)

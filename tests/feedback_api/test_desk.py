@@ -72,6 +72,10 @@ def _ids(user, **filters):
     ({"channel": "h5"}, ["slow"]),
     ({"review_state": "pending", "industry": "health"}, ["flip", "nice"]),
     ({"date_from": date(2026, 5, 7), "date_to": date(2026, 5, 8)}, ["nice", "slow"]),
+    # The ends of the calendar are no bound, never an overflow (a user typing 9999-12-31).
+    ({"date_from": date.min, "date_to": date.max}, ["bare", "flip", "nice", "slow", "rude"]),
+    ({"date_from": date.max}, []),
+    ({"date_to": date.min}, []),
     ({"q": "态度"}, ["rude"]),
     ({"q": "13800138000"}, ["rude"]),
     ({"q": "100%"}, []),  # wildcards are literal
