@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from admin_web.app import create_app
 from feedback_api import schema
 from feedback_api.db import Base, Session, dispose_engines, make_engine
-from feedback_api.services.windows import forget_window_cards
+from feedback_api.services.window_cards import forget_window_cards
 from tests.mail import Inbox, start_smtp
 
 TEST_SECRET = "test-secret-key-not-for-production"
