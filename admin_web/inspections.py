@@ -14,7 +14,7 @@ from flask_login import login_required
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from feedback_api.services import cells, inspection_tickets, inspections, ledger, standards
+from feedback_api.services import cells, inspection_sheets, inspection_tickets, inspections, ledger, standards
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
 
@@ -123,7 +123,7 @@ def inspection_import() -> Any:
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        done = commit_or_flash(lambda: inspections.import_inspections(
+        done = commit_or_flash(lambda: inspection_sheets.import_inspections(
             actor(), upload.read(), upload.filename or "", max_rows=ledger.UPLOAD_MAX_ROWS))
         if done:
             report = done.value
@@ -131,7 +131,7 @@ def inspection_import() -> Any:
     year = year_arg()
     _year_standard(year)
     return render_template("assessment/inspection_import.html", form=form, report=report,
-                           headers=inspections.template_headers(year), year=year)
+                           headers=inspection_sheets.template_headers(year), year=year)
 
 
 @bp.get("/inspections/template.csv")
@@ -140,7 +140,7 @@ def inspection_template() -> Response:
     year = year_arg()
     _year_standard(year)
     buf = io.StringIO()
-    csv.writer(buf).writerow(cells.csv_row(inspections.template_headers(year)))
+    csv.writer(buf).writerow(cells.csv_row(inspection_sheets.template_headers(year)))
     return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition":
                              f"attachment; filename=inspections-{year}.csv"})

@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics.daily import MARGIN, NAME, SUMS, local_day, month_of, sums_of_rows
+from analytics.daily import MARGIN, NAME
+from analytics.daily_sums import SUMS, local_day, month_of, sums_of_rows
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, FeedbackMonthly
@@ -63,7 +64,7 @@ def _rows(period: Period, keys: tuple[str, ...], sums: tuple[str, ...]) -> list[
 
 
 def window_topic_sums(period: Period) -> list[tuple[Any, ...]] | None:
-    """Per window and main topic: (window_id, topic, *``daily.SUMS``) over ``period``."""
+    """Per window and main topic: (window_id, topic, *``daily_sums.SUMS``) over ``period``."""
     rows = _rows(period, ("window_id", "topic"), SUMS)
     return None if rows is None else [tuple(r) for r in rows]
 

@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from feedback_api.cli import fail
 from feedback_api.db import Session
-from feedback_api.services import cells, inspections
+from feedback_api.services import cells, inspection_sheets
 from feedback_api.services.errors import ServiceError
 
 inspections_cli = AppGroup("inspections", help="季度综合检查：导入。")
@@ -23,7 +23,7 @@ def inspections_import(file: Path) -> None:
     """Import inspections (CSV in UTF-8/GB18030, or XLSX; columns 窗口编号, 季度, 检查日期,
     检查人员 and one per indicator name); good rows are kept, exit 1 if any row was refused."""
     try:
-        report = inspections.import_inspections(None, file.read_bytes(), file.name)
+        report = inspection_sheets.import_inspections(None, file.read_bytes(), file.name)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message, 2)
@@ -42,6 +42,6 @@ def inspections_template(year: int) -> None:
     """Print the header row (CSV) of an import sheet for YEAR's standard."""
     import csv
 
-    headers = inspections.template_headers(year)
+    headers = inspection_sheets.template_headers(year)
     Session.commit()  # the year's standard, if this made it
     csv.writer(sys.stdout).writerow(cells.csv_row(headers))

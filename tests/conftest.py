@@ -17,7 +17,8 @@ from flask.testing import FlaskClient
 from admin_web.app import create_app
 from feedback_api import schema
 from feedback_api.db import Base, Session, dispose_engines, make_engine
-from feedback_api.services.windows import forget_window_cards
+from feedback_api.services.window_cards import forget_window_cards
+from tests.mail import Inbox, start_smtp
 
 TEST_SECRET = "test-secret-key-not-for-production"
 
@@ -169,3 +170,29 @@ def token_for(db: Callable[[], Any]) -> Callable[[str], dict[str, str]]:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Any], Any]]:
+    """Starts a real SMTP server on loopback with the given aiosmtpd handler and points the
+    app's ``WW_SMTP_URL`` at it; returns the handler. Servers stop after the test."""
+    controllers = []
+
+    def _start(handler: Any) -> Any:
+        controller, port = start_smtp(handler)
+        controllers.append(controller)
+        monkeypatch.setitem(app.config, "WW_SMTP_URL",
+                            f"smtp://127.0.0.1:{port}?from=alerts@ww.example.cn")
+        return handler
+
+    try:
+        yield _start
+    finally:
+        for controller in controllers:
+            controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: Callable[[Any], Any]) -> Inbox:
+    """The mail the app sends during the test, received by a real SMTP server on loopback."""
+    return smtp_server(Inbox())

@@ -17,7 +17,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, FeedbackAnswer, Window
 from feedback_api.models.tickets import Ticket, TicketFeedback, TicketRound
 from feedback_api.services import progress
-from feedback_api.services.windows import WindowCard, window_card
+from feedback_api.services.window_cards import WindowCard, window_card
 from wechat_bot.models import OutboundMessage, WechatConversation
 
 

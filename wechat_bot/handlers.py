@@ -7,7 +7,7 @@ import unicodedata
 
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services.feedback import record_feedback
-from feedback_api.services.windows import WindowCard, window_card
+from feedback_api.services.window_cards import WindowCard, window_card
 from wechat_bot import conversation, inbound, replies, staff
 from wechat_bot.dispatch import Context, Dispatcher
 

@@ -1,12 +1,13 @@
 """The JSON API under /api/v1: bearer tokens (or a signed-in browser), scoped like the user.
 
-Built with flask-smorest: one marshmallow schema per resource (``schemas.py``) validates the
-input, dumps the output and is the OpenAPI document at ``/api/v1/openapi.json``.
+Built with flask-smorest: one marshmallow schema per resource (``*_schemas.py``, on the fields
+and base schemas of ``schemas.py``) validates the input, dumps the output and is the OpenAPI
+document at ``/api/v1/openapi.json``.
 
 To add a resource (tickets, say):
 
-1. In ``schemas.py``: ``TicketSchema(ApiSchema)`` with its fields (``dump_only`` for what the
-   server sets; ``Str``/``Int``/``Day``/``Bool`` carry Chinese messages), and
+1. In ``tickets_schemas.py``: ``TicketSchema(ApiSchema)`` with its fields (``dump_only`` for
+   what the server sets; ``Str``/``Int``/``Day``/``Bool`` carry Chinese messages), and
    ``TicketQuery(PageQuery)`` for the list's filters.
 2. In a views module imported below, on ``bp``::
 

@@ -1,4 +1,4 @@
-"""API routes: each takes and returns the schemas of schemas.py, which are its document."""
+"""API routes: each takes and returns the schemas of feedback_schemas.py, which are its document."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_smorest import current_api
 
 from feedback_api.api import bp
 from feedback_api.api.auth import api_user, authenticate_request
-from feedback_api.api.schemas import (
+from feedback_api.api.feedback_schemas import (
     AnsweredSchema,
     AnswerSchema,
     AnswersSchema,
@@ -17,13 +17,11 @@ from feedback_api.api.schemas import (
     FeedbackSchema,
     MeSchema,
     MessageSchema,
-    NoQuery,
     ReviewSchema,
     WindowQuery,
     WindowSchema,
-    page,
-    page_schema,
 )
+from feedback_api.api.schemas import NoQuery, page, page_schema
 from feedback_api.db import Session
 from feedback_api.extensions import csrf
 from feedback_api.services import answers, feedback_list

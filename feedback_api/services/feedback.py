@@ -19,7 +19,7 @@ from feedback_api.models.reference import CHANNELS, RATINGS
 from feedback_api.services import scope
 from feedback_api.services.citizens import CitizenRef
 from feedback_api.services.errors import NotFound, ValidationError
-from feedback_api.services.windows import WindowCard
+from feedback_api.services.window_cards import WindowCard
 
 if TYPE_CHECKING:
     from feedback_api.services.feedback_list import FeedbackRow

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from analytics import daily, scheduler
+from analytics import daily, daily_sums, scheduler
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, FeedbackMonthly, Window
 from feedback_api.services import (
@@ -46,9 +46,9 @@ def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-
     with db():
         result = daily.refresh()
     with db():
-        stored, full = daily.stored_sums(), daily.full_sums()
+        stored, full = daily_sums.stored_sums(), daily_sums.full_sums()
         assert _rounded(stored) == _rounded(full)
-        assert _rounded(daily.stored_monthly()) == _rounded(daily.full_monthly())
+        assert _rounded(daily_sums.stored_monthly()) == _rounded(daily_sums.full_monthly())
         # Then everything looks a day old, so the next run sees only what changes after this.
         Session.execute(sa.update(Feedback).values(changed_at=LONG_AGO))
         Session.execute(sa.update(DailyRefresh).values(changed_since=LONG_AGO + timedelta(days=1)))
@@ -57,12 +57,12 @@ def _refresh_and_compare(db) -> daily.RefreshResult:  # type: ignore[no-untyped-
 
 def _sums(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
     with db():
-        return _rounded(daily.stored_sums())
+        return _rounded(daily_sums.stored_sums())
 
 
 def _monthly(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
     with db():
-        return _rounded(daily.stored_monthly())
+        return _rounded(daily_sums.stored_monthly())
 
 
 def test_incremental_equals_full_recompute_after_each_kind_of_change(db, district):
@@ -75,7 +75,7 @@ def test_incremental_equals_full_recompute_after_each_kind_of_change(db, distric
     result = _refresh_and_compare(db)
     assert result.full and result.pairs == 3
     with db():
-        assert {(r[0], str(r[1])) for r in daily.stored_sums()} >= {
+        assert {(r[0], str(r[1])) for r in daily_sums.stored_sums()} >= {
             (Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001")), "2026-08-10")}
     before = _sums(db)
 
@@ -143,8 +143,8 @@ def test_incremental_equals_full_recompute_after_each_kind_of_change(db, distric
 def _outcomes(db) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
     """(day, ratings, r1, r2, bad_closed, bad_called) of every stored day, and of every month."""
     with db():
-        return ([(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily.stored_sums()],
-                [(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily.stored_monthly()])
+        return ([(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily_sums.stored_sums()],
+                [(str(r[1]), r[3], r[5], r[6], r[13], r[14]) for r in daily_sums.stored_monthly()])
 
 
 def test_ticket_changes_that_change_a_bad_reviews_outcome(db, district):
@@ -207,8 +207,8 @@ def test_first_run_rebuilds_and_leaves_out_empty_groups(db, district):
     with db():
         result = daily.refresh()
         assert result.full
-        assert daily.stored_sums() == [] == daily.full_sums()  # the stray rows went too
-        assert daily.stored_monthly() == [] == daily.full_monthly()
+        assert daily_sums.stored_sums() == [] == daily_sums.full_sums()  # the stray rows went too
+        assert daily_sums.stored_monthly() == [] == daily_sums.full_monthly()
 
 
 def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
@@ -239,9 +239,9 @@ def test_two_runs_at_once_are_both_correct(app, db, district, monkeypatch):
         fulls = [r.full for r in results]  # type: ignore[attr-defined]
         assert fulls.count(True) == (1 if round_.startswith("first") else 0), round_
         with db():
-            assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
-            assert _rounded(daily.stored_monthly()) == _rounded(daily.full_monthly())
-            assert daily.stored_monthly()  # there was something to compare
+            assert _rounded(daily_sums.stored_sums()) == _rounded(daily_sums.full_sums())
+            assert _rounded(daily_sums.stored_monthly()) == _rounded(daily_sums.full_monthly())
+            assert daily_sums.stored_monthly()  # there was something to compare
             assert Session.scalar(sa.select(sa.func.count()).select_from(DailyRefresh)) == 1
             _rate("CD-SW-002", 3, datetime(2026, 8, 9, 3, tzinfo=UTC), openid="oDaily20")
 
@@ -256,8 +256,8 @@ def test_cli_command_and_scheduled_job(app, db, district, runner):
     again = runner.invoke(args=["assessment", "refresh-daily"])
     assert again.exit_code == 0 and "增量更新" in again.output, again.output
     with db():
-        assert [(r[3], r[4]) for r in daily.stored_sums()] == [(1, 4)]
-        assert [(str(r[1]), r[3], r[4]) for r in daily.stored_monthly()] == [("2026-08-01", 1, 4)]
+        assert [(r[3], r[4]) for r in daily_sums.stored_sums()] == [(1, 4)]
+        assert [(str(r[1]), r[3], r[4]) for r in daily_sums.stored_monthly()] == [("2026-08-01", 1, 4)]
         # A row written by hand-made SQL sets no changed_at: only a full run counts it.
         window_id = Session.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
         Session.execute(sa.insert(Feedback).values(
@@ -265,9 +265,9 @@ def test_cli_command_and_scheduled_job(app, db, district, runner):
             received_at=datetime(2026, 8, 20, 4, tzinfo=UTC), changed_at=LONG_AGO))
     assert "增量更新" in runner.invoke(args=["assessment", "refresh-daily"]).output
     with db():
-        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(1, 4)]  # not seen
+        assert [(r[3], r[4]) for r in daily_sums.stored_monthly()] == [(1, 4)]  # not seen
     full = runner.invoke(args=["assessment", "refresh-daily", "--full"])
     assert full.exit_code == 0 and "全部重算 2 个" in full.output, full.output
     with db():
-        assert [(r[3], r[4]) for r in daily.stored_monthly()] == [(2, 6)]
-        assert _rounded(daily.stored_sums()) == _rounded(daily.full_sums())
+        assert [(r[3], r[4]) for r in daily_sums.stored_monthly()] == [(2, 6)]
+        assert _rounded(daily_sums.stored_sums()) == _rounded(daily_sums.full_sums())

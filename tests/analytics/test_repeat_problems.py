@@ -16,7 +16,7 @@ from feedback_api.db import Session
 from feedback_api.models import Feedback, StaffAlert
 from feedback_api.services import alert_contacts, alert_delivery, windows
 from tests.assessment_helpers import user, window_id
-from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401 - a fixture
+from tests.mail import body, subject
 
 Q3 = parse_period("2026Q3")
 AFTER = datetime(2026, 12, 6, tzinfo=UTC)
@@ -109,7 +109,7 @@ def test_the_office_reads_all_an_authority_its_industry_and_a_unit_nothing(app, 
         assert repeat_problems.visible_industries(user("authority")) == ["health"]
 
 
-def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):  # noqa: F811
+def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):
     with db():
         alert_contacts.add_contact(None, None, "wang@tax.example.cn", "王处长", industry="tax")
     with db():

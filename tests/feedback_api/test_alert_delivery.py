@@ -14,13 +14,8 @@ import sqlalchemy as sa
 from feedback_api.db import Session, utcnow
 from feedback_api.models import StaffAlert
 from feedback_api.services import alert_delivery, alerts, ticket_jobs
-from tests.feedback_api.test_alerts import (  # noqa: F401  (smtp: a fixture)
-    Inbox,
-    bad_review,
-    setup_unit,
-    smtp,
-    start_smtp,
-)
+from tests.feedback_api.test_alerts import bad_review, setup_unit
+from tests.mail import Inbox
 
 
 class ProbingInbox(Inbox):
@@ -46,15 +41,8 @@ class ProbingInbox(Inbox):
 
 
 @pytest.fixture
-def probing_smtp(app, monkeypatch):
-    inbox = ProbingInbox(app.extensions["ww_engine"])
-    controller, port = start_smtp(inbox)
-    try:
-        monkeypatch.setitem(app.config, "WW_SMTP_URL",
-                            f"smtp://127.0.0.1:{port}?from=alerts@ww.example.cn")
-        yield inbox
-    finally:
-        controller.stop()
+def probing_smtp(app, smtp_server) -> ProbingInbox:
+    return smtp_server(ProbingInbox(app.extensions["ww_engine"]))
 
 
 def test_the_attempt_is_committed_before_the_send_and_nothing_is_held_meanwhile(
@@ -79,7 +67,7 @@ class Stopped(Exception):
     """The run stops between claiming an alert and sending it (the scheduler killed)."""
 
 
-def test_a_run_stopped_after_its_claim_is_not_repeated_before_the_lease(app, district, db, smtp):  # noqa: F811
+def test_a_run_stopped_after_its_claim_is_not_repeated_before_the_lease(app, district, db, smtp):
     setup_unit(db)
     bad_review(db)
     with db():

@@ -3,16 +3,11 @@ ticket once, the daily digest, retries when the server is away, nothing lost."""
 
 from __future__ import annotations
 
-import email
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from feedback_api.config import ConfigError, load_config
 from feedback_api.db import Session
@@ -20,52 +15,10 @@ from feedback_api.models import StaffAlert, Unit, Window
 from feedback_api.services import alert_contacts, alert_delivery, ticket_jobs, ticket_open, tickets, users
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from tests.mail import Inbox, body, free_port, subject
 from wechat_bot.contacts import get_or_create_citizen
 
 SH = ZoneInfo("Asia/Shanghai")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_smtp(inbox: Inbox) -> tuple[Controller, int]:
-    """aiosmtpd 1.4's Controller connects to its own port once started: it needs a real one."""
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    return controller, port
-
-
-@pytest.fixture
-def smtp(app, monkeypatch) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller, port = start_smtp(inbox)
-    try:
-        monkeypatch.setitem(app.config, "WW_SMTP_URL",
-                            f"smtp://127.0.0.1:{port}?from=alerts@ww.example.cn")
-        yield inbox
-    finally:
-        controller.stop()
-
-
-def body(msg: Message) -> str:
-    return msg.get_payload(decode=True).decode(msg.get_content_charset() or "utf-8")
-
-
-def subject(msg: Message) -> str:
-    return str(email.header.make_header(email.header.decode_header(msg["Subject"])))
 
 
 def setup_unit(db) -> None:
@@ -122,7 +75,8 @@ def test_the_daily_digest_lists_what_is_due(app, district, db, smtp):
     assert number in body(msg) and "未到期" in body(msg)
 
 
-def test_alerts_wait_while_the_server_is_away_and_are_sent_later(app, district, db, monkeypatch):
+def test_alerts_wait_while_the_server_is_away_and_are_sent_later(
+        app, district, db, monkeypatch, smtp_server):
     setup_unit(db)
     bad_review(db)
     port = free_port()  # nobody listens there
@@ -132,15 +86,10 @@ def test_alerts_wait_while_the_server_is_away_and_are_sent_later(app, district, 
     with db():
         [alert] = Session.scalars(sa.select(StaffAlert)).all()
         assert alert.status == "pending" and alert.attempts == 1 and alert.last_error
-    inbox = Inbox()
-    controller, live = start_smtp(inbox)
-    try:
-        monkeypatch.setitem(app.config, "WW_SMTP_URL", f"smtp://127.0.0.1:{live}?from=a@ww.example.cn")
-        with db():
-            report = alert_delivery.send_pending(now=datetime.now(UTC) + timedelta(minutes=6))
-            assert report.sent == 1
-    finally:
-        controller.stop()
+    inbox = smtp_server(Inbox())
+    with db():
+        report = alert_delivery.send_pending(now=datetime.now(UTC) + timedelta(minutes=6))
+        assert report.sent == 1
     assert len(inbox.messages) == 1
 
 

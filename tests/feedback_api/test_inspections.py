@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from feedback_api.models import AuditLog, CovertEvidence, Inspection, Window
-from feedback_api.services import covert, files, inspections, standards
+from feedback_api.services import covert, files, inspection_sheets, inspections, standards
 from feedback_api.services import delisting as proposals
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.ledger import read_table
@@ -141,13 +141,13 @@ def test_a_unit_sees_only_its_own_windows_inspections(db, district):
     ("2026年一季度", (2026, 1)), ("第二季度", (2026, 2)), ("3", (2026, 3)), ("q1", (2026, 1)),
 ])
 def test_quarters_as_offices_write_them(text, expected):
-    assert inspections.parse_quarter(text, date(2026, 5, 1)) == expected
+    assert inspection_sheets.parse_quarter(text, date(2026, 5, 1)) == expected
 
 
 @pytest.mark.parametrize("text", ["2026Q5", "下半年", "", "2026"])
 def test_quarters_that_are_not(text):
     with pytest.raises(ValueError):
-        inspections.parse_quarter(text, date(2026, 5, 1))
+        inspection_sheets.parse_quarter(text, date(2026, 5, 1))
 
 
 HEADER = ["序号", "窗口编号", "窗口名称", "季度", "检查日期", "检查人员", "服务态度（15分）", "办事效率", "业务能力",
@@ -178,7 +178,7 @@ def test_import_reports_bad_rows_by_line_and_keeps_good_ones(db, district):
         _row(9, "CD-RMYY-002", quarter="2026Q2", day="2026-02-30"),
     ]
     with db() as s:
-        report = inspections.import_inspections(user("authority"), _csv(rows).encode("gb18030"),
+        report = inspection_sheets.import_inspections(user("authority"), _csv(rows).encode("gb18030"),
                                                 "检查.csv")
         assert sorted(report.created) == ["CD-RMYY-001 2026Q3", "CD-RMYY-002 2026Q3"]
         lines = {e.line: e.reason for e in report.errors}
@@ -205,10 +205,10 @@ def test_import_xlsx_and_reimport_updates(db, district):
     buf = io.BytesIO()
     wb.save(buf)
     with db():
-        report = inspections.import_inspections(None, buf.getvalue(), "检查.xlsx")
+        report = inspection_sheets.import_inspections(None, buf.getvalue(), "检查.xlsx")
         assert report.ok and report.created == ["CD-RMYY-001 2026Q3"]
     with db() as s:
-        report = inspections.import_inspections(None, _csv([_row(1, "CD-RMYY-001")]).encode(), "a.csv")
+        report = inspection_sheets.import_inspections(None, _csv([_row(1, "CD-RMYY-001")]).encode(), "a.csv")
         assert report.ok and report.updated == ["CD-RMYY-001 2026Q3"]
         insp = s.scalars(sa.select(Inspection)).one()
         assert insp.total == 92 and insp.notes == ""
@@ -218,9 +218,9 @@ def test_import_xlsx_and_reimport_updates(db, district):
 def test_import_without_required_columns_or_rows(db, district):
     with db():
         with pytest.raises(ValidationError, match="缺少必填列：检查人员"):
-            inspections.import_inspections(None, "窗口编号,季度,检查日期\n".encode(), "a.csv")
+            inspection_sheets.import_inspections(None, "窗口编号,季度,检查日期\n".encode(), "a.csv")
         with pytest.raises(ValidationError, match="文件为空"):
-            inspections.import_inspections(None, b"", "a.csv")
+            inspection_sheets.import_inspections(None, b"", "a.csv")
 
 
 def test_the_import_reads_through_the_ledger_reader():

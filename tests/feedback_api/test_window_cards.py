@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from feedback_api.models import Window
-from feedback_api.services import windows as ws
+from feedback_api.services import window_cards as ws
 
 
 def test_window_cards_are_cached_and_forgotten_on_change(db, district, app):

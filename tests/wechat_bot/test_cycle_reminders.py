@@ -14,8 +14,8 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import CycleReminder, StaffAlert, Unit, Window
 from feedback_api.services import alert_contacts, alert_delivery, staff_bindings, ticket_jobs
 from feedback_api.services import cycle as svc
-from tests.feedback_api.test_alerts import body, smtp, subject  # noqa: F401  (smtp: a fixture)
 from tests.feedback_api.test_cycle import points, rec, u, year  # noqa: F401  (year: a fixture)
+from tests.mail import body, subject
 from tests.wechat_bot.test_outbox import deliver
 
 HEALTH_AUTHORITY = "oStaffHealthAuthority00001"

@@ -1,0 +1,132 @@
+"""Importing quarterly comprehensive inspections (综合检查) from an office's spreadsheet (CSV or
+XLSX), the template's header row, and the quarter as offices write it. Each row is recorded
+through inspections.save_inspection, with its checks and scope."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from feedback_api.db import Session
+from feedback_api.models import User
+from feedback_api.services import standards
+from feedback_api.services.errors import ServiceError, ValidationError
+from feedback_api.services.inspections import parse_date, save_inspection
+from feedback_api.services.ledger import MAX_ROWS, RowError, read_table, too_many_rows
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_QUARTER_RE = re.compile(
+    r"^\s*(?:(\d{4})\s*(?:年度?|-|/|\.)?\s*)?(?:第\s*)?(?:Q\s*)?([1-4一二三四])\s*(?:季度|季|Q)?\s*$",
+    re.IGNORECASE)
+
+
+def parse_quarter(text: str, inspected_on: date | None = None) -> tuple[int, int]:
+    """Read a quarter as offices write it: 2026Q3, 2026-Q3, 2026年第三季度, 三季度, 3 (the year
+    then comes from the inspection date)."""
+    value = (text or "").strip().upper().replace("第", "")
+    match = _QUARTER_RE.match(value)
+    if not match:
+        raise ValueError(f"季度“{text}”无法识别，应写作 2026Q3 或 2026年第三季度")
+    year = int(match.group(1)) if match.group(1) else (inspected_on.year if inspected_on else None)
+    if year is None:
+        raise ValueError(f"季度“{text}”未写年度")
+    return year, _CN_DIGITS[match.group(2)]
+
+
+#: Fixed columns of an inspection sheet; every other column is an indicator, by its name.
+IMPORT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("window", "窗口编号"), ("quarter", "季度"), ("inspected_on", "检查日期"),
+    ("inspectors", "检查人员"), ("notes", "备注"),
+)
+HEADER_ALIASES = {"季度/期次": "quarter", "检查时间": "inspected_on", "日期": "inspected_on",
+                  "检查人": "inspectors", "检查组": "inspectors", "窗口代码": "window",
+                  "说明": "notes", "问题及说明": "notes"}
+#: Columns an office sheet carries that the import does not need.
+IGNORED_HEADERS = {"序号", "窗口名称", "所属单位", "单位名称", "行业", "总分", "合计", "得分合计",
+                   "是否合格", "结果"}
+REQUIRED = ("window", "quarter", "inspected_on", "inspectors")
+
+
+@dataclass
+class InspectionImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (f"新增 {len(self.created)} 条，更新 {len(self.updated)} 条，"
+                f"错误 {len(self.errors)} 行")
+
+
+def _clean_header(raw: str) -> str:
+    return re.sub(r"[（(].*?[)）]$", "", (raw or "").strip().lstrip("\ufeff").replace("*", "")).strip()
+
+
+def import_inspections(actor: User | None, data: bytes, filename: str, *,
+                       max_rows: int = MAX_ROWS) -> InspectionImportReport:
+    """Import an inspection sheet (CSV in the ledger's encodings, or XLSX): 窗口编号, 季度,
+    检查日期, 检查人员, 备注 and one column per indicator of that year's standard, headed by its
+    name ("服务态度" or "服务态度（15分）"). A row is a window's inspection of a quarter; one
+    already entered is replaced. Bad rows are reported by line and left out whole."""
+    report = InspectionImportReport()
+    fixed = {h: f for f, h in IMPORT_COLUMNS} | {f: f for f, _ in IMPORT_COLUMNS} | HEADER_ALIASES
+    header: dict[int, str] | None = None
+    seen: dict[tuple[str, int, int], int] = {}
+    # Counted before any row is saved: a sheet too long is refused whole, at once.
+    table = [(line, row) for line, row in read_table(data, filename)
+             if any((c or "").strip() for c in row)]
+    if len(table) - 1 > max_rows:
+        raise too_many_rows(max_rows, "inspections import")
+    for line, row in table:
+        if header is None:
+            header = {}
+            for idx, raw in enumerate(row):
+                name = _clean_header(raw)
+                if name and name not in IGNORED_HEADERS:
+                    header[idx] = fixed.get(name, name)
+            missing = [h for f, h in IMPORT_COLUMNS if f in REQUIRED and f not in header.values()]
+            if missing:
+                raise ValidationError(f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
+                                      details={"line": line, "missing": missing})
+            continue
+        cells = {name: (row[i] if i < len(row) else "").replace("\x00", "").strip()
+                 for i, name in header.items()}
+        code = cells.get("window", "")
+        try:
+            on = parse_date(cells.get("inspected_on"))
+            year, quarter = parse_quarter(cells.get("quarter", ""), on)
+        except ValueError as exc:
+            report.errors.append(RowError(line, code, str(exc)))
+            continue
+        key = (code, year, quarter)
+        if key in seen:
+            report.errors.append(RowError(line, code, f"与第 {seen[key]} 行是同一窗口同一季度"))
+            continue
+        seen[key] = line
+        scores = {name: value for name, value in cells.items()
+                  if name not in {f for f, _ in IMPORT_COLUMNS}}
+        record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
+                  "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),
+                  "scores": scores}
+        try:
+            with Session.begin_nested():
+                _insp, created = save_inspection(actor, record, replace=True)
+        except ServiceError as exc:
+            report.errors.append(RowError(line, code, exc.message))
+            continue
+        (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
+    if header is None:
+        raise ValidationError("文件为空：没有表头和数据行")
+    return report
+
+
+def template_headers(year: int) -> list[str]:
+    """The header row of an import sheet for ``year``'s standard."""
+    std = standards.ensure_standard(year)
+    return ([h for _, h in IMPORT_COLUMNS[:4]] + [f"{i.name}（{i.weight:g}分）" for i in std.indicators]
+            + ["备注"])
