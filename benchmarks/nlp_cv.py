@@ -25,10 +25,9 @@ sys.path.insert(0, str(ROOT))
 from analytics.nlp import get_pipeline  # noqa: E402
 from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
-from analytics.nlp.features import topic_features  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
-from analytics.nlp.pipeline import decide_topics  # noqa: E402
+from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 
 HARD = ("negation", "contrast", "sarcasm")

@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .calibration import expected_calibration_error, fit_platt
-from .features import Parsed, topic_features
+from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, sigmoid
-from .pipeline import Pipeline, decide_topics
+from .pipeline import Pipeline
+from .topics import decide_topics, topic_features
 
 if TYPE_CHECKING:
     from .training import Example

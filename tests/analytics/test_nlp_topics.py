@@ -3,9 +3,10 @@ scenario-grouped out-of-fold scores, and the faster scoring that must not change
 
 from analytics.nlp import TOPICS, get_pipeline, store
 from analytics.nlp import training_layers as T
-from analytics.nlp.features import parse, topic_features
+from analytics.nlp.features import parse
 from analytics.nlp.linear import LogReg, MultiLogReg, NaiveBayes
-from analytics.nlp.pipeline import Pipeline, decide_topics
+from analytics.nlp.pipeline import Pipeline
+from analytics.nlp.topics import decide_topics, topic_features
 from analytics.nlp.training import load_labelled
 
 
