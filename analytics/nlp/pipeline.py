@@ -120,6 +120,9 @@ class Pipeline:
         # v5 on: a topic's probability is the whole text's; older models raise it by the best clause.
         self.topic_clauses = bool(model.get("topic_clauses", True))
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
+        # v6 on: how many topics an opinion is about is also read from all the topics' evidence.
+        card = model.get("topic_cardinality")
+        self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
         self._threshold_logits = {t: logit(p) for t, p in self.thresholds.items()}
@@ -201,7 +204,7 @@ class Pipeline:
         if not parsed.clauses:
             return [("other", 1.0)]
         scores = scores if scores is not None else self.topic_scores(parsed)
-        return decide_topics(scores, self.thresholds, self.topic_secondary)
+        return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality)
 
     def topic_uncertainty(self, scores: dict[str, float]) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""

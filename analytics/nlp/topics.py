@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from .features import Parsed
 from .lexicon import TOPIC_CUES, TOPIC_CUES_V4
-from .linear import logit
+from .linear import logit, sigmoid
+
+#: At most this many topics for one opinion (tests/data/LABELS.md).
+MAX_TOPICS = 3
 
 TOPIC_CHAR_BIGRAMS = True
 _CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
@@ -52,21 +55,40 @@ def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
     return feats
 
 
-def decide_topics(scores: dict[str, float], thresholds: dict[str, float],
-                  secondary: float = 0.0) -> list[tuple[str, float]]:
+def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
+                  cardinality: tuple[float, float] | None = None) -> list[tuple[str, float]]:
     """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
     (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
     (opinions about nothing in the standard) and is never returned with another topic.
 
     ``secondary`` (logit units, from v5 chosen on grouped out-of-fold scores): besides the topic
     furthest above its threshold, another topic is kept only if it is at least this far above its
-    own; most opinions are about one thing, and a weak second topic is more often wrong than right."""
-    chosen = [t for t, p in scores.items() if t != "other" and p >= thresholds[t]]
-    if not chosen:
-        chosen = [max(scores, key=lambda t: logit(scores[t]) - logit(thresholds[t]))]
-    elif secondary > 0 and len(chosen) > 1:
-        margins = {t: logit(scores[t]) - logit(thresholds[t]) for t in chosen}
-        best = max(chosen, key=margins.__getitem__)
-        chosen = [t for t in chosen if t == best or margins[t] >= secondary]
+    own; most opinions are about one thing, and a weak second topic is more often wrong than right.
+
+    ``cardinality`` (v6 on, ``(bias, floor)`` chosen on grouped out-of-fold scores): how many
+    topics the opinion is about is read from all the standard topics' evidence together, the sum of
+    ``sigmoid(margin + bias)`` rounded (1 to :data:`MAX_TOPICS`); the runners-up up to that count
+    are kept when they stand at least ``floor`` logits from their thresholds, a little below them
+    if ``floor`` is negative: an opinion with several fair signals names several topics even when
+    no single one of them is sure."""
+    margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
+    return _scored(scores, pick_topics(margins, secondary, cardinality))
+
+
+def pick_topics(margins: dict[str, float], secondary: float = 0.0,
+                cardinality: tuple[float, float] | None = None) -> list[str]:
+    """The rule of :func:`decide_topics` on margins (logit of the probability less the threshold's)."""
+    ranked = sorted((t for t in margins if t != "other"), key=margins.__getitem__, reverse=True)
+    if not ranked or margins[ranked[0]] < 0:
+        return [max(margins, key=margins.__getitem__)]
+    chosen = [t for t in ranked if margins[t] >= 0 and (t == ranked[0] or margins[t] >= secondary)]
+    if cardinality is not None:
+        bias, floor = cardinality
+        k = min(MAX_TOPICS, max(1, int(sum(sigmoid(margins[t] + bias) for t in ranked) + 0.5)))
+        chosen += [t for t in ranked[1:k] if margins[t] >= floor and t not in chosen]
+    return chosen
+
+
+def _scored(scores: dict[str, float], chosen: list[str]) -> list[tuple[str, float]]:
     out = sorted(((t, scores[t]) for t in chosen), key=lambda x: -x[1])
     return [(t, round(p, 4)) for t, p in out]
