@@ -127,6 +127,9 @@ BLIND_SETS = {
     # The fourth, written (wave 5) by a helper who had read neither the model nor the other three
     # sets, in voices the earlier writers rarely used (speech-to-text, typos, code-mixing, ...).
     "blind4": ROOT / "tests/data/blind4/opinions.jsonl",
+    # The fifth, written (wave 6) by a helper who had read neither the model nor the other four
+    # sets, in yet other voices (retired teacher, report tone, foreign resident, lawyer, truck driver, ...).
+    "blind5": ROOT / "tests/data/blind5/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

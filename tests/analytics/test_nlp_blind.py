@@ -37,6 +37,11 @@ CHECKSUMS = {
         "scenarios.tsv": "6a859f0ef10381ff82fd4cc0ea41114728e6dbb6905dbc9c9a490f0a7491157d",
         "opinions.jsonl": "a9566bbf400114ba9e2dbbe975380b36f402f40de0e1132783de263eec440fc6",
     },
+    # Written (wave 6) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind5": {
+        "scenarios.tsv": "e082a263a103fbdfe76f00073d2568aac70c336fba339c24b617dd8930a0167a",
+        "opinions.jsonl": "90a69b1d74addd3eea462d25febc0cb0e4447a8457881106b68f25904f86367b",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
