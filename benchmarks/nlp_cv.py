@@ -7,13 +7,18 @@ Topic thresholds, the second-topic margin and the sentiment's Platt scaling are 
 ones applied to a fold are chosen on the out-of-fold scores of the other folds. Figures are
 reported for the opinions written from scenarios (the closest to unseen text) and for all.
 
-    python benchmarks/nlp_cv.py                  # the current training procedure (v5)
+    python benchmarks/nlp_cv.py                  # the current training procedure (v6)
+    python benchmarks/nlp_cv.py --procedure v5   # v5's: whole-text scores, per-topic thresholds, margin
     python benchmarks/nlp_cv.py --procedure v4   # v4's: best-clause topic scores, no second-topic margin
+
+v5 and v6 train the same models on the same inputs and differ only in the topic decision rule, so a
+v6 run also prints v5's rule on the same out-of-fold scores (the comparison on the same data).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from multiprocessing import Pool
@@ -25,10 +30,9 @@ sys.path.insert(0, str(ROOT))
 from analytics.nlp import get_pipeline  # noqa: E402
 from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
-from analytics.nlp.features import topic_features  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
-from analytics.nlp.pipeline import decide_topics  # noqa: E402
+from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 
 HARD = ("negation", "contrast", "sarcasm")
@@ -36,9 +40,24 @@ _STATE: dict = {}
 
 
 def _set_procedure(name: str) -> None:
+    T.TOPIC_RULE_V6 = name == "v6"
     if name == "v4":
         T.TOPIC_TEXT_SCOPE = False
         T.SECONDARY_GRID = (0.0,)
+
+
+def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples) -> tuple[dict, list]:
+    """Cross-fitted decisions: the rule applied to a fold is fitted on the other folds' scores."""
+    preds: dict[int, set[str]] = {}
+    rules = []
+    for k in range(T.CV_FOLDS):
+        fit = [i for i in with_topics if folds[i] != k]
+        rule = T.fit_topic_rule([scores[i] for i in fit], [set(examples[i].topics) for i in fit])
+        rules.append((rule["secondary"], rule["cardinality"]))
+        preds.update({i: {t for t, _ in decide_topics(scores[i], rule["thresholds"], rule["secondary"],
+                                                      rule["cardinality"])}
+                      for i in with_topics if folds[i] == k})
+    return preds, rules
 
 
 def _topic_fold(k: int) -> dict[int, dict[str, float]]:
@@ -55,8 +74,11 @@ def _prf_line(name: str, v: dict) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--procedure", choices=("v4", "v5"), default="v5")
+    ap.add_argument("--procedure", choices=("v4", "v5", "v6"), default="v6")
     ap.add_argument("--procs", type=int, default=1, help="processes for the topic folds")
+    ap.add_argument("--scores", type=Path, default=None,
+                    help="cache of the out-of-fold topic scores (JSON): read if it holds the same texts, "
+                         "folds and procedure, written otherwise; for trying decision rules")
     ns = ap.parse_args(argv)
     _set_procedure(ns.procedure)
     started = time.time()
@@ -88,22 +110,28 @@ def main(argv=None) -> int:
                              T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
                             for i in with_topics]
     _STATE["folds"] = [folds[i] for i in with_topics]
-    if ns.procs > 1:
-        with Pool(ns.procs) as pool:
-            parts = pool.map(_topic_fold, range(T.CV_FOLDS))
+    key = {"procedure": "v4" if ns.procedure == "v4" else "v5+", "folds": _STATE["folds"],
+           "texts": [examples[i].text for i in with_topics]}
+    cached = json.loads(ns.scores.read_text(encoding="utf-8")) if ns.scores and ns.scores.exists() else {}
+    if cached.get("key") == key:
+        scores = {with_topics[j]: s for j, s in enumerate(cached["scores"])}
     else:
-        parts = [_topic_fold(k) for k in range(T.CV_FOLDS)]
-    scores = {with_topics[j]: s for part in parts for j, s in part.items()}
-    preds: dict[int, set[str]] = {}
-    margins = []
-    for k in range(T.CV_FOLDS):
-        fit = [i for i in with_topics if folds[i] != k]
-        gold = [set(examples[i].topics) for i in fit]
-        thr = {t: T._best_threshold([scores[i][t] for i in fit], [t in g for g in gold]) for t in TOPICS}
-        m = T._best_secondary([scores[i] for i in fit], gold, thr)
-        margins.append(m)
-        preds.update({i: {t for t, _ in decide_topics(scores[i], thr, m)}
-                      for i in with_topics if folds[i] == k})
+        if ns.procs > 1:
+            with Pool(ns.procs) as pool:
+                parts = pool.map(_topic_fold, range(T.CV_FOLDS))
+        else:
+            parts = [_topic_fold(k) for k in range(T.CV_FOLDS)]
+        scores = {with_topics[j]: s for part in parts for j, s in part.items()}
+        if ns.scores:
+            ns.scores.write_text(json.dumps({"key": key, "scores": [scores[i] for i in with_topics]},
+                                            ensure_ascii=False), encoding="utf-8")
+    preds, rules = _rule_preds(scores, with_topics, folds, examples)
+    rule_sets = [(ns.procedure, preds)]
+    if ns.procedure == "v6":
+        T.TOPIC_RULE_V6 = False
+        v5_preds, _ = _rule_preds(scores, with_topics, folds, examples)
+        T.TOPIC_RULE_V6 = True
+        rule_sets.append(("v5 rule on the same scores", v5_preds))
 
     for label, keep in (("opinions written from scenarios", True), ("all labelled opinions", False)):
         s_idx = [i for i, _, _ in sent if scen[i] or not keep]
@@ -113,17 +141,23 @@ def main(argv=None) -> int:
         hard = [i for i in s_idx if examples[i].kind in HARD]
         hacc = sum((prob[i] >= 0.5) == (examples[i].sentiment == 1) for i in hard) / max(len(hard), 1)
         t_idx = [i for i in with_topics if scen[i] or not keep]
-        cv = T.topic_prf([preds[i] for i in t_idx], [set(examples[i].topics) for i in t_idx])
-        macro = sum(v["f1"] for v in cv.values()) / len(cv)
+        gold = [set(examples[i].topics) for i in t_idx]
         print(f"\n== {label}")
         print(f"  sentiment accuracy (n={len(ys)})            {acc:.3f}")
         print(f"  negation/contrast/sarcasm (n={len(hard)})      {hacc:.3f}")
         print(f"  sentiment ECE (10 bins, Platt cross-fitted)  {expected_calibration_error(ps, ys):.3f}")
-        print(f"  topics macro-F1 (n={len(t_idx)})               {macro:.3f}  "
-              f"(lowest {min(v['f1'] for v in cv.values()):.3f})")
-        for t in TOPICS:
-            print(_prf_line(t, cv[t]))
-    print(f"\nsecond-topic margins chosen per fold: {margins}; {time.time() - started:.0f} s")
+        print(f"  gold topics per opinion {sum(map(len, gold)) / len(gold):.3f}")
+        for name, pr in rule_sets:
+            cv = T.topic_prf([pr[i] for i in t_idx], gold)
+            macro = sum(v["f1"] for v in cv.values()) / len(cv)
+            exact = sum(pr[i] == g for i, g in zip(t_idx, gold, strict=True)) / len(gold)
+            print(f"  [{name}] topics macro-F1 (n={len(t_idx)})  {macro:.3f}  "
+                  f"(lowest {min(v['f1'] for v in cv.values()):.3f}); exact sets {exact:.3f}; "
+                  f"topics per opinion {sum(len(pr[i]) for i in t_idx) / len(t_idx):.3f}")
+            for t in TOPICS:
+                print(_prf_line(t, cv[t]))
+    print(f"\nrule per fold (second-topic margin, cardinality bias and floor): {rules}; "
+          f"{time.time() - started:.0f} s")
     return 0
 
 

@@ -1,10 +1,13 @@
-"""Feature extraction: clause-aware tokens with negation scope, contrast weights and cue features."""
+"""Feature extraction: clause-aware tokens with negation scope, contrast weights, sentiment cues and the
+domain layer's inputs. The general model's inputs are in :mod:`.features_general`, the topics' in
+:mod:`.topics`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from .features_general import GENERAL_CHARS, general_features, verdict_features
 from .lexicon import (
     BEFORE,
     CONCESSION,
@@ -16,8 +19,6 @@ from .lexicon import (
     NEGATORS,
     POSITIVE,
     SARCASM_CUES,
-    TOPIC_CUES,
-    TOPIC_CUES_V4,
 )
 
 _SKIP = re.compile(r"^[\s\W_]+$")
@@ -250,97 +251,5 @@ def domain_features(parsed: Parsed) -> dict[str, float]:
     return out
 
 
-TOPIC_CHAR_BIGRAMS = True
-_CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
-_CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
-_CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
-
-
-def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
-    """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
-    words the segmenter splits or has never seen) plus per-topic cue counts. ``v4`` (models from v4
-    on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
-    names nothing of any topic (an opinion about nothing in the standard)."""
-    feats: dict[str, float] = {}
-    for toks in parsed.clauses:
-        prev = "^"
-        for t in toks:
-            feats["t:" + t] = 1.0
-            feats["b:" + prev + "_" + t] = 1.0
-            prev = t
-        if TOPIC_CHAR_BIGRAMS:
-            s = "".join(toks)
-            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
-    if feats:
-        feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
-    norm = parsed.norm
-    # The text's substrings up to the longest cue, met against each list as a set: the same counts
-    # as a substring search per cue, in one pass.
-    grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
-    for topic, cues in _CUE_SETS.items():
-        hits = len(grams & cues)
-        if hits:
-            feats["cue:" + topic] = min(hits, 3) / 1.5
-    if v4:
-        total = 0
-        for topic, cues in _CUE4_SETS.items():
-            hits = len(grams & cues)
-            total += hits + ("cue:" + topic in feats)
-            if hits:
-                feats["cue4:" + topic] = min(hits, 4) / 2.0
-        if not total:
-            feats["cue4:none"] = 1.0
-    n = len(norm)
-    feats["len:short"] = 1.0 if n <= 6 else 0.0
-    return feats
-
-
-GENERAL_CHARS = 300  # character bigrams are taken from the start of the text
-# A clause with one of these sums the review up (总的来说/总体…): its words get features of their own.
-SUMMARY = frozenset("总的来说 总得来说 总体 总体来说 总体感觉 总之 整体 总的 综合 总而言之".split())
-
-
-#: Phrases that give a review's verdict (fixed lists, written before measuring; not tuned on the
-#: evaluation corpora). A positive one right after 不/没/别/未 counts as negative.
-VERDICT_POSITIVE = ("推荐", "值得", "还会再", "下次还", "会再来", "还会来", "再来", "物超所值", "物有所值",
-                    "划算", "超值", "满意", "回头", "会再买", "还会买", "好评")
-VERDICT_NEGATIVE = ("不值", "后悔", "退货", "退款", "退了", "上当", "别买", "不要买", "不会再", "再也不",
-                    "失望", "骗", "差评", "投诉", "不推荐", "不满意")
-_VERDICT_NEGATORS = "不没别未"
-VERDICT_TAIL = 40  # characters at the end of a review where its closing verdict sits
-
-
-def verdict_features(text: str) -> set[str]:
-    """``V+``/``V-``: a positive/negative verdict phrase anywhere; ``VT+``/``VT-``: in the tail."""
-    keys: set[str] = set()
-    for words, sign in ((VERDICT_NEGATIVE, "-"), (VERDICT_POSITIVE, "+")):
-        for word in words:
-            i = text.find(word)
-            while i >= 0:
-                s = sign
-                if sign == "+" and any(c in _VERDICT_NEGATORS for c in text[max(0, i - 2):i]):
-                    s = "-"
-                keys.add("V" + s)
-                if i >= len(text) - VERDICT_TAIL:
-                    keys.add("VT" + s)
-                i = text.find(word, i + len(word))
-    return keys
-
-
-def general_features(parsed: Parsed, feats: dict[str, float]) -> dict[str, float]:
-    """Inputs of the general sentiment model, binary and L2-scaled: the presence of each sentiment
-    feature and character bigram, plus the words of the last clause (``L:``, where reviews tend to
-    give their verdict), of summing-up clauses (``Z:``) and verdict phrases (``V``)."""
-    keys = set(feats)
-    keys.update(verdict_features(parsed.norm))
-    s = parsed.norm[:GENERAL_CHARS]
-    keys.update("c:" + s[i : i + 2] for i in range(len(s) - 1))
-    clauses = parsed.clauses
-    if len(clauses) > 1:
-        keys.update("L:" + t for t in clauses[-1])
-    for toks in clauses:
-        if any(t in SUMMARY for t in toks):
-            keys.update("Z:" + t for t in toks)
-    if not keys:
-        return {}
-    return dict.fromkeys(keys, 3.0 / len(keys) ** 0.5)
+__all__ = ["GENERAL_CHARS", "Parsed", "domain_chars", "domain_features", "general_features", "parse",
+           "sentiment_features", "verdict_features"]

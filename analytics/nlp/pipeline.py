@@ -17,35 +17,20 @@ from .features import (
     general_features,
     parse,
     sentiment_features,
-    topic_features,
 )
-from .lexicon import ABUSIVE, ADVERTISING, DOMAIN_CUES, OFF_TOPIC, TOPICS
+from .flags import text_flags
+from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, NaiveBayes, logit, sigmoid
 from .masking import LABELS, find_spans
 from .segment import load_stopwords, make_tokenizer
 from .text import clean, normalize
+from .topics import decide_topics, topic_features
 
 ANALYSIS_CHARS = 1500  # only the start of very long opinions is scored
 TOPIC_THRESHOLD = 0.65  # default for models without thresholds of their own (chosen in training)
 RATING_WEIGHT = 1.0  # logit units per rating step away from 3
 
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-_LETTER_RE = re.compile(r"[\u4e00-\u9fffA-Za-z]")
-_REPEAT_RE = re.compile(r"(.)\1{7,}")
 _WORDLIKE_RE = re.compile(r"^[a-z0-9.\-_]+$|^\d+$")
-_SPACE_RE = re.compile(r"\s+")
-_KIN_RE = re.compile(r"(?:我|咱|俺|她|我们|他们)妈|他妈妈|你妈妈")
-
-
-def _any_of(words) -> re.Pattern:
-    """One pattern that finds any of ``words`` as a substring (one C-level scan instead of a loop)."""
-    return re.compile("|".join(map(re.escape, sorted(set(words), key=len, reverse=True))))
-
-
-_ABUSIVE_RE = _any_of(ABUSIVE)
-_ADVERTISING_RE = _any_of(ADVERTISING)
-_DOMAIN_RE = _any_of(DOMAIN_CUES)
-_OFF_TOPIC_RE = _any_of(OFF_TOPIC)
 
 
 @dataclass
@@ -113,26 +98,6 @@ def meta_features(feats: dict[str, float], lex: float, general: float, nb: float
     return out
 
 
-def decide_topics(scores: dict[str, float], thresholds: dict[str, float],
-                  secondary: float = 0.0) -> list[tuple[str, float]]:
-    """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
-    (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
-    (opinions about nothing in the standard) and is never returned with another topic.
-
-    ``secondary`` (logit units, from v5 chosen on grouped out-of-fold scores): besides the topic
-    furthest above its threshold, another topic is kept only if it is at least this far above its
-    own; most opinions are about one thing, and a weak second topic is more often wrong than right."""
-    chosen = [t for t, p in scores.items() if t != "other" and p >= thresholds[t]]
-    if not chosen:
-        chosen = [max(scores, key=lambda t: logit(scores[t]) - logit(thresholds[t]))]
-    elif secondary > 0 and len(chosen) > 1:
-        margins = {t: logit(scores[t]) - logit(thresholds[t]) for t in chosen}
-        best = max(chosen, key=margins.__getitem__)
-        chosen = [t for t in chosen if t == best or margins[t] >= secondary]
-    out = sorted(((t, scores[t]) for t in chosen), key=lambda x: -x[1])
-    return [(t, round(p, 4)) for t, p in out]
-
-
 class Pipeline:
     """Loaded models and resources; build once per process with :func:`get_pipeline`."""
 
@@ -155,6 +120,9 @@ class Pipeline:
         # v5 on: a topic's probability is the whole text's; older models raise it by the best clause.
         self.topic_clauses = bool(model.get("topic_clauses", True))
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
+        # v6 on: how many topics an opinion is about is also read from all the topics' evidence.
+        card = model.get("topic_cardinality")
+        self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
         self._threshold_logits = {t: logit(p) for t, p in self.thresholds.items()}
@@ -236,7 +204,7 @@ class Pipeline:
         if not parsed.clauses:
             return [("other", 1.0)]
         scores = scores if scores is not None else self.topic_scores(parsed)
-        return decide_topics(scores, self.thresholds, self.topic_secondary)
+        return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality)
 
     def topic_uncertainty(self, scores: dict[str, float]) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
@@ -264,28 +232,8 @@ class Pipeline:
         return [w for w, _ in scored[:k]]
 
     def flags(self, display: str, parsed: Parsed, topic_list: list[tuple[str, float]]) -> list[str]:
-        """``abusive``, ``spam``, ``advertising``, ``unrelated`` as applicable."""
-        flags = []
-        compact = _SPACE_RE.sub("", parsed.norm)
-        # "我妈的退休手续" holds 妈的: kinship words are taken out before the abuse check.
-        kin_free = _KIN_RE.sub("", compact)
-        if _ABUSIVE_RE.search(kin_free):
-            flags.append("abusive")
-        letters = len(_LETTER_RE.findall(display))
-        if display and (
-            (letters == 0 and len(compact) >= 4 and any(ch.isalnum() for ch in display))
-            or _REPEAT_RE.search(compact)
-            or (len(compact) >= 30 and len(set(compact)) / len(compact) < 0.15)
-        ):
-            flags.append("spam")
-        if _ADVERTISING_RE.search(compact):
-            flags.append("advertising")
-        cjk = len(_CJK_RE.findall(compact))
-        if cjk >= 6 and "advertising" not in flags and not _DOMAIN_RE.search(compact):
-            # Precision first: only clearly off-topic subjects are flagged.
-            if _OFF_TOPIC_RE.search(compact):
-                flags.append("unrelated")
-        return flags
+        """``abusive``, ``spam``, ``advertising``, ``unrelated`` as applicable (:func:`.flags.text_flags`)."""
+        return text_flags(display, parsed)
 
     # -- public ------------------------------------------------------------------------------
     def analyze(self, text: str | None, rating: int | None = None) -> AnalysisResult:

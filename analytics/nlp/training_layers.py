@@ -11,10 +11,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .calibration import expected_calibration_error, fit_platt
-from .features import Parsed, topic_features
+from .features import Parsed
 from .lexicon import TOPICS
-from .linear import LogReg, MultiLogReg, sigmoid
-from .pipeline import Pipeline, decide_topics
+from .linear import LogReg, MultiLogReg, logit, sigmoid
+from .pipeline import Pipeline
+from .topics import decide_topics, pick_topics, topic_features
 
 if TYPE_CHECKING:
     from .training import Example
@@ -36,6 +37,13 @@ TOPIC_TEXT_SCOPE = True
 #: Candidates (logit units) for the second-topic margin of :func:`pipeline.decide_topics`, chosen on
 #: the out-of-fold scores; 0 keeps every topic above its threshold (v4).
 SECONDARY_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+#: v6 on: the decision rule also reads how many topics the opinion is about from all the topics'
+#: evidence (``cardinality`` of :func:`topics.decide_topics`; None among the candidates keeps v5's
+#: rule), and the thresholds are then refined one topic at a time for the rule's macro-F1 rather
+#: than each topic's own F1. All chosen on scenario-grouped out-of-fold scores.
+TOPIC_RULE_V6 = True
+CARDINALITY_BIASES = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0)
+CARDINALITY_FLOORS = (-1.5, -1.0, -0.5, 0.0, 0.5)
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -118,6 +126,55 @@ def _best_secondary(scores: Sequence[dict[str, float]], gold: Sequence[set[str]]
     return best
 
 
+def _macro_f1(preds: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> float:
+    tp = dict.fromkeys(TOPICS, 0)
+    fp = dict.fromkeys(TOPICS, 0)
+    fn = dict.fromkeys(TOPICS, 0)
+    for p, g in zip(preds, gold, strict=True):
+        for t in p:
+            if t in g:
+                tp[t] += 1
+            else:
+                fp[t] += 1
+        for t in g:
+            if t not in p:
+                fn[t] += 1
+    return sum(2 * tp[t] / (2 * tp[t] + fp[t] + fn[t]) if tp[t] + fp[t] + fn[t] else 1.0
+               for t in TOPICS) / len(TOPICS)
+
+
+def fit_topic_rule(scores: Sequence[dict[str, float]], gold: Sequence[set[str]]) -> dict:
+    """Thresholds, second-topic margin and (v6 on) cardinality parameters of the decision rule, chosen
+    on ``scores`` (out-of-fold): each topic's best-F1 threshold; then the margin (and the cardinality
+    reading, none among the candidates) with the best macro-F1; then (v6) each threshold in turn moved
+    on the grid where that raises the rule's macro-F1 (one pass)."""
+    thr = {t: _best_threshold([s[t] for s in scores], [t in g for g in gold]) for t in TOPICS}
+    if not TOPIC_RULE_V6:
+        return {"thresholds": thr, "secondary": _best_secondary(scores, gold, thr), "cardinality": None}
+    logits = [{t: logit(p) for t, p in s.items()} for s in scores]
+
+    def margins_of(th: dict[str, float]) -> list[dict[str, float]]:
+        cut = {t: logit(v) for t, v in th.items()}
+        return [{t: z - cut[t] for t, z in row.items()} for row in logits]
+
+    rows = margins_of(thr)
+    cards = [None] + [(b, f) for b in CARDINALITY_BIASES for f in CARDINALITY_FLOORS]
+    best = (-1.0, 0.0, None)
+    for sec in SECONDARY_GRID:
+        for card in cards:
+            f1 = round(_macro_f1([pick_topics(m, sec, card) for m in rows], gold), 6)
+            if f1 > best[0]:
+                best = (f1, sec, card)
+    cur, sec, card = best
+    for t in TOPICS:
+        for v in THRESHOLD_GRID[::2]:
+            trial = dict(thr, **{t: v})
+            f1 = round(_macro_f1([pick_topics(m, sec, card) for m in margins_of(trial)], gold), 6)
+            if f1 > cur:
+                cur, thr = f1, trial
+    return {"thresholds": thr, "secondary": sec, "cardinality": card}
+
+
 def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, version: str = "candidate") -> dict:
     """New model dict: base model's general/snow/idf parts plus a retrained domain layer and topics.
 
@@ -126,7 +183,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     themselves are then trained on all of ``examples``."""
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
-                          "domain_chars", "topic_v4", "topic_clauses", "topic_secondary")}
+                          "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
+                          "topic_cardinality")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -180,14 +238,16 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
             oof_gold.append(ts)
     model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
     if oof_scores:
-        thr = {t: _best_threshold([s[t] for s in oof_scores], [t in g for g in oof_gold]) for t in TOPICS}
+        rule = fit_topic_rule(oof_scores, oof_gold)
+        thr, secondary, card = rule["thresholds"], rule["secondary"], rule["cardinality"]
         model["topic_thresholds"] = thr
-        secondary = _best_secondary(oof_scores, oof_gold, thr)
         model["topic_secondary"] = secondary
+        model["topic_cardinality"] = list(card) if card else None
         # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
-        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary)} for s in oof_scores], oof_gold)
+        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card)} for s in oof_scores], oof_gold)
         macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
-        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary}
+        model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary,
+                             "cardinality": model["topic_cardinality"]}
     return model
 
 

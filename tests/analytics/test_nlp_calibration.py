@@ -13,7 +13,7 @@ from analytics.nlp.calibration import (
     uncertainty,
 )
 from analytics.nlp.linear import sigmoid
-from analytics.nlp.pipeline import decide_topics
+from analytics.nlp.topics import decide_topics
 from analytics.nlp.training import load_labelled
 from analytics.nlp.training_layers import THRESHOLD_GRID, _best_threshold, cv_fold
 

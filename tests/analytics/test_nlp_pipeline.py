@@ -231,7 +231,8 @@ def test_a_fresh_process_loads_the_shipped_model_offline():
 
 
 def test_v4_topic_inputs_are_gated_by_the_model():
-    from analytics.nlp.features import parse, topic_features
+    from analytics.nlp.features import parse
+    from analytics.nlp.topics import topic_features
 
     tok = get_pipeline().tokenizer
     seats = parse(tok, "等候区的凳子坏了好几把，屋顶还漏水")

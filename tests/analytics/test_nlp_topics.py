@@ -1,11 +1,13 @@
-"""Topic decisions of model v5 (issue 17): whole-text scores, the second-topic margin chosen on
-scenario-grouped out-of-fold scores, and the faster scoring that must not change any output."""
+"""Topic decisions of models v5 and v6 (issue 17): whole-text scores, the second-topic margin and (v6)
+the cardinality reading chosen on scenario-grouped out-of-fold scores, and the faster scoring that must
+not change any output."""
 
 from analytics.nlp import TOPICS, get_pipeline, store
 from analytics.nlp import training_layers as T
-from analytics.nlp.features import parse, topic_features
+from analytics.nlp.features import parse
 from analytics.nlp.linear import LogReg, MultiLogReg, NaiveBayes
-from analytics.nlp.pipeline import Pipeline, decide_topics
+from analytics.nlp.pipeline import Pipeline
+from analytics.nlp.topics import MAX_TOPICS, decide_topics, pick_topics, topic_features
 from analytics.nlp.training import load_labelled
 
 
@@ -40,6 +42,63 @@ def test_best_secondary_is_chosen_on_out_of_fold_scores():
     # Real second topics: keeping every topic above its threshold (0) wins.
     gold2 = [{"attitude", "efficiency"}] * 10
     assert T._best_secondary(scores, gold2, thr) == 0.0
+
+
+def test_cardinality_rule_returns_a_second_topic_when_both_are_clearly_present():
+    thr = dict.fromkeys(TOPICS, 0.5)
+    # attitude is sure; efficiency sits just under its threshold (-0.2 logits), nothing else speaks.
+    s = _scores(attitude=0.95, efficiency=0.45)
+    assert [t for t, _ in decide_topics(s, thr)] == ["attitude"]  # v5's rule: one topic
+    assert [t for t, _ in decide_topics(s, thr, 0.0, (1.0, -0.5))] == ["attitude", "efficiency"]
+    # The floor keeps a runner-up that is far below its threshold out, whatever the count says.
+    assert [t for t, _ in decide_topics(_scores(attitude=0.95, efficiency=0.2), thr, 0.0, (1.0, -0.5))] \
+        == ["attitude"]
+    # Two topics above their thresholds stay together (no second-topic margin).
+    both = _scores(attitude=0.9, process=0.85)
+    assert {t for t, _ in decide_topics(both, thr, 0.0, (-2.0, 0.5))} == {"attitude", "process"}
+    # The count is read from the evidence: with a low bias only clearly present topics add up.
+    assert [t for t, _ in decide_topics(s, thr, 0.0, (-2.0, -0.5))] == ["attitude"]
+
+
+def test_cardinality_rule_keeps_other_alone_and_at_most_three_topics():
+    thr = dict.fromkeys(TOPICS, 0.5)
+    # Nothing standard passes: other alone, even with a cardinality reading that would add runners-up.
+    alone = _scores(other=0.9, attitude=0.45, efficiency=0.45)
+    assert decide_topics(alone, thr, 0.0, (2.0, -1.5)) == [("other", 0.9)]
+    # other is never returned with a standard topic, however high it scores.
+    mixed = _scores(other=0.99, attitude=0.8, efficiency=0.45)
+    assert "other" not in {t for t, _ in decide_topics(mixed, thr, 0.0, (2.0, -1.5))}
+    # Many fair signals: never more than MAX_TOPICS.
+    many = dict.fromkeys(TOPICS, 0.49)
+    many.update(attitude=0.9, other=0.05)
+    assert len(decide_topics(many, thr, 0.0, (3.0, -1.5))) == MAX_TOPICS == 3
+    margins = {t: 0.0 for t in TOPICS}
+    assert len(pick_topics(margins, 0.0, None)) == len(TOPICS) - 1  # v5's rule has no cap
+
+
+def test_fit_topic_rule_reads_cardinality_only_when_it_helps(monkeypatch):
+    # Real second topics sit just under efficiency's threshold beside a sure first topic, while an
+    # opinion about nothing in the standard scores efficiency a little higher: no threshold separates
+    # them, the count of topics read from all the evidence does.
+    scores = ([_scores(attitude=0.9, efficiency=0.42)] * 6 + [_scores(other=0.9, efficiency=0.45)] * 12
+              + [_scores(efficiency=0.9)] * 6)
+    gold = [{"attitude", "efficiency"}] * 6 + [{"other"}] * 12 + [{"efficiency"}] * 6
+    rule = T.fit_topic_rule(scores, gold)
+    assert rule["cardinality"] is not None
+    preds = [{t for t, _ in decide_topics(s, rule["thresholds"], rule["secondary"], rule["cardinality"])}
+             for s in scores]
+    assert preds == gold
+    v5 = [{t for t, _ in decide_topics(s, rule["thresholds"], rule["secondary"])} for s in scores]
+    assert v5[0] == {"attitude"}  # v5's rule misses the second topic
+    # Single-topic data: the rule needs no cardinality reading (none is among the candidates).
+    single = [_scores(attitude=0.9)] * 6 + [_scores(efficiency=0.9)] * 6
+    rule1 = T.fit_topic_rule(single, [{"attitude"}] * 6 + [{"efficiency"}] * 6)
+    assert rule1["cardinality"] is None
+    # v5's procedure: thresholds and margin only.
+    monkeypatch.setattr(T, "TOPIC_RULE_V6", False)
+    assert T.fit_topic_rule(scores, gold)["cardinality"] is None
+    assert T.fit_topic_rule(scores, gold)["thresholds"] == {
+        t: T._best_threshold([s[t] for s in scores], [t in g for g in gold]) for t in TOPICS}
 
 
 def test_topic_prf():
@@ -77,16 +136,24 @@ def test_training_records_the_topic_rule(monkeypatch):
     assert model["topic_clauses"] is False
     assert model["topic_secondary"] in T.SECONDARY_GRID
     assert model["topic_cv"]["secondary"] == model["topic_secondary"]
+    assert model["topic_cv"]["cardinality"] == model["topic_cardinality"]
     assert set(model["topic_cv"]["per_topic"]) == set(TOPICS)
     loaded = Pipeline(model, tokenizer=pipe.tokenizer)
     assert not loaded.topic_clauses and loaded.topic_secondary == model["topic_secondary"]
+    card = model["topic_cardinality"]
+    assert loaded.topic_cardinality == (tuple(card) if card else None)
+    # Models before v6 have no cardinality reading: their rule is unchanged.
+    assert Pipeline({k: v for k, v in model.items() if k != "topic_cardinality"},
+                    tokenizer=pipe.tokenizer).topic_cardinality is None
 
 
-def test_shipped_model_uses_whole_text_topics_and_its_recorded_margin():
+def test_shipped_model_uses_whole_text_topics_and_its_recorded_rule():
     pipe = get_pipeline()
     meta = store.load_model(store.SHIPPED_DIR)[1]
     assert pipe.topic_clauses is False
     assert pipe.topic_secondary == meta["topic_cv"]["secondary"] in T.SECONDARY_GRID
+    card = meta["topic_cv"]["cardinality"]
+    assert pipe.topic_cardinality == (tuple(card) if card else None)
     # The grouped validation of the version is recorded with per-topic precision and recall.
     per_topic = meta["topic_cv"]["per_topic"]
     assert set(per_topic) == set(TOPICS) and all({"precision", "recall", "f1"} <= set(v) for v in per_topic.values())

@@ -1,6 +1,6 @@
 """Verdict phrases of the general sentiment model."""
 
-from analytics.nlp.features import VERDICT_TAIL, verdict_features
+from analytics.nlp.features_general import VERDICT_TAIL, verdict_features
 
 
 def test_verdict_phrases_anywhere_and_in_the_tail():

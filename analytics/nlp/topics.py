@@ -1,0 +1,94 @@
+"""The topic layer's inputs and decision rule: word, character and cue features of a text, and the
+multi-label decision from per-topic probabilities and thresholds."""
+
+from __future__ import annotations
+
+from .features import Parsed
+from .lexicon import TOPIC_CUES, TOPIC_CUES_V4
+from .linear import logit, sigmoid
+
+#: At most this many topics for one opinion (tests/data/LABELS.md).
+MAX_TOPICS = 3
+
+TOPIC_CHAR_BIGRAMS = True
+_CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
+_CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
+_CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
+
+
+def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
+    """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
+    words the segmenter splits or has never seen) plus per-topic cue counts. ``v4`` (models from v4
+    on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
+    names nothing of any topic (an opinion about nothing in the standard)."""
+    feats: dict[str, float] = {}
+    for toks in parsed.clauses:
+        prev = "^"
+        for t in toks:
+            feats["t:" + t] = 1.0
+            feats["b:" + prev + "_" + t] = 1.0
+            prev = t
+        if TOPIC_CHAR_BIGRAMS:
+            s = "".join(toks)
+            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
+    if feats:
+        feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
+    norm = parsed.norm
+    # The text's substrings up to the longest cue, met against each list as a set: the same counts
+    # as a substring search per cue, in one pass.
+    grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
+    for topic, cues in _CUE_SETS.items():
+        hits = len(grams & cues)
+        if hits:
+            feats["cue:" + topic] = min(hits, 3) / 1.5
+    if v4:
+        total = 0
+        for topic, cues in _CUE4_SETS.items():
+            hits = len(grams & cues)
+            total += hits + ("cue:" + topic in feats)
+            if hits:
+                feats["cue4:" + topic] = min(hits, 4) / 2.0
+        if not total:
+            feats["cue4:none"] = 1.0
+    n = len(norm)
+    feats["len:short"] = 1.0 if n <= 6 else 0.0
+    return feats
+
+
+def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
+                  cardinality: tuple[float, float] | None = None) -> list[tuple[str, float]]:
+    """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
+    (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
+    (opinions about nothing in the standard) and is never returned with another topic.
+
+    ``secondary`` (logit units, from v5 chosen on grouped out-of-fold scores): besides the topic
+    furthest above its threshold, another topic is kept only if it is at least this far above its
+    own; most opinions are about one thing, and a weak second topic is more often wrong than right.
+
+    ``cardinality`` (v6 on, ``(bias, floor)`` chosen on grouped out-of-fold scores): how many
+    topics the opinion is about is read from all the standard topics' evidence together, the sum of
+    ``sigmoid(margin + bias)`` rounded (1 to :data:`MAX_TOPICS`); the runners-up up to that count
+    are kept when they stand at least ``floor`` logits from their thresholds, a little below them
+    if ``floor`` is negative: an opinion with several fair signals names several topics even when
+    no single one of them is sure."""
+    margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
+    return _scored(scores, pick_topics(margins, secondary, cardinality))
+
+
+def pick_topics(margins: dict[str, float], secondary: float = 0.0,
+                cardinality: tuple[float, float] | None = None) -> list[str]:
+    """The rule of :func:`decide_topics` on margins (logit of the probability less the threshold's)."""
+    ranked = sorted((t for t in margins if t != "other"), key=margins.__getitem__, reverse=True)
+    if not ranked or margins[ranked[0]] < 0:
+        return [max(margins, key=margins.__getitem__)]
+    chosen = [t for t in ranked if margins[t] >= 0 and (t == ranked[0] or margins[t] >= secondary)]
+    if cardinality is not None:
+        bias, floor = cardinality
+        k = min(MAX_TOPICS, max(1, int(sum(sigmoid(margins[t] + bias) for t in ranked) + 0.5)))
+        chosen += [t for t in ranked[1:k] if margins[t] >= floor and t not in chosen]
+    return chosen
+
+
+def _scored(scores: dict[str, float], chosen: list[str]) -> list[tuple[str, float]]:
+    out = sorted(((t, scores[t]) for t in chosen), key=lambda x: -x[1])
+    return [(t, round(p, 4)) for t, p in out]
