@@ -55,6 +55,8 @@ def test_authority_recommends_and_expert_scores(live_server, page, db, district,
     page.click("text=城东区人民医院 门诊挂号收费处")
     # One field per indicator of the year's standard (the default: 15,15,15,10,15,10,10,10 points).
     points = ["13.5", "13", "14", "9", "15", "8", "9", "7"]
+    # The click starts the navigation; count the fields once the scoring page has them.
+    page.wait_for_selector("input[name^=indicator_]")
     fields = page.locator("input[name^=indicator_]")
     assert fields.count() == len(points)
     for i, value in enumerate(points):
