@@ -56,6 +56,7 @@ def test_office_signs_in_filters_and_edits_a_window(live_server, page, district,
     page.click("nav >> text=窗口台账")
     page.select_option("select[name=industry]", "health")
     page.click("button:has-text('筛选')")
+    page.wait_for_url("**industry=health**")  # the click only starts the navigation
     rows = page.locator("table.grid tbody tr")
     assert rows.count() == 2 and "CD-RMYY-001" in rows.first.inner_text()
     page.click("text=CD-RMYY-001")

@@ -10,6 +10,8 @@ def test_a_unit_reads_its_own_report_and_nobody_elses(live_server, page, rated):
     page.click("nav >> text=评价报告")
     page.fill("input[name=period]", "2026Q3")
     page.click("button:has-text('查看')")
+    page.wait_for_url("**period=2026Q3**")  # the click only starts the navigation
+    assert page.locator("a:has-text('CD-SW-001')").count() == 1
     assert page.locator("text=CD-RMYY").count() == 0
     page.click("a:has-text('CD-SW-001')")
     page.wait_for_selector("h1:has-text('综合办税窗口 2026年第三季度评价报告')")
