@@ -130,6 +130,8 @@ BLIND_SETS = {
     # The fifth, written (wave 6) by a helper who had read neither the model nor the other four
     # sets, in yet other voices (retired teacher, report tone, foreign resident, lawyer, truck driver, ...).
     "blind5": ROOT / "tests/data/blind5/opinions.jsonl",
+    # The sixth (wave 7), by a helper who had read neither the model nor the other five sets (new voices).
+    "blind6": ROOT / "tests/data/blind6/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
