@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from analytics import snapshots
-from analytics.assessment import (Assessment, Period, WindowAssessment, assess, assessed_in,
-                                  counted_feedback)
+from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
