@@ -167,7 +167,20 @@ def test_logout_needs_post_with_csrf(client, auth, district):
 def test_html_errors_are_chinese_pages(client, auth, district):
     auth.login("office")
     resp = client.get("/windows/NOPE-404")
-    assert resp.status_code == 404 and "页面或数据不存在" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "页面或数据不存在" in html
+    assert '<a href="/">返回首页</a>' in html  # staff go back to their home
+
+
+@pytest.mark.parametrize("path", ["/f/NOPE-404", "/f/", "/public/nope"])
+def test_a_citizens_error_page_never_leads_to_the_staff_home(client, district, path):
+    """A citizen reaches /f/… from a QR code or WeChat and /public from the office's notice: its
+    error page points to the public list of windows, not to the staff's sign-in."""
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "页面或数据不存在" in html
+    assert 'href="/"' not in html and "返回首页" not in html and "监督平台</a>" not in html
+    assert 'href="/public"' in html
 
 
 def test_authority_creates_a_window_in_its_industry_only(client, auth, db, district):
