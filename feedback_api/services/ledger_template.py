@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
+from feedback_api.services import cells
 from feedback_api.services.ledger import LEDGER_COLUMNS, REQUIRED, UPLOAD_MAX_ROWS
 
 #: The rows the drop-down lists cover (the web import takes this many).
@@ -30,7 +31,8 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "登记台账"
-    ws.append([f"{header}*" if fld in REQUIRED else header for fld, header in LEDGER_COLUMNS])
+    cells.xlsx_append(ws, [f"{header}*" if fld in REQUIRED else header
+                           for fld, header in LEDGER_COLUMNS])
     for idx, (_fld, header) in enumerate(LEDGER_COLUMNS, start=1):
         ws.cell(row=1, column=idx).font = Font(bold=True)
         ws.column_dimensions[get_column_letter(idx)].width = max(12, 2 * len(header) + 4)
