@@ -85,6 +85,10 @@ def test_serve_answers_health_login_and_api_over_http(served):
     assert status == 401 and '"unauthorized"' in body
     status, _ = _get(served + "/static/style.css")
     assert status == 200
+    # A long filter URL (6.3 KB, over gunicorn's default 4,094-byte request line) reaches the
+    # app, whose pages are Chinese, instead of gunicorn's English 414.
+    status, body = _get(served + "/public?q=" + "%E7%A8%8E" * 700)
+    assert status == 200 and "URI Too Long" not in body and "示范窗口" in body
 
 
 def test_access_log_keeps_no_openid_or_signature_of_the_wechat_callback(served, tmp_path):
