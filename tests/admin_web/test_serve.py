@@ -1,7 +1,6 @@
 """`window-watch serve` runs gunicorn for real: HTTP on loopback, demo data, sign-in page."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,11 +9,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.loopback import free_port
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -32,7 +27,7 @@ def served(tmp_path, repo_root):
     cli = [sys.executable, "-m", "admin_web"]
     for args in (["db", "upgrade"], ["demo", "--feedback-per-window", "3"]):
         subprocess.run(cli + args, env=env, cwd=repo_root, check=True, capture_output=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     access_log = (tmp_path / "access.log").open("wb")
     # Gunicorn's own log goes to a file: a pipe nobody reads while the tests run could fill and
     # block the server.
