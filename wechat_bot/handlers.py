@@ -119,6 +119,8 @@ def on_voice(ctx: Context) -> str:
 def handle_text(ctx: Context, text: str) -> str:
     assert ctx.citizen_id is not None
     word = normalise(text)
+    if not word:  # blank, or punctuation only: nothing to record, so say again what to send
+        return _help(ctx)
     if word in QUERY_WORDS:
         return query(ctx)
     if word.lower() in HELP_WORDS:

@@ -326,3 +326,14 @@ def test_two_messages_handled_at_once_keep_each_others_changes(wechat, district,
         assert window.code == "CD-SW-002" and item.window_id == window.id
         assert conv.latest_receipt_no == item.receipt_no
 
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "。。。", "！"])
+def test_a_blank_message_gets_the_prompt_again_not_busy(wechat, district, db, text):
+    wechat.scan(OPENID, "CD-SW-001")
+    reply = wechat.say(OPENID, text)
+    assert reply != replies.BUSY
+    assert "综合办税窗口" in reply and "请回复数字评分" in reply
+    assert feedback_rows(db) == []
+    with db() as s:  # the message itself is stored, with its reply, like any other
+        assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == 2
+
