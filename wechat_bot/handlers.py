@@ -26,6 +26,8 @@ _RATING_WORDS = {
 }
 _TRIM = "。．.！!，,~～ 　\t\r\n"
 _SUFFIX = re.compile(r"(分|星|颗星)$")
+#: A bare number that is no rating (0, 6, 10, 4.5): the citizen meant to rate, not to write.
+_OTHER_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d+)?")
 
 
 def normalise(text: str) -> str:
@@ -137,6 +139,8 @@ def handle_text(ctx: Context, text: str) -> str:
         return replies.CHOOSE_WINDOW
     if window.status == "delisted":
         return replies.delisted_window(window)
+    if rating is None and _OTHER_NUMBER.fullmatch(_SUFFIX.sub("", word)):
+        return replies.RATING_OUT_OF_RANGE
     item = record_feedback(window, citizen=ctx.citizen, channel="wechat", rating=rating,
                            text=None if rating is not None else text,
                            source_msg_id=ctx.source_msg_id, received_at=ctx.now).feedback

@@ -337,3 +337,13 @@ def test_a_blank_message_gets_the_prompt_again_not_busy(wechat, district, db, te
     with db() as s:  # the message itself is stored, with its reply, like any other
         assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == 2
 
+
+@pytest.mark.parametrize("text", ["0", "6", "9", "10", "-1", "100分", "4.5", "９"])
+def test_a_rating_out_of_range_asks_for_one_to_five_and_stores_no_opinion(wechat, district, db,
+                                                                        text):
+    wechat.scan(OPENID, "CD-SW-001")
+    reply = wechat.say(OPENID, text)
+    assert reply == replies.RATING_OUT_OF_RANGE and "1–5" in reply
+    assert feedback_rows(db) == []
+    assert "感谢您的评价" in wechat.say(OPENID, "4")  # the choice of window still stands
+    assert [item.rating for item in feedback_rows(db)] == [4]
