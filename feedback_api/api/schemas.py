@@ -53,6 +53,10 @@ class List(_Zh, fields.List):
     default_error_messages = {"invalid": "应为列表"}
 
 
+class Dict(_Zh, fields.Dict):
+    default_error_messages = {"invalid": "应为对象（名称 → 值）"}
+
+
 class Label(fields.String):
     """The Chinese label of a code held in another attribute (documented as a string)."""
 
