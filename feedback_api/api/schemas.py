@@ -74,7 +74,7 @@ def one_of(vocabulary: dict[Any, str] | list[Any]) -> OneOf:
 
 
 def between(lo: int, hi: int | None = None) -> Range:
-    return Range(min=lo, max=hi, error=f"应在 {lo}–{'' if hi is None else hi} 之间")
+    return Range(min=lo, max=hi, error=f"应不小于 {lo}" if hi is None else f"应在 {lo}–{hi} 之间")
 
 
 class ApiSchema(Schema):

@@ -324,3 +324,7 @@ def test_every_write_operation_answers_a_bad_body_in_chinese(client, district, t
                 assert not _ENGLISH.search(error["message"]), (method, path, error)
     assert checked >= 30
 
+
+def test_an_open_ended_range_says_its_bound(client, district, token_for):
+    error = client.get("/api/v1/feedback?per_page=0", headers=token_for("office")).get_json()["error"]
+    assert error["details"] == {"per_page": "应不小于 1"}
