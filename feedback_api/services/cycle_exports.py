@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -109,9 +110,10 @@ def review_xlsx(cycle: Cycle, results: list[ReviewResult]) -> bytes:
 
 
 def _printed(value: Any) -> str:
+    """A cell as Paragraph markup: reportlab reads "<" and "&" in the text as tags."""
     if isinstance(value, float):
         return f"{value:.2f}"
-    return "" if value is None else str(value)
+    return "" if value is None else escape(str(value))
 
 
 def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
