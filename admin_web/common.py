@@ -3,13 +3,14 @@ one commit-or-flash helper, and the template globals."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, flash, render_template, request
+from flask import Flask, Response, abort, flash, render_template, request, send_file
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -118,6 +119,20 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return "—"
     return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(body: bytes | str, mimetype: str, filename: str) -> Response:
+    """A file to save under its Chinese name: Werkzeug writes RFC 5987's ``filename*`` beside an
+    ASCII fallback. Never cached: the files hold citizens' opinions and staff names."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=filename)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def error_page(status: int, message: str, details: Any = None) -> str:

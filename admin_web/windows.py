@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.common import actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
@@ -107,5 +107,4 @@ def import_ledger() -> Any:
 @login_required
 def export() -> Response:
     body = "\ufeff" + ledger.export_csv(ledger.all_windows(actor()))  # BOM: Excel reads UTF-8
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=windows-ledger.csv"})
+    return download(body, "text/csv", "窗口登记台账.csv")

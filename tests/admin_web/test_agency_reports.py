@@ -17,6 +17,7 @@ from analytics import assessment
 from feedback_api.db import Session
 from feedback_api.models import AgencyReport, Feedback
 from feedback_api.services import ticket_open, windows
+from tests.admin_web.test_downloads import saved_name
 from tests.assessment_helpers import add_feedback, inspection, window_id
 
 Q3 = "2026Q3"
@@ -132,7 +133,7 @@ def test_the_word_document_holds_the_pages_headings_and_numbers(app, client, aut
     page = client.get(f"/agency-reports/{rid}").get_data(as_text=True)
     resp = client.get(f"/agency-reports/{rid}/report.docx")
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
-    assert "agency-report-2026Q3-v1.docx" in resp.headers["Content-Disposition"]
+    assert saved_name(resp) == "2026年第三季度文明诚信示范窗口第三方测评报告（第1版）.docx"
     doc = Document(io.BytesIO(resp.data))
     assert doc.paragraphs[0].style.name == "Title"
     assert doc.paragraphs[0].text == "2026年第三季度文明诚信示范窗口第三方测评报告"

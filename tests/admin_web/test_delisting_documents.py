@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from analytics import delisting
 from feedback_api.models import DelistingProposal
 from feedback_api.services import delisting as proposals
+from tests.admin_web.test_downloads import saved_name
 from tests.assessment_helpers import inspection, user
 
 
@@ -42,7 +43,7 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
 
     resp = client.get(circular)
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
-    assert "circular-CD-SW-002-2026.docx" in resp.headers["Content-Disposition"]
+    assert saved_name(resp) == "2026年度摘牌通报-CD-SW-002 发票领用窗口.docx"
     text, doc = _text(resp.data)
     assert "关于取消发票领用窗口“文明诚信示范窗口”称号的通报" in text
     assert "各行业主管部门，各窗口单位：" in text
