@@ -133,7 +133,11 @@ def handle_text(ctx: Context, text: str) -> str:
     rating = parse_rating(word)
     # A window code selects that window, even mid-conversation (codes never read as opinions).
     looks_like_code = bool(WINDOW_CODE_RE.match(word)) and any(c.isdigit() for c in word)
-    if rating is None and looks_like_code and (window is None or _find_window(word)):
+    # Mid-conversation an unknown code-like word is an opinion (a phone number), unless it is
+    # shaped like a window code (letters, digits and a hyphen): then a mistyped one.
+    code_shaped = "-" in word and any(c.isalpha() for c in word)
+    if rating is None and looks_like_code and (window is None or code_shaped
+                                               or _find_window(word)):
         return select_window(ctx, word)
     if window is None:
         return replies.CHOOSE_WINDOW

@@ -347,3 +347,12 @@ def test_a_rating_out_of_range_asks_for_one_to_five_and_stores_no_opinion(wechat
     assert feedback_rows(db) == []
     assert "感谢您的评价" in wechat.say(OPENID, "4")  # the choice of window still stands
     assert [item.rating for item in feedback_rows(db)] == [4]
+
+
+def test_a_mistyped_code_mid_conversation_is_not_taken_as_an_opinion(wechat, district, db):
+    """The citizen meant another window: the next rating must not go to the one before."""
+    wechat.scan(OPENID, "CD-SW-001")
+    assert "没有找到编号为“CD-SW-999”的窗口" in wechat.say(OPENID, "CD-SW-999")
+    assert feedback_rows(db) == []
+    # A number alone (a phone number, a ticket number) is still an opinion.
+    assert "已收到您的意见建议" in wechat.say(OPENID, "13812345678")
