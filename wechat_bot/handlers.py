@@ -35,6 +35,11 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip(_TRIM)
 
 
+def _blank(word: str) -> bool:
+    """Empty once trimmed, or only invisible characters (zero-width spaces, BOM, controls)."""
+    return all(unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp") for c in word)
+
+
 def parse_rating(text: str) -> int | None:
     """1–5 from a digit, a Chinese numeral or a satisfaction word; None for anything else."""
     t = normalise(text)
@@ -121,7 +126,7 @@ def on_voice(ctx: Context) -> str:
 def handle_text(ctx: Context, text: str) -> str:
     assert ctx.citizen_id is not None
     word = normalise(text)
-    if not word:  # blank, or punctuation only: nothing to record, so say again what to send
+    if _blank(word):  # nothing to record, so say again what to send
         return _help(ctx)
     if word in QUERY_WORDS:
         return query(ctx)

@@ -327,7 +327,7 @@ def test_two_messages_handled_at_once_keep_each_others_changes(wechat, district,
         assert conv.latest_receipt_no == item.receipt_no
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n", "。。。", "！"])
+@pytest.mark.parametrize("text", ["", "   ", "\n", "。。。", "！", "\u200b\u200b", "\ufeff \u200d"])
 def test_a_blank_message_gets_the_prompt_again_not_busy(wechat, district, db, text):
     wechat.scan(OPENID, "CD-SW-001")
     reply = wechat.say(OPENID, text)
