@@ -118,3 +118,16 @@ def test_an_opinion_with_markup_characters_prints_as_typed(client, auth, db, dis
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
     assert typed.replace(" ", "") in re.sub(r"\s+", "", text)
+
+
+def test_an_opinion_with_control_characters_still_exports_to_excel(client, auth, db, district):
+    """Word's line break (\\x0b) and other control characters, pasted into an opinion, are ones
+    an XLSX cell cannot hold: the workbook shows them as spaces instead of failing."""
+    typed = "排队\x0b太久\x01了"
+    with db():
+        _opinion("CD-SW-001", 1, 0.05, ["排队"], typed, typed)
+    auth.login("unit")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.data))["群众意见"]
+    assert "排队 太久 了" in [row[3] for row in ws.iter_rows(values_only=True)]
