@@ -191,4 +191,5 @@ def proposal_document(proposal_id: int, kind: str) -> Response:
     p = found_or_404(lambda: proposals.get_proposal(actor(), proposal_id))
     body = delisting_documents.document_docx(delisting_documents.document(p, kind))
     name = "摘牌通报" if kind == "circular" else "摘牌专报"
-    return download(body, DOCX, f"{p.year}年度{name}-{p.window.code} {p.window.name}.docx")
+    return download(body, DOCX, f"{p.year}年度{name}-{p.window.code} {p.window.name}.docx",
+                    fallback=f"{kind}-{p.window.code}-{p.year}.docx")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from flask import Flask, Response, abort, flash, render_template, request, send_file
 from flask_login import current_user, login_required
@@ -125,12 +126,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def download(body: bytes | str, mimetype: str, filename: str) -> Response:
-    """A file to save under its Chinese name: Werkzeug writes RFC 5987's ``filename*`` beside an
-    ASCII fallback. Never cached: the files hold citizens' opinions and staff names."""
+def download(body: bytes | str, mimetype: str, filename: str, *, fallback: str) -> Response:
+    """A file to save under its Chinese name (RFC 5987's ``filename*``), with an ASCII
+    ``fallback`` for clients without it (Werkzeug's own would drop the Chinese and leave
+    ".csv"). Never stored: the files hold citizens' opinions and staff names."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=filename)
+    response = send_file(io.BytesIO(data), mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -141,4 +141,5 @@ def inspection_template() -> Response:
     _year_standard(year)
     buf = io.StringIO()
     csv.writer(buf).writerow(cells.csv_row(inspection_sheets.template_headers(year)))
-    return download("\ufeff" + buf.getvalue(), "text/csv", f"{year}年度综合检查导入模板.csv")
+    return download("\ufeff" + buf.getvalue(), "text/csv", f"{year}年度综合检查导入模板.csv",
+                    fallback=f"inspections-{year}.csv")

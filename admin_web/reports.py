@@ -43,11 +43,13 @@ def report(kind: str, code: str) -> str:
 @login_required
 def report_xlsx(kind: str, code: str) -> Any:
     r = _report(kind, code)
-    return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx")
+    return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx",
+                    fallback=f"report-{r.code}-{r.period.code}.xlsx")
 
 
 @bp.get("/<any(windows, units):kind>/<code>/report.pdf")
 @login_required
 def report_pdf(kind: str, code: str) -> Any:
     r = _report(kind, code)
-    return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf")
+    return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf",
+                    fallback=f"report-{r.code}-{r.period.code}.pdf")

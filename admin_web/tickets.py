@@ -122,7 +122,7 @@ def export() -> Response:
     """The desk's tickets (its filters applied) as an Excel workbook."""
     body = ticket_export.export_xlsx(actor(), **_ticket_filters())
     stamp = workdays.local_today().strftime("%Y%m%d")
-    return download(body, XLSX, f"督办单-{stamp}.xlsx")
+    return download(body, XLSX, f"督办单-{stamp}.xlsx", fallback=f"tickets-{stamp}.xlsx")
 
 
 @bp.get("/tickets/repeated")

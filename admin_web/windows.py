@@ -107,4 +107,4 @@ def import_ledger() -> Any:
 @login_required
 def export() -> Response:
     body = "\ufeff" + ledger.export_csv(ledger.all_windows(actor()))  # BOM: Excel reads UTF-8
-    return download(body, "text/csv", "窗口登记台账.csv")
+    return download(body, "text/csv", "窗口登记台账.csv", fallback="windows-ledger.csv")

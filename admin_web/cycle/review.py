@@ -85,7 +85,8 @@ def recommendations_xlsx(year: int) -> Any:
     subs = [s for s in svc.list_submissions(user, cycle, kind="recommendation")
             if s.state != "draft"]
     body = cycle_exports.recommendations_xlsx(cycle, subs, ledger.all_windows(user))
-    return download(body, XLSX, f"{year}年度行业推荐表.xlsx")
+    return download(body, XLSX, f"{year}年度行业推荐表.xlsx",
+                    fallback=f"recommendations-{year}.xlsx")
 
 
 @bp.get("/<int:year>/review.xlsx")
@@ -93,7 +94,7 @@ def recommendations_xlsx(year: int) -> Any:
 def review_xlsx(year: int) -> Any:
     cycle = cycle_or_404(year)
     return download(cycle_exports.review_xlsx(cycle, svc.review_results(cycle)), XLSX,
-                     f"{year}年度评审结果.xlsx")
+                    f"{year}年度评审结果.xlsx", fallback=f"review-{year}.xlsx")
 
 
 @bp.get("/<int:year>/review.pdf")
@@ -101,4 +102,4 @@ def review_xlsx(year: int) -> Any:
 def review_pdf(year: int) -> Any:
     cycle = cycle_or_404(year)
     return download(cycle_exports.review_pdf(cycle, svc.review_results(cycle)),
-                     "application/pdf", f"{year}年度评审结果.pdf")
+                    "application/pdf", f"{year}年度评审结果.pdf", fallback=f"review-{year}.pdf")

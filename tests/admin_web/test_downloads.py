@@ -3,6 +3,7 @@ fallback for old clients), the right type, and never stored on a shared computer
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -16,6 +17,9 @@ def saved_name(resp) -> str:
     assert star, disposition
     charset, _, quoted = star[0].removeprefix("filename*=").partition("''")
     assert charset == "UTF-8"
+    # The fallback for clients without filename*: plain ASCII with a name before the extension.
+    fallback = re.search(r'filename="([^"]+)"', disposition)
+    assert fallback and fallback.group(1).isascii() and re.match(r"[a-z]+-[\w.-]+\.[a-z]+$", fallback.group(1))
     return unquote(quoted)
 
 
