@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from analytics import jobs, scheduler
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Feedback, TicketFeedback
+from feedback_api.models import Feedback, Heartbeat, TicketFeedback
 from feedback_api.services import ticket_jobs
 from tests.assessment_helpers import add_feedback
 
@@ -37,12 +37,14 @@ def _other_job_commits_after_the_first_read(app, seen: list[str]):
     return _other_writer
 
 
-@pytest.mark.parametrize("job_id", ["nlp-analyze-pending", "tickets-auto-open"])
+@pytest.mark.parametrize("job_id", ["nlp-analyze-pending", "tickets-auto-open",
+                                    "scheduler-heartbeat"])
 def test_a_job_holds_the_write_lock_before_it_reads(app, db, district, job_id):
     now = utcnow()
     with db():
         add_feedback("CD-SW-001", [1], at=now, text="态度很差，排队一小时")
-    func = {"nlp-analyze-pending": jobs.analyze_pending, "tickets-auto-open": ticket_jobs.auto_open}
+    func = {"nlp-analyze-pending": jobs.analyze_pending, "tickets-auto-open": ticket_jobs.auto_open,
+            "scheduler-heartbeat": scheduler.HEARTBEAT.func}
     if job_id == "tickets-auto-open":
         with app.app_context():
             jobs.analyze_pending()
@@ -53,10 +55,12 @@ def test_a_job_holds_the_write_lock_before_it_reads(app, db, district, job_id):
         result = scheduler.run_job(app, scheduler.Job(job_id, func[job_id], None, ""))
     finally:
         sa.event.remove(Session, "do_orm_execute", listener)
-    assert result, result  # analysed 1 / "1 tickets opened", not a failed run
+    assert result or job_id == "scheduler-heartbeat", result  # not a failed run
     assert seen == ["read", "other waited"]
     with db() as s:
-        if job_id == "nlp-analyze-pending":
+        if job_id == "scheduler-heartbeat":
+            assert s.scalar(sa.select(sa.func.count()).select_from(Heartbeat)) == 1
+        elif job_id == "nlp-analyze-pending":
             assert s.scalar(sa.select(Feedback.analyzed_at)) is not None
         else:
             assert s.scalar(sa.select(sa.func.count()).select_from(TicketFeedback)) == 1
