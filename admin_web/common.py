@@ -3,7 +3,6 @@ one commit-or-flash helper, and the template globals."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +10,7 @@ from functools import wraps
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
-from flask import Flask, Response, abort, flash, render_template, request, send_file
+from flask import Flask, Response, abort, flash, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -131,7 +130,7 @@ def download(body: bytes | str, mimetype: str, filename: str, *, fallback: str) 
     ``fallback`` for clients without it (Werkzeug's own would drop the Chinese and leave
     ".csv"). Never stored: the files hold citizens' opinions and staff names."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    response = send_file(io.BytesIO(data), mimetype=mimetype)
+    response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
     response.headers["Cache-Control"] = "no-store"
