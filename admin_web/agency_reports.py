@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_web.assessment import period_arg
-from admin_web.common import actor, commit_or_flash, found_or_404, role_required
+from admin_web.common import DOCX, actor, commit_or_flash, download, found_or_404, role_required
 from admin_web.forms import PageForm
 from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
@@ -26,7 +26,6 @@ from feedback_api.services.errors import ValidationError
 
 bp = Blueprint("agency_reports", __name__)
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class GenerateForm(PageForm):
@@ -138,10 +137,9 @@ def _download(kind: str, report_id: int) -> Response:
     render = agency_report_exports.report_docx if kind == "docx" else agency_report_exports.report_pdf
     body = render(report.figures, version.sections, version=version.number,
                   state=agency_reports.STATES[report.state])
-    return Response(body, mimetype=DOCX if kind == "docx" else "application/pdf", headers={
-        "Content-Disposition": f"attachment; filename=agency-report-{report.period}"
-                               f"-v{version.number}.{kind}",
-        "Cache-Control": "private, no-store"})
+    return download(body, DOCX if kind == "docx" else "application/pdf",
+                    f"{title(report.figures)}（第{version.number}版）.{kind}",
+                    fallback=f"agency-report-{report.period}-v{version.number}.{kind}")
 
 
 @bp.get("/agency-reports/<int:report_id>/report.docx")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import login_required
 
 from admin_web.assessment_forms import DecisionForm, PublishForm
-from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.common import DOCX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from analytics import assessment, delisting, delisting_documents, snapshots
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
@@ -192,7 +192,6 @@ def proposal_document(proposal_id: int, kind: str) -> Response:
     """A confirmed delisting's circular (通报) or special report (专报) as a Word document."""
     p = found_or_404(lambda: proposals.get_proposal(actor(), proposal_id))
     body = delisting_documents.document_docx(delisting_documents.document(p, kind))
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument."
-                    "wordprocessingml.document", headers={
-                        "Content-Disposition": f"attachment; filename={kind}-{p.window.code}-{p.year}.docx",
-                        "Cache-Control": "private, no-store"})
+    name = "摘牌通报" if kind == "circular" else "摘牌专报"
+    return download(body, DOCX, f"{p.year}年度{name}-{p.window.code} {p.window.name}.docx",
+                    fallback=f"{kind}-{p.window.code}-{p.year}.docx")

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
-from flask import Flask, abort, flash, render_template, request
+from flask import Flask, Response, abort, flash, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -125,6 +126,22 @@ def _citizens_page() -> bool:
     or WeChat) and the public list (/public)."""
     path = request.path
     return path == "/f" or path.startswith("/f/") or path == "/public" or path.startswith("/public/")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(body: bytes | str, mimetype: str, filename: str, *, fallback: str) -> Response:
+    """A file to save under its Chinese name (RFC 5987's ``filename*``), with an ASCII
+    ``fallback`` for clients without it (Werkzeug's own would drop the Chinese and leave
+    ".csv"). Never stored: the files hold citizens' opinions and staff names."""
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def error_page(status: int, message: str, details: Any = None) -> str:

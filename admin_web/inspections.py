@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
-from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.common import actor, commit_or_flash, download, found_or_404, paginate, role_required
 from feedback_api.services import cells, inspection_sheets, inspection_tickets, inspections, ledger, standards
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
@@ -141,6 +141,5 @@ def inspection_template() -> Response:
     _year_standard(year)
     buf = io.StringIO()
     csv.writer(buf).writerow(cells.csv_row(inspection_sheets.template_headers(year)))
-    return Response("\ufeff" + buf.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition":
-                             f"attachment; filename=inspections-{year}.csv"})
+    return download("\ufeff" + buf.getvalue(), "text/csv", f"{year}年度综合检查导入模板.csv",
+                    fallback=f"inspections-{year}.csv")

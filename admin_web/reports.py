@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
 from admin_web.assessment import period_arg
-from admin_web.common import actor, found_or_404
+from admin_web.common import XLSX, actor, download, found_or_404
 from analytics import report_exports, reports
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.get("/")
@@ -40,22 +39,17 @@ def report(kind: str, code: str) -> str:
                            header=report_exports.WINDOW_HEADER)
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}",
-        "Cache-Control": "private, no-store"})
-
-
 @bp.get("/<any(windows, units):kind>/<code>/report.xlsx")
 @login_required
 def report_xlsx(kind: str, code: str) -> Any:
     r = _report(kind, code)
-    return _download(report_exports.report_xlsx(r), XLSX, f"report-{r.code}-{r.period.code}.xlsx")
+    return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx",
+                    fallback=f"report-{r.code}-{r.period.code}.xlsx")
 
 
 @bp.get("/<any(windows, units):kind>/<code>/report.pdf")
 @login_required
 def report_pdf(kind: str, code: str) -> Any:
     r = _report(kind, code)
-    return _download(report_exports.report_pdf(r), "application/pdf",
-                     f"report-{r.code}-{r.period.code}.pdf")
+    return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf",
+                    fallback=f"report-{r.code}-{r.period.code}.pdf")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.ticket_forms import (
     AttachForm,
     AttachToTicketForm,
@@ -122,8 +122,7 @@ def export() -> Response:
     """The desk's tickets (its filters applied) as an Excel workbook."""
     body = ticket_export.export_xlsx(actor(), **_ticket_filters())
     stamp = workdays.local_today().strftime("%Y%m%d")
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=tickets-{stamp}.xlsx"})
+    return download(body, XLSX, f"督办单-{stamp}.xlsx", fallback=f"tickets-{stamp}.xlsx")
 
 
 @bp.get("/tickets/repeated")

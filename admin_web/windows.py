@@ -9,15 +9,13 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import feedback_list, ledger, ledger_template, opinions, overview, scope, units
 from feedback_api.services import windows as window_service
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 bp = Blueprint("windows", __name__)
 
@@ -108,13 +106,12 @@ def import_ledger() -> Any:
 @bp.get("/windows/template.xlsx")
 @role_required("office", "authority")
 def template() -> Response:
-    return Response(ledger_template.template_xlsx(), mimetype=XLSX,
-                    headers={"Content-Disposition": "attachment; filename=windows-ledger-template.xlsx"})
+    return download(ledger_template.template_xlsx(), XLSX, "窗口登记台账导入模板.xlsx",
+                    fallback="windows-ledger-template.xlsx")
 
 
 @bp.get("/windows/export.csv")
 @login_required
 def export() -> Response:
     body = "\ufeff" + ledger.export_csv(ledger.all_windows(actor()))  # BOM: Excel reads UTF-8
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=windows-ledger.csv"})
+    return download(body, "text/csv", "窗口登记台账.csv", fallback="windows-ledger.csv")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from feedback_api.models.reference import RATINGS
+from feedback_api.services.cells import printable
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def title(figures: dict[str, Any]) -> str:
 
 
 def _narrative(text: str) -> list[Block]:
-    paragraphs = [p.strip() for p in (text or "").splitlines() if p.strip()]
+    # What the agency typed or pasted; a .docx refuses control characters (Word's \x0b).
+    paragraphs = [p.strip() for p in printable(text or "").splitlines() if p.strip()]
     return [Para(p, "narrative") for p in paragraphs] or [Para("（未填写）", "narrative")]
 
 

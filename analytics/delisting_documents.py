@@ -20,6 +20,7 @@ from analytics.agency_report_exports import (
 )
 from feedback_api.models import DelistingProposal
 from feedback_api.models.reference import DELISTING_RULES, INCIDENT_KINDS, INDUSTRIES, TOPICS, label
+from feedback_api.services.cells import printable
 from feedback_api.services.errors import Conflict
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -78,7 +79,8 @@ def document(p: DelistingProposal, kind: str) -> Document:
     facts = (f"经{p.year}年度文明诚信示范窗口量化考核与监督，{who}触发{rule}："
              f"{p.evidence.get('summary', '')}。")
     evidence = _evidence_lines(p)
-    note = [f"联席办意见：{p.decision_note}"] if p.decision_note else []
+    # Typed or pasted by the office: a .docx refuses control characters (Word's \x0b).
+    note = [f"联席办意见：{printable(p.decision_note)}"] if p.decision_note else []
     if kind == "circular":
         return Document(
             f"关于取消{w.name}“文明诚信示范窗口”称号的通报",

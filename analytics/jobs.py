@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from feedback_api.db import Session
+from feedback_api.db import Session, begin_request_write
 from feedback_api.services import opinions
 from feedback_api.services import review as review_service
 
@@ -38,6 +38,10 @@ def analyze_pending(limit: int = 500, *, reanalyze: bool = False) -> int:
     """Analyse up to ``limit`` opinions that have no analysis (or, with ``reanalyze``, an older
     model's); return how many were analysed."""
     pipe = pipeline()
+    if not Session().in_transaction():
+        # It reads, then writes: on SQLite another job committing in between would make the
+        # write fail at once, every run, as the jobs fire at the same second.
+        begin_request_write()
     items = opinions.pending_analysis(
         limit, model_version=pipe.model_version if reanalyze else None)
     for item in items:

@@ -184,6 +184,8 @@ def _months_chart(report: Report) -> Any:
 
 
 def report_pdf(report: Report) -> bytes:
+    from xml.sax.saxutils import escape
+
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -201,24 +203,28 @@ def report_pdf(report: Report) -> bytes:
                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
 
+    def para(value: str, style: ParagraphStyle) -> Paragraph:
+        # A Paragraph reads its text as markup: a citizen's "<" would break the whole PDF.
+        return Paragraph(escape(value), style)
+
     def text(value: Any) -> str:
         if value is None:
             return "—"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
     def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Table:
-        t = Table([[Paragraph(text(v), cell) for v in row] for row in rows],
+        t = Table([[para(text(v), cell) for v in row] for row in rows],
                   colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
         t.hAlign = "LEFT"  # every table under its heading, as in the page
         return t
 
-    story: list[Any] = [Paragraph(report.title, title), Spacer(1, 4 * mm)]
+    story: list[Any] = [para(report.title, title), Spacer(1, 4 * mm)]
     pairs = facts(report)
     story.append(table([[a, b, c, d] for (a, b), (c, d) in
                         zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
                        [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)])))
-    story += [Paragraph("综合得分与各分项", head)]
+    story += [para("综合得分与各分项", head)]
     for r in report.rows:
         rows = [["分项", "权重", "得分（百分制）", "依据"]]
         rows += [[c.label, c.weight, None if c.value is None else f"{c.value:.1f}", c.note]
@@ -226,30 +232,30 @@ def report_pdf(report: Report) -> bytes:
         rows.append(["综合得分", "", None if r.composite is None else f"{r.composite:.1f}",
                      f"行业排名 {_rank(r.rank_industry, r.industry_ranked)}；区内排名 "
                      f"{_rank(r.rank_district, report.result.district_ranked)}"])
-        story += [Paragraph(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
-                  table(rows, [28, 18, 28, 96]), Paragraph(f"计算：{r.formula}", cell),
+        story += [para(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
+                  table(rows, [28, 18, 28, 96]), para(f"计算：{r.formula}", cell),
                   Spacer(1, 3 * mm)]
-    story += [Paragraph(f"公式：{report.result.formula}", cell)]
-    story += [Paragraph(f"说明：{n}", cell) for n in report.result.notes]
-    story += [Paragraph("群众评价", head), _distribution_chart(report),
+    story += [para(f"公式：{report.result.formula}", cell)]
+    story += [para(f"说明：{n}", cell) for n in report.result.notes]
+    story += [para("群众评价", head), _distribution_chart(report),
               table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
                      ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
                     [20, 30, 30, 30, 30, 30])]
-    story += [Paragraph("月度趋势", head), _months_chart(report),
+    story += [para("月度趋势", head), _months_chart(report),
               table([["月份", "计分评价", "平均分", "差评"],
                      *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
                        for m in report.trend]], [30, 30, 30, 30])]
-    story += [Paragraph("问题类别", head),
+    story += [para("问题类别", head),
               table([["问题类别", "意见条数"], *[[label(TOPICS, c), n] for c, n in report.topics]]
                     if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]
     t = report.tickets
-    story += [Paragraph("督办情况", head),
+    story += [para("督办情况", head),
               table([["本期督办单", "已办结", "曾超期", "目前未办结"],
                      [t.opened, t.closed, t.overdue, t.open_now]], [40, 40, 40, 40])]
     if t.topics:
         story.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
                            [60, 30]))
-    story += [Paragraph("群众意见（按当前数据，已脱敏）", head),
+    story += [para("群众意见（按当前数据，已脱敏）", head),
               table([["投诉热词", "投诉条数"], *[[w, n] for w, n in report.opinions.hot_words]]
                     if report.opinions.hot_words else [["投诉热词", "投诉条数"], ["本期无", ""]],
                     [60, 30])]

@@ -26,11 +26,18 @@ _RATING_WORDS = {
 }
 _TRIM = "。．.！!，,~～ 　\t\r\n"
 _SUFFIX = re.compile(r"(分|星|颗星)$")
+#: A bare number that is no rating (0, 6, 10, 4.5): the citizen meant to rate, not to write.
+_OTHER_NUMBER = re.compile(r"[-+]?\d{1,3}(\.\d+)?")
 
 
 def normalise(text: str) -> str:
     """Full-width to half-width, trimmed of spaces and closing punctuation (voice adds 。)."""
     return unicodedata.normalize("NFKC", text).strip(_TRIM)
+
+
+def _blank(word: str) -> bool:
+    """Empty once trimmed, or only invisible characters (zero-width spaces, BOM, controls)."""
+    return all(unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp") for c in word)
 
 
 def parse_rating(text: str) -> int | None:
@@ -119,6 +126,8 @@ def on_voice(ctx: Context) -> str:
 def handle_text(ctx: Context, text: str) -> str:
     assert ctx.citizen_id is not None
     word = normalise(text)
+    if _blank(word):  # nothing to record, so say again what to send
+        return _help(ctx)
     if word in QUERY_WORDS:
         return query(ctx)
     if word.lower() in HELP_WORDS:
@@ -129,12 +138,18 @@ def handle_text(ctx: Context, text: str) -> str:
     rating = parse_rating(word)
     # A window code selects that window, even mid-conversation (codes never read as opinions).
     looks_like_code = bool(WINDOW_CODE_RE.match(word)) and any(c.isdigit() for c in word)
-    if rating is None and looks_like_code and (window is None or _find_window(word)):
+    # Mid-conversation an unknown code-like word is an opinion (a phone number), unless it is
+    # shaped like a window code (letters, digits and a hyphen): then a mistyped one.
+    code_shaped = "-" in word and any(c.isalpha() for c in word)
+    if rating is None and looks_like_code and (window is None or code_shaped
+                                               or _find_window(word)):
         return select_window(ctx, word)
     if window is None:
         return replies.CHOOSE_WINDOW
     if window.status == "delisted":
         return replies.delisted_window(window)
+    if rating is None and _OTHER_NUMBER.fullmatch(_SUFFIX.sub("", word)):
+        return replies.RATING_OUT_OF_RANGE
     item = record_feedback(window, citizen=ctx.citizen, channel="wechat", rating=rating,
                            text=None if rating is not None else text,
                            source_msg_id=ctx.source_msg_id, received_at=ctx.now).feedback

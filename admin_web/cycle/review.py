@@ -4,14 +4,13 @@ the recommendation forms and the ledger go out as Excel."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import flash, redirect, render_template, send_file, url_for
+from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.common import actor, commit_or_flash, role_required
+from admin_web.common import XLSX, actor, commit_or_flash, download, role_required
 from admin_web.cycle import blueprint, cycle_or_404, form_errors, submission_or_404
 from admin_web.cycle.forms import AssignForm, ScoreFormBase, score_form
 from feedback_api.models import ExpertAssignment, Submission
@@ -19,7 +18,6 @@ from feedback_api.services import cycle as svc
 from feedback_api.services import cycle_exports, ledger
 
 bp = blueprint("cycle_review", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _detail(submission_id: int) -> Response:
@@ -79,13 +77,6 @@ def review(year: int) -> str:
                            points=svc.OUTLIER_POINTS)
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Any:
-    response = send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True,
-                         download_name=filename)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/<int:year>/recommendations.xlsx")
 @role_required("office", "authority")
 def recommendations_xlsx(year: int) -> Any:
@@ -94,20 +85,21 @@ def recommendations_xlsx(year: int) -> Any:
     subs = [s for s in svc.list_submissions(user, cycle, kind="recommendation")
             if s.state != "draft"]
     body = cycle_exports.recommendations_xlsx(cycle, subs, ledger.all_windows(user))
-    return _download(body, XLSX, f"{year}年度行业推荐表.xlsx")
+    return download(body, XLSX, f"{year}年度行业推荐表.xlsx",
+                    fallback=f"recommendations-{year}.xlsx")
 
 
 @bp.get("/<int:year>/review.xlsx")
 @role_required("office")
 def review_xlsx(year: int) -> Any:
     cycle = cycle_or_404(year)
-    return _download(cycle_exports.review_xlsx(cycle, svc.review_results(cycle)), XLSX,
-                     f"{year}年度评审结果.xlsx")
+    return download(cycle_exports.review_xlsx(cycle, svc.review_results(cycle)), XLSX,
+                    f"{year}年度评审结果.xlsx", fallback=f"review-{year}.xlsx")
 
 
 @bp.get("/<int:year>/review.pdf")
 @role_required("office")
 def review_pdf(year: int) -> Any:
     cycle = cycle_or_404(year)
-    return _download(cycle_exports.review_pdf(cycle, svc.review_results(cycle)),
-                     "application/pdf", f"{year}年度评审结果.pdf")
+    return download(cycle_exports.review_pdf(cycle, svc.review_results(cycle)),
+                    "application/pdf", f"{year}年度评审结果.pdf", fallback=f"review-{year}.pdf")

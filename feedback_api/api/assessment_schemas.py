@@ -13,6 +13,7 @@ from feedback_api.api.schemas import (
     ApiSchema,
     Bool,
     Day,
+    Dict,
     Int,
     Label,
     List,
@@ -130,7 +131,7 @@ class InspectionSchema(_WindowRef):
     inspected_on = Day(required=True, metadata={"description": "检查日期（该季度内或其后 92 天内）"})
     inspectors = Str(required=True, validate=Length(min=1, max=200, error="检查人员须为 1–200 个字符"))
     notes = Str(load_default="", validate=Length(max=2000, error="备注不能超过 2000 字"))
-    scores = fields.Dict(keys=Str(validate=Length(min=1, max=100)), values=Number(),
+    scores = Dict(keys=Str(validate=Length(min=1, max=100)), values=Number(),
                          required=True, load_only=True,
                          metadata={"description": "各指标得分：指标名称 → 得分（0 至分值），须逐项给出"})
     replace = Bool(load_default=False, load_only=True,
@@ -187,7 +188,7 @@ class CovertSchema(_WindowRef):
     id = fields.Integer(dump_only=True)
     inspected_on = Day(required=True, metadata={"description": "暗查日期（不晚于今天；其年度决定测评标准）"})
     notes = Str(load_default="", validate=Length(max=5000, error="情况记录不能超过 5000 字"))
-    results = fields.Dict(keys=Str(validate=Length(min=1, max=100)),
+    results = Dict(keys=Str(validate=Length(min=1, max=100)),
                           values=Bool(), required=True, load_only=True,
                           validate=Length(min=1, error="至少一个指标"),
                           metadata={"description": "检查的指标：指标名称 → 是否合格（未查的不列）"})
@@ -236,7 +237,7 @@ class ProposalSchema(_WindowRef):
     rule = fields.Integer(dump_only=True, validate=one_of(DELISTING_RULES),
                           metadata={"description": "摘牌规则编号"})
     rule_name = Label(DELISTING_RULES, attribute="rule")
-    evidence = fields.Dict(dump_only=True, metadata={
+    evidence = Dict(dump_only=True, metadata={
         "description": "触发依据：summary（一句话）与 items（逐条记录：检查、督办轮次、暗查或事件）"})
     state = Str(dump_only=True, validate=one_of(PROPOSAL_STATES))
     state_name = Label(PROPOSAL_STATES, attribute="state")

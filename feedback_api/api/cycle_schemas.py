@@ -11,6 +11,7 @@ from marshmallow.validate import Length
 from feedback_api.api.schemas import (
     ApiSchema,
     Day,
+    Dict,
     Int,
     Label,
     PageQuery,
@@ -113,7 +114,7 @@ class ExpertScoreSchema(ApiSchema):
     window_name = Str(attribute="submission.window.name", dump_only=True, allow_none=True)
     expert = Str(attribute="expert.username", dump_only=True)
     expert_name = Str(attribute="expert.display_name", dump_only=True)
-    items = fields.Dict(keys=Str(validate=Length(1, 100, error="指标名称须为 1–100 个字符")),
+    items = Dict(keys=Str(validate=Length(1, 100, error="指标名称须为 1–100 个字符")),
                         values=fields.Float(allow_nan=False,
                                             error_messages={"invalid": "应为数字"}),
                         required=True, allow_none=True,

@@ -73,21 +73,34 @@ def _sentence(details: dict[str, str]) -> str:
 def json_body(req: Request) -> dict[str, Any]:
     if not req.is_json:
         raise ValidationError("请求体须为 JSON（Content-Type: application/json）", code="not_json")
-    data = req.get_json(silent=True)
+    try:
+        data = req.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: no real request is
+        raise ValidationError("请求体不是合法的 JSON（嵌套过深）", code="bad_json") from None
     if data is None:
         raise ValidationError("请求体不是合法的 JSON", code="bad_json")
     if not isinstance(data, dict):
         raise ValidationError("请求体须为 JSON 对象", code="bad_json")
-    if _has_nul(data):
-        raise ValidationError("请求体含有非法字符（NUL）", code="invalid_character")
+    if (bad := _bad_character(data)) is not None:
+        raise ValidationError(f"请求体含有非法字符（{bad}）", code="invalid_character")
     return data
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def _bad_character(data: Any) -> str | None:
+    """A NUL (no database stores it in text) or a lone UTF-16 surrogate (JSON's "\\ud800"
+    decodes to one, and UTF-8 cannot encode it), anywhere in the body; walked without
+    recursion, as the body may be nested deeply."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str):
+            if "\x00" in value:
+                return "NUL"
+            if any("\ud800" <= c <= "\udfff" for c in value):
+                return "孤立的 UTF-16 代理项"
+    return None

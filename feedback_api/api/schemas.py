@@ -53,6 +53,10 @@ class List(_Zh, fields.List):
     default_error_messages = {"invalid": "应为列表"}
 
 
+class Dict(_Zh, fields.Dict):
+    default_error_messages = {"invalid": "应为对象（名称 → 值）"}
+
+
 class Label(fields.String):
     """The Chinese label of a code held in another attribute (documented as a string)."""
 
@@ -70,7 +74,7 @@ def one_of(vocabulary: dict[Any, str] | list[Any]) -> OneOf:
 
 
 def between(lo: int, hi: int | None = None) -> Range:
-    return Range(min=lo, max=hi, error=f"应在 {lo}–{'' if hi is None else hi} 之间")
+    return Range(min=lo, max=hi, error=f"应不小于 {lo}" if hi is None else f"应在 {lo}–{hi} 之间")
 
 
 class ApiSchema(Schema):

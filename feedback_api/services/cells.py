@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
 #: A text starting with one of these is a formula (or a DDE payload) to Excel, WPS and LibreOffice.
@@ -37,11 +38,18 @@ def csv_row(row: Iterable[Any]) -> list[Any]:
     return [neutralise(v) for v in row]
 
 
+def printable(text: str) -> str:
+    """The text with the control characters XML 1.0, and so XLSX and DOCX, cannot hold (Word's
+    line break \\x0b, pasted) as spaces; tabs and line ends kept."""
+    return ILLEGAL_CHARACTERS_RE.sub(" ", text)
+
+
 def xlsx_append(ws: Worksheet, row: Iterable[Any]) -> None:
     """Append a row to an XLSX sheet with every text cell stored as text. openpyxl would store a
     text starting with "=" as a formula; such a cell gets Excel's own quote prefix instead (what
-    typing '= in Excel does): shown as the text, kept as text when edited, read back unchanged."""
-    ws.append(list(row))
+    typing '= in Excel does): shown as the text, kept as text when edited, read back unchanged.
+    Control characters no XLSX cell can hold (Word's line break \\x0b, pasted) become spaces."""
+    ws.append([printable(v) if isinstance(v, str) else v for v in row])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
             cell.data_type = "s"

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -34,11 +36,16 @@ def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = _WRAP
+            if isinstance(cell.value, datetime):  # dates and scores Excel can sort and sum
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.00"
     ws.freeze_panes = "A2"
 
 
-def _local(dt: Any) -> str:
-    return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if dt else ""
+def _local(dt: Any) -> Any:
+    """Beijing time without its zone: Excel dates have none (openpyxl refuses an aware one)."""
+    return dt.astimezone(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0) if dt else None
 
 
 def _value(f: Any, value: Any) -> Any:
@@ -85,7 +92,7 @@ def _result_rows(results: list[ReviewResult]) -> list[list[Any]]:
         rows.append([rank, label(INDUSTRIES, r.submission.industry), w.name, w.unit.name,
                      f"{len(r.scores)}/{r.assigned}",
                      "；".join(f"{name} {score:g}" for name, score in r.scores),
-                     "" if r.mean is None else f"{r.mean:.2f}",
+                     None if r.mean is None else round(r.mean, 2),
                      ("偏离：" + "、".join(r.outliers)) if r.outliers else ""])
     return rows
 
@@ -100,6 +107,13 @@ def review_xlsx(cycle: Cycle, results: list[ReviewResult]) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _printed(value: Any) -> str:
+    """A cell as Paragraph markup: reportlab reads "<" and "&" in the text as tags."""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return "" if value is None else escape(str(value))
 
 
 def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
@@ -120,7 +134,7 @@ def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
                             topMargin=12 * mm, bottomMargin=12 * mm,
                             title=f"{cycle.year}年度文明诚信示范窗口评审结果")
     data = [[Paragraph(h, cell) for h in RESULT_HEADERS]]
-    data += [[Paragraph(str(v), cell) for v in row] for row in _result_rows(results)]
+    data += [[Paragraph(_printed(v), cell) for v in row] for row in _result_rows(results)]
     table = Table(data, colWidths=[12 * mm, 28 * mm, 45 * mm, 50 * mm, 18 * mm, 70 * mm,
                                    18 * mm, 30 * mm], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),

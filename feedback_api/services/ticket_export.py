@@ -4,7 +4,7 @@ every cell goes through ``cells`` so no text becomes a formula."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -23,8 +23,9 @@ EXPORT_HEADER = ["督办单编号", "窗口编号", "窗口名称", "单位", "�
 MAX_EXPORT = 50000
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _when(moment: datetime | None) -> datetime | None:
+    """Beijing time without its zone: Excel dates have none (openpyxl refuses an aware one)."""
+    return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0) if moment else None
 
 
 def export_rows(user: User, **filters: Any) -> list[list[Any]]:
@@ -38,9 +39,8 @@ def export_rows(user: User, **filters: Any) -> list[list[Any]]:
         rows.append([t.number, t.window.code, t.window.name, t.window.unit.name,
                      TOPICS.get(t.topic, t.topic), TICKET_SOURCES.get(t.source, t.source),
                      t.source_ref, t.problem, _when(t.opened_at),
-                     TICKET_STATES.get(t.state, t.state), len(t.rounds), t.fix_due.isoformat(),
-                     "是" if t.overdue else "否",
-                     t.callback_due.isoformat() if t.callback_due else "",
+                     TICKET_STATES.get(t.state, t.state), len(t.rounds), t.fix_due,
+                     "是" if t.overdue else "否", t.callback_due,
                      "是" if t.callback_overdue else "否", _when(t.closed_at)])
     return rows
 
@@ -51,7 +51,13 @@ def export_xlsx(user: User, **filters: Any) -> bytes:
     ws.title = "督办单"
     for row in export_rows(user, **filters):
         cells.xlsx_append(ws, row)
+        for cell in ws[ws.max_row]:  # dates a clerk can filter and sort, not text
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

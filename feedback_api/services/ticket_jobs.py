@@ -46,6 +46,7 @@ def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
     """Each candidate joins a running ticket about the same problem (same window and topic,
     WW_TICKET_GROUP_DAYS), else opens one."""
     opened = grouped = 0
+    _begin_write()  # it reads, then writes: no other job may commit in between (SQLite)
     for feedback_id in candidates(limit=limit, now=now):
         _ticket, joined = ticket_links.open_or_group(feedback_id, now=now)
         grouped += joined

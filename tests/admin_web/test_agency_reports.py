@@ -17,6 +17,7 @@ from analytics import assessment
 from feedback_api.db import Session
 from feedback_api.models import AgencyReport, Feedback
 from feedback_api.services import ticket_open, windows
+from tests.admin_web.test_downloads import saved_name
 from tests.assessment_helpers import add_feedback, inspection, window_id
 
 Q3 = "2026Q3"
@@ -132,7 +133,7 @@ def test_the_word_document_holds_the_pages_headings_and_numbers(app, client, aut
     page = client.get(f"/agency-reports/{rid}").get_data(as_text=True)
     resp = client.get(f"/agency-reports/{rid}/report.docx")
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
-    assert "agency-report-2026Q3-v1.docx" in resp.headers["Content-Disposition"]
+    assert saved_name(resp) == "2026年第三季度文明诚信示范窗口第三方测评报告（第1版）.docx"
     doc = Document(io.BytesIO(resp.data))
     assert doc.paragraphs[0].style.name == "Title"
     assert doc.paragraphs[0].text == "2026年第三季度文明诚信示范窗口第三方测评报告"
@@ -218,3 +219,17 @@ def test_an_empty_quarter_renders_with_its_empty_tables_said_plainly(app, distri
     assert overview["好评率（%）"] == "—" and overview["计分评价（条）"] == "0"
     pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
     assert pdf.startswith(b"%PDF")
+
+
+def test_control_characters_pasted_into_a_section_do_not_break_the_documents(app, client, auth, rated):
+    """Word's line break (\\x0b), pasted into a section, is no character a .docx may hold."""
+    generate(client, auth)
+    rid = report_id(app)
+    token = auth.csrf_token(f"/agency-reports/{rid}/edit")
+    sections = {"summary": "本季度\x0b总体平稳\x01。", "analysis": "态度问题突出。",
+                "cases": "差评案例。", "suggestions": "加强培训。", "csrf_token": token}
+    assert client.post(f"/agency-reports/{rid}/edit", data=sections).status_code == 302
+    assert client.get(f"/agency-reports/{rid}/report.pdf").status_code == 200
+    resp = client.get(f"/agency-reports/{rid}/report.docx")
+    assert resp.status_code == 200
+    assert "本季度 总体平稳 。" in [p.text for p in Document(io.BytesIO(resp.data)).paragraphs]

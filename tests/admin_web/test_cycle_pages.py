@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -178,6 +178,9 @@ def test_the_year_through_the_pages(client, auth, db, year):
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[0][:5] == ["序号", "行业", "窗口编号", "窗口名称", "窗口单位"]
     assert {r[2] for r in rows[1:]} == {"CD-RMYY-001", "CD-RMYY-002", "CD-SW-001"}
+    sent = rows[0].index("提交时间")
+    assert all(isinstance(r[sent], datetime) for r in rows[1:])  # a date, not text
+    assert ws.cell(row=2, column=sent + 1).number_format == "yyyy-mm-dd hh:mm"
     ledger = load_workbook(io.BytesIO(xlsx.data))["业内窗口单位登记台账"]  # the office's ledger
     codes = {r[0].value for r in ledger.iter_rows(min_row=2)}
     assert {"CD-RMYY-001", "CD-RMYY-002", "CD-SW-001"} <= codes
@@ -213,7 +216,8 @@ def test_the_year_through_the_pages(client, auth, db, year):
     review = client.get(f"/cycle/{year}/review").get_data(as_text=True)
     assert "偏离：评审专家3" in review and "80.67" in review
     wb = load_workbook(io.BytesIO(client.get(f"/cycle/{year}/review.xlsx").data))
-    assert [c.value for c in wb.active[2]][6] == "85.00"  # CD-RMYY-002 ranks first
+    mean = wb.active.cell(row=2, column=7)  # CD-RMYY-002 ranks first
+    assert mean.value == 85 and mean.number_format == "0.00"  # a number Excel can sort and sum
     pdf = client.get(f"/cycle/{year}/review.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF") and b"STSong-Light" in pdf.data
     printed = client.get(f"/cycle/submissions/{ids['CD-RMYY-001']}/print").get_data(as_text=True)

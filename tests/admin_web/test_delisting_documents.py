@@ -14,6 +14,7 @@ from docx.oxml.ns import qn
 from analytics import delisting
 from feedback_api.models import DelistingProposal
 from feedback_api.services import delisting as proposals
+from tests.admin_web.test_downloads import saved_name
 from tests.assessment_helpers import inspection, user
 
 
@@ -42,7 +43,7 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
 
     resp = client.get(circular)
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
-    assert "circular-CD-SW-002-2026.docx" in resp.headers["Content-Disposition"]
+    assert saved_name(resp) == "2026年度摘牌通报-CD-SW-002 发票领用窗口.docx"
     text, doc = _text(resp.data)
     assert "关于取消发票领用窗口“文明诚信示范窗口”称号的通报" in text
     assert "各行业主管部门，各窗口单位：" in text
@@ -106,3 +107,18 @@ def test_every_rules_evidence_is_written_out(db, district):
     assert "第 3 轮" in lines[2] and "退回重办" in lines[2] and "交办" in lines[2]
     assert lines[3].count("“服务态度”不合格") == 4 and "2026-08-01 暗查" in lines[3]
     assert "2026-05-01 发生重大安全事故：电梯故障致群众受伤（来源：群众举报）" in lines[4]
+
+
+def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, district, client, auth):
+    """Word's line break (\\x0b) in the office's note is no character a .docx may hold."""
+    with db():
+        for quarter in (1, 2, 3):
+            inspection("CD-SW-002", 2026, quarter, passed=False)
+        (p,) = delisting.evaluate(2026)
+        pid = p.id
+        proposals.confirm(user("office"), pid, "经联席会议\x0b研究决定", on=date(2026, 10, 9))
+    auth.login("office")
+    for kind in ("circular", "special-report"):
+        resp = client.get(f"/assessment/delisting/{pid}/{kind}.docx")
+        assert resp.status_code == 200, kind
+        assert "联席办意见：经联席会议 研究决定" in _text(resp.data)[0]

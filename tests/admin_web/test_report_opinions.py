@@ -105,3 +105,29 @@ def test_a_report_without_opinions_says_so(client, auth, district):
     html = client.get(f"/reports/windows/CD-SW-002?period={Q3}").get_data(as_text=True)
     section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]
     assert section.count("本期无") == 3 and "本期 0 条投诉" in section
+
+
+def test_an_opinion_with_markup_characters_prints_as_typed(client, auth, db, district):
+    """reportlab reads a Paragraph's text as markup: a citizen's "<" must not break the PDF."""
+    pypdf = pytest.importorskip("pypdf")
+    typed = "排队<b>一小时 & 没人管</i>"
+    with db():
+        _opinion("CD-SW-001", 1, 0.05, ["排队"], typed, typed)
+    auth.login("unit")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(resp.data)).pages)
+    assert typed.replace(" ", "") in re.sub(r"\s+", "", text)
+
+
+def test_an_opinion_with_control_characters_still_exports_to_excel(client, auth, db, district):
+    """Word's line break (\\x0b) and other control characters, pasted into an opinion, are ones
+    an XLSX cell cannot hold: the workbook shows them as spaces instead of failing."""
+    typed = "排队\x0b太久\x01了"
+    with db():
+        _opinion("CD-SW-001", 1, 0.05, ["排队"], typed, typed)
+    auth.login("unit")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.data))["群众意见"]
+    assert "排队 太久 了" in [row[3] for row in ws.iter_rows(values_only=True)]

@@ -18,7 +18,8 @@ def test_a_unit_reads_its_own_report_and_nobody_elses(live_server, page, rated):
     assert f"综合得分 {rated['composite']:.1f}" in page.inner_text("body")
     with page.expect_download() as download:
         page.click("a:has-text('下载 PDF')")
-    assert download.value.suggested_filename == "report-CD-SW-001-2026Q3.pdf"
+    # Chromium saves it under the Chinese name (the header's RFC 5987 filename*).
+    assert download.value.suggested_filename == "CD-SW-001 综合办税窗口 2026年第三季度评价报告.pdf"
     with open(download.value.path(), "rb") as fh:
         assert fh.read(5) == b"%PDF-"
     response = page.goto(live_server + "/reports/windows/CD-RMYY-001?period=2026Q3")

@@ -215,7 +215,7 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
         for _ in range(3):
             ticket_loop.respond(unit, ticket.id, "已整改", now=start)
             ticket_loop.send_back(agency, ticket.id, "未整改到位", now=start)
-        number = ticket.number
+        number, ticket_due = ticket.number, ticket.fix_due
     office, _ = signed_in(app, "office")
     resp = office.get("/tickets/export.xlsx?state=open")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
@@ -225,6 +225,11 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     # Through services/cells.py: the text itself, stored as text with Excel's quote prefix.
     cell = ws.cell(row=2, column=8)
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s" and cell.quotePrefix
+    # Times and dates are Excel dates (a clerk filters and sorts them), in Beijing time.
+    assert rows[1][8] == datetime(2026, 6, 1, 10, 0) and ws.cell(row=2, column=9).number_format == "yyyy-mm-dd hh:mm"
+    assert rows[1][11] == datetime.combine(ticket_due, datetime.min.time())
+    assert ws.cell(row=2, column=12).number_format == "yyyy-mm-dd"
+    assert rows[1][15] is None and ws.auto_filter.ref == "A1:P2"
     assert len(list(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx?state=closed").data)).active.values)) == 1
     page = office.get("/tickets/repeated").get_data(as_text=True)
     assert number in page and "第 1、2、3 轮" in page

@@ -296,3 +296,35 @@ def test_a_page_costs_the_same_queries_for_5_or_25_rows(app, client, db, distric
         assert len(body["items"]) == body["total"] >= start + n
         runs.append(len(statements))
     assert runs[0] == runs[1], runs
+
+
+# marshmallow's own messages are English sentences ("Missing data for required field.").
+_ENGLISH = re.compile(r"[A-Za-z]+ [a-z]+ [a-z]+")
+
+
+def test_every_write_operation_answers_a_bad_body_in_chinese(client, district, token_for):
+    """An empty body, then a wrong type in every field the document names, to every POST and
+    PATCH operation: each 400 names the fields in Chinese."""
+    h = token_for("office")
+    doc = client.get("/api/v1/openapi.json").get_json()
+    checked = 0
+    for path, ops in doc["paths"].items():
+        for method in ("post", "patch"):
+            if method not in ops or "requestBody" not in ops[method]:
+                continue
+            url = re.sub(r"\{[a-z_]+\}", "1", path)
+            ref = ops[method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            props = doc["components"]["schemas"][ref.rsplit("/", 1)[1]].get("properties", {})
+            for body in ({}, {name: [] for name in props}):
+                resp = client.open(url, method=method.upper(), headers=h, json=body)
+                if resp.status_code != 400:
+                    continue
+                checked += 1
+                error = resp.get_json()["error"]
+                assert not _ENGLISH.search(error["message"]), (method, path, error)
+    assert checked >= 30
+
+
+def test_an_open_ended_range_says_its_bound(client, district, token_for):
+    error = client.get("/api/v1/feedback?per_page=0", headers=token_for("office")).get_json()["error"]
+    assert error["details"] == {"per_page": "应不小于 1"}

@@ -41,6 +41,21 @@ def test_api_body_edges(client, db, district, token_for, payload, code):
         assert s.scalar(sa.select(sa.func.count()).select_from(Window)) == 4
 
 
+@pytest.mark.parametrize("body,code", [
+    ('{"code": "X-5", "name": "\\ud800", "unit": "CD-SW"}', "invalid_character"),  # lone surrogate
+    ('{"code": "X-6", "name": "ok", "unit": "CD-SW", "remarks": ["\\udfff"]}', "invalid_character"),
+    ("[" * 100_000 + "]" * 100_000, "bad_json"),  # deeper than any parser's recursion
+    ('{"a":' * 5_000 + "1" + "}" * 5_000, "bad_json"),
+])
+def test_api_raw_body_edges(client, db, district, token_for, body, code):
+    resp = client.post("/api/v1/windows", headers=token_for("office"), data=body,
+                       content_type="application/json")
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == code
+    assert resp.get_json()["error"]["message"]
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Window)) == 4
+
+
 @pytest.mark.parametrize("path,status", [
     ("/feedback/99999999999999999999", 404), ("/windows?page=99999999999999999999", 200),
     ("/feedback?page=99999999999999999999", 200), ("/windows/%00", 400),

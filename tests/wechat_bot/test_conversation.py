@@ -326,3 +326,33 @@ def test_two_messages_handled_at_once_keep_each_others_changes(wechat, district,
         assert window.code == "CD-SW-002" and item.window_id == window.id
         assert conv.latest_receipt_no == item.receipt_no
 
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "。。。", "！", "\u200b\u200b", "\ufeff \u200d"])
+def test_a_blank_message_gets_the_prompt_again_not_busy(wechat, district, db, text):
+    wechat.scan(OPENID, "CD-SW-001")
+    reply = wechat.say(OPENID, text)
+    assert reply != replies.BUSY
+    assert "综合办税窗口" in reply and "请回复数字评分" in reply
+    assert feedback_rows(db) == []
+    with db() as s:  # the message itself is stored, with its reply, like any other
+        assert s.scalar(sa.select(sa.func.count()).select_from(WechatInboundMessage)) == 2
+
+
+@pytest.mark.parametrize("text", ["0", "6", "9", "10", "-1", "100分", "4.5", "９"])
+def test_a_rating_out_of_range_asks_for_one_to_five_and_stores_no_opinion(wechat, district, db,
+                                                                        text):
+    wechat.scan(OPENID, "CD-SW-001")
+    reply = wechat.say(OPENID, text)
+    assert reply == replies.RATING_OUT_OF_RANGE and "1–5" in reply
+    assert feedback_rows(db) == []
+    assert "感谢您的评价" in wechat.say(OPENID, "4")  # the choice of window still stands
+    assert [item.rating for item in feedback_rows(db)] == [4]
+
+
+def test_a_mistyped_code_mid_conversation_is_not_taken_as_an_opinion(wechat, district, db):
+    """The citizen meant another window: the next rating must not go to the one before."""
+    wechat.scan(OPENID, "CD-SW-001")
+    assert "没有找到编号为“CD-SW-999”的窗口" in wechat.say(OPENID, "CD-SW-999")
+    assert feedback_rows(db) == []
+    # A number alone (a phone number, a ticket number) is still an opinion.
+    assert "已收到您的意见建议" in wechat.say(OPENID, "13812345678")
