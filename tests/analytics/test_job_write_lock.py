@@ -5,8 +5,6 @@ from its start: another job committing in between used to make SQLite refuse its
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,26 +13,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Heartbeat, TicketFeedback
 from feedback_api.services import ticket_jobs
 from tests.assessment_helpers import add_feedback
-
-
-def _other_job_commits_after_the_first_read(app, seen: list[str]):
-    engine = app.extensions["ww_engine"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock")
-
-    @sa.event.listens_for(Session, "do_orm_execute")
-    def _other_writer(state) -> None:
-        if state.is_select and not seen:
-            seen.append("read")
-            other = sqlite3.connect(engine.url.database, isolation_level=None, timeout=0.05)
-            try:
-                other.execute("UPDATE units SET name = name")
-                seen.append("other wrote")
-            except sqlite3.OperationalError:
-                seen.append("other waited")  # the job's lock was already taken
-            finally:
-                other.close()
-    return _other_writer
+from tests.sqlite_lock import writer_after_first_read
 
 
 @pytest.mark.parametrize("job_id", ["nlp-analyze-pending", "tickets-auto-open",
@@ -49,12 +28,8 @@ def test_a_job_holds_the_write_lock_before_it_reads(app, db, district, job_id):
         with app.app_context():
             jobs.analyze_pending()
             Session.commit()
-    seen: list[str] = []
-    listener = _other_job_commits_after_the_first_read(app, seen)
-    try:
+    with writer_after_first_read(app, "UPDATE units SET name = name") as seen:
         result = scheduler.run_job(app, scheduler.Job(job_id, func[job_id], None, ""))
-    finally:
-        sa.event.remove(Session, "do_orm_execute", listener)
     assert result or job_id == "scheduler-heartbeat", result  # not a failed run
     assert seen == ["read", "other waited"]
     with db() as s:

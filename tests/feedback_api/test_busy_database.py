@@ -3,24 +3,17 @@ bookkeeping; and on SQLite a request that may write takes the write lock before 
 
 import sqlite3
 
-import pytest
 import sqlalchemy as sa
 
 from feedback_api import db as db_module
 from feedback_api.db import Session
 from feedback_api.models import ApiToken
-
-
-def _sqlite_path(app) -> str:
-    engine = app.extensions["ww_engine"]
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock")
-    return engine.url.database
+from tests.sqlite_lock import sqlite_path, writer_after_first_read
 
 
 def test_a_write_waiting_too_long_for_the_lock_gets_503_json(app, client, district, token_for,
                                                              monkeypatch, caplog):
-    path = _sqlite_path(app)
+    path = sqlite_path(app)
     headers = token_for("office")
     monkeypatch.setattr(db_module, "SQLITE_BUSY_MS", 200)
     other = sqlite3.connect(path, isolation_level=None)
@@ -39,7 +32,7 @@ def test_a_write_waiting_too_long_for_the_lock_gets_503_json(app, client, distri
 
 def test_a_page_write_waiting_too_long_gets_the_chinese_page(app, client, district, auth,
                                                              monkeypatch):
-    path = _sqlite_path(app)
+    path = sqlite_path(app)
     monkeypatch.setattr(db_module, "SQLITE_BUSY_MS", 200)
     other = sqlite3.connect(path, isolation_level=None)
     try:
@@ -59,26 +52,8 @@ def test_a_write_request_waits_for_the_lock_instead_of_failing_on_a_stale_read(a
     """Sign-in reads (throttle counts, the user) and then writes. Another connection committing
     in between used to make SQLite refuse the write at once (a 500 under load); the request now
     holds the write lock from its start, so the other writer waits for it instead."""
-    path = _sqlite_path(app)
-    seen: list[str] = []
-
-    @sa.event.listens_for(Session, "do_orm_execute")
-    def _other_writer(state) -> None:
-        if state.is_select and not seen:
-            seen.append("read")
-            other = sqlite3.connect(path, isolation_level=None, timeout=0.05)
-            try:
-                other.execute("UPDATE users SET display_name = display_name")
-                seen.append("other wrote")
-            except sqlite3.OperationalError:
-                seen.append("other waited")  # the request's lock was already taken
-            finally:
-                other.close()
-
-    try:
+    with writer_after_first_read(app, "UPDATE users SET display_name = display_name") as seen:
         resp = auth.login("office")
-    finally:
-        sa.event.remove(Session, "do_orm_execute", _other_writer)
     assert resp.status_code == 302
     assert seen == ["read", "other waited"]
 
