@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test drills bench bench-nlp bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
+.PHONY: run test drills bench bench-nlp bench-nlp-agreement bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
 
 # Every package, the build backend included, comes from requirements.lock, checked against its
 # hashes; then the project itself, editable, with nothing more (no build isolation: setuptools is
@@ -65,6 +65,10 @@ bench: bench-nlp bench-wechat bench-surge
 
 bench-nlp: $(STAMP)
 	$(BIN)/python benchmarks/nlp.py
+
+## Two human labellings of blind5 against each other (what topic macro-F1 is reachable).
+bench-nlp-agreement: $(STAMP)
+	$(BIN)/python benchmarks/nlp_agreement.py
 
 bench-wechat: $(STAMP)
 	$(BIN)/python benchmarks/wechat.py

@@ -159,11 +159,13 @@ def proposal_list() -> str:
 def proposal_evaluate() -> Any:
     form = DecisionForm()
     if form.validate_on_submit():
-        year = request.form.get("year", type=int) or today().year
+        text = (request.form.get("year") or "").strip()
+        # Empty: this year; anything not a plain number counts as out of range.
+        year = (today().year if not text else int(text) if text.isascii() and text.isdigit()
+                else 0)
         if not 2000 <= year <= 2100:
-            abort(400)
-        done = commit_or_flash(lambda: delisting.evaluate(year))
-        if done:
+            flash("年度须为 2000 至 2100 之间的整数", "error")
+        elif done := commit_or_flash(lambda: delisting.evaluate(year)):
             flash(f"已按 {year} 年数据检查摘牌规则：新开或更新摘牌建议 {len(done.value)} 条",
                   "success")
     return redirect(url_for("assessment.proposal_list"))

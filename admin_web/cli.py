@@ -11,6 +11,10 @@ from flask.cli import FlaskGroup, with_appcontext
 
 #: What gunicorn serves: the composition root's factory, as in production.
 WSGI_APP = "admin_web.app:create_app()"
+#: gunicorn's documented maximum request line (its default is 4,094). A longer URL gets
+#: gunicorn's own English 414, which no setting translates; the filter forms' maxlengths keep
+#: their URLs far below this (tests/admin_web/test_filter_urls.py).
+REQUEST_LINE_LIMIT = 8190
 
 
 class CommandGroup(FlaskGroup):
@@ -45,5 +49,5 @@ def serve(host: str, port: int, workers: int) -> None:
     os.execv(sys.executable, [
         sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
         "--access-logfile", "-", "--logger-class", "admin_web.accesslog.AccessLogger",
-        "--timeout", "60", WSGI_APP,
+        "--timeout", "60", "--limit-request-line", str(REQUEST_LINE_LIMIT), WSGI_APP,
     ])

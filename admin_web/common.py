@@ -120,9 +120,18 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(LOCAL_TZ).strftime(fmt)
 
 
+def _citizens_page() -> bool:
+    """The pages a citizen reaches without signing in: the rating form (/f/…, from the QR code
+    or WeChat) and the public list (/public)."""
+    path = request.path
+    return path == "/f" or path.startswith("/f/") or path == "/public" or path.startswith("/public/")
+
+
 def error_page(status: int, message: str, details: Any = None) -> str:
-    """The Chinese error page people see (the JSON API keeps its JSON errors)."""
-    return render_template("errors.html", status=status, message=message, details=details)
+    """The Chinese error page people see (the JSON API keeps its JSON errors); a citizen's
+    points to the public list of windows, never to the staff's home."""
+    template = "public/error.html" if _citizens_page() else "errors.html"
+    return render_template(template, status=status, message=message, details=details)
 
 
 def init_templates(app: Flask) -> None:

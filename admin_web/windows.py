@@ -14,8 +14,10 @@ from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
-from feedback_api.services import feedback_list, ledger, opinions, overview, scope, units
+from feedback_api.services import feedback_list, ledger, ledger_template, opinions, overview, scope, units
 from feedback_api.services import windows as window_service
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 bp = Blueprint("windows", __name__)
 
@@ -101,6 +103,13 @@ def import_ledger() -> Any:
             flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
     return render_template("windows/import.html", form=form, report=report,
                            columns=ledger.LEDGER_COLUMNS)
+
+
+@bp.get("/windows/template.xlsx")
+@role_required("office", "authority")
+def template() -> Response:
+    return Response(ledger_template.template_xlsx(), mimetype=XLSX,
+                    headers={"Content-Disposition": "attachment; filename=windows-ledger-template.xlsx"})
 
 
 @bp.get("/windows/export.csv")

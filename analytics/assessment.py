@@ -136,6 +136,14 @@ def _weights(year: int) -> dict[str, float]:
             for key, _label, attr in COMPONENTS}
 
 
+def assessed_in(period: Period) -> sa.ColumnElement[bool]:
+    """The windows ``period`` assesses: those not delisted before it (a window delisted before
+    the period is no longer in the programme). The one statement of the rule: the reports index
+    uses it too."""
+    return sa.or_(Window.status != "delisted", Window.status_date.is_(None),
+                  Window.status_date >= period.start)
+
+
 def assess(period: Period, user: User | None = None) -> Assessment:
     """Every window's assessment for ``period``; ranked over all windows, then cut to what
     ``user`` may see (a unit sees its own windows, with their ranks)."""
@@ -144,9 +152,7 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         sa.select(Window.id, Window.code, Window.name, Unit.id, Unit.name, Unit.industry,
                   Window.status)
         .join(Window.unit)
-        # A window delisted before the period is no longer in the programme.
-        .where(sa.or_(Window.status != "delisted", Window.status_date.is_(None),
-                      Window.status_date >= period.start))
+        .where(assessed_in(period))
         .order_by(Window.code)).all()
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 

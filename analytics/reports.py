@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from analytics import snapshots
-from analytics.assessment import Assessment, Period, WindowAssessment, assess, counted_feedback
+from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
@@ -237,12 +237,12 @@ def report_choices(user: User, period: Period) -> list[tuple[Unit, list[tuple[Wi
     """The units ``user`` may read reports of, each with the windows it may see and whether the
     window has a report for ``period``: a published period's only for the windows its stored
     version holds, a live one's for every window not delisted before it (as ``assess``)."""
-    windows = Session.scalars(sa.select(Window).join(Window.unit).where(scope.window_clause(user))
-                              .order_by(Unit.code, Window.code)).all()
+    rows = Session.execute(sa.select(Window, assessed_in(period)).join(Window.unit)
+                           .where(scope.window_clause(user))
+                           .order_by(Unit.code, Window.code)).all()
     stored = snapshots.stored_window_ids(period)
     out: dict[int, tuple[Unit, list[tuple[Window, bool]]]] = {}
-    for w in windows:
-        has = (w.id in stored if stored is not None else
-               w.status != "delisted" or w.status_date is None or w.status_date >= period.start)
+    for w, assessed in rows:
+        has = w.id in stored if stored is not None else bool(assessed)
         out.setdefault(w.unit_id, (w.unit, []))[1].append((w, has))
     return list(out.values())

@@ -54,6 +54,8 @@ import sqlalchemy as sa  # noqa: E402
 from admin_web.app import create_app  # noqa: E402
 from analytics import assessment, assessment_run, snapshots  # noqa: E402
 from benchmarks import city, nightly  # noqa: E402
+from benchmarks._common import best_of, reset_schema  # noqa: E402
+from benchmarks.page_clock import StatementClock, page_vs_queries  # noqa: E402
 from feedback_api import schema  # noqa: E402
 from feedback_api.db import Session  # noqa: E402
 from feedback_api.models import (  # noqa: E402
@@ -70,14 +72,6 @@ from feedback_api.services import standards, users  # noqa: E402
 
 PERIOD = assessment.Period("quarter", 2026, 3)
 CHUNK = 20000
-
-
-def _reset(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
@@ -149,67 +143,6 @@ def baseline() -> int:
     return len(rows)
 
 
-def best_of(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-        Session.rollback()
-    return min(times)
-
-
-class StatementClock:
-    """The SQL statements an engine runs while ``on`` (text and parameters, as sent)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.statements: list[tuple[str, object]] = []
-        self.on = False
-        sa.event.listen(engine, "before_cursor_execute", self._record)
-
-    def _record(self, _conn, _cursor, statement, parameters, *_args) -> None:  # type: ignore[no-untyped-def]
-        if self.on:
-            self.statements.append((statement, parameters))
-
-    def capture(self, fn):  # type: ignore[no-untyped-def]
-        self.statements, self.on = [], True
-        t = time.perf_counter()
-        try:
-            fn()
-        finally:
-            self.on = False
-        return time.perf_counter() - t
-
-
-def replay(statements: list[tuple[str, object]]) -> float:
-    """The time of the page's own queries: each SELECT it sent, sent again through the driver
-    with every row fetched (a cursor event alone would miss SQLite's work done while fetching)."""
-    conn = Session.connection()
-    t = time.perf_counter()
-    for statement, parameters in statements:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            conn.exec_driver_sql(statement, parameters).fetchall()  # type: ignore[arg-type]
-    elapsed = time.perf_counter() - t
-    Session.rollback()
-    return elapsed
-
-
-def page_vs_queries(app, clock: StatementClock, client, path: str,  # type: ignore[no-untyped-def]
-                    repeat: int) -> tuple[float, float, int]:
-    """Best of ``repeat`` for the page, and best of ``repeat`` replays of its SELECTs."""
-    def get() -> None:
-        resp = client.get(path)
-        assert resp.status_code == 200, resp.status_code
-
-    page = min(clock.capture(get) for _ in range(repeat))
-    statements = [s for s in clock.statements
-                  if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
-    with app.app_context():
-        sql = min(replay(statements) for _ in range(repeat))
-        Session.remove()
-    return page, sql, len(statements)
-
-
 def one_day() -> int:
     """Reading one day's new rows (every column), the nightly job's baseline."""
     day = assessment.Period("month", 2026, 9).utc_bounds()[1]
@@ -233,7 +166,7 @@ def main() -> None:
     if not url:
         url = f"sqlite:///{tmp}/bench.db"
     elif not args.reuse and url.startswith("postgresql"):
-        _reset(url)
+        reset_schema(url)
     elif not args.reuse:
         Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,

@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 
 from admin_web.app import create_app  # noqa: E402
+from benchmarks._common import reset_schema  # noqa: E402
 from feedback_api import schema  # noqa: E402
 from feedback_api.db import Session, UTCDateTime  # noqa: E402
 from feedback_api.models import Feedback, Unit, User, Window  # noqa: E402
@@ -49,14 +50,6 @@ START = datetime(2025, 12, 1, tzinfo=UTC)
 SPAN = timedelta(days=365).total_seconds()
 PHRASES = ("排队时间太长", "工作人员态度很好", "窗口没人", "办事效率高", "材料要求说明不清",
            "环境整洁", "收费不透明", "叫号系统故障", "服务热情周到", "等了两个小时")
-
-
-def _reset(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 def generate(n_windows: int, n_feedback: int, seed: int = 13) -> float:
@@ -185,7 +178,7 @@ def run(n_feedback: int, n_windows: int, repeat: int, url: str | None = None,
     tmp = tempfile.mkdtemp(prefix="ww-bench-desk-")
     if url:
         if not reuse:
-            _reset(url)
+            reset_schema(url)
     else:
         path = Path(keep).resolve() if keep else Path(tmp) / "bench.db"
         if keep and not reuse:

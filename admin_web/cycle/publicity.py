@@ -31,19 +31,25 @@ def _publicity_form(cycle: Cycle, **kwargs: object) -> PublicityForm:
 @bp.get("/<int:year>/publicity")
 @role_required("office")
 def publicity(year: int) -> str:
-    cycle = cycle_or_404(year)
-    phase = cycle.phase("publicity")
-    form = _publicity_form(cycle, formdata=None, starts_on=phase.starts_on if phase else None,
-                           ends_on=phase.ends_on if phase else None)
-    form.candidates.data = [c.value for c in form.candidates.choices]
-    return _render(cycle, form)
+    return _render(cycle_or_404(year))
 
 
-def _render(cycle: Cycle, form: PublicityForm) -> str:
+def _render(cycle: Cycle, form: PublicityForm | None = None, *,
+            objection_forms: dict[int, ObjectionForm] | None = None,
+            answer_forms: dict[int, AnswerObjectionForm] | None = None) -> str:
+    """The page; a form sent with an error comes back (opened) in the one entry's or objection's
+    place it was sent from, with what the office typed."""
+    if form is None:
+        phase = cycle.phase("publicity")
+        form = _publicity_form(cycle, formdata=None, starts_on=phase.starts_on if phase else None,
+                               ends_on=phase.ends_on if phase else None)
+        form.candidates.data = [c.value for c in form.candidates.choices]
     return render_template("cycle/publicity.html", cycle=cycle, form=form,
                            publicities=svc.publicities(cycle),
                            objection_form=ObjectionForm(formdata=None, received_on=svc.local_today()),
-                           answer_form=AnswerObjectionForm(formdata=None))
+                           objection_forms=objection_forms or {},
+                           answer_form=AnswerObjectionForm(formdata=None),
+                           answer_forms=answer_forms or {})
 
 
 @bp.post("/<int:year>/publicity")
@@ -67,9 +73,9 @@ def _entry_or_404(entry_id: int) -> PublicityEntry:
 
 @bp.post("/entries/<int:entry_id>/objections")
 @role_required("office")
-def record_objection(entry_id: int) -> Response:
+def record_objection(entry_id: int) -> Response | str:
     entry = _entry_or_404(entry_id)
-    year = entry.publicity.cycle.year
+    cycle = entry.publicity.cycle
     form = ObjectionForm()
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
@@ -77,21 +83,23 @@ def record_objection(entry_id: int) -> Response:
             actor(), entry, form.text.data, channel=form.channel.data or "",
             received_on=form.received_on.data)):
         flash("异议已登记", "success")
-    return _page(year)
+        return _page(cycle.year)
+    return _render(cycle, objection_forms={entry.id: form})  # what was typed stays
 
 
 @bp.post("/objections/<int:objection_id>/answer")
 @role_required("office")
-def answer_objection(objection_id: int) -> Response:
+def answer_objection(objection_id: int) -> Response | str:
     objection = found_or_404(lambda: svc.get_objection(objection_id))
-    year = objection.entry.publicity.cycle.year
+    cycle = objection.entry.publicity.cycle
     form = AnswerObjectionForm()
     if not form.validate_on_submit():
         flash(form_errors(form), "error")
     elif commit_or_flash(lambda: svc.answer_objection(actor(), objection, form.outcome.data,
                                                       form.answer.data)):
         flash("异议已答复", "success")
-    return _page(year)
+        return _page(cycle.year)
+    return _render(cycle, answer_forms={objection.id: form})  # what was typed stays
 
 
 @bp.post("/entries/<int:entry_id>/award")

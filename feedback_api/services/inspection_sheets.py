@@ -98,6 +98,8 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
                  for i, name in header.items()}
         code = cells.get("window", "")
         try:
+            if not cells.get("inspected_on"):  # a merged cell reads empty below its first row
+                raise ValueError("检查日期为空：每行都须填写（合并的单元格请取消合并后逐行填写）")
             on = parse_date(cells.get("inspected_on"))
             year, quarter = parse_quarter(cells.get("quarter", ""), on)
         except ValueError as exc:
@@ -107,7 +109,6 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         if key in seen:
             report.errors.append(RowError(line, code, f"与第 {seen[key]} 行是同一窗口同一季度"))
             continue
-        seen[key] = line
         scores = {name: value for name, value in cells.items()
                   if name not in {f for f, _ in IMPORT_COLUMNS}}
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
@@ -119,6 +120,7 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
+        seen[key] = line  # only an imported row is the one later rows repeat
         (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
     if header is None:
         raise ValidationError("文件为空：没有表头和数据行")

@@ -48,6 +48,8 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    if not text:
+        raise ValueError("日期为空，应写作 2026-07-15")
     text = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", text)
     parts = text[:10].split("-") if text else []
     try:

@@ -198,14 +198,15 @@ def import_ledger(actor: User | None, data: bytes, filename: str, *,
         if code and code in seen:
             report.errors.append(RowError(line, code, f"窗口编号与第 {seen[code]} 行重复"))
             continue
-        if code:
-            seen[code] = line
         try:
             with Session.begin_nested():
                 outcome = _import_row(actor, raw)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
+        # Only an imported row is the one later rows repeat: a refused one stored nothing.
+        if code:
+            seen[code] = line
         getattr(report, outcome).append(code)
     return report
 

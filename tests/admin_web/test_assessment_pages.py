@@ -285,3 +285,19 @@ def test_every_form_has_chinese_messages(app):
     english = {name for name, t in messages.items()
                if t is None or t.gettext("Not a valid date value.") != "不是有效的日期值。"}
     assert english == set()
+
+
+@pytest.mark.parametrize("year", ["1999", "2101", "99999999999999999999", "abc", "2026.5"])
+def test_evaluating_a_year_out_of_range_says_so_on_the_delisting_page(client, auth, db, district,
+                                                                       year):
+    with db():
+        for q in (1, 2, 3):
+            inspection("CD-SW-002", 2026, q, passed=False)
+    auth.login("office")
+    token = auth.csrf_token("/assessment/delisting")
+    resp = client.post("/assessment/delisting/evaluate", data={"csrf_token": token, "year": year})
+    assert resp.status_code == 302 and resp.location.endswith("/assessment/delisting")
+    page = client.get(resp.location).get_data(as_text=True)
+    assert "flash-error" in page and "年度须为 2000 至 2100 之间的整数" in page
+    with db() as s:
+        assert s.scalars(sa.select(DelistingProposal)).all() == []

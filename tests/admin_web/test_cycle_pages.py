@@ -240,6 +240,14 @@ def test_the_year_through_the_pages(client, auth, db, year):
         p = s.scalars(sa.select(Publicity)).one()
         entry = next(e for e in p.entries if e.window.code == "CD-RMYY-001")
         entry_id, other_id = entry.id, next(e.id for e in p.entries if e.id != entry.id)
+    # No date: the page says so and keeps the typed text in that entry's form only, opened.
+    resp = client.post(f"/cycle/entries/{entry_id}/objections", data={
+        "received_on": "", "channel": "来电", "text": "该窗口曾有推诿现象😀",
+        "csrf_token": token(client, ppath)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "flash-error" in html and "请填写收到日期" in html
+    assert html.count("该窗口曾有推诿现象😀") == 1 and 'value="来电"' in html
+    assert html.count("<details open>") == 1
     client.post(f"/cycle/entries/{entry_id}/objections", data={
         "received_on": today.isoformat(), "channel": "来信", "text": "该窗口曾有推诿现象",
         "csrf_token": token(client, ppath)})
@@ -260,6 +268,12 @@ def test_the_year_through_the_pages(client, auth, db, year):
     assert "尚有未答复的异议" in resp.get_data(as_text=True)
     with db() as s:
         objection_id = s.get(PublicityEntry, entry_id).objections[0].id
+    # A wrong outcome: the typed answer stays in that objection's form.
+    resp = client.post(f"/cycle/objections/{objection_id}/answer", data={
+        "outcome": "nonsense", "answer": "经核查已整改😀", "csrf_token": token(client, ppath)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "flash-error" in html
+    assert html.count("经核查已整改😀") == 1 and html.count("<details open>") == 1
     client.post(f"/cycle/objections/{objection_id}/answer", data={
         "outcome": "dismissed", "answer": "经核查已整改", "csrf_token": token(client, ppath)})
     for eid in (entry_id, other_id):

@@ -110,6 +110,40 @@ def test_import_page_reports_bad_rows_by_line(client, auth, db, district):
         assert s.scalar(sa.select(sa.func.count()).select_from(Window).where(Window.code == "CD-SW-007")) == 1
 
 
+def test_the_ledger_template_imports_cleanly_with_one_row_filled(client, auth, db, district):
+    """The import page offers an Excel template (as the inspection import does); filled with one
+    valid row, it imports with no error."""
+    from openpyxl import load_workbook
+
+    auth.login("office")
+    page = client.get("/windows/import").get_data(as_text=True)
+    assert 'href="/windows/template.xlsx"' in page
+    resp = client.get("/windows/template.xlsx")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in resp.headers["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.data))
+    ws = wb.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["窗口编号*", "窗口名称*", "所属单位*"] and ws.max_row == 1
+    values = {"窗口编号*": "CD-SW-008", "窗口名称*": "模板新增窗口", "所属单位*": "CD-SW",
+              "窗口人数": 3, "状态": "创建中", "联系电话": "028-12345678"}
+    for col, header in enumerate(headers, start=1):
+        if header in values:
+            ws.cell(row=2, column=col, value=values[header])
+    assert ws.data_validations.dataValidation  # 行业 and 状态 offer their lists
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = client.post("/windows/import", data={"csrf_token": auth.csrf_token("/windows/import"),
+                                                "file": (io.BytesIO(buf.getvalue()), "台账.xlsx")},
+                       content_type="multipart/form-data")
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "新增 1 个" in text and "<th>原因</th>" not in text
+    with db() as s:
+        w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-008")).one()
+        assert (w.name, w.staff_count, w.status, w.contact_phone) == ("模板新增窗口", 3, "candidate",
+                                                                     "028-12345678")
+
+
 def test_import_page_refuses_a_sheet_too_long_for_one_request(client, auth, db, district):
     """10,000 rows outlast the web worker's timeout (a 500 from gunicorn after 60 s): the page
     refuses them at once, in Chinese, storing nothing; the command line takes them."""
@@ -167,7 +201,20 @@ def test_logout_needs_post_with_csrf(client, auth, district):
 def test_html_errors_are_chinese_pages(client, auth, district):
     auth.login("office")
     resp = client.get("/windows/NOPE-404")
-    assert resp.status_code == 404 and "页面或数据不存在" in resp.get_data(as_text=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "页面或数据不存在" in html
+    assert '<a href="/">返回首页</a>' in html  # staff go back to their home
+
+
+@pytest.mark.parametrize("path", ["/f/NOPE-404", "/f/", "/public/nope"])
+def test_a_citizens_error_page_never_leads_to_the_staff_home(client, district, path):
+    """A citizen reaches /f/… from a QR code or WeChat and /public from the office's notice: its
+    error page points to the public list of windows, not to the staff's sign-in."""
+    resp = client.get(path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 404 and "页面或数据不存在" in html
+    assert 'href="/"' not in html and "返回首页" not in html and "监督平台</a>" not in html
+    assert 'href="/public"' in html
 
 
 def test_authority_creates_a_window_in_its_industry_only(client, auth, db, district):

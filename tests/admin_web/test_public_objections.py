@@ -70,6 +70,8 @@ def test_the_public_objects_and_the_office_answers(app, client, auth, db, public
             ({"entry": "999999", "text": TEXT}, "公示条目不存在")):
         resp = post(client, data)
         assert resp.status_code in (400, 404) and message in resp.get_data(as_text=True), data
+        if data["text"] == TEXT:  # what the citizen typed stays in the form
+            assert TEXT in resp.get_data(as_text=True), data
     with db() as s:
         assert s.scalars(sa.select(Objection)).all() == []
 

@@ -1,7 +1,6 @@
 """`window-watch serve` runs gunicorn for real: HTTP on loopback, demo data, sign-in page."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,11 +9,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.loopback import free_port
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -32,7 +27,7 @@ def served(tmp_path, repo_root):
     cli = [sys.executable, "-m", "admin_web"]
     for args in (["db", "upgrade"], ["demo", "--feedback-per-window", "3"]):
         subprocess.run(cli + args, env=env, cwd=repo_root, check=True, capture_output=True, timeout=300)
-    port = _free_port()
+    port = free_port()
     access_log = (tmp_path / "access.log").open("wb")
     # Gunicorn's own log goes to a file: a pipe nobody reads while the tests run could fill and
     # block the server.
@@ -85,6 +80,10 @@ def test_serve_answers_health_login_and_api_over_http(served):
     assert status == 401 and '"unauthorized"' in body
     status, _ = _get(served + "/static/style.css")
     assert status == 200
+    # A long filter URL (6.3 KB, over gunicorn's default 4,094-byte request line) reaches the
+    # app, whose pages are Chinese, instead of gunicorn's English 414.
+    status, body = _get(served + "/public?q=" + "%E7%A8%8E" * 700)
+    assert status == 200 and "URI Too Long" not in body and "示范窗口" in body
 
 
 def test_access_log_keeps_no_openid_or_signature_of_the_wechat_callback(served, tmp_path):

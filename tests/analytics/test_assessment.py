@@ -372,3 +372,24 @@ def test_the_migration_backfills_main_topics(tmp_path):
         got = conn.execute(sa.text("SELECT main_topic FROM feedback_items ORDER BY id")).scalars().all()
     assert got == ["attitude", "integrity", None]
     engine.dispose()
+
+
+def test_the_reports_index_and_the_assessment_share_one_rule(db, district):
+    """``assessed_in`` is the one statement of which windows a period assesses: the assessment's
+    rows and the reports index's live links both follow it, at the period's start too."""
+    from analytics import reports
+    from feedback_api.models import Window
+    from feedback_api.services import windows
+
+    with db():
+        for code, day in (("CD-SW-002", "2026-06-30"), ("CD-RMYY-001", "2026-07-01"),
+                          ("CD-SW-001", "2026-08-01")):
+            windows.update_window(None, code, {"status": "delisted", "status_date": day,
+                                               "status_reason": "测试"})
+    with db() as s:
+        by_rule = set(s.scalars(sa.select(Window.code).where(assessment.assessed_in(Q3))))
+        assessed = {r.code for r in assessment.assess(Q3).rows}
+        linked = {w.code for _unit, ws in reports.report_choices(user("office"), Q3)
+                  for w, has in ws if has}
+        assert by_rule == assessed == linked
+        assert {"CD-RMYY-001", "CD-SW-001"} <= assessed and "CD-SW-002" not in assessed

@@ -5,7 +5,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from analytics.nlp import store
+from analytics.nlp import store, training
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import feedback as fb
 from feedback_api.services import opinions, review
@@ -51,7 +51,10 @@ def test_analyze_pending_fills_results_and_masks_for_units(runner, db, district,
     assert "已分析 0 条" in again.output
 
 
-def test_corrections_retrain_a_new_version_that_can_be_restored(runner, db, district, model_dir):
+def test_corrections_retrain_a_new_version_that_can_be_restored(runner, db, district, model_dir,
+                                                                small_labelled, monkeypatch):
+    # The job trains on an eighth of the labelled opinions: the command is tested, not the model.
+    monkeypatch.setattr(training, "LABELLED_PATH", small_labelled)
     with db() as s:
         agency = s.scalars(sa.select(User).where(User.username == "agency")).one()
         for text, topics, sentiment in (

@@ -42,6 +42,11 @@ CHECKSUMS = {
         "scenarios.tsv": "e082a263a103fbdfe76f00073d2568aac70c336fba339c24b617dd8930a0167a",
         "opinions.jsonl": "90a69b1d74addd3eea462d25febc0cb0e4447a8457881106b68f25904f86367b",
     },
+    # Written (wave 7) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind6": {
+        "scenarios.tsv": "3a58b57aae9b81d3432652295e0f8da9167b59cf32a7854f7817a4b94756a3be",
+        "opinions.jsonl": "e9bea883b99077b6116f40223e4da7d114b101a44bc99bb8437e8382bcb1a380",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",

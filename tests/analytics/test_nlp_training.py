@@ -66,22 +66,23 @@ def test_versions_can_be_listed_and_restored(trained):
         activate_version(model_dir, "../escape")
 
 
-def test_a_worse_model_is_not_promoted(tmp_path):
+def test_a_worse_model_is_not_promoted(tmp_path, small_labelled):
     # Flip every label of a large batch of opinions: the candidate must lose and stay inactive.
+    # (Trained on an eighth of the labelled opinions: the rule, not the data's size, is tested.)
     bad = [Correction(e.text, topics=["other"], sentiment=1 - e.sentiment)
            for e in load_labelled() if e.split == "train"][:300]
-    result = train_model(bad, model_dir=tmp_path, version="v-bad")
+    result = train_model(bad, model_dir=tmp_path, version="v-bad", labelled_path=small_labelled)
     assert not result.promoted
     assert result.scores["sentiment_accuracy"] < result.current_scores["sentiment_accuracy"]
     assert store.active_version(tmp_path) == SHIPPED
     assert (tmp_path / "versions" / "v-bad" / "meta.json").exists()
 
 
-def test_malformed_corrections_are_skipped_and_package_dir_refused(tmp_path):
+def test_malformed_corrections_are_skipped_and_package_dir_refused(tmp_path, small_labelled):
     result = retrain(
         [Correction("窗口很好", topics=["nonsense"]), Correction("窗口很好", sentiment=3),
          Correction("", sentiment=1), Correction("窗口很好", topics=[], sentiment=1)],
-        tmp_path, version="v-malformed",
+        tmp_path, version="v-malformed", labelled_path=small_labelled,
     )
     assert result.trained_on["corrections_malformed"] == 3
     assert result.trained_on["corrections_used"] == 1

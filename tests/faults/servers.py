@@ -8,7 +8,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from feedback_api.db import Session
 from feedback_api.models import Citizen as CitizenRow
+from tests.loopback import free_port
 from tests.wechat_bot.conftest import ACCOUNT, APPID, SECRET, TEMPLATE_ID, TOKEN
 from wechat_bot import outbox
 from wechat_bot.contacts import get_or_create_citizen
@@ -56,12 +56,6 @@ def delivered_texts(fake) -> Counter:
     sent = [m["content"] for m in fake.state.custom_sent]
     sent += [m["data"]["keyword2"]["value"] for m in fake.state.template_sent]
     return Counter(sent)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str]:

@@ -15,7 +15,8 @@ from feedback_api.models import StaffAlert, Unit, Window
 from feedback_api.services import alert_contacts, alert_delivery, ticket_jobs, ticket_open, tickets, users
 from feedback_api.services.errors import PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
-from tests.mail import Inbox, body, free_port, subject
+from tests.loopback import free_port
+from tests.mail import Inbox, body, subject
 from wechat_bot.contacts import get_or_create_citizen
 
 SH = ZoneInfo("Asia/Shanghai")

@@ -65,6 +65,10 @@ def test_windows_import_then_export(core_runner, tmp_path, db, district):
     out = tmp_path / "out.xlsx"
     assert core_runner.invoke(args=["windows", "export", "-o", str(out)]).exit_code == 0
     assert out.read_bytes()[:2] == b"PK"
+    template = tmp_path / "模板.xlsx"
+    assert core_runner.invoke(args=["windows", "template", str(template)]).exit_code == 0
+    from openpyxl import load_workbook
+    assert load_workbook(template).worksheets[0]["A1"].value == "窗口编号*"
 
 
 def test_demo_is_safe_to_run_twice(core_runner, db):

@@ -346,3 +346,21 @@ def test_cli_import_prints_the_error_report_and_keeps_good_rows(db, district, ru
         assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
     result = runner.invoke(args=["inspections", "template", "--year", "2026"])
     assert result.stdout.startswith("窗口编号,季度,检查日期,检查人员,服务态度（15分）")
+
+
+def test_a_duplicate_is_told_against_an_imported_row_and_an_empty_date_says_so(db, district):
+    """A row refused does not count as the first of its window and quarter: the next one is
+    imported, and a third is told against that one. A merged date cell reads empty: say so."""
+    rows = [
+        _row(1, "CD-RMYY-001", pub="11"),   # refused: above the indicator's points
+        _row(2, "CD-RMYY-001"),             # imported
+        _row(3, "CD-RMYY-001"),             # the same window and quarter as line 3
+        _row(4, "CD-RMYY-002", day=""),     # the date cell empty (merged in the office's sheet)
+    ]
+    with db():
+        report = inspection_sheets.import_inspections(user("authority"), _csv(rows).encode(), "a.csv")
+        lines = {e.line: e.reason for e in report.errors}
+        assert sorted(lines) == [2, 4, 5] and report.created == ["CD-RMYY-001 2026Q3"]
+        assert "信息公开得分应在 0–10" in lines[2]
+        assert "与第 3 行是同一窗口同一季度" in lines[4]
+        assert "日期为空" in lines[5] and "“”" not in lines[5]

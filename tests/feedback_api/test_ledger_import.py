@@ -147,3 +147,19 @@ def test_unreadable_files_get_a_clear_message(db, payload, name, message):
     with db(), pytest.raises(ValidationError) as err:
         ledger.import_ledger(None, payload, name)
     assert message in err.value.message
+
+
+def test_a_duplicate_is_told_against_the_row_that_was_imported(db):
+    """A refused row does not count as the first of its code: the next row with that code is
+    imported, and a third is told against that one, not against the refused row."""
+    rows = [
+        ["1", "XQ-YB-001", "人数不对", "西区医疗保障服务中心", "人力资源和社会保障", "", "很多", "", "", ""],
+        ROWS[0],
+        ["3", "XQ-YB-001", "重复编号", "西区医疗保障服务中心", "", "", "1", "", "", ""],
+    ]
+    with db():
+        report = ledger.import_ledger(None, _csv(rows).encode(), "t.csv")
+    by_line = {e.line: e.reason for e in report.errors}
+    assert sorted(by_line) == [2, 4] and report.created == ["XQ-YB-001"]
+    assert "窗口人数" in by_line[2] and "与第 3 行重复" in by_line[4]
+

@@ -1,0 +1,53 @@
+"""The ledger import's Excel template: the ledger's headers (required ones marked *, which the
+import ignores), drop-down lists for the industry and the status, and a sheet of instructions."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
+from feedback_api.services import cells
+from feedback_api.services.ledger import LEDGER_COLUMNS, REQUIRED, UPLOAD_MAX_ROWS
+
+#: The rows the drop-down lists cover (the web import takes this many).
+LIST_ROWS = UPLOAD_MAX_ROWS + 1
+
+NOTES = (
+    "填写说明",
+    "1. 第一张工作表“登记台账”的第一行为表头，请勿修改；带 * 的列必须填写。",
+    "2. 每个窗口一行；已有窗口按窗口编号更新，空白单元格保留原值。",
+    "3. 新单位请填写单位编号（缺省取窗口编号前缀）和行业；行业、状态请从下拉列表中选择。",
+    "4. 状态为“摘牌”时须填写状态日期（如 2026-07-15）和状态原因。",
+    f"5. 网页一次最多导入 {UPLOAD_MAX_ROWS} 行；有问题的行会逐行报告，其他行照常导入。",
+)
+
+
+def template_xlsx() -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "登记台账"
+    cells.xlsx_append(ws, [f"{header}*" if fld in REQUIRED else header
+                           for fld, header in LEDGER_COLUMNS])
+    for idx, (_fld, header) in enumerate(LEDGER_COLUMNS, start=1):
+        ws.cell(row=1, column=idx).font = Font(bold=True)
+        ws.column_dimensions[get_column_letter(idx)].width = max(12, 2 * len(header) + 4)
+    ws.freeze_panes = "A2"
+    for fld, choices in (("industry", INDUSTRIES), ("status", WINDOW_STATUSES)):
+        col = get_column_letter(1 + [f for f, _ in LEDGER_COLUMNS].index(fld))
+        rule = DataValidation(type="list", formula1='"' + ",".join(choices.values()) + '"',
+                              allow_blank=True, showErrorMessage=True, errorTitle="请从列表中选择",
+                              error="请从下拉列表中选择")
+        rule.add(f"{col}2:{col}{LIST_ROWS}")
+        ws.add_data_validation(rule)
+    notes = wb.create_sheet("填写说明")
+    for line in NOTES:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 90
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
