@@ -88,3 +88,15 @@ def test_training_records_the_second_stage(monkeypatch):
     assert Pipeline(model, tokenizer=pipe.tokenizer).topic_stack is not None
     monkeypatch.setattr(T, "TOPIC_STACK", False)
     assert "topic_stack" not in T.train_layers(base, examples, pipe.tokenizer, "v-test")
+
+
+def test_shipped_v7_has_the_second_stage_and_its_recorded_rule():
+    from analytics.nlp import store
+    pipe = Pipeline.load(store.SHIPPED_DIR, "v7")
+    meta = store.load_model(store.SHIPPED_DIR, "v7")[1]
+    assert pipe.version == "v7" and pipe.topic_stack is not None
+    assert set(pipe.topic_stack.names) == set(TOPICS)
+    assert pipe.topic_secondary == meta["topic_cv"]["secondary"] in T.SECONDARY_GRID
+    assert pipe.thresholds == meta["topic_thresholds"]
+    r = pipe.analyze("材料要求写得清清楚楚，网上预约也方便，一次就办好了")
+    assert r.model_version == "v7" and r.topics and all(t in TOPICS for t, _ in r.topics)
