@@ -7,18 +7,22 @@ Topic thresholds, the second-topic margin and the sentiment's Platt scaling are 
 ones applied to a fold are chosen on the out-of-fold scores of the other folds. Figures are
 reported for the opinions written from scenarios (the closest to unseen text) and for all.
 
-    python benchmarks/nlp_cv.py                  # the current training procedure (v6)
+    python benchmarks/nlp_cv.py                  # the current training procedure (v7)
+    python benchmarks/nlp_cv.py --procedure v6   # v6's: no second stage over the topics' logits
     python benchmarks/nlp_cv.py --procedure v5   # v5's: whole-text scores, per-topic thresholds, margin
     python benchmarks/nlp_cv.py --procedure v4   # v4's: best-clause topic scores, no second-topic margin
 
-v5 and v6 train the same models on the same inputs and differ only in the topic decision rule, so a
-v6 run also prints v5's rule on the same out-of-fold scores (the comparison on the same data).
+v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
+decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
+a v6 run also prints v5's rule and a v7 run v6's procedure on the same out-of-fold scores (the comparison
+on the same data), with macro-F1 per fold and the fold-by-fold difference.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from multiprocessing import Pool
@@ -32,6 +36,7 @@ from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
+from analytics.nlp.topic_stack import cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 
@@ -40,7 +45,8 @@ _STATE: dict = {}
 
 
 def _set_procedure(name: str) -> None:
-    T.TOPIC_RULE_V6 = name == "v6"
+    T.TOPIC_RULE_V6 = name in ("v6", "v7")
+    T.TOPIC_STACK = name == "v7"
     if name == "v4":
         T.TOPIC_TEXT_SCOPE = False
         T.SECONDARY_GRID = (0.0,)
@@ -68,13 +74,18 @@ def _topic_fold(k: int) -> dict[int, dict[str, float]]:
             if f == k}
 
 
+def _macro(preds: dict, idx: list[int], examples) -> float:
+    cv = T.topic_prf([preds[i] for i in idx], [set(examples[i].topics) for i in idx])
+    return sum(v["f1"] for v in cv.values()) / len(cv)
+
+
 def _prf_line(name: str, v: dict) -> str:
     return f"  {name:<12} P {v['precision']:.3f}  R {v['recall']:.3f}  F1 {v['f1']:.3f}"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--procedure", choices=("v4", "v5", "v6"), default="v6")
+    ap.add_argument("--procedure", choices=("v4", "v5", "v6", "v7"), default="v7")
     ap.add_argument("--procs", type=int, default=1, help="processes for the topic folds")
     ap.add_argument("--scores", type=Path, default=None,
                     help="cache of the out-of-fold topic scores (JSON): read if it holds the same texts, "
@@ -125,8 +136,16 @@ def main(argv=None) -> int:
         if ns.scores:
             ns.scores.write_text(json.dumps({"key": key, "scores": [scores[i] for i in with_topics]},
                                             ensure_ascii=False), encoding="utf-8")
+    first = scores
+    if T.TOPIC_STACK:
+        stacked = cross_fit([scores[i] for i in with_topics], [set(examples[i].topics) for i in with_topics],
+                            [folds[i] for i in with_topics])
+        scores = dict(zip(with_topics, stacked, strict=True))
     preds, rules = _rule_preds(scores, with_topics, folds, examples)
     rule_sets = [(ns.procedure, preds)]
+    if ns.procedure == "v7":
+        v6_preds, _ = _rule_preds(first, with_topics, folds, examples)
+        rule_sets.append(("v6 procedure on the same scores", v6_preds))
     if ns.procedure == "v6":
         T.TOPIC_RULE_V6 = False
         v5_preds, _ = _rule_preds(scores, with_topics, folds, examples)
@@ -141,6 +160,7 @@ def main(argv=None) -> int:
         hard = [i for i in s_idx if examples[i].kind in HARD]
         hacc = sum((prob[i] >= 0.5) == (examples[i].sentiment == 1) for i in hard) / max(len(hard), 1)
         t_idx = [i for i in with_topics if scen[i] or not keep]
+        per_fold: dict[str, list[float]] = {}
         gold = [set(examples[i].topics) for i in t_idx]
         print(f"\n== {label}")
         print(f"  sentiment accuracy (n={len(ys)})            {acc:.3f}")
@@ -156,6 +176,14 @@ def main(argv=None) -> int:
                   f"topics per opinion {sum(len(pr[i]) for i in t_idx) / len(t_idx):.3f}")
             for t in TOPICS:
                 print(_prf_line(t, cv[t]))
+            per_fold[name] = [_macro(pr, [i for i in t_idx if folds[i] == k], examples)
+                              for k in range(T.CV_FOLDS)]
+            print("  macro-F1 per fold " + " ".join(f"{x:.3f}" for x in per_fold[name]))
+        if len(rule_sets) > 1:
+            diff = [a - b for a, b in zip(per_fold[rule_sets[0][0]], per_fold[rule_sets[1][0]], strict=True)]
+            print(f"  [{rule_sets[0][0]}] - [{rule_sets[1][0]}] per fold: "
+                  + " ".join(f"{d:+.3f}" for d in diff)
+                  + f"; mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}")
     print(f"\nrule per fold (second-topic margin, cardinality bias and floor): {rules}; "
           f"{time.time() - started:.0f} s")
     return 0

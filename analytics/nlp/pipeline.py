@@ -24,6 +24,7 @@ from .linear import LogReg, MultiLogReg, NaiveBayes, logit, sigmoid
 from .masking import LABELS, find_spans
 from .segment import load_stopwords, make_tokenizer
 from .text import clean, normalize
+from .topic_stack import stack_inputs
 from .topics import decide_topics, topic_features
 
 ANALYSIS_CHARS = 1500  # only the start of very long opinions is scored
@@ -122,6 +123,9 @@ class Pipeline:
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
         # v6 on: how many topics an opinion is about is also read from all the topics' evidence.
         card = model.get("topic_cardinality")
+        # v7 on: a second stage over all the topics' first-stage logits (topic_stack.py).
+        stack = model.get("topic_stack")
+        self.topic_stack = MultiLogReg({t: LogReg.from_dict(d) for t, d in stack.items()}) if stack else None
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
@@ -188,7 +192,7 @@ class Pipeline:
 
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability of the whole text (models before v5: raised by any single clause
-        about that topic)."""
+        about that topic; from v7 read again by the second stage over all the topics' logits)."""
         v4 = self.topic_v4
         scores = self.topic_model.probs(topic_features(parsed, v4))
         if self.topic_clauses and len(parsed.clauses) > 1:
@@ -197,6 +201,8 @@ class Pipeline:
                 for t, p in self.topic_model.probs(topic_features(clause, v4)).items():
                     if t != "other" and p > scores[t]:
                         scores[t] = p
+        if self.topic_stack is not None:
+            scores = self.topic_stack.probs(stack_inputs(scores))
         return scores
 
     def topics(self, parsed: Parsed, scores: dict[str, float] | None = None) -> list[tuple[str, float]]:

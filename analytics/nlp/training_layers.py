@@ -15,6 +15,7 @@ from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
+from .topic_stack import cross_fit, train_stack
 from .topics import decide_topics, pick_topics, topic_features
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ SECONDARY_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 TOPIC_RULE_V6 = True
 CARDINALITY_BIASES = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0)
 CARDINALITY_FLOORS = (-1.5, -1.0, -0.5, 0.0, 0.5)
+#: v7 on: a second stage over all the topics' out-of-fold logits (:mod:`.topic_stack`); the rule is
+#: then fitted on its cross-fitted scores.
+TOPIC_STACK = True
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -184,7 +188,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality")}
+                          "topic_cardinality", "topic_stack")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -227,6 +231,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
+    oof_folds: list[int] = []
     for k in range(CV_FOLDS):
         fit = [(w, ts) for w, _, ts, f in tx if f != k]
         held = [(w, c, ts) for w, c, ts, f in tx if f == k]
@@ -236,7 +241,11 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         for w, c, ts in held:
             oof_scores.append(_topic_scores(models, w, c))
             oof_gold.append(ts)
+            oof_folds.append(k)
     model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
+    if oof_scores and TOPIC_STACK:
+        model["topic_stack"] = {t: m.to_dict() for t, m in train_stack(oof_scores, oof_gold).items()}
+        oof_scores = cross_fit(oof_scores, oof_gold, oof_folds)
     if oof_scores:
         rule = fit_topic_rule(oof_scores, oof_gold)
         thr, secondary, card = rule["thresholds"], rule["secondary"], rule["cardinality"]
