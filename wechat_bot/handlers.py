@@ -156,7 +156,8 @@ def handle_text(ctx: Context, text: str) -> str:
     conversation.note_feedback(ctx.conversation, item.receipt_no)
     if rating is not None:
         return replies.rating_recorded(window, item)
-    return replies.opinion_recorded(window, item)
+    kept = len(item.text or "")  # an opinion is stored up to a limit: say what was left out
+    return replies.opinion_recorded(window, item, kept=kept, left_out=len(text.strip()) - kept)
 
 
 @dispatcher.message("image")

@@ -94,10 +94,16 @@ def rating_recorded(window: WindowLike, item: Recorded) -> str:
     )
 
 
-def opinion_recorded(window: WindowLike, item: Recorded) -> str:
+def opinion_recorded(window: WindowLike, item: Recorded, *, kept: int = 0,
+                     left_out: int = 0) -> str:
+    """``left_out``: characters beyond the first ``kept`` that were not stored (an opinion is
+    stored up to a limit); the citizen is told, so the rest can be sent as another message."""
+    cut = (f"您的意见超过 {kept} 字，已记录前 {kept} 字；其余 {left_out} 字请另发一条。\n"
+           if left_out else "")
     return (
         "已收到您的意见建议，谢谢！\n"
         f"窗口：{window.name}\n受理编号：{item.receipt_no}\n"
+        f"{cut}"
         "我们会尽快核实处理，回复“查询”可查看进度。"
     )
 

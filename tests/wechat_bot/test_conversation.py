@@ -270,8 +270,11 @@ def test_inbound_message_updates_last_message_time(wechat, district, db):
 
 def test_long_opinion_is_stored_and_answered(wechat, district, db):
     wechat.scan(OPENID, "CD-SW-001")
-    assert "已收到" in wechat.say(OPENID, "长" * 6000)
+    reply = wechat.say(OPENID, "长" * 6000)
     assert len(feedback_rows(db)[0].text) == 5000
+    # What was not stored is said, so the citizen can send the rest as another message.
+    assert "已收到" in reply and "已记录前 5000 字" in reply and "其余 1000 字请另发一条" in reply
+    assert "已记录前" not in wechat.say(OPENID, "长" * 5000)
 
 
 def test_a_write_failing_at_commit_gets_busy_and_stores_nothing(wechat, district, db):
