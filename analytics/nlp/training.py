@@ -289,7 +289,12 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--version", default="v1")
     ap.add_argument("--from-version", default=None, help="reuse this version's general parts")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--topic-stack", action="store_true",
+                    help="train the topics' second stage (v7's procedure; off by default)")
     ns = ap.parse_args()
+    if ns.topic_stack:
+        from . import training_layers
+        training_layers.TOPIC_STACK = True
     if ns.from_version:
         res = rebuild_layers(ns.from_version, ns.version, ns.out)
     elif ns.corpora_dir:

@@ -46,8 +46,10 @@ TOPIC_RULE_V6 = True
 CARDINALITY_BIASES = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0)
 CARDINALITY_FLOORS = (-1.5, -1.0, -0.5, 0.0, 0.5)
 #: v7 on: a second stage over all the topics' out-of-fold logits (:mod:`.topic_stack`); the rule is
-#: then fitted on its cross-fitted scores.
-TOPIC_STACK = True
+#: then fitted on its cross-fitted scores. Off by default: on the grouped folds of the current data
+#: it gained nothing (benchmarks/README.md, Model v7), so trainings (the corrections' retrain
+#: included) follow v6's procedure; ``--topic-stack`` on the training CLI rebuilds v7.
+TOPIC_STACK = False
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:

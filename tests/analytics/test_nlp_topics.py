@@ -8,7 +8,6 @@ from analytics.nlp.features import parse
 from analytics.nlp.linear import LogReg, MultiLogReg, NaiveBayes
 from analytics.nlp.pipeline import Pipeline
 from analytics.nlp.topics import MAX_TOPICS, decide_topics, pick_topics, topic_features
-from analytics.nlp.training import load_labelled
 
 
 def _scores(**kw):
@@ -126,13 +125,8 @@ def test_whole_text_scope_ignores_single_clauses():
     assert legacy.topic_clauses and legacy.topic_secondary == 0.0
 
 
-def test_training_records_the_topic_rule(monkeypatch):
-    pipe = get_pipeline()
-    base = {k: v for k, v in pipe.model.items() if k not in ("topics", "domain")}
-    examples = [e for e in load_labelled() if e.split == "train"][::12]
-    monkeypatch.setattr(T, "CV_FOLDS", 3)
-    monkeypatch.setattr(T, "TOPIC_PARAMS", dict(T.TOPIC_PARAMS, epochs=3))
-    monkeypatch.setattr(T, "DOMAIN_PARAMS", dict(T.DOMAIN_PARAMS, epochs=3))
+def test_training_records_the_topic_rule(small_layers):
+    pipe, base, examples = small_layers
     model = T.train_layers(base, examples, pipe.tokenizer, "v-test")
     assert model["topic_clauses"] is False
     assert model["topic_secondary"] in T.SECONDARY_GRID
