@@ -99,6 +99,8 @@ BLIND_SETS = {
     "blind5": ROOT / "tests/data/blind5/opinions.jsonl",
     # The sixth (wave 7), by a helper who had read neither the model nor the other five sets (new voices).
     "blind6": ROOT / "tests/data/blind6/opinions.jsonl",
+    # The seventh (wave 8), by a helper who had read neither the model nor the other six sets (new voices).
+    "blind7": ROOT / "tests/data/blind7/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

@@ -47,6 +47,11 @@ CHECKSUMS = {
         "scenarios.tsv": "3a58b57aae9b81d3432652295e0f8da9167b59cf32a7854f7817a4b94756a3be",
         "opinions.jsonl": "e9bea883b99077b6116f40223e4da7d114b101a44bc99bb8437e8382bcb1a380",
     },
+    # Written (wave 8) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind7": {
+        "scenarios.tsv": "ee559f2982eb8757fa507e290822f7a8975fa5163cd0094d3f8a588a62f25243",
+        "opinions.jsonl": "eb549a5034de3a8a2ed23527dd2d7e2af3f3edc8fc5a19e15de6f6a6fbd8ceb9",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
