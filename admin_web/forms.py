@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from feedback_api.models.reference import TOPICS, WINDOW_STATUSES
 from feedback_api.services.answers import MAX_ANSWER
-from feedback_api.services.characters import control_character
+from feedback_api.services.characters import control_character, line_breaks
 
 
 class NoControlCharacters:
@@ -38,17 +38,24 @@ class NoControlCharacters:
             raise ValidationError(f"{field.label.text}{reason}")
 
 
+def _line_breaks(value: Any) -> Any:
+    return line_breaks(value) if isinstance(value, str) else value
+
+
 class PageMeta:
     """The Meta of every admin form and of its rows: the page's language, and every text field
-    (a password aside: it is only hashed) checked for control characters."""
+    (a password aside: it is only hashed) checked for control characters; in a text area, Word's
+    manual line break is a line end."""
 
     locales = ("zh",)
 
     def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, StringField) and not isinstance(field, PasswordField):
-            field.validators = [*field.validators,
-                                NoControlCharacters(multiline=isinstance(field, TextAreaField))]
+            multiline = isinstance(field, TextAreaField)
+            field.validators = [*field.validators, NoControlCharacters(multiline=multiline)]
+            if multiline:
+                field.filters = [*field.filters, _line_breaks]
         return field
 
 

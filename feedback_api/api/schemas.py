@@ -15,7 +15,7 @@ from marshmallow.validate import OneOf, Range
 
 from feedback_api.api.params import MAX_PAGE
 from feedback_api.models.reference import label
-from feedback_api.services.characters import control_character
+from feedback_api.services.characters import control_character, line_breaks
 
 
 class _Zh:
@@ -31,13 +31,16 @@ class Str(_Zh, fields.String):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
+        if self.multiline:
+            text = line_breaks(text)
         if (reason := control_character(text, multiline=self.multiline)) is not None:
             raise ValidationError(reason)
         return text
 
 
 class Text(Str):
-    """A multi-line text (remarks, notes, opinions, answers): keeps line ends and tabs."""
+    """A multi-line text (remarks, notes, opinions, answers): keeps line ends and tabs; Word's
+    manual line break is a line end."""
 
     multiline = True
 

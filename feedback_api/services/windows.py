@@ -14,7 +14,7 @@ from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label, lookup_code
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services import audit, scope
-from feedback_api.services.characters import control_character
+from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 
 
@@ -57,6 +57,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError("应为文本")
         value = value.strip()
+        if spec.kind == "text":
+            value = line_breaks(value)
         if spec.required and not value:
             raise ValueError("不能为空")
         if len(value) > spec.max_len:

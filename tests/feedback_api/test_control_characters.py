@@ -54,11 +54,16 @@ def test_api_keeps_line_ends_in_remarks_and_refuses_other_controls(client, db, d
         "code": "X-2", "name": "新窗口", "unit": "CD-SW", "remarks": "一\n二\r\n三\t四"})
     assert resp.status_code == 201, resp.get_json()
     resp = client.post("/api/v1/windows", headers=headers, json={
-        "code": "X-3", "name": "新窗口", "unit": "CD-SW", "remarks": "一\x0b二"})
+        "code": "X-3", "name": "新窗口", "unit": "CD-SW", "remarks": "一\x0c二"})
     assert resp.status_code == 400 and "remarks" in resp.get_json()["error"]["details"]
+    # Word's manual line break, pasted, is the line end it is.
+    resp = client.post("/api/v1/windows", headers=headers, json={
+        "code": "X-4", "name": "新窗口", "unit": "CD-SW", "remarks": "一\x0b二"})
+    assert resp.status_code == 201, resp.get_json()
     with db() as s:
         assert s.scalars(sa.select(Window.remarks).where(Window.code == "X-2")).one() == "一\n二\r\n三\t四"
         assert s.scalars(sa.select(Window).where(Window.code == "X-3")).first() is None
+        assert s.scalars(sa.select(Window.remarks).where(Window.code == "X-4")).one() == "一\n二"
 
 
 def test_api_refuses_an_indicator_name_and_a_query_with_a_control_character(client, district, token_for):
@@ -84,11 +89,12 @@ def test_the_window_form_refuses_a_name_with_a_control_character(client, auth, d
     assert resp.status_code == 200 and "备注不能含有控制字符（U+001B）" in resp.get_data(as_text=True)
     with db() as s:
         assert s.scalars(sa.select(Window.name).where(Window.code == "CD-SW-001")).one() != "综合窗口"
-    resp = client.post("/windows/CD-SW-001/edit", data=dict(form, name="综合窗口"))
+    resp = client.post("/windows/CD-SW-001/edit", data=dict(form, name="综合窗口",
+                                                            remarks="一\r\n二\x0b三"))
     assert resp.status_code == 302
     with db() as s:
         w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
-        assert (w.name, w.remarks) == ("综合窗口", "一\r\n二")
+        assert (w.name, w.remarks) == ("综合窗口", "一\r\n二\n三")
 
 
 def test_ledger_rows_with_control_characters_are_reported_by_row(db, district):
