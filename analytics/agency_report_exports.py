@@ -132,11 +132,31 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
     return out.getvalue()
 
 
+#: A PDF table cell's text size and its left plus right padding (reportlab's default 6 pt each).
+CELL_SIZE = 8.5
+CELL_PADDING = 12
+
+
 def _widths(block: Table, total: float) -> list[float]:
-    """Column widths in proportion to their longest text, each between 4 and 30 characters."""
+    """Column widths in mm: first what each column needs so that no figure and no header word
+    is broken across lines (a figure whole, a header by four characters, at most a quarter of
+    the table each), then the rest in proportion to the columns' longest texts (4 to 30
+    characters), so long names wrap in their own columns."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    def needed(c: int) -> float:
+        words = [block.header[c][:4]] + [cell(row[c]) for row in block.rows
+                                         if isinstance(row[c], int | float)]
+        points = max(stringWidth(w, PDF_FONT, CELL_SIZE) for w in words) + CELL_PADDING
+        return min(points / mm, total / 4)
+
+    columns = range(len(block.header))
+    floor = [needed(c) for c in columns]
     weights = [max(4, min(30, max(len(cell(row[c])) for row in [block.header, *block.rows])))
-               for c in range(len(block.header))]
-    return [total * w / sum(weights) for w in weights]
+               for c in columns]
+    spare = max(0.0, total - sum(floor))
+    return [f + spare * w / sum(weights) for f, w in zip(floor, weights, strict=True)]
 
 
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
@@ -164,7 +184,8 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
         "note": ParagraphStyle("n", fontName=PDF_FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
         "caption": ParagraphStyle("c", fontName=PDF_FONT, fontSize=9.5, leading=14, alignment=1,
                                   spaceBefore=4),
-        "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=8.5, leading=11, wordWrap="CJK"),
+        "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=CELL_SIZE, leading=11,
+                               wordWrap="CJK"),
     }
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),

@@ -247,3 +247,36 @@ def test_control_characters_pasted_into_a_section_do_not_break_the_documents(app
     resp = client.get(f"/agency-reports/{rid}/report.docx")
     assert resp.status_code == 200
     assert "本季度 总体平稳 。" in [p.text for p in Document(io.BytesIO(resp.data)).paragraphs]
+
+
+LONG_WINDOW = "城东区人民政府政务服务中心不动产登记与交易税费一窗受理综合服务窗口（二楼东侧第三排靠近电梯口位置）"
+LONG_UNIT = "城东区税务局第一税务分局办税服务厅暨社会保险费和非税收入征缴综合服务中心（含车辆购置税与契税专窗）"
+
+
+def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
+    """Names of 50 Chinese characters and more wrap in their own columns; a figure (65.6, 100)
+    or a short header is never broken across lines by a column squeezed too narrow."""
+    pypdf = pytest.importorskip("pypdf")
+    from analytics import agency_report, agency_report_exports
+    from analytics.agency_report_outline import Table, cell, outline
+    from analytics.periods import parse_period
+    from feedback_api.models import Unit
+
+    with db() as s:
+        windows.update_window(None, "CD-SW-001", {"name": LONG_WINDOW})
+        s.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one().name = LONG_UNIT
+    with app.app_context():
+        figures = agency_report.generate(parse_period(Q3))
+        sections = agency_report.default_sections(figures)
+    pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
+    lines = {line.strip() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
+             for line in page.extract_text().splitlines()}
+    text = "\n".join(lines)
+    assert LONG_WINDOW[:5] in text, text
+    figures_shown = {cell(v) for block in outline(figures, sections) if isinstance(block, Table)
+                     for row in block.rows for v in row
+                     if isinstance(v, int | float) and not isinstance(v, bool)}
+    for shown in figures_shown:
+        assert any(shown in line for line in lines), shown
+    for header in ("区内排名", "综合得分", "计分评价"):
+        assert any(header in line for line in lines), header
