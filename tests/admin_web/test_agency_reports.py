@@ -280,3 +280,31 @@ def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
         assert any(shown in line for line in lines), shown
     for header in ("区内排名", "综合得分", "计分评价"):
         assert any(header in line for line in lines), header
+
+
+def test_the_word_tables_give_long_names_the_room(app, db, rated):
+    """The Word tables are laid out as the PDF's: a long name gets a wide column, a figure
+    column what its figures need, all within the page's text width (156 mm)."""
+    from docx.shared import Mm
+
+    from analytics import agency_report, agency_report_exports
+    from analytics.periods import parse_period
+    from feedback_api.models import Unit
+
+    with db() as s:
+        windows.update_window(None, "CD-SW-001", {"name": LONG_WINDOW})
+        s.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one().name = LONG_UNIT
+    with app.app_context():
+        figures = agency_report.generate(parse_period(Q3))
+        sections = agency_report.default_sections(figures)
+    doc = Document(io.BytesIO(agency_report_exports.report_docx(figures, sections, version=1,
+                                                                state="草稿")))
+    best = next(t for t in doc.tables if t.rows[0].cells[1].text == "窗口")
+    widths = [c.width for c in best.rows[1].cells]
+    header = [c.text for c in best.rows[0].cells]
+    names = sorted([widths[header.index("窗口")], widths[header.index("单位")]])
+    assert sorted(widths)[-2:] == names  # the long names get the room
+    assert widths[header.index("窗口")] > 1.5 * widths[header.index("区内排名")]
+    assert widths[header.index("综合得分")] >= Mm(12)
+    assert abs(sum(widths) - Mm(156)) < Mm(1)
+    assert not best.autofit
