@@ -220,7 +220,8 @@ def report_pdf(report: Report) -> bytes:
     pairs = facts(report)
     story.append(table([[a, b, c, d] for (a, b), (c, d) in
                         zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
-                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)])))
+                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                                     ("VALIGN", (0, 0), (-1, -1), "TOP")])))
     story += [para("综合得分与各分项", head)]
     for r in report.rows:
         rows = [["分项", "权重", "得分（百分制）", "依据"]]
