@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from admin_web.forms import PageForm
+from admin_web.forms import PageForm, PageMeta
 from feedback_api.models import Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES
 from feedback_api.services import standards
@@ -36,8 +36,8 @@ def window_choices(windows: Iterable[Window]) -> list[SelectChoice]:
 
 
 class IndicatorForm(Form):
-    class Meta:  # a row of the standard's form: no CSRF of its own, the page's language
-        locales = PageForm.Meta.locales
+    class Meta(PageMeta):  # a row of the standard's form: no CSRF of its own, the page's checks
+        pass
 
     id = HiddenField()
     category = SelectField("类别", choices=_CATEGORY_CHOICES, invalid_choice_message="类别无效")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -13,19 +15,56 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import Field
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.fields.core import UnboundField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from feedback_api.models.reference import TOPICS, WINDOW_STATUSES
 from feedback_api.services.answers import MAX_ANSWER
+from feedback_api.services.characters import control_character, line_breaks
+
+
+class NoControlCharacters:
+    """Refuses a control character in a text field (services/characters.py, the API's check);
+    a text area keeps its line ends and tabs."""
+
+    def __init__(self, multiline: bool) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: Any, field: Field) -> None:
+        if isinstance(field.data, str) and (
+                reason := control_character(field.data, multiline=self.multiline)) is not None:
+            raise ValidationError(f"{field.label.text}{reason}")
+
+
+def _line_breaks(value: Any) -> Any:
+    return line_breaks(value) if isinstance(value, str) else value
+
+
+class PageMeta:
+    """The Meta of every admin form and of its rows: the page's language, and every text field
+    (a password aside: it is only hashed) checked for control characters; in a text area, Word's
+    manual line break is a line end."""
+
+    locales = ("zh",)
+
+    def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            multiline = isinstance(field, TextAreaField)
+            field.validators = [*field.validators, NoControlCharacters(multiline=multiline)]
+            if multiline:
+                field.filters = [*field.filters, _line_breaks]
+        return field
 
 
 class PageForm(FlaskForm):
     """Every admin form: CSRF, and WTForms' own messages (a date that does not exist, a number
     that is not one, a text too long) in Chinese, as the rest of the page."""
 
-    class Meta:
-        locales = ("zh",)
+    class Meta(PageMeta):
+        pass
 
 
 class LoginForm(PageForm):

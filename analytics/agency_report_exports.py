@@ -74,7 +74,7 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt, RGBColor
+    from docx.shared import Mm, Pt, RGBColor
 
     doc = official_docx(body_size=14, line_spacing=26)
     styles = doc.styles
@@ -113,6 +113,15 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
             table = doc.add_table(rows=1 + len(block.rows), cols=len(block.header))
             table.style = "Table Grid"
             table.alignment = WD_TABLE_ALIGNMENT.CENTER
+            # The PDF's column widths (an equal share each would squeeze a long name into
+            # a column as narrow as a rank's); fixed, so Word keeps them.
+            table.autofit = False
+            widths = [Mm(w) for w in _widths(block, DOCX_TEXT_WIDTH, DOCX_CELL_SIZE,
+                                             DOCX_CELL_PADDING)]
+            for column, width in zip(table.columns, widths, strict=True):
+                column.width = width
+                for c in column.cells:
+                    c.width = width
             header_row = table.rows[0]
             # The header repeats on every page a long table spans.
             tr_pr = header_row._tr.get_or_add_trPr()
@@ -132,11 +141,42 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
     return out.getvalue()
 
 
-def _widths(block: Table, total: float) -> list[float]:
-    """Column widths in proportion to their longest text, each between 4 and 30 characters."""
-    weights = [max(4, min(30, max(len(cell(row[c])) for row in [block.header, *block.rows])))
-               for c in range(len(block.header))]
-    return [total * w / sum(weights) for w in weights]
+#: A PDF table cell's text size and its left plus right padding (reportlab's default 6 pt each).
+CELL_SIZE = 8.5
+CELL_PADDING = 12
+#: The Word tables': 五号 text, Word's default cell margins (0.19 cm each side), and the width
+#: between official_docx's margins (210 - 28 - 26 mm).
+DOCX_CELL_SIZE = 10.5
+DOCX_CELL_PADDING = 11
+DOCX_TEXT_WIDTH = 156
+
+
+def _widths(block: Table, total: float, size: float = CELL_SIZE,
+            padding: float = CELL_PADDING) -> list[float]:
+    """Column widths in mm: first what each column needs so that no figure and no header word
+    is broken across lines (a figure whole, a header by four characters, at most a quarter of
+    the table each); the rest to the columns whose texts want more room (a long name, up to
+    30 characters a line), in proportion to what they want."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+
+    def width(text: str) -> float:
+        return (pdfmetrics.stringWidth(text, PDF_FONT, size) + padding) / mm
+
+    columns = range(len(block.header))
+    floor = [min(total / 4, max(width(w) for w in [block.header[c][:4]] + [
+        cell(row[c]) for row in block.rows if isinstance(row[c], int | float)])) for c in columns]
+    wanted = [max(0.0, max(width(cell(row[c])[:30]) for row in [block.header, *block.rows]) - f)
+              for c, f in zip(columns, floor, strict=True)]
+    spare = max(0.0, total - sum(floor))
+    if spare > sum(wanted):  # room for everything: the rest in proportion to the widths
+        given = [f + w for f, w in zip(floor, wanted, strict=True)]
+        return [g * total / sum(given) for g in given]
+    return [f + spare * w / (sum(wanted) or 1) for f, w in zip(floor, wanted, strict=True)]
 
 
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
@@ -164,7 +204,8 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
         "note": ParagraphStyle("n", fontName=PDF_FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
         "caption": ParagraphStyle("c", fontName=PDF_FONT, fontSize=9.5, leading=14, alignment=1,
                                   spaceBefore=4),
-        "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=8.5, leading=11, wordWrap="CJK"),
+        "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=CELL_SIZE, leading=11,
+                               wordWrap="CJK"),
     }
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),

@@ -25,7 +25,13 @@ def _num(x: float | None, digits: int = 1) -> float | None:
 
 
 def _rank(rank: int | None, of: int) -> str:
+    """A rank as the page and the PDF read it."""
     return f"第 {rank} / {of} 名" if rank is not None else "—"
+
+
+def _rank_cells(rank: int | None, of: int) -> list[int | None]:
+    """A rank as a spreadsheet holds it: the rank and the number ranked, two numbers to sort by."""
+    return [rank, of]
 
 
 def facts(report: Report) -> list[tuple[str, Any]]:
@@ -42,14 +48,19 @@ def facts(report: Report) -> list[tuple[str, Any]]:
 WINDOW_HEADER = ["窗口编号", "窗口名称", "综合得分", "行业排名", "区内排名", "群众评价", "综合检查",
                  "暗查", "督办办理", "平滑满意度", "行业均分", "督办按时办理率（%）", "差评整改率（%）",
                  "差评回访率（%）", "计算公式"]
+#: The sheet's header: each rank beside the number of windows ranked, as numbers.
+SHEET_HEADER = [*WINDOW_HEADER[:3], "行业排名", "行业参评窗口数", "区内排名", "区内参评窗口数",
+                *WINDOW_HEADER[5:]]
 
 
-def window_rows(report: Report) -> list[list[Any]]:
+def window_rows(report: Report, *, sheet: bool = False) -> list[list[Any]]:
+    """The windows' rows under WINDOW_HEADER (the page), or SHEET_HEADER (``sheet``)."""
+    rank = _rank_cells if sheet else (lambda r, of: [_rank(r, of)])
     out = []
     for r in report.rows:
         comp = {c.key: _num(c.value) for c in r.components}
-        out.append([r.code, r.name, _num(r.composite), _rank(r.rank_industry, r.industry_ranked),
-                    _rank(r.rank_district, report.result.district_ranked), comp["feedback"],
+        out.append([r.code, r.name, _num(r.composite), *rank(r.rank_industry, r.industry_ranked),
+                    *rank(r.rank_district, report.result.district_ranked), comp["feedback"],
                     comp["inspection"], comp["covert"], comp["tickets"],
                     _num(r.smoothed_rating, 2), _num(r.industry_mean, 2),
                     _pct(r.ticket_on_time_rate), _pct(r.bad_rectified_rate),
@@ -76,34 +87,21 @@ def report_xlsx(report: Report) -> bytes:
     cells.xlsx_append(ws, ["公式", report.result.formula])
     for note in report.result.notes:
         cells.xlsx_append(ws, ["说明", note])
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 60
+    cells.fit_columns(ws, [16, 60])
 
     ws = wb.create_sheet("综合得分")
-    cells.xlsx_append(ws, WINDOW_HEADER)
-    for row in window_rows(report):
-        cells.xlsx_append(ws, row)
-    ws.freeze_panes = "A2"
-
+    cells.xlsx_table(ws, SHEET_HEADER, window_rows(report, sheet=True))
     ws = wb.create_sheet("评分分布")
-    cells.xlsx_append(ws, ["评分", "等级", "条数"])
-    for k in (5, 4, 3, 2, 1):
-        cells.xlsx_append(ws, [k, RATINGS[k], report.distribution[k]])
-
+    cells.xlsx_table(ws, ["评分", "等级", "条数"],
+                     [[k, RATINGS[k], report.distribution[k]] for k in (5, 4, 3, 2, 1)])
     ws = wb.create_sheet("月度趋势")
-    cells.xlsx_append(ws, ["月份", "计分评价", "平均分", "差评"])
-    for m in report.trend:
-        cells.xlsx_append(ws, [m.label, m.ratings, _num(m.mean, 2), m.bad])
-
+    cells.xlsx_table(ws, ["月份", "计分评价", "平均分", "差评"],
+                     [[m.label, m.ratings, _num(m.mean, 2), m.bad] for m in report.trend])
     ws = wb.create_sheet("问题类别")
-    cells.xlsx_append(ws, ["问题类别", "意见条数"])
-    for code, n in report.topics:
-        cells.xlsx_append(ws, [label(TOPICS, code), n])
-
+    cells.xlsx_table(ws, ["问题类别", "意见条数"], [[label(TOPICS, c), n] for c, n in report.topics])
     ws = wb.create_sheet("督办")
-    cells.xlsx_append(ws, ["问题类别", "本期督办单"])
-    for code, n in report.tickets.topics:
-        cells.xlsx_append(ws, [label(TOPICS, code), n])
+    cells.xlsx_table(ws, ["问题类别", "本期督办单"],
+                     [[label(TOPICS, c), n] for c, n in report.tickets.topics])
 
     ws = wb.create_sheet("群众意见")
     cells.xlsx_append(ws, ["投诉热词", "投诉条数"])
@@ -114,9 +112,8 @@ def report_xlsx(report: Report) -> bytes:
         cells.xlsx_append(ws, [title, "窗口", "评分", "意见（已脱敏）"])
         for c in comments:
             cells.xlsx_append(ws, [c.day, c.window_code, c.rating, c.text])
-            ws.cell(ws.max_row, 1).number_format = "yyyy-mm-dd"
-    ws.column_dimensions["A"].width = 14
-    ws.column_dimensions["D"].width = 80
+    cells.date_formats(ws)
+    cells.fit_columns(ws, [14, None, None, 80])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -223,7 +220,8 @@ def report_pdf(report: Report) -> bytes:
     pairs = facts(report)
     story.append(table([[a, b, c, d] for (a, b), (c, d) in
                         zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
-                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey)])))
+                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                                     ("VALIGN", (0, 0), (-1, -1), "TOP")])))
     story += [para("综合得分与各分项", head)]
     for r in report.rows:
         rows = [["分项", "权重", "得分（百分制）", "依据"]]

@@ -19,6 +19,7 @@ from feedback_api.api.schemas import (
     List,
     PageQuery,
     Str,
+    Text,
     _Zh,
     between,
     one_of,
@@ -130,7 +131,7 @@ class InspectionSchema(_WindowRef):
     quarter = Int(required=True, validate=between(1, 4), metadata={"description": "季度"})
     inspected_on = Day(required=True, metadata={"description": "检查日期（该季度内或其后 92 天内）"})
     inspectors = Str(required=True, validate=Length(min=1, max=200, error="检查人员须为 1–200 个字符"))
-    notes = Str(load_default="", validate=Length(max=2000, error="备注不能超过 2000 字"))
+    notes = Text(load_default="", validate=Length(max=2000, error="备注不能超过 2000 字"))
     scores = Dict(keys=Str(validate=Length(min=1, max=100)), values=Number(),
                          required=True, load_only=True,
                          metadata={"description": "各指标得分：指标名称 → 得分（0 至分值），须逐项给出"})
@@ -155,7 +156,7 @@ class FindingTicketSchema(ApiSchema):
     """为一项不合格指标开督办单（第三方机构、区联席办；每项指标一张）。"""
 
     indicator_id = Int(required=True, validate=between(1, MAX_ID), metadata={"description": "不合格的指标"})
-    note = Str(load_default="", validate=Length(max=2000, error="补充说明不能超过 2000 字"),
+    note = Text(load_default="", validate=Length(max=2000, error="补充说明不能超过 2000 字"),
                metadata={"description": "补充说明（附在整改要求后）"})
 
 
@@ -187,7 +188,7 @@ class CovertSchema(_WindowRef):
 
     id = fields.Integer(dump_only=True)
     inspected_on = Day(required=True, metadata={"description": "暗查日期（不晚于今天；其年度决定测评标准）"})
-    notes = Str(load_default="", validate=Length(max=5000, error="情况记录不能超过 5000 字"))
+    notes = Text(load_default="", validate=Length(max=5000, error="情况记录不能超过 5000 字"))
     results = Dict(keys=Str(validate=Length(min=1, max=100)),
                           values=Bool(), required=True, load_only=True,
                           validate=Length(min=1, error="至少一个指标"),
@@ -215,7 +216,7 @@ class IncidentSchema(_WindowRef):
     severity = Str(required=True, validate=one_of(INCIDENT_SEVERITIES),
                    metadata={"description": "严重程度（major 重大：触发摘牌规则）"})
     severity_name = Label(INCIDENT_SEVERITIES, attribute="severity")
-    description = Str(required=True, validate=Length(min=1, max=5000, error="事件经过须为 1–5000 字"))
+    description = Text(required=True, validate=Length(min=1, max=5000, error="事件经过须为 1–5000 字"))
     source = Str(required=True, validate=Length(min=1, max=200, error="信息来源须为 1–200 字"),
                  metadata={"description": "信息来源（媒体报道、群众举报、主管部门通报…）"})
     created_at = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -255,5 +256,5 @@ class ProposalQuery(PageQuery):
 
 
 class DecisionSchema(ApiSchema):
-    note = Str(load_default="", validate=Length(max=2000, error="说明不能超过 2000 字"),
+    note = Text(load_default="", validate=Length(max=2000, error="说明不能超过 2000 字"),
                metadata={"description": "确认时的补充说明（可省略）；不予采纳的理由（必填）"})

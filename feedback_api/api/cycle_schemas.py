@@ -16,6 +16,7 @@ from feedback_api.api.schemas import (
     Label,
     PageQuery,
     Str,
+    Text,
     between,
     one_of,
 )
@@ -81,7 +82,7 @@ class RecommendationSchema(ApiSchema):
     state = Str(validate=one_of(SUBMISSION_STATES), required=True)
     state_name = Label(SUBMISSION_STATES, attribute="state")
     late = fields.Boolean(required=True, metadata={"description": "首次提交晚于截止日期"})
-    return_reason = Str(required=True)
+    return_reason = Text(required=True)
     submitted_at = fields.AwareDateTime(allow_none=True)
     accepted_at = fields.AwareDateTime(allow_none=True)
     reasons = _form_field("reasons", "推荐理由")
@@ -120,7 +121,7 @@ class ExpertScoreSchema(ApiSchema):
                         required=True, allow_none=True,
                         metadata={"description": "按指标得分：指标名称 → 得分（0 至该指标分值）"})
     total = fields.Float(dump_only=True, allow_none=True, metadata={"description": "总分（0–100）"})
-    comment = Str(load_default="", validate=Length(max=5000, error="评审意见不能超过 5000 字"))
+    comment = Text(load_default="", validate=Length(max=5000, error="评审意见不能超过 5000 字"))
     scored_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
@@ -143,7 +144,7 @@ class ObjectionSchema(ApiSchema):
     received_on = Day(load_default=None, metadata={"description": "收到日期（默认今天；须在公示期内）"})
     channel = Str(load_default="", validate=Length(max=50, error="来源方式不能超过 50 字"),
                   metadata={"description": "来信、来电、网上留言等"})
-    text = Str(required=True, validate=Length(1, 5000, error="异议内容须为 1–5000 字"))
+    text = Text(required=True, validate=Length(1, 5000, error="异议内容须为 1–5000 字"))
     outcome = Str(dump_only=True, validate=one_of(OBJECTION_OUTCOMES))
     outcome_name = Label(OBJECTION_OUTCOMES, attribute="outcome")
     answer = Str(dump_only=True)
@@ -156,7 +157,7 @@ class ObjectionSchema(ApiSchema):
 class ObjectionAnswerSchema(ApiSchema):
     outcome = Str(required=True, validate=one_of(
         {k: v for k, v in OBJECTION_OUTCOMES.items() if k != "pending"}))
-    answer = Str(required=True, validate=Length(1, 5000, error="答复内容须为 1–5000 字"))
+    answer = Text(required=True, validate=Length(1, 5000, error="答复内容须为 1–5000 字"))
 
 
 class ObjectionQuery(PageQuery):

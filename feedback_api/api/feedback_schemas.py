@@ -10,7 +10,19 @@ from marshmallow import fields, pre_dump
 from marshmallow.validate import Length, Regexp
 
 from feedback_api.api.auth import api_user
-from feedback_api.api.schemas import ApiSchema, Bool, Day, Int, Label, List, PageQuery, Str, between, one_of
+from feedback_api.api.schemas import (
+    ApiSchema,
+    Bool,
+    Day,
+    Int,
+    Label,
+    List,
+    PageQuery,
+    Str,
+    Text,
+    between,
+    one_of,
+)
 from feedback_api.models.reference import (
     CHANNELS,
     INDUSTRIES,
@@ -49,7 +61,8 @@ def _window_field(spec: Any) -> fields.Field:
     if spec.kind == "unit":
         meta["description"] += "（单位编号或名称；返回单位编号）"
         return UnitRef(validate=checks, metadata=meta, **required)
-    return Str(validate=checks, metadata=meta, **required)
+    field = Text if spec.kind == "text" else Str
+    return field(validate=checks, metadata=meta, **required)
 
 
 class UnitRef(Str):
@@ -166,7 +179,7 @@ class MessageSchema(ApiSchema):
     id = fields.Integer(required=True)
     feedback_id = fields.Integer(allow_none=True)
     kind = Str(validate=one_of(OUTBOX_KINDS), required=True)
-    text = Str(required=True)
+    text = Text(required=True)
     status = Str(validate=one_of(OUTBOX_STATES), required=True)
     sent_via = Str(allow_none=True, validate=one_of(["custom", "template"]))
     attempts = fields.Integer()
@@ -177,7 +190,7 @@ class MessageSchema(ApiSchema):
 class AnswerSchema(ApiSchema):
     id = fields.Integer(dump_only=True)
     feedback_id = fields.Integer(dump_only=True)
-    text = Str(required=True, validate=Length(min=1, max=MAX_ANSWER,
+    text = Text(required=True, validate=Length(min=1, max=MAX_ANSWER,
                                               error=f"答复内容须为 1–{MAX_ANSWER} 字"))
     author = Str(attribute="author.username", dump_only=True, allow_none=True)
     author_role = Str(attribute="author.role", dump_only=True, allow_none=True)

@@ -15,6 +15,7 @@ from marshmallow.validate import OneOf, Range
 
 from feedback_api.api.params import MAX_PAGE
 from feedback_api.models.reference import label
+from feedback_api.services.characters import control_character, line_breaks
 
 
 class _Zh:
@@ -23,7 +24,25 @@ class _Zh:
 
 
 class Str(_Zh, fields.String):
+    """A single-line text: no control characters, no line ends (services/characters.py)."""
+
     default_error_messages = {"invalid": "应为文本"}
+    multiline = False
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if self.multiline:
+            text = line_breaks(text)
+        if (reason := control_character(text, multiline=self.multiline)) is not None:
+            raise ValidationError(reason)
+        return text
+
+
+class Text(Str):
+    """A multi-line text (remarks, notes, opinions, answers): keeps line ends and tabs; Word's
+    manual line break is a line end."""
+
+    multiline = True
 
 
 class Int(_Zh, fields.Integer):

@@ -19,6 +19,7 @@ from feedback_api.api.schemas import (
     List,
     PageQuery,
     Str,
+    Text,
     _Zh,
     between,
     one_of,
@@ -88,11 +89,11 @@ class RoundSchema(ApiSchema):
     opened_at = fields.AwareDateTime(required=True)
     due = fields.Date(required=True, metadata={"description": "本轮整改截止日（工作日计）"})
     overdue = fields.Boolean(required=True)
-    response_text = Str(allow_none=True, metadata={"description": "单位反馈的整改情况"})
+    response_text = Text(allow_none=True, metadata={"description": "单位反馈的整改情况"})
     responded_at = fields.AwareDateTime(allow_none=True)
     verdict = Str(allow_none=True, validate=one_of(ROUND_VERDICTS))
     verdict_name = Label(ROUND_VERDICTS, attribute="verdict")
-    verdict_reason = Str(required=True)
+    verdict_reason = Text(required=True)
     verdict_at = fields.AwareDateTime(allow_none=True)
     files = fields.List(fields.Nested(EvidenceFileSchema), required=True,
                         metadata={"description": "整改证明材料"})
@@ -111,7 +112,7 @@ class TicketSummarySchema(ApiSchema):
     source = Str(required=True, validate=one_of(TICKET_SOURCES))
     source_name = Label(TICKET_SOURCES, attribute="source")
     source_ref = Str(required=True)
-    problem = Str(required=True, metadata={"description": "整改要求"})
+    problem = Text(required=True, metadata={"description": "整改要求"})
     state = Str(required=True, validate=one_of(TICKET_STATES))
     state_name = Label(TICKET_STATES, attribute="state")
     opened_at = fields.AwareDateTime(required=True)
@@ -120,7 +121,7 @@ class TicketSummarySchema(ApiSchema):
     callback_due = fields.Date(allow_none=True, metadata={"description": "回访截止日"})
     callback_overdue = fields.Boolean(required=True)
     closed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "办结或撤销时间"})
-    cancel_reason = Str(allow_none=True, metadata={"description": "撤销理由（已撤销的督办单）"})
+    cancel_reason = Text(allow_none=True, metadata={"description": "撤销理由（已撤销的督办单）"})
     round_count = fields.Function(lambda t: len(t.rounds), metadata={"type": "integer"})
 
 
@@ -154,7 +155,7 @@ class TicketOpenSchema(ApiSchema):
     feedback_id = Int(validate=between(1, MAX_ID), metadata={"description": "据此评价开单"})
     window = Str(validate=Length(min=1, max=64), metadata={"description": "窗口编号（不据评价开单时）"})
     topic = Str(validate=one_of(TOPICS), metadata={"description": "问题类别（据评价开单时可省略）"})
-    problem = Str(validate=Length(max=ticket_service.MAX_PROBLEM),
+    problem = Text(validate=Length(max=ticket_service.MAX_PROBLEM),
                   metadata={"description": "整改要求（据评价开单时可省略）"})
     source = Str(validate=one_of(["office", "inspection"]), load_default="office",
                  metadata={"description": "来源（不据评价开单时）"})
@@ -171,19 +172,19 @@ class TicketOpenSchema(ApiSchema):
 
 
 class RespondSchema(ApiSchema):
-    text = Str(required=True, validate=Length(min=1, max=ticket_service.MAX_RESPONSE,
+    text = Text(required=True, validate=Length(min=1, max=ticket_service.MAX_RESPONSE,
                                               error=f"整改情况须为 1–{ticket_service.MAX_RESPONSE} 字"),
                metadata={"description": "整改情况（核验办结后作为单位答复发给群众）"})
     files = _FILES
 
 
 class VerdictSchema(ApiSchema):
-    reason = Str(load_default="", validate=Length(max=ticket_service.MAX_REASON),
+    reason = Text(load_default="", validate=Length(max=ticket_service.MAX_REASON),
                  metadata={"description": "核验意见（可省略）/ 退回理由（必填）"})
 
 
 class CancelSchema(ApiSchema):
-    reason = Str(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
+    reason = Text(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
                  metadata={"description": "撤销理由（必填）"})
 
 
@@ -195,7 +196,7 @@ class AttachSchema(ApiSchema):
 class DetachSchema(ApiSchema):
     feedback_id = Int(required=True, validate=between(1, MAX_ID),
                       metadata={"description": "解除关联的评价"})
-    reason = Str(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
+    reason = Text(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
                  metadata={"description": "解除理由（必填，记入督办单的记录）"})
 
 
@@ -209,11 +210,11 @@ class AppealSchema(ApiSchema):
     rating = Int(attribute="feedback.rating", allow_none=True)
     kind = Str(required=True, validate=one_of(APPEAL_KINDS))
     kind_name = Label(APPEAL_KINDS, attribute="kind")
-    reason = Str(required=True)
+    reason = Text(required=True)
     filed_at = fields.AwareDateTime(required=True)
     state = Str(required=True, validate=one_of(APPEAL_STATES))
     state_name = Label(APPEAL_STATES, attribute="state")
-    decision_reason = Str(required=True)
+    decision_reason = Text(required=True)
     decided_at = fields.AwareDateTime(allow_none=True)
     files = fields.List(fields.Nested(EvidenceFileSchema), required=True,
                         metadata={"description": "申诉证明材料"})
@@ -227,7 +228,7 @@ class AppealQuery(PageQuery):
 class AppealFileSchema(ApiSchema):
     feedback_id = Int(required=True, validate=between(1, MAX_ID), metadata={"description": "申诉的评价"})
     kind = Str(required=True, validate=one_of(APPEAL_KINDS))
-    reason = Str(required=True, validate=Length(min=1, max=appeal_service.MAX_REASON,
+    reason = Text(required=True, validate=Length(min=1, max=appeal_service.MAX_REASON,
                                                 error=f"申诉理由须为 1–{appeal_service.MAX_REASON} 字"))
     files = _FILES
 
@@ -235,5 +236,5 @@ class AppealFileSchema(ApiSchema):
 class DecideSchema(ApiSchema):
     decision = Str(required=True, validate=one_of(["upheld", "rejected"]),
                    metadata={"description": "upheld：申诉成立（该评分不再计入统计）；rejected：不成立"})
-    reason = Str(required=True, validate=Length(min=1, max=appeal_service.MAX_REASON,
+    reason = Text(required=True, validate=Length(min=1, max=appeal_service.MAX_REASON,
                                                 error=f"裁定理由须为 1–{appeal_service.MAX_REASON} 字"))

@@ -1,13 +1,19 @@
 """Spreadsheet cells safe to open: values a spreadsheet would run as a formula are neutralised in
-every CSV and XLSX export (CSV injection, OWASP), and read back unchanged on import."""
+every CSV and XLSX export (CSV injection, OWASP), and read back unchanged on import. And the one
+way an export lays out an Excel table (``xlsx_table``, ``fit_columns``): a bold frozen header
+with an auto-filter, columns as wide as their contents, dates and numbers as Excel's own."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 #: A text starting with one of these is a formula (or a DDE payload) to Excel, WPS and LibreOffice.
@@ -54,3 +60,79 @@ def xlsx_append(ws: Worksheet, row: Iterable[Any]) -> None:
         if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
             cell.data_type = "s"
             cell.quotePrefix = True
+
+
+#: The widest a column is made, in Excel's units (about one Latin character): a longer text is
+#: cut off on screen (or wrapped, where the sheet wraps), never a column wider than the window.
+MAX_WIDTH = 60
+MIN_WIDTH = 6
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+DATE_FORMAT = "yyyy-mm-dd"
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _shown(value: Any) -> str:
+    """The value as Excel shows it, for its width."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return "2026-01-01 00:00"
+    if isinstance(value, date):
+        return "2026-01-01"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def text_width(value: Any) -> int:
+    """How many columns a value takes on screen: a Chinese (wide) character two, its longest line."""
+    lines = _shown(value).splitlines() or [""]
+    return max(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+               for line in lines)
+
+
+def date_formats(ws: Worksheet, *, min_row: int = 1, decimals: int | None = None) -> None:
+    """Dates and times shown as dates (a clerk filters and sorts them); floats with ``decimals``."""
+    for row in ws.iter_rows(min_row=min_row):
+        for cell in row:
+            if isinstance(cell.value, datetime):
+                cell.number_format = DATETIME_FORMAT
+            elif isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+            elif isinstance(cell.value, float) and decimals is not None:
+                cell.number_format = "0." + "0" * decimals if decimals else "0"
+
+
+def fit_columns(ws: Worksheet, widths: Sequence[float | None] = (), *, minimum: float = MIN_WIDTH) -> None:
+    """Every used column as wide as its widest value (up to MAX_WIDTH), or as ``widths`` gives
+    it (None: fitted)."""
+    fitted: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and hasattr(cell, "column"):
+                fitted[cell.column] = max(fitted.get(cell.column, 0), text_width(cell.value))
+    for col in range(1, max([ws.max_column, len(widths)]) + 1):
+        given = widths[col - 1] if col <= len(widths) else None
+        width = given if given is not None else min(MAX_WIDTH, max(minimum, fitted.get(col, 0) + 2))
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def xlsx_table(ws: Worksheet, header: Sequence[str], rows: Iterable[Iterable[Any]], *,
+               widths: Sequence[float | None] = (), decimals: int | None = None,
+               wrap: bool = False) -> None:
+    """``rows`` under ``header`` on an empty sheet, as a clerk expects a table: a bold header row,
+    frozen, with an auto-filter; every cell through ``xlsx_append``; dates as dates; fitted
+    columns (``fit_columns``); ``wrap`` wraps the data cells (long texts)."""
+    xlsx_append(ws, header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        xlsx_append(ws, row)
+    date_formats(ws, min_row=2, decimals=decimals)
+    if wrap:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                cell.alignment = _WRAP
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    fit_columns(ws, widths)

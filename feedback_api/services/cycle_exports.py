@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from feedback_api.models import Cycle, Submission, Window
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
@@ -19,28 +16,13 @@ from feedback_api.services import cells
 from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
 from feedback_api.services.feedback import LOCAL_TZ
 
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
 
 def _sheet(wb: Workbook, title: str, headers: list[str], rows: Iterable[list[Any]],
            widths: list[int], *, first: bool = False) -> None:
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
-    cells.xlsx_append(ws, headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        cells.xlsx_append(ws, row)  # a submitted text may begin like a formula
-    for i, width in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = _WRAP
-            if isinstance(cell.value, datetime):  # dates and scores Excel can sort and sum
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(cell.value, float):
-                cell.number_format = "0.00"
-    ws.freeze_panes = "A2"
+    # A submitted text may begin like a formula; scores are numbers Excel can sort and sum.
+    cells.xlsx_table(ws, headers, rows, widths=widths, decimals=2, wrap=True)
 
 
 def _local(dt: Any) -> Any:

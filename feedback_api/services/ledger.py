@@ -238,11 +238,13 @@ def _import_row(actor: User | None, raw: dict[str, str]) -> str:
     return "updated" if window_service.window_to_dict(existing) != before else "unchanged"
 
 
-def ledger_rows(windows: list[Window]) -> Iterator[list[Any]]:
+def ledger_rows(windows: list[Window], *, dates: bool = False) -> Iterator[list[Any]]:
+    """The ledger's header and rows; ``dates``: the status date as a date (Excel), not text."""
     yield [h for _, h in LEDGER_COLUMNS]
     for w in windows:
         values = {
             **window_service.window_to_dict(w),
+            **({"status_date": w.status_date} if dates else {}),
             "unit": w.unit.name,
             "unit_code": w.unit.code,
             "industry": label(INDUSTRIES, w.unit.industry),
@@ -269,8 +271,8 @@ def export_xlsx(windows: list[Window]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "登记台账"
-    for row in ledger_rows(windows):
-        cells.xlsx_append(ws, row)
+    header, *rows = ledger_rows(windows, dates=True)
+    cells.xlsx_table(ws, header, rows)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -31,12 +30,9 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "登记台账"
-    cells.xlsx_append(ws, [f"{header}*" if fld in REQUIRED else header
-                           for fld, header in LEDGER_COLUMNS])
-    for idx, (_fld, header) in enumerate(LEDGER_COLUMNS, start=1):
-        ws.cell(row=1, column=idx).font = Font(bold=True)
-        ws.column_dimensions[get_column_letter(idx)].width = max(12, 2 * len(header) + 4)
-    ws.freeze_panes = "A2"
+    cells.xlsx_table(ws, [f"{header}*" if fld in REQUIRED else header
+                          for fld, header in LEDGER_COLUMNS], [])
+    cells.fit_columns(ws, minimum=12)  # room to type in
     for fld, choices in (("industry", INDUSTRIES), ("status", WINDOW_STATUSES)):
         col = get_column_letter(1 + [f for f, _ in LEDGER_COLUMNS].index(fld))
         rule = DataValidation(type="list", formula1='"' + ",".join(choices.values()) + '"',
@@ -47,7 +43,7 @@ def template_xlsx() -> bytes:
     notes = wb.create_sheet("填写说明")
     for line in NOTES:
         notes.append([line])
-    notes.column_dimensions["A"].width = 90
+    cells.fit_columns(notes, [90])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, lookup_code
 from feedback_api.models.windows import UNIT_CODE_RE
 from feedback_api.services import audit, scope
+from feedback_api.services.characters import control_character
 from feedback_api.services.errors import PermissionDenied, ValidationError
 
 
@@ -46,6 +47,10 @@ def ensure_unit(
     name = (name or "").strip()
     if not name:
         raise ValidationError("单位名称不能为空")
+    for label_, value in (("单位名称", name), ("主管部门", authority), ("负责人", contact_person),
+                          ("联系电话", contact_phone), ("地址", address)):
+        if value and (reason := control_character(value.strip())) is not None:
+            raise ValidationError(f"{label_}{reason}")
     unit = Session.scalars(sa.select(Unit).where(Unit.name == name)).first()
     if unit is None and code:
         unit = Session.scalars(sa.select(Unit).where(Unit.code == code)).first()

@@ -14,6 +14,7 @@ from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label, lookup_code
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services import audit, scope
+from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 
 
@@ -56,10 +57,14 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError("应为文本")
         value = value.strip()
+        if spec.kind == "text":
+            value = line_breaks(value)
         if spec.required and not value:
             raise ValueError("不能为空")
         if len(value) > spec.max_len:
             raise ValueError(f"不能超过 {spec.max_len} 个字符")
+        if (reason := control_character(value, multiline=spec.kind == "text")) is not None:
+            raise ValueError(reason)
         if spec.kind == "code" and not WINDOW_CODE_RE.match(value):
             raise ValueError("须为 1–64 位字母、数字、短横线或下划线，且以字母或数字开头")
         return value

@@ -10,12 +10,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from docx import Document
 from docx.oxml.ns import qn
 
 from analytics import assessment
 from feedback_api.db import Session
-from feedback_api.models import AgencyReport, Feedback
+from feedback_api.models import AgencyReport, AgencyReportVersion, Feedback
 from feedback_api.services import ticket_open, windows
 from tests.admin_web.test_downloads import saved_name
 from tests.assessment_helpers import add_feedback, inspection, window_id
@@ -222,14 +223,88 @@ def test_an_empty_quarter_renders_with_its_empty_tables_said_plainly(app, distri
 
 
 def test_control_characters_pasted_into_a_section_do_not_break_the_documents(app, client, auth, rated):
-    """Word's line break (\\x0b), pasted into a section, is no character a .docx may hold."""
+    """Word's line break (\\x0b), pasted into a section, is a line end; another control
+    character is refused on the form, and one stored before that still prints as a space."""
     generate(client, auth)
     rid = report_id(app)
     token = auth.csrf_token(f"/agency-reports/{rid}/edit")
     sections = {"summary": "本季度\x0b总体平稳\x01。", "analysis": "态度问题突出。",
                 "cases": "差评案例。", "suggestions": "加强培训。", "csrf_token": token}
+    resp = client.post(f"/agency-reports/{rid}/edit", data=sections)
+    assert resp.status_code == 200 and "不能含有控制字符（U+0001）" in resp.get_data(as_text=True)
+    sections["summary"] = "本季度\x0b总体平稳。"
     assert client.post(f"/agency-reports/{rid}/edit", data=sections).status_code == 302
+    resp = client.get(f"/agency-reports/{rid}/report.docx")
+    assert resp.status_code == 200
+    paragraphs = [p.text for p in Document(io.BytesIO(resp.data)).paragraphs]
+    assert paragraphs[paragraphs.index("本季度") + 1] == "总体平稳。"  # a line end, kept
+    with app.app_context():  # stored before the form refused it
+        version = Session.scalars(sa.select(AgencyReportVersion)
+                                  .where(AgencyReportVersion.report_id == rid)).all()[-1]
+        version.sections = {**version.sections, "summary": "本季度\x0b总体平稳\x01。"}
+        Session.commit()
     assert client.get(f"/agency-reports/{rid}/report.pdf").status_code == 200
     resp = client.get(f"/agency-reports/{rid}/report.docx")
     assert resp.status_code == 200
     assert "本季度 总体平稳 。" in [p.text for p in Document(io.BytesIO(resp.data)).paragraphs]
+
+
+LONG_WINDOW = "城东区人民政府政务服务中心不动产登记与交易税费一窗受理综合服务窗口（二楼东侧第三排靠近电梯口位置）"
+LONG_UNIT = "城东区税务局第一税务分局办税服务厅暨社会保险费和非税收入征缴综合服务中心（含车辆购置税与契税专窗）"
+
+
+def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
+    """Names of 50 Chinese characters and more wrap in their own columns; a figure (65.6, 100)
+    or a short header is never broken across lines by a column squeezed too narrow."""
+    pypdf = pytest.importorskip("pypdf")
+    from analytics import agency_report, agency_report_exports
+    from analytics.agency_report_outline import Table, cell, outline
+    from analytics.periods import parse_period
+    from feedback_api.models import Unit
+
+    with db() as s:
+        windows.update_window(None, "CD-SW-001", {"name": LONG_WINDOW})
+        s.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one().name = LONG_UNIT
+    with app.app_context():
+        figures = agency_report.generate(parse_period(Q3))
+        sections = agency_report.default_sections(figures)
+    pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
+    lines = {line.strip() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
+             for line in page.extract_text().splitlines()}
+    text = "\n".join(lines)
+    assert LONG_WINDOW[:5] in text, text
+    figures_shown = {cell(v) for block in outline(figures, sections) if isinstance(block, Table)
+                     for row in block.rows for v in row
+                     if isinstance(v, int | float) and not isinstance(v, bool)}
+    for shown in figures_shown:
+        assert any(shown in line for line in lines), shown
+    for header in ("区内排名", "综合得分", "计分评价"):
+        assert any(header in line for line in lines), header
+
+
+def test_the_word_tables_give_long_names_the_room(app, db, rated):
+    """The Word tables are laid out as the PDF's: a long name gets a wide column, a figure
+    column what its figures need, all within the page's text width (156 mm)."""
+    from docx.shared import Mm
+
+    from analytics import agency_report, agency_report_exports
+    from analytics.periods import parse_period
+    from feedback_api.models import Unit
+
+    with db() as s:
+        windows.update_window(None, "CD-SW-001", {"name": LONG_WINDOW})
+        s.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one().name = LONG_UNIT
+    with app.app_context():
+        figures = agency_report.generate(parse_period(Q3))
+        sections = agency_report.default_sections(figures)
+    doc = Document(io.BytesIO(agency_report_exports.report_docx(figures, sections, version=1,
+                                                                state="草稿")))
+    best = next(t for t in doc.tables if t.rows[0].cells[1].text == "窗口")
+    widths = [c.width for c in best.rows[1].cells]
+    header = [c.text for c in best.rows[0].cells]
+    names = sorted([widths[header.index("窗口")], widths[header.index("单位")]])
+    assert sorted(widths)[-2:] == names  # the long names get the room
+    assert widths[header.index("窗口")] > 1.5 * widths[header.index("区内排名")]
+    assert widths[header.index("综合得分")] >= Mm(12)
+    assert abs(sum(widths) - Mm(156)) < Mm(1)
+    assert not best.autofit

@@ -149,3 +149,25 @@ def test_the_index_links_only_windows_with_a_report_for_the_period(db, client, a
     # A live period reports every window in the programme, the new one included.
     live = client.get("/reports/?period=2026-12").get_data(as_text=True)
     assert "/reports/windows/CD-SW-003?period=2026-12" in live
+
+
+def test_a_long_name_leaves_the_pdf_facts_labels_beside_their_first_line(client, auth, db, rated):
+    """A name of 50 Chinese characters wraps in its cell; its label stays on the first line
+    (top-aligned) rather than sinking to the bottom of the row."""
+    pypdf = pytest.importorskip("pypdf")
+    long_name = "城东区人民政府政务服务中心不动产登记与交易税费一窗受理综合服务窗口（二楼东侧第三排靠近电梯口位置）"
+    with db():
+        windows.update_window(None, "CD-SW-001", {"name": long_name})
+    auth.login("office")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}")
+    assert resp.status_code == 200
+    found: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):
+        for key in ("报告对象", "CD-SW-001"):
+            if text.startswith(key) and key not in found:
+                found[key] = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]  # on the page
+
+    pypdf.PdfReader(io.BytesIO(resp.data)).pages[0].extract_text(visitor_text=visit)
+    assert set(found) == {"报告对象", "CD-SW-001"}
+    assert abs(found["报告对象"] - found["CD-SW-001"]) < 2, found
