@@ -96,7 +96,6 @@ def test_the_demo_has_no_feedback_from_the_future(db, district):
     from feedback_api.db import utcnow
     from feedback_api.demo import _seed_feedback
     from feedback_api.models import Feedback, Window
-
     from feedback_api.services.feedback import LOCAL_TZ
 
     # Seeded at 08:45 in the morning, before the hall's day is over.
@@ -131,3 +130,18 @@ def test_an_unreachable_wechat_citizen_is_not_said_to_have_used_another_channel(
     html = client.get(f"/feedback/{fid}").get_data(as_text=True)
     assert "不是通过微信公众号提交的" not in html
     assert "无法联系到这位群众" in html
+
+
+def test_a_major_incident_opens_its_delisting_proposal_at_once(client, auth, db, district):
+    """The page said 重大事件将生成摘牌建议，请到“摘牌建议”页确认, and that page had none
+    until the office pressed 按规则检查 or the night passed."""
+    auth.login("office")
+    path = "/assessment/incidents/new"
+    on = svc.local_today() - timedelta(days=3)
+    resp = client.post(path, follow_redirects=True, data={
+        "window": "CD-RMYY-001", "occurred_on": on.isoformat(), "kind": "social",
+        "severity": "major", "source": "区融媒体中心", "description": "工作人员与群众发生冲突，视频广泛传播",
+        "csrf_token": token(client, path)})
+    assert "重大事件已保存" in resp.get_data(as_text=True)
+    html = client.get(f"/assessment/delisting?year={on.year}").get_data(as_text=True)
+    assert "CD-RMYY-001" in html and "规则 4" in html and "待确认" in html
