@@ -12,6 +12,7 @@ from flask_login import login_required
 from admin_web.assessment import year_arg
 from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
+from analytics import delisting
 from feedback_api.db import Session
 from feedback_api.services import covert, files, standards
 from feedback_api.services.errors import ServiceError
@@ -136,8 +137,16 @@ def incident_form(incident_id: int | None = None) -> Any:
     if form.validate_on_submit():
         data = {k: getattr(form, k).data for k in ("window", "occurred_on", "kind", "severity",
                                                    "source", "description")}
-        if commit_or_flash(lambda: covert.save_incident(actor(), data, incident_id), form=form):
-            flash("重大事件已保存" + ("；重大事件将生成摘牌建议，请到“摘牌建议”页确认"
-                                      if data["severity"] == "major" else ""), "success")
+        major = data["severity"] == "major"
+
+        def save() -> object:
+            item = covert.save_incident(actor(), data, incident_id)
+            if major:  # its proposal is there when the office opens the page, not the next night
+                delisting.evaluate(item.occurred_on.year)
+            return item
+
+        if commit_or_flash(save, form=form):
+            flash("重大事件已保存" + ("；已生成摘牌建议，请到“摘牌建议”页确认" if major else ""),
+                  "success")
             return redirect(url_for("covert.incident_list", year=data["occurred_on"].year))
     return render_template("assessment/incident_form.html", form=form, item=item)

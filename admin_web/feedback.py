@@ -165,6 +165,7 @@ def answer(feedback_id: int) -> Any:
             lambda: answers_service.answer_feedback(user, feedback_id, form.text.data), form=form)
         if done:
             flash("答复已保存，将通过微信发送给群众" if done.value.message is not None
+                  else "答复已保存（无法联系到这位群众，未能推送）" if item.channel == "wechat"
                   else "答复已保存（该评价不是通过微信公众号提交的，无法推送给群众）", "success")
             return redirect(url_for("feedback.detail", feedback_id=feedback_id))
     return _render_detail(item, user, answer_form=form)

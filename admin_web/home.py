@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import login_required
 
 from admin_web.common import actor
@@ -14,8 +16,10 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @login_required
-def index() -> str:
+def index() -> Any:
     user = actor()
+    if user.role == "expert":  # it sees no windows: its work is the candidates assigned to it
+        return redirect(url_for("cycle.index"))
     counts = overview.windows_by_status(user)
     recent, _ = feedback_list.list_feedback(user, page=1, per_page=8)
     return render_template("home/index.html", counts=counts, total_windows=sum(counts.values()),

@@ -131,7 +131,8 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
     return result
 
 
-def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int) -> int:
+def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int,
+                   now: datetime | None = None) -> int:
     citizen_ids = []
     for n in range(max(50, len(windows) * per_window // 4)):
         openid = f"demo-openid-{n:06d}"
@@ -144,7 +145,8 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int) -
             Session.flush()
             cid = citizen.id
         citizen_ids.append(cid)
-    today = datetime.now(LOCAL_TZ).date()
+    now = (now or datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
+    today = now.date()
     rows = []
     seq = 0
     for window in windows:
@@ -156,6 +158,8 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int) -
                 day -= timedelta(days=day.weekday() - 4)
             at = datetime.combine(day, time(8, 30), tzinfo=LOCAL_TZ) + timedelta(
                 minutes=rng.randint(0, 540))
+            if at > now:  # later today: a week earlier instead, never from the future
+                at -= timedelta(days=7)
             rating = _rating(rng, quality)
             text = None
             if rng.random() < 0.6:

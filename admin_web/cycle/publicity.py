@@ -3,6 +3,8 @@ of the title once the period is over."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +16,8 @@ from feedback_api.models import Cycle, PublicityEntry
 from feedback_api.services import cycle as svc
 
 bp = blueprint("cycle_publicity", __name__)
+#: The period the form offers once the plan's publicity phase is over (公示期 at least 5 working days).
+PUBLICITY_DAYS = 7
 
 
 def _page(year: int) -> Response:
@@ -41,8 +45,11 @@ def _render(cycle: Cycle, form: PublicityForm | None = None, *,
     place it was sent from, with what the office typed."""
     if form is None:
         phase = cycle.phase("publicity")
-        form = _publicity_form(cycle, formdata=None, starts_on=phase.starts_on if phase else None,
-                               ends_on=phase.ends_on if phase else None)
+        starts_on, ends_on = (phase.starts_on, phase.ends_on) if phase else (None, None)
+        today = svc.local_today()
+        if ends_on is None or ends_on < today:  # the plan's phase is over: a week from today
+            starts_on, ends_on = today, today + timedelta(days=PUBLICITY_DAYS)
+        form = _publicity_form(cycle, formdata=None, starts_on=starts_on, ends_on=ends_on)
         form.candidates.data = [c.value for c in form.candidates.choices]
     return render_template("cycle/publicity.html", cycle=cycle, form=form,
                            publicities=svc.publicities(cycle),
@@ -61,7 +68,8 @@ def open_publicity(year: int) -> Response | str:
         flash(form_errors(form), "error")
     elif commit_or_flash(lambda: svc.open_publicity(
             actor(), cycle, form.starts_on.data, form.ends_on.data,
-            [int(x) for x in form.candidates.data], form.notice.data or "")):
+            [int(x) for x in form.candidates.data], form.notice.data or "",
+            not_before=svc.local_today())):
         flash("公示已发布", "success")
         return _page(year)
     return _render(cycle, form)  # what the office typed stays in the form

@@ -78,7 +78,9 @@ def request_rerating(actor: User, feedback_id: int, *,
     if not can_request_rerating(actor):
         raise PermissionDenied("只有第三方机构和区联席办可以请群众进行整改评价")
     if not reachable(item):
-        raise ValidationError("这条评价不是通过微信公众号提交的，无法请群众进行整改评价")
+        raise ValidationError("无法联系到这位群众（其微信身份已不保留），无法请其进行整改评价"
+                              if item.channel == "wechat"
+                              else "这条评价不是通过微信公众号提交的，无法请群众进行整改评价")
     if not Session.scalar(sa.select(sa.exists().where(FeedbackAnswer.feedback_id == item.id))):
         raise ValidationError("请先答复群众、说明整改情况，再请群众进行整改评价")
     if any(m.kind == "rerate" and m.status == "pending" for m in messages_of(item.id)):

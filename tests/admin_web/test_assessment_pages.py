@@ -229,7 +229,9 @@ def test_office_records_an_incident(client, auth, db, district):
     assert resp.status_code == 302
     assert "候诊区玻璃门碎裂伤人" in client.get("/assessment/incidents?year=2026").get_data(as_text=True)
     with db() as s:
-        assert s.scalars(sa.select(DelistingProposal)).all() == []  # only when the rules run
+        # A major incident is rule 4: its proposal opens with it, for the office to confirm.
+        (proposal,) = s.scalars(sa.select(DelistingProposal)).all()
+        assert (proposal.rule, proposal.state, proposal.year) == (4, "open", 2026)
 
 
 def test_early_warnings_show_within_scope(client, auth, db, district):

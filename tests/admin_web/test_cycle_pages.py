@@ -21,7 +21,7 @@ PHONE = "13812345678"
 
 
 def token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
     m = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
     assert m, f"no CSRF token on {path}"
     return m.group(1)

@@ -21,11 +21,18 @@ from feedback_api.services.feedback import MAX_ID
 
 
 def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: date,
-                   submission_ids: Iterable[int] | None = None, notice: str = "") -> Publicity:
+                   submission_ids: Iterable[int] | None = None, notice: str = "", *,
+                   not_before: date | None = None) -> Publicity:
     """Put review results on publicity: a snapshot of each candidate (name, unit, industry,
-    mean score) that the public page shows while the period is open."""
+    mean score) that the public page shows while the period is open. With ``not_before`` (the
+    office's pages pass today) a period ending before it is refused: the public would never see
+    it, and the title could be awarded at once."""
     _require_office(actor)
     _check_dates(starts_on, ends_on)
+    if not_before is not None and ends_on < not_before:
+        raise ValidationError(f"公示结束日期 {ends_on} 已过：公示期须包含今天或以后的日期，"
+                              "公众才能看到名单并提出异议",
+                              details={"ends_on": "公示结束日期已过"})
     results = [r for r in review_results(cycle) if r.mean is not None]
     if submission_ids is not None:
         wanted = set(submission_ids)
