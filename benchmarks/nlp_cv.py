@@ -117,7 +117,7 @@ def main(argv=None) -> int:
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
-    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4),
+    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4, T.TOPIC_CHARS3),
                              T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
                             for i in with_topics]
     _STATE["folds"] = [folds[i] for i in with_topics]

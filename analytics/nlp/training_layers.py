@@ -55,6 +55,8 @@ TOPIC_STACK = False
 #: positive opinions (``cap3``: v1-v7) and NB scaling of its sparse features (None: v1-v7).
 TOPIC_WEIGHTING = "cap3"
 TOPIC_NB: str | None = None
+#: The topics also read character trigrams (model key ``topic_chars3``; run time: more features).
+TOPIC_CHARS3 = False
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -190,12 +192,14 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality", "topic_stack")}
+                          "topic_cardinality", "topic_stack", "topic_chars3")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
     model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
     model["topic_v4"] = TOPIC_V4
+    if TOPIC_CHARS3:
+        model["topic_chars3"] = True
     model["topic_clauses"] = not TOPIC_TEXT_SCOPE
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     pipe = Pipeline(model, tokenizer=tokenizer)
@@ -229,7 +233,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         }
 
     # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
-    tx = [(topic_features(p, TOPIC_V4), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
+    tx = [(topic_features(p, TOPIC_V4, TOPIC_CHARS3), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []

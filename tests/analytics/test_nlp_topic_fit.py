@@ -96,3 +96,29 @@ def test_training_with_the_switches_gives_a_model_the_pipeline_loads(small_layer
     assert set(loaded.topic_model.names) == set(TOPICS)
     r = loaded.analyze("材料要求写得清清楚楚，网上预约也方便，一次就办好了")
     assert r.topics and all(t in TOPICS for t, _ in r.topics)
+
+
+def test_character_trigrams_only_for_models_trained_with_them():
+    from analytics.nlp import get_pipeline
+    from analytics.nlp.features import parse
+    from analytics.nlp.topics import topic_features
+
+    pipe = get_pipeline()
+    parsed = parse(pipe.tokenizer, "退税窗口材料清单写得清楚")
+    plain = topic_features(parsed, True)
+    tri = topic_features(parsed, True, chars3=True)
+    assert not any(k.startswith("c3:") for k in plain)
+    assert "c3:退税窗" in tri and "c3:写得清" in tri
+    bag = [k for k in tri if k.startswith(("t:", "b:", "c:", "c3:"))]
+    assert [tri[k] for k in bag] == pytest.approx([2.0 / len(bag) ** 0.5] * len(bag))  # one L2-scaled bag
+    assert {k: v for k, v in tri.items() if k.startswith("cue")} == \
+        {k: v for k, v in plain.items() if k.startswith("cue")}
+    # A model without the key reads no trigrams (older versions unchanged); one with it does.
+    assert not pipe.topic_chars3
+    topics = dict(pipe.model["topics"])
+    topics["process"] = LogReg({"c3:退税窗": 8.0}, -1.0).to_dict()
+    model = dict(pipe.model, topics=topics)
+    without = Pipeline(model, tokenizer=pipe.tokenizer).topic_scores(parsed)["process"]
+    with_tri = Pipeline(dict(model, topic_chars3=True), tokenizer=pipe.tokenizer).topic_scores(parsed)["process"]
+    assert without == pytest.approx(1 / (1 + math.exp(1.0)), abs=1e-3)
+    assert with_tri > 0.6 > without
