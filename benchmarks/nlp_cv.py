@@ -11,11 +11,14 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6   # v6's: no second stage over the topics' logits
     python benchmarks/nlp_cv.py --procedure v5   # v5's: whole-text scores, per-topic thresholds, margin
     python benchmarks/nlp_cv.py --procedure v4   # v4's: best-clause topic scores, no second-topic margin
+    python benchmarks/nlp_cv.py --procedure v6 --nb mix   # a candidate first stage against v6's, same run
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
 a v6 run also prints v5's rule and a v7 run v6's procedure on the same out-of-fold scores (the comparison
-on the same data), with macro-F1 per fold and the fold-by-fold difference.
+on the same data), with macro-F1 per fold and the fold-by-fold difference. A candidate first stage
+(``--weighting``, ``--nb``, ``--chars3``: the switches of training_layers) is trained on the same folds
+as v6's first stage, both under v6's rule, and printed the same way.
 """
 
 from __future__ import annotations
@@ -74,6 +77,25 @@ def _topic_fold(k: int) -> dict[int, dict[str, float]]:
             if f == k}
 
 
+def _first_stage_switches() -> dict:
+    return {"weighting": T.TOPIC_WEIGHTING, "nb": T.TOPIC_NB, "chars3": T.TOPIC_CHARS3,
+            "epochs": T.TOPIC_PARAMS["epochs"]}
+
+
+def _first_stage(parsed, with_topics: list[int], examples, folds: list[int], procs: int) -> dict:
+    """Out-of-fold first-stage topic scores under the current switches."""
+    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4, T.TOPIC_CHARS3),
+                             T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
+                            for i in with_topics]
+    _STATE["folds"] = [folds[i] for i in with_topics]
+    if procs > 1:
+        with Pool(procs) as pool:
+            parts = pool.map(_topic_fold, range(T.CV_FOLDS))
+    else:
+        parts = [_topic_fold(k) for k in range(T.CV_FOLDS)]
+    return {with_topics[j]: s for part in parts for j, s in part.items()}
+
+
 def _macro(preds: dict, idx: list[int], examples) -> float:
     cv = T.topic_prf([preds[i] for i in idx], [set(examples[i].topics) for i in idx])
     return sum(v["f1"] for v in cv.values()) / len(cv)
@@ -90,8 +112,26 @@ def main(argv=None) -> int:
     ap.add_argument("--scores", type=Path, default=None,
                     help="cache of the out-of-fold topic scores (JSON): read if it holds the same texts, "
                          "folds and procedure, written otherwise; for trying decision rules")
+    ap.add_argument("--weighting", choices=("cap3", "balanced", "none"), default=None,
+                    help="candidate first stage: positive opinions' weight (training_layers.TOPIC_WEIGHTING)")
+    ap.add_argument("--nb", choices=("nb", "mix"), default=None,
+                    help="candidate first stage: NB scaling (training_layers.TOPIC_NB)")
+    ap.add_argument("--chars3", action="store_true",
+                    help="candidate first stage: character trigrams (training_layers.TOPIC_CHARS3)")
+    ap.add_argument("--topic-epochs", type=int, default=None,
+                    help="screening: fewer topic epochs (candidate and v6 first stage alike)")
     ns = ap.parse_args(argv)
     _set_procedure(ns.procedure)
+    if ns.topic_epochs:
+        T.TOPIC_PARAMS = dict(T.TOPIC_PARAMS, epochs=ns.topic_epochs)
+    defaults = (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3)
+    T.TOPIC_WEIGHTING = ns.weighting or T.TOPIC_WEIGHTING
+    T.TOPIC_NB = ns.nb or T.TOPIC_NB
+    T.TOPIC_CHARS3 = ns.chars3 or T.TOPIC_CHARS3
+    #: A candidate first stage is compared with v6's on the same folds in the same run.
+    candidate = (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3) != defaults
+    if candidate and ns.procedure != "v6":
+        ap.error("a candidate first stage (--weighting, --nb, --chars3) is compared under --procedure v6")
     started = time.time()
     pipe = get_pipeline()
     examples = load_labelled()
@@ -117,22 +157,13 @@ def main(argv=None) -> int:
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
-    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4),
-                             T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
-                            for i in with_topics]
-    _STATE["folds"] = [folds[i] for i in with_topics]
-    key = {"procedure": "v4" if ns.procedure == "v4" else "v5+", "folds": _STATE["folds"],
-           "texts": [examples[i].text for i in with_topics]}
+    key = {"procedure": "v4" if ns.procedure == "v4" else "v5+", "first_stage": _first_stage_switches(),
+           "folds": [folds[i] for i in with_topics], "texts": [examples[i].text for i in with_topics]}
     cached = json.loads(ns.scores.read_text(encoding="utf-8")) if ns.scores and ns.scores.exists() else {}
     if cached.get("key") == key:
         scores = {with_topics[j]: s for j, s in enumerate(cached["scores"])}
     else:
-        if ns.procs > 1:
-            with Pool(ns.procs) as pool:
-                parts = pool.map(_topic_fold, range(T.CV_FOLDS))
-        else:
-            parts = [_topic_fold(k) for k in range(T.CV_FOLDS)]
-        scores = {with_topics[j]: s for part in parts for j, s in part.items()}
+        scores = _first_stage(parsed, with_topics, examples, folds, ns.procs)
         if ns.scores:
             ns.scores.write_text(json.dumps({"key": key, "scores": [scores[i] for i in with_topics]},
                                             ensure_ascii=False), encoding="utf-8")
@@ -142,11 +173,17 @@ def main(argv=None) -> int:
                             [folds[i] for i in with_topics])
         scores = dict(zip(with_topics, stacked, strict=True))
     preds, rules = _rule_preds(scores, with_topics, folds, examples)
-    rule_sets = [(ns.procedure, preds)]
+    rule_sets = [(f"candidate first stage {_first_stage_switches()}" if candidate else ns.procedure, preds)]
     if ns.procedure == "v7":
         v6_preds, _ = _rule_preds(first, with_topics, folds, examples)
         rule_sets.append(("v6 procedure on the same scores", v6_preds))
-    if ns.procedure == "v6":
+    if candidate:
+        # The same procedure with v6's first-stage fit and inputs, trained on the same folds.
+        T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3 = defaults
+        v6_preds, _ = _rule_preds(_first_stage(parsed, with_topics, examples, folds, ns.procs), with_topics,
+                                  folds, examples)
+        rule_sets.append(("v6 first stage", v6_preds))
+    elif ns.procedure == "v6":
         T.TOPIC_RULE_V6 = False
         v5_preds, _ = _rule_preds(scores, with_topics, folds, examples)
         T.TOPIC_RULE_V6 = True

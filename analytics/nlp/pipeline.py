@@ -118,6 +118,8 @@ class Pipeline:
         self.domain_chars = bool(model.get("domain_chars"))
         # v4 on: the topic models also read the broader cue lists (older models lack these weights).
         self.topic_v4 = bool(model.get("topic_v4"))
+        # Trained with TOPIC_CHARS3: the topic models also read character trigrams (none before).
+        self.topic_chars3 = bool(model.get("topic_chars3"))
         # v5 on: a topic's probability is the whole text's; older models raise it by the best clause.
         self.topic_clauses = bool(model.get("topic_clauses", True))
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
@@ -194,7 +196,7 @@ class Pipeline:
         """Per-topic probability of the whole text (models before v5: raised by any single clause
         about that topic; from v7 read again by the second stage over all the topics' logits)."""
         v4 = self.topic_v4
-        scores = self.topic_model.probs(topic_features(parsed, v4))
+        scores = self.topic_model.probs(topic_features(parsed, v4, self.topic_chars3))
         if self.topic_clauses and len(parsed.clauses) > 1:
             for toks in parsed.clauses[:60]:
                 clause = Parsed("".join(toks), [toks])

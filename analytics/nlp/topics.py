@@ -16,11 +16,12 @@ _CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4
 _CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
-def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
+def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> dict[str, float]:
     """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
     words the segmenter splits or has never seen) plus per-topic cue counts. ``v4`` (models from v4
     on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
-    names nothing of any topic (an opinion about nothing in the standard)."""
+    names nothing of any topic (an opinion about nothing in the standard). ``chars3`` (models trained
+    with ``topic_chars3``) adds character trigrams to the L2-scaled bag."""
     feats: dict[str, float] = {}
     for toks in parsed.clauses:
         prev = "^"
@@ -31,6 +32,8 @@ def topic_features(parsed: Parsed, v4: bool = False) -> dict[str, float]:
         if TOPIC_CHAR_BIGRAMS:
             s = "".join(toks)
             feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
+            if chars3:
+                feats.update(dict.fromkeys(["c3:" + s[i : i + 3] for i in range(len(s) - 2)], 1.0))
     if feats:
         feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm

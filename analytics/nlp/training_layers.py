@@ -15,6 +15,7 @@ from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
+from .topic_fit import train_topic
 from .topic_stack import cross_fit, train_stack
 from .topics import decide_topics, pick_topics, topic_features
 
@@ -50,6 +51,12 @@ CARDINALITY_FLOORS = (-1.5, -1.0, -0.5, 0.0, 0.5)
 #: it gained nothing (benchmarks/README.md, Model v7), so trainings (the corrections' retrain
 #: included) follow v6's procedure; ``--topic-stack`` on the training CLI rebuilds v7.
 TOPIC_STACK = False
+#: How each topic's first-stage model is fitted (:mod:`.topic_fit`, training only): the weight of its
+#: positive opinions (``cap3``: v1-v7) and NB scaling of its sparse features (None: v1-v7).
+TOPIC_WEIGHTING = "cap3"
+TOPIC_NB: str | None = None
+#: The topics also read character trigrams (model key ``topic_chars3``; run time: more features).
+TOPIC_CHARS3 = False
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -66,14 +73,9 @@ def _train_domain(xs: Sequence[dict], ys: Sequence[int]) -> LogReg:
 
 
 def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
-    out = {}
-    for t in TOPICS:
-        labels = [1 if t in ts else 0 for _, ts in rows]
-        npos = sum(labels)
-        pos_w = min(3.0, max(1.0, (len(labels) - npos) / max(npos, 1) / 2))
-        weights = [pos_w if y else 1.0 for y in labels]
-        out[t] = LogReg.train([f for f, _ in rows], labels, weights, **TOPIC_PARAMS)
-    return out
+    xs = [f for f, _ in rows]
+    return {t: train_topic(xs, [int(t in ts) for _, ts in rows], TOPIC_PARAMS, TOPIC_WEIGHTING, TOPIC_NB)
+            for t in TOPICS}
 
 
 def _clause_topic_features(p: Parsed, v4: bool = False) -> list[dict]:
@@ -190,12 +192,14 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality", "topic_stack")}
+                          "topic_cardinality", "topic_stack", "topic_chars3")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
     model["domain_chars"] = True  # v3 on: figures in benchmarks/README.md
     model["topic_v4"] = TOPIC_V4
+    if TOPIC_CHARS3:
+        model["topic_chars3"] = True
     model["topic_clauses"] = not TOPIC_TEXT_SCOPE
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     pipe = Pipeline(model, tokenizer=tokenizer)
@@ -229,7 +233,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         }
 
     # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
-    tx = [(topic_features(p, TOPIC_V4), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
+    tx = [(topic_features(p, TOPIC_V4, TOPIC_CHARS3), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
