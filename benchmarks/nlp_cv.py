@@ -12,6 +12,7 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v5   # v5's: whole-text scores, per-topic thresholds, margin
     python benchmarks/nlp_cv.py --procedure v4   # v4's: best-clause topic scores, no second-topic margin
     python benchmarks/nlp_cv.py --procedure v6 --nb mix   # a candidate first stage against v6's, same run
+    python benchmarks/nlp_cv.py --procedure v6 --vectors FILE   # v6 + word-vector topic inputs, against v6
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -42,6 +43,7 @@ from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
 from analytics.nlp.topic_stack import cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
+from analytics.nlp.vectors import TopicVectors, read_vectors  # noqa: E402
 
 HARD = ("negation", "contrast", "sarcasm")
 _STATE: dict = {}
@@ -120,7 +122,15 @@ def main(argv=None) -> int:
                     help="candidate first stage: character trigrams (training_layers.TOPIC_CHARS3)")
     ap.add_argument("--topic-epochs", type=int, default=None,
                     help="screening: fewer topic epochs (candidate and v6 first stage alike)")
+    ap.add_argument("--vectors", type=Path, default=None,
+                    help="word vectors (vectors.py format): score v6 + their topic inputs against v6 "
+                         "(the --scores cache holds v6's scores)")
+    ap.add_argument("--vec-mean", type=float, default=T.VECTOR_SETTINGS["mean"])
+    ap.add_argument("--vec-cues", type=float, default=T.VECTOR_SETTINGS["cues"])
+    ap.add_argument("--vec-idf", type=int, choices=(0, 1), default=int(T.VECTOR_SETTINGS["idf"]))
     ns = ap.parse_args(argv)
+    if ns.vectors and ns.procedure != "v6":
+        ap.error("--vectors compares with v6's procedure: use --procedure v6")
     _set_procedure(ns.procedure)
     if ns.topic_epochs:
         T.TOPIC_PARAMS = dict(T.TOPIC_PARAMS, epochs=ns.topic_epochs)
@@ -167,6 +177,17 @@ def main(argv=None) -> int:
         if ns.scores:
             ns.scores.write_text(json.dumps({"key": key, "scores": [scores[i] for i in with_topics]},
                                             ensure_ascii=False), encoding="utf-8")
+    if ns.vectors:
+        table, dim, _ = read_vectors(ns.vectors)
+        tv = TopicVectors(table, dim, {"mean": ns.vec_mean, "cues": ns.vec_cues, "idf": bool(ns.vec_idf)},
+                          pipe.idf, pipe.idf_default)
+        _STATE["topic_rows"] = [(dict(w, **tv.features(parsed[i])), c, g)
+                                for i, (w, c, g) in zip(with_topics, _STATE["topic_rows"], strict=True)]
+        print(f"v6 + word vectors {ns.vectors} ({len(table)} words x {dim}; mean {ns.vec_mean}, "
+              f"cues {ns.vec_cues}, idf {ns.vec_idf}) against v6 on the same folds")
+        parts = [_topic_fold(k) for k in range(T.CV_FOLDS)]
+        base_scores = scores
+        scores = {with_topics[j]: s for part in parts for j, s in part.items()}
     first = scores
     if T.TOPIC_STACK:
         stacked = cross_fit([scores[i] for i in with_topics], [set(examples[i].topics) for i in with_topics],
@@ -183,6 +204,9 @@ def main(argv=None) -> int:
         v6_preds, _ = _rule_preds(_first_stage(parsed, with_topics, examples, folds, ns.procs), with_topics,
                                   folds, examples)
         rule_sets.append(("v6 first stage", v6_preds))
+    elif ns.vectors:
+        base_preds, _ = _rule_preds(base_scores, with_topics, folds, examples)
+        rule_sets = [("v6 + vectors", preds), ("v6", base_preds)]
     elif ns.procedure == "v6":
         T.TOPIC_RULE_V6 = False
         v5_preds, _ = _rule_preds(scores, with_topics, folds, examples)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence
-from itertools import chain, compress, repeat
-from operator import eq, mul
+from itertools import chain, repeat
+from operator import add, mul
 
 Features = dict[str, float]
 WEIGHT_SCALE = 10000  # weights are stored as integers in units of 1e-4
@@ -132,12 +132,17 @@ class MultiLogReg:
 
     def probs(self, feats: Features) -> dict[str, float]:
         z = list(self.biases)
-        rows = list(map(self.table.get, feats))
-        values = list(feats.values())
-        # Rows of features of equal value (in first-seen order) are summed column-wise in C.
-        for v in dict.fromkeys(values):
-            same = list(filter(None, compress(rows, map(eq, values, repeat(v)))))
-            if same:
+        # Rows of features of equal value (in first-seen order) are summed column-wise in C. Grouped
+        # in one pass, so dense inputs (each its own value, vectors.py) cost one row each.
+        groups: dict[float, list] = {}
+        for row, v in zip(map(self.table.get, feats), feats.values(), strict=True):
+            same = groups.setdefault(v, [])
+            if row is not None:
+                same.append(row)
+        for v, same in groups.items():
+            if len(same) == 1:
+                z = list(map(add, z, map(mul, same[0], repeat(v))))
+            elif same:
                 for i, s in enumerate(map(sum, zip(*same, strict=True))):
                     z[i] += s * v
         return {n: sigmoid(s) for n, s in zip(self.names, z, strict=True)}

@@ -26,6 +26,7 @@ from .segment import load_stopwords, make_tokenizer
 from .text import clean, normalize
 from .topic_stack import stack_inputs
 from .topics import decide_topics, topic_features
+from .vectors import TopicVectors
 
 ANALYSIS_CHARS = 1500  # only the start of very long opinions is scored
 TOPIC_THRESHOLD = 0.65  # default for models without thresholds of their own (chosen in training)
@@ -134,6 +135,9 @@ class Pipeline:
         self._threshold_logits = {t: logit(p) for t, p in self.thresholds.items()}
         self.idf: dict[str, float] = model["idf"]["table"]
         self.idf_default: float = model["idf"]["default"]
+        # v8 on (if trained with the switch): dense word-vector inputs of the topic models (vectors.py).
+        vec = model.get("topic_vectors")
+        self.topic_vectors = TopicVectors.load(vec, self.idf, self.idf_default) if vec else None
         self.stopwords = load_stopwords()
 
     @property
@@ -192,11 +196,18 @@ class Pipeline:
             return None
         return apply_platt(self.domain.prob(x), self.calibration)
 
+    def topic_inputs(self, parsed: Parsed) -> dict[str, float]:
+        """Inputs of the topic models for the whole text (training reads the same)."""
+        feats = topic_features(parsed, self.topic_v4, self.topic_chars3)
+        if self.topic_vectors is not None:
+            feats.update(self.topic_vectors.features(parsed))
+        return feats
+
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability of the whole text (models before v5: raised by any single clause
         about that topic; from v7 read again by the second stage over all the topics' logits)."""
         v4 = self.topic_v4
-        scores = self.topic_model.probs(topic_features(parsed, v4, self.topic_chars3))
+        scores = self.topic_model.probs(self.topic_inputs(parsed))
         if self.topic_clauses and len(parsed.clauses) > 1:
             for toks in parsed.clauses[:60]:
                 clause = Parsed("".join(toks), [toks])

@@ -291,10 +291,13 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--out", default=None)
     ap.add_argument("--topic-stack", action="store_true",
                     help="train the topics' second stage (v7's procedure; off by default)")
+    ap.add_argument("--topic-vectors", action="store_true",
+                    help="word vectors as topic inputs (resources/word_vectors.bin from vectors_train; off "
+                         "by default)")
     ns = ap.parse_args()
-    if ns.topic_stack:
-        from . import training_layers
-        training_layers.TOPIC_STACK = True
+    from . import training_layers
+    training_layers.TOPIC_STACK = ns.topic_stack or training_layers.TOPIC_STACK
+    training_layers.TOPIC_VECTORS = ns.topic_vectors or training_layers.TOPIC_VECTORS
     if ns.from_version:
         res = rebuild_layers(ns.from_version, ns.version, ns.out)
     elif ns.corpora_dir:

@@ -18,6 +18,7 @@ from .pipeline import Pipeline
 from .topic_fit import train_topic
 from .topic_stack import cross_fit, train_stack
 from .topics import decide_topics, pick_topics, topic_features
+from .vectors import vector_config
 
 if TYPE_CHECKING:
     from .training import Example
@@ -57,6 +58,11 @@ TOPIC_WEIGHTING = "cap3"
 TOPIC_NB: str | None = None
 #: The topics also read character trigrams (model key ``topic_chars3``; run time: more features).
 TOPIC_CHARS3 = False
+#: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
+#: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
+#: Word vectors); ``--topic-vectors`` on the training CLI.
+TOPIC_VECTORS = False
+VECTOR_SETTINGS = {"mean": 1.0, "cues": 1.0, "idf": True}
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -192,7 +198,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality", "topic_stack", "topic_chars3")}
+                          "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -202,6 +208,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         model["topic_chars3"] = True
     model["topic_clauses"] = not TOPIC_TEXT_SCOPE
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
+    if TOPIC_VECTORS:
+        model["topic_vectors"] = vector_config(VECTOR_SETTINGS)
     pipe = Pipeline(model, tokenizer=tokenizer)
     parsed = [pipe.prepare(e.text)[2] for e in examples]
     folds = [cv_fold(e.text, group=e.group) for e in examples]
@@ -233,7 +241,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         }
 
     # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
-    tx = [(topic_features(p, TOPIC_V4, TOPIC_CHARS3), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
+    tx = [(pipe.topic_inputs(p), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
