@@ -50,3 +50,24 @@ def inspection(code: str, year: int, quarter: int, *, passed: bool = True, on: d
         "inspectors": "张三、李四", "scores": full_scores(0.95 if passed else 0.6)})
     assert insp.passed is passed
     return insp
+
+
+def standard_form(auth: Any, db: Any, year: int = 2026) -> tuple[dict[str, str], list[tuple]]:
+    """The office's standard form for ``year`` as the page posts it (every indicator row as stored),
+    and the rows ``(id, category, name, weight, pass_line)``; the office is logged in."""
+    import sqlalchemy as sa
+
+    from feedback_api.models import Standard
+
+    path = f"/assessment/standard?year={year}"
+    with db() as s:
+        std = s.scalars(sa.select(Standard).where(Standard.year == year)).one()
+        rows = [(i.id, i.category, i.name, i.weight, i.pass_line) for i in std.indicators]
+    data = {"csrf_token": auth.csrf_token(path), "name": f"{year}年度标准",
+            "pass_score": "85", "weight_feedback": "50", "weight_inspection": "30",
+            "weight_covert": "20", "weight_tickets": "0"}
+    for n, (i, c, name, w, p) in enumerate(rows):
+        data.update({f"indicators-{n}-id": str(i), f"indicators-{n}-category": c,
+                     f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),
+                     f"indicators-{n}-pass_line": str(p)})
+    return data, rows

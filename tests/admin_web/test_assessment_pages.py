@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from feedback_api.models import AuditLog, CovertEvidence, DelistingProposal, Inspection, Standard, Window
-from tests.assessment_helpers import add_feedback, full_scores, inspection, window_id
+from tests.assessment_helpers import add_feedback, full_scores, inspection, standard_form, window_id
 
 PAGES = ["/assessment/", "/assessment/?period=2026", "/assessment/?period=2026-08",
          "/assessment/standard?year=2026", "/assessment/inspections?year=2026",
@@ -170,16 +170,7 @@ def test_office_edits_the_standard_others_cannot(client, auth, db, district):
     auth.login("office")
     page = client.get("/assessment/standard?year=2026").get_data(as_text=True)
     assert "服务态度" in page
-    with db() as s:
-        std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
-        rows = [(i.id, i.category, i.name, i.weight, i.pass_line) for i in std.indicators]
-    data = {"csrf_token": auth.csrf_token("/assessment/standard?year=2026"), "name": "2026年度标准",
-            "pass_score": "85", "weight_feedback": "50", "weight_inspection": "30",
-            "weight_covert": "20", "weight_tickets": "0"}
-    for n, (i, c, name, w, p) in enumerate(rows):
-        data.update({f"indicators-{n}-id": str(i), f"indicators-{n}-category": c,
-                     f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),
-                     f"indicators-{n}-pass_line": str(p)})
+    data, rows = standard_form(auth, db)
     data["indicators-0-pass_line"] = "12"
     resp = client.post("/assessment/standard?year=2026", data=data)
     assert resp.status_code == 302

@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import Publicity
 from feedback_api.services import cycle as svc
-from feedback_api.services import users
-from feedback_api.services.standards import DEFAULT_INDICATORS
+from tests.cycle_helpers import scored_recommendation
 
 
 def token(client, path: str) -> str:
@@ -23,17 +22,7 @@ def token(client, path: str) -> str:
 def _scored_candidate(db) -> int:
     """This year's cycle with one candidate accepted and scored by an expert."""
     with db():
-        office, health = users.get_user("office"), users.get_user("authority")
-        expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
-        year = svc.create_cycle(office, svc.local_today().year)
-        sub = svc.save_draft(health, year, "recommendation", {
-            "window": "CD-RMYY-001", "reasons": "服务规范", "features": "一窗通办",
-            "self_assessment": "逐项自评", "self_score": "92", "contact_person": "李主任",
-            "contact_phone": "0571-88000000", "endorsement": "同意推荐"})
-        svc.accept(office, svc.submit(health, sub))
-        svc.assign_expert(office, sub, expert)
-        svc.score(expert, sub, {name: points * 0.9 for _, name, points, _ in DEFAULT_INDICATORS})
-        return year.year
+        return scored_recommendation(svc.local_today().year)[0].year
 
 
 def test_a_publicity_that_already_ended_is_refused(client, auth, db, district):

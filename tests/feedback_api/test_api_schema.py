@@ -79,18 +79,10 @@ def _seed_cycle() -> dict[str, int]:
     from datetime import date
 
     from feedback_api.services import cycle
-    from feedback_api.services.standards import DEFAULT_INDICATORS
+    from tests.cycle_helpers import scored_recommendation
 
-    office, health = users.get_user("office"), users.get_user("authority")
-    expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
-    year = cycle.create_cycle(office, 2026)
-    sub = cycle.save_draft(health, year, "recommendation", {
-        "window": "CD-RMYY-001", "reasons": "服务规范", "features": "一窗通办",
-        "self_assessment": "逐项自评", "self_score": "92", "contact_person": "李主任",
-        "contact_phone": "0571-88000000", "endorsement": "同意推荐"})
-    cycle.accept(office, cycle.submit(health, sub))
-    cycle.assign_expert(office, sub, expert)
-    cycle.score(expert, sub, {name: points * 0.9 for _, name, points, _ in DEFAULT_INDICATORS})
+    year, sub = scored_recommendation(2026)
+    office = users.get_user("office")
     entry = cycle.open_publicity(office, year, date(2026, 7, 16), date(2026, 7, 22)).entries[0]
     objection = cycle.record_objection(office, entry, "异议", received_on=date(2026, 7, 18))
     return {"year": 2026, "submission_id": sub.id, "objection_id": objection.id}

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from feedback_api.models import Unit, Window
 from feedback_api.services import ledger
 from feedback_api.services.characters import control_character
+from tests.assessment_helpers import standard_form
 
 BAD_IN_A_NAME = ["a\x01b", "a\x1fb", "a\x7fb", "a\x85b", "a\x9fb", "a\nb", "a\tb", "a\rb"]
 
@@ -133,16 +134,7 @@ def test_the_standard_form_refuses_an_indicator_name_with_a_control_character(cl
 
     auth.login("office")
     client.get("/assessment/standard?year=2026")
-    with db() as s:
-        std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
-        rows = [(i.id, i.category, i.name, i.weight, i.pass_line) for i in std.indicators]
-    data = {"csrf_token": auth.csrf_token("/assessment/standard?year=2026"), "name": "2026年度标准",
-            "pass_score": "85", "weight_feedback": "50", "weight_inspection": "30",
-            "weight_covert": "20", "weight_tickets": "0"}
-    for n, (i, c, name, w, p) in enumerate(rows):
-        data.update({f"indicators-{n}-id": str(i), f"indicators-{n}-category": c,
-                     f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),
-                     f"indicators-{n}-pass_line": str(p)})
+    data, rows = standard_form(auth, db)
     data["indicators-0-name"] = "服务\x85态度"
     resp = client.post("/assessment/standard?year=2026", data=data)
     assert resp.status_code == 200 and "指标名称不能含有控制字符（U+0085）" in resp.get_data(as_text=True)
