@@ -253,12 +253,9 @@ LONG_WINDOW = "城东区人民政府政务服务中心不动产登记与交易�
 LONG_UNIT = "城东区税务局第一税务分局办税服务厅暨社会保险费和非税收入征缴综合服务中心（含车辆购置税与契税专窗）"
 
 
-def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
-    """Names of 50 Chinese characters and more wrap in their own columns; a figure (65.6, 100)
-    or a short header is never broken across lines by a column squeezed too narrow."""
-    pypdf = pytest.importorskip("pypdf")
-    from analytics import agency_report, agency_report_exports
-    from analytics.agency_report_outline import Table, cell, outline
+def _long_named_report(app, db):
+    """The Q3 report's figures and default sections once CD-SW-001 and its unit have long names."""
+    from analytics import agency_report
     from analytics.periods import parse_period
     from feedback_api.models import Unit
 
@@ -268,6 +265,17 @@ def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
     with app.app_context():
         figures = agency_report.generate(parse_period(Q3))
         sections = agency_report.default_sections(figures)
+    return figures, sections
+
+
+def test_long_names_leave_every_figure_of_the_pdf_tables_whole(app, db, rated):
+    """Names of 50 Chinese characters and more wrap in their own columns; a figure (65.6, 100)
+    or a short header is never broken across lines by a column squeezed too narrow."""
+    pypdf = pytest.importorskip("pypdf")
+    from analytics import agency_report_exports
+    from analytics.agency_report_outline import Table, cell, outline
+
+    figures, sections = _long_named_report(app, db)
     pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
     lines = {line.strip() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages
              for line in page.extract_text().splitlines()}
@@ -287,16 +295,9 @@ def test_the_word_tables_give_long_names_the_room(app, db, rated):
     column what its figures need, all within the page's text width (156 mm)."""
     from docx.shared import Mm
 
-    from analytics import agency_report, agency_report_exports
-    from analytics.periods import parse_period
-    from feedback_api.models import Unit
+    from analytics import agency_report_exports
 
-    with db() as s:
-        windows.update_window(None, "CD-SW-001", {"name": LONG_WINDOW})
-        s.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one().name = LONG_UNIT
-    with app.app_context():
-        figures = agency_report.generate(parse_period(Q3))
-        sections = agency_report.default_sections(figures)
+    figures, sections = _long_named_report(app, db)
     doc = Document(io.BytesIO(agency_report_exports.report_docx(figures, sections, version=1,
                                                                 state="草稿")))
     best = next(t for t in doc.tables if t.rows[0].cells[1].text == "窗口")
