@@ -52,7 +52,10 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
     assert "自2026年10月9日起取消" in text and "联席办意见：经联席会议研究决定" in text
     for quarter in ("2026Q1", "2026Q2", "2026Q3"):
         assert f"{quarter} 季度综合检查" in text
-    assert doc.paragraphs[-2].text == "区文明诚信示范窗口创建联席会议办公室"
+    # The glossary's one name of the office, as the site's footer says it.
+    assert doc.paragraphs[-2].text == "区社会信用体系建设联席会议办公室" == doc.core_properties.author
+    assert "区文明诚信示范窗口创建" not in text
+    assert "区社会信用体系建设联席会议办公室 · " in page
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) == "仿宋"
     assert round(doc.sections[0].page_width.mm) == 210
