@@ -194,7 +194,7 @@ def test_office_edits_the_standard_others_cannot(client, auth, db, district):
     assert client.post("/assessment/standard?year=2026", data=data).status_code == 403
 
 
-def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db, district):
+def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db, titled_district):
     with db():
         for q in (1, 2, 3):
             inspection("CD-SW-002", 2026, q, passed=False)
@@ -220,7 +220,7 @@ def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db,
                        data={"csrf_token": auth.csrf_token("/")}).status_code == 403
 
 
-def test_office_records_an_incident(client, auth, db, district):
+def test_office_records_an_incident(client, auth, db, titled_district):
     auth.login("office")
     token = auth.csrf_token("/assessment/incidents/new")
     resp = client.post("/assessment/incidents/new", data={
@@ -234,7 +234,7 @@ def test_office_records_an_incident(client, auth, db, district):
         assert (proposal.rule, proposal.state, proposal.year) == (4, "open", 2026)
 
 
-def test_early_warnings_show_within_scope(client, auth, db, district):
+def test_early_warnings_show_within_scope(client, auth, db, titled_district):
     with db():
         for q in (1, 2):
             inspection("CD-SW-001", 2026, q, passed=False)

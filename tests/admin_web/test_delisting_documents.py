@@ -24,7 +24,7 @@ def _text(data: bytes) -> tuple[str, Document]:
 
 
 def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed(
-        db, district, client, auth):
+        db, titled_district, client, auth):
     with db():
         for quarter in (1, 2, 3):
             inspection("CD-SW-002", 2026, quarter, passed=False)
@@ -66,7 +66,7 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
     assert "2026Q2 季度综合检查" in text and "窗口状态自2026年10月9日起为“摘牌”" in text
 
 
-def test_only_the_office_and_only_for_a_proposal_it_can_see(db, district, client, auth, app):
+def test_only_the_office_and_only_for_a_proposal_it_can_see(db, titled_district, client, auth, app):
     from tests.conftest import AuthActions
 
     with db() as s:
@@ -85,7 +85,7 @@ def test_only_the_office_and_only_for_a_proposal_it_can_see(db, district, client
     assert client.get(f"/assessment/delisting/{pid}/letter.docx").status_code == 404
 
 
-def test_every_rules_evidence_is_written_out(db, district):
+def test_every_rules_evidence_is_written_out(db, titled_district):
     """Rules 2, 3 and 4 as the rules record their evidence (a document must never fail on one)."""
     from analytics import delisting_documents
     from feedback_api.services import covert, ticket_open
@@ -112,7 +112,7 @@ def test_every_rules_evidence_is_written_out(db, district):
     assert "2026-05-01 发生重大安全事故：电梯故障致群众受伤（来源：群众举报）" in lines[4]
 
 
-def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, district, client, auth):
+def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, titled_district, client, auth):
     """Word's line break (\\x0b) in the office's note is no character a .docx may hold."""
     with db():
         for quarter in (1, 2, 3):
