@@ -31,8 +31,8 @@ from feedback_api.models import (
 )
 from feedback_api.models.reference import INCIDENT_KINDS, TOPICS, label
 from feedback_api.services import delisting as proposals
-from feedback_api.services.delisting import TITLED
 from feedback_api.services import scope, ticket_clocks
+from feedback_api.services.delisting import TITLED
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
