@@ -21,6 +21,7 @@ from feedback_api.models.reference import (
     AUDIT_ENTITIES,
     CHANNELS,
     INDUSTRIES,
+    OFFICE_NAME,
     RATINGS,
     REVIEW_STATES,
     ROLES,
@@ -160,4 +161,4 @@ def init_templates(app: Flask) -> None:
         return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
                 "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
                 "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS, "AUDIT_ACTIONS": AUDIT_ACTIONS,
-                "AUDIT_ENTITIES": AUDIT_ENTITIES, "label": label}
+                "AUDIT_ENTITIES": AUDIT_ENTITIES, "OFFICE_NAME": OFFICE_NAME, "label": label}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import login_required
 
 from admin_web.common import actor
@@ -25,3 +25,9 @@ def index() -> Any:
     return render_template("home/index.html", counts=counts, total_windows=sum(counts.values()),
                            ratings=overview.rating_summary(user), recent=recent,
                            visible_text=feedback_service.visible_text)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask the site root for its icon on every page, signed in or not."""
+    return current_app.send_static_file("favicon.ico")

@@ -158,7 +158,16 @@ def ticket_detail(ticket_id: int) -> str:
     return _render_ticket(_ticket_or_404(ticket_id))
 
 
+#: Each form's anchor (it posts there, so a refused form's page opens at it) and summary name.
+FORM_ANCHORS = {"respond_form": ("respond-form", "整改情况表单"),
+                "verdict_form": ("verdict-form", "核验表单"),
+                "callback_form": ("callback-form", "回访登记表单"),
+                "attach_form": ("attach-form", "关联评价表单")}
+
+
 def _render_ticket(ticket: Ticket, **forms: Any) -> str:
+    """The ticket page; a form passed in was submitted and refused: the summary links to it."""
+    failed_form = next((FORM_ANCHORS[k] for k in forms if k in FORM_ANCHORS), None)
     user = actor()
     supervisor = user.role in ticket_service.SUPERVISOR_ROLES
     if ticket.state == "open" and user.role in ticket_service.RESPONDER_ROLES:
@@ -178,7 +187,7 @@ def _render_ticket(ticket: Ticket, **forms: Any) -> str:
         links=ticket_links.links_of(ticket), visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
-        **forms)
+        failed_form=failed_form, **forms)
 
 
 def _to_ticket(message: str, ticket_id: int) -> Any:

@@ -32,6 +32,7 @@ from feedback_api.models import (
 from feedback_api.models.reference import INCIDENT_KINDS, TOPICS, label
 from feedback_api.services import delisting as proposals
 from feedback_api.services import scope, ticket_clocks
+from feedback_api.services.delisting import TITLED
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
@@ -155,12 +156,22 @@ RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
 }
 
 
+def titled_window_ids() -> set[int]:
+    """The windows holding the title now (示范): only they can be delisted. A candidate's
+    failures stay in its assessment; they open no proposal."""
+    return set(Session.scalars(sa.select(Window.id).where(Window.status == TITLED)))
+
+
 def evaluate(year: int) -> list[DelistingProposal]:
-    """Check every rule for ``year``; open or refresh proposals. Idempotent: a second run with
-    the same data changes nothing. Returns the proposals opened or changed. The caller commits."""
+    """Check every rule for ``year`` on the windows holding the title; open or refresh
+    proposals. Idempotent: a second run with the same data changes nothing. Returns the
+    proposals opened or changed. The caller commits."""
     changed = []
+    titled = titled_window_ids()
     for rule, check in RULE_CHECKS.items():
         for window_id, evidence in sorted(check(year).items()):
+            if window_id not in titled:
+                continue
             p = proposals.propose(window_id, year, rule, evidence)
             if p is not None:
                 changed.append(p)
@@ -183,8 +194,10 @@ WARNING_STEPS = {1: (_failed_inspections, FAILED_INSPECTIONS - 1),
 
 
 def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyWarning]:
-    """Windows exactly one step from rule 1, 2 or 3 in ``year`` (those over it have proposals)."""
+    """Titled windows exactly one step from rule 1, 2 or 3 in ``year`` (those over it have
+    proposals)."""
     found = []
+    titled = titled_window_ids()
     # Rule 1 can still trigger only while a quarter of the year has no inspection.
     inspected_all_year = set(Session.scalars(
         sa.select(Inspection.window_id).where(Inspection.year == year)
@@ -193,7 +206,8 @@ def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyW
         near = check(year, step)
         over = check(year)
         for window_id, evidence in sorted(near.items()):
-            if window_id in over or (window_ids is not None and window_id not in window_ids):
+            if window_id in over or window_id not in titled or (
+                    window_ids is not None and window_id not in window_ids):
                 continue
             if rule == 1 and window_id in inspected_all_year:
                 continue

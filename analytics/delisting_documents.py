@@ -19,12 +19,19 @@ from analytics.agency_report_exports import (
     set_font,
 )
 from feedback_api.models import DelistingProposal
-from feedback_api.models.reference import DELISTING_RULES, INCIDENT_KINDS, INDUSTRIES, TOPICS, label
+from feedback_api.models.reference import (
+    DELISTING_RULES,
+    INCIDENT_KINDS,
+    INDUSTRIES,
+    OFFICE_NAME,
+    TOPICS,
+    label,
+)
 from feedback_api.services.cells import printable
 from feedback_api.services.errors import Conflict
 from feedback_api.services.feedback import LOCAL_TZ
 
-OFFICE = "区文明诚信示范窗口创建联席会议办公室"
+OFFICE = OFFICE_NAME
 KINDS = {"circular": "通报", "special-report": "专报"}
 
 

@@ -69,7 +69,7 @@ def window_rows(report: Report, *, sheet: bool = False) -> list[list[Any]]:
 
 
 def _comment_lists(report: Report) -> list[tuple[str, list[Any]]]:
-    return [("好评意见", report.opinions.best), ("差评意见", report.opinions.worst)]
+    return report.opinions.lists()
 
 
 def report_xlsx(report: Report) -> bytes:

@@ -43,6 +43,11 @@ class Comment:
     text: str
 
 
+BEST_LABEL = "好评意见"
+#: 投诉 as the page counts it: a 差评 or an opinion the model reads as negative.
+WORST_LABEL = "投诉意见"
+
+
 @dataclass
 class Opinions:
     #: (word, complaints that contain it), most first.
@@ -50,6 +55,11 @@ class Opinions:
     complaints: int = 0
     best: list[Comment] = field(default_factory=list)
     worst: list[Comment] = field(default_factory=list)
+
+    def lists(self) -> list[tuple[str, list[Comment]]]:
+        """The two comment lists under their one label each (page, Excel, PDF). The worst are
+        complaints (差评 or a negative verdict), not 差评 alone: a 差评 is a 1-2 rating."""
+        return [(BEST_LABEL, self.best), (WORST_LABEL, self.worst)]
 
 
 def _complaint() -> sa.ColumnElement[bool]:

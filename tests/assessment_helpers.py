@@ -71,3 +71,10 @@ def standard_form(auth: Any, db: Any, year: int = 2026) -> tuple[dict[str, str],
                      f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),
                      f"indicators-{n}-pass_line": str(p)})
     return data, rows
+
+
+def award(*codes: str, year: int = 2025) -> None:
+    """Give windows the title (示范): only titled windows can be delisted."""
+    for w in Session.query(Window).filter(Window.code.in_(codes)):
+        w.status, w.status_year, w.status_date = "demonstration", year, date(year, 12, 30)
+    Session.flush()

@@ -196,3 +196,13 @@ def smtp_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
 def smtp(smtp_server: Callable[[Any], Any]) -> Inbox:
     """The mail the app sends during the test, received by a real SMTP server on loopback."""
     return smtp_server(Inbox())
+
+
+@pytest.fixture
+def titled_district(db: Callable[[], Any], district: dict[str, Any]) -> dict[str, Any]:
+    """The district with its four windows holding the title (示范): delisting applies only then."""
+    from tests.assessment_helpers import award
+
+    with db():
+        award("CD-SW-001", "CD-SW-002", "CD-RMYY-001", "CD-RMYY-002")
+    return district

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+#: The office's one name (GLOSSARY.md): site footers and the Word documents it signs.
+OFFICE_NAME = "区社会信用体系建设联席会议办公室"
+
 INDUSTRIES: dict[str, str] = {
     "tax": "税务",
     "social_security": "人力资源和社会保障",

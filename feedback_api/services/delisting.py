@@ -17,6 +17,9 @@ from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
 
+#: The status of a window holding the title (示范): the only one delisting applies to.
+TITLED = "demonstration"
+
 
 def proposal_to_dict(p: DelistingProposal) -> dict[str, Any]:
     return {"window": p.window.code, "year": p.year, "rule": p.rule,
@@ -99,6 +102,8 @@ def confirm(actor: User | None, proposal_id: int, note: str = "", *,
             on: date | None = None) -> DelistingProposal:
     """Delist the window: status 摘牌 with the date, the year and the rule as its reason."""
     p = _open_proposal(actor, proposal_id)
+    if p.window.status != TITLED:
+        raise Conflict("该窗口现未持有示范窗口称号（创建中或已摘牌），无可摘之牌；请不予采纳并说明")
     note = (note or "").strip()[:2000]
     on = on or datetime.now(LOCAL_TZ).date()
     reason = f"{p.year}年摘牌：{DELISTING_RULES[p.rule]}（{p.evidence.get('summary', '')}）"

@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from feedback_api.models import AuditLog, CovertEvidence, DelistingProposal, Inspection, Standard, Window
+from feedback_api.services import delisting as proposals
 from tests.assessment_helpers import add_feedback, full_scores, inspection, standard_form, window_id
 
 PAGES = ["/assessment/", "/assessment/?period=2026", "/assessment/?period=2026-08",
@@ -185,7 +186,7 @@ def test_office_edits_the_standard_others_cannot(client, auth, db, district):
     assert client.post("/assessment/standard?year=2026", data=data).status_code == 403
 
 
-def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db, district):
+def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db, titled_district):
     with db():
         for q in (1, 2, 3):
             inspection("CD-SW-002", 2026, q, passed=False)
@@ -211,7 +212,31 @@ def test_office_confirms_a_proposal_and_the_window_is_delisted(client, auth, db,
                        data={"csrf_token": auth.csrf_token("/")}).status_code == 403
 
 
-def test_office_records_an_incident(client, auth, db, district):
+def test_a_candidates_failures_open_no_proposal_and_a_stale_one_cannot_be_confirmed(
+        client, auth, db, district):
+    """A candidate (创建中) holds no title: pressing 按规则检查 opens nothing for it; a proposal
+    left from before offers no 确认摘牌, and a forced confirm is refused with the reason."""
+    with db():
+        for q in (1, 2, 3):
+            inspection("CD-SW-002", 2026, q, passed=False)
+    auth.login("office")
+    token = auth.csrf_token("/assessment/delisting")
+    client.post("/assessment/delisting/evaluate", data={"csrf_token": token, "year": "2026"})
+    with db() as s:
+        assert s.scalars(sa.select(DelistingProposal)).all() == []
+        stale = proposals.propose(window_id("CD-SW-002"), 2026, 1, {"summary": "旧建议", "items": []})
+        s.commit()
+        pid = stale.id
+    page = client.get("/assessment/delisting").get_data(as_text=True)
+    assert "旧建议" in page and "确认摘牌</button>" not in page and "该窗口现为创建中" in page
+    resp = client.post(f"/assessment/delisting/{pid}/confirm", data={"csrf_token": token},
+                       follow_redirects=True)
+    assert resp.status_code == 200 and "未持有示范窗口称号" in resp.get_data(as_text=True)
+    with db() as s:
+        assert s.get(Window, window_id("CD-SW-002")).status == "candidate"
+
+
+def test_office_records_an_incident(client, auth, db, titled_district):
     auth.login("office")
     token = auth.csrf_token("/assessment/incidents/new")
     resp = client.post("/assessment/incidents/new", data={
@@ -225,7 +250,7 @@ def test_office_records_an_incident(client, auth, db, district):
         assert (proposal.rule, proposal.state, proposal.year) == (4, "open", 2026)
 
 
-def test_early_warnings_show_within_scope(client, auth, db, district):
+def test_early_warnings_show_within_scope(client, auth, db, titled_district):
     with db():
         for q in (1, 2):
             inspection("CD-SW-001", 2026, q, passed=False)

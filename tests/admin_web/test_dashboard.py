@@ -24,7 +24,7 @@ TAX_NAMES = ("CD-SW", "综合办税窗口", "发票领用窗口", "城东区税�
 
 
 @pytest.fixture()
-def scored(db, district):
+def scored(db, titled_district):
     """Two quarters of ratings in both industries; a tax window with three failed inspections
     (a delisting proposal), a health window with two (an early warning)."""
     with db():

@@ -24,7 +24,7 @@ def _text(data: bytes) -> tuple[str, Document]:
 
 
 def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed(
-        db, district, client, auth):
+        db, titled_district, client, auth):
     with db():
         for quarter in (1, 2, 3):
             inspection("CD-SW-002", 2026, quarter, passed=False)
@@ -52,7 +52,10 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
     assert "自2026年10月9日起取消" in text and "联席办意见：经联席会议研究决定" in text
     for quarter in ("2026Q1", "2026Q2", "2026Q3"):
         assert f"{quarter} 季度综合检查" in text
-    assert doc.paragraphs[-2].text == "区文明诚信示范窗口创建联席会议办公室"
+    # The glossary's one name of the office, as the site's footer says it.
+    assert doc.paragraphs[-2].text == "区社会信用体系建设联席会议办公室" == doc.core_properties.author
+    assert "区文明诚信示范窗口创建" not in text
+    assert "区社会信用体系建设联席会议办公室 · " in page
     fonts = doc.styles["Normal"].element.rPr.rFonts
     assert fonts.get(qn("w:eastAsia")) == "仿宋"
     assert round(doc.sections[0].page_width.mm) == 210
@@ -63,7 +66,7 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
     assert "2026Q2 季度综合检查" in text and "窗口状态自2026年10月9日起为“摘牌”" in text
 
 
-def test_only_the_office_and_only_for_a_proposal_it_can_see(db, district, client, auth, app):
+def test_only_the_office_and_only_for_a_proposal_it_can_see(db, titled_district, client, auth, app):
     from tests.conftest import AuthActions
 
     with db() as s:
@@ -82,7 +85,7 @@ def test_only_the_office_and_only_for_a_proposal_it_can_see(db, district, client
     assert client.get(f"/assessment/delisting/{pid}/letter.docx").status_code == 404
 
 
-def test_every_rules_evidence_is_written_out(db, district):
+def test_every_rules_evidence_is_written_out(db, titled_district):
     """Rules 2, 3 and 4 as the rules record their evidence (a document must never fail on one)."""
     from analytics import delisting_documents
     from feedback_api.services import covert, ticket_open
@@ -109,7 +112,7 @@ def test_every_rules_evidence_is_written_out(db, district):
     assert "2026-05-01 发生重大安全事故：电梯故障致群众受伤（来源：群众举报）" in lines[4]
 
 
-def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, district, client, auth):
+def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, titled_district, client, auth):
     """Word's line break (\\x0b) in the office's note is no character a .docx may hold."""
     with db():
         for quarter in (1, 2, 3):

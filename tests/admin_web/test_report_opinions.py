@@ -57,7 +57,9 @@ def test_the_page_shows_the_windows_hot_words_and_masked_comments(client, auth, 
     for absent in ("无效词", "挂号", "旧词", "乱写的", "上季度的意见", "13812345678", "王小明"):
         assert absent not in html, absent
     section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]
-    best, worst = section.split("<h3>差评意见</h3>")
+    # A complaint list (差评 or negative), named so: 差评 alone is a 1-2 rating (GLOSSARY.md).
+    assert "差评意见" not in html
+    best, worst = section.split("<h3>投诉意见</h3>")
     assert best.index("[姓名]很耐心") < best.index("办事方便")  # most favourable first
     assert "态度差" not in best
     assert worst.index("态度差，排队一小时，电话[电话]") < worst.index("系统慢又排队") < worst.index("就是排队太久")
@@ -73,7 +75,7 @@ def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, said):
     assert rows[0][:2] == ("投诉热词", "投诉条数")
     assert [(w, str(n)) for w, n, *_ in rows[1:4]] == _hot_words(html)
     assert all(isinstance(n, int) for _w, n, *_ in rows[1:4])
-    worst_at = next(i for i, r in enumerate(rows) if r[0] == "差评意见")
+    worst_at = next(i for i, r in enumerate(rows) if r[0] == "投诉意见")
     first = rows[worst_at + 1]
     assert first[0].date() == date(2026, 8, 10) and first[1:] == (
         "CD-SW-001", 1, "态度差，排队一小时，电话[电话]")
@@ -83,6 +85,7 @@ def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, said):
     pdf = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}").data
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     assert "投诉热词" in text and "排队3" in text and "系统慢又排队" in text
+    assert "投诉意见" in text and "差评意见" not in text
     assert "13812345678" not in text and "王小明" not in text
 
 

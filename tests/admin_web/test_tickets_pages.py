@@ -204,6 +204,34 @@ def test_posts_without_csrf_are_refused_and_the_office_keeps_the_calendar(app, d
     assert resp.status_code == 200 and "field-error" in resp.get_data(as_text=True)
 
 
+def test_a_refused_form_low_on_the_ticket_page_opens_where_the_clerk_is(app, district, db):
+    """Each form posts to its own anchor, so the page shown again with an error opens at the
+    form; an error summary at the top links there too. Untouched pages carry no summary."""
+    fid = bad_review(db)
+    with db():
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid).id
+    agency, agency_auth = signed_in(app, "agency")
+    page = agency.get(f"/tickets/{tid}").get_data(as_text=True)
+    assert f'action="/tickets/{tid}/callback#callback-form" id="callback-form"' in page
+    assert f'action="/tickets/{tid}/attach#attach-form" id="attach-form"' in page
+    assert "form-error-summary" not in page
+    token = agency_auth.csrf_token(f"/tickets/{tid}")
+    resp = agency.post(f"/tickets/{tid}/callback#callback-form", data={
+        "csrf_token": token, "called_at": "不是时间", "outcome": "satisfied"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "field-error" in page
+    summary = page.split('id="form-error-summary"', 1)[1].split("</p>", 1)[0]
+    assert '<a href="#callback-form">回访登记表单</a>' in summary
+    assert page.index("form-error-summary") < page.index('id="rounds"')  # at the top
+    assert f'action="/tickets/{tid}/callback#callback-form" id="callback-form"' in page
+    unit, unit_auth = signed_in(app, "unit")
+    resp = unit.post(f"/tickets/{tid}/respond", data={
+        "csrf_token": unit_auth.csrf_token(f"/tickets/{tid}"), "text": ""},
+        content_type="multipart/form-data")
+    assert resp.status_code == 200 and '<a href="#respond-form">整改情况表单</a>' in resp.get_data(
+        as_text=True)
+
+
 def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     from openpyxl import load_workbook
 

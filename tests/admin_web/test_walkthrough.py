@@ -121,7 +121,7 @@ def test_an_unreachable_wechat_citizen_is_not_said_to_have_used_another_channel(
     assert "无法联系到这位群众" in html
 
 
-def test_a_major_incident_opens_its_delisting_proposal_at_once(client, auth, db, district):
+def test_a_major_incident_opens_its_delisting_proposal_at_once(client, auth, db, titled_district):
     """The page said 重大事件将生成摘牌建议，请到“摘牌建议”页确认, and that page had none
     until the office pressed 按规则检查 or the night passed."""
     auth.login("office")

@@ -13,7 +13,7 @@ from analytics.assessment import Period, parse_period, smoothed
 from feedback_api.models import DelistingProposal
 from feedback_api.services import covert, standards
 from feedback_api.services import delisting as proposals
-from tests.assessment_helpers import add_feedback, inspection, user, window_id
+from tests.assessment_helpers import add_feedback, award, inspection, user, window_id
 
 Q3 = Period("quarter", 2026, 3)
 
@@ -194,7 +194,7 @@ def _proposals(s):
     return {(p.window.code, p.year, p.rule): p for p in s.scalars(sa.select(DelistingProposal))}
 
 
-def test_rule1_exactly_three_failed_inspections_in_a_year(db, district):
+def test_rule1_exactly_three_failed_inspections_in_a_year(db, titled_district):
     with db():
         inspection("CD-SW-001", 2026, 1, passed=False)
         inspection("CD-SW-001", 2026, 2, passed=False)
@@ -212,6 +212,35 @@ def test_rule1_exactly_three_failed_inspections_in_a_year(db, district):
         assert delisting.evaluate(2026) == []  # idempotent
 
 
+def test_only_a_window_holding_the_title_can_be_delisted(db, district):
+    """A candidate (创建中) holds no title: its failures stay in its assessment, with no
+    proposal nor warning; the same failures of a titled window (示范) open one."""
+    from feedback_api.services.errors import Conflict
+
+    with db() as s:
+        award("CD-SW-002")
+        for code in ("CD-SW-001", "CD-SW-002"):  # a candidate and a titled window
+            for quarter in (1, 2, 3):
+                inspection(code, 2026, quarter, passed=False)
+        for code in ("CD-RMYY-001", "CD-RMYY-002"):
+            for quarter in (1, 2):
+                inspection(code, 2026, quarter, passed=False)
+        award("CD-RMYY-002")
+        (p,) = delisting.evaluate(2026)
+        assert (p.window.code, p.rule) == ("CD-SW-002", 1)
+        assert set(_proposals(s)) == {("CD-SW-002", 2026, 1)}
+        assert [(w.window_id, w.rule) for w in delisting.early_warnings(2026)] == [
+            (window_id("CD-RMYY-002"), 1)]
+        # A proposal left from before (or a window no longer titled) cannot be confirmed.
+        stale = proposals.propose(window_id("CD-SW-001"), 2026, 1, {"summary": "旧", "items": []})
+        with pytest.raises(Conflict, match="未持有示范窗口称号"):
+            proposals.confirm(user("office"), stale.id)
+        assert stale.window.status == "candidate" and stale.state == "open"
+        proposals.confirm(user("office"), p.id)
+        assert p.window.status == "delisted"
+        assert delisting.evaluate(2026) == []  # delisted: no title left to take
+
+
 def test_rule1_does_not_reach_across_a_year_boundary(db, district):
     with db() as s:
         inspection("CD-SW-001", 2025, 3, passed=False)
@@ -227,7 +256,7 @@ def _covert(code, on, **results):
     return covert.record_covert(None, {"window": code, "inspected_on": on, "results": results})
 
 
-def test_rule3_the_same_indicator_failing_four_covert_inspections(db, district):
+def test_rule3_the_same_indicator_failing_four_covert_inspections(db, titled_district):
     with db() as s:
         for month in (2, 4, 6):
             _covert("CD-SW-001", f"2026-{month:02d}-01", 服务态度=False, 环境设施=True)
@@ -242,7 +271,7 @@ def test_rule3_the_same_indicator_failing_four_covert_inspections(db, district):
         assert delisting.evaluate(2025) == []
 
 
-def test_rule4_a_major_incident_in_the_year_not_a_general_one_nor_last_years(db, district):
+def test_rule4_a_major_incident_in_the_year_not_a_general_one_nor_last_years(db, titled_district):
     base = {"kind": "safety", "description": "电梯故障致群众受伤", "source": "群众举报"}
     with db() as s:
         covert.save_incident(None, {**base, "window": "CD-SW-001", "occurred_on": "2026-05-01",
@@ -258,7 +287,7 @@ def test_rule4_a_major_incident_in_the_year_not_a_general_one_nor_last_years(db,
         assert len(delisting.evaluate(2025)) == 1  # last year's major incident, for last year
 
 
-def test_a_dismissed_proposal_opens_again_only_on_new_evidence(db, district):
+def test_a_dismissed_proposal_opens_again_only_on_new_evidence(db, titled_district):
     base = {"kind": "safety", "description": "火情", "source": "消防通报", "severity": "major"}
     with db():
         covert.save_incident(None, {**base, "window": "CD-SW-001", "occurred_on": "2026-05-01"})
@@ -274,7 +303,7 @@ def test_every_rule_is_evaluated():
     assert sorted(delisting.RULE_CHECKS) == [1, 2, 3, 4] and delisting.UNAVAILABLE_RULES == {}
 
 
-def test_cli_show_and_delisting(db, district, runner):
+def test_cli_show_and_delisting(db, titled_district, runner):
     with db():
         add_feedback("CD-SW-001", [5] * 3)
         for q in (1, 2, 3):
@@ -293,7 +322,7 @@ def test_cli_show_and_delisting(db, district, runner):
     assert runner.invoke(args=["assessment", "show", "--period", "2026Q9"]).exit_code == 2
 
 
-def test_the_nightly_job_checks_last_year_too_in_january(db, district, app):
+def test_the_nightly_job_checks_last_year_too_in_january(db, titled_district, app):
     from analytics import scheduler
 
     with db():
@@ -306,7 +335,7 @@ def test_the_nightly_job_checks_last_year_too_in_january(db, district, app):
     assert scheduler.run_job(app, job) == []  # idempotent: nothing new
 
 
-def test_early_warnings_one_step_from_rules_1_and_3(db, district):
+def test_early_warnings_one_step_from_rules_1_and_3(db, titled_district):
     with db():
         inspection("CD-SW-001", 2026, 1, passed=False)
         inspection("CD-SW-001", 2026, 2, passed=False)          # two failed, quarters left

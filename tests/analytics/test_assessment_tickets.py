@@ -123,7 +123,7 @@ def _rule2(s):
     return s.scalars(sa.select(DelistingProposal).where(DelistingProposal.rule == 2)).all()
 
 
-def test_rule2_exactly_three_pushes_in_a_row(db, district):
+def test_rule2_exactly_three_pushes_in_a_row(db, titled_district):
     start = local(2026, 3, 2)
     with db():
         tid = ticket_open.open_from_feedback(users.get_user("agency"),
@@ -158,7 +158,7 @@ def test_rule2_completed_in_the_third_round_is_no_rule(db, district):
         assert not [w for w in delisting.early_warnings(2026) if w.rule == 2]  # closed
 
 
-def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, district):
+def test_rule2_an_upheld_appeal_against_the_rating_ends_the_streak(db, titled_district):
     """Three rounds pushed over an appealed 差评: the appeal upheld cancels the ticket, so the
     rule is not met (and no early warning stays); the same streak without the appeal is."""
     start = local(2026, 6, 1)

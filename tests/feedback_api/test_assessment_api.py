@@ -22,7 +22,7 @@ ROLES = ("office", "agency", "authority", "unit")
 
 
 @pytest.fixture
-def tokens(district, token_for):
+def tokens(titled_district, token_for):
     return {name: token_for(name) for name in ROLES}
 
 

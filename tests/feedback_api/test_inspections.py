@@ -305,7 +305,7 @@ def test_incidents_are_the_offices_and_validated(db, district):
         assert [a.action for a in _audits(s, "incident")] == ["create", "update"]
 
 
-def test_confirming_a_proposal_delists_the_window_through_the_window_service(db, district):
+def test_confirming_a_proposal_delists_the_window_through_the_window_service(db, titled_district):
     with db():
         wid = inspections._window(None, "CD-SW-001").id
         p = proposals.propose(wid, 2026, 4, {"summary": "2026-06-01 发生重大安全事故",

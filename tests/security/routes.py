@@ -10,7 +10,7 @@ from flask import Flask
 #: Outside the admin: the JSON API (its own tests), WeChat, static files, the citizens' H5 form.
 NOT_ADMIN = ("/api/v1", "/wechat", "/static", "/f/")
 #: Open to everyone by design: signing in, the health probe, the published public page.
-PUBLIC = {"/login", "/healthz", "/public"}
+PUBLIC = {"/login", "/healthz", "/public", "/favicon.ico"}
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
