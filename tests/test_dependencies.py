@@ -22,11 +22,14 @@ def _project(repo_root: Path) -> dict:
     return tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
-def _requirements(repo_root: Path, *, dev: bool = True) -> list[Requirement]:
+def _requirements(repo_root: Path, *, dev: bool = True, every_extra: bool = False) -> list[Requirement]:
+    """The run-time requirements, with the dev extra (what CI installs and the lock pins), or with
+    every extra (training-time ones such as ``vectors`` too: declared and bounded, not locked)."""
     project = _project(repo_root)
     reqs = [Requirement(r) for r in project["dependencies"]]
-    if dev:
-        reqs += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]
+    for group in (extras if every_extra else ["dev"] if dev else []):
+        reqs += [Requirement(r) for r in extras[group]]
     return reqs
 
 
@@ -42,13 +45,13 @@ def _top_level_imports(path: Path) -> set[str]:
 
 
 def test_every_dependency_has_an_upper_bound(repo_root):
-    unbounded = [str(r) for r in _requirements(repo_root)
+    unbounded = [str(r) for r in _requirements(repo_root, every_extra=True)
                  if not any(s.operator in {"<", "<=", "==", "~="} for s in r.specifier)]
     assert unbounded == []
 
 
 def test_every_third_party_import_is_declared(repo_root):
-    declared = {canonicalize_name(r.name) for r in _requirements(repo_root)}
+    declared = {canonicalize_name(r.name) for r in _requirements(repo_root, every_extra=True)}
     dists = packages_distributions()
     missing = {}
     for folder in CODE_DIRS:
