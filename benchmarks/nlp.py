@@ -101,6 +101,8 @@ BLIND_SETS = {
     "blind6": ROOT / "tests/data/blind6/opinions.jsonl",
     # The seventh (wave 8), by a helper who had read neither the model nor the other six sets (new voices).
     "blind7": ROOT / "tests/data/blind7/opinions.jsonl",
+    # The eighth (wave 9), by a helper who had read neither the model nor the other seven sets (new voices).
+    "blind8": ROOT / "tests/data/blind8/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

@@ -52,6 +52,11 @@ CHECKSUMS = {
         "scenarios.tsv": "ee559f2982eb8757fa507e290822f7a8975fa5163cd0094d3f8a588a62f25243",
         "opinions.jsonl": "eb549a5034de3a8a2ed23527dd2d7e2af3f3edc8fc5a19e15de6f6a6fbd8ceb9",
     },
+    # Written (wave 9) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind8": {
+        "scenarios.tsv": "de480d307f87ea63d3b0c6ac13f67af25f725358328b994d6d6ebf5a23cde292",
+        "opinions.jsonl": "098349d36447707dd7c25a03d4b2047ea7fe80eb3469c504d5416b0db72d767e",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
