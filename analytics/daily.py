@@ -154,9 +154,9 @@ def refresh(full: bool = False) -> RefreshResult:
     since = state.changed_since - MARGIN
     f = Feedback
     if dialect == "postgresql":
-        # The planner cannot know a pair holds a day's rows (some 23), not a window's share of
-        # a range (283): its estimates of the night's statements reach the JIT's threshold, and
-        # compiling took 1.3 s of a 2.9 s statement at 5M rows (EXPLAIN ANALYZE).
+        # The planner cannot know a pair holds a day's rows, not a window's share of a range:
+        # its estimates of the night's statements reach the JIT's threshold, and compiling
+        # outweighs the work (figures: benchmarks/README.md, "A monthly roll-up…", EXPLAIN ANALYZE).
         Session.execute(sa.select(sa.func.set_config("jit", "off", True)))
     # The pairs to recompute, fixed once (the later statements must agree on them).
     _temp_table(_DIRTY, "window_id integer, day date", dialect)

@@ -1,4 +1,4 @@
-"""CLI: ``wechat deliver|fetch-evidence|requeue-failed``, ``qrcodes issue|posters`` and ``simulate``
+"""CLI: ``wechat deliver|fetch-evidence|purge-log|requeue-failed``, ``qrcodes issue|posters`` and ``simulate``
 (each command commits)."""
 
 from __future__ import annotations
@@ -53,6 +53,17 @@ def fetch_evidence_command(limit: int) -> None:
     click.echo(result, err=True)
     if not result.endswith(" 0 failed"):
         sys.exit(1)
+
+
+@wechat_cli.command("purge-log")
+@with_appcontext
+def purge_log() -> None:
+    """Delete the inbound-message log older than WW_WECHAT_LOG_DAYS (the scheduler does it daily)."""
+    from wechat_bot.jobs import purge_inbound_log
+
+    result = purge_inbound_log()
+    Session.commit()
+    click.echo(result, err=True)
 
 
 @wechat_cli.command("requeue-failed")

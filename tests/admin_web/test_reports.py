@@ -68,6 +68,16 @@ def test_an_authority_reads_its_industry_only_and_the_office_any(client, auth, r
     assert client.get(f"/reports/windows/CD-RMYY-001?period={Q3}").status_code == 200
     assert client.get(f"/reports/windows/CD-SW-001?period={Q3}").status_code == 404
     assert client.get(f"/reports/units/CD-SW?period={Q3}").status_code == 404
+    # The office and the agency read any window's and unit's report, and download it (issue 14).
+    for role in ("office", "agency"):
+        client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+        auth.login(role)
+        for path in ("/reports/windows/CD-SW-001", "/reports/windows/CD-RMYY-001",
+                     "/reports/units/CD-SW", "/reports/windows/CD-SW-001/report.xlsx",
+                     "/reports/windows/CD-RMYY-001/report.pdf"):
+            resp = client.get(f"{path}?period={Q3}")
+            assert resp.status_code == 200, (role, path)
+            resp.close()
 
 
 def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):

@@ -125,3 +125,33 @@ def test_the_scheduler_stops_with_exit_1_once_another_holds_its_lock(app, runner
     result = runner.invoke(args=["scheduler"])
     assert "scheduler-lock" in seen["jobs"] and "nlp-analyze-pending" in seen["jobs"]
     assert result.exit_code == 1
+
+
+#: Each scheduled job and the command that does the same work by hand (brief: "each job is also
+#: a CLI command"). A new job fails this test until it has one.
+JOB_COMMANDS = {
+    "nlp-analyze-pending": ["nlp", "analyze-pending"],
+    "nlp-retrain-weekly": ["nlp", "retrain"],
+    "wechat-deliver-outbox": ["wechat", "deliver"],
+    "wechat-fetch-evidence": ["wechat", "fetch-evidence"],
+    "wechat-purge-inbound-log": ["wechat", "purge-log"],
+    "privacy-retention": ["citizens", "apply-retention"],
+    "tickets-auto-open": ["tickets", "auto-open"],
+    "tickets-mark-overdue": ["tickets", "mark-overdue"],
+    "tickets-alerts": ["tickets", "alerts"],
+    "tickets-digest": ["tickets", "digest"],
+    "assessment-delisting-nightly": ["assessment", "delisting"],
+    "assessment-daily-sums": ["assessment", "refresh-daily"],
+    "assessment-nightly": ["assessment", "run"],
+    "repeat-problems-nightly": ["repeats", "check"],
+    "cycle-remind": ["cycle", "remind"],
+}
+
+
+def test_every_scheduled_job_is_also_a_cli_command(runner):
+    from admin_web.app import JOBS
+
+    assert set(JOB_COMMANDS) == {j.id for j in JOBS}
+    for job_id, args in JOB_COMMANDS.items():
+        result = runner.invoke(args=[*args, "--help"])
+        assert result.exit_code == 0 and "Usage:" in result.output, (job_id, result.output)

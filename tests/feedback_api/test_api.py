@@ -134,6 +134,7 @@ def test_create_and_update_window_with_audit(client, db, district, token_for):
     ({"code": "CD-SW-009", "name": "x", "unit": "CD-SW", "staff_count": "three"}, "staff_count"),
     ({"code": "CD-SW-009", "name": 12, "unit": "CD-SW", "staff_count": True}, "staff_count"),
     ({"code": "bad code!", "name": "x", "unit": "CD-SW"}, "code"),
+    ({"code": "CD-SW-" + "9" * 59, "name": "x", "unit": "CD-SW"}, "code"),  # 65: over a QR scene
     ({"code": "CD-SW-009", "unit": "CD-SW"}, "name"),
     ({"code": "CD-SW-009", "name": "x", "unit": "NOPE"}, "unit"),
     ({"code": "CD-SW-009", "name": "x", "unit": "CD-SW", "status_date": "yesterday"}, "status_date"),

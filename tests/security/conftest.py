@@ -71,7 +71,7 @@ def _fid(s: Any, code: str, low: bool = False) -> int:
 @pytest.fixture
 def world(db: Any) -> World:
     from analytics import delisting
-    from feedback_api.models import Feedback, Unit, Window
+    from feedback_api.models import Feedback, FeedbackEvidence, Unit, Window
     from feedback_api.services import (
         appeals,
         covert,
@@ -81,6 +81,7 @@ def world(db: Any) -> World:
         ticket_open,
         users,
     )
+    from feedback_api.services import evidence as evidence_service
     from tests.assessment_helpers import full_scores
 
     with db() as s:
@@ -116,6 +117,14 @@ def world(db: Any) -> World:
             s.add(item)
             s.flush()
             objects["feedback_id"].append((item.id, code))
+            # A citizen's picture, saved as the evidence job saves it.
+            picture = FeedbackEvidence(feedback_id=item.id, media_id=f"media-{code}",
+                                       received_at=recent)
+            s.add(picture)
+            s.flush()
+            evidence_service.store(picture, PNG, "image/png")
+            objects.setdefault("evidence_id+feedback_id", []).append(
+                ({"feedback_id": item.id, "evidence_id": picture.id}, code))
             ticket = ticket_open.open_from_feedback(agency, item.id)
             objects["ticket_id"].append((ticket.id, code))
             ticket_loop.respond(users.get_user(unit_user), ticket.id, "已整改",

@@ -31,10 +31,7 @@ KNOWN_GAPS = {
 }
 #: GET routes whose objects the world does not construct, listed rather than silently skipped
 #: (a new GET route the world cannot fill fails the matrix until it is filled or listed here).
-KNOWN_GAP_ROUTES = {
-    "/feedback/<int:feedback_id>/evidence/<int:evidence_id>":
-        "citizens' pictures from WeChat (the WeChat side is being rewritten)",
-}
+KNOWN_GAP_ROUTES: dict[str, str] = {}
 
 
 #: Pages known to answer 5xx (none: the six list pages this matrix found crashing, whose templates
