@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from analytics import period_sums
-from analytics.counting import BAD_RATINGS, CHANNELS, counted_feedback, counted_opinions, primary_topic
+from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions, primary_topic
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback
@@ -85,7 +85,7 @@ def _from_rows(rows: dict[int, WindowAssessment], period: Period
     called = sa.select(CallBack.ticket_id).distinct().subquery()
     rating_sums: dict[int, float] = {}
     bad_outcomes: dict[int, tuple[int, int]] = {}
-    by_channel = [sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0)) for c in CHANNELS]
+    by_channel = [sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0)) for c in SPLIT_CHANNELS]
     for window_id, n, total, closed, back, wechat, h5, *levels in Session.execute(
             sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
                       sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),

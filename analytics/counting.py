@@ -14,7 +14,7 @@ PRIOR_RATINGS = 10
 #: The ratings that are 差评 (bad reviews): 非常不满意 and 不满意.
 BAD_RATINGS = (1, 2)
 #: The citizens' channels whose counted ratings are shown apart (issue 12: WeChat and H5).
-CHANNELS = ("wechat", "h5")
+SPLIT_CHANNELS = ("wechat", "h5")
 
 
 def split_sum(values: list[int | None]) -> int | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics.counting import BAD_RATINGS, CHANNELS, counted_feedback, counted_opinions
+from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions
 from feedback_api.db import Session
 from feedback_api.models import CallBack, Feedback, FeedbackDaily, FeedbackMonthly, Ticket, TicketFeedback
 from feedback_api.services.feedback import LOCAL_TZ
@@ -81,7 +81,7 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
                       when(sa.and_(bad, t.c.state == "closed")).label("bad_closed"),
                       when(sa.and_(bad, called)).label("bad_called"),
                       *[when(sa.and_(counted, f.c.channel == c)).label(f"ratings_{c}")
-                        for c in CHANNELS])
+                        for c in SPLIT_CHANNELS])
             .select_from(rows).group_by(f.c.window_id, day, topic))
 
 

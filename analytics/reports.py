@@ -21,7 +21,7 @@ from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
-from analytics.counting import CHANNELS, split_sum
+from analytics.counting import SPLIT_CHANNELS, split_sum
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
@@ -158,7 +158,7 @@ def _trend(window_ids: list[int], period: Period) -> list[Month]:
             sa.select(sa.func.count(), sa.func.sum(Feedback.rating),
                       sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)),
                       *[sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0))
-                        for c in CHANNELS])
+                        for c in SPLIT_CHANNELS])
             .where(Feedback.window_id.in_(window_ids), Feedback.received_at >= start,
                    Feedback.received_at < end, counted_feedback())).one()
         out.append(Month(f"{month.number}月", int(n or 0), float(total) / n if n else None,

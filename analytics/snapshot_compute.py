@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from analytics import period_sums
 from analytics.assessment import Assessment, Period, assess, counted_feedback
-from analytics.counting import CHANNELS
+from analytics.counting import SPLIT_CHANNELS
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Ticket
 
@@ -83,7 +83,7 @@ def _trend_from_rows(period: Period, parts: list[Period]) -> dict[int, list[Any]
                     sa.func.sum(sa.case((inside, Feedback.rating), else_=0)),
                     sa.func.sum(sa.case((sa.and_(inside, Feedback.rating <= 2), 1), else_=0)),
                     *[sa.func.sum(sa.case((sa.and_(inside, Feedback.channel == c), 1), else_=0))
-                      for c in CHANNELS]]
+                      for c in SPLIT_CHANNELS]]
     return {wid: values for wid, *values in Session.execute(
         sa.select(Feedback.window_id, *columns)
         .where(Feedback.received_at >= start, Feedback.received_at < end, counted_feedback())
