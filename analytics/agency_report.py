@@ -41,7 +41,14 @@ def _window(r: WindowAssessment) -> dict[str, Any]:
     return {"code": r.code, "name": r.name, "unit": r.unit_name,
             "industry": label(INDUSTRIES, r.industry), "composite": one(r.composite),
             "rank_district": r.rank_district, "ratings": r.ratings,
+            "ratings_wechat": r.ratings_wechat, "ratings_h5": r.ratings_h5,
             "good_rate": one(None if r.good_rate is None else 100 * r.good_rate)}
+
+
+def _by_channel(rows: list[WindowAssessment]) -> dict[str, int]:
+    """The counted ratings from WeChat and from H5 (shown apart: issue 12)."""
+    return {"ratings_wechat": sum(r.ratings_wechat or 0 for r in rows),
+            "ratings_h5": sum(r.ratings_h5 or 0 for r in rows)}
 
 
 def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
@@ -55,7 +62,8 @@ def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
         good = sum(r.distribution[4] + r.distribution[5] for r in members)
         bad = sum(r.distribution[1] + r.distribution[2] for r in members)
         out.append({"industry": label(INDUSTRIES, industry), "windows": len(members),
-                    "ratings": ratings, "good_rate": pct(good, ratings), "bad_rate": pct(bad, ratings),
+                    "ratings": ratings, **_by_channel(members),
+                    "good_rate": pct(good, ratings), "bad_rate": pct(bad, ratings),
                     "mean_composite": one(sum(scored) / len(scored)) if scored else None,
                     "bad_reviews": sum(r.bad_reviews for r in members),
                     "open_tickets": sum(r.open_tickets for r in members)})
@@ -171,6 +179,7 @@ def generate(period: Period) -> dict[str, Any]:
     overview = {
         "windows": len(rows), "ranked": result.district_ranked,
         "industries": len({r.industry for r in rows}), "ratings": ratings,
+        **_by_channel(rows),
         "distribution": {str(k): dist[k] for k in range(1, 6)},
         "good_rate": pct(dist[4] + dist[5], ratings), "bad_rate": pct(dist[1] + dist[2], ratings),
         "opinions": sum(r.opinions for r in rows),
@@ -198,7 +207,8 @@ def default_sections(figures: dict[str, Any]) -> dict[str, str]:
     repeats = figures["repeats"]["problems"]
     return {
         "summary": (f"{figures['period_label']}，全区 {o['windows']} 个示范窗口参加量化考核，"
-                    f"收到计分评价 {o['ratings']} 条，好评率 {rate(o['good_rate'])}，"
+                    f"收到计分评价 {o['ratings']} 条（微信公众号 {show(o.get('ratings_wechat'))} 条、"
+                    f"网页评价 {show(o.get('ratings_h5'))} 条），好评率 {rate(o['good_rate'])}，"
                     f"差评率 {rate(o['bad_rate'])}，综合得分平均 {show(o['mean_composite'])} 分。"),
         "analysis": (f"本季度到期督办 {t['rounds_due']} 轮次，按时办理率 {rate(t['on_time_rate'])}；"
                      f"计分差评 {t['bad_reviews']} 条，整改率 {rate(t['rectified_rate'])}，"

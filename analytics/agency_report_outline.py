@@ -58,10 +58,22 @@ def _narrative(text: str) -> list[Block]:
     return [Para(p, "narrative") for p in paragraphs] or [Para("（未填写）", "narrative")]
 
 
+#: The counted ratings from WeChat and from H5, beside each count (a report generated before the
+#: split was kept shows "—").
+CHANNEL_HEADER = ["微信公众号", "网页评价"]
+
+
+def _channels(figures: dict[str, Any]) -> list[Any]:
+    return [figures.get("ratings_wechat"), figures.get("ratings_h5")]
+
+
 def _windows(caption: str, items: list[dict[str, Any]]) -> Table:
-    return Table(caption, ["区内排名", "窗口", "单位", "行业", "综合得分", "计分评价", "好评率（%）"],
+    # One column for the count and its channels: the long names need the page's width.
+    return Table(caption, ["区内排名", "窗口", "单位", "行业", "综合得分", "计分评价（微信/网页）",
+                          "好评率（%）"],
                  [[w["rank_district"], f"{w['code']} {w['name']}", w["unit"], w["industry"],
-                   w["composite"], w["ratings"], w["good_rate"]] for w in items],
+                   w["composite"], "{}（{}/{}）".format(w["ratings"], *map(cell, _channels(w))),
+                   w["good_rate"]] for w in items],
                  "本季度无有综合得分的窗口")
 
 
@@ -73,15 +85,17 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
     blocks.append(Table("表1 全区概况", ["指标", "数值"], [
         ["参加考核窗口（个）", o["windows"]], ["有综合得分的窗口（个）", o["ranked"]],
         ["涉及行业（个）", o["industries"]], ["计分评价（条）", o["ratings"]],
+        *[[f"其中{name}（条）", n] for name, n in zip(CHANNEL_HEADER, _channels(o), strict=True)],
         *[[f"其中{RATINGS[k]}（条）", dist[str(k)]] for k in (5, 4, 3, 2, 1)],
         ["好评率（%）", o["good_rate"]], ["差评率（%）", o["bad_rate"]],
         ["分析的意见（条）", o["opinions"]], ["综合得分平均（分）", o["mean_composite"]]]))
     blocks += [Heading(1, "二、各行业得分与排名"), Table(
         "表2 各行业得分与排名",
-        ["排名", "行业", "窗口数", "计分评价", "好评率（%）", "差评率（%）", "综合得分平均",
-         "计分差评", "未办结督办"],
-        [[x["rank"], x["industry"], x["windows"], x["ratings"], x["good_rate"], x["bad_rate"],
-          x["mean_composite"], x["bad_reviews"], x["open_tickets"]] for x in figures["industries"]])]
+        ["排名", "行业", "窗口数", "计分评价", *CHANNEL_HEADER, "好评率（%）", "差评率（%）",
+         "综合得分平均", "计分差评", "未办结督办"],
+        [[x["rank"], x["industry"], x["windows"], x["ratings"], *_channels(x), x["good_rate"],
+          x["bad_rate"], x["mean_composite"], x["bad_reviews"], x["open_tickets"]]
+         for x in figures["industries"]])]
     blocks += [Heading(1, "三、最佳窗口与薄弱窗口"), Heading(2, "（一）综合得分靠前的窗口"),
                _windows("表3 综合得分靠前的窗口", figures["best"]),
                Heading(2, "（二）综合得分靠后的窗口"),

@@ -65,6 +65,8 @@ class WindowAssessmentSchema(ApiSchema):
     industry_name = Label(INDUSTRIES, attribute="industry")
     status = Str(required=True, validate=one_of(WINDOW_STATUSES))
     ratings = fields.Integer(required=True, metadata={"description": "计分评价数"})
+    ratings_wechat = fields.Integer(required=True, metadata={"description": "其中来自微信公众号的"})
+    ratings_h5 = fields.Integer(required=True, metadata={"description": "其中来自网页评价（H5）的"})
     distribution = fields.Function(
         lambda r: {str(k): v for k, v in r.distribution.items()},
         metadata={"type": "object", "additionalProperties": {"type": "integer"},

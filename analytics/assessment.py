@@ -82,6 +82,10 @@ class WindowAssessment:
     industry: str
     status: str
     ratings: int = 0
+    #: Of ``ratings``, those from WeChat and from the H5 page (None: a version stored before
+    #: the split was kept, shown as "—").
+    ratings_wechat: int | None = None
+    ratings_h5: int | None = None
     distribution: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 0))
     mean_rating: float | None = None
     industry_mean: float | None = None

@@ -36,7 +36,8 @@ def show(period: str | None) -> None:
     """Print every window's assessment for PERIOD (tab-separated, ranked)."""
     result = assessment.assess(_period(period))
     out = sys.stdout
-    out.write("\t".join(["区内排名", "行业排名", "窗口编号", "窗口名称", "计分评价数", "平滑满意度",
+    out.write("\t".join(["区内排名", "行业排名", "窗口编号", "窗口名称", "计分评价数", "微信公众号",
+                         "网页评价", "平滑满意度",
                          "好评率", "差评率", "综合检查", "暗查合格率", "综合得分"]) + "\n")
 
     def f(x: float | None, scale: float = 1, digits: int = 1) -> str:
@@ -44,7 +45,9 @@ def show(period: str | None) -> None:
 
     for r in result.rows:
         out.write("\t".join([str(r.rank_district or "—"), str(r.rank_industry or "—"), r.code, r.name,
-                             str(r.ratings), f(r.smoothed_rating, 1, 2), f(r.good_rate, 100),
+                             str(r.ratings), *["—" if n is None else str(n)
+                                               for n in (r.ratings_wechat, r.ratings_h5)],
+                             f(r.smoothed_rating, 1, 2), f(r.good_rate, 100),
                              f(r.bad_rate, 100), f(r.inspection_score), f(r.covert_pass_rate, 100),
                              f(r.composite)]) + "\n")
     for note in [result.formula, *result.notes]:

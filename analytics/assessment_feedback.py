@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from analytics import period_sums
-from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions, primary_topic
+from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions, primary_topic
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback
@@ -33,6 +33,8 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
                      ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
     """Fill every row's ratings, distribution, opinions, topics and sentiment; return the sum of
     each window's counted ratings and its 差评 (rectified, called back)."""
+    for row in rows.values():
+        row.ratings_wechat = row.ratings_h5 = 0
     sums = period_sums.window_topic_sums(period)
     if sums is None:
         return _from_rows(rows, period)
@@ -40,7 +42,7 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
     sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
     outcomes: dict[int, tuple[int, int]] = {}
     for (window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count,
-         closed, called) in sums:
+         closed, called, wechat, h5) in sums:
         row = rows.get(window_id)
         if row is None:
             continue
@@ -52,6 +54,8 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
             for k, v in zip(range(1, 6), (r1, r2, r3, r4, r5), strict=True):
                 row.distribution[k] += int(v)
             rating_sums[window_id] = rating_sums.get(window_id, 0.0) + float(total)
+            row.ratings_wechat += int(wechat)  # type: ignore[operator]
+            row.ratings_h5 += int(h5)  # type: ignore[operator]
         if opinions:
             row.opinions += int(opinions)
             if topic in TOPICS and topic != "other":
@@ -81,12 +85,13 @@ def _from_rows(rows: dict[int, WindowAssessment], period: Period
     called = sa.select(CallBack.ticket_id).distinct().subquery()
     rating_sums: dict[int, float] = {}
     bad_outcomes: dict[int, tuple[int, int]] = {}
-    for window_id, n, total, closed, back, *levels in Session.execute(
+    by_channel = [sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0)) for c in SPLIT_CHANNELS]
+    for window_id, n, total, closed, back, wechat, h5, *levels in Session.execute(
             sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
                       sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),
                       sa.func.sum(sa.case((sa.and_(bad, called.c.ticket_id.is_not(None)), 1),
                                           else_=0)),
-                      *level)
+                      *by_channel, *level)
             .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
             .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
             .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
@@ -94,6 +99,7 @@ def _from_rows(rows: dict[int, WindowAssessment], period: Period
         if window_id in rows:
             rows[window_id].ratings = n
             rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
+            rows[window_id].ratings_wechat, rows[window_id].ratings_h5 = int(wechat), int(h5)
             rating_sums[window_id] = float(total)
             bad_outcomes[window_id] = (int(closed or 0), int(back or 0))
     # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).

@@ -13,6 +13,14 @@ from feedback_api.models import Feedback
 PRIOR_RATINGS = 10
 #: The ratings that are 差评 (bad reviews): 非常不满意 and 不满意.
 BAD_RATINGS = (1, 2)
+#: The citizens' channels whose counted ratings are shown apart (issue 12: WeChat and H5).
+SPLIT_CHANNELS = ("wechat", "h5")
+
+
+def split_sum(values: list[int | None]) -> int | None:
+    """The sum of some rows' counts of one channel; None when a row has none (a version published
+    before the channels were kept), which pages show as "—"."""
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
 def counted_feedback() -> sa.ColumnElement[bool]:

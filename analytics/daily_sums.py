@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions
+from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions
 from feedback_api.db import Session
 from feedback_api.models import CallBack, Feedback, FeedbackDaily, FeedbackMonthly, Ticket, TicketFeedback
 from feedback_api.services.feedback import LOCAL_TZ
@@ -79,13 +79,15 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
                       .label("sentiment_sum"),
                       when(sa.and_(opinion, sentiment.is_not(None))).label("sentiment_count"),
                       when(sa.and_(bad, t.c.state == "closed")).label("bad_closed"),
-                      when(sa.and_(bad, called)).label("bad_called"))
+                      when(sa.and_(bad, called)).label("bad_called"),
+                      *[when(sa.and_(counted, f.c.channel == c)).label(f"ratings_{c}")
+                        for c in SPLIT_CHANNELS])
             .select_from(rows).group_by(f.c.window_id, day, topic))
 
 
 #: The summed columns, after the keys (window_id, day or month, topic).
 SUMS = ("ratings", "rating_sum", "r1", "r2", "r3", "r4", "r5", "opinions", "sentiment_sum",
-        "sentiment_count", "bad_closed", "bad_called")
+        "sentiment_count", "bad_closed", "bad_called", "ratings_wechat", "ratings_h5")
 COLUMNS = ("window_id", "day", "topic", *SUMS)
 MONTH_COLUMNS = ("window_id", "month", "topic", *SUMS)
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from analytics import delisting, snapshots
 from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment
+from analytics.counting import split_sum
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Ticket, User
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, DELISTING_RULES, INDUSTRIES, label
@@ -85,6 +86,13 @@ class Dashboard:
     def snapshot(self) -> AssessmentSnapshot | None:
         """The assessed period's published version, or None (computed live)."""
         return self.versions[-1] if self.versions else None
+
+    @property
+    def ratings(self) -> tuple[int, int | None, int | None]:
+        """The counted ratings of the windows shown: all, from WeChat, from H5 (None: published
+        before the channels were kept)."""
+        return (sum(r.ratings for r in self.rows), split_sum([r.ratings_wechat for r in self.rows]),
+                split_sum([r.ratings_h5 for r in self.rows]))
 
     @property
     def industries(self) -> list[str]:

@@ -70,6 +70,8 @@ def window_topic_sums(period: Period) -> list[tuple[Any, ...]] | None:
 
 
 def window_month_sums(period: Period) -> list[tuple[Any, ...]] | None:
-    """Per window and month: (window_id, month, ratings, rating_sum, r1, r2) over ``period``."""
-    rows = _rows(period, ("window_id", "month"), ("ratings", "rating_sum", "r1", "r2"))
+    """Per window and month: (window_id, month, ratings, rating_sum, r1, r2, ratings_wechat,
+    ratings_h5) over ``period``."""
+    rows = _rows(period, ("window_id", "month"),
+                 ("ratings", "rating_sum", "r1", "r2", "ratings_wechat", "ratings_h5"))
     return None if rows is None else [tuple(r) for r in rows]

@@ -34,11 +34,26 @@ def _rank_cells(rank: int | None, of: int) -> list[int | None]:
     return [rank, of]
 
 
+def _split(n: int | None) -> int | str:
+    """A count of one channel; "—" where a version published before the split was kept."""
+    return "—" if n is None else n
+
+
+#: The monthly trend's columns (page, Excel, PDF): the counted ratings beside those per channel.
+MONTH_HEADER = ["月份", "计分评价", "微信公众号", "网页评价", "平均分", "差评"]
+
+
+def month_rows(report: Report) -> list[list[Any]]:
+    return [[m.label, m.ratings, _split(m.wechat), _split(m.h5), _num(m.mean, 2), m.bad]
+            for m in report.trend]
+
+
 def facts(report: Report) -> list[tuple[str, Any]]:
     """The report's headline figures (label, value), in the order the page shows them."""
     return [("报告对象", f"{report.code} {report.name}"), ("所属单位", report.unit_name),
             ("行业", label(INDUSTRIES, report.industry)), ("考核期", report.period.label),
-            ("计分评价数", report.ratings), ("好评率（%）", _pct(report.good_rate)),
+            ("计分评价数", report.ratings), ("其中微信公众号", _split(report.ratings_wechat)),
+            ("其中网页评价", _split(report.ratings_h5)), ("好评率（%）", _pct(report.good_rate)),
             ("差评率（%）", _pct(report.bad_rate)),
             ("本期督办单", report.tickets.opened), ("其中已办结", report.tickets.closed),
             ("其中曾超期", report.tickets.overdue), ("目前未办结", report.tickets.open_now),
@@ -95,8 +110,7 @@ def report_xlsx(report: Report) -> bytes:
     cells.xlsx_table(ws, ["评分", "等级", "条数"],
                      [[k, RATINGS[k], report.distribution[k]] for k in (5, 4, 3, 2, 1)])
     ws = wb.create_sheet("月度趋势")
-    cells.xlsx_table(ws, ["月份", "计分评价", "平均分", "差评"],
-                     [[m.label, m.ratings, _num(m.mean, 2), m.bad] for m in report.trend])
+    cells.xlsx_table(ws, MONTH_HEADER, month_rows(report))
     ws = wb.create_sheet("问题类别")
     cells.xlsx_table(ws, ["问题类别", "意见条数"], [[label(TOPICS, c), n] for c, n in report.topics])
     ws = wb.create_sheet("督办")
@@ -240,9 +254,8 @@ def report_pdf(report: Report) -> bytes:
                      ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
                     [20, 30, 30, 30, 30, 30])]
     story += [para("月度趋势", head), _months_chart(report),
-              table([["月份", "计分评价", "平均分", "差评"],
-                     *[[m.label, m.ratings, None if m.mean is None else f"{m.mean:.2f}", m.bad]
-                       for m in report.trend]], [30, 30, 30, 30])]
+              table([MONTH_HEADER, *[[*m[:4], None if m[4] is None else f"{m[4]:.2f}", m[5]]
+                                     for m in month_rows(report)]], [24, 26, 26, 26, 26, 26])]
     story += [para("问题类别", head),
               table([["问题类别", "意见条数"], *[[label(TOPICS, c), n] for c, n in report.topics]]
                     if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
+from analytics.counting import SPLIT_CHANNELS, split_sum
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
@@ -47,6 +49,9 @@ class Month:
     ratings: int
     mean: float | None
     bad: int
+    #: The counted ratings from WeChat and from H5 (None: published before the split was kept).
+    wechat: int | None = None
+    h5: int | None = None
 
 
 @dataclass
@@ -83,6 +88,15 @@ class Report:
     @property
     def ratings(self) -> int:
         return sum(r.ratings for r in self.rows)
+
+    @property
+    def ratings_wechat(self) -> int | None:
+        """Of ``ratings``, those from WeChat (None: published before the split was kept)."""
+        return split_sum([r.ratings_wechat for r in self.rows])
+
+    @property
+    def ratings_h5(self) -> int | None:
+        return split_sum([r.ratings_h5 for r in self.rows])
 
     @property
     def distribution(self) -> dict[int, int]:
@@ -140,13 +154,15 @@ def _trend(window_ids: list[int], period: Period) -> list[Month]:
     out = []
     for month in _months(period):
         start, end = month.utc_bounds()
-        n, total, bad = Session.execute(
+        n, total, bad, wechat, h5 = Session.execute(
             sa.select(sa.func.count(), sa.func.sum(Feedback.rating),
-                      sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
+                      sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)),
+                      *[sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0))
+                        for c in SPLIT_CHANNELS])
             .where(Feedback.window_id.in_(window_ids), Feedback.received_at >= start,
                    Feedback.received_at < end, counted_feedback())).one()
         out.append(Month(f"{month.number}月", int(n or 0), float(total) / n if n else None,
-                         int(bad or 0)))
+                         int(bad or 0), int(wechat or 0), int(h5 or 0)))
     return out
 
 
@@ -175,13 +191,17 @@ def _from_stored(got: snapshots.Stored, ids: list[int]) -> tuple[TicketSummary, 
         topics.update({topic: int(n) for topic, n in t.get("topics", [])})
     summary.topics = sorted(topics.items(), key=lambda t: (-t[1], t[0]))
     summary.open_now = _open_now(ids)
-    months: dict[str, list[float]] = {}
+    months: dict[str, list[Any]] = {}
     for wid in ids:
-        for label, n, total, bad in got.trend.get(wid) or []:
-            acc = months.setdefault(label, [0, 0.0, 0])
-            acc[0], acc[1], acc[2] = acc[0] + n, acc[1] + total, acc[2] + bad
-    trend = [Month(label, int(n), total / n if n else None, int(bad))
-             for label, (n, total, bad) in months.items()]
+        # [label, n, total, bad], and since the channels are kept [..., wechat, h5].
+        for label, n, total, bad, *split in got.trend.get(wid) or []:
+            acc = months.setdefault(label, [0, 0.0, 0, 0, 0])
+            channels = split[:2] if len(split) >= 2 else [None, None]
+            acc[:] = [acc[0] + n, acc[1] + total, acc[2] + bad,
+                      *[None if a is None or c is None else a + c
+                        for a, c in zip(acc[3:], channels, strict=True)]]
+    trend = [Month(label, int(n), total / n if n else None, int(bad), wechat, h5)
+             for label, (n, total, bad, wechat, h5) in months.items()]
     return summary, trend
 
 
@@ -227,6 +247,7 @@ def chart_data(report: Report) -> dict[str, object]:
     tables (the mean rounded as shown)."""
     return {
         "months": [{"label": m.label, "ratings": m.ratings, "bad": m.bad,
+                    "wechat": m.wechat, "h5": m.h5,
                     "mean": None if m.mean is None else round(m.mean, 2)} for m in report.trend],
         "distribution": [{"level": k, "label": RATINGS[k], "count": report.distribution[k]}
                          for k in (5, 4, 3, 2, 1)],

@@ -1,7 +1,8 @@
 """What a stored version of a period's assessment holds besides the assessment itself: each
-window's months (label, counted ratings, their sum, 差评) and the tickets opened in the period,
-which its rating report shows. Computed in SQL before the version is written: the months from
-the monthly sums once built (``analytics.period_sums``), else in one pass over the feedback."""
+window's months (label, counted ratings, their sum, 差评, those from WeChat and from H5) and the
+tickets opened in the period, which its rating report shows. Computed in SQL before the version
+is written: the months from the monthly sums once built (``analytics.period_sums``), else in one
+pass over the feedback."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from analytics import period_sums
 from analytics.assessment import Assessment, Period, assess, counted_feedback
+from analytics.counting import SPLIT_CHANNELS
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Ticket
 
@@ -36,17 +38,24 @@ def months(period: Period) -> list[Period]:
             for m in range(first, first + (3 if period.kind == "quarter" else 12))]
 
 
+#: A month as stored: counted ratings, their sum, 差评, and the ratings from WeChat and H5 (a
+#: version stored before the split holds the first three only).
+WIDTH = 5
+
+
 def _trend(period: Period, ids: list[int]) -> dict[int, list[list[Any]]]:
-    """Counted ratings per window and month: a count, a sum and the 差评 of each month."""
+    """Counted ratings per window and month: a count, a sum, the 差评 and the count per channel
+    of each month."""
     parts = months(period)
     sums = period_sums.window_month_sums(period)
     if sums is not None:
         index = {month.start: k for k, month in enumerate(parts)}
         got: dict[int, list[Any]] = {}
-        for wid, month, n, total, r1, r2 in sums:
-            values = got.setdefault(wid, [0] * (3 * len(parts)))
-            k = 3 * index[month]
-            values[k:k + 3] = [int(n or 0), float(total or 0), int((r1 or 0) + (r2 or 0))]
+        for wid, month, n, total, r1, r2, wechat, h5 in sums:
+            values = got.setdefault(wid, [0] * (WIDTH * len(parts)))
+            k = WIDTH * index[month]
+            values[k:k + WIDTH] = [int(n or 0), float(total or 0), int((r1 or 0) + (r2 or 0)),
+                                   int(wechat or 0), int(h5 or 0)]
         return _months_of(parts, got, ids)
     return _months_of(parts, _trend_from_rows(period, parts), ids)
 
@@ -55,9 +64,11 @@ def _months_of(parts: list[Period], got: dict[int, list[Any]], ids: list[int]
                ) -> dict[int, list[list[Any]]]:
     out: dict[int, list[list[Any]]] = {}
     for wid in ids:
-        values = got.get(wid) or [0] * (3 * len(parts))
-        out[wid] = [[f"{month.number}月", int(values[3 * k] or 0), float(values[3 * k + 1] or 0),
-                     int(values[3 * k + 2] or 0)] for k, month in enumerate(parts)]
+        values = got.get(wid) or [0] * (WIDTH * len(parts))
+        out[wid] = [[f"{month.number}月", int(values[WIDTH * k] or 0),
+                     float(values[WIDTH * k + 1] or 0),
+                     *[int(v or 0) for v in values[WIDTH * k + 2:WIDTH * k + WIDTH]]]
+                    for k, month in enumerate(parts)]
     return out
 
 
@@ -70,7 +81,9 @@ def _trend_from_rows(period: Period, parts: list[Period]) -> dict[int, list[Any]
         inside = sa.and_(Feedback.received_at >= m_start, Feedback.received_at < m_end)
         columns += [sa.func.sum(sa.case((inside, 1), else_=0)),
                     sa.func.sum(sa.case((inside, Feedback.rating), else_=0)),
-                    sa.func.sum(sa.case((sa.and_(inside, Feedback.rating <= 2), 1), else_=0))]
+                    sa.func.sum(sa.case((sa.and_(inside, Feedback.rating <= 2), 1), else_=0)),
+                    *[sa.func.sum(sa.case((sa.and_(inside, Feedback.channel == c), 1), else_=0))
+                      for c in SPLIT_CHANNELS]]
     return {wid: values for wid, *values in Session.execute(
         sa.select(Feedback.window_id, *columns)
         .where(Feedback.received_at >= start, Feedback.received_at < end, counted_feedback())

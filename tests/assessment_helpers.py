@@ -21,11 +21,12 @@ def window_id(code: str) -> int:
     return Session.query(Window.id).filter(Window.code == code).scalar()
 
 
-def add_feedback(code: str, ratings: list[int], *, at: datetime | None = None, **extra: Any) -> None:
+def add_feedback(code: str, ratings: list[int], *, at: datetime | None = None,
+                 channel: str = "h5", **extra: Any) -> None:
     wid = window_id(code)
     for r in ratings:
         n = next(_seq)
-        Session.add(Feedback(receipt_no=f"T{n:010d}", window_id=wid, rating=r, channel="h5",
+        Session.add(Feedback(receipt_no=f"T{n:010d}", window_id=wid, rating=r, channel=channel,
                              received_at=at or datetime(2026, 8, 10, 4, tzinfo=UTC), **extra))
     Session.flush()
 

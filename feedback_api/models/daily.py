@@ -32,6 +32,9 @@ class _Sums:
     #: call-back (回访), through the ticket links.
     bad_closed: Mapped[int]
     bad_called: Mapped[int]
+    #: Of the counted ratings, those from WeChat and from the H5 page (shown apart: issue 12).
+    ratings_wechat: Mapped[int]
+    ratings_h5: Mapped[int]
 
 
 class FeedbackDaily(_Sums, Base):

@@ -198,7 +198,8 @@ def test_the_report_pages_charts_hold_its_tables_numbers(client, auth, scored):
     assert "<td>10</td><td>4</td><td>0</td><td>0</td><td>2</td><td>16</td>" in html
     for m in charts["months"]:
         mean = "—" if m["mean"] is None else f"{m['mean']:.2f}"
-        assert f"<td>{m['label']}</td><td>{m['ratings']}</td><td>{mean}</td><td>{m['bad']}</td>" in html
+        assert (f"<td>{m['label']}</td><td>{m['ratings']}</td><td>{m['wechat']}</td>"
+                f"<td>{m['h5']}</td><td>{mean}</td><td>{m['bad']}</td>") in html
     assert [m["ratings"] for m in charts["months"]] == [0, 16, 0]
 
 

@@ -45,7 +45,8 @@ def test_a_unit_reads_its_own_window_report(client, auth, rated):
     assert "综合得分 = Σ（权重 × 分项得分）" in html  # the formula
     assert "<td>12</td><td>5</td><td>2</td><td>1</td><td>3</td><td>23</td>" in html
     assert "本期督办单" in html and "服务态度" in html
-    assert "<td>8月</td><td>23</td><td>3.96</td><td>4</td>" in html  # the monthly trend
+    # The monthly trend: counted ratings, from WeChat, from H5 (the helper rates on H5), mean, 差评.
+    assert "<td>8月</td><td>23</td><td>0</td><td>23</td><td>3.96</td><td>4</td>" in html
     assert "/reports/windows/CD-SW-001/report.pdf?period=2026Q3" in html
     # The unit's own unit report covers both its windows.
     unit = client.get(f"/reports/units/CD-SW?period={Q3}").get_data(as_text=True)
@@ -87,8 +88,9 @@ def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
     wb = load_workbook(io.BytesIO(resp.data))
     assert wb.sheetnames == ["概况", "综合得分", "评分分布", "月度趋势", "问题类别", "督办", "群众意见"]
     trend = list(wb["月度趋势"].iter_rows(min_row=2, values_only=True))
-    assert [m[0] for m in trend] == ["7月", "8月", "9月"] and trend[1][1] == 23 and trend[1][3] == 4
-    assert trend[1][2] == pytest.approx(round((60 + 20 + 6 + 2 + 3) / 23, 2)) and trend[0][1] == 0
+    assert [m[0] for m in trend] == ["7月", "8月", "9月"] and trend[1][1] == 23 and trend[1][5] == 4
+    assert trend[1][2:4] == (0, 23)  # from WeChat, from H5
+    assert trend[1][4] == pytest.approx(round((60 + 20 + 6 + 2 + 3) / 23, 2)) and trend[0][1] == 0
     facts = {r[0]: r[1] for r in wb["概况"].iter_rows(min_row=2, values_only=True) if r and r[0]}
     assert facts["计分评价数"] == 23 and facts["本期督办单"] == 1
     assert facts["差评率（%）"] == pytest.approx(round(100 * 4 / 23, 1))

@@ -32,10 +32,10 @@ PERIODS = (Period("quarter", 2026, 3), Period("month", 2026, 8), Period("month",
 
 
 def _rate(code: str, rating: int | None, at: datetime | None, text: str | None = None,
-          openid: str | None = None) -> int:
+          openid: str | None = None, channel: str = "wechat") -> int:
     window = Session.scalars(sa.select(Window).where(Window.code == code)).one()
     citizen = get_or_create_citizen(openid or next(_openids))
-    return record_feedback(window, citizen=citizen, channel="wechat",
+    return record_feedback(window, citizen=citizen, channel=channel,
                            rating=rating, text=text, received_at=at).feedback.id
 
 
@@ -51,6 +51,7 @@ def _figures(period: Period) -> list[tuple]:  # type: ignore[type-arg]
     for r in assessment.assess(period).rows:
         out.append((r.code, r.ratings, r.distribution, r.opinions, r.topics, r.bad_reviews,
                     r.bad_rectified_rate, r.bad_callback_rate, r.rank_district,
+                    r.ratings_wechat, r.ratings_h5,
                     *[None if x is None else pytest.approx(x, abs=1e-9) for x in
                       (r.mean_rating, r.smoothed_rating, r.sentiment, r.composite)]))
     return out
@@ -81,6 +82,8 @@ def _both_ways(db) -> dict[Period, list[tuple]]:  # type: ignore[no-untyped-def,
     assert from_sums == from_rows
     assert months_from_sums == months_from_rows
     assert any(row[1] for row in from_rows[PERIODS[0]])  # there was something to compare
+    for rows in from_rows.values():  # every counted rating is from WeChat or H5 here
+        assert all(row[9] + row[10] == row[1] for row in rows)
     return from_rows
 
 
@@ -90,7 +93,8 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
         agency, unit = users.get_user("agency"), users.get_user("unit")
         for k, rating in enumerate((5, 4, 4, 3, 1, 2, 5, 5)):
             _rate("CD-SW-001", rating, aug + timedelta(days=k, hours=k))
-            _rate("CD-RMYY-001", 6 - max(rating, 1) if rating < 5 else 5, aug + timedelta(days=3 * k))
+            _rate("CD-RMYY-001", 6 - max(rating, 1) if rating < 5 else 5, aug + timedelta(days=3 * k),
+                  channel="h5" if k % 3 else "wechat")
         for k, (topic, s) in enumerate((("attitude", 0.1), ("efficiency", 0.8), ("attitude", 0.3))):
             _analyse(_rate("CD-SW-002", None, aug + timedelta(days=k), text="意见"), topic, s)
         bad = _rate("CD-SW-002", 1, aug)
@@ -103,13 +107,14 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
         today_bad = _rate("CD-SW-001", 1, None)
     with db():
         daily.refresh()
-    _both_ways(db)
+    rmyy = next(row for row in _both_ways(db)[PERIODS[0]] if row[0] == "CD-RMYY-001")
+    assert rmyy[9:11] == (3, 5)  # (WeChat, H5)
 
     # Changes after the refresh, not yet refreshed: read live for their days.
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
-        _rate("CD-SW-002", 2, aug + timedelta(days=1))
-        _rate("CD-RMYY-002", 5, None)
+        _rate("CD-SW-002", 2, aug + timedelta(days=1), channel="h5")
+        _rate("CD-RMYY-002", 5, None, channel="h5")
         first = Session.scalar(sa.select(Feedback.id).where(Feedback.rating == 5).limit(1))
         review.review_feedback(agency, first, {"valid": False})
         _analyse(_rate("CD-SW-002", None, aug + timedelta(days=20), text="很好"), "environment", 0.9)

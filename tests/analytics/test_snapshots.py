@@ -57,7 +57,9 @@ def test_publish_stores_every_windows_full_row_and_pages_read_it(db, district, c
             snapshots.row_data(r) for r in live.rows]
         sw1 = next(r for r in got.result.rows if r.code == "CD-SW-001")
         assert sw1.distribution == {1: 0, 2: 0, 3: 0, 4: 3, 5: 12} and sw1.inspections == 1
-        assert got.trend[window_id("CD-SW-001")][1] == ["8月", 15, 72.0, 0]
+        assert (sw1.ratings_wechat, sw1.ratings_h5) == (0, 15)  # the helper rates on H5
+        # A month: counted ratings, their sum, 差评, from WeChat, from H5.
+        assert got.trend[window_id("CD-SW-001")][1] == ["8月", 15, 72.0, 0, 0, 15]
         audit = s.scalars(sa.select(AuditLog).where(
             AuditLog.entity_type == "assessment_snapshot")).one()
         assert (audit.action, audit.entity_id) == ("publish", "2026Q3:v1")
