@@ -36,8 +36,7 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period) -> dict[
         return _from_rows(rows, period)
     rating_sums: dict[int, float] = {}
     sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    for (window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count,
-         *_outcomes) in sums:
+    for window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count in sums:
         row = rows.get(window_id)
         if row is None:
             continue

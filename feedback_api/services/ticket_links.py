@@ -114,7 +114,6 @@ def detach_feedback(actor: User, ticket_id: int, feedback_id: int, reason: objec
     receipt = link.feedback.receipt_no
     Session.delete(link)
     Session.flush()
-    tickets.outcome_changed(feedback_id=feedback_id)  # no longer the ticket's
     Session.expire(ticket, ["feedback"])
     audit.record_change(actor, "detach", "ticket", ticket.id, {"feedback": feedback_id},
                         {"feedback": None, "receipt_no": receipt, "reason": text})
@@ -126,7 +125,6 @@ def _cancel(actor: User | None, ticket: Ticket, reason: str, now: datetime) -> N
     ticket.state, ticket.cancel_reason = "cancelled", reason
     ticket.closed_at, ticket.closed_by_id = now, actor.id if actor else None
     Session.flush()
-    tickets.outcome_changed(ticket_id=ticket.id)
     audit.record_change(actor, "cancel", "ticket", ticket.id, before,
                         {"state": "cancelled", "reason": reason}, actor_label="system")
 
@@ -158,7 +156,6 @@ def feedback_excluded(actor: User | None, item: Feedback, why: str, *,
         return None
     Session.delete(link)
     Session.flush()
-    tickets.outcome_changed(feedback_id=item.id)
     Session.expire(ticket, ["feedback"])
     label = EXCLUSIONS[why]
     audit.record_change(actor, "detach", "ticket", ticket.id, {"feedback": item.id},

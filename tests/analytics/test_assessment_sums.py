@@ -203,7 +203,7 @@ def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
     with db():
         Session.execute(sa.delete(DailyRefresh))
         Session.execute(sa.update(FeedbackDaily).values(ratings=FeedbackDaily.ratings + 7))
-        Session.execute(sa.update(FeedbackMonthly).values(bad_called=0))
+        Session.execute(sa.update(FeedbackMonthly).values(ratings=0))
     with db():
         assert daily.refresh().full
     assert _both_ways(db) == figures
