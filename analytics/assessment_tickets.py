@@ -10,7 +10,7 @@ feedback links (tickets are few) gives it, whichever way the ratings were read."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -57,31 +57,34 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period,
             rows[window_id].open_tickets = int(n)
 
 
-def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period, today: object) -> None:
+def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period, today: date) -> None:
     """Of the period's counted 差评 (levels 1–2 of the distribution), through their ticket links
     (a feedback has one ticket at most): those on a cancelled ticket, those whose ticket is still
     within its first deadline, and of the rest (judged) those rectified (closed) and called back.
     Those with no link are the distribution's 差评 less the linked ones."""
     start, end = period.utc_bounds()
-    cancelled = Ticket.state == "cancelled"
-    closed = Ticket.state == "closed"
-    not_due = sa.and_(~cancelled, ~closed, TicketRound.due >= today)
-    judged = sa.and_(~cancelled, sa.or_(closed, TicketRound.due < today))
-    called = sa.exists().where(CallBack.ticket_id == Ticket.id)
+    # Every link with its ticket's state, first deadline and whether it was called back, first
+    # (tickets are few); then each linked feedback by its key. Left to itself, SQLite (no
+    # statistics) reads the period's feedback by received_at instead: every row of the quarter.
+    links = (sa.select(TicketFeedback.feedback_id, Ticket.state, TicketRound.due,
+                       sa.exists().where(CallBack.ticket_id == Ticket.id).label("called"))
+             .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
+             .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == 1))
+             .cte("links").prefix_with("MATERIALIZED"))
+    cancelled = links.c.state == "cancelled"
+    closed = links.c.state == "closed"
+    not_due = sa.and_(~cancelled, ~closed, links.c.due >= today)
+    judged = sa.and_(~cancelled, sa.or_(closed, links.c.due < today))
 
     def count(cond: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.sum(sa.case((cond, 1), else_=0))
 
     found: dict[int, tuple[int, ...]] = {}
-    # Driven by the links (tickets are few), each feedback read by its key.
     for window_id, *figures in Session.execute(
             sa.select(Feedback.window_id, sa.func.count(), count(cancelled), count(not_due),
                       count(judged), count(sa.and_(judged, closed)),
-                      count(sa.and_(judged, called)))
-            .select_from(TicketFeedback)
-            .join(Feedback, Feedback.id == TicketFeedback.feedback_id)
-            .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
-            .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == 1))
+                      count(sa.and_(judged, links.c.called)))
+            .select_from(links).join(Feedback, Feedback.id == links.c.feedback_id)
             .where(Feedback.rating.in_(BAD_RATINGS), counted_feedback(),
                    Feedback.received_at >= start, Feedback.received_at < end)
             .group_by(Feedback.window_id)):
