@@ -72,14 +72,19 @@ def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
     return out
 
 
+def _judged(r: WindowAssessment) -> int:
+    """The 差评 the window's rates are over: those judged (ticket closed or its first deadline
+    passed); a version stored before they were counted apart has rates over every 差评."""
+    return r.bad_assessed if r.bad_assessed or r.bad_rectified_rate is None else r.bad_reviews
+
+
 def _tickets(rows: list[WindowAssessment], period: Period) -> dict[str, Any]:
     rounds = sum(r.ticket_rounds for r in rows)
     on_time = sum(round((r.ticket_on_time_rate or 0) * r.ticket_rounds) for r in rows)
     bad = sum(r.bad_reviews for r in rows)
-    # The rates' denominators: the 差评 judged (ticket closed or its first deadline passed).
-    assessed = sum(r.bad_assessed for r in rows)
-    rectified = sum(round((r.bad_rectified_rate or 0) * r.bad_assessed) for r in rows)
-    called = sum(round((r.bad_callback_rate or 0) * r.bad_assessed) for r in rows)
+    assessed = sum(_judged(r) for r in rows)
+    rectified = sum(round((r.bad_rectified_rate or 0) * _judged(r)) for r in rows)
+    called = sum(round((r.bad_callback_rate or 0) * _judged(r)) for r in rows)
     summary = _ticket_summary([r.window_id for r in rows], period)
     return {"opened": summary.opened, "closed": summary.closed, "overdue": summary.overdue,
             "open_now": summary.open_now, "rounds_due": rounds, "rounds_on_time": on_time,

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from analytics import assessment
+from analytics import agency_report, assessment
 from analytics.assessment import Period
 from feedback_api.services import ticket_links, ticket_loop, ticket_open, users
 from tests.analytics.test_assessment_tickets import bad_review, local
@@ -118,3 +118,17 @@ def test_a_window_without_anything_to_handle_gets_full_marks(db, district):
         assert _tickets(empty).value == 100.0
         assert empty.composite is None and empty.rank_district is None
         assert any("按满分计" in n for n in result.notes)
+
+
+def test_the_agency_reports_ticket_figures_count_the_judged_bad_reviews(db, district):
+    _handled_and_fresh(db)
+    with db():
+        bad_review("CD-SW-002", local(2026, 2, 2))  # never ticketed
+    with db():
+        t = agency_report.generate(Q1)["tickets"]
+        # Judged now (long after every deadline): both of CD-SW-001, one rectified and called
+        # back; CD-SW-002's 差评 was never ticketed.
+        assert (t["bad_reviews"], t["bad_assessed"], t["rectified"], t["called_back"]) == (3, 2, 1, 1)
+        assert (t["rectified_rate"], t["callback_rate"]) == (50.0, 50.0)
+        sections = agency_report.default_sections(agency_report.generate(Q1))
+        assert "计分差评 3 条，其中督办已办结或整改期限已过的 2 条计入考核" in sections["analysis"]
