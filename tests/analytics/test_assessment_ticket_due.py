@@ -12,7 +12,7 @@ import pytest
 from analytics import agency_report, assessment
 from analytics.assessment import Period
 from feedback_api.services import ticket_links, ticket_loop, ticket_open, users
-from tests.analytics.test_assessment_tickets import bad_review, local
+from tests.analytics.test_assessment_tickets import bad_review, local, signed_in
 
 Q1 = Period("quarter", 2026, 1)
 
@@ -132,3 +132,18 @@ def test_the_agency_reports_ticket_figures_count_the_judged_bad_reviews(db, dist
         assert (t["rectified_rate"], t["callback_rate"]) == (50.0, 50.0)
         sections = agency_report.default_sections(agency_report.generate(Q1))
         assert "计分差评 3 条，其中督办已办结或整改期限已过的 2 条计入考核" in sections["analysis"]
+
+
+def test_the_window_page_says_which_bad_reviews_were_left_out(app, client, auth, db, district):
+    start = local(2026, 2, 2)
+    with db():
+        bad_review("CD-SW-001", start)  # never ticketed
+    auth.login("office")
+    page = client.get("/assessment/windows/CD-SW-001?period=2026Q1").get_data(as_text=True)
+    assert "本期无督办事项，按满分计；另有 1 条差评未督办，不计" in page
+    assert "计入考核 0 条" in page and "未督办 1 条" in page
+    # The standard's page explains the component, to the office (its form) and to readers.
+    assert "本期无督办事项的窗口按满分计" in client.get(
+        "/assessment/standard?year=2026").get_data(as_text=True)
+    assert "本期无督办事项的窗口按满分计" in signed_in(app, "agency").get(
+        "/assessment/standard?year=2026").get_data(as_text=True)
