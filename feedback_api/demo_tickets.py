@@ -1,6 +1,7 @@
 """The demo district's supervision tickets: its seeded 差评 opened (or grouped into a running
 ticket) as the automatic job would have, each a few minutes after it came in, through the same
-service; then a plausible share worked through the loop through the ticket services, each step
+service, on the topic its opinion is about (the demo seeds before the opinions are analysed);
+then a plausible share worked through the loop through the ticket services, each step
 at its own moment and never later than now: most fixed on time, verified and called back; some
 sent back once; some fixed late; a few still open past their deadline; the recent ones still
 within it. The clock job then marks what is overdue."""
@@ -16,6 +17,18 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Ticket, TicketFeedback, User
 from feedback_api.services import ticket_clocks, ticket_links, ticket_loop
 
+#: The topic of each of the demo's complaints (``demo.NEGATIVE``), as the analysis would find it.
+TOPIC_OF = {
+    "排队等了两个小时，窗口只开了一个": "efficiency", "工作人员态度冷淡，问两句就不耐烦": "attitude",
+    "材料说了三次都没说全，跑了好几趟": "process", "叫号系统经常出错，过号了也没人管": "environment",
+    "空调坏了，大厅里太热": "environment", "解释不清楚，问了也说不知道": "competence",
+    "午休时间窗口全关了，等到下午": "convenience", "停车位太少，绕了半天": "convenience",
+    "办事指南和实际要求不一样": "publicity", "太慢了": "efficiency",
+    "工作时间玩手机，让群众等着": "attitude", "说系统故障让明天再来": "efficiency",
+    "电话一直打不通": "convenience", "真是“高效”啊，等了三个小时": "efficiency",
+    "态度还行，就是太慢": "efficiency", "老人不会用自助机，也没人帮忙": "convenience",
+    "暗示找中介能快点办，感觉不正常": "integrity", "收费标准没有公示，多收了钱": "publicity",
+}
 #: How recent a ticket left unanswered or unverified may be.
 RECENT_STUCK = timedelta(days=60)
 RESPONSES = [
@@ -33,15 +46,16 @@ def seed_tickets(rng: random.Random, *, now: datetime | None = None) -> int:
     office = Session.scalars(sa.select(User).where(User.username == "office")).one()
     agency = Session.scalars(sa.select(User).where(User.username == "agency")).one()
     bad = Session.execute(
-        sa.select(Feedback.id, Feedback.received_at)
+        sa.select(Feedback.id, Feedback.received_at, Feedback.text)
         .where(Feedback.source_msg_id.like("demo:%"), Feedback.rating.in_((1, 2)),
                Feedback.rating_counts.is_(True),
                Feedback.id.not_in(sa.select(TicketFeedback.feedback_id)))
         .order_by(Feedback.received_at, Feedback.id)).all()
     opened = 0
-    for feedback_id, at in bad:
+    for feedback_id, at, text in bad:
         when = at + timedelta(minutes=5)  # the job runs every five minutes
-        ticket, grouped = ticket_links.open_or_group(feedback_id, now=when)
+        ticket, grouped = ticket_links.open_or_group(
+            feedback_id, topic=TOPIC_OF.get(text or "", "other"), now=when)
         if not grouped:
             opened += 1
             _work(rng, ticket, when, now, office, agency)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from analytics import assessment
 from analytics.periods import Period
 from feedback_api.db import utcnow
-from feedback_api.demo import seed_demo
+from feedback_api.demo import NEGATIVE, seed_demo
+from feedback_api.demo_tickets import TOPIC_OF
 from feedback_api.models import AuditLog, CallBack, Feedback, Ticket, TicketFeedback, TicketRound
 
 
@@ -35,6 +36,10 @@ def test_the_demo_opens_and_works_tickets_for_its_bad_reviews(db):
         assert tickets == s.scalar(sa.select(sa.func.count()).select_from(TicketRound)
                                    .where(TicketRound.number == 1))
         assert s.scalar(sa.select(sa.func.count()).select_from(CallBack)) > tickets // 2
+        # On the topic of the complaint (every demo complaint has one); 其他 for a bare rating.
+        assert set(NEGATIVE) == set(TOPIC_OF)
+        topics = set(s.scalars(sa.select(Ticket.topic).distinct()))
+        assert len(topics - {"other"}) >= 5
         # Some fixed late (or not at all), some sent back; nothing happened after now.
         assert s.scalar(sa.select(sa.func.count()).select_from(TicketRound)
                         .where(TicketRound.overdue.is_(True)))
