@@ -80,18 +80,25 @@ def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
     return out
 
 
+def _judged(r: WindowAssessment) -> int:
+    """The 差评 the window's rates are over: those judged (ticket closed or its first deadline
+    passed); a version stored before they were counted apart has rates over every 差评."""
+    return r.bad_assessed if r.bad_assessed or r.bad_rectified_rate is None else r.bad_reviews
+
+
 def _tickets(rows: list[WindowAssessment], period: Period) -> dict[str, Any]:
     rounds = sum(r.ticket_rounds for r in rows)
     on_time = sum(round((r.ticket_on_time_rate or 0) * r.ticket_rounds) for r in rows)
     bad = sum(r.bad_reviews for r in rows)
-    rectified = sum(round((r.bad_rectified_rate or 0) * r.bad_reviews) for r in rows)
-    called = sum(round((r.bad_callback_rate or 0) * r.bad_reviews) for r in rows)
+    assessed = sum(_judged(r) for r in rows)
+    rectified = sum(round((r.bad_rectified_rate or 0) * _judged(r)) for r in rows)
+    called = sum(round((r.bad_callback_rate or 0) * _judged(r)) for r in rows)
     summary = _ticket_summary([r.window_id for r in rows], period)
     return {"opened": summary.opened, "closed": summary.closed, "overdue": summary.overdue,
             "open_now": summary.open_now, "rounds_due": rounds, "rounds_on_time": on_time,
-            "on_time_rate": pct(on_time, rounds), "bad_reviews": bad, "rectified": rectified,
-            "rectified_rate": pct(rectified, bad), "called_back": called,
-            "callback_rate": pct(called, bad),
+            "on_time_rate": pct(on_time, rounds), "bad_reviews": bad, "bad_assessed": assessed,
+            "rectified": rectified, "rectified_rate": pct(rectified, assessed),
+            "called_back": called, "callback_rate": pct(called, assessed),
             "topics": [[label(TOPICS, t), n] for t, n in summary.topics]}
 
 
@@ -211,7 +218,8 @@ def default_sections(figures: dict[str, Any]) -> dict[str, str]:
                     f"网页评价 {show(o.get('ratings_h5'))} 条），好评率 {rate(o['good_rate'])}，"
                     f"差评率 {rate(o['bad_rate'])}，综合得分平均 {show(o['mean_composite'])} 分。"),
         "analysis": (f"本季度到期督办 {t['rounds_due']} 轮次，按时办理率 {rate(t['on_time_rate'])}；"
-                     f"计分差评 {t['bad_reviews']} 条，整改率 {rate(t['rectified_rate'])}，"
+                     f"计分差评 {t['bad_reviews']} 条，其中督办已办结或整改期限已过的 "
+                     f"{t['bad_assessed']} 条计入考核，整改率 {rate(t['rectified_rate'])}，"
                      f"回访率 {rate(t['callback_rate'])}。"
                      + (f"多窗口反复出现的问题 {len(repeats)} 项：" + "；".join(
                          f"{p['industry']}“{p['topic']}”" for p in repeats) + "。" if repeats

@@ -105,6 +105,9 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
         ["其中曾超期（件）", t["overdue"]], ["目前未办结（件）", t["open_now"]],
         ["本季度到期督办（轮次）", t["rounds_due"]], ["按时办理（轮次）", t["rounds_on_time"]],
         ["督办按时办理率（%）", t["on_time_rate"]], ["计分差评（条）", t["bad_reviews"]],
+        # Reports stored before the judged 差评 were counted apart have no such row.
+        *([["其中计入考核（督办已办结或整改期限已过，条）", t["bad_assessed"]]]
+          if "bad_assessed" in t else []),
         ["已整改（条）", t["rectified"]], ["差评整改率（%）", t["rectified_rate"]],
         ["已回访（条）", t["called_back"]], ["差评回访率（%）", t["callback_rate"]]])]
     blocks += [Heading(1, "五、综合检查与暗查"), Table("表6 综合检查与暗查", ["指标", "数值"], [

@@ -11,8 +11,12 @@ Components, each on a 0–100 scale:
 * covert inspections (暗查): the share of indicator checks that passed;
 * ticket handling (督办办理): the mean of the ticket rates that have data in the period: the
   on-time rate of the rounds due in the period (responded by their deadline, of those responded
-  or past it), and of the period's counted 差评 the share rectified (its ticket verified and
-  closed) and the share called back (回访 made).
+  or past it), and of the period's counted 差评 that are due for judging (their ticket closed, or
+  its first round's deadline passed, as of the assessment's clock) the share rectified (its
+  ticket verified and closed) and the share called back (回访 made). A 差评 whose ticket is still
+  within its deadline, never ticketed, or cancelled is not counted, and the note says how many
+  were left out and why. A window with nothing to handle in the period (no rounds due, no 差评
+  to judge) gets full marks (本期无督办事项，按满分计); those full marks alone make no composite.
 
 The composite is the weighted mean of the components that are available, with the year's
 standard's weights; a missing component's weight is left out and the others renormalised, and the
@@ -28,11 +32,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from analytics.assessment_feedback import feedback_figures
-from analytics.assessment_tickets import ticket_component, ticket_rates
+from analytics.assessment_tickets import nothing_to_handle, ticket_component, ticket_rates
 from analytics.counting import BAD_RATINGS as BAD_RATINGS
 from analytics.counting import PRIOR_RATINGS as PRIOR_RATINGS
 from analytics.counting import counted_feedback as counted_feedback
@@ -105,10 +110,16 @@ class WindowAssessment:
     #: Ticket rounds due in the period and decided (responded, or past their deadline).
     ticket_rounds: int = 0
     ticket_on_time_rate: float | None = None
-    #: Counted 差评 of the period, and the shares rectified and called back.
+    #: Counted 差评 of the period; of them, those judged (ticket closed or its first deadline
+    #: passed) and of those the shares rectified and called back; and those not counted: ticket
+    #: still within its deadline, never ticketed, ticket cancelled.
     bad_reviews: int = 0
+    bad_assessed: int = 0
     bad_rectified_rate: float | None = None
     bad_callback_rate: float | None = None
+    bad_not_due: int = 0
+    bad_unticketed: int = 0
+    bad_cancelled: int = 0
     #: Tickets of the window still open at the time of the assessment.
     open_tickets: int = 0
     components: list[Component] = field(default_factory=list)
@@ -148,9 +159,10 @@ def assessed_in(period: Period) -> sa.ColumnElement[bool]:
                   Window.status_date >= period.start)
 
 
-def assess(period: Period, user: User | None = None) -> Assessment:
+def assess(period: Period, user: User | None = None, *, as_of: datetime | None = None) -> Assessment:
     """Every window's assessment for ``period``; ranked over all windows, then cut to what
-    ``user`` may see (a unit sees its own windows, with their ranks)."""
+    ``user`` may see (a unit sees its own windows, with their ranks). ``as_of`` is the clock the
+    tickets' deadlines are judged by (now by default)."""
     weights = _weights(period.year)
     windows = Session.execute(
         sa.select(Window.id, Window.code, Window.name, Unit.id, Unit.name, Unit.industry,
@@ -160,7 +172,7 @@ def assess(period: Period, user: User | None = None) -> Assessment:
         .order_by(Window.code)).all()
     rows = {r[0]: WindowAssessment(*r) for r in windows}
 
-    rating_sums, bad_outcomes = feedback_figures(rows, period)
+    rating_sums = feedback_figures(rows, period)
     industry_sum: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     for row in rows.values():
         total = rating_sums.get(row.window_id, 0.0)
@@ -200,7 +212,7 @@ def assess(period: Period, user: User | None = None) -> Assessment:
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
-    ticket_rates(rows, period, bad_outcomes)
+    ticket_rates(rows, period, as_of)
 
     for r in rows.values():
         acc = industry_sum.get(r.industry)
@@ -217,7 +229,8 @@ def assess(period: Period, user: User | None = None) -> Assessment:
     notes = ["某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
     if weights["tickets"]:
         notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
-                     "的平均 × 100。")
+                     "的平均 × 100；差评只计督办单已办结或首轮整改期限已过的，督办未到期、未督办、"
+                     "督办已撤销的差评不计；本期无督办事项的窗口按满分计。")
     notes.append(f"群众评价满意度按贝叶斯平均平滑：（{PRIOR_RATINGS}×行业均分＋本窗口评分之和）÷"
                  f"（{PRIOR_RATINGS}＋本窗口评分数），再由 1–5 分换算为百分制。")
     visible = list(rows.values())
@@ -244,7 +257,9 @@ def _compose(r: WindowAssessment, weights: dict[str, float]) -> None:
     r.components = [Component(key, label, weights[key], *values[key]) for key, label, _ in COMPONENTS]
     used = [c for c in r.components if c.value is not None and c.weight > 0]
     weight_sum = sum(c.weight for c in used)
-    if not used or weight_sum == 0:
+    # Full marks for having nothing to handle are no evidence of service on their own.
+    evidence = [c for c in used if not (c.key == "tickets" and nothing_to_handle(r))]
+    if not evidence or weight_sum == 0:
         r.formula = "本期无可用分项，不计综合得分"
         return
     r.composite = sum(c.weight * c.value for c in used) / weight_sum  # type: ignore[operator]

@@ -1,13 +1,12 @@
 """The feedback figures of the assessment, per window and period: counted ratings (per level and
-their sum), counted opinions (per main topic, with their sentiment), and of the counted 差评
-those rectified and called back.
+their sum) and counted opinions (per main topic, with their sentiment). (What became of the
+差评 is the ticket component's, ``analytics.assessment_tickets``: it depends on the clock.)
 
 Two ways, with the same result:
 
 * from the monthly sums (``feedback_monthly``) once they have been built: the stored sums of the
   period's months, corrected in the same statement for the (window, day) pairs whose rows
-  changed since the last refresh (``period_sums.window_topic_sums``); the 差评 outcomes are in
-  the sums;
+  changed since the last refresh (``period_sums.window_topic_sums``);
 * from the feedback rows (before the first refresh).
 """
 
@@ -19,20 +18,19 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from analytics import period_sums
-from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions, primary_topic
+from analytics.counting import SPLIT_CHANNELS, counted_feedback, counted_opinions, primary_topic
 from analytics.periods import Period
 from feedback_api.db import Session
-from feedback_api.models import CallBack, Feedback, Ticket, TicketFeedback
+from feedback_api.models import Feedback
 from feedback_api.models.reference import TOPICS
 
 if TYPE_CHECKING:
     from analytics.assessment import WindowAssessment
 
 
-def feedback_figures(rows: dict[int, WindowAssessment], period: Period
-                     ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
+def feedback_figures(rows: dict[int, WindowAssessment], period: Period) -> dict[int, float]:
     """Fill every row's ratings, distribution, opinions, topics and sentiment; return the sum of
-    each window's counted ratings and its 差评 (rectified, called back)."""
+    each window's counted ratings."""
     for row in rows.values():
         row.ratings_wechat = row.ratings_h5 = 0
     sums = period_sums.window_topic_sums(period)
@@ -40,15 +38,11 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
         return _from_rows(rows, period)
     rating_sums: dict[int, float] = {}
     sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
-    outcomes: dict[int, tuple[int, int]] = {}
     for (window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count,
-         closed, called, wechat, h5) in sums:
+         wechat, h5) in sums:
         row = rows.get(window_id)
         if row is None:
             continue
-        if closed or called:
-            was = outcomes.get(window_id, (0, 0))
-            outcomes[window_id] = (was[0] + int(closed), was[1] + int(called))
         if n:
             row.ratings += int(n)
             for k, v in zip(range(1, 6), (r1, r2, r3, r4, r5), strict=True):
@@ -64,7 +58,7 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period
         acc[0] += float(s_sum or 0)
         acc[1] += int(s_count or 0)
     _sentiment(rows, sentiment)
-    return rating_sums, outcomes
+    return rating_sums
 
 
 def _sentiment(rows: dict[int, WindowAssessment], sums: dict[int, list[float]]) -> None:
@@ -73,35 +67,22 @@ def _sentiment(rows: dict[int, WindowAssessment], sums: dict[int, list[float]]) 
         row.sentiment = s_sum / s_count if s_count else None
 
 
-def _from_rows(rows: dict[int, WindowAssessment], period: Period
-               ) -> tuple[dict[int, float], dict[int, tuple[int, int]]]:
+def _from_rows(rows: dict[int, WindowAssessment], period: Period) -> dict[int, float]:
     start, end = period.utc_bounds()
     in_period = sa.and_(Feedback.received_at >= start, Feedback.received_at < end)
-    # Ratings: counts per level and their sum, per window; in the same pass, of the 差评 those
-    # whose ticket is closed (rectified) or has a call-back, through the ticket links (a feedback
-    # has one ticket at most, so the outer joins add no rows).
+    # Ratings: counts per level and their sum, per window.
     level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
-    bad = Feedback.rating.in_(BAD_RATINGS)
-    called = sa.select(CallBack.ticket_id).distinct().subquery()
     rating_sums: dict[int, float] = {}
-    bad_outcomes: dict[int, tuple[int, int]] = {}
     by_channel = [sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0)) for c in SPLIT_CHANNELS]
-    for window_id, n, total, closed, back, wechat, h5, *levels in Session.execute(
+    for window_id, n, total, wechat, h5, *levels in Session.execute(
             sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
-                      sa.func.sum(sa.case((sa.and_(bad, Ticket.state == "closed"), 1), else_=0)),
-                      sa.func.sum(sa.case((sa.and_(bad, called.c.ticket_id.is_not(None)), 1),
-                                          else_=0)),
                       *by_channel, *level)
-            .outerjoin(TicketFeedback, TicketFeedback.feedback_id == Feedback.id)
-            .outerjoin(Ticket, Ticket.id == TicketFeedback.ticket_id)
-            .outerjoin(called, called.c.ticket_id == TicketFeedback.ticket_id)
             .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
         if window_id in rows:
             rows[window_id].ratings = n
             rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
             rows[window_id].ratings_wechat, rows[window_id].ratings_h5 = int(wechat), int(h5)
             rating_sums[window_id] = float(total)
-            bad_outcomes[window_id] = (int(closed or 0), int(back or 0))
     # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
     sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
     sentiment_sums: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
@@ -119,5 +100,5 @@ def _from_rows(rows: dict[int, WindowAssessment], period: Period
         if code in TOPICS and code != "other":
             row.topics.append((code, n))
     _sentiment(rows, sentiment_sums)
-    return rating_sums, bad_outcomes
+    return rating_sums
 

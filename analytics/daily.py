@@ -4,9 +4,8 @@ roll-up per month (``feedback_monthly``), refreshed for the (window, month) pair
 
 A feedback row's ``changed_at`` is set whenever it is inserted or updated (``onupdate``): a new
 rating, the agency's review (invalid), an upheld appeal or a merge (``rating_counts``,
-``duplicate_of_id``), an analysis (sentiment, main topic); and by the ticket services whenever
-its 差评 outcome may change (its ticket verified or cancelled, a call-back recorded, the row
-attached to or detached from a ticket: ``tickets.outcome_changed``). A run:
+``duplicate_of_id``), an analysis (sentiment, main topic). (What became of a 差评 is not in the
+sums: it depends on the assessment's clock, ``analytics.assessment_tickets``.) A run:
 
 1. serialises with any other run (SQLite's write lock; a PostgreSQL advisory lock);
 2. collects the distinct (window, day) pairs of the rows changed since the newest change the

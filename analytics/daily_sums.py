@@ -10,9 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics.counting import BAD_RATINGS, SPLIT_CHANNELS, counted_feedback, counted_opinions
+from analytics.counting import SPLIT_CHANNELS, counted_feedback, counted_opinions
 from feedback_api.db import Session
-from feedback_api.models import CallBack, Feedback, FeedbackDaily, FeedbackMonthly, Ticket, TicketFeedback
+from feedback_api.models import Feedback, FeedbackDaily, FeedbackMonthly
 from feedback_api.services.feedback import LOCAL_TZ
 
 
@@ -48,15 +48,13 @@ def _day_start(day: str, dialect: str, days: int = 0) -> str:
 def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
     """The sums of ``feedback_daily``'s columns, grouped by window, day and main topic, over every
     feedback row, or those of the (window, day) pairs of the table or CTE ``dirty`` (counting
-    exactly as the assessment does). A 差评's outcome comes through its ticket link (a feedback
-    has one ticket at most, so the outer joins add no rows)."""
-    f, tf, t = Feedback.__table__, TicketFeedback.__table__, Ticket.__table__
+    exactly as the assessment does). What became of a 差评 is not here: it depends on the
+    assessment's clock (``analytics.assessment_tickets``)."""
+    f = Feedback.__table__
     counted, opinion = counted_feedback(), counted_opinions()
     sentiment = sa.func.coalesce(f.c.reviewed_sentiment, f.c.sentiment)
     day = local_day(f.c.received_at, dialect)
     topic = sa.func.coalesce(f.c.main_topic, "")
-    bad = sa.and_(counted, f.c.rating.in_(BAD_RATINGS))
-    called = sa.exists().where(CallBack.ticket_id == tf.c.ticket_id)
 
     def when(cond: Any, value: Any = 1) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((cond, value), else_=0)), 0)
@@ -68,9 +66,6 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
             dirty.c.window_id == f.c.window_id,
             f.c.received_at >= sa.literal_column(_day_start(f"{name}.day", dialect)),
             f.c.received_at < sa.literal_column(_day_start(f"{name}.day", dialect, 1))))
-    # Only a 差评's link is looked up (SQLite probes the link's index for no other row).
-    rows = (rows.outerjoin(tf, sa.and_(tf.c.feedback_id == f.c.id, f.c.rating.in_(BAD_RATINGS)))
-            .outerjoin(t, t.c.id == tf.c.ticket_id))
     return (sa.select(f.c.window_id, day.label("day"), topic.label("topic"),
                       when(counted).label("ratings"), when(counted, f.c.rating).label("rating_sum"),
                       *[when(sa.and_(counted, f.c.rating == k)).label(f"r{k}") for k in range(1, 6)],
@@ -78,8 +73,6 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
                       when(sa.and_(opinion, sentiment.is_not(None)), sentiment)
                       .label("sentiment_sum"),
                       when(sa.and_(opinion, sentiment.is_not(None))).label("sentiment_count"),
-                      when(sa.and_(bad, t.c.state == "closed")).label("bad_closed"),
-                      when(sa.and_(bad, called)).label("bad_called"),
                       *[when(sa.and_(counted, f.c.channel == c)).label(f"ratings_{c}")
                         for c in SPLIT_CHANNELS])
             .select_from(rows).group_by(f.c.window_id, day, topic))
@@ -87,7 +80,7 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
 
 #: The summed columns, after the keys (window_id, day or month, topic).
 SUMS = ("ratings", "rating_sum", "r1", "r2", "r3", "r4", "r5", "opinions", "sentiment_sum",
-        "sentiment_count", "bad_closed", "bad_called", "ratings_wechat", "ratings_h5")
+        "sentiment_count", "ratings_wechat", "ratings_h5")
 COLUMNS = ("window_id", "day", "topic", *SUMS)
 MONTH_COLUMNS = ("window_id", "month", "topic", *SUMS)
 

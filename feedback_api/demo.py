@@ -178,6 +178,9 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int,
             })
     Session.execute(sa.insert(Feedback), rows)
     Session.flush()
+    from feedback_api.demo_tickets import seed_tickets
+
+    seed_tickets(rng)
     _seed_answers(rng)
     return len(rows)
 
@@ -191,13 +194,15 @@ ANSWERS = [
 
 
 def _seed_answers(rng: random.Random) -> None:
-    """Answers to most reviewed complaints with an opinion, as the agency relayed them (no
-    messages are queued: the demo citizens cannot be written to)."""
+    """Answers to most reviewed complaints with an opinion not answered yet (a verified ticket
+    answers its own), as the agency relayed them (no messages are queued: the demo citizens
+    cannot be written to)."""
     agency = Session.scalar(sa.select(User.id).where(User.role == "agency").order_by(User.id))
     complaints = Session.execute(
         sa.select(Feedback.id, Feedback.received_at)
         .where(Feedback.source_msg_id.like("demo:%"), Feedback.rating <= 2,
-               Feedback.text.is_not(None), Feedback.review_state == "valid")
+               Feedback.text.is_not(None), Feedback.review_state == "valid",
+               Feedback.id.not_in(sa.select(FeedbackAnswer.feedback_id)))
         .order_by(Feedback.id)).all()
     answers = [{"feedback_id": fid, "author_id": agency, "text": rng.choice(ANSWERS),
                 "created_at": at + timedelta(days=rng.randint(1, 5))}

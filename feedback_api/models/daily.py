@@ -1,6 +1,6 @@
 """Per-window, per-day sums of the counted feedback (``feedback_daily``) and their roll-up per
 month (``feedback_monthly``), kept by the nightly refresh (``analytics.daily``): what a period's
-ratings, opinions and 差评 outcomes add up to, without reading every feedback row of the period
+ratings and opinions add up to, without reading every feedback row of the period
 again (periods are whole months)."""
 
 from __future__ import annotations
@@ -28,10 +28,6 @@ class _Sums:
     opinions: Mapped[int]
     sentiment_sum: Mapped[float]
     sentiment_count: Mapped[int]
-    #: Of the counted 差评, those whose ticket is closed (rectified) and those whose ticket has a
-    #: call-back (回访), through the ticket links.
-    bad_closed: Mapped[int]
-    bad_called: Mapped[int]
     #: Of the counted ratings, those from WeChat and from the H5 page (shown apart: issue 12).
     ratings_wechat: Mapped[int]
     ratings_h5: Mapped[int]

@@ -47,17 +47,20 @@ def group_ticket(item: Feedback, topic: str, *, now: datetime | None = None) -> 
     return Session.scalars(stmt).first()
 
 
-def open_or_group(feedback_id: int, *, now: datetime | None = None) -> tuple[Ticket, bool]:
+def open_or_group(feedback_id: int, *, topic: str | None = None,
+                  now: datetime | None = None) -> tuple[Ticket, bool]:
     """The automatic job's step for one feedback: attach it to a running ticket about the same
-    problem (same window and topic), else open a ticket. True when it was grouped."""
+    problem (same window and topic: ``topic``, else the feedback's own), else open a ticket.
+    True when it was grouped."""
     item = Session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(f"评价 {feedback_id} 不存在")
-    target = group_ticket(item, ticket_open.default_topic(item), now=now)
+    topic = topic or ticket_open.default_topic(item)
+    target = group_ticket(item, topic, now=now)
     if target is not None:
         ticket_open.link_feedback(None, target, item, now=now)
         return target, True
-    return ticket_open.open_from_feedback(None, feedback_id, now=now), False
+    return ticket_open.open_from_feedback(None, feedback_id, topic=topic, now=now), False
 
 
 def links_of(ticket: Ticket) -> list[TicketFeedback]:
@@ -114,7 +117,6 @@ def detach_feedback(actor: User, ticket_id: int, feedback_id: int, reason: objec
     receipt = link.feedback.receipt_no
     Session.delete(link)
     Session.flush()
-    tickets.outcome_changed(feedback_id=feedback_id)  # no longer the ticket's
     Session.expire(ticket, ["feedback"])
     audit.record_change(actor, "detach", "ticket", ticket.id, {"feedback": feedback_id},
                         {"feedback": None, "receipt_no": receipt, "reason": text})
@@ -126,7 +128,6 @@ def _cancel(actor: User | None, ticket: Ticket, reason: str, now: datetime) -> N
     ticket.state, ticket.cancel_reason = "cancelled", reason
     ticket.closed_at, ticket.closed_by_id = now, actor.id if actor else None
     Session.flush()
-    tickets.outcome_changed(ticket_id=ticket.id)
     audit.record_change(actor, "cancel", "ticket", ticket.id, before,
                         {"state": "cancelled", "reason": reason}, actor_label="system")
 
@@ -158,7 +159,6 @@ def feedback_excluded(actor: User | None, item: Feedback, why: str, *,
         return None
     Session.delete(link)
     Session.flush()
-    tickets.outcome_changed(feedback_id=item.id)
     Session.expire(ticket, ["feedback"])
     label = EXCLUSIONS[why]
     audit.record_change(actor, "detach", "ticket", ticket.id, {"feedback": item.id},

@@ -22,7 +22,6 @@ from feedback_api.services.tickets import (
     feedback_of,
     get_ticket,
     local_date,
-    outcome_changed,
     settings,
     ticket_view,
 )
@@ -83,7 +82,6 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
         "verified", clean, actor.id, now)
     ticket.state, ticket.closed_at, ticket.closed_by_id = "closed", now, actor.id
     Session.flush()
-    outcome_changed(ticket_id=ticket.id)  # its 差评 are rectified now
     answered, rerate = [], []
     # The answer is the unit's: its author is who responded (the agency if that account is gone
     # or no longer answers for the window).
@@ -159,7 +157,6 @@ def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome
     if ticket.callback_due is not None and local_date(called_at) > ticket.callback_due:
         ticket.callback_overdue = True
     Session.flush()
-    outcome_changed(ticket_id=ticket.id)  # its 差评 are called back now
     audit.record_change(actor, "callback", "ticket", ticket.id, None, {
         **({"callback_overdue": True} if ticket.callback_overdue and not before["callback_overdue"]
            else {}), "called_at": called_at, "outcome": outcome, "note": clean})

@@ -20,7 +20,6 @@ from feedback_api.services.tickets import (
     clean_text,
     get_ticket,
     local_date,
-    outcome_changed,
     settings,
     ticket_of_feedback,
 )
@@ -155,7 +154,6 @@ def link_feedback(actor: User | None, ticket: Ticket, item: Feedback, *,
     if ticket.callback_due is None:
         ticket.callback_due = Calendar().add(local_date(now), settings().callback_workdays)
     Session.flush()
-    outcome_changed(feedback_id=item.id)  # the ticket may have been called back already
     Session.expire(ticket, ["feedback"])
     audit.record_change(actor, "attach", "ticket", ticket.id, None, {
         "feedback": item.id, "receipt_no": item.receipt_no,

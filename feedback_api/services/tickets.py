@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
 
-from feedback_api.db import Session, utcnow
+from feedback_api.db import Session
 from feedback_api.models import (
     CallBack,
     Feedback,
@@ -164,14 +164,3 @@ def check_supervisor(actor: User | None, what: str) -> None:
     if actor is not None and actor.role not in SUPERVISOR_ROLES:
         raise PermissionDenied(f"只有第三方机构和区联席办可以{what}")
 
-
-def outcome_changed(*, ticket_id: int | None = None, feedback_id: int | None = None) -> None:
-    """The 差评 outcome (rectified: its ticket closed; called back) of the ticket's linked
-    feedback, or of one feedback, may have changed: mark the rows changed (``changed_at``), so
-    the nightly sums of their days are recomputed (analytics.daily) and read live until then.
-    Called on verify, cancel, a call-back, attach and detach."""
-    which = (Feedback.id.in_(sa.select(TicketFeedback.feedback_id)
-                             .where(TicketFeedback.ticket_id == ticket_id))
-             if ticket_id is not None else Feedback.id == feedback_id)
-    Session.execute(sa.update(Feedback).where(which).values(changed_at=utcnow())
-                    .execution_options(synchronize_session=False))

@@ -7,7 +7,7 @@ rebuilds them from the feedback rows. Until then the assessment reads the feedba
 before a first refresh.
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-07 03:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0036'
-down_revision: Union[str, Sequence[str], None] = '0034'
+down_revision: Union[str, Sequence[str], None] = '0035'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

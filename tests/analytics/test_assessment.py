@@ -134,12 +134,13 @@ def test_composite_with_missing_components_is_renormalised_and_says_so(db, distr
         values = {c.key: c.value for c in full.components}
         fb = (smoothed(150, 30, 4.0) - 1) / 4 * 100
         assert values == {"feedback": pytest.approx(fb), "inspection": pytest.approx(95),
-                          "covert": pytest.approx(75), "tickets": None}
-        assert full.composite == pytest.approx((40 * fb + 30 * 95 + 20 * 75) / 90)
-        assert "÷ 90" in full.formula and "督办办理无数据" in full.formula
+                          "covert": pytest.approx(75), "tickets": 100.0}  # nothing to handle
+        assert full.composite == pytest.approx((40 * fb + 30 * 95 + 20 * 75 + 10 * 100) / 100)
+        assert "÷ 100" in full.formula and "无数据" not in full.formula
         only_feedback = _row(result, "CD-SW-002")
-        assert only_feedback.composite == pytest.approx((smoothed(90, 30, 4.0) - 1) / 4 * 100)
-        assert "综合检查、暗查、督办办理无数据" in only_feedback.formula
+        assert only_feedback.composite == pytest.approx(
+            (40 * (smoothed(90, 30, 4.0) - 1) / 4 * 100 + 10 * 100) / 50)
+        assert "综合检查、暗查无数据" in only_feedback.formula
         nothing = _row(result, "CD-RMYY-001")
         assert nothing.composite is None and nothing.rank_district is None
         assert any("重新归一" in n for n in result.notes)

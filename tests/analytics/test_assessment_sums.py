@@ -50,7 +50,8 @@ def _figures(period: Period) -> list[tuple]:  # type: ignore[type-arg]
     out = []
     for r in assessment.assess(period).rows:
         out.append((r.code, r.ratings, r.distribution, r.opinions, r.topics, r.bad_reviews,
-                    r.bad_rectified_rate, r.bad_callback_rate, r.rank_district,
+                    r.bad_assessed, r.bad_rectified_rate, r.bad_callback_rate, r.bad_not_due,
+                    r.bad_unticketed, r.bad_cancelled, r.rank_district,
                     r.ratings_wechat, r.ratings_h5,
                     *[None if x is None else pytest.approx(x, abs=1e-9) for x in
                       (r.mean_rating, r.smoothed_rating, r.sentiment, r.composite)]))
@@ -128,8 +129,8 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
 
 
 def _rates(figures: list[tuple], code: str) -> tuple:  # type: ignore[type-arg]
-    """(差评, rectified rate, called-back rate) of a window."""
-    return next(row[5:8] for row in figures if row[0] == code)
+    """(差评, 差评 judged, rectified rate, called-back rate) of a window."""
+    return next(row[5:9] for row in figures if row[0] == code)
 
 
 def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
@@ -155,23 +156,23 @@ def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
     with db():
         daily.refresh()
     figures = _both_ways(db)
-    assert _rates(figures[aug], "CD-SW-001") == (1, 0.0, 0.0)
-    assert _rates(figures[sep], "CD-SW-001") == (1, 0.0, 0.0)
-    assert _rates(figures[q3], "CD-SW-001") == (2, 0.0, 0.0)
+    assert _rates(figures[aug], "CD-SW-001") == (1, 1, 0.0, 0.0)
+    assert _rates(figures[sep], "CD-SW-001") == (1, 1, 0.0, 0.0)
+    assert _rates(figures[q3], "CD-SW-001") == (2, 2, 0.0, 0.0)
 
     with db():  # not refreshed: a call-back, then the ticket verified, read live
         ticket_loop.record_callback(users.get_user("agency"), tid,
                                     called_at=after_midnight + timedelta(hours=3),
                                     outcome="satisfied", now=after_midnight + timedelta(hours=4))
-    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 0.0, 1.0)
+    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 2, 0.0, 1.0)
     with db():
         ticket_loop.verify(users.get_user("agency"), tid, now=after_midnight + timedelta(days=1))
     figures = _both_ways(db)
-    assert _rates(figures[aug], "CD-SW-001") == (1, 1.0, 1.0)
-    assert _rates(figures[sep], "CD-SW-001") == (1, 1.0, 1.0)
+    assert _rates(figures[aug], "CD-SW-001") == (1, 1, 1.0, 1.0)
+    assert _rates(figures[sep], "CD-SW-001") == (1, 1, 1.0, 1.0)
     with db():
         daily.refresh()
-    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 1.0, 1.0)
+    assert _rates(_both_ways(db)[q3], "CD-SW-001") == (2, 2, 1.0, 1.0)
 
     # A running ticket called back: a 差评 attached, then detached, unrefreshed and refreshed.
     with db():
@@ -181,25 +182,25 @@ def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
                                     outcome="unreachable", now=after_midnight + timedelta(hours=2))
     with db():
         daily.refresh()
-    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 0.5)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 1, 0.0, 1.0)  # one never ticketed
     with db():
         ticket_open.attach_feedback(users.get_user("agency"), other, twice[1], now=after_midnight)
-    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 1.0)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 2, 0.0, 1.0)
     with db():
         daily.refresh()
-    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 1.0)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 2, 0.0, 1.0)
     with db():
         ticket_links.detach_feedback(users.get_user("agency"), other, twice[1], "另一问题")
-    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 0.0, 0.5)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (2, 1, 0.0, 1.0)
 
     # A merge: the second 差评 becomes the first's duplicate and stops counting.
     with db():
         desk.merge_duplicate(users.get_user("agency"), twice[1], twice[0], "同一问题重复提交")
-    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (1, 0.0, 1.0)
+    assert _rates(_both_ways(db)[sep], "CD-RMYY-001") == (1, 1, 0.0, 1.0)
     with db():
         daily.refresh()
     figures = _both_ways(db)
-    assert _rates(figures[sep], "CD-RMYY-001") == (1, 0.0, 1.0)
+    assert _rates(figures[sep], "CD-RMYY-001") == (1, 1, 0.0, 1.0)
     year = next(row for row in figures[PERIODS[3]] if row[0] == "CD-SW-002")
     assert year[1:3] == (2, {1: 1, 2: 0, 3: 0, 4: 0, 5: 1})  # 2025's last minute left out
 
@@ -207,7 +208,7 @@ def test_outcomes_month_boundary_merges_and_the_first_refresh(db, district):
     with db():
         Session.execute(sa.delete(DailyRefresh))
         Session.execute(sa.update(FeedbackDaily).values(ratings=FeedbackDaily.ratings + 7))
-        Session.execute(sa.update(FeedbackMonthly).values(bad_called=0))
+        Session.execute(sa.update(FeedbackMonthly).values(ratings=0))
     with db():
         assert daily.refresh().full
     assert _both_ways(db) == figures

@@ -78,15 +78,18 @@ def test_the_ticket_component_on_time_rectified_and_called_back(db, district):
                                     outcome="satisfied", now=start + timedelta(hours=6))
     with db():
         r = _row(Period("year", 2026, 0), "CD-SW-001")
-        assert (r.bad_reviews, r.bad_rectified_rate, r.bad_callback_rate) == (2, 0.5, 0.5)
+        # The 差评 nobody ticketed is not counted: the note says so.
+        assert (r.bad_reviews, r.bad_assessed, r.bad_unticketed) == (2, 1, 1)
+        assert (r.bad_rectified_rate, r.bad_callback_rate) == (1.0, 1.0)
         assert (r.ticket_rounds, r.ticket_on_time_rate) == (1, 1.0)
         component = next(c for c in r.components if c.key == "tickets")
-        assert component.value == pytest.approx(100 * (1 + 0.5 + 0.5) / 3)
-        assert "按时办理率 100%" in component.note and "差评整改率 50%" in component.note
+        assert component.value == pytest.approx(100)
+        assert "按时办理率 100%" in component.note and "差评整改率 100%" in component.note
+        assert "另有 1 条差评未督办，不计" in component.note
         assert "督办办理" in r.formula
-        # A window without tickets or 差评 has no ticket component: its weight is left out.
+        # A window without tickets or 差评 has nothing to handle: full marks.
         other = _row(Period("year", 2026, 0), "CD-SW-002")
-        assert next(c for c in other.components if c.key == "tickets").value is None
+        assert next(c for c in other.components if c.key == "tickets").value == 100.0
 
 
 def test_a_late_round_lowers_the_on_time_rate(db, district):

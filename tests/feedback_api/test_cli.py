@@ -82,10 +82,11 @@ def test_demo_is_safe_to_run_twice(core_runner, db):
         units = s.scalar(sa.select(sa.func.count(sa.distinct(Window.unit_id))))
         ratings = set(s.scalars(sa.select(Feedback.rating).distinct()))
     assert counts == (40, 200, 5) and units == 8 and ratings <= {1, 2, 3, 4, 5} and len(ratings) >= 3
-    with db() as s:  # reviewed complaints carry answers; nothing is queued to demo citizens
+    with db() as s:  # complaints carry answers (a verified ticket's, or the agency's to a
+        # reviewed opinion); nothing is queued to demo citizens
         answered = s.execute(sa.select(Feedback.rating, Feedback.review_state, Feedback.text)
                              .join(FeedbackAnswer, FeedbackAnswer.feedback_id == Feedback.id)).all()
-        assert answered and all(r <= 2 and st == "valid" and t for r, st, t in answered)
+        assert answered and all(r <= 2 for r, _state, _text in answered)
         assert s.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 0
     second = core_runner.invoke(args=["demo", "--feedback-per-window", "5"])
     assert second.exit_code == 0 and "新增 0 条评价" in second.output
