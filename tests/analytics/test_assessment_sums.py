@@ -84,7 +84,7 @@ def _both_ways(db) -> dict[Period, list[tuple]]:  # type: ignore[no-untyped-def,
     assert months_from_sums == months_from_rows
     assert any(row[1] for row in from_rows[PERIODS[0]])  # there was something to compare
     for rows in from_rows.values():  # every counted rating is from WeChat or H5 here
-        assert all(row[9] + row[10] == row[1] for row in rows)
+        assert all(row[13] + row[14] == row[1] for row in rows)
     return from_rows
 
 
@@ -109,7 +109,7 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
     with db():
         daily.refresh()
     rmyy = next(row for row in _both_ways(db)[PERIODS[0]] if row[0] == "CD-RMYY-001")
-    assert rmyy[9:11] == (3, 5)  # (WeChat, H5)
+    assert rmyy[13:15] == (3, 5)  # (WeChat, H5)
 
     # Changes after the refresh, not yet refreshed: read live for their days.
     with db():
