@@ -3,7 +3,7 @@ a returned form, an expert outlier and an objection during publicity; and every 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -145,7 +145,8 @@ def test_one_year_from_recommendation_to_award(db, year):
         assert results[s2.id].outliers == [] and results[s2.id].mean == pytest.approx(84.67)
         assert [r.submission.id for r in svc.review_results(c)] == [s2.id, s1.id, s3.id]
         # Publicity with an objection against s1's window.
-        p = svc.open_publicity(office, c, date(2026, 7, 16), date(2026, 7, 22))
+        p = svc.open_publicity(office, c, date(2026, 7, 16), date(2026, 7, 22),
+                               not_before=date(2026, 7, 16))  # a past year's record
         assert [e.window.code for e in p.entries] == ["CD-RMYY-002", "CD-RMYY-001", "CD-SW-001"]
         with pytest.raises(Conflict):
             svc.score(u("expert1"), s1, points(70))  # published: scores are frozen
@@ -182,6 +183,24 @@ def test_one_year_from_recommendation_to_award(db, year):
                      ("publicity", "publish"), ("objection", "create"), ("objection", "answer"),
                      ("publicity", "award"), ("window", "update")]:
             assert pair in actions
+
+
+def test_the_service_refuses_a_publicity_period_already_ended(db, district):
+    """Not only the office's page: any caller opening a publicity that ended before today (the
+    district's local date) is refused, since the public would never see it."""
+    from tests.cycle_helpers import scored_recommendation
+
+    with db():
+        programme, _ = scored_recommendation(2025)
+        today = svc.local_today()
+        ended = today - timedelta(days=1)
+        with pytest.raises(ValidationError, match="已过") as refused:
+            svc.open_publicity(u("office"), programme, ended - timedelta(days=6), ended)
+        assert refused.value.details == {"ends_on": "公示结束日期已过"}
+        assert svc.publicities(programme) == []
+        # Ending today is still seen by the public for a day: accepted.
+        opened = svc.open_publicity(u("office"), programme, ended, today)
+        assert svc.publicities(programme) == [opened]
 
 
 def test_scopes(db, year):
