@@ -66,6 +66,35 @@ def test_default_phases_follow_the_plan(db, year):
             svc.set_phase_dates(u("office"), c, "review", date(2026, 7, 1), date(2026, 6, 1))
 
 
+def test_phases_cannot_be_put_out_of_order(db, year):
+    """推荐申报 → 评审评定 → 公示与宣传 follow one another; a date that breaks the sequence (or a
+    phase ending before it starts) is refused with a message naming the phases, and nothing moves."""
+    with db():
+        c = svc.get_cycle(year)
+        office = u("office")
+        before = {p.kind: (p.starts_on, p.ends_on) for p in c.phases}
+        refusals = [
+            ("review", date(2026, 6, 1), date(2026, 7, 15), "评审评定.*推荐申报截止（2026-06-05）"),
+            ("publicity", date(2026, 7, 10), date(2026, 8, 15), "公示与宣传.*评审评定截止（2026-07-15）"),
+            ("recommendation", date(2026, 5, 15), date(2026, 6, 10), "推荐申报.*评审评定开始（2026-06-06）"),
+            ("review", date(2026, 6, 6), date(2026, 7, 20), "评审评定.*公示与宣传开始（2026-07-16）"),
+            ("publicity", date(2026, 8, 15), date(2026, 7, 16), "公示与宣传的开始日期.*不能晚于"),
+        ]
+        for kind, start, end, message in refusals:
+            with pytest.raises(ValidationError, match=message) as refused:
+                svc.set_phase_dates(office, c, kind, start, end)
+            assert set(refused.value.details) <= {"starts_on", "ends_on"}
+            assert {p.kind: (p.starts_on, p.ends_on) for p in c.phases} == before
+        with pytest.raises(ValidationError, match="评审评定.*推荐申报截止"):
+            svc.create_cycle(office, 2027, dates={"review": (date(2027, 6, 1), date(2027, 7, 15))})
+        # In sequence, a whole calendar moves: later phases first when moving later.
+        svc.set_phase_dates(office, c, "publicity", date(2026, 8, 1), date(2026, 8, 31))
+        svc.set_phase_dates(office, c, "review", date(2026, 6, 20), date(2026, 7, 31))
+        svc.set_phase_dates(office, c, "recommendation", date(2026, 6, 1), date(2026, 6, 19))
+        # The units' management rules run alongside: no order with the others.
+        svc.set_phase_dates(office, c, "management_rules", date(2026, 9, 1), date(2026, 9, 30))
+
+
 def test_the_nav_deadline_is_the_nearest_phase_end_each_role_works_to(db, year):
     with db():
         svc.create_cycle(u("office"), 2027)  # another year's phases never count

@@ -29,7 +29,7 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
     never see it, and the title could be awarded at once. Only a record of a past year (a test,
     an import) passes an earlier ``not_before``."""
     _require_office(actor)
-    _check_dates(starts_on, ends_on)
+    _check_dates(starts_on, ends_on, "公示")
     if ends_on < (not_before or local_today()):
         raise ValidationError(f"公示结束日期 {ends_on} 已过：公示期须包含今天或以后的日期，"
                               "公众才能看到名单并提出异议",
