@@ -10,9 +10,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, url_for
 from flask_wtf import FlaskForm
 
-from admin_web.common import actor, commit_or_flash, found_or_404, role_required
+from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.ticket_forms import AttachToTicketForm, ReasonForm
-from admin_web.tickets import render_ticket
+from admin_web.ticket_page import render_ticket, ticket_or_404
 from feedback_api.services import ticket_links, ticket_open
 from feedback_api.services import tickets as ticket_service
 
@@ -48,8 +48,7 @@ def _valid(form: FlaskForm) -> bool:
 
 
 def _ticket_again(ticket_id: int, **forms: Any) -> Any:
-    ticket = found_or_404(lambda: ticket_service.get_ticket(actor(), ticket_id))
-    return render_ticket(ticket, **forms)
+    return render_ticket(ticket_or_404(ticket_id), **forms)
 
 
 @bp.post("/tickets/<int:ticket_id>/detach/<int:feedback_id>")
