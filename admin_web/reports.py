@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, make_response, render_template
 from flask_login import login_required
 
 from admin_web.assessment import period_arg
-from admin_web.common import XLSX, actor, download, found_or_404
+from admin_web.common import XLSX, actor, download
 from analytics import report_exports, reports
+from feedback_api.services.errors import NotFound, ServiceError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
 
 
 @bp.get("/")
@@ -27,7 +27,15 @@ def index() -> str:
 def _report(kind: str, code: str) -> reports.Report:
     build = reports.window_report if kind == "windows" else reports.unit_report
     period = period_arg()
-    return found_or_404(lambda: build(actor(), code, period))
+    try:
+        return build(actor(), code, period)
+    except NotFound as exc:
+        if exc.code == reports.NO_WINDOWS:  # the unit is the user's to see: say why, and who acts
+            abort(make_response(render_template("reports/no_windows.html", message=exc.message,
+                                                period=period), 404))
+        abort(404)
+    except ServiceError:
+        abort(404)
 
 
 @bp.get("/<any(windows, units):kind>/<code>")

@@ -1,6 +1,7 @@
 """Which feedback a ticket answers, and cancelling one: a reviewer attaches a feedback to a running
 ticket from the feedback's page, or detaches one from the ticket's page (with a reason); the
-office cancels a ticket (已撤销) with a reason. Each form posts and comes back to its page."""
+office cancels a ticket (已撤销) with a reason. Each form posts and comes back to its page; a
+refused one on the ticket's page shows that page again, open at the form, as its other forms."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask_wtf import FlaskForm
 
 from admin_web.common import actor, commit_or_flash, role_required
 from admin_web.ticket_forms import AttachToTicketForm, ReasonForm
+from admin_web.ticket_page import render_ticket, ticket_or_404
 from feedback_api.services import ticket_links, ticket_open
 from feedback_api.services import tickets as ticket_service
 
@@ -35,24 +37,40 @@ def _back_to_ticket(ticket_id: int) -> Any:
     return redirect(url_for("tickets.ticket_detail", ticket_id=ticket_id))
 
 
+def _valid(form: FlaskForm) -> bool:
+    """The reason's own errors show at the form; one without a field (a stale CSRF token) is
+    flashed."""
+    if form.validate_on_submit():
+        return True
+    if not form.reason.errors:
+        _form_errors(form)
+    return False
+
+
+def _ticket_again(ticket_id: int, **forms: Any) -> Any:
+    return render_ticket(ticket_or_404(ticket_id), **forms)
+
+
 @bp.post("/tickets/<int:ticket_id>/detach/<int:feedback_id>")
 @role_required(*SUPERVISORS)
 def detach(ticket_id: int, feedback_id: int) -> Any:
     form = ReasonForm(prefix="detach")
-    if not _form_errors(form) and commit_or_flash(lambda: ticket_links.detach_feedback(
-            actor(), ticket_id, feedback_id, form.reason.data)):
+    if _valid(form) and commit_or_flash(lambda: ticket_links.detach_feedback(
+            actor(), ticket_id, feedback_id, form.reason.data), form=form):
         flash("已解除该评价与督办单的关联", "success")
-    return _back_to_ticket(ticket_id)
+        return _back_to_ticket(ticket_id)
+    return _ticket_again(ticket_id, detach_form=form, detached=feedback_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/cancel")
 @role_required(*ticket_links.CANCEL_ROLES)
 def cancel(ticket_id: int) -> Any:
     form = ReasonForm(prefix="cancel")
-    if not _form_errors(form) and commit_or_flash(lambda: ticket_links.cancel_ticket(
-            actor(), ticket_id, form.reason.data)):
+    if _valid(form) and commit_or_flash(lambda: ticket_links.cancel_ticket(
+            actor(), ticket_id, form.reason.data), form=form):
         flash("督办单已撤销，时限停止计算，不再计入考核", "success")
-    return _back_to_ticket(ticket_id)
+        return _back_to_ticket(ticket_id)
+    return _ticket_again(ticket_id, cancel_form=form)
 
 
 @bp.post("/feedback/<int:feedback_id>/attach-ticket")

@@ -17,14 +17,13 @@ from admin_web.ticket_forms import (
     AttachToTicketForm,
     CallbackForm,
     OpenTicketForm,
-    ReasonForm,
     RespondForm,
     VerdictForm,
     uploads,
 )
-from feedback_api.models import Feedback, Ticket
+from admin_web.ticket_page import render_ticket, ticket_or_404
+from feedback_api.models import Feedback
 from feedback_api.models.reference import (
-    ACTIVE_TICKET_STATES,
     APPEAL_KINDS,
     APPEAL_STATES,
     CALLBACK_OUTCOMES,
@@ -148,46 +147,10 @@ def inbox() -> str:
 
 # One ticket.
 
-def _ticket_or_404(ticket_id: int) -> Ticket:
-    return found_or_404(lambda: ticket_service.get_ticket(actor(), ticket_id))
-
-
 @bp.get("/tickets/<int:ticket_id>")
 @login_required
 def ticket_detail(ticket_id: int) -> str:
-    return _render_ticket(_ticket_or_404(ticket_id))
-
-
-#: Each form's anchor (it posts there, so a refused form's page opens at it) and summary name.
-FORM_ANCHORS = {"respond_form": ("respond-form", "整改情况表单"),
-                "verdict_form": ("verdict-form", "核验表单"),
-                "callback_form": ("callback-form", "回访登记表单"),
-                "attach_form": ("attach-form", "关联评价表单")}
-
-
-def _render_ticket(ticket: Ticket, **forms: Any) -> str:
-    """The ticket page; a form passed in was submitted and refused: the summary links to it."""
-    failed_form = next((FORM_ANCHORS[k] for k in forms if k in FORM_ANCHORS), None)
-    user = actor()
-    supervisor = user.role in ticket_service.SUPERVISOR_ROLES
-    if ticket.state == "open" and user.role in ticket_service.RESPONDER_ROLES:
-        forms.setdefault("respond_form", RespondForm(formdata=None))
-    if ticket.state == "responded" and supervisor:
-        forms.setdefault("verdict_form", VerdictForm(formdata=None))
-    if supervisor and ticket.callback_due is not None:
-        forms.setdefault("callback_form", CallbackForm(formdata=None))
-    running = ticket.state in ACTIVE_TICKET_STATES
-    if supervisor and running:
-        forms.setdefault("attach_form", AttachForm(formdata=None))
-        forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
-    if running and user.role in ticket_links.CANCEL_ROLES:
-        forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
-    return render_template(
-        "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
-        links=ticket_links.links_of(ticket), visible_text=feedback_service.visible_text,
-        files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
-        callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
-        failed_form=failed_form, **forms)
+    return render_ticket(ticket_or_404(ticket_id))
 
 
 def _to_ticket(message: str, ticket_id: int) -> Any:
@@ -198,12 +161,12 @@ def _to_ticket(message: str, ticket_id: int) -> Any:
 @bp.post("/tickets/<int:ticket_id>/respond")
 @role_required(*RESPONDERS)
 def respond(ticket_id: int) -> Any:
-    ticket = _ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     form = RespondForm()
     if form.validate_on_submit() and commit_or_flash(lambda: ticket_loop.respond(
             actor(), ticket.id, form.text.data, uploads(form.files)), form=form):
         return _to_ticket("整改情况已提交，等待第三方机构核验", ticket_id)
-    return _render_ticket(_ticket_or_404(ticket_id), respond_form=form)
+    return render_ticket(ticket_or_404(ticket_id), respond_form=form)
 
 
 def _verify(ticket_id: int, reason: str) -> str:
@@ -221,7 +184,7 @@ def _send_back(ticket_id: int, reason: str) -> str:
 @bp.post("/tickets/<int:ticket_id>/verdict")
 @role_required(*SUPERVISORS)
 def verdict(ticket_id: int) -> Any:
-    ticket = _ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     form = VerdictForm()
     action = {"verify": _verify, "send_back": _send_back}.get(request.form.get("action", ""))
     if action is None:
@@ -231,19 +194,19 @@ def verdict(ticket_id: int) -> Any:
         done = commit_or_flash(lambda: action(ticket.id, form.reason.data or ""), form=form)
         if done:
             return _to_ticket(done.value, ticket_id)
-    return _render_ticket(_ticket_or_404(ticket_id), verdict_form=form)
+    return render_ticket(ticket_or_404(ticket_id), verdict_form=form)
 
 
 @bp.post("/tickets/<int:ticket_id>/callback")
 @role_required(*SUPERVISORS)
 def callback(ticket_id: int) -> Any:
-    ticket = _ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     form = CallbackForm()
     if form.validate_on_submit() and commit_or_flash(lambda: ticket_loop.record_callback(
             actor(), ticket.id, called_at=form.called_at.data.replace(tzinfo=feedback_service.LOCAL_TZ),
             outcome=form.outcome.data, note=form.note.data or ""), form=form):
         return _to_ticket("回访已登记", ticket_id)
-    return _render_ticket(_ticket_or_404(ticket_id), callback_form=form)
+    return render_ticket(ticket_or_404(ticket_id), callback_form=form)
 
 
 def _attach(ticket_id: int, receipt_no: str) -> Feedback:
@@ -255,13 +218,13 @@ def _attach(ticket_id: int, receipt_no: str) -> Feedback:
 @bp.post("/tickets/<int:ticket_id>/attach")
 @role_required(*SUPERVISORS)
 def attach(ticket_id: int) -> Any:
-    ticket = _ticket_or_404(ticket_id)
+    ticket = ticket_or_404(ticket_id)
     form = AttachForm()
     if form.validate_on_submit():
         done = commit_or_flash(lambda: _attach(ticket.id, form.receipt_no.data or ""), form=form)
         if done:
             return _to_ticket(f"已关联评价 {done.value.receipt_no}", ticket_id)
-    return _render_ticket(_ticket_or_404(ticket_id), attach_form=form)
+    return render_ticket(ticket_or_404(ticket_id), attach_form=form)
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])

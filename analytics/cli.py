@@ -65,8 +65,8 @@ def analyze_command(rating: int | None, tsv: bool) -> None:
 @nlp.command("evaluate", with_appcontext=False)
 def evaluate_command() -> None:
     """Print the active model's scores on the fixed held-out split of the labelled opinions."""
+    from analytics.nlp.evaluation import evaluate
     from analytics.nlp.training import load_labelled
-    from analytics.nlp.training_layers import evaluate
 
     pipe = _pipeline()
     test = [e for e in load_labelled() if e.split == "test"]

@@ -29,10 +29,9 @@ from feedback_api.models import (
     User,
     Window,
 )
-from feedback_api.models.reference import INCIDENT_KINDS, TOPICS, label
+from feedback_api.models.reference import DEMONSTRATION, INCIDENT_KINDS, TOPICS, label
 from feedback_api.services import delisting as proposals
 from feedback_api.services import scope, ticket_clocks
-from feedback_api.services.delisting import TITLED
 from feedback_api.services.feedback import LOCAL_TZ
 
 FAILED_INSPECTIONS = 3
@@ -159,7 +158,7 @@ RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
 def titled_window_ids() -> set[int]:
     """The windows holding the title now (示范): only they can be delisted. A candidate's
     failures stay in its assessment; they open no proposal."""
-    return set(Session.scalars(sa.select(Window.id).where(Window.status == TITLED)))
+    return set(Session.scalars(sa.select(Window.id).where(Window.status == DEMONSTRATION)))
 
 
 def evaluate(year: int) -> list[DelistingProposal]:

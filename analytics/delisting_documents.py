@@ -20,6 +20,7 @@ from analytics.agency_report_exports import (
 )
 from feedback_api.models import DelistingProposal
 from feedback_api.models.reference import (
+    DELISTED,
     DELISTING_RULES,
     INCIDENT_KINDS,
     INDUSTRIES,
@@ -70,7 +71,7 @@ def _confirmed(p: DelistingProposal) -> tuple[str, str]:
     if p.state != "confirmed":
         raise Conflict("摘牌建议确认后才生成通报和专报")
     w = p.window
-    on = w.status_date if w.status == "delisted" and w.status_date else None
+    on = w.status_date if w.status == DELISTED and w.status_date else None
     decided = p.decided_at.astimezone(LOCAL_TZ).date() if p.decided_at else None
     day = on or decided
     as_text = f"{day.year}年{day.month}月{day.day}日" if day else "—"

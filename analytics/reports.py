@@ -166,11 +166,17 @@ def _trend(window_ids: list[int], period: Period) -> list[Month]:
     return out
 
 
+#: The code of the NotFound for a unit ``user`` may see that has no window yet: the pages say so.
+NO_WINDOWS = "no_windows"
+
+
 def _visible_unit(user: User, code: str) -> Unit:
     unit = Session.scalars(sa.select(Unit).where(Unit.code == (code or "").strip())).first()
     if unit is None or not Session.scalar(
             sa.select(sa.func.count()).select_from(Window).join(Window.unit)
             .where(Window.unit_id == unit.id, scope.window_clause(user))):
+        if unit is not None and not unit.windows and scope.can_see_unit(user, unit):
+            raise NotFound(f"{unit.name}（{unit.code}）还没有登记窗口，暂无评价报告", code=NO_WINDOWS)
         raise NotFound(f"单位 {code} 不存在或无权查看")
     return unit
 

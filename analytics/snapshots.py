@@ -34,6 +34,7 @@ from feedback_api.models import (
     User,
     Window,
 )
+from feedback_api.models.reference import DEMONSTRATION
 from feedback_api.services import audit, scope
 from feedback_api.services import cycle as cycle_service
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
@@ -278,7 +279,7 @@ def write_public(actor: User | None, period: Period) -> tuple[int, list[str]]:
     windows = {w.id: w for w in Session.scalars(sa.select(Window).where(
         Window.id.in_([r.window_id for r in got.result.rows])))}
     for row in got.result.rows:
-        if row.status != "demonstration":
+        if row.status != DEMONSTRATION:
             continue
         if row.composite is None:
             without.append(row.code)

@@ -16,11 +16,11 @@ sys.path.insert(0, str(ROOT))
 
 from analytics.nlp import get_pipeline  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, reliability  # noqa: E402
+from analytics.nlp.evaluation import evaluate  # noqa: E402
 from analytics.nlp.lexicon import TOPIC_CUES, TOPICS  # noqa: E402
 from analytics.nlp.masking import mask  # noqa: E402
 from analytics.nlp.pipeline import Pipeline  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
-from analytics.nlp.training_layers import evaluate  # noqa: E402
 from benchmarks.nlp_general import find_data_dir, general  # noqa: E402
 from benchmarks.nlp_report import RESULTS, accuracy, report, snow_default  # noqa: E402
 

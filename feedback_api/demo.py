@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, Feedback, FeedbackAnswer, User, Window
+from feedback_api.models.reference import CANDIDATE, DEMONSTRATION
 from feedback_api.services import units as unit_service
 from feedback_api.services import users as user_service
 from feedback_api.services import windows as window_service
@@ -106,7 +107,7 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
                     "contact_person": rng.choice(["李敏", "张伟", "陈静", "刘洋", "赵磊"]),
                     "contact_phone": f"0571-8{rng.randint(1000000, 9999999)}",
                     "service_hours": "工作日 8:30-12:00，13:30-17:30",
-                    "status": "demonstration" if i <= 3 else "candidate",
+                    "status": DEMONSTRATION if i <= 3 else CANDIDATE,
                     "status_date": "2026-01-15" if i <= 3 else "",
                     "status_year": 2026 if i <= 3 else "",
                 })

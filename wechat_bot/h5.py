@@ -27,7 +27,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from feedback_api.db import Session
 from feedback_api.models import Window
-from feedback_api.models.reference import RATINGS
+from feedback_api.models.reference import DELISTED, RATINGS
 from feedback_api.services import citizens, ratelimit
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import NotFound
@@ -121,7 +121,7 @@ def rate(code: str) -> Response | tuple[str, int]:
     window = None
     try:
         window = _window_or_404(code)
-        if window.status == "delisted":
+        if window.status == DELISTED:
             return render_template("wechat_bot/h5_closed.html", window=window), 410
         browser_id, new_browser = _browser_id()
         body, status = _rate(window, browser_id)

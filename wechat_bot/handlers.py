@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from feedback_api.models.reference import DELISTED
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services.feedback import record_feedback
 from feedback_api.services.window_cards import WindowCard, window_card
@@ -61,7 +62,7 @@ def select_window(ctx: Context, code: str) -> str:
     window = _find_window(code) if WINDOW_CODE_RE.match(code) else None
     if window is None:
         return replies.unknown_window(code)
-    if window.status == "delisted":
+    if window.status == DELISTED:
         return replies.delisted_window(window)
     assert ctx.conversation is not None
     conversation.choose_window(ctx.conversation, window, now=ctx.now)
@@ -146,7 +147,7 @@ def handle_text(ctx: Context, text: str) -> str:
         return select_window(ctx, word)
     if window is None:
         return replies.CHOOSE_WINDOW
-    if window.status == "delisted":
+    if window.status == DELISTED:
         return replies.delisted_window(window)
     if rating is None and _OTHER_NUMBER.fullmatch(_SUFFIX.sub("", word)):
         return replies.RATING_OUT_OF_RANGE

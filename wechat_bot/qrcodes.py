@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Unit, Window
+from feedback_api.models.reference import DELISTED
 from feedback_api.services.errors import NotFound
 from wechat_bot.models import WindowQrCode
 
@@ -16,7 +17,7 @@ def windows_missing_qr() -> list[Window]:
         Session.scalars(
             sa.select(Window)
             .outerjoin(WindowQrCode, WindowQrCode.window_id == Window.id)
-            .where(WindowQrCode.window_id.is_(None), Window.status != "delisted")
+            .where(WindowQrCode.window_id.is_(None), Window.status != DELISTED)
             .order_by(Window.code)
         )
     )
@@ -35,7 +36,7 @@ def qr_for(window: Window) -> WindowQrCode | None:
 
 def windows_for_posters(unit_code: str | None = None) -> list[Window]:
     """Listed windows, all or of one unit (by code), in code order."""
-    stmt = sa.select(Window).join(Window.unit).where(Window.status != "delisted")
+    stmt = sa.select(Window).join(Window.unit).where(Window.status != DELISTED)
     if unit_code:
         unit = Session.scalars(sa.select(Unit).where(Unit.code == unit_code)).first()
         if unit is None:

@@ -68,8 +68,7 @@ def open_publicity(year: int) -> Response | str:
         flash(form_errors(form), "error")
     elif commit_or_flash(lambda: svc.open_publicity(
             actor(), cycle, form.starts_on.data, form.ends_on.data,
-            [int(x) for x in form.candidates.data], form.notice.data or "",
-            not_before=svc.local_today())):
+            [int(x) for x in form.candidates.data], form.notice.data or "")):
         flash("公示已发布", "success")
         return _page(year)
     return _render(cycle, form)  # what the office typed stays in the form

@@ -123,14 +123,17 @@ def submission(submission_id: int) -> str:
     sub = submission_or_404(submission_id)
     assign_form = score_form = None
     assignments: list[Any] = []
+    experts = 0
     mine = None
     if sub.kind == "recommendation" and user.role == "office":
         assignments = svc.assignments_for(sub)
         if sub.state == "accepted":
             assign_form = AssignForm(formdata=None)
             taken = {a.expert_id for a in assignments}
+            active = svc.list_experts()
+            experts = len(active)
             assign_form.experts.choices = [SelectChoice(str(e.id), e.display_name)
-                                           for e in svc.list_experts() if e.id not in taken]
+                                           for e in active if e.id not in taken]
     if user.role == "expert":
         mine = next((a for a in svc.assignments_of(user, sub.cycle) if a.submission_id == sub.id),
                     None)
@@ -140,7 +143,8 @@ def submission(submission_id: int) -> str:
         deadline=svc.deadline(sub.cycle, sub.kind), return_form=ReturnForm(formdata=None),
         can_edit=(sub.state in {"draft", "returned"} and sub.kind in kinds_for(user)
                   and (user.role != "office" or sub.author_id == user.id)),
-        assign_form=assign_form, assignments=assignments, score_form=score_form, mine=mine,
+        assign_form=assign_form, assignments=assignments, experts=experts, score_form=score_form,
+        mine=mine,
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import store, training_layers
+from .evaluation import evaluate
 from .lexicon import TOPICS
 from .pipeline import Pipeline
 from .segment import make_tokenizer
@@ -28,7 +29,7 @@ from .training_general import (
     train_general,
     train_snow_nb,
 )
-from .training_layers import evaluate, train_layers
+from .training_layers import train_layers
 
 LABELLED_PATH = RESOURCES / "opinions.jsonl.gz"
 #: A directory holding a file of this name is an evaluation set: training refuses to read from it.

@@ -1,8 +1,9 @@
 """The domain sentiment layer and the topic classifier of a model, trained on the labelled opinions.
 
 Cross-validation folds (scenario-grouped), out-of-fold Platt calibration, per-topic thresholds and the
-second-topic margin, and the held-out evaluation. The general parts (:mod:`.training_general`) are
-taken from a base model; :mod:`.training` reads the labelled data and saves and promotes versions."""
+second-topic margin. The general parts (:mod:`.training_general`) are taken from a base model;
+:mod:`.training` reads the labelled data and saves and promotes versions; :mod:`.evaluation` scores
+a model on held-out opinions."""
 
 from __future__ import annotations
 
@@ -22,8 +23,6 @@ from .vectors import vector_config
 
 if TYPE_CHECKING:
     from .training import Example
-
-HARD_KINDS = ("negation", "contrast")
 
 CV_FOLDS = 5  # folds of the training data for out-of-fold scores (calibration, topic thresholds)
 DOMAIN_PARAMS = {"epochs": 30, "lr": 0.1, "l2": 3e-3, "prune": 1e-3}  # l2: best 5-fold CV of 3e-4..1e-2
@@ -272,40 +271,3 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary,
                              "cardinality": model["topic_cardinality"]}
     return model
-
-
-def evaluate(pipe: Pipeline, examples: Sequence[Example]) -> dict:
-    """Held-out scores: sentiment accuracy (all, negation+contrast, per kind) and topic macro-F1."""
-    correct: dict[str, list[int]] = {}
-    tp = dict.fromkeys(TOPICS, 0)
-    fp = dict.fromkeys(TOPICS, 0)
-    fn = dict.fromkeys(TOPICS, 0)
-    for e in examples:
-        display, _, parsed = pipe.prepare(e.text)
-        if e.sentiment is not None:
-            p = pipe.text_sentiment(parsed)
-            ok = int(((p if p is not None else 0.5) >= 0.5) == (int(e.sentiment) == 1))
-            for key in ("all", "kind:" + e.kind) + (("hard",) if e.kind in HARD_KINDS else ()):
-                correct.setdefault(key, []).append(ok)
-        if e.topics:
-            pred = {t for t, _ in pipe.topics(parsed)}
-            gold = set(e.topics)
-            for t in TOPICS:
-                tp[t] += t in pred and t in gold
-                fp[t] += t in pred and t not in gold
-                fn[t] += t not in pred and t in gold
-    f1 = {}
-    for t in TOPICS:
-        denom = 2 * tp[t] + fp[t] + fn[t]
-        f1[t] = round(2 * tp[t] / denom, 4) if denom else 1.0
-    scores = {
-        "sentiment_accuracy": round(sum(correct.get("all", [0])) / max(len(correct.get("all", [])), 1), 4),
-        "hard_accuracy": round(sum(correct.get("hard", [0])) / max(len(correct.get("hard", [])), 1), 4),
-        "topic_macro_f1": round(sum(f1.values()) / len(f1), 4),
-        "topic_f1": f1,
-        "by_kind": {
-            k[5:]: round(sum(v) / len(v), 4) for k, v in sorted(correct.items()) if k.startswith("kind:")
-        },
-        "n": len(examples),
-    }
-    return scores

@@ -20,10 +20,14 @@ INDUSTRIES: dict[str, str] = {
     "other": "其他",
 }
 
+#: The window statuses (GLOSSARY.md): code compares a window's status with these names.
+CANDIDATE = "candidate"
+DEMONSTRATION = "demonstration"  # holds the title (示范), with its award year
+DELISTED = "delisted"
 WINDOW_STATUSES: dict[str, str] = {
-    "candidate": "创建中",
-    "demonstration": "示范",
-    "delisted": "摘牌",
+    CANDIDATE: "创建中",
+    DEMONSTRATION: "示范",
+    DELISTED: "摘牌",
 }
 
 ROLES: dict[str, str] = {

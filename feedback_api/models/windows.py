@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_api.db import Base, UTCDateTime, utcnow
+from feedback_api.models.reference import CANDIDATE
 
 #: A window code is also the scene string of its QR code, which allows 1–64 characters.
 WINDOW_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
@@ -59,7 +60,7 @@ class Window(Base):
     #: 服务时间, e.g. "工作日 9:00-17:00".
     service_hours: Mapped[str] = mapped_column(sa.String(200), default="")
     #: 创建中 candidate / 示范 demonstration / 摘牌 delisted.
-    status: Mapped[str] = mapped_column(sa.String(16), default="candidate", index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=CANDIDATE, index=True)
     #: The day the current status took effect.
     status_date: Mapped[date | None] = mapped_column(sa.Date)
     #: The programme year of the status (award year for 示范, delisting year for 摘牌).

@@ -11,14 +11,11 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, User, Window
-from feedback_api.models.reference import DELISTING_RULES
+from feedback_api.models.reference import DELISTED, DELISTING_RULES, DEMONSTRATION
 from feedback_api.services import audit, scope
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
-
-#: The status of a window holding the title (示范): the only one delisting applies to.
-TITLED = "demonstration"
 
 
 def proposal_to_dict(p: DelistingProposal) -> dict[str, Any]:
@@ -102,7 +99,7 @@ def confirm(actor: User | None, proposal_id: int, note: str = "", *,
             on: date | None = None) -> DelistingProposal:
     """Delist the window: status 摘牌 with the date, the year and the rule as its reason."""
     p = _open_proposal(actor, proposal_id)
-    if p.window.status != TITLED:
+    if p.window.status != DEMONSTRATION:
         raise Conflict("该窗口现未持有示范窗口称号（创建中或已摘牌），无可摘之牌；请不予采纳并说明")
     note = (note or "").strip()[:2000]
     on = on or datetime.now(LOCAL_TZ).date()
@@ -110,7 +107,7 @@ def confirm(actor: User | None, proposal_id: int, note: str = "", *,
     if note:
         reason += f"。{note}"
     window_service.update_window(actor, p.window.code, {
-        "status": "delisted", "status_date": on.isoformat(), "status_year": p.year,
+        "status": DELISTED, "status_date": on.isoformat(), "status_year": p.year,
         "status_reason": reason})
     return _decide(actor, p, "confirmed", note)
 

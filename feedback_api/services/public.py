@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import PublishedSnapshot, Unit, Window
-from feedback_api.models.reference import INDUSTRIES
+from feedback_api.models.reference import DELISTED, DEMONSTRATION, INDUSTRIES
 from feedback_api.services import cycle as cycle_service
 
 #: What an assessment snapshot's payload may show (anything else in it is not shown).
@@ -44,14 +44,14 @@ def _latest_assessments(window_ids: list[int]) -> dict[int, PublishedSnapshot]:
 def public_page() -> PublicPage:
     rows = Session.execute(
         sa.select(Window.id, Window.name, Window.status_year, Unit.name, Unit.industry)
-        .join(Window.unit).where(Window.status == "demonstration")
+        .join(Window.unit).where(Window.status == DEMONSTRATION)
         .order_by(Unit.industry, Unit.name, Window.name)).all()
     latest = _latest_assessments([r[0] for r in rows])
     # A delisted window's cases leave the page with it; an industry's own cases stay.
     practices = Session.scalars(
         sa.select(PublishedSnapshot).outerjoin(Window, Window.id == PublishedSnapshot.window_id)
         .where(PublishedSnapshot.kind == "good_practice",
-               sa.or_(Window.id.is_(None), Window.status != "delisted"))
+               sa.or_(Window.id.is_(None), Window.status != DELISTED))
         .order_by(PublishedSnapshot.published_at.desc()).limit(MAX_PRACTICES)).all()
     by_industry: dict[str, dict[str, Any]] = {}
     for wid, name, year, unit_name, industry in rows:

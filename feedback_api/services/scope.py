@@ -41,6 +41,14 @@ def can_see_window(user: User, window: Window) -> bool:
     return False
 
 
+def can_see_unit(user: User, unit: Unit) -> bool:
+    """Whether ``user``'s scope takes in ``unit`` as a whole (even one with no window yet)."""
+    if user.role in GLOBAL_ROLES:
+        return True
+    return any(s.unit_id == unit.id or (s.industry and s.industry == unit.industry)
+               for s in user.scopes)
+
+
 def can_manage_unit(user: User, unit: Unit) -> bool:
     """Whether ``user`` may add or edit windows of ``unit`` (its whole unit or industry in scope)."""
     if user.role == "office":

@@ -11,7 +11,14 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
-from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label, lookup_code
+from feedback_api.models.reference import (
+    CANDIDATE,
+    DELISTED,
+    INDUSTRIES,
+    WINDOW_STATUSES,
+    label,
+    lookup_code,
+)
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services import audit, scope
 from feedback_api.services.characters import control_character, line_breaks
@@ -101,7 +108,7 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
             raise ValueError("应为日期，格式 YYYY-MM-DD") from None
     if spec.kind == "status":
         if value is None or value == "":
-            return "candidate"
+            return CANDIDATE
         code = lookup_code(WINDOW_STATUSES, value) if isinstance(value, str) else None
         if code is None:
             raise ValueError("应为 创建中/示范/摘牌（candidate/demonstration/delisted）之一")
@@ -125,7 +132,7 @@ def clean_window_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
             clean[spec.name] = _clean_value(spec, data[spec.name])
         except ValueError as exc:
             errors[spec.name] = f"{spec.label}{exc}"
-    if clean.get("status") == "delisted" and "status_reason" in clean and not clean["status_reason"]:
+    if clean.get("status") == DELISTED and "status_reason" in clean and not clean["status_reason"]:
         errors["status_reason"] = "摘牌须填写原因"
     if errors:
         raise ValidationError("窗口信息有误：" + "；".join(errors.values()), details=errors)
@@ -236,7 +243,7 @@ def _apply(window: Window, clean: dict[str, Any], actor: User | None) -> None:
             setattr(window, name, value)
     if window.status != status_before and "status_date" not in clean:
         window.status_date = date.today()
-    if window.status == "delisted" and not window.status_reason:
+    if window.status == DELISTED and not window.status_reason:
         raise ValidationError("摘牌须填写原因", details={"status_reason": "摘牌须填写原因"})
 
 
@@ -247,7 +254,7 @@ def create_window(actor: User | None, data: dict[str, Any]) -> Window:
     if Session.scalar(sa.select(Window.id).where(Window.code == clean["code"])) is not None:
         raise ValidationError(f"窗口编号 {clean['code']} 已存在", details={"code": "编号已存在"},
                               code="duplicate")
-    window = Window(code=clean["code"], status="candidate")
+    window = Window(code=clean["code"], status=CANDIDATE)
     _apply(window, clean, actor)
     Session.add(window)
     Session.flush()

@@ -20,9 +20,10 @@ def test_authority_recommends_and_expert_scores(live_server, page, db, district,
     with db():
         users.create_user(None, "expert1", role="expert", password="expert1-password",
                           display_name="评审专家甲")
-        c = svc.create_cycle(users.get_user("office"), today.year)
-        svc.set_phase_dates(None, c, "recommendation", today - timedelta(days=10),
-                            today + timedelta(days=5))
+        days = [today + timedelta(days=n) for n in (-10, 5, 6, 20, 21, 50)]
+        svc.create_cycle(users.get_user("office"), today.year, dates={
+            "recommendation": (days[0], days[1]), "review": (days[2], days[3]),
+            "publicity": (days[4], days[5])})
     attachment = tmp_path / "推荐材料.pdf"
     attachment.write_bytes(PDF)
 

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from feedback_api.models import Publicity, PublicityEntry, Submission, Window
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
+from tests.cycle_helpers import force_phase
 from wechat_bot import contacts
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -60,6 +61,10 @@ def year(client, auth, people, db):
     today = svc.local_today()
     resp = client.post("/cycle/new", data={"year": today.year, "csrf_token": token(client, "/cycle/")})
     assert resp.status_code == 302
+    with db():  # the later phases after the recommendation deadline set below, whatever today is
+        c = svc.get_cycle(today.year)
+        force_phase(c, "review", today + timedelta(days=3), today + timedelta(days=9))
+        force_phase(c, "publicity", today + timedelta(days=10), today + timedelta(days=40))
     tok = token(client, f"/cycle/{today.year}")
     resp = client.post(f"/cycle/{today.year}/phases/recommendation", data={
         "recommendation-kind": "recommendation", "csrf_token": tok,
@@ -70,7 +75,7 @@ def year(client, auth, people, db):
         c = svc.get_cycle(today.year)
         assert c.phase("recommendation").ends_on == today + timedelta(days=2)
         # The publicity phase (summaries, good practices) is already over: a late one shows.
-        svc.set_phase_dates(None, c, "publicity", today - timedelta(days=30), today - timedelta(days=1))
+        force_phase(c, "publicity", today - timedelta(days=30), today - timedelta(days=1))
     client.post("/logout", data={"csrf_token": token(client, "/")})
     return today.year
 
@@ -478,3 +483,25 @@ def test_the_years_submissions_come_in_pages(client, auth, db, year):
     assert second.count("/cycle/submissions/") == 1 and "第 2 / 2 页" in second
     assert client.get(f"/cycle/{year}?page=99999999").status_code == 200
 
+
+
+def test_phase_dates_out_of_order_are_refused_on_the_page(client, auth, db, people):
+    with db():
+        svc.create_cycle(users.get_user("office"), 2031)
+    auth.login("office")
+    tok = token(client, "/cycle/2031")
+    resp = client.post("/cycle/2031/phases/review", data={
+        "review-kind": "review", "csrf_token": tok,
+        "review-starts_on": "2031-06-01", "review-ends_on": "2031-07-15"}, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "flash-error" in html
+    assert "评审评定须在推荐申报截止（2031-06-05）之后开始" in html
+    resp = client.post("/cycle/2031/phases/publicity", data={
+        "publicity-kind": "publicity", "csrf_token": tok,
+        "publicity-starts_on": "2031-08-15", "publicity-ends_on": "2031-07-16"}, follow_redirects=True)
+    assert "公示与宣传的开始日期（2031-08-15）不能晚于截止日期（2031-07-16）" in resp.get_data(as_text=True)
+    with db():
+        phases = {p.kind: (p.starts_on.isoformat(), p.ends_on.isoformat())
+                  for p in svc.get_cycle(2031).phases}
+    assert phases["review"] == ("2031-06-06", "2031-07-15")
+    assert phases["publicity"] == ("2031-07-16", "2031-08-15")

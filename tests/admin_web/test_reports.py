@@ -183,3 +183,26 @@ def test_a_long_name_leaves_the_pdf_facts_labels_beside_their_first_line(client,
     pypdf.PdfReader(io.BytesIO(resp.data)).pages[0].extract_text(visitor_text=visit)
     assert set(found) == {"报告对象", "CD-SW-001"}
     assert abs(found["报告对象"] - found["CD-SW-001"]) < 2, found
+
+
+@pytest.mark.parametrize("suffix", ["", "/report.xlsx", "/report.pdf"])
+def test_a_unit_without_windows_gets_a_page_saying_so(client, auth, db, rated, suffix):
+    """Not the bare 404: the unit exists, has no window yet, and the page says who adds one and
+    where. Its downloads answer the same (a page, not an empty file). Another's stays a 404."""
+    from feedback_api.services import units
+
+    with db():
+        units.ensure_unit(None, name="区税务局新办税点", code="CD-SWX", industry="tax")
+    path = f"/reports/units/CD-SWX{suffix}?period={Q3}"
+    for who in ("office", "unit"):  # the unit user's scope is the tax unit CD-SW, not CD-SWX
+        auth.login(who)
+        resp = client.get(path)
+        html = resp.get_data(as_text=True)
+        if who == "unit":
+            assert resp.status_code == 404 and "还没有登记窗口" not in html
+            continue
+        assert resp.status_code == 404 and resp.mimetype == "text/html"
+        assert "区税务局新办税点（CD-SWX）还没有登记窗口" in html
+        assert "窗口台账" in html and "新建窗口" in html and "台账导入" in html
+        assert 'href="/windows/new"' in html
+        client.post("/logout", data={"csrf_token": auth.csrf_token("/")})

@@ -143,3 +143,41 @@ def test_the_api_cancels_a_ticket(app, district, db, client, token_for):
     assert tid not in [t["id"] for t in listed["items"]]
     listed = client.get("/api/v1/tickets?state=cancelled", headers=token_for("unit")).get_json()
     assert [t["id"] for t in listed["items"]] == [tid]
+
+
+def test_a_refused_detach_or_cancel_opens_at_its_form(app, district, db):
+    """As the ticket page's other forms: a refused detach or cancel shows the page again at the
+    form (its own row for a detach), the reason typed kept, and a summary at the top linking there."""
+    a, b = bad(db), bad(db, rating=2)
+    with db():
+        ticket_jobs.auto_open()
+        tid = tickets.ticket_of_feedback(a).id
+    office, auth = signed_in(app, "office")
+    page = office.get(f"/tickets/{tid}").get_data(as_text=True)
+    for fid in (a, b):
+        assert f'action="/tickets/{tid}/detach/{fid}#detach-{fid}" id="detach-{fid}"' in page
+    assert f'action="/tickets/{tid}/cancel#cancel-form" id="cancel-form"' in page
+    token = auth.csrf_token(f"/tickets/{tid}")
+
+    def summary(resp) -> str:
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and page.index("form-error-summary") < page.index('id="linked"')
+        return page.split('id="form-error-summary"', 1)[1].split("</p>", 1)[0]
+
+    resp = office.post(f"/tickets/{tid}/detach/{b}", data={"csrf_token": token, "detach-reason": ""})
+    assert f'<a href="#detach-{b}">解除关联表单</a>' in summary(resp)
+    row = resp.get_data(as_text=True).split(f'id="detach-{b}"', 1)[1].split("</form>", 1)[0]
+    assert "field-error" in row and "请填写理由" in row
+    office.post(f"/tickets/{tid}/detach/{b}", data={"csrf_token": token, "detach-reason": "另一问题"})
+    # The service refuses the last one: the reason typed stays in that row.
+    resp = office.post(f"/tickets/{tid}/detach/{a}", data={"csrf_token": token, "detach-reason": "不需督办"})
+    assert f'<a href="#detach-{a}">解除关联表单</a>' in summary(resp)
+    page = resp.get_data(as_text=True)
+    assert "唯一的关联评价" in page
+    assert 'value="不需督办"' in page.split(f'id="detach-{a}"', 1)[1].split("</form>", 1)[0]
+    resp = office.post(f"/tickets/{tid}/cancel", data={"csrf_token": token, "cancel-reason": ""})
+    assert '<a href="#cancel-form">撤销督办单表单</a>' in summary(resp)
+    form = resp.get_data(as_text=True).split('id="cancel-form"', 1)[1].split("</form>", 1)[0]
+    assert "field-error" in form and "请填写理由" in form
+    with db():
+        assert Session.get(Ticket, tid).state == "open"

@@ -134,3 +134,22 @@ def test_a_major_incident_opens_its_delisting_proposal_at_once(client, auth, db,
     assert "重大事件已保存" in resp.get_data(as_text=True)
     html = client.get(f"/assessment/delisting?year={on.year}").get_data(as_text=True)
     assert "CD-RMYY-001" in html and "规则 4" in html and "待确认" in html
+
+
+def test_the_assignment_form_says_all_experts_are_assigned_and_whom_to_ask(client, auth, db, district):
+    """Its only expert already assigned, the page said 没有可分配的评审专家 and named a command
+    line staff never use: it says the experts are all assigned and who opens an expert account
+    (there is no page for accounts); with no expert at all, it says that."""
+    from feedback_api.services import users
+
+    with db():
+        _, sub = scored_recommendation(svc.local_today().year)
+        sub_id = sub.id
+    auth.login("office")
+    page = client.get(f"/cycle/submissions/{sub_id}").get_data(as_text=True)
+    assert "已分配全部 1 位评审专家" in page and "系统管理员" in page
+    assert "window-watch" not in page and "没有可分配" not in page
+    with db():
+        users.disable_user(None, users.get_user("expert1"))
+    page = client.get(f"/cycle/submissions/{sub_id}").get_data(as_text=True)
+    assert "没有可用的评审专家账号" in page and "系统管理员" in page and "window-watch" not in page

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from analytics.nlp import activate_version, list_versions, store
+from analytics.nlp.evaluation import evaluate
 from analytics.nlp.pipeline import Pipeline
 from analytics.nlp.training import Correction, load_labelled, retrain, train_model
-from analytics.nlp.training_layers import evaluate
 
 SHIPPED = store.active_version(store.SHIPPED_DIR)
 

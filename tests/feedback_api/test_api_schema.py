@@ -83,7 +83,8 @@ def _seed_cycle() -> dict[str, int]:
 
     year, sub = scored_recommendation(2026)
     office = users.get_user("office")
-    entry = cycle.open_publicity(office, year, date(2026, 7, 16), date(2026, 7, 22)).entries[0]
+    entry = cycle.open_publicity(office, year, date(2026, 7, 16), date(2026, 7, 22),
+                                 not_before=date(2026, 7, 16)).entries[0]
     objection = cycle.record_objection(office, entry, "异议", received_on=date(2026, 7, 18))
     return {"year": 2026, "submission_id": sub.id, "objection_id": objection.id}
 

@@ -14,7 +14,10 @@ from feedback_api.services import ledger
 from feedback_api.services.characters import control_character
 from tests.assessment_helpers import standard_form
 
-BAD_IN_A_NAME = ["a\x01b", "a\x1fb", "a\x7fb", "a\x85b", "a\x9fb", "a\nb", "a\tb", "a\rb"]
+#: U+2028/U+2029 (line and paragraph separators, in text pasted from web pages and some editors)
+#: end a line in browsers and in JSON consumers as \n does.
+BAD_IN_A_NAME = ["a\x01b", "a\x1fb", "a\x7fb", "a\x85b", "a\x9fb", "a\nb", "a\tb", "a\rb",
+                 "a\u2028b", "a\u2029b"]
 
 
 @pytest.mark.parametrize("value", BAD_IN_A_NAME)
@@ -25,6 +28,13 @@ def test_a_name_with_a_control_character_is_refused(value):
 @pytest.mark.parametrize("value", ["窗口", "a b", "a\u3000b", "a\xa0b", "é", ""])
 def test_printable_text_passes(value):
     assert control_character(value) is None and control_character(value, multiline=True) is None
+
+
+def test_the_unicode_line_separators_end_a_line_of_a_multiline_text():
+    from feedback_api.services.characters import line_breaks
+
+    assert line_breaks("一\u2028二\u2029三\x0b四") == "一\n二\n三\n四"
+    assert control_character("a\u2028b") == control_character("a\nb") == "不能含有换行符或制表符"
 
 
 def test_multiline_text_keeps_line_ends_and_tabs():
@@ -57,14 +67,18 @@ def test_api_keeps_line_ends_in_remarks_and_refuses_other_controls(client, db, d
     resp = client.post("/api/v1/windows", headers=headers, json={
         "code": "X-3", "name": "新窗口", "unit": "CD-SW", "remarks": "一\x0c二"})
     assert resp.status_code == 400 and "remarks" in resp.get_json()["error"]["details"]
-    # Word's manual line break, pasted, is the line end it is.
+    # Word's manual line break, pasted, is the line end it is; so are the Unicode separators.
     resp = client.post("/api/v1/windows", headers=headers, json={
         "code": "X-4", "name": "新窗口", "unit": "CD-SW", "remarks": "一\x0b二"})
+    assert resp.status_code == 201, resp.get_json()
+    resp = client.post("/api/v1/windows", headers=headers, json={
+        "code": "X-5", "name": "新窗口", "unit": "CD-SW", "remarks": "一\u2028二\u2029三"})
     assert resp.status_code == 201, resp.get_json()
     with db() as s:
         assert s.scalars(sa.select(Window.remarks).where(Window.code == "X-2")).one() == "一\n二\r\n三\t四"
         assert s.scalars(sa.select(Window).where(Window.code == "X-3")).first() is None
         assert s.scalars(sa.select(Window.remarks).where(Window.code == "X-4")).one() == "一\n二"
+        assert s.scalars(sa.select(Window.remarks).where(Window.code == "X-5")).one() == "一\n二\n三"
 
 
 def test_api_refuses_an_indicator_name_and_a_query_with_a_control_character(client, district, token_for):
@@ -90,12 +104,14 @@ def test_the_window_form_refuses_a_name_with_a_control_character(client, auth, d
     assert resp.status_code == 200 and "备注不能含有控制字符（U+001B）" in resp.get_data(as_text=True)
     with db() as s:
         assert s.scalars(sa.select(Window.name).where(Window.code == "CD-SW-001")).one() != "综合窗口"
+    resp = client.post("/windows/CD-SW-001/edit", data=dict(form, name="综合\u2028窗口"))
+    assert resp.status_code == 200 and "窗口名称不能含有换行符" in resp.get_data(as_text=True)
     resp = client.post("/windows/CD-SW-001/edit", data=dict(form, name="综合窗口",
-                                                            remarks="一\r\n二\x0b三"))
+                                                            remarks="一\r\n二\x0b三\u2028四\u2029五"))
     assert resp.status_code == 302
     with db() as s:
         w = s.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
-        assert (w.name, w.remarks) == ("综合窗口", "一\r\n二\n三")
+        assert (w.name, w.remarks) == ("综合窗口", "一\r\n二\n三\n四\n五")
 
 
 def test_ledger_rows_with_control_characters_are_reported_by_row(db, district):

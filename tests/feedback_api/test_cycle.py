@@ -3,7 +3,7 @@ a returned form, an expert outlier and an objection during publicity; and every 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -64,6 +64,35 @@ def test_default_phases_follow_the_plan(db, year):
         assert c.phase("management_rules").ends_on == date(2026, 5, 31)
         with pytest.raises(ValidationError):
             svc.set_phase_dates(u("office"), c, "review", date(2026, 7, 1), date(2026, 6, 1))
+
+
+def test_phases_cannot_be_put_out_of_order(db, year):
+    """推荐申报 → 评审评定 → 公示与宣传 follow one another; a date that breaks the sequence (or a
+    phase ending before it starts) is refused with a message naming the phases, and nothing moves."""
+    with db():
+        c = svc.get_cycle(year)
+        office = u("office")
+        before = {p.kind: (p.starts_on, p.ends_on) for p in c.phases}
+        refusals = [
+            ("review", date(2026, 6, 1), date(2026, 7, 15), "评审评定.*推荐申报截止（2026-06-05）"),
+            ("publicity", date(2026, 7, 10), date(2026, 8, 15), "公示与宣传.*评审评定截止（2026-07-15）"),
+            ("recommendation", date(2026, 5, 15), date(2026, 6, 10), "推荐申报.*评审评定开始（2026-06-06）"),
+            ("review", date(2026, 6, 6), date(2026, 7, 20), "评审评定.*公示与宣传开始（2026-07-16）"),
+            ("publicity", date(2026, 8, 15), date(2026, 7, 16), "公示与宣传的开始日期.*不能晚于"),
+        ]
+        for kind, start, end, message in refusals:
+            with pytest.raises(ValidationError, match=message) as refused:
+                svc.set_phase_dates(office, c, kind, start, end)
+            assert set(refused.value.details) <= {"starts_on", "ends_on"}
+            assert {p.kind: (p.starts_on, p.ends_on) for p in c.phases} == before
+        with pytest.raises(ValidationError, match="评审评定.*推荐申报截止"):
+            svc.create_cycle(office, 2027, dates={"review": (date(2027, 6, 1), date(2027, 7, 15))})
+        # In sequence, a whole calendar moves: later phases first when moving later.
+        svc.set_phase_dates(office, c, "publicity", date(2026, 8, 1), date(2026, 8, 31))
+        svc.set_phase_dates(office, c, "review", date(2026, 6, 20), date(2026, 7, 31))
+        svc.set_phase_dates(office, c, "recommendation", date(2026, 6, 1), date(2026, 6, 19))
+        # The units' management rules run alongside: no order with the others.
+        svc.set_phase_dates(office, c, "management_rules", date(2026, 9, 1), date(2026, 9, 30))
 
 
 def test_the_nav_deadline_is_the_nearest_phase_end_each_role_works_to(db, year):
@@ -145,7 +174,8 @@ def test_one_year_from_recommendation_to_award(db, year):
         assert results[s2.id].outliers == [] and results[s2.id].mean == pytest.approx(84.67)
         assert [r.submission.id for r in svc.review_results(c)] == [s2.id, s1.id, s3.id]
         # Publicity with an objection against s1's window.
-        p = svc.open_publicity(office, c, date(2026, 7, 16), date(2026, 7, 22))
+        p = svc.open_publicity(office, c, date(2026, 7, 16), date(2026, 7, 22),
+                               not_before=date(2026, 7, 16))  # a past year's record
         assert [e.window.code for e in p.entries] == ["CD-RMYY-002", "CD-RMYY-001", "CD-SW-001"]
         with pytest.raises(Conflict):
             svc.score(u("expert1"), s1, points(70))  # published: scores are frozen
@@ -182,6 +212,24 @@ def test_one_year_from_recommendation_to_award(db, year):
                      ("publicity", "publish"), ("objection", "create"), ("objection", "answer"),
                      ("publicity", "award"), ("window", "update")]:
             assert pair in actions
+
+
+def test_the_service_refuses_a_publicity_period_already_ended(db, district):
+    """Not only the office's page: any caller opening a publicity that ended before today (the
+    district's local date) is refused, since the public would never see it."""
+    from tests.cycle_helpers import scored_recommendation
+
+    with db():
+        programme, _ = scored_recommendation(2025)
+        today = svc.local_today()
+        ended = today - timedelta(days=1)
+        with pytest.raises(ValidationError, match="已过") as refused:
+            svc.open_publicity(u("office"), programme, ended - timedelta(days=6), ended)
+        assert refused.value.details == {"ends_on": "公示结束日期已过"}
+        assert svc.publicities(programme) == []
+        # Ending today is still seen by the public for a day: accepted.
+        opened = svc.open_publicity(u("office"), programme, ended, today)
+        assert svc.publicities(programme) == [opened]
 
 
 def test_scopes(db, year):

@@ -128,7 +128,7 @@ def test_objections_are_the_offices(client, db, cycle_year, token_for):
         expert = users.get_user("expert1")
         svc.score(expert, svc.get_submission(expert, cycle_year["first"]), points(88))
         publicity = svc.open_publicity(office, svc.get_cycle(YEAR), date(YEAR, 7, 16),
-                                       date(YEAR, 7, 22))
+                                       date(YEAR, 7, 22), not_before=date(YEAR, 7, 16))
         entry = publicity.entries[0].id
     h = token_for("office")
     resp = client.post("/api/v1/objections", headers=h, json={

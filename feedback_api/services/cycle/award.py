@@ -6,6 +6,7 @@ from datetime import date
 
 from feedback_api.db import Session
 from feedback_api.models import PublicityEntry, User, Window
+from feedback_api.models.reference import DEMONSTRATION
 from feedback_api.services import audit
 from feedback_api.services import windows as window_service
 from feedback_api.services.cycle.phases import local_today
@@ -28,10 +29,10 @@ def award(actor: User | None, entry: PublicityEntry, *, today: date | None = Non
     if any(o.outcome == "upheld" for o in entry.objections):
         raise Conflict("该窗口的异议成立，不予命名")
     year = publicity.cycle.year
-    if entry.window.status == "demonstration" and entry.window.status_year == year:
+    if entry.window.status == DEMONSTRATION and entry.window.status_year == year:
         raise Conflict(f"该窗口已命名为 {year} 年度示范窗口")
     window = window_service.update_window(actor, entry.window.code, {
-        "status": "demonstration", "status_year": year, "status_date": today.isoformat(),
+        "status": DEMONSTRATION, "status_year": year, "status_date": today.isoformat(),
         "status_reason": f"{year}年度评审命名（公示期 {publicity.starts_on} 至 {publicity.ends_on}）"})
     entry.awarded_on = today
     Session.flush()

@@ -24,6 +24,12 @@ DEFAULT_PHASES: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 }
 
 
+#: The phases that follow one another: each starts after the one before it ends (experts review
+#: what was recommended; the public sees the review's results). The units' management rules,
+#: from windows already holding the title, run alongside and have no place in this order.
+SEQUENCE: tuple[str, ...] = ("recommendation", "review", "publicity")
+
+
 #: The phase whose end is each submission kind's deadline.
 DEADLINE_PHASE: dict[str, str] = {
     "recommendation": "recommendation",
@@ -48,9 +54,13 @@ def create_cycle(actor: User | None, year: int, title: str = "",
         raise Conflict(f"{year} 年度已存在", code="duplicate")
     cycle = Cycle(year=year, title=title or f"{year}年度文明诚信示范窗口创建")
     given = dates or {}
-    for kind, ((m1, d1), (m2, d2)) in DEFAULT_PHASES.items():
-        start, end = given.get(kind, (date(year, m1, d1), date(year, m2, d2)))
-        _check_dates(start, end)
+    calendar = {kind: given.get(kind, (date(year, m1, d1), date(year, m2, d2)))
+                for kind, ((m1, d1), (m2, d2)) in DEFAULT_PHASES.items()}
+    for kind, (start, end) in calendar.items():
+        _check_dates(start, end, CYCLE_PHASES[kind])
+    for kind in SEQUENCE[:0:-1]:  # each against the one before it, the message names the later
+        _check_sequence(calendar, kind)
+    for kind, (start, end) in calendar.items():
         cycle.phases.append(CyclePhase(kind=kind, starts_on=start, ends_on=end))
     Session.add(cycle)
     Session.flush()
@@ -58,11 +68,37 @@ def create_cycle(actor: User | None, year: int, title: str = "",
     return cycle
 
 
-def _check_dates(start: date, end: date) -> None:
+def _check_dates(start: date, end: date, what: str = "") -> None:
+    """``what`` names the period in the message (e.g. 评审评定, 公示)."""
     if start is None or end is None:
-        raise ValidationError("请填写开始和截止日期")
+        raise ValidationError(f"请填写{what}开始和截止日期")
     if start > end:
-        raise ValidationError("开始日期不能晚于截止日期")
+        raise ValidationError(f"{what}{'的' if what else ''}开始日期（{start}）不能晚于截止日期（{end}）",
+                              details={"ends_on": "截止日期早于开始日期"})
+
+
+def _check_sequence(calendar: dict[str, tuple[date, date]], kind: str) -> None:
+    """Refuse ``kind``'s dates in ``calendar`` if they break ``SEQUENCE`` with its neighbours."""
+    if kind not in SEQUENCE:
+        return
+    i = SEQUENCE.index(kind)
+    start, end = calendar[kind]
+    order = " → ".join(CYCLE_PHASES[k] for k in SEQUENCE)
+    hint = f"各阶段依次进行（{order}）；整体推后时请从后面的阶段调起，整体提前时从前面的阶段调起"
+    if i > 0 and SEQUENCE[i - 1] in calendar:
+        before = SEQUENCE[i - 1]
+        if start <= calendar[before][1]:
+            raise ValidationError(
+                f"{CYCLE_PHASES[kind]}须在{CYCLE_PHASES[before]}截止（{calendar[before][1]}）之后开始，"
+                f"所填开始日期为 {start}。{hint}",
+                details={"starts_on": f"须晚于{CYCLE_PHASES[before]}截止日期"})
+    if i + 1 < len(SEQUENCE) and SEQUENCE[i + 1] in calendar:
+        after = SEQUENCE[i + 1]
+        if end >= calendar[after][0]:
+            raise ValidationError(
+                f"{CYCLE_PHASES[kind]}须在{CYCLE_PHASES[after]}开始（{calendar[after][0]}）之前截止，"
+                f"所填截止日期为 {end}。{hint}",
+                details={"ends_on": f"须早于{CYCLE_PHASES[after]}开始日期"})
 
 
 def _cycle_view(cycle: Cycle) -> dict[str, Any]:
@@ -75,7 +111,9 @@ def set_phase_dates(actor: User | None, cycle: Cycle, kind: str, start: date, en
     phase = cycle.phase(kind)
     if phase is None:
         raise NotFound(f"阶段 {kind} 不存在")
-    _check_dates(start, end)
+    _check_dates(start, end, CYCLE_PHASES[kind])
+    calendar = {p.kind: (p.starts_on, p.ends_on) for p in cycle.phases}
+    _check_sequence({**calendar, kind: (start, end)}, kind)
     before = _cycle_view(cycle)
     phase.starts_on, phase.ends_on = start, end
     Session.flush()

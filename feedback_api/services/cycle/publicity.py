@@ -24,12 +24,13 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
                    submission_ids: Iterable[int] | None = None, notice: str = "", *,
                    not_before: date | None = None) -> Publicity:
     """Put review results on publicity: a snapshot of each candidate (name, unit, industry,
-    mean score) that the public page shows while the period is open. With ``not_before`` (the
-    office's pages pass today) a period ending before it is refused: the public would never see
-    it, and the title could be awarded at once."""
+    mean score) that the public page shows while the period is open. A period ending before
+    ``not_before`` (by default today, the district's local date) is refused: the public would
+    never see it, and the title could be awarded at once. Only a record of a past year (a test,
+    an import) passes an earlier ``not_before``."""
     _require_office(actor)
-    _check_dates(starts_on, ends_on)
-    if not_before is not None and ends_on < not_before:
+    _check_dates(starts_on, ends_on, "公示")
+    if ends_on < (not_before or local_today()):
         raise ValidationError(f"公示结束日期 {ends_on} 已过：公示期须包含今天或以后的日期，"
                               "公众才能看到名单并提出异议",
                               details={"ends_on": "公示结束日期已过"})

@@ -25,7 +25,7 @@ from feedback_api.models import (
     UserScope,
     Window,
 )
-from feedback_api.models.reference import CYCLE_PHASES, SUBMISSION_KINDS, label
+from feedback_api.models.reference import CYCLE_PHASES, DEMONSTRATION, SUBMISSION_KINDS, label
 from feedback_api.services import alerts
 from feedback_api.services.cycle.phases import local_today
 
@@ -70,7 +70,7 @@ def _due_targets(cycle: Cycle, phase: str) -> dict[str, str]:
                                            .with_only_columns(Submission.window_id)).all())
         rows = Session.execute(
             sa.select(Unit.code, Window.id, Window.name).join(Window.unit)
-            .where(Window.status == "demonstration", Window.status_year < cycle.year)
+            .where(Window.status == DEMONSTRATION, Window.status_year < cycle.year)
             .order_by(Unit.code, Window.code)).all()
         for unit_code, window_id, name in rows:
             if window_id not in done_windows:

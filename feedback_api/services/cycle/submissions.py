@@ -11,7 +11,13 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Cycle, Submission, Unit, User, UserScope, Window
-from feedback_api.models.reference import INDUSTRIES, SUBMISSION_KINDS, label
+from feedback_api.models.reference import (
+    CANDIDATE,
+    DEMONSTRATION,
+    INDUSTRIES,
+    SUBMISSION_KINDS,
+    label,
+)
 from feedback_api.services import audit
 from feedback_api.services import windows as window_service
 from feedback_api.services.cycle.fields import SUBMISSION_FIELDS, SUBMITTER_ROLES, clean_data
@@ -37,9 +43,9 @@ def _resolve_target(actor: User, kind: str, clean: dict[str, Any]
         if window is None or not _may_submit_for_window(actor, window):
             raise ValidationError(f"窗口 {code} 不存在或不在本单位（行业）范围内",
                                   details={"window": "窗口不存在或无权报送"})
-        if kind == "management_rules" and window.status != "demonstration":
+        if kind == "management_rules" and window.status != DEMONSTRATION:
             raise ValidationError("常态管理办法由已命名的示范窗口报送", details={"window": "不是示范窗口"})
-        if kind == "recommendation" and window.status != "candidate":
+        if kind == "recommendation" and window.status != CANDIDATE:
             raise ValidationError("只能推荐创建中的窗口（已命名或已摘牌的窗口不能推荐）",
                                   details={"window": "窗口状态不是创建中"})
         return window.unit.industry, window.unit, window
@@ -107,7 +113,7 @@ def save_draft(actor: User, cycle: Cycle, kind: str, data: dict[str, Any],
 def submittable_windows(user: User, kind: str) -> list[Window]:
     """The windows ``user`` may pick on a form of ``kind`` (the registry's scope; ``save_draft``
     checks again): candidates for a recommendation, demonstration windows for rules."""
-    status = {"recommendation": "candidate", "management_rules": "demonstration"}.get(kind)
+    status = {"recommendation": CANDIDATE, "management_rules": DEMONSTRATION}.get(kind)
     stmt = window_service.window_query(user, status=status)
     return list(Session.scalars(stmt.order_by(Window.code)).all())
 

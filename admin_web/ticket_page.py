@@ -1,0 +1,59 @@
+"""One ticket's page, shown as it is or again with a form the service or the form refused: that
+form keeps what was typed, the page opens at it (each form posts to its own anchor) and a summary
+at the top links there. Its forms post to two blueprints (tickets, ticket_links)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+
+from admin_web.common import actor, found_or_404
+from admin_web.ticket_forms import AttachForm, CallbackForm, ReasonForm, RespondForm, VerdictForm
+from feedback_api.models import Ticket
+from feedback_api.models.reference import ACTIVE_TICKET_STATES
+from feedback_api.services import evidence_files, ticket_clocks, ticket_links
+from feedback_api.services import feedback as feedback_service
+from feedback_api.services import tickets as ticket_service
+
+
+def ticket_or_404(ticket_id: int) -> Ticket:
+    return found_or_404(lambda: ticket_service.get_ticket(actor(), ticket_id))
+
+
+#: Each form's anchor (it posts there, so a refused form's page opens at it) and summary name.
+FORM_ANCHORS = {"respond_form": ("respond-form", "整改情况表单"),
+                "verdict_form": ("verdict-form", "核验表单"),
+                "callback_form": ("callback-form", "回访登记表单"),
+                "attach_form": ("attach-form", "关联评价表单"),
+                "cancel_form": ("cancel-form", "撤销督办单表单")}
+
+
+def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) -> str:
+    """The ticket page; a form passed in was submitted and refused: the summary links to it.
+    A refused detach form (one per linked feedback) is ``detached``'s row's, the others blank."""
+    failed_form = next((FORM_ANCHORS[k] for k in forms if k in FORM_ANCHORS), None)
+    failed_detach = None
+    if detached is not None and "detach_form" in forms:
+        failed_detach = (detached, forms.pop("detach_form"))
+        failed_form = (f"detach-{detached}", "解除关联表单")
+    user = actor()
+    supervisor = user.role in ticket_service.SUPERVISOR_ROLES
+    if ticket.state == "open" and user.role in ticket_service.RESPONDER_ROLES:
+        forms.setdefault("respond_form", RespondForm(formdata=None))
+    if ticket.state == "responded" and supervisor:
+        forms.setdefault("verdict_form", VerdictForm(formdata=None))
+    if supervisor and ticket.callback_due is not None:
+        forms.setdefault("callback_form", CallbackForm(formdata=None))
+    running = ticket.state in ACTIVE_TICKET_STATES
+    if supervisor and running:
+        forms.setdefault("attach_form", AttachForm(formdata=None))
+        forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
+    if running and user.role in ticket_links.CANCEL_ROLES:
+        forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
+    return render_template(
+        "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
+        links=ticket_links.links_of(ticket), visible_text=feedback_service.visible_text,
+        files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
+        callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
+        failed_form=failed_form, failed_detach=failed_detach, **forms)
