@@ -54,6 +54,7 @@ from feedback_api.models import (
     User,
     Window,
 )
+from feedback_api.models.reference import DELISTED
 from feedback_api.services import scope, standards
 
 COMPONENTS: tuple[tuple[str, str, str], ...] = (
@@ -155,7 +156,7 @@ def assessed_in(period: Period) -> sa.ColumnElement[bool]:
     """The windows ``period`` assesses: those not delisted before it (a window delisted before
     the period is no longer in the programme). The one statement of the rule: the reports index
     uses it too."""
-    return sa.or_(Window.status != "delisted", Window.status_date.is_(None),
+    return sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
                   Window.status_date >= period.start)
 
 
