@@ -26,15 +26,15 @@ if TYPE_CHECKING:
 
 CV_FOLDS = 5  # folds of the training data for out-of-fold scores (calibration, topic thresholds)
 DOMAIN_PARAMS = {"epochs": 30, "lr": 0.1, "l2": 3e-3, "prune": 1e-3}  # l2: best 5-fold CV of 3e-4..1e-2
-# l2: best OOF macro-F1 of 1e-4..6e-3; v5 on: weights averaged over the SGD steps (scenario-grouped
-# folds: macro-F1 +0.003, lowest topic +0.016; benchmarks/README.md, Model v5).
+# l2: best OOF macro-F1 of 1e-4..6e-3; v5 on: weights averaged over the SGD steps (they gained on
+# scenario-grouped folds: benchmarks/README.md, Model v5).
 TOPIC_PARAMS = {"epochs": 25, "lr": 0.3, "l2": 2e-3, "prune": 1e-3, "average": True}
 GROUP_FOLDS = True  # v4 on: opinions of one scenario share a fold (cv_fold)
 TOPIC_V4 = True  # v4 on: topics also read the broader cue lists (features.topic_features)
 THRESHOLD_GRID = tuple(round(0.2 + 0.025 * i, 3) for i in range(29))  # 0.20 .. 0.90
 #: v5 on: a topic's probability is the whole text's. Raising it by the best single clause (v2-v4)
-#: lost 0.035 macro-F1 on scenario-grouped folds: a clause naming 态度 or 等 fired topics the
-#: opinion was not about (benchmarks/README.md, Model v5).
+#: lost macro-F1 on scenario-grouped folds: a clause naming 态度 or 等 fired topics the opinion was
+#: not about (benchmarks/README.md, Model v5).
 TOPIC_TEXT_SCOPE = True
 #: Candidates (logit units) for the second-topic margin of :func:`pipeline.decide_topics`, chosen on
 #: the out-of-fold scores; 0 keeps every topic above its threshold (v4).
