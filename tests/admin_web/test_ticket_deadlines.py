@@ -123,3 +123,18 @@ def test_the_lists_clocks_cost_no_query_per_row(app, district, db):
             sa.event.remove(engine, "before_cursor_execute", count)
         runs.append(len(statements))
     assert runs[0] == runs[1], runs
+
+
+def test_the_desks_overdue_filter_finds_what_it_shows_red(app, district, db):
+    """"有超期" lists a round past its deadline before the job marks it, as the row shows it."""
+    numbers = _three(db)
+    agency, _ = signed_in(app, "agency")
+    late = agency.get("/tickets?overdue=1").get_data(as_text=True).split("<tbody>")[1]
+    on_time = agency.get("/tickets?overdue=0").get_data(as_text=True).split("<tbody>")[1]
+    assert numbers["red"] in late and numbers["amber"] not in late and numbers["plain"] not in late
+    assert numbers["red"] not in on_time and numbers["amber"] in on_time and numbers["plain"] in on_time
+    with db():
+        assert Session.scalar(sa.select(sa.func.count()).select_from(Ticket)
+                              .where(Ticket.overdue.is_(True))) == 0
+    workbook = load_workbook(io.BytesIO(agency.get("/tickets/export.xlsx?overdue=1").data)).active
+    assert [r[0] for r in workbook.values][1:] == [numbers["red"]]
