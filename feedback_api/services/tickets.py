@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
 
-from feedback_api.db import Session
+from feedback_api.db import Session, utcnow
 from feedback_api.models import (
     CallBack,
     Feedback,
@@ -97,7 +97,10 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
         stmt = stmt.where(Ticket.state == state)
     elif state == "active":
         stmt = stmt.where(Ticket.state.in_(ACTIVE_TICKET_STATES))
-    late = sa.or_(Ticket.overdue.is_(True), Ticket.callback_overdue.is_(True))
+    # Marked by the job, or the current round past its deadline unanswered (red on the lists
+    # before the half-hourly job marks it: ticket_clocks' rule).
+    late = sa.or_(Ticket.overdue.is_(True), Ticket.callback_overdue.is_(True),
+                  sa.and_(Ticket.state == "open", Ticket.fix_due < local_date(utcnow())))
     if overdue is not None:
         stmt = stmt.where(late if overdue else sa.not_(late))
     if topic in TOPICS:

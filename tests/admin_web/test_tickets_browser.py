@@ -115,3 +115,26 @@ def test_a_second_click_while_waiting_sends_the_form_once(live_server, page, db,
     page.wait_for_selector("text=第二张督办单")
     with db():
         assert sorted(Session.scalars(sa.select(Ticket.problem))) == ["只开一张督办单😀", "第二张督办单"]
+
+
+def test_the_units_inbox_shows_how_close_each_deadline_is(live_server, page, db, district):  # noqa: F811
+    """In the browser the inbox's clocks read in words and in colour: amber, red, plain."""
+    from tests.admin_web.test_ticket_deadlines import _three
+
+    numbers = _three(db)
+    _as(page, live_server, "unit")
+    page.click("nav >> text=待办督办")
+    page.wait_for_selector(f"text={numbers['plain']}")
+
+    def row(key):
+        return page.locator("table.grid tbody tr", has_text=numbers[key])
+
+    amber = row("amber").locator(".clock-amber")
+    red = row("red").locator(".clock-red")
+    assert amber.inner_text() == "即将到期（剩 1 个工作日）" and amber.is_visible()
+    assert red.inner_text() == "已超期" and red.is_visible()
+    assert row("plain").locator(".clock").count() == 0
+    background = "el => getComputedStyle(el).backgroundColor"
+    plain_cell = row("plain").locator("td").nth(6)
+    colours = {amber.evaluate(background), red.evaluate(background), plain_cell.evaluate(background)}
+    assert len(colours) == 3  # amber, red and plain differ to the eye as well

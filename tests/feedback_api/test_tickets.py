@@ -16,6 +16,7 @@ from feedback_api.services import (
     evidence_files,
     ticket_clocks,
     ticket_jobs,
+    ticket_links,
     ticket_loop,
     ticket_open,
     tickets,
@@ -184,6 +185,34 @@ def test_overdue_on_the_right_working_day_across_national_day(app, district, db)
         ticket_loop.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 29))
         states = {c.name: c.state for c in ticket_clocks.clocks(Session.get(Ticket, tid), now=local(2026, 10, 29))}
         assert states == {"callback": "late", "fix": "late"}
+
+
+def test_a_lists_fix_clock_is_the_pages_in_words_across_a_weekend(app, district, db):
+    """The lists' clocks (fix_clocks) follow the page's rule; red from the day after the
+    deadline whether or not the job has marked it, amber with the working days left."""
+    opened = local(2026, 9, 30)
+    fid = make_feedback(db, received_at=opened)
+    with db():
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), fid, now=opened).id
+    expected = {(2026, 10, 22): ("ok", "未到期"),
+                (2026, 10, 23): ("amber", "即将到期（剩 2 个工作日）"),  # Friday; Monday, Tuesday left
+                (2026, 10, 24): ("amber", "即将到期（剩 2 个工作日）"),  # Saturday
+                (2026, 10, 26): ("amber", "即将到期（剩 1 个工作日）"),
+                (2026, 10, 27): ("amber", "即将到期（今日截止）"),
+                (2026, 10, 28): ("red", "已超期")}
+    with db():
+        ticket = Session.get(Ticket, tid)
+        assert not ticket.overdue  # the job has not run
+        for day, (state, text) in expected.items():
+            now = local(*day)
+            listed = ticket_clocks.fix_clocks([ticket], now=now)[tid]
+            paged = {c.name: c for c in ticket_clocks.clocks(ticket, now=now)}["fix"]
+            assert (listed.state, listed.text) == (state, text) == (paged.state, paged.text), day
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改", now=local(2026, 10, 28))
+        clock = ticket_clocks.fix_clocks([ticket], now=local(2026, 10, 29))[tid]
+        assert (clock.state, clock.text) == ("late", "超期完成")
+        ticket_links.cancel_ticket(users.get_user("office"), tid, "重复开单")
+        assert ticket_clocks.fix_clocks([ticket]) == {}  # a cancelled ticket's clocks stopped
 
 
 def test_the_agencys_next_callback_deadline_skips_called_back_cancelled_and_passed(

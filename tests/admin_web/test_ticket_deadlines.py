@@ -1,0 +1,140 @@
+"""The ticket lists (the unit's inbox, the agency's and the office's desk, its Excel export) show
+how close each ticket's fix deadline is by the ticket page's rule, from the clock: red past the
+current round's deadline even before the half-hourly job has marked it, amber within the
+soon-window (WW_AMBER_WORKDAYS), plain otherwise; always in words, never colour alone."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from feedback_api.db import Session
+from feedback_api.models import Ticket
+from feedback_api.services import ticket_open, users
+from feedback_api.services.workdays import Calendar, local_today
+from tests.admin_web.test_tickets_pages import signed_in
+
+
+def _ticket_due(db, code: str, due: date) -> str:
+    """A ticket on window ``code`` whose current round is due on ``due`` (nothing marked)."""
+    with db():
+        ticket = ticket_open.open_on_window(users.get_user("office"), code, topic="attitude",
+                                            problem="请整改窗口服务态度", source="office")
+        ticket.rounds[-1].due = ticket.fix_due = due
+        return ticket.number
+
+
+def _row(page: str, number: str) -> str:
+    rows = [r for r in re.findall(r"<tr>.*?</tr>", page, re.S) if number in r]
+    assert len(rows) == 1, number
+    return rows[0]
+
+
+def _three(db) -> dict[str, str]:
+    """Three tickets of the unit CD-SW: due next working day, due yesterday, due far off."""
+    with db():
+        cal, today = Calendar(), local_today()
+        soon, far = cal.add(today, 1), cal.add(today, 20)
+    return {"amber": _ticket_due(db, "CD-SW-001", soon),
+            "red": _ticket_due(db, "CD-SW-002", today - timedelta(days=1)),
+            "plain": _ticket_due(db, "CD-SW-001", far)}
+
+
+def _shows_the_clocks(page: str, numbers: dict[str, str]) -> None:
+    amber, red, plain = (_row(page, numbers[k]) for k in ("amber", "red", "plain"))
+    assert "clock-amber" in amber and "即将到期（剩 1 个工作日）" in amber and "clock-red" not in amber
+    assert "clock-red" in red and "已超期" in red and "clock-amber" not in red
+    assert "曾超期" not in red  # the job has not marked it: the clock alone says so
+    assert "clock-" not in plain and "超期" not in plain and "即将到期" not in plain
+
+
+def test_the_units_inbox_shows_amber_red_and_plain_from_the_clock(app, district, db):
+    numbers = _three(db)
+    with db():  # nothing marked yet: the half-hourly job has not run
+        assert not Session.scalars(sa.select(Ticket).where(Ticket.overdue.is_(True))).first()
+    unit, _ = signed_in(app, "unit")
+    _shows_the_clocks(unit.get("/tickets/inbox").get_data(as_text=True), numbers)
+
+
+def test_the_agencys_and_the_offices_desk_show_the_same(app, district, db):
+    numbers = _three(db)
+    for name in ("agency", "office", "unit"):
+        client, _ = signed_in(app, name)
+        _shows_the_clocks(client.get("/tickets").get_data(as_text=True), numbers)
+
+
+def test_another_unit_sees_none_of_them(app, district, db):
+    numbers = _three(db)
+    with db():
+        users.create_user(None, "hospital", role="unit", password="hospital-password",
+                          scopes=["CD-RMYY"])
+    other, _ = signed_in(app, "hospital")
+    for path in ("/tickets/inbox", "/tickets"):
+        page = other.get(path).get_data(as_text=True)
+        assert not any(n in page for n in numbers.values())
+        assert "clock-amber" not in page and "clock-red" not in page
+
+
+def test_the_page_and_the_list_use_one_rule(app, district, db):
+    numbers = _three(db)
+    agency, _ = signed_in(app, "agency")
+    with db():
+        tid = Session.scalars(sa.select(Ticket.id).where(Ticket.number == numbers["amber"])).one()
+    page = agency.get(f"/tickets/{tid}").get_data(as_text=True)
+    assert "clock-amber" in page and "即将到期（剩 1 个工作日）" in page
+
+
+def test_the_excel_export_carries_the_clock_as_a_column(app, district, db):
+    numbers = _three(db)
+    office, _ = signed_in(app, "office")
+    header, *rows = load_workbook(io.BytesIO(office.get("/tickets/export.xlsx").data)).active.values
+    at = header.index("整改时限")
+    by_number = {r[0]: r[at] for r in rows}
+    assert by_number[numbers["amber"]] == "即将到期（剩 1 个工作日）"
+    assert by_number[numbers["red"]] == "已超期"
+    assert by_number[numbers["plain"]] == "未到期"
+
+
+def test_the_lists_clocks_cost_no_query_per_row(app, district, db):
+    with db():
+        cal, today = Calendar(), local_today()
+        dues = [cal.add(today, 1 + 3 * i) for i in range(6)]
+    engine = app.extensions["ww_engine"]
+    unit, _ = signed_in(app, "unit")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    runs = []
+    for added in (dues[:1], dues[1:]):
+        for due in added:
+            _ticket_due(db, "CD-SW-001", due)
+        unit.get("/tickets/inbox")  # the session's first page has its own reads
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert unit.get("/tickets/inbox").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
+
+
+def test_the_desks_overdue_filter_finds_what_it_shows_red(app, district, db):
+    """"有超期" lists a round past its deadline before the job marks it, as the row shows it."""
+    numbers = _three(db)
+    agency, _ = signed_in(app, "agency")
+    late = agency.get("/tickets?overdue=1").get_data(as_text=True).split("<tbody>")[1]
+    on_time = agency.get("/tickets?overdue=0").get_data(as_text=True).split("<tbody>")[1]
+    assert numbers["red"] in late and numbers["amber"] not in late and numbers["plain"] not in late
+    assert numbers["red"] not in on_time and numbers["amber"] in on_time and numbers["plain"] in on_time
+    with db():
+        assert Session.scalar(sa.select(sa.func.count()).select_from(Ticket)
+                              .where(Ticket.overdue.is_(True))) == 0
+    workbook = load_workbook(io.BytesIO(agency.get("/tickets/export.xlsx?overdue=1").data)).active
+    assert [r[0] for r in workbook.values][1:] == [numbers["red"]]
