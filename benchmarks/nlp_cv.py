@@ -15,6 +15,8 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6 --vectors FILE   # v6 + word-vector topic inputs, against v6
     python benchmarks/nlp_cv.py --without-last 719   # sentiment only: what the newest 719 opinions change
                                                      # on the older ones (trained with/without, same folds)
+    python benchmarks/nlp_cv.py --domain-average     # sentiment only: averaged domain-layer weights
+                                                     # against the last step's (DOMAIN_AVERAGE), same folds
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -169,6 +171,45 @@ def _compare_without_last(sent, folds, examples, n: int, started: float) -> int:
     return 0
 
 
+def compare_domain_average(sent: list[tuple[int, dict | None, int]], folds: list[int]) -> dict:
+    """Out-of-fold sentiment with the domain layer's last-step weights and with averaged weights."""
+    saved = T.DOMAIN_AVERAGE
+    try:
+        T.DOMAIN_AVERAGE = False
+        current = sentiment_oof(sent, folds)
+        T.DOMAIN_AVERAGE = True
+        averaged = sentiment_oof(sent, folds)
+    finally:
+        T.DOMAIN_AVERAGE = saved
+    return {"current": current, "averaged": averaged}
+
+
+def _compare_domain_average(sent, folds, examples, started: float) -> int:
+    res = compare_domain_average(sent, folds)
+    gold = {i: y for i, _, y in sent}
+    right = {name: {i: (p >= 0.5) == (gold[i] == 1) for i, p in prob.items()} for name, prob in res.items()}
+    print("sentiment only: the domain layer's averaged weights against the last step's (current), "
+          "out of fold")
+    for label, keep in (("opinions written from scenarios", True), ("all labelled opinions", False)):
+        idx = [i for i in gold if examples[i].group or not keep]
+        hard = [i for i in idx if examples[i].kind in HARD]
+        print(f"\n== {label} (n={len(idx)}; negation/contrast/sarcasm {len(hard)})")
+        for name, prob in res.items():
+            acc = sum(right[name][i] for i in idx) / len(idx)
+            hacc = sum(right[name][i] for i in hard) / len(hard)
+            ece = expected_calibration_error([prob[i] for i in idx], [gold[i] for i in idx])
+            per = [statistics.mean(right[name][i] for i in idx if folds[i] == k) for k in range(T.CV_FOLDS)]
+            print(f"  [{name}] accuracy {acc:.4f}  hard {hacc:.4f}  ECE {ece:.3f}; per fold "
+                  + " ".join(f"{x:.4f}" for x in per))
+        diff = [statistics.mean(right["averaged"][i] for i in idx if folds[i] == k)
+                - statistics.mean(right["current"][i] for i in idx if folds[i] == k)
+                for k in range(T.CV_FOLDS)]
+        print("  averaged - current per fold: " + " ".join(f"{d:+.4f}" for d in diff)
+              + f"; mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}")
+    print(f"{time.time() - started:.0f} s")
+    return 0
+
+
 def _macro(preds: dict, idx: list[int], examples) -> float:
     cv = T.topic_prf([preds[i] for i in idx], [set(examples[i].topics) for i in idx])
     return sum(v["f1"] for v in cv.values()) / len(cv)
@@ -202,6 +243,8 @@ def main(argv=None) -> int:
     ap.add_argument("--without-last", type=int, default=0, metavar="N",
                     help="sentiment only: train the domain layer with and without the last N labelled "
                          "opinions (the newest data) and score both on the same older opinions")
+    ap.add_argument("--domain-average", action="store_true",
+                    help="sentiment only: the domain layer with averaged weights against the current one")
     ns = ap.parse_args(argv)
     if ns.without_last < 0:
         ap.error("--without-last takes a count of opinions >= 0")
@@ -234,6 +277,8 @@ def main(argv=None) -> int:
             strict=True)) if e.sentiment is not None]
     if ns.without_last:
         return _compare_without_last(sent, folds, examples, ns.without_last, started)
+    if ns.domain_average:
+        return _compare_domain_average(sent, folds, examples, started)
     prob = sentiment_oof(sent, folds)
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.

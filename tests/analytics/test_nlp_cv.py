@@ -51,3 +51,16 @@ def test_rows_without_inputs_score_one_half_and_are_not_trained_on(nlp_cv):
 def test_without_last_must_leave_older_rows(nlp_cv):
     with pytest.raises(SystemExit):
         nlp_cv.main(["--without-last", "-1"])
+
+
+def test_domain_average_switch_is_off_and_restored(nlp_cv):
+    sent, folds, _ = _rows(nlp_cv)
+    sent = sent[:40]
+    assert nlp_cv.T.DOMAIN_AVERAGE is False
+    res = nlp_cv.compare_domain_average(sent, folds[:40])
+    assert nlp_cv.T.DOMAIN_AVERAGE is False
+    # Both read the separable example right, but averaging over all steps (the early ones included)
+    # gives different, less extreme weights than the last step.
+    for name in ("current", "averaged"):
+        assert all((res[name][i] >= 0.5) == (y == 1) for i, _, y in sent)
+    assert res["current"] != res["averaged"]
