@@ -13,6 +13,10 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v4   # v4's: best-clause topic scores, no second-topic margin
     python benchmarks/nlp_cv.py --procedure v6 --nb mix   # a candidate first stage against v6's, same run
     python benchmarks/nlp_cv.py --procedure v6 --vectors FILE   # v6 + word-vector topic inputs, against v6
+    python benchmarks/nlp_cv.py --without-last 719   # sentiment only: what the newest 719 opinions change
+                                                     # on the older ones (trained with/without, same folds)
+    python benchmarks/nlp_cv.py --domain-average     # sentiment only: averaged domain-layer weights
+                                                     # against the last step's (DOMAIN_AVERAGE), same folds
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -98,6 +102,114 @@ def _first_stage(parsed, with_topics: list[int], examples, folds: list[int], pro
     return {with_topics[j]: s for part in parts for j, s in part.items()}
 
 
+def sentiment_oof(sent: list[tuple[int, dict | None, int]], folds: list[int],
+                  trainable: set[int] | None = None) -> dict[int, float]:
+    """Out-of-fold calibrated sentiment of every row of ``sent`` (index, domain inputs, gold): the domain
+    layer of fold k is trained on the other folds' rows, and its Platt scaling fitted on their out-of-fold
+    decisions (cross-fitted). With ``trainable``, only those rows are trained and calibrated on; every
+    row is still scored (rows without inputs score 0.5)."""
+    ok = [(i, x, y) for i, x, y in sent if x is not None and (trainable is None or i in trainable)]
+    dec: dict[int, float] = {}
+    for k in range(T.CV_FOLDS):
+        fit = [(x, y) for i, x, y in ok if folds[i] != k]
+        m = T._train_domain([x for x, _ in fit], [y for _, y in fit])
+        dec.update({i: m.decision(x) for i, x, _ in sent if folds[i] == k and x is not None})
+    prob: dict[int, float] = {}
+    for k in range(T.CV_FOLDS):
+        fit = [(i, y) for i, _, y in ok if folds[i] != k]
+        a, b = fit_platt([dec[i] for i, _ in fit], [y for _, y in fit])
+        prob.update({i: sigmoid(a * dec[i] + b) if i in dec else 0.5 for i, _, _ in sent if folds[i] == k})
+    return prob
+
+
+def compare_without(sent: list[tuple[int, dict | None, int]], folds: list[int], newest: set[int]) -> dict:
+    """Out-of-fold sentiment of the rows not in ``newest``, trained with and without ``newest``.
+
+    Both runs use the same folds and score the same older rows, so the per-fold difference of accuracy
+    (with minus without) is what the newest rows change on the older ones."""
+    older = [(i, y) for i, _, y in sent if i not in newest]
+    with_new = sentiment_oof(sent, folds)
+    without = sentiment_oof(sent, folds, {i for i, _, _ in sent if i not in newest})
+
+    def right(prob: dict[int, float]) -> dict[int, bool]:
+        return {i: (prob[i] >= 0.5) == (y == 1) for i, y in older}
+
+    r_with, r_without = right(with_new), right(without)
+    per_fold = []
+    for k in range(T.CV_FOLDS):
+        idx = [i for i, _ in older if folds[i] == k]
+        per_fold.append((len(idx), sum(r_without[i] for i in idx) / len(idx),
+                         sum(r_with[i] for i in idx) / len(idx)))
+    return {"older": [i for i, _ in older], "right_with": r_with, "right_without": r_without,
+            "per_fold": per_fold, "prob_with": with_new, "prob_without": without}
+
+
+def _compare_without_last(sent, folds, examples, n: int, started: float) -> int:
+    newest = set(range(len(examples) - n, len(examples)))
+    res = compare_without(sent, folds, newest)
+    older, rw, ro = res["older"], res["right_with"], res["right_without"]
+    print(f"sentiment only: the domain layer trained with and without the last {n} labelled opinions, "
+          f"scored on the same {len(older)} older ones (out of fold)")
+    print(f"  accuracy without {sum(ro.values()) / len(older):.4f}, "
+          f"with {sum(rw.values()) / len(older):.4f}; "
+          f"right -> wrong {sum(ro[i] and not rw[i] for i in older)}, "
+          f"wrong -> right {sum(rw[i] and not ro[i] for i in older)}")
+    diff = [w - o for _, o, w in res["per_fold"]]
+    for k, (m, o, w) in enumerate(res["per_fold"]):
+        print(f"  fold {k} (n={m}): without {o:.4f}  with {w:.4f}  difference {w - o:+.4f}")
+    print(f"  with - without per fold: mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}")
+    print("  per kind (pooled over folds): n, without, with, right -> wrong, wrong -> right")
+    groups = [(kind, [i for i in older if examples[i].kind == kind])
+              for kind in sorted({examples[i].kind for i in older})]
+    groups += [(f"gold {name}", [i for i in older if examples[i].sentiment == gold])
+               for gold, name in ((0, "complaint"), (1, "praise"))]
+    for name, idx in groups:
+        print(f"    {name:<14} {len(idx):>5}  {sum(ro[i] for i in idx) / len(idx):.3f}  "
+              f"{sum(rw[i] for i in idx) / len(idx):.3f}  {sum(ro[i] and not rw[i] for i in idx):>3}  "
+              f"{sum(rw[i] and not ro[i] for i in idx):>3}")
+    print(f"{time.time() - started:.0f} s")
+    return 0
+
+
+def compare_domain_average(sent: list[tuple[int, dict | None, int]], folds: list[int]) -> dict:
+    """Out-of-fold sentiment with the domain layer's last-step weights and with averaged weights."""
+    saved = T.DOMAIN_AVERAGE
+    try:
+        T.DOMAIN_AVERAGE = False
+        current = sentiment_oof(sent, folds)
+        T.DOMAIN_AVERAGE = True
+        averaged = sentiment_oof(sent, folds)
+    finally:
+        T.DOMAIN_AVERAGE = saved
+    return {"current": current, "averaged": averaged}
+
+
+def _compare_domain_average(sent, folds, examples, started: float) -> int:
+    res = compare_domain_average(sent, folds)
+    gold = {i: y for i, _, y in sent}
+    right = {name: {i: (p >= 0.5) == (gold[i] == 1) for i, p in prob.items()} for name, prob in res.items()}
+    print("sentiment only: the domain layer's averaged weights against the last step's (current), "
+          "out of fold")
+    for label, keep in (("opinions written from scenarios", True), ("all labelled opinions", False)):
+        idx = [i for i in gold if examples[i].group or not keep]
+        hard = [i for i in idx if examples[i].kind in HARD]
+        print(f"\n== {label} (n={len(idx)}; negation/contrast/sarcasm {len(hard)})")
+        for name, prob in res.items():
+            acc = sum(right[name][i] for i in idx) / len(idx)
+            hacc = sum(right[name][i] for i in hard) / len(hard)
+            ece = expected_calibration_error([prob[i] for i in idx], [gold[i] for i in idx])
+            per = [statistics.mean(right[name][i] for i in idx if folds[i] == k) for k in range(T.CV_FOLDS)]
+            print(f"  [{name}] accuracy {acc:.4f}  hard {hacc:.4f}  ECE {ece:.3f}; per fold "
+                  + " ".join(f"{x:.4f}" for x in per))
+        diff = [statistics.mean(right["averaged"][i] for i in idx if folds[i] == k)
+                - statistics.mean(right["current"][i] for i in idx if folds[i] == k)
+                for k in range(T.CV_FOLDS)]
+        print("  averaged - current per fold: " + " ".join(f"{d:+.4f}" for d in diff)
+              + f"; mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}")
+    print(f"{time.time() - started:.0f} s")
+    return 0
+
+
 def _macro(preds: dict, idx: list[int], examples) -> float:
     cv = T.topic_prf([preds[i] for i in idx], [set(examples[i].topics) for i in idx])
     return sum(v["f1"] for v in cv.values()) / len(cv)
@@ -128,7 +240,14 @@ def main(argv=None) -> int:
     ap.add_argument("--vec-mean", type=float, default=T.VECTOR_SETTINGS["mean"])
     ap.add_argument("--vec-cues", type=float, default=T.VECTOR_SETTINGS["cues"])
     ap.add_argument("--vec-idf", type=int, choices=(0, 1), default=int(T.VECTOR_SETTINGS["idf"]))
+    ap.add_argument("--without-last", type=int, default=0, metavar="N",
+                    help="sentiment only: train the domain layer with and without the last N labelled "
+                         "opinions (the newest data) and score both on the same older opinions")
+    ap.add_argument("--domain-average", action="store_true",
+                    help="sentiment only: the domain layer with averaged weights against the current one")
     ns = ap.parse_args(argv)
+    if ns.without_last < 0:
+        ap.error("--without-last takes a count of opinions >= 0")
     if ns.vectors and ns.procedure != "v6":
         ap.error("--vectors compares with v6's procedure: use --procedure v6")
     _set_procedure(ns.procedure)
@@ -145,6 +264,8 @@ def main(argv=None) -> int:
     started = time.time()
     pipe = get_pipeline()
     examples = load_labelled()
+    if ns.without_last >= len(examples):
+        ap.error(f"--without-last {ns.without_last}: only {len(examples)} labelled opinions")
     parsed = [pipe.prepare(e.text)[2] for e in examples]
     folds = [T.cv_fold(e.text, group=e.group) for e in examples]
     scen = [bool(e.group) for e in examples]
@@ -154,16 +275,11 @@ def main(argv=None) -> int:
     # Sentiment: domain layer out of fold, then Platt scaling cross-fitted.
     sent = [(i, pipe.sentiment_inputs(p), int(e.sentiment)) for i, (e, p) in enumerate(zip(examples, parsed,
             strict=True)) if e.sentiment is not None]
-    dec: dict[int, float] = {}
-    for k in range(T.CV_FOLDS):
-        fit = [(x, y) for i, x, y in sent if folds[i] != k and x is not None]
-        m = T._train_domain([x for x, _ in fit], [y for _, y in fit])
-        dec.update({i: m.decision(x) for i, x, _ in sent if folds[i] == k and x is not None})
-    prob: dict[int, float] = {}
-    for k in range(T.CV_FOLDS):
-        fit = [i for i, x, _ in sent if folds[i] != k and x is not None]
-        a, b = fit_platt([dec[i] for i in fit], [examples[i].sentiment for i in fit])
-        prob.update({i: sigmoid(a * dec[i] + b) if i in dec else 0.5 for i, _, _ in sent if folds[i] == k})
+    if ns.without_last:
+        return _compare_without_last(sent, folds, examples, ns.without_last, started)
+    if ns.domain_average:
+        return _compare_domain_average(sent, folds, examples, started)
+    prob = sentiment_oof(sent, folds)
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]

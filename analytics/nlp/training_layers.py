@@ -62,6 +62,10 @@ TOPIC_CHARS3 = False
 #: Word vectors); ``--topic-vectors`` on the training CLI.
 TOPIC_VECTORS = False
 VECTOR_SETTINGS = {"mean": 1.0, "cues": 1.0, "idf": True}
+#: The domain layer's weights averaged over all steps (Polyak, as the topic models' are) instead of the
+#: last SGD step, whose held-out accuracy moves with the order of the data. Off by default
+#: (benchmarks/README.md, wave 9); ``benchmarks/nlp_cv.py --domain-average`` compares both.
+DOMAIN_AVERAGE = False
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -74,7 +78,7 @@ def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
 
 
 def _train_domain(xs: Sequence[dict], ys: Sequence[int]) -> LogReg:
-    return LogReg.train(xs, ys, **DOMAIN_PARAMS)
+    return LogReg.train(xs, ys, average=DOMAIN_AVERAGE, **DOMAIN_PARAMS)
 
 
 def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
