@@ -25,16 +25,24 @@ def _tickets(r: assessment.WindowAssessment) -> assessment.Component:
     return next(c for c in r.components if c.key == "tickets")
 
 
+def _fixed(feedback, at, fix_days: int) -> int:  # type: ignore[no-untyped-def]
+    """A ticket opened on ``feedback`` at ``at``, answered by the unit ``fix_days`` later and
+    verified a day after: closed. Returns its id."""
+    agency, unit = users.get_user("agency"), users.get_user("unit")
+    tid = ticket_open.open_from_feedback(agency, feedback, now=at).id
+    ticket_loop.respond(unit, tid, "已整改，已向群众致歉", now=at + timedelta(days=fix_days))
+    ticket_loop.verify(agency, tid, now=at + timedelta(days=fix_days + 1))
+    return tid
+
+
 def _handled_and_fresh(db) -> int:  # type: ignore[no-untyped-def]
     """CD-SW-001: a 差评 of 2 March fixed on time, verified and called back; a fresh one of
     20 March whose ticket (due 15 working days later, in April) nobody has touched yet. Returns
     the fresh ticket's id."""
     start = local(2026, 3, 2)
     with db():
-        agency, unit = users.get_user("agency"), users.get_user("unit")
-        tid = ticket_open.open_from_feedback(agency, bad_review("CD-SW-001", start), now=start).id
-        ticket_loop.respond(unit, tid, "已整改，已向群众致歉", now=start + timedelta(days=2))
-        ticket_loop.verify(agency, tid, now=start + timedelta(days=3))
+        agency = users.get_user("agency")
+        tid = _fixed(bad_review("CD-SW-001", start), start, fix_days=2)
         ticket_loop.record_callback(agency, tid, called_at=start + timedelta(hours=5),
                                     outcome="satisfied", now=start + timedelta(hours=6))
         fresh_at = local(2026, 3, 20)
@@ -78,10 +86,7 @@ def test_a_bad_review_past_its_deadline_and_not_closed_counts_against(db, distri
 def test_a_closed_ticket_counts_before_its_deadline(db, district):
     start = local(2026, 3, 20)
     with db():
-        agency, unit = users.get_user("agency"), users.get_user("unit")
-        tid = ticket_open.open_from_feedback(agency, bad_review("CD-SW-001", start), now=start).id
-        ticket_loop.respond(unit, tid, "已整改", now=start + timedelta(days=1))
-        ticket_loop.verify(agency, tid, now=start + timedelta(days=2))
+        _fixed(bad_review("CD-SW-001", start), start, fix_days=1)
     with db():
         r = _row("CD-SW-001", local(2026, 3, 25))
         assert (r.bad_assessed, r.bad_rectified_rate, r.bad_callback_rate) == (1, 1.0, 0.0)
