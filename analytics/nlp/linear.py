@@ -156,7 +156,9 @@ class NaiveBayes:
         self.prior = prior
 
     def decision(self, tokens: Iterable[str]) -> float:
-        return self.prior + sum(map(self.ratios.get, set(tokens), repeat(0.0)))
+        # Each token once, in first-seen order (a set's order follows the string-hash seed, and the
+        # order of a float sum changes its last bits).
+        return self.prior + sum(map(self.ratios.get, dict.fromkeys(tokens), repeat(0.0)))
 
     @classmethod
     def train(
