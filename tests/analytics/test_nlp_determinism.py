@@ -40,10 +40,13 @@ pipe = get_pipeline()
 examples = [e for e in load_labelled() if e.split == "train"]
 # The general layer on a few hundred opinions (its corpora are not shipped): the same code paths.
 docs = [(pipe.prepare(e.text)[2], e.sentiment) for e in examples[::10] if e.sentiment is not None]
+idf = build_idf([p.tokens for p, _ in docs], min_df=2)
+snow = train_snow_nb(docs).to_dict()
 print(json.dumps({"weights": cluster_balance_weights(docs, k=4),
                   "general": train_general(docs, min_df=2, epochs=2, seeds=(13,)).to_dict(),
-                  "snow_nb": train_snow_nb(docs).to_dict(),
-                  "idf": build_idf([p.tokens for p, _ in docs], min_df=2, limit=300)}, ensure_ascii=False))
+                  "snow_nb": snow, "snow_nb_order": list(snow["ratios"]), "idf": idf,
+                  # The table's ranking: its size limit cuts it there, among words of equal count too.
+                  "idf_ranking": list(idf["table"])}, ensure_ascii=False))
 # The domain layer and the topics as small_layers (conftest.py) trains them.
 T.CV_FOLDS = 3
 T.TOPIC_PARAMS = dict(T.TOPIC_PARAMS, epochs=3)
