@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 SCORING = """
-import json, sys
+import json
 from analytics.nlp import get_pipeline
 from analytics.nlp.features import general_features, sentiment_features
 pipe = get_pipeline()
