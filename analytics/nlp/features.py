@@ -201,13 +201,15 @@ def domain_chars(parsed: Parsed) -> dict[str, float]:
     window opinions' own phrasing (白跑, 黄牛, 插队 …) that the general corpora never saw, learned with
     strong L2 so they correct rather than replace the base scores."""
     s = parsed.norm[:GENERAL_CHARS]
-    keys = {"k:" + s[i : i + 2] for i in range(len(s) - 1)}
+    # In first-seen order, not a set's (which follows the string-hash seed): see general_features.
+    keys = ["k:" + s[i : i + 2] for i in range(len(s) - 1)]
     if len(parsed.clauses) > 1:
         last = "".join(parsed.clauses[-1])
-        keys.update("K:" + last[i : i + 2] for i in range(len(last) - 1))
-    if not keys:
+        keys += ["K:" + last[i : i + 2] for i in range(len(last) - 1)]
+    unique = dict.fromkeys(keys)
+    if not unique:
         return {}
-    return dict.fromkeys(keys, 1.0 / len(keys) ** 0.5)
+    return dict.fromkeys(unique, 1.0 / len(unique) ** 0.5)
 
 
 def domain_features(parsed: Parsed) -> dict[str, float]:

@@ -45,16 +45,19 @@ def general_features(parsed: Parsed, feats: dict[str, float]) -> dict[str, float
     """Inputs of the general sentiment model, binary and L2-scaled: the presence of each sentiment
     feature and character bigram, plus the words of the last clause (``L:``, where reviews tend to
     give their verdict), of summing-up clauses (``Z:``) and verdict phrases (``V``)."""
-    keys = set(feats)
-    keys.update(verdict_features(parsed.norm))
+    # A list made unique by dict.fromkeys, not a set: the model sums its terms in this order, and a
+    # set's order follows the string-hash seed (the last bits of the score would change per process).
+    keys = list(feats)
+    keys += sorted(verdict_features(parsed.norm))
     s = parsed.norm[:GENERAL_CHARS]
-    keys.update("c:" + s[i : i + 2] for i in range(len(s) - 1))
+    keys += ["c:" + s[i : i + 2] for i in range(len(s) - 1)]
     clauses = parsed.clauses
     if len(clauses) > 1:
-        keys.update("L:" + t for t in clauses[-1])
+        keys += ["L:" + t for t in clauses[-1]]
     for toks in clauses:
         if any(t in SUMMARY for t in toks):
-            keys.update("Z:" + t for t in toks)
-    if not keys:
+            keys += ["Z:" + t for t in toks]
+    unique = dict.fromkeys(keys)
+    if not unique:
         return {}
-    return dict.fromkeys(keys, 3.0 / len(keys) ** 0.5)
+    return dict.fromkeys(unique, 3.0 / len(unique) ** 0.5)

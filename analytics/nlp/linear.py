@@ -156,7 +156,9 @@ class NaiveBayes:
         self.prior = prior
 
     def decision(self, tokens: Iterable[str]) -> float:
-        return self.prior + sum(map(self.ratios.get, set(tokens), repeat(0.0)))
+        # Each token once, in first-seen order (a set's order follows the string-hash seed, and the
+        # order of a float sum changes its last bits).
+        return self.prior + sum(map(self.ratios.get, dict.fromkeys(tokens), repeat(0.0)))
 
     @classmethod
     def train(
@@ -169,11 +171,11 @@ class NaiveBayes:
         for toks, y in zip(docs, labels, strict=True):
             ndocs[y] += 1
             c = counts[y]
-            for t in set(toks):
+            for t in dict.fromkeys(toks):
                 c[t] = c.get(t, 0) + 1
                 totals[y] += 1
-        vocab = {t for t in set(counts[0]) | set(counts[1])
-                 if counts[0].get(t, 0) + counts[1].get(t, 0) >= min_count}
+        # First-seen order, not a set's: the ratios keep one order whatever the string-hash seed.
+        vocab = [t for t in counts[0] | counts[1] if counts[0].get(t, 0) + counts[1].get(t, 0) >= min_count]
         v = len(vocab)
         ratios = {}
         for t in vocab:

@@ -49,7 +49,7 @@ def log_count_ratios(rows: Sequence[dict[str, float]], labels: Sequence[int],
         for k in x:
             if k.startswith(NB_PREFIXES):
                 c[k] = c.get(k, 0) + 1
-    keys = set(counts[0]) | set(counts[1])
+    keys = counts[0] | counts[1]
     tot1 = sum(counts[1].values()) + alpha * len(keys)
     tot0 = sum(counts[0].values()) + alpha * len(keys)
     return {k: math.log((counts[1].get(k, 0) + alpha) / tot1) - math.log((counts[0].get(k, 0) + alpha) / tot0)
@@ -72,6 +72,6 @@ def train_topic(rows: Sequence[dict[str, float]], labels: Sequence[int], params:
     bias = m.bias
     if nb == "mix":
         plain = LogReg.train(rows, labels, weights, **params)
-        w = {k: 0.5 * (w.get(k, 0.0) + plain.weights.get(k, 0.0)) for k in set(w) | set(plain.weights)}
+        w = {k: 0.5 * (w.get(k, 0.0) + plain.weights.get(k, 0.0)) for k in w | plain.weights}
         bias = 0.5 * (bias + plain.bias)
     return LogReg({k: round(v, 4) for k, v in w.items() if v}, round(bias, 4))

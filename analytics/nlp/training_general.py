@@ -62,7 +62,9 @@ def cluster_balance_weights(parsed: Sequence[tuple[Parsed, int]], k: int = 30, i
     Uses the training labels only."""
     from .lexicon import NEGATIVE, POSITIVE
 
-    docs = [{t for t in p.tokens if len(t) >= 2} for p, _ in parsed]
+    # Each document's words once, in first-seen order: a set's order follows the string-hash seed, and
+    # the order of the float sums below changes their last bits (and so, at a tie, a cluster).
+    docs = [dict.fromkeys(t for t in p.tokens if len(t) >= 2) for p, _ in parsed]
     ys = [y for _, y in parsed]
     n = len(docs)
     if n < 2 * k:
@@ -74,7 +76,7 @@ def cluster_balance_weights(parsed: Sequence[tuple[Parsed, int]], k: int = 30, i
     idf = {t: math.log(n / c) for t, c in df.items()
            if 20 <= c <= 0.05 * n and t not in POSITIVE and t not in NEGATIVE}
 
-    def vec(d: set[str]) -> dict[str, float]:
+    def vec(d: dict[str, None]) -> dict[str, float]:
         v = {t: idf[t] for t in d if t in idf}
         z = math.sqrt(sum(x * x for x in v.values())) or 1.0
         return {t: x / z for t, x in v.items()}
@@ -156,7 +158,7 @@ def train_general(parsed: Sequence[tuple[Parsed, int]], min_df: int = 3, epochs:
     v = len(df)
     ratios = {k: math.log((counts[1].get(k, 0.0) + 1) / (totals[1] + v))
               - math.log((counts[0].get(k, 0.0) + 1) / (totals[0] + v))
-              for k in set(counts[0]) | set(counts[1])}
+              for k in counts[0] | counts[1]}
     nxs = [{k: ratios[k] * val / 3.0 for k, val in x.items()} for x in xs]
     seeds = list(seeds) or [13]
     lr = _average_models([LogReg.train(xs, ys, sw, epochs=epochs, lr=0.1, l2=1e-6, seed=s, prune=0.0,
@@ -182,7 +184,9 @@ def build_idf(token_docs: Iterable[Iterable[str]], min_df: int = 3, limit: int =
     n = 0
     for toks in token_docs:
         n += 1
-        for t in set(toks):
+        # First-seen order (not a set's, which follows the string-hash seed): the table keeps the
+        # most frequent words, and among words of equal count the cut follows this order.
+        for t in dict.fromkeys(toks):
             if len(t) >= 2:
                 df[t] = df.get(t, 0) + 1
     items = sorted(((t, c) for t, c in df.items() if c >= min_df), key=lambda x: -x[1])[:limit]
