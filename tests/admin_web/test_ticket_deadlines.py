@@ -259,3 +259,29 @@ def test_the_apis_ticket_items_carry_both_clocks(app, district, db, client, toke
     spec = client.get("/api/v1/openapi.json").get_json()
     props = spec["components"]["schemas"]["TicketSummary"]["properties"]
     assert props["fix_clock"].get("readOnly") and props["callback_clock"].get("readOnly")
+
+
+def test_the_apis_list_clocks_cost_no_query_per_row(app, district, db, client, token_for):
+    engine = app.extensions["ww_engine"]
+    agency = token_for("agency")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    runs = []
+    for batch in (range(1), range(1, 6)):
+        for i in batch:
+            number = _callback_due(db, f"oClockApiCount{i:010d}", local_today() + timedelta(days=i))
+            if i % 2:
+                _call_back(db, number)
+        client.get("/api/v1/tickets", headers=agency)  # the token's first use has its own writes
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            listing = client.get("/api/v1/tickets", headers=agency).get_json()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert all(t["fix_clock"] and t["callback_clock"] for t in listing["items"])
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
