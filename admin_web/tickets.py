@@ -113,6 +113,7 @@ def desk() -> str:
     page = paginate(partial(ticket_service.list_tickets, actor()), **filters)
     return render_template("tickets/list.html", page=page, filters=filters, inbox=False,
                            fix_clocks=ticket_clocks.fix_clocks(page.items),
+                           callback_clocks=ticket_clocks.callback_clocks(page.items),
                            can_open=actor().role in ticket_service.SUPERVISOR_ROLES)
 
 
@@ -143,6 +144,7 @@ def inbox() -> str:
     page = paginate(partial(ticket_service.inbox, user))
     return render_template("tickets/list.html", page=page, filters={}, inbox=True, can_open=False,
                            fix_clocks=ticket_clocks.fix_clocks(page.items),
+                           callback_clocks=ticket_clocks.callback_clocks(page.items),
                            appealable=appeal_service.open_for_appeal(user),
                            visible_text=feedback_service.visible_text)
 

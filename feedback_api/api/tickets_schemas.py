@@ -27,6 +27,7 @@ from feedback_api.api.schemas import (
 from feedback_api.models.reference import (
     APPEAL_KINDS,
     APPEAL_STATES,
+    CLOCK_STATES,
     RATINGS,
     ROUND_VERDICTS,
     TICKET_SOURCES,
@@ -34,6 +35,7 @@ from feedback_api.models.reference import (
     TOPICS,
 )
 from feedback_api.services import appeals as appeal_service
+from feedback_api.services import ticket_clocks
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services.errors import ValidationError
 from feedback_api.services.evidence_files import MAX_FILES, Upload
@@ -99,6 +101,32 @@ class RoundSchema(ApiSchema):
                         metadata={"description": "整改证明材料"})
 
 
+class ClockSchema(ApiSchema):
+    """A deadline's clock, by the rule of the ticket's page and the lists: amber within
+    WW_AMBER_WORKDAYS working days of the deadline, red after it even before the job marks it."""
+
+    label = Str(required=True, metadata={"description": "时限名称，如“第 2 轮整改”“回访”"})
+    state = Str(required=True, validate=one_of(CLOCK_STATES),
+                metadata={"description": "ok 未到期 / amber 即将到期 / red 已超期 / done 按时完成 / "
+                                         "late 超期完成"})
+    text = Str(required=True, metadata={"description": "状态的文字，如“即将到期（剩 2 个工作日）”"})
+    due = fields.Date(required=True, metadata={"description": "截止日（工作日计）"})
+    done_at = fields.AwareDateTime(allow_none=True,
+                                   metadata={"description": "完成时间（整改反馈或首次回访）"})
+
+
+class ClockField(fields.Nested):
+    """A ticket's clock by name (fix / callback), read-only: null when it has none (a cancelled
+    ticket's clocks stopped; a ticket not from feedback has no call-back)."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        super().__init__(ClockSchema, dump_only=True, allow_none=True, **kwargs)
+        self.clock_name = name
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return ticket_clocks.clock_of(obj, self.clock_name)
+
+
 class TicketSummarySchema(ApiSchema):
     """A ticket in a list."""
 
@@ -123,6 +151,9 @@ class TicketSummarySchema(ApiSchema):
     closed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "办结或撤销时间"})
     cancel_reason = Text(allow_none=True, metadata={"description": "撤销理由（已撤销的督办单）"})
     round_count = fields.Function(lambda t: len(t.rounds), metadata={"type": "integer"})
+    fix_clock = ClockField("fix", metadata={"description": "当前一轮整改时限（只读；已撤销为 null）"})
+    callback_clock = ClockField("callback", metadata={
+        "description": "回访时限（只读；首次回访即完成；非据评价开单或已撤销为 null）"})
 
 
 class LinkedFeedbackSchema(ApiSchema):

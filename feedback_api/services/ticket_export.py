@@ -18,8 +18,8 @@ from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.tickets import ticket_query
 
 EXPORT_HEADER = ["督办单编号", "窗口编号", "窗口名称", "单位", "问题类别", "来源", "来源编号", "整改要求",
-                 "开单时间", "状态", "轮次", "整改截止", "是否超期", "整改时限", "回访截止", "回访超期",
-                 "办结时间"]
+                 "开单时间", "状态", "轮次", "整改截止", "是否超期", "整改时限", "回访截止", "回访时限",
+                 "回访超期", "办结时间"]
 #: The most rows one export holds (Excel's own limit is 1,048,576).
 MAX_EXPORT = 50000
 
@@ -27,6 +27,12 @@ MAX_EXPORT = 50000
 def _when(moment: datetime | None) -> datetime | None:
     """Beijing time without its zone: Excel dates have none (openpyxl refuses an aware one)."""
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0) if moment else None
+
+
+def _callback_text(ticket: Ticket, clock: ticket_clocks.Clock | None) -> str:
+    if clock is not None:
+        return clock.text
+    return "已停止" if ticket.state == "cancelled" and ticket.callback_due else ""
 
 
 def export_rows(user: User, **filters: Any) -> list[list[Any]]:
@@ -39,6 +45,7 @@ def export_rows(user: User, **filters: Any) -> list[list[Any]]:
     tickets = Session.scalars(stmt).all()
     # A cancelled ticket's clocks stopped, as its page says.
     clocks = ticket_clocks.fix_clocks(tickets)
+    callbacks = ticket_clocks.callback_clocks(tickets)
     for t in tickets:
         clock = clocks.get(t.id)
         rows.append([t.number, t.window.code, t.window.name, t.window.unit.name,
@@ -47,6 +54,7 @@ def export_rows(user: User, **filters: Any) -> list[list[Any]]:
                      TICKET_STATES.get(t.state, t.state), len(t.rounds), t.fix_due,
                      "是" if t.overdue else "否",
                      clock.text if clock else "已停止", t.callback_due,
+                     _callback_text(t, callbacks.get(t.id)),
                      "是" if t.callback_overdue else "否", _when(t.closed_at)])
     return rows
 

@@ -12,11 +12,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from feedback_api.db import Session
-from feedback_api.models import Ticket
-from feedback_api.services import ticket_open, users
+from feedback_api.db import Session, utcnow
+from feedback_api.models import Ticket, Window
+from feedback_api.services import ticket_loop, ticket_open, users
+from feedback_api.services.feedback import record_feedback
 from feedback_api.services.workdays import Calendar, local_today
 from tests.admin_web.test_tickets_pages import signed_in
+from wechat_bot.contacts import get_or_create_citizen
 
 
 def _ticket_due(db, code: str, due: date) -> str:
@@ -138,3 +140,148 @@ def test_the_desks_overdue_filter_finds_what_it_shows_red(app, district, db):
                               .where(Ticket.overdue.is_(True))) == 0
     workbook = load_workbook(io.BytesIO(agency.get("/tickets/export.xlsx?overdue=1").data)).active
     assert [r[0] for r in workbook.values][1:] == [numbers["red"]]
+
+
+# The call-back (回访) clock: the same rule, on the same lists, until the first call-back.
+
+def _callback_due(db, openid: str, due: date) -> str:
+    """A ticket from a feedback on CD-SW-001 whose call-back is due on ``due`` (fix far off)."""
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fid = record_feedback(window, citizen=get_or_create_citizen(openid), channel="wechat",
+                              rating=1, text="窗口人员态度很差").feedback.id
+        ticket = ticket_open.open_from_feedback(users.get_user("agency"), fid)
+        ticket.callback_due = due
+        ticket.rounds[-1].due = ticket.fix_due = Calendar().add(local_today(), 20)
+        return ticket.number
+
+
+def _three_callbacks(db) -> dict[str, str]:
+    with db():
+        cal, today = Calendar(), local_today()
+        soon, far = cal.add(today, 1), cal.add(today, 20)
+    return {"amber": _callback_due(db, "oClockCallback00000000001", soon),
+            "red": _callback_due(db, "oClockCallback00000000002", today - timedelta(days=1)),
+            "plain": _callback_due(db, "oClockCallback00000000003", far)}
+
+
+def _call_back(db, number: str) -> int:
+    with db():
+        tid = Session.scalars(sa.select(Ticket.id).where(Ticket.number == number)).one()
+        ticket_loop.record_callback(users.get_user("agency"), tid, called_at=utcnow(),
+                                    outcome="satisfied")
+        return tid
+
+
+def test_the_desks_show_the_callback_clock_until_the_first_call_back(app, district, db):
+    numbers = _three_callbacks(db)
+    for name in ("agency", "office", "unit"):
+        client, _ = signed_in(app, name)
+        page = client.get("/tickets").get_data(as_text=True)
+        amber, red, plain = (_row(page, numbers[k]) for k in ("amber", "red", "plain"))
+        assert "clock-amber" in amber and "回访即将到期（剩 1 个工作日）" in amber
+        assert "clock-red" in red and "回访已超期" in red and "回访超期" not in red  # not marked
+        assert "clock-" not in plain and "回访" not in plain
+    _call_back(db, numbers["amber"])  # done in time: the clock stops
+    _call_back(db, numbers["red"])  # done late: the clock stops, the record stays
+    agency, _ = signed_in(app, "agency")
+    page = agency.get("/tickets").get_data(as_text=True)
+    amber, red = _row(page, numbers["amber"]), _row(page, numbers["red"])
+    assert "clock-" not in amber and "回访" not in amber
+    assert "回访已超期" not in red and "回访超期" in red
+    with db():
+        soon = Calendar().add(local_today(), 1)
+    _callback_due(db, "oClockCallback00000000004", soon)
+    unit, _ = signed_in(app, "unit")
+    assert "回访即将到期（剩 1 个工作日）" in unit.get("/tickets/inbox").get_data(as_text=True)
+
+
+def test_the_excel_export_carries_the_callback_clock(app, district, db):
+    numbers = _three_callbacks(db)
+    fix_only = _ticket_due(db, "CD-SW-002", local_today() + timedelta(days=30))
+    _call_back(db, numbers["plain"])
+    office, _ = signed_in(app, "office")
+    header, *rows = load_workbook(io.BytesIO(office.get("/tickets/export.xlsx").data)).active.values
+    at = header.index("回访时限")
+    by_number = {r[0]: r[at] for r in rows}
+    assert by_number[numbers["amber"]] == "即将到期（剩 1 个工作日）"
+    assert by_number[numbers["red"]] == "已超期"
+    assert by_number[numbers["plain"]] == "按期完成"
+    assert by_number[fix_only] in (None, "")
+
+
+def test_the_desks_callback_clocks_cost_no_query_per_row(app, district, db):
+    engine = app.extensions["ww_engine"]
+    agency, _ = signed_in(app, "agency")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    runs = []
+    for batch in (range(1), range(1, 6)):
+        for i in batch:
+            number = _callback_due(db, f"oClockCallbackCount{i:06d}", local_today() + timedelta(days=i))
+            if i % 2:
+                _call_back(db, number)
+        agency.get("/tickets")
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            assert agency.get("/tickets").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
+
+
+def test_the_apis_ticket_items_carry_both_clocks(app, district, db, client, token_for):
+    numbers = _three_callbacks(db)
+    late_fix = _ticket_due(db, "CD-SW-002", local_today() - timedelta(days=1))
+    done = _call_back(db, numbers["plain"])
+    agency = token_for("agency")
+    items = {t["number"]: t for t in client.get("/api/v1/tickets", headers=agency).get_json()["items"]}
+    amber = items[numbers["amber"]]
+    assert amber["callback_clock"]["state"] == "amber"
+    assert amber["callback_clock"]["text"] == "即将到期（剩 1 个工作日）"
+    assert amber["callback_clock"]["label"] == "回访" and amber["callback_clock"]["done_at"] is None
+    assert amber["fix_clock"]["state"] == "ok" and amber["fix_clock"]["label"] == "第 1 轮整改"
+    assert amber["fix_clock"]["due"] == amber["fix_due"]
+    assert items[numbers["red"]]["callback_clock"]["state"] == "red"
+    assert items[numbers["plain"]]["callback_clock"]["state"] == "done"
+    assert items[late_fix]["fix_clock"] == {**items[late_fix]["fix_clock"], "state": "red",
+                                            "text": "已超期"}
+    assert items[late_fix]["callback_clock"] is None  # not from a feedback: no call-back
+    # One ticket, by the same rule; its clocks are read-only in the API's document.
+    one = client.get(f"/api/v1/tickets/{done}", headers=agency).get_json()
+    assert one["callback_clock"] == items[numbers["plain"]]["callback_clock"]
+    assert one["fix_clock"] == items[numbers["plain"]]["fix_clock"]
+    spec = client.get("/api/v1/openapi.json").get_json()
+    props = spec["components"]["schemas"]["TicketSummary"]["properties"]
+    assert props["fix_clock"].get("readOnly") and props["callback_clock"].get("readOnly")
+
+
+def test_the_apis_list_clocks_cost_no_query_per_row(app, district, db, client, token_for):
+    engine = app.extensions["ww_engine"]
+    agency = token_for("agency")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    runs = []
+    for batch in (range(1), range(1, 6)):
+        for i in batch:
+            number = _callback_due(db, f"oClockApiCount{i:010d}", local_today() + timedelta(days=i))
+            if i % 2:
+                _call_back(db, number)
+        client.get("/api/v1/tickets", headers=agency)  # the token's first use has its own writes
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            listing = client.get("/api/v1/tickets", headers=agency).get_json()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert all(t["fix_clock"] and t["callback_clock"] for t in listing["items"])
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs

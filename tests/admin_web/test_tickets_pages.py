@@ -258,7 +258,7 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     assert rows[1][11] == datetime.combine(ticket_due, datetime.min.time())
     assert ws.cell(row=2, column=12).number_format == "yyyy-mm-dd"
     assert rows[1][12] == "否" and rows[1][13] == "已超期"  # the clock, before the job marks it
-    assert rows[1][16] is None and ws.auto_filter.ref == "A1:Q2"
+    assert rows[1][17] is None and ws.auto_filter.ref == "A1:R2"
     assert len(list(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx?state=closed").data)).active.values)) == 1
     page = office.get("/tickets/repeated").get_data(as_text=True)
     assert number in page and "第 1、2、3 轮" in page
