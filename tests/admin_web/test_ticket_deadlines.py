@@ -36,14 +36,18 @@ def _row(page: str, number: str) -> str:
     return rows[0]
 
 
-def _three(db) -> dict[str, str]:
-    """Three tickets of the unit CD-SW: due next working day, due yesterday, due far off."""
+def _amber_red_plain(db, make) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Three tickets made by ``make(i, due)``: due next working day, due yesterday, due far off."""
     with db():
         cal, today = Calendar(), local_today()
         soon, far = cal.add(today, 1), cal.add(today, 20)
-    return {"amber": _ticket_due(db, "CD-SW-001", soon),
-            "red": _ticket_due(db, "CD-SW-002", today - timedelta(days=1)),
-            "plain": _ticket_due(db, "CD-SW-001", far)}
+    return {"amber": make(0, soon), "red": make(1, today - timedelta(days=1)), "plain": make(2, far)}
+
+
+def _three(db) -> dict[str, str]:
+    """Three tickets of the unit CD-SW (fix clocks amber, red, plain)."""
+    codes = ("CD-SW-001", "CD-SW-002", "CD-SW-001")
+    return _amber_red_plain(db, lambda i, due: _ticket_due(db, codes[i], due))
 
 
 def _shows_the_clocks(page: str, numbers: dict[str, str]) -> None:
@@ -90,41 +94,62 @@ def test_the_page_and_the_list_use_one_rule(app, district, db):
     assert "clock-amber" in page and "即将到期（剩 1 个工作日）" in page
 
 
-def test_the_excel_export_carries_the_clock_as_a_column(app, district, db):
-    numbers = _three(db)
+def _export_column(app, column: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The office's ticket export: ``column`` of each row, by ticket number."""
     office, _ = signed_in(app, "office")
     header, *rows = load_workbook(io.BytesIO(office.get("/tickets/export.xlsx").data)).active.values
-    at = header.index("整改时限")
-    by_number = {r[0]: r[at] for r in rows}
+    at = header.index(column)
+    return {r[0]: r[at] for r in rows}
+
+
+def test_the_excel_export_carries_the_clock_as_a_column(app, district, db):
+    numbers = _three(db)
+    by_number = _export_column(app, "整改时限")
     assert by_number[numbers["amber"]] == "即将到期（剩 1 个工作日）"
     assert by_number[numbers["red"]] == "已超期"
     assert by_number[numbers["plain"]] == "未到期"
+
+
+def _same_statements_per_page(app, batches, fetch, check) -> None:  # type: ignore[no-untyped-def]
+    """After each batch of rows is added (``batches``: callables), one ``fetch()`` (a second one:
+    a session's first page has its own reads and writes) sends as many statements as after the
+    first batch: the page costs no query per row. ``check`` asserts on each counted response."""
+    engine = app.extensions["ww_engine"]
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    runs = []
+    for add in batches:
+        add()
+        fetch()
+        statements.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = fetch()
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        check(response)
+        runs.append(len(statements))
+    assert runs[0] == runs[1], runs
+
+
+def _ok(response) -> None:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
 
 
 def test_the_lists_clocks_cost_no_query_per_row(app, district, db):
     with db():
         cal, today = Calendar(), local_today()
         dues = [cal.add(today, 1 + 3 * i) for i in range(6)]
-    engine = app.extensions["ww_engine"]
     unit, _ = signed_in(app, "unit")
-    statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
+    def tickets_due(added):  # type: ignore[no-untyped-def]
+        return lambda: [_ticket_due(db, "CD-SW-001", due) for due in added]
 
-    runs = []
-    for added in (dues[:1], dues[1:]):
-        for due in added:
-            _ticket_due(db, "CD-SW-001", due)
-        unit.get("/tickets/inbox")  # the session's first page has its own reads
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert unit.get("/tickets/inbox").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        runs.append(len(statements))
-    assert runs[0] == runs[1], runs
+    _same_statements_per_page(app, (tickets_due(dues[:1]), tickets_due(dues[1:])),
+                              lambda: unit.get("/tickets/inbox"), _ok)
 
 
 def test_the_desks_overdue_filter_finds_what_it_shows_red(app, district, db):
@@ -157,12 +182,8 @@ def _callback_due(db, openid: str, due: date) -> str:
 
 
 def _three_callbacks(db) -> dict[str, str]:
-    with db():
-        cal, today = Calendar(), local_today()
-        soon, far = cal.add(today, 1), cal.add(today, 20)
-    return {"amber": _callback_due(db, "oClockCallback00000000001", soon),
-            "red": _callback_due(db, "oClockCallback00000000002", today - timedelta(days=1)),
-            "plain": _callback_due(db, "oClockCallback00000000003", far)}
+    """Three tickets whose call-back clocks are amber, red and plain."""
+    return _amber_red_plain(db, lambda i, due: _callback_due(db, f"oClockCallback{i + 1:011d}", due))
 
 
 def _call_back(db, number: str) -> int:
@@ -200,39 +221,29 @@ def test_the_excel_export_carries_the_callback_clock(app, district, db):
     numbers = _three_callbacks(db)
     fix_only = _ticket_due(db, "CD-SW-002", local_today() + timedelta(days=30))
     _call_back(db, numbers["plain"])
-    office, _ = signed_in(app, "office")
-    header, *rows = load_workbook(io.BytesIO(office.get("/tickets/export.xlsx").data)).active.values
-    at = header.index("回访时限")
-    by_number = {r[0]: r[at] for r in rows}
+    by_number = _export_column(app, "回访时限")
     assert by_number[numbers["amber"]] == "即将到期（剩 1 个工作日）"
     assert by_number[numbers["red"]] == "已超期"
     assert by_number[numbers["plain"]] == "按期完成"
     assert by_number[fix_only] in (None, "")
 
 
-def test_the_desks_callback_clocks_cost_no_query_per_row(app, district, db):
-    engine = app.extensions["ww_engine"]
-    agency, _ = signed_in(app, "agency")
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    runs = []
-    for batch in (range(1), range(1, 6)):
+def _callbacks_due(db, prefix: str, batch: range):  # type: ignore[no-untyped-def]
+    """Tickets whose call-back is due in 1, 2, … days, every other one called back."""
+    def add() -> None:
         for i in batch:
-            number = _callback_due(db, f"oClockCallbackCount{i:06d}", local_today() + timedelta(days=i))
+            number = _callback_due(db, f"{prefix}{i:06d}", local_today() + timedelta(days=i))
             if i % 2:
                 _call_back(db, number)
-        agency.get("/tickets")
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            assert agency.get("/tickets").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        runs.append(len(statements))
-    assert runs[0] == runs[1], runs
+    return add
+
+
+def test_the_desks_callback_clocks_cost_no_query_per_row(app, district, db):
+    agency, _ = signed_in(app, "agency")
+    _same_statements_per_page(
+        app, (_callbacks_due(db, "oClockCallbackCount", range(1)),
+              _callbacks_due(db, "oClockCallbackCount", range(1, 6))),
+        lambda: agency.get("/tickets"), _ok)
 
 
 def test_the_apis_ticket_items_carry_both_clocks(app, district, db, client, token_for):
@@ -262,26 +273,14 @@ def test_the_apis_ticket_items_carry_both_clocks(app, district, db, client, toke
 
 
 def test_the_apis_list_clocks_cost_no_query_per_row(app, district, db, client, token_for):
-    engine = app.extensions["ww_engine"]
     agency = token_for("agency")
-    statements: list[str] = []
 
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
+    def every_item_has_both_clocks(response) -> None:  # type: ignore[no-untyped-def]
+        assert response.status_code == 200
+        assert all(t["fix_clock"] and t["callback_clock"] for t in response.get_json()["items"])
 
-    runs = []
-    for batch in (range(1), range(1, 6)):
-        for i in batch:
-            number = _callback_due(db, f"oClockApiCount{i:010d}", local_today() + timedelta(days=i))
-            if i % 2:
-                _call_back(db, number)
-        client.get("/api/v1/tickets", headers=agency)  # the token's first use has its own writes
-        statements.clear()
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            listing = client.get("/api/v1/tickets", headers=agency).get_json()
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-        assert all(t["fix_clock"] and t["callback_clock"] for t in listing["items"])
-        runs.append(len(statements))
-    assert runs[0] == runs[1], runs
+    # The token's first use has its own writes: the helper's first, uncounted fetch takes them.
+    _same_statements_per_page(
+        app, (_callbacks_due(db, "oClockApiCount", range(1)),
+              _callbacks_due(db, "oClockApiCount", range(1, 6))),
+        lambda: client.get("/api/v1/tickets", headers=agency), every_item_has_both_clocks)
