@@ -10,7 +10,7 @@ from analytics.nlp import training_layers as T
 from analytics.nlp.evaluation import Judged, evaluate, judge_examples
 from analytics.nlp.gate import compare, format_gate
 from analytics.nlp.pipeline import Pipeline
-from analytics.nlp.training import load_labelled, train_model
+from analytics.nlp.training import load_labelled, rebuild_layers, train_model
 
 SHIPPED = store.active_version(store.SHIPPED_DIR)
 
@@ -115,10 +115,15 @@ def test_the_unresampled_figures_are_evaluations():
     assert gate["n"] == len(test)
 
 
-def test_train_model_stores_the_gate_in_the_meta(tmp_path, small_labelled, monkeypatch):
+@pytest.fixture
+def quick_training(monkeypatch):
+    """3 folds of 3 epochs: these tests are of what a training records, not of how well it learns."""
     monkeypatch.setattr(T, "CV_FOLDS", 3)
     monkeypatch.setattr(T, "TOPIC_PARAMS", dict(T.TOPIC_PARAMS, epochs=3))
     monkeypatch.setattr(T, "DOMAIN_PARAMS", dict(T.DOMAIN_PARAMS, epochs=3))
+
+
+def test_train_model_stores_the_gate_in_the_meta(tmp_path, small_labelled, quick_training):
     result = train_model([], model_dir=tmp_path, version="v-gate", labelled_path=small_labelled)
     meta = json.loads((tmp_path / "versions" / "v-gate" / "meta.json").read_text(encoding="utf-8"))
     gate = meta["gate"]
@@ -132,6 +137,24 @@ def test_train_model_stores_the_gate_in_the_meta(tmp_path, small_labelled, monke
         assert 0.0 <= f["share_d_ge_0"] <= 1.0 and f["reason"]
     assert meta["promoted"] == result.promoted == gate["passed"]
     assert store.active_version(tmp_path) == ("v-gate" if result.promoted else SHIPPED)
+
+
+def test_a_rebuild_refused_by_the_gate_is_saved_but_not_activated(tmp_path, small_labelled, quick_training):
+    # The train split's sentiment labels flipped: the rebuilt layers read praise as complaint.
+    rows = [json.loads(x) for x in small_labelled.read_text(encoding="utf-8").splitlines()]
+    for r in rows:
+        if r.get("split", "train") != "test" and r.get("sentiment") is not None:
+            r["sentiment"] = 1 - r["sentiment"]
+    flipped = tmp_path / "flipped.jsonl"
+    flipped.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "models"
+    result = rebuild_layers("v1", "v-flipped", out, labelled_path=flipped)
+    assert (result.current_version, result.gate["incumbent"]) == (SHIPPED, SHIPPED)
+    assert not result.promoted and "sentiment_accuracy" in result.gate["refused_on"]
+    meta = json.loads((out / "versions" / "v-flipped" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["gate"] == result.gate and meta["promoted"] is False
+    assert meta["compared_with"]["version"] == SHIPPED and meta["trained_on"]["base_version"] == "v1"
+    assert not (out / store.ACTIVE_FILE).exists()
 
 
 # -- benchmarks/nlp_gate.py, the command the lead runs by hand (on synthetic sets here) --------------
