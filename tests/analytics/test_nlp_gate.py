@@ -172,11 +172,12 @@ def test_the_gate_command_on_a_labelled_file(tmp_path, capsys):
     path = tmp_path / "opinions.jsonl"
     path.write_text("".join(json.dumps({"text": t, "sentiment": s, "topics": tp, "kind": k, "split": "test"},
                                        ensure_ascii=False) + "\n" for t, s, tp, k in OPINIONS), encoding="utf-8")
-    args = ["--candidate-dir", str(store.SHIPPED_DIR), "--candidate-version", SHIPPED, "--labelled", str(path)]
+    args = ["--candidate-dir", str(store.SHIPPED_DIR), "--candidate-version", SHIPPED,
+            "--incumbent-version", SHIPPED, "--labelled", str(path)]
     assert nlp_gate.main(args) == 0
     out = capsys.readouterr().out
-    assert f"Promotion gate - held-out: {SHIPPED} against v8 on 5 opinions" in out
-    assert f"OVERALL: PROMOTE: {SHIPPED} against v8 on held-out" in out
+    assert f"Promotion gate - held-out: {SHIPPED} against {SHIPPED} on 5 opinions" in out
+    assert f"OVERALL: PROMOTE: {SHIPPED} against {SHIPPED} on held-out" in out
     with pytest.raises(SystemExit):
         nlp_gate.main(["--candidate-dir", str(tmp_path), "--candidate-version", "v-none"])
 
