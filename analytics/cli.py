@@ -133,10 +133,13 @@ def remask_command() -> None:
 @nlp.command("retrain")
 @with_appcontext
 def retrain_command() -> None:
-    """Train a new model version with the reviewers' corrections; promote it if not worse."""
+    """Train a new model version with the reviewers' corrections; promote it if the promotion gate
+    (not worse than the current one beyond noise, no drop of more than one point) lets it pass."""
     from analytics.jobs import retrain
+    from analytics.nlp.gate import format_gate
 
     result = retrain()
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    click.echo(("已启用新版本 " if result.promoted else "新版本不优于当前版本，未启用：")
-               + result.version, err=True)
+    click.echo(format_gate(result.gate), err=True)
+    refused = "新版本比当前版本差（超出随机波动或下降超过 1 个百分点），未启用："
+    click.echo(("已启用新版本 " if result.promoted else refused) + result.version, err=True)

@@ -104,7 +104,7 @@ def remask_stored(batch: int = 500) -> int:
 
 def retrain() -> TrainingResult:
     """Train a new model version from the shipped labelled data and every reviewer correction;
-    the trainer promotes it only if it scores at least as well as the current one."""
+    the trainer promotes it only if the promotion gate (analytics.nlp.gate) lets it pass."""
     from analytics.nlp.training import Correction as TrainingCorrection
     from analytics.nlp.training import retrain as train
 

