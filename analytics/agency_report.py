@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from analytics import delisting, repeat_problems
 from analytics.assessment import Period, WindowAssessment, assess
-from analytics.counting import counted_opinions
+from analytics.counting import SPLIT_CHANNELS, counted_opinions, split_levels
 from analytics.reports import _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
@@ -49,6 +49,12 @@ def _by_channel(rows: list[WindowAssessment]) -> dict[str, int]:
     """The counted ratings from WeChat and from H5 (shown apart: issue 12)."""
     return {"ratings_wechat": sum(r.ratings_wechat or 0 for r in rows),
             "ratings_h5": sum(r.ratings_h5 or 0 for r in rows)}
+
+
+def _levels(values: list[dict[int, int] | None]) -> dict[str, int] | None:
+    """The five-level distribution of one channel over some windows, as stored (JSON keys)."""
+    dist = split_levels(values)
+    return None if dist is None else {str(k): n for k, n in dist.items()}
 
 
 def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
@@ -188,6 +194,8 @@ def generate(period: Period) -> dict[str, Any]:
         "industries": len({r.industry for r in rows}), "ratings": ratings,
         **_by_channel(rows),
         "distribution": {str(k): dist[k] for k in range(1, 6)},
+        **{f"distribution_{c}": _levels([getattr(r, f"distribution_{c}") for r in rows])
+           for c in SPLIT_CHANNELS},
         "good_rate": pct(dist[4] + dist[5], ratings), "bad_rate": pct(dist[1] + dist[2], ratings),
         "opinions": sum(r.opinions for r in rows),
         "mean_composite": one(sum(r.composite for r in scored) / len(scored)) if scored else None,  # type: ignore[misc]

@@ -67,6 +67,13 @@ def _channels(figures: dict[str, Any]) -> list[Any]:
     return [figures.get("ratings_wechat"), figures.get("ratings_h5")]
 
 
+def _levels(channel: str, dist: dict[str, int] | None) -> list[Any]:
+    """A channel's row of the five levels and their total ("—" in a report generated before
+    the split was kept)."""
+    counts = [None if dist is None else dist[str(k)] for k in (5, 4, 3, 2, 1)]
+    return [channel, *counts, None if dist is None else sum(dist.values())]
+
+
 def _windows(caption: str, items: list[dict[str, Any]]) -> Table:
     # One column for the count and its channels: the long names need the page's width.
     return Table(caption, ["区内排名", "窗口", "单位", "行业", "综合得分", "计分评价（微信/网页）",
@@ -89,6 +96,10 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
         *[[f"其中{RATINGS[k]}（条）", dist[str(k)]] for k in (5, 4, 3, 2, 1)],
         ["好评率（%）", o["good_rate"]], ["差评率（%）", o["bad_rate"]],
         ["分析的意见（条）", o["opinions"]], ["综合得分平均（分）", o["mean_composite"]]]))
+    blocks.append(Table("表1（续） 五级评分（分渠道）",
+                        ["渠道", *[RATINGS[k] for k in (5, 4, 3, 2, 1)], "合计"],
+                        [_levels(name, o.get(key)) for name, key in zip(
+                            CHANNEL_HEADER, ("distribution_wechat", "distribution_h5"), strict=True)]))
     blocks += [Heading(1, "二、各行业得分与排名"), Table(
         "表2 各行业得分与排名",
         ["排名", "行业", "窗口数", "计分评价", *CHANNEL_HEADER, "好评率（%）", "差评率（%）",

@@ -55,6 +55,15 @@ def _rate(description: str) -> fields.Float:
     return fields.Float(allow_none=True, metadata={"description": description + "（0–1；无数据为 null）"})
 
 
+def _levels(attr: str, description: str) -> fields.Function:
+    """A five-level distribution as an object: the level ("1"–"5") → the count."""
+    return fields.Function(
+        lambda r: None if getattr(r, attr) is None else {
+            str(k): v for k, v in getattr(r, attr).items()},
+        metadata={"type": "object", "additionalProperties": {"type": "integer"},
+                  "description": description})
+
+
 class WindowAssessmentSchema(ApiSchema):
     """一个窗口在考核期内的各项指标、分项得分、综合得分（附公式）与排名。"""
 
@@ -67,10 +76,9 @@ class WindowAssessmentSchema(ApiSchema):
     ratings = fields.Integer(required=True, metadata={"description": "计分评价数"})
     ratings_wechat = fields.Integer(required=True, metadata={"description": "其中来自微信公众号的"})
     ratings_h5 = fields.Integer(required=True, metadata={"description": "其中来自网页评价（H5）的"})
-    distribution = fields.Function(
-        lambda r: {str(k): v for k, v in r.distribution.items()},
-        metadata={"type": "object", "additionalProperties": {"type": "integer"},
-                  "description": "五级评价分布：评分 1–5 → 条数"})
+    distribution = _levels("distribution", "五级评价分布：评分 1–5 → 条数")
+    distribution_wechat = _levels("distribution_wechat", "其中来自微信公众号的五级评价分布")
+    distribution_h5 = _levels("distribution_h5", "其中来自网页评价（H5）的五级评价分布")
     mean_rating = fields.Float(allow_none=True)
     industry_mean = fields.Float(allow_none=True, metadata={"description": "行业平均分（平滑的先验）"})
     smoothed_rating = fields.Float(allow_none=True, metadata={

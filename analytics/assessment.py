@@ -93,6 +93,9 @@ class WindowAssessment:
     ratings_wechat: int | None = None
     ratings_h5: int | None = None
     distribution: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 0))
+    #: The distribution of ``ratings_wechat`` and of ``ratings_h5`` (None likewise).
+    distribution_wechat: dict[int, int] | None = None
+    distribution_h5: dict[int, int] | None = None
     mean_rating: float | None = None
     industry_mean: float | None = None
     smoothed_rating: float | None = None

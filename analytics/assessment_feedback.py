@@ -1,6 +1,7 @@
 """The feedback figures of the assessment, per window and period: counted ratings (per level and
-their sum) and counted opinions (per main topic, with their sentiment). (What became of the
-差评 is the ticket component's, ``analytics.assessment_tickets``: it depends on the clock.)
+their sum; from WeChat and from H5, each per level too) and counted opinions (per main topic,
+with their sentiment). (What became of the 差评 is the ticket component's,
+``analytics.assessment_tickets``: it depends on the clock.)
 
 Two ways, with the same result:
 
@@ -33,13 +34,15 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period) -> dict[
     each window's counted ratings."""
     for row in rows.values():
         row.ratings_wechat = row.ratings_h5 = 0
+        row.distribution_wechat = dict.fromkeys(range(1, 6), 0)
+        row.distribution_h5 = dict.fromkeys(range(1, 6), 0)
     sums = period_sums.window_topic_sums(period)
     if sums is None:
         return _from_rows(rows, period)
     rating_sums: dict[int, float] = {}
     sentiment: dict[int, list[float]] = defaultdict(lambda: [0.0, 0])
     for (window_id, topic, n, total, r1, r2, r3, r4, r5, opinions, s_sum, s_count,
-         wechat, h5) in sums:
+         wechat, h5, *channel_levels) in sums:
         row = rows.get(window_id)
         if row is None:
             continue
@@ -50,6 +53,7 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period) -> dict[
             rating_sums[window_id] = rating_sums.get(window_id, 0.0) + float(total)
             row.ratings_wechat += int(wechat)  # type: ignore[operator]
             row.ratings_h5 += int(h5)  # type: ignore[operator]
+            _add_levels(row, channel_levels)
         if opinions:
             row.opinions += int(opinions)
             if topic in TOPICS and topic != "other":
@@ -59,6 +63,14 @@ def feedback_figures(rows: dict[int, WindowAssessment], period: Period) -> dict[
         acc[1] += int(s_count or 0)
     _sentiment(rows, sentiment)
     return rating_sums
+
+
+def _add_levels(row: WindowAssessment, levels: list[int]) -> None:
+    """Add per-level counts of the split channels (``daily_sums.CHANNEL_LEVELS``' order:
+    WeChat's five levels, then H5's) to the row's distributions per channel."""
+    for dist, part in ((row.distribution_wechat, levels[:5]), (row.distribution_h5, levels[5:])):
+        for k, v in zip(range(1, 6), part, strict=True):
+            dist[k] += int(v or 0)  # type: ignore[index]
 
 
 def _sentiment(rows: dict[int, WindowAssessment], sums: dict[int, list[float]]) -> None:
@@ -74,14 +86,20 @@ def _from_rows(rows: dict[int, WindowAssessment], period: Period) -> dict[int, f
     level = [sa.func.sum(sa.case((Feedback.rating == k, 1), else_=0)) for k in range(1, 6)]
     rating_sums: dict[int, float] = {}
     by_channel = [sa.func.sum(sa.case((Feedback.channel == c, 1), else_=0)) for c in SPLIT_CHANNELS]
+    # ... and per level of each split channel, in daily_sums.CHANNEL_LEVELS' order.
+    channel_level = [sa.func.sum(sa.case((sa.and_(Feedback.channel == c, Feedback.rating == k), 1),
+                                         else_=0))
+                     for c in SPLIT_CHANNELS for k in range(1, 6)]
     for window_id, n, total, wechat, h5, *levels in Session.execute(
             sa.select(Feedback.window_id, sa.func.count(), sa.func.sum(Feedback.rating),
-                      *by_channel, *level)
+                      *by_channel, *level, *channel_level)
             .where(counted_feedback(), in_period).group_by(Feedback.window_id)):
         if window_id in rows:
-            rows[window_id].ratings = n
-            rows[window_id].distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
-            rows[window_id].ratings_wechat, rows[window_id].ratings_h5 = int(wechat), int(h5)
+            row = rows[window_id]
+            row.ratings = n
+            row.distribution = {k: int(levels[k - 1] or 0) for k in range(1, 6)}
+            row.ratings_wechat, row.ratings_h5 = int(wechat), int(h5)
+            _add_levels(row, levels[5:])
             rating_sums[window_id] = float(total)
     # Opinions: sentiment and the topic breakdown, per window and main topic (a plain column).
     sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)

@@ -23,6 +23,14 @@ def split_sum(values: list[int | None]) -> int | None:
     return None if any(v is None for v in values) else sum(v for v in values if v is not None)
 
 
+def split_levels(values: list[dict[int, int] | None]) -> dict[int, int] | None:
+    """The five-level distribution of some rows' ratings of one channel, by level; None as in
+    ``split_sum``."""
+    if any(v is None for v in values):
+        return None
+    return {k: sum(v[k] for v in values if v is not None) for k in range(1, 6)}
+
+
 def counted_feedback() -> sa.ColumnElement[bool]:
     """THE filter of the ratings that count in the assessment: a rating, the one that counts of
     a citizen's ratings of a window on a day, and not marked invalid by the agency's review.

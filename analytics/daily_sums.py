@@ -74,13 +74,17 @@ def sums_of_rows(dialect: str, dirty: Any = None) -> sa.Select[Any]:
                       .label("sentiment_sum"),
                       when(sa.and_(opinion, sentiment.is_not(None))).label("sentiment_count"),
                       *[when(sa.and_(counted, f.c.channel == c)).label(f"ratings_{c}")
-                        for c in SPLIT_CHANNELS])
+                        for c in SPLIT_CHANNELS],
+                      *[when(sa.and_(counted, f.c.channel == c, f.c.rating == k)).label(f"r{k}_{c}")
+                        for c in SPLIT_CHANNELS for k in range(1, 6)])
             .select_from(rows).group_by(f.c.window_id, day, topic))
 
 
+#: The per-level counts of each split channel, WeChat's five then H5's (r1_wechat … r5_h5).
+CHANNEL_LEVELS = tuple(f"r{k}_{c}" for c in SPLIT_CHANNELS for k in range(1, 6))
 #: The summed columns, after the keys (window_id, day or month, topic).
 SUMS = ("ratings", "rating_sum", "r1", "r2", "r3", "r4", "r5", "opinions", "sentiment_sum",
-        "sentiment_count", "ratings_wechat", "ratings_h5")
+        "sentiment_count", "ratings_wechat", "ratings_h5", *CHANNEL_LEVELS)
 COLUMNS = ("window_id", "day", "topic", *SUMS)
 MONTH_COLUMNS = ("window_id", "month", "topic", *SUMS)
 

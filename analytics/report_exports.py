@@ -107,8 +107,10 @@ def report_xlsx(report: Report) -> bytes:
     ws = wb.create_sheet("综合得分")
     cells.xlsx_table(ws, SHEET_HEADER, window_rows(report, sheet=True))
     ws = wb.create_sheet("评分分布")
-    cells.xlsx_table(ws, ["评分", "等级", "条数"],
-                     [[k, RATINGS[k], report.distribution[k]] for k in (5, 4, 3, 2, 1)])
+    split = report.distribution_rows[:2]  # WeChat's, H5's
+    cells.xlsx_table(ws, ["评分", "等级", "条数", *[name for name, _c, _t in split]],
+                     [[k, RATINGS[k], report.distribution[k],
+                       *[_split(counts[k]) for _n, counts, _t in split]] for k in (5, 4, 3, 2, 1)])
     ws = wb.create_sheet("月度趋势")
     cells.xlsx_table(ws, MONTH_HEADER, month_rows(report))
     ws = wb.create_sheet("问题类别")
@@ -251,7 +253,9 @@ def report_pdf(report: Report) -> bytes:
     story += [para(f"说明：{n}", cell) for n in report.result.notes]
     story += [para("群众评价", head), _distribution_chart(report),
               table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
-                     ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]]],
+                     ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]],
+                     *[[name, *[_split(counts[k]) for k in (5, 4, 3, 2, 1)]]
+                       for name, counts, _t in report.distribution_rows[:-1]]],
                     [20, 30, 30, 30, 30, 30])]
     story += [para("月度趋势", head), _months_chart(report),
               table([MONTH_HEADER, *[[*m[:4], None if m[4] is None else f"{m[4]:.2f}", m[5]]

@@ -21,7 +21,7 @@ from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
-from analytics.counting import SPLIT_CHANNELS, split_sum
+from analytics.counting import SPLIT_CHANNELS, split_levels, split_sum
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Feedback, Ticket, Unit, User, Window
@@ -101,6 +101,31 @@ class Report:
     @property
     def distribution(self) -> dict[int, int]:
         return {k: sum(r.distribution[k] for r in self.rows) for k in range(1, 6)}
+
+    @property
+    def distribution_wechat(self) -> dict[int, int] | None:
+        """The distribution of ``ratings_wechat`` (None: published before the split was kept)."""
+        return split_levels([r.distribution_wechat for r in self.rows])
+
+    @property
+    def distribution_h5(self) -> dict[int, int] | None:
+        return split_levels([r.distribution_h5 for r in self.rows])
+
+    @property
+    def distribution_rows(self) -> list[tuple[str, dict[int, int | None], int | None]]:
+        """The five-level table's rows (page, Excel, PDF): (channel, count per level, total) of
+        WeChat and H5, of the other channels when they have counted ratings, and of all."""
+        parts = [("微信公众号", self.distribution_wechat), ("网页评价", self.distribution_h5)]
+        everything = self.distribution
+        wechat, h5 = parts[0][1], parts[1][1]
+        if wechat is not None and h5 is not None:
+            other = {k: everything[k] - wechat[k] - h5[k] for k in range(1, 6)}
+            if any(other.values()):
+                parts.append(("其他渠道", other))
+        rows: list[tuple[str, dict[int, int | None], int | None]] = [
+            (name, dict.fromkeys(range(1, 6)), None) if dist is None
+            else (name, dict(dist), sum(dist.values())) for name, dist in parts]
+        return [*rows, ("合计", dict(everything), self.ratings)]
 
     @property
     def good_rate(self) -> float | None:

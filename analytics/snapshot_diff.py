@@ -29,6 +29,8 @@ FIGURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("rank_district", "区内排名", _int),
     ("rank_industry", "行业排名", _int),
     ("ratings", "计分评价", _int),
+    ("ratings_wechat", "其中微信公众号", _int),
+    ("ratings_h5", "其中网页评价", _int),
     ("smoothed_rating", "平滑满意度", _num(2)),
     ("good_rate", "好评率", _num(1, 100, "%")),
     ("bad_rate", "差评率", _num(1, 100, "%")),
@@ -38,7 +40,19 @@ FIGURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("ticket_on_time_rate", "督办按时办理率", _num(1, 100, "%")),
     ("bad_rectified_rate", "差评整改率", _num(1, 100, "%")),
     ("bad_callback_rate", "差评回访率", _num(1, 100, "%")),
+    ("bad_not_due", "差评：督办未到期", _int),
+    ("bad_unticketed", "差评：未督办", _int),
+    ("bad_cancelled", "差评：督办已撤销", _int),
 )
+
+
+class Changes(list["WindowChange"]):
+    """The windows that changed; the labels of the figures not compared because one of the
+    two versions was stored before they were kept, and the number of that version (it shows
+    "—" for them)."""
+
+    not_compared: list[str]
+    stored_before: list[int]
 
 
 @dataclass
@@ -59,11 +73,14 @@ def _rows(snap: AssessmentSnapshot, user: User | None) -> dict[int, dict]:  # ty
 
 
 def compare(old: AssessmentSnapshot, new: AssessmentSnapshot,
-            user: User | None = None) -> list[WindowChange]:
+            user: User | None = None) -> Changes:
     """The windows whose figures (as shown, rounded) differ between ``old`` and ``new``, or
-    that are in only one of them, by code."""
+    that are in only one of them, by code. A figure one version's rows do not hold (stored
+    before it was kept) is not compared: "—" against a number is not a change."""
     before, after = _rows(old, user), _rows(new, user)
-    out = []
+    out = Changes()
+    skipped: set[str] = set()
+    lacking: set[int] = set()
     for wid in sorted(before.keys() | after.keys(),
                       key=lambda i: (after.get(i) or before[i])["code"]):
         a, b = before.get(wid), after.get(wid)
@@ -73,6 +90,10 @@ def compare(old: AssessmentSnapshot, new: AssessmentSnapshot,
             change.changes.append(("参评", "否" if a is None else "是", "否" if b is None else "是"))
         else:
             for key, label, fmt in FIGURES:
+                if (key in a) != (key in b):
+                    skipped.add(key)
+                    lacking.add(new.version if key in a else old.version)
+                    continue
                 x, y = fmt(a.get(key)), fmt(b.get(key))
                 if x != y:
                     change.changes.append((label, x, y))
@@ -83,4 +104,6 @@ def compare(old: AssessmentSnapshot, new: AssessmentSnapshot,
                     change.changes.append((f"分项：{comp_b.get('label')}", x, y))
         if change.changes:
             out.append(change)
+    out.not_compared = [label for key, label, _fmt in FIGURES if key in skipped]
+    out.stored_before = sorted(lacking)
     return out

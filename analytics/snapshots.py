@@ -83,6 +83,8 @@ def get_version(period: Period, version: int) -> AssessmentSnapshot | None:
 _ROW_NAMES = tuple(f.name for f in dataclasses.fields(WindowAssessment))
 _COMPONENT_NAMES = tuple(f.name for f in dataclasses.fields(Component))
 _ROW_FIELDS = set(_ROW_NAMES)
+#: The five-level distributions, stored with string keys (JSON): all, WeChat's, H5's.
+_DISTRIBUTIONS = ("distribution", "distribution_wechat", "distribution_h5")
 _COMPONENT_FIELDS = set(_COMPONENT_NAMES)
 
 
@@ -90,7 +92,9 @@ def row_data(r: WindowAssessment) -> dict[str, Any]:
     """The row as stored (JSON): what ``dataclasses.asdict`` gives, built directly (its deep
     copies were a third of the quarter-end night's Python time at 2,000 windows)."""
     d = {name: getattr(r, name) for name in _ROW_NAMES}
-    d["distribution"] = {str(k): v for k, v in r.distribution.items()}
+    for name in _DISTRIBUTIONS:
+        dist = getattr(r, name)
+        d[name] = None if dist is None else {str(k): v for k, v in dist.items()}
     d["topics"] = [tuple(t) for t in r.topics]
     d["components"] = [{name: getattr(c, name) for name in _COMPONENT_NAMES} for c in r.components]
     return d
@@ -100,6 +104,9 @@ def row_from(data: dict[str, Any]) -> WindowAssessment:
     """A stored row back as the assessment's row (a field added since keeps its default)."""
     d = {k: v for k, v in data.items() if k in _ROW_FIELDS}
     d["distribution"] = {int(k): int(v) for k, v in (d.get("distribution") or {}).items()}
+    for name in _DISTRIBUTIONS[1:]:  # None: stored before the split was kept
+        if d.get(name) is not None:
+            d[name] = {int(k): int(v) for k, v in d[name].items()}
     d["topics"] = [(t[0], int(t[1])) for t in d.get("topics") or []]
     d["components"] = [Component(**{k: v for k, v in c.items() if k in _COMPONENT_FIELDS})
                        for c in d.get("components") or []]

@@ -20,14 +20,14 @@ from feedback_api.api.tickets_schemas import (
     TicketOpenSchema,
     TicketQuery,
     TicketSchema,
-    TicketSummarySchema,
+    TicketSummaryPageSchema,
     VerdictSchema,
     uploads,
 )
 from feedback_api.api.views import no_query
 from feedback_api.db import Session
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import ticket_clocks, ticket_links, ticket_loop, ticket_open
+from feedback_api.services import ticket_links, ticket_loop, ticket_open
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services import windows as window_service
 
@@ -40,11 +40,10 @@ def _window_in_scope(query: dict[str, Any]) -> None:
 @bp.get("/tickets")
 @bp.doc(summary="督办单列表（新开的在前）")
 @bp.arguments(TicketQuery, location="query")
-@bp.response(200, page_schema(TicketSummarySchema))
+@bp.response(200, TicketSummaryPageSchema)
 def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
     _window_in_scope(query)
     items, total = ticket_service.list_tickets(api_user(), **query)
-    ticket_clocks.keep_list_clocks(items)  # the page's clocks in a fixed number of queries
     return page(items, total, query)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from marshmallow import ValidationError as SchemaError
 from marshmallow import fields, validates_schema
+from marshmallow.experimental.context import Context
 from marshmallow.validate import Length
 
 from feedback_api.api.schemas import (
@@ -23,6 +24,7 @@ from feedback_api.api.schemas import (
     _Zh,
     between,
     one_of,
+    page_schema,
 )
 from feedback_api.models.reference import (
     APPEAL_KINDS,
@@ -124,7 +126,15 @@ class ClockField(fields.Nested):
         self.clock_name = name
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
-        return ticket_clocks.clock_of(obj, self.clock_name)
+        listed = ListClocks.get(None)
+        if listed is not None:  # a page's clocks, worked out once by TicketSummaryPageSchema
+            return listed[self.clock_name].get(obj.id)
+        return next((c for c in ticket_clocks.clocks(obj) if c.name == self.clock_name), None)
+
+
+#: marshmallow's dump context while a page of tickets is dumped: each clock by name (fix /
+#: callback), then by ticket id (``ticket_clocks.fix_clocks``, ``callback_clocks``).
+ListClocks = Context[dict[str, dict[int, ticket_clocks.Clock]]]
 
 
 class TicketSummarySchema(ApiSchema):
@@ -154,6 +164,17 @@ class TicketSummarySchema(ApiSchema):
     fix_clock = ClockField("fix", metadata={"description": "当前一轮整改时限（只读；已撤销为 null）"})
     callback_clock = ClockField("callback", metadata={
         "description": "回访时限（只读；首次回访即完成；非据评价开单或已撤销为 null）"})
+
+
+class TicketSummaryPageSchema(page_schema(TicketSummarySchema)):  # type: ignore[misc]
+    """A page of tickets whose clocks are worked out for the whole page in a fixed number of
+    queries, none per item, and handed to the items' fields in marshmallow's dump context."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        items = obj["items"]
+        with ListClocks({"fix": ticket_clocks.fix_clocks(items),
+                         "callback": ticket_clocks.callback_clocks(items)}):
+            return super().dump(obj, many=many)
 
 
 class LinkedFeedbackSchema(ApiSchema):

@@ -31,6 +31,18 @@ class _Sums:
     #: Of the counted ratings, those from WeChat and from the H5 page (shown apart: issue 12).
     ratings_wechat: Mapped[int]
     ratings_h5: Mapped[int]
+    #: ... and those per level (r1_wechat = the 非常不满意 from WeChat, …), for the five-level
+    #: distribution shown per channel.
+    r1_wechat: Mapped[int]
+    r2_wechat: Mapped[int]
+    r3_wechat: Mapped[int]
+    r4_wechat: Mapped[int]
+    r5_wechat: Mapped[int]
+    r1_h5: Mapped[int]
+    r2_h5: Mapped[int]
+    r3_h5: Mapped[int]
+    r4_h5: Mapped[int]
+    r5_h5: Mapped[int]
 
 
 class FeedbackDaily(_Sums, Base):

@@ -104,23 +104,6 @@ def callback_clocks(tickets: Sequence[Ticket], *, now: datetime | None = None) -
             for t in waiting if t.callback_due is not None}
 
 
-def keep_list_clocks(tickets: Sequence[Ticket], *, now: datetime | None = None) -> None:
-    """Work out a list's clocks once (fix_clocks, callback_clocks) and keep them on each ticket,
-    for the API's items to read through ``clock_of`` without a query per row."""
-    fix, callback = fix_clocks(tickets, now=now), callback_clocks(tickets, now=now)
-    for t in tickets:
-        t.__dict__["_list_clocks"] = {"fix": fix.get(t.id), "callback": callback.get(t.id)}
-
-
-def clock_of(ticket: Ticket, name: str) -> Clock | None:
-    """The ticket's ``name`` clock (fix / callback), or None (cancelled, or no call-back due):
-    kept by ``keep_list_clocks`` for a list, worked out here for one ticket."""
-    kept = ticket.__dict__.get("_list_clocks")
-    if kept is not None:
-        return kept.get(name)
-    return next((c for c in clocks(ticket) if c.name == name), None)
-
-
 _tickets, _callbacks = Ticket.__table__, CallBack.__table__
 #: Built once, on the tables' columns (the agency's nav runs it on every page): it walks
 #: ``ix_tickets_callback_due`` from today and stops at the first ticket not called back.

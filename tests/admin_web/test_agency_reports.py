@@ -152,7 +152,8 @@ def test_the_word_document_holds_the_pages_headings_and_numbers(app, client, aut
     for table in tables:
         for row in table[1:]:
             assert "<td>" + "</td><td>".join(row) + "</td>" in page, row
-    industries = tables[1]
+    assert [r[0] for r in tables[1]] == ["渠道", "微信公众号", "网页评价"]  # 表1（续）
+    industries = tables[2]
     assert industries[0][:2] == ["排名", "行业"] and {r[1] for r in industries[1:]} == {"税务", "卫生健康"}
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "全区 4 个示范窗口参加量化考核" in text

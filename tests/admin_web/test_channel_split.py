@@ -20,13 +20,17 @@ from tests.assessment_helpers import add_feedback, user
 Q3 = "2026Q3"
 
 
-@pytest.fixture()
-def rated(db, district):
+def rate_on_both_channels(db) -> None:  # type: ignore[no-untyped-def]
     with db():
         add_feedback("CD-SW-001", [5, 5, 4, 1], channel="wechat")
         add_feedback("CD-SW-001", [5, 3, 2], channel="h5")
         add_feedback("CD-SW-002", [4], channel="h5")
         add_feedback("CD-RMYY-001", [5], channel="wechat")
+
+
+@pytest.fixture()
+def rated(db, district):
+    rate_on_both_channels(db)
 
 
 def td_cells(html: str, code: str) -> list[str]:

@@ -52,7 +52,7 @@ def _figures(period: Period) -> list[tuple]:  # type: ignore[type-arg]
         out.append((r.code, r.ratings, r.distribution, r.opinions, r.topics, r.bad_reviews,
                     r.bad_assessed, r.bad_rectified_rate, r.bad_callback_rate, r.bad_not_due,
                     r.bad_unticketed, r.bad_cancelled, r.rank_district,
-                    r.ratings_wechat, r.ratings_h5,
+                    r.ratings_wechat, r.ratings_h5, r.distribution_wechat, r.distribution_h5,
                     *[None if x is None else pytest.approx(x, abs=1e-9) for x in
                       (r.mean_rating, r.smoothed_rating, r.sentiment, r.composite)]))
     return out
@@ -85,6 +85,10 @@ def _both_ways(db) -> dict[Period, list[tuple]]:  # type: ignore[no-untyped-def,
     assert any(row[1] for row in from_rows[PERIODS[0]])  # there was something to compare
     for rows in from_rows.values():  # every counted rating is from WeChat or H5 here
         assert all(row[13] + row[14] == row[1] for row in rows)
+        # ... and each channel's five levels add up to its count, and both to the distribution.
+        assert all(sum(row[15].values()) == row[13] and sum(row[16].values()) == row[14]
+                   and all(row[15][k] + row[16][k] == row[2][k] for k in range(1, 6))
+                   for row in rows)
     return from_rows
 
 
@@ -110,6 +114,9 @@ def test_assessment_from_the_sums_equals_the_assessment_from_the_rows(db, distri
         daily.refresh()
     rmyy = next(row for row in _both_ways(db)[PERIODS[0]] if row[0] == "CD-RMYY-001")
     assert rmyy[13:15] == (3, 5)  # (WeChat, H5)
+    # k = 0, 3, 6 on WeChat (5, 3, 5 after the mapping); 2, 2, 5, 4, 5 on H5.
+    assert rmyy[15] == {1: 0, 2: 0, 3: 1, 4: 0, 5: 2}
+    assert rmyy[16] == {1: 0, 2: 2, 3: 0, 4: 1, 5: 2}
 
     # Changes after the refresh, not yet refreshed: read live for their days.
     with db():

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from analytics import daily, daily_sums, scheduler
+from analytics.daily_sums import CHANNEL_LEVELS
 from feedback_api.db import Session
 from feedback_api.models import DailyRefresh, Feedback, FeedbackDaily, FeedbackMonthly, Window
 from feedback_api.services import (
@@ -173,7 +174,8 @@ def test_first_run_rebuilds_and_leaves_out_empty_groups(db, district):
         stray = {"window_id": Session.scalar(sa.select(Window.id).limit(1)), "topic": "",
                  "ratings": 1, "rating_sum": 5, "r1": 0, "r2": 0, "r3": 0, "r4": 0, "r5": 1,
                  "opinions": 0, "sentiment_sum": 0, "sentiment_count": 0,
-                 "ratings_wechat": 0, "ratings_h5": 1}
+                 "ratings_wechat": 0, "ratings_h5": 1,
+                 **dict.fromkeys(CHANNEL_LEVELS, 0), "r5_h5": 1}
         Session.add(FeedbackDaily(day=datetime(2020, 1, 1).date(), **stray))
         Session.add(FeedbackMonthly(month=datetime(2020, 1, 1).date(), **stray))
     with db():
