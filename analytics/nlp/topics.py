@@ -59,7 +59,8 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
 
 
 def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
-                  cardinality: tuple[float, float] | None = None) -> list[tuple[str, float]]:
+                  cardinality: tuple[float, float] | None = None,
+                  margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
     (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
     (opinions about nothing in the standard) and is never returned with another topic.
@@ -73,8 +74,11 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float], second
     ``sigmoid(margin + bias)`` rounded (1 to :data:`MAX_TOPICS`); the runners-up up to that count
     are kept when they stand at least ``floor`` logits from their thresholds, a little below them
     if ``floor`` is negative: an opinion with several fair signals names several topics even when
-    no single one of them is sure."""
-    margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
+    no single one of them is sure.
+
+    ``margins``: the scores' margins (:func:`pick_topics`) when the caller has them already."""
+    if margins is None:
+        margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
     return _scored(scores, pick_topics(margins, secondary, cardinality))
 
 
