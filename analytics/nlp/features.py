@@ -34,10 +34,12 @@ _SHORT_WAIT = re.compile(
 )
 _TRIPS = re.compile(r"(?:跑|来|去)了?(?:" + _NUM + r")(?:趟|次|回)|又(?:白)?跑|白跑|多跑|来回跑")
 _QUOTE = re.compile(r"[“\"「『‘'](.{1,8}?)[”\"」』’']")
-_POS_EMOJI = "👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟"
+_POS_EMOJI = frozenset("👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟")
 # 😭 is not here: citizens cry it for being moved (感动哭了😭) as often as for distress.
-_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓"
+_NEG_EMOJI = frozenset("👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓")
 _IRONIC_Q = re.compile(r"(?:最多跑一次|一次性告知|首问负责|便民|高效|为人民服务|示范)[?？]")
+# Any of the cues as a substring, in one scan.
+_SARCASM = re.compile("|".join(map(re.escape, SARCASM_CUES)))
 
 
 @dataclass
@@ -154,7 +156,7 @@ def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
         if any(p in m.group(1) for p in POSITIVE):
             feats["S:quote"] = 1.0
             lex -= 2.0
-    if any(c in norm for c in SARCASM_CUES) or _IRONIC_Q.search(norm):
+    if _SARCASM.search(norm) or _IRONIC_Q.search(norm):
         feats["S:irony"] = 2.0
         lex -= 1.5
     if _LONG_WAIT.search(norm):
@@ -163,12 +165,10 @@ def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
     elif _SHORT_WAIT.search(norm):
         feats["S:shortwait"] = 1.0
         lex += 0.5
-    pos_e = sum(norm.count(e) for e in _POS_EMOJI)
-    neg_e = sum(norm.count(e) for e in _NEG_EMOJI)
-    if pos_e:
+    if not _POS_EMOJI.isdisjoint(norm):
         feats["E:pos"] = 1.0
         lex += 1.0
-    if neg_e:
+    if not _NEG_EMOJI.isdisjoint(norm):
         feats["E:neg"] = 1.0
         lex -= 1.0
     if _TRIPS.search(norm):
