@@ -23,7 +23,7 @@ from .linear import LogReg, MultiLogReg, NaiveBayes, logit
 from .masking import LABELS, find_spans
 from .result import AnalysisResult, combine
 from .segment import load_stopwords, make_tokenizer
-from .text import clean, normalize
+from .text import clean, fold, normalize
 from .topic_stack import stack_inputs
 from .topics import decide_topics, topic_features
 from .vectors import TopicVectors
@@ -99,7 +99,10 @@ class Pipeline:
     def prepare(self, text: str | None) -> tuple[str, str, Parsed]:
         """Return ``(display, masked, parsed)`` for a raw opinion."""
         display = clean(text, max_chars=10000)
-        spans = find_spans(display)
+        folded = fold(display)
+        spans = find_spans(display, folded)
+        if not spans:  # the analysis text is the display text: its folded form is at hand
+            return display, display, parse(self.tokenizer, folded[:ANALYSIS_CHARS].lower())
         masked_parts, analysis_parts, last = [], [], 0
         for s in spans:
             masked_parts.append(display[last : s.start])
