@@ -83,12 +83,14 @@ def parse(tokenizer, norm: str) -> Parsed:
     out: list[list[str]] = []
     toks: list[str] = []
     for t in tokenizer.cut(rewrite_idioms(norm)):
-        if _SEP.match(t):
-            if toks:
+        if _SKIP.match(t):  # punctuation and symbols; the separators among them (a subset) end a clause
+            if toks and _SEP.match(t):
                 out.append(toks)
                 toks = []
-        elif not _SKIP.match(t):
+        elif len(t) >= 2 and t[0] in _NEG_CHARS:
             toks.extend(_split_negated(t))
+        else:
+            toks.append(t)
     if toks:
         out.append(toks)
     return Parsed(norm, out)
