@@ -13,6 +13,19 @@ MAX_TOPICS = 3
 TOPIC_CHAR_BIGRAMS = True
 _CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
 _CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
+
+
+def _topics_of(sets: dict[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """Each cue of ``sets`` with the topics whose list holds it (in the lists' order)."""
+    out: dict[str, list[str]] = {}
+    for topic, cues in sets.items():
+        for cue in cues:
+            out.setdefault(cue, []).append(topic)
+    return {cue: tuple(topics) for cue, topics in out.items()}
+
+
+_CUE_TOPICS, _CUE4_TOPICS = _topics_of(_CUE_SETS), _topics_of(_CUE4_SETS)
+_ALL_CUES = frozenset(_CUE_TOPICS) | frozenset(_CUE4_TOPICS)
 _CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
@@ -37,17 +50,23 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
     if feats:
         feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
-    # The text's substrings up to the longest cue, met against each list as a set: the same counts
-    # as a substring search per cue, in one pass.
+    # The text's substrings up to the longest cue, met once against all the cues as a set, then
+    # counted per topic from the few found: the same counts as a substring search per cue.
     grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
-    for topic, cues in _CUE_SETS.items():
-        hits = len(grams & cues)
+    found, found4 = {}, {}
+    for cue in grams & _ALL_CUES:
+        for topic in _CUE_TOPICS.get(cue, ()):
+            found[topic] = found.get(topic, 0) + 1
+        for topic in _CUE4_TOPICS.get(cue, ()):
+            found4[topic] = found4.get(topic, 0) + 1
+    for topic in _CUE_SETS:
+        hits = found.get(topic, 0)
         if hits:
             feats["cue:" + topic] = min(hits, 3) / 1.5
     if v4:
         total = 0
-        for topic, cues in _CUE4_SETS.items():
-            hits = len(grams & cues)
+        for topic in _CUE4_SETS:
+            hits = found4.get(topic, 0)
             total += hits + ("cue:" + topic in feats)
             if hits:
                 feats["cue4:" + topic] = min(hits, 4) / 2.0
