@@ -35,7 +35,7 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
     on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
     names nothing of any topic (an opinion about nothing in the standard). ``chars3`` (models trained
     with ``topic_chars3``) adds character trigrams to the L2-scaled bag."""
-    feats: dict[str, float] = {}
+    feats: dict[str, float] = {}  # keys in first-seen order; the values are set once at the end
     for toks in parsed.clauses:
         prev = "^"
         for t in toks:
@@ -44,9 +44,11 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
             prev = t
         if TOPIC_CHAR_BIGRAMS:
             s = "".join(toks)
-            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
+            for i in range(len(s) - 1):
+                feats["c:" + s[i : i + 2]] = 1.0
             if chars3:
-                feats.update(dict.fromkeys(["c3:" + s[i : i + 3] for i in range(len(s) - 2)], 1.0))
+                for i in range(len(s) - 2):
+                    feats["c3:" + s[i : i + 3]] = 1.0
     if feats:
         feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
