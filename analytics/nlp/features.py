@@ -96,16 +96,21 @@ def parse(tokenizer, norm: str) -> Parsed:
     return Parsed(norm, out)
 
 
+def _polarities() -> dict[str, float]:
+    """Every lexicon word, and every word after one intensifier character, with its polarity (a
+    word in both lists praises; the token itself before what follows an intensifier)."""
+    words = {**dict.fromkeys(NEGATIVE, -1.0), **dict.fromkeys(POSITIVE, 1.0)}
+    table = {head + word: pol for head in INTENSIFIERS for word, pol in words.items()}
+    table.update(words)
+    return table
+
+
+_POLARITY = _polarities()
+
+
 def polarity(tok: str) -> float:
     """Lexicon polarity of a token (+1/-1/0), looking through a leading intensifier."""
-    if tok in POSITIVE:
-        return 1.0
-    if tok in NEGATIVE:
-        return -1.0
-    if len(tok) >= 2 and tok[0] in INTENSIFIERS:
-        rest = tok[1:]
-        return 1.0 if rest in POSITIVE else (-1.0 if rest in NEGATIVE else 0.0)
-    return 0.0
+    return _POLARITY.get(tok, 0.0)
 
 
 _TEMPORAL = frozenset(("现在", "后来"))
