@@ -34,10 +34,12 @@ _SHORT_WAIT = re.compile(
 )
 _TRIPS = re.compile(r"(?:跑|来|去)了?(?:" + _NUM + r")(?:趟|次|回)|又(?:白)?跑|白跑|多跑|来回跑")
 _QUOTE = re.compile(r"[“\"「『‘'](.{1,8}?)[”\"」』’']")
-_POS_EMOJI = "👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟"
+_POS_EMOJI = frozenset("👍👏💯🌹❤♥😊😄😃😀🙂🥰😍🤝🙏✌🎉💐☺😁🤗⭐🌟")
 # 😭 is not here: citizens cry it for being moved (感动哭了😭) as often as for distress.
-_NEG_EMOJI = "👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓"
+_NEG_EMOJI = frozenset("👎😡😠💢😤🙄😒😞😔😢🤬💩😩😫😑😓")
 _IRONIC_Q = re.compile(r"(?:最多跑一次|一次性告知|首问负责|便民|高效|为人民服务|示范)[?？]")
+# Any of the cues as a substring, in one scan.
+_SARCASM = re.compile("|".join(map(re.escape, SARCASM_CUES)))
 
 
 @dataclass
@@ -81,27 +83,34 @@ def parse(tokenizer, norm: str) -> Parsed:
     out: list[list[str]] = []
     toks: list[str] = []
     for t in tokenizer.cut(rewrite_idioms(norm)):
-        if _SEP.match(t):
-            if toks:
+        if _SKIP.match(t):  # punctuation and symbols; the separators among them (a subset) end a clause
+            if toks and _SEP.match(t):
                 out.append(toks)
                 toks = []
-        elif not _SKIP.match(t):
+        elif len(t) >= 2 and t[0] in _NEG_CHARS:
             toks.extend(_split_negated(t))
+        else:
+            toks.append(t)
     if toks:
         out.append(toks)
     return Parsed(norm, out)
 
 
+def _polarities() -> dict[str, float]:
+    """Every lexicon word, and every word after one intensifier character, with its polarity (a
+    word in both lists praises; the token itself before what follows an intensifier)."""
+    words = {**dict.fromkeys(NEGATIVE, -1.0), **dict.fromkeys(POSITIVE, 1.0)}
+    table = {head + word: pol for head in INTENSIFIERS for word, pol in words.items()}
+    table.update(words)
+    return table
+
+
+_POLARITY = _polarities()
+
+
 def polarity(tok: str) -> float:
     """Lexicon polarity of a token (+1/-1/0), looking through a leading intensifier."""
-    if tok in POSITIVE:
-        return 1.0
-    if tok in NEGATIVE:
-        return -1.0
-    if len(tok) >= 2 and tok[0] in INTENSIFIERS:
-        rest = tok[1:]
-        return 1.0 if rest in POSITIVE else (-1.0 if rest in NEGATIVE else 0.0)
-    return 0.0
+    return _POLARITY.get(tok, 0.0)
 
 
 _TEMPORAL = frozenset(("现在", "后来"))
@@ -154,7 +163,7 @@ def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
         if any(p in m.group(1) for p in POSITIVE):
             feats["S:quote"] = 1.0
             lex -= 2.0
-    if any(c in norm for c in SARCASM_CUES) or _IRONIC_Q.search(norm):
+    if _SARCASM.search(norm) or _IRONIC_Q.search(norm):
         feats["S:irony"] = 2.0
         lex -= 1.5
     if _LONG_WAIT.search(norm):
@@ -163,12 +172,10 @@ def sentiment_features(parsed: Parsed) -> tuple[dict[str, float], float]:
     elif _SHORT_WAIT.search(norm):
         feats["S:shortwait"] = 1.0
         lex += 0.5
-    pos_e = sum(norm.count(e) for e in _POS_EMOJI)
-    neg_e = sum(norm.count(e) for e in _NEG_EMOJI)
-    if pos_e:
+    if not _POS_EMOJI.isdisjoint(norm):
         feats["E:pos"] = 1.0
         lex += 1.0
-    if neg_e:
+    if not _NEG_EMOJI.isdisjoint(norm):
         feats["E:neg"] = 1.0
         lex -= 1.0
     if _TRIPS.search(norm):

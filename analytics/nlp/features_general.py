@@ -3,6 +3,7 @@ character bigrams, last and summing-up clause words and verdict phrases."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,11 +23,14 @@ VERDICT_NEGATIVE = ("不值", "后悔", "退货", "退款", "退了", "上当", 
                     "失望", "骗", "差评", "投诉", "不推荐", "不满意")
 _VERDICT_NEGATORS = "不没别未"
 VERDICT_TAIL = 40  # characters at the end of a review where its closing verdict sits
+_ANY_VERDICT = re.compile("|".join(map(re.escape, VERDICT_NEGATIVE + VERDICT_POSITIVE)))
 
 
 def verdict_features(text: str) -> set[str]:
     """``V+``/``V-``: a positive/negative verdict phrase anywhere; ``VT+``/``VT-``: in the tail."""
     keys: set[str] = set()
+    if not _ANY_VERDICT.search(text):  # most texts name none: one scan instead of a search per phrase
+        return keys
     for words, sign in ((VERDICT_NEGATIVE, "-"), (VERDICT_POSITIVE, "+")):
         for word in words:
             i = text.find(word)

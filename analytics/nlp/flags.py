@@ -33,17 +33,15 @@ def text_flags(display: str, parsed: Parsed) -> list[str]:
     kin_free = _KIN_RE.sub("", compact)
     if _ABUSIVE_RE.search(kin_free):
         flags.append("abusive")
-    letters = len(_LETTER_RE.findall(display))
     if display and (
-        (letters == 0 and len(compact) >= 4 and any(ch.isalnum() for ch in display))
+        (len(compact) >= 4 and not _LETTER_RE.search(display) and any(ch.isalnum() for ch in display))
         or _REPEAT_RE.search(compact)
         or (len(compact) >= 30 and len(set(compact)) / len(compact) < 0.15)
     ):
         flags.append("spam")
     if _ADVERTISING_RE.search(compact):
         flags.append("advertising")
-    cjk = len(_CJK_RE.findall(compact))
-    if cjk >= 6 and "advertising" not in flags and not _DOMAIN_RE.search(compact):
+    if "advertising" not in flags and len(_CJK_RE.findall(compact)) >= 6 and not _DOMAIN_RE.search(compact):
         # Precision first: only clearly off-topic subjects are flagged.
         if _OFF_TOPIC_RE.search(compact):
             flags.append("unrelated")

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .text import RESOURCES, fold_width, to_simplified
+from .text import RESOURCES, fold
 
 _B = r"(?<![0-9A-Za-z])"  # no digit/letter before
 _E = r"(?![0-9A-Za-z])"  # no digit/letter after
@@ -143,9 +143,11 @@ def _name_span(text: str, pos: int) -> tuple[int, int] | None:
     return start, end
 
 
-def find_spans(text: str) -> list[Span]:
-    """All personal-data spans in ``text`` (offsets valid for ``text`` itself)."""
-    folded = to_simplified(fold_width(text))
+def find_spans(text: str, folded: str | None = None) -> list[Span]:
+    """All personal-data spans in ``text`` (offsets valid for ``text`` itself); ``folded``:
+    :func:`.text.fold` of ``text`` when the caller has it already."""
+    if folded is None:
+        folded = fold(text)
     taken = [False] * len(folded)
     spans: list[Span] = []
 

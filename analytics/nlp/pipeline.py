@@ -23,7 +23,7 @@ from .linear import LogReg, MultiLogReg, NaiveBayes, logit
 from .masking import LABELS, find_spans
 from .result import AnalysisResult, combine
 from .segment import load_stopwords, make_tokenizer
-from .text import clean, normalize
+from .text import clean, fold, normalize
 from .topic_stack import stack_inputs
 from .topics import decide_topics, topic_features
 from .vectors import TopicVectors
@@ -99,7 +99,10 @@ class Pipeline:
     def prepare(self, text: str | None) -> tuple[str, str, Parsed]:
         """Return ``(display, masked, parsed)`` for a raw opinion."""
         display = clean(text, max_chars=10000)
-        spans = find_spans(display)
+        folded = fold(display)
+        spans = find_spans(display, folded)
+        if not spans:  # the analysis text is the display text: its folded form is at hand
+            return display, display, parse(self.tokenizer, folded[:ANALYSIS_CHARS].lower())
         masked_parts, analysis_parts, last = [], [], 0
         for s in spans:
             masked_parts.append(display[last : s.start])
@@ -163,27 +166,33 @@ class Pipeline:
             scores = self.topic_stack.probs(stack_inputs(scores))
         return scores
 
-    def topics(self, parsed: Parsed, scores: dict[str, float] | None = None) -> list[tuple[str, float]]:
+    def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:
+        """Each topic's logit less its threshold's: what the decision and the uncertainty both read."""
+        thr = self._threshold_logits
+        return {t: logit(p) - thr[t] for t, p in scores.items()}
+
+    def topics(self, parsed: Parsed, scores: dict[str, float] | None = None,
+               margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
         """Topics with confidence, best first; at least one (``other`` when nothing fits)."""
         if not parsed.clauses:
             return [("other", 1.0)]
         scores = scores if scores is not None else self.topic_scores(parsed)
-        return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality)
+        return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality,
+                             margins if margins is not None else self.topic_margins(scores))
 
-    def topic_uncertainty(self, scores: dict[str, float]) -> float:
+    def topic_uncertainty(self, scores: dict[str, float], margins: dict[str, float] | None = None) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
-        thr = self._threshold_logits
-        gap = min(abs(logit(p) - thr[t]) for t, p in scores.items())
+        gap = min(map(abs, (margins if margins is not None else self.topic_margins(scores)).values()))
         return max(0.0, 1.0 - gap / 2.0)
 
     def uncertainty(self, parsed: Parsed, p_text: float | None,
-                    scores: dict[str, float] | None = None) -> float:
+                    scores: dict[str, float] | None = None, margins: dict[str, float] | None = None) -> float:
         """See :attr:`AnalysisResult.uncertainty`."""
         sent = 1.0 if p_text is None else uncertainty(p_text)
         if not parsed.clauses:
             return sent
         scores = scores if scores is not None else self.topic_scores(parsed)
-        return max(sent, self.topic_uncertainty(scores))
+        return max(sent, self.topic_uncertainty(scores, margins))
 
     def keywords(self, parsed: Parsed, k: int = 5) -> list[str]:
         """TF-IDF keywords (shipped IDF table and stop words), best first."""
@@ -205,7 +214,8 @@ class Pipeline:
         display, masked, parsed = self.prepare(raw)
         p_text = self.text_sentiment(parsed)
         scores = self.topic_scores(parsed) if parsed.clauses else None
-        topic_list = self.topics(parsed, scores)
+        margins = self.topic_margins(scores) if scores is not None else None
+        topic_list = self.topics(parsed, scores, margins)
         flags = self.flags(display, parsed, topic_list)
         if "unrelated" in flags or "spam" in flags:
             topic_list = [("other", round(max(0.5, 1.0 - max(c for _, c in topic_list)), 4))]
@@ -219,7 +229,7 @@ class Pipeline:
             model_version=self.version,
             tokens=parsed.tokens,
             text_sentiment=p_text,
-            uncertainty=self.uncertainty(parsed, p_text, scores),
+            uncertainty=self.uncertainty(parsed, p_text, scores, margins),
         )
 
 

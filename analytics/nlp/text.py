@@ -17,6 +17,7 @@ _WIDTH_TABLE[0x3000] = 0x20
 _TAG_RE = re.compile(r"<[^<>]{0,500}>")
 _SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES_RE = re.compile(r"\n{2,}")
 _CLAUSE_RE = re.compile(r"[，,。.！!？?；;：:~～…\n、\s]+")
 
 
@@ -41,7 +42,7 @@ def clean(text: str | None, max_chars: int = 2000) -> str:
         return ""
     text = strip_html(str(text)).replace("\x00", "")
     text = "\n".join(_SPACE_RE.sub(" ", line).strip() for line in text.splitlines())
-    text = re.sub(r"\n{2,}", "\n", text).strip()
+    text = _BLANK_LINES_RE.sub("\n", text).strip()
     return text[:max_chars]
 
 
@@ -60,9 +61,23 @@ def to_simplified(text: str) -> str:
     return text.translate(_t2s_table())
 
 
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, int]:
+    t2s = _t2s_table()
+    table = dict(t2s)
+    for code, half in _WIDTH_TABLE.items():
+        table[code] = t2s.get(half, half)
+    return table
+
+
+def fold(text: str) -> str:
+    """``to_simplified(fold_width(text))`` in one pass (both map one character to one character)."""
+    return text.translate(_fold_table())
+
+
 def normalize(text: str) -> str:
     """Analysis form of a cleaned text: folded width, simplified, lower-case Latin."""
-    return to_simplified(fold_width(text)).lower()
+    return fold(text).lower()
 
 
 def clauses(text: str) -> list[str]:

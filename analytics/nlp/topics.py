@@ -13,6 +13,19 @@ MAX_TOPICS = 3
 TOPIC_CHAR_BIGRAMS = True
 _CUE_SETS = {t: frozenset(cues) for t, cues in TOPIC_CUES.items()}
 _CUE4_SETS = {t: frozenset(c.lower() for c in cues) for t, cues in TOPIC_CUES_V4.items()}
+
+
+def _topics_of(sets: dict[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """Each cue of ``sets`` with the topics whose list holds it (in the lists' order)."""
+    out: dict[str, list[str]] = {}
+    for topic, cues in sets.items():
+        for cue in cues:
+            out.setdefault(cue, []).append(topic)
+    return {cue: tuple(topics) for cue, topics in out.items()}
+
+
+_CUE_TOPICS, _CUE4_TOPICS = _topics_of(_CUE_SETS), _topics_of(_CUE4_SETS)
+_ALL_CUES = frozenset(_CUE_TOPICS) | frozenset(_CUE4_TOPICS)
 _CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
@@ -22,7 +35,7 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
     on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
     names nothing of any topic (an opinion about nothing in the standard). ``chars3`` (models trained
     with ``topic_chars3``) adds character trigrams to the L2-scaled bag."""
-    feats: dict[str, float] = {}
+    feats: dict[str, float] = {}  # keys in first-seen order; the values are set once at the end
     for toks in parsed.clauses:
         prev = "^"
         for t in toks:
@@ -31,23 +44,31 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
             prev = t
         if TOPIC_CHAR_BIGRAMS:
             s = "".join(toks)
-            feats.update(dict.fromkeys(["c:" + s[i : i + 2] for i in range(len(s) - 1)], 1.0))
+            for i in range(len(s) - 1):
+                feats["c:" + s[i : i + 2]] = 1.0
             if chars3:
-                feats.update(dict.fromkeys(["c3:" + s[i : i + 3] for i in range(len(s) - 2)], 1.0))
+                for i in range(len(s) - 2):
+                    feats["c3:" + s[i : i + 3]] = 1.0
     if feats:
         feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
-    # The text's substrings up to the longest cue, met against each list as a set: the same counts
-    # as a substring search per cue, in one pass.
+    # The text's substrings up to the longest cue, met once against all the cues as a set, then
+    # counted per topic from the few found: the same counts as a substring search per cue.
     grams = {norm[i : i + k] for k in range(1, _CUE_MAX + 1) for i in range(len(norm) - k + 1)}
-    for topic, cues in _CUE_SETS.items():
-        hits = len(grams & cues)
+    found, found4 = {}, {}
+    for cue in grams & _ALL_CUES:
+        for topic in _CUE_TOPICS.get(cue, ()):
+            found[topic] = found.get(topic, 0) + 1
+        for topic in _CUE4_TOPICS.get(cue, ()):
+            found4[topic] = found4.get(topic, 0) + 1
+    for topic in _CUE_SETS:
+        hits = found.get(topic, 0)
         if hits:
             feats["cue:" + topic] = min(hits, 3) / 1.5
     if v4:
         total = 0
-        for topic, cues in _CUE4_SETS.items():
-            hits = len(grams & cues)
+        for topic in _CUE4_SETS:
+            hits = found4.get(topic, 0)
             total += hits + ("cue:" + topic in feats)
             if hits:
                 feats["cue4:" + topic] = min(hits, 4) / 2.0
@@ -59,7 +80,8 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
 
 
 def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
-                  cardinality: tuple[float, float] | None = None) -> list[tuple[str, float]]:
+                  cardinality: tuple[float, float] | None = None,
+                  margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
     (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
     (opinions about nothing in the standard) and is never returned with another topic.
@@ -73,8 +95,11 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float], second
     ``sigmoid(margin + bias)`` rounded (1 to :data:`MAX_TOPICS`); the runners-up up to that count
     are kept when they stand at least ``floor`` logits from their thresholds, a little below them
     if ``floor`` is negative: an opinion with several fair signals names several topics even when
-    no single one of them is sure."""
-    margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
+    no single one of them is sure.
+
+    ``margins``: the scores' margins (:func:`pick_topics`) when the caller has them already."""
+    if margins is None:
+        margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
     return _scored(scores, pick_topics(margins, secondary, cardinality))
 
 
