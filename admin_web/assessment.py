@@ -4,7 +4,7 @@ assessment, and the delisting proposals with early warnings. The records the ass
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -66,7 +66,10 @@ def table() -> str:
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
-                           form=PublishForm(period=period.code) if actor().role == "office" else None)
+                           form=PublishForm(period=period.code) if actor().role == "office" else None,
+                           # The last day of a period not over yet: publishing now fixes it early.
+                           running_until=(period.end - timedelta(days=1)
+                                          if period.end > datetime.now(LOCAL_TZ).date() else None))
 
 
 @bp.get("/windows/<code>")
