@@ -70,6 +70,12 @@ def desk_filters() -> dict[str, Any]:
     }
 
 
+def _selected_arg() -> set[int]:
+    """``?selected=1,2``: the feedback a refused desk action had ticked, ticked again."""
+    raw = (request.args.get("selected") or "")[:2200]
+    return {int(v) for v in raw.split(",") if v.isdigit() and len(v) <= 10}
+
+
 @bp.get("/feedback")
 @login_required
 def index() -> str:
@@ -81,7 +87,7 @@ def index() -> str:
                            visible_text=feedback_service.visible_text,
                            SENTIMENT_BANDS=feedback_list.SENTIMENT_BANDS,
                            SORTS=feedback_list.SORTS,
-                           INDUSTRIES=INDUSTRIES,
+                           INDUSTRIES=INDUSTRIES, selected_ids=_selected_arg(),
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 
