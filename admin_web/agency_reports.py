@@ -147,7 +147,7 @@ def _download(kind: str, report_id: int) -> Response:
     body = render(report.figures, version.sections, version=version.number,
                   state=agency_reports.STATES[report.state])
     return download(body, DOCX if kind == "docx" else "application/pdf",
-                    f"{title(report.figures)}（第{version.number}版）.{kind}",
+                    f"{title(report.figures)}（第{version.number}稿）.{kind}",
                     fallback=f"agency-report-{report.period}-v{version.number}.{kind}")
 
 
