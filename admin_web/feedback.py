@@ -105,10 +105,13 @@ def detail(feedback_id: int) -> Any:
     if user.role not in review_service.REVIEWER_ROLES:
         abort(403)
     form = ReviewForm()
-    if form.validate_on_submit() and commit_or_flash(
-            lambda: review_service.review_feedback(user, feedback_id, form.to_data())):
-        flash("审核已保存，更正将用于改进自动分析", "success")
-        return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+    if form.validate_on_submit():
+        data = form.to_data()
+        if not data:  # the service would name the API's fields (valid, topics, sentiment)
+            flash("请至少选择有效性、问题类别或情感更正之一", "error")
+        elif commit_or_flash(lambda: review_service.review_feedback(user, feedback_id, data)):
+            flash("审核已保存，更正将用于改进自动分析", "success")
+            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
     return _render_detail(item, user, form=form)
 
 
