@@ -1,7 +1,10 @@
 """A window unit's forms of the programme year show only what it can fill: no 行业 drop-down
-with nothing to choose (a unit has no industry scope); an authority still picks its industry."""
+with nothing to choose (a unit has no industry scope), and its window is not marked optional
+(a unit reports for a window); an authority still picks its industry or leaves the window out."""
 
 from __future__ import annotations
+
+import re
 
 import sqlalchemy as sa
 
@@ -15,6 +18,9 @@ def test_a_unit_is_not_offered_an_empty_industry_list(client, auth, db, year):  
         html = client.get(f"/cycle/{year}/new/{kind}").get_data(as_text=True)
         assert 'name="title"' in html, kind
         assert 'name="industry"' not in html, kind
+        # The window is what a unit must choose: not "（选填）", not an authority's hint.
+        label = re.search(r'<label[^>]*>\s*([^<]*)<select[^>]*name="window"', html)
+        assert label and label.group(1).strip() == "窗口", (kind, label and label.group(1))
     path = f"/cycle/{year}/new/summary"
     resp = client.post(path, data={"window": "CD-SW-001", "title": "办税服务厅年度总结",
                                    "text": "全年创建情况", "action": "draft",
@@ -28,3 +34,4 @@ def test_a_unit_is_not_offered_an_empty_industry_list(client, auth, db, year):  
     auth.login("authority")
     html = client.get(path).get_data(as_text=True)
     assert 'name="industry"' in html and '<option value="health">卫生健康</option>' in html
+    assert "窗口（行业总结不填）（选填）" in html
