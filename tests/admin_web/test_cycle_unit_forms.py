@@ -35,3 +35,4 @@ def test_a_unit_is_not_offered_an_empty_industry_list(client, auth, db, year):  
     html = client.get(path).get_data(as_text=True)
     assert 'name="industry"' in html and '<option value="health">卫生健康</option>' in html
     assert "窗口（行业总结不填）（选填）" in html
+
