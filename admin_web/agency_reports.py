@@ -19,7 +19,7 @@ from admin_web.common import DOCX, actor, commit_or_flash, download, found_or_40
 from admin_web.forms import PageForm
 from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
-from analytics.periods import parse_period
+from analytics.periods import current_quarter, parse_period
 from feedback_api.models.reference import INDUSTRIES
 from feedback_api.services import agency_reports, alert_contacts
 from feedback_api.services.errors import ValidationError
@@ -28,8 +28,15 @@ bp = Blueprint("agency_reports", __name__)
 
 
 
+def _last_ended_quarter() -> str:
+    """The quarter a quarterly report is usually about: the last one that has ended."""
+    q = current_quarter()
+    return f"{q.year - 1}Q4" if q.number == 1 else f"{q.year}Q{q.number - 1}"
+
+
 class GenerateForm(PageForm):
-    period = StringField("季度", validators=[DataRequired("请填写季度，如 2026Q3"), Length(max=16)])
+    period = StringField("季度", default=_last_ended_quarter,
+                         validators=[DataRequired("请填写季度，如 2026Q3"), Length(max=16)])
 
 
 def _section(heading: str) -> TextAreaField:
@@ -52,7 +59,9 @@ def _generate(period_text: str) -> Any:
     try:
         period = parse_period(period_text)
     except ValueError as exc:
-        raise ValidationError(str(exc), details={"period": str(exc)}) from exc
+        # parse_period's own message offers the year and month forms, which this refuses.
+        message = f"季度“{period_text}”无法识别，请填写如 2026Q3"
+        raise ValidationError(message, details={"period": message}) from exc
     if period.kind != "quarter":
         raise ValidationError("测评报告按季度生成，请填写如 2026Q3", details={"period": "应为季度"})
     figures = agency_report.generate(period)
@@ -138,7 +147,7 @@ def _download(kind: str, report_id: int) -> Response:
     body = render(report.figures, version.sections, version=version.number,
                   state=agency_reports.STATES[report.state])
     return download(body, DOCX if kind == "docx" else "application/pdf",
-                    f"{title(report.figures)}（第{version.number}版）.{kind}",
+                    f"{title(report.figures)}（第{version.number}稿）.{kind}",
                     fallback=f"agency-report-{report.period}-v{version.number}.{kind}")
 
 

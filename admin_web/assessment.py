@@ -4,15 +4,36 @@ assessment, and the delisting proposals with early warnings. The records the ass
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
+from admin_web import assessment_export
 from admin_web.assessment_forms import DecisionForm, PublishForm
-from admin_web.common import DOCX, actor, commit_or_flash, download, found_or_404, paginate, role_required
+from admin_web.common import (
+    DOCX,
+    XLSX,
+    actor,
+    commit_or_flash,
+    download,
+    found_or_404,
+    local_dt,
+    paginate,
+    role_required,
+)
 from analytics import assessment, delisting, delisting_documents, snapshots
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
@@ -66,7 +87,30 @@ def table() -> str:
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
-                           form=PublishForm(period=period.code) if actor().role == "office" else None)
+                           form=PublishForm(period=period.code) if actor().role == "office" else None,
+                           # The last day of a period not over yet: publishing now fixes it early.
+                           running_until=(period.end - timedelta(days=1)
+                                          if period.end > datetime.now(LOCAL_TZ).date() else None))
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export() -> Response:
+    """The table as the page shows it (period, industry filter, the viewer's scope), in Excel."""
+    try:
+        period = assessment.parse_period(request.args.get("period") or "") \
+            if request.args.get("period") else assessment.current_quarter()
+    except ValueError as exc:
+        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+    result, snap = snapshots.assessment_for(period, actor())
+    industry = request.args.get("industry") or ""
+    rows = [r for r in result.rows if not industry or r.industry == industry]
+    version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
+               else "未发布（按当前数据实时计算）")
+    name = f"{period.label}量化考核{'（' + INDUSTRIES.get(industry, industry) + '）' if industry else ''}"
+    body = assessment_export.table_xlsx(result, rows, title=period.label, version=version)
+    return download(body, XLSX, f"{name}.xlsx",
+                    fallback=f"assessment-{period.code}{'-' + industry if industry else ''}.xlsx")
 
 
 @bp.get("/windows/<code>")

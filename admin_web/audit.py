@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from admin_web.common import paginate, role_required
 from analytics.snapshots import TRIGGERS
@@ -84,6 +84,27 @@ def describe(entity_type: str, values: dict[str, Any] | None) -> list[tuple[str,
             for key, value in values.items()]
 
 
+#: The page of each kind of object that has one, by the endpoint and its argument.
+_PAGES = {"ticket": ("tickets.ticket_detail", "ticket_id"), "feedback": ("feedback.detail", "feedback_id"),
+          "appeal": ("appeals.detail", "appeal_id"),
+          "submission": ("cycle_submissions.submission", "submission_id"),
+          "covert_inspection": ("covert.covert_detail", "covert_id"),
+          "agency_report": ("agency_reports.view", "report_id"), "window": ("windows.detail", "code")}
+
+
+def page_of(entity_type: str, entity_id: Any) -> str | None:
+    """The link to an audited object's page, if it has one (it may have been deleted since)."""
+    page = _PAGES.get(entity_type)
+    if page is None or entity_id in (None, ""):
+        return None
+    endpoint, arg = page
+    if arg != "code":
+        if not str(entity_id).isdigit():
+            return None
+        entity_id = int(entity_id)
+    return url_for(endpoint, **{arg: entity_id})
+
+
 @bp.get("/audit")
 @role_required("office")
 def index() -> str:
@@ -91,4 +112,4 @@ def index() -> str:
     entity = (request.args.get("entity") or "").strip()
     page = paginate(audit_service.list_entries, actor=actor or None, entity=entity or None)
     return render_template("audit/index.html", page=page, actor=actor, entity=entity,
-                           describe=describe, ACTORS=ACTORS)
+                           describe=describe, page_of=page_of, ACTORS=ACTORS)

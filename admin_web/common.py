@@ -152,6 +152,15 @@ def error_page(status: int, message: str, details: Any = None) -> str:
     return render_template(template, status=status, message=message, details=details)
 
 
+def industry_choices(user: Any) -> dict[str, str]:
+    """The industries ``user`` may narrow a list to: every one for the district's readers (the
+    office, the agency), else those of its scope, none when there is only one to choose."""
+    if user.role in ("office", "agency"):
+        return dict(INDUSTRIES)
+    own = sorted({s.industry for s in user.scopes if s.industry})
+    return {k: INDUSTRIES.get(k, k) for k in own} if len(own) > 1 else {}
+
+
 def init_templates(app: Flask) -> None:
     """The vocabularies and filters every template may use."""
     app.add_template_filter(local_dt, "local_dt")
@@ -161,4 +170,5 @@ def init_templates(app: Flask) -> None:
         return {"INDUSTRIES": INDUSTRIES, "WINDOW_STATUSES": WINDOW_STATUSES, "ROLES": ROLES,
                 "RATINGS": RATINGS, "CHANNELS": CHANNELS, "REVIEW_STATES": REVIEW_STATES,
                 "TOPICS": TOPICS, "SENTIMENTS": SENTIMENTS, "AUDIT_ACTIONS": AUDIT_ACTIONS,
-                "AUDIT_ENTITIES": AUDIT_ENTITIES, "OFFICE_NAME": OFFICE_NAME, "label": label}
+                "AUDIT_ENTITIES": AUDIT_ENTITIES, "OFFICE_NAME": OFFICE_NAME, "label": label,
+                "filter_industries": industry_choices}

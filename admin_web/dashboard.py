@@ -13,10 +13,9 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from flask_login import login_required
 
 from admin_web.assessment import period_arg, today
-from admin_web.common import actor
+from admin_web.common import actor, industry_choices
 from analytics import assessment, dashboard
 from analytics.assessment import COMPONENTS
-from feedback_api.models import User
 from feedback_api.models.reference import INDUSTRIES
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -28,15 +27,6 @@ READERS = frozenset({"office", "agency", "authority"})
 def _industry_arg() -> str:
     industry = request.args.get("industry") or ""
     return industry if industry in INDUSTRIES else ""
-
-
-def _industry_choices(user: User) -> dict[str, str]:
-    """The industries the user may narrow the dashboard to: all for the district's readers, an
-    authority's own when it has several."""
-    if user.role in ("office", "agency"):
-        return dict(INDUSTRIES)
-    own = sorted({s.industry for s in user.scopes if s.industry})
-    return {k: INDUSTRIES.get(k, k) for k in own} if len(own) > 1 else {}
 
 
 def _report_urls(d: dashboard.Dashboard) -> dict[str, str]:
@@ -66,7 +56,7 @@ def index() -> Any:
                  ("本月", f"{now.year}-{now.month:02d}"), ("本年度", str(now.year))]
     return render_template("dashboard/index.html", d=d, data=dashboard.to_json(d, _report_urls(d)),
                            industry=_industry_arg(), COMPONENTS=COMPONENTS, shortcuts=shortcuts,
-                           industry_choices=_industry_choices(user))
+                           industry_choices=industry_choices(user))
 
 
 @bp.get("/data.json")

@@ -18,9 +18,22 @@ from feedback_api.services.errors import NotFound
 
 bp = Blueprint("desk", __name__)
 
+#: The most ticked feedback a refused action hands back to the list (a page holds fewer).
+MAX_SELECTED = 200
+
 #: The list's filters a bulk action returns to (anything else in the field is dropped).
 _FILTER_NAMES = ("window", "unit", "industry", "topic", "sentiment", "rating", "channel",
-                 "review_state", "date_from", "date_to", "q", "duplicates", "page")
+                 "review_state", "date_from", "date_to", "q", "duplicates", "sort", "page")
+
+
+def _back_to_list(selected: list[int] | None = None) -> Any:
+    """The list with the filters it was sent from; after a refused action also the feedback that
+    were ticked (``selected``), so the agency corrects the action instead of ticking them again."""
+    given = parse_qsl((request.form.get("filters") or "")[:2000])
+    kept = [(k, v) for k, v in given if k in _FILTER_NAMES and v]
+    if selected:
+        kept.append(("selected", ",".join(str(i) for i in selected[:MAX_SELECTED])))
+    return redirect(url_for("feedback.index") + ("?" + urlencode(kept) if kept else ""))
 
 
 def _desk_user() -> Any:
@@ -30,12 +43,6 @@ def _desk_user() -> Any:
     if not EmptyForm().validate_on_submit():  # the CSRF token
         abort(400)
     return user
-
-
-def _back_to_list() -> Any:
-    given = parse_qsl((request.form.get("filters") or "")[:2000])
-    kept = [(k, v) for k, v in given if k in _FILTER_NAMES and v]
-    return redirect(url_for("feedback.index") + ("?" + urlencode(kept) if kept else ""))
 
 
 def _selected() -> list[int]:
@@ -53,15 +60,18 @@ def bulk_review() -> Any:
     valid = request.form.get("valid")
     if ids and valid not in {"1", "0"}:
         flash("请选择有效或无效", "error")
-    elif ids:
+        return _back_to_list(ids)
+    if ids:
         done = commit_or_flash(lambda: desk_service.bulk_review(
             user, ids, valid=valid == "1", reason=request.form.get("reason")))
-        if done:
-            result = done.value
-            word = "有效" if valid == "1" else "无效"
-            flash(f"已将 {len(result.done)} 条评价标记为{word}", "success")
-            for feedback_id, why in result.failed.items():
-                flash(f"评价 {feedback_id} 未处理：{why}", "error")
+        if not done:
+            return _back_to_list(ids)
+        result = done.value
+        word = "有效" if valid == "1" else "无效"
+        flash(f"已将 {len(result.done)} 条评价标记为{word}", "success")
+        for feedback_id, why in result.failed.items():
+            flash(f"评价 {feedback_id} 未处理：{why}", "error")
+        return _back_to_list(list(result.failed))
     return _back_to_list()
 
 
@@ -79,7 +89,7 @@ def open_ticket() -> Any:
         if done:
             flash(f"已开督办单 {done.value.number}，关联 {len(ids)} 条评价", "success")
             return redirect(url_for("tickets.ticket_detail", ticket_id=done.value.id))
-    return _back_to_list()
+    return _back_to_list(ids)
 
 
 @bp.post("/feedback/<int:feedback_id>/merge")

@@ -70,6 +70,12 @@ def desk_filters() -> dict[str, Any]:
     }
 
 
+def _selected_arg() -> set[int]:
+    """``?selected=1,2``: the feedback a refused desk action had ticked, ticked again."""
+    raw = (request.args.get("selected") or "")[:2200]
+    return {int(v) for v in raw.split(",") if v.isdigit() and len(v) <= 10}
+
+
 @bp.get("/feedback")
 @login_required
 def index() -> str:
@@ -81,7 +87,7 @@ def index() -> str:
                            visible_text=feedback_service.visible_text,
                            SENTIMENT_BANDS=feedback_list.SENTIMENT_BANDS,
                            SORTS=feedback_list.SORTS,
-                           INDUSTRIES=INDUSTRIES,
+                           INDUSTRIES=INDUSTRIES, selected_ids=_selected_arg(),
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 
@@ -99,10 +105,13 @@ def detail(feedback_id: int) -> Any:
     if user.role not in review_service.REVIEWER_ROLES:
         abort(403)
     form = ReviewForm()
-    if form.validate_on_submit() and commit_or_flash(
-            lambda: review_service.review_feedback(user, feedback_id, form.to_data())):
-        flash("审核已保存，更正将用于改进自动分析", "success")
-        return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+    if form.validate_on_submit():
+        data = form.to_data()
+        if not data:  # the service would name the API's fields (valid, topics, sentiment)
+            flash("请至少选择有效性、问题类别或情感更正之一", "error")
+        elif commit_or_flash(lambda: review_service.review_feedback(user, feedback_id, data)):
+            flash("审核已保存，更正将用于改进自动分析", "success")
+            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
     return _render_detail(item, user, form=form)
 
 

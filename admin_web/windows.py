@@ -5,17 +5,20 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
-from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES
+from feedback_api.models.reference import DELISTED, INDUSTRIES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import feedback_list, ledger, ledger_template, opinions, overview, scope, units
 from feedback_api.services import windows as window_service
+from wechat_bot import qrcodes
+from wechat_bot.config import settings as wechat_settings
+from wechat_bot.posters import render_posters
 
 bp = Blueprint("windows", __name__)
 
@@ -51,6 +54,25 @@ def detail(code: str) -> str:
                            channel_counts=overview.rating_counts_by_channel(window.id),
                            visible_text=feedback_service.visible_text,
                            can_edit=scope.can_manage_unit(user, window.unit))
+
+
+@bp.get("/windows/<code>/poster.pdf")
+@login_required
+def poster(code: str) -> Any:
+    """The window's A4 rating poster, as ``qrcodes posters`` prints it: its WeChat QR code when
+    one was issued and the account is configured, else the H5 page's link."""
+    window = _window_or_404(code)
+    if window.status == DELISTED:
+        flash("该窗口已摘牌，不再张贴评价二维码", "error")
+        return redirect(url_for("windows.detail", code=window.code))
+    cfg = wechat_settings()
+    qr = qrcodes.qr_for(window) if cfg.can_call_api else None
+    # Without WW_PUBLIC_BASE_URL the address the staff reached this site by, not a default.
+    base = (current_app.config.get("WW_PUBLIC_BASE_URL") or request.host_url).rstrip("/")
+    body = render_posters([window], lambda w: (qr.url, True) if qr else (f"{base}/f/{w.code}", False),
+                          title=f"{window.name} 评价二维码")
+    return download(body, "application/pdf", f"{window.code} {window.name} 评价二维码.pdf",
+                    fallback=f"poster-{window.code}.pdf")
 
 
 def _unit_choices() -> list[SelectChoice]:

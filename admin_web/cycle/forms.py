@@ -58,6 +58,9 @@ def submission_form(kind: str, windows: list[tuple[str, str]], industries: list[
                     data.setdefault(name, data[f.name].get(ind.name))
             continue
         if f.kind == "window":
+            if not f.required and not industries:
+                # Who has no industry (a unit) reports for one of its windows: not optional.
+                label = "窗口"
             field: Any = SelectField(label, choices=[SelectChoice("", "—")] + [
                 SelectChoice(code, text) for code, text in windows], default="",
                 invalid_choice_message="所选窗口无效或不在本单位（行业）范围内",

@@ -144,7 +144,7 @@ def submission(submission_id: int) -> str:
         can_edit=(sub.state in {"draft", "returned"} and sub.kind in kinds_for(user)
                   and (user.role != "office" or sub.author_id == user.id)),
         assign_form=assign_form, assignments=assignments, experts=experts, score_form=score_form,
-        mine=mine,
+        mine=mine, scores_locked=user.role == "expert" and svc.scores_locked(sub.id),
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())
 
 

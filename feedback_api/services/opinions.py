@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Appeal, Feedback
+from feedback_api.models import Appeal, Feedback, Ticket, TicketFeedback
 
 
 def pending_analysis(limit: int = 500, *, model_version: str | None = None) -> list[Feedback]:
@@ -36,7 +36,11 @@ def apply_analysis(
     model_version: str,
     uncertainty: float | None = None,
 ) -> None:
-    """Store the NLP results of one opinion, with the model version that produced them."""
+    """Store the NLP results of one opinion, with the model version that produced them; the
+    requirement of a ticket opened from it with the default wording reads the new masked text."""
+    from feedback_api.services.ticket_open import default_problem
+
+    before = default_problem(item)
     item.sentiment = sentiment
     item.uncertainty = uncertainty
     item.topics = topics
@@ -45,6 +49,13 @@ def apply_analysis(
     item.flags = flags
     item.model_version = model_version
     item.analyzed_at = utcnow()
+    after = default_problem(item)
+    if after != before:
+        # Only a requirement still worded by default_problem: one staff wrote stays as written.
+        Session.execute(sa.update(Ticket).where(
+            Ticket.problem == before,
+            Ticket.id.in_(sa.select(TicketFeedback.ticket_id)
+                          .where(TicketFeedback.feedback_id == item.id))).values(problem=after))
 
 
 @dataclass

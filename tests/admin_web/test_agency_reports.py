@@ -134,7 +134,7 @@ def test_the_word_document_holds_the_pages_headings_and_numbers(app, client, aut
     page = client.get(f"/agency-reports/{rid}").get_data(as_text=True)
     resp = client.get(f"/agency-reports/{rid}/report.docx")
     assert resp.status_code == 200 and resp.mimetype.endswith("wordprocessingml.document")
-    assert saved_name(resp) == "2026年第三季度文明诚信示范窗口第三方测评报告（第1版）.docx"
+    assert saved_name(resp) == "2026年第三季度文明诚信示范窗口第三方测评报告（第1稿）.docx"
     doc = Document(io.BytesIO(resp.data))
     assert doc.paragraphs[0].style.name == "Title"
     assert doc.paragraphs[0].text == "2026年第三季度文明诚信示范窗口第三方测评报告"

@@ -70,3 +70,24 @@ def test_authority_recommends_and_expert_scores(live_server, page, db, district,
         a = s.scalars(sa.select(ExpertAssignment)).one()
         assert (a.total, a.items["服务态度"], a.items["信息公开"], a.comment) == (
             88.5, 13.5, 7.0, "特色鲜明")
+
+
+def test_expert_changes_a_score_stored_with_finer_points(live_server, page, db, district):  # noqa: F811
+    """Points the service accepts (13.2, as the API or the demo store them) do not stop the
+    browser from saving the form again: the fields take any number the server takes."""
+    from tests.cycle_helpers import scored_recommendation
+
+    with db():
+        _programme, sub = scored_recommendation(svc.local_today().year)
+        svc.score(users.get_user("expert1"), sub,
+                  {"服务态度": 13.2, "办事效率": 13.2, "业务能力": 13.2, "环境设施": 8.8,
+                   "廉洁诚信": 13.2, "制度流程": 8.8, "便民措施": 8.8, "信息公开": 8.8})
+        sub_id = sub.id
+    _sign_in(page, live_server, "expert1")
+    page.goto(f"{live_server}/cycle/submissions/{sub_id}")
+    page.fill("input[name=indicator_1]", "14")
+    page.click("button:has-text('保存评分')")
+    page.wait_for_selector("text=评分已保存", timeout=5000)
+    with db() as s:
+        a = s.scalars(sa.select(ExpertAssignment)).one()
+        assert (a.items["服务态度"], a.items["办事效率"], a.total) == (14.0, 13.2, 88.8)

@@ -74,6 +74,7 @@ from feedback_api.services.cycle.review import (
     review_results,
     score,
     score_by_standard,
+    scores_locked,
     scoring_standard,
 )
 from feedback_api.services.cycle.scopes import (
@@ -156,6 +157,7 @@ __all__ = [
     "save_draft",
     "score",
     "score_by_standard",
+    "scores_locked",
     "scoring_standard",
     "set_phase_dates",
     "status_board",

@@ -58,7 +58,8 @@ def assignments_for(submission: Submission) -> list[ExpertAssignment]:
         ExpertAssignment.submission_id == submission.id).order_by(ExpertAssignment.id)).all())
 
 
-def _published(submission_id: int) -> bool:
+def scores_locked(submission_id: int) -> bool:
+    """Whether the candidate is on publicity: its experts' scores can no longer change."""
     return Session.scalar(sa.select(PublicityEntry.id).where(
         PublicityEntry.submission_id == submission_id).limit(1)) is not None
 
@@ -110,7 +111,7 @@ def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
         ExpertAssignment.expert_id == actor.id)).first()
     if actor.role != "expert" or assignment is None:
         raise NotFound("材料不存在或无权查看")
-    if _published(submission.id):
+    if scores_locked(submission.id):
         raise Conflict("评审结果已公示，评分不能再修改")
     clean_items, total = score_by_standard(scoring_standard(submission.cycle), items)
     comment = (comment or "").strip()
