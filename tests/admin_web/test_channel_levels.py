@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from analytics import snapshots
 from analytics.assessment import parse_period
 from feedback_api.models import AgencyReport, AssessmentSnapshotRow
-from tests.admin_web.test_channel_split import Q3, _pdf_text, rate_on_both_channels
+from tests.admin_web.test_channel_split import Q3, _pdf_text, agency_report, rate_on_both_channels
 from tests.assessment_helpers import user
 
 
@@ -106,11 +106,7 @@ def test_a_published_version_keeps_the_split_and_one_stored_before_shows_a_dash(
 
 
 def test_the_agency_report_splits_the_levels(db, client, auth, rated):
-    auth.login("agency")
-    resp = client.post("/agency-reports/", data={"period": Q3,
-                                                 "csrf_token": auth.csrf_token("/agency-reports/")})
-    assert resp.status_code == 302
-    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    url, html = agency_report(client, auth)
     # the district: CD-SW-001, CD-SW-002 (H5 4) and CD-RMYY-001 (WeChat 5)
     assert "表1（续） 五级评分（分渠道）" in html
     assert "<td>微信公众号</td><td>3</td><td>1</td><td>0</td><td>0</td><td>1</td><td>5</td>" in html
@@ -121,6 +117,6 @@ def test_the_agency_report_splits_the_levels(db, client, auth, rated):
         figures["overview"] = {k: v for k, v in figures["overview"].items()
                                if k not in ("distribution_wechat", "distribution_h5")}
         report.figures = figures
-    old = client.get(resp.headers["Location"])
+    old = client.get(url)
     assert old.status_code == 200
     assert "<td>微信公众号</td>" + "<td>—</td>" * 6 in old.get_data(as_text=True)

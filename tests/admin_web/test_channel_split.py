@@ -116,12 +116,17 @@ def test_the_dashboard_and_the_api_split_the_count(client, auth, rated, token_fo
     assert (item["ratings"], item["ratings_wechat"], item["ratings_h5"]) == (7, 4, 3)
 
 
-def test_the_agency_report_splits_the_count(app, client, auth, rated):
+def agency_report(client, auth) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The agency generates its Q3 report: the report page's address and HTML."""
     auth.login("agency")
     resp = client.post("/agency-reports/", data={"period": Q3,
                                                  "csrf_token": auth.csrf_token("/agency-reports/")})
     assert resp.status_code == 302
-    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    return resp.headers["Location"], client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_agency_report_splits_the_count(app, client, auth, rated):
+    _, html = agency_report(client, auth)
     assert "<td>计分评价（条）</td><td>9</td>" in html
     assert "<td>其中微信公众号（条）</td><td>5</td>" in html
     assert "<td>其中网页评价（条）</td><td>4</td>" in html
