@@ -125,7 +125,8 @@ def report_xlsx(report: Report) -> bytes:
         cells.xlsx_append(ws, [word, n])
     for title, comments in _comment_lists(report):
         cells.xlsx_append(ws, [])
-        cells.xlsx_append(ws, [title, "窗口", "评分", "意见（已脱敏）"])
+        cells.xlsx_append(ws, [title])
+        cells.xlsx_append(ws, ["日期", "窗口", "评分", "意见（已脱敏）"])
         for c in comments:
             cells.xlsx_append(ws, [c.day, c.window_code, c.rating, c.text])
     cells.date_formats(ws)
