@@ -44,7 +44,8 @@ def report(kind: str, code: str) -> str:
     r = _report(kind, code)
     return render_template("reports/report.html", report=r, kind=kind, charts=reports.chart_data(r),
                            facts=report_exports.facts(r), window_rows=report_exports.window_rows(r),
-                           header=report_exports.WINDOW_HEADER)
+                           header=report_exports.WINDOW_HEADER,
+                           TICKET_NOTE=report_exports.TICKET_NOTE)
 
 
 @bp.get("/<any(windows, units):kind>/<code>/report.xlsx")

@@ -42,6 +42,7 @@ from feedback_api.services import (
     ticket_links,
     ticket_loop,
     ticket_open,
+    windows,
     workdays,
 )
 from feedback_api.services import feedback as feedback_service
@@ -261,7 +262,8 @@ def ticket_new() -> Any:
             return _to_ticket(f"已开督办单 {ticket.number}，整改截止 {ticket.fix_due:%Y-%m-%d}",
                               ticket.id)
     return render_template("tickets/new.html", form=form, item=item,
-                           text=feedback_service.visible_text(item, user) if item else None)
+                           text=feedback_service.visible_text(item, user) if item else None,
+                           windows=[] if item else windows.choices(user))
 
 
 @bp.get("/tickets/files/<int:file_id>")

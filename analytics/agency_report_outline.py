@@ -113,7 +113,7 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
                _windows("表4 综合得分靠后的窗口", figures["weakest"])]
     blocks += [Heading(1, "四、督办办理情况"), Table("表5 督办办理情况", ["指标", "数值"], [
         ["本季度新开督办单（件）", t["opened"]], ["其中已办结（件）", t["closed"]],
-        ["其中曾超期（件）", t["overdue"]], ["目前未办结（件）", t["open_now"]],
+        ["其中曾超期（件）", t["overdue"]], ["目前未办结（含往期，件）", t["open_now"]],
         ["本季度到期督办（轮次）", t["rounds_due"]], ["按时办理（轮次）", t["rounds_on_time"]],
         ["督办按时办理率（%）", t["on_time_rate"]], ["计分差评（条）", t["bad_reviews"]],
         # Reports stored before the judged 差评 were counted apart have no such row.

@@ -48,6 +48,14 @@ def month_rows(report: Report) -> list[list[Any]]:
             for m in report.trend]
 
 
+#: The tickets still open are all the windows' open tickets, earlier periods' too: not a part of
+#: 本期督办单, and labelled so wherever the figures are shown.
+OPEN_NOW = "目前未办结（含往期）"
+TICKET_HEADER = ["本期督办单", "其中已办结", "其中曾超期", OPEN_NOW]
+TICKET_NOTE = ("本期督办单为本期新开的督办单（不含已撤销的），其中已办结、曾超期按目前状态计；"
+               "目前未办结为这些窗口所有尚未办结的督办单，含往期开出、尚未办结的督办单。")
+
+
 def facts(report: Report) -> list[tuple[str, Any]]:
     """The report's headline figures (label, value), in the order the page shows them."""
     return [("报告对象", f"{report.code} {report.name}"), ("所属单位", report.unit_name),
@@ -56,7 +64,7 @@ def facts(report: Report) -> list[tuple[str, Any]]:
             ("其中网页评价", _split(report.ratings_h5)), ("好评率（%）", _pct(report.good_rate)),
             ("差评率（%）", _pct(report.bad_rate)),
             ("本期督办单", report.tickets.opened), ("其中已办结", report.tickets.closed),
-            ("其中曾超期", report.tickets.overdue), ("目前未办结", report.tickets.open_now),
+            ("其中曾超期", report.tickets.overdue), (OPEN_NOW, report.tickets.open_now),
             ("结果版本", report.version_label)]
 
 
@@ -125,7 +133,8 @@ def report_xlsx(report: Report) -> bytes:
         cells.xlsx_append(ws, [word, n])
     for title, comments in _comment_lists(report):
         cells.xlsx_append(ws, [])
-        cells.xlsx_append(ws, [title, "窗口", "评分", "意见（已脱敏）"])
+        cells.xlsx_append(ws, [title])
+        cells.xlsx_append(ws, ["日期", "窗口", "评分", "意见（已脱敏）"])
         for c in comments:
             cells.xlsx_append(ws, [c.day, c.window_code, c.rating, c.text])
     cells.date_formats(ws)
@@ -265,8 +274,9 @@ def report_pdf(report: Report) -> bytes:
                     if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]
     t = report.tickets
     story += [para("督办情况", head),
-              table([["本期督办单", "已办结", "曾超期", "目前未办结"],
-                     [t.opened, t.closed, t.overdue, t.open_now]], [40, 40, 40, 40])]
+              table([TICKET_HEADER,
+                     [t.opened, t.closed, t.overdue, t.open_now]], [36, 36, 36, 50]),
+              para(TICKET_NOTE, cell)]
     if t.topics:
         story.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
                            [60, 30]))

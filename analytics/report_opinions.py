@@ -1,11 +1,15 @@
 """What citizens said, in a rating report: the complaint hot words (投诉热词) and the best and
 worst comments (典型意见), masked, of the report's windows in the period.
 
-A complaint is a counted opinion (analysed, not invalid, not a merged duplicate) that is negative
-(the reviewer's verdict, else the model's score below 0.4: the desk's band) or carries a counted
-差评. Its hot words are the keywords the analysis took from it (TF-IDF over the masked text),
-each counted once per opinion. The best comments are the most favourable positive opinions
-(counted 好评, else a positive verdict or score), the worst the least favourable complaints.
+A complaint is a counted opinion (analysed, not invalid, not a merged duplicate) whose citizen
+meant one: it carries a counted 差评 (rating 1-2), or the reviewer judged it negative, or it has
+neither a rating nor a verdict and the model scores it below 0.4 (the desk's band). A rating is
+the citizen's own word on the service: an opinion rated 3-5 is not a complaint because the model
+misreads its text ("不拥挤" scores negative), only because a person read it so. Its hot words are
+the keywords the analysis took from it (TF-IDF over the masked text), each counted once per
+opinion. The best comments are the most favourable praise (the reviewer's positive verdict, else
+a counted 4-5, else for an unrated opinion the model's positive score), the worst the least
+favourable complaints.
 
 These are read live, also for a published period: they are the citizens' words behind the
 figures, not figures, and an opinion erased since (``citizens forget``) or found invalid must not
@@ -26,7 +30,7 @@ from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Window
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.feedback_list import sentiment_clause
+from feedback_api.services.feedback_list import NEGATIVE_BELOW, POSITIVE_FROM
 
 #: How many hot words and how many comments of each kind a report shows.
 HOT_WORDS = 10
@@ -44,7 +48,7 @@ class Comment:
 
 
 BEST_LABEL = "好评意见"
-#: 投诉 as the page counts it: a 差评 or an opinion the model reads as negative.
+#: 投诉 as the page counts it: a 差评, a negative verdict, or an unrated opinion read negative.
 WORST_LABEL = "投诉意见"
 
 
@@ -58,20 +62,28 @@ class Opinions:
 
     def lists(self) -> list[tuple[str, list[Comment]]]:
         """The two comment lists under their one label each (page, Excel, PDF). The worst are
-        complaints (差评 or a negative verdict), not 差评 alone: a 差评 is a 1-2 rating."""
+        complaints (see the module), not 差评 alone: a 差评 is a 1-2 rating."""
         return [(BEST_LABEL, self.best), (WORST_LABEL, self.worst)]
 
 
+def _model_only() -> sa.ColumnElement[bool]:
+    """No rating and no reviewer's verdict: the model's score is the only reading there is."""
+    return sa.and_(Feedback.rating.is_(None), Feedback.reviewed_sentiment.is_(None))
+
+
 def _complaint() -> sa.ColumnElement[bool]:
-    return sa.or_(sentiment_clause("negative"),
-                  sa.and_(counted_feedback(), Feedback.rating.in_(BAD_RATINGS)))
+    return sa.or_(sa.and_(counted_feedback(), Feedback.rating.in_(BAD_RATINGS)),
+                  Feedback.reviewed_sentiment == 0,
+                  sa.and_(_model_only(), Feedback.sentiment < NEGATIVE_BELOW))
 
 
 def _praise() -> sa.ColumnElement[bool]:
     # CASE, not NOT: a comparison with a missing verdict or score is NULL, and NOT NULL too.
     return sa.and_(sa.case((_complaint(), 1), else_=0) == 0,
-                   sa.or_(sentiment_clause("positive"),
-                          sa.and_(counted_feedback(), Feedback.rating >= 4)))
+                   sa.or_(Feedback.reviewed_sentiment == 1,
+                          sa.and_(Feedback.reviewed_sentiment.is_(None), counted_feedback(),
+                                  Feedback.rating >= 4),
+                          sa.and_(_model_only(), Feedback.sentiment >= POSITIVE_FROM)))
 
 
 def _comments(where: list[sa.ColumnElement[bool]], best: bool) -> sa.Select[Any]:

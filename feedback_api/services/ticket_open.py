@@ -83,9 +83,12 @@ def open_on_window(actor: User, code: str, *, topic: str, problem: object, sourc
     """The office or the agency opens a ticket on a window named by its code (not from a
     feedback: the office's own, or an inspection finding)."""
     check_supervisor(actor, "开督办单")
-    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    code = (code or "").strip()
+    if not code:
+        raise ValidationError("请填写窗口编号", details={"window": "请填写或从列表中选择窗口"})
+    window = Session.scalars(sa.select(Window).where(Window.code == code)).first()
     if window is None or not scope.can_see_window(actor, window):
-        raise NotFound("窗口编号不存在", details={"window": "不存在"})
+        raise NotFound(f"窗口编号 {code} 不存在或无权查看", details={"window": f"没有编号为 {code} 的窗口"})
     if source == "feedback":
         raise ValidationError("来源为群众评价的督办单请从评价开单", details={"source": "不可用"})
     return open_ticket(actor, window, topic=topic, problem=problem, source=source,

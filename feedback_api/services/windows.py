@@ -216,6 +216,14 @@ def list_windows(
     return list(items), total
 
 
+def choices(user: User) -> list[tuple[str, str, str]]:
+    """(code, name, unit name) of every window ``user`` may see, by code: what a form that
+    names a window offers to choose from."""
+    rows = Session.execute(sa.select(Window.code, Window.name, Unit.name).join(Window.unit)
+                           .where(scope.window_clause(user)).order_by(Window.code))
+    return [(code, name, unit) for code, name, unit in rows]
+
+
 def get_window(user: User | None, code: str) -> Window:
     """The window with ``code``; one outside the user's scope is reported as not found."""
     window = Session.scalars(sa.select(Window).where(Window.code == code)).first()

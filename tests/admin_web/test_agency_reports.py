@@ -78,6 +78,8 @@ def test_the_agency_generates_a_quarters_report_with_the_assessments_figures(app
     assert f"<td>{round(best.composite, 1):g}</td>" in html
     assert MASKED in html and RAW not in html  # typical cases: masked text only
     assert "<td>本季度新开督办单（件）</td><td>1</td>" in html
+    # Open tickets are every open one, earlier quarters' too: not a part of the new ones.
+    assert "<td>目前未办结（含往期，件）</td>" in html
     assert "<td>季度综合检查（次）</td><td>1</td>" in html
     # The figures are fixed at generation: later feedback changes the assessment, not the report.
     with app.app_context():

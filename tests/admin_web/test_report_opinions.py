@@ -33,7 +33,8 @@ def said(db, district):
         _opinion("CD-SW-001", 1, 0.05, ["态度", "排队"], "态度差，排队一小时，电话13812345678",
                  "态度差，排队一小时，电话[电话]")
         _opinion("CD-SW-001", 2, 0.2, ["排队", "系统"], "系统慢又排队", "系统慢又排队")
-        _opinion("CD-SW-001", 4, 0.1, ["排队"], "还行吧，就是排队太久", "还行吧，就是排队太久")
+        # Unrated: the model's reading is all there is, and it reads a complaint.
+        _opinion("CD-SW-001", None, 0.1, ["排队"], "还行吧，就是排队太久", "还行吧，就是排队太久")
         _opinion("CD-SW-001", 5, 0.95, ["耐心"], "王小明很耐心，服务很好", "[姓名]很耐心，服务很好")
         _opinion("CD-SW-001", 4, 0.7, ["方便"], "办事方便", "办事方便")
         # Not counted or not this report's: an invalid opinion, another window's, last quarter's.
@@ -76,7 +77,13 @@ def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, said):
     assert [(w, str(n)) for w, n, *_ in rows[1:4]] == _hot_words(html)
     assert all(isinstance(n, int) for _w, n, *_ in rows[1:4])
     worst_at = next(i for i, r in enumerate(rows) if r[0] == "投诉意见")
-    first = rows[worst_at + 1]
+    # Each list's name on a row of its own, then a header over the columns it names.
+    assert rows[worst_at][1:] == (None, None, None)
+    assert rows[worst_at + 1] == ("日期", "窗口", "评分", "意见（已脱敏）")
+    best_at = next(i for i, r in enumerate(rows) if r[0] == "好评意见")
+    assert rows[best_at + 1] == ("日期", "窗口", "评分", "意见（已脱敏）")
+    assert rows[best_at + 2][1:3] == ("CD-SW-001", 5)
+    first = rows[worst_at + 2]
     assert first[0].date() == date(2026, 8, 10) and first[1:] == (
         "CD-SW-001", 1, "态度差，排队一小时，电话[电话]")
     cells = " ".join(str(c) for r in rows for c in r)
@@ -134,3 +141,29 @@ def test_an_opinion_with_control_characters_still_exports_to_excel(client, auth,
     assert resp.status_code == 200
     ws = load_workbook(io.BytesIO(resp.data))["群众意见"]
     assert "排队 太久 了" in [row[3] for row in ws.iter_rows(values_only=True)]
+
+
+def test_a_complaint_is_what_the_citizen_meant_not_what_the_model_guessed(client, auth, db,
+                                                                          district):
+    """A 差评 is a complaint; a rating of 3-5 is not, whatever the model reads in its words
+    ("不拥挤" reads negative to it); the reviewer's verdict, a person's reading, decides over
+    both but a counted 差评; the model decides only an unrated opinion."""
+    with db():
+        _opinion("CD-SW-001", 5, 0.08, ["叫号"], "叫号有序，不拥挤", "叫号有序，不拥挤")
+        _opinion("CD-SW-001", 3, 0.2, ["等候"], "等候有点久", "等候有点久")
+        _opinion("CD-SW-001", None, 0.1, ["材料"], "材料要求说不清", "材料要求说不清")
+        _opinion("CD-SW-001", 4, 0.9, ["收费"], "乱收费还说好", "乱收费还说好",
+                 reviewed_sentiment=0)
+        _opinion("CD-SW-001", 1, 0.9, ["态度"], "态度好个鬼", "态度好个鬼", reviewed_sentiment=1)
+        _opinion("CD-SW-001", None, 0.9, ["便民"], "很便民", "很便民")
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]
+    best, worst = section.split("<h3>投诉意见</h3>")
+    assert sorted(w for w, _n in _hot_words(html)) == ["态度", "收费", "材料"]
+    assert "本期 3 条投诉" in html
+    for complaint in ("材料要求说不清", "乱收费还说好", "态度好个鬼"):
+        assert complaint in worst and complaint not in best, complaint
+    for neither in ("叫号有序", "等候有点久"):
+        assert neither not in worst, neither
+    assert "叫号有序，不拥挤" in best and "很便民" in best and "等候有点久" not in best

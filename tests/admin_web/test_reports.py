@@ -132,7 +132,7 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
 
     def ticket_cells() -> list[str]:
         html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
-        table = html.split("<th>目前未办结</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
+        table = html.split("<th>目前未办结（含往期）</th></tr></thead>", 1)[1].split("</tbody>", 1)[0]
         return re.findall(r"<td>(\d+)</td>", table)
 
     live = ticket_cells()
@@ -140,6 +140,31 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
     with db():
         snapshots.publish(user("office"), assessment.parse_period(Q3))
     assert ticket_cells() == live
+
+
+def test_the_ticket_figures_say_which_tickets_each_counts(db, client, auth, rated):
+    """The tickets still open include earlier quarters': each figure's label says what it counts,
+    so 本期 1 + an open one from Q2 reading "2" adds up (page, Excel, PDF)."""
+    pypdf = pytest.importorskip("pypdf")
+    with db():
+        window = windows.get_window(None, "CD-SW-001")
+        ticket_open.open_ticket(None, window, topic="efficiency", problem="上季度的办理慢",
+                                source="office", now=datetime(2026, 5, 20, 2, tzinfo=UTC))
+    auth.login("unit")
+    html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
+    head = ("<th>本期督办单</th><th>其中已办结</th><th>其中曾超期</th>"
+            "<th>目前未办结（含往期）</th></tr></thead>")
+    assert re.findall(r"<td>(\d+)</td>", html.split(head, 1)[1].split("</tbody>", 1)[0]) == [
+        "1", "0", "0", "2"]
+    assert "含往期开出、尚未办结的督办单" in html
+    wb = load_workbook(io.BytesIO(client.get(
+        f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}").data))
+    facts = {r[0]: r[1] for r in wb["概况"].iter_rows(values_only=True) if r and r[0]}
+    assert facts["本期督办单"] == 1 and facts["其中已办结"] == 0
+    assert facts["目前未办结（含往期）"] == 2 and "目前未办结" not in facts
+    pdf = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}").data
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
+    assert "目前未办结（含往期）" in text and "其中已办结" in text
 
 
 def test_the_index_links_only_windows_with_a_report_for_the_period(db, client, auth, rated):

@@ -194,27 +194,39 @@ def _call_back(db, number: str) -> int:
         return tid
 
 
+def _cells(page: str, number: str) -> dict[str, str]:
+    """The row of ticket ``number`` by its column's header."""
+    head = re.findall(r"<th>([^<]*)</th>", page.split("<thead>", 1)[1].split("</thead>", 1)[0])
+    return dict(zip(head, re.findall(r"<td[^>]*>(.*?)</td>", _row(page, number), re.S),
+                    strict=True))
+
+
 def test_the_desks_show_the_callback_clock_until_the_first_call_back(app, district, db):
+    """The call-back clock has its own column (回访时限), apart from the fix deadline's."""
     numbers = _three_callbacks(db)
     for name in ("agency", "office", "unit"):
         client, _ = signed_in(app, name)
         page = client.get("/tickets").get_data(as_text=True)
-        amber, red, plain = (_row(page, numbers[k]) for k in ("amber", "red", "plain"))
-        assert "clock-amber" in amber and "回访即将到期（剩 1 个工作日）" in amber
-        assert "clock-red" in red and "回访已超期" in red and "回访超期" not in red  # not marked
-        assert "clock-" not in plain and "回访" not in plain
+        amber, red, plain = (_cells(page, numbers[k]) for k in ("amber", "red", "plain"))
+        for row in (amber, red, plain):  # the fix is due far off: its cell shows no clock
+            assert "clock-" not in row["整改截止"] and "回访" not in row["整改截止"]
+        assert "clock-amber" in amber["回访时限"] and "即将到期（剩 1 个工作日）" in amber["回访时限"]
+        assert "clock-red" in red["回访时限"] and "已超期" in red["回访时限"]
+        assert "曾超期" not in red["回访时限"]  # not marked by the job yet
+        assert "clock-" not in plain["回访时限"] and re.search(r"\d{4}-\d\d-\d\d", plain["回访时限"])
     _call_back(db, numbers["amber"])  # done in time: the clock stops
     _call_back(db, numbers["red"])  # done late: the clock stops, the record stays
     agency, _ = signed_in(app, "agency")
     page = agency.get("/tickets").get_data(as_text=True)
-    amber, red = _row(page, numbers["amber"]), _row(page, numbers["red"])
-    assert "clock-" not in amber and "回访" not in amber
-    assert "回访已超期" not in red and "回访超期" in red
+    amber, red = _cells(page, numbers["amber"]), _cells(page, numbers["red"])
+    assert "clock-" not in amber["回访时限"] and "已回访" in amber["回访时限"]
+    assert "已超期" not in red["回访时限"] and "曾超期" in red["回访时限"]
     with db():
         soon = Calendar().add(local_today(), 1)
-    _callback_due(db, "oClockCallback00000000004", soon)
+    number = _callback_due(db, "oClockCallback00000000004", soon)
     unit, _ = signed_in(app, "unit")
-    assert "回访即将到期（剩 1 个工作日）" in unit.get("/tickets/inbox").get_data(as_text=True)
+    inbox = _cells(unit.get("/tickets/inbox").get_data(as_text=True), number)
+    assert "即将到期（剩 1 个工作日）" in inbox["回访时限"] and "clock-" not in inbox["整改截止"]
 
 
 def test_the_excel_export_carries_the_callback_clock(app, district, db):
