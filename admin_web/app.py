@@ -62,8 +62,8 @@ from feedback_api.inspections_cli import inspections_cli
 from feedback_api.services import ticket_jobs
 from feedback_api.services.privacy import run_retention
 from feedback_api.ticket_cli import tickets_cli
+from wechat_bot import demo_contacts, outbox
 from wechat_bot import health as wechat_health
-from wechat_bot import outbox
 from wechat_bot import privacy as wechat_privacy
 from wechat_bot import staff as wechat_staff
 from wechat_bot.cli import qrcodes_cli, simulate, wechat_cli
@@ -131,6 +131,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_templates(app)
     outbox.connect()  # the core's answers reach WeChat citizens through the outbox
     wechat_staff.connect()  # staff alerts also go to bound staff in WeChat (template messages)
+    demo_contacts.connect()  # the demo's WeChat citizens can be answered
     app.extensions["ww_jobs"] = JOBS
     # /healthz: the WeChat outbox's backlog beside the database and the scheduler's heartbeat.
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, session, url_for
 from flask_login import login_required
 
 from admin_web.common import actor, commit_or_flash
@@ -26,13 +26,22 @@ _FILTER_NAMES = ("window", "unit", "industry", "topic", "sentiment", "rating", "
                  "review_state", "date_from", "date_to", "q", "duplicates", "sort", "page")
 
 
+#: Where a refused bulk review leaves what was typed for the list's next rendering (the session,
+#: not the address: a reason may name a citizen's words and stays out of logs and history).
+TYPED_KEY = "desk_typed"
+
+
 def _back_to_list(selected: list[int] | None = None) -> Any:
     """The list with the filters it was sent from; after a refused action also the feedback that
-    were ticked (``selected``), so the agency corrects the action instead of ticking them again."""
+    were ticked (``selected``) and the verdict and reason typed, so the agency corrects the action
+    instead of ticking and typing again."""
     given = parse_qsl((request.form.get("filters") or "")[:2000])
     kept = [(k, v) for k, v in given if k in _FILTER_NAMES and v]
     if selected:
         kept.append(("selected", ",".join(str(i) for i in selected[:MAX_SELECTED])))
+        valid = request.form.get("valid")
+        session[TYPED_KEY] = {"reason": (request.form.get("reason") or "")[:500],
+                              "valid": valid if valid in {"1", "0"} else ""}
     return redirect(url_for("feedback.index") + ("?" + urlencode(kept) if kept else ""))
 
 

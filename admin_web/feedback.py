@@ -6,10 +6,11 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import login_required
 
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate
+from admin_web.desk import TYPED_KEY
 from admin_web.forms import AnswerForm, EmptyForm, ReviewForm
 from feedback_api.models import Feedback, User
 from feedback_api.models.reference import (
@@ -88,6 +89,7 @@ def index() -> str:
                            SENTIMENT_BANDS=feedback_list.SENTIMENT_BANDS,
                            SORTS=feedback_list.SORTS,
                            INDUSTRIES=INDUSTRIES, selected_ids=_selected_arg(),
+                           typed=session.pop(TYPED_KEY, None) or {},
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 

@@ -1,4 +1,5 @@
-"""The home page: the user's windows by status, their ratings and the latest feedback."""
+"""The home page: the user's windows by status (now), their ratings (since the start), the running
+supervision tickets and the latest feedback."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def index() -> Any:
     recent, _ = feedback_list.list_feedback(user, page=1, per_page=8)
     return render_template("home/index.html", counts=counts, total_windows=sum(counts.values()),
                            ratings=overview.rating_summary(user), recent=recent,
+                           tickets=overview.running_tickets(user),
                            visible_text=feedback_service.visible_text)
 
 

@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
-from admin_web.common import actor, commit_or_flash, download, found_or_404, paginate, role_required
+from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from feedback_api.services import cells, inspection_sheets, inspection_tickets, inspections, ledger, standards
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
@@ -143,3 +143,12 @@ def inspection_template() -> Response:
     csv.writer(buf).writerow(cells.csv_row(inspection_sheets.template_headers(year)))
     return download("\ufeff" + buf.getvalue(), "text/csv", f"{year}年度综合检查导入模板.csv",
                     fallback=f"inspections-{year}.csv")
+
+
+@bp.get("/inspections/template.xlsx")
+@role_required("office", "authority")
+def inspection_template_xlsx() -> Response:
+    year = year_arg()
+    _year_standard(year)
+    return download(inspection_sheets.template_xlsx(year), XLSX, f"{year}年度综合检查导入模板.xlsx",
+                    fallback=f"inspections-{year}.xlsx")

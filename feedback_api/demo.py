@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, Feedback, FeedbackAnswer, User, Window
@@ -14,7 +17,7 @@ from feedback_api.models.reference import CANDIDATE, DEMONSTRATION
 from feedback_api.services import units as unit_service
 from feedback_api.services import users as user_service
 from feedback_api.services import windows as window_service
-from feedback_api.services.citizens import pseudonym_for
+from feedback_api.services.citizens import pseudonym_for, pseudonym_for_h5
 from feedback_api.services.feedback import LOCAL_TZ
 
 DEMO_UNITS = [
@@ -132,20 +135,34 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
     return result
 
 
+#: ``send(None, openids={citizen_id: (openid, last message)})``: the demo's WeChat citizens, for a
+#: citizen channel (subscribed in the composition root) to keep their contact, so that answers to
+#: them are queued as to any WeChat citizen. The core keeps pseudonyms only.
+wechat_citizens = Namespace().signal("demo-wechat-citizens")
+
+
+def demo_openid(n: int) -> str:
+    """A fake openid shaped like WeChat's (28 characters, "o" then URL-safe base64)."""
+    digest = hashlib.sha256(f"window-watch demo citizen {n}".encode()).digest()
+    return "o" + base64.urlsafe_b64encode(digest).decode()[:27]
+
+
+def _citizen(pseudonym: str) -> int:
+    cid = Session.scalar(sa.select(Citizen.id).where(Citizen.pseudonym == pseudonym))
+    if cid is None:
+        citizen = Citizen(pseudonym=pseudonym)
+        Session.add(citizen)
+        Session.flush()
+        cid = citizen.id
+    return cid
+
+
 def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int,
                    now: datetime | None = None) -> int:
-    citizen_ids = []
-    for n in range(max(50, len(windows) * per_window // 4)):
-        openid = f"demo-openid-{n:06d}"
-        pseudonym = pseudonym_for(openid)
-        cid = Session.scalar(sa.select(Citizen.id).where(Citizen.pseudonym == pseudonym))
-        if cid is None:
-            # Pseudonyms only: demo citizens have no channel to be written to.
-            citizen = Citizen(pseudonym=pseudonym)
-            Session.add(citizen)
-            Session.flush()
-            cid = citizen.id
-        citizen_ids.append(cid)
+    # WeChat citizens (an openid each) and H5 citizens (a browser each) apart, as in real use.
+    openids = [demo_openid(n) for n in range(max(50, len(windows) * per_window // 4))]
+    wechat_ids = [_citizen(pseudonym_for(o)) for o in openids]
+    h5_ids = [_citizen(pseudonym_for_h5(f"demo-browser-{n:06d}")) for n in range(len(openids))]
     now = (now or datetime.now(LOCAL_TZ)).astimezone(LOCAL_TZ)
     today = now.date()
     rows = []
@@ -166,11 +183,13 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int,
             if rng.random() < 0.6:
                 pool = POSITIVE if rating >= 4 else NEGATIVE if rating <= 2 else NEUTRAL
                 text = rng.choice(pool)
+            who = rng.randrange(len(openids))  # drawn before the channel, as it always was
+            channel = "wechat" if rng.random() < 0.85 else "h5"
             rows.append({
                 "receipt_no": f"PJ{at:%Y%m%d}-D{seq:05d}",
                 "window_id": window.id,
-                "citizen_id": rng.choice(citizen_ids),
-                "channel": "wechat" if rng.random() < 0.85 else "h5",
+                "citizen_id": wechat_ids[who] if channel == "wechat" else h5_ids[who],
+                "channel": channel,
                 "rating": rating,
                 "text": text,
                 "received_at": at.astimezone(utcnow().tzinfo),
@@ -179,10 +198,17 @@ def _seed_feedback(rng: random.Random, windows: list[Window], per_window: int,
             })
     Session.execute(sa.insert(Feedback), rows)
     Session.flush()
+    openid_of, last = dict(zip(wechat_ids, openids, strict=True)), {}
+    for row in rows:
+        cid = row["citizen_id"]
+        if row["channel"] == "wechat" and (cid not in last or last[cid][1] < row["received_at"]):
+            last[cid] = (openid_of[cid], row["received_at"])
     from feedback_api.demo_tickets import seed_tickets
 
     seed_tickets(rng)
     _seed_answers(rng)
+    # After the demo's past: its answers queued nothing; what staff do next reaches the citizen.
+    wechat_citizens.send(None, openids=last)
     return len(rows)
 
 
@@ -196,8 +222,7 @@ ANSWERS = [
 
 def _seed_answers(rng: random.Random) -> None:
     """Answers to most reviewed complaints with an opinion not answered yet (a verified ticket
-    answers its own), as the agency relayed them (no messages are queued: the demo citizens
-    cannot be written to)."""
+    answers its own), as the agency relayed them in the past (stored, not queued)."""
     agency = Session.scalar(sa.select(User.id).where(User.role == "agency").order_by(User.id))
     complaints = Session.execute(
         sa.select(Feedback.id, Feedback.received_at)

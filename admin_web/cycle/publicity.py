@@ -52,7 +52,7 @@ def _render(cycle: Cycle, form: PublicityForm | None = None, *,
         form = _publicity_form(cycle, formdata=None, starts_on=starts_on, ends_on=ends_on)
         form.candidates.data = [c.value for c in form.candidates.choices]
     return render_template("cycle/publicity.html", cycle=cycle, form=form,
-                           publicities=svc.publicities(cycle),
+                           publicities=svc.publicities(cycle), running=svc.running_publicity(cycle),
                            objection_form=ObjectionForm(formdata=None, received_on=svc.local_today()),
                            objection_forms=objection_forms or {},
                            answer_form=AnswerObjectionForm(formdata=None),

@@ -63,13 +63,24 @@ def year(year: int) -> str:
         assignments=svc.assignments_of(user, cycle) if user.role == "expert" else [])
 
 
+def _date_errors(form: PhaseForm, phase: str) -> str:
+    """An empty date is asked for, a malformed one told the format (not the other way round)."""
+    out = []
+    for field, what in ((form.starts_on, "开始日期"), (form.ends_on, "截止日期")):
+        if not field.errors:
+            continue
+        typed = (field.raw_data or [""])[0].strip()
+        out.append(f"{phase}{what}格式应为 YYYY-MM-DD" if typed else f"请填写{phase}{what}")
+    return "；".join(out) or form_errors(form)  # else the CSRF token or the kind
+
+
 @bp.post("/<int:year>/phases/<kind>")
 @role_required("office")
 def phase_dates(year: int, kind: str) -> Any:
     cycle = cycle_or_404(year)
     form = PhaseForm(prefix=kind)
     if not form.validate_on_submit():
-        flash("日期格式应为 YYYY-MM-DD", "error")
+        flash(_date_errors(form, CYCLE_PHASES.get(kind, "")), "error")
     elif commit_or_flash(lambda: svc.set_phase_dates(actor(), cycle, kind, form.starts_on.data,
                                                      form.ends_on.data)):
         flash(f"已调整{CYCLE_PHASES.get(kind, kind)}日期", "success")

@@ -26,6 +26,9 @@ from feedback_api.services.workdays import Calendar, local_today
 #: Units appeal their own windows' ratings; the agency decides; the office reads everything.
 FILER_ROLES = frozenset({"unit"})
 DECIDER_ROLES = frozenset({"agency"})
+#: An appeal contests a rating that counts against the unit: a 差评 (1–2 stars), the ratings that
+#: raise a ticket, an alert and the bad-review rate. 3–5 stars are not appealable.
+APPEALABLE_RATINGS = (1, 2)
 MAX_REASON = 2000
 
 
@@ -52,6 +55,8 @@ def appealable(user: User, item: Feedback, *, now: datetime | None = None) -> Ap
         return Appealable(False, "只有该窗口所属单位可以申诉", None)
     if item.rating is None:
         return Appealable(False, "该评价没有评分，无需申诉", None)
+    if item.rating not in APPEALABLE_RATINGS:
+        return Appealable(False, "只有差评（非常不满意、不满意）可以申诉，该评分无需申诉", None)
     if appeal_of(item.id) is not None:
         return Appealable(False, "该评分已申诉过", None)
     if not item.rating_counts:
@@ -156,7 +161,7 @@ def open_for_appeal(user: User, *, limit: int = 50,
     days = int(current_app.config["WW_APPEAL_WORKDAYS"])
     since = (now or utcnow()) - timedelta(days=2 * days + 31)  # wider than any working-day span
     stmt = (sa.select(Feedback).join(Feedback.window).join(Window.unit)
-            .where(scope.window_clause(user), Feedback.rating.in_((1, 2)),
+            .where(scope.window_clause(user), Feedback.rating.in_(APPEALABLE_RATINGS),
                    Feedback.rating_counts.is_(True), Feedback.received_at >= since,
                    Feedback.id.not_in(sa.select(Appeal.feedback_id)))
             .order_by(Feedback.received_at.desc()).limit(limit))

@@ -4,13 +4,16 @@ through inspections.save_inspection, with its checks and scope."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from openpyxl import Workbook
+
 from feedback_api.db import Session
 from feedback_api.models import User
-from feedback_api.services import standards
+from feedback_api.services import cells, standards
 from feedback_api.services.errors import ServiceError, ValidationError
 from feedback_api.services.inspections import parse_date, save_inspection
 from feedback_api.services.ledger import MAX_ROWS, RowError, read_table, too_many_rows
@@ -132,3 +135,16 @@ def template_headers(year: int) -> list[str]:
     std = standards.ensure_standard(year)
     return ([h for _, h in IMPORT_COLUMNS[:4]] + [f"{i.name}（{i.weight:g}分）" for i in std.indicators]
             + ["备注"])
+
+
+def template_xlsx(year: int) -> bytes:
+    """The import template as an Excel workbook: the CSV template's header row, nothing else
+    (the import reads either)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{year}年度综合检查"
+    cells.xlsx_table(ws, template_headers(year), [])
+    cells.fit_columns(ws, minimum=12)  # room to type in
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,14 +1,17 @@
-"""Counts the pages show: windows by status, ratings within a user's scope, one window's ratings."""
+"""Counts the pages show: windows by status, ratings within a user's scope, one window's ratings,
+the running supervision tickets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import scope
+from feedback_api.services.tickets import ticket_query
 
 
 @dataclass(frozen=True)
@@ -82,3 +85,21 @@ def rating_counts_by_channel(window_id: int) -> dict[str, dict[int, int]]:
     for channel, rating, count in rows:
         out.setdefault(channel, {})[rating] = count
     return out
+
+
+@dataclass(frozen=True)
+class RunningTickets:
+    #: Tickets open or responded (not yet closed) in the user's scope.
+    running: int
+    #: Of those, past a deadline (the tickets desk's "超期" rule).
+    overdue: int
+
+
+def running_tickets(user: User) -> RunningTickets:
+    """How many supervision tickets in ``user``'s scope are running, and how many of them are
+    overdue: two counts over the desk's own query, so the figures match its filters."""
+    def count(stmt: sa.Select[tuple[Any]]) -> int:
+        return Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+
+    return RunningTickets(count(ticket_query(user, state="active")),
+                          count(ticket_query(user, state="active", overdue=True)))

@@ -28,6 +28,8 @@ def saved_name(resp) -> str:
     ("/windows/template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
      "窗口登记台账导入模板.xlsx"),
     ("/assessment/inspections/template.csv?year=2026", "text/csv", "2026年度综合检查导入模板.csv"),
+    ("/assessment/inspections/template.xlsx?year=2026",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "2026年度综合检查导入模板.xlsx"),
     ("/reports/windows/CD-SW-001/report.xlsx?period=2026Q3", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
      "CD-SW-001 综合办税窗口 2026年第三季度评价报告.xlsx"),
     ("/reports/units/CD-SW/report.pdf?period=2026Q3", "application/pdf",

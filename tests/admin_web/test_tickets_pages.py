@@ -180,6 +180,18 @@ def test_an_upheld_appeal_leaves_the_dashboard_counts(app, district, db):
                                                        "reason": "核实监控，属实"})
     assert resp.status_code == 302
     assert bad_count() == 0
+    # A 5-star rating cannot be appealed: no action on its page, a refusal on the form.
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        good = record_feedback(window, citizen=get_or_create_citizen("oPagesGood0000000000000001"),
+                               channel="wechat", rating=5, text="很好").feedback.id
+    assert "申诉该评分" not in unit.get(f"/feedback/{good}").get_data(as_text=True)
+    page = unit.get(f"/appeals/new?feedback={good}").get_data(as_text=True)
+    assert "只有差评" in page and "提交申诉" not in page
+    resp = unit.post(f"/appeals/new?feedback={good}", data={
+        "csrf_token": unit_auth.csrf_token(f"/appeals/new?feedback={good}"), "kind": "mistaken",
+        "reason": "评分有误"})
+    assert resp.status_code == 200 and "只有差评" in resp.get_data(as_text=True)
     page = office.get("/appeals").get_data(as_text=True)
     assert "申诉成立" in page and "核实监控，属实" in page
     page = office.get(f"/feedback/{fid}").get_data(as_text=True)

@@ -114,3 +114,21 @@ def test_the_units_open_appeal_candidates(app, district, db):
         assert [f.id for f, _ in found] == [fresh]
         assert old not in [f.id for f, _ in found] and good not in [f.id for f, _ in found]
         assert appeals.open_for_appeal(users.get_user("agency")) == []
+
+
+@pytest.mark.parametrize("rating", [3, 4, 5])
+def test_only_a_bad_review_may_be_appealed(app, district, db, rating):
+    """An appeal contests a rating that counts against the unit (a 差评, 1–2 stars); a 3–5 star
+    rating is refused with the reason, and the feedback page offers no appeal for it."""
+    fid = make_rating(db, rating=rating, openid=f"oAppealGood00000000000000{rating}")
+    with db():
+        unit = users.get_user("unit")
+        check = appeals.appealable(unit, Session.get(Feedback, fid))
+        assert not check.ok and "只有差评" in check.why_not
+        with pytest.raises(ValidationError, match="只有差评"):
+            appeals.file_appeal(unit, fid, kind="mistaken", reason="评分有误")
+        assert Session.scalar(sa.select(sa.func.count()).select_from(Appeal)) == 0
+    for bad in (1, 2):
+        fid = make_rating(db, rating=bad, openid=f"oAppealBad000000000000000{bad}")
+        with db():
+            assert appeals.appealable(users.get_user("unit"), Session.get(Feedback, fid)).ok

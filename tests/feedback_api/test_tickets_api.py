@@ -158,6 +158,9 @@ def test_appeals_through_the_api(client, db, district, token_for):
     assert appeal["state"] == "pending" and appeal["files"][0]["name"] == "监控截图.png"
     assert client.post("/api/v1/appeals", headers=unit, json=body).status_code == 409
     assert client.post("/api/v1/appeals", headers=unit, json={**body, "kind": "angry"}).status_code == 400
+    good = make_feedback(db, rating=5, openid="oTicketsApiGood0000000000001")
+    resp = client.post("/api/v1/appeals", headers=unit, json={**body, "feedback_id": good})
+    assert resp.status_code == 400 and "只有差评" in resp.get_json()["error"]["message"]
 
     with db():
         users.create_user(None, "hospital", role="unit", password="hospital-password", scopes=["CD-RMYY"])

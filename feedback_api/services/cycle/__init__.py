@@ -56,6 +56,7 @@ from feedback_api.services.cycle.publicity import (
     public_objection,
     publicities,
     record_objection,
+    running_publicity,
 )
 from feedback_api.services.cycle.reminders import (
     REMIND_DAYS,
@@ -141,6 +142,7 @@ __all__ = [
     "next_deadline",
     "open_publicities",
     "open_publicity",
+    "running_publicity",
     "open_entry",
     "outliers",
     "PUBLIC_TEXT_MAX",

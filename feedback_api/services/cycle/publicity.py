@@ -30,6 +30,13 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
     an import) passes an earlier ``not_before``."""
     _require_office(actor)
     _check_dates(starts_on, ends_on, "公示")
+    # A second list while one is open would show the windows twice, split their objections and
+    # let each be awarded twice; once the period is over, a new one may follow.
+    running = running_publicity(cycle, not_before or local_today())
+    if running is not None:
+        began = "已于" if running.starts_on <= (not_before or local_today()) else "将于"
+        raise Conflict(f"本年度公示{began} {running.starts_on} 开始（至 {running.ends_on}），"
+                       "公示期结束前不能再次发布")
     if ends_on < (not_before or local_today()):
         raise ValidationError(f"公示结束日期 {ends_on} 已过：公示期须包含今天或以后的日期，"
                               "公众才能看到名单并提出异议",
@@ -53,6 +60,13 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
         "year": cycle.year, "starts_on": starts_on, "ends_on": ends_on,
         "windows": [e.window.code for e in publicity.entries]})
     return publicity
+
+
+def running_publicity(cycle: Cycle, today: date | None = None) -> Publicity | None:
+    """The cycle's publicity that has not ended by ``today`` (open, or yet to start), if any."""
+    return Session.scalars(sa.select(Publicity).where(
+        Publicity.cycle_id == cycle.id, Publicity.ends_on >= (today or local_today()))
+        .order_by(Publicity.starts_on).limit(1)).first()
 
 
 def open_publicities(today: date | None = None) -> list[Publicity]:
