@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from admin_web.public import TOO_MANY
-from feedback_api.models import Objection, Publicity, Submission
+from feedback_api.models import Objection, Publicity
 from feedback_api.services import cycle as svc
 from feedback_api.services import users
 from tests.admin_web.test_browser import live_server, page  # noqa: F401  (fixtures)
@@ -21,7 +21,7 @@ from tests.admin_web.test_cycle_pages import (  # noqa: F401  (published_distric
     published_district,
     token,
 )
-from tests.feedback_api.test_cycle import points
+from tests.feedback_api.test_cycle import accept_and_score
 
 CONTACT = "13900001111"
 TEXT = "住院结算窗口上月多次无故拒收现金，群众反映强烈"
@@ -31,14 +31,10 @@ TEXT = "住院结算窗口上月多次无故拒收现金，群众反映强烈"
 def publicity(db, published_district):  # noqa: F811
     """The recommended CD-RMYY-002 (住院结算窗口), scored, on a publicity period open today."""
     with db() as s:
-        office = users.get_user("office")
-        expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
-        sub = s.scalars(sa.select(Submission).where(Submission.kind == "recommendation")).one()
-        svc.accept(office, sub)
-        svc.assign_expert(office, sub, expert)
-        svc.score(expert, sub, points(88))
+        sub = accept_and_score(s)
         today = svc.local_today()
-        p = svc.open_publicity(office, sub.cycle, today - timedelta(days=1), today + timedelta(days=5))
+        p = svc.open_publicity(users.get_user("office"), sub.cycle, today - timedelta(days=1),
+                               today + timedelta(days=5))
         return {"publicity": p.id, "entry": p.entries[0].id}
 
 

@@ -14,19 +14,14 @@ from feedback_api.services import cycle as svc
 from feedback_api.services import users
 from feedback_api.services.errors import Conflict
 from tests.admin_web.test_cycle_pages import published_district, token  # noqa: F401  (fixture)
-from tests.feedback_api.test_cycle import points
+from tests.feedback_api.test_cycle import accept_and_score
 
 
 @pytest.fixture
 def scored(db, published_district):  # noqa: F811
     """The recommended CD-RMYY-002, accepted and scored: ready for publicity."""
     with db() as s:
-        office = users.get_user("office")
-        expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
-        sub = s.scalars(sa.select(Submission).where(Submission.kind == "recommendation")).one()
-        svc.accept(office, sub)
-        svc.assign_expert(office, sub, expert)
-        svc.score(expert, sub, points(88))
+        sub = accept_and_score(s)
         return sub.cycle.year
 
 

@@ -47,6 +47,18 @@ def u(name: str):
     return users.get_user(name)
 
 
+def accept_and_score(s, total: float = 88) -> Submission:  # type: ignore[no-untyped-def]
+    """The district's one recommendation accepted by the office and scored ``total`` by a new
+    expert (expert1): ready for publicity."""
+    office = users.get_user("office")
+    expert = users.create_user(None, "expert1", role="expert", password="expert1-password")
+    sub = s.scalars(sa.select(Submission).where(Submission.kind == "recommendation")).one()
+    svc.accept(office, sub)
+    svc.assign_expert(office, sub, expert)
+    svc.score(expert, sub, points(total))
+    return sub
+
+
 def test_default_phases_follow_the_plan(db, year):
     with db():
         c = svc.get_cycle(year)
