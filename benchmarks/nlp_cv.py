@@ -17,6 +17,9 @@ reported for the opinions written from scenarios (the closest to unseen text) an
                                                      # on the older ones (trained with/without, same folds)
     python benchmarks/nlp_cv.py --domain-average     # sentiment only: averaged domain-layer weights
                                                      # against the last step's (DOMAIN_AVERAGE), same folds
+    python benchmarks/nlp_cv.py --procedure v6 --topic-fold-average [--sentiment]   # nested grouped folds:
+        # final topic models retrained on all the data against the mean of the fold models
+        # (TOPIC_FOLD_AVERAGE; benchmarks/nlp_nested.py); --sentiment: the same for the domain layer
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -48,6 +51,7 @@ from analytics.nlp.topic_stack import cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 from analytics.nlp.vectors import TopicVectors, read_vectors  # noqa: E402
+from benchmarks import nlp_nested  # noqa: E402
 
 HARD = ("negation", "contrast", "sarcasm")
 _STATE: dict = {}
@@ -245,7 +249,14 @@ def main(argv=None) -> int:
                          "opinions (the newest data) and score both on the same older opinions")
     ap.add_argument("--domain-average", action="store_true",
                     help="sentiment only: the domain layer with averaged weights against the current one")
+    ap.add_argument("--topic-fold-average", action="store_true",
+                    help="nested grouped folds: final topic models retrained on all of each outer-train "
+                         "against the mean of its inner fold models (training_layers.TOPIC_FOLD_AVERAGE)")
+    ap.add_argument("--sentiment", action="store_true",
+                    help="with --topic-fold-average: the same for the domain layer (Platt scaling)")
     ns = ap.parse_args(argv)
+    if ns.topic_fold_average and ns.procedure != "v6":
+        ap.error("--topic-fold-average runs the shipped procedure: use --procedure v6")
     if ns.without_last < 0:
         ap.error("--without-last takes a count of opinions >= 0")
     if ns.vectors and ns.procedure != "v6":
@@ -275,6 +286,8 @@ def main(argv=None) -> int:
     # Sentiment: domain layer out of fold, then Platt scaling cross-fitted.
     sent = [(i, pipe.sentiment_inputs(p), int(e.sentiment)) for i, (e, p) in enumerate(zip(examples, parsed,
             strict=True)) if e.sentiment is not None]
+    if ns.topic_fold_average:
+        return nlp_nested.report(examples, parsed, folds, ns.procs, ns.sentiment, started)
     if ns.without_last:
         return _compare_without_last(sent, folds, examples, ns.without_last, started)
     if ns.domain_average:

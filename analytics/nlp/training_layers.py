@@ -66,6 +66,11 @@ VECTOR_SETTINGS = {"mean": 1.0, "cues": 1.0, "idf": True}
 #: last SGD step, whose held-out accuracy moves with the order of the data. Off by default
 #: (benchmarks/README.md, wave 9); ``benchmarks/nlp_cv.py --domain-average`` compares both.
 DOMAIN_AVERAGE = False
+#: Ship as each topic's model the average of the fold models' weights (those whose out-of-fold scores
+#: set the thresholds and the rule) instead of a model retrained on all the data, whose scores are
+#: scaled differently. Off by default (benchmarks/README.md, wave 10, topic10);
+#: ``benchmarks/nlp_cv.py --procedure v6 --topic-fold-average`` measures it with nested grouped folds.
+TOPIC_FOLD_AVERAGE = False
 
 
 def cv_fold(text: str, k: int = CV_FOLDS, group: str | None = None) -> int:
@@ -85,6 +90,16 @@ def _train_topics(rows: Sequence[tuple[dict, set[str]]]) -> dict[str, LogReg]:
     xs = [f for f, _ in rows]
     return {t: train_topic(xs, [int(t in ts) for _, ts in rows], TOPIC_PARAMS, TOPIC_WEIGHTING, TOPIC_NB)
             for t in TOPICS}
+
+
+def average_models(models: Sequence[LogReg], prune: float = 0.0) -> LogReg:
+    """The model whose weights and bias are the means of ``models``' (same inputs; weights under
+    ``prune`` in absolute value dropped, as training drops them)."""
+    n = len(models)
+    keys = sorted(set().union(*(m.weights for m in models)))
+    weights = {k: round(sum(m.weight(k) for m in models) / n, 4) for k in keys}
+    return LogReg({k: w for k, w in weights.items() if w and abs(w) >= prune},
+                  round(sum(m.bias for m in models) / n, 4))
 
 
 def _clause_topic_features(p: Parsed, v4: bool = False) -> list[dict]:
@@ -197,7 +212,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
 
     Out-of-fold scores over :data:`CV_FOLDS` folds of ``examples`` (never the held-out split) give
     the Platt calibration of the sentiment and each topic's decision threshold; the layers
-    themselves are then trained on all of ``examples``."""
+    themselves are then trained on all of ``examples`` (the topics, with :data:`TOPIC_FOLD_AVERAGE`,
+    are the mean of the fold models instead)."""
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
@@ -249,17 +265,25 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     oof_scores: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
     oof_folds: list[int] = []
+    fold_models: list[dict[str, LogReg]] = []
     for k in range(CV_FOLDS):
         fit = [(w, ts) for w, _, ts, f in tx if f != k]
         held = [(w, c, ts) for w, c, ts, f in tx if f == k]
         if not fit or not held:
             continue
-        models = MultiLogReg(_train_topics(fit))
+        trained = _train_topics(fit)
+        if TOPIC_FOLD_AVERAGE:
+            fold_models.append(trained)
+        models = MultiLogReg(trained)
         for w, c, ts in held:
             oof_scores.append(_topic_scores(models, w, c))
             oof_gold.append(ts)
             oof_folds.append(k)
-    model["topics"] = {t: m.to_dict() for t, m in _train_topics([(w, ts) for w, _, ts, _ in tx]).items()}
+    if TOPIC_FOLD_AVERAGE and fold_models:
+        final = {t: average_models([m[t] for m in fold_models], TOPIC_PARAMS["prune"]) for t in TOPICS}
+    else:
+        final = _train_topics([(w, ts) for w, _, ts, _ in tx])
+    model["topics"] = {t: m.to_dict() for t, m in final.items()}
     if oof_scores and TOPIC_STACK:
         model["topic_stack"] = {t: m.to_dict() for t, m in train_stack(oof_scores, oof_gold).items()}
         oof_scores = cross_fit(oof_scores, oof_gold, oof_folds)

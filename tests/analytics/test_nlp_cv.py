@@ -1,5 +1,5 @@
-"""benchmarks/nlp_cv.py --without-last: the older opinions are scored alike by the domain layer trained
-with and without the newest rows (a hand-made example, no labelled or blind data read)."""
+"""benchmarks/nlp_cv.py's options (--without-last, --domain-average, --topic-fold-average) on hand-made
+examples (no labelled or blind data read)."""
 
 import importlib.util
 from pathlib import Path
@@ -64,3 +64,59 @@ def test_domain_average_switch_is_off_and_restored(nlp_cv):
     for name in ("current", "averaged"):
         assert all((res[name][i] >= 0.5) == (y == 1) for i, _, y in sent)
     assert res["current"] != res["averaged"]
+
+
+def test_fold_average_switch_is_off_and_averages_weights(nlp_cv):
+    from analytics.nlp.linear import LogReg
+    assert nlp_cv.T.TOPIC_FOLD_AVERAGE is False
+    a, b = LogReg({"x": 1.0, "y": 0.002}, 0.5), LogReg({"x": 3.0, "z": -1.0}, -0.1)
+    m = nlp_cv.T.average_models([a, b], prune=1e-3)
+    # y's mean (0.001) is kept at the bound, a weight in one model only is halved.
+    assert m.weights == {"x": 2.0, "y": 0.001, "z": -0.5}
+    assert m.bias == 0.2
+    assert nlp_cv.T.average_models([a, b], prune=0.002).weights == {"x": 2.0, "z": -0.5}
+
+
+def _topic_example(j):
+    # Three situations the words tell apart: attitude, efficiency, both; each text also has a word of
+    # its own, so the fold models differ.
+    from types import SimpleNamespace
+
+    from analytics.nlp.features import Parsed
+    words, topics = [(["态度", "好"], ["attitude"]), (["排队", "久"], ["efficiency"]),
+                     (["态度", "差", "排队", "久"], ["attitude", "efficiency"])][j % 3]
+    toks = words + [f"w{j}"]
+    return SimpleNamespace(topics=topics, group=f"s{j % 10}", sentiment=None), Parsed("".join(toks), [toks])
+
+
+def test_topic_fold_average_nested_scores_every_opinion_with_both_finals(nlp_cv, capsys):
+    pairs = [_topic_example(j) for j in range(60)]
+    examples, parsed = [e for e, _ in pairs], [p for _, p in pairs]
+    folds = [nlp_cv.T.cv_fold("", group=e.group) for e in examples]
+    assert len(set(folds)) == nlp_cv.T.CV_FOLDS  # every outer fold holds opinions
+    assert nlp_cv.nlp_nested.report(examples, parsed, folds, 1, False, 0.0) == 0
+    out = capsys.readouterr().out
+    # Both finals read the separable example right (macro-F1 1 where the other topics are absent) ...
+    assert out.count("macro-F1 1.0000") == 4
+    assert "fold-average - current per outer fold: +0.0000 +0.0000 +0.0000 +0.0000 +0.0000" in out
+    rows = [(nlp_cv.topic_features(p, True), [], set(e.topics)) for e, p in pairs]
+    res = nlp_cv.nlp_nested.nested_topics(rows, folds)
+    assert set(res["preds"]["current"]) == set(res["preds"]["fold-average"]) == set(range(60))
+    # ... from 10 inner models (3 of 5 folds) and 5 outer-train ones (4 of 5), each trained once.
+    assert len(res["cost"]["inner_model_s"]) == 10 and len(res["cost"]["outer_train_model_s"]) == 5
+    assert len(res["rules"]) == nlp_cv.T.CV_FOLDS
+
+
+def test_nested_sentiment_scores_both_finals(nlp_cv):
+    sent, folds, _ = _rows(nlp_cv)
+    rows = [(x, y) for _, x, y in sent[:40]]
+    prob = nlp_cv.nlp_nested.nested_sentiment(rows, folds[:40])
+    for name in ("current", "fold-average"):
+        assert set(prob[name]) == set(range(40))
+        assert all((prob[name][i] >= 0.5) == (y == 1) for i, (_, y) in enumerate(rows))
+    assert prob["current"] != prob["fold-average"]
+
+
+def test_topic_fold_average_runs_the_shipped_procedure(nlp_cv):
+    with pytest.raises(SystemExit):
+        nlp_cv.main(["--topic-fold-average"])
