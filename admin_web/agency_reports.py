@@ -19,7 +19,8 @@ from admin_web.common import DOCX, actor, commit_or_flash, download, found_or_40
 from admin_web.forms import PageForm
 from analytics import agency_report, agency_report_exports, repeat_problems
 from analytics.agency_report_outline import cell, outline, title
-from analytics.periods import current_quarter, parse_period
+from analytics.assessment_run import ended_quarter
+from analytics.periods import parse_period
 from feedback_api.models.reference import INDUSTRIES
 from feedback_api.services import agency_reports, alert_contacts
 from feedback_api.services.errors import ValidationError
@@ -30,8 +31,7 @@ bp = Blueprint("agency_reports", __name__)
 
 def _last_ended_quarter() -> str:
     """The quarter a quarterly report is usually about: the last one that has ended."""
-    q = current_quarter()
-    return f"{q.year - 1}Q4" if q.number == 1 else f"{q.year}Q{q.number - 1}"
+    return ended_quarter().code
 
 
 class GenerateForm(PageForm):
