@@ -103,6 +103,8 @@ BLIND_SETS = {
     "blind7": ROOT / "tests/data/blind7/opinions.jsonl",
     # The eighth (wave 9), by a helper who had read neither the model nor the other seven sets (new voices).
     "blind8": ROOT / "tests/data/blind8/opinions.jsonl",
+    # The ninth (wave 11), by a helper who had read neither the model nor the other eight sets (new voices).
+    "blind9": ROOT / "tests/data/blind9/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

@@ -57,6 +57,11 @@ CHECKSUMS = {
         "scenarios.tsv": "de480d307f87ea63d3b0c6ac13f67af25f725358328b994d6d6ebf5a23cde292",
         "opinions.jsonl": "098349d36447707dd7c25a03d4b2047ea7fe80eb3469c504d5416b0db72d767e",
     },
+    # Written (wave 11) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind9": {
+        "scenarios.tsv": "4ef37d8586e8d59ab00ec2227a9147c204f1ad35e25bc4ee5e29798b27ee39b5",
+        "opinions.jsonl": "759e3a2b4ccb95f59ba8a9681473d25f5eecd7ed10f0cafc1c26e5a4bd9e9604",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
