@@ -1,11 +1,12 @@
 """The promotion gate (analytics/nlp/gate.py) for a trained candidate against an incumbent, run by hand.
 
 `--sets held-out` (default): the held-out split of the labelled opinions, as training judges it.
-`--sets blind`: the lead's one blind run (wave 10, step 2): blind8, and blind1-7 pooled, each opinion
+`--sets blind`: the lead's one blind run (step 2 of each wave's prereg): the newest blind set on its own,
+and all the earlier ones pooled (wave 10: blind8 and blind1-7; wave 11: blind9 and blind1-8), each opinion
 scored by the same calls as benchmarks/nlp.py's blind() (hard cases: negation, contrast, sarcasm; every
 row counts for the topics). Never run by a helper on the blind sets.
 
-    python benchmarks/nlp_gate.py --candidate-dir /tmp/v10 --candidate-version v10 [--incumbent-version v8]
+    python benchmarks/nlp_gate.py --candidate-dir /tmp/v11 --candidate-version v11 [--incumbent-version v10]
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ from analytics.nlp.segment import make_tokenizer  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 from benchmarks import nlp as bench  # noqa: E402
 
-#: The sets of the blind run: blind8 on its own, the seven before it pooled (prereg, step 2).
-BLIND_GROUPS = {"blind8": ("blind8",),
-                "blind1-7 pooled": ("blind", "blind2", "blind3", "blind4", "blind5", "blind6", "blind7")}
+def blind_groups() -> dict[str, tuple[str, ...]]:
+    """The sets of the blind run: the newest on its own, the ones before it pooled (prereg, step 2)."""
+    *older, newest = bench.BLIND_SETS
+    return {newest: (newest,), f"blind1-{len(older)} pooled": tuple(older)}
 
 
 def judge_blind(pipe: Pipeline, names: tuple[str, ...]) -> list[Judged]:
@@ -42,7 +44,7 @@ def gates(candidate: Pipeline, incumbent: Pipeline, sets: str,
         test = [e for e in load_labelled(labelled) if e.split == "test"]
         return {"held-out": gate_models(candidate, incumbent, test)[2]}
     out = {}
-    for title, names in BLIND_GROUPS.items():
+    for title, names in blind_groups().items():
         gate = compare(judge_blind(candidate, names), judge_blind(incumbent, names))
         out[title] = {"candidate": candidate.version, "incumbent": incumbent.version, **gate}
     return out
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidate-dir", required=True, 
                     help="model directory the candidate was trained into (--out)")
     ap.add_argument("--candidate-version", required=True)
-    ap.add_argument("--incumbent-version", default="v8", help="a version of --incumbent-dir (default: v8)")
+    ap.add_argument("--incumbent-version", default=None,
+                    help="a version of --incumbent-dir (default: its active version)")
     ap.add_argument("--incumbent-dir", default=str(store.SHIPPED_DIR), help="default: the shipped models")
     ap.add_argument("--sets", choices=("held-out", "blind"), default="held-out")
     ap.add_argument("--labelled", default=None, 
@@ -63,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"no version {ns.candidate_version} in {ns.candidate_dir}")
     tokenizer = make_tokenizer()
     candidate = Pipeline(*store.load_model(ns.candidate_dir, ns.candidate_version), tokenizer=tokenizer)
-    incumbent = Pipeline(*store.load_model(ns.incumbent_dir, ns.incumbent_version), tokenizer=tokenizer)
+    incumbent_version = ns.incumbent_version or store.active_version(ns.incumbent_dir)
+    incumbent = Pipeline(*store.load_model(ns.incumbent_dir, incumbent_version), tokenizer=tokenizer)
     results = gates(candidate, incumbent, ns.sets, ns.labelled)
     for title, gate in results.items():
         print(format_gate(gate, title) + "\n")

@@ -189,18 +189,19 @@ def test_the_gate_command_pools_the_blind_sets_as_the_benchmark_reads_them(tmp_p
 
     # Synthetic stand-ins: no blind set is read by this test.
     sets = {}
-    for k, name in enumerate(["blind", *(f"blind{i}" for i in range(2, 9))]):
+    for k, name in enumerate(["blind", *(f"blind{i}" for i in range(2, 10))]):
         path = tmp_path / f"{name}.jsonl"
         text, sentiment, topics, kind = OPINIONS[k % len(OPINIONS)]
-        row = {"text": text, "sentiment": sentiment, "topics": topics, "style": "sarcasm" if k == 7 else kind}
+        row = {"text": text, "sentiment": sentiment, "topics": topics, "style": "sarcasm" if k == 8 else kind}
         path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
         sets[name] = path
     monkeypatch.setattr(bench, "BLIND_SETS", sets)
     pipes = [Pipeline(*store.load_model(store.SHIPPED_DIR, v)) for v in (SHIPPED, "v1")]
     gates = nlp_gate.gates(*pipes, "blind")
-    assert list(gates) == ["blind8", "blind1-7 pooled"]
-    assert gates["blind8"]["n"] == 1 and gates["blind1-7 pooled"]["n"] == 7
-    assert (gates["blind8"]["candidate"], gates["blind8"]["incumbent"]) == (SHIPPED, "v1")
-    # blind8's one opinion is sarcasm, a hard case on the blind sets (benchmarks/nlp.py's HARD_STYLES).
-    judged = nlp_gate.judge_blind(pipes[0], ("blind8",))
-    assert judged[0].hard and judged[0].gold == frozenset(OPINIONS[7 % len(OPINIONS)][2])
+    # The newest set on its own, the ones before it pooled.
+    assert list(gates) == ["blind9", "blind1-8 pooled"]
+    assert gates["blind9"]["n"] == 1 and gates["blind1-8 pooled"]["n"] == 8
+    assert (gates["blind9"]["candidate"], gates["blind9"]["incumbent"]) == (SHIPPED, "v1")
+    # blind9's one opinion is sarcasm, a hard case on the blind sets (benchmarks/nlp.py's HARD_STYLES).
+    judged = nlp_gate.judge_blind(pipes[0], ("blind9",))
+    assert judged[0].hard and judged[0].gold == frozenset(OPINIONS[8 % len(OPINIONS)][2])
