@@ -10,8 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from admin_web.assessment import period_arg
@@ -163,39 +162,15 @@ def report_pdf(report_id: int) -> Response:
     return _download("pdf", report_id)
 
 
-class IndustryContactForm(PageForm):
-    industry = SelectField("行业", choices=[SelectChoice(k, v) for k, v in INDUSTRIES.items()],
-                           invalid_choice_message="未知行业")
-    email = StringField("电子邮箱", validators=[DataRequired("请填写电子邮箱"), Length(max=254)])
-    name = StringField("联系人", validators=[Optional(), Length(max=100)])
-
-
-@bp.route("/repeats/", methods=["GET", "POST"])
+@bp.get("/repeats/")
 @login_required
 def repeats() -> Any:
-    """The repeat problems of a period; the office also keeps the authorities' alert e-mails."""
+    """The repeat problems of a period. The office also reads the authorities' alert e-mails the
+    problems go to, kept on the alert contacts page only (one list, also the programme's)."""
     user = actor()
     if repeat_problems.visible_industries(user) == []:
         abort(403)
-    form = IndustryContactForm() if user.role == "office" else None
-    if form is not None and form.validate_on_submit():
-        if commit_or_flash(lambda: alert_contacts.add_contact(
-                user, None, form.email.data, form.name.data or "", industry=form.industry.data or ""),
-                           form=form):
-            flash("已登记行业主管部门的提醒邮箱", "success")
-            return redirect(url_for("agency_reports.repeats"))
     return render_template("agency_reports/repeats.html",
-                           found=repeat_problems.for_user(user, period_arg()), form=form,
-                           contacts=_industry_contacts() if form is not None else [])
-
-
-def _industry_contacts() -> list[Any]:
-    return [c for contacts in alert_contacts.industry_contacts().values() for c in contacts]
-
-
-@bp.post("/repeats/contacts/<int:contact_id>/delete")
-@role_required("office")
-def delete_contact(contact_id: int) -> Any:
-    if commit_or_flash(lambda: alert_contacts.remove_contact(actor(), contact_id)):
-        flash("已删除", "success")
-    return redirect(url_for("agency_reports.repeats"))
+                           found=repeat_problems.for_user(user, period_arg()),
+                           contacts=alert_contacts.industry_contacts() if user.role == "office"
+                           else None, industries=INDUSTRIES)

@@ -16,6 +16,7 @@ from admin_web.assessment import period_arg, today
 from admin_web.common import actor, industry_choices
 from analytics import assessment, dashboard
 from analytics.assessment import COMPONENTS
+from analytics.assessment_run import ended_quarter
 from feedback_api.models.reference import INDUSTRIES
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -52,7 +53,7 @@ def index() -> Any:
     d = dashboard.build(user, period_arg(), _industry_arg())
     now = today()
     shortcuts = [("本季度", assessment.current_quarter(now).code), ("上季度",
-                  dashboard.previous(assessment.current_quarter(now)).code),
+                  ended_quarter(now).code),
                  ("本月", f"{now.year}-{now.month:02d}"), ("本年度", str(now.year))]
     return render_template("dashboard/index.html", d=d, data=dashboard.to_json(d, _report_urls(d)),
                            industry=_industry_arg(), COMPONENTS=COMPONENTS, shortcuts=shortcuts,

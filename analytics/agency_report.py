@@ -21,8 +21,8 @@ from analytics.reports import _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
 from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, PROPOSAL_STATES, TOPICS, label
+from feedback_api.services.complaints import complaint, praise
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.feedback_list import sentiment_clause
 
 #: How many windows the best and the weakest tables list; how many typical cases of each kind.
 TOP = 5
@@ -151,7 +151,8 @@ def _repeats(period: Period) -> dict[str, Any]:
 
 def _cases(period: Period) -> dict[str, list[dict[str, Any]]]:
     """Typical opinions of the quarter, as masked text only (never the raw text): the most
-    negative and the most positive, one per window at most."""
+    negative complaints and the most positive praise (``services.complaints``: a rating of 3-5
+    is a complaint only by a reviewer's verdict), one per window at most."""
     start, end = period.utc_bounds()
     base = (sa.select(Feedback.received_at, Feedback.masked_text, Feedback.main_topic,
                       Feedback.window_id, Window.code, Window.name, Unit.name)
@@ -161,8 +162,8 @@ def _cases(period: Period) -> dict[str, list[dict[str, Any]]]:
                    Feedback.received_at >= start, Feedback.received_at < end))
     sentiment = sa.func.coalesce(Feedback.reviewed_sentiment, Feedback.sentiment)
     out: dict[str, list[dict[str, Any]]] = {}
-    for kind, clause, order in (("negative", sentiment_clause("negative"), sentiment.asc()),
-                                ("positive", sentiment_clause("positive"), sentiment.desc())):
+    for kind, clause, order in (("negative", complaint(), sentiment.asc()),
+                                ("positive", praise(), sentiment.desc())):
         seen: set[int] = set()
         items = []
         for at, text, topic, window_id, code, name, unit in Session.execute(

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from analytics import snapshots
 from analytics.assessment import Period, assess, current_quarter
+from analytics.periods import previous
 from feedback_api.models import AssessmentSnapshot
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -30,10 +31,7 @@ class RunResult:
 
 def ended_quarter(today: date | None = None) -> Period:
     """The quarter that ended last (before today's)."""
-    current = current_quarter(today or datetime.now(LOCAL_TZ).date())
-    if current.number == 1:
-        return Period("quarter", current.year - 1, 4)
-    return Period("quarter", current.year, current.number - 1)
+    return previous(current_quarter(today or datetime.now(LOCAL_TZ).date()))
 
 
 def snapshot_ended_quarter(today: date | None = None) -> tuple[Period, AssessmentSnapshot | None]:

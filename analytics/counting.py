@@ -9,10 +9,13 @@ import sqlalchemy as sa
 
 from feedback_api.models import Feedback
 
+# THE filter of counted ratings and the 差评 ratings live with the definition of a complaint, below
+# analytics, so that the core's ticket job uses them too.
+from feedback_api.services.complaints import BAD_RATINGS as BAD_RATINGS
+from feedback_api.services.complaints import counted_feedback as counted_feedback
+
 #: How many ratings at the industry mean the smoothing adds to each window (see ``smoothed``).
 PRIOR_RATINGS = 10
-#: The ratings that are 差评 (bad reviews): 非常不满意 and 不满意.
-BAD_RATINGS = (1, 2)
 #: The citizens' channels whose counted ratings are shown apart (issue 12: WeChat and H5).
 SPLIT_CHANNELS = ("wechat", "h5")
 
@@ -29,16 +32,6 @@ def split_levels(values: list[dict[int, int] | None]) -> dict[int, int] | None:
     if any(v is None for v in values):
         return None
     return {k: sum(v[k] for v in values if v is not None) for k in range(1, 6)}
-
-
-def counted_feedback() -> sa.ColumnElement[bool]:
-    """THE filter of the ratings that count in the assessment: a rating, the one that counts of
-    a citizen's ratings of a window on a day, and not marked invalid by the agency's review.
-
-    An upheld appeal (申诉) sets ``rating_counts`` false (services.appeals), so a rating excluded
-    on appeal leaves every figure of the assessment, the ticket rates included."""
-    return sa.and_(Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
-                   Feedback.review_state != "invalid")
 
 
 def counted_opinions() -> sa.ColumnElement[bool]:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from analytics import delisting, snapshots
 from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment
 from analytics.counting import split_sum
+from analytics.periods import previous
 from feedback_api.db import Session
 from feedback_api.models import AssessmentSnapshot, Ticket, User
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, DELISTING_RULES, INDUSTRIES, label
@@ -33,16 +34,6 @@ BANDS: tuple[tuple[str, float, float], ...] = (
     ("60 分以下", 0.0, 60.0), ("60–70 分", 60.0, 70.0), ("70–80 分", 70.0, 80.0),
     ("80–90 分", 80.0, 90.0), ("90 分及以上", 90.0, 100.0001))
 ALL = "全部窗口"
-
-
-def previous(period: Period) -> Period:
-    """The period of the same kind just before ``period``."""
-    if period.kind == "year":
-        return Period("year", period.year - 1, 0)
-    last = 4 if period.kind == "quarter" else 12
-    if period.number > 1:
-        return Period(period.kind, period.year, period.number - 1)
-    return Period(period.kind, period.year - 1, last)
 
 
 def trend_periods(period: Period) -> list[Period]:

@@ -58,6 +58,16 @@ class Period:
         return [(self.year, (self.number - 1) // 3 + 1)]
 
 
+def previous(period: Period) -> Period:
+    """The period of the same kind just before ``period``."""
+    if period.kind == "year":
+        return Period("year", period.year - 1, 0)
+    last = 4 if period.kind == "quarter" else 12
+    if period.number > 1:
+        return Period(period.kind, period.year, period.number - 1)
+    return Period(period.kind, period.year - 1, last)
+
+
 _PERIOD_RE = re.compile(r"^(\d{4})(?:(?:[-/.M年])(\d{1,2})月?|[Qq季](\d))?$")
 
 

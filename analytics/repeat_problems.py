@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from analytics.counting import counted_opinions
-from analytics.periods import Period, current_quarter
+from analytics.periods import Period, current_quarter, previous
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, TOPICS, label
@@ -80,22 +80,13 @@ class RepeatReport:
         return self.current_span[1] < self.period.utc_bounds()[1]
 
 
-def previous_period(period: Period) -> Period:
-    if period.kind == "year":
-        return Period("year", period.year - 1, 0)
-    last = 12 if period.kind == "month" else 4
-    if period.number == 1:
-        return Period(period.kind, period.year - 1, last)
-    return Period(period.kind, period.year, period.number - 1)
-
-
 def spans(period: Period, now: datetime | None = None
           ) -> tuple[Period, tuple[datetime, datetime], tuple[datetime, datetime]]:
     """The previous period and the two spans compared: the whole periods once ``period`` has
     ended, else its elapsed part and as long a part from the start of the previous one."""
     now = now or utcnow()
     start, end = period.utc_bounds()
-    prev = previous_period(period)
+    prev = previous(period)
     prev_start, prev_end = prev.utc_bounds()
     if now >= end:
         return prev, (start, end), (prev_start, prev_end)
@@ -196,7 +187,7 @@ def check(period: Period | None = None, *, now: datetime | None = None,
     now = now or utcnow()
     if period is None:
         this = current_quarter(now.astimezone(LOCAL_TZ).date())
-        periods = [previous_period(this), this]
+        periods = [previous(this), this]
     else:
         periods = [period]
     queued = sum(queue_alerts(find(p, min_windows=min_windows, now=now), now) for p in periods)

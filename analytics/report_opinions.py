@@ -1,15 +1,13 @@
 """What citizens said, in a rating report: the complaint hot words (投诉热词) and the best and
 worst comments (典型意见), masked, of the report's windows in the period.
 
-A complaint is a counted opinion (analysed, not invalid, not a merged duplicate) whose citizen
-meant one: it carries a counted 差评 (rating 1-2), or the reviewer judged it negative, or it has
-neither a rating nor a verdict and the model scores it below 0.4 (the desk's band). A rating is
-the citizen's own word on the service: an opinion rated 3-5 is not a complaint because the model
-misreads its text ("不拥挤" scores negative), only because a person read it so. Its hot words are
-the keywords the analysis took from it (TF-IDF over the masked text), each counted once per
-opinion. The best comments are the most favourable praise (the reviewer's positive verdict, else
-a counted 4-5, else for an unrated opinion the model's positive score), the worst the least
-favourable complaints.
+A complaint (投诉意见) and praise (好评意见) are counted opinions (analysed, not invalid, not a
+merged duplicate) as ``feedback_api.services.complaints`` defines them, the one definition the
+agency report and the tickets opened automatically use too: a counted 差评, a negative verdict, or
+an unrated opinion the model reads negative; an opinion rated 3-5 is a complaint only by a
+reviewer's verdict. Its hot words are the keywords the analysis took from it (TF-IDF over the
+masked text), each counted once per opinion. The best comments are the most favourable praise,
+the worst the least favourable complaints.
 
 These are read live, also for a published period: they are the citizens' words behind the
 figures, not figures, and an opinion erased since (``citizens forget``) or found invalid must not
@@ -25,12 +23,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics.counting import BAD_RATINGS, counted_feedback, counted_opinions
+from analytics.counting import counted_opinions
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, Window
+from feedback_api.services.complaints import complaint, praise
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.feedback_list import NEGATIVE_BELOW, POSITIVE_FROM
 
 #: How many hot words and how many comments of each kind a report shows.
 HOT_WORDS = 10
@@ -66,26 +64,6 @@ class Opinions:
         return [(BEST_LABEL, self.best), (WORST_LABEL, self.worst)]
 
 
-def _model_only() -> sa.ColumnElement[bool]:
-    """No rating and no reviewer's verdict: the model's score is the only reading there is."""
-    return sa.and_(Feedback.rating.is_(None), Feedback.reviewed_sentiment.is_(None))
-
-
-def _complaint() -> sa.ColumnElement[bool]:
-    return sa.or_(sa.and_(counted_feedback(), Feedback.rating.in_(BAD_RATINGS)),
-                  Feedback.reviewed_sentiment == 0,
-                  sa.and_(_model_only(), Feedback.sentiment < NEGATIVE_BELOW))
-
-
-def _praise() -> sa.ColumnElement[bool]:
-    # CASE, not NOT: a comparison with a missing verdict or score is NULL, and NOT NULL too.
-    return sa.and_(sa.case((_complaint(), 1), else_=0) == 0,
-                   sa.or_(Feedback.reviewed_sentiment == 1,
-                          sa.and_(Feedback.reviewed_sentiment.is_(None), counted_feedback(),
-                                  Feedback.rating >= 4),
-                          sa.and_(_model_only(), Feedback.sentiment >= POSITIVE_FROM)))
-
-
 def _comments(where: list[sa.ColumnElement[bool]], best: bool) -> sa.Select[Any]:
     rating = Feedback.rating.desc() if best else Feedback.rating.asc()
     score = Feedback.sentiment.desc() if best else Feedback.sentiment.asc()
@@ -105,9 +83,9 @@ def _statements() -> tuple[sa.Select[Any], sa.Select[Any], sa.Select[Any]]:
              Feedback.received_at >= sa.bindparam("start"),
              Feedback.received_at < sa.bindparam("end"), counted_opinions()]
     shown = [*where, Feedback.masked_text.is_not(None), Feedback.masked_text != ""]
-    return (sa.select(Feedback.keywords).where(*where, _complaint()),
-            _comments([*shown, _praise()], best=True),
-            _comments([*shown, _complaint()], best=False))
+    return (sa.select(Feedback.keywords).where(*where, complaint()),
+            _comments([*shown, praise()], best=True),
+            _comments([*shown, complaint()], best=False))
 
 
 def _comment(at: datetime, code: str, stars: int | None, text: str) -> Comment:

@@ -68,8 +68,9 @@ ENV_VARS: dict[str, str] = {
     "WW_FIX_WORKDAYS": "working days a unit has to fix a ticket, per round (default 15)",
     "WW_APPEAL_WORKDAYS": "working days a unit has to appeal a rating (default 5)",
     "WW_AMBER_WORKDAYS": "a deadline turns amber this many working days before it (default 2)",
-    "WW_TICKET_NEGATIVE_BELOW": "an opinion the model scores below this (0-1) opens a ticket "
-                                "(default 0.2: clearly negative)",
+    "WW_TICKET_NEGATIVE_BELOW": "an unrated opinion without a reviewer's verdict that the model "
+                                "scores below this (0-1) opens a ticket (default 0.2: clearly "
+                                "negative)",
     "WW_TICKET_GROUP_DAYS": "a new 差评 or negative opinion joins a running ticket of the same window "
                             "and topic opened at most this many days ago (default 0: any still "
                             "running)",

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session, begin_request_write, utcnow
 from feedback_api.models import Feedback, TicketFeedback
 from feedback_api.services import alert_delivery, alerts, ticket_clocks, ticket_links, tickets
+from feedback_api.services.complaints import complaint
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +22,16 @@ RECENT = timedelta(days=30)
 
 
 def candidates(*, limit: int = 500, now: datetime | None = None) -> list[int]:
-    """Feedback that should open a ticket and has none: every counted 差评 (rating 1–2), and
-    every opinion the model scored clearly negative (below WW_TICKET_NEGATIVE_BELOW) that the
-    reviewer did not call positive. Opinions wait for their analysis (topic, masked text);
-    feedback the agency marked invalid never opens one."""
+    """Feedback that should open a ticket and has none: every complaint (``complaints``: a
+    counted 差评, an opinion the reviewer judged negative, or an unrated, unreviewed opinion the
+    model scored clearly negative, below WW_TICKET_NEGATIVE_BELOW). A rating of 3-5 opens one
+    only by the reviewer's verdict, never by the model misreading its words. Opinions wait for
+    their analysis (topic, masked text); feedback the agency marked invalid never opens one."""
     now = now or utcnow()
-    threshold = tickets.settings().negative_below
     analysed_or_no_text = sa.or_(Feedback.text.is_(None), Feedback.analyzed_at.is_not(None))
-    bad_review = sa.and_(Feedback.rating.in_((1, 2)), Feedback.rating_counts.is_(True))
-    negative_opinion = sa.and_(
-        sa.or_(Feedback.rating.is_(None), Feedback.rating >= 3),
-        Feedback.text.is_not(None),
-        sa.or_(sa.and_(Feedback.reviewed_sentiment.is_(None), Feedback.sentiment < threshold),
-               Feedback.reviewed_sentiment == 0))
     stmt = (sa.select(Feedback.id)
             .where(Feedback.received_at >= now - RECENT, Feedback.review_state != "invalid",
-                   analysed_or_no_text, sa.or_(bad_review, negative_opinion),
+                   analysed_or_no_text, complaint(tickets.settings().negative_below),
                    Feedback.id.not_in(sa.select(TicketFeedback.feedback_id)))
             .order_by(Feedback.id).limit(limit))
     return list(Session.scalars(stmt))

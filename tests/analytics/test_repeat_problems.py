@@ -163,27 +163,31 @@ def test_the_nightly_check_covers_the_quarter_so_far_and_the_one_before(app, ris
         Session.rollback()
 
 
-def test_the_office_keeps_the_authorities_alert_addresses(app, client, auth, rising):
+def test_the_authorities_addresses_are_kept_on_the_alert_contacts_page_only(app, client, auth,
+                                                                              rising):
+    """One registry: the office registers and deletes an authority's address on /alert-contacts
+    (the same list also sends the programme's reminders); /repeats/ shows it read-only with a link
+    there, and takes no address itself."""
     auth.login("office")
-    token = auth.csrf_token("/repeats/")
-    client.post("/repeats/", data={"industry": "tax", "email": "wang@tax.example.cn",
-                                   "name": "王处长", "csrf_token": token})
+    token = auth.csrf_token("/alert-contacts")
+    client.post("/alert-contacts", data={"unit": "industry:tax", "email": "wang@tax.example.cn",
+                                         "name": "王处长", "csrf_token": token})
     html = client.get("/repeats/").get_data(as_text=True)
-    assert "wang@tax.example.cn" in html and "王处长" in html
-    bad = client.post("/repeats/", data={"industry": "tax", "email": "not-an-address",
-                                         "csrf_token": token}).get_data(as_text=True)
-    assert "电子邮箱格式不正确" in bad
+    section = html.split("<h2>行业主管部门提醒邮箱</h2>", 1)[1].split("</section>", 1)[0]
+    assert "wang@tax.example.cn" in section and "王处长" in section and "税务" in section
+    assert 'href="/alert-contacts"' in section
+    assert "多窗口反复出现的问题" in client.get("/alert-contacts").get_data(as_text=True)
+    assert "<form" not in section and "<input" not in section and "<button" not in section
+    assert client.post("/repeats/", data={"industry": "tax", "email": "li@tax.example.cn",
+                                          "csrf_token": token}).status_code == 405
     with app.app_context():
         (contact,) = alert_contacts.industry_contacts()["tax"]
         assert (contact.name, contact.email) == ("王处长", "wang@tax.example.cn")
-    client.post(f"/repeats/contacts/{contact.id}/delete", data={"csrf_token": token})
+    assert client.post(f"/repeats/contacts/{contact.id}/delete",
+                       data={"csrf_token": token}).status_code == 404
+    client.post(f"/alert-contacts/{contact.id}/delete", data={"csrf_token": token})
     assert "wang@tax.example.cn" not in client.get("/repeats/").get_data(as_text=True)
+    assert "未登记" in client.get("/repeats/").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("authority")
-    html = client.get("/repeats/").get_data(as_text=True)
-    assert "行业主管部门提醒邮箱" not in html
-    token = auth.csrf_token("/repeats/")
-    client.post("/repeats/", data={"industry": "health", "email": "a@h.example.cn",
-                                   "csrf_token": token})
-    with app.app_context():
-        assert alert_contacts.industry_contacts() == {}
+    assert "行业主管部门提醒邮箱" not in client.get("/repeats/").get_data(as_text=True)

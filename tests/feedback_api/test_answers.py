@@ -142,7 +142,15 @@ def _token(page: str) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_answer_page_for_the_unit(client, auth, district, db):
+def wechat_configured(app, monkeypatch) -> None:
+    """The pages say a message goes through WeChat only when an account is configured (the
+    outbox keeps it queued otherwise: tests/admin_web/test_demo_wechat_outbox.py)."""
+    monkeypatch.setitem(app.config, "WW_WECHAT_APPID", "wx0123456789abcdef")
+    monkeypatch.setitem(app.config, "WW_WECHAT_SECRET", "s" * 32)
+
+
+def test_answer_page_for_the_unit(app, client, auth, district, db, monkeypatch):
+    wechat_configured(app, monkeypatch)
     fid = make_feedback(db)
     auth.login("unit")
     page = client.get(f"/feedback/{fid}").get_data(as_text=True)
@@ -165,7 +173,8 @@ def test_answer_page_for_the_unit(client, auth, district, db):
         assert len(answers.answers_of(fid)) == 1
 
 
-def test_the_agency_asks_for_a_new_rating_from_the_page(client, auth, district, db):
+def test_the_agency_asks_for_a_new_rating_from_the_page(app, client, auth, district, db, monkeypatch):
+    wechat_configured(app, monkeypatch)
     fid = make_feedback(db)
     auth.login("agency")
     page = client.get(f"/feedback/{fid}").get_data(as_text=True)
