@@ -134,11 +134,11 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
                      [[w["window"], f"规则{w['rule']}：{w['rule_name']}", w["summary"]]
                       for w in d["warnings"]], "无摘牌预警")]
     blocks += [Heading(1, "七、多窗口反复出现的问题"),
-               Para(f"同一行业至少 {rep['min_windows']} 个窗口关于同一问题类别的负面意见较"
+               Para(f"同一行业至少 {rep['min_windows']} 个窗口关于同一问题类别的投诉意见较"
                     f"{rep['previous']}上升" + ("（本期截至生成时，与上期同期相比）" if rep["partial"]
                                               else "") + "。"),
                Table("表9 多窗口反复出现的问题",
-                     ["行业", "问题类别", "上升窗口数", "本期负面意见", "上期负面意见", "窗口"],
+                     ["行业", "问题类别", "上升窗口数", "本期投诉意见", "上期投诉意见", "窗口"],
                      [[p["industry"], p["topic"], len(p["windows"]), p["current"], p["previous"],
                        "、".join(p["windows"])] for p in rep["problems"]],
                      "本季度未发现多窗口反复出现的问题")]

@@ -2,13 +2,16 @@
 windows of one industry within a period.
 
 Plainly: for a period (a month, quarter or year) and one industry, a topic is a repeat problem
-when its negative opinions rose against the previous period in at least ``min_windows``
-(``WW_REPEAT_MIN_WINDOWS``, default 3) of the industry's windows. A negative opinion is a
+when its complaints rose against the previous period in at least ``min_windows``
+(``WW_REPEAT_MIN_WINDOWS``, default 3) of the industry's windows. A complaint (投诉意见) is a
 counted opinion (``counted_opinions``: analysed, not invalid, not a merged duplicate) whose main
-topic is the topic and whose sentiment is negative (the reviewer's verdict, else the model's
-score below 0.4: the desk's band). "Rose" means more in this period than in the previous one
-(0 → 1 counts). While a period is running, its elapsed part is compared with the same span at
-the start of the previous period, so a half-finished quarter is not measured against a whole one.
+topic is the topic and which ``services.complaints`` calls a complaint, the rule the reports and
+the tickets opened automatically follow: a counted 差评, a reviewer's negative verdict, or, with
+neither a rating nor a verdict, a model score below 0.4. A 3-5-star opinion the model misreads
+("不拥挤" scored negative) is no complaint, so it cannot raise a problem nor e-mail an authority.
+"Rose" means more in this period than in the previous one (0 → 1 counts). While a period is
+running, its elapsed part is compared with the same span at the start of the previous period, so
+a half-finished quarter is not measured against a whole one.
 
 Everything is counted in SQL (one statement: per window and topic, then per industry and topic).
 The office reads every industry, an industry authority its own; each problem is e-mailed to the
@@ -29,8 +32,9 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, TOPICS, label
 from feedback_api.services import alerts, scope
+from feedback_api.services.complaints import complaint
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.feedback_list import sentiment_clause
+from feedback_api.services.feedback_list import NEGATIVE_BELOW
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,11 @@ class RepeatReport:
     problems: list[RepeatProblem]
 
     @property
+    def model_below(self) -> float:
+        """The model score below which an unrated, unreviewed opinion is a complaint."""
+        return NEGATIVE_BELOW
+
+    @property
     def partial(self) -> bool:
         return self.current_span[1] < self.period.utc_bounds()[1]
 
@@ -108,7 +117,7 @@ def find(period: Period, *, min_windows: int | None = None, industries: list[str
     in_prev = sa.and_(at >= prev_start, at < prev_end)
     cur_n = sa.func.sum(sa.case((in_cur, 1), else_=0))
     prev_n = sa.func.sum(sa.case((in_prev, 1), else_=0))
-    where = [counted_opinions(), sentiment_clause("negative"), Feedback.main_topic.is_not(None),
+    where = [counted_opinions(), complaint(), Feedback.main_topic.is_not(None),
              Feedback.main_topic != "other", sa.or_(in_cur, in_prev)]
     if industries is not None:
         where.append(Unit.industry.in_(industries))
@@ -167,7 +176,7 @@ def queue_alerts(report: RepeatReport, now: datetime | None = None) -> int:
                           for w in p.windows)
         span = "（本期截至目前，与上期同期相比）" if report.partial else ""
         body = (f"{report.period.label}，{p.industry_label}行业有 {len(p.windows)} 个窗口关于"
-                f"“{p.topic_label}”的负面意见较{report.previous.label}上升{span}，"
+                f"“{p.topic_label}”的投诉意见较{report.previous.label}上升{span}，"
                 f"达到多窗口反复出现问题的标准（至少 {report.min_windows} 个窗口）：\n{lines}\n"
                 "请督促相关窗口单位查找共性原因并整改。")
         if alerts.queue_alert(kind="repeat_problem", key=alert_key(report.period, p),

@@ -75,9 +75,9 @@ ENV_VARS: dict[str, str] = {
                             "and topic opened at most this many days ago (default 0: any still "
                             "running)",
     "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
-    "WW_REPEAT_MIN_WINDOWS": "a topic is a repeat problem of an industry when its negative opinions "
-                             "rose against the previous period in at least this many of the "
-                             "industry's windows (default 3)",
+    "WW_REPEAT_MIN_WINDOWS": "a topic is a repeat problem of an industry when its complaints "
+                             "(services.complaints) rose against the previous period in at least "
+                             "this many of the industry's windows (default 3)",
     "WW_DISK_MIN_FREE_MB": "/healthz reports storage low_space when the SQLite database's or the "
                            "instance folder's disk has less free space (default 200)",
     "WW_COVERT_EVIDENCE_MAX_MB": "largest evidence file (photo, recording, video, document) of a "

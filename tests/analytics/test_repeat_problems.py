@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from analytics import repeat_problems
+from analytics import agency_report, repeat_problems
+from analytics.agency_report_outline import Table, outline
 from analytics.periods import parse_period
 from feedback_api.db import Session
 from feedback_api.models import Feedback, StaffAlert
@@ -87,6 +88,43 @@ def test_reviewed_invalid_duplicates_and_equal_counts_do_not_rise(app, rising):
         Session.rollback()
 
 
+def test_complaints_count_by_the_one_rule_and_a_misread_rating_alerts_nobody(app, db, rising):
+    """Opinions count as ``services.complaints`` defines a complaint: a 5-star opinion the model
+    misreads ("不拥挤" scored negative) counts nowhere, so it cannot raise a problem nor e-mail an
+    authority; a 3-star one a reviewer judged negative, a 1-star one whatever the model read, and
+    an unrated one the model scores below 0.4 (the fixture's) count."""
+    with db():
+        for code in ("CD-SW-001", "CD-SW-002", "CD-SW-003"):
+            opinion(code, AUG, topic="environment", sentiment=0.05, rating=5)
+        opinion("CD-SW-001", AUG, sentiment=0.05, rating=5)     # attitude stays 1 -> 2
+        # 效率 was CD-SW-002's alone (unrated, 0.1): a judged 3-star and a 1-star join it.
+        opinion("CD-SW-001", AUG, topic="efficiency", sentiment=0.7, rating=3,
+                reviewed_sentiment=0)
+        opinion("CD-SW-003", AUG, topic="efficiency", sentiment=0.6, rating=1)
+        opinion("CD-SW-003", AUG, topic="efficiency", sentiment=0.45)  # unrated, not below 0.4
+    with app.app_context():
+        statements: list[str] = []
+
+        def note(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        engine = Session.connection().engine  # the transaction begun: its BEGIN not counted
+        sa.event.listen(engine, "before_cursor_execute", note)
+        try:
+            found = repeat_problems.find(Q3, now=AFTER)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", note)
+        assert len(statements) == 1  # one grouped statement, the rule inside it, no row loop
+        assert [(p.topic, [(w.code, w.current, w.previous) for w in p.windows])
+                for p in found.problems] == [
+            ("attitude", [("CD-SW-001", 2, 1), ("CD-SW-002", 1, 0), ("CD-SW-003", 1, 0)]),
+            ("efficiency", [("CD-SW-001", 1, 0), ("CD-SW-002", 1, 0), ("CD-SW-003", 1, 0)])]
+    with db():
+        assert repeat_problems.check(Q3, now=AFTER) == 2
+        assert sorted(Session.scalars(sa.select(StaffAlert.dedup_key))) == [
+            "repeat:2026Q3:tax:attitude", "repeat:2026Q3:tax:efficiency"]
+
+
 def test_a_running_period_is_compared_with_the_same_span_of_the_previous(app, rising):
     with app.app_context():
         # On 20 August, Q3 so far (51 days) is compared with 1 April – 21 May: the May
@@ -124,6 +162,7 @@ def test_the_authority_is_emailed_once_per_period(app, db, rising, smtp):
     assert to == ["wang@tax.example.cn"]
     assert "服务态度" in subject(msg) and "2026年第三季度" in subject(msg)
     text = body(msg)
+    assert "“服务态度”的投诉意见较2026年第二季度上升" in text and "负面意见" not in text
     assert "3 个窗口" in text and "CD-SW-001 综合办税窗口（城东区税务局办税服务厅）：本期 2 条，上期 1 条" in text
 
 
@@ -144,6 +183,10 @@ def test_the_page_shows_the_office_all_and_the_authority_its_industry(client, au
     html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
     assert "税务" in html and "服务态度" in html and "CD-SW-003" in html
     assert "较2026年第二季度上升" in html
+    # What is counted, said as the rule counts it: complaints, not the model's negative band.
+    assert "<th>本期投诉意见</th><th>上期投诉意见</th>" in html and "负面意见" not in html
+    assert "计分的差评（1–2 星）、审核判为负面的意见、未评分且未审核而模型情感分低于 0.4 的意见" in html
+    assert "评 3–5 星的意见仅在审核判为负面时计入" in html
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("authority")  # health: its 效率 rises in two windows only
     html = client.get("/repeats/?period=2026Q3").get_data(as_text=True)
@@ -151,6 +194,20 @@ def test_the_page_shows_the_office_all_and_the_authority_its_industry(client, au
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("unit")
     assert client.get("/repeats/?period=2026Q3").status_code == 403
+
+
+def test_the_agency_report_says_complaints_rose(app, rising):
+    """The agency report's 七 counts what /repeats/ counts, and calls it complaints."""
+    with app.app_context():
+        figures = agency_report.generate(Q3)
+    blocks = outline(figures, agency_report.default_sections(figures))
+    at = next(i for i, b in enumerate(blocks) if getattr(b, "text", "") == "七、多窗口反复出现的问题")
+    para, table = blocks[at + 1], blocks[at + 2]
+    assert para.text == "同一行业至少 3 个窗口关于同一问题类别的投诉意见较2026年第二季度上升。"
+    assert isinstance(table, Table) and table.caption == "表9 多窗口反复出现的问题"
+    assert table.header == ["行业", "问题类别", "上升窗口数", "本期投诉意见", "上期投诉意见", "窗口"]
+    assert table.rows == [["税务", "服务态度", 3, 4, 1,
+                           "CD-SW-001 综合办税窗口、CD-SW-002 发票领用窗口、CD-SW-003 社保费窗口"]]
 
 
 def test_the_nightly_check_covers_the_quarter_so_far_and_the_one_before(app, rising):
