@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--labelled", default=None, 
                     help="labelled opinions for --sets held-out (default: the shipped ones)")
     ns = ap.parse_args(argv)
-    if not (Path(ns.candidate_dir) / "versions" / ns.candidate_version / store.MODEL_FILE).exists():
+    if not store.model_file(Path(ns.candidate_dir) / "versions" / ns.candidate_version):
         ap.error(f"no version {ns.candidate_version} in {ns.candidate_dir}")
     tokenizer = make_tokenizer()
     candidate = Pipeline(*store.load_model(ns.candidate_dir, ns.candidate_version), tokenizer=tokenizer)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain, repeat
 from operator import add, mul
 
@@ -130,6 +130,21 @@ class MultiLogReg:
                    for m in models.values()]
         self.table = dict(zip(keys, zip(*columns, strict=True), strict=True))
 
+    @classmethod
+    def from_dicts(cls, dicts: Mapping[str, dict]) -> MultiLogReg:
+        """From the models' stored dicts (:meth:`LogReg.to_dict`); from a :class:`LogRegGroup` (a model
+        file's form) straight from its columns, with no dict per model."""
+        if not isinstance(dicts, LogRegGroup):
+            return cls({t: LogReg.from_dict(d) for t, d in dicts.items()})
+        multi = cls.__new__(cls)
+        multi.names = list(dicts.biases)
+        multi.biases = [float(b) for b in dicts.biases.values()]
+        # The same products as __init__'s (stored integer times 1e-4; 0 where a model lacks the key).
+        scale = 1.0 / WEIGHT_SCALE
+        rows = zip(*(map(mul, column, repeat(scale)) for column in dicts.columns), strict=True)
+        multi.table = dict(zip(dicts.key_list(), rows, strict=True))
+        return multi
+
     def probs(self, feats: Features) -> dict[str, float]:
         z = list(self.biases)
         # Rows of features of equal value (in first-seen order) are summed column-wise in C. Grouped
@@ -146,6 +161,64 @@ class MultiLogReg:
                 for i, s in enumerate(map(sum, zip(*same, strict=True))):
                     z[i] += s * v
         return {n: sigmoid(s) for n, s in zip(self.names, z, strict=True)}
+
+
+class LogRegGroup(Mapping):
+    """Several logistic regressions over one sorted key list, the form a model file keeps the topic
+    models in (store.py). Reads as ``{name: LogReg.to_dict()}`` (each dict made when first asked for);
+    :meth:`MultiLogReg.from_dicts` builds its table from the columns without them."""
+
+    def __init__(self, biases: dict[str, float], keys: str, columns: Sequence[Sequence[int]],
+                 absent: Sequence[Sequence[int]]):
+        # columns[i][j]: model i's weight of key j in 1e-4 units, 0 where it has none (absent[i] lists
+        # those j, so a stored weight of 0 stays apart from no weight).
+        n = keys.count("\n") + 1 if keys else 0
+        if not len(biases) == len(columns) == len(absent) or any(len(c) != n for c in columns):
+            raise ValueError("corrupt model: a column's length differs from the keys'")
+        self.biases, self.keys_text, self.columns, self.absent = biases, keys, columns, absent
+        self._names = list(biases)
+        self._dicts: dict[str, dict] = {}
+
+    @classmethod
+    def of(cls, dicts: Mapping[str, dict]) -> LogRegGroup:
+        """From compact :meth:`LogReg.to_dict` dicts; names sorted (a model file's JSON order)."""
+        names = sorted(dicts)
+        split = {t: dicts[t]["keys"].split("\n") if dicts[t]["keys"] else [] for t in names}
+        keys = sorted(set().union(*split.values()))
+        index = {k: j for j, k in enumerate(keys)}
+        columns, absent = [], []
+        for t in names:
+            column = [0] * len(keys)
+            for k, v in zip(split[t], dicts[t]["values"], strict=True):
+                column[index[k]] = v
+            present = set(map(index.__getitem__, split[t]))
+            absent.append([j for j in range(len(keys)) if j not in present])
+            columns.append(column)
+        return cls({t: dicts[t]["bias"] for t in names}, "\n".join(keys), columns, absent)
+
+    def key_list(self) -> list[str]:
+        return self.keys_text.split("\n") if self.keys_text else []
+
+    def __getitem__(self, name: str) -> dict:
+        d = self._dicts.get(name)
+        if d is None:
+            bias = self.biases[name]
+            i = self._names.index(name)
+            gone = set(self.absent[i])
+            keep = [j for j in range(len(self.columns[i])) if j not in gone]
+            keys, column = self.key_list(), self.columns[i]
+            d = self._dicts[name] = {"bias": bias, "keys": "\n".join([keys[j] for j in keep]),
+                                     "values": [column[j] for j in keep]}
+        return d
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.biases
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 class NaiveBayes:

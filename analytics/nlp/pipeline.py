@@ -56,7 +56,7 @@ class Pipeline:
         self.general = LogReg.from_dict(model["general"])
         self.snow = NaiveBayes.from_dict(model["snow_nb"])
         self.domain = LogReg.from_dict(model["domain"])
-        self.topic_model = MultiLogReg({t: LogReg.from_dict(d) for t, d in model["topics"].items()})
+        self.topic_model = MultiLogReg.from_dicts(model["topics"])
         # Platt parameters fitted on out-of-fold scores of the training data (absent in older models).
         self.calibration = (model.get("calibration") or {}).get("sentiment")
         self.domain_extra = bool(model.get("domain_extra"))
@@ -73,7 +73,7 @@ class Pipeline:
         card = model.get("topic_cardinality")
         # v7 on: a second stage over all the topics' first-stage logits (topic_stack.py).
         stack = model.get("topic_stack")
-        self.topic_stack = MultiLogReg({t: LogReg.from_dict(d) for t, d in stack.items()}) if stack else None
+        self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}

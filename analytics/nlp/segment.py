@@ -72,8 +72,9 @@ def make_tokenizer(extra_words: list[str] | None = None) -> jieba.Tokenizer:
     freq_total = None
     with _lock:
         try:
+            # loads() of the whole file: load() reads the file object piece by piece (about 4x slower).
             with open(cache, "rb") as fh:
-                freq_total = marshal.load(fh)
+                freq_total = marshal.loads(fh.read())
         except (OSError, EOFError, ValueError, TypeError):
             freq_total = None
         if freq_total is None:

@@ -28,7 +28,7 @@ def trained(tmp_path_factory):
 def test_training_writes_a_version_with_a_note(trained):
     model_dir, result = trained
     vdir = model_dir / "versions" / "v-test-1"
-    assert (vdir / "model.json.gz").exists()
+    assert (vdir / store.MODEL_FILE).exists() and not (vdir / store.LEGACY_MODEL_FILE).exists()
     meta = json.loads((vdir / "meta.json").read_text(encoding="utf-8"))
     assert meta["version"] == "v-test-1"
     assert meta["trained_on"]["corrections_used"] == 2
