@@ -13,10 +13,10 @@ from openpyxl import Workbook
 
 from feedback_api.db import Session
 from feedback_api.models import User
-from feedback_api.services import cells, standards
-from feedback_api.services.errors import ServiceError, ValidationError
+from feedback_api.services import cells, sheets, standards
+from feedback_api.services.errors import ServiceError
 from feedback_api.services.inspections import parse_date, save_inspection
-from feedback_api.services.ledger import MAX_ROWS, RowError, read_table, too_many_rows
+from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _QUARTER_RE = re.compile(
@@ -66,10 +66,6 @@ class InspectionImportReport:
                 f"错误 {len(self.errors)} 行")
 
 
-def _clean_header(raw: str) -> str:
-    return re.sub(r"[（(].*?[)）]$", "", (raw or "").strip().lstrip("\ufeff").replace("*", "")).strip()
-
-
 def import_inspections(actor: User | None, data: bytes, filename: str, *,
                        max_rows: int = MAX_ROWS) -> InspectionImportReport:
     """Import an inspection sheet (CSV in the ledger's encodings, or XLSX): 窗口编号, 季度,
@@ -78,25 +74,16 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
     already entered is replaced. Bad rows are reported by line and left out whole."""
     report = InspectionImportReport()
     fixed = {h: f for f, h in IMPORT_COLUMNS} | {f: f for f, _ in IMPORT_COLUMNS} | HEADER_ALIASES
-    header: dict[int, str] | None = None
+    _line, names, rows = sheets.locate_header(
+        data, filename, fixed.get, {f: h for f, h in IMPORT_COLUMNS if f in REQUIRED})
+    header = {idx: fixed.get(name, name) for idx, raw in enumerate(names)
+              if (name := sheets.header_name(raw)) and name not in IGNORED_HEADERS}
     seen: dict[tuple[str, int, int], int] = {}
     # Counted before any row is saved: a sheet too long is refused whole, at once.
-    table = [(line, row) for line, row in read_table(data, filename)
-             if any((c or "").strip() for c in row)]
-    if len(table) - 1 > max_rows:
+    table = [(line, row) for line, row in rows if any((c or "").strip() for c in row)]
+    if len(table) > max_rows:
         raise too_many_rows(max_rows, "inspections import")
     for line, row in table:
-        if header is None:
-            header = {}
-            for idx, raw in enumerate(row):
-                name = _clean_header(raw)
-                if name and name not in IGNORED_HEADERS:
-                    header[idx] = fixed.get(name, name)
-            missing = [h for f, h in IMPORT_COLUMNS if f in REQUIRED and f not in header.values()]
-            if missing:
-                raise ValidationError(f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
-                                      details={"line": line, "missing": missing})
-            continue
         cells = {name: (row[i] if i < len(row) else "").replace("\x00", "").strip()
                  for i, name in header.items()}
         code = cells.get("window", "")
@@ -125,8 +112,6 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
             continue
         seen[key] = line  # only an imported row is the one later rows repeat
         (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
-    if header is None:
-        raise ValidationError("文件为空：没有表头和数据行")
     return report
 
 
