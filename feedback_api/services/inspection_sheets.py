@@ -88,8 +88,8 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
                  for i, name in header.items()}
         code = cells.get("window", "")
         try:
-            if not cells.get("inspected_on"):  # a merged cell reads empty below its first row
-                raise ValueError("检查日期为空：每行都须填写（合并的单元格请取消合并后逐行填写）")
+            if not cells.get("inspected_on"):
+                raise ValueError("检查日期为空：每行都须填写")
             on = parse_date(cells.get("inspected_on"))
             year, quarter = parse_quarter(cells.get("quarter", ""), on)
         except ValueError as exc:
