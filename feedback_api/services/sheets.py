@@ -41,6 +41,8 @@ def decode_csv(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the OLE file of Excel 97-2003 (.xls)
+        raise ValidationError("不支持 Excel 97-2003 格式（.xls）：请在 Excel 或 WPS 中另存为 .xlsx 后上传")
     if b"\x00" in data[:4096]:
         raise ValidationError("文件不是文本格式的 CSV：请上传 CSV 或 XLSX 文件")
     for encoding in ("utf-8-sig", "gb18030"):
