@@ -144,3 +144,30 @@ def test_an_old_excel_97_file_is_refused_with_how_to_save_it(db):
     for importer in (ledger.import_ledger, inspection_sheets.import_inspections):
         with db(), pytest.raises(ValidationError, match=r"\.xls.*另存为 \.xlsx"):
             importer(None, ole, "台账.xls")
+
+
+@pytest.mark.parametrize("typed", ["2026/3/5", "2026年3月5日", "2026.03.05", "２０２６年３月５日",
+                                   "2026-3-5", "20260305", " 2026-03-05 "])
+def test_a_status_date_typed_as_people_type_it_is_read(db, typed):
+    row = _ledger_row(1, 状态="摘牌", 状态日期=typed)
+    row.append("连续两个季度考核不合格")
+    with db() as s:
+        report = ledger.import_ledger(None, _xlsx([LEDGER_HEADER + ["状态原因"], row]), "台账.xlsx")
+        assert report.errors == [], report.errors
+        assert str(s.scalars(sa.select(Window.status_date)).one()) == "2026-03-05"
+
+
+def test_an_inspection_date_typed_without_separators_is_read(db, district):
+    rows = [INSPECTION_HEADER, _inspection_row(1, "CD-SW-001", 检查日期="20260920")]
+    with db() as s:
+        report = inspection_sheets.import_inspections(None, _xlsx(rows), "检查.xlsx")
+        assert report.errors == [] and report.created == ["CD-SW-001 2026Q3"]
+        assert str(s.scalars(sa.select(Inspection.inspected_on)).one()) == "2026-09-20"
+
+
+def test_a_date_that_is_no_date_names_the_column(db):
+    row = _ledger_row(1, 状态="摘牌", 状态日期="三月五日")
+    row.append("原因")
+    with db():
+        report = ledger.import_ledger(None, _xlsx([LEDGER_HEADER + ["状态原因"], row]), "台账.xlsx")
+    assert [e.line for e in report.errors] == [2] and "状态日期" in report.errors[0].reason
