@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -66,6 +67,11 @@ class InspectionImportReport:
                 f"错误 {len(self.errors)} 行")
 
 
+def _points(text: str) -> str:
+    """A score as typed: "14分" and full-width "１４" are the 14 the standard scores."""
+    return re.sub(r"\s*分$", "", unicodedata.normalize("NFKC", text)).strip()
+
+
 def import_inspections(actor: User | None, data: bytes, filename: str, *,
                        max_rows: int = MAX_ROWS) -> InspectionImportReport:
     """Import an inspection sheet (CSV in the ledger's encodings, or XLSX): 窗口编号, 季度,
@@ -99,7 +105,7 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         if key in seen:
             report.errors.append(RowError(line, code, f"与第 {seen[key]} 行是同一窗口同一季度"))
             continue
-        scores = {name: value for name, value in cells.items()
+        scores = {name: _points(value) for name, value in cells.items()
                   if name not in {f for f, _ in IMPORT_COLUMNS}}
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
                   "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),

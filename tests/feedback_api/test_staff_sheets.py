@@ -171,3 +171,22 @@ def test_a_date_that_is_no_date_names_the_column(db):
     with db():
         report = ledger.import_ledger(None, _xlsx([LEDGER_HEADER + ["状态原因"], row]), "台账.xlsx")
     assert [e.line for e in report.errors] == [2] and "状态日期" in report.errors[0].reason
+
+
+def test_scores_written_with_their_unit_are_read_as_numbers(db, district):
+    row = _inspection_row(1, "CD-SW-001")
+    row[6:14] = ["14分", "１４", " 14.5 分", 9, 14, 9, 9, "9分"]
+    with db() as s:
+        report = inspection_sheets.import_inspections(None, _xlsx([INSPECTION_HEADER, row]), "检查.xlsx")
+        assert report.errors == [] and report.created == ["CD-SW-001 2026Q3"]
+        assert s.scalars(sa.select(Inspection.total)).one() == 92.5
+
+
+def test_a_score_that_is_no_number_names_the_row_and_the_indicator(db, district):
+    row = _inspection_row(1, "CD-SW-001")
+    row[6] = "良好"
+    with db() as s:
+        report = inspection_sheets.import_inspections(None, _xlsx([INSPECTION_HEADER, row]), "检查.xlsx")
+        assert [e.line for e in report.errors] == [2]
+        assert "服务态度" in report.errors[0].reason and "良好" in report.errors[0].reason
+        assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
