@@ -126,8 +126,8 @@ def locate_header(data: bytes, filename: str, field: Callable[[str], str | None]
     """The table's header (its line and cells) and the rows under it: the first of the first
     HEADER_SCAN non-empty rows of a sheet, sheets in order, whose names (``header_name``, then
     ``field``) hold every ``required`` field (field: its column's Chinese name). A row right under
-    it that qualifies too is the lower row of a two-row header and replaces it. No such row:
-    ValidationError naming the row most like a header and the columns it lacks."""
+    it that qualifies too is the lower row of a two-row header and replaces it. No such row, or
+    no row under it: ValidationError naming the row most like a header and the columns it lacks."""
     best: tuple[int, int, list[str]] | None = None  # (found, line, missing)
     any_rows = False
     for table in read_tables(data, filename):
@@ -148,6 +148,8 @@ def locate_header(data: bytes, filename: str, field: Callable[[str], str | None]
                 f in {field(header_name(c)) for c in filled[header_at + 1][1]} for f in required):
             header_at += 1
         line, header = filled[header_at]
+        if header_at + 1 == len(filled):  # the template sent back unfilled
+            raise ValidationError(f"第 {line} 行是表头，其下没有数据行：请填写后再导入")
         return line, header, [(n, r) for n, r in table if n > line]
     if not any_rows or best is None:
         raise ValidationError("文件为空：没有表头和数据行")

@@ -190,3 +190,11 @@ def test_a_score_that_is_no_number_names_the_row_and_the_indicator(db, district)
         assert [e.line for e in report.errors] == [2]
         assert "服务态度" in report.errors[0].reason and "良好" in report.errors[0].reason
         assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 0
+
+
+def test_a_sheet_with_only_its_header_says_there_are_no_rows(db):
+    # The downloaded template, sent back unfilled, is not an import of nothing that "succeeded".
+    for importer, header in ((ledger.import_ledger, LEDGER_HEADER),
+                             (inspection_sheets.import_inspections, INSPECTION_HEADER)):
+        with db(), pytest.raises(ValidationError, match="第 2 行是表头，其下没有数据行"):
+            importer(None, _xlsx([header, [None] * len(header)], title="模板"), "模板.xlsx")
