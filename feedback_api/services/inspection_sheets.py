@@ -28,7 +28,7 @@ _QUARTER_RE = re.compile(
 def parse_quarter(text: str, inspected_on: date | None = None) -> tuple[int, int]:
     """Read a quarter as offices write it: 2026Q3, 2026-Q3, 2026年第三季度, 三季度, 3 (the year
     then comes from the inspection date)."""
-    value = (text or "").strip().upper().replace("第", "")
+    value = unicodedata.normalize("NFKC", text or "").strip().upper().replace("第", "")
     match = _QUARTER_RE.match(value)
     if not match:
         raise ValueError(f"季度“{text}”无法识别，应写作 2026Q3 或 2026年第三季度")

@@ -198,3 +198,8 @@ def test_a_sheet_with_only_its_header_says_there_are_no_rows(db):
                              (inspection_sheets.import_inspections, INSPECTION_HEADER)):
         with db(), pytest.raises(ValidationError, match="第 2 行是表头，其下没有数据行"):
             importer(None, _xlsx([header, [None] * len(header)], title="模板"), "模板.xlsx")
+
+
+@pytest.mark.parametrize("typed", ["２０２６Ｑ３", "2026年第３季度", "２０２６年三季度", "2026 q3"])
+def test_a_quarter_in_full_width_characters_is_read(typed):
+    assert inspection_sheets.parse_quarter(typed) == (2026, 3)
