@@ -94,6 +94,8 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
                  for i, name in header.items()}
         code = cells.get("window", "")
         try:
+            if not code:
+                raise ValueError("窗口编号为空")
             if not cells.get("inspected_on"):
                 raise ValueError("检查日期为空：每行都须填写")
             on = parse_date(cells.get("inspected_on"))

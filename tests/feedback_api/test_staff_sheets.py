@@ -203,3 +203,10 @@ def test_a_sheet_with_only_its_header_says_there_are_no_rows(db):
 @pytest.mark.parametrize("typed", ["２０２６Ｑ３", "2026年第３季度", "２０２６年三季度", "2026 q3"])
 def test_a_quarter_in_full_width_characters_is_read(typed):
     assert inspection_sheets.parse_quarter(typed) == (2026, 3)
+
+
+def test_an_inspection_row_without_a_window_code_says_so(db, district):
+    rows = [INSPECTION_HEADER, _inspection_row(1, "  ")]
+    with db():
+        report = inspection_sheets.import_inspections(None, _xlsx(rows), "检查.xlsx")
+    assert [(e.line, e.reason) for e in report.errors] == [(2, "窗口编号为空")]
