@@ -210,3 +210,15 @@ def test_an_inspection_row_without_a_window_code_says_so(db, district):
     with db():
         report = inspection_sheets.import_inspections(None, _xlsx(rows), "检查.xlsx")
     assert [(e.line, e.reason) for e in report.errors] == [(2, "窗口编号为空")]
+
+
+def test_an_inspection_sheet_with_indicators_grouped_under_a_merged_heading_imports(db, district):
+    fixed = INSPECTION_HEADER[:6]
+    top = fixed + ["检查得分"] + [None] * 7 + ["总分", "备注"]
+    below = [None] * 6 + INSPECTION_HEADER[6:14] + [None, None]
+    merges = tuple(f"{c}2:{c}3" for c in "ABCDEFOP") + ("G2:N2",)  # under the title row
+    rows = [top, below, _inspection_row(1, "CD-SW-001"), _inspection_row(2, "CD-SW-002")]
+    with db():
+        report = inspection_sheets.import_inspections(None, _xlsx(rows, merges=merges,
+                                                                  title="综合检查评分表"), "检查.xlsx")
+    assert report.errors == [] and len(report.created) == 2
