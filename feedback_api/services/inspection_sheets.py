@@ -81,7 +81,8 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
     report = InspectionImportReport()
     fixed = {h: f for f, h in IMPORT_COLUMNS} | {f: f for f, _ in IMPORT_COLUMNS} | HEADER_ALIASES
     _line, names, rows = sheets.locate_header(
-        data, filename, fixed.get, {f: h for f, h in IMPORT_COLUMNS if f in REQUIRED})
+        data, filename, fixed.get, {f: h for f, h in IMPORT_COLUMNS if f in REQUIRED},
+        max_rows=max_rows, too_long=lambda: too_many_rows(max_rows, "inspections import"))
     header = {idx: fixed.get(name, name) for idx, raw in enumerate(names)
               if (name := sheets.header_name(raw)) and name not in IGNORED_HEADERS}
     seen: dict[tuple[str, int, int], int] = {}

@@ -112,7 +112,8 @@ def read_ledger(data: bytes, filename: str, max_rows: int = MAX_ROWS,
                 ) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
     """Parse a ledger file into (column map, [(line number, {field: value})])."""
     _line, header, rows = sheets.locate_header(
-        data, filename, _field, {f: h for f, h in LEDGER_COLUMNS if f in REQUIRED})
+        data, filename, _field, {f: h for f, h in LEDGER_COLUMNS if f in REQUIRED},
+        max_rows=max_rows, too_long=lambda: too_many_rows(max_rows, "windows import"))
     mapping, _unknown = _header_map(header)
     out: list[tuple[int, dict[str, str]]] = []
     for line, row in rows:

@@ -80,9 +80,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _count_rows(data: bytes, limit: int, too_long: Callable[[], ValidationError]) -> None:
+    """Refuse a workbook with a sheet of more than ``limit`` filled rows, counted while streaming
+    (read-only), before it is loaded whole."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for ws in wb.worksheets:
+                filled = 0
+                for row in ws.iter_rows(values_only=True):
+                    filled += any(v is not None and str(v).strip() for v in row)
+                    if filled > limit:
+                        raise too_long()
+        finally:
+            wb.close()
+    except ValidationError:
+        raise
+    except Exception:  # openpyxl raises many types for a damaged or non-XLSX file
+        raise ValidationError("无法读取 Excel 文件：请确认是 .xlsx 格式且未损坏") from None
+
+
 def _xlsx_tables(data: bytes) -> list[list[Row]]:
     try:
-        # Not read-only: only a loaded sheet knows its merged cells (about 3 KB a row more).
+        # Not read-only: only a loaded sheet knows its merged cells (read_tables bounds its size).
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # openpyxl raises many types for a damaged or non-XLSX file
         raise ValidationError("无法读取 Excel 文件：请确认是 .xlsx 格式且未损坏") from None
@@ -104,10 +124,16 @@ def _xlsx_tables(data: bytes) -> list[list[Row]]:
     return tables
 
 
-def read_tables(data: bytes, filename: str) -> list[list[Row]]:
+def read_tables(data: bytes, filename: str, *, max_rows: int | None = None,
+                too_long: Callable[[], ValidationError] | None = None) -> list[list[Row]]:
     """Every table of an upload as (line number, cells as text) rows: one for a CSV, one per
-    sheet of an XLSX."""
+    sheet of an XLSX. With ``max_rows``, a workbook with a sheet of more filled rows than that
+    and a header's room (HEADER_SCAN) is refused with ``too_long()`` before it is loaded whole;
+    the importer counts its data rows exactly."""
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        if max_rows is not None:
+            _count_rows(data, max_rows + HEADER_SCAN,
+                        too_long or (lambda: ValidationError(f"文件超过 {max_rows} 行，请分批导入")))
         return _xlsx_tables(data)  # XLSX keeps text cells as they are
     return [_csv_rows(data)]
 
@@ -122,7 +148,9 @@ def _blank(row: list[str]) -> bool:
 
 
 def locate_header(data: bytes, filename: str, field: Callable[[str], str | None],
-                  required: Mapping[str, str]) -> tuple[int, list[str], list[Row]]:
+                  required: Mapping[str, str], *, max_rows: int | None = None,
+                  too_long: Callable[[], ValidationError] | None = None,
+                  ) -> tuple[int, list[str], list[Row]]:
     """The table's header (its line and cells) and the rows under it: the first of the first
     HEADER_SCAN non-empty rows of a sheet, sheets in order, whose names (``header_name``, then
     ``field``) hold every ``required`` field (field: its column's Chinese name). A row right under
@@ -130,7 +158,7 @@ def locate_header(data: bytes, filename: str, field: Callable[[str], str | None]
     no row under it: ValidationError naming the row most like a header and the columns it lacks."""
     best: tuple[int, int, list[str]] | None = None  # (found, line, missing)
     any_rows = False
-    for table in read_tables(data, filename):
+    for table in read_tables(data, filename, max_rows=max_rows, too_long=too_long):
         filled = [(line, row) for line, row in table if not _blank(row)]
         any_rows = any_rows or bool(filled)
         header_at = None

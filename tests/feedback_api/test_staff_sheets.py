@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from feedback_api.models import Inspection, Window
-from feedback_api.services import inspection_sheets, ledger
+from feedback_api.services import inspection_sheets, ledger, sheets
 from feedback_api.services.errors import ValidationError
 
 LEDGER_HEADER = ["序号", "窗口编号", "窗口名称", "所属单位", "行业", "窗口人数", "状态", "状态日期",
@@ -222,3 +222,12 @@ def test_an_inspection_sheet_with_indicators_grouped_under_a_merged_heading_impo
         report = inspection_sheets.import_inspections(None, _xlsx(rows, merges=merges,
                                                                   title="综合检查评分表"), "检查.xlsx")
     assert report.errors == [] and len(report.created) == 2
+
+
+def test_a_workbook_too_long_is_refused_before_it_is_loaded_whole():
+    # Loading a sheet whole (to see its merged cells) costs memory by the row: a 16 MB upload of
+    # a few hundred thousand rows is refused from a streamed count instead.
+    data = _xlsx([LEDGER_HEADER] + [_ledger_row(n) for n in range(1, 40)], title="台账")
+    with pytest.raises(ValidationError, match="太长"):
+        sheets.read_tables(data, "台账.xlsx", max_rows=20, too_long=lambda: ValidationError("太长"))
+    assert len(sheets.read_tables(data, "台账.xlsx", max_rows=39, too_long=lambda: ValidationError("太长"))[0]) == 41
