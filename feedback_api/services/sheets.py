@@ -53,7 +53,8 @@ def decode_csv(data: bytes) -> str:
     raise ValidationError("无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
 
 
-def _csv_rows(data: bytes) -> list[Row]:
+def _csv_rows(data: bytes, limit: int | None = None,
+              too_long: Callable[[], ValidationError] | None = None) -> list[Row]:
     text = decode_csv(data)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
@@ -61,10 +62,14 @@ def _csv_rows(data: bytes) -> list[Row]:
         dialect = csv.excel  # type: ignore[assignment]
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[Row] = []
+    filled = 0
     try:
         for row in reader:
             # A CSV cell our export neutralised ('=…) comes back as it was stored.
             rows.append((reader.line_num, [cells.restore(v) for v in row]))
+            filled += any(v.strip() for v in row)
+            if limit is not None and too_long is not None and filled > limit:
+                raise too_long()
     except csv.Error as exc:
         raise ValidationError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
     return rows
@@ -127,15 +132,16 @@ def _xlsx_tables(data: bytes) -> list[list[Row]]:
 def read_tables(data: bytes, filename: str, *, max_rows: int | None = None,
                 too_long: Callable[[], ValidationError] | None = None) -> list[list[Row]]:
     """Every table of an upload as (line number, cells as text) rows: one for a CSV, one per
-    sheet of an XLSX. With ``max_rows``, a workbook with a sheet of more filled rows than that
-    and a header's room (HEADER_SCAN) is refused with ``too_long()`` before it is loaded whole;
-    the importer counts its data rows exactly."""
+    sheet of an XLSX. With ``max_rows``, a table of more filled rows than that and a header's
+    room (HEADER_SCAN) is refused with ``too_long()`` as it is read (a workbook before it is
+    loaded whole); the importer counts its data rows exactly."""
+    limit = None if max_rows is None else max_rows + HEADER_SCAN
+    refuse = too_long or (lambda: ValidationError(f"文件超过 {max_rows} 行，请分批导入"))
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        if max_rows is not None:
-            _count_rows(data, max_rows + HEADER_SCAN,
-                        too_long or (lambda: ValidationError(f"文件超过 {max_rows} 行，请分批导入")))
+        if limit is not None:
+            _count_rows(data, limit, refuse)
         return _xlsx_tables(data)  # XLSX keeps text cells as they are
-    return [_csv_rows(data)]
+    return [_csv_rows(data, limit, refuse)]
 
 
 def read_table(data: bytes, filename: str) -> Iterator[Row]:

@@ -231,3 +231,9 @@ def test_a_workbook_too_long_is_refused_before_it_is_loaded_whole():
     with pytest.raises(ValidationError, match="太长"):
         sheets.read_tables(data, "台账.xlsx", max_rows=20, too_long=lambda: ValidationError("太长"))
     assert len(sheets.read_tables(data, "台账.xlsx", max_rows=39, too_long=lambda: ValidationError("太长"))[0]) == 41
+
+
+def test_a_csv_too_long_is_refused_as_it_is_read():
+    text = "窗口编号,窗口名称,所属单位\n" + "".join(f"XQ-A-{n},窗口,单位\n" for n in range(40))
+    with pytest.raises(ValidationError, match="太长"):
+        sheets.read_tables(text.encode(), "台账.csv", max_rows=20, too_long=lambda: ValidationError("太长"))
