@@ -67,9 +67,33 @@ class InspectionImportReport:
                 f"错误 {len(self.errors)} 行")
 
 
+def _points_note(name: str) -> str:
+    """A header without its trailing note of points ("服务态度(15分)": 服务态度)."""
+    return re.sub(r"\(\s*\d+(\.\d+)?\s*分?\s*\)$", "", name) or name
+
+
 def _points(text: str) -> str:
     """A score as typed: "14分" and full-width "１４" are the 14 the standard scores."""
     return re.sub(r"\s*分$", "", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _by_indicator(year: int, scores: dict[str, str]) -> dict[str, str]:
+    """The scores under the names of ``year``'s indicators: a column is an indicator's when its
+    name is the indicator's (spaces, full-width forms aside), or, that failing, when only that
+    indicator's name without its bracketed note is the same ("便民措施（含预约）" headed 便民措施);
+    then the same with the column's own note dropped ("服务态度（满分15）")."""
+    indicators = standards.ensure_standard(year).indicators
+    exact = {sheets.plain_name(i.name): i.name for i in indicators}
+    bare: dict[str, list[str]] = {}
+    for i in indicators:
+        bare.setdefault(sheets.header_name(i.name), []).append(i.name)
+    named = {}
+    for key, value in scores.items():
+        found = None
+        for name in (key, sheets.header_name(key)):  # then without any note ("满分15")
+            found = found or exact.get(name) or (bare[name][0] if len(bare.get(name, [])) == 1 else None)
+        named[found or key] = value
+    return named
 
 
 def import_inspections(actor: User | None, data: bytes, filename: str, *,
@@ -83,7 +107,10 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
     _line, names, rows = sheets.locate_header(
         data, filename, fixed.get, {f: h for f, h in IMPORT_COLUMNS if f in REQUIRED},
         max_rows=max_rows, too_long=lambda: too_many_rows(max_rows, "inspections import"))
-    header = {idx: fixed.get(name, name) for idx, raw in enumerate(names)
+    # A fixed column by its name without a note; an indicator's keeps a note other than its
+    # points ("便民措施（含预约）（10分）"), matched to the year's indicators row by row.
+    header = {idx: fixed.get(name) or _points_note(sheets.plain_name(raw))
+              for idx, raw in enumerate(names)
               if (name := sheets.header_name(raw)) and name not in IGNORED_HEADERS}
     seen: dict[tuple[str, int, int], int] = {}
     # Counted before any row is saved: a sheet too long is refused whole, at once.
@@ -115,6 +142,7 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
                   "scores": scores}
         try:
             with Session.begin_nested():
+                record["scores"] = _by_indicator(year, scores)
                 _insp, created = save_inspection(actor, record, replace=True)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))

@@ -24,11 +24,15 @@ HEADER_SCAN = 10
 _NOTE = re.compile(r"\([^()]*\)$")  # a trailing note in brackets: "窗口人数（人）", "服务态度（15分）"
 
 
+def plain_name(raw: str | None) -> str:
+    """A header's text as a name: full-width forms folded (NFKC), spaces and line breaks inside
+    dropped, the required-mark * removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", (raw or "").lstrip("\ufeff"))).replace("*", "")
+
+
 def header_name(raw: str | None) -> str:
-    """A header as a name: full-width forms folded (NFKC), spaces and line breaks inside dropped,
-    the required-mark * and a trailing note in brackets removed."""
-    name = unicodedata.normalize("NFKC", (raw or "").lstrip("\ufeff"))
-    name = re.sub(r"\s+", "", name).replace("*", "")
+    """``plain_name`` without a trailing note in brackets ("窗口人数（人）": 窗口人数)."""
+    name = plain_name(raw)
     return _NOTE.sub("", name) or name
 
 

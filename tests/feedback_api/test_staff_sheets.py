@@ -111,7 +111,7 @@ def test_a_sheet_without_the_header_names_the_missing_columns_and_stores_nothing
 
 def test_an_inspection_sheet_with_a_title_row_and_broken_headers_imports(db, district):
     header = [h.replace("（", "\n（") for h in INSPECTION_HEADER]
-    header[1], header[4] = "窗口\n编号", "检查 日期"
+    header[1], header[4], header[7] = "窗口\n编号", "检查 日期", "办事效率\n（满分15）"
     data = _xlsx([header, _inspection_row(1, "CD-SW-001"), _inspection_row(2, "CD-SW-002")],
                  title="2026年第三季度综合检查评分表")
     with db() as s:
@@ -237,3 +237,21 @@ def test_a_csv_too_long_is_refused_as_it_is_read():
     text = "窗口编号,窗口名称,所属单位\n" + "".join(f"XQ-A-{n},窗口,单位\n" for n in range(40))
     with pytest.raises(ValidationError, match="太长"):
         sheets.read_tables(text.encode(), "台账.csv", max_rows=20, too_long=lambda: ValidationError("太长"))
+
+
+def test_the_template_of_a_standard_with_brackets_in_an_indicator_name_imports(db, district):
+    from feedback_api.services import standards
+    from tests.assessment_helpers import user
+
+    with db():
+        std = standards.ensure_standard(2026)
+        items = [{"id": i.id, "category": i.category, "name": i.name, "weight": i.weight,
+                  "pass_line": i.pass_line} for i in std.indicators]
+        items[6]["name"] = "便民措施（含预约服务）"
+        standards.update_standard(user("office"), 2026, {"indicators": items})
+    with db():
+        header = inspection_sheets.template_headers(2026)
+        assert "便民措施（含预约服务）（10分）" in header
+        row = ["CD-SW-001", "2026Q3", "2026-09-20", "王五", *SCORES, ""]
+        report = inspection_sheets.import_inspections(None, _xlsx([header, row]), "检查.xlsx")
+        assert report.errors == [] and report.created == ["CD-SW-001 2026Q3"]
