@@ -11,9 +11,9 @@ from openpyxl import Workbook
 from feedback_api.models.reference import INDUSTRIES, TOPICS, WINDOW_STATUSES
 from feedback_api.services import cells
 
-HEADER = ["区内排名", "行业排名", "窗口编号", "窗口名称", "所属单位", "行业", "状态", "计分评价",
-          "微信公众号", "网页评价", "平滑满意度", "好评率（%）", "差评率（%）", "情感均值", "主要问题",
-          "综合检查", "综合检查不合格（次）", "暗查合格率（%）", "督办按时办理率（%）",
+HEADER = ["区内排名", "行业排名", "行业参评窗口数", "窗口编号", "窗口名称", "所属单位", "行业", "状态",
+          "计分评价", "微信公众号", "网页评价", "平滑满意度", "好评率（%）", "差评率（%）", "情感均值",
+          "主要问题", "综合检查", "综合检查不合格（次）", "暗查合格率（%）", "督办按时办理率（%）",
           "差评整改率（%）", "差评回访率（%）", "综合得分", "计算公式"]
 
 
@@ -26,7 +26,8 @@ def _pct(x: float | None) -> float | None:
 
 
 def _row(r: Any) -> list[Any]:
-    return [r.rank_district, f"{r.rank_industry}/{r.industry_ranked}" if r.rank_industry else None,
+    # The rank and the count ranked apart, as numbers: "1/5" as text sorts 10/12 before 2/12.
+    return [r.rank_district, r.rank_industry or None, r.industry_ranked if r.rank_industry else None,
             r.code, r.name, r.unit_name, INDUSTRIES.get(r.industry, r.industry),
             WINDOW_STATUSES.get(r.status, r.status), r.ratings, r.ratings_wechat, r.ratings_h5,
             _round(r.smoothed_rating, 2), _pct(r.good_rate), _pct(r.bad_rate),

@@ -14,7 +14,16 @@ from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
 from feedback_api.models.reference import DELISTED, INDUSTRIES, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
-from feedback_api.services import feedback_list, ledger, ledger_template, opinions, overview, scope, units
+from feedback_api.services import (
+    feedback_list,
+    ledger,
+    ledger_template,
+    opinions,
+    overview,
+    scope,
+    units,
+    workdays,
+)
 from feedback_api.services import windows as window_service
 from wechat_bot import qrcodes
 from wechat_bot.config import settings as wechat_settings
@@ -136,4 +145,14 @@ def template() -> Response:
 @login_required
 def export() -> Response:
     body = "\ufeff" + ledger.export_csv(ledger.all_windows(actor()))  # BOM: Excel reads UTF-8
-    return download(body, "text/csv", "窗口登记台账.csv", fallback="windows-ledger.csv")
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    return download(body, "text/csv", f"窗口登记台账-{stamp}.csv", fallback=f"windows-ledger-{stamp}.csv")
+
+
+@bp.get("/windows/export.xlsx")
+@login_required
+def export_xlsx() -> Response:
+    """The ledger as Excel keeps it: phone numbers and codes as text, dates as dates."""
+    body = ledger.export_xlsx(ledger.all_windows(actor()))
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    return download(body, XLSX, f"窗口登记台账-{stamp}.xlsx", fallback=f"windows-ledger-{stamp}.xlsx")

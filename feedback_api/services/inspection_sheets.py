@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,10 +14,10 @@ from openpyxl import Workbook
 
 from feedback_api.db import Session
 from feedback_api.models import User
-from feedback_api.services import cells, standards
-from feedback_api.services.errors import ServiceError, ValidationError
+from feedback_api.services import cells, sheets, standards
+from feedback_api.services.errors import ServiceError
 from feedback_api.services.inspections import parse_date, save_inspection
-from feedback_api.services.ledger import MAX_ROWS, RowError, read_table, too_many_rows
+from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _QUARTER_RE = re.compile(
@@ -27,7 +28,7 @@ _QUARTER_RE = re.compile(
 def parse_quarter(text: str, inspected_on: date | None = None) -> tuple[int, int]:
     """Read a quarter as offices write it: 2026Q3, 2026-Q3, 2026年第三季度, 三季度, 3 (the year
     then comes from the inspection date)."""
-    value = (text or "").strip().upper().replace("第", "")
+    value = unicodedata.normalize("NFKC", text or "").strip().upper().replace("第", "")
     match = _QUARTER_RE.match(value)
     if not match:
         raise ValueError(f"季度“{text}”无法识别，应写作 2026Q3 或 2026年第三季度")
@@ -66,8 +67,33 @@ class InspectionImportReport:
                 f"错误 {len(self.errors)} 行")
 
 
-def _clean_header(raw: str) -> str:
-    return re.sub(r"[（(].*?[)）]$", "", (raw or "").strip().lstrip("\ufeff").replace("*", "")).strip()
+def _points_note(name: str) -> str:
+    """A header without its trailing note of points ("服务态度(15分)": 服务态度)."""
+    return re.sub(r"\(\s*\d+(\.\d+)?\s*分?\s*\)$", "", name) or name
+
+
+def _points(text: str) -> str:
+    """A score as typed: "14分" and full-width "１４" are the 14 the standard scores."""
+    return re.sub(r"\s*分$", "", unicodedata.normalize("NFKC", text)).strip()
+
+
+def _by_indicator(year: int, scores: dict[str, str]) -> dict[str, str]:
+    """The scores under the names of ``year``'s indicators: a column is an indicator's when its
+    name is the indicator's (spaces, full-width forms aside), or, that failing, when only that
+    indicator's name without its bracketed note is the same ("便民措施（含预约）" headed 便民措施);
+    then the same with the column's own note dropped ("服务态度（满分15）")."""
+    indicators = standards.ensure_standard(year).indicators
+    exact = {sheets.plain_name(i.name): i.name for i in indicators}
+    bare: dict[str, list[str]] = {}
+    for i in indicators:
+        bare.setdefault(sheets.header_name(i.name), []).append(i.name)
+    named = {}
+    for key, value in scores.items():
+        found = None
+        for name in (key, sheets.header_name(key)):  # then without any note ("满分15")
+            found = found or exact.get(name) or (bare[name][0] if len(bare.get(name, [])) == 1 else None)
+        named[found or key] = value
+    return named
 
 
 def import_inspections(actor: User | None, data: bytes, filename: str, *,
@@ -78,31 +104,28 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
     already entered is replaced. Bad rows are reported by line and left out whole."""
     report = InspectionImportReport()
     fixed = {h: f for f, h in IMPORT_COLUMNS} | {f: f for f, _ in IMPORT_COLUMNS} | HEADER_ALIASES
-    header: dict[int, str] | None = None
+    _line, names, rows = sheets.locate_header(
+        data, filename, fixed.get, {f: h for f, h in IMPORT_COLUMNS if f in REQUIRED},
+        max_rows=max_rows, too_long=lambda: too_many_rows(max_rows, "inspections import"))
+    # A fixed column by its name without a note; an indicator's keeps a note other than its
+    # points ("便民措施（含预约）（10分）"), matched to the year's indicators row by row.
+    header = {idx: fixed.get(name) or _points_note(sheets.plain_name(raw))
+              for idx, raw in enumerate(names)
+              if (name := sheets.header_name(raw)) and name not in IGNORED_HEADERS}
     seen: dict[tuple[str, int, int], int] = {}
     # Counted before any row is saved: a sheet too long is refused whole, at once.
-    table = [(line, row) for line, row in read_table(data, filename)
-             if any((c or "").strip() for c in row)]
-    if len(table) - 1 > max_rows:
+    table = [(line, row) for line, row in rows if any((c or "").strip() for c in row)]
+    if len(table) > max_rows:
         raise too_many_rows(max_rows, "inspections import")
     for line, row in table:
-        if header is None:
-            header = {}
-            for idx, raw in enumerate(row):
-                name = _clean_header(raw)
-                if name and name not in IGNORED_HEADERS:
-                    header[idx] = fixed.get(name, name)
-            missing = [h for f, h in IMPORT_COLUMNS if f in REQUIRED and f not in header.values()]
-            if missing:
-                raise ValidationError(f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
-                                      details={"line": line, "missing": missing})
-            continue
         cells = {name: (row[i] if i < len(row) else "").replace("\x00", "").strip()
                  for i, name in header.items()}
         code = cells.get("window", "")
         try:
-            if not cells.get("inspected_on"):  # a merged cell reads empty below its first row
-                raise ValueError("检查日期为空：每行都须填写（合并的单元格请取消合并后逐行填写）")
+            if not code:
+                raise ValueError("窗口编号为空")
+            if not cells.get("inspected_on"):
+                raise ValueError("检查日期为空：每行都须填写")
             on = parse_date(cells.get("inspected_on"))
             year, quarter = parse_quarter(cells.get("quarter", ""), on)
         except ValueError as exc:
@@ -112,21 +135,20 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         if key in seen:
             report.errors.append(RowError(line, code, f"与第 {seen[key]} 行是同一窗口同一季度"))
             continue
-        scores = {name: value for name, value in cells.items()
+        scores = {name: _points(value) for name, value in cells.items()
                   if name not in {f for f, _ in IMPORT_COLUMNS}}
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
                   "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),
                   "scores": scores}
         try:
             with Session.begin_nested():
+                record["scores"] = _by_indicator(year, scores)
                 _insp, created = save_inspection(actor, record, replace=True)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
         seen[key] = line  # only an imported row is the one later rows repeat
         (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
-    if header is None:
-        raise ValidationError("文件为空：没有表头和数据行")
     return report
 
 

@@ -4,7 +4,6 @@ of its industry (the office may step in), by form or by importing a spreadsheet
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -14,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
 from feedback_api.services import audit, scope, standards
+from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
     Conflict,
     NotFound,
@@ -40,22 +40,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
     return start, end
-
-
-def parse_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    if not text:
-        raise ValueError("日期为空，应写作 2026-07-15")
-    text = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", text)
-    parts = text[:10].split("-") if text else []
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2][:2]))
-    except (ValueError, IndexError):
-        raise ValueError(f"日期“{value}”无法识别，应写作 2026-07-15") from None
 
 
 def _window(actor: User | None, code: str) -> Window:

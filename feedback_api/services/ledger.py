@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label
-from feedback_api.services import cells
+from feedback_api.services import cells, sheets
 from feedback_api.services import units as unit_service
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import ServiceError, ValidationError
+from feedback_api.services.sheets import decode_csv, read_table  # noqa: F401 (their old home)
 
 #: Ledger columns in order: (field, Chinese header). Import also accepts the field names.
 LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -47,6 +48,8 @@ HEADER_ALIASES = {
     "命名年度": "status_year", "行业主管部门": "authority", "创建状态": "status",
 }
 IGNORED_HEADERS = {"序号", "编号序号"}
+_BY_HEADER = {sheets.header_name(h): f for f, h in LEDGER_COLUMNS} | {f: f for f, _ in LEDGER_COLUMNS} | {
+    sheets.header_name(h): f for h, f in HEADER_ALIASES.items()}
 REQUIRED = ("code", "name", "unit")
 MAX_ROWS = 20000
 #: The most rows one upload through the web takes: a longer sheet would outlast the web worker's
@@ -85,15 +88,19 @@ class ImportReport:
                 f"未变 {len(self.unchanged)} 个，错误 {len(self.errors)} 行")
 
 
+def _field(name: str) -> str | None:
+    """The ledger field a header name (``sheets.header_name``) stands for, if any."""
+    return _BY_HEADER.get(name)
+
+
 def _header_map(headers: list[str]) -> tuple[dict[int, str], list[str]]:
-    by_header = {h: f for f, h in LEDGER_COLUMNS} | {f: f for f, _ in LEDGER_COLUMNS} | HEADER_ALIASES
     mapping: dict[int, str] = {}
     unknown: list[str] = []
     for idx, raw in enumerate(headers):
-        name = (raw or "").strip().lstrip("\ufeff").replace("*", "")
+        name = sheets.header_name(raw)
         if not name or name in IGNORED_HEADERS:
             continue
-        fld = by_header.get(name)
+        fld = _field(name)
         if fld is None:
             unknown.append(name)
         elif fld not in mapping.values():
@@ -101,85 +108,22 @@ def _header_map(headers: list[str]) -> tuple[dict[int, str], list[str]]:
     return mapping, unknown
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030, which Chinese Excel exports.
-
-    Excel's "Unicode text" export is UTF-16 with a BOM, so a BOM selects UTF-16 too."""
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:4096]:
-        raise ValidationError("文件不是文本格式的 CSV：请上传 CSV 或 XLSX 文件")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationError("无法识别文件编码：请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    text = decode_csv(data)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        for row in reader:
-            yield reader.line_num, row
-    except csv.Error as exc:
-        raise ValidationError(f"CSV 格式错误（第 {reader.line_num} 行）：{exc}") from None
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a damaged or non-XLSX file
-        raise ValidationError("无法读取 Excel 文件：请确认是 .xlsx 格式且未损坏") from None
-    ws = wb.worksheets[0]
-    for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
-        yield idx, ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v))
-                    for v in row]
-    wb.close()
-
-
-def read_table(data: bytes, filename: str) -> Iterator[tuple[int, list[str]]]:
-    """The rows of an uploaded sheet (CSV in the encodings above, or XLSX's first sheet) as
-    (line number, cells as text); every spreadsheet import reads through it."""
-    if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        return _xlsx_rows(data)  # XLSX keeps text cells as they are
-    # A CSV cell our export neutralised ('=…) comes back as it was stored.
-    return ((line, [cells.restore(v) for v in row]) for line, row in _csv_rows(data))
-
-
 def read_ledger(data: bytes, filename: str, max_rows: int = MAX_ROWS,
                 ) -> tuple[dict[int, str], list[tuple[int, dict[str, str]]]]:
     """Parse a ledger file into (column map, [(line number, {field: value})])."""
-    rows = read_table(data, filename)
-    mapping: dict[int, str] | None = None
+    _line, header, rows = sheets.locate_header(
+        data, filename, _field, {f: h for f, h in LEDGER_COLUMNS if f in REQUIRED},
+        max_rows=max_rows, too_long=lambda: too_many_rows(max_rows, "windows import"))
+    mapping, _unknown = _header_map(header)
     out: list[tuple[int, dict[str, str]]] = []
     for line, row in rows:
         if not any((c or "").strip() for c in row):
-            continue
-        if mapping is None:
-            mapping, _unknown = _header_map(row)
-            missing = [h for f, h in LEDGER_COLUMNS if f in REQUIRED and f not in mapping.values()]
-            if missing:
-                raise ValidationError(
-                    f"第 {line} 行（表头）缺少必填列：{'、'.join(missing)}",
-                    details={"line": line, "missing": missing},
-                )
             continue
         if len(out) >= max_rows:
             raise too_many_rows(max_rows, "windows import")
         # NUL never belongs in a ledger and PostgreSQL cannot store it: drop it with the padding.
         out.append((line, {fld: (row[i] if i < len(row) else "").replace("\x00", "")
                            for i, fld in mapping.items()}))
-    if mapping is None:
-        raise ValidationError("文件为空：没有表头和数据行")
     return mapping, out
 
 

@@ -22,6 +22,7 @@ from feedback_api.models.reference import (
 from feedback_api.models.windows import WINDOW_CODE_RE
 from feedback_api.services import audit, scope
 from feedback_api.services.characters import control_character, line_breaks
+from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 
 
@@ -101,9 +102,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
             return value
         if not isinstance(value, str):
             raise ValueError("应为日期，格式 YYYY-MM-DD")
-        text = value.strip().replace("/", "-").replace(".", "-")
         try:
-            return date.fromisoformat(text[:10] if len(text) >= 10 else text)
+            return parse_date(value)
         except ValueError:
             raise ValueError("应为日期，格式 YYYY-MM-DD") from None
     if spec.kind == "status":

@@ -34,7 +34,7 @@ def test_the_table_downloads_with_the_page_figures(client, auth, db, district):
     assert "/assessment/export.xlsx?period=2026Q3" in page
     wb, rows = _sheet(client.get("/assessment/export.xlsx?period=2026Q3"))
     header, body = rows[0], rows[1:]
-    assert header[:6] == ["区内排名", "行业排名", "窗口编号", "窗口名称", "所属单位", "行业"]
+    assert header[:7] == ["区内排名", "行业排名", "行业参评窗口数", "窗口编号", "窗口名称", "所属单位", "行业"]
     assert "综合得分" in header and "好评率（%）" in header
     by_code = {r[header.index("窗口编号")]: r for r in body}
     shown = _page_scores(page)
@@ -54,13 +54,13 @@ def test_the_export_keeps_the_industry_filter_and_the_scope(client, auth, db, di
         add_feedback("CD-RMYY-001", [4] * 5)
     auth.login("office")
     _wb, rows = _sheet(client.get("/assessment/export.xlsx?period=2026Q3&industry=health"))
-    codes = {r[2] for r in rows[1:]}
+    codes = {r[rows[0].index("窗口编号")] for r in rows[1:]}
     assert "CD-RMYY-001" in codes and "CD-SW-001" not in codes
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("unit")
     _wb, rows = _sheet(client.get("/assessment/export.xlsx?period=2026Q3"))
-    assert {r[2] for r in rows[1:]} == {r[2] for r in rows[1:] if r[2].startswith("CD-SW-")}
-    assert any(r[2] == "CD-SW-001" for r in rows[1:])
+    assert {r[3] for r in rows[1:]} == {r[3] for r in rows[1:] if r[3].startswith("CD-SW-")}
+    assert any(r[3] == "CD-SW-001" for r in rows[1:])
 
 
 def test_a_bad_period_is_explained_not_a_500(client, auth, district):

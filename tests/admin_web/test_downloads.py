@@ -8,6 +8,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from feedback_api.services.workdays import local_today
+
 
 def saved_name(resp) -> str:
     """The name a browser saves the file under: ``filename*`` when present (RFC 6266)."""
@@ -24,7 +26,7 @@ def saved_name(resp) -> str:
 
 
 @pytest.mark.parametrize("path,mimetype,name", [
-    ("/windows/export.csv", "text/csv", "窗口登记台账.csv"),
+    ("/windows/export.csv", "text/csv", f"窗口登记台账-{local_today():%Y%m%d}.csv"),
     ("/windows/template.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
      "窗口登记台账导入模板.xlsx"),
     ("/assessment/inspections/template.csv?year=2026", "text/csv", "2026年度综合检查导入模板.csv"),

@@ -87,3 +87,17 @@ def test_the_ledger_export_holds_numbers_and_dates(db, district):
         # What is exported imports back unchanged.
         report = ledger.import_ledger(None, ledger.export_xlsx(ledger.all_windows()), "台账.xlsx")
         assert report.errors == [] and report.updated == []
+
+
+def test_the_assessment_ranks_are_numbers_with_the_count_ranked_beside_them(client, auth, rated):
+    auth.login("office")
+    ws = load_workbook(io.BytesIO(client.get(f"/assessment/export.xlsx?period={Q3}").data)).worksheets[0]
+    header, *rows = list(ws.values)
+    at = {h: i for i, h in enumerate(header)}
+    assert header[:3] == ("区内排名", "行业排名", "行业参评窗口数")
+    ranked = [r for r in rows if r[at["行业排名"]] is not None]
+    assert ranked
+    for row in ranked:  # "1/5" as text sorts 10/12 before 2/12
+        assert isinstance(row[at["行业排名"]], int) and isinstance(row[at["行业参评窗口数"]], int)
+        assert 1 <= row[at["行业排名"]] <= row[at["行业参评窗口数"]]
+    _table_checks(ws)
