@@ -45,6 +45,7 @@ from feedback_api.models.reference import (
 )
 from feedback_api.services import delisting as proposals
 from feedback_api.services import windows as window_service
+from feedback_api.services import workdays
 from feedback_api.services.feedback import LOCAL_TZ
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -106,11 +107,15 @@ def export() -> Response:
     industry = request.args.get("industry") or ""
     rows = [r for r in result.rows if not industry or r.industry == industry]
     version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
-               else "未发布（按当前数据实时计算）")
+               else f"{assessment_export.LIVE}（按当前数据计算，发布前可能变化）")
     name = f"{period.label}量化考核{'（' + INDUSTRIES.get(industry, industry) + '）' if industry else ''}"
-    body = assessment_export.table_xlsx(result, rows, title=period.label, version=version)
-    return download(body, XLSX, f"{name}.xlsx",
-                    fallback=f"assessment-{period.code}{'-' + industry if industry else ''}.xlsx")
+    # A forwarded file says what it is: live figures, and the day they were taken.
+    live = "" if snap else f"（{assessment_export.LIVE}）"
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    body = assessment_export.table_xlsx(result, rows, title=period.label + live, version=version)
+    return download(body, XLSX, f"{name}{live}-{stamp}.xlsx",
+                    fallback=f"assessment-{period.code}{'-' + industry if industry else ''}"
+                             f"{'' if snap else '-live'}-{stamp}.xlsx")
 
 
 @bp.get("/windows/<code>")

@@ -15,6 +15,8 @@ HEADER = ["区内排名", "行业排名", "行业参评窗口数", "窗口编号
           "计分评价", "微信公众号", "网页评价", "平滑满意度", "好评率（%）", "差评率（%）", "情感均值",
           "主要问题", "综合检查", "综合检查不合格（次）", "暗查合格率（%）", "督办按时办理率（%）",
           "差评整改率（%）", "差评回访率（%）", "综合得分", "计算公式"]
+#: What a workbook of figures not yet published says (sheet name, file name, notes).
+LIVE = "实时结果，未发布"
 
 
 def _round(x: float | None, digits: int) -> float | None:

@@ -50,7 +50,7 @@ class RespondForm(PageForm):
         DataRequired(_TEXT.format("整改情况")),
         Length(max=ticket_service.MAX_RESPONSE,
                message=f"整改情况不能超过 {ticket_service.MAX_RESPONSE} 字")])
-    files = MultipleFileField("证明材料（图片或 PDF）")
+    files = MultipleFileField("证明材料（图片、PDF、Word 或 Excel）")
 
 
 class VerdictForm(PageForm):
@@ -90,7 +90,7 @@ class AppealForm(PageForm):
                        invalid_choice_message=_INVALID)
     reason = TextAreaField("申诉理由", validators=[
         DataRequired(_TEXT.format("申诉理由")), Length(max=appeal_service.MAX_REASON)])
-    files = MultipleFileField("证明材料（图片或 PDF）")
+    files = MultipleFileField("证明材料（图片、PDF、Word 或 Excel）")
 
 
 class DecideForm(PageForm):

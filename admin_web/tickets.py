@@ -115,7 +115,9 @@ def desk() -> str:
     return render_template("tickets/list.html", page=page, filters=filters, inbox=False,
                            fix_clocks=ticket_clocks.fix_clocks(page.items),
                            callback_clocks=ticket_clocks.callback_clocks(page.items),
-                           can_open=actor().role in ticket_service.SUPERVISOR_ROLES)
+                           can_open=actor().role in ticket_service.SUPERVISOR_ROLES,
+                           export_cap=ticket_export.MAX_EXPORT
+                           if ticket_export.over_cap(page.total) else None)
 
 
 @bp.get("/tickets/export.xlsx")

@@ -74,7 +74,8 @@ ENV_VARS: dict[str, str] = {
     "WW_TICKET_GROUP_DAYS": "a new 差评 or negative opinion joins a running ticket of the same window "
                             "and topic opened at most this many days ago (default 0: any still "
                             "running)",
-    "WW_EVIDENCE_MAX_MB": "largest evidence file (image or PDF) of a response or appeal (default 10)",
+    "WW_EVIDENCE_MAX_MB": "largest evidence file (image, PDF, .docx or .xlsx) of a response or "
+                          "appeal (default 10)",
     "WW_REPEAT_MIN_WINDOWS": "a topic is a repeat problem of an industry when its complaints "
                              "(services.complaints) rose against the previous period in at least "
                              "this many of the industry's windows (default 3)",

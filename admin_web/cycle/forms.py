@@ -26,7 +26,7 @@ from feedback_api.services.cycle import SUBMISSION_FIELDS
 
 
 class SubmissionFormBase(PageForm):
-    attachments = MultipleFileField("附件（PDF、Word、图片；每个不超过 10 MB）")
+    attachments = MultipleFileField("附件（PDF、Word、Excel、图片；每个不超过 10 MB）")
     #: Which button was pressed: "draft" saves, "submit" saves and submits.
     action = HiddenField(default="draft")
     #: (field name, indicator) of a "standard" field: one number per indicator.

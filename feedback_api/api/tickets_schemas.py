@@ -65,7 +65,8 @@ class UploadSchema(ApiSchema):
     """An evidence file in a request: its name and its content in Base64."""
 
     name = Str(required=True, validate=Length(min=1, max=200, error="文件名须为 1–200 个字符"))
-    content = Str(required=True, metadata={"description": "文件内容，Base64 编码（图片或 PDF）"})
+    content = Str(required=True, metadata={
+        "description": "文件内容，Base64 编码（图片、PDF、Word .docx 或 Excel .xlsx）"})
 
 
 def uploads(items: list[dict[str, Any]] | None) -> list[Upload]:
@@ -83,7 +84,7 @@ def uploads(items: list[dict[str, Any]] | None) -> list[Upload]:
 
 _FILES = List(fields.Nested(UploadSchema), load_default=list,
               validate=Length(max=MAX_FILES, error=f"最多 {MAX_FILES} 个文件"),
-              metadata={"description": "证明材料（图片或 PDF），Base64 编码"})
+              metadata={"description": "证明材料（图片、PDF、Word .docx 或 Excel .xlsx），Base64 编码"})
 
 
 # --- tickets -----------------------------------------------------------------------------

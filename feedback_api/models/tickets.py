@@ -176,7 +176,7 @@ class Appeal(Base):
 
 
 class EvidenceFile(Base):
-    """An image or PDF attached to a round's response or to an appeal, stored in the instance
+    """An image, PDF, .docx or .xlsx attached to a round's response or to an appeal, stored in the instance
     folder under our own name, with its SHA-256."""
 
     __tablename__ = "evidence_files"
@@ -194,7 +194,7 @@ class EvidenceFile(Base):
     #: The uploader's file name, shown and offered on download only.
     original_name: Mapped[str] = mapped_column(sa.String(200))
     stored_name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(64))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(

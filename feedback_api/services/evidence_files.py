@@ -1,4 +1,4 @@
-"""Evidence files of a unit's response or appeal: images and PDFs, kept in the shared
+"""Evidence files of a unit's response or appeal: images, PDFs, Word and Excel files, kept in the shared
 content-addressed store (``services.files``: type sniffed from the content, size-limited,
 durable), recorded in ``evidence_files`` with the checksum, type and size the store returns, and
 served only to users who may see the window."""
@@ -20,7 +20,7 @@ from feedback_api.services.feedback import MAX_ID
 #: How many files one response or appeal may carry.
 MAX_FILES = 10
 #: What a response or an appeal may carry (services.files.KINDS).
-KINDS = ("image", "pdf")
+KINDS = ("image", "pdf", "docx", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,11 @@ def check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
             raise ValidationError(f"文件“{name}”超过 {limit // (1024 * 1024)} MB")
         try:
             kind = files.sniff(u.content, KINDS)
-        except ValidationError:
-            raise ValidationError(f"文件“{name}”不是图片（JPEG、PNG、GIF、WebP、BMP）或 PDF") from None
+        except ValidationError as exc:
+            if exc.message.endswith(files.HEIC_MESSAGE):
+                raise ValidationError(f"文件“{name}”{files.HEIC_MESSAGE}") from None
+            raise ValidationError(f"文件“{name}”不是图片（JPEG、PNG、GIF、WebP、BMP）、PDF、"
+                                  "Word 文档（.docx）或 Excel 表格（.xlsx）") from None
         checked.append((Upload(name, u.content), kind))
     return checked
 

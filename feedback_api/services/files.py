@@ -10,10 +10,12 @@ returned ``StoredFile`` in their own tables; whoever serves it checks the reader
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import tempfile
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,15 +26,18 @@ from flask import Response, current_app, send_file
 
 from feedback_api.services.errors import ValidationError
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Upload kinds a feature may accept, each the MIME types that content sniffing may find.
 KINDS: dict[str, dict[str, str]] = {
     "image": {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
               "image/bmp": "bmp"},
     "pdf": {"application/pdf": "pdf"},
-    "word": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-             "application/msword": "doc"},
-    "excel": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
-              "application/vnd.ms-excel": "xls"},
+    "word": {DOCX: "docx", "application/msword": "doc"},
+    "excel": {XLSX: "xlsx", "application/vnd.ms-excel": "xls"},
+    # Only the OOXML formats: checked by their parts, where an old OLE file is opaque.
+    "docx": {DOCX: "docx"},
+    "xlsx": {XLSX: "xlsx"},
     # Phone recordings and videos (covert inspections): what phones and recorders write.
     "audio": {"audio/mpeg": "mp3", "audio/mp4": "m4a", "audio/aac": "aac", "audio/amr": "amr",
               "audio/x-wav": "wav", "audio/ogg": "ogg"},
@@ -40,11 +45,18 @@ KINDS: dict[str, dict[str, str]] = {
               "video/x-m4v": "m4v", "video/webm": "webm"},
 }
 KIND_NAMES = {"image": "图片", "pdf": "PDF", "word": "Word 文档", "excel": "Excel 表格",
+              "docx": "Word 文档（.docx）", "xlsx": "Excel 表格（.xlsx）",
               "audio": "录音（MP3、M4A、AAC、AMR、WAV、OGG）", "video": "视频（MP4、MOV、3GP、WebM）"}
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 #: Old Office files (.doc, .xls, WPS) are OLE compound documents, which filetype does not name.
 _OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
 _CHECKSUM_RE = re.compile(r"^[0-9a-f]{64}$")
+#: An OOXML file's main part and the content type [Content_Types].xml gives it.
+_OOXML_MAIN = (("word/document.xml", DOCX + ".main+xml", DOCX),
+               ("xl/workbook.xml", XLSX + ".main+xml", XLSX))
+_CONTENT_TYPES_MAX = 1024 * 1024
+#: iPhones' photos: refused (browsers and most PCs cannot show them), with the way out.
+HEIC_MESSAGE = "是 HEIC 格式（苹果手机照片），无法查看：请转成 JPG 后上传，如在微信里用“原图”转发或截图"
 
 
 @dataclass(frozen=True)
@@ -72,11 +84,32 @@ def clean_filename(name: str, default: str = "附件") -> str:
     return name[-120:] or default
 
 
+def _ooxml(data: bytes) -> str | None:
+    """DOCX or XLSX when ``data`` is a zip package with a [Content_Types].xml that declares the
+    main part it holds (a zip with a word/ folder is not enough; a .docm declares another type)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            names = set(package.namelist())
+            if package.getinfo("[Content_Types].xml").file_size > _CONTENT_TYPES_MAX:
+                return None
+            types = package.read("[Content_Types].xml").decode("utf-8", "replace")
+    except Exception:  # a damaged, encrypted or odd zip raises many types: not an Office file
+        return None
+    return next((mime for part, main, mime in _OOXML_MAIN
+                 if part in names and f'ContentType="{main}"' in types), None)
+
+
 def sniff(data: bytes, kinds: tuple[str, ...]) -> str:
     """The content type of ``data`` if it is one of ``kinds``; else a ValidationError in Chinese."""
     allowed = {mime for kind in kinds for mime in KINDS[kind]}
     guess = filetype.guess(data)
     mime = guess.mime if guess is not None else None
+    if mime in ("application/zip", DOCX, XLSX):
+        mime = _ooxml(data) or "application/zip"
+    if mime in ("image/heic", "image/heif") and "image" in kinds:
+        raise ValidationError("文件" + HEIC_MESSAGE)
     if mime is None and data.startswith(_OLE_MAGIC):
         # The name cannot be trusted, but an OLE file is a Word or an Excel file to whoever
         # opens it; serve it as the kind the feature asked for.

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.services import cells, sheets, standards
-from feedback_api.services.errors import ServiceError
+from feedback_api.services.errors import ServiceError, ValidationError
 from feedback_api.services.inspections import parse_date, save_inspection
 from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
@@ -77,22 +77,38 @@ def _points(text: str) -> str:
     return re.sub(r"\s*分$", "", unicodedata.normalize("NFKC", text)).strip()
 
 
-def _by_indicator(year: int, scores: dict[str, str]) -> dict[str, str]:
-    """The scores under the names of ``year``'s indicators: a column is an indicator's when its
-    name is the indicator's (spaces, full-width forms aside), or, that failing, when only that
-    indicator's name without its bracketed note is the same ("便民措施（含预约）" headed 便民措施);
-    then the same with the column's own note dropped ("服务态度（满分15）")."""
+def _indicator_names(year: int, keys: list[str]) -> dict[str, str]:
+    """The columns ``keys`` under the names of ``year``'s indicators: a column is an indicator's
+    when its name is the indicator's (spaces, full-width forms aside), or, that failing, when
+    only that indicator's name without its bracketed note is the same ("便民措施（含预约）" headed
+    便民措施); then the same with the column's own note dropped ("服务态度（满分15）"). A column
+    matching none keeps its own name."""
     indicators = standards.ensure_standard(year).indicators
     exact = {sheets.plain_name(i.name): i.name for i in indicators}
     bare: dict[str, list[str]] = {}
     for i in indicators:
         bare.setdefault(sheets.header_name(i.name), []).append(i.name)
     named = {}
-    for key, value in scores.items():
+    for key in keys:
         found = None
         for name in (key, sheets.header_name(key)):  # then without any note ("满分15")
             found = found or exact.get(name) or (bare[name][0] if len(bare.get(name, [])) == 1 else None)
-        named[found or key] = value
+        named[key] = found or key
+    return named
+
+
+def _check_columns(year: int, keys: list[str]) -> dict[str, str]:
+    """The indicator columns checked once for a year: the file is refused with one message
+    naming the columns that match no indicator and the indicators without a column."""
+    named = _indicator_names(year, keys)
+    indicators = [i.name for i in standards.ensure_standard(year).indicators]
+    unknown = [key for key, name in named.items() if name not in indicators]
+    missing = [name for name in indicators if name not in named.values()]
+    if unknown or missing:
+        parts = ([f"以下列无法对应 {year} 年度的测评指标：{'、'.join(unknown)}"] if unknown else [])
+        parts += [f"缺少指标列：{'、'.join(missing)}"] if missing else []
+        raise ValidationError("；".join(parts) + f"。{year} 年度指标：{'、'.join(indicators)}"
+                              "（表头写指标名称，可带分值，如“服务态度（15分）”）")
     return named
 
 
@@ -117,6 +133,9 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
     table = [(line, row) for line, row in rows if any((c or "").strip() for c in row)]
     if len(table) > max_rows:
         raise too_many_rows(max_rows, "inspections import")
+    fixed_fields = {f for f, _ in IMPORT_COLUMNS}
+    indicator_keys = [name for name in header.values() if name not in fixed_fields]
+    parsed = []
     for line, row in table:
         cells = {name: (row[i] if i < len(row) else "").replace("\x00", "").strip()
                  for i, name in header.items()}
@@ -131,24 +150,28 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         except ValueError as exc:
             report.errors.append(RowError(line, code, str(exc)))
             continue
+        parsed.append((line, code, cells, on, year, quarter))
+    # The columns are the sheet's, not a row's: checked once per year, before any row is saved.
+    columns = {year: _check_columns(year, indicator_keys) for year in sorted({p[4] for p in parsed})}
+    for line, code, cells, on, year, quarter in parsed:
         key = (code, year, quarter)
         if key in seen:
             report.errors.append(RowError(line, code, f"与第 {seen[key]} 行是同一窗口同一季度"))
             continue
-        scores = {name: _points(value) for name, value in cells.items()
-                  if name not in {f for f, _ in IMPORT_COLUMNS}}
+        scores = {columns[year][name]: _points(value) for name, value in cells.items()
+                  if name not in fixed_fields}
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
                   "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),
                   "scores": scores}
         try:
             with Session.begin_nested():
-                record["scores"] = _by_indicator(year, scores)
                 _insp, created = save_inspection(actor, record, replace=True)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
         seen[key] = line  # only an imported row is the one later rows repeat
         (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
+    report.errors.sort(key=lambda e: e.line)  # the rows' order, as the sheet has them
     return report
 
 

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label
+from feedback_api.models.reference_aliases import industry_code, status_code
 from feedback_api.services import cells, sheets
 from feedback_api.services import units as unit_service
 from feedback_api.services import windows as window_service
@@ -155,11 +156,29 @@ def import_ledger(actor: User | None, data: bytes, filename: str, *,
     return report
 
 
+def _named(raw: dict[str, str]) -> dict[str, str]:
+    """The row with the industry and status staff wrote (人社, 已摘牌) as the codes they name;
+    an unknown name is refused with the names accepted."""
+    raw = dict(raw)
+    industry, status = _cell(raw.get("industry", "")), _cell(raw.get("status", ""))
+    if industry:
+        raw["industry"] = industry_code(industry) or ""
+        if not raw["industry"]:
+            raise ValidationError(f"行业“{industry}”无法识别，应为：{'、'.join(INDUSTRIES.values())}")
+    if status:
+        raw["status"] = status_code(status) or ""
+        if not raw["status"]:
+            raise ValidationError(f"状态“{status}”无法识别，应为：{'、'.join(WINDOW_STATUSES.values())}"
+                                  "（也可写 示范窗口、已摘牌 等）")
+    return raw
+
+
 def _import_row(actor: User | None, raw: dict[str, str]) -> str:
     code = _cell(raw.get("code", ""))
     unit_name = _cell(raw.get("unit", ""))
     if not unit_name:
         raise ValidationError("所属单位不能为空")
+    raw = _named(raw)
     unit_code = _cell(raw.get("unit_code", "")) or (code.rsplit("-", 1)[0] if "-" in code else "")
     unit = unit_service.ensure_unit(
         actor,

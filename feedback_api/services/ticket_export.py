@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from sqlalchemy import orm
+from sqlalchemy import func, orm, select
 
 from feedback_api.db import Session
 from feedback_api.models import Ticket, User, Window
@@ -33,6 +33,15 @@ def _callback_text(ticket: Ticket, clock: ticket_clocks.Clock | None) -> str:
     if clock is not None:
         return clock.text
     return "已停止" if ticket.state == "cancelled" and ticket.callback_due else ""
+
+
+def cap_note(total: int) -> str:
+    """What a workbook (and the desk) says when the cap cut the export."""
+    return f"共 {total} 条，仅导出前 {MAX_EXPORT} 条，请缩小筛选范围后分次导出。"
+
+
+def over_cap(total: int) -> bool:
+    return total > MAX_EXPORT
 
 
 def export_rows(user: User, **filters: Any) -> list[list[Any]]:
@@ -65,6 +74,14 @@ def export_xlsx(user: User, **filters: Any) -> bytes:
     ws.title = "督办单"
     header, *rows = export_rows(user, **filters)
     cells.xlsx_table(ws, header, rows)
+    if len(rows) == MAX_EXPORT:
+        # Possibly cut: count once, and say so on a sheet of its own so the table stays a table.
+        total = Session.scalar(select(func.count()).select_from(
+            ticket_query(user, **filters).subquery())) or 0
+        if over_cap(total):
+            note = wb.create_sheet("说明")
+            note["A1"] = cap_note(total)
+            note.column_dimensions["A"].width = 60
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

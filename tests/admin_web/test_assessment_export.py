@@ -67,3 +67,33 @@ def test_a_bad_period_is_explained_not_a_500(client, auth, district):
     auth.login("office")
     resp = client.get("/assessment/export.xlsx?period=2026Q9")
     assert resp.status_code == 400 and "季度 9 无效" in resp.get_data(as_text=True)
+
+
+def test_the_file_name_carries_the_download_date_and_live_figures_say_so(client, auth, db, district):
+    from urllib.parse import unquote
+
+    from analytics import snapshots
+    from analytics.assessment import Period
+    from feedback_api.services import workdays
+    from tests.assessment_helpers import user
+
+    with db():
+        add_feedback("CD-SW-001", [5] * 5)
+    auth.login("office")
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    resp = client.get("/assessment/export.xlsx?period=2026Q3")
+    disposition = unquote(resp.headers["Content-Disposition"])
+    assert resp.headers["Content-Disposition"].startswith("attachment;")
+    assert f"2026年第三季度量化考核（实时结果，未发布）-{stamp}.xlsx" in disposition
+    assert f'filename="assessment-2026Q3-live-{stamp}.xlsx"' in disposition
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert "实时结果，未发布" in wb.worksheets[0].title
+    assert any("结果版本：实时结果，未发布" in str(v) for v, in wb.worksheets[1].values)
+    with db():
+        snapshots.publish(user("office"), Period("quarter", 2026, 3))
+    resp = client.get("/assessment/export.xlsx?period=2026Q3")
+    disposition = unquote(resp.headers["Content-Disposition"])
+    assert f"2026年第三季度量化考核-{stamp}.xlsx" in disposition and "未发布" not in disposition
+    wb = load_workbook(io.BytesIO(resp.data))
+    assert "未发布" not in wb.worksheets[0].title and any(
+        "结果版本：已发布 v1" in str(v) for v, in wb.worksheets[1].values)

@@ -23,3 +23,29 @@ def test_names_with_markup_characters_print_as_typed():
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     for typed in ("城东<b>服务中心&分厅", "综合窗口<1>", "专家<i>甲88", "88.00"):
         assert typed in text, typed
+
+
+def test_the_review_sheet_holds_counts_and_scores_as_numbers():
+    from openpyxl import load_workbook
+
+    window = SimpleNamespace(name="综合窗口", unit=SimpleNamespace(name="城东服务中心"))
+    result = ReviewResult(submission=SimpleNamespace(window=window, industry="tax"),
+                          scores=[("专家甲", 88.0), ("专家乙", 79.5)], assigned=3,
+                          mean=83.75, outliers=[])
+    ws = load_workbook(io.BytesIO(cycle_exports.review_xlsx(SimpleNamespace(year=2026),
+                                                            [result]))).active
+    header, row = list(ws.values)
+    named = dict(zip(header, row, strict=True))
+    assert named["已评"] == 2 and named["分配"] == 3
+    assert named["平均分"] == 83.75 and named["最高分"] == 88 and named["最低分"] == 79.5
+    assert named["各专家评分"] == "专家甲 88；专家乙 79.5"  # the detail kept
+    for title in ("已评", "分配", "平均分", "最高分", "最低分"):
+        cell = ws.cell(row=2, column=header.index(title) + 1)
+        assert cell.data_type == "n", title
+    # Not yet scored: empty cells, not zeros.
+    unscored = ReviewResult(submission=result.submission, scores=[], assigned=2, mean=None,
+                            outliers=[])
+    ws = load_workbook(io.BytesIO(cycle_exports.review_xlsx(SimpleNamespace(year=2026),
+                                                            [unscored]))).active
+    named = dict(zip(header, list(ws.values)[1], strict=True))
+    assert named["已评"] == 0 and named["分配"] == 2 and named["最高分"] is None

@@ -18,7 +18,10 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _docx() -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
+        # What makes it Word: the main part, and the type [Content_Types].xml declares for it.
+        z.writestr("[Content_Types].xml", '<Types><Override PartName="/word/document.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml'
+                   '.document.main+xml"/></Types>')
         z.writestr("word/document.xml", "<w:document/>")
     return buf.getvalue()
 

@@ -1,4 +1,4 @@
-"""Attachments of a submission (PDF, Word, pictures), through the one upload store."""
+"""Attachments of a submission (PDF, Word, Excel .xlsx, pictures), through the one upload store."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from feedback_api.services.cycle.fields import SUBMITTER_ROLES
 from feedback_api.services.cycle.submissions import _check_own, _check_visible, get_submission
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
-ATTACHMENT_KINDS = ("pdf", "word", "image")
+ATTACHMENT_KINDS = ("pdf", "word", "xlsx", "image")
 
 
 #: The upload store's default (the request limit, MAX_CONTENT_LENGTH, is 16 MB).
@@ -21,7 +21,7 @@ MAX_ATTACHMENTS = 10
 
 def add_attachment(actor: User, submission: Submission, data: bytes,
                    filename: str) -> SubmissionAttachment:
-    """Store a PDF, Word file or picture through the one upload store and attach it."""
+    """Store a PDF, Word or Excel file or a picture through the one upload store and attach it."""
     _check_visible(actor, submission)
     _check_own(actor, submission)
     if actor.role not in SUBMITTER_ROLES[submission.kind]:
