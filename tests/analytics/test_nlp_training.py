@@ -13,7 +13,10 @@ SHIPPED = store.active_version(store.SHIPPED_DIR)
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, small_labelled):
+    # On an eighth of the labelled opinions: what these tests claim (the version written, the gate
+    # followed, restoring, WW_MODEL_DIR) does not depend on how much the model learns, and the whole
+    # set took 9 minutes of CI per engine at 9,017 opinions.
     model_dir = tmp_path_factory.mktemp("models")
     corrections = [
         Correction("柜员给我倒了杯热水，还让我先坐着等", topics=["attitude"], sentiment=1),
@@ -21,7 +24,7 @@ def trained(tmp_path_factory):
         Correction("加微信领优惠", valid=False),
         Correction("不知道说什么", topics=None, sentiment=None),
     ]
-    result = train_model(corrections, model_dir=model_dir, version="v-test-1")
+    result = train_model(corrections, model_dir=model_dir, version="v-test-1", labelled_path=small_labelled)
     return model_dir, result
 
 
