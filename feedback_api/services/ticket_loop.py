@@ -16,6 +16,7 @@ from feedback_api.services.tickets import (
     MAX_REASON,
     MAX_RESPONSE,
     RESPONDER_ROLES,
+    check_round,
     check_supervisor,
     clean_text,
     current_round,
@@ -29,14 +30,16 @@ from feedback_api.services.workdays import Calendar
 
 
 def respond(actor: User, ticket_id: int, text: object,
-            files: list[evidence_files.Upload] | None = None, *,
+            files: list[evidence_files.Upload] | None = None, *, round_no: int | None = None,
             now: datetime | None = None) -> TicketRound:
-    """The unit says what it did (with evidence files); the agency verifies next."""
+    """The unit says what it did (with evidence files); the agency verifies next. ``round_no``:
+    the round the form was typed on (``check_round``)."""
     ticket = get_ticket(actor, ticket_id, lock=True)
     if actor.role not in RESPONDER_ROLES:
         raise PermissionDenied("只有窗口单位（或区联席办代为）可以反馈整改情况")
     if ticket.state != "open":
         raise Conflict("该督办单当前不需要反馈（已反馈待核验，或已办结）")
+    check_round(ticket, round_no)
     clean = clean_text(text, "整改情况", MAX_RESPONSE)
     checked = evidence_files.check(files or [])
     now = now or utcnow()
@@ -64,7 +67,7 @@ class Verified:
     rerating_requested: list[int]
 
 
-def verify(actor: User, ticket_id: int, reason: object = "", *,
+def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | None = None,
            now: datetime | None = None) -> Verified:
     """The agency checks the fix and closes the ticket. The unit's response then goes to every
     linked feedback's citizen as the unit's answer, and the citizens who gave a 差评 are asked
@@ -74,6 +77,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能核验" if ticket.state == "open"
                        else f"督办单{TICKET_STATES[ticket.state]}")
+    check_round(ticket, round_no)
     clean = clean_text(reason, "核验意见", MAX_REASON, required=False)
     now = now or utcnow()
     rnd = current_round(ticket)
@@ -106,7 +110,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     return Verified(ticket, answered, rerate)
 
 
-def send_back(actor: User, ticket_id: int, reason: object, *,
+def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | None = None,
               now: datetime | None = None) -> TicketRound:
     """The agency is not satisfied: the round is sent back and the next round opens with a new
     deadline (another push, 督办轮次)."""
@@ -115,6 +119,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能退回" if ticket.state == "open"
                        else f"督办单{TICKET_STATES[ticket.state]}")
+    check_round(ticket, round_no)
     clean = clean_text(reason, "退回理由", MAX_REASON)
     now = now or utcnow()
     rnd = current_round(ticket)
