@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
+from admin_web.feedback import wechat_ready
 from admin_web.ticket_forms import (
     AttachForm,
     AttachToTicketForm,
@@ -21,7 +22,7 @@ from admin_web.ticket_forms import (
     VerdictForm,
     uploads,
 )
-from admin_web.ticket_page import render_ticket, ticket_or_404
+from admin_web.ticket_page import render_ticket, ticket_or_404, verified_note
 from feedback_api.models import Feedback
 from feedback_api.models.reference import (
     APPEAL_KINDS,
@@ -179,9 +180,7 @@ def respond(ticket_id: int) -> Any:
 
 def _verify(ticket_id: int, reason: str, round_no: int | None) -> str:
     done = ticket_loop.verify(actor(), ticket_id, reason, round_no=round_no)
-    note = (f"，整改结果已答复 {len(done.answered)} 位群众"
-            f"{'并请其整改评价' if done.rerating_requested else ''}" if done.answered else "")
-    return "已核验办结" + note
+    return "已核验办结" + verified_note(done, wechat_ready=wechat_ready())
 
 
 def _send_back(ticket_id: int, reason: str, round_no: int | None) -> str:

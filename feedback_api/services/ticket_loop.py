@@ -61,10 +61,12 @@ def respond(actor: User, ticket_id: int, text: object,
 @dataclass(frozen=True)
 class Verified:
     ticket: Ticket
-    #: Feedback whose citizen got the answer queued in WeChat.
+    #: Feedback that got the unit's answer (kept for staff, whether or not it reaches anyone).
     answered: list[int]
     #: Feedback whose citizen was asked to rate the fix (整改评价).
     rerating_requested: list[int]
+    #: Feedback whose citizen got the answer queued (WeChat); the rest no channel reaches.
+    messaged: list[int]
 
 
 def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | None = None,
@@ -86,7 +88,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | 
         "verified", clean, actor.id, now)
     ticket.state, ticket.closed_at, ticket.closed_by_id = "closed", now, actor.id
     Session.flush()
-    answered, rerate = [], []
+    answered, rerate, messaged = [], [], []
     # The answer is the unit's: its author is who responded (the agency if that account is gone
     # or no longer answers for the window).
     responder = Session.get(User, rnd.responded_by_id) if rnd.responded_by_id else None
@@ -95,7 +97,9 @@ def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | 
         if (responder is not None and responder.active and answers.can_answer(responder)
                 and scope.can_see_window(responder, item.window)):
             author = responder
-        answers.answer_feedback(author, item.id, rnd.response_text or "", now=now)
+        if answers.answer_feedback(author, item.id, rnd.response_text or "",
+                                   now=now).message is not None:
+            messaged.append(item.id)
         answered.append(item.id)
         # Every 差评 on the ticket, the first or one attached later, rates the fix.
         if item.rating is not None and item.rating <= 2 and answers.reachable(item):
@@ -106,8 +110,8 @@ def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | 
             rerate.append(item.id)
     audit.record_change(actor, "verify", "ticket", ticket.id, before, {
         **ticket_view(ticket), "round": rnd.number, "reason": clean,
-        "answered": answered, "rerating_requested": rerate})
-    return Verified(ticket, answered, rerate)
+        "answered": answered, "messaged": messaged, "rerating_requested": rerate})
+    return Verified(ticket, answered, rerate, messaged)
 
 
 def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | None = None,
