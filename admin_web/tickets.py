@@ -167,6 +167,7 @@ def _to_ticket(message: str, ticket_id: int) -> Any:
 
 
 @bp.post("/tickets/<int:ticket_id>/respond")
+@files.request_limit(evidence_files.form_bytes)
 @role_required(*RESPONDERS)
 def respond(ticket_id: int) -> Any:
     ticket = ticket_or_404(ticket_id)
