@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from admin_web.forms import PageForm
@@ -68,8 +68,10 @@ class VerdictForm(PageForm):
 
 
 class CallbackForm(PageForm):
+    # InputRequired, not DataRequired: a time typed in a shape the field cannot read keeps its
+    # own message (a browser without a date-time picker), instead of "please fill in".
     called_at = DateTimeLocalField("回访时间", format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired("请填写回访时间")])
+                                   validators=[InputRequired("请填写回访时间")])
     outcome = SelectField("回访结果", choices=[SelectChoice(k, v) for k, v in CALLBACK_OUTCOMES.items()],
                           invalid_choice_message=_INVALID)
     note = TextAreaField("回访情况", validators=[Optional(), Length(max=ticket_service.MAX_REASON)])
