@@ -44,7 +44,8 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         forms.setdefault("respond_form", RespondForm(formdata=None))
     if ticket.state == "responded" and supervisor:
         forms.setdefault("verdict_form", VerdictForm(formdata=None))
-    if supervisor and ticket.callback_due is not None:
+    # A cancelled ticket's clocks stopped: the service records no call-back on it.
+    if supervisor and ticket.callback_due is not None and ticket.state != "cancelled":
         forms.setdefault("callback_form", CallbackForm(formdata=None))
     running = ticket.state in ACTIVE_TICKET_STATES
     if supervisor and running:
