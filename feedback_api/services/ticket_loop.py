@@ -149,6 +149,8 @@ def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome
     check_supervisor(actor, "登记回访")
     if ticket.state == "cancelled":
         raise Conflict("督办单已撤销，无需回访")
+    if ticket.callback_due is None:
+        raise Conflict("该督办单不是由群众评价产生的，无需回访")
     if outcome not in CALLBACK_OUTCOMES:
         raise ValidationError("请选择回访结果", details={"outcome": "未知"})
     if called_at.tzinfo is None:
