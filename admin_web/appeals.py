@@ -14,7 +14,7 @@ from admin_web.ticket_forms import AppealForm, DecideForm, uploads
 from feedback_api.models import Appeal
 from feedback_api.models.reference import APPEAL_STATES
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import evidence_files
+from feedback_api.services import evidence_files, files
 from feedback_api.services import feedback as feedback_service
 
 bp = Blueprint("appeals", __name__)
@@ -31,6 +31,7 @@ def index() -> str:
 
 
 @bp.route("/appeals/new", methods=["GET", "POST"])
+@files.request_limit(evidence_files.form_bytes)
 @role_required(*appeal_service.FILER_ROLES)
 def new() -> Any:
     user = actor()

@@ -37,7 +37,8 @@ bp = Blueprint("feedback", __name__)
 NOT_CONFIGURED = "微信公众号接口尚未配置，消息暂存待发，配置后自动发出"
 
 
-def _wechat_ready() -> bool:
+def wechat_ready() -> bool:
+    """Whether WeChat messages go out now (else they wait: NOT_CONFIGURED)."""
     return wechat_settings().can_call_api
 
 
@@ -154,7 +155,7 @@ def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None
                            outbound=answers_service.messages_of(item.id),
                            OUTBOX_KINDS=OUTBOX_KINDS, OUTBOX_STATES=OUTBOX_STATES,
                            reachable=answers_service.reachable(item),
-                           wechat_ready=_wechat_ready(), NOT_CONFIGURED=NOT_CONFIGURED,
+                           wechat_ready=wechat_ready(), NOT_CONFIGURED=NOT_CONFIGURED,
                            answer_form=answer_form,
                            rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
                                         else None),
@@ -185,7 +186,7 @@ def answer(feedback_id: int) -> Any:
         done = commit_or_flash(
             lambda: answers_service.answer_feedback(user, feedback_id, form.text.data), form=form)
         if done:
-            flash(("答复已保存，将通过微信发送给群众" if _wechat_ready()
+            flash(("答复已保存，将通过微信发送给群众" if wechat_ready()
                    else f"答复已保存；{NOT_CONFIGURED}") if done.value.message is not None
                   else "答复已保存（无法联系到这位群众，未能推送）" if item.channel == "wechat"
                   else "答复已保存（该评价不是通过微信公众号提交的，无法推送给群众）", "success")
@@ -202,7 +203,7 @@ def rerate(feedback_id: int) -> Any:
         abort(403)
     # CSRF is checked before any view (CSRFProtect); the button carries nothing else.
     if commit_or_flash(lambda: answers_service.request_rerating(user, feedback_id)):
-        flash("已通过微信请群众进行整改评价" if _wechat_ready()
+        flash("已通过微信请群众进行整改评价" if wechat_ready()
               else f"已请群众进行整改评价；{NOT_CONFIGURED}", "success")
     return redirect(url_for("feedback.detail", feedback_id=feedback_id))
 

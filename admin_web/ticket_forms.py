@@ -14,7 +14,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from admin_web.forms import PageForm
 from feedback_api.models.reference import APPEAL_KINDS, CALLBACK_OUTCOMES, TICKET_SOURCES, TOPICS
@@ -45,7 +46,14 @@ class OpenTicketForm(PageForm):
         Length(max=ticket_service.MAX_PROBLEM, message="整改要求过长")])
 
 
+def _round_field() -> IntegerField:
+    """The round the page showed (the template writes the current one): the service refuses the
+    form once the ticket has moved on (two people on one ticket)."""
+    return IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
 class RespondForm(PageForm):
+    round = _round_field()
     text = TextAreaField("整改情况", validators=[
         DataRequired(_TEXT.format("整改情况")),
         Length(max=ticket_service.MAX_RESPONSE,
@@ -54,13 +62,16 @@ class RespondForm(PageForm):
 
 
 class VerdictForm(PageForm):
+    round = _round_field()
     reason = TextAreaField("核验意见 / 退回理由", validators=[
         Optional(), Length(max=ticket_service.MAX_REASON, message="内容过长")])
 
 
 class CallbackForm(PageForm):
+    # InputRequired, not DataRequired: a time typed in a shape the field cannot read keeps its
+    # own message (a browser without a date-time picker), instead of "please fill in".
     called_at = DateTimeLocalField("回访时间", format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired("请填写回访时间")])
+                                   validators=[InputRequired("请填写回访时间")])
     outcome = SelectField("回访结果", choices=[SelectChoice(k, v) for k, v in CALLBACK_OUTCOMES.items()],
                           invalid_choice_message=_INVALID)
     note = TextAreaField("回访情况", validators=[Optional(), Length(max=ticket_service.MAX_REASON)])

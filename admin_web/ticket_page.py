@@ -9,10 +9,11 @@ from typing import Any
 from flask import render_template
 
 from admin_web.common import actor, found_or_404
+from admin_web.feedback import NOT_CONFIGURED
 from admin_web.ticket_forms import AttachForm, CallbackForm, ReasonForm, RespondForm, VerdictForm
 from feedback_api.models import Ticket
 from feedback_api.models.reference import ACTIVE_TICKET_STATES
-from feedback_api.services import evidence_files, ticket_clocks, ticket_links
+from feedback_api.services import evidence_files, ticket_clocks, ticket_links, ticket_loop
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets as ticket_service
 
@@ -43,7 +44,8 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         forms.setdefault("respond_form", RespondForm(formdata=None))
     if ticket.state == "responded" and supervisor:
         forms.setdefault("verdict_form", VerdictForm(formdata=None))
-    if supervisor and ticket.callback_due is not None:
+    # A cancelled ticket's clocks stopped: the service records no call-back on it.
+    if supervisor and ticket.callback_due is not None and ticket.state != "cancelled":
         forms.setdefault("callback_form", CallbackForm(formdata=None))
     running = ticket.state in ACTIVE_TICKET_STATES
     if supervisor and running:
@@ -57,3 +59,19 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         failed_form=failed_form, failed_detach=failed_detach, **forms)
+
+
+def verified_note(done: ticket_loop.Verified, *, wechat_ready: bool) -> str:
+    """What the verifying clerk is told of the citizens: who will hear back in WeChat (and is
+    asked to rate the fix), whose answer only staff see (no channel reaches them: the H5 page,
+    an import), and that WeChat messages wait while its interface is not configured."""
+    parts = []
+    if done.messaged:
+        parts.append(f"整改结果已作为单位答复发送给 {len(done.messaged)} 位群众"
+                     f"{'并请其整改评价' if done.rerating_requested else ''}")
+    unreached = len(done.answered) - len(done.messaged)
+    if unreached:
+        parts.append(f"{unreached} 条评价的群众无法通过微信联系，答复已存档")
+    if done.messaged and not wechat_ready:
+        parts.append(NOT_CONFIGURED)
+    return "，" + "；".join(parts) if parts else ""

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
+from admin_web.feedback import wechat_ready
 from admin_web.ticket_forms import (
     AttachForm,
     AttachToTicketForm,
@@ -21,7 +22,7 @@ from admin_web.ticket_forms import (
     VerdictForm,
     uploads,
 )
-from admin_web.ticket_page import render_ticket, ticket_or_404
+from admin_web.ticket_page import render_ticket, ticket_or_404, verified_note
 from feedback_api.models import Feedback
 from feedback_api.models.reference import (
     APPEAL_KINDS,
@@ -166,25 +167,25 @@ def _to_ticket(message: str, ticket_id: int) -> Any:
 
 
 @bp.post("/tickets/<int:ticket_id>/respond")
+@files.request_limit(evidence_files.form_bytes)
 @role_required(*RESPONDERS)
 def respond(ticket_id: int) -> Any:
     ticket = ticket_or_404(ticket_id)
     form = RespondForm()
     if form.validate_on_submit() and commit_or_flash(lambda: ticket_loop.respond(
-            actor(), ticket.id, form.text.data, uploads(form.files)), form=form):
+            actor(), ticket.id, form.text.data, uploads(form.files), round_no=form.round.data),
+            form=form):
         return _to_ticket("整改情况已提交，等待第三方机构核验", ticket_id)
     return render_ticket(ticket_or_404(ticket_id), respond_form=form)
 
 
-def _verify(ticket_id: int, reason: str) -> str:
-    done = ticket_loop.verify(actor(), ticket_id, reason)
-    note = (f"，整改结果已答复 {len(done.answered)} 位群众"
-            f"{'并请其整改评价' if done.rerating_requested else ''}" if done.answered else "")
-    return "已核验办结" + note
+def _verify(ticket_id: int, reason: str, round_no: int | None) -> str:
+    done = ticket_loop.verify(actor(), ticket_id, reason, round_no=round_no)
+    return "已核验办结" + verified_note(done, wechat_ready=wechat_ready())
 
 
-def _send_back(ticket_id: int, reason: str) -> str:
-    rnd = ticket_loop.send_back(actor(), ticket_id, reason)
+def _send_back(ticket_id: int, reason: str, round_no: int | None) -> str:
+    rnd = ticket_loop.send_back(actor(), ticket_id, reason, round_no=round_no)
     return f"已退回，第 {rnd.number} 轮督办截止 {rnd.due:%Y-%m-%d}"
 
 
@@ -198,7 +199,8 @@ def verdict(ticket_id: int) -> Any:
         form.validate_on_submit()
         form.reason.errors = [*form.reason.errors, "请选择核验办结或退回重办"]
     elif form.validate_on_submit():
-        done = commit_or_flash(lambda: action(ticket.id, form.reason.data or ""), form=form)
+        done = commit_or_flash(lambda: action(ticket.id, form.reason.data or "", form.round.data),
+                               form=form)
         if done:
             return _to_ticket(done.value, ticket_id)
     return render_ticket(ticket_or_404(ticket_id), verdict_form=form)

@@ -79,7 +79,8 @@ def get_ticket(ticket_id: int) -> Any:
 @bp.arguments(RespondSchema)
 @bp.response(200, TicketSchema)
 def respond(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_loop.respond(api_user(), ticket_id, data["text"], uploads(data["files"]))
+    rnd = ticket_loop.respond(api_user(), ticket_id, data["text"], uploads(data["files"]),
+                             round_no=data["round"])
     Session.commit()
     return rnd.ticket
 
@@ -90,7 +91,7 @@ def respond(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def verify(data: dict[str, Any], ticket_id: int) -> Any:
-    done = ticket_loop.verify(api_user(), ticket_id, data["reason"])
+    done = ticket_loop.verify(api_user(), ticket_id, data["reason"], round_no=data["round"])
     Session.commit()
     return done.ticket
 
@@ -101,7 +102,7 @@ def verify(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.arguments(VerdictSchema)
 @bp.response(200, TicketSchema)
 def send_back(data: dict[str, Any], ticket_id: int) -> Any:
-    rnd = ticket_loop.send_back(api_user(), ticket_id, data["reason"])
+    rnd = ticket_loop.send_back(api_user(), ticket_id, data["reason"], round_no=data["round"])
     Session.commit()
     return rnd.ticket
 

@@ -224,7 +224,13 @@ class TicketOpenSchema(ApiSchema):
                 raise SchemaError(missing)
 
 
+#: The round the caller saw: refused (409) once the ticket has moved on (two people on one ticket).
+_ROUND = Int(load_default=None, validate=between(1, 10_000),
+             metadata={"description": "所针对的督办轮次（可省略）；已进入其他轮次时拒绝（409）"})
+
+
 class RespondSchema(ApiSchema):
+    round = _ROUND
     text = Text(required=True, validate=Length(min=1, max=ticket_service.MAX_RESPONSE,
                                               error=f"整改情况须为 1–{ticket_service.MAX_RESPONSE} 字"),
                metadata={"description": "整改情况（核验办结后作为单位答复发给群众）"})
@@ -232,6 +238,7 @@ class RespondSchema(ApiSchema):
 
 
 class VerdictSchema(ApiSchema):
+    round = _ROUND
     reason = Text(load_default="", validate=Length(max=ticket_service.MAX_REASON),
                  metadata={"description": "核验意见（可省略）/ 退回理由（必填）"})
 

@@ -109,12 +109,13 @@ def queue_digest(*, now: datetime | None = None) -> int:
         by_unit.setdefault(window.unit_id, []).append((ticket, window))
     queued = 0
     for unit_id, items in by_unit.items():
-        lines = []
+        lines, late = [], 0
         for ticket, window in items:
             fix = [c for c in ticket_clocks.clocks(ticket, now=now) if c.name == "fix"][0]
             lines.append(f"- {ticket.number} {window.name}：{TOPICS.get(ticket.topic, ticket.topic)}，"
                          f"截止 {fix.due:%Y-%m-%d}（{CLOCK_STATES[fix.state]}）")
-        late = sum(1 for ticket, _ in items if ticket.overdue)
+            # The current round's clock, as the line says: not the sticky "was ever late" mark.
+            late += fix.state == "red"
         body = (f"截至 {today:%Y-%m-%d}，本单位有 {len(items)} 件督办单待整改反馈"
                 + (f"，其中 {late} 件已超期" if late else "") + "：\n" + "\n".join(lines)
                 + _link("/tickets/inbox"))

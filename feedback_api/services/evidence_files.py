@@ -35,6 +35,12 @@ def max_bytes() -> int:
     return int(current_app.config["WW_EVIDENCE_MAX_MB"]) * 1024 * 1024
 
 
+def form_bytes() -> int:
+    """The largest form with evidence the pages take (``files.request_limit``): its ten files of
+    the full size, as the form says, plus its fields."""
+    return MAX_FILES * max_bytes() + 1024 * 1024
+
+
 def check(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     """Validate every file before anything is stored: all are accepted, or none."""
     uploads = [u for u in uploads if u.content or u.name]

@@ -16,6 +16,7 @@ from feedback_api.services.tickets import (
     MAX_REASON,
     MAX_RESPONSE,
     RESPONDER_ROLES,
+    check_round,
     check_supervisor,
     clean_text,
     current_round,
@@ -29,14 +30,16 @@ from feedback_api.services.workdays import Calendar
 
 
 def respond(actor: User, ticket_id: int, text: object,
-            files: list[evidence_files.Upload] | None = None, *,
+            files: list[evidence_files.Upload] | None = None, *, round_no: int | None = None,
             now: datetime | None = None) -> TicketRound:
-    """The unit says what it did (with evidence files); the agency verifies next."""
+    """The unit says what it did (with evidence files); the agency verifies next. ``round_no``:
+    the round the form was typed on (``check_round``)."""
     ticket = get_ticket(actor, ticket_id, lock=True)
     if actor.role not in RESPONDER_ROLES:
         raise PermissionDenied("只有窗口单位（或区联席办代为）可以反馈整改情况")
     if ticket.state != "open":
         raise Conflict("该督办单当前不需要反馈（已反馈待核验，或已办结）")
+    check_round(ticket, round_no)
     clean = clean_text(text, "整改情况", MAX_RESPONSE)
     checked = evidence_files.check(files or [])
     now = now or utcnow()
@@ -58,13 +61,15 @@ def respond(actor: User, ticket_id: int, text: object,
 @dataclass(frozen=True)
 class Verified:
     ticket: Ticket
-    #: Feedback whose citizen got the answer queued in WeChat.
+    #: Feedback that got the unit's answer (kept for staff, whether or not it reaches anyone).
     answered: list[int]
     #: Feedback whose citizen was asked to rate the fix (整改评价).
     rerating_requested: list[int]
+    #: Feedback whose citizen got the answer queued (WeChat); the rest no channel reaches.
+    messaged: list[int]
 
 
-def verify(actor: User, ticket_id: int, reason: object = "", *,
+def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | None = None,
            now: datetime | None = None) -> Verified:
     """The agency checks the fix and closes the ticket. The unit's response then goes to every
     linked feedback's citizen as the unit's answer, and the citizens who gave a 差评 are asked
@@ -74,6 +79,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能核验" if ticket.state == "open"
                        else f"督办单{TICKET_STATES[ticket.state]}")
+    check_round(ticket, round_no)
     clean = clean_text(reason, "核验意见", MAX_REASON, required=False)
     now = now or utcnow()
     rnd = current_round(ticket)
@@ -82,7 +88,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
         "verified", clean, actor.id, now)
     ticket.state, ticket.closed_at, ticket.closed_by_id = "closed", now, actor.id
     Session.flush()
-    answered, rerate = [], []
+    answered, rerate, messaged = [], [], []
     # The answer is the unit's: its author is who responded (the agency if that account is gone
     # or no longer answers for the window).
     responder = Session.get(User, rnd.responded_by_id) if rnd.responded_by_id else None
@@ -91,7 +97,9 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
         if (responder is not None and responder.active and answers.can_answer(responder)
                 and scope.can_see_window(responder, item.window)):
             author = responder
-        answers.answer_feedback(author, item.id, rnd.response_text or "", now=now)
+        if answers.answer_feedback(author, item.id, rnd.response_text or "",
+                                   now=now).message is not None:
+            messaged.append(item.id)
         answered.append(item.id)
         # Every 差评 on the ticket, the first or one attached later, rates the fix.
         if item.rating is not None and item.rating <= 2 and answers.reachable(item):
@@ -102,11 +110,11 @@ def verify(actor: User, ticket_id: int, reason: object = "", *,
             rerate.append(item.id)
     audit.record_change(actor, "verify", "ticket", ticket.id, before, {
         **ticket_view(ticket), "round": rnd.number, "reason": clean,
-        "answered": answered, "rerating_requested": rerate})
-    return Verified(ticket, answered, rerate)
+        "answered": answered, "messaged": messaged, "rerating_requested": rerate})
+    return Verified(ticket, answered, rerate, messaged)
 
 
-def send_back(actor: User, ticket_id: int, reason: object, *,
+def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | None = None,
               now: datetime | None = None) -> TicketRound:
     """The agency is not satisfied: the round is sent back and the next round opens with a new
     deadline (another push, 督办轮次)."""
@@ -115,6 +123,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *,
     if ticket.state != "responded":
         raise Conflict("单位尚未反馈整改情况，不能退回" if ticket.state == "open"
                        else f"督办单{TICKET_STATES[ticket.state]}")
+    check_round(ticket, round_no)
     clean = clean_text(reason, "退回理由", MAX_REASON)
     now = now or utcnow()
     rnd = current_round(ticket)
@@ -140,6 +149,8 @@ def record_callback(actor: User, ticket_id: int, *, called_at: datetime, outcome
     check_supervisor(actor, "登记回访")
     if ticket.state == "cancelled":
         raise Conflict("督办单已撤销，无需回访")
+    if ticket.callback_due is None:
+        raise Conflict("该督办单不是由群众评价产生的，无需回访")
     if outcome not in CALLBACK_OUTCOMES:
         raise ValidationError("请选择回访结果", details={"outcome": "未知"})
     if called_at.tzinfo is None:

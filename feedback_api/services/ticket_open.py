@@ -96,6 +96,9 @@ def open_on_window(actor: User, code: str, *, topic: str, problem: object, sourc
 
 
 def _check_attachable(item: Feedback, window: Window) -> None:
+    # The feedback's row lock (PostgreSQL) makes a second clerk or the job, opening or attaching
+    # it at the same moment, wait here and then find the first's ticket: not the unique key's 500.
+    Session.get(Feedback, item.id, with_for_update=True, populate_existing=True)
     if item.review_state == "invalid":
         raise ValidationError(f"评价 {item.receipt_no} 已审核为无效，不能督办")
     if item.window_id != window.id:

@@ -34,7 +34,7 @@ from feedback_api.models.reference import (
     TOPICS,
 )
 from feedback_api.services import scope
-from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID
 
 #: Who opens, verifies and sends back tickets and records call-backs: the agency; the office
@@ -161,6 +161,14 @@ def ticket_of_feedback(feedback_id: int) -> Ticket | None:
 def callbacks_of(ticket_id: int) -> list[CallBack]:
     return list(Session.scalars(sa.select(CallBack).where(CallBack.ticket_id == ticket_id)
                                 .order_by(CallBack.called_at, CallBack.id)))
+
+
+def check_round(ticket: Ticket, seen: int | None) -> None:
+    """A change typed on a page of round ``seen`` (None: the caller does not say) is refused once
+    the ticket has moved to another round: two people act on one ticket at once."""
+    if seen is not None and seen != current_round(ticket).number:
+        raise Conflict(f"该督办单已进入第 {current_round(ticket).number} 轮，您看到的是第 {seen} 轮："
+                       "请刷新页面查看最新情况后再提交")
 
 
 def check_supervisor(actor: User | None, what: str) -> None:
