@@ -28,7 +28,7 @@ def _publicity_form(cycle: Cycle, **kwargs: object) -> PublicityForm:
     form = PublicityForm(**kwargs)
     form.candidates.choices = [
         SelectChoice(str(r.submission.id), f"{r.submission.window.name}（{r.mean:.2f}）")
-        for r in svc.review_results(cycle) if r.mean is not None]
+        for r in svc.publicity_candidates(cycle)]
     return form
 
 
