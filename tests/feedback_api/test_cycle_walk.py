@@ -48,3 +48,18 @@ def test_a_delisted_window_is_not_awarded_from_a_leftover_entry(db, district):
         with pytest.raises(Conflict, match="现为摘牌"):
             svc.award(office, entry, today=date(2026, 7, 26))
         assert entry.window.status == "delisted" and entry.awarded_on is None
+
+
+def test_a_publicity_running_past_new_year_stays_in_the_navs_deadline(db, district):
+    """The office may let the year's publicity run into January (the reminder job looks at last
+    year's cycle too); the nav's next deadline then still names it."""
+    with db():
+        office, health = users.get_user("office"), users.get_user("authority")
+        svc.create_cycle(office, 2026, dates={
+            "recommendation": (date(2026, 10, 1), date(2026, 11, 1)),
+            "review": (date(2026, 11, 2), date(2026, 12, 10)),
+            "publicity": (date(2026, 12, 20), date(2027, 1, 10))})
+        assert svc.next_deadline(office, date(2026, 12, 25)) == ("publicity", date(2027, 1, 10))
+        assert svc.next_deadline(office, date(2027, 1, 5)) == ("publicity", date(2027, 1, 10))
+        assert svc.next_deadline(health, date(2027, 1, 5)) == ("publicity", date(2027, 1, 10))
+        assert svc.next_deadline(office, date(2027, 1, 11)) is None
