@@ -1,0 +1,57 @@
+"""Delisting walked past its rules' edges: a window delisted, back to 创建中, titled again the
+next year is not judged again on a year before its new title."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from analytics import delisting
+from feedback_api.models import DelistingProposal
+from feedback_api.services import covert, windows
+from feedback_api.services import delisting as proposals
+from tests.assessment_helpers import award, inspection, user
+
+
+def _retitle(code: str, year: int, on: str) -> None:
+    windows.update_window(user("office"), code, {
+        "status": "demonstration", "status_year": year, "status_date": on,
+        "status_reason": f"{year}年度评审命名"})
+
+
+def test_a_window_titled_after_the_year_is_not_judged_on_it(db, district):
+    with db() as s:
+        award("CD-SW-001", "CD-SW-002")  # titled for 2025
+        covert.save_incident(None, {"window": "CD-SW-001", "occurred_on": "2026-04-10",
+                                    "kind": "safety", "severity": "major",
+                                    "description": "电梯故障致群众受伤", "source": "群众举报"})
+        for quarter in (1, 2, 3):
+            inspection("CD-SW-001", 2026, quarter, passed=False)
+        for quarter in (1, 2):
+            inspection("CD-SW-002", 2026, quarter, passed=False)
+        # The incident is confirmed at once; the inspections' rule is not looked at that year.
+        (p,) = [p for p in delisting.evaluate(2026) if p.rule == 4]
+        for other in s.scalars(sa.select(DelistingProposal).where(DelistingProposal.id != p.id)):
+            proposals.dismiss(user("office"), other.id, "已按规则 4 处理")
+        proposals.confirm(user("office"), p.id, on=date(2026, 4, 20))
+        s.flush()
+        # 2027: back to 创建中, recommended and awarded again (August); CD-SW-002 keeps its title.
+        windows.update_window(user("office"), "CD-SW-001", {
+            "status": "candidate", "status_date": "2027-03-01", "status_reason": "整改验收合格"})
+        _retitle("CD-SW-001", 2027, "2027-08-20")
+        s.execute(sa.delete(DelistingProposal))  # a year whose proposals were never opened
+        # Looking at 2026 again judges only the windows that held the title in it.
+        assert delisting.evaluate(2026) == []
+        assert [(w.window_id, w.rule) for w in delisting.early_warnings(2026)] == [
+            (windows.get_window(None, "CD-SW-002").id, 1)]
+
+
+def test_a_window_awarded_in_january_for_last_years_cycle_is_not_judged_on_last_year(db, district):
+    """The 2026 publicity ran past New Year: the title, 2026's, took effect on 12 January 2027;
+    2026 was a year the window held no title in."""
+    with db():
+        for quarter in (1, 2, 3):
+            inspection("CD-SW-001", 2026, quarter, passed=False)
+        _retitle("CD-SW-001", 2026, "2027-01-12")
+        assert delisting.evaluate(2026) == []
