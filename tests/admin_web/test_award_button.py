@@ -1,0 +1,53 @@
+"""The publicity page offers 命名为示范窗口 only where the award can be given: an entry with an
+upheld objection, one with an objection not yet answered, or a window that is no longer a
+candidate says why instead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.models import Window
+from feedback_api.services import cycle as svc
+from feedback_api.services import users, windows
+from tests.cycle_helpers import scored_recommendation
+
+BUTTON = "命名为示范窗口</button>"
+
+
+def _page(client, year: int) -> str:
+    return client.get(f"/cycle/{year}/publicity").get_data(as_text=True)
+
+
+def test_the_award_button_only_where_the_award_can_be_given(client, auth, db, district):
+    today = svc.local_today()
+    year = today.year
+    with db():
+        programme, _sub = scored_recommendation(year)
+        office = users.get_user("office")
+        p = svc.open_publicity(office, programme, today - timedelta(days=3), today,
+                               not_before=today)
+        entry = p.entries[0]
+        objection = svc.record_objection(office, entry, "该窗口多次推诿", received_on=today)
+        p.starts_on, p.ends_on = today - timedelta(days=8), today - timedelta(days=1)
+        objection_id = objection.id
+    auth.login("office")
+    page = _page(client, year)
+    assert BUTTON not in page and "尚有未答复的异议" in page
+    with db() as s:
+        svc.answer_objection(users.get_user("office"), svc.get_objection(objection_id), "upheld",
+                             "经核实情况属实")
+    page = _page(client, year)
+    assert BUTTON not in page and "异议成立，不予命名" in page
+    with db():
+        svc.answer_objection(users.get_user("office"), svc.get_objection(objection_id),
+                             "dismissed", "经核实不属实")
+    assert BUTTON in _page(client, year)
+    with db() as s:
+        windows.update_window(users.get_user("office"), "CD-RMYY-001", {
+            "status": "delisted", "status_reason": "重大安全事故"})
+        assert s.scalars(sa.select(Window.status).where(Window.code == "CD-RMYY-001")).one() == (
+            "delisted")
+    page = _page(client, year)
+    assert BUTTON not in page and "现为摘牌，不能命名" in page
