@@ -95,12 +95,24 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
+def retitled_on(p: DelistingProposal) -> date | None:
+    """The day the window took its present title, when that is after the proposal's year: its
+    record of that year is no ground to take the new title (delisted, then titled again)."""
+    w = p.window
+    if w.status == DEMONSTRATION and w.status_date is not None and w.status_date.year > p.year:
+        return w.status_date
+    return None
+
+
 def confirm(actor: User | None, proposal_id: int, note: str = "", *,
             on: date | None = None) -> DelistingProposal:
     """Delist the window: status 摘牌 with the date, the year and the rule as its reason."""
     p = _open_proposal(actor, proposal_id)
     if p.window.status != DEMONSTRATION:
         raise Conflict("该窗口现未持有示范窗口称号（创建中或已摘牌），无可摘之牌；请不予采纳并说明")
+    if (since := retitled_on(p)) is not None:
+        raise Conflict(f"该窗口 {since} 起重新持有称号，晚于该建议所依据的 {p.year} 年，"
+                       "不能据此摘牌；请不予采纳并说明")
     note = (note or "").strip()[:2000]
     on = on or datetime.now(LOCAL_TZ).date()
     reason = f"{p.year}年摘牌：{DELISTING_RULES[p.rule]}（{p.evidence.get('summary', '')}）"

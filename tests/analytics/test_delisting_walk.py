@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from analytics import delisting
@@ -55,3 +56,29 @@ def test_a_window_awarded_in_january_for_last_years_cycle_is_not_judged_on_last_
             inspection("CD-SW-001", 2026, quarter, passed=False)
         _retitle("CD-SW-001", 2026, "2027-01-12")
         assert delisting.evaluate(2026) == []
+
+
+def test_a_proposal_left_open_from_before_a_new_title_cannot_be_confirmed(client, auth, db,
+                                                                         district):
+    """A 2026 proposal the office never decided, its window delisted on another rule, back to
+    创建中 and titled again in 2027: 2026's record cannot take the new title."""
+    from feedback_api.services.errors import Conflict
+
+    with db():
+        award("CD-SW-001")
+        left = proposals.propose(windows.get_window(None, "CD-SW-001").id, 2026, 3,
+                                 {"summary": "2026年暗查不合格：“服务态度” 4 次", "items": []})
+        windows.update_window(user("office"), "CD-SW-001", {
+            "status": "delisted", "status_date": "2026-05-01", "status_reason": "重大安全事故"})
+        _retitle("CD-SW-001", 2027, "2027-08-20")
+        with pytest.raises(Conflict, match="2027-08-20"):
+            proposals.confirm(user("office"), left.id, on=date(2027, 9, 1))
+        assert left.window.status == "demonstration" and left.state == "open"
+        pid = left.id
+    auth.login("office")
+    page = client.get("/assessment/delisting").get_data(as_text=True)
+    assert "2026年暗查不合格" in page and "确认摘牌</button>" not in page
+    assert "2027-08-20 起重新持有称号" in page
+    resp = client.post(f"/assessment/delisting/{pid}/dismiss", follow_redirects=True, data={
+        "csrf_token": auth.csrf_token("/assessment/delisting"), "note": "已于 2026 年按规则 4 摘牌"})
+    assert "已不予采纳该摘牌建议" in resp.get_data(as_text=True)
