@@ -6,7 +6,6 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -15,9 +14,9 @@ from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
 from analytics import delisting
 from feedback_api.db import Session
-from feedback_api.models import DelistingProposal
 from feedback_api.models.reference import PROPOSAL_STATES, WINDOW_STATUSES, label
 from feedback_api.services import covert, files, standards
+from feedback_api.services import delisting as proposals
 from feedback_api.services.errors import ServiceError
 
 bp = Blueprint("covert", __name__, url_prefix="/assessment")
@@ -149,9 +148,7 @@ def incident_form(incident_id: int | None = None) -> Any:
             # Its proposal is there when the office opens the page, not the next night; only a
             # titled window gets one, and the notice says which happened.
             delisting.evaluate(item.occurred_on.year)
-            state = Session.scalar(sa.select(DelistingProposal.state).where(
-                DelistingProposal.window_id == item.window_id, DelistingProposal.rule == 4,
-                DelistingProposal.year == item.occurred_on.year))
+            state = proposals.proposal_state(item.window_id, item.occurred_on.year, 4)
             if state == "open":
                 return "；已生成摘牌建议，请到“摘牌建议”页确认"
             if state is not None:

@@ -59,6 +59,13 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     return p
 
 
+def proposal_state(window_id: int, year: int, rule: int) -> str | None:
+    """The state of the window's proposal of ``rule`` for ``year``, or None when there is none."""
+    return Session.scalar(sa.select(DelistingProposal.state).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == rule))
+
+
 def proposal_query(user: User, *, state: str | None = None, year: int | None = None,
                    window: str | None = None, rule: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(DelistingProposal).join(DelistingProposal.window).join(Window.unit)
