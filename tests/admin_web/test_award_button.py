@@ -51,3 +51,30 @@ def test_the_award_button_only_where_the_award_can_be_given(client, auth, db, di
             "delisted")
     page = _page(client, year)
     assert BUTTON not in page and "现为摘牌，不能命名" in page
+
+
+def test_a_letter_received_in_the_period_is_recorded_after_it_closes(client, auth, db, district):
+    """The last day's letter reaches the office the next morning: until the award it is still
+    recorded (dated the day it was received); one received after the period is refused."""
+    today = svc.local_today()
+    with db():
+        programme, _sub = scored_recommendation(today.year)
+        p = svc.open_publicity(users.get_user("office"), programme, today - timedelta(days=3),
+                               today, not_before=today)
+        p.starts_on, p.ends_on = today - timedelta(days=8), today - timedelta(days=1)
+        entry_id, ends_on = p.entries[0].id, p.ends_on
+    auth.login("office")
+    page = _page(client, today.year)
+    assert "登记异议" in page and f'value="{ends_on.isoformat()}"' in page
+    path = f"/cycle/entries/{entry_id}/objections"
+    token = auth.csrf_token(f"/cycle/{today.year}/publicity")
+    resp = client.post(path, follow_redirects=True, data={
+        "csrf_token": token, "received_on": today.isoformat(), "channel": "来信",
+        "text": "公示期满后才寄出的异议"})
+    assert "异议须在公示期内" in resp.get_data(as_text=True)
+    resp = client.post(path, follow_redirects=True, data={
+        "csrf_token": token, "received_on": ends_on.isoformat(), "channel": "来信",
+        "text": "公示期最后一天收到的来信"})
+    page = resp.get_data(as_text=True)
+    assert "异议已登记" in page and "公示期最后一天收到的来信" in page
+    assert BUTTON not in page and "尚有未答复的异议" in page
