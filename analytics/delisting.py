@@ -157,14 +157,16 @@ RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
 
 def titled_window_ids(year: int | None = None) -> set[int]:
     """The windows holding the title now (示范): only they can be delisted. A candidate's
-    failures stay in its assessment; they open no proposal. With ``year``, only those whose
-    title took effect by the year's end: a window delisted, then titled again later, is not
-    judged again on a year before its new title."""
+    failures stay in its assessment; they open no proposal. With ``year``, only those titled
+    in that year or before: a window delisted, then titled again later, is not
+    judged again on a year before its new title. The award year says when, where known (a
+    ledger imported today keeps an old title's year); else the status date."""
     stmt = sa.select(Window.id).where(Window.status == DEMONSTRATION)
     if year is not None:
-        stmt = stmt.where(sa.or_(Window.status_date <= date(year, 12, 31), sa.and_(
-            Window.status_date.is_(None),
-            sa.or_(Window.status_year.is_(None), Window.status_year <= year))))
+        stmt = stmt.where(sa.or_(
+            Window.status_year <= year,
+            sa.and_(Window.status_year.is_(None),
+                    sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31)))))
     return set(Session.scalars(stmt))
 
 

@@ -102,13 +102,16 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
-def retitled_on(p: DelistingProposal) -> date | None:
-    """The day the window took its present title, when that is after the proposal's year: its
-    record of that year is no ground to take the new title (delisted, then titled again)."""
+def retitled_on(p: DelistingProposal) -> str | None:
+    """When the window took its present title (the day, else the award year), if that is after
+    the proposal's year: its record of that year is no ground to take the new title (delisted,
+    then titled again). The award year decides where known, as in ``analytics.delisting``."""
     w = p.window
-    if w.status == DEMONSTRATION and w.status_date is not None and w.status_date.year > p.year:
-        return w.status_date
-    return None
+    later = (w.status_year > p.year if w.status_year is not None else
+             w.status_date is not None and w.status_date.year > p.year)
+    if w.status != DEMONSTRATION or not later:
+        return None
+    return w.status_date.isoformat() if w.status_date else f"{w.status_year} 年度"
 
 
 def confirm(actor: User | None, proposal_id: int, note: str = "", *,

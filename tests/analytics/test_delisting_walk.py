@@ -48,14 +48,18 @@ def test_a_window_titled_after_the_year_is_not_judged_on_it(db, district):
             (windows.get_window(None, "CD-SW-002").id, 1)]
 
 
-def test_a_window_awarded_in_january_for_last_years_cycle_is_not_judged_on_last_year(db, district):
-    """The 2026 publicity ran past New Year: the title, 2026's, took effect on 12 January 2027;
-    2026 was a year the window held no title in."""
+def test_a_title_imported_this_year_is_judged_by_its_award_year(db, district):
+    """A ledger imported in January 2027 names windows titled in 2024 (状态日期 left empty, so
+    the import's day): 2026's record is still theirs to answer for; one with no award year is
+    taken from its status date."""
     with db():
         for quarter in (1, 2, 3):
             inspection("CD-SW-001", 2026, quarter, passed=False)
-        _retitle("CD-SW-001", 2026, "2027-01-12")
-        assert delisting.evaluate(2026) == []
+            inspection("CD-SW-002", 2026, quarter, passed=False)
+        _retitle("CD-SW-001", 2024, "2027-01-12")
+        windows.update_window(user("office"), "CD-SW-002", {
+            "status": "demonstration", "status_date": "2027-01-12", "status_reason": "台账导入"})
+        assert [p.window.code for p in delisting.evaluate(2026)] == ["CD-SW-001"]
 
 
 def test_a_proposal_left_open_from_before_a_new_title_cannot_be_confirmed(client, auth, db,
