@@ -78,3 +78,32 @@ def test_a_letter_received_in_the_period_is_recorded_after_it_closes(client, aut
     page = resp.get_data(as_text=True)
     assert "异议已登记" in page and "公示期最后一天收到的来信" in page
     assert BUTTON not in page and "尚有未答复的异议" in page
+
+
+def test_a_second_list_preselects_only_the_candidates_not_yet_publicized(client, auth, db,
+                                                                         district):
+    """After a first list (its one window's objection upheld), a candidate scored late goes on a
+    second: the form offers both but ticks only the new one, so the rejected window is not put
+    up again by default."""
+    from feedback_api.services.standards import DEFAULT_INDICATORS
+    from tests.feedback_api.test_cycle import rec
+
+    today = svc.local_today()
+    with db():
+        office, health = users.get_user("office"), users.get_user("authority")
+        programme, first_sub = scored_recommendation(today.year)
+        p = svc.open_publicity(office, programme, today - timedelta(days=3), today,
+                               not_before=today)
+        objection = svc.record_objection(office, p.entries[0], "推诿", received_on=today)
+        svc.answer_objection(office, objection, "upheld", "属实")
+        p.starts_on, p.ends_on = today - timedelta(days=8), today - timedelta(days=1)
+        late = svc.save_draft(health, programme, "recommendation", rec("CD-RMYY-002"))
+        svc.accept(office, svc.submit(health, late))
+        svc.assign_expert(office, late, users.get_user("expert1"))
+        svc.score(users.get_user("expert1"), late,
+                  {name: points * 0.8 for _, name, points, _ in DEFAULT_INDICATORS})
+        first_id, late_id = first_sub.id, late.id
+    auth.login("office")
+    page = _page(client, today.year)
+    assert f'<option value="{first_id}">' in page
+    assert f'<option selected value="{late_id}">' in page
