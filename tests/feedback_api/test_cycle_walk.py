@@ -63,3 +63,21 @@ def test_a_publicity_running_past_new_year_stays_in_the_navs_deadline(db, distri
         assert svc.next_deadline(office, date(2027, 1, 5)) == ("publicity", date(2027, 1, 10))
         assert svc.next_deadline(health, date(2027, 1, 5)) == ("publicity", date(2027, 1, 10))
         assert svc.next_deadline(office, date(2027, 1, 11)) is None
+
+
+def test_an_objection_is_not_dated_after_today(db, district):
+    """A typo in 收到日期 (tomorrow, still within the period) is refused, not stored as a letter
+    received in the future."""
+    from datetime import timedelta
+
+    from feedback_api.services.errors import ValidationError
+
+    today = svc.local_today()
+    with db():
+        office = users.get_user("office")
+        programme, _sub = scored_recommendation(today.year)
+        p = svc.open_publicity(office, programme, today - timedelta(days=1),
+                               today + timedelta(days=5), not_before=today)
+        with pytest.raises(ValidationError, match="收到日期不能晚于今天"):
+            svc.record_objection(office, p.entries[0], "推诿", received_on=today + timedelta(days=1))
+        assert svc.record_objection(office, p.entries[0], "推诿", received_on=today).id

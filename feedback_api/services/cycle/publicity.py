@@ -116,7 +116,11 @@ def record_objection(actor: User | None, entry: PublicityEntry, text: str, *, ch
         raise ValidationError("请填写异议内容", details={"text": "请填写异议内容"})
     if len(text) > 5000:
         raise ValidationError("异议内容不能超过 5000 字")
-    received_on = received_on or local_today()
+    today = local_today()
+    received_on = received_on or today
+    if received_on > today:
+        raise ValidationError(f"收到日期不能晚于今天（{today}）",
+                              details={"received_on": "收到日期不能晚于今天"})
     p = entry.publicity
     if not p.starts_on <= received_on <= p.ends_on:
         raise ValidationError(f"异议须在公示期内（{p.starts_on} 至 {p.ends_on}）提出")
