@@ -200,7 +200,7 @@ def proposal_list() -> str:
                            warning_year=warning_year, state=state, year=year,
                            unavailable=delisting.UNAVAILABLE_RULES,
                            form=DecisionForm() if actor().role == "office" else None,
-                           this_year=today().year)
+                           this_year=today().year, retitled_on=proposals.retitled_on)
 
 
 @bp.post("/delisting/evaluate")

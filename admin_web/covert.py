@@ -14,7 +14,9 @@ from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
 from analytics import delisting
 from feedback_api.db import Session
+from feedback_api.models.reference import PROPOSAL_STATES, WINDOW_STATUSES, label
 from feedback_api.services import covert, files, standards
+from feedback_api.services import delisting as proposals
 from feedback_api.services.errors import ServiceError
 
 bp = Blueprint("covert", __name__, url_prefix="/assessment")
@@ -139,14 +141,22 @@ def incident_form(incident_id: int | None = None) -> Any:
                                                    "source", "description")}
         major = data["severity"] == "major"
 
-        def save() -> object:
+        def save() -> str:
             item = covert.save_incident(actor(), data, incident_id)
-            if major:  # its proposal is there when the office opens the page, not the next night
-                delisting.evaluate(item.occurred_on.year)
-            return item
+            if not major:
+                return ""
+            # Its proposal is there when the office opens the page, not the next night; only a
+            # titled window gets one, and the notice says which happened.
+            delisting.evaluate(item.occurred_on.year)
+            state = proposals.proposal_state(item.window_id, item.occurred_on.year, 4)
+            if state == "open":
+                return "；已生成摘牌建议，请到“摘牌建议”页确认"
+            if state is not None:
+                return f"；该窗口本年度的摘牌建议已处理（{PROPOSAL_STATES[state]}）"
+            return (f"；该窗口现为{label(WINDOW_STATUSES, item.window.status)}，"
+                    "未持有示范窗口称号（或当年尚未命名），不生成摘牌建议")
 
-        if commit_or_flash(save, form=form):
-            flash("重大事件已保存" + ("；已生成摘牌建议，请到“摘牌建议”页确认" if major else ""),
-                  "success")
+        if done := commit_or_flash(save, form=form):
+            flash("重大事件已保存" + done.value, "success")
             return redirect(url_for("covert.incident_list", year=data["occurred_on"].year))
     return render_template("assessment/incident_form.html", form=form, item=item)

@@ -155,10 +155,19 @@ RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
 }
 
 
-def titled_window_ids() -> set[int]:
+def titled_window_ids(year: int | None = None) -> set[int]:
     """The windows holding the title now (示范): only they can be delisted. A candidate's
-    failures stay in its assessment; they open no proposal."""
-    return set(Session.scalars(sa.select(Window.id).where(Window.status == DEMONSTRATION)))
+    failures stay in its assessment; they open no proposal. With ``year``, only those titled
+    in that year or before: a window delisted, then titled again later, is not
+    judged again on a year before its new title. The award year says when, where known (a
+    ledger imported today keeps an old title's year); else the status date."""
+    stmt = sa.select(Window.id).where(Window.status == DEMONSTRATION)
+    if year is not None:
+        stmt = stmt.where(sa.or_(
+            Window.status_year <= year,
+            sa.and_(Window.status_year.is_(None),
+                    sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31)))))
+    return set(Session.scalars(stmt))
 
 
 def evaluate(year: int) -> list[DelistingProposal]:
@@ -166,7 +175,7 @@ def evaluate(year: int) -> list[DelistingProposal]:
     proposals. Idempotent: a second run with the same data changes nothing. Returns the
     proposals opened or changed. The caller commits."""
     changed = []
-    titled = titled_window_ids()
+    titled = titled_window_ids(year)
     for rule, check in RULE_CHECKS.items():
         for window_id, evidence in sorted(check(year).items()):
             if window_id not in titled:
@@ -196,7 +205,7 @@ def early_warnings(year: int, window_ids: set[int] | None = None) -> list[EarlyW
     """Titled windows exactly one step from rule 1, 2 or 3 in ``year`` (those over it have
     proposals)."""
     found = []
-    titled = titled_window_ids()
+    titled = titled_window_ids(year)
     # Rule 1 can still trigger only while a quarter of the year has no inspection.
     inspected_all_year = set(Session.scalars(
         sa.select(Inspection.window_id).where(Inspection.year == year)

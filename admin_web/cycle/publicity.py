@@ -28,7 +28,7 @@ def _publicity_form(cycle: Cycle, **kwargs: object) -> PublicityForm:
     form = PublicityForm(**kwargs)
     form.candidates.choices = [
         SelectChoice(str(r.submission.id), f"{r.submission.window.name}（{r.mean:.2f}）")
-        for r in svc.review_results(cycle) if r.mean is not None]
+        for r in svc.publicity_candidates(cycle)]
     return form
 
 
@@ -43,6 +43,7 @@ def _render(cycle: Cycle, form: PublicityForm | None = None, *,
             answer_forms: dict[int, AnswerObjectionForm] | None = None) -> str:
     """The page; a form sent with an error comes back (opened) in the one entry's or objection's
     place it was sent from, with what the office typed."""
+    publicities = svc.publicities(cycle)
     if form is None:
         phase = cycle.phase("publicity")
         starts_on, ends_on = (phase.starts_on, phase.ends_on) if phase else (None, None)
@@ -50,9 +51,12 @@ def _render(cycle: Cycle, form: PublicityForm | None = None, *,
         if ends_on is None or ends_on < today:  # the plan's phase is over: a week from today
             starts_on, ends_on = today, today + timedelta(days=PUBLICITY_DAYS)
         form = _publicity_form(cycle, formdata=None, starts_on=starts_on, ends_on=ends_on)
-        form.candidates.data = [c.value for c in form.candidates.choices]
+        # Ticked: the candidates not on an earlier list (one whose objection was upheld there
+        # goes up again only if the office picks it).
+        shown = {str(e.submission_id) for p in publicities for e in p.entries}
+        form.candidates.data = [c.value for c in form.candidates.choices if c.value not in shown]
     return render_template("cycle/publicity.html", cycle=cycle, form=form,
-                           publicities=svc.publicities(cycle), running=svc.running_publicity(cycle),
+                           publicities=publicities, running=svc.running_publicity(cycle),
                            objection_form=ObjectionForm(formdata=None, received_on=svc.local_today()),
                            objection_forms=objection_forms or {},
                            answer_form=AnswerObjectionForm(formdata=None),

@@ -59,6 +59,13 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     return p
 
 
+def proposal_state(window_id: int, year: int, rule: int) -> str | None:
+    """The state of the window's proposal of ``rule`` for ``year``, or None when there is none."""
+    return Session.scalar(sa.select(DelistingProposal.state).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == rule))
+
+
 def proposal_query(user: User, *, state: str | None = None, year: int | None = None,
                    window: str | None = None, rule: int | None = None) -> sa.Select[Any]:
     stmt = (sa.select(DelistingProposal).join(DelistingProposal.window).join(Window.unit)
@@ -95,12 +102,27 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
+def retitled_on(p: DelistingProposal) -> str | None:
+    """When the window took its present title (the day, else the award year), if that is after
+    the proposal's year: its record of that year is no ground to take the new title (delisted,
+    then titled again). The award year decides where known, as in ``analytics.delisting``."""
+    w = p.window
+    later = (w.status_year > p.year if w.status_year is not None else
+             w.status_date is not None and w.status_date.year > p.year)
+    if w.status != DEMONSTRATION or not later:
+        return None
+    return w.status_date.isoformat() if w.status_date else f"{w.status_year} 年度"
+
+
 def confirm(actor: User | None, proposal_id: int, note: str = "", *,
             on: date | None = None) -> DelistingProposal:
     """Delist the window: status 摘牌 with the date, the year and the rule as its reason."""
     p = _open_proposal(actor, proposal_id)
     if p.window.status != DEMONSTRATION:
         raise Conflict("该窗口现未持有示范窗口称号（创建中或已摘牌），无可摘之牌；请不予采纳并说明")
+    if (since := retitled_on(p)) is not None:
+        raise Conflict(f"该窗口 {since} 起重新持有称号，晚于该建议所依据的 {p.year} 年，"
+                       "不能据此摘牌；请不予采纳并说明")
     note = (note or "").strip()[:2000]
     on = on or datetime.now(LOCAL_TZ).date()
     reason = f"{p.year}年摘牌：{DELISTING_RULES[p.rule]}（{p.evidence.get('summary', '')}）"

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
-from feedback_api.db import Session
+from feedback_api.db import Session, utcnow
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import (
     CANDIDATE,
@@ -24,6 +24,7 @@ from feedback_api.services import audit, scope
 from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services.feedback import LOCAL_TZ
 
 
 @dataclass(frozen=True)
@@ -249,8 +250,10 @@ def _apply(window: Window, clean: dict[str, Any], actor: User | None) -> None:
             window.unit = unit
         elif name != "code":
             setattr(window, name, value)
-    if window.status != status_before and "status_date" not in clean:
-        window.status_date = date.today()
+    if window.status != status_before and clean.get("status_date") is None:
+        # Left empty (a form's blank date too): the change takes effect today, the district's
+        # day; a delisted window with no date would stay in every period's ranking.
+        window.status_date = utcnow().astimezone(LOCAL_TZ).date()
     if window.status == DELISTED and not window.status_reason:
         raise ValidationError("摘牌须填写原因", details={"status_reason": "摘牌须填写原因"})
 

@@ -55,6 +55,7 @@ from feedback_api.services.cycle.publicity import (
     open_publicity,
     public_objection,
     publicities,
+    publicity_candidates,
     record_objection,
     running_publicity,
 )
@@ -148,6 +149,7 @@ __all__ = [
     "PUBLIC_TEXT_MAX",
     "public_objection",
     "publicities",
+    "publicity_candidates",
     "publish_good_practice",
     "publish_snapshot",
     "published_good_practice_sources",

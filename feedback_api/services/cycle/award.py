@@ -6,7 +6,7 @@ from datetime import date
 
 from feedback_api.db import Session
 from feedback_api.models import PublicityEntry, User, Window
-from feedback_api.models.reference import DEMONSTRATION
+from feedback_api.models.reference import CANDIDATE, DEMONSTRATION, WINDOW_STATUSES, label
 from feedback_api.services import audit
 from feedback_api.services import windows as window_service
 from feedback_api.services.cycle.phases import local_today
@@ -31,6 +31,9 @@ def award(actor: User | None, entry: PublicityEntry, *, today: date | None = Non
     year = publicity.cycle.year
     if entry.window.status == DEMONSTRATION and entry.window.status_year == year:
         raise Conflict(f"该窗口已命名为 {year} 年度示范窗口")
+    if entry.window.status != CANDIDATE:  # e.g. delisted after its recommendation
+        raise Conflict(f"该窗口现为{label(WINDOW_STATUSES, entry.window.status)}，"
+                       "不是创建中的候选窗口，不能命名")
     window = window_service.update_window(actor, entry.window.code, {
         "status": DEMONSTRATION, "status_year": year, "status_date": today.isoformat(),
         "status_reason": f"{year}年度评审命名（公示期 {publicity.starts_on} 至 {publicity.ends_on}）"})

@@ -159,19 +159,21 @@ _phases, _cycles = CyclePhase.__table__, Cycle.__table__
 _NEXT_DEADLINE = (
     sa.select(_phases.c.kind, _phases.c.ends_on)
     .join(_cycles, _cycles.c.id == _phases.c.cycle_id)
-    .where(_cycles.c.year == sa.bindparam("year"),
+    .where(_cycles.c.year.in_(sa.bindparam("years", expanding=True)),
            _phases.c.kind.in_(sa.bindparam("kinds", expanding=True)),
            _phases.c.ends_on >= sa.bindparam("today"))
     .order_by(_phases.c.ends_on).limit(1))
 
 
 def next_deadline(user: User, today: date | None = None) -> Deadline | None:
-    """The nearest phase end not yet passed that ``user``'s role works to, this year."""
+    """The nearest phase end not yet passed that ``user``'s role works to, in this year's cycle
+    or last year's (a phase may run past New Year; the reminder job looks at both too)."""
     today = today or local_today()
     kinds = ROLE_PHASES.get(user.role, ())
     if not kinds:
         return None
-    row = Session.execute(_NEXT_DEADLINE, {"year": today.year, "kinds": list(kinds),
+    row = Session.execute(_NEXT_DEADLINE, {"years": [today.year - 1, today.year],
+                                           "kinds": list(kinds),
                                            "today": today}).first()
     return Deadline(row.kind, row.ends_on) if row else None
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Cycle, Objection, Publicity, PublicityEntry, User
-from feedback_api.models.reference import OBJECTION_OUTCOMES
+from feedback_api.models.reference import CANDIDATE, OBJECTION_OUTCOMES, WINDOW_STATUSES, label
 from feedback_api.services import audit
 from feedback_api.services.cycle.phases import _check_dates, local_today
-from feedback_api.services.cycle.review import review_results
+from feedback_api.services.cycle.review import ReviewResult, review_results
 from feedback_api.services.cycle.scopes import _require_office
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.feedback import MAX_ID
@@ -45,6 +45,12 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
     if submission_ids is not None:
         wanted = set(submission_ids)
         results = [r for r in results if r.submission.id in wanted]
+        titled = [r.submission.window for r in results if r.submission.window.status != CANDIDATE]
+        if titled:
+            raise Conflict("以下窗口已不是创建中的候选窗口（已命名或已摘牌），不能再公示："
+                           + "、".join(f"{w.name}（现为{label(WINDOW_STATUSES, w.status)}）"
+                                      for w in titled))
+    results = [r for r in results if r.submission.window.status == CANDIDATE]
     if not results:
         raise ValidationError("没有已评分的候选窗口可以公示")
     publicity = Publicity(cycle_id=cycle.id, starts_on=starts_on, ends_on=ends_on,
@@ -60,6 +66,13 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
         "year": cycle.year, "starts_on": starts_on, "ends_on": ends_on,
         "windows": [e.window.code for e in publicity.entries]})
     return publicity
+
+
+def publicity_candidates(cycle: Cycle) -> list[ReviewResult]:
+    """The scored candidates the office may put on publicity: a window awarded from an earlier
+    list, or delisted since it was recommended, is no longer one."""
+    return [r for r in review_results(cycle)
+            if r.mean is not None and r.submission.window.status == CANDIDATE]
 
 
 def running_publicity(cycle: Cycle, today: date | None = None) -> Publicity | None:
@@ -103,7 +116,11 @@ def record_objection(actor: User | None, entry: PublicityEntry, text: str, *, ch
         raise ValidationError("请填写异议内容", details={"text": "请填写异议内容"})
     if len(text) > 5000:
         raise ValidationError("异议内容不能超过 5000 字")
-    received_on = received_on or local_today()
+    today = local_today()
+    received_on = received_on or today
+    if received_on > today:
+        raise ValidationError(f"收到日期不能晚于今天（{today}）",
+                              details={"received_on": "收到日期不能晚于今天"})
     p = entry.publicity
     if not p.starts_on <= received_on <= p.ends_on:
         raise ValidationError(f"异议须在公示期内（{p.starts_on} 至 {p.ends_on}）提出")
