@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import Publicity, PublicityEntry, Window
 from feedback_api.services import cycle as svc
-from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
+from tests.admin_web.test_browser import _sign_in, answer_dialogs, live_server, page, pytestmark  # noqa: F401
 from tests.cycle_helpers import scored_recommendation
 
 
@@ -18,14 +18,7 @@ def test_the_office_publicizes_and_awards_after_saying_yes(live_server, page, db
     today = svc.local_today()
     with db():
         programme, _sub = scored_recommendation(today.year)
-    asked: list[str] = []
-    answer = {"yes": False}
-
-    def on_dialog(dialog):  # type: ignore[no-untyped-def]
-        asked.append(dialog.message)
-        dialog.accept() if answer["yes"] else dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    asked, answer = answer_dialogs(page)
     _sign_in(page, live_server, "office")
     page.wait_for_selector("text=概况")
     page.goto(f"{live_server}/cycle/{today.year}/publicity")

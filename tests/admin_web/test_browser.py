@@ -50,6 +50,20 @@ def _sign_in(page, base, user):
     page.click("button[type=submit]")
 
 
+def answer_dialogs(page) -> tuple[list[str], dict[str, bool]]:
+    """The confirm() dialogs a page raises: their messages, and whether to say yes (``answer["yes"]``,
+    no at first)."""
+    asked: list[str] = []
+    answer = {"yes": False}
+
+    def on_dialog(dialog):  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept() if answer["yes"] else dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return asked, answer
+
+
 def test_office_signs_in_filters_and_edits_a_window(live_server, page, district, tmp_path):
     _sign_in(page, live_server, "office")
     page.wait_for_selector("text=概况")

@@ -8,21 +8,14 @@ import sqlalchemy as sa
 
 from feedback_api.models import DelistingProposal, Window
 from feedback_api.services import delisting as proposals
-from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
+from tests.admin_web.test_browser import _sign_in, answer_dialogs, live_server, page, pytestmark  # noqa: F401
 from tests.assessment_helpers import window_id
 
 
 def test_confirming_a_delisting_asks_first(live_server, page, db, titled_district):  # noqa: F811
     with db():
         proposals.propose(window_id("CD-SW-002"), 2026, 4, {"summary": "重大事件", "items": []})
-    asked: list[str] = []
-    answer = {"yes": False}
-
-    def on_dialog(dialog):  # type: ignore[no-untyped-def]
-        asked.append(dialog.message)
-        dialog.accept() if answer["yes"] else dialog.dismiss()
-
-    page.on("dialog", on_dialog)
+    asked, answer = answer_dialogs(page)
     _sign_in(page, live_server, "office")
     page.wait_for_selector("text=概况")
     page.goto(f"{live_server}/assessment/delisting")

@@ -11,15 +11,10 @@ from feedback_api.models import FeedbackAnswer, Ticket, Window
 from feedback_api.services import ticket_loop, ticket_open, users
 from feedback_api.services.feedback import record_feedback
 from tests.admin_web.test_browser import CHROMIUM, _sign_in, live_server, page, pytestmark  # noqa: F401
+from tests.admin_web.test_tickets_browser import _as
 from wechat_bot.contacts import get_or_create_citizen
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _as(page, base, user):  # noqa: F811
-    page.context.clear_cookies()
-    _sign_in(page, base, user)
-    page.wait_for_selector("text=概况")
 
 
 def test_the_unit_answers_with_proof_and_two_clerks_check_it(live_server, page, db, district, tmp_path):  # noqa: F811
