@@ -13,7 +13,7 @@ from admin_web.feedback import NOT_CONFIGURED
 from admin_web.ticket_forms import AttachForm, CallbackForm, ReasonForm, RespondForm, VerdictForm
 from feedback_api.models import Ticket
 from feedback_api.models.reference import ACTIVE_TICKET_STATES
-from feedback_api.services import evidence_files, ticket_clocks, ticket_links, ticket_loop
+from feedback_api.services import answers, evidence_files, ticket_clocks, ticket_links, ticket_loop
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets as ticket_service
 
@@ -53,9 +53,11 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
     if running and user.role in ticket_links.CANCEL_ROLES:
         forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
+    links = ticket_links.links_of(ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
-        links=ticket_links.links_of(ticket), visible_text=feedback_service.visible_text,
+        links=links, fix_ratings=answers.fix_ratings([link.feedback for link in links]),
+        visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         failed_form=failed_form, failed_detach=failed_detach, **forms)

@@ -148,7 +148,7 @@ def _feedback_list(items: list[FeedbackLine], answer_chars: int) -> str:
         if item.answer and answer_chars:
             lines.append(f"   单位答复：{_cut(item.answer, answer_chars)}")
     if any(item.stage in progress.STAGES[1:] for item in items):
-        lines.append("办理进度：受理→督办中→已整改→待评价→办结")
+        lines.append("办理进度：" + "→".join(progress.STAGES))
     return "\n".join(lines)
 
 

@@ -112,3 +112,33 @@ def answers_of(feedback_id: int) -> list[FeedbackAnswer]:
 def messages_of(feedback_id: int) -> list[CitizenMessage]:
     """The messages to the citizen about a feedback, oldest first (with their delivery state)."""
     return notices.messages_about(feedback_id)
+
+
+@dataclass(frozen=True)
+class FixRating:
+    """The citizen's rating of the fix (整改评价): when they were last asked, and their first
+    counted rating of the window since (None while they have not rated)."""
+
+    asked_at: datetime
+    rating: int | None = None
+    rated_at: datetime | None = None
+
+
+def fix_ratings(items: list[Feedback]) -> dict[int, FixRating]:
+    """For each of ``items`` whose citizen was asked to rate the fix, by feedback id. As WeChat's
+    查询 reads it: a rating of the same window by the same citizen after the latest invitation
+    (one that a later rating the same day replaced does not count)."""
+    found: dict[int, FixRating] = {}
+    for item in items:
+        asked = [m.created_at for m in notices.messages_about(item.id)
+                 if m.kind == "rerate" and m.created_at is not None]
+        if item.citizen_id is None or not asked:
+            continue
+        row = Session.execute(
+            sa.select(Feedback.rating, Feedback.received_at)
+            .where(Feedback.citizen_id == item.citizen_id, Feedback.window_id == item.window_id,
+                   Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
+                   Feedback.received_at > max(asked))
+            .order_by(Feedback.received_at, Feedback.id).limit(1)).first()
+        found[item.id] = FixRating(max(asked), *(row or (None, None)))
+    return found

@@ -1,5 +1,7 @@
-"""Where a citizen's complaint stands (受理 → 督办中 → 已整改 → 待评价 → 办结), as the citizen is told;
-or 已撤销 when the office cancelled its ticket (nothing was fixed, so it never reads 办结).
+"""Where a citizen's complaint stands (受理 → 督办中 → 单位已答复，待核验 → 待评价 → 办结), as the citizen
+is told; or 已撤销 when the office cancelled its ticket (nothing was fixed, so it never reads 办结).
+The unit's answer is not a fix until the agency verified it (it may send it back: 督办中 again), so
+the citizen reads 已整改 only after verification (the 待评价 invitation says so).
 
 Derived, never stored: from the feedback's supervision ticket and whether the citizen was asked
 to rate the fix and has rated the window since.
@@ -8,7 +10,7 @@ to rate the fix and has rated the window since.
 from __future__ import annotations
 
 #: The stages in order, as the citizen reads them.
-STAGES: tuple[str, ...] = ("受理", "督办中", "已整改", "待评价", "办结")
+STAGES: tuple[str, ...] = ("受理", "督办中", "单位已答复，待核验", "待评价", "办结")
 #: Off that path: the ticket was cancelled (已撤销) while the feedback stayed on it. A feedback
 #: excluded from its ticket (invalid, merged, appeal upheld) has no ticket any more and reads 受理
 #: with its review state.
@@ -25,7 +27,7 @@ def stage(ticket_state: str | None, *, rerate_requested: bool, rerated: bool) ->
     if ticket_state == "open":
         return "督办中"
     if ticket_state == "responded":  # the unit reports the fix; the agency has yet to verify it
-        return "已整改"
+        return STAGES[2]
     if ticket_state == "cancelled":
         return CANCELLED
     if rerate_requested and not rerated:

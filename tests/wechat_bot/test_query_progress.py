@@ -1,4 +1,5 @@
-"""查询 through the webhook: where each complaint stands (受理 → 督办中 → 已整改 → 待评价 → 办结),
+"""查询 through the webhook: where each complaint stands (受理 → 督办中 → 单位已答复，待核验 → 待评价 →
+办结; 已整改 only once the agency verified the fix),
 and five long lines still fit one passive reply (2,048 bytes)."""
 
 from __future__ import annotations
@@ -45,12 +46,15 @@ def test_query_follows_a_complaint_through_every_stage(app, fake_wechat, wechat,
         tid = tickets.ticket_of_feedback(fid).id
     reply = wechat.say(OPENID, "查询")
     assert "｜督办中" in _line_of(reply, receipt) and "第2轮" not in reply
-    assert "办理进度：受理→督办中→已整改→待评价→办结" in reply
+    assert "办理进度：受理→督办中→单位已答复，待核验→待评价→办结" in reply
 
     with app.app_context():
         ticket_loop.respond(users.get_user("unit"), tid, "已提醒窗口人员")
         Session.commit()
-    assert "｜已整改" in _line_of(wechat.say(OPENID, "查询"), receipt)
+    reply = wechat.say(OPENID, "查询")
+    # The unit answered; the agency has not checked it: not yet fixed as far as anyone knows.
+    assert "｜单位已答复，待核验" in _line_of(reply, receipt)
+    assert "已整改" not in reply and "已提醒窗口人员" not in reply
 
     with app.app_context():
         ticket_loop.send_back(users.get_user("agency"), tid, "请说明具体整改措施")
@@ -64,7 +68,7 @@ def test_query_follows_a_complaint_through_every_stage(app, fake_wechat, wechat,
         assert ticket_loop.verify(users.get_user("agency"), tid, "整改到位").rerating_requested == [fid]
         Session.commit()
     line = _line_of(wechat.say(OPENID, "查询"), receipt)
-    assert "｜待评价" in line and "请回复 CD-SW-001 后再评分" in line
+    assert "｜待评价" in line and "问题已整改，请回复 CD-SW-001 后再评分" in line
     assert "单位答复：已增设导办员" in line
 
     # The citizen rates the window again: the complaint is done; the new rating is received.
@@ -154,10 +158,10 @@ def test_a_cancelled_ticket_never_reads_as_fixed(app, fake_wechat, wechat, distr
 
 
 def test_stages_in_order():
-    assert progress.STAGES == ("受理", "督办中", "已整改", "待评价", "办结")
+    assert progress.STAGES == ("受理", "督办中", "单位已答复，待核验", "待评价", "办结")
     assert progress.stage(None, rerate_requested=False, rerated=False) == "受理"
     assert progress.stage("open", rerate_requested=False, rerated=False) == "督办中"
-    assert progress.stage("responded", rerate_requested=False, rerated=False) == "已整改"
+    assert progress.stage("responded", rerate_requested=False, rerated=False) == "单位已答复，待核验"
     assert progress.stage("closed", rerate_requested=True, rerated=False) == "待评价"
     assert progress.stage("closed", rerate_requested=True, rerated=True) == "办结"
     assert progress.stage("closed", rerate_requested=False, rerated=False) == "办结"
