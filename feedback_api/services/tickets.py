@@ -99,9 +99,10 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
         stmt = stmt.where(Ticket.state.in_(ACTIVE_TICKET_STATES))
     # Marked by the job, or the current round past its deadline unanswered (red on the lists
     # before the half-hourly job marks it: ticket_clocks' rule). A late call-back is the agency's,
-    # not the unit's: a unit counts only its own rounds. A cancelled ticket's clocks stopped.
+    # not the unit's: a unit, and the authority supervising units, count only the units' rounds.
+    # A cancelled ticket's clocks stopped.
     late = sa.or_(Ticket.overdue.is_(True),
-                  *([] if user.role == "unit" else [Ticket.callback_overdue.is_(True)]),
+                  *([] if user.role in ("unit", "authority") else [Ticket.callback_overdue.is_(True)]),
                   sa.and_(Ticket.state == "open", Ticket.fix_due < local_date(utcnow())))
     late = sa.and_(Ticket.state != "cancelled", late)
     if overdue is not None:

@@ -101,3 +101,19 @@ def test_the_api_filter_follows_the_same_rule(app, db, district, token_for):
 
     assert late("unit") == {numbers["unit"]}
     assert late("agency") == {numbers["unit"], numbers["callback"]}
+
+
+def test_an_authority_counts_the_units_lateness_not_the_agencys(app, db, district, token_for):
+    # The industry's authority supervises the units' rectification; the call-back is the agency's.
+    with db():
+        users.create_user(None, "authority-tax", role="authority", password="authority-tax-password",
+                          scopes=["tax"])
+    numbers = _tickets(db)
+    client = _client(app, "authority-tax")
+    box = _box(client)
+    assert "在办督办单 2 件" in box and "其中超期 1 件" in box, box
+    late = _listed(client, "overdue=1")
+    assert numbers["unit"] in late
+    assert numbers["callback"] not in late and numbers["cancelled"] not in late
+    body = app.test_client().get("/api/v1/tickets?overdue=true", headers=token_for("authority-tax")).get_json()
+    assert {t["number"] for t in body["items"]} == {numbers["unit"]}
