@@ -197,8 +197,8 @@ class TicketQuery(PageQuery):
     window = Str(metadata={"description": "窗口编号"})
     state = Str(validate=one_of([*TICKET_STATES, "active"]),
                 metadata={"description": "状态（active：未办结）"})
-    overdue = QueryBool(metadata={"description": "true：有超期（整改或回访；窗口单位和行业主管部门只计单位整改超期；"
-                                                 "已撤销的不计）；false：无超期"})
+    overdue = QueryBool(metadata={"description": "true：有超期（整改或回访；窗口单位和行业主管部门"
+                                                 "只计单位整改超期；已撤销的不计）；false：无超期"})
     topic = Str(validate=one_of(TOPICS), metadata={"description": "问题类别"})
 
 
