@@ -187,3 +187,14 @@ def test_import_by_a_unit_is_still_refused(db, district):
     assert [e.line for e in report.errors] == [2]
     with db() as s:
         assert _window(s, "CD-SW-001").status == "candidate"
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_authoritys_own_export_imports_back_without_errors(db, district, kind):
+    _delist_as_office(db, "CD-RMYY-002")
+    with db():
+        authority = users.get_user("authority")
+        rows = ledger.all_windows(authority)
+        body = (ledger.export_csv(rows).encode() if kind == "csv" else ledger.export_xlsx(rows))
+        report = ledger.import_ledger(authority, body, f"台账.{kind}")
+    assert report.errors == [] and sorted(report.unchanged) == ["CD-RMYY-001", "CD-RMYY-002"]
