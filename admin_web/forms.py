@@ -101,7 +101,7 @@ class WindowForm(PageForm):
         for key in ("staff_count",):
             if data[key] is None:
                 data[key] = 0
-        if data["status_date"] is not None:
+        if data.get("status_date") is not None:  # absent where the title is not editable
             data["status_date"] = data["status_date"].isoformat()
         return data
 

@@ -22,6 +22,7 @@ from feedback_api.services import (
     overview,
     scope,
     units,
+    window_title,
     workdays,
 )
 from feedback_api.services import windows as window_service
@@ -88,26 +89,40 @@ def _unit_choices() -> list[SelectChoice]:
     return [SelectChoice(u.code, f"{u.code} {u.name}") for u in units.manageable_units(actor())]
 
 
+def _window_form(window: Window | None = None) -> WindowForm:
+    """The form, without the title's fields for whoever may not change the title (they would
+    only be refused): the page shows the title read-only with who changes it."""
+    form = WindowForm(obj=window) if window is not None and request.method == "GET" else WindowForm()
+    form.unit.choices = _unit_choices()
+    if not window_title.may_change(actor()):
+        for name in window_title.TITLE_FIELDS:
+            delattr(form, name)
+    return form
+
+
+def _edit_page(form: WindowForm, window: Window | None) -> str:
+    note = None if window_title.may_change(actor()) else window_title.WHO_CHANGES_IT
+    return render_template("windows/edit.html", form=form, window=window, title_note=note)
+
+
 @bp.route("/windows/new", methods=["GET", "POST"])
 @role_required("office", "authority")
 def new() -> Any:
-    form = WindowForm()
-    form.unit.choices = _unit_choices()
+    form = _window_form()
     if form.validate_on_submit():
         done = commit_or_flash(lambda: window_service.create_window(actor(), form.to_data()),
                                form=form)
         if done:
             flash(f"已新建窗口 {done.value.code}", "success")
             return redirect(url_for("windows.detail", code=done.value.code))
-    return render_template("windows/edit.html", form=form, window=None)
+    return _edit_page(form, None)
 
 
 @bp.route("/windows/<code>/edit", methods=["GET", "POST"])
 @role_required("office", "authority")
 def edit(code: str) -> Any:
     window = _window_or_404(code)
-    form = WindowForm(obj=window) if request.method == "GET" else WindowForm()
-    form.unit.choices = _unit_choices()
+    form = _window_form(window)
     if request.method == "GET":
         form.unit.data = window.unit.code
     if form.validate_on_submit():
@@ -115,7 +130,7 @@ def edit(code: str) -> Any:
         if commit_or_flash(lambda: window_service.update_window(actor(), code, data), form=form):
             flash("已保存", "success")
             return redirect(url_for("windows.detail", code=code))
-    return render_template("windows/edit.html", form=form, window=window)
+    return _edit_page(form, window)
 
 
 @bp.route("/windows/import", methods=["GET", "POST"])
@@ -130,8 +145,9 @@ def import_ledger() -> Any:
         if done:
             report = done.value
             flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
+    note = None if window_title.may_change(actor()) else window_title.WHO_CHANGES_IT
     return render_template("windows/import.html", form=form, report=report,
-                           columns=ledger.LEDGER_COLUMNS)
+                           columns=ledger.LEDGER_COLUMNS, title_note=note)
 
 
 @bp.get("/windows/template.xlsx")

@@ -67,7 +67,7 @@ def list_windows(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/windows")
-@bp.doc(summary="新建窗口（区联席办；主管部门在本行业内）")
+@bp.doc(summary="新建窗口（区联席办；主管部门在本行业内，只能登记为创建中）")
 @no_query
 @bp.arguments(WindowSchema)
 @bp.response(201, WindowSchema)
@@ -86,7 +86,8 @@ def get_window(code: str) -> Any:
 
 
 @bp.patch("/windows/<code>")
-@bp.doc(summary="修改窗口（只改给出的字段；编号不可改）")
+@bp.doc(summary="修改窗口（只改给出的字段；编号不可改；"
+                "状态及其日期、年度、原因仅区联席办可改，他人改动为 403）")
 @no_query
 @bp.arguments(WindowSchema(partial=True))
 @bp.response(200, WindowSchema)

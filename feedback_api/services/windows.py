@@ -20,7 +20,7 @@ from feedback_api.models.reference import (
     lookup_code,
 )
 from feedback_api.models.windows import WINDOW_CODE_RE
-from feedback_api.services import audit, scope
+from feedback_api.services import audit, scope, window_title
 from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
@@ -262,6 +262,7 @@ def create_window(actor: User | None, data: dict[str, Any]) -> Window:
     if actor is not None and not scope.can_edit_windows(actor):
         raise PermissionDenied("无权新建窗口")
     clean = clean_window_data(data, partial=False)
+    window_title.check(actor, None, clean)
     if Session.scalar(sa.select(Window.id).where(Window.code == clean["code"])) is not None:
         raise ValidationError(f"窗口编号 {clean['code']} 已存在", details={"code": "编号已存在"},
                               code="duplicate")
@@ -280,6 +281,7 @@ def update_window(actor: User | None, code: str, data: dict[str, Any]) -> Window
     clean = clean_window_data(data, partial=True)
     if "code" in clean and clean["code"] != window.code:
         raise ValidationError("窗口编号不可修改（它也是二维码场景值）", details={"code": "不可修改"})
+    window_title.check(actor, window, clean)
     before = _audit_view(window)
     _apply(window, clean, actor)
     Session.flush()
