@@ -274,6 +274,9 @@ def test_the_desk_exports_to_excel_and_lists_repeated_pushes(app, district, db):
     assert len(list(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx?state=closed").data)).active.values)) == 1
     page = office.get("/tickets/repeated").get_data(as_text=True)
     assert number in page and "第 1、2、3 轮" in page
+    # The list looks back a rolling year; the delisting rule counts rounds within one calendar year
+    # (analytics.delisting, as the proposals page says): the page must not promise otherwise.
+    assert "近一年（滚动）" in page and "同一自然年度内" in page
     with db():
         users.create_user(None, "hospital", role="unit", password="hospital-password", scopes=["CD-RMYY"])
     other, _ = signed_in(app, "hospital")
