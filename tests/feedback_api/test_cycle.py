@@ -401,3 +401,20 @@ def test_self_assessment_against_the_standard(db, year):
             with pytest.raises(ValidationError) as err:
                 svc.save_draft(health, c, "recommendation", rec("CD-RMYY-002", self_scores=bad))
             assert set(err.value.details) == {"self_scores"}
+
+
+def test_phase_dates_stay_near_the_cycles_year(db, year):
+    """A typo such as 0001-01-01 or 2062 is refused: a cycle's phases run from the year before it
+    (preparations) to the year after it (a publicity or award past New Year), and nothing moves."""
+    with db():
+        c = svc.get_cycle(year)
+        office = u("office")
+        before = {p.kind: (p.starts_on, p.ends_on) for p in c.phases}
+        for start, end in ((date(1, 1, 1), date(2026, 5, 31)), (date(2026, 5, 10), date(2062, 5, 31)),
+                           (date(year - 2, 12, 31), date(year, 1, 5))):
+            with pytest.raises(ValidationError, match=f"{year - 1}.*{year + 1}") as refused:
+                svc.set_phase_dates(office, c, "management_rules", start, end)
+            assert set(refused.value.details) <= {"starts_on", "ends_on"}
+        assert {p.kind: (p.starts_on, p.ends_on) for p in c.phases} == before
+        svc.set_phase_dates(office, c, "management_rules", date(year - 1, 12, 1), date(year, 1, 31))
+        assert c.phase("management_rules").starts_on == date(year - 1, 12, 1)

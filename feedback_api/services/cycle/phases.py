@@ -77,6 +77,17 @@ def _check_dates(start: date, end: date, what: str = "") -> None:
                               details={"ends_on": "截止日期早于开始日期"})
 
 
+def _check_reach(year: int, start: date, end: date) -> None:
+    """A phase runs from the year before its cycle (preparations) to the year after it (a
+    publicity or award past New Year): a date beyond that is a typo (0001-01-01, 2062)."""
+    first, last = date(year - 1, 1, 1), date(year + 1, 12, 31)
+    wrong = {f: "须在前后一年之内" for f, d in (("starts_on", start), ("ends_on", end))
+             if not first <= d <= last}
+    if wrong:
+        raise ValidationError(f"{year} 年度的阶段日期须在 {year - 1} 年 1 月 1 日至 {year + 1} 年 12 月 31 日"
+                              f"之间，所填为 {start} 至 {end}", details=wrong)
+
+
 def _check_sequence(calendar: dict[str, tuple[date, date]], kind: str) -> None:
     """Refuse ``kind``'s dates in ``calendar`` if they break ``SEQUENCE`` with its neighbours."""
     if kind not in SEQUENCE:
@@ -112,6 +123,7 @@ def set_phase_dates(actor: User | None, cycle: Cycle, kind: str, start: date, en
     if phase is None:
         raise NotFound(f"阶段 {kind} 不存在")
     _check_dates(start, end, CYCLE_PHASES[kind])
+    _check_reach(cycle.year, start, end)
     calendar = {p.kind: (p.starts_on, p.ends_on) for p in cycle.phases}
     _check_sequence({**calendar, kind: (start, end)}, kind)
     before = _cycle_view(cycle)
