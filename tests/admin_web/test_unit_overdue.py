@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session
@@ -64,16 +65,23 @@ def _listed(client, query: str) -> str:
     return client.get(f"/tickets?{query}").get_data(as_text=True).split("<tbody>")[1]
 
 
-def test_a_unit_counts_only_its_own_lateness(app, db, district):
+@pytest.mark.parametrize("name", ["unit", "authority-tax"])
+def test_a_unit_and_its_authority_count_only_the_units_lateness(app, db, district, token_for, name):
+    # The industry's authority supervises the units' rectification; the call-back is the agency's.
+    with db():
+        users.create_user(None, "authority-tax", role="authority", password="authority-tax-password",
+                          scopes=["tax"])
     numbers = _tickets(db)
-    unit = _client(app, "unit")
-    box = _box(unit)
+    client = _client(app, name)
+    box = _box(client)
     assert "在办督办单 2 件" in box and "其中超期 1 件" in box, box
-    late = _listed(unit, "overdue=1")
+    late = _listed(client, "overdue=1")
     assert numbers["unit"] in late
     assert numbers["callback"] not in late and numbers["cancelled"] not in late
-    on_time = _listed(unit, "overdue=0")
+    on_time = _listed(client, "overdue=0")
     assert numbers["callback"] in on_time and numbers["unit"] not in on_time
+    body = app.test_client().get("/api/v1/tickets?overdue=true", headers=token_for(name)).get_json()
+    assert {t["number"] for t in body["items"]} == {numbers["unit"]}
 
 
 def test_the_agency_and_the_office_see_both_kinds_and_never_a_cancelled_ticket(app, db, district):
@@ -101,19 +109,3 @@ def test_the_api_filter_follows_the_same_rule(app, db, district, token_for):
 
     assert late("unit") == {numbers["unit"]}
     assert late("agency") == {numbers["unit"], numbers["callback"]}
-
-
-def test_an_authority_counts_the_units_lateness_not_the_agencys(app, db, district, token_for):
-    # The industry's authority supervises the units' rectification; the call-back is the agency's.
-    with db():
-        users.create_user(None, "authority-tax", role="authority", password="authority-tax-password",
-                          scopes=["tax"])
-    numbers = _tickets(db)
-    client = _client(app, "authority-tax")
-    box = _box(client)
-    assert "在办督办单 2 件" in box and "其中超期 1 件" in box, box
-    late = _listed(client, "overdue=1")
-    assert numbers["unit"] in late
-    assert numbers["callback"] not in late and numbers["cancelled"] not in late
-    body = app.test_client().get("/api/v1/tickets?overdue=true", headers=token_for("authority-tax")).get_json()
-    assert {t["number"] for t in body["items"]} == {numbers["unit"]}

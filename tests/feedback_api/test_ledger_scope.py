@@ -14,17 +14,19 @@ from feedback_api.services import ledger, scope, users
 HEADER = ["窗口编号", "窗口名称", "所属单位", "单位编号", "行业", "主管部门"]
 
 
-def _csv(*rows):
+def _csv(*rows, header=HEADER):
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(HEADER)
+    w.writerow(header)
     w.writerows(rows)
     return buf.getvalue().encode()
 
 
-def _import(db, username, *rows):
+def _import(db, username, *rows, header=HEADER):
+    """Import ``rows`` under ``header`` as ``username`` (None: the command line)."""
     with db():
-        return ledger.import_ledger(users.get_user(username), _csv(*rows), "台账.csv")
+        user = users.get_user(username) if username else None
+        return ledger.import_ledger(user, _csv(*rows, header=header), "台账.csv")
 
 
 def test_authority_cannot_take_another_industrys_unit(db, district):

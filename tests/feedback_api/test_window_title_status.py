@@ -6,15 +6,13 @@ and put a delisted window back to 创建中)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import AuditLog, Window
 from feedback_api.services import ledger, users
 from feedback_api.services import windows as window_service
+from tests.feedback_api import test_ledger_scope as ledger_scope
 
 HEADER = ["窗口编号", "窗口名称", "所属单位", "状态", "命名/摘牌年度", "状态原因"]
 
@@ -114,18 +112,8 @@ def test_the_office_keeps_changing_the_title_with_the_same_audit(client, db, dis
                                "status_year": 2026}
 
 
-def _csv(*rows):
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(HEADER)
-    w.writerows(rows)
-    return buf.getvalue().encode()
-
-
 def _import(db, username, *rows):
-    with db():
-        user = users.get_user(username) if username else None
-        return ledger.import_ledger(user, _csv(*rows), "台账.csv")
+    return ledger_scope._import(db, username, *rows, header=HEADER)
 
 
 def test_import_refuses_an_authoritys_rows_that_change_the_title(db, district):
