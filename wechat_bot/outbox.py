@@ -268,9 +268,9 @@ def _queue_notice(feedback: Feedback, *, kind: str, text: str,
                                             feedback=feedback, now=now))
 
 
-def _history(feedback_id: int) -> list[CitizenMessage]:
+def _history(feedback_ids: tuple[int, ...]) -> list[CitizenMessage]:
     return [as_citizen_message(m) for m in Session.scalars(
-        sa.select(OutboundMessage).where(OutboundMessage.feedback_id == feedback_id)
+        sa.select(OutboundMessage).where(OutboundMessage.feedback_id.in_(feedback_ids))
         .order_by(OutboundMessage.created_at, OutboundMessage.id))]
 
 

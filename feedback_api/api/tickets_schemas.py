@@ -13,6 +13,7 @@ from marshmallow import fields, validates_schema
 from marshmallow.experimental.context import Context
 from marshmallow.validate import Length
 
+from feedback_api.api.linked_schemas import LinkedFeedbackSchema, fix_ratings_of
 from feedback_api.api.schemas import (
     ApiSchema,
     Int,
@@ -30,7 +31,6 @@ from feedback_api.models.reference import (
     APPEAL_KINDS,
     APPEAL_STATES,
     CLOCK_STATES,
-    RATINGS,
     ROUND_VERDICTS,
     TICKET_SOURCES,
     TICKET_STATES,
@@ -127,9 +127,9 @@ class ClockField(fields.Nested):
         self.clock_name = name
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
-        listed = ListClocks.get(None)
+        listed = (ListClocks.get(None) or {}).get(self.clock_name)
         if listed is not None:  # a page's clocks, worked out once by TicketSummaryPageSchema
-            return listed[self.clock_name].get(obj.id)
+            return listed.get(obj.id)
         return next((c for c in ticket_clocks.clocks(obj) if c.name == self.clock_name), None)
 
 
@@ -178,15 +178,13 @@ class TicketSummaryPageSchema(page_schema(TicketSummarySchema)):  # type: ignore
             return super().dump(obj, many=many)
 
 
-class LinkedFeedbackSchema(ApiSchema):
-    id = fields.Integer(required=True)
-    receipt_no = Str(required=True)
-    rating = Int(allow_none=True)
-    rating_name = Label(RATINGS, attribute="rating")
-
-
 class TicketSchema(TicketSummarySchema):
     """A ticket with its rounds (and their evidence files) and the feedback it answers."""
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        tickets = obj if many else [obj]
+        with fix_ratings_of([f for t in tickets for f in t.feedback]):
+            return super().dump(obj, many=many)
 
     rounds = fields.List(fields.Nested(RoundSchema), required=True)
     feedback = fields.List(fields.Nested(LinkedFeedbackSchema), required=True,

@@ -127,18 +127,30 @@ class FixRating:
 def fix_ratings(items: list[Feedback]) -> dict[int, FixRating]:
     """For each of ``items`` whose citizen was asked to rate the fix, by feedback id. As WeChat's
     查询 reads it: a rating of the same window by the same citizen after the latest invitation
-    (one that a later rating the same day replaced does not count)."""
-    found: dict[int, FixRating] = {}
+    (one that a later rating the same day replaced does not count). Two queries for all items."""
+    messages = notices.messages_about_all(i.id for i in items if i.citizen_id is not None)
+    asked: dict[int, datetime] = {}
     for item in items:
-        asked = [m.created_at for m in notices.messages_about(item.id)
+        times = [m.created_at for m in messages.get(item.id, [])
                  if m.kind == "rerate" and m.created_at is not None]
-        if item.citizen_id is None or not asked:
-            continue
-        row = Session.execute(
-            sa.select(Feedback.rating, Feedback.received_at)
-            .where(Feedback.citizen_id == item.citizen_id, Feedback.window_id == item.window_id,
+        if times:
+            asked[item.id] = max(times)
+    asked_items = [i for i in items if i.id in asked]
+    if not asked_items:
+        return {}
+    pairs = {(i.citizen_id, i.window_id) for i in asked_items}
+    later: dict[tuple[int, int], list[tuple[datetime, int]]] = {}
+    for citizen_id, window_id, received_at, rating in Session.execute(
+            sa.select(Feedback.citizen_id, Feedback.window_id, Feedback.received_at, Feedback.rating)
+            .where(sa.tuple_(Feedback.citizen_id, Feedback.window_id).in_(sorted(pairs)),
                    Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
-                   Feedback.received_at > max(asked))
-            .order_by(Feedback.received_at, Feedback.id).limit(1)).first()
-        found[item.id] = FixRating(max(asked), *(row or (None, None)))
+                   Feedback.received_at > min(asked.values()))
+            .order_by(Feedback.received_at, Feedback.id)):
+        later.setdefault((citizen_id, window_id), []).append((received_at, rating))
+    found: dict[int, FixRating] = {}
+    for item in asked_items:
+        since = asked[item.id]
+        first = next(((r, at) for at, r in later.get((item.citizen_id, item.window_id), [])
+                      if at > since), (None, None))
+        found[item.id] = FixRating(since, *first)  # type: ignore[arg-type]
     return found

@@ -7,6 +7,7 @@ queued with the answer that caused it, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,8 @@ _signals = Namespace()
 notice = _signals.signal("citizen-notice")
 #: ``send(feedback)``: True from a receiver that can reach the feedback's citizen.
 reach = _signals.signal("citizen-reach")
-#: ``send(feedback_id)``: each receiver returns its ``CitizenMessage`` list about the feedback.
+#: ``send(feedback_ids)`` (a tuple): each receiver returns its ``CitizenMessage`` list about
+#: those feedback, in one query for all of them.
 history = _signals.signal("citizen-messages")
 
 
@@ -66,5 +68,18 @@ def reachable(feedback: Feedback) -> bool:
 
 def messages_about(feedback_id: int) -> list[CitizenMessage]:
     """The messages to the citizen about a feedback, oldest first (with their delivery state)."""
-    found = [m for _r, messages in history.send(feedback_id) for m in messages]
-    return sorted(found, key=lambda m: (m.created_at is None, m.created_at, m.id))
+    return messages_about_all([feedback_id]).get(feedback_id, [])
+
+
+def messages_about_all(feedback_ids: Iterable[int]) -> dict[int, list[CitizenMessage]]:
+    """The messages about each of ``feedback_ids`` (those with any), by feedback id, oldest first."""
+    ids = tuple(sorted(set(feedback_ids)))
+    found: dict[int, list[CitizenMessage]] = {}
+    if not ids:
+        return found
+    for _r, messages in history.send(ids):
+        for m in messages:
+            found.setdefault(m.feedback_id, []).append(m)  # type: ignore[arg-type]
+    for messages in found.values():
+        messages.sort(key=lambda m: (m.created_at is None, m.created_at, m.id))
+    return found

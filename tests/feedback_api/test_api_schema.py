@@ -63,6 +63,9 @@ def _seed(db: Any) -> None:
         review.review_feedback(users.get_user("agency"), item.id,
                                {"valid": True, "topics": ["efficiency"], "sentiment": 0})
         answers.answer_feedback(users.get_user("unit"), item.id, "已加开窗口")
+        # Asked to rate the fix, the citizen rates the window again: the ticket's fix_rating.
+        answers.request_rerating(users.get_user("agency"), item.id)
+        fb.record_feedback(window, citizen=citizen, channel="wechat", rating=4)
         # A ticket with a response and its evidence file, and an appeal, for the detail operations.
         ticket = ticket_open.open_from_feedback(users.get_user("agency"), item.id)
         ticket_loop.respond(users.get_user("unit"), ticket.id, "已加开窗口",
