@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from feedback_api.db import Session
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import scope
-from feedback_api.services.tickets import ticket_query
+from feedback_api.services.tickets import (
+    UNITS_LATENESS_ROLES,
+    late_clause,
+    late_clauses,
+    ticket_query,
+)
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,27 @@ def rating_counts_by_channel(window_id: int) -> dict[str, dict[int, int]]:
 class RunningTickets:
     #: Tickets open or responded (not yet closed) in the user's scope.
     running: int
-    #: Of those, past a deadline (the tickets desk's "超期" rule).
+    #: Of those, past a deadline (the tickets desk's "超期" rule for the user).
     overdue: int
+    #: Of those, the units' late rounds (整改超期) and the agency's late call-backs (回访超期): a
+    #: ticket late on both counts is in both. None for whom counts only the units' lateness.
+    fix_overdue: int | None = None
+    callback_overdue: int | None = None
 
 
 def running_tickets(user: User) -> RunningTickets:
     """How many supervision tickets in ``user``'s scope are running, and how many of them are
-    overdue: two counts over the desk's own query, so the figures match its filters."""
-    def count(stmt: sa.Select[tuple[Any]]) -> int:
-        return Session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
+    overdue, in one query over the desk's own query, so the figures match its filters; for the
+    agency and the office, also split by whose lateness it is."""
+    fix_late, callback_late = late_clauses()
 
-    return RunningTickets(count(ticket_query(user, state="active")),
-                          count(ticket_query(user, state="active", overdue=True)))
+    def how_many(clause: sa.ColumnElement[bool]) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((clause, 1), else_=0)), 0)
+
+    running, overdue, fix, callback = Session.execute(
+        ticket_query(user, state="active").with_only_columns(
+            sa.func.count(), how_many(late_clause(user)), how_many(fix_late),
+            how_many(callback_late))).one()
+    if user.role in UNITS_LATENESS_ROLES:
+        return RunningTickets(running, overdue)
+    return RunningTickets(running, overdue, fix, callback)

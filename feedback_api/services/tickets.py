@@ -84,6 +84,27 @@ def ticket_view(t: Ticket) -> dict[str, Any]:
 
 # Reading.
 
+#: Who counts only the units' lateness (their own, or the units they supervise).
+UNITS_LATENESS_ROLES = frozenset({"unit", "authority"})
+
+
+def late_clauses() -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """A ticket's units' lateness (整改超期: a round marked by the job, or the current round past
+    its deadline unanswered, red on the lists before the half-hourly job marks it, ticket_clocks'
+    rule) and the agency's (回访超期); neither for a cancelled ticket, whose clocks stopped."""
+    running = Ticket.state != "cancelled"
+    fix = sa.or_(Ticket.overdue.is_(True),
+                 sa.and_(Ticket.state == "open", Ticket.fix_due < local_date(utcnow())))
+    return sa.and_(running, fix), sa.and_(running, Ticket.callback_overdue.is_(True))
+
+
+def late_clause(user: User) -> sa.ColumnElement[bool]:
+    """超期 as ``user`` counts it: a late call-back is the agency's, not the unit's, so a unit and
+    the authority supervising units count only the units' rounds."""
+    fix_late, callback_late = late_clauses()
+    return fix_late if user.role in UNITS_LATENESS_ROLES else sa.or_(fix_late, callback_late)
+
+
 def ticket_query(user: User, *, window: str | None = None, unit: str | None = None,
                  state: str | None = None, overdue: bool | None = None,
                  topic: str | None = None) -> sa.Select[tuple[Ticket]]:
@@ -97,14 +118,7 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
         stmt = stmt.where(Ticket.state == state)
     elif state == "active":
         stmt = stmt.where(Ticket.state.in_(ACTIVE_TICKET_STATES))
-    # Marked by the job, or the current round past its deadline unanswered (red on the lists
-    # before the half-hourly job marks it: ticket_clocks' rule). A late call-back is the agency's,
-    # not the unit's: a unit, and the authority supervising units, count only the units' rounds.
-    # A cancelled ticket's clocks stopped.
-    late = sa.or_(Ticket.overdue.is_(True),
-                  *([] if user.role in ("unit", "authority") else [Ticket.callback_overdue.is_(True)]),
-                  sa.and_(Ticket.state == "open", Ticket.fix_due < local_date(utcnow())))
-    late = sa.and_(Ticket.state != "cancelled", late)
+    late = late_clause(user)
     if overdue is not None:
         stmt = stmt.where(late if overdue else sa.not_(late))
     if topic in TOPICS:
