@@ -158,15 +158,10 @@ RULE_CHECKS: dict[int, Callable[[int], dict[int, dict[str, Any]]]] = {
 def titled_window_ids(year: int | None = None) -> set[int]:
     """The windows holding the title now (示范): only they can be delisted. A candidate's
     failures stay in its assessment; they open no proposal. With ``year``, only those titled
-    in that year or before: a window delisted, then titled again later, is not
-    judged again on a year before its new title. The award year says when, where known (a
-    ledger imported today keeps an old title's year); else the status date."""
+    in that year or before (``services.delisting.titled_by``)."""
     stmt = sa.select(Window.id).where(Window.status == DEMONSTRATION)
     if year is not None:
-        stmt = stmt.where(sa.or_(
-            Window.status_year <= year,
-            sa.and_(Window.status_year.is_(None),
-                    sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31)))))
+        stmt = stmt.where(proposals.titled_by(year))
     return set(Session.scalars(stmt))
 
 

@@ -102,10 +102,20 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
+def titled_by(year: int) -> sa.ColumnElement[bool]:
+    """THE rule of which title a year's record may judge: the window took its present title in
+    ``year`` or before. The award year decides where known (a ledger imported today keeps an
+    old title's year), else the status date; a window with neither counts as titled before.
+    A window delisted, then titled again later, is not judged on a year before its new title:
+    the rules (``analytics.delisting``) skip it and :func:`confirm` refuses an older proposal."""
+    return sa.or_(Window.status_year <= year,
+                  sa.and_(Window.status_year.is_(None),
+                          sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31))))
+
+
 def retitled_on(p: DelistingProposal) -> str | None:
     """When the window took its present title (the day, else the award year), if that is after
-    the proposal's year: its record of that year is no ground to take the new title (delisted,
-    then titled again). The award year decides where known, as in ``analytics.delisting``."""
+    the proposal's year (:func:`titled_by`'s rule, read on the loaded window)."""
     w = p.window
     later = (w.status_year > p.year if w.status_year is not None else
              w.status_date is not None and w.status_date.year > p.year)
