@@ -105,6 +105,8 @@ BLIND_SETS = {
     "blind8": ROOT / "tests/data/blind8/opinions.jsonl",
     # The ninth (wave 11), by a helper who had read neither the model nor the other eight sets (new voices).
     "blind9": ROOT / "tests/data/blind9/opinions.jsonl",
+    # The tenth (wave 12), by a helper who had read neither the model nor the other nine sets (new voices).
+    "blind10": ROOT / "tests/data/blind10/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

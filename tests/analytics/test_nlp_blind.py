@@ -62,6 +62,11 @@ CHECKSUMS = {
         "scenarios.tsv": "4ef37d8586e8d59ab00ec2227a9147c204f1ad35e25bc4ee5e29798b27ee39b5",
         "opinions.jsonl": "759e3a2b4ccb95f59ba8a9681473d25f5eecd7ed10f0cafc1c26e5a4bd9e9604",
     },
+    # Written (wave 12) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind10": {
+        "scenarios.tsv": "598646450b5b703929adde5e6457e1e40cf096ead46d7fec5dfb2ff85d552147",
+        "opinions.jsonl": "94281e87d123de42715166d877f76bb0e13336db8e027075e41427a729f16f80",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
