@@ -35,16 +35,18 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period,
     ``as_of`` is the clock the deadlines are judged by (now by default)."""
     today = (as_of or utcnow()).astimezone(LOCAL_TZ).date()
     # Rounds due in the period, once decided: responded (on time unless marked overdue), or
-    # marked overdue by the clock job.
-    decided = sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True))
+    # marked overdue by the clock job; each for the window it was pushed to, and a round
+    # transferred (已转办) away from a window that was not the problem's for neither.
+    decided = sa.and_(sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True)),
+                      sa.or_(TicketRound.verdict.is_(None), TicketRound.verdict != "transferred"))
     on_time = sa.and_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(False))
     for window_id, n, ok in Session.execute(
-            sa.select(Ticket.window_id, sa.func.count(),
+            sa.select(TicketRound.window_id, sa.func.count(),
                       sa.func.sum(sa.case((on_time, 1), else_=0)))
-            .join(TicketRound, TicketRound.ticket_id == Ticket.id)
+            .select_from(Ticket).join(TicketRound, TicketRound.ticket_id == Ticket.id)
             .where(TicketRound.due >= period.start, TicketRound.due < period.end, decided,
                    Ticket.state != "cancelled")  # a cancelled ticket is neither late nor on time
-            .group_by(Ticket.window_id)):
+            .group_by(TicketRound.window_id)):
         if window_id in rows:
             rows[window_id].ticket_rounds = int(n)
             rows[window_id].ticket_on_time_rate = int(ok or 0) / n if n else None
