@@ -51,9 +51,9 @@ def group_ticket(item: Feedback, topic: str, *, now: datetime | None = None) -> 
 
 def open_or_group(feedback_id: int, *, topic: str | None = None,
                   now: datetime | None = None) -> tuple[Ticket, bool]:
-    """The automatic job's step for one feedback: attach it to a running ticket about the same
-    problem (same window and topic: ``topic``, else the feedback's own), else open a ticket.
-    True when it was grouped."""
+    """The automatic job's step for one feedback: attach it to a ticket about the same problem
+    (same window and topic: ``topic``, else the feedback's own) waiting for the unit's answer,
+    else open a ticket. True when it was grouped."""
     item = Session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(f"评价 {feedback_id} 不存在")
