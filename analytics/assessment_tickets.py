@@ -2,8 +2,9 @@
 rate of the rounds due, and of the counted 差评 that are due for judging the shares rectified
 and called back.
 
-A 差评 is judged once its ticket is closed or its first round's deadline has passed, as of the
-assessment's clock: a 差评 whose ticket is still within its deadline, that was never ticketed,
+A 差评 is judged once its ticket is closed or its first round's deadline has passed (the first
+at the window it is at: a ticket transferred (转办) is judged from the round after the transfer),
+as of the assessment's clock: a 差评 whose ticket is still within its deadline, that was never ticketed,
 or whose ticket was cancelled is left out (the component's note says how many and why). This
 depends on "now", so it is never in the nightly sums: one grouped query over the tickets'
 feedback links (tickets are few) gives it, whichever way the ratings were read."""
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from analytics.counting import BAD_RATINGS, counted_feedback
 from analytics.periods import Period
@@ -68,10 +70,14 @@ def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period, today: date
     # Every link with its ticket's state, first deadline and whether it was called back, first
     # (tickets are few); then each linked feedback by its key. Left to itself, SQLite (no
     # statistics) reads the period's feedback by received_at instead: every row of the quarter.
+    moved = orm.aliased(TicketRound)
+    first = (sa.select(sa.func.coalesce(sa.func.max(moved.number) + 1, 1))
+             .where(moved.ticket_id == Ticket.id, moved.verdict == "transferred")
+             .correlate(Ticket).scalar_subquery())
     links = (sa.select(TicketFeedback.feedback_id, Ticket.state, TicketRound.due,
                        sa.exists().where(CallBack.ticket_id == Ticket.id).label("called"))
              .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
-             .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == 1))
+             .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == first))
              .cte("links").prefix_with("MATERIALIZED"))
     cancelled = links.c.state == "cancelled"
     closed = links.c.state == "closed"

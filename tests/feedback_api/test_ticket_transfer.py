@@ -150,3 +150,21 @@ def test_a_transferred_round_is_neither_late_nor_a_push_for_either_window(db, di
         window_ids = {p.window_id for pushes in found.values() for p in pushes}
         assert [p.rounds for pushes in found.values() for p in pushes] == [[4, 5, 6]]
         assert window_ids == {Session.get(Ticket, tid).window_id}
+
+
+def test_a_transferred_bad_review_is_judged_by_the_new_windows_first_deadline(db, district):
+    start = local(2026, 3, 2)
+    with db():
+        agency = users.get_user("agency")
+        tid = ticket_open.open_from_feedback(agency, bad(at=start), now=start).id
+        # Transferred after round 1's deadline; the new window's round is within its own.
+        moved = local(2026, 3, 30)
+        ticket_transfer.transfer(agency, tid, "CD-SW-002", "属发票领用窗口", now=moved)
+        row = next(r for r in assessment.assess(Period("year", 2026, 0), as_of=moved).rows
+                   if r.code == "CD-SW-001")
+        assert (row.bad_reviews, row.bad_not_due, row.bad_assessed) == (1, 1, 0)
+        # Past the new round's deadline it is judged, not rectified.
+        row = next(r for r in assessment.assess(Period("year", 2026, 0),
+                                                as_of=moved + timedelta(days=40)).rows
+                   if r.code == "CD-SW-001")
+        assert (row.bad_not_due, row.bad_assessed, row.bad_rectified_rate) == (0, 1, 0.0)
