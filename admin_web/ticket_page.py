@@ -66,8 +66,9 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
     # A cancelled ticket's clocks stopped: the service records no call-back on it.
     if supervisor and ticket.callback_due is not None and ticket.state != "cancelled":
         forms.setdefault("callback_form", CallbackForm(formdata=None))
-    if supervisor and running:
+    if supervisor and ticket.state == "open":  # an answered round takes no newcomer
         forms.setdefault("attach_form", AttachForm(formdata=None))
+    if supervisor and running:
         forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
         forms.setdefault("transfer_form", TransferForm(formdata=None, prefix="transfer"))
     if running and user.role in ticket_links.CANCEL_ROLES:

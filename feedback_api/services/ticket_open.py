@@ -22,6 +22,16 @@ from feedback_api.models import Feedback, Ticket, TicketFeedback, TicketRound, U
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, TICKET_SOURCES, TICKET_STATES, TOPICS
 from feedback_api.services import audit, scope
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
+from feedback_api.services.feedback import get_feedback, new_receipt_no
+from feedback_api.services.tickets import (
+    MAX_PROBLEM,
+    check_supervisor,
+    clean_text,
+    get_ticket,
+    local_date,
+    settings,
+)
+from feedback_api.services.workdays import Calendar
 
 #: Why a responded ticket takes no new feedback (the page and the API say the same).
 ANSWERED = ("单位已反馈本轮整改情况，正待核验：这份答复没有涉及新的评价，不能并入。"
@@ -47,16 +57,6 @@ def running_on(window_id: int, topic: str) -> list[Ticket]:
         sa.select(Ticket).where(Ticket.window_id == window_id, Ticket.topic == topic,
                                 Ticket.state.in_(ACTIVE_TICKET_STATES))
         .order_by(Ticket.opened_at, Ticket.id)))
-from feedback_api.services.feedback import get_feedback, new_receipt_no
-from feedback_api.services.tickets import (
-    MAX_PROBLEM,
-    check_supervisor,
-    clean_text,
-    get_ticket,
-    local_date,
-    settings,
-)
-from feedback_api.services.workdays import Calendar
 
 
 def _new_number(now: datetime) -> str:

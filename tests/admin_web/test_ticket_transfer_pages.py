@@ -1,12 +1,12 @@
 """Pages of transferring a ticket (转办), of the duplicate check when a ticket is opened by hand,
-and of ticketing again a cancelled ticket's complaint."""
+of ticketing again a cancelled ticket's complaint, and of a complaint arriving after the answer."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Ticket
+from feedback_api.models import Feedback, Ticket
 from feedback_api.services import ticket_links, ticket_loop, ticket_open, tickets, users
 
 from .test_ticket_links_pages import bad, signed_in
@@ -119,3 +119,25 @@ def test_a_cancelled_tickets_complaint_can_be_ticketed_again_from_its_page(app, 
     with db():
         assert tickets.ticket_of_feedback(fid).id != tid
         assert tickets.feedback_of(tid) == []
+
+
+def test_an_answered_round_takes_no_new_complaint_on_the_page(app, district, db):
+    first, late = bad(db), bad(db)
+    with db():
+        tid = ticket_open.open_from_feedback(users.get_user("agency"), first).id
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改")
+        receipt = tickets.feedback_of(tid)[0].receipt_no
+        late_receipt = Session.get(Feedback, late).receipt_no
+    agency, auth = signed_in(app, "agency")
+    page = agency.get(f"/tickets/{tid}").get_data(as_text=True)
+    assert 'id="attach-form"' not in page and "待核验期间不能关联新的评价" in page
+    # The late complaint's page offers no answered ticket, but a ticket of its own.
+    page = agency.get(f"/feedback/{late}").get_data(as_text=True)
+    assert "关联到本窗口同一问题的督办单" not in page and "据此开督办单" in page
+    # Posted anyway (a page of before the answer): refused, said why.
+    token = auth.csrf_token(f"/tickets/{tid}")
+    text = agency.post(f"/tickets/{tid}/attach", data={"csrf_token": token, "receipt_no": late_receipt}
+                       ).get_data(as_text=True)
+    assert "这份答复没有涉及新的评价" in text
+    with db():
+        assert [f.receipt_no for f in tickets.feedback_of(tid)] == [receipt]
