@@ -89,6 +89,16 @@ class ReasonForm(PageForm):
         Length(max=ticket_service.MAX_REASON, message="理由过长")])
 
 
+class TransferForm(PageForm):
+    """Transferring a ticket to another window (转办): the window and a reason are required."""
+
+    round = _round_field()
+    window = StringField("转至窗口", validators=[DataRequired("请选择转办的窗口"), Length(max=64)])
+    reason = StringField("转办理由", validators=[
+        DataRequired(_TEXT.format("转办理由")),
+        Length(max=ticket_service.MAX_REASON, message="转办理由过长")])
+
+
 class AttachToTicketForm(PageForm):
     """On a feedback's page: attach it to a running ticket of its window."""
 

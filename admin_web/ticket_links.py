@@ -1,6 +1,7 @@
-"""Which feedback a ticket answers, and cancelling one: a reviewer attaches a feedback to a running
-ticket from the feedback's page, or detaches one from the ticket's page (with a reason); the
-office cancels a ticket (已撤销) with a reason. Each form posts and comes back to its page; a
+"""Which feedback a ticket answers, where it goes, and cancelling one: a reviewer attaches a
+feedback to a running ticket from the feedback's page, or detaches one from the ticket's page
+(with a reason); the agency or the office transfers a ticket to another window (转办) with a
+reason; the office cancels a ticket (已撤销) with a reason. Each form posts and comes back to its page; a
 refused one on the ticket's page shows that page again, open at the form, as its other forms."""
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from flask import Blueprint, flash, redirect, url_for
 from flask_wtf import FlaskForm
 
 from admin_web.common import actor, commit_or_flash, role_required
-from admin_web.ticket_forms import AttachToTicketForm, ReasonForm
+from admin_web.ticket_forms import AttachToTicketForm, ReasonForm, TransferForm
 from admin_web.ticket_page import render_ticket, ticket_or_404
-from feedback_api.services import ticket_links, ticket_open
+from feedback_api.services import ticket_links, ticket_open, ticket_transfer
 from feedback_api.services import tickets as ticket_service
 
 bp = Blueprint("ticket_links", __name__)
@@ -60,6 +61,24 @@ def detach(ticket_id: int, feedback_id: int) -> Any:
         flash("已解除该评价与督办单的关联", "success")
         return _back_to_ticket(ticket_id)
     return _ticket_again(ticket_id, detach_form=form, detached=feedback_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/transfer")
+@role_required(*SUPERVISORS)
+def transfer(ticket_id: int) -> Any:
+    form = TransferForm(prefix="transfer")
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: ticket_transfer.transfer(
+            actor(), ticket_id, form.window.data, form.reason.data, round_no=form.round.data),
+            form=form)
+        if done:
+            rnd = done.value
+            flash(f"已转办至“{rnd.window.name}”（{rnd.window.unit.name}），第 {rnd.number} 轮整改截止 "
+                  f"{rnd.due:%Y-%m-%d}", "success")
+            return _back_to_ticket(ticket_id)
+    elif not (form.window.errors or form.reason.errors):
+        _form_errors(form)
+    return _ticket_again(ticket_id, transfer_form=form)
 
 
 @bp.post("/tickets/<int:ticket_id>/cancel")

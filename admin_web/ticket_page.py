@@ -10,10 +10,25 @@ from flask import render_template
 
 from admin_web.common import actor, found_or_404
 from admin_web.feedback import NOT_CONFIGURED
-from admin_web.ticket_forms import AttachForm, CallbackForm, ReasonForm, RespondForm, VerdictForm
+from admin_web.ticket_forms import (
+    AttachForm,
+    CallbackForm,
+    ReasonForm,
+    RespondForm,
+    TransferForm,
+    VerdictForm,
+)
 from feedback_api.models import Ticket
 from feedback_api.models.reference import ACTIVE_TICKET_STATES
-from feedback_api.services import answers, evidence_files, ticket_clocks, ticket_links, ticket_loop
+from feedback_api.services import (
+    answers,
+    evidence_files,
+    ticket_clocks,
+    ticket_links,
+    ticket_loop,
+    ticket_transfer,
+    windows,
+)
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import tickets as ticket_service
 
@@ -27,12 +42,16 @@ FORM_ANCHORS = {"respond_form": ("respond-form", "整改情况表单"),
                 "verdict_form": ("verdict-form", "核验表单"),
                 "callback_form": ("callback-form", "回访登记表单"),
                 "attach_form": ("attach-form", "关联评价表单"),
+                "transfer_form": ("transfer-form", "转办表单"),
                 "cancel_form": ("cancel-form", "撤销督办单表单")}
 
 
 def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) -> str:
     """The ticket page; a form passed in was submitted and refused: the summary links to it.
     A refused detach form (one per linked feedback) is ``detached``'s row's, the others blank."""
+    running = ticket.state in ACTIVE_TICKET_STATES
+    if not running:  # closed meanwhile: the notice says so, there is nothing to transfer
+        forms.pop("transfer_form", None)
     failed_form = next((FORM_ANCHORS[k] for k in forms if k in FORM_ANCHORS), None)
     failed_detach = None
     if detached is not None and "detach_form" in forms:
@@ -47,10 +66,11 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
     # A cancelled ticket's clocks stopped: the service records no call-back on it.
     if supervisor and ticket.callback_due is not None and ticket.state != "cancelled":
         forms.setdefault("callback_form", CallbackForm(formdata=None))
-    running = ticket.state in ACTIVE_TICKET_STATES
-    if supervisor and running:
+    if supervisor and ticket.state == "open":  # an answered round takes no newcomer
         forms.setdefault("attach_form", AttachForm(formdata=None))
+    if supervisor and running:
         forms.setdefault("detach_form", ReasonForm(formdata=None, prefix="detach"))
+        forms.setdefault("transfer_form", TransferForm(formdata=None, prefix="transfer"))
     if running and user.role in ticket_links.CANCEL_ROLES:
         forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
     links = ticket_links.links_of(ticket)
@@ -60,6 +80,8 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
+        transfers=ticket_transfer.transferred_to(ticket),
+        window_choices=windows.choices(user) if "transfer_form" in forms else [],
         failed_form=failed_form, failed_detach=failed_detach, **forms)
 
 

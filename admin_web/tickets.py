@@ -87,10 +87,12 @@ def _feedback_panel(item: Feedback) -> dict[str, Any]:
     user = actor()
     ticket = ticket_service.ticket_of_feedback(item.id)
     appeal = appeal_service.appeal_of(item.id)
-    running = ticket_links.running_tickets(user, item) if ticket is None else []
+    # A cancelled ticket's complaint may be ticketed again (it moves to the new ticket).
+    free = ticket is None or ticket.state == "cancelled"
+    running = ticket_links.running_tickets(user, item) if free else []
     return {"ticket": ticket, "running": running,
             "attach_form": AttachToTicketForm(formdata=None) if running else None,
-            "can_open": ticket is None and user.role in ticket_service.SUPERVISOR_ROLES,
+            "can_open": free and user.role in ticket_service.SUPERVISOR_ROLES,
             "appeal": appeal,
             "appealable": appeal_service.appealable(user, item) if appeal is None else None}
 
@@ -253,19 +255,32 @@ def ticket_new() -> Any:
             form.problem.data = ticket_open.default_problem(item)
         else:
             form.window.data = request.args.get("window", "")
-    if form.validate_on_submit():
-        if item is not None:
-            done = commit_or_flash(lambda: ticket_open.open_from_feedback(
-                user, item.id, topic=form.topic.data, problem=form.problem.data), form=form)
-        else:
-            done = commit_or_flash(lambda: ticket_open.open_on_window(
+    duplicates: list[Any] = []
+
+    def _open() -> Any:
+        # A running ticket on the window and topic is shown; 仍然新建 opens, for the window and
+        # topic it was shown for only (the form may have changed since).
+        code = item.window.code if item is not None else (form.window.data or "").strip()
+        check = request.form.get("force") != f"{code}|{form.topic.data}"
+        try:
+            if item is not None:
+                return ticket_open.open_from_feedback(user, item.id, topic=form.topic.data,
+                                                      problem=form.problem.data, check_duplicates=check)
+            return ticket_open.open_on_window(
                 user, form.window.data or "", topic=form.topic.data, problem=form.problem.data,
-                source=form.source.data, source_ref=form.source_ref.data or ""), form=form)
+                source=form.source.data, source_ref=form.source_ref.data or "", check_duplicates=check)
+        except ticket_open.DuplicateTicket as exc:
+            duplicates.extend(exc.tickets)
+            raise
+
+    if form.validate_on_submit():
+        done = commit_or_flash(_open, form=form)
         if done:
             ticket = done.value
             return _to_ticket(f"已开督办单 {ticket.number}，整改截止 {ticket.fix_due:%Y-%m-%d}",
                               ticket.id)
-    return render_template("tickets/new.html", form=form, item=item,
+    return render_template("tickets/new.html", form=form, item=item, duplicates=duplicates,
+                           confirm=f"{duplicates[0].window.code}|{form.topic.data}" if duplicates else "",
                            text=feedback_service.visible_text(item, user) if item else None,
                            windows=[] if item else windows.choices(user))
 

@@ -2,8 +2,9 @@
 rate of the rounds due, and of the counted 差评 that are due for judging the shares rectified
 and called back.
 
-A 差评 is judged once its ticket is closed or its first round's deadline has passed, as of the
-assessment's clock: a 差评 whose ticket is still within its deadline, that was never ticketed,
+A 差评 is judged once its ticket is closed or its first round's deadline has passed (the first
+at the window it is at: a ticket transferred (转办) is judged from the round after the transfer),
+as of the assessment's clock: a 差评 whose ticket is still within its deadline, that was never ticketed,
 or whose ticket was cancelled is left out (the component's note says how many and why). This
 depends on "now", so it is never in the nightly sums: one grouped query over the tickets'
 feedback links (tickets are few) gives it, whichever way the ratings were read."""
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from analytics.counting import BAD_RATINGS, counted_feedback
 from analytics.periods import Period
@@ -35,16 +37,18 @@ def ticket_rates(rows: dict[int, WindowAssessment], period: Period,
     ``as_of`` is the clock the deadlines are judged by (now by default)."""
     today = (as_of or utcnow()).astimezone(LOCAL_TZ).date()
     # Rounds due in the period, once decided: responded (on time unless marked overdue), or
-    # marked overdue by the clock job.
-    decided = sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True))
+    # marked overdue by the clock job; each for the window it was pushed to, and a round
+    # transferred (已转办) away from a window that was not the problem's for neither.
+    decided = sa.and_(sa.or_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(True)),
+                      sa.or_(TicketRound.verdict.is_(None), TicketRound.verdict != "transferred"))
     on_time = sa.and_(TicketRound.responded_at.is_not(None), TicketRound.overdue.is_(False))
     for window_id, n, ok in Session.execute(
-            sa.select(Ticket.window_id, sa.func.count(),
+            sa.select(TicketRound.window_id, sa.func.count(),
                       sa.func.sum(sa.case((on_time, 1), else_=0)))
-            .join(TicketRound, TicketRound.ticket_id == Ticket.id)
+            .select_from(Ticket).join(TicketRound, TicketRound.ticket_id == Ticket.id)
             .where(TicketRound.due >= period.start, TicketRound.due < period.end, decided,
                    Ticket.state != "cancelled")  # a cancelled ticket is neither late nor on time
-            .group_by(Ticket.window_id)):
+            .group_by(TicketRound.window_id)):
         if window_id in rows:
             rows[window_id].ticket_rounds = int(n)
             rows[window_id].ticket_on_time_rate = int(ok or 0) / n if n else None
@@ -66,10 +70,14 @@ def _bad_outcomes(rows: dict[int, WindowAssessment], period: Period, today: date
     # Every link with its ticket's state, first deadline and whether it was called back, first
     # (tickets are few); then each linked feedback by its key. Left to itself, SQLite (no
     # statistics) reads the period's feedback by received_at instead: every row of the quarter.
+    moved = orm.aliased(TicketRound)
+    first = (sa.select(sa.func.coalesce(sa.func.max(moved.number) + 1, 1))
+             .where(moved.ticket_id == Ticket.id, moved.verdict == "transferred")
+             .correlate(Ticket).scalar_subquery())
     links = (sa.select(TicketFeedback.feedback_id, Ticket.state, TicketRound.due,
                        sa.exists().where(CallBack.ticket_id == Ticket.id).label("called"))
              .join(Ticket, Ticket.id == TicketFeedback.ticket_id)
-             .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == 1))
+             .join(TicketRound, sa.and_(TicketRound.ticket_id == Ticket.id, TicketRound.number == first))
              .cte("links").prefix_with("MATERIALIZED"))
     cancelled = links.c.state == "cancelled"
     closed = links.c.state == "closed"

@@ -139,9 +139,9 @@ def insert_tickets(conn: sa.Connection, now: datetime, min_feedback_id: int = 1)
         WHERE id >= :lo
     """), {"lo": min_feedback_id})
     conn.execute(sa.text(f"""
-        INSERT INTO ticket_rounds (ticket_id, number, opened_at, due, responded_at, overdue,
-            verdict_reason, verdict)
-        SELECT t.id, 1, t.opened_at, t.fix_due, {responded_or_null}, t.overdue, '',
+        INSERT INTO ticket_rounds (ticket_id, number, window_id, opened_at, due, responded_at,
+            overdue, verdict_reason, verdict)
+        SELECT t.id, 1, t.window_id, t.opened_at, t.fix_due, {responded_or_null}, t.overdue, '',
             CASE WHEN t.state = 'closed' THEN 'verified' END
         FROM tickets t WHERE t.id >= :lo
     """), {"lo": min_feedback_id})

@@ -21,13 +21,14 @@ from feedback_api.api.tickets_schemas import (
     TicketQuery,
     TicketSchema,
     TicketSummaryPageSchema,
+    TransferSchema,
     VerdictSchema,
     uploads,
 )
 from feedback_api.api.views import no_query
 from feedback_api.db import Session
 from feedback_api.services import appeals as appeal_service
-from feedback_api.services import ticket_links, ticket_loop, ticket_open
+from feedback_api.services import ticket_links, ticket_loop, ticket_open, ticket_transfer
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services import windows as window_service
 
@@ -48,7 +49,9 @@ def list_tickets(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/tickets")
-@bp.doc(summary="开督办单（第三方机构、区联席办）：据评价（feedback_id）或对窗口（window）")
+@bp.doc(summary="开督办单（第三方机构、区联席办）：据评价（feedback_id）或对窗口（window）；"
+                "该窗口同一问题类别已有未办结的督办单时 409（details.existing 列出），"
+                "确需另开须 force=true")
 @no_query
 @bp.arguments(TicketOpenSchema)
 @bp.response(201, TicketSchema)
@@ -56,11 +59,13 @@ def open_ticket(data: dict[str, Any]) -> Any:
     user = api_user()
     if "feedback_id" in data:
         ticket = ticket_open.open_from_feedback(user, data["feedback_id"], topic=data.get("topic"),
-                                                problem=data.get("problem"))
+                                                problem=data.get("problem"),
+                                                check_duplicates=not data["force"])
     else:
         ticket = ticket_open.open_on_window(user, data["window"], topic=data["topic"],
                                             problem=data["problem"], source=data["source"],
-                                            source_ref=data["source_ref"])
+                                            source_ref=data["source_ref"],
+                                            check_duplicates=not data["force"])
     Session.commit()
     return ticket
 
@@ -103,6 +108,19 @@ def verify(data: dict[str, Any], ticket_id: int) -> Any:
 @bp.response(200, TicketSchema)
 def send_back(data: dict[str, Any], ticket_id: int) -> Any:
     rnd = ticket_loop.send_back(api_user(), ticket_id, data["reason"], round_no=data["round"])
+    Session.commit()
+    return rnd.ticket
+
+
+@bp.post("/tickets/<int:ticket_id>/transfer")
+@bp.doc(summary="转办（第三方机构、区联席办）：派错窗口的未办结督办单转至其他窗口，须写理由；"
+                "编号与记录不变，本轮记为已转办（不计超期与督办轮次），新窗口按新督办单起算整改时限")
+@no_query
+@bp.arguments(TransferSchema)
+@bp.response(200, TicketSchema)
+def transfer(data: dict[str, Any], ticket_id: int) -> Any:
+    rnd = ticket_transfer.transfer(api_user(), ticket_id, data["window"], data["reason"],
+                                   round_no=data["round"])
     Session.commit()
     return rnd.ticket
 

@@ -91,13 +91,15 @@ _FILES = List(fields.Nested(UploadSchema), load_default=list,
 
 class RoundSchema(ApiSchema):
     number = fields.Integer(required=True, metadata={"description": "督办轮次"})
+    window = Str(attribute="window.code", required=True,
+                 metadata={"description": "本轮督办的窗口（转办后各轮可不同）"})
     opened_at = fields.AwareDateTime(required=True)
     due = fields.Date(required=True, metadata={"description": "本轮整改截止日（工作日计）"})
     overdue = fields.Boolean(required=True)
     response_text = Text(allow_none=True, metadata={"description": "单位反馈的整改情况"})
     responded_at = fields.AwareDateTime(allow_none=True)
     verdict = Str(allow_none=True, validate=one_of(ROUND_VERDICTS))
-    verdict_name = Label(ROUND_VERDICTS, attribute="verdict")
+    verdict_name = Label(ROUND_VERDICTS, attribute="verdict")  # transferred: 已转办
     verdict_reason = Text(required=True)
     verdict_at = fields.AwareDateTime(allow_none=True)
     files = fields.List(fields.Nested(EvidenceFileSchema), required=True,
@@ -212,6 +214,9 @@ class TicketOpenSchema(ApiSchema):
     source = Str(validate=one_of(["office", "inspection"]), load_default="office",
                  metadata={"description": "来源（不据评价开单时）"})
     source_ref = Str(validate=Length(max=200), load_default="", metadata={"description": "来源编号"})
+    force = fields.Boolean(load_default=False, truthy={True}, falsy={False},
+                           error_messages={"invalid": "应为 true 或 false"}, metadata={
+        "description": "同一窗口同一问题类别已有未办结的督办单时仍然新建（否则 409，附已有督办单）"})
 
     @validates_schema
     def _one_origin(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -240,6 +245,13 @@ class VerdictSchema(ApiSchema):
     round = _ROUND
     reason = Text(load_default="", validate=Length(max=ticket_service.MAX_REASON),
                  metadata={"description": "核验意见（可省略）/ 退回理由（必填）"})
+
+
+class TransferSchema(ApiSchema):
+    round = _ROUND
+    window = Str(required=True, validate=Length(min=1, max=64), metadata={"description": "转至的窗口编号"})
+    reason = Text(required=True, validate=Length(min=1, max=ticket_service.MAX_REASON),
+                 metadata={"description": "转办理由（必填，记入督办单的记录）"})
 
 
 class CancelSchema(ApiSchema):

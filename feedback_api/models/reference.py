@@ -197,6 +197,7 @@ ACTIVE_TICKET_STATES: tuple[str, ...] = ("open", "responded")
 ROUND_VERDICTS: dict[str, str] = {
     "verified": "核验通过",
     "sent_back": "退回重办",
+    "transferred": "已转办",
 }
 CALLBACK_OUTCOMES: dict[str, str] = {
     "satisfied": "已回访，群众认可处理",

@@ -74,13 +74,16 @@ class TicketRound(Base):
     __tablename__ = "ticket_rounds"
     __table_args__ = (
         sa.UniqueConstraint("ticket_id", "number", name="uq_ticket_rounds_ticket_number"),
-        sa.CheckConstraint("verdict is null or verdict in ('verified', 'sent_back')", name="verdict"),
+        sa.CheckConstraint("verdict is null or verdict in ('verified', 'sent_back', 'transferred')",
+                           name="verdict"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"))
-    #: 1 for the first push; a ticket sent back opens number + 1.
+    #: 1 for the first push; a ticket sent back (or transferred) opens number + 1.
     number: Mapped[int]
+    #: The window this round was pushed to: the ticket's, unless it was transferred since.
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id"), index=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The fix deadline, a local date (end of that working day).
     due: Mapped[date] = mapped_column(sa.Date)
@@ -88,7 +91,8 @@ class TicketRound(Base):
     responded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"))
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: null (waiting), verified (closes the ticket) or sent_back (opens the next round).
+    #: null (waiting), verified (closes the ticket), sent_back (opens the next round) or
+    #: transferred (已转办: the next round runs at another window; late for neither).
     verdict: Mapped[str | None] = mapped_column(sa.String(16))
     verdict_reason: Mapped[str] = mapped_column(sa.Text, default="")
     verdict_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
@@ -97,6 +101,7 @@ class TicketRound(Base):
     overdue: Mapped[bool] = mapped_column(default=False)
 
     ticket: Mapped[Ticket] = relationship(back_populates="rounds")
+    window: Mapped[Window] = relationship()
     responded_by: Mapped[User | None] = relationship(foreign_keys=[responded_by_id])
     verdict_by: Mapped[User | None] = relationship(foreign_keys=[verdict_by_id])
     files: Mapped[list[EvidenceFile]] = relationship(order_by="EvidenceFile.id", viewonly=True)

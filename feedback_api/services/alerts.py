@@ -85,15 +85,28 @@ def queue_new(*, now: datetime | None = None) -> int:
                _key("ticket:", Ticket.id).not_in(sa.select(StaffAlert.dedup_key)))
         .order_by(Ticket.id)).all()
     for ticket, window in new_tickets:
-        body = (f"窗口“{window.name}”（{window.code}）有一件新的督办单。\n"
-                f"编号：{ticket.number}\n问题类别：{TOPICS.get(ticket.topic, ticket.topic)}\n"
-                f"整改要求：{ticket.problem}\n整改截止：{ticket.fix_due:%Y-%m-%d}（工作日计算）\n"
-                "请按期整改并在平台上反馈整改情况和证明材料。" + _link(f"/tickets/{ticket.id}"))
-        if _queue(window.unit_id, "new_ticket", f"ticket:{ticket.id}",
-                  f"【督办单】{window.name} {ticket.number} 截止 {ticket.fix_due:%Y-%m-%d}", body, now):
+        if ticket_alert(ticket, window, now) is not None:
             queued += 1
     Session.flush()
     return queued
+
+
+def ticket_alert(ticket: Ticket, window: Window, now: datetime, *,
+                 transferred_from: Window | None = None) -> StaffAlert | None:
+    """A new ticket's alert to its window's unit (``ticket:ID``, once). A ticket transferred
+    (转办) to ``window`` is new to that unit: it gets the same alert, under that key if the
+    ticket's first alert was never queued, else under a key of the round it starts."""
+    key = f"ticket:{ticket.id}"
+    lead = f"窗口“{window.name}”（{window.code}）有一件新的督办单"
+    if transferred_from is not None:
+        lead += f"（由“{transferred_from.name}”转办）"
+        if Session.scalar(sa.select(sa.exists().where(StaffAlert.dedup_key == key))):
+            key += f":round:{len(ticket.rounds)}"
+    body = (f"{lead}。\n编号：{ticket.number}\n问题类别：{TOPICS.get(ticket.topic, ticket.topic)}\n"
+            f"整改要求：{ticket.problem}\n整改截止：{ticket.fix_due:%Y-%m-%d}（工作日计算）\n"
+            "请按期整改并在平台上反馈整改情况和证明材料。" + _link(f"/tickets/{ticket.id}"))
+    return _queue(window.unit_id, "new_ticket", key,
+                  f"【督办单】{window.name} {ticket.number} 截止 {ticket.fix_due:%Y-%m-%d}", body, now)
 
 
 def queue_digest(*, now: datetime | None = None) -> int:

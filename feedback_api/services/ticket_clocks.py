@@ -136,8 +136,8 @@ def mark_overdue(*, now: datetime | None = None) -> OverdueReport:
     report = OverdueReport()
     late_rounds = Session.scalars(
         sa.select(TicketRound).join(TicketRound.ticket)
-        .where(TicketRound.responded_at.is_(None), TicketRound.overdue.is_(False),
-               TicketRound.due < today, Ticket.state == "open")
+        .where(TicketRound.responded_at.is_(None), TicketRound.verdict.is_(None),
+               TicketRound.overdue.is_(False), TicketRound.due < today, Ticket.state == "open")
         .order_by(TicketRound.id)).all()
     for rnd in late_rounds:
         rnd.overdue = True
@@ -180,8 +180,9 @@ def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
                     window_ids: list[int] | None = None) -> dict[int, list[RepeatedPush]]:
     """Per window: tickets whose problem was pushed ``streak`` rounds in a row without completion
     (each round sent back, or past its deadline unanswered), all within the year before
-    ``as_of``. A cancelled ticket never counts. SQL narrows to tickets with enough such
-    rounds; the streak is checked here."""
+    ``as_of``. A cancelled ticket never counts. A round counts for the window it was pushed to;
+    a transferred round (已转办) for neither, and it ends the streak. SQL narrows to tickets
+    with enough such rounds; the streak is checked here."""
     as_of = as_of or utcnow()
     since, today = as_of - timedelta(days=365), local_date(as_of)
     failed = sa.or_(TicketRound.verdict == "sent_back",
@@ -191,23 +192,23 @@ def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
                   .where(Ticket.state != "cancelled", TicketRound.opened_at >= since,
                          TicketRound.opened_at <= as_of, failed)
                   .group_by(TicketRound.ticket_id).having(sa.func.count() >= streak))
-    stmt = (sa.select(Ticket.window_id, TicketRound)
-            .join(TicketRound.ticket)
+    stmt = (sa.select(TicketRound)
             .where(TicketRound.ticket_id.in_(candidates), TicketRound.opened_at >= since,
                    TicketRound.opened_at <= as_of)
             .order_by(TicketRound.ticket_id, TicketRound.number))
     if window_ids is not None:
-        stmt = stmt.where(Ticket.window_id.in_(window_ids))
-    by_ticket: dict[int, tuple[int, list[TicketRound]]] = {}
-    for window_id, rnd in Session.execute(stmt):
-        by_ticket.setdefault(rnd.ticket_id, (window_id, []))[1].append(rnd)
+        stmt = stmt.where(TicketRound.window_id.in_(window_ids))
+    by_ticket: dict[int, list[TicketRound]] = {}
+    for rnd in Session.scalars(stmt):
+        by_ticket.setdefault(rnd.ticket_id, []).append(rnd)
     out: dict[int, list[RepeatedPush]] = defaultdict(list)
-    for ticket_id, (window_id, rounds) in by_ticket.items():
+    for ticket_id, rounds in by_ticket.items():
         run: list[int] = []
         for rnd in rounds:
+            # A transfer is not a failed round: the streak ends there, at the old window.
             run = [*run, rnd.number] if _round_failed(rnd, today) else []
             if len(run) >= streak:
-                out[window_id].append(RepeatedPush(window_id, ticket_id, run[-streak:]))
+                out[rnd.window_id].append(RepeatedPush(rnd.window_id, ticket_id, run[-streak:]))
                 break
     return dict(out)
 

@@ -38,8 +38,8 @@ def candidates(*, limit: int = 500, now: datetime | None = None) -> list[int]:
 
 
 def auto_open(*, limit: int = 500, now: datetime | None = None) -> str:
-    """Each candidate joins a running ticket about the same problem (same window and topic,
-    WW_TICKET_GROUP_DAYS), else opens one."""
+    """Each candidate joins a ticket about the same problem (same window and topic,
+    WW_TICKET_GROUP_DAYS) waiting for the unit's answer, else opens one."""
     opened = grouped = 0
     _begin_write()  # it reads, then writes: no other job may commit in between (SQLite)
     for feedback_id in candidates(limit=limit, now=now):

@@ -35,11 +35,13 @@ def group_days() -> int:
 
 
 def group_ticket(item: Feedback, topic: str, *, now: datetime | None = None) -> Ticket | None:
-    """The running ticket of ``item``'s window on ``topic`` that a new feedback about the same
-    problem joins (the oldest, where the problem was first raised), or None."""
+    """The ticket of ``item``'s window on ``topic`` waiting for the unit's answer that a new
+    feedback about the same problem joins (the oldest, where the problem was first raised), or
+    None. One whose answer waits for the agency's check (待核验) takes no newcomer: that answer
+    never addressed it (``ticket_open.ANSWERED``), so the newcomer opens its own ticket."""
     stmt = (sa.select(Ticket)
             .where(Ticket.window_id == item.window_id, Ticket.topic == topic,
-                   Ticket.state.in_(ACTIVE_TICKET_STATES))
+                   Ticket.state == "open")
             .order_by(Ticket.opened_at, Ticket.id).limit(1))
     days = group_days()
     if days:
@@ -49,9 +51,9 @@ def group_ticket(item: Feedback, topic: str, *, now: datetime | None = None) -> 
 
 def open_or_group(feedback_id: int, *, topic: str | None = None,
                   now: datetime | None = None) -> tuple[Ticket, bool]:
-    """The automatic job's step for one feedback: attach it to a running ticket about the same
-    problem (same window and topic: ``topic``, else the feedback's own), else open a ticket.
-    True when it was grouped."""
+    """The automatic job's step for one feedback: attach it to a ticket about the same problem
+    (same window and topic: ``topic``, else the feedback's own) waiting for the unit's answer,
+    else open a ticket. True when it was grouped."""
     item = Session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(f"评价 {feedback_id} 不存在")
@@ -73,14 +75,13 @@ def links_of(ticket: Ticket) -> list[TicketFeedback]:
 
 
 def running_tickets(user: User, item: Feedback, *, limit: int = 20) -> list[Ticket]:
-    """The running tickets of ``item``'s window that a reviewer may attach it to, those on its
-    topic first."""
+    """The tickets of ``item``'s window that a reviewer may attach it to (waiting for the unit's
+    answer), those on its topic first."""
     if user.role not in tickets.SUPERVISOR_ROLES or item.review_state == "invalid":
         return []
     topic = ticket_open.default_topic(item)
     return list(Session.scalars(
-        sa.select(Ticket).where(Ticket.window_id == item.window_id,
-                                Ticket.state.in_(ACTIVE_TICKET_STATES))
+        sa.select(Ticket).where(Ticket.window_id == item.window_id, Ticket.state == "open")
         .order_by(sa.case((Ticket.topic == topic, 0), else_=1), Ticket.opened_at.desc(),
                   Ticket.id.desc()).limit(limit)))
 

@@ -131,8 +131,8 @@ def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | No
     rnd.verdict, rnd.verdict_reason, rnd.verdict_by_id, rnd.verdict_at = (
         "sent_back", clean, actor.id, now)
     due = Calendar().add(local_date(now), settings().fix_workdays)
-    nxt = TicketRound(ticket_id=ticket.id, number=rnd.number + 1, opened_at=now, due=due,
-                      verdict_reason="", overdue=False)
+    nxt = TicketRound(ticket_id=ticket.id, number=rnd.number + 1, window_id=ticket.window_id,
+                      opened_at=now, due=due, verdict_reason="", overdue=False)
     Session.add(nxt)
     ticket.state, ticket.fix_due = "open", due
     Session.flush()

@@ -2,7 +2,7 @@
 user's scope. Opening a ticket and attaching feedback are in ticket_open.py; the loop (the unit's
 response, the agency's verdict: verify closes, send back opens the next round, 督办轮次; call-backs,
 回访) in ticket_loop.py; the clocks in ticket_clocks.py; grouping, detaching and cancelling in
-ticket_links.py.
+ticket_links.py; transferring to another window (转办) in ticket_transfer.py.
 
 Services flush; the caller commits. Every change goes to the audit log. A unit sees only its
 own windows' tickets, and never a citizen's identity (only masked opinions)."""

@@ -4,6 +4,7 @@ sends it back, the unit responds again, the agency verifies."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import sqlalchemy as sa
@@ -107,12 +108,18 @@ def test_a_second_click_while_waiting_sends_the_form_once(live_server, page, db,
                              b.click(); setTimeout(() => b.click(), 300); }""")
     page.wait_for_selector("text=只开一张督办单😀")
     assert len(posts) == 1  # the browser sent the form once
-    # Back to the form with the browser's button: sending it again on purpose still works.
+    # Back to the form with the browser's button: sending it again on purpose still works, once
+    # confirmed: the page shows the window's running ticket on the topic and asks 仍然新建.
     page.go_back()
     page.wait_for_selector("textarea[name=problem]")
     page.fill("textarea[name=problem]", "第二张督办单")
     page.click("main button[type=submit]")
-    page.wait_for_selector("text=第二张督办单")
+    page.wait_for_selector("#duplicates >> text=已有未办结的督办单")
+    with db():
+        assert Session.scalar(sa.select(sa.func.count()).select_from(Ticket)) == 1
+    page.click("main button:has-text('仍然新建')")
+    page.wait_for_url(re.compile(r"/tickets/\d+$"))
+    page.wait_for_selector(".pre >> text=第二张督办单")
     with db():
         assert sorted(Session.scalars(sa.select(Ticket.problem))) == ["只开一张督办单😀", "第二张督办单"]
 
