@@ -254,7 +254,7 @@ INCIDENT_SEVERITIES: dict[str, str] = {"major": "重大", "general": "一般"}
 
 #: The delisting rules (摘牌规则), numbered as the programme states them; each within one year.
 DELISTING_RULES: dict[int, str] = {
-    1: "一年内三次季度综合检查不合格",
+    1: "自然年内三次季度综合检查不合格",
     2: "同一督办问题连续三轮未完成整改",
     3: "同一测评指标四次及以上暗查不合格",
     4: "发生重大安全事故或造成不良社会影响的事件",

@@ -102,15 +102,29 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
+def judged_from(year: int) -> sa.ColumnElement[date | None]:
+    """THE rule of which of a year's records may judge a window's present title: the first day
+    of ``year`` that counts, or NULL when the title came after the year. The award year decides
+    where known (a ledger imported today keeps an old title's year), else the status date; a
+    window with neither counts as titled before. A title of an earlier year answers for the whole
+    year; one taken during the year, from its day on (a candidate's failures stay in its
+    assessment). A window delisted, then titled again later, is not judged on a year before its
+    new title: the rules (``analytics.delisting``) skip it and :func:`confirm` refuses an older
+    proposal."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    in_year = sa.and_(Window.status_date >= first, Window.status_date <= last)
+    return sa.case(
+        (Window.status_year > year, sa.null()),
+        (Window.status_year < year, first),
+        (Window.status_year == year, sa.case((in_year, Window.status_date), else_=first)),
+        (Window.status_date > last, sa.null()),
+        (Window.status_date >= first, Window.status_date),
+        else_=first)
+
+
 def titled_by(year: int) -> sa.ColumnElement[bool]:
-    """THE rule of which title a year's record may judge: the window took its present title in
-    ``year`` or before. The award year decides where known (a ledger imported today keeps an
-    old title's year), else the status date; a window with neither counts as titled before.
-    A window delisted, then titled again later, is not judged on a year before its new title:
-    the rules (``analytics.delisting``) skip it and :func:`confirm` refuses an older proposal."""
-    return sa.or_(Window.status_year <= year,
-                  sa.and_(Window.status_year.is_(None),
-                          sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31))))
+    """The window took its present title in ``year`` or before (:func:`judged_from`'s rule)."""
+    return judged_from(year).is_not(None)
 
 
 def retitled_on(p: DelistingProposal) -> str | None:
