@@ -192,12 +192,12 @@ def _import_row(actor: User | None, raw: dict[str, str]) -> str:
     data["unit"] = unit.code
     existing = Session.scalars(sa.select(Window).where(Window.code == code)).first() if code else None
     if existing is None:
-        window_service.create_window(actor, data)
+        window_service.create_window(actor, data, via="import")
         return "created"
     # On re-import an empty cell keeps what is stored; a ledger row never blanks a window.
     data = {k: v for k, v in data.items() if _cell(str(v))}
     before = window_service.window_to_dict(existing)
-    window_service.update_window(actor, code, data)
+    window_service.update_window(actor, code, data, via="import")
     return "updated" if window_service.window_to_dict(existing) != before else "unchanged"
 
 
