@@ -9,7 +9,6 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_login import login_required
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.audit import ACTORS
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
@@ -67,7 +66,7 @@ def detail(code: str) -> str:
                            visible_text=feedback_service.visible_text,
                            can_edit=scope.can_manage_unit(user, window.unit),
                            history=window_status.history(window), vias=STATUS_CHANGE_VIAS,
-                           actors=ACTORS)
+                           actors=window_status.SYSTEM_ACTORS)
 
 
 @bp.get("/windows/<code>/poster.pdf")

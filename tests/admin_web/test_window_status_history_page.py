@@ -4,13 +4,15 @@ proposals page as 无需处理 with its note, with nothing left to confirm or di
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from analytics import delisting
-from feedback_api.models import DelistingProposal
-from feedback_api.services import covert, users, windows
+from feedback_api.models import DelistingProposal, WindowStatusChange
+from feedback_api.services import covert, ledger, users, windows
 from feedback_api.services import delisting as proposals
 from tests.assessment_helpers import inspection
 
@@ -77,3 +79,25 @@ def test_a_withdrawn_proposal_reads_as_such_on_the_proposals_page(client, auth, 
     assert "该摘牌建议已处理" in resp.get_data(as_text=True)
     audit = client.get("/audit?entity=delisting_proposal").get_data(as_text=True)
     assert "撤回（无需处理）" in audit
+
+
+def test_the_ledger_workbook_carries_the_history_in_scope_and_imports_back(client, auth, db,
+                                                                           district):
+    _delist_by_rule_4(db, "CD-SW-001")
+    auth.login("unit")  # CD-SW only
+    body = client.get("/windows/export.xlsx").data
+    wb = load_workbook(io.BytesIO(body))
+    assert wb.sheetnames == ["登记台账", "称号状态记录"]
+    header, *rows = list(wb["称号状态记录"].values)
+    assert header[:4] == ("窗口编号", "窗口名称", "原状态", "新状态")
+    assert [(r[0], r[2], r[3], r[4], r[8]) for r in rows] == [
+        ("CD-SW-001", None, "创建中", None, "页面编辑"),
+        ("CD-SW-001", "创建中", "示范", 2025, "页面编辑"),
+        ("CD-SW-001", "示范", "摘牌", 2026, "确认摘牌建议"),
+        ("CD-SW-002", None, "创建中", None, "页面编辑")]
+    assert rows[0][7] == "命令行" and rows[2][7] == "office"
+    with db():
+        report = ledger.import_ledger(users.get_user("office"), body, "ledger.xlsx")
+        assert report.ok and report.summary()
+    with db() as s:  # the import changed no title: no new history row
+        assert s.scalar(sa.select(sa.func.count()).select_from(WindowStatusChange)) == 6
