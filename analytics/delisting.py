@@ -1,5 +1,6 @@
-"""The delisting rules (摘牌规则), evaluated from the records of one calendar year; a triggered rule
-opens a delisting proposal with its evidence for the office (never a status change).
+"""The delisting rules (摘牌规则), evaluated from the records of one calendar year (a window titled
+during it: from its title day, ``services.delisting.judged_from``); a triggered rule opens a
+delisting proposal with its evidence for the office (never a status change).
 
 Rule numbers follow the programme: (1) three failed quarterly inspections; (2) the same supervised
 problem pushed three rounds in a row without completion; (3) the same indicator failing four or
