@@ -26,6 +26,7 @@ from feedback_api.models.reference import (
 )
 from feedback_api.services import audit as audit_service
 from feedback_api.services.ledger import LEDGER_COLUMNS
+from feedback_api.services.window_status import SYSTEM_ACTORS
 
 bp = Blueprint("audit", __name__)
 
@@ -56,7 +57,7 @@ _CODES: dict[str, dict[Any, str]] = {
     "trigger": TRIGGERS,
 }
 #: Changes made by no signed-in user: from the command line, or by the platform's own jobs.
-ACTORS = {"cli": "命令行", "system": "系统"}
+ACTORS = SYSTEM_ACTORS  # the same words as a window's title history
 #: ``state`` means a different thing for each kind of object.
 _STATES = {"ticket": TICKET_STATES, "submission": SUBMISSION_STATES, "appeal": APPEAL_STATES,
            "delisting_proposal": PROPOSAL_STATES}

@@ -140,9 +140,13 @@ def incident_form(incident_id: int | None = None) -> Any:
         data = {k: getattr(form, k).data for k in ("window", "occurred_on", "kind", "severity",
                                                    "source", "description")}
         major = data["severity"] == "major"
+        was = (item.window_id, item.occurred_on.year) if item and item.severity == "major" else None
 
         def save() -> str:
+            before = proposals.proposal_state(*was, 4) if was else None
             item = covert.save_incident(actor(), data, incident_id)
+            if before == "open" and proposals.proposal_state(*was, 4) == "withdrawn":
+                return f"；该窗口 {was[1]} 年据此生成的摘牌建议已撤回（无需处理）"
             if not major:
                 return ""
             # Its proposal is there when the office opens the page, not the next night; only a

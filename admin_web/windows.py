@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from admin_web.forms import ImportForm, WindowForm
 from feedback_api.models import Window
-from feedback_api.models.reference import DELISTED, INDUSTRIES, WINDOW_STATUSES
+from feedback_api.models.reference import DELISTED, INDUSTRIES, STATUS_CHANGE_VIAS, WINDOW_STATUSES
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import (
     feedback_list,
@@ -22,6 +22,7 @@ from feedback_api.services import (
     overview,
     scope,
     units,
+    window_status,
     window_title,
     workdays,
 )
@@ -63,7 +64,9 @@ def detail(code: str) -> str:
                            rating_counts=overview.rating_counts(window.id),
                            channel_counts=overview.rating_counts_by_channel(window.id),
                            visible_text=feedback_service.visible_text,
-                           can_edit=scope.can_manage_unit(user, window.unit))
+                           can_edit=scope.can_manage_unit(user, window.unit),
+                           history=window_status.history(window), vias=STATUS_CHANGE_VIAS,
+                           actors=window_status.SYSTEM_ACTORS)
 
 
 @bp.get("/windows/<code>/poster.pdf")

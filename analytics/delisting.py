@@ -1,5 +1,6 @@
-"""The delisting rules (摘牌规则), evaluated from the records of one calendar year; a triggered rule
-opens a delisting proposal with its evidence for the office (never a status change).
+"""The delisting rules (摘牌规则), evaluated from the records of one calendar year (a window titled
+during it: from its title day, ``services.delisting.judged_from``); a triggered rule opens a
+delisting proposal with its evidence for the office (never a status change).
 
 Rule numbers follow the programme: (1) three failed quarterly inspections; (2) the same supervised
 problem pushed three rounds in a row without completion; (3) the same indicator failing four or
@@ -43,13 +44,14 @@ UNAVAILABLE_RULES: dict[int, str] = {}
 
 def _failed_inspections(year: int, at_least: int = FAILED_INSPECTIONS) -> dict[int, dict[str, Any]]:
     """Rule 1: windows with three or more failed quarterly inspections of the year's quarters."""
-    hits = sa.select(Inspection.window_id).where(
-        Inspection.year == year, Inspection.passed.is_(False)).group_by(
-        Inspection.window_id).having(sa.func.count() >= at_least)
+    failed = sa.and_(Inspection.year == year, Inspection.passed.is_(False),
+                     Inspection.inspected_on >= proposals.judged_from(year))
+    hits = (sa.select(Inspection.window_id).join(Window, Window.id == Inspection.window_id)
+            .where(failed).group_by(Inspection.window_id).having(sa.func.count() >= at_least))
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for i in Session.scalars(sa.select(Inspection).where(
-            Inspection.year == year, Inspection.passed.is_(False), Inspection.window_id.in_(hits))
-            .order_by(Inspection.quarter)):
+    for i in Session.scalars(sa.select(Inspection).join(Window, Window.id == Inspection.window_id)
+                             .where(failed, Inspection.window_id.in_(hits))
+                             .order_by(Inspection.quarter)):
         items[i.window_id].append({"key": f"inspection:{i.id}", "quarter": f"{i.year}Q{i.quarter}",
                                    "inspected_on": i.inspected_on.isoformat(),
                                    "total": i.total, "max_total": i.max_total})
@@ -62,9 +64,11 @@ def _covert_failures(year: int, at_least: int = COVERT_FAILURES) -> dict[int, di
     """Rule 3: windows where one indicator failed in four or more covert inspections of the year."""
     in_year = sa.and_(CovertInspection.inspected_on >= date(year, 1, 1),
                       CovertInspection.inspected_on < date(year + 1, 1, 1),
-                      CovertResult.passed.is_(False))
+                      CovertResult.passed.is_(False),
+                      CovertInspection.inspected_on >= proposals.judged_from(year))
     pairs = (sa.select(CovertInspection.window_id, CovertResult.indicator_id)
              .join(CovertResult, CovertResult.covert_inspection_id == CovertInspection.id)
+             .join(Window, Window.id == CovertInspection.window_id)
              .where(in_year).group_by(CovertInspection.window_id, CovertResult.indicator_id)
              .having(sa.func.count(sa.distinct(CovertInspection.id)) >= at_least)).subquery()
     rows = Session.execute(
@@ -72,6 +76,7 @@ def _covert_failures(year: int, at_least: int = COVERT_FAILURES) -> dict[int, di
                   StandardIndicator.id, StandardIndicator.name)
         .join(CovertResult, CovertResult.covert_inspection_id == CovertInspection.id)
         .join(StandardIndicator, StandardIndicator.id == CovertResult.indicator_id)
+        .join(Window, Window.id == CovertInspection.window_id)
         .join(pairs, sa.and_(pairs.c.window_id == CovertInspection.window_id,
                              pairs.c.indicator_id == CovertResult.indicator_id))
         .where(in_year).order_by(StandardIndicator.position, CovertInspection.inspected_on))
@@ -98,7 +103,11 @@ def _repeated_pushes(year: int, at_least: int = REPEATED_PUSHES) -> dict[int, di
     as_of = min(utcnow(), year_end)
     if as_of <= year_start:
         return {}
-    found = ticket_clocks.repeated_pushes(as_of=as_of, streak=at_least)
+    # A window titled during the year: only the rounds opened from its title day on.
+    since = proposals.judged_from(year)
+    titled_on = {w: datetime.combine(d, time.min, tzinfo=LOCAL_TZ) for w, d in Session.execute(
+        sa.select(Window.id, since).where(since > date(year, 1, 1)))}
+    found = ticket_clocks.repeated_pushes(as_of=as_of, streak=at_least, counted_from=titled_on)
     wanted = {(p.ticket_id, n) for pushes in found.values() for p in pushes for n in p.rounds}
     if not wanted:
         return {}
@@ -135,8 +144,8 @@ def _repeated_pushes(year: int, at_least: int = REPEATED_PUSHES) -> dict[int, di
 def _major_incidents(year: int) -> dict[int, dict[str, Any]]:
     """Rule 4: windows with a major incident in the year."""
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for i in Session.scalars(sa.select(Incident).where(
-            Incident.severity == "major", Incident.occurred_on >= date(year, 1, 1),
+    for i in Session.scalars(sa.select(Incident).join(Window, Window.id == Incident.window_id).where(
+            Incident.severity == "major", Incident.occurred_on >= proposals.judged_from(year),
             Incident.occurred_on < date(year + 1, 1, 1)).order_by(Incident.occurred_on)):
         items[i.window_id].append({"key": f"incident:{i.id}", "occurred_on": i.occurred_on.isoformat(),
                                    "kind": i.kind, "description": i.description[:200],

@@ -72,7 +72,7 @@ def list_windows(query: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(WindowSchema)
 @bp.response(201, WindowSchema)
 def create_window(data: dict[str, Any]) -> Any:
-    window = window_service.create_window(api_user(), data)
+    window = window_service.create_window(api_user(), data, via="api")
     Session.commit()
     return window
 
@@ -92,7 +92,7 @@ def get_window(code: str) -> Any:
 @bp.arguments(WindowSchema(partial=True))
 @bp.response(200, WindowSchema)
 def update_window(data: dict[str, Any], code: str) -> Any:
-    window = window_service.update_window(api_user(), code, data)
+    window = window_service.update_window(api_user(), code, data, via="api")
     Session.commit()
     return window
 

@@ -45,7 +45,7 @@ from feedback_api.models.tickets import (
     UnitContact,
 )
 from feedback_api.models.users import ApiToken, AuditLog, User, UserScope
-from feedback_api.models.windows import Unit, Window
+from feedback_api.models.windows import Unit, Window, WindowStatusChange
 
 __all__ = [
     "DailyRefresh",
@@ -97,4 +97,5 @@ __all__ = [
     "User",
     "UserScope",
     "Window",
+    "WindowStatusChange",
 ]

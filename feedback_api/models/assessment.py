@@ -207,7 +207,7 @@ class DelistingProposal(Base):
     __table_args__ = (
         sa.UniqueConstraint("window_id", "year", "rule", name="uq_delisting_proposals_window_rule"),
         sa.CheckConstraint("rule >= 1 and rule <= 4", name="rule"),
-        sa.CheckConstraint("state in ('open', 'confirmed', 'dismissed')", name="state"),
+        sa.CheckConstraint("state in ('open', 'confirmed', 'dismissed', 'withdrawn')", name="state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -114,6 +114,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "import": "导入",
     "confirm": "确认",
     "dismiss": "不予采纳",
+    "withdraw": "撤回（无需处理）",
     "lock": "锁定账号",
     "set_password": "修改密码",
     "revoke": "撤销",
@@ -255,9 +256,14 @@ INCIDENT_SEVERITIES: dict[str, str] = {"major": "重大", "general": "一般"}
 
 #: The delisting rules (摘牌规则), numbered as the programme states them; each within one year.
 DELISTING_RULES: dict[int, str] = {
-    1: "一年内三次季度综合检查不合格",
+    1: "自然年内三次季度综合检查不合格",
     2: "同一督办问题连续三轮未完成整改",
     3: "同一测评指标四次及以上暗查不合格",
     4: "发生重大安全事故或造成不良社会影响的事件",
 }
-PROPOSAL_STATES: dict[str, str] = {"open": "待确认", "confirmed": "已确认摘牌", "dismissed": "不予采纳"}
+PROPOSAL_STATES: dict[str, str] = {"open": "待确认", "confirmed": "已确认摘牌", "dismissed": "不予采纳",
+                                   "withdrawn": "无需处理"}
+#: How a window's title status changed (window_status_changes.via).
+STATUS_CHANGE_VIAS: dict[str, str] = {
+    "edit": "页面编辑", "api": "接口", "import": "台账导入", "award": "评审命名",
+    "delisting": "确认摘牌建议", "backfill": "启用记录时的状态"}

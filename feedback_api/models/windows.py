@@ -79,3 +79,30 @@ class Window(Base):
 
     def __repr__(self) -> str:
         return f"<Window {self.code} {self.name}>"
+
+
+class WindowStatusChange(Base):
+    """One change of a window's title status (创建中/示范/摘牌, its year or date): written by the
+    window registry, the one place the title changes; the first row of an older window is its
+    status when the history began (migration 0040)."""
+
+    __tablename__ = "window_status_changes"
+    __table_args__ = (
+        sa.CheckConstraint("via in ('edit', 'api', 'import', 'award', 'delisting', 'backfill')", name="via"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id", ondelete="CASCADE"),
+                                           index=True)
+    #: None: the window's first entry (registered, or its status when the history began).
+    from_status: Mapped[str | None] = mapped_column(sa.String(16))
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    #: The programme year and the day of effect of the status it changed to.
+    status_year: Mapped[int | None]
+    effective_on: Mapped[date | None] = mapped_column(sa.Date)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Who, as the audit log names them (a username, or "cli"/"system").
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    via: Mapped[str] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

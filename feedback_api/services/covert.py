@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
-from feedback_api.services import audit, files, scope, standards
+from feedback_api.services import audit, delisting, files, scope, standards
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.inspections import parse_date
@@ -181,6 +181,7 @@ def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | N
     if incident_id and item is None:
         raise NotFound("重大事件记录不存在")
     before = incident_to_dict(item) if item is not None else None
+    was_major = (item.window_id, item.occurred_on.year) if item and item.severity == "major" else None
     if item is None:
         item = Incident(entered_by=actor.id if actor is not None else None)
         Session.add(item)
@@ -189,6 +190,8 @@ def save_incident(actor: User | None, data: dict[str, Any], incident_id: int | N
     Session.flush()
     audit.record_change(actor, "update" if before else "create", "incident", item.id, before,
                         incident_to_dict(item))
+    if was_major is not None:  # its proposal may have lost its ground
+        delisting.withdraw_unsupported_incident(actor, *was_major)
     return item
 
 

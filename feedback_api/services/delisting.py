@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import DelistingProposal, User, Window
+from feedback_api.models import DelistingProposal, Incident, User, Window
 from feedback_api.models.reference import DELISTED, DELISTING_RULES, DEMONSTRATION
-from feedback_api.services import audit, scope
+from feedback_api.services import audit, scope, window_status
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
@@ -32,7 +32,9 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     """Open (or refresh) the proposal of a triggered rule; returns it when it is new or changed.
 
     An open proposal takes the newest evidence. A dismissed one stays dismissed unless new
-    evidence has appeared since (then it opens again); a confirmed one is left alone."""
+    evidence has appeared since (then it opens again); a confirmed one is left alone. A
+    withdrawn one (无需处理: its window had left the title, or its incident was no longer major)
+    opens again whenever the rule holds again: nobody judged it."""
     if rule not in DELISTING_RULES:
         raise ValueError(rule)
     p = Session.scalars(sa.select(DelistingProposal).where(
@@ -47,7 +49,7 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
                             {"window_id": window_id, "year": year, "rule": rule,
                              "evidence": evidence}, actor_label="system")
         return p
-    if p.state == "confirmed" or p.evidence == evidence:
+    if p.state == "confirmed" or (p.state != "withdrawn" and p.evidence == evidence):
         return None
     if p.state == "dismissed" and _evidence_keys(evidence) <= _evidence_keys(p.evidence):
         return None
@@ -102,15 +104,29 @@ def _open_proposal(actor: User | None, proposal_id: int) -> DelistingProposal:
     return p
 
 
+def judged_from(year: int) -> sa.ColumnElement[date | None]:
+    """THE rule of which of a year's records may judge a window's present title: the first day
+    of ``year`` that counts, or NULL when the title came after the year. The award year decides
+    where known (a ledger imported today keeps an old title's year), else the status date; a
+    window with neither counts as titled before. A title of an earlier year answers for the whole
+    year; one taken during the year, from its day on (a candidate's failures stay in its
+    assessment). A window delisted, then titled again later, is not judged on a year before its
+    new title: the rules (``analytics.delisting``) skip it and :func:`confirm` refuses an older
+    proposal."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    in_year = sa.and_(Window.status_date >= first, Window.status_date <= last)
+    return sa.case(
+        (Window.status_year > year, sa.null()),
+        (Window.status_year < year, first),
+        (Window.status_year == year, sa.case((in_year, Window.status_date), else_=first)),
+        (Window.status_date > last, sa.null()),
+        (Window.status_date >= first, Window.status_date),
+        else_=first)
+
+
 def titled_by(year: int) -> sa.ColumnElement[bool]:
-    """THE rule of which title a year's record may judge: the window took its present title in
-    ``year`` or before. The award year decides where known (a ledger imported today keeps an
-    old title's year), else the status date; a window with neither counts as titled before.
-    A window delisted, then titled again later, is not judged on a year before its new title:
-    the rules (``analytics.delisting``) skip it and :func:`confirm` refuses an older proposal."""
-    return sa.or_(Window.status_year <= year,
-                  sa.and_(Window.status_year.is_(None),
-                          sa.or_(Window.status_date.is_(None), Window.status_date <= date(year, 12, 31))))
+    """The window took its present title in ``year`` or before (:func:`judged_from`'s rule)."""
+    return judged_from(year).is_not(None)
 
 
 def retitled_on(p: DelistingProposal) -> str | None:
@@ -138,10 +154,15 @@ def confirm(actor: User | None, proposal_id: int, note: str = "", *,
     reason = f"{p.year}年摘牌：{DELISTING_RULES[p.rule]}（{p.evidence.get('summary', '')}）"
     if note:
         reason += f"。{note}"
+    _decide(actor, p, "confirmed", note)
+    # The window's other open proposals have no title left to take (the registry would
+    # withdraw them too, in more general words).
+    window_status.withdraw_open(actor, p.window_id, f"已因{p.year}年规则 {p.rule}"
+                                f"（{DELISTING_RULES[p.rule]}）于 {on} 摘牌，无需处理")
     window_service.update_window(actor, p.window.code, {
         "status": DELISTED, "status_date": on.isoformat(), "status_year": p.year,
-        "status_reason": reason})
-    return _decide(actor, p, "confirmed", note)
+        "status_reason": reason}, via="delisting")
+    return p
 
 
 def dismiss(actor: User | None, proposal_id: int, note: str) -> DelistingProposal:
@@ -161,6 +182,24 @@ def _decide(actor: User | None, p: DelistingProposal, state: str, note: str) -> 
                         "delisting_proposal", p.id, before,
                         {"state": p.state, "decision_note": p.decision_note})
     return p
+
+
+def withdraw_unsupported_incident(actor: User | None, window_id: int, year: int) -> None:
+    """An incident corrected (no longer major, or moved to another day or window): the open
+    rule 4 proposal of its former window and year is withdrawn if no major incident that may
+    judge the title (:func:`judged_from`) remains. Audited."""
+    p = Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == 4, DelistingProposal.state == "open")).first()
+    if p is None:
+        return
+    still = Session.scalar(sa.select(Incident.id).join(Window, Window.id == Incident.window_id).where(
+        Incident.window_id == window_id, Incident.severity == "major",
+        Incident.occurred_on >= judged_from(year), Incident.occurred_on <= date(year, 12, 31)
+    ).limit(1))
+    if still is None:
+        window_status.withdraw(actor, p, "所依据的重大事件已更正（不再属重大事件，或改为其他日期、窗口），"
+                                         "本建议无需处理")
 
 
 def list_proposals(user: User, *, page: int = 1, per_page: int = 20,

@@ -15,7 +15,7 @@ from feedback_api.db import Session
 from feedback_api.models import Unit, User, Window
 from feedback_api.models.reference import INDUSTRIES, WINDOW_STATUSES, label
 from feedback_api.models.reference_aliases import industry_code, status_code
-from feedback_api.services import cells, sheets
+from feedback_api.services import cells, sheets, window_status
 from feedback_api.services import units as unit_service
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import ServiceError, ValidationError
@@ -192,12 +192,12 @@ def _import_row(actor: User | None, raw: dict[str, str]) -> str:
     data["unit"] = unit.code
     existing = Session.scalars(sa.select(Window).where(Window.code == code)).first() if code else None
     if existing is None:
-        window_service.create_window(actor, data)
+        window_service.create_window(actor, data, via="import")
         return "created"
     # On re-import an empty cell keeps what is stored; a ledger row never blanks a window.
     data = {k: v for k, v in data.items() if _cell(str(v))}
     before = window_service.window_to_dict(existing)
-    window_service.update_window(actor, code, data)
+    window_service.update_window(actor, code, data, via="import")
     return "updated" if window_service.window_to_dict(existing) != before else "unchanged"
 
 
@@ -236,6 +236,9 @@ def export_xlsx(windows: list[Window]) -> bytes:
     ws.title = "登记台账"
     header, *rows = ledger_rows(windows, dates=True)
     cells.xlsx_table(ws, header, rows)
+    # A second sheet, which the import never reads (it takes the first table with a header).
+    cells.xlsx_table(wb.create_sheet("称号状态记录"), window_status.HISTORY_HEADER,
+                     window_status.history_rows(windows), wrap=True)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

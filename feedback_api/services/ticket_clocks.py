@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -177,12 +177,16 @@ def _round_failed(rnd: TicketRound, today: date) -> bool:
 
 
 def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
-                    window_ids: list[int] | None = None) -> dict[int, list[RepeatedPush]]:
+                    window_ids: list[int] | None = None,
+                    counted_from: Mapping[int, datetime] | None = None,
+                    ) -> dict[int, list[RepeatedPush]]:
     """Per window: tickets whose problem was pushed ``streak`` rounds in a row without completion
     (each round sent back, or past its deadline unanswered), all within the year before
     ``as_of``. A cancelled ticket never counts. A round counts for the window it was pushed to;
     a transferred round (已转办) for neither, and it ends the streak. SQL narrows to tickets
-    with enough such rounds; the streak is checked here."""
+    with enough such rounds; the streak is checked here. ``counted_from``: per window, rounds
+    opened before that moment do not count (a window titled during the year answers only from
+    its title day)."""
     as_of = as_of or utcnow()
     since, today = as_of - timedelta(days=365), local_date(as_of)
     failed = sa.or_(TicketRound.verdict == "sent_back",
@@ -205,6 +209,10 @@ def repeated_pushes(*, as_of: datetime | None = None, streak: int = 3,
     for ticket_id, rounds in by_ticket.items():
         run: list[int] = []
         for rnd in rounds:
+            start = (counted_from or {}).get(rnd.window_id)
+            if start is not None and rnd.opened_at < start:
+                run = []  # before the window's title day
+                continue
             # A transfer is not a failed round: the streak ends there, at the old window.
             run = [*run, rnd.number] if _round_failed(rnd, today) else []
             if len(run) >= streak:

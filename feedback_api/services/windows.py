@@ -20,7 +20,7 @@ from feedback_api.models.reference import (
     lookup_code,
 )
 from feedback_api.models.windows import WINDOW_CODE_RE
-from feedback_api.services import audit, scope, window_title
+from feedback_api.services import audit, scope, window_status, window_title
 from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
@@ -258,7 +258,8 @@ def _apply(window: Window, clean: dict[str, Any], actor: User | None) -> None:
         raise ValidationError("摘牌须填写原因", details={"status_reason": "摘牌须填写原因"})
 
 
-def create_window(actor: User | None, data: dict[str, Any]) -> Window:
+def create_window(actor: User | None, data: dict[str, Any], *, via: str = "edit") -> Window:
+    """Register a window; ``via`` says how (``reference.STATUS_CHANGE_VIAS``) in its history."""
     if actor is not None and not scope.can_edit_windows(actor):
         raise PermissionDenied("无权新建窗口")
     clean = clean_window_data(data, partial=False)
@@ -271,10 +272,13 @@ def create_window(actor: User | None, data: dict[str, Any]) -> Window:
     Session.add(window)
     Session.flush()
     audit.record_change(actor, "create", "window", window.code, None, _audit_view(window))
+    window_status.record(window, None, actor, via)
     return window
 
 
-def update_window(actor: User | None, code: str, data: dict[str, Any]) -> Window:
+def update_window(actor: User | None, code: str, data: dict[str, Any], *,
+                  via: str = "edit") -> Window:
+    """Change a window; a change of its title is written to its history, ``via`` saying how."""
     window = get_window(actor, code)
     if actor is not None and not scope.can_manage_unit(actor, window.unit):
         raise PermissionDenied("无权修改窗口")
@@ -282,8 +286,9 @@ def update_window(actor: User | None, code: str, data: dict[str, Any]) -> Window
     if "code" in clean and clean["code"] != window.code:
         raise ValidationError("窗口编号不可修改（它也是二维码场景值）", details={"code": "不可修改"})
     window_title.check(actor, window, clean)
-    before = _audit_view(window)
+    before, title = _audit_view(window), window_status.title_of(window)
     _apply(window, clean, actor)
     Session.flush()
     audit.record_change(actor, "update", "window", window.code, before, _audit_view(window))
+    window_status.record(window, title, actor, via)
     return window

@@ -48,7 +48,7 @@ def test_the_office_downloads_the_circular_and_the_special_report_once_confirmed
     assert "关于取消发票领用窗口“文明诚信示范窗口”称号的通报" in text
     assert "各行业主管部门，各窗口单位：" in text
     assert "城东区税务局办税服务厅发票领用窗口（编号 CD-SW-002，税务行业）" in text
-    assert "摘牌规则第 1 条“一年内三次季度综合检查不合格”" in text
+    assert "摘牌规则第 1 条“自然年内三次季度综合检查不合格”" in text
     assert "自2026年10月9日起取消" in text and "联席办意见：经联席会议研究决定" in text
     for quarter in ("2026Q1", "2026Q2", "2026Q3"):
         assert f"{quarter} 季度综合检查" in text

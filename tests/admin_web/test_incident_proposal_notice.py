@@ -48,3 +48,17 @@ def test_a_titled_windows_major_incident_points_to_its_proposal(client, auth, db
                        data={"csrf_token": token, "window": "CD-RMYY-001",
                              **{**INCIDENT, "source": "卫健局通报（更正）"}}).get_data(as_text=True)
     assert "摘牌建议已处理（不予采纳）" in page and "未持有" not in page
+
+
+def test_an_incident_corrected_to_general_says_its_proposal_was_withdrawn(client, auth, db,
+                                                                          titled_district):
+    auth.login("office")
+    assert "已生成摘牌建议" in _save(client, auth, "CD-RMYY-001")
+    with db() as s:
+        incident_id = s.scalar(sa.select(Incident.id))
+    page = client.post(f"/assessment/incidents/{incident_id}/edit", follow_redirects=True, data={
+        "csrf_token": auth.csrf_token("/assessment/incidents"), "window": "CD-RMYY-001",
+        **{**INCIDENT, "severity": "general"}}).get_data(as_text=True)
+    assert "重大事件已保存；该窗口 2026 年据此生成的摘牌建议已撤回（无需处理）" in page
+    with db() as s:
+        assert s.scalars(sa.select(DelistingProposal.state)).one() == "withdrawn"

@@ -327,6 +327,7 @@ def test_the_nightly_job_checks_last_year_too_in_january(db, titled_district, ap
     from analytics import scheduler
 
     with db():
+        award("CD-SW-001", year=2024)  # the fixture's title (2025-12-30) judges little of 2025
         inspection("CD-SW-001", 2025, 2, passed=False)
         inspection("CD-SW-001", 2025, 3, passed=False)
         inspection("CD-SW-001", 2025, 4, passed=False, on=date(2026, 1, 5))

@@ -64,17 +64,18 @@ def test_a_title_imported_this_year_is_judged_by_its_award_year(db, district):
 
 def test_a_proposal_left_open_from_before_a_new_title_cannot_be_confirmed(client, auth, db,
                                                                          district):
-    """A 2026 proposal the office never decided, its window delisted on another rule, back to
-    创建中 and titled again in 2027: 2026's record cannot take the new title."""
+    """A 2026 proposal left open, its window delisted on another rule, back to 创建中 and titled
+    again in 2027: 2026's record cannot take the new title. (Delisting now withdraws a window's
+    open proposals; one left open from before that is written here after the new title.)"""
     from feedback_api.services.errors import Conflict
 
     with db():
         award("CD-SW-001")
-        left = proposals.propose(windows.get_window(None, "CD-SW-001").id, 2026, 3,
-                                 {"summary": "2026年暗查不合格：“服务态度” 4 次", "items": []})
         windows.update_window(user("office"), "CD-SW-001", {
             "status": "delisted", "status_date": "2026-05-01", "status_reason": "重大安全事故"})
         _retitle("CD-SW-001", 2027, "2027-08-20")
+        left = proposals.propose(windows.get_window(None, "CD-SW-001").id, 2026, 3,
+                                 {"summary": "2026年暗查不合格：“服务态度” 4 次", "items": []})
         with pytest.raises(Conflict, match="2027-08-20"):
             proposals.confirm(user("office"), left.id, on=date(2027, 9, 1))
         assert left.window.status == "demonstration" and left.state == "open"

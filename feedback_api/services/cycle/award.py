@@ -36,7 +36,8 @@ def award(actor: User | None, entry: PublicityEntry, *, today: date | None = Non
                        "不是创建中的候选窗口，不能命名")
     window = window_service.update_window(actor, entry.window.code, {
         "status": DEMONSTRATION, "status_year": year, "status_date": today.isoformat(),
-        "status_reason": f"{year}年度评审命名（公示期 {publicity.starts_on} 至 {publicity.ends_on}）"})
+        "status_reason": f"{year}年度评审命名（公示期 {publicity.starts_on} 至 {publicity.ends_on}）"},
+        via="award")
     entry.awarded_on = today
     Session.flush()
     audit.record_change(actor, "award", "publicity", publicity.id, None,
