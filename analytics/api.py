@@ -1,5 +1,5 @@
 """``GET /api/v1/assessments``: the quantified assessment (量化考核) of a period, as the
-assessment page shows it. Here, not in feedback_api.api, because it needs ``analytics``; the
+assessment page shows it: the published version once there is one, else computed live. Here, not in feedback_api.api, because it needs ``analytics``; the
 composition root mounts ``bp`` with the core's API (create_app(api_blueprints=...))."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from analytics import assessment
+from analytics import assessment, snapshots
 from feedback_api.api import extension_blueprint
 from feedback_api.api.auth import api_user
 from feedback_api.api.schemas import ApiSchema, Label, PageQuery, Str, _Zh, one_of
@@ -128,6 +128,8 @@ class AssessmentPageSchema(ApiSchema):
     formula = Str(required=True, metadata={"description": "综合得分的计算方法"})
     notes = fields.List(fields.String(), required=True)
     district_ranked = fields.Integer(required=True, metadata={"description": "全区参与排名的窗口数"})
+    version = fields.Integer(allow_none=True, metadata={
+        "description": "读取的已发布版本号；null 为尚未发布、按当前数据实时计算"})
 
 
 @bp.get("/assessments")
@@ -139,7 +141,7 @@ def list_assessments(query: dict[str, Any]) -> dict[str, Any]:
     if query.get("window"):
         window_service.get_window(user, query["window"])  # 404 outside the caller's scope
     period = query.get("period") or assessment.current_quarter()
-    result = assessment.assess(period, user)
+    result, snap = snapshots.assessment_for(period, user)
     rows = [r for r in result.rows
             if (not query.get("window") or r.code == query["window"])
             and (not query.get("industry") or r.industry == query["industry"])]
@@ -147,4 +149,5 @@ def list_assessments(query: dict[str, Any]) -> dict[str, Any]:
     return {"items": rows[start:start + query["per_page"]], "total": len(rows),
             "page": query["page"], "per_page": query["per_page"], "period": period.code,
             "period_label": period.label, "weights": result.weights, "formula": result.formula,
-            "notes": result.notes, "district_ranked": result.district_ranked}
+            "notes": result.notes, "district_ranked": result.district_ranked,
+            "version": snap.version if snap is not None else None}
