@@ -70,6 +70,29 @@ def period_arg() -> assessment.Period:
         return assessment.current_quarter()
 
 
+def download_period() -> assessment.Period:
+    """``?period=`` of a download, else this quarter; a bad one is a 400 saying why (a file of
+    another period, under a name that looks right, would be worse than no file)."""
+    text = request.args.get("period") or ""
+    try:
+        return assessment.parse_period(text) if text else assessment.current_quarter()
+    except ValueError as exc:
+        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+
+
+def industry_arg(*, download: bool = False) -> str:
+    """``?industry=`` (an industry's code), else every industry. An unknown one is flashed on a
+    page (which then lists every industry) and a 400 for a download."""
+    industry = request.args.get("industry") or ""
+    if not industry or industry in INDUSTRIES:
+        return industry
+    message = "行业参数无效，请从列表中选择行业"
+    if download:
+        abort(make_response(message, 400, {"Content-Type": "text/plain; charset=utf-8"}))
+    flash(message, "error")
+    return ""
+
+
 @bp.app_context_processor
 def _assessment_vocabularies() -> dict[str, Any]:
     return {"DELISTING_RULES": DELISTING_RULES, "INCIDENT_KINDS": INCIDENT_KINDS,
@@ -84,7 +107,7 @@ def _assessment_vocabularies() -> dict[str, Any]:
 def table() -> str:
     period = period_arg()
     result, snap = snapshots.assessment_for(period, actor())
-    industry = request.args.get("industry") or ""
+    industry = industry_arg()
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
@@ -98,13 +121,9 @@ def table() -> str:
 @login_required
 def export() -> Response:
     """The table as the page shows it (period, industry filter, the viewer's scope), in Excel."""
-    try:
-        period = assessment.parse_period(request.args.get("period") or "") \
-            if request.args.get("period") else assessment.current_quarter()
-    except ValueError as exc:
-        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+    period = download_period()
+    industry = industry_arg(download=True)
     result, snap = snapshots.assessment_for(period, actor())
-    industry = request.args.get("industry") or ""
     rows = [r for r in result.rows if not industry or r.industry == industry]
     version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
                else f"{assessment_export.LIVE}（按当前数据计算，发布前可能变化）")

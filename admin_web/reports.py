@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, make_response, render_template
 from flask_login import login_required
 
-from admin_web.assessment import period_arg
+from admin_web.assessment import download_period, period_arg
 from admin_web.common import XLSX, actor, download
 from analytics import report_exports, reports
 from feedback_api.services.errors import NotFound, ServiceError
@@ -24,9 +24,9 @@ def index() -> str:
                            choices=reports.report_choices(actor(), period))
 
 
-def _report(kind: str, code: str) -> reports.Report:
+def _report(kind: str, code: str, *, file: bool = False) -> reports.Report:
     build = reports.window_report if kind == "windows" else reports.unit_report
-    period = period_arg()
+    period = download_period() if file else period_arg()
     try:
         return build(actor(), code, period)
     except NotFound as exc:
@@ -51,7 +51,7 @@ def report(kind: str, code: str) -> str:
 @bp.get("/<any(windows, units):kind>/<code>/report.xlsx")
 @login_required
 def report_xlsx(kind: str, code: str) -> Any:
-    r = _report(kind, code)
+    r = _report(kind, code, file=True)
     return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx",
                     fallback=f"report-{r.code}-{r.period.code}.xlsx")
 
@@ -59,6 +59,6 @@ def report_xlsx(kind: str, code: str) -> Any:
 @bp.get("/<any(windows, units):kind>/<code>/report.pdf")
 @login_required
 def report_pdf(kind: str, code: str) -> Any:
-    r = _report(kind, code)
+    r = _report(kind, code, file=True)
     return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf",
                     fallback=f"report-{r.code}-{r.period.code}.pdf")

@@ -1,0 +1,47 @@
+"""Bad query parameters on the report and assessment downloads: a clear Chinese error, never
+another period's file nor a 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assessment_helpers import add_feedback
+
+
+@pytest.fixture
+def rated(db, district):
+    with db():
+        add_feedback("CD-SW-001", [5, 4, 1])
+
+
+@pytest.mark.parametrize("suffix", ["report.xlsx", "report.pdf"])
+@pytest.mark.parametrize("period", ["2026Q5", "0", "明年", "2026-13"])
+def test_a_report_download_with_a_bad_period_is_refused_in_chinese(client, auth, rated, suffix,
+                                                                 period):
+    auth.login("unit")
+    for path in (f"/reports/windows/CD-SW-001/{suffix}", f"/reports/units/CD-SW/{suffix}"):
+        resp = client.get(f"{path}?period={period}")
+        assert resp.status_code == 400, path
+        assert "Content-Disposition" not in resp.headers  # not some other quarter's file
+        text = resp.get_data(as_text=True)
+        assert "考核期" in text or "季度" in text or "月份" in text, text
+    # No period is this quarter's file, as the page shows.
+    assert client.get(f"/reports/windows/CD-SW-001/{suffix}").status_code == 200
+
+
+@pytest.mark.parametrize("industry", ['a"b\r\nX-Evil: 1', "space", "中文"])
+def test_the_export_refuses_an_unknown_industry(client, auth, rated, industry):
+    auth.login("office")
+    resp = client.get("/assessment/export.xlsx", query_string={"period": "2026Q3",
+                                                              "industry": industry})
+    assert resp.status_code == 400
+    assert "X-Evil" not in resp.headers and "Content-Disposition" not in resp.headers
+    assert "行业" in resp.get_data(as_text=True)
+    page = client.get("/assessment/", query_string={"period": "2026Q3", "industry": industry})
+    assert page.status_code == 200
+    assert "行业" in page.get_data(as_text=True) and "无效" in page.get_data(as_text=True)
+    # The table is not silently emptied: the windows are listed as without the filter.
+    assert "CD-SW-001" in page.get_data(as_text=True)
+    ok = client.get("/assessment/export.xlsx", query_string={"period": "2026Q3",
+                                                            "industry": "tax"})
+    assert ok.status_code == 200
