@@ -60,6 +60,7 @@ def _levels(attr: str, description: str) -> fields.Function:
     return fields.Function(
         lambda r: None if getattr(r, attr) is None else {
             str(k): v for k, v in getattr(r, attr).items()},
+        allow_none=True,
         metadata={"type": "object", "additionalProperties": {"type": "integer"},
                   "description": description})
 
@@ -74,8 +75,11 @@ class WindowAssessmentSchema(ApiSchema):
     industry_name = Label(INDUSTRIES, attribute="industry")
     status = Str(required=True, validate=one_of(WINDOW_STATUSES))
     ratings = fields.Integer(required=True, metadata={"description": "计分评价数"})
-    ratings_wechat = fields.Integer(required=True, metadata={"description": "其中来自微信公众号的"})
-    ratings_h5 = fields.Integer(required=True, metadata={"description": "其中来自网页评价（H5）的"})
+    # null: a version published before the channels were kept.
+    ratings_wechat = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "其中来自微信公众号的（null：该版本发布时尚未分渠道统计）"})
+    ratings_h5 = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "其中来自网页评价（H5）的（null：同上）"})
     distribution = _levels("distribution", "五级评价分布：评分 1–5 → 条数")
     distribution_wechat = _levels("distribution_wechat", "其中来自微信公众号的五级评价分布")
     distribution_h5 = _levels("distribution_h5", "其中来自网页评价（H5）的五级评价分布")
