@@ -153,10 +153,12 @@ def window(code: str) -> str:
 # --- Published versions ----------------------------------------------------------------------
 
 def _posted_period() -> assessment.Period:
+    """The form's period; a bad one (a stale or edited form) is said on the table it came from."""
     try:
         return assessment.parse_period(request.form.get("period") or "")
-    except ValueError:
-        abort(400)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        abort(redirect(url_for("assessment.table")))
 
 
 @bp.post("/publish")

@@ -45,3 +45,13 @@ def test_the_export_refuses_an_unknown_industry(client, auth, rated, industry):
     ok = client.get("/assessment/export.xlsx", query_string={"period": "2026Q3",
                                                             "industry": "tax"})
     assert ok.status_code == 200
+
+
+@pytest.mark.parametrize("action", ["publish", "recompute"])
+def test_a_bad_posted_period_is_explained_on_the_table(client, auth, rated, action):
+    auth.login("office")
+    token = auth.csrf_token("/assessment/")
+    resp = client.post(f"/assessment/{action}", data={"csrf_token": token, "period": "2026Q5",
+                                                      "reason": "补录"}, follow_redirects=True)
+    assert resp.status_code == 200
+    assert "季度 5 无效" in resp.get_data(as_text=True)
