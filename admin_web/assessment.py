@@ -29,6 +29,7 @@ from admin_web.common import (
     actor,
     commit_or_flash,
     download,
+    error_page,
     found_or_404,
     local_dt,
     paginate,
@@ -144,8 +145,8 @@ def window(code: str) -> str:
     period = period_arg()
     result, snap = snapshots.assessment_for(period, actor())
     row = next((r for r in result.rows if r.window_id == w.id), None)
-    if row is None:  # delisted before the period
-        abort(404)
+    if row is None:  # delisted before the period (or not in its published version)
+        abort(make_response(error_page(404, f"窗口 {w.code} 在{period.label}已不在创建范围内"), 404))
     return render_template("assessment/window.html", r=row, result=result, period=period,
                            snap=snap)
 

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, make_response, render_template
 from flask_login import login_required
 
 from admin_web.assessment import download_period, period_arg
-from admin_web.common import XLSX, actor, download
+from admin_web.common import XLSX, actor, download, error_page
 from analytics import report_exports, reports
 from feedback_api.services.errors import NotFound, ServiceError
 
@@ -33,7 +33,8 @@ def _report(kind: str, code: str, *, file: bool = False) -> reports.Report:
         if exc.code == reports.NO_WINDOWS:  # the unit is the user's to see: say why, and who acts
             abort(make_response(render_template("reports/no_windows.html", message=exc.message,
                                                 period=period), 404))
-        abort(404)
+        # Not assessed in the period, or not the user's: say which (neither names another's).
+        abort(make_response(error_page(404, exc.message), 404))
     except ServiceError:
         abort(404)
 

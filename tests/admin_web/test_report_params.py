@@ -55,3 +55,20 @@ def test_a_bad_posted_period_is_explained_on_the_table(client, auth, rated, acti
                                                       "reason": "补录"}, follow_redirects=True)
     assert resp.status_code == 200
     assert "季度 5 无效" in resp.get_data(as_text=True)
+
+
+def test_a_window_delisted_before_the_period_says_so_not_a_bare_404(client, auth, db, rated):
+    from feedback_api.services import windows
+
+    with db():
+        windows.update_window(None, "CD-SW-002", {"status": "delisted", "status_date": "2026-03-01",
+                                                  "status_reason": "测试"})
+    auth.login("unit")
+    for path in ("/reports/windows/CD-SW-002?period=2026Q3",
+                 "/assessment/windows/CD-SW-002?period=2026Q3"):
+        resp = client.get(path)
+        assert resp.status_code == 404, path
+        assert "2026年第三季度已不在创建范围内" in resp.get_data(as_text=True), path
+    # Another unit's window is still not found, whatever the period.
+    resp = client.get("/reports/windows/CD-RMYY-001?period=2026Q3")
+    assert resp.status_code == 404 and "创建范围" not in resp.get_data(as_text=True)
