@@ -20,7 +20,14 @@ from analytics.counting import SPLIT_CHANNELS, counted_opinions, split_levels
 from analytics.reports import _from_stored, _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
-from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, PROPOSAL_STATES, TOPICS, label
+from feedback_api.models.reference import (
+    DELISTING_RULES,
+    DEMONSTRATION,
+    INDUSTRIES,
+    PROPOSAL_STATES,
+    TOPICS,
+    label,
+)
 from feedback_api.services.complaints import complaint, praise
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -197,6 +204,7 @@ def generate(period: Period) -> dict[str, Any]:
     weakest = [r for r in reversed(ranked) if r not in best][:TOP]
     overview = {
         "windows": len(rows), "ranked": result.district_ranked,
+        "demonstration": sum(1 for r in rows if r.status == DEMONSTRATION),
         "industries": len({r.industry for r in rows}), "ratings": ratings,
         **_by_channel(rows),
         "distribution": {str(k): dist[k] for k in range(1, 6)},
@@ -228,7 +236,9 @@ def default_sections(figures: dict[str, Any]) -> dict[str, str]:
 
     repeats = figures["repeats"]["problems"]
     return {
-        "summary": (f"{figures['period_label']}，全区 {o['windows']} 个示范窗口参加量化考核，"
+        # Every window not delisted before the quarter is assessed, candidates too.
+        "summary": (f"{figures['period_label']}，全区 {o['windows']} 个窗口参加量化考核"
+                    f"（其中示范窗口 {o['demonstration']} 个），"
                     f"收到计分评价 {o['ratings']} 条（微信公众号 {show(o.get('ratings_wechat'))} 条、"
                     f"网页评价 {show(o.get('ratings_h5'))} 条），好评率 {rate(o['good_rate'])}，"
                     f"差评率 {rate(o['bad_rate'])}，综合得分平均 {show(o['mean_composite'])} 分。"),

@@ -46,3 +46,18 @@ def test_the_agency_report_of_a_published_quarter_has_its_figures(db, district):
     assert best == {c: round(v, 1) for c, v in published.items() if v is not None}
     assert figures["overview"]["ratings"] == 12  # not the 20 late ones
     assert figures["version"] == 1
+
+
+def test_the_agency_reports_first_draft_counts_windows_by_status(db, district):
+    from feedback_api.services import windows
+
+    with db():
+        add_feedback("CD-SW-001", [5, 4], at=AUG)
+        w = windows.get_window(None, "CD-SW-001")
+        w.status, w.status_year = "demonstration", 2025
+    with db():
+        figures = agency_report.generate(Q3)
+        draft = agency_report.default_sections(figures)["summary"]
+    # Four windows are assessed, one of them holds the title: not "4 个示范窗口".
+    assert "4 个示范窗口" not in draft
+    assert "4 个窗口参加量化考核（其中示范窗口 1 个）" in draft
