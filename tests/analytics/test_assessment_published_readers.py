@@ -61,3 +61,18 @@ def test_the_agency_reports_first_draft_counts_windows_by_status(db, district):
     # Four windows are assessed, one of them holds the title: not "4 个示范窗口".
     assert "4 个示范窗口" not in draft
     assert "4 个窗口参加量化考核（其中示范窗口 1 个）" in draft
+
+
+def test_assessment_show_prints_the_published_version_and_live_on_request(db, district, runner):
+    published = _publish_then_late_data(db)
+
+    def composites(args):
+        result = runner.invoke(args=["assessment", "show", "--period", "2026Q3", *args])
+        assert result.exit_code == 0, result.output
+        lines = [line.split("\t") for line in result.stdout.splitlines()[1:]]
+        return {cells[2]: cells[-1] for cells in lines}, result.stderr
+
+    shown, notes = composites([])
+    assert shown["CD-SW-002"] == f"{published['CD-SW-002']:.1f}" and "已发布第 1 版" in notes
+    live, notes = composites(["--live"])
+    assert live["CD-SW-002"] != shown["CD-SW-002"] and "按当前数据实时计算" in notes
