@@ -110,8 +110,10 @@ class WindowAssessmentSchema(ApiSchema):
     bad_unticketed = fields.Integer(required=True, metadata={"description": "不计的差评：未督办"})
     bad_cancelled = fields.Integer(required=True, metadata={"description": "不计的差评：督办已撤销"})
     open_tickets = fields.Integer(required=True)
-    incidents = fields.Integer(required=True, metadata={"description": "本期重大事件（不计入综合得分）"})
-    incidents_major = fields.Integer(required=True, metadata={"description": "其中重大"})
+    incidents = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "本期重大事件（不计入综合得分；null：该版本发布时尚未单列）"})
+    incidents_major = fields.Integer(required=True, allow_none=True,
+                                     metadata={"description": "其中重大"})
     components = fields.List(fields.Nested(ComponentSchema), required=True)
     composite = fields.Float(allow_none=True, metadata={"description": "综合得分（0–100）"})
     formula = Str(required=True, metadata={"description": "本窗口综合得分的算式"})

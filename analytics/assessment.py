@@ -115,9 +115,10 @@ class WindowAssessment:
     covert_inspections: int = 0
     covert_checks: int = 0
     covert_pass_rate: float | None = None
-    #: Incidents of the period, and of them the major ones (shown, not scored: see the notes).
-    incidents: int = 0
-    incidents_major: int = 0
+    #: Incidents of the period, and of them the major ones (shown, not scored: see the notes);
+    #: None in a version stored before they were kept (shown as "—").
+    incidents: int | None = None
+    incidents_major: int | None = None
     #: Ticket rounds due in the period and decided (responded, or past their deadline).
     ticket_rounds: int = 0
     ticket_on_time_rate: float | None = None
@@ -223,6 +224,8 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
+    for row in rows.values():
+        row.incidents = row.incidents_major = 0
     for window_id, n, major in Session.execute(
             sa.select(Incident.window_id, sa.func.count(),
                       sa.func.sum(sa.case((Incident.severity == "major", 1), else_=0)))

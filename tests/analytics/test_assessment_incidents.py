@@ -49,3 +49,26 @@ def test_the_periods_incidents_are_on_the_assessment(db, client, auth, district)
     sw = next(r for r in rows[1:] if r[header.index("窗口编号")] == "CD-SW-001")
     assert sw[header.index("重大事件（起）")] == 2
     assert sw[header.index("其中重大（起）")] == 1
+
+
+def test_a_version_stored_before_incidents_were_kept_shows_a_dash(db, client, auth, district):
+    import sqlalchemy as sa
+
+    from analytics import snapshots
+    from feedback_api.models import AssessmentSnapshotRow
+    from tests.assessment_helpers import user
+
+    with db():
+        add_feedback("CD-SW-001", [5, 4, 4])
+        _incident("CD-SW-001", "2026-08-01", "major")
+    with db():
+        snapshots.publish(user("office"), Q3)
+    with db() as s:
+        for row in s.scalars(sa.select(AssessmentSnapshotRow)):
+            data = dict(row.data)
+            data["assessment"] = {k: v for k, v in data["assessment"].items()
+                                  if k not in ("incidents", "incidents_major")}
+            row.data = data
+    auth.login("office")
+    page = client.get("/assessment/windows/CD-SW-001?period=2026Q3").get_data(as_text=True)
+    assert "—（该版本发布时尚未单列）" in page and "0 起" not in page
