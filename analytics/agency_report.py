@@ -3,8 +3,9 @@ from the assessment and stored with the report (``AgencyReport.figures``), so wh
 reads, and every export of it, keeps the numbers of the day it was generated.
 
 Every figure comes from the quarter's assessment as the assessment table and the rating reports
-read it (its published version once there is one, else ``analytics.assessment.assess``), the delisting proposals and early warnings, the repeat problems and one
-query for the typical cases (masked opinions only). Rates are stored as percentages rounded to
+read it (its published version once there is one, else ``analytics.assessment.assess``), the
+delisting proposals and early warnings, the repeat problems and one query for the typical cases
+(masked opinions only). Rates are stored as percentages rounded to
 one decimal, scores to one decimal: as every rendering shows them."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """``GET /api/v1/assessments``: the quantified assessment (量化考核) of a period, as the
-assessment page shows it: the published version once there is one, else computed live. Here, not in feedback_api.api, because it needs ``analytics``; the
-composition root mounts ``bp`` with the core's API (create_app(api_blueprints=...))."""
+assessment page shows it: the published version once there is one, else computed live. Here,
+not in feedback_api.api, because it needs ``analytics``; the composition root mounts ``bp``
+with the core's API (create_app(api_blueprints=...))."""
 
 from __future__ import annotations
 
