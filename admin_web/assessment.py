@@ -56,9 +56,18 @@ def today() -> date:
 
 
 def year_arg() -> int:
-    """``?year=``, else this year."""
-    year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else today().year
+    """``?year=``, else this year. A bad one is said (the page shows this year); a form posted
+    under it stores nothing and comes back to this year's page."""
+    text = (request.args.get("year") or "").strip()
+    if not text:
+        return today().year
+    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
+        return int(text)
+    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为今年（{today().year}）",
+          "error")
+    if request.method == "POST":
+        abort(redirect(request.path))
+    return today().year
 
 
 def period_arg() -> assessment.Period:

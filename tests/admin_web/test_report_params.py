@@ -72,3 +72,29 @@ def test_a_window_delisted_before_the_period_says_so_not_a_bare_404(client, auth
     # Another unit's window is still not found, whatever the period.
     resp = client.get("/reports/windows/CD-RMYY-001?period=2026Q3")
     assert resp.status_code == 404 and "创建范围" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/assessment/standard", "/assessment/inspections",
+                                  "/assessment/covert", "/assessment/incidents"])
+@pytest.mark.parametrize("year", ["0", "abc", "1999", "2026Q3"])
+def test_a_bad_year_is_said_not_silently_replaced(client, auth, district, path, year):
+    auth.login("office")
+    resp = client.get(f"{path}?year={year}")
+    assert resp.status_code == 200
+    assert f"年度“{year}”无效" in resp.get_data(as_text=True)
+
+
+def test_the_standard_is_not_saved_under_another_year_than_asked(client, auth, db, district):
+    import sqlalchemy as sa
+
+    from feedback_api.models import Standard
+    from tests.assessment_helpers import standard_form
+
+    auth.login("office")
+    client.get("/assessment/standard?year=2026")  # the office's page stores the year's standard
+    data, _rows = standard_form(auth, db, 2026)
+    data["weight_feedback"] = "77"
+    resp = client.post("/assessment/standard?year=20277", data=data, follow_redirects=True)
+    assert "年度“20277”无效" in resp.get_data(as_text=True)
+    with db() as s:
+        assert s.scalar(sa.select(Standard.weight_feedback).where(Standard.year == 2026)) != 77
