@@ -199,6 +199,25 @@ def recompute() -> Any:
     return redirect(url_for("assessment.table", period=period.code))
 
 
+@bp.post("/publish-public")
+@role_required("office")
+def publish_public() -> Any:
+    """Show a published quarter's scores of the demonstration windows on the public page (what
+    ``window-watch cycle publish-assessment`` does), from its newest version."""
+    form = PublishForm()
+    period = _posted_period()
+    if period.kind != "quarter":
+        flash("只发布季度考核结果，考核期应写作 2026Q3", "error")
+    elif form.validate_on_submit():
+        done = commit_or_flash(lambda: snapshots.write_public(actor(), period))
+        if done:
+            shown, without = done.value
+            flash(f"已在公开页面公布 {shown} 个示范窗口的{period.label}考核结果", "success")
+            if without:
+                flash(f"本期无综合得分、未公布：{'、'.join(without)}", "warning")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
 @bp.get("/versions")
 @login_required
 def versions() -> str:
