@@ -9,9 +9,11 @@ from flask import Blueprint, abort, make_response, render_template
 from flask_login import login_required
 
 from admin_web.assessment import download_period, period_arg
+from admin_web.assessment_export import LIVE
 from admin_web.common import XLSX, actor, download, error_page
 from analytics import report_exports, reports
 from feedback_api.services.errors import NotFound, ServiceError
+from feedback_api.services.workdays import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -49,17 +51,23 @@ def report(kind: str, code: str) -> str:
                            TICKET_NOTE=report_exports.TICKET_NOTE)
 
 
+def _file(r: reports.Report, body: bytes, mimetype: str, ext: str) -> Any:
+    """The report under its name; figures not yet published say so, and the day they were
+    taken, in the name (a forwarded file is read without the page), as the assessment's does."""
+    live, tail = ("", "") if r.snapshot else (f"（{LIVE}）", f"-{local_today():%Y%m%d}")
+    return download(body, mimetype, f"{r.code} {r.title}{live}{tail}.{ext}",
+                    fallback=f"report-{r.code}-{r.period.code}{'-live' if live else ''}{tail}.{ext}")
+
+
 @bp.get("/<any(windows, units):kind>/<code>/report.xlsx")
 @login_required
 def report_xlsx(kind: str, code: str) -> Any:
     r = _report(kind, code, file=True)
-    return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx",
-                    fallback=f"report-{r.code}-{r.period.code}.xlsx")
+    return _file(r, report_exports.report_xlsx(r), XLSX, "xlsx")
 
 
 @bp.get("/<any(windows, units):kind>/<code>/report.pdf")
 @login_required
 def report_pdf(kind: str, code: str) -> Any:
     r = _report(kind, code, file=True)
-    return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf",
-                    fallback=f"report-{r.code}-{r.period.code}.pdf")
+    return _file(r, report_exports.report_pdf(r), "application/pdf", "pdf")

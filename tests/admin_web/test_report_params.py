@@ -98,3 +98,24 @@ def test_the_standard_is_not_saved_under_another_year_than_asked(client, auth, d
     assert "年度“20277”无效" in resp.get_data(as_text=True)
     with db() as s:
         assert s.scalar(sa.select(Standard.weight_feedback).where(Standard.year == 2026)) != 77
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "pdf"])
+def test_a_live_reports_file_name_says_so_and_a_published_ones_does_not(client, auth, db, rated,
+                                                                       suffix):
+    from analytics import snapshots
+    from analytics.assessment import Period
+    from feedback_api.services.workdays import local_today
+    from tests.admin_web.test_downloads import saved_name
+    from tests.assessment_helpers import user
+
+    auth.login("unit")
+    path = f"/reports/windows/CD-SW-001/report.{suffix}?period=2026Q3"
+    live = client.get(path)
+    stamp = f"{local_today():%Y%m%d}"
+    assert saved_name(live) == (f"CD-SW-001 综合办税窗口 2026年第三季度评价报告（实时结果，未发布）"
+                                f"-{stamp}.{suffix}")
+    assert "live" in live.headers["Content-Disposition"].split("filename*")[0]
+    with db():
+        snapshots.publish(user("office"), Period("quarter", 2026, 3))
+    assert saved_name(client.get(path)) == f"CD-SW-001 综合办税窗口 2026年第三季度评价报告.{suffix}"
