@@ -5,6 +5,7 @@ Units and authorities never read the report (403)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -63,6 +64,11 @@ def _generate(period_text: str) -> Any:
         raise ValidationError(message, details={"period": message}) from exc
     if period.kind != "quarter":
         raise ValidationError("测评报告按季度生成，请填写如 2026Q3", details={"period": "应为季度"})
+    if period.end > ended_quarter().end:
+        # Its figures are fixed at generation, and a quarter's report is generated once.
+        message = (f"{period.label}尚未结束（至 {(period.end - timedelta(days=1)).isoformat()}），"
+                   "季度结束后再生成测评报告")
+        raise ValidationError(message, details={"period": message})
     figures = agency_report.generate(period)
     return agency_reports.create(actor(), period.code, figures,
                                  agency_report.default_sections(figures))

@@ -29,6 +29,7 @@ from admin_web.common import (
     actor,
     commit_or_flash,
     download,
+    error_page,
     found_or_404,
     local_dt,
     paginate,
@@ -55,9 +56,18 @@ def today() -> date:
 
 
 def year_arg() -> int:
-    """``?year=``, else this year."""
-    year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else today().year
+    """``?year=``, else this year. A bad one is said (the page shows this year); a form posted
+    under it stores nothing and comes back to this year's page."""
+    text = (request.args.get("year") or "").strip()
+    if not text:
+        return today().year
+    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
+        return int(text)
+    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为今年（{today().year}）",
+          "error")
+    if request.method == "POST":
+        abort(redirect(request.path))
+    return today().year
 
 
 def period_arg() -> assessment.Period:
@@ -68,6 +78,29 @@ def period_arg() -> assessment.Period:
     except ValueError as exc:
         flash(str(exc), "error")
         return assessment.current_quarter()
+
+
+def download_period() -> assessment.Period:
+    """``?period=`` of a download, else this quarter; a bad one is a 400 saying why (a file of
+    another period, under a name that looks right, would be worse than no file)."""
+    text = request.args.get("period") or ""
+    try:
+        return assessment.parse_period(text) if text else assessment.current_quarter()
+    except ValueError as exc:
+        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+
+
+def industry_arg(*, download: bool = False) -> str:
+    """``?industry=`` (an industry's code), else every industry. An unknown one is flashed on a
+    page (which then lists every industry) and a 400 for a download."""
+    industry = request.args.get("industry") or ""
+    if not industry or industry in INDUSTRIES:
+        return industry
+    message = "行业参数无效，请从列表中选择行业"
+    if download:
+        abort(make_response(message, 400, {"Content-Type": "text/plain; charset=utf-8"}))
+    flash(message, "error")
+    return ""
 
 
 @bp.app_context_processor
@@ -84,7 +117,7 @@ def _assessment_vocabularies() -> dict[str, Any]:
 def table() -> str:
     period = period_arg()
     result, snap = snapshots.assessment_for(period, actor())
-    industry = request.args.get("industry") or ""
+    industry = industry_arg()
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
@@ -98,13 +131,9 @@ def table() -> str:
 @login_required
 def export() -> Response:
     """The table as the page shows it (period, industry filter, the viewer's scope), in Excel."""
-    try:
-        period = assessment.parse_period(request.args.get("period") or "") \
-            if request.args.get("period") else assessment.current_quarter()
-    except ValueError as exc:
-        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
+    period = download_period()
+    industry = industry_arg(download=True)
     result, snap = snapshots.assessment_for(period, actor())
-    industry = request.args.get("industry") or ""
     rows = [r for r in result.rows if not industry or r.industry == industry]
     version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
                else f"{assessment_export.LIVE}（按当前数据计算，发布前可能变化）")
@@ -125,8 +154,8 @@ def window(code: str) -> str:
     period = period_arg()
     result, snap = snapshots.assessment_for(period, actor())
     row = next((r for r in result.rows if r.window_id == w.id), None)
-    if row is None:  # delisted before the period
-        abort(404)
+    if row is None:  # delisted before the period (or not in its published version)
+        abort(make_response(error_page(404, f"窗口 {w.code} 在{period.label}已不在创建范围内"), 404))
     return render_template("assessment/window.html", r=row, result=result, period=period,
                            snap=snap)
 
@@ -134,10 +163,12 @@ def window(code: str) -> str:
 # --- Published versions ----------------------------------------------------------------------
 
 def _posted_period() -> assessment.Period:
+    """The form's period; a bad one (a stale or edited form) is said on the table it came from."""
     try:
         return assessment.parse_period(request.form.get("period") or "")
-    except ValueError:
-        abort(400)
+    except ValueError as exc:
+        flash(str(exc), "error")
+        abort(redirect(url_for("assessment.table")))
 
 
 @bp.post("/publish")
@@ -165,6 +196,25 @@ def recompute() -> Any:
                                     compare=done.value.version))
     else:
         flash("；".join(e for errs in form.errors.values() for e in errs) or "提交无效", "error")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
+@bp.post("/publish-public")
+@role_required("office")
+def publish_public() -> Any:
+    """Show a published quarter's scores of the demonstration windows on the public page (what
+    ``window-watch cycle publish-assessment`` does), from its newest version."""
+    form = PublishForm()
+    period = _posted_period()
+    if period.kind != "quarter":
+        flash("只发布季度考核结果，考核期应写作 2026Q3", "error")
+    elif form.validate_on_submit():
+        done = commit_or_flash(lambda: snapshots.write_public(actor(), period))
+        if done:
+            shown, without = done.value
+            flash(f"已在公开页面公布 {shown} 个示范窗口的{period.label}考核结果", "success")
+            if without:
+                flash(f"本期无综合得分、未公布：{'、'.join(without)}", "warning")
     return redirect(url_for("assessment.table", period=period.code))
 
 

@@ -8,10 +8,12 @@ from typing import Any
 from flask import Blueprint, abort, make_response, render_template
 from flask_login import login_required
 
-from admin_web.assessment import period_arg
-from admin_web.common import XLSX, actor, download
+from admin_web.assessment import download_period, period_arg
+from admin_web.assessment_export import LIVE
+from admin_web.common import XLSX, actor, download, error_page
 from analytics import report_exports, reports
 from feedback_api.services.errors import NotFound, ServiceError
+from feedback_api.services.workdays import local_today
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -24,16 +26,17 @@ def index() -> str:
                            choices=reports.report_choices(actor(), period))
 
 
-def _report(kind: str, code: str) -> reports.Report:
+def _report(kind: str, code: str, *, file: bool = False) -> reports.Report:
     build = reports.window_report if kind == "windows" else reports.unit_report
-    period = period_arg()
+    period = download_period() if file else period_arg()
     try:
         return build(actor(), code, period)
     except NotFound as exc:
         if exc.code == reports.NO_WINDOWS:  # the unit is the user's to see: say why, and who acts
             abort(make_response(render_template("reports/no_windows.html", message=exc.message,
                                                 period=period), 404))
-        abort(404)
+        # Not assessed in the period, or not the user's: say which (neither names another's).
+        abort(make_response(error_page(404, exc.message), 404))
     except ServiceError:
         abort(404)
 
@@ -48,17 +51,23 @@ def report(kind: str, code: str) -> str:
                            TICKET_NOTE=report_exports.TICKET_NOTE)
 
 
+def _file(r: reports.Report, body: bytes, mimetype: str, ext: str) -> Any:
+    """The report under its name; figures not yet published say so, and the day they were
+    taken, in the name (a forwarded file is read without the page), as the assessment's does."""
+    live, tail = ("", "") if r.snapshot else (f"（{LIVE}）", f"-{local_today():%Y%m%d}")
+    return download(body, mimetype, f"{r.code} {r.title}{live}{tail}.{ext}",
+                    fallback=f"report-{r.code}-{r.period.code}{'-live' if live else ''}{tail}.{ext}")
+
+
 @bp.get("/<any(windows, units):kind>/<code>/report.xlsx")
 @login_required
 def report_xlsx(kind: str, code: str) -> Any:
-    r = _report(kind, code)
-    return download(report_exports.report_xlsx(r), XLSX, f"{r.code} {r.title}.xlsx",
-                    fallback=f"report-{r.code}-{r.period.code}.xlsx")
+    r = _report(kind, code, file=True)
+    return _file(r, report_exports.report_xlsx(r), XLSX, "xlsx")
 
 
 @bp.get("/<any(windows, units):kind>/<code>/report.pdf")
 @login_required
 def report_pdf(kind: str, code: str) -> Any:
-    r = _report(kind, code)
-    return download(report_exports.report_pdf(r), "application/pdf", f"{r.code} {r.title}.pdf",
-                    fallback=f"report-{r.code}-{r.period.code}.pdf")
+    r = _report(kind, code, file=True)
+    return _file(r, report_exports.report_pdf(r), "application/pdf", "pdf")

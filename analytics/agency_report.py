@@ -2,9 +2,10 @@
 from the assessment and stored with the report (``AgencyReport.figures``), so what the office
 reads, and every export of it, keeps the numbers of the day it was generated.
 
-Every figure comes from ``analytics.assessment.assess`` (the same rows as the assessment table
-and the rating reports), the delisting proposals and early warnings, the repeat problems and one
-query for the typical cases (masked opinions only). Rates are stored as percentages rounded to
+Every figure comes from the quarter's assessment as the assessment table and the rating reports
+read it (its published version once there is one, else ``analytics.assessment.assess``), the
+delisting proposals and early warnings, the repeat problems and one query for the typical cases
+(masked opinions only). Rates are stored as percentages rounded to
 one decimal, scores to one decimal: as every rendering shows them."""
 
 from __future__ import annotations
@@ -14,13 +15,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from analytics import delisting, repeat_problems
+from analytics import delisting, repeat_problems, snapshots
 from analytics.assessment import Period, WindowAssessment, assess
 from analytics.counting import SPLIT_CHANNELS, counted_opinions, split_levels
-from analytics.reports import _ticket_summary
+from analytics.reports import _from_stored, _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
-from feedback_api.models.reference import DELISTING_RULES, INDUSTRIES, PROPOSAL_STATES, TOPICS, label
+from feedback_api.models.reference import (
+    DELISTING_RULES,
+    DEMONSTRATION,
+    INDUSTRIES,
+    PROPOSAL_STATES,
+    TOPICS,
+    label,
+)
 from feedback_api.services.complaints import complaint, praise
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -92,14 +100,16 @@ def _judged(r: WindowAssessment) -> int:
     return r.bad_assessed if r.bad_assessed or r.bad_rectified_rate is None else r.bad_reviews
 
 
-def _tickets(rows: list[WindowAssessment], period: Period) -> dict[str, Any]:
+def _tickets(rows: list[WindowAssessment], period: Period,
+             got: snapshots.Stored | None) -> dict[str, Any]:
     rounds = sum(r.ticket_rounds for r in rows)
     on_time = sum(round((r.ticket_on_time_rate or 0) * r.ticket_rounds) for r in rows)
     bad = sum(r.bad_reviews for r in rows)
     assessed = sum(_judged(r) for r in rows)
     rectified = sum(round((r.bad_rectified_rate or 0) * _judged(r)) for r in rows)
     called = sum(round((r.bad_callback_rate or 0) * _judged(r)) for r in rows)
-    summary = _ticket_summary([r.window_id for r in rows], period)
+    ids = [r.window_id for r in rows]
+    summary = _from_stored(got, ids)[0] if got else _ticket_summary(ids, period)
     return {"opened": summary.opened, "closed": summary.closed, "overdue": summary.overdue,
             "open_now": summary.open_now, "rounds_due": rounds, "rounds_on_time": on_time,
             "on_time_rate": pct(on_time, rounds), "bad_reviews": bad, "bad_assessed": assessed,
@@ -181,8 +191,11 @@ def _cases(period: Period) -> dict[str, list[dict[str, Any]]]:
 
 
 def generate(period: Period) -> dict[str, Any]:
-    """The report's figures for ``period`` (a quarter), every window of the district."""
-    result = assess(period)
+    """The report's figures for ``period`` (a quarter), every window of the district: those of
+    its published version once it is published, so the report never contradicts the office's
+    published scores and ranks."""
+    got = snapshots.stored(period)
+    result = got.result if got else assess(period)
     rows = result.rows
     ratings = sum(r.ratings for r in rows)
     dist = {k: sum(r.distribution[k] for r in rows) for k in range(1, 6)}
@@ -192,6 +205,7 @@ def generate(period: Period) -> dict[str, Any]:
     weakest = [r for r in reversed(ranked) if r not in best][:TOP]
     overview = {
         "windows": len(rows), "ranked": result.district_ranked,
+        "demonstration": sum(1 for r in rows if r.status == DEMONSTRATION),
         "industries": len({r.industry for r in rows}), "ratings": ratings,
         **_by_channel(rows),
         "distribution": {str(k): dist[k] for k in range(1, 6)},
@@ -205,7 +219,8 @@ def generate(period: Period) -> dict[str, Any]:
             "generated_at": utcnow().astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
             "overview": overview, "industries": _industries(rows),
             "best": [_window(r) for r in best], "weakest": [_window(r) for r in weakest],
-            "tickets": _tickets(rows, period), "inspections": _inspections(rows),
+            "version": got.snapshot.version if got else None,
+            "tickets": _tickets(rows, period, got), "inspections": _inspections(rows),
             "delisting": _delisting(period), "repeats": _repeats(period), "cases": _cases(period),
             "formula": result.formula, "notes": list(result.notes)}
 
@@ -222,7 +237,9 @@ def default_sections(figures: dict[str, Any]) -> dict[str, str]:
 
     repeats = figures["repeats"]["problems"]
     return {
-        "summary": (f"{figures['period_label']}，全区 {o['windows']} 个示范窗口参加量化考核，"
+        # Every window not delisted before the quarter is assessed, candidates too.
+        "summary": (f"{figures['period_label']}，全区 {o['windows']} 个窗口参加量化考核"
+                    f"（其中示范窗口 {o['demonstration']} 个），"
                     f"收到计分评价 {o['ratings']} 条（微信公众号 {show(o.get('ratings_wechat'))} 条、"
                     f"网页评价 {show(o.get('ratings_h5'))} 条），好评率 {rate(o['good_rate'])}，"
                     f"差评率 {rate(o['bad_rate'])}，综合得分平均 {show(o['mean_composite'])} 分。"),

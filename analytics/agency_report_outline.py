@@ -84,6 +84,13 @@ def _windows(caption: str, items: list[dict[str, Any]]) -> Table:
                  "本季度无有综合得分的窗口")
 
 
+def _basis(figures: dict[str, Any]) -> str:
+    """Which assessment the figures are: a published version, or computed when generated (also a
+    report generated before the version was kept)."""
+    version = figures.get("version")
+    return f"依据已发布的第 {version} 版考核结果" if version else "考核结果尚未发布，按生成时的数据计算"
+
+
 def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
     o, t, i = figures["overview"], figures["tickets"], figures["inspections"]
     d, rep, cases = figures["delisting"], figures["repeats"], figures["cases"]
@@ -152,5 +159,6 @@ def outline(figures: dict[str, Any], sections: dict[str, str]) -> list[Block]:
     blocks += [Heading(1, "十、意见建议"), *_narrative(sections.get("suggestions", ""))]
     blocks += [Para(f"说明：{figures['formula']}", "note"),
                *[Para(f"说明：{n}", "note") for n in figures["notes"]],
-               Para(f"数据生成于 {figures['generated_at']}，生成后不再变动。", "note")]
+               Para(f"数据生成于 {figures['generated_at']}，{_basis(figures)}，生成后不再变动。",
+                    "note")]
     return blocks

@@ -1,6 +1,7 @@
 """``GET /api/v1/assessments``: the quantified assessment (量化考核) of a period, as the
-assessment page shows it. Here, not in feedback_api.api, because it needs ``analytics``; the
-composition root mounts ``bp`` with the core's API (create_app(api_blueprints=...))."""
+assessment page shows it: the published version once there is one, else computed live. Here,
+not in feedback_api.api, because it needs ``analytics``; the composition root mounts ``bp``
+with the core's API (create_app(api_blueprints=...))."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields
 
-from analytics import assessment
+from analytics import assessment, snapshots
 from feedback_api.api import extension_blueprint
 from feedback_api.api.auth import api_user
 from feedback_api.api.schemas import ApiSchema, Label, PageQuery, Str, _Zh, one_of
@@ -60,6 +61,7 @@ def _levels(attr: str, description: str) -> fields.Function:
     return fields.Function(
         lambda r: None if getattr(r, attr) is None else {
             str(k): v for k, v in getattr(r, attr).items()},
+        allow_none=True,
         metadata={"type": "object", "additionalProperties": {"type": "integer"},
                   "description": description})
 
@@ -74,8 +76,11 @@ class WindowAssessmentSchema(ApiSchema):
     industry_name = Label(INDUSTRIES, attribute="industry")
     status = Str(required=True, validate=one_of(WINDOW_STATUSES))
     ratings = fields.Integer(required=True, metadata={"description": "计分评价数"})
-    ratings_wechat = fields.Integer(required=True, metadata={"description": "其中来自微信公众号的"})
-    ratings_h5 = fields.Integer(required=True, metadata={"description": "其中来自网页评价（H5）的"})
+    # null: a version published before the channels were kept.
+    ratings_wechat = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "其中来自微信公众号的（null：该版本发布时尚未分渠道统计）"})
+    ratings_h5 = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "其中来自网页评价（H5）的（null：同上）"})
     distribution = _levels("distribution", "五级评价分布：评分 1–5 → 条数")
     distribution_wechat = _levels("distribution_wechat", "其中来自微信公众号的五级评价分布")
     distribution_h5 = _levels("distribution_h5", "其中来自网页评价（H5）的五级评价分布")
@@ -106,6 +111,10 @@ class WindowAssessmentSchema(ApiSchema):
     bad_unticketed = fields.Integer(required=True, metadata={"description": "不计的差评：未督办"})
     bad_cancelled = fields.Integer(required=True, metadata={"description": "不计的差评：督办已撤销"})
     open_tickets = fields.Integer(required=True)
+    incidents = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "本期重大事件（不计入综合得分；null：该版本发布时尚未单列）"})
+    incidents_major = fields.Integer(required=True, allow_none=True,
+                                     metadata={"description": "其中重大"})
     components = fields.List(fields.Nested(ComponentSchema), required=True)
     composite = fields.Float(allow_none=True, metadata={"description": "综合得分（0–100）"})
     formula = Str(required=True, metadata={"description": "本窗口综合得分的算式"})
@@ -128,6 +137,8 @@ class AssessmentPageSchema(ApiSchema):
     formula = Str(required=True, metadata={"description": "综合得分的计算方法"})
     notes = fields.List(fields.String(), required=True)
     district_ranked = fields.Integer(required=True, metadata={"description": "全区参与排名的窗口数"})
+    version = fields.Integer(allow_none=True, metadata={
+        "description": "读取的已发布版本号；null 为尚未发布、按当前数据实时计算"})
 
 
 @bp.get("/assessments")
@@ -139,7 +150,7 @@ def list_assessments(query: dict[str, Any]) -> dict[str, Any]:
     if query.get("window"):
         window_service.get_window(user, query["window"])  # 404 outside the caller's scope
     period = query.get("period") or assessment.current_quarter()
-    result = assessment.assess(period, user)
+    result, snap = snapshots.assessment_for(period, user)
     rows = [r for r in result.rows
             if (not query.get("window") or r.code == query["window"])
             and (not query.get("industry") or r.industry == query["industry"])]
@@ -147,4 +158,5 @@ def list_assessments(query: dict[str, Any]) -> dict[str, Any]:
     return {"items": rows[start:start + query["per_page"]], "total": len(rows),
             "page": query["page"], "per_page": query["per_page"], "period": period.code,
             "period_label": period.label, "weights": result.weights, "formula": result.formula,
-            "notes": result.notes, "district_ranked": result.district_ranked}
+            "notes": result.notes, "district_ranked": result.district_ranked,
+            "version": snap.version if snap is not None else None}

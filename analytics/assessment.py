@@ -18,6 +18,9 @@ Components, each on a 0–100 scale:
   were left out and why. A window with nothing to handle in the period (no rounds due, no 差评
   to judge) gets full marks (本期无督办事项，按满分计); those full marks alone make no composite.
 
+Incidents (重大事件) of the period are counted on each row but not scored: the standard has no
+weight for them, and a major one is delisting rule 4's (``analytics.delisting``).
+
 The composite is the weighted mean of the components that are available, with the year's
 standard's weights; a missing component's weight is left out and the others renormalised, and the
 output says so.
@@ -49,6 +52,7 @@ from feedback_api.db import Session
 from feedback_api.models import (
     CovertInspection,
     CovertResult,
+    Incident,
     Inspection,
     Unit,
     User,
@@ -111,6 +115,10 @@ class WindowAssessment:
     covert_inspections: int = 0
     covert_checks: int = 0
     covert_pass_rate: float | None = None
+    #: Incidents of the period, and of them the major ones (shown, not scored: see the notes);
+    #: None in a version stored before they were kept (shown as "—").
+    incidents: int | None = None
+    incidents_major: int | None = None
     #: Ticket rounds due in the period and decided (responded, or past their deadline).
     ticket_rounds: int = 0
     ticket_on_time_rate: float | None = None
@@ -216,6 +224,16 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
+    for row in rows.values():
+        row.incidents = row.incidents_major = 0
+    for window_id, n, major in Session.execute(
+            sa.select(Incident.window_id, sa.func.count(),
+                      sa.func.sum(sa.case((Incident.severity == "major", 1), else_=0)))
+            .where(Incident.occurred_on >= period.start, Incident.occurred_on < period.end)
+            .group_by(Incident.window_id)):
+        if window_id in rows:
+            rows[window_id].incidents, rows[window_id].incidents_major = int(n), int(major or 0)
+
     ticket_rates(rows, period, as_of)
 
     for r in rows.values():
@@ -235,6 +253,8 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
         notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
                      "的平均 × 100；差评只计督办单已办结或首轮整改期限已过的，督办未到期、未督办、"
                      "督办已撤销的差评不计；本期无督办事项的窗口按满分计。")
+    notes.append("重大事件（安全事故、不良社会影响）单列，不计入综合得分；"
+                 "发生重大安全事故或造成恶劣社会影响的示范窗口按摘牌规则处理（见摘牌建议）。")
     notes.append(f"群众评价满意度按贝叶斯平均平滑：（{PRIOR_RATINGS}×行业均分＋本窗口评分之和）÷"
                  f"（{PRIOR_RATINGS}＋本窗口评分数），再由 1–5 分换算为百分制。")
     visible = list(rows.values())

@@ -31,10 +31,15 @@ def _period(text: str | None) -> assessment.Period:
 
 @assessment_cli.command("show")
 @click.option("--period", default=None, help="2026、2026Q3 或 2026-07；默认本季度")
+@click.option("--live", is_flag=True, help="按当前数据实时计算，而不读取已发布的版本")
 @with_appcontext
-def show(period: str | None) -> None:
-    """Print every window's assessment for PERIOD (tab-separated, ranked)."""
-    result = assessment.assess(_period(period))
+def show(period: str | None, live: bool) -> None:
+    """Print every window's assessment for PERIOD (tab-separated, ranked): its published version,
+    as the pages show it, unless --live or not published."""
+    chosen = _period(period)
+    result, snap = (assessment.assess(chosen), None) if live else snapshots.assessment_for(chosen, None)
+    click.echo(f"{chosen.label}：已发布第 {snap.version} 版" if snap
+               else f"{chosen.label}：按当前数据实时计算" + ("" if live else "（尚未发布）"), err=True)
     out = sys.stdout
     out.write("\t".join(["区内排名", "行业排名", "窗口编号", "窗口名称", "计分评价数", "微信公众号",
                          "网页评价", "平滑满意度",

@@ -43,6 +43,7 @@ FIGURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("bad_not_due", "差评：督办未到期", _int),
     ("bad_unticketed", "差评：未督办", _int),
     ("bad_cancelled", "差评：督办已撤销", _int),
+    ("incidents", "重大事件", _int),
 )
 
 

@@ -282,7 +282,8 @@ def write_public(actor: User | None, period: Period) -> tuple[int, list[str]]:
     got = stored(period)
     if got is None:
         raise Conflict(f"{period.label}尚未发布")
-    written, without = 0, []
+    without: list[str] = []
+    written: set[str] = set()
     windows = {w.id: w for w in Session.scalars(sa.select(Window).where(
         Window.id.in_([r.window_id for r in got.result.rows])))}
     for row in got.result.rows:
@@ -294,10 +295,20 @@ def write_public(actor: User | None, period: Period) -> tuple[int, list[str]]:
         summary = f"{period.label}综合得分 {row.composite:.1f}"
         if row.rank_industry is not None:
             summary += f"，本行业 {row.industry_ranked} 个参评窗口中第 {row.rank_industry} 名"
+        source = f"assessment:{period.code}:{row.code}"
         cycle_service.publish_snapshot(
-            actor, kind="assessment", source=f"assessment:{period.code}:{row.code}",
-            period=period.code, window=windows.get(row.window_id),
+            actor, kind="assessment", source=source, period=period.code,
+            window=windows.get(row.window_id),
             payload={"score": round(row.composite, 1), "summary": summary})
-        written += 1
-    return written, without
+        written.add(source)
+    # A score this version no longer has (no composite now, or not a demonstration window then)
+    # leaves the public page: it showed the earlier version's.
+    for stale in Session.scalars(sa.select(PublishedSnapshot).where(
+            PublishedSnapshot.kind == "assessment", PublishedSnapshot.period == period.code,
+            PublishedSnapshot.source.not_in(written or {""}))):
+        audit.record_change(actor, "delete", "published_snapshot", f"{stale.kind}:{stale.source}",
+                            {"period": stale.period, "payload": stale.payload}, None)
+        Session.delete(stale)
+    Session.flush()
+    return len(written), without
 

@@ -31,3 +31,27 @@ def test_an_unreadable_quarter_is_explained_in_the_form_it_takes(client, auth, d
     assert resp.status_code == 200 and "请填写如 2026Q3" in text
     assert "2026-07" not in text
     assert 'value="2026年第四季度"' in text  # the input stays
+
+
+def test_a_quarter_not_over_is_refused_its_figures_would_be_fixed_unfinished(client, auth, db,
+                                                                              district):
+    import sqlalchemy as sa
+
+    from analytics.assessment import current_quarter
+    from analytics.periods import previous
+    from feedback_api.models import AgencyReport
+
+    auth.login("agency")
+    running = current_quarter()
+    future = type(running)("quarter", running.year + 1, running.number)
+    for period in (running, future):
+        resp = client.post("/agency-reports/", data={
+            "period": period.code, "csrf_token": auth.csrf_token("/agency-reports/")})
+        text = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and "尚未结束" in text, period.code
+    with db() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(AgencyReport)) == 0
+    ended = previous(running)
+    resp = client.post("/agency-reports/", data={
+        "period": ended.code, "csrf_token": auth.csrf_token("/agency-reports/")})
+    assert resp.status_code == 302

@@ -1,6 +1,6 @@
 """The counts staff read show the ratings from WeChat and from H5 apart (issue 12, item 6): the
 assessment table and window page, the rating report (page, Excel, PDF), the dashboard, the
-agency's quarterly report and the API (always live); the two add up to the count. A version published before
+agency's quarterly report and the API; the two add up to the count. A version published before
 the channels were kept shows "—" for them, never an error."""
 
 from __future__ import annotations
@@ -152,3 +152,11 @@ def test_a_version_published_before_the_split_shows_a_dash(app, db, client, auth
     assert "7 条（微信公众号 — 条、网页评价 — 条）" in page
     dash = client.get(f"/dashboard/?period={Q3}").get_data(as_text=True)
     assert "<b>9</b><span>计分评价（微信公众号 — · 网页评价 —）</span>" in dash
+    # The API reads the published version too: null where it kept no split.
+    with db():
+        from feedback_api.services import users
+        raw = users.create_token(None, users.get_user("office"), "test")
+    body = client.get(f"/api/v1/assessments?period={Q3}&window=CD-SW-001",
+                      headers={"Authorization": f"Bearer {raw}"}).get_json()
+    item = body["items"][0]
+    assert (item["ratings"], item["ratings_wechat"], item["ratings_h5"]) == (7, None, None)

@@ -33,9 +33,9 @@ def saved_name(resp) -> str:
     ("/assessment/inspections/template.xlsx?year=2026",
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "2026年度综合检查导入模板.xlsx"),
     ("/reports/windows/CD-SW-001/report.xlsx?period=2026Q3", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-     "CD-SW-001 综合办税窗口 2026年第三季度评价报告.xlsx"),
+     f"CD-SW-001 综合办税窗口 2026年第三季度评价报告（实时结果，未发布）-{local_today():%Y%m%d}.xlsx"),
     ("/reports/units/CD-SW/report.pdf?period=2026Q3", "application/pdf",
-     "CD-SW 城东区税务局办税服务厅 2026年第三季度评价报告.pdf"),
+     f"CD-SW 城东区税务局办税服务厅 2026年第三季度评价报告（实时结果，未发布）-{local_today():%Y%m%d}.pdf"),
 ])
 def test_a_download_is_saved_under_its_chinese_name(client, auth, district, path, mimetype, name):
     auth.login("office")

@@ -1,5 +1,6 @@
 """In chromium: a unit reads its own window's report (and downloads it) and nobody else's."""
 
+from feedback_api.services.workdays import local_today
 from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
 from tests.admin_web.test_reports import rated  # noqa: F401
 
@@ -19,7 +20,9 @@ def test_a_unit_reads_its_own_report_and_nobody_elses(live_server, page, rated):
     with page.expect_download() as download:
         page.click("a:has-text('下载 PDF')")
     # Chromium saves it under the Chinese name (the header's RFC 5987 filename*).
-    assert download.value.suggested_filename == "CD-SW-001 综合办税窗口 2026年第三季度评价报告.pdf"
+    # (not published: the name says the figures are live, and the day)
+    assert download.value.suggested_filename == (
+        f"CD-SW-001 综合办税窗口 2026年第三季度评价报告（实时结果，未发布）-{local_today():%Y%m%d}.pdf")
     with open(download.value.path(), "rb") as fh:
         assert fh.read(5) == b"%PDF-"
     response = page.goto(live_server + "/reports/windows/CD-RMYY-001?period=2026Q3")

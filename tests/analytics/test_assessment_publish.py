@@ -47,3 +47,31 @@ def test_publish_assessment_refuses_what_is_not_a_quarter(db, district, runner):
         assert result.exit_code == 2 and message in result.output, result.output
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(PublishedSnapshot)) == 0
+
+
+def test_a_recompute_takes_a_score_the_new_version_lacks_off_the_public_page(db, district, runner,
+                                                                             client):
+    from analytics import snapshots
+    from analytics.assessment import Period
+    from feedback_api.models import Feedback
+    from tests.assessment_helpers import user, window_id
+
+    with db():
+        _demonstration("CD-SW-001", "CD-SW-002")
+        add_feedback("CD-SW-001", [5] * 20)
+        add_feedback("CD-SW-002", [2] * 20)
+    assert runner.invoke(args=["cycle", "publish-assessment", "--period", "2026Q3"]).exit_code == 0
+    with db() as s:
+        gone = s.scalar(sa.select(PublishedSnapshot.payload).join(PublishedSnapshot.window)
+                        .where(Window.code == "CD-SW-002"))["score"]
+        # Late review: every rating of CD-SW-002 was invalid; it has no composite any more.
+        for f in s.scalars(sa.select(Feedback).where(Feedback.window_id == window_id("CD-SW-002"))):
+            f.review_state = "invalid"
+    with db():
+        snapshots.recompute(user("office"), Period("quarter", 2026, 3), "补审：刷票评价判为无效")
+    with db() as s:
+        codes = set(s.scalars(sa.select(Window.code).join(PublishedSnapshot.window).where(
+            PublishedSnapshot.kind == "assessment")))
+    assert codes == {"CD-SW-001"}
+    html = client.get("/public").get_data(as_text=True)
+    assert f"<b>{gone}</b>" not in html
