@@ -57,6 +57,11 @@ TOPIC_WEIGHTING = "cap3"
 TOPIC_NB: str | None = None
 #: The topics also read character trigrams (model key ``topic_chars3``; run time: more features).
 TOPIC_CHARS3 = False
+#: The topics' word/pair/character inputs as plain 1.0 instead of the whole text's L2 scaling (model
+#: key ``topic_binary``); and v7's second stage also over each topic's best clause logit (implies
+#: TOPIC_STACK; model key ``topic_stack_clauses``). Off (benchmarks/README.md, wave 12, clause12).
+TOPIC_BINARY = False
+TOPIC_STACK_CLAUSES = False
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
