@@ -475,6 +475,8 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
             print(multi_topic_line(pr, t_idx, examples))
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])
+        if wave12 and ns.clause_stack:  # what the clause inputs add to the second stage itself
+            pairs.append(("C1 clause stack", "v7 stack, whole text only"))
         for cand, ref in pairs:
             diff = [a - b for a, b in zip(per_fold[cand], per_fold[ref], strict=True)]
             print(f"  [{cand}] - [{ref}] per fold: " + " ".join(f"{d:+.4f}" for d in diff)
