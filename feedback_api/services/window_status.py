@@ -101,10 +101,3 @@ def history_rows(windows: list[Window], *, chunk: int = 500) -> list[list[Any]]:
                      SYSTEM_ACTORS.get(c.actor, c.actor), STATUS_CHANGE_VIAS[c.via]])
     return rows
 
-
-def change_to_dict(c: WindowStatusChange) -> dict[str, Any]:
-    return {"from_status": c.from_status, "to_status": c.to_status,
-            "status_year": c.status_year,
-            "effective_on": c.effective_on.isoformat() if c.effective_on else None,
-            "reason": c.reason, "actor": c.actor, "via": c.via, "via_name": STATUS_CHANGE_VIAS[c.via],
-            "recorded_at": c.created_at.isoformat() if c.created_at else None}
