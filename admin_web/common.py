@@ -3,9 +3,9 @@ one commit-or-flash helper, and the template globals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps

@@ -10,7 +10,6 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 

@@ -17,7 +17,7 @@ Revises: 0040
 Create Date: 2026-12-07 13:00:00
 
 """
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Sequence, Union
 
 from alembic import op
@@ -57,7 +57,7 @@ def _withdraw_untitled() -> None:
         "WHERE p.state = 'open' AND w.status <> 'demonstration' ORDER BY p.id")).all()
     if not found:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for pid, _before, note in found:
         conn.execute(sa.text(
             "UPDATE delisting_proposals SET state = 'withdrawn', decision_note = :note, "
