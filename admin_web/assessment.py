@@ -55,19 +55,27 @@ def today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def year_arg() -> int:
-    """``?year=``, else this year. A bad one is said (the page shows this year); a form posted
-    under it stores nothing and comes back to this year's page."""
+def _asked_year() -> tuple[str, int | None]:
+    """``?year=`` as typed, and as a year when it is one (2000 to 2100)."""
     text = (request.args.get("year") or "").strip()
-    if not text:
-        return today().year
-    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text)
-    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为今年（{today().year}）",
-          "error")
+    good = text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100
+    return text, int(text) if good else None
+
+
+def _bad_year(text: str, shown: str) -> None:
+    """Say the bad ``?year=`` and what the page shows instead; a form posted under it stores
+    nothing and comes back to the page without it."""
+    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为{shown}", "error")
     if request.method == "POST":
         abort(redirect(request.path))
-    return today().year
+
+
+def year_arg() -> int:
+    """``?year=``, else this year. A bad one is said (the page shows this year)."""
+    text, year = _asked_year()
+    if year is None and text:
+        _bad_year(text, f"今年（{today().year}）")
+    return year or today().year
 
 
 def period_arg() -> assessment.Period:
@@ -241,8 +249,9 @@ def versions() -> str:
 def proposal_list() -> str:
     state = request.args.get("state") or None
     state = state if state in PROPOSAL_STATES else None
-    year = request.args.get("year", type=int)
-    year = year if year is not None and 2000 <= year <= 2100 else None
+    text, year = _asked_year()  # none: every year's proposals
+    if year is None and text:
+        _bad_year(text, "全部年度")
     page = paginate(partial(proposals.list_proposals, actor()), state=state, year=year)
     warning_year = year or today().year
     return render_template("assessment/proposals.html", page=page,
