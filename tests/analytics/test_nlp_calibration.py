@@ -92,7 +92,10 @@ def test_uncertainty_ranks_clear_opinions_below_unclear_ones():
     clear = [analyze(t).uncertainty for t in ("态度很好，很热情", "窗口的工作人员态度很差，爱答不理",
                                               "排了三个小时队，太慢了")]
     unclear = [analyze(t).uncertainty for t in ("这个还行吧", "嗯")]
-    assert max(clear) < 0.2 < 0.5 < min(unclear)
+    # Clear ones below the scale's middle, unclear ones above it. (v12's second stage gives smoother topic
+    # scores: 排了三个小时队 has publicity 1.3 logits under its threshold, 0.36; its ranking of the
+    # held-out errors is measured in benchmarks/README.md, Model v12.)
+    assert max(clear) < 0.5 < 0.9 < min(unclear)
     assert analyze("").uncertainty == 1.0  # no text: the model cannot say anything
     r = analyze("态度很好", rating=1)
     assert 0.0 <= r.uncertainty <= 1.0 and r.to_dict()["uncertainty"] == round(r.uncertainty, 4)

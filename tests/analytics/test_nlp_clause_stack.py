@@ -4,7 +4,7 @@ without the keys score as before."""
 
 import pytest
 
-from analytics.nlp import TOPICS, get_pipeline, store
+from analytics.nlp import TOPICS, store
 from analytics.nlp import training_layers as T
 from analytics.nlp.features import Parsed, parse
 from analytics.nlp.linear import LogReg, MultiLogReg
@@ -74,7 +74,8 @@ def test_models_without_the_new_keys_score_as_before(version):
 
 
 def test_pipeline_reads_the_best_clause_and_the_binary_bag_only_when_the_model_says_so():
-    pipe = get_pipeline()
+    # v11: a first stage only (the active model may carry a second stage of its own).
+    pipe = Pipeline.load(store.SHIPPED_DIR, "v11")
     parsed = parse(pipe.tokenizer, TEXT)
     assert len(parsed.clauses) == 2
     stack = {t: LogReg({"z:" + t: 1.0, "zc:" + t: 2.0}, -0.5) for t in TOPICS}
@@ -105,3 +106,15 @@ def test_training_records_the_switches_only_when_on(small_layers, monkeypatch):
     assert trained.topic_binary and trained.topic_stack_clauses
     r = trained.analyze(TEXT)
     assert r.topics and all(t in TOPICS for t, _ in r.topics)
+
+
+def test_a_model_trained_with_the_clause_stack_scores_by_it():
+    # v12 (wave 12) is the first model with the key: its scores are the second stage over the
+    # whole text's and the best clause's first-stage scores.
+    pipe = Pipeline.load(store.SHIPPED_DIR, "v12")
+    assert pipe.topic_stack_clauses and pipe.topic_stack is not None and not pipe.topic_binary
+    parsed = parse(pipe.tokenizer, TEXT)
+    first = _first_stage(pipe, parsed)
+    best = clause_max(pipe.topic_model.probs, [pipe.topic_inputs(c) for c in clause_parses(parsed)], first)
+    assert best != first
+    assert pipe.topic_scores(parsed) == pipe.topic_stack.probs(stack_inputs(first, best))
