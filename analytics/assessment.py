@@ -164,11 +164,11 @@ def _weights(year: int) -> dict[str, float]:
 
 
 def assessed_in(period: Period) -> sa.ColumnElement[bool]:
-    """The windows ``period`` assesses: those not delisted before it (a window delisted before
-    the period is no longer in the programme). The one statement of the rule: the reports index
-    uses it too."""
-    return sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
-                  Window.status_date >= period.start)
+    """The windows ``period`` assesses: those registered before it ended and not delisted
+    before it began. The one statement of the rule: the reports index uses it too."""
+    return sa.and_(Window.created_at < period.utc_bounds()[1],
+                   sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
+                          Window.status_date >= period.start))
 
 
 def assess(period: Period, user: User | None = None, *, as_of: datetime | None = None) -> Assessment:

@@ -112,11 +112,12 @@ def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, scored, t
 def test_a_large_district_scrolls_inside_the_ranking_chart(live_server, page, db, district):  # noqa: F811
     """Over 30 windows the ranking shows 30 at a time with a slider; the table lists them all."""
     from feedback_api.services import windows
-    from tests.assessment_helpers import add_feedback
+    from tests.assessment_helpers import add_feedback, registered_long_ago
 
     with db():
         for n in range(1, 34):
             windows.create_window(None, {"code": f"CD-SW-1{n:02d}", "name": f"办税窗口{n}", "unit": "CD-SW"})
+        registered_long_ago()
     with db():
         for n in range(1, 34):
             add_feedback(f"CD-SW-1{n:02d}", [5] * (n % 5 + 1) + [2])
