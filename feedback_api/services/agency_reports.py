@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import AgencyReport, AgencyReportVersion, User
@@ -88,8 +89,15 @@ def create(actor: User, period: str, figures: dict[str, Any],
                           generated_at=now, return_note="")
     report.versions.append(AgencyReportVersion(number=1, sections=_clean(sections),
                                                author_id=actor.id, created_at=now))
-    Session.add(report)
-    Session.flush()
+    try:
+        # Two users generating at once both pass the check above; the quarter's unique key
+        # stops the second (PostgreSQL makes it wait for the first to commit). In a savepoint,
+        # so the request's unit of work stays usable and says why.
+        with Session.begin_nested():
+            Session.add(report)
+            Session.flush()
+    except IntegrityError:
+        raise Conflict(f"{period} 的测评报告已生成") from None
     audit.record_change(actor, "create", "agency_report", report.id, None,
                         {"period": period, "version": 1})
     return report
