@@ -35,7 +35,7 @@ from admin_web.common import (
     paginate,
     role_required,
 )
-from analytics import assessment, delisting, delisting_documents, snapshots
+from analytics import assessment, assessment_publish, delisting, delisting_documents, snapshots
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
@@ -122,6 +122,8 @@ def table() -> str:
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
                            form=PublishForm(period=period.code) if actor().role == "office" else None,
+                           on_public=(assessment_publish.on_public_page(period)
+                                      if actor().role == "office" else 0),
                            # The last day of a period not over yet: publishing now fixes it early.
                            running_until=(period.end - timedelta(days=1)
                                           if period.end > datetime.now(LOCAL_TZ).date() else None))
@@ -215,6 +217,19 @@ def publish_public() -> Any:
             flash(f"已在公开页面公布 {shown} 个示范窗口的{period.label}考核结果", "success")
             if without:
                 flash(f"本期无综合得分、未公布：{'、'.join(without)}", "warning")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
+@bp.post("/withdraw-public")
+@role_required("office")
+def withdraw_public() -> Any:
+    """Take a quarter's scores off the public page (撤下公示), the reverse of ``publish_public``."""
+    form = PublishForm()
+    period = _posted_period()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: assessment_publish.withdraw_public(actor(), period))
+        if done:
+            flash(f"已从公开页面撤下{period.label} {done.value} 个示范窗口的考核结果", "success")
     return redirect(url_for("assessment.table", period=period.code))
 
 
