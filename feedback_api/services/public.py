@@ -8,10 +8,9 @@ the office opened it)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
-
-import re
 
 import sqlalchemy as sa
 
