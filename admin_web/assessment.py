@@ -4,7 +4,7 @@ assessment, and the delisting proposals with early warnings. The records the ass
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,11 @@ from flask import (
 from flask_login import login_required
 
 from admin_web import assessment_export
+from admin_web.assessment_args import download_period as download_period
+from admin_web.assessment_args import industry_arg as industry_arg
+from admin_web.assessment_args import period_arg as period_arg
+from admin_web.assessment_args import today as today
+from admin_web.assessment_args import year_arg as year_arg
 from admin_web.assessment_forms import DecisionForm, PublishForm
 from admin_web.common import (
     DOCX,
@@ -36,6 +41,7 @@ from admin_web.common import (
     role_required,
 )
 from analytics import assessment, assessment_publish, delisting, delisting_documents, snapshots
+from analytics.assessment_access import NotPublished
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
@@ -51,57 +57,6 @@ from feedback_api.services.feedback import LOCAL_TZ
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
-def year_arg() -> int:
-    """``?year=``, else this year. A bad one is said (the page shows this year); a form posted
-    under it stores nothing and comes back to this year's page."""
-    text = (request.args.get("year") or "").strip()
-    if not text:
-        return today().year
-    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text)
-    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为今年（{today().year}）",
-          "error")
-    if request.method == "POST":
-        abort(redirect(request.path))
-    return today().year
-
-
-def period_arg() -> assessment.Period:
-    """``?period=`` (2026Q3, 2026-07, 2026), else this quarter; a bad one is flashed."""
-    text = request.args.get("period") or ""
-    try:
-        return assessment.parse_period(text) if text else assessment.current_quarter()
-    except ValueError as exc:
-        flash(str(exc), "error")
-        return assessment.current_quarter()
-
-
-def download_period() -> assessment.Period:
-    """``?period=`` of a download, else this quarter; a bad one is a 400 saying why (a file of
-    another period, under a name that looks right, would be worse than no file)."""
-    text = request.args.get("period") or ""
-    try:
-        return assessment.parse_period(text) if text else assessment.current_quarter()
-    except ValueError as exc:
-        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
-
-
-def industry_arg(*, download: bool = False) -> str:
-    """``?industry=`` (an industry's code), else every industry. An unknown one is flashed on a
-    page (which then lists every industry) and a 400 for a download."""
-    industry = request.args.get("industry") or ""
-    if not industry or industry in INDUSTRIES:
-        return industry
-    message = "行业参数无效，请从列表中选择行业"
-    if download:
-        abort(make_response(message, 400, {"Content-Type": "text/plain; charset=utf-8"}))
-    flash(message, "error")
-    return ""
-
 
 @bp.app_context_processor
 def _assessment_vocabularies() -> dict[str, Any]:
@@ -110,13 +65,23 @@ def _assessment_vocabularies() -> dict[str, Any]:
             "SNAPSHOT_TRIGGERS": snapshots.TRIGGERS}
 
 
+def _readable(period: assessment.Period) -> tuple[assessment.Assessment, Any]:
+    """The period's figures as the user may read them; a unit's or an authority's of a period
+    not published is a page saying so (no live figure)."""
+    try:
+        return snapshots.assessment_for(period, actor())
+    except NotPublished as exc:
+        abort(make_response(render_template("assessment/not_published.html", period=period,
+                                            message=exc.message), 200))
+
+
 # --- The assessment table --------------------------------------------------------------------
 
 @bp.get("/")
 @login_required
-def table() -> str:
+def table() -> Any:
     period = period_arg()
-    result, snap = snapshots.assessment_for(period, actor())
+    result, snap = _readable(period)
     industry = industry_arg()
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
@@ -135,7 +100,10 @@ def export() -> Response:
     """The table as the page shows it (period, industry filter, the viewer's scope), in Excel."""
     period = download_period()
     industry = industry_arg(download=True)
-    result, snap = snapshots.assessment_for(period, actor())
+    try:
+        result, snap = snapshots.assessment_for(period, actor())
+    except NotPublished as exc:
+        abort(make_response(exc.message, 404, {"Content-Type": "text/plain; charset=utf-8"}))
     rows = [r for r in result.rows if not industry or r.industry == industry]
     version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
                else f"{assessment_export.LIVE}（按当前数据计算，发布前可能变化）")
@@ -154,7 +122,7 @@ def export() -> Response:
 def window(code: str) -> str:
     w = found_or_404(lambda: window_service.get_window(actor(), code))
     period = period_arg()
-    result, snap = snapshots.assessment_for(period, actor())
+    result, snap = _readable(period)
     row = next((r for r in result.rows if r.window_id == w.id), None)
     if row is None:  # delisted before the period (or not in its published version)
         abort(make_response(error_page(404, f"窗口 {w.code} 在{period.label}已不在创建范围内"), 404))
