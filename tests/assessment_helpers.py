@@ -87,3 +87,12 @@ def registered_long_ago() -> None:
     for w in Session.query(Window):
         w.created_at = datetime(2025, 1, 1, tzinfo=UTC)
     Session.flush()
+
+
+def publish_quarter(code: str = "2026Q3") -> None:
+    """The office publishes the period (in an app context): units and authorities read only
+    published figures."""
+    from analytics import snapshots
+    from analytics.periods import parse_period
+
+    snapshots.publish(user("office"), parse_period(code))
