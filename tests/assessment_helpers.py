@@ -95,4 +95,5 @@ def publish_quarter(code: str = "2026Q3") -> None:
     from analytics import snapshots
     from analytics.periods import parse_period
 
+    Session.commit()  # publishing starts its own unit of work: keep what came before
     snapshots.publish(user("office"), parse_period(code))
