@@ -22,6 +22,8 @@ from flask import (
 from flask_login import login_required
 
 from admin_web import assessment_export
+from admin_web.assessment_args import asked_year as _asked_year
+from admin_web.assessment_args import bad_year as _bad_year
 from admin_web.assessment_args import download_period as download_period
 from admin_web.assessment_args import industry_arg as industry_arg
 from admin_web.assessment_args import period_arg as period_arg
@@ -224,8 +226,9 @@ def versions() -> str:
 def proposal_list() -> str:
     state = request.args.get("state") or None
     state = state if state in PROPOSAL_STATES else None
-    year = request.args.get("year", type=int)
-    year = year if year is not None and 2000 <= year <= 2100 else None
+    text, year = _asked_year()  # none: every year's proposals
+    if year is None and text:
+        _bad_year(text, "全部年度")
     page = paginate(partial(proposals.list_proposals, actor()), state=state, year=year)
     warning_year = year or today().year
     return render_template("assessment/proposals.html", page=page,

@@ -16,19 +16,27 @@ def today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
-def year_arg() -> int:
-    """``?year=``, else this year. A bad one is said (the page shows this year); a form posted
-    under it stores nothing and comes back to this year's page."""
+def asked_year() -> tuple[str, int | None]:
+    """``?year=`` as typed, and as a year when it is one (2000 to 2100)."""
     text = (request.args.get("year") or "").strip()
-    if not text:
-        return today().year
-    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
-        return int(text)
-    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为今年（{today().year}）",
-          "error")
+    good = text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100
+    return text, int(text) if good else None
+
+
+def bad_year(text: str, shown: str) -> None:
+    """Say the bad ``?year=`` and what the page shows instead; a form posted under it stores
+    nothing and comes back to the page without it."""
+    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为{shown}", "error")
     if request.method == "POST":
         abort(redirect(request.path))
-    return today().year
+
+
+def year_arg() -> int:
+    """``?year=``, else this year. A bad one is said (the page shows this year)."""
+    text, year = asked_year()
+    if year is None and text:
+        bad_year(text, f"今年（{today().year}）")
+    return year or today().year
 
 
 def period_arg() -> assessment.Period:

@@ -3,6 +3,8 @@ one commit-or-flash helper, and the template globals."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,14 +135,30 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+#: What the ASCII fallback keeps; any other run of characters becomes one "_".
+_NOT_PLAIN = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _saved_names(filename: str, fallback: str) -> tuple[str, str]:
+    """The name and its ASCII fallback made safe in a header, whoever built them: control and
+    format characters and line breaks (a window's name may hold one) become a space in the name;
+    the fallback keeps letters, digits, ``.``, ``_`` and ``-`` (never a quote or backslash)."""
+    plain = _NOT_PLAIN.sub("_", fallback).strip("._") or "download"
+    name = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
+                   for c in filename)
+    return re.sub(r" {2,}", " ", name).strip() or plain, plain
+
+
 def download(body: bytes | str, mimetype: str, filename: str, *, fallback: str) -> Response:
     """A file to save under its Chinese name (RFC 5987's ``filename*``), with an ASCII
     ``fallback`` for clients without it (Werkzeug's own would drop the Chinese and leave
-    ".csv"). Never stored: the files hold citizens' opinions and staff names."""
+    ".csv"). Both are cleaned here (:func:`_saved_names`), so no caller's name can break the
+    header. Never stored: the files hold citizens' opinions and staff names."""
     data = body.encode("utf-8") if isinstance(body, str) else body
+    name, plain = _saved_names(filename, fallback)
     response = Response(data, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(filename, safe="")}')
+        f'attachment; filename="{plain}"; filename*=UTF-8\'\'{quote(name, safe="")}')
     response.headers["Cache-Control"] = "no-store"
     return response
 

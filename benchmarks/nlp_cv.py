@@ -20,6 +20,10 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6 --topic-fold-average [--sentiment]   # nested grouped folds:
         # final topic models retrained on all the data against the mean of the fold models
         # (TOPIC_FOLD_AVERAGE; benchmarks/nlp_nested.py); --sentiment: the same for the domain layer
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack [--binary-bag] --scores F
+        # wave 12: C1 = v7's second stage over each topic's whole-text AND best-clause logit (the v6 fold
+        # models score the clauses), C2 = the topics' bag as plain 1.0 (a second first stage), both under
+        # v6's rule against v6 on the same folds; v7 (whole text only) printed for reference
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -47,7 +51,7 @@ from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
-from analytics.nlp.topic_stack import cross_fit  # noqa: E402
+from analytics.nlp.topic_stack import clause_max, clause_parses, cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 from analytics.nlp.vectors import TopicVectors, read_vectors  # noqa: E402
@@ -80,23 +84,36 @@ def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples
 
 
 def _topic_fold(k: int) -> dict[int, dict[str, float]]:
-    rows, folds = _STATE["topic_rows"], _STATE["folds"]
+    """Out-of-fold scores of fold ``k``; with clause rows (``_first_stage(clauses=True)``) each row's
+    (whole-text scores, best clause scores) from the same fold models."""
+    rows, folds, crows = _STATE["topic_rows"], _STATE["folds"], _STATE.get("clause_rows")
     fit = [(w, g) for (w, _, g), f in zip(rows, folds, strict=True) if f != k]
     models = MultiLogReg(T._train_topics(fit))
-    return {i: T._topic_scores(models, w, c) for i, ((w, c, _), f) in enumerate(zip(rows, folds, strict=True))
-            if f == k}
+    out = {}
+    for i, ((w, c, _), f) in enumerate(zip(rows, folds, strict=True)):
+        if f == k:
+            s = T._topic_scores(models, w, c)
+            out[i] = (s, clause_max(models.probs, crows[i], s)) if crows is not None else s
+    return out
 
 
 def _first_stage_switches() -> dict:
     return {"weighting": T.TOPIC_WEIGHTING, "nb": T.TOPIC_NB, "chars3": T.TOPIC_CHARS3,
-            "epochs": T.TOPIC_PARAMS["epochs"]}
+            "epochs": T.TOPIC_PARAMS["epochs"], **({"binary": True} if T.TOPIC_BINARY else {})}
 
 
-def _first_stage(parsed, with_topics: list[int], examples, folds: list[int], procs: int) -> dict:
-    """Out-of-fold first-stage topic scores under the current switches."""
-    _STATE["topic_rows"] = [(topic_features(parsed[i], T.TOPIC_V4, T.TOPIC_CHARS3),
-                             T._clause_topic_features(parsed[i], T.TOPIC_V4), set(examples[i].topics))
-                            for i in with_topics]
+def _topic_inputs(p):
+    return topic_features(p, T.TOPIC_V4, T.TOPIC_CHARS3, T.TOPIC_BINARY)
+
+
+def _first_stage(parsed, with_topics: list[int], examples, folds: list[int], procs: int,
+                 clauses: bool = False) -> dict:
+    """Out-of-fold first-stage topic scores under the current switches (with ``clauses``, each a pair:
+    the whole text's scores and the best clause's per topic)."""
+    _STATE["topic_rows"] = [(_topic_inputs(parsed[i]), T._clause_topic_features(parsed[i], T.TOPIC_V4),
+                             set(examples[i].topics)) for i in with_topics]
+    _STATE["clause_rows"] = ([[_topic_inputs(c) for c in clause_parses(parsed[i])] for i in with_topics]
+                             if clauses else None)
     _STATE["folds"] = [folds[i] for i in with_topics]
     if procs > 1:
         with Pool(procs) as pool:
@@ -214,6 +231,70 @@ def _compare_domain_average(sent, folds, examples, started: float) -> int:
     return 0
 
 
+def _cached(path: Path | None, key: dict, compute):
+    """``compute()`` (JSON-able), or what ``path`` holds for the same ``key``; written there if not."""
+    cached = json.loads(path.read_text(encoding="utf-8")) if path and path.exists() else {}
+    if cached.get("key") == key:
+        return cached["value"]
+    value = compute()
+    if path:
+        path.write_text(json.dumps({"key": key, "value": value}, ensure_ascii=False), encoding="utf-8")
+    return value
+
+
+def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list[int]) -> list:
+    """Wave 12's candidates against v6 on the same folds: [(name, cross-fitted decisions)], v6 first.
+
+    C1 (``--clause-stack``): v6's fold models also score every clause of their held-out opinions; the
+    second stage reads each topic's whole-text and best-clause logits, cross-fitted, then v6's rule.
+    C2 (``--binary-bag``): a first stage on the bag as plain 1.0, then v6's rule."""
+    gold = [set(examples[i].topics) for i in with_topics]
+    fl = [folds[i] for i in with_topics]
+    key = {"first_stage": _first_stage_switches(), "folds": fl, "clauses": bool(ns.clause_stack),
+           "texts": [examples[i].text for i in with_topics]}
+
+    def v6_first():
+        got = _first_stage(parsed, with_topics, examples, folds, ns.procs, clauses=bool(ns.clause_stack))
+        return [got[i] for i in with_topics]
+
+    t0 = time.process_time()
+    base = _cached(ns.scores, key, v6_first)
+    whole = [b[0] for b in base] if ns.clause_stack else base
+    print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
+          f"({time.process_time() - t0:.0f} s CPU in this process)")
+    sets = [("v6", _rule_preds(dict(zip(with_topics, whole, strict=True)), with_topics, folds, examples)[0])]
+    if ns.clause_stack:
+        best = [b[1] for b in base]
+        c1 = cross_fit(whole, gold, fl, best)
+        v7 = cross_fit(whole, gold, fl)
+        for name, sc in (("C1 clause stack", c1), ("v7 stack, whole text only", v7)):
+            sets.append((name, _rule_preds(dict(zip(with_topics, sc, strict=True)), with_topics, folds,
+                                           examples)[0]))
+    if ns.binary_bag:
+        T.TOPIC_BINARY = True
+        try:
+            key_b = dict(key, first_stage=_first_stage_switches(), clauses=False)
+            path_b = ns.scores.with_suffix(".binary.json") if ns.scores else None
+            t0 = time.time()
+            scores_b = _cached(path_b, key_b, lambda: [s for _, s in sorted(
+                _first_stage(parsed, with_topics, examples, folds, ns.procs).items())])
+            print(f"binary-bag first stage: {time.time() - t0:.0f} s")
+        finally:
+            T.TOPIC_BINARY = False
+        sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
+                                                  folds, examples)[0]))
+    return sets
+
+
+def multi_topic_line(pr: dict, idx: list[int], examples) -> str:
+    """How the opinions with two or more gold topics fare: given two or more, given all of theirs."""
+    multi = [i for i in idx if len(examples[i].topics) >= 2]
+    two = sum(len(pr[i]) >= 2 for i in multi)
+    full = sum(set(examples[i].topics) <= pr[i] for i in multi)
+    return (f"  gold 2+ topics: {len(multi)}; given 2+ {two} ({two / max(len(multi), 1):.3f}); "
+            f"given all their topics {full} ({full / max(len(multi), 1):.3f})")
+
+
 def _macro(preds: dict, idx: list[int], examples) -> float:
     cv = T.topic_prf([preds[i] for i in idx], [set(examples[i].topics) for i in idx])
     return sum(v["f1"] for v in cv.values()) / len(cv)
@@ -254,7 +335,18 @@ def main(argv=None) -> int:
                          "against the mean of its inner fold models (training_layers.TOPIC_FOLD_AVERAGE)")
     ap.add_argument("--sentiment", action="store_true",
                     help="with --topic-fold-average: the same for the domain layer (Platt scaling)")
+    ap.add_argument("--train-split", action="store_true",
+                    help="only the labelled opinions of the train split (the held-out split never scored)")
+    ap.add_argument("--clause-stack", action="store_true",
+                    help="C1: second stage over whole-text and best-clause logits (training_layers."
+                         "TOPIC_STACK_CLAUSES) against v6, same folds")
+    ap.add_argument("--binary-bag", action="store_true",
+                    help="C2: the topics' bag as plain 1.0 (training_layers.TOPIC_BINARY) against v6, "
+                         "same folds")
     ns = ap.parse_args(argv)
+    wave12 = ns.clause_stack or ns.binary_bag
+    if wave12 and ns.procedure != "v6":
+        ap.error("--clause-stack and --binary-bag are compared under --procedure v6")
     if ns.topic_fold_average and ns.procedure != "v6":
         ap.error("--topic-fold-average runs the shipped procedure: use --procedure v6")
     if ns.without_last < 0:
@@ -275,6 +367,8 @@ def main(argv=None) -> int:
     started = time.time()
     pipe = get_pipeline()
     examples = load_labelled()
+    if ns.train_split:
+        examples = [e for e in examples if e.split != "test"]
     if ns.without_last >= len(examples):
         ap.error(f"--without-last {ns.without_last}: only {len(examples)} labelled opinions")
     parsed = [pipe.prepare(e.text)[2] for e in examples]
@@ -293,9 +387,12 @@ def main(argv=None) -> int:
     if ns.domain_average:
         return _compare_domain_average(sent, folds, examples, started)
     prob = sentiment_oof(sent, folds)
+    with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
+    if wave12:
+        rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds), []
+        return _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started)
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
-    with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
     key = {"procedure": "v4" if ns.procedure == "v4" else "v5+", "first_stage": _first_stage_switches(),
            "folds": [folds[i] for i in with_topics], "texts": [examples[i].text for i in with_topics]}
     cached = json.loads(ns.scores.read_text(encoding="utf-8")) if ns.scores and ns.scores.exists() else {}
@@ -341,7 +438,13 @@ def main(argv=None) -> int:
         v5_preds, _ = _rule_preds(scores, with_topics, folds, examples)
         T.TOPIC_RULE_V6 = True
         rule_sets.append(("v5 rule on the same scores", v5_preds))
+    return _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started)
 
+
+def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started) -> int:
+    """Sentiment and each rule set's topic figures, scenario opinions and all; the first set's per-fold
+    difference to the second's (wave 12: every candidate's to v6's, the first)."""
+    wave12 = ns.clause_stack or ns.binary_bag
     for label, keep in (("opinions written from scenarios", True), ("all labelled opinions", False)):
         s_idx = [i for i, _, _ in sent if scen[i] or not keep]
         ys = [examples[i].sentiment for i in s_idx]
@@ -361,19 +464,24 @@ def main(argv=None) -> int:
             cv = T.topic_prf([pr[i] for i in t_idx], gold)
             macro = sum(v["f1"] for v in cv.values()) / len(cv)
             exact = sum(pr[i] == g for i, g in zip(t_idx, gold, strict=True)) / len(gold)
-            print(f"  [{name}] topics macro-F1 (n={len(t_idx)})  {macro:.3f}  "
+            print(f"  [{name}] topics macro-F1 (n={len(t_idx)})  {macro:.4f}  "
                   f"(lowest {min(v['f1'] for v in cv.values()):.3f}); exact sets {exact:.3f}; "
                   f"topics per opinion {sum(len(pr[i]) for i in t_idx) / len(t_idx):.3f}")
             for t in TOPICS:
                 print(_prf_line(t, cv[t]))
             per_fold[name] = [_macro(pr, [i for i in t_idx if folds[i] == k], examples)
                               for k in range(T.CV_FOLDS)]
-            print("  macro-F1 per fold " + " ".join(f"{x:.3f}" for x in per_fold[name]))
-        if len(rule_sets) > 1:
-            diff = [a - b for a, b in zip(per_fold[rule_sets[0][0]], per_fold[rule_sets[1][0]], strict=True)]
-            print(f"  [{rule_sets[0][0]}] - [{rule_sets[1][0]}] per fold: "
-                  + " ".join(f"{d:+.3f}" for d in diff)
-                  + f"; mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}")
+            print("  macro-F1 per fold " + " ".join(f"{x:.4f}" for x in per_fold[name]))
+            print(multi_topic_line(pr, t_idx, examples))
+        pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
+                 else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])
+        if wave12 and ns.clause_stack:  # what the clause inputs add to the second stage itself
+            pairs.append(("C1 clause stack", "v7 stack, whole text only"))
+        for cand, ref in pairs:
+            diff = [a - b for a, b in zip(per_fold[cand], per_fold[ref], strict=True)]
+            print(f"  [{cand}] - [{ref}] per fold: " + " ".join(f"{d:+.4f}" for d in diff)
+                  + f"; mean {statistics.mean(diff):+.4f}, sd {statistics.stdev(diff):.4f}; "
+                  f"folds up {sum(d > 0 for d in diff)} of {len(diff)}")
     print(f"\nrule per fold (second-topic margin, cardinality bias and floor): {rules}; "
           f"{time.time() - started:.0f} s")
     return 0

@@ -1,23 +1,25 @@
 """Staff in WeChat: binding a staff user's own WeChat account by scanning a temporary QR code
 (scene ``bind-<code>``), and their alerts (each 差评 and new ticket of their unit, and the
 programme's deadline reminders to a unit's or an industry authority's staff, or to an expert)
-as template messages through the outbox (queued with the alert, retried, kept when they fail)."""
+as template messages through the outbox (queued with the alert, retried, kept when they fail;
+withdrawn with it while undelivered)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app
 from wechatpy.exceptions import WeChatClientException
 
-from feedback_api.db import Session
+from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, StaffAlert
 from feedback_api.services import alert_channels, staff_bindings
 from wechat_bot import outbox
 from wechat_bot.client import ConfigurationError, describe, get_client
 from wechat_bot.dispatch import Context
-from wechat_bot.models import CitizenContact
+from wechat_bot.models import CitizenContact, OutboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,21 @@ def _queue_alert(alert: StaffAlert) -> int:
     return queued
 
 
+def _withdraw_alert(alert: StaffAlert) -> int:
+    """Drop the alert's template messages not delivered yet (its e-mail alert was withdrawn and
+    keeps the record and the reason): found by the text :func:`_queue_alert` wrote."""
+    text = alert.body.split("\n详情：", 1)[0]
+    # One statement, and only messages no delivery run may be sending (never tried, or waiting
+    # for a retry): a message being sent would be lost from under the run recording it.
+    gone = Session.execute(sa.delete(OutboundMessage).where(
+        OutboundMessage.kind == "alert", OutboundMessage.status == "pending",
+        OutboundMessage.text == text,
+        sa.or_(OutboundMessage.attempts == 0, OutboundMessage.next_attempt_at > utcnow()))
+        .execution_options(synchronize_session="fetch"))
+    return int(gone.rowcount or 0)
+
+
 def connect() -> None:
     """Make WeChat a channel of staff alerts (idempotent; the composition root calls it)."""
     alert_channels.queued.connect(_queue_alert)
+    alert_channels.withdrawn.connect(_withdraw_alert)

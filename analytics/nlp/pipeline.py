@@ -24,7 +24,7 @@ from .masking import LABELS, find_spans
 from .result import AnalysisResult, combine
 from .segment import load_stopwords, make_tokenizer
 from .text import clean, fold, normalize
-from .topic_stack import stack_inputs
+from .topic_stack import clause_max, clause_parses, stack_inputs
 from .topics import decide_topics, topic_features
 from .vectors import TopicVectors
 
@@ -66,6 +66,8 @@ class Pipeline:
         self.topic_v4 = bool(model.get("topic_v4"))
         # Trained with TOPIC_CHARS3: the topic models also read character trigrams (none before).
         self.topic_chars3 = bool(model.get("topic_chars3"))
+        # Trained with TOPIC_BINARY: the topics' bag is plain 1.0 (L2-scaled before and without it).
+        self.topic_binary = bool(model.get("topic_binary"))
         # v5 on: a topic's probability is the whole text's; older models raise it by the best clause.
         self.topic_clauses = bool(model.get("topic_clauses", True))
         self.topic_secondary = float(model.get("topic_secondary", 0.0))
@@ -74,6 +76,8 @@ class Pipeline:
         # v7 on: a second stage over all the topics' first-stage logits (topic_stack.py).
         stack = model.get("topic_stack")
         self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
+        # Trained with TOPIC_STACK_CLAUSES: the second stage also reads each topic's best clause.
+        self.topic_stack_clauses = bool(model.get("topic_stack_clauses"))
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
@@ -146,7 +150,7 @@ class Pipeline:
 
     def topic_inputs(self, parsed: Parsed) -> dict[str, float]:
         """Inputs of the topic models for the whole text (training reads the same)."""
-        feats = topic_features(parsed, self.topic_v4, self.topic_chars3)
+        feats = topic_features(parsed, self.topic_v4, self.topic_chars3, self.topic_binary)
         if self.topic_vectors is not None:
             feats.update(self.topic_vectors.features(parsed))
         return feats
@@ -163,7 +167,9 @@ class Pipeline:
                     if t != "other" and p > scores[t]:
                         scores[t] = p
         if self.topic_stack is not None:
-            scores = self.topic_stack.probs(stack_inputs(scores))
+            best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clause_parses(parsed)],
+                               scores) if self.topic_stack_clauses else None)
+            scores = self.topic_stack.probs(stack_inputs(scores, best))
         return scores
 
     def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:

@@ -29,12 +29,15 @@ _ALL_CUES = frozenset(_CUE_TOPICS) | frozenset(_CUE4_TOPICS)
 _CUE_MAX = max(len(c) for sets in (_CUE_SETS, _CUE4_SETS) for cues in sets.values() for c in cues)
 
 
-def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> dict[str, float]:
+def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False,
+                   binary: bool = False) -> dict[str, float]:
     """Word unigram/bigram and character-bigram features (L2-scaled; character bigrams carry topic
     words the segmenter splits or has never seen) plus per-topic cue counts. ``v4`` (models from v4
     on) adds counts over the broader lists of :data:`TOPIC_CUES_V4` and ``cue4:none`` when the text
     names nothing of any topic (an opinion about nothing in the standard). ``chars3`` (models trained
-    with ``topic_chars3``) adds character trigrams to the L2-scaled bag."""
+    with ``topic_chars3``) adds character trigrams to the L2-scaled bag. ``binary`` (models trained
+    with ``topic_binary``) leaves the bag at 1.0 per feature: a clause's words weigh as much in a long
+    text as in a short one."""
     feats: dict[str, float] = {}  # keys in first-seen order; the values are set once at the end
     for toks in parsed.clauses:
         prev = "^"
@@ -49,7 +52,7 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False) -> di
             if chars3:
                 for i in range(len(s) - 2):
                     feats["c3:" + s[i : i + 3]] = 1.0
-    if feats:
+    if feats and not binary:
         feats = dict.fromkeys(feats, 2.0 / len(feats) ** 0.5)
     norm = parsed.norm
     # The text's substrings up to the longest cue, met once against all the cues as a set, then

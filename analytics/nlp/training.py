@@ -300,10 +300,14 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--topic-vectors", action="store_true",
                     help="word vectors as topic inputs (resources/word_vectors.bin from vectors_train; off "
                          "by default)")
+    ap.add_argument("--topic-stack-clauses", action="store_true", help="the second stage also over each "
+                    "topic's best clause logit (TOPIC_STACK_CLAUSES; off by default)")
+    ap.add_argument("--topic-binary", action="store_true", help="the topics' bag as plain 1.0 (TOPIC_BINARY)")
     ns = ap.parse_args()
     from . import training_layers
-    training_layers.TOPIC_STACK = ns.topic_stack or training_layers.TOPIC_STACK
-    training_layers.TOPIC_VECTORS = ns.topic_vectors or training_layers.TOPIC_VECTORS
+    for switch in ("topic_stack", "topic_vectors", "topic_stack_clauses", "topic_binary"):
+        if getattr(ns, switch):
+            setattr(training_layers, switch.upper(), True)
     if ns.from_version:
         res = rebuild_layers(ns.from_version, ns.version, ns.out, incumbent=ns.incumbent)
     elif ns.corpora_dir:

@@ -17,7 +17,7 @@ from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
 from .topic_fit import train_topic
-from .topic_stack import cross_fit, train_stack
+from .topic_stack import clause_max, clause_parses, cross_fit, train_stack
 from .topics import decide_topics, pick_topics, topic_features
 from .vectors import vector_config
 
@@ -57,6 +57,11 @@ TOPIC_WEIGHTING = "cap3"
 TOPIC_NB: str | None = None
 #: The topics also read character trigrams (model key ``topic_chars3``; run time: more features).
 TOPIC_CHARS3 = False
+#: The topics' word/pair/character inputs as plain 1.0 instead of the whole text's L2 scaling (model
+#: key ``topic_binary``); and v7's second stage also over each topic's best clause logit (implies
+#: TOPIC_STACK; model key ``topic_stack_clauses``). Off (benchmarks/README.md, wave 12, clause12).
+TOPIC_BINARY = False
+TOPIC_STACK_CLAUSES = False
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
@@ -217,7 +222,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors")}
+                          "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors", "topic_binary",
+                          "topic_stack_clauses")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -225,6 +231,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     model["topic_v4"] = TOPIC_V4
     if TOPIC_CHARS3:
         model["topic_chars3"] = True
+    if TOPIC_BINARY:
+        model["topic_binary"] = True
     model["topic_clauses"] = not TOPIC_TEXT_SCOPE
     model["topics"] = {t: {"bias": 0.0, "weights": {}} for t in TOPICS}
     if TOPIC_VECTORS:
@@ -260,33 +268,39 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         }
 
     # Topics: one-vs-rest models; thresholds maximise each topic's out-of-fold F1.
-    tx = [(pipe.topic_inputs(p), _clause_topic_features(p, TOPIC_V4), set(e.topics), f)
+    # The clauses' inputs only for the clause stack (each topic's best clause logit, same fold models).
+    tx = [(pipe.topic_inputs(p), _clause_topic_features(p, TOPIC_V4), set(e.topics), f,
+           [pipe.topic_inputs(c) for c in clause_parses(p)] if TOPIC_STACK_CLAUSES else [])
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
+    oof_best: list[dict[str, float]] = []
     oof_gold: list[set[str]] = []
     oof_folds: list[int] = []
     fold_models: list[dict[str, LogReg]] = []
     for k in range(CV_FOLDS):
-        fit = [(w, ts) for w, _, ts, f in tx if f != k]
-        held = [(w, c, ts) for w, c, ts, f in tx if f == k]
+        fit = [(w, ts) for w, _, ts, f, _ in tx if f != k]
+        held = [(w, c, ts, cl) for w, c, ts, f, cl in tx if f == k]
         if not fit or not held:
             continue
         trained = _train_topics(fit)
         if TOPIC_FOLD_AVERAGE:
             fold_models.append(trained)
         models = MultiLogReg(trained)
-        for w, c, ts in held:
+        for w, c, ts, cl in held:
             oof_scores.append(_topic_scores(models, w, c))
+            oof_best.append(clause_max(models.probs, cl, oof_scores[-1]))
             oof_gold.append(ts)
             oof_folds.append(k)
     if TOPIC_FOLD_AVERAGE and fold_models:
         final = {t: average_models([m[t] for m in fold_models], TOPIC_PARAMS["prune"]) for t in TOPICS}
     else:
-        final = _train_topics([(w, ts) for w, _, ts, _ in tx])
+        final = _train_topics([(w, ts) for w, _, ts, _, _ in tx])
     model["topics"] = {t: m.to_dict() for t, m in final.items()}
-    if oof_scores and TOPIC_STACK:
-        model["topic_stack"] = {t: m.to_dict() for t, m in train_stack(oof_scores, oof_gold).items()}
-        oof_scores = cross_fit(oof_scores, oof_gold, oof_folds)
+    if oof_scores and (TOPIC_STACK or TOPIC_STACK_CLAUSES):
+        best = oof_best if TOPIC_STACK_CLAUSES else None
+        model.update({"topic_stack_clauses": True} if best else {})
+        model["topic_stack"] = {t: m.to_dict() for t, m in train_stack(oof_scores, oof_gold, best).items()}
+        oof_scores = cross_fit(oof_scores, oof_gold, oof_folds, best)
     if oof_scores:
         rule = fit_topic_rule(oof_scores, oof_gold)
         thr, secondary, card = rule["thresholds"], rule["secondary"], rule["cardinality"]

@@ -31,6 +31,7 @@ from feedback_api.models.reference import (
     RATINGS,
     REVIEW_STATES,
     ROLES,
+    STATUS_CHANGE_VIAS,
     TOPICS,
     WINDOW_STATUSES,
 )
@@ -85,6 +86,30 @@ class _WindowOutput(ApiSchema):
 #: The window: every editable field of the registry (WINDOW_FIELDS), plus read-only labels.
 WindowSchema = _WindowOutput.from_dict(
     {spec.name: _window_field(spec) for spec in WINDOW_FIELDS}, name="WindowSchema")
+
+
+class StatusChangeSchema(ApiSchema):
+    """One change of the window's title (window_status_changes), as its page shows it."""
+
+    from_status = Str(validate=one_of(WINDOW_STATUSES), required=True, allow_none=True,
+                      metadata={"description": "原状态（空：该窗口的第一条记录）"})
+    from_status_name = Label(WINDOW_STATUSES, attribute="from_status")
+    to_status = Str(validate=one_of(WINDOW_STATUSES), required=True, metadata={"description": "新状态"})
+    to_status_name = Label(WINDOW_STATUSES, attribute="to_status")
+    status_year = Int(required=True, allow_none=True, metadata={"description": "命名/摘牌年度"})
+    effective_on = Day(required=True, allow_none=True, metadata={"description": "生效日期"})
+    reason = Str(required=True, metadata={"description": "原因"})
+    actor = Str(required=True, metadata={"description": "经办（用户名；cli 命令行，system 系统）"})
+    via = Str(validate=one_of(STATUS_CHANGE_VIAS), required=True, metadata={"description": "途径"})
+    via_name = Label(STATUS_CHANGE_VIAS, attribute="via")
+    recorded_at = fields.AwareDateTime(attribute="created_at", required=True,
+                                       metadata={"description": "记录时间"})
+
+
+class StatusHistorySchema(ApiSchema):
+    window = Str(required=True, metadata={"description": "窗口编号"})
+    items = List(fields.Nested(StatusChangeSchema), required=True,
+                 metadata={"description": "称号状态记录，先后为序"})
 
 
 class WindowQuery(PageQuery):

@@ -18,13 +18,14 @@ from feedback_api.api.feedback_schemas import (
     MeSchema,
     MessageSchema,
     ReviewSchema,
+    StatusHistorySchema,
     WindowQuery,
     WindowSchema,
 )
 from feedback_api.api.schemas import NoQuery, page, page_schema
 from feedback_api.db import Session
 from feedback_api.extensions import csrf
-from feedback_api.services import answers, feedback_list
+from feedback_api.services import answers, feedback_list, window_status
 from feedback_api.services import feedback as feedback_service
 from feedback_api.services import review as review_service
 from feedback_api.services import windows as window_service
@@ -83,6 +84,15 @@ def create_window(data: dict[str, Any]) -> Any:
 @bp.response(200, WindowSchema)
 def get_window(code: str) -> Any:
     return window_service.get_window(api_user(), code)
+
+
+@bp.get("/windows/<code>/status-history")
+@bp.doc(summary="窗口称号状态记录（创建中/示范/摘牌的每次变更，先后为序）")
+@no_query
+@bp.response(200, StatusHistorySchema)
+def window_status_history(code: str) -> Any:
+    window = window_service.get_window(api_user(), code)
+    return {"window": window.code, "items": window_status.history(window)}
 
 
 @bp.patch("/windows/<code>")

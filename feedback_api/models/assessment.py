@@ -205,7 +205,11 @@ class DelistingProposal(Base):
 
     __tablename__ = "delisting_proposals"
     __table_args__ = (
-        sa.UniqueConstraint("window_id", "year", "rule", name="uq_delisting_proposals_window_rule"),
+        # One undecided proposal per window, year and rule; a confirmed one is history (the
+        # window titled again after it is judged again: services.delisting.propose).
+        sa.Index("uq_delisting_proposals_undecided", "window_id", "year", "rule", unique=True,
+                 sqlite_where=sa.text("state <> 'confirmed'"),
+                 postgresql_where=sa.text("state <> 'confirmed'")),
         sa.CheckConstraint("rule >= 1 and rule <= 4", name="rule"),
         sa.CheckConstraint("state in ('open', 'confirmed', 'dismissed', 'withdrawn')", name="state"),
     )

@@ -257,7 +257,7 @@ class StaffAlert(Base):
         sa.CheckConstraint("kind in ('bad_review', 'new_ticket', 'digest', 'cycle_reminder', "
                            "'repeat_problem')",
                            name="kind"),
-        sa.CheckConstraint("status in ('pending', 'sent', 'failed')", name="status"),
+        sa.CheckConstraint("status in ('pending', 'sent', 'failed', 'withdrawn')", name="status"),
         sa.CheckConstraint(ONE_TARGET, name="target"),
         sa.Index("ix_staff_alerts_due", "status", "next_attempt_at"),
     )

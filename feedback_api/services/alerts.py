@@ -109,6 +109,23 @@ def ticket_alert(ticket: Ticket, window: Window, now: datetime, *,
                   f"【督办单】{window.name} {ticket.number} 截止 {ticket.fix_due:%Y-%m-%d}", body, now)
 
 
+def withdraw_ticket_alerts(ticket: Ticket, why: str) -> list[StaffAlert]:
+    """Withdraw the ticket's new-ticket alerts not sent yet (a ticket transferred away: its
+    old unit is not to be told of it), with ``why``; the channels withdraw their copies. One
+    an SMTP run has already claimed and is sending may still go out (it is then marked sent)."""
+    key = f"ticket:{ticket.id}"
+    found = list(Session.scalars(
+        sa.select(StaffAlert).where(
+            StaffAlert.kind == "new_ticket", StaffAlert.status == "pending",
+            sa.or_(StaffAlert.dedup_key == key, StaffAlert.dedup_key.startswith(f"{key}:round:")))
+        .order_by(StaffAlert.id).with_for_update()))
+    for alert in found:
+        alert.status, alert.last_error = "withdrawn", why[:1000]
+        alert_channels.withdrawn.send(alert)
+    Session.flush()
+    return found
+
+
 def queue_digest(*, now: datetime | None = None) -> int:
     """One digest a day per unit with tickets waiting for its response: each with its deadline
     and clock state (idempotent per unit and day)."""

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import DelistingProposal, Incident, User, Window
+from feedback_api.models import DelistingProposal, Incident, User, Window, WindowStatusChange
 from feedback_api.models.reference import DELISTED, DELISTING_RULES, DEMONSTRATION
 from feedback_api.services import audit, scope, window_status
 from feedback_api.services import windows as window_service
@@ -32,15 +32,21 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     """Open (or refresh) the proposal of a triggered rule; returns it when it is new or changed.
 
     An open proposal takes the newest evidence. A dismissed one stays dismissed unless new
-    evidence has appeared since (then it opens again); a confirmed one is left alone. A
-    withdrawn one (无需处理: its window had left the title, or its incident was no longer major)
-    opens again whenever the rule holds again: nobody judged it."""
+    evidence has appeared since (then it opens again); a confirmed one is left alone, unless
+    the window was titled again after that delisting (:func:`titled_since_delisting`): then a
+    new proposal judges the new title. A withdrawn one (无需处理: its window had left the title,
+    or its incident was no longer major) opens again whenever the rule holds again: nobody
+    judged it."""
     if rule not in DELISTING_RULES:
         raise ValueError(rule)
-    p = Session.scalars(sa.select(DelistingProposal).where(
+    found = Session.scalars(sa.select(DelistingProposal).where(
         DelistingProposal.window_id == window_id, DelistingProposal.year == year,
-        DelistingProposal.rule == rule)).first()
+        DelistingProposal.rule == rule).order_by(DelistingProposal.id.desc())).all()
+    # At most one undecided (the schema's partial unique index); confirmed ones are history.
+    p = next((p for p in found if p.state != "confirmed"), None)
     if p is None:
+        if found and not titled_since_delisting(window_id, year):
+            return None
         p = DelistingProposal(window_id=window_id, year=year, rule=rule, evidence=evidence,
                               state="open")
         Session.add(p)
@@ -49,7 +55,7 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
                             {"window_id": window_id, "year": year, "rule": rule,
                              "evidence": evidence}, actor_label="system")
         return p
-    if p.state == "confirmed" or (p.state != "withdrawn" and p.evidence == evidence):
+    if p.state != "withdrawn" and p.evidence == evidence:
         return None
     if p.state == "dismissed" and _evidence_keys(evidence) <= _evidence_keys(p.evidence):
         return None
@@ -61,11 +67,23 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     return p
 
 
+def titled_since_delisting(window_id: int, year: int) -> bool:
+    """The window holds a title whose records in ``year`` (:func:`judged_from`) start after the
+    day of its last delisting: a new title, judged again. A title put back as it was (an older
+    award year or day) is not a new one."""
+    since = Session.scalar(sa.select(judged_from(year)).where(
+        Window.id == window_id, Window.status == DEMONSTRATION))
+    delisted_on = Session.scalar(sa.select(sa.func.max(WindowStatusChange.effective_on)).where(
+        WindowStatusChange.window_id == window_id, WindowStatusChange.to_status == DELISTED))
+    return since is not None and delisted_on is not None and since > delisted_on
+
+
 def proposal_state(window_id: int, year: int, rule: int) -> str | None:
-    """The state of the window's proposal of ``rule`` for ``year``, or None when there is none."""
+    """The state of the window's latest proposal of ``rule`` for ``year``, or None when there
+    is none."""
     return Session.scalar(sa.select(DelistingProposal.state).where(
         DelistingProposal.window_id == window_id, DelistingProposal.year == year,
-        DelistingProposal.rule == rule))
+        DelistingProposal.rule == rule).order_by(DelistingProposal.id.desc()).limit(1))
 
 
 def proposal_query(user: User, *, state: str | None = None, year: int | None = None,

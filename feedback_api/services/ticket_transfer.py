@@ -2,8 +2,9 @@
 (perhaps another unit's). The ticket keeps its number, its feedback and its history; its current
 round closes as transferred (已转办) for the old window, counted neither late nor as a push for
 either window; a fresh round starts at the new window with a deadline in working days from the
-transfer, as a new ticket's first round; the new unit is alerted as of a new ticket. The old
-unit no longer sees the ticket (scope follows the ticket's window), the new one does.
+transfer, as a new ticket's first round; the new unit is alerted as of a new ticket, and an
+alert to the old unit not sent yet is withdrawn. The old unit no longer sees the ticket (scope
+follows the ticket's window), the new one does.
 
 Services flush; the caller commits. The transfer goes to the audit log."""
 
@@ -74,6 +75,9 @@ def transfer(actor: User, ticket_id: int, window: object, reason: object, *,
     ticket.state, ticket.fix_due, ticket.overdue = "open", due, False
     Session.flush()
     Session.refresh(ticket, ["rounds"])
+    # An alert to the old unit still queued would tell it of a ticket it no longer has.
+    alerts.withdraw_ticket_alerts(ticket, f"督办单已于 {local_date(now)} 转办至窗口“{target.name}”"
+                                          f"（{target.code}），本提醒撤回未发")
     alerts.ticket_alert(ticket, target, now, transferred_from=old)
     audit.record_change(actor, "transfer", "ticket", ticket.id, before, {
         **ticket_view(ticket), "window": target.code, "from_window": old.code,

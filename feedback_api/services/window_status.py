@@ -42,10 +42,11 @@ def record(window: Window, before: Title | None, actor: User | None, via: str
     Session.add(change)
     if before is not None and before[0] == DEMONSTRATION and window.status != DEMONSTRATION:
         now = label(WINDOW_STATUSES, window.status)
-        on = window.status_date.isoformat() if window.status_date else ""
+        # Migration 0042 writes this note in SQL for the proposals left open before this rule.
+        on = f"于 {window.status_date.isoformat()} " if window.status_date else ""
         reason = f"（{window.status_reason[:200]}）" if window.status_reason else ""
         withdraw_open(actor, window.id,
-                      f"窗口已于 {on} 改为{now}{reason}，不再持有称号，本建议无需处理")
+                      f"窗口已{on}改为{now}{reason}，不再持有称号，本建议无需处理")
     Session.flush()
     return change
 
@@ -100,10 +101,3 @@ def history_rows(windows: list[Window], *, chunk: int = 500) -> list[list[Any]]:
                      SYSTEM_ACTORS.get(c.actor, c.actor), STATUS_CHANGE_VIAS[c.via]])
     return rows
 
-
-def change_to_dict(c: WindowStatusChange) -> dict[str, Any]:
-    return {"from_status": c.from_status, "to_status": c.to_status,
-            "status_year": c.status_year,
-            "effective_on": c.effective_on.isoformat() if c.effective_on else None,
-            "reason": c.reason, "actor": c.actor, "via": c.via, "via_name": STATUS_CHANGE_VIAS[c.via],
-            "recorded_at": c.created_at.isoformat() if c.created_at else None}

@@ -129,3 +129,18 @@ def test_a_live_reports_file_name_says_so_and_a_published_ones_does_not(client, 
     with db():
         snapshots.publish(user("office"), Period("quarter", 2026, 3))
     assert saved_name(client.get(path)) == f"CD-SW-001 综合办税窗口 2026年第三季度评价报告.{suffix}"
+
+
+@pytest.mark.parametrize("year", ["0", "abc", "20277", "1999"])
+def test_a_bad_year_on_the_proposals_page_is_said(client, auth, titled_district, year):
+    """It silently listed every year's proposals; now it says so, and why."""
+    auth.login("office")
+    resp = client.get(f"/assessment/delisting?year={year}")
+    assert resp.status_code == 200
+    assert f"年度“{year}”无效，应为 2000 至 2100 之间的整数；以下为全部年度" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["", "?year=", "?year=2026"])
+def test_no_year_or_a_good_one_on_the_proposals_page_is_no_error(client, auth, titled_district, query):
+    auth.login("office")
+    assert "无效" not in client.get(f"/assessment/delisting{query}").get_data(as_text=True)

@@ -120,3 +120,45 @@ def test_nested_sentiment_scores_both_finals(nlp_cv):
 def test_topic_fold_average_runs_the_shipped_procedure(nlp_cv):
     with pytest.raises(SystemExit):
         nlp_cv.main(["--topic-fold-average"])
+
+
+def _two_clause_example(j):
+    # As _topic_example, but each situation written as clauses, the aspect of the two-topic opinion
+    # in a clause of its own.
+    from types import SimpleNamespace
+
+    from analytics.nlp.features import Parsed
+    clauses, topics = [([["态度", "好"]], ["attitude"]), ([["排队", "久"]], ["efficiency"]),
+                       ([["排队", "久", f"w{j}"], ["态度", "差"]], ["attitude", "efficiency"])][j % 3]
+    clauses = [c + [f"w{j}"] for c in clauses] if j % 3 < 2 else clauses
+    return (SimpleNamespace(topics=topics, group=f"s{j % 10}", sentiment=None, text=f"t{j}"),
+            Parsed("".join(t for c in clauses for t in c), clauses))
+
+
+def test_clause_stack_and_binary_bag_are_scored_on_v6s_folds(nlp_cv, tmp_path, capsys):
+    from types import SimpleNamespace
+    pairs = [_two_clause_example(j) for j in range(60)]
+    examples, parsed = [e for e, _ in pairs], [p for _, p in pairs]
+    folds = [nlp_cv.T.cv_fold("", group=e.group) for e in examples]
+    ns = SimpleNamespace(clause_stack=True, binary_bag=True, procs=1, scores=tmp_path / "s.json")
+    sets = nlp_cv.clause_binary_sets(ns, parsed, list(range(60)), examples, folds)
+    assert [n for n, _ in sets] == ["v6", "C1 clause stack", "v7 stack, whole text only", "C2 binary bag"]
+    assert all(set(pr) == set(range(60)) for _, pr in sets)
+    assert nlp_cv.T.TOPIC_BINARY is False  # restored after the candidate's first stage
+    # The cache holds v6's whole-text and best-clause scores, and the binary bag's of its own.
+    cached = nlp_cv.json.loads(ns.scores.read_text(encoding="utf-8"))
+    whole, best = cached["value"][2]
+    assert set(whole) == set(best) == set(nlp_cv.TOPICS)
+    assert best["attitude"] > whole["attitude"]  # the one-clause aspect stands out in its clause
+    assert cached["value"][0][0] == cached["value"][0][1]  # one clause: the clause is the text
+    assert ns.scores.with_suffix(".binary.json").exists()
+    # A second call reads both caches and decides the same.
+    assert nlp_cv.clause_binary_sets(ns, parsed, list(range(60)), examples, folds) == sets
+    assert "(0 s CPU" in capsys.readouterr().out.splitlines()[-2]
+    line = nlp_cv.multi_topic_line(sets[0][1], list(range(60)), examples)
+    assert line.startswith("  gold 2+ topics: 20;")
+
+
+def test_wave12_candidates_run_under_v6s_procedure(nlp_cv):
+    with pytest.raises(SystemExit):
+        nlp_cv.main(["--clause-stack", "--procedure", "v7"])

@@ -1,0 +1,45 @@
+"""A ticket transferred before its WeChat alert to the old unit's bound staff was delivered: that
+message is withdrawn with the e-mail alert (the old unit no longer has the ticket); the new
+unit's staff get theirs. Against the fake WeChat API."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import Ticket
+from feedback_api.services import staff_bindings, ticket_jobs, ticket_transfer, users
+from tests.wechat_bot.test_outbox import deliver
+from tests.wechat_bot.test_staff import CITIZEN, OTHER_STAFF, STAFF, hospital_staff  # noqa: F401
+from wechat_bot.models import OutboundMessage
+
+pytestmark = pytest.mark.parametrize("mode", ["plain"], indirect=True)
+
+
+def test_the_old_units_undelivered_wechat_alert_is_withdrawn(
+        app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):  # noqa: F811
+    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
+    monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
+    for username, openid in (("unit", STAFF), ("hospital", OTHER_STAFF)):
+        with db():
+            code = staff_bindings.issue_code(users.get_user(username))
+        assert wechat.scan(openid, f"bind-{code}").startswith("绑定成功")
+    wechat.scan(CITIZEN, "CD-SW-001")
+    wechat.say(CITIZEN, "1")
+    with app.app_context():
+        ticket_jobs.auto_open()
+        Session.commit()
+        assert ticket_jobs.send_alerts().startswith("2 alerts queued")
+        assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 2
+    with db():
+        (ticket,) = Session.scalars(sa.select(Ticket)).all()
+        number = ticket.number
+        ticket_transfer.transfer(users.get_user("agency"), ticket.id, "CD-RMYY-001", "属医院窗口")
+    assert deliver(app).sent_template == 2
+    sent = sorted((m["touser"], m["data"]["first"]["value"]) for m in fake_wechat.state.template_sent)
+    assert [(to, title.split("】")[0]) for to, title in sent] == [
+        (OTHER_STAFF, "【督办单"), (STAFF, "【差评提醒")]
+    assert number in sent[0][1]
+    with db() as s:  # nothing of the withdrawn alert left waiting
+        assert s.scalars(sa.select(OutboundMessage.status)).all() == ["sent", "sent"]
