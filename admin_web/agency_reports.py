@@ -86,13 +86,13 @@ def index() -> Any:
             return redirect(url_for("agency_reports.view", report_id=done.value.id))
     return render_template("agency_reports/index.html", form=form,
                            reports=agency_reports.list_reports(user), STATES=agency_reports.STATES,
-                           latest=agency_reports.latest)
+                           latest=lambda r: agency_reports.latest(r, user))
 
 
 def _report_and_version(report_id: int) -> tuple[Any, Any]:
     report = found_or_404(lambda: agency_reports.get(actor(), report_id))
     number = request.args.get("version", type=int)
-    return report, found_or_404(lambda: agency_reports.version(report, number))
+    return report, found_or_404(lambda: agency_reports.version(report, number, actor()))
 
 
 @bp.get("/agency-reports/<int:report_id>")
@@ -103,7 +103,9 @@ def view(report_id: int) -> str:
                            title=title(report.figures),
                            blocks=outline(report.figures, version.sections), cell=cell,
                            STATES=agency_reports.STATES,
-                           latest=agency_reports.latest(report), return_form=ReturnForm())
+                           latest=agency_reports.latest(report, actor()),
+                           versions=agency_reports.readable_versions(actor(), report),
+                           return_form=ReturnForm())
 
 
 @bp.route("/agency-reports/<int:report_id>/edit", methods=["GET", "POST"])

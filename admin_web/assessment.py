@@ -4,7 +4,7 @@ assessment, and the delisting proposals with early warnings. The records the ass
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,13 @@ from flask import (
 from flask_login import login_required
 
 from admin_web import assessment_export
+from admin_web.assessment_args import asked_year as _asked_year
+from admin_web.assessment_args import bad_year as _bad_year
+from admin_web.assessment_args import download_period as download_period
+from admin_web.assessment_args import industry_arg as industry_arg
+from admin_web.assessment_args import period_arg as period_arg
+from admin_web.assessment_args import today as today
+from admin_web.assessment_args import year_arg as year_arg
 from admin_web.assessment_forms import DecisionForm, PublishForm
 from admin_web.common import (
     DOCX,
@@ -35,7 +42,8 @@ from admin_web.common import (
     paginate,
     role_required,
 )
-from analytics import assessment, delisting, delisting_documents, snapshots
+from analytics import assessment, assessment_publish, delisting, delisting_documents, snapshots
+from analytics.assessment_access import NotPublished
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
@@ -51,65 +59,6 @@ from feedback_api.services.feedback import LOCAL_TZ
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
-def _asked_year() -> tuple[str, int | None]:
-    """``?year=`` as typed, and as a year when it is one (2000 to 2100)."""
-    text = (request.args.get("year") or "").strip()
-    good = text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100
-    return text, int(text) if good else None
-
-
-def _bad_year(text: str, shown: str) -> None:
-    """Say the bad ``?year=`` and what the page shows instead; a form posted under it stores
-    nothing and comes back to the page without it."""
-    flash(f"年度“{text[:20]}”无效，应为 2000 至 2100 之间的整数；以下为{shown}", "error")
-    if request.method == "POST":
-        abort(redirect(request.path))
-
-
-def year_arg() -> int:
-    """``?year=``, else this year. A bad one is said (the page shows this year)."""
-    text, year = _asked_year()
-    if year is None and text:
-        _bad_year(text, f"今年（{today().year}）")
-    return year or today().year
-
-
-def period_arg() -> assessment.Period:
-    """``?period=`` (2026Q3, 2026-07, 2026), else this quarter; a bad one is flashed."""
-    text = request.args.get("period") or ""
-    try:
-        return assessment.parse_period(text) if text else assessment.current_quarter()
-    except ValueError as exc:
-        flash(str(exc), "error")
-        return assessment.current_quarter()
-
-
-def download_period() -> assessment.Period:
-    """``?period=`` of a download, else this quarter; a bad one is a 400 saying why (a file of
-    another period, under a name that looks right, would be worse than no file)."""
-    text = request.args.get("period") or ""
-    try:
-        return assessment.parse_period(text) if text else assessment.current_quarter()
-    except ValueError as exc:
-        abort(make_response(str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}))
-
-
-def industry_arg(*, download: bool = False) -> str:
-    """``?industry=`` (an industry's code), else every industry. An unknown one is flashed on a
-    page (which then lists every industry) and a 400 for a download."""
-    industry = request.args.get("industry") or ""
-    if not industry or industry in INDUSTRIES:
-        return industry
-    message = "行业参数无效，请从列表中选择行业"
-    if download:
-        abort(make_response(message, 400, {"Content-Type": "text/plain; charset=utf-8"}))
-    flash(message, "error")
-    return ""
-
 
 @bp.app_context_processor
 def _assessment_vocabularies() -> dict[str, Any]:
@@ -118,18 +67,30 @@ def _assessment_vocabularies() -> dict[str, Any]:
             "SNAPSHOT_TRIGGERS": snapshots.TRIGGERS}
 
 
+def _readable(period: assessment.Period) -> tuple[assessment.Assessment, Any]:
+    """The period's figures as the user may read them; a unit's or an authority's of a period
+    not published is a page saying so (no live figure)."""
+    try:
+        return snapshots.assessment_for(period, actor())
+    except NotPublished as exc:
+        abort(make_response(render_template("assessment/not_published.html", period=period,
+                                            message=exc.message), 200))
+
+
 # --- The assessment table --------------------------------------------------------------------
 
 @bp.get("/")
 @login_required
-def table() -> str:
+def table() -> Any:
     period = period_arg()
-    result, snap = snapshots.assessment_for(period, actor())
+    result, snap = _readable(period)
     industry = industry_arg()
     rows = [r for r in result.rows if not industry or r.industry == industry]
     return render_template("assessment/table.html", result=result, rows=rows, period=period,
                            industry=industry, INDUSTRIES=INDUSTRIES, snap=snap,
                            form=PublishForm(period=period.code) if actor().role == "office" else None,
+                           on_public=(assessment_publish.on_public_page(period)
+                                      if actor().role == "office" else 0),
                            # The last day of a period not over yet: publishing now fixes it early.
                            running_until=(period.end - timedelta(days=1)
                                           if period.end > datetime.now(LOCAL_TZ).date() else None))
@@ -141,7 +102,10 @@ def export() -> Response:
     """The table as the page shows it (period, industry filter, the viewer's scope), in Excel."""
     period = download_period()
     industry = industry_arg(download=True)
-    result, snap = snapshots.assessment_for(period, actor())
+    try:
+        result, snap = snapshots.assessment_for(period, actor())
+    except NotPublished as exc:
+        abort(make_response(exc.message, 404, {"Content-Type": "text/plain; charset=utf-8"}))
     rows = [r for r in result.rows if not industry or r.industry == industry]
     version = (f"已发布 v{snap.version}（{local_dt(snap.created_at)}）" if snap
                else f"{assessment_export.LIVE}（按当前数据计算，发布前可能变化）")
@@ -160,7 +124,7 @@ def export() -> Response:
 def window(code: str) -> str:
     w = found_or_404(lambda: window_service.get_window(actor(), code))
     period = period_arg()
-    result, snap = snapshots.assessment_for(period, actor())
+    result, snap = _readable(period)
     row = next((r for r in result.rows if r.window_id == w.id), None)
     if row is None:  # delisted before the period (or not in its published version)
         abort(make_response(error_page(404, f"窗口 {w.code} 在{period.label}已不在创建范围内"), 404))
@@ -223,6 +187,19 @@ def publish_public() -> Any:
             flash(f"已在公开页面公布 {shown} 个示范窗口的{period.label}考核结果", "success")
             if without:
                 flash(f"本期无综合得分、未公布：{'、'.join(without)}", "warning")
+    return redirect(url_for("assessment.table", period=period.code))
+
+
+@bp.post("/withdraw-public")
+@role_required("office")
+def withdraw_public() -> Any:
+    """Take a quarter's scores off the public page (撤下公示), the reverse of ``publish_public``."""
+    form = PublishForm()
+    period = _posted_period()
+    if form.validate_on_submit():
+        done = commit_or_flash(lambda: assessment_publish.withdraw_public(actor(), period))
+        if done:
+            flash(f"已从公开页面撤下{period.label} {done.value} 个示范窗口的考核结果", "success")
     return redirect(url_for("assessment.table", period=period.code))
 
 

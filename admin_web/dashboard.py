@@ -16,6 +16,7 @@ from admin_web.assessment import period_arg, today
 from admin_web.common import actor, industry_choices
 from analytics import assessment, dashboard
 from analytics.assessment import COMPONENTS
+from analytics.assessment_access import NotPublished
 from analytics.assessment_run import ended_quarter
 from feedback_api.models.reference import INDUSTRIES
 
@@ -50,7 +51,11 @@ def index() -> Any:
         return redirect(url_for("reports.index"))
     if user.role not in READERS:
         abort(403)
-    d = dashboard.build(user, period_arg(), _industry_arg())
+    period = period_arg()
+    try:
+        d = dashboard.build(user, period, _industry_arg())
+    except NotPublished as exc:
+        return render_template("assessment/not_published.html", period=period, message=exc.message)
     now = today()
     shortcuts = [("本季度", assessment.current_quarter(now).code), ("上季度",
                   ended_quarter(now).code),
@@ -71,7 +76,10 @@ def data() -> Response:
         period = assessment.parse_period(text) if text else assessment.current_quarter()
     except ValueError as exc:
         return _json_error(400, "bad_request", str(exc))
-    d = dashboard.build(user, period, _industry_arg())
+    try:
+        d = dashboard.build(user, period, _industry_arg())
+    except NotPublished as exc:
+        return _json_error(404, exc.code, exc.message)
     resp = jsonify(dashboard.to_json(d, _report_urls(d)))
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

@@ -11,7 +11,8 @@ from flask_login import login_required
 from admin_web.assessment import download_period, period_arg
 from admin_web.assessment_export import LIVE
 from admin_web.common import XLSX, actor, download, error_page
-from analytics import report_exports, reports
+from analytics import report_exports, reports, snapshots
+from analytics.assessment_access import not_published, reads_live
 from feedback_api.services.errors import NotFound, ServiceError
 from feedback_api.services.workdays import local_today
 
@@ -22,7 +23,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 @login_required
 def index() -> str:
     period = period_arg()
-    return render_template("reports/index.html", period=period,
+    unpublished = ("" if reads_live(actor()) or snapshots.latest(period) is not None
+                   else not_published(period))
+    return render_template("reports/index.html", period=period, unpublished=unpublished,
                            choices=reports.report_choices(actor(), period))
 
 

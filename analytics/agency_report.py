@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from analytics import delisting, repeat_problems, snapshots
 from analytics.assessment import Period, WindowAssessment, assess
 from analytics.counting import SPLIT_CHANNELS, counted_opinions, split_levels
+from analytics.ranking import competition_ranks
 from analytics.reports import _from_stored, _ticket_summary
 from feedback_api.db import Session, utcnow
 from feedback_api.models import DelistingProposal, Feedback, Unit, Window
@@ -81,15 +82,11 @@ def _industries(rows: list[WindowAssessment]) -> list[dict[str, Any]]:
                     "mean_composite": one(sum(scored) / len(scored)) if scored else None,
                     "bad_reviews": sum(r.bad_reviews for r in members),
                     "open_tickets": sum(r.open_tickets for r in members)})
-    # Ranked by mean composite, highest first; equal means share a rank (1, 2, 2, 4).
+    # Ranked by mean composite as shown, highest first; equal means share a rank (1, 2, 2, 4).
     out.sort(key=lambda i: (i["mean_composite"] is None, -(i["mean_composite"] or 0), i["industry"]))
-    previous, rank = None, 0
-    for position, item in enumerate(out, start=1):
-        if item["mean_composite"] is None:
-            item["rank"] = None
-            continue
-        if item["mean_composite"] != previous:
-            rank, previous = position, item["mean_composite"]
+    for item in out:
+        item["rank"] = None
+    for item, rank in competition_ranks(out, lambda i: i["mean_composite"]):
         item["rank"] = rank
     return out
 

@@ -48,6 +48,7 @@ from analytics.counting import smoothed as smoothed
 from analytics.periods import Period as Period
 from analytics.periods import current_quarter as current_quarter
 from analytics.periods import parse_period as parse_period
+from analytics.ranking import rank_windows
 from feedback_api.db import Session
 from feedback_api.models import (
     CovertInspection,
@@ -164,11 +165,11 @@ def _weights(year: int) -> dict[str, float]:
 
 
 def assessed_in(period: Period) -> sa.ColumnElement[bool]:
-    """The windows ``period`` assesses: those not delisted before it (a window delisted before
-    the period is no longer in the programme). The one statement of the rule: the reports index
-    uses it too."""
-    return sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
-                  Window.status_date >= period.start)
+    """The windows ``period`` assesses: those registered before it ended and not delisted
+    before it began. The one statement of the rule: the reports index uses it too."""
+    return sa.and_(Window.created_at < period.utc_bounds()[1],
+                   sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
+                          Window.status_date >= period.start))
 
 
 def assess(period: Period, user: User | None = None, *, as_of: datetime | None = None) -> Assessment:
@@ -247,7 +248,7 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
         r.topics.sort(key=lambda t: (-t[1], t[0]))
         _compose(r, weights)
 
-    ranked = _rank(list(rows.values()))
+    ranked = rank_windows(list(rows.values()))
     notes = ["某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
     if weights["tickets"]:
         notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
@@ -292,28 +293,3 @@ def _compose(r: WindowAssessment, weights: dict[str, float]) -> None:
     left_out = [c.label for c in r.components if c.value is None and c.weight > 0]
     if left_out:
         r.formula += f"；{'、'.join(left_out)}无数据，权重按其余分项重新归一"
-
-
-def _competition_ranks(items: list[WindowAssessment], attr: str) -> int:
-    """Rank by composite, highest first; equal scores share a rank (1, 2, 2, 4)."""
-    scored = sorted((r for r in items if r.composite is not None),
-                    key=lambda r: -round(r.composite, 6))  # type: ignore[arg-type]
-    previous: float | None = None
-    rank = 0
-    for position, r in enumerate(scored, start=1):
-        value = round(r.composite, 6)  # type: ignore[arg-type]
-        if value != previous:
-            rank, previous = position, value
-        setattr(r, attr, rank)
-    return len(scored)
-
-
-def _rank(rows: list[WindowAssessment]) -> int:
-    by_industry: dict[str, list[WindowAssessment]] = defaultdict(list)
-    for r in rows:
-        by_industry[r.industry].append(r)
-    for members in by_industry.values():
-        n = _competition_ranks(members, "rank_industry")
-        for r in members:
-            r.industry_ranked = n
-    return _competition_ranks(rows, "rank_district")

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from analytics import delisting, snapshots
 from analytics.assessment import COMPONENTS, Assessment, Period, WindowAssessment
+from analytics.assessment_access import NotPublished
 from analytics.counting import split_sum
 from analytics.periods import previous
 from feedback_api.db import Session
@@ -153,10 +154,21 @@ def _alerts(user: User, rows: list[WindowAssessment], period: Period,
     return alerts
 
 
+def _read(period: Period, user: User, *, required: bool) -> tuple[Assessment, AssessmentSnapshot | None]:
+    """A period's figures; an earlier period not published is empty in the trend of a reader of
+    published figures only (the assessed one is refused: NotPublished)."""
+    try:
+        return snapshots.assessment_for(period, user)
+    except NotPublished:
+        if required:
+            raise
+        return Assessment(period, {}, [], 0, [], ""), None
+
+
 def build(user: User, period: Period, industry: str = "") -> Dashboard:
     """The dashboard of ``period`` for ``user`` (its scope), cut to ``industry`` when given."""
     periods = trend_periods(period)
-    read = [snapshots.assessment_for(p, user) for p in periods]
+    read = [_read(p, user, required=p == period) for p in periods]
     results = [res for res, _snap in read]
     result = results[-1]
 

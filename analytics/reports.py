@@ -21,6 +21,7 @@ from sqlalchemy import orm
 
 from analytics import snapshots
 from analytics.assessment import Assessment, Period, WindowAssessment, assess, assessed_in, counted_feedback
+from analytics.assessment_access import reads_live, require_live
 from analytics.counting import SPLIT_CHANNELS, split_levels, split_sum
 from analytics.report_opinions import Opinions, opinions
 from feedback_api.db import Session
@@ -241,6 +242,8 @@ def _build(kind: str, code: str, name: str, unit: Unit, user: User, period: Peri
     """The report of the windows ``pick`` chooses; a published period reads only the stored
     rows of ``own`` (the report's windows), a live one computes every window (for the ranks)."""
     got = snapshots.stored(period, user, window_ids=own)
+    if got is None:
+        require_live(period, user)
     result = got.result if got else assess(period, user)
     rows = [r for r in result.rows if pick(r)]
     if not rows:
@@ -295,6 +298,6 @@ def report_choices(user: User, period: Period) -> list[tuple[Unit, list[tuple[Wi
     stored = snapshots.stored_window_ids(period)
     out: dict[int, tuple[Unit, list[tuple[Window, bool]]]] = {}
     for w, assessed in rows:
-        has = w.id in stored if stored is not None else bool(assessed)
+        has = w.id in stored if stored is not None else bool(assessed) and reads_live(user)
         out.setdefault(w.unit_id, (w.unit, []))[1].append((w, has))
     return list(out.values())

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from analytics.assessment import Assessment, Component, Period, WindowAssessment, assess
+from analytics.assessment_access import require_live
 from analytics.snapshot_compute import Computed, compute
 from feedback_api.db import Session, begin_write
 from feedback_api.models import (
@@ -171,8 +172,11 @@ def stored(period: Period, user: User | None = None, version: int | None = None,
 
 
 def assessment_for(period: Period, user: User | None) -> tuple[Assessment, AssessmentSnapshot | None]:
-    """What pages show: the published version when there is one, else a live computation."""
+    """What pages show: the published version when there is one, else a live computation for
+    those who read one (``assessment_access``: others get NotPublished)."""
     got = stored(period, user)
+    if got is None:
+        require_live(period, user)
     return (got.result, got.snapshot) if got else (assess(period, user), None)
 
 

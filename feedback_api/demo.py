@@ -114,6 +114,9 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
                     "status_date": "2026-01-15" if i <= 3 else "",
                     "status_year": 2026 if i <= 3 else "",
                 })
+                # Registered before the year of ratings below: a period assesses only the
+                # windows registered before its end.
+                window.created_at = utcnow() - timedelta(days=400)
             windows.append(window)
     result.windows = len(windows)
 

@@ -79,3 +79,21 @@ def award(*codes: str, year: int = 2025) -> None:
     for w in Session.query(Window).filter(Window.code.in_(codes)):
         w.status, w.status_year, w.status_date = "demonstration", year, date(year, 12, 30)
     Session.flush()
+
+
+def registered_long_ago() -> None:
+    """Every window registered at the start of 2025 (a quarter assesses only the windows
+    registered before its end; tests create theirs today)."""
+    for w in Session.query(Window):
+        w.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+    Session.flush()
+
+
+def publish_quarter(code: str = "2026Q3") -> None:
+    """The office publishes the period (in an app context): units and authorities read only
+    published figures."""
+    from analytics import snapshots
+    from analytics.periods import parse_period
+
+    Session.commit()  # publishing starts its own unit of work: keep what came before
+    snapshots.publish(user("office"), parse_period(code))

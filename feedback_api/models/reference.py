@@ -129,6 +129,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "assign": "分配专家",
     "score": "评分",
     "publish": "发布",
+    "withdraw_public": "撤下公示",
     "award": "命名",
     "delete": "删除",
 }

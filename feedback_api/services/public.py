@@ -8,6 +8,7 @@ the office opened it)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,18 @@ class PublicPage:
     groups: list[tuple[str, dict[str, Any]]]  # (industry, {"windows": [...], "practices": [...]})
     publicity: list[dict[str, Any]]
     total: int
+
+
+def period_label(code: str) -> str:
+    """A period's code as people read it: 2026Q3 → 2026年第三季度 (as ``analytics.periods``
+    labels it; the public page reads only the stored code). Anything else is shown as stored."""
+    if m := re.fullmatch(r"(\d{4})Q([1-4])", code or ""):
+        return f"{m[1]}年第{'一二三四'[int(m[2]) - 1]}季度"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", code or ""):
+        return f"{m[1]}年{int(m[2])}月"
+    if re.fullmatch(r"\d{4}", code or ""):
+        return f"{code}年度"
+    return code
 
 
 def _latest_assessments(window_ids: list[int]) -> dict[int, PublishedSnapshot]:
@@ -60,7 +73,7 @@ def public_page() -> PublicPage:
         group["windows"].append({
             "name": name, "unit": unit_name, "year": year,
             "assessment": None if snap is None else {
-                "period": snap.period,
+                "period": period_label(snap.period),
                 **{k: snap.payload.get(k) for k in ASSESSMENT_KEYS if k in snap.payload}}})
     for p in practices:
         by_industry.setdefault(p.industry, {"windows": [], "practices": []})["practices"].append(

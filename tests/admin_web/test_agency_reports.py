@@ -199,7 +199,7 @@ def test_units_and_authorities_cannot_read_it(app, client, auth, rated, who):
 def test_the_office_cannot_generate_one(app, client, auth, rated):
     auth.login("office")
     page = client.get("/agency-reports/").get_data(as_text=True)
-    assert "生成测评报告</button>" not in page and "尚未生成测评报告" in page
+    assert "生成测评报告</button>" not in page and "尚无已报送的测评报告" in page
     client.post("/agency-reports/", data={"period": Q3,
                                           "csrf_token": auth.csrf_token("/agency-reports/")})
     assert report_id(app) is None

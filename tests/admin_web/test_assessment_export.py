@@ -9,7 +9,7 @@ import re
 
 from openpyxl import load_workbook
 
-from tests.assessment_helpers import add_feedback
+from tests.assessment_helpers import add_feedback, publish_quarter
 
 
 def _sheet(resp):  # type: ignore[no-untyped-def]
@@ -57,6 +57,8 @@ def test_the_export_keeps_the_industry_filter_and_the_scope(client, auth, db, di
     codes = {r[rows[0].index("窗口编号")] for r in rows[1:]}
     assert "CD-RMYY-001" in codes and "CD-SW-001" not in codes
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    with db():
+        publish_quarter()  # a unit reads published figures only
     auth.login("unit")
     _wb, rows = _sheet(client.get("/assessment/export.xlsx?period=2026Q3"))
     assert {r[3] for r in rows[1:]} == {r[3] for r in rows[1:] if r[3].startswith("CD-SW-")}

@@ -11,7 +11,14 @@ from werkzeug.test import encode_multipart
 
 from feedback_api.models import AuditLog, CovertEvidence, DelistingProposal, Inspection, Standard, Window
 from feedback_api.services import delisting as proposals
-from tests.assessment_helpers import add_feedback, full_scores, inspection, standard_form, window_id
+from tests.assessment_helpers import (
+    add_feedback,
+    full_scores,
+    inspection,
+    publish_quarter,
+    standard_form,
+    window_id,
+)
 
 PAGES = ["/assessment/", "/assessment/?period=2026", "/assessment/?period=2026-08",
          "/assessment/standard?year=2026", "/assessment/inspections?year=2026",
@@ -45,6 +52,7 @@ def test_a_unit_sees_only_its_own_windows_with_their_ranks(client, auth, db, dis
     with db():
         add_feedback("CD-SW-001", [5] * 20)
         add_feedback("CD-RMYY-001", [4] * 20)
+        publish_quarter()  # a unit reads published figures only
     auth.login("unit")
     page = client.get("/assessment/?period=2026Q3").get_data(as_text=True)
     assert "CD-SW-001" in page and "CD-RMYY-001" not in page

@@ -17,7 +17,7 @@ from analytics import snapshots
 from analytics.assessment import parse_period
 from feedback_api.models import AgencyReport, AssessmentSnapshotRow
 from tests.admin_web.test_channel_split import Q3, _pdf_text, agency_report, rate_on_both_channels
-from tests.assessment_helpers import user
+from tests.assessment_helpers import publish_quarter, user
 
 
 @pytest.fixture()
@@ -39,7 +39,9 @@ def _rows(html: str) -> dict[str, list[str]]:
             for m in re.findall(r"<tr><th>([^<]*)</th>(.*?)</tr>", table.group(1), re.S)}
 
 
-def test_the_report_page_excel_and_pdf_split_the_levels(client, auth, rated):
+def test_the_report_page_excel_and_pdf_split_the_levels(client, auth, db, rated):
+    with db():
+        publish_quarter()  # a unit reads published figures only
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     assert _rows(html) == {"微信公众号": ["2", "1", "0", "0", "1", "4"],

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from analytics import snapshots
 from analytics.assessment import parse_period
 from feedback_api.models import AssessmentSnapshotRow
-from tests.assessment_helpers import add_feedback, user
+from tests.assessment_helpers import add_feedback, publish_quarter, user
 
 Q3 = "2026Q3"
 
@@ -72,7 +72,10 @@ def test_the_assessment_table_and_window_page_split_the_count(client, auth, rate
     assert "7 条（微信公众号 4 条、网页评价 3 条）" in page
 
 
-def test_the_rating_report_splits_the_count_on_the_page_and_in_excel_and_pdf(client, auth, rated):
+def test_the_rating_report_splits_the_count_on_the_page_and_in_excel_and_pdf(client, auth, db,
+                                                                             rated):
+    with db():
+        publish_quarter()  # a unit reads published figures only
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     assert "<dt>计分评价数</dt><dd>7</dd><dt>其中微信公众号</dt><dd>4</dd><dt>其中网页评价</dt><dd>3</dd>" in html

@@ -343,7 +343,7 @@ def test_public_page_shows_published_data_and_nothing_personal(client, published
     html = resp.get_data(as_text=True)
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert "门诊挂号收费处" in html and "2025年度示范窗口" in html
-    assert "93.5" in html and "优秀" in html and "2026Q3" in html
+    assert "93.5" in html and "优秀" in html and "2026年第三季度" in html
     assert "“一站式”挂号工作法" in html
     assert "未发布的案例" not in html  # submitted, not published
     assert "住院结算窗口" not in html  # a candidate, not on publicity

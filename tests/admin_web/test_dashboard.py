@@ -15,7 +15,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 
 from analytics import assessment, delisting
-from tests.assessment_helpers import add_feedback, inspection
+from tests.assessment_helpers import add_feedback, inspection, publish_quarter
 from tests.conftest import AuthActions
 
 Q2, Q3 = "2026Q2", "2026Q3"
@@ -41,6 +41,14 @@ def scored(db, titled_district):
             inspection("CD-RMYY-002", 2026, quarter, passed=False)
     with db():
         delisting.evaluate(2026)
+
+
+@pytest.fixture()
+def published(db, scored):
+    """Q2 and Q3 published: authorities and units read published figures only."""
+    with db():
+        publish_quarter(Q2)
+        publish_quarter(Q3)
 
 
 def _ranking(html: str) -> dict[str, list[str]]:
@@ -121,7 +129,7 @@ def test_the_office_narrows_the_district_to_one_industry(client, auth, scored):
 
 
 @pytest.mark.parametrize("industry", ["", "tax", "health"])
-def test_an_authority_never_sees_another_industrys_windows(client, auth, scored, industry):
+def test_an_authority_never_sees_another_industrys_windows(client, auth, scored, published, industry):
     auth.login("authority")  # health
     html = client.get(f"/dashboard/?period={Q3}&industry={industry}").get_data(as_text=True)
     body = client.get(f"/dashboard/data.json?period={Q3}&industry={industry}").get_data(as_text=True)
@@ -140,7 +148,7 @@ def test_an_authority_never_sees_another_industrys_windows(client, auth, scored,
     assert 'name="industry"' not in html  # an authority has no industry to choose
 
 
-def test_an_authority_of_two_industries_narrows_to_one(app, db, scored):
+def test_an_authority_of_two_industries_narrows_to_one(app, db, scored, published):
     from feedback_api.services import users
     with db():
         users.create_user(None, "two", role="authority", password="two-password",
@@ -187,7 +195,7 @@ def test_an_empty_district_shows_empty_tables(client, auth, district):
     assert len(data["periods"]) == 6 and data["periods"][-1] == "2026年7月"
 
 
-def test_the_report_pages_charts_hold_its_tables_numbers(client, auth, scored):
+def test_the_report_pages_charts_hold_its_tables_numbers(client, auth, scored, published):
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     block = re.search(r'<script type="application/json" id="report-charts">(.*?)</script>', html, re.S)

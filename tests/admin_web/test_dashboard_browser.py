@@ -5,7 +5,7 @@ a click on a window's bar opens its report."""
 import pytest
 
 from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
-from tests.admin_web.test_dashboard import Q3, scored  # noqa: F401
+from tests.admin_web.test_dashboard import Q3, published, scored  # noqa: F401
 
 CHARTS = ("ranking", "trend", "bands", "components")
 REPORT_CHARTS = ("months", "distribution")
@@ -82,7 +82,7 @@ def test_the_dashboard_draws_its_charts(live_server, page, scored, viewport, tmp
     assert errors == []
 
 
-def test_an_authoritys_dashboard_names_only_its_industry(live_server, page, scored):  # noqa: F811
+def test_an_authoritys_dashboard_names_only_its_industry(live_server, page, published):  # noqa: F811
     _sign_in(page, live_server, "authority")
     page.wait_for_selector("text=概况")
     page.goto(f"{live_server}/dashboard/?period={Q3}")
@@ -93,7 +93,7 @@ def test_an_authoritys_dashboard_names_only_its_industry(live_server, page, scor
     assert sorted(labels) == ["CD-RMYY-001", "CD-RMYY-002"]
 
 
-def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, scored, tmp_path):  # noqa: F811
+def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, published, tmp_path):  # noqa: F811
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_viewport_size({"width": 390, "height": 844})
@@ -112,11 +112,12 @@ def test_a_units_report_draws_its_charts_on_a_phone(live_server, page, scored, t
 def test_a_large_district_scrolls_inside_the_ranking_chart(live_server, page, db, district):  # noqa: F811
     """Over 30 windows the ranking shows 30 at a time with a slider; the table lists them all."""
     from feedback_api.services import windows
-    from tests.assessment_helpers import add_feedback
+    from tests.assessment_helpers import add_feedback, registered_long_ago
 
     with db():
         for n in range(1, 34):
             windows.create_window(None, {"code": f"CD-SW-1{n:02d}", "name": f"办税窗口{n}", "unit": "CD-SW"})
+        registered_long_ago()
     with db():
         for n in range(1, 34):
             add_feedback(f"CD-SW-1{n:02d}", [5] * (n % 5 + 1) + [2])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from feedback_api.services import users
+from tests.assessment_helpers import publish_quarter
 
 PAGES = ["/windows", "/feedback", "/assessment/?period=2026Q3"]
 
@@ -38,6 +39,7 @@ def test_an_authority_of_two_industries_chooses_between_them(client, auth, db, d
     with db():
         users.create_user(None, "authority-two", role="authority", password="authority-two-pw",
                           scopes=["health", "tax"])
+        publish_quarter()  # an authority reads published figures only
     auth.login("authority-two", "authority-two-pw")
     options = _industry_options(client.get(path).get_data(as_text=True))
     assert sorted(o for o in options if o) == ["health", "tax"]

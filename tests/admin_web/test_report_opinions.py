@@ -44,13 +44,20 @@ def said(db, district):
                  at=datetime(2026, 5, 10, 4, tzinfo=UTC))
 
 
+def _published(db) -> None:
+    """The quarter published: a unit reads published figures only (its comments stay live)."""
+    with db():
+        snapshots.publish(user("office"), Period("quarter", 2026, 3))
+
+
 def _hot_words(html: str) -> list[tuple[str, str]]:
     table = re.search(r'<table class="grid compact" id="t-hot-words">(.*?)</table>', html, re.S)
     assert table
     return re.findall(r"<tr><td>([^<]*)</td><td>(\d+)</td></tr>", table.group(1))
 
 
-def test_the_page_shows_the_windows_hot_words_and_masked_comments(client, auth, said):
+def test_the_page_shows_the_windows_hot_words_and_masked_comments(client, auth, db, said):
+    _published(db)
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     assert _hot_words(html) == [("排队", "3"), ("态度", "1"), ("系统", "1")]
@@ -67,7 +74,8 @@ def test_the_page_shows_the_windows_hot_words_and_masked_comments(client, auth, 
     assert "2026-08-10" in worst and "非常不满意" in worst
 
 
-def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, said):
+def test_the_excel_and_pdf_hold_the_same_words_and_comments(client, auth, db, said):
+    _published(db)
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     wb = load_workbook(io.BytesIO(client.get(
@@ -123,6 +131,7 @@ def test_an_opinion_with_markup_characters_prints_as_typed(client, auth, db, dis
     typed = "排队<b>一小时 & 没人管</i>"
     with db():
         _opinion("CD-SW-001", 1, 0.05, ["排队"], typed, typed)
+    _published(db)
     auth.login("unit")
     resp = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
@@ -136,6 +145,7 @@ def test_an_opinion_with_control_characters_still_exports_to_excel(client, auth,
     typed = "排队\x0b太久\x01了"
     with db():
         _opinion("CD-SW-001", 1, 0.05, ["排队"], typed, typed)
+    _published(db)
     auth.login("unit")
     resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
     assert resp.status_code == 200
@@ -156,6 +166,7 @@ def test_a_complaint_is_what_the_citizen_meant_not_what_the_model_guessed(client
                  reviewed_sentiment=0)
         _opinion("CD-SW-001", 1, 0.9, ["态度"], "态度好个鬼", "态度好个鬼", reviewed_sentiment=1)
         _opinion("CD-SW-001", None, 0.9, ["便民"], "很便民", "很便民")
+    _published(db)
     auth.login("unit")
     html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
     section = html.split('id="opinions"', 1)[1].split("</section>", 1)[0]

@@ -25,8 +25,12 @@ def test_a_report_download_with_a_bad_period_is_refused_in_chinese(client, auth,
         assert "Content-Disposition" not in resp.headers  # not some other quarter's file
         text = resp.get_data(as_text=True)
         assert "考核期" in text or "季度" in text or "月份" in text, text
-    # No period is this quarter's file, as the page shows.
-    assert client.get(f"/reports/windows/CD-SW-001/{suffix}").status_code == 200
+    # No period is this quarter's, as the page shows: not published, the unit is told so.
+    from analytics.assessment import current_quarter
+
+    resp = client.get(f"/reports/windows/CD-SW-001/{suffix}")
+    assert resp.status_code == 404 and "Content-Disposition" not in resp.headers
+    assert f"本季度考核结果尚未发布（{current_quarter().label}）" in resp.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("industry", ['a"b\r\nX-Evil: 1', "space", "中文"])
@@ -63,6 +67,12 @@ def test_a_window_delisted_before_the_period_says_so_not_a_bare_404(client, auth
     with db():
         windows.update_window(None, "CD-SW-002", {"status": "delisted", "status_date": "2026-03-01",
                                                   "status_reason": "测试"})
+    from analytics import snapshots
+    from analytics.assessment import Period
+    from tests.assessment_helpers import user
+
+    with db():  # units read published figures only
+        snapshots.publish(user("office"), Period("quarter", 2026, 3))
     auth.login("unit")
     for path in ("/reports/windows/CD-SW-002?period=2026Q3",
                  "/assessment/windows/CD-SW-002?period=2026Q3"):
@@ -109,7 +119,7 @@ def test_a_live_reports_file_name_says_so_and_a_published_ones_does_not(client, 
     from tests.admin_web.test_downloads import saved_name
     from tests.assessment_helpers import user
 
-    auth.login("unit")
+    auth.login("office")  # live figures are the office's and the agency's
     path = f"/reports/windows/CD-SW-001/report.{suffix}?period=2026Q3"
     live = client.get(path)
     stamp = f"{local_today():%Y%m%d}"

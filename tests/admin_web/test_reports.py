@@ -1,5 +1,5 @@
-"""Rating reports: a unit reads its own windows' (page, Excel, PDF) and gets 404 for another
-unit's; the Excel numbers and the PDF text agree with the page."""
+"""Rating reports: a unit reads its own windows' (page, Excel, PDF) once the period is published
+and gets 404 for another unit's; the Excel numbers and the PDF text agree with the page."""
 
 from __future__ import annotations
 
@@ -34,7 +34,19 @@ def rated(db, district):
                 "industry_ranked": row.industry_ranked}
 
 
-def test_a_unit_reads_its_own_window_report(client, auth, rated):
+@pytest.fixture()
+def published(db, rated):
+    """The quarter published by the office: units and authorities read published figures only."""
+    from analytics import snapshots
+    from tests.assessment_helpers import user
+
+    with db():
+        snapshots.publish(user("office"), assessment.parse_period(Q3))
+    return rated
+
+
+def test_a_unit_reads_its_own_window_report(client, auth, published):
+    rated = published
     auth.login("unit")
     page = client.get(f"/reports/windows/CD-SW-001?period={Q3}")
     assert page.status_code == 200
@@ -64,7 +76,7 @@ def test_a_unit_gets_404_for_another_units_report(client, auth, rated, path):
     assert client.get(f"{path}?period={Q3}").status_code == 404
 
 
-def test_an_authority_reads_its_industry_only_and_the_office_any(client, auth, rated):
+def test_an_authority_reads_its_industry_only_and_the_office_any(client, auth, published):
     auth.login("authority")  # health
     assert client.get(f"/reports/windows/CD-RMYY-001?period={Q3}").status_code == 200
     assert client.get(f"/reports/windows/CD-SW-001?period={Q3}").status_code == 404
@@ -81,7 +93,8 @@ def test_an_authority_reads_its_industry_only_and_the_office_any(client, auth, r
             resp.close()
 
 
-def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
+def test_the_excel_report_holds_the_pages_numbers(client, auth, published):
+    rated = published
     auth.login("unit")
     resp = client.get(f"/reports/windows/CD-SW-001/report.xlsx?period={Q3}")
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
@@ -101,7 +114,8 @@ def test_the_excel_report_holds_the_pages_numbers(client, auth, rated):
     assert dist == {5: 12, 4: 5, 3: 2, 2: 1, 1: 3}
 
 
-def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, rated):
+def test_the_pdf_report_reads_back_with_the_pages_figures(client, auth, published):
+    rated = published
     pypdf = pytest.importorskip("pypdf")
     auth.login("unit")
     resp = client.get(f"/reports/windows/CD-SW-001/report.pdf?period={Q3}")
@@ -128,7 +142,7 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
         second = ticket_open.open_ticket(None, window, topic="efficiency", problem="办理慢",
                                      source="office", now=datetime(2026, 8, 20, 2, tzinfo=UTC))
         ticket_links.cancel_ticket(user("office"), second.id, "重复交办")
-    auth.login("unit")
+    auth.login("office")  # the live figures are the office's and the agency's
 
     def ticket_cells() -> list[str]:
         html = client.get(f"/reports/windows/CD-SW-001?period={Q3}").get_data(as_text=True)
@@ -142,7 +156,7 @@ def test_a_published_report_counts_the_tickets_a_live_one_counts(app, db, client
     assert ticket_cells() == live
 
 
-def test_the_ticket_figures_say_which_tickets_each_counts(db, client, auth, rated):
+def test_the_ticket_figures_say_which_tickets_each_counts(db, client, auth, published):
     """The tickets still open include earlier quarters': each figure's label says what it counts,
     so 本期 1 + an open one from Q2 reading "2" adds up (page, Excel, PDF)."""
     pypdf = pytest.importorskip("pypdf")
@@ -183,7 +197,12 @@ def test_the_index_links_only_windows_with_a_report_for_the_period(db, client, a
     assert f"/reports/windows/CD-SW-001?period={Q3}" in links
     assert not any("CD-SW-003" in link for link in links)
     assert all(client.get(link).status_code == 200 for link in links)
-    # A live period reports every window in the programme, the new one included.
+    # A period not published: the unit is told so, and given no link.
+    live = client.get("/reports/?period=2026-12").get_data(as_text=True)
+    assert "本月考核结果尚未发布" in live and "/reports/windows/" not in live
+    # The office's live view reports every window in the programme, the new one included.
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("office")
     live = client.get("/reports/?period=2026-12").get_data(as_text=True)
     assert "/reports/windows/CD-SW-003?period=2026-12" in live
 

@@ -12,7 +12,7 @@ import pytest
 from analytics import assessment, daily
 from analytics.assessment import Period
 from feedback_api.services import covert, standards, windows
-from tests.assessment_helpers import add_feedback, inspection
+from tests.assessment_helpers import add_feedback, inspection, registered_long_ago
 
 Q3 = Period("quarter", 2026, 3)
 
@@ -32,6 +32,7 @@ def small(db, district):
         for code, name in (("CD-SW-003", "社保代缴窗口"), ("CD-SW-004", "车船税窗口")):
             windows.create_window(None, {"code": code, "name": name, "unit": "CD-SW"})
         windows.create_window(None, {"code": "CD-RMYY-003", "name": "药房窗口", "unit": "CD-RMYY"})
+        registered_long_ago()
         # CD-SW-001: four ratings inside the quarter, one at the district's first instant of it
         # (16:00 UTC the day before), one at its last; two just outside, not counted.
         add_feedback("CD-SW-001", [5, 5, 4, 2])

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from analytics import assessment
 from analytics.assessment import Period
 from feedback_api.services import covert
-from tests.assessment_helpers import add_feedback
+from tests.assessment_helpers import add_feedback, publish_quarter
 
 Q3 = Period("quarter", 2026, 3)
 
@@ -40,6 +40,8 @@ def test_the_periods_incidents_are_on_the_assessment(db, client, auth, district)
     other = next(r for r in result.rows if r.code == "CD-SW-002")
     assert (other.incidents, other.incidents_major) == (0, 0)
 
+    with db():
+        publish_quarter()  # a unit reads published figures only
     auth.login("unit")
     page = client.get("/assessment/windows/CD-SW-001?period=2026Q3").get_data(as_text=True)
     assert "重大事件" in page and "2 起（其中重大 1 起）" in page

@@ -37,7 +37,7 @@ def test_publish_assessment_for_the_public_page(db, district, runner, client):
         assert best.payload["score"] > snaps["CD-SW-002"].payload["score"]
         assert "2 个参评窗口中第 1 名" in best.payload["summary"]
     html = client.get("/public").get_data(as_text=True)
-    assert f"<b>{best.payload['score']}</b>" in html and "2026Q3" in html
+    assert f"<b>{best.payload['score']}</b>" in html and "2026年第三季度" in html
     assert "13912345678" not in html
 
 
