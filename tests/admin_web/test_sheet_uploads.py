@@ -80,6 +80,8 @@ def test_the_pages_refuse_what_they_cannot_read_in_chinese_and_store_nothing(cli
     assert "无法读取 .xls 文件" in _upload(client, auth, "/windows/import", ole, "台账.xls")
     word = (SHEETS / "note.doc").read_bytes()
     assert "文件不是 Excel 表格" in _upload(client, auth, "/windows/import", word, "台账.xls")
+    locked = (SHEETS / "locked.xls").read_bytes()
+    assert "设有打开密码" in _upload(client, auth, "/assessment/inspections/import", locked, "检查.xls")
     assert "只支持 CSV、XLSX 或 XLS 文件" in _upload(client, auth, "/windows/import", word, "整改说明.doc")
     unfilled = _xlsx([["窗口编号*", "窗口名称*", "所属单位*", "行业"]])
     assert "没有数据行" in _upload(client, auth, "/windows/import", unfilled, "模板.xlsx")

@@ -81,6 +81,7 @@ def test_a_file_named_xls_that_is_an_xlsx_or_a_csv_is_read_for_what_it_is():
     (_fixture("ledger.xls")[:3000], "无法读取 .xls 文件：文件可能已损坏"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504, "无法读取 .xls 文件：文件可能已损坏"),
     (_fixture("note.doc"), "文件不是 Excel 表格（可能是 Word 或 WPS 文字文档）"),
+    (_fixture("locked.xls"), "该 .xls 文件设有打开密码"),
 ])
 def test_a_damaged_xls_or_a_word_file_is_refused_in_chinese_and_stores_nothing(db, data, message):
     for importer in (ledger.import_ledger, inspection_sheets.import_inspections):

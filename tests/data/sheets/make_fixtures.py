@@ -1,6 +1,7 @@
 """Writes the Excel 97-2003 fixtures of the .xls import tests: each workbook is built with openpyxl
 as staff lay theirs out, then saved as .xls by LibreOffice (no maintained Python library writes
-.xls). Run from the repository root with LibreOffice installed (Debian: libreoffice-calc-nogui):
+.xls). Run from the repository root with LibreOffice installed (Debian: libreoffice-calc-nogui,
+libreoffice-writer-nogui for the Word file, python3-uno for the password-protected workbook):
 
     python tests/data/sheets/make_fixtures.py
 """
@@ -64,6 +65,13 @@ def main() -> None:
             wb.save(Path(tmp) / f"{name}.xlsx")
             subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", str(HERE),
                             str(Path(tmp) / f"{name}.xlsx")], check=True)
+        # A workbook with an opening password (xlrd cannot read one).
+        locked = Workbook()
+        locked.active.append(["窗口编号", "窗口名称", "所属单位"])
+        locked.active.append(["XQ-YB-009", "医保窗口9", "西区医疗保障服务中心"])
+        locked.save(Path(tmp) / "locked.xlsx")
+        subprocess.run(["/usr/bin/python3", str(HERE / "save_locked_xls.py"), str(Path(tmp) / "locked.xlsx"),
+                        str(HERE / "locked.xls")], check=True)
         # An old Word file: OLE like an .xls, but no workbook inside.
         (Path(tmp) / "note.txt").write_text("整改说明：窗口已整改。\n", encoding="utf-8")
         subprocess.run(["soffice", "--headless", "--convert-to", "doc", "--outdir", str(HERE),
