@@ -24,6 +24,8 @@ Row = tuple[int, list[str]]
 HEADER_SCAN = 10
 #: Old Office files (Excel 97-2003 .xls, Word .doc, WPS) are OLE compound documents starting so.
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A web page or an XML Spreadsheet 2003, as online systems' "export to Excel" names .xls.
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:\?xml|!doctype|html|table)", re.IGNORECASE)
 _NOTE = re.compile(r"\([^()]*\)$")  # a trailing note in brackets: "窗口人数（人）", "服务态度（15分）"
 
 
@@ -212,6 +214,9 @@ def read_tables(data: bytes, filename: str, *, max_rows: int | None = None,
         if limit is not None:
             _count_rows(data, limit, refuse)
         return _xlsx_tables(data)  # XLSX keeps text cells as they are
+    if _MARKUP.match(data[:4096]):
+        raise ValidationError("文件是网页或 XML 格式，并非 Excel 表格（网上系统导出的 .xls 常是这样）："
+                              "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传")
     return [_csv_rows(data, limit, refuse)]
 
 

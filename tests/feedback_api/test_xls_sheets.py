@@ -133,3 +133,14 @@ def test_a_date_column_formatted_as_number_in_an_xlsx_imports(db, district):
         assert report.created == ["XQ-YB-001"] and [e.line for e in report.errors] == [3]
         assert "状态日期" in report.errors[0].reason
         assert str(s.scalars(sa.select(Window.status_date).where(Window.code == "XQ-YB-001")).one()) == "2026-03-05"
+
+
+@pytest.mark.parametrize("data", [
+    '<html><head><meta charset="utf-8"></head><body><table><tr><td>窗口编号</td></tr></table></body></html>'.encode(),
+    b"\xef\xbb\xbf\r\n<table border=1><tr><td>x</td></tr></table>",
+    b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>',
+])
+def test_a_web_page_or_xml_saved_as_xls_says_what_it_is(db, data):
+    # What many online systems' "导出 Excel" gives: a page or an XML Spreadsheet 2003 named .xls.
+    with db(), pytest.raises(ValidationError, match="网页或 XML 格式.*另存为 .xlsx"):
+        ledger.import_ledger(None, data, "导出.xls")
