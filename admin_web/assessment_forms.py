@@ -98,7 +98,8 @@ def inspection_form(std: Any, windows: Iterable[Window]) -> Any:
 
 class UploadForm(PageForm):
     file = FileField("检查表文件", validators=[
-        FileRequired("请选择要导入的文件"), FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件")])
+        FileRequired("请选择要导入的文件"),
+        FileAllowed(["csv", "xlsx", "xls"], "只支持 CSV、XLSX 或 XLS 文件")])
 
 
 class EvidenceForm(PageForm):

@@ -116,7 +116,7 @@ class AnswerForm(PageForm):
 class ImportForm(PageForm):
     file = FileField("台账文件", validators=[
         FileRequired("请选择要导入的文件"),
-        FileAllowed(["csv", "xlsx"], "只支持 CSV 或 XLSX 文件"),
+        FileAllowed(["csv", "xlsx", "xls"], "只支持 CSV、XLSX 或 XLS 文件"),
     ])
 
 

@@ -190,7 +190,7 @@ def tokens_revoke(token_id: int) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def windows_import(file: Path) -> None:
-    """Import a ledger (CSV in UTF-8/GB18030, or XLSX); exit 1 if any row was refused."""
+    """Import a ledger (CSV in UTF-8/GB18030, XLSX or XLS); exit 1 if any row was refused."""
     try:
         report = ledger.import_ledger(None, file.read_bytes(), file.name)
     except ServiceError as exc:

@@ -1,7 +1,7 @@
 """Reading an uploaded sheet as staff save it from Excel or WPS: CSV in the encodings Chinese
-Excel writes, or an XLSX workbook whose table may sit under a title row, behind an instructions
-sheet, with headers broken over lines, and with cells merged down a column. Every spreadsheet
-import (the ledger, the inspections) reads through here."""
+Excel writes, or an XLSX or Excel 97-2003 (.xls) workbook whose table may sit under a title row,
+behind an instructions sheet, with headers broken over lines, and with cells merged down a
+column. Every spreadsheet import (the ledger, the inspections) reads through here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
+import xlrd
 from openpyxl import load_workbook
 
 from feedback_api.services import cells
@@ -21,6 +22,10 @@ from feedback_api.services.errors import ValidationError
 Row = tuple[int, list[str]]
 #: How many non-empty rows of a sheet are searched for its header (title rows, a two-row header).
 HEADER_SCAN = 10
+#: Old Office files (Excel 97-2003 .xls, Word .doc, WPS) are OLE compound documents starting so.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: A web page or an XML Spreadsheet 2003, as online systems' "export to Excel" names .xls.
+_MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:\?xml|!doctype|html|table)", re.IGNORECASE)
 _NOTE = re.compile(r"\([^()]*\)$")  # a trailing note in brackets: "窗口人数（人）", "服务态度（15分）"
 
 
@@ -45,10 +50,8 @@ def decode_csv(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             pass
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # the OLE file of Excel 97-2003 (.xls)
-        raise ValidationError("不支持 Excel 97-2003 格式（.xls）：请在 Excel 或 WPS 中另存为 .xlsx 后上传")
     if b"\x00" in data[:4096]:
-        raise ValidationError("文件不是文本格式的 CSV：请上传 CSV 或 XLSX 文件")
+        raise ValidationError("文件不是文本格式的 CSV：请上传 CSV、XLSX 或 XLS 文件")
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -118,33 +121,102 @@ def _xlsx_tables(data: bytes) -> list[list[Row]]:
     tables = []
     for ws in wb.worksheets:
         values = [list(row) for row in ws.iter_rows(values_only=True)]
-        # A cell merged down a column shows its value on every row of the merge (a unit over its
-        # windows, one date over a day's inspections); across columns it is a heading, kept once.
-        for merged in ws.merged_cells.ranges:
-            if merged.min_col != merged.max_col or merged.min_row > len(values):
-                continue
-            col = merged.min_col - 1
-            top = values[merged.min_row - 1][col] if col < len(values[merged.min_row - 1]) else None
-            for r in range(merged.min_row, min(merged.max_row, len(values))):
-                if col < len(values[r]):
-                    values[r][col] = top
-        tables.append([(i, [_text(v) for v in row]) for i, row in enumerate(values, start=1)])
+        merges = [(m.min_row, m.max_row, m.min_col, m.max_col) for m in ws.merged_cells.ranges]
+        tables.append(_filled_down(values, merges))
     wb.close()
+    return tables
+
+
+def _filled_down(values: list[list[Any]], merges: list[tuple[int, int, int, int]]) -> list[Row]:
+    """The rows as text, each merge (first row, last row, first column, last column; from 1)
+    applied: a cell merged down a column shows its value on every row of the merge (a unit over
+    its windows, one date over a day's inspections); across columns it is a heading, kept once."""
+    for min_row, max_row, min_col, max_col in merges:
+        if min_col != max_col or min_row > len(values):
+            continue
+        col = min_col - 1
+        top = values[min_row - 1][col] if col < len(values[min_row - 1]) else None
+        for r in range(min_row, min(max_row, len(values))):
+            if col < len(values[r]):
+                values[r][col] = top
+    return [(i, [_text(v) for v in row]) for i, row in enumerate(values, start=1)]
+
+
+def _xls_value(cell: xlrd.sheet.Cell, datemode: int) -> Any:
+    """A cell as openpyxl would give it from the same sheet saved as .xlsx."""
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            when = xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return cell.value
+        return when.time() if cell.value < 1 else when  # a time of day alone
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        return int(cell.value) if float(cell.value).is_integer() else cell.value
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#N/A")
+    return cell.value
+
+
+def _xls_refusal(exc: Exception) -> ValidationError:
+    # xlrd names these two cases only in its message (both XLRDError).
+    if "encrypted" in str(exc):
+        return ValidationError("该 .xls 文件设有打开密码，无法读取："
+                               "请在 Excel 或 WPS 中取消密码后再上传")
+    if "Can't find workbook" in str(exc):
+        return ValidationError("文件不是 Excel 表格（可能是 Word 或 WPS 文字文档）："
+                               "请上传 CSV、XLSX 或 XLS 表格")
+    return ValidationError("无法读取 .xls 文件：文件可能已损坏，"
+                           "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传")
+
+
+def xls_tables(data: bytes, limit: int | None = None,
+               too_long: Callable[[], ValidationError] | None = None) -> list[list[Row]]:
+    """The sheets of an Excel 97-2003 workbook as the XLSX path reads them. xlrd cannot stream:
+    sheets load one at a time, and one of more than ``limit`` filled rows is refused before its
+    rows are built (the upload's byte limit bounds the one sheet loaded)."""
+    try:
+        # formatting_info: only so does xlrd read the merged cells.
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
+        tables = []
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            if limit is not None and too_long is not None and sheet.nrows > limit and sum(
+                    any(str(v).strip() for v in sheet.row_values(r)) for r in range(sheet.nrows)) > limit:
+                raise too_long()
+            values = [[_xls_value(c, book.datemode) for c in sheet.row(r)] for r in range(sheet.nrows)]
+            merges = [(rlo + 1, rhi, clo + 1, chi) for rlo, rhi, clo, chi in sheet.merged_cells]
+            tables.append(_filled_down(values, merges))
+            book.unload_sheet(index)
+        book.release_resources()
+    except ValidationError:
+        raise
+    except Exception as exc:  # xlrd raises many types for a damaged file
+        raise _xls_refusal(exc) from None
     return tables
 
 
 def read_tables(data: bytes, filename: str, *, max_rows: int | None = None,
                 too_long: Callable[[], ValidationError] | None = None) -> list[list[Row]]:
     """Every table of an upload as (line number, cells as text) rows: one for a CSV, one per
-    sheet of an XLSX. With ``max_rows``, a table of more filled rows than that and a header's
+    sheet of an XLSX or XLS. With ``max_rows``, a table of more filled rows than that and a header's
     room (HEADER_SCAN) is refused with ``too_long()`` as it is read (a workbook before it is
     loaded whole); the importer counts its data rows exactly."""
     limit = None if max_rows is None else max_rows + HEADER_SCAN
     refuse = too_long or (lambda: ValidationError(f"文件超过 {max_rows} 行，请分批导入"))
+    if data[:8] == OLE_MAGIC:
+        return xls_tables(data, limit, refuse)  # an .xls, whatever its name
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
         if limit is not None:
             _count_rows(data, limit, refuse)
         return _xlsx_tables(data)  # XLSX keeps text cells as they are
+    if _MARKUP.match(data[:4096]):
+        raise ValidationError("文件是网页或 XML 格式，并非 Excel 表格（网上系统导出的 .xls 常是这样）："
+                              "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传")
     return [_csv_rows(data, limit, refuse)]
 
 

@@ -168,7 +168,7 @@ def test_import_page_refuses_other_file_types(client, auth, district):
     resp = client.post("/windows/import", data={"csrf_token": token,
                                                 "file": (io.BytesIO(b"%PDF-1.4"), "x.pdf")},
                        content_type="multipart/form-data")
-    assert resp.status_code == 200 and "只支持 CSV 或 XLSX" in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "只支持 CSV、XLSX 或 XLS" in resp.get_data(as_text=True)
 
 
 def test_window_list_filters(client, auth, district):

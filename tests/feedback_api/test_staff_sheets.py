@@ -139,7 +139,7 @@ def test_an_inspection_date_and_inspectors_merged_down_apply_to_each_row(db, dis
         assert {i.inspectors for i in s.scalars(sa.select(Inspection))} == {"王五"}
 
 
-def test_an_old_excel_97_file_is_refused_with_how_to_save_it(db):
+def test_a_damaged_excel_97_file_is_refused_with_how_to_save_it(db):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # an .xls starts so
     for importer in (ledger.import_ledger, inspection_sheets.import_inspections):
         with db(), pytest.raises(ValidationError, match=r"\.xls.*另存为 \.xlsx"):
