@@ -130,6 +130,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "score": "评分",
     "publish": "发布",
     "withdraw_public": "撤下公示",
+    "transfer": "转办",
     "award": "命名",
     "delete": "删除",
 }
