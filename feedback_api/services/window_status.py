@@ -42,7 +42,7 @@ def record(window: Window, before: Title | None, actor: User | None, via: str
     Session.add(change)
     if before is not None and before[0] == DEMONSTRATION and window.status != DEMONSTRATION:
         now = label(WINDOW_STATUSES, window.status)
-        # Migration 0042 writes this note in SQL for the proposals left open before this rule.
+        # Migration 0041 writes this note in SQL for the proposals left open before this rule.
         on = f"于 {window.status_date.isoformat()} " if window.status_date else ""
         reason = f"（{window.status_reason[:200]}）" if window.status_reason else ""
         withdraw_open(actor, window.id,

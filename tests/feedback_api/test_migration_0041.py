@@ -1,4 +1,4 @@
-"""Migration 0042: delisting proposals left open (待确认) on windows that no longer hold the title
+"""Migration 0041: delisting proposals left open (待确认) on windows that no longer hold the title
 (before the rule that a window leaving the title withdraws them) are withdrawn (无需处理) with
 the note the service writes, audited; a confirmed proposal no longer takes the window, year and
 rule for good (a new title may be judged again); a new-ticket alert may be withdrawn. The
@@ -52,13 +52,13 @@ def _world(engine) -> None:
              "'ticket:1', '督办单', '正文', 'pending', 0, :now, '', :now FROM units")
 
 
-def test_0042_withdraws_open_proposals_of_untitled_windows(database_url, tmp_path):
+def test_0041_withdraws_open_proposals_of_untitled_windows(database_url, tmp_path):
     url = scratch_database(database_url, "withdraw_open", tmp_path)
     engine = make_engine(url)
     try:
         schema.upgrade(engine, "0040")
         _world(engine)
-        schema.upgrade(engine, "0042")
+        schema.upgrade(engine, "0041")
         with engine.connect() as conn:
             rows = [tuple(r) for r in conn.execute(sa.text(PROPOSALS))]
             audit = [tuple(r) for r in conn.execute(sa.text(

@@ -12,7 +12,7 @@ titled again after it is judged again on the records after its new title. ``staf
 be ``withdrawn``: a new ticket's alert to a unit the ticket was transferred away from before
 it was sent.
 
-Revision ID: 0042
+Revision ID: 0041
 Revises: 0040
 Create Date: 2026-12-07 13:00:00
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0042'
+revision: str = '0041'
 down_revision: Union[str, Sequence[str], None] = '0040'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
@@ -96,7 +96,7 @@ def downgrade() -> None:
         "HAVING count(*) > 1 ORDER BY w.code, p.year, p.rule")).all()
     if twice:
         raise RuntimeError(
-            "cannot downgrade below 0042: these windows have two delisting proposals of one year "
+            "cannot downgrade below 0041: these windows have two delisting proposals of one year "
             "and rule (a confirmed one and one after a new title); decide what to keep first: "
             + ", ".join(f"{code} {year} rule {rule}" for code, year, rule in twice))
     op.execute("UPDATE staff_alerts SET status = 'failed' WHERE status = 'withdrawn'")
