@@ -13,43 +13,29 @@ import sqlalchemy as sa
 from feedback_api import schema
 from feedback_api.db import make_engine
 from tests.db_compare import drop_scratch_database, scratch_database
+from tests.migration_helpers import add, unit_and_titled_windows
 
-NOW = "2026-10-01 08:00:00"
 PROPOSALS = ("SELECT w.code, p.rule, p.state, p.decision_note, p.decided_at IS NOT NULL "
              "FROM delisting_proposals p JOIN windows w ON w.id = p.window_id ORDER BY w.code, p.rule")
 
 
-def _add(conn, sql, **values):
-    conn.execute(sa.text(sql), {"now": NOW, **values})
-
-
 def _proposal(conn, code, rule, state, year=2026):
-    _add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
-         "decision_note, created_at, updated_at) SELECT id, :y, :r, '{}', :s, '', :now, :now "
-         "FROM windows WHERE code = :c", c=code, r=rule, s=state, y=year)
+    add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
+        "decision_note, created_at, updated_at) SELECT id, :y, :r, '{}', :s, '', :now, :now "
+        "FROM windows WHERE code = :c", c=code, r=rule, s=state, y=year)
 
 
 def _world(engine) -> None:
     with engine.begin() as conn:
-        _add(conn, "INSERT INTO units (code, name, industry, authority, contact_person, "
-             "contact_phone, address, created_at) VALUES ('U', '单位', 'tax', '', '', '', '', :now)")
-        for code, status, year, on, reason in (
-                ("U-1", "candidate", None, None, ""),
-                ("U-2", "demonstration", 2025, "2025-12-20", "2025年度评审命名"),
-                ("U-3", "delisted", 2026, "2026-04-20", "2026年摘牌：重大安全事故")):
-            _add(conn, "INSERT INTO windows (code, name, unit_id, address, service_items, "
-                 "staff_count, contact_person, contact_phone, service_hours, status, status_date, "
-                 "status_year, status_reason, remarks, created_at, updated_at) SELECT :c, '窗口', "
-                 "id, '', '', 1, '', '', '', :s, :d, :y, :r, '', :now, :now FROM units",
-                 c=code, s=status, d=on, y=year, r=reason)
+        unit_and_titled_windows(conn)
         _proposal(conn, "U-1", 1, "open")
         _proposal(conn, "U-2", 1, "open")
         _proposal(conn, "U-3", 2, "open")
         _proposal(conn, "U-3", 3, "dismissed")
         _proposal(conn, "U-3", 4, "confirmed")
-        _add(conn, "INSERT INTO staff_alerts (unit_id, kind, dedup_key, subject, body, status, "
-             "attempts, next_attempt_at, last_error, created_at) SELECT id, 'new_ticket', "
-             "'ticket:1', '督办单', '正文', 'pending', 0, :now, '', :now FROM units")
+        add(conn, "INSERT INTO staff_alerts (unit_id, kind, dedup_key, subject, body, status, "
+            "attempts, next_attempt_at, last_error, created_at) SELECT id, 'new_ticket', "
+            "'ticket:1', '督办单', '正文', 'pending', 0, :now, '', :now FROM units")
 
 
 def test_0041_withdraws_open_proposals_of_untitled_windows(database_url, tmp_path):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from feedback_api import schema
 from feedback_api.db import make_engine
 from tests.db_compare import drop_scratch_database, scratch_database
+from tests.migration_helpers import add, unit_and_titled_windows
 
-NOW = "2026-10-01 08:00:00"
 HISTORY = ("SELECT w.code, h.from_status, h.to_status, h.status_year, h.effective_on, h.reason, "
            "h.user_id, h.actor, h.via FROM window_status_changes h JOIN windows w "
            "ON w.id = h.window_id ORDER BY w.code")
@@ -19,21 +19,8 @@ HISTORY = ("SELECT w.code, h.from_status, h.to_status, h.status_year, h.effectiv
 
 def _windows_and_a_proposal(engine) -> None:
     with engine.begin() as conn:
-        def add(sql, **values):
-            conn.execute(sa.text(sql), {"now": NOW, **values})
-
-        add("INSERT INTO units (code, name, industry, authority, contact_person, contact_phone, "
-            "address, created_at) VALUES ('U', '单位', 'tax', '', '', '', '', :now)")
-        for code, status, year, on, reason in (
-                ("U-1", "candidate", None, None, ""),
-                ("U-2", "demonstration", 2025, "2025-12-20", "2025年度评审命名"),
-                ("U-3", "delisted", 2026, "2026-04-20", "2026年摘牌：重大安全事故")):
-            add("INSERT INTO windows (code, name, unit_id, address, service_items, staff_count, "
-                "contact_person, contact_phone, service_hours, status, status_date, status_year, "
-                "status_reason, remarks, created_at, updated_at) SELECT :c, '窗口', id, '', '', 1, "
-                "'', '', '', :s, :d, :y, :r, '', :now, :now FROM units",
-                c=code, s=status, d=on, y=year, r=reason)
-        add("INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
+        unit_and_titled_windows(conn)
+        add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
             "decision_note, created_at, updated_at) SELECT id, 2026, 1, '{}', 'open', '', :now, "
             ":now FROM windows WHERE code = 'U-2'")
 
