@@ -5,15 +5,12 @@ second request waits for the write lock)."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import sqlalchemy as sa
 
-from feedback_api.db import Session
 from feedback_api.models import AgencyReport, AuditLog
 from feedback_api.services import agency_reports, users
 from tests.admin_web.test_tickets_pages import signed_in
+from tests.race_helpers import request_while_held
 
 
 def test_the_second_generation_is_told_the_report_exists(app, district, db):
@@ -21,27 +18,10 @@ def test_the_second_generation_is_told_the_report_exists(app, district, db):
         users.create_user(None, "agency2", role="agency", password="agency2-password", scopes=[])
     client, auth = signed_in(app, "agency2")
     token = auth.csrf_token("/agency-reports/")
-    made, go = threading.Event(), threading.Event()
-
-    def first_user() -> None:  # generated, not yet committed, while the second posts
-        with app.app_context():
-            agency_reports.create(users.get_user("agency"), "2026Q3", {}, {})
-            made.set()
-            go.wait(10)
-            Session.commit()
-
-    first = threading.Thread(target=first_user)
-    first.start()
-    assert made.wait(10)
-    out: dict[str, object] = {}
-    second = threading.Thread(target=lambda: out.setdefault("resp", client.post(
-        "/agency-reports/", data={"period": "2026Q3", "csrf_token": token})))
-    second.start()
-    time.sleep(1.5)  # the second request computes the figures and reaches the insert
-    go.set()
-    first.join(10)
-    second.join(30)
-    resp = out["resp"]
+    resp = request_while_held(
+        app, lambda: agency_reports.create(users.get_user("agency"), "2026Q3", {}, {}),
+        lambda: client.post("/agency-reports/", data={"period": "2026Q3", "csrf_token": token}),
+        reach=1.5, wait=30)  # the second request computes the figures and reaches the insert
     assert resp.status_code == 200, resp.status_code
     assert "2026Q3 的测评报告已生成" in resp.get_data(as_text=True)
     with db() as s:

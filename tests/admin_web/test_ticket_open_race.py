@@ -4,43 +4,24 @@ never a 500 from the database's unique key, never two tickets."""
 
 from __future__ import annotations
 
-import threading
-import time
-
 import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Ticket
 from feedback_api.services import ticket_open, users
 from tests.admin_web.test_tickets_pages import bad_review, signed_in
+from tests.race_helpers import request_while_held
 
 
 def test_the_second_clerk_is_told_the_feedback_has_its_ticket(app, district, db):
     fid = bad_review(db)
     agency, auth = signed_in(app, "agency")
     token = auth.csrf_token(f"/tickets/new?feedback={fid}")
-    opened, go = threading.Event(), threading.Event()
-
-    def first_clerk() -> None:  # opened, not yet committed, while the second posts
-        with app.app_context():
-            ticket_open.open_from_feedback(users.get_user("agency"), fid)
-            opened.set()
-            go.wait(10)
-            Session.commit()
-
-    first = threading.Thread(target=first_clerk)
-    first.start()
-    assert opened.wait(10)
-    out: dict[str, object] = {}
-    second = threading.Thread(target=lambda: out.setdefault("resp", agency.post(
-        f"/tickets/new?feedback={fid}",
-        data={"csrf_token": token, "topic": "attitude", "problem": "请核实并整改"})))
-    second.start()
-    time.sleep(1.0)  # the second clerk's request reaches the database and waits
-    go.set()
-    first.join(10)
-    second.join(20)
-    resp = out["resp"]
+    resp = request_while_held(
+        app, lambda: ticket_open.open_from_feedback(users.get_user("agency"), fid),
+        lambda: agency.post(f"/tickets/new?feedback={fid}", data={
+            "csrf_token": token, "topic": "attitude", "problem": "请核实并整改"}),
+        reach=1.0, wait=20)  # the second clerk's request reaches the database and waits
     assert resp.status_code == 200, resp.status_code
     assert "已关联其他督办单" in resp.get_data(as_text=True)
     with db():
