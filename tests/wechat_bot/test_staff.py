@@ -98,21 +98,30 @@ def test_only_unit_staff_bind(app, wechat, district, auth):
     assert _post(auth, "/profile/wechat/code").status_code == 403
 
 
-def test_bad_reviews_and_new_tickets_reach_the_units_bound_staff_as_template_messages(
-        app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):
+def bad_review_alerted_to_bound_staff(app, fake_wechat, wechat, db, monkeypatch) -> None:
+    """Staff template alerts on, against the fake API; the unit's staff bound as ``STAFF``, the
+    hospital's as ``OTHER_STAFF``; ``CITIZEN`` rates CD-SW-001 1 star, the job opens its ticket
+    and queues the two alerts (差评, new ticket), not yet delivered."""
     monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
     monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
     for username, openid in (("unit", STAFF), ("hospital", OTHER_STAFF)):
         with db():
             code = staff_bindings.issue_code(users.get_user(username))
         assert wechat.scan(openid, f"bind-{code}").startswith("绑定成功")
-        fake_wechat.user_messaged(openid)  # in their 48 hours: alerts still go as templates
     wechat.scan(CITIZEN, "CD-SW-001")
     wechat.say(CITIZEN, "1")
     with app.app_context():
         ticket_jobs.auto_open()
         Session.commit()
         assert ticket_jobs.send_alerts().startswith("2 alerts queued")
+
+
+def test_bad_reviews_and_new_tickets_reach_the_units_bound_staff_as_template_messages(
+        app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):
+    bad_review_alerted_to_bound_staff(app, fake_wechat, wechat, db, monkeypatch)
+    for openid in (STAFF, OTHER_STAFF):
+        fake_wechat.user_messaged(openid)  # in their 48 hours: alerts still go as templates
+    with app.app_context():
         assert ticket_jobs.send_alerts().startswith("0 alerts queued")  # idempotent
     assert deliver(app).sent_template == 2
     sent = fake_wechat.state.template_sent

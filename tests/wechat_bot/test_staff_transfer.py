@@ -9,9 +9,14 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Ticket
-from feedback_api.services import staff_bindings, ticket_jobs, ticket_transfer, users
+from feedback_api.services import ticket_transfer, users
 from tests.wechat_bot.test_outbox import deliver
-from tests.wechat_bot.test_staff import CITIZEN, OTHER_STAFF, STAFF, hospital_staff  # noqa: F401
+from tests.wechat_bot.test_staff import (  # noqa: F401
+    OTHER_STAFF,
+    STAFF,
+    bad_review_alerted_to_bound_staff,
+    hospital_staff,
+)
 from wechat_bot.models import OutboundMessage
 
 pytestmark = pytest.mark.parametrize("mode", ["plain"], indirect=True)
@@ -19,18 +24,8 @@ pytestmark = pytest.mark.parametrize("mode", ["plain"], indirect=True)
 
 def test_the_old_units_undelivered_wechat_alert_is_withdrawn(
         app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):  # noqa: F811
-    monkeypatch.setitem(app.config, "WW_WECHAT_API_BASE", fake_wechat.base_url)
-    monkeypatch.setitem(app.config, "WW_WECHAT_STAFF_TEMPLATE_ID", "tpl-staff-alert")
-    for username, openid in (("unit", STAFF), ("hospital", OTHER_STAFF)):
-        with db():
-            code = staff_bindings.issue_code(users.get_user(username))
-        assert wechat.scan(openid, f"bind-{code}").startswith("绑定成功")
-    wechat.scan(CITIZEN, "CD-SW-001")
-    wechat.say(CITIZEN, "1")
+    bad_review_alerted_to_bound_staff(app, fake_wechat, wechat, db, monkeypatch)
     with app.app_context():
-        ticket_jobs.auto_open()
-        Session.commit()
-        assert ticket_jobs.send_alerts().startswith("2 alerts queued")
         assert Session.scalar(sa.select(sa.func.count()).select_from(OutboundMessage)) == 2
     with db():
         (ticket,) = Session.scalars(sa.select(Ticket)).all()
