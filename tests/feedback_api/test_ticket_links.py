@@ -28,6 +28,7 @@ from feedback_api.services import (
 )
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import record_feedback
+from tests.analytics.test_assessment_tickets import push
 from wechat_bot.contacts import get_or_create_citizen
 from wechat_bot.models import OutboundMessage
 
@@ -245,13 +246,9 @@ def test_the_office_cancels_with_a_reason(db, district):
 def test_cancelled_tickets_count_neither_in_the_assessment_nor_in_rule_2(db, district):
     start = local(2026, 3, 2)
     with db():
-        agency, unit = users.get_user("agency"), users.get_user("unit")
+        agency = users.get_user("agency")
         tid = ticket_open.open_from_feedback(agency, bad(at=start), now=start).id
-        when = start
-        for n in range(3):
-            when += timedelta(days=3)
-            ticket_loop.respond(unit, tid, f"第 {n + 1} 次反馈", now=when)
-            ticket_loop.send_back(agency, tid, "仍未整改到位", now=when)
+        when = push(tid, 3, start)
         late = ticket_open.open_from_feedback(agency, bad("CD-SW-001", at=start), now=start).id
         ticket_clocks.mark_overdue(now=start + timedelta(days=40))
         assert ticket_clocks.repeated_pushes(as_of=when + timedelta(days=1))

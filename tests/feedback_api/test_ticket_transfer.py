@@ -24,6 +24,7 @@ from feedback_api.services import (
 )
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.workdays import Calendar
+from tests.analytics.test_assessment_tickets import push
 
 from .test_ticket_links import audit_actions, bad, local
 
@@ -123,11 +124,7 @@ def test_a_transferred_round_is_neither_late_nor_a_push_for_either_window(db, di
     with db():
         agency, unit = users.get_user("agency"), users.get_user("unit")
         tid = ticket_open.open_from_feedback(agency, bad(at=start), now=start).id
-        when = start
-        for n in range(2):  # two pushes at the first window
-            when += timedelta(days=3)
-            ticket_loop.respond(unit, tid, f"第 {n + 1} 次反馈", now=when)
-            ticket_loop.send_back(agency, tid, "仍未整改到位", now=when)
+        when = push(tid, 2, start)  # two pushes at the first window
         # The unit answers round 3 "not ours"; the agency transfers it.
         ticket_loop.respond(unit, tid, "该问题属于发票窗口", now=when + timedelta(days=1))
         when += timedelta(days=2)
