@@ -29,3 +29,10 @@ def unit_and_titled_windows(conn: sa.Connection) -> None:
             "status_reason, remarks, created_at, updated_at) SELECT :c, '窗口', id, '', '', 1, "
             "'', '', '', :s, :d, :y, :r, '', :now, :now FROM units",
             c=code, s=status, d=on, y=year, r=reason)
+
+
+def proposal(conn: sa.Connection, code: str, rule: int, state: str, year: int = 2026) -> None:
+    """A delisting proposal of window ``code`` (no evidence, no decision note)."""
+    add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
+        "decision_note, created_at, updated_at) SELECT id, :y, :r, '{}', :s, '', :now, :now "
+        "FROM windows WHERE code = :c", c=code, r=rule, s=state, y=year)

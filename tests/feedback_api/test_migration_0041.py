@@ -13,26 +13,20 @@ import sqlalchemy as sa
 from feedback_api import schema
 from feedback_api.db import make_engine
 from tests.db_compare import drop_scratch_database, scratch_database
-from tests.migration_helpers import add, unit_and_titled_windows
+from tests.migration_helpers import add, proposal, unit_and_titled_windows
 
 PROPOSALS = ("SELECT w.code, p.rule, p.state, p.decision_note, p.decided_at IS NOT NULL "
              "FROM delisting_proposals p JOIN windows w ON w.id = p.window_id ORDER BY w.code, p.rule")
 
 
-def _proposal(conn, code, rule, state, year=2026):
-    add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
-        "decision_note, created_at, updated_at) SELECT id, :y, :r, '{}', :s, '', :now, :now "
-        "FROM windows WHERE code = :c", c=code, r=rule, s=state, y=year)
-
-
 def _world(engine) -> None:
     with engine.begin() as conn:
         unit_and_titled_windows(conn)
-        _proposal(conn, "U-1", 1, "open")
-        _proposal(conn, "U-2", 1, "open")
-        _proposal(conn, "U-3", 2, "open")
-        _proposal(conn, "U-3", 3, "dismissed")
-        _proposal(conn, "U-3", 4, "confirmed")
+        proposal(conn, "U-1", 1, "open")
+        proposal(conn, "U-2", 1, "open")
+        proposal(conn, "U-3", 2, "open")
+        proposal(conn, "U-3", 3, "dismissed")
+        proposal(conn, "U-3", 4, "confirmed")
         add(conn, "INSERT INTO staff_alerts (unit_id, kind, dedup_key, subject, body, status, "
             "attempts, next_attempt_at, last_error, created_at) SELECT id, 'new_ticket', "
             "'ticket:1', '督办单', '正文', 'pending', 0, :now, '', :now FROM units")
@@ -61,11 +55,11 @@ def test_0041_withdraws_open_proposals_of_untitled_windows(database_url, tmp_pat
         # A confirmed proposal leaves room for the window's next one of that year and rule; two
         # undecided ones still cannot exist.
         with engine.begin() as conn:
-            _proposal(conn, "U-3", 4, "open")
+            proposal(conn, "U-3", 4, "open")
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            _proposal(conn, "U-3", 4, "open")
+            proposal(conn, "U-3", 4, "open")
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            _proposal(conn, "U-2", 1, "dismissed")
+            proposal(conn, "U-2", 1, "dismissed")
         with engine.begin() as conn:
             conn.execute(sa.text("UPDATE staff_alerts SET status = 'withdrawn'"))
 
@@ -79,7 +73,7 @@ def test_0041_withdraws_open_proposals_of_untitled_windows(database_url, tmp_pat
             assert [tuple(r) for r in conn.execute(sa.text(PROPOSALS))] == rows
             assert conn.execute(sa.text("SELECT status FROM staff_alerts")).scalar() == "failed"
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            _proposal(conn, "U-3", 4, "open")
+            proposal(conn, "U-3", 4, "open")
         schema.upgrade(engine)
     finally:
         engine.dispose()

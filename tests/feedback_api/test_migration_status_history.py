@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from feedback_api import schema
 from feedback_api.db import make_engine
 from tests.db_compare import drop_scratch_database, scratch_database
-from tests.migration_helpers import add, unit_and_titled_windows
+from tests.migration_helpers import proposal, unit_and_titled_windows
 
 HISTORY = ("SELECT w.code, h.from_status, h.to_status, h.status_year, h.effective_on, h.reason, "
            "h.user_id, h.actor, h.via FROM window_status_changes h JOIN windows w "
@@ -20,9 +20,7 @@ HISTORY = ("SELECT w.code, h.from_status, h.to_status, h.status_year, h.effectiv
 def _windows_and_a_proposal(engine) -> None:
     with engine.begin() as conn:
         unit_and_titled_windows(conn)
-        add(conn, "INSERT INTO delisting_proposals (window_id, year, rule, evidence, state, "
-            "decision_note, created_at, updated_at) SELECT id, 2026, 1, '{}', 'open', '', :now, "
-            ":now FROM windows WHERE code = 'U-2'")
+        proposal(conn, "U-2", 1, "open")
 
 
 def test_0040_backfills_each_windows_status_and_downgrades(database_url, tmp_path):
