@@ -107,6 +107,8 @@ BLIND_SETS = {
     "blind9": ROOT / "tests/data/blind9/opinions.jsonl",
     # The tenth (wave 12), by a helper who had read neither the model nor the other nine sets (new voices).
     "blind10": ROOT / "tests/data/blind10/opinions.jsonl",
+    # The eleventh (wave 13), by a helper who had read neither the model nor the other ten sets (new voices).
+    "blind11": ROOT / "tests/data/blind11/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 
