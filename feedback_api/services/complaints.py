@@ -1,6 +1,7 @@
 """THE filter of counted ratings, and one definition of a complaint (投诉意见) and of praise
 (好评意见) for every place that picks them: the rating reports' hot words and comments
-(``analytics.report_opinions``), the agency report's typical cases (``analytics.agency_report``)
+(``analytics.report_opinions``), the window page's 近 90 天意见分析
+(``services.opinions``), the agency report's typical cases (``analytics.agency_report``)
 and the tickets opened automatically (``ticket_jobs``). Here, below analytics, so that the ticket
 job (the core) and the reports share it.
 

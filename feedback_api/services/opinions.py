@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Appeal, Feedback, Ticket, TicketFeedback
+from feedback_api.models import Feedback, Ticket, TicketFeedback
+from feedback_api.services.complaints import complaint, upheld_malicious
 
 
 def pending_analysis(limit: int = 500, *, model_version: str | None = None) -> list[Feedback]:
@@ -61,42 +62,41 @@ def apply_analysis(
 @dataclass
 class OpinionSummary:
     analyzed: int
-    negative: int
+    #: Complaints (投诉意见) as ``services.complaints`` defines them, the reports' definition.
+    complaints: int
     #: (topic code, opinions), most first; the reviewer's topics win over the model's.
     topics: list[tuple[str, int]]
-    #: (word, opinions) among negative opinions: the hot words of complaints.
+    #: (word, complaints that contain it), most first: the hot words of complaints.
     complaint_words: list[tuple[str, int]]
-    #: channel -> (analysed, negative): H5 and WeChat opinions shown apart.
+    #: channel -> (analysed, complaints): H5 and WeChat opinions shown apart.
     by_channel: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def opinion_summary(window_id: int, *, days: int = 90, limit: int = 5000) -> OpinionSummary:
-    """What a window's analysed opinions of the last ``days`` are about."""
+    """What a window's analysed opinions of the last ``days`` are about: not invalid, not a
+    merged duplicate (counted in its original), not set aside by an upheld malicious appeal (an
+    upheld 误评 takes the rating out, its text is read as it is); which are complaints is
+    THE rule's answer, in SQL."""
     since = utcnow() - timedelta(days=days)
     rows = Session.execute(
-        sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.sentiment,
-                  Feedback.reviewed_sentiment, Feedback.channel)
+        sa.select(Feedback.topics, Feedback.reviewed_topics, Feedback.keywords, Feedback.channel,
+                  sa.case((complaint(), 1), else_=0))
         .where(Feedback.window_id == window_id, Feedback.analyzed_at.is_not(None),
                Feedback.review_state != "invalid", Feedback.received_at >= since,
-               Feedback.duplicate_of_id.is_(None),  # a merged duplicate is counted in its original
-               # An upheld appeal (申诉) takes the feedback out of every count.
-               Feedback.id.not_in(sa.select(Appeal.feedback_id).where(Appeal.state == "upheld")))
+               Feedback.duplicate_of_id.is_(None), ~upheld_malicious())
         .order_by(Feedback.received_at.desc())
         .limit(limit)
     ).all()
     topics: Counter[str] = Counter()
     words: Counter[str] = Counter()
-    negative = 0
     by_channel: dict[str, tuple[int, int]] = {}
-    for predicted, reviewed, keywords, sentiment, reviewed_sentiment, channel in rows:
+    for predicted, reviewed, keywords, channel, is_complaint in rows:
         codes = reviewed or [t["topic"] for t in (predicted or [])[:1] if isinstance(t, dict)]
         topics.update(c for c in codes if c != "other")
-        is_negative = (reviewed_sentiment == 0) if reviewed_sentiment is not None else (
-            sentiment is not None and sentiment < 0.5)
-        if is_negative:
-            negative += 1
-            words.update(set(keywords or []))
+        if is_complaint:
+            words.update({str(w) for w in keywords or [] if str(w).strip()})
         seen, bad = by_channel.get(channel, (0, 0))
-        by_channel[channel] = (seen + 1, bad + int(is_negative))
-    return OpinionSummary(len(rows), negative, topics.most_common(), words.most_common(12),
-                          by_channel)
+        by_channel[channel] = (seen + 1, bad + is_complaint)
+    hot = sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    return OpinionSummary(len(rows), sum(bad for _n, bad in by_channel.values()),
+                          topics.most_common(), hot, by_channel)

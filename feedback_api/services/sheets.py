@@ -26,6 +26,8 @@ HEADER_SCAN = 10
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: A web page or an XML Spreadsheet 2003, as online systems' "export to Excel" names .xls.
 _MARKUP = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<(?:\?xml|!doctype|html|table)", re.IGNORECASE)
+#: UTF-16 byte order marks: little-endian, big-endian.
+_UTF16_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
 _NOTE = re.compile(r"\([^()]*\)$")  # a trailing note in brackets: "窗口人数（人）", "服务态度（15分）"
 
 
@@ -39,6 +41,19 @@ def header_name(raw: str | None) -> str:
     """``plain_name`` without a trailing note in brackets ("窗口人数（人）": 窗口人数)."""
     name = plain_name(raw)
     return _NOTE.sub("", name) or name
+
+
+def _markup(head: bytes) -> bool:
+    """A web page or XML, in UTF-8 or in UTF-16 (some government systems export their pages so:
+    either byte order, with or without the byte order mark)."""
+    if _MARKUP.match(head):
+        return True
+    encodings = [_UTF16_BOMS[head[:2]]] if head[:2] in _UTF16_BOMS else (
+        # No mark: ASCII markup in UTF-16 has a zero byte in each of its first characters.
+        ["utf-16-le", "utf-16-be"] if b"\x00" in head[:4] else [])
+    start = 2 if head[:2] in _UTF16_BOMS else 0
+    even = head[start:start + (len(head) - start) // 2 * 2]
+    return any(_MARKUP.match(even.decode(e, errors="replace").encode()) for e in encodings)
 
 
 def decode_csv(data: bytes) -> str:
@@ -214,7 +229,7 @@ def read_tables(data: bytes, filename: str, *, max_rows: int | None = None,
         if limit is not None:
             _count_rows(data, limit, refuse)
         return _xlsx_tables(data)  # XLSX keeps text cells as they are
-    if _MARKUP.match(data[:4096]):
+    if _markup(data[:4096]):
         raise ValidationError("文件是网页或 XML 格式，并非 Excel 表格（网上系统导出的 .xls 常是这样）："
                               "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传")
     return [_csv_rows(data, limit, refuse)]

@@ -73,9 +73,11 @@ def withdraw_open(actor: User | None, window_id: int, note: str) -> list[Delisti
 
 
 def history(window: Window) -> list[WindowStatusChange]:
-    """The window's title changes, oldest first (scope is the caller's: the window's page)."""
+    """The window's title changes, oldest first (scope is the caller's: the window's page). By
+    when recorded, not by id: migration 0042 added delistings of before 0040 after 0040's rows."""
     return list(Session.scalars(sa.select(WindowStatusChange).where(
-        WindowStatusChange.window_id == window.id).order_by(WindowStatusChange.id)))
+        WindowStatusChange.window_id == window.id).order_by(WindowStatusChange.created_at,
+                                                              WindowStatusChange.id)))
 
 
 #: Who changed a title when no signed-in user did (the audit log's words).
@@ -86,7 +88,7 @@ HISTORY_HEADER = ("窗口编号", "窗口名称", "原状态", "新状态", "命
 
 def history_rows(windows: list[Window], *, chunk: int = 500) -> list[list[Any]]:
     """The history of ``windows`` (already within the reader's scope) as the ledger's second
-    sheet, by window code then order of change; read in chunks of window ids."""
+    sheet, by window code then order of change (as ``history``); read in chunks of window ids."""
     rows: list[list[Any]] = []
     by_id = {w.id: w for w in windows}
     ids = sorted(by_id)
@@ -94,7 +96,7 @@ def history_rows(windows: list[Window], *, chunk: int = 500) -> list[list[Any]]:
     for start in range(0, len(ids), chunk):
         found += Session.scalars(sa.select(WindowStatusChange).where(
             WindowStatusChange.window_id.in_(ids[start:start + chunk])))
-    for c in sorted(found, key=lambda c: (by_id[c.window_id].code, c.id)):
+    for c in sorted(found, key=lambda c: (by_id[c.window_id].code, c.created_at, c.id)):
         w = by_id[c.window_id]
         rows.append([w.code, w.name, label(WINDOW_STATUSES, c.from_status) if c.from_status else "",
                      label(WINDOW_STATUSES, c.to_status), c.status_year, c.effective_on, c.reason,

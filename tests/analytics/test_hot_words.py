@@ -1,4 +1,4 @@
-"""Keywords (the window page's 差评热词 and the reports' 投诉热词) skip the generic words of any
+"""Keywords (the window page's 投诉热词 and the reports' 投诉热词) skip the generic words of any
 service window (窗口, 工作人员, 群众, 办事...): they say nothing about what went wrong. The
 stop words serve keywords only: sentiment, topics and flags do not read them."""
 

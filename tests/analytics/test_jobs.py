@@ -94,9 +94,9 @@ def test_window_page_summarises_topics_and_complaint_words(runner, db, district,
     with db() as s:
         wid = s.scalar(sa.select(Window.id).where(Window.code == "CD-SW-001"))
         summary = opinions.opinion_summary(wid)
-    assert summary.analyzed == 3 and summary.negative == 2
+    assert summary.analyzed == 3 and summary.complaints == 2
     assert summary.topics[0] == ("efficiency", 2)
     assert any(word in {"排队", "叫号", "太慢", "等"} for word, _ in summary.complaint_words)
     auth.login("unit")
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
-    assert "差评热词" in page and "办事效率/等候 2" in page
+    assert "投诉热词" in page and "办事效率/等候 2" in page

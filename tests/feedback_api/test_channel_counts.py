@@ -67,7 +67,7 @@ def test_the_opinion_summary_splits_by_channel(db, district):
             item.sentiment = 0.1 if item.rating <= 2 else 0.9
     with db():
         summary = opinions.opinion_summary(window_id)
-        assert (summary.analyzed, summary.negative) == (5, 2)
+        assert (summary.analyzed, summary.complaints) == (5, 2)
         assert summary.by_channel == {"wechat": (2, 1), "h5": (3, 1)}
 
 
@@ -82,4 +82,4 @@ def test_the_window_page_shows_the_opinions_per_channel(client, auth, db, distri
             item.sentiment = 0.1 if item.rating <= 2 else 0.9
     auth.login("office")
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
-    assert "微信公众号 2 条、负面 1 条；网页评价 3 条、负面 1 条" in page
+    assert "微信公众号 2 条、投诉 1 条；网页评价 3 条、投诉 1 条" in page

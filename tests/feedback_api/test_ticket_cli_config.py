@@ -114,12 +114,12 @@ def test_an_upheld_appeal_leaves_the_window_page_and_the_opinion_summary(app, cl
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
     assert re.search(r"<b>(\d+)</b><span>不满意</span>", page).group(1) == "1"
     with db():
-        assert opinions.opinion_summary(window_id).negative == 1
+        assert opinions.opinion_summary(window_id).complaints == 1
         Session.add(Appeal(feedback_id=fid, kind="malicious", reason="x", state="upheld",
                            decision_reason="属实"))
         Session.get(Feedback, fid).rating_counts = False  # as decide_appeal does
     with db():
         summary = opinions.opinion_summary(window_id)
-        assert (summary.analyzed, summary.negative) == (0, 0)
+        assert (summary.analyzed, summary.complaints) == (0, 0)
     page = client.get("/windows/CD-SW-001").get_data(as_text=True)
     assert re.search(r"<b>(\d+)</b><span>不满意</span>", page).group(1) == "0"

@@ -4,7 +4,7 @@ a confirmed delisting, the office's edit, the API, a ledger import). Other edits
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -86,3 +86,19 @@ def test_the_history_goes_with_nothing_else(db, district):
         assert total == 4  # the district's four registrations
         windows.update_window(None, "CD-SW-001", {"address": "一楼"})
         assert s.scalar(sa.select(sa.func.count()).select_from(WindowStatusChange)) == 4
+
+
+def test_the_history_reads_in_the_order_recorded_not_of_ids(db, district):
+    # Migration 0042 adds a delisting confirmed before 0040 after the entries 0040 wrote: it is
+    # recorded at its decision's time and read before them, on the page and in the ledger.
+    with db() as s:
+        w = windows.get_window(None, "CD-SW-001")
+        first = window_status.history(w)[0]
+        s.add(WindowStatusChange(
+            window_id=w.id, from_status="demonstration", to_status="delisted", status_year=2024,
+            effective_on=date(2024, 6, 1), reason="2024年摘牌", actor="office", via="delisting",
+            created_at=first.created_at - timedelta(days=400)))
+    with db():
+        w = windows.get_window(None, "CD-SW-001")
+        assert [r[1] for r in _rows("CD-SW-001")] == ["delisted", "candidate"]
+        assert [r[3] for r in window_status.history_rows([w])] == ["摘牌", "创建中"]
