@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session
 from feedback_api.models import Feedback, User, Window
 from feedback_api.services import scope
+from feedback_api.services.complaints import BAD_RATINGS, counted_feedback
 from feedback_api.services.tickets import (
     UNITS_LATENESS_ROLES,
     late_clause,
@@ -21,7 +22,8 @@ from feedback_api.services.tickets import (
 
 @dataclass(frozen=True)
 class ChannelRatings:
-    #: Ratings that count (a citizen's later rating of the same day replaces the earlier one).
+    #: Ratings that count, as the assessment counts them (``counted_feedback``): a citizen's later
+    #: rating of the same day replaces the earlier one; one marked invalid or upheld on appeal is out.
     total: int
     average: float | None
     #: Ratings of 1 or 2 (差评).
@@ -51,12 +53,12 @@ def windows_by_status(user: User) -> dict[str, int]:
 
 def rating_summary(user: User) -> RatingSummary:
     """Count, average and bad ratings over the windows ``user`` may see, overall and per
-    channel, in one query."""
+    channel, in one query; the ratings the assessment counts (``counted_feedback``), not merely
+    those whose ``rating_counts`` is set, which a review marking one invalid leaves alone."""
     rows = Session.execute(
         sa.select(Feedback.channel, sa.func.count(), sa.func.sum(Feedback.rating),
-                  sa.func.sum(sa.case((Feedback.rating <= 2, 1), else_=0)))
-        .where(Feedback.window_id.in_(_visible_window_ids(user)), Feedback.rating.is_not(None),
-               Feedback.rating_counts.is_(True))
+                  sa.func.sum(sa.case((Feedback.rating.in_(BAD_RATINGS), 1), else_=0)))
+        .where(Feedback.window_id.in_(_visible_window_ids(user)), counted_feedback())
         .group_by(Feedback.channel)
     ).all()
     by_channel = {channel: ChannelRatings(n, float(points) / n if n else None, int(bad or 0))
@@ -71,8 +73,7 @@ def rating_counts(window_id: int) -> dict[int, int]:
     """How many counted ratings of each level (1–5) one window has."""
     rows = Session.execute(
         sa.select(Feedback.rating, sa.func.count())
-        .where(Feedback.window_id == window_id, Feedback.rating.is_not(None),
-               Feedback.rating_counts.is_(True))
+        .where(Feedback.window_id == window_id, counted_feedback())
         .group_by(Feedback.rating)
     ).all()
     return {rating: count for rating, count in rows}
@@ -82,8 +83,7 @@ def rating_counts_by_channel(window_id: int) -> dict[str, dict[int, int]]:
     """How many counted ratings of each level one window has, per channel."""
     rows = Session.execute(
         sa.select(Feedback.channel, Feedback.rating, sa.func.count())
-        .where(Feedback.window_id == window_id, Feedback.rating.is_not(None),
-               Feedback.rating_counts.is_(True))
+        .where(Feedback.window_id == window_id, counted_feedback())
         .group_by(Feedback.channel, Feedback.rating)
     ).all()
     out: dict[str, dict[int, int]] = {}
