@@ -149,6 +149,7 @@ def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None
     # them; others learn that evidence exists.
     return render_template("feedback/detail.html", item=item, form=form,
                            text=feedback_service.visible_text(item, user),
+                           model_band=feedback_list.band_label(item.sentiment),
                            evidence=evidence_service.of_feedback(item.id),
                            sees_evidence=scope.sees_raw_opinions(user),
                            answers=answers_service.answers_of(item.id),

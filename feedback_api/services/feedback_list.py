@@ -23,6 +23,22 @@ POSITIVE_FROM = 0.6
 MAX_KEYWORD = 100
 
 
+def sentiment_band(score: float | None) -> str | None:
+    """The band (a key of ``SENTIMENT_BANDS``) of the model's score, by the bounds the desk's
+    filter (``sentiment_clause``) uses, so a page names a score as the filter finds it."""
+    if score is None:
+        return None
+    if score < NEGATIVE_BELOW:
+        return "negative"
+    return "positive" if score >= POSITIVE_FROM else "neutral"
+
+
+def band_label(score: float | None) -> str | None:
+    """The band's name as the desk's filter shows it (负面, 中性, 正面)."""
+    band = sentiment_band(score)
+    return None if band is None else SENTIMENT_BANDS[band]
+
+
 def sentiment_clause(band: str) -> sa.ColumnElement[bool]:
     model, reviewed = Feedback.sentiment, Feedback.reviewed_sentiment
     if band == "negative":
