@@ -1,10 +1,11 @@
 """Appeals (申诉): a unit claims a rating is malicious (恶意差评) or mistaken (误评), within a
 period of working days; the agency decides with a reason.
 
-An upheld appeal sets the feedback's ``rating_counts`` to false. Every count and score already
-filters on that flag (the dashboard, the window page, later assessments), so the rating leaves
-them all, while the feedback stays on record with the appeal and its decision. The citizen is
-never told about an appeal."""
+An upheld appeal sets the feedback's ``rating_counts`` to false. Every count and score counts by
+``counted_feedback``, which reads that flag (the dashboard, the window page, later assessments), so
+the rating leaves them all, while the feedback stays on record with the appeal and its decision.
+A rating the agency's review marked invalid counts nowhere either: it is not appealed. The
+citizen is never told about an appeal."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import Appeal, Feedback, User, Window
 from feedback_api.models.reference import APPEAL_KINDS, APPEAL_STATES
 from feedback_api.services import audit, evidence_files, scope, ticket_links
+from feedback_api.services.complaints import counted_feedback
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID, get_feedback
 from feedback_api.services.workdays import Calendar, local_today
@@ -59,6 +61,8 @@ def appealable(user: User, item: Feedback, *, now: datetime | None = None) -> Ap
         return Appealable(False, "只有差评（非常不满意、不满意）可以申诉，该评分无需申诉", None)
     if appeal_of(item.id) is not None:
         return Appealable(False, "该评分已申诉过", None)
+    if item.review_state == "invalid":
+        return Appealable(False, "该评价已审核为无效，评分不计入统计，无需申诉", None)
     if not item.rating_counts:
         return Appealable(False, "该评分已不计入统计，无需申诉", None)
     last = deadline(item)
@@ -162,7 +166,7 @@ def open_for_appeal(user: User, *, limit: int = 50,
     since = (now or utcnow()) - timedelta(days=2 * days + 31)  # wider than any working-day span
     stmt = (sa.select(Feedback).join(Feedback.window).join(Window.unit)
             .where(scope.window_clause(user), Feedback.rating.in_(APPEALABLE_RATINGS),
-                   Feedback.rating_counts.is_(True), Feedback.received_at >= since,
+                   counted_feedback(), Feedback.received_at >= since,
                    Feedback.id.not_in(sa.select(Appeal.feedback_id)))
             .order_by(Feedback.received_at.desc()).limit(limit))
     today, cal, out = local_today(now), Calendar(), []

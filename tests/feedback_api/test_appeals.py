@@ -132,3 +132,26 @@ def test_only_a_bad_review_may_be_appealed(app, district, db, rating):
         fid = make_rating(db, rating=bad, openid=f"oAppealBad000000000000000{bad}")
         with db():
             assert appeals.appealable(users.get_user("unit"), Session.get(Feedback, fid)).ok
+
+
+def test_a_rating_marked_invalid_is_not_offered_for_appeal(app, district, db):
+    """A 差评 the agency's review marked invalid counts nowhere (``counted_feedback``): the unit is
+    neither offered nor allowed an appeal of it, until a review marks it valid again."""
+    from feedback_api.services import review
+
+    fid = make_rating(db, openid="oAppealInvalid00000000001")
+    with db():
+        review.review_feedback(users.get_user("agency"), fid, {"valid": False})
+    with db():
+        unit = users.get_user("unit")
+        assert appeals.open_for_appeal(unit) == []
+        check = appeals.appealable(unit, Session.get(Feedback, fid))
+        assert not check.ok and "无效" in check.why_not
+        with pytest.raises(ValidationError, match="无效"):
+            appeals.file_appeal(unit, fid, kind="malicious", reason="恶意差评")
+    with db():
+        review.review_feedback(users.get_user("agency"), fid, {"valid": True})
+    with db():
+        unit = users.get_user("unit")
+        assert [f.id for f, _ in appeals.open_for_appeal(unit)] == [fid]
+        assert appeals.appealable(unit, Session.get(Feedback, fid)).ok
