@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, FeedbackAnswer, User
 from feedback_api.services import audit, notices
+from feedback_api.services.complaints import counted_feedback
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
 from feedback_api.services.feedback import get_feedback
 from feedback_api.services.notices import CitizenMessage
@@ -127,7 +128,8 @@ class FixRating:
 def fix_ratings(items: list[Feedback]) -> dict[int, FixRating]:
     """For each of ``items`` whose citizen was asked to rate the fix, by feedback id. As WeChat's
     查询 reads it: a rating of the same window by the same citizen after the latest invitation
-    (one that a later rating the same day replaced does not count). Two queries for all items."""
+    (one that a later rating the same day replaced, or that a review marked invalid, does not
+    count: ``counted_feedback``). Two queries for all items."""
     messages = notices.messages_about_all(i.id for i in items if i.citizen_id is not None)
     asked: dict[int, datetime] = {}
     for item in items:
@@ -143,8 +145,7 @@ def fix_ratings(items: list[Feedback]) -> dict[int, FixRating]:
     for citizen_id, window_id, received_at, rating in Session.execute(
             sa.select(Feedback.citizen_id, Feedback.window_id, Feedback.received_at, Feedback.rating)
             .where(sa.tuple_(Feedback.citizen_id, Feedback.window_id).in_(sorted(pairs)),
-                   Feedback.rating.is_not(None), Feedback.rating_counts.is_(True),
-                   Feedback.received_at > min(asked.values()))
+                   counted_feedback(), Feedback.received_at > min(asked.values()))
             .order_by(Feedback.received_at, Feedback.id)):
         later.setdefault((citizen_id, window_id), []).append((received_at, rating))
     found: dict[int, FixRating] = {}

@@ -67,6 +67,33 @@ def test_the_ticket_detail_gives_the_citizens_rating_of_the_fix(client, db, dist
         assert got[fids[1]]["rating"] is None and got[fids[2]]["rating"] is None, got
 
 
+def test_a_rating_of_the_fix_marked_invalid_is_none(client, db, district, token_for):
+    """The rating of the fix is the citizen's first counted rating since the invitation
+    (``counted_feedback``): one the agency's review marked invalid is not it."""
+    from feedback_api.services import review
+
+    openid = "oFixRatingInvalid00000001"
+    fid = _complaint(db, openid)
+    with db():
+        agency = users.get_user("agency")
+        tid = ticket_open.open_from_feedback(agency, fid).id
+        ticket_loop.respond(users.get_user("unit"), tid, "已提醒窗口人员")
+        ticket_loop.verify(agency, tid)
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        rerated = record_feedback(window, citizen=get_or_create_citizen(openid), channel="wechat",
+                                  rating=5).feedback.id
+    h = token_for("agency")
+    assert _fix_ratings(client, h, tid)[fid]["rating"] == 5
+    with db():
+        review.review_feedback(users.get_user("agency"), rerated, {"valid": False})
+    got = _fix_ratings(client, h, tid)[fid]
+    assert got["rating"] is None and got["rated_at"] is None and got["asked_at"], got
+    with db():
+        review.review_feedback(users.get_user("agency"), rerated, {"valid": True})
+    assert _fix_ratings(client, h, tid)[fid]["rating"] == 5
+
+
 def test_the_detail_costs_the_same_queries_for_1_or_3_linked_feedback(app, client, db, district,
                                                                       token_for):
     h = token_for("office")
