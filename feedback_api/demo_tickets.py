@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Ticket, TicketFeedback, User
 from feedback_api.services import ticket_clocks, ticket_links, ticket_loop
+from feedback_api.services.complaints import BAD_RATINGS, counted_feedback
 
 #: The topic of each of the demo's complaints (``demo.NEGATIVE``), as the analysis would find it.
 TOPIC_OF = {
@@ -47,8 +48,8 @@ def seed_tickets(rng: random.Random, *, now: datetime | None = None) -> int:
     agency = Session.scalars(sa.select(User).where(User.username == "agency")).one()
     bad = Session.execute(
         sa.select(Feedback.id, Feedback.received_at, Feedback.text)
-        .where(Feedback.source_msg_id.like("demo:%"), Feedback.rating.in_((1, 2)),
-               Feedback.rating_counts.is_(True),
+        .where(Feedback.source_msg_id.like("demo:%"), Feedback.rating.in_(BAD_RATINGS),
+               counted_feedback(),
                Feedback.id.not_in(sa.select(TicketFeedback.feedback_id)))
         .order_by(Feedback.received_at, Feedback.id)).all()
     opened = 0
