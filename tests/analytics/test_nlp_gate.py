@@ -103,7 +103,8 @@ def test_both_models_must_be_judged_on_the_same_opinions():
 
 def test_the_unresampled_figures_are_evaluations():
     # Every fourth held-out opinion, v8 against v6: the gate's figures on the data as drawn once each
-    # are evaluate's (which rounds to 4 places).
+    # are evaluate's. evaluate rounds each topic's F1 to 4 places before averaging them, so a macro-F1
+    # may differ from the gate's unrounded mean by one unit in the fourth place, never more.
     test = [e for e in load_labelled() if e.split == "test"][::4]
     pipes = [Pipeline(*store.load_model(store.SHIPPED_DIR, v)) for v in (SHIPPED, "v6")]
     judged = [judge_examples(p, test) for p in pipes]
@@ -111,7 +112,7 @@ def test_the_unresampled_figures_are_evaluations():
     for side, pipe in zip(("candidate", "incumbent"), pipes, strict=True):
         scores = evaluate(pipe, test)
         for name, f in gate["figures"].items():
-            assert round(f[side], 4) == scores[name], (side, name)
+            assert f[side] == pytest.approx(scores[name], abs=1e-4), (side, name)
     assert gate["n"] == len(test)
 
 
@@ -131,7 +132,7 @@ def test_train_model_stores_the_gate_in_the_meta(tmp_path, small_labelled, quick
     assert (gate["candidate"], gate["incumbent"]) == ("v-gate", SHIPPED)
     assert gate["resamples"] == 2000 and gate["n"] == meta["trained_on"]["held_out"]
     for name, f in gate["figures"].items():
-        assert round(f["candidate"], 4) == meta["scores"][name]
+        assert f["candidate"] == pytest.approx(meta["scores"][name], abs=1e-4)  # as above
         assert round(f["incumbent"], 4) == meta["compared_with"]["scores"][name]
         # Each of the three is rounded to six places on its own: they agree to within 1.5e-6.
         assert f["d"] == pytest.approx(f["candidate"] - f["incumbent"], abs=1.5e-6)
