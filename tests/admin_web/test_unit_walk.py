@@ -1,0 +1,73 @@
+"""Defects found walking the platform as a window unit's staff (use16), each pinned here: the home
+page says what waits for the unit, a unit without windows is told why its pages are empty, and
+the unit's forms and downloads read as the rest of the platform does."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback_api.db import Session
+from feedback_api.models import Ticket, Window
+from feedback_api.services import ticket_loop, ticket_open, units, users
+from feedback_api.services.feedback import record_feedback
+from tests.conftest import AuthActions
+from wechat_bot.contacts import get_or_create_citizen
+
+
+def _client(app, name: str, password: str | None = None):
+    client = app.test_client()
+    assert AuthActions(client).login(name, password).status_code == 302
+    return client
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def _ticket(db, openid: str, opened: datetime, code: str = "CD-SW-001") -> int:
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == code)).one()
+        fid = record_feedback(window, citizen=get_or_create_citizen(openid), channel="wechat",
+                              rating=1, text="排队太久", received_at=opened).feedback.id
+        return ticket_open.open_from_feedback(users.get_user("agency"), fid, now=opened).id
+
+
+def test_the_units_home_says_what_waits_for_it_and_the_nearest_deadline(app, db, district):
+    """The home page said "在办督办单 3 件" without saying that one of them was the agency's to
+    verify, nor when the next one was due: the unit had to open its inbox to know what to do."""
+    now = datetime.now(UTC)
+    _ticket(db, "oWalk0000000000000000000001", now - timedelta(days=40))  # overdue, unanswered
+    fresh = _ticket(db, "oWalk0000000000000000000002", now)
+    answered = _ticket(db, "oWalk0000000000000000000003", now)
+    _ticket(db, "oWalk0000000000000000000004", now - timedelta(days=2), code="CD-RMYY-001")
+    with db() as s:
+        ticket_loop.respond(users.get_user("unit"), answered, "已提醒窗口人员", now=now)
+        due = s.get(Ticket, fresh).fix_due
+    box = re.search(r'<section class="card home-tickets">(.*?)</section>',
+                    _client(app, "unit").get("/").get_data(as_text=True), re.S)
+    assert box
+    text = _text(box.group(1))
+    assert "在办督办单 3 件" in text and "其中超期 1 件" in text, text
+    assert "待本单位整改 2 件" in text and f"最近截止 {due:%Y-%m-%d}" in text, text
+    assert "待第三方机构核验 1 件" in text, text
+
+
+def test_a_unit_without_windows_is_told_why_and_whom_to_ask(app, db, district):
+    """A unit whose windows were not registered yet saw a home page of zeros and empty tables,
+    with nothing saying why."""
+    with db():
+        units.ensure_unit(None, name="城东区新设单位", code="CD-NEW", industry="tax",
+                          authority="城东区税务局")
+        users.create_user(None, "unit-new", role="unit", password="unit-new-password",
+                          scopes=["CD-NEW"])
+    page = _client(app, "unit-new").get("/").get_data(as_text=True)
+    notice = re.search(r'<section class="card notice no-windows">(.*?)</section>', page, re.S)
+    assert notice, page
+    text = _text(notice.group(1))
+    assert "尚未登记窗口" in text and "城东区新设单位" in text, text
+    assert "行业主管部门" in text and "区联席办" in text, text
+    # A unit with windows is not told so.
+    assert "no-windows" not in _client(app, "unit").get("/").get_data(as_text=True)
