@@ -71,3 +71,21 @@ def test_a_unit_without_windows_is_told_why_and_whom_to_ask(app, db, district):
     assert "行业主管部门" in text and "区联席办" in text, text
     # A unit with windows is not told so.
     assert "no-windows" not in _client(app, "unit").get("/").get_data(as_text=True)
+
+
+def test_an_appeal_of_an_unknown_kind_says_so_and_keeps_the_reason(app, db, district):
+    """A stale or edited form's 申诉类型 was refused without a word: the page came back as if
+    nothing had been submitted."""
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        fid = record_feedback(window, citizen=get_or_create_citizen("oWalk0000000000000000000005"),
+                              channel="wechat", rating=1, text="态度差").feedback.id
+    client = _client(app, "unit")
+    path = f"/appeals/new?feedback={fid}"
+    resp = client.post(path, data={"kind": "spite", "reason": "同一人一天内连续差评😀",
+                                   "csrf_token": AuthActions(client).csrf_token(path)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert re.search(r'<span class="field-error">所选项无效</span>', html), html
+    assert "同一人一天内连续差评😀" in html
+    assert "flash-error" in html and "提交未成功" in html
