@@ -89,3 +89,28 @@ def test_an_appeal_of_an_unknown_kind_says_so_and_keeps_the_reason(app, db, dist
     assert re.search(r'<span class="field-error">所选项无效</span>', html), html
     assert "同一人一天内连续差评😀" in html
     assert "flash-error" in html and "提交未成功" in html
+
+
+def test_an_unpublished_quarter_points_the_unit_to_the_latest_published_ones(app, db, district):
+    """In a quarter not yet published a unit read 本季度考核结果尚未发布 and nothing else: the
+    quarter the office had published was there, but only by typing its code into the field."""
+    from analytics import snapshots
+    from analytics.periods import current_quarter, previous
+
+    last = previous(current_quarter())
+    with db():
+        snapshots.publish(users.get_user("office"), last)
+    client = _client(app, "unit")
+    for path, target in (("/assessment/", "/assessment/?period="),
+                         ("/reports/", "/reports/?period=")):
+        html = client.get(path).get_data(as_text=True)
+        assert "本季度考核结果尚未发布" in html, path
+        links = re.search(r'<p class="published-periods">(.*?)</p>', html, re.S)
+        assert links, (path, html)
+        assert f'href="{target}{last.code}"' in links.group(1) and last.label in links.group(1)
+    # Nothing published yet: no such line.
+    with db() as s:
+        from feedback_api.models import AssessmentSnapshot, AssessmentSnapshotRow
+        s.execute(sa.delete(AssessmentSnapshotRow))
+        s.execute(sa.delete(AssessmentSnapshot))
+    assert "published-periods" not in client.get("/reports/").get_data(as_text=True)
