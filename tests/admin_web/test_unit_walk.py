@@ -114,3 +114,12 @@ def test_an_unpublished_quarter_points_the_unit_to_the_latest_published_ones(app
         s.execute(sa.delete(AssessmentSnapshotRow))
         s.execute(sa.delete(AssessmentSnapshot))
     assert "published-periods" not in client.get("/reports/").get_data(as_text=True)
+
+
+def test_the_unit_is_told_who_registers_its_alert_addresses(app, db, district):
+    """The unit's 提醒邮箱 page showed 未登记 with no form and no word on how to change that."""
+    html = _client(app, "unit").get("/alert-contacts").get_data(as_text=True)
+    assert "<form method=\"post\" class=\"filters card\"" not in html  # the office keeps them
+    text = _text(html)
+    assert "提醒邮箱由区联席办登记" in text, text
+    assert 'href="/profile"' in html and "绑定本人微信" in text
