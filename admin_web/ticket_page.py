@@ -79,6 +79,7 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         links=links, fix_ratings=answers.fix_ratings([link.feedback for link in links]),
         visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
+        unread={r.id for r in ticket.rounds if not evidence_files.reads_round(user, r)},
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         transfers=ticket_transfer.transferred_to(ticket),
         window_choices=windows.choices(user) if "transfer_form" in forms else [],
