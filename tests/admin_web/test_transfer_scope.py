@@ -20,9 +20,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 ANSWER = "本院内部处理：当班护士已作书面检查"
 
 
-def _transferred(db) -> tuple[int, int]:
+def _transferred(db) -> tuple[int, int, int]:
     """A hospital window's ticket the hospital answered with a proof file, then transferred by
-    the agency to the tax hall's window: (ticket id, file id)."""
+    the agency to the tax hall's window: (ticket id, file id, feedback id)."""
     with db() as s:
         users.create_user(None, "hospital", role="unit", password="hospital-password",
                           scopes=["CD-RMYY"])
@@ -34,7 +34,7 @@ def _transferred(db) -> tuple[int, int]:
                             [evidence_files.Upload("医院内部处分决定.pdf", PDF)])
         ticket_transfer.transfer(users.get_user("agency"), tid, "CD-SW-001", "属税务窗口收费事项")
         file_id = s.scalars(sa.select(EvidenceFile.id)).one()
-    return tid, file_id
+    return tid, file_id, fid
 
 
 def _client(app, name: str):
@@ -44,7 +44,7 @@ def _client(app, name: str):
 
 
 def test_the_new_unit_does_not_read_the_first_units_answer_or_files(app, db, district, token_for):
-    tid, file_id = _transferred(db)
+    tid, file_id, _fid = _transferred(db)
     unit = _client(app, "unit")
     page = unit.get(f"/tickets/{tid}").get_data(as_text=True)
     rounds = page.split('id="rounds"')[1]
@@ -66,3 +66,17 @@ def test_the_new_unit_does_not_read_the_first_units_answer_or_files(app, db, dis
         assert resp.status_code == 200
         api = client.get(f"/api/v1/tickets/{tid}", headers=token_for(name)).get_json()
         assert api["rounds"][0]["response_text"] == ANSWER and len(api["rounds"][0]["files"]) == 1
+
+
+def test_the_new_unit_is_not_linked_to_the_feedback_page_it_may_not_open(app, db, district):
+    """The complaint stays on the ticket (the new unit has to fix it), but its receipt number
+    linked to the hospital window's feedback page, which the tax hall is refused (404)."""
+    tid, _file_id, fid = _transferred(db)
+    unit = _client(app, "unit")
+    linked = unit.get(f"/tickets/{tid}").get_data(as_text=True).split('id="linked"')[1]
+    linked = linked.split("</section>")[0]
+    assert "收费有误" in linked or "（意见待脱敏处理后可见）" in linked
+    assert f'href="/feedback/{fid}"' not in linked
+    assert unit.get(f"/feedback/{fid}").status_code == 404
+    agency = _client(app, "agency").get(f"/tickets/{tid}").get_data(as_text=True)
+    assert f'href="/feedback/{fid}"' in agency
