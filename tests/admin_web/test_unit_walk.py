@@ -123,3 +123,18 @@ def test_the_unit_is_told_who_registers_its_alert_addresses(app, db, district):
     text = _text(html)
     assert "提醒邮箱由区联席办登记" in text, text
     assert 'href="/profile"' in html and "绑定本人微信" in text
+
+
+def test_the_window_page_leads_to_all_its_feedback_and_tickets(app, db, district):
+    """The window page said 最新评价 共 N 条 and showed ten, with no way on to the others or to
+    the window's tickets."""
+    now = datetime.now(UTC)
+    _ticket(db, "oWalk0000000000000000000006", now)
+    _ticket(db, "oWalk0000000000000000000007", now, code="CD-SW-002")
+    client = _client(app, "unit")
+    page = client.get("/windows/CD-SW-001").get_data(as_text=True)
+    assert 'href="/feedback?window=CD-SW-001"' in page and 'href="/tickets?window=CD-SW-001"' in page
+    tickets = client.get("/tickets?window=CD-SW-001").get_data(as_text=True)
+    assert "共 1 件" in _text(tickets) and "CD-SW-002" not in tickets.split("<tbody>")[1]
+    feedback = client.get("/feedback?window=CD-SW-001").get_data(as_text=True)
+    assert "共 1 条" in _text(feedback)
