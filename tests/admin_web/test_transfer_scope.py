@@ -80,3 +80,15 @@ def test_the_new_unit_is_not_linked_to_the_feedback_page_it_may_not_open(app, db
     assert unit.get(f"/feedback/{fid}").status_code == 404
     agency = _client(app, "agency").get(f"/tickets/{tid}").get_data(as_text=True)
     assert f'href="/feedback/{fid}"' in agency
+
+
+def test_a_proof_file_keeps_its_chinese_name_and_a_plain_fallback(app, db, district):
+    """Werkzeug's fallback for a Chinese name was ".pdf" (or " .pdf"), a name with nothing left
+    of the file's; clients without RFC 5987 saved files under it."""
+    _tid, file_id, _fid = _transferred(db)
+    resp = _client(app, "agency").get(f"/tickets/files/{file_id}")
+    resp.close()
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.startswith("inline;"), disposition  # a PDF opens in the browser
+    assert f'filename="evidence-{file_id}.pdf"' in disposition, disposition
+    assert "filename*=UTF-8''%E5%8C%BB%E9%99%A2" in disposition, disposition  # 医院…
