@@ -15,7 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, StaffAlert
-from feedback_api.services import alert_channels, staff_bindings
+from feedback_api.services import alert_channels, alerts, staff_bindings
 from wechat_bot import outbox
 from wechat_bot.client import ConfigurationError, describe, get_client
 from wechat_bot.dispatch import Context
@@ -96,7 +96,7 @@ def _queue_alert(alert: StaffAlert) -> int:
         return 0
     queued = 0
     if alert.unit_id is not None:
-        staff = staff_bindings.staff_citizens_of_unit(alert.unit_id)
+        staff = staff_bindings.staff_citizens_of_unit(alert.unit_id, alerts.window_of(alert))
     elif alert.industry is not None:
         staff = staff_bindings.staff_citizens_of_industry(alert.industry)
     else:
