@@ -43,7 +43,7 @@ from admin_web.common import (
     role_required,
 )
 from analytics import assessment, assessment_publish, delisting, delisting_documents, snapshots
-from analytics.assessment_access import NotPublished
+from analytics.assessment_access import NotPublished, published_periods
 from analytics.snapshot_diff import compare
 from feedback_api.models.reference import (
     DELISTING_RULES,
@@ -64,7 +64,7 @@ bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 def _assessment_vocabularies() -> dict[str, Any]:
     return {"DELISTING_RULES": DELISTING_RULES, "INCIDENT_KINDS": INCIDENT_KINDS,
             "INCIDENT_SEVERITIES": INCIDENT_SEVERITIES, "PROPOSAL_STATES": PROPOSAL_STATES,
-            "SNAPSHOT_TRIGGERS": snapshots.TRIGGERS}
+            "SNAPSHOT_TRIGGERS": snapshots.TRIGGERS, "published_periods": published_periods}
 
 
 def _readable(period: assessment.Period) -> tuple[assessment.Assessment, Any]:

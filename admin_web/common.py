@@ -155,11 +155,20 @@ def download(body: bytes | str, mimetype: str, filename: str, *, fallback: str) 
     ".csv"). Both are cleaned here (:func:`_saved_names`), so no caller's name can break the
     header. Never stored: the files hold citizens' opinions and staff names."""
     data = body.encode("utf-8") if isinstance(body, str) else body
-    name, plain = _saved_names(filename, fallback)
     response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{plain}"; filename*=UTF-8\'\'{quote(name, safe="")}')
+    name_file(response, filename, fallback=fallback)
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def name_file(response: Response, filename: str, *, fallback: str) -> Response:
+    """Set the response's file name as :func:`download` does, keeping its disposition (an
+    inline picture or PDF, else an attachment)."""
+    name, plain = _saved_names(filename, fallback)
+    kind = ("inline" if response.headers.get("Content-Disposition", "").startswith("inline")
+            else "attachment")
+    response.headers["Content-Disposition"] = (
+        f'{kind}; filename="{plain}"; filename*=UTF-8\'\'{quote(name, safe="")}')
     return response
 
 

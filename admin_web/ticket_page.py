@@ -26,6 +26,7 @@ from feedback_api.services import (
     ticket_clocks,
     ticket_links,
     ticket_loop,
+    scope,
     ticket_transfer,
     windows,
 )
@@ -76,9 +77,12 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
     links = ticket_links.links_of(ticket)
     return render_template(
         "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
-        links=links, fix_ratings=answers.fix_ratings([link.feedback for link in links]),
+        links=links, opens={link.feedback.id for link in links  # not another unit's (转办)
+                            if scope.can_see_window(user, link.feedback.window)},
+        fix_ratings=answers.fix_ratings([link.feedback for link in links]),
         visible_text=feedback_service.visible_text,
         files=evidence_files.files_of_rounds([r.id for r in ticket.rounds]),
+        unread={r.id for r in ticket.rounds if not evidence_files.reads_round(user, r)},
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         transfers=ticket_transfer.transferred_to(ticket),
         window_choices=windows.choices(user) if "transfer_form" in forms else [],

@@ -11,7 +11,16 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
+from admin_web.common import (
+    XLSX,
+    actor,
+    commit_or_flash,
+    download,
+    found_or_404,
+    name_file,
+    paginate,
+    role_required,
+)
 from admin_web.feedback import wechat_ready
 from admin_web.ticket_forms import (
     AttachForm,
@@ -290,4 +299,6 @@ def ticket_new() -> Any:
 def evidence_file(file_id: int) -> Any:
     """An evidence file of a response or an appeal, only for users who may see its window."""
     _row, stored = found_or_404(lambda: evidence_files.get_for(actor(), file_id))
-    return files.send(stored, inline=True)
+    suffix = stored.filename.rpartition(".")[2] if "." in stored.filename else ""
+    return name_file(files.send(stored, inline=True), stored.filename,
+                     fallback=f"evidence-{file_id}{'.' + suffix if suffix else ''}")

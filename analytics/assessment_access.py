@@ -5,8 +5,11 @@ every page, download and the API (``NotPublished``, a 404 with code ``not_publis
 
 from __future__ import annotations
 
-from analytics.periods import Period
-from feedback_api.models import User
+import sqlalchemy as sa
+
+from analytics.periods import Period, parse_period
+from feedback_api.db import Session
+from feedback_api.models import AssessmentSnapshot, User
 from feedback_api.services import scope
 from feedback_api.services.errors import NotFound
 
@@ -32,3 +35,11 @@ def require_live(period: Period, user: User | None) -> None:
     """Refuse live figures of ``period`` to a reader who sees published ones only."""
     if not reads_live(user):
         raise NotPublished(not_published(period))
+
+
+def published_periods(kind: str, limit: int = 4) -> list[Period]:
+    """The newest periods of ``kind`` the office published (a reader told that a period is not
+    published yet is pointed to these)."""
+    codes = Session.scalars(sa.select(AssessmentSnapshot.period).distinct())
+    periods = [p for p in map(parse_period, codes) if p.kind == kind]
+    return sorted(periods, key=lambda p: p.start, reverse=True)[:limit]

@@ -15,7 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Citizen, StaffAlert
-from feedback_api.services import alert_channels, staff_bindings
+from feedback_api.services import alert_channels, alerts, staff_bindings
 from wechat_bot import outbox
 from wechat_bot.client import ConfigurationError, describe, get_client
 from wechat_bot.dispatch import Context
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 WECHAT_ALERT_KINDS = {"bad_review": "差评提醒", "new_ticket": "新督办单", "cycle_reminder": "截止提醒"}
 
 BOUND = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收本单位的"
-         "差评提醒和督办单提醒。如需解绑，请登录平台，在“个人设置”页操作。")
+         "差评提醒、新督办单提醒和创建年度材料截止提醒。如需解绑，请登录平台，在“个人设置”页操作。")
 BOUND_AUTHORITY = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收本行业"
                    "创建年度报送材料的截止提醒。如需解绑，请登录平台，在“个人设置”页操作。")
 BOUND_EXPERT = ("绑定成功！{name}，您的微信已与监督平台账号绑定，今后将通过本公众号接收评审"
@@ -96,7 +96,7 @@ def _queue_alert(alert: StaffAlert) -> int:
         return 0
     queued = 0
     if alert.unit_id is not None:
-        staff = staff_bindings.staff_citizens_of_unit(alert.unit_id)
+        staff = staff_bindings.staff_citizens_of_unit(alert.unit_id, alerts.window_of(alert))
     elif alert.industry is not None:
         staff = staff_bindings.staff_citizens_of_industry(alert.industry)
     else:

@@ -9,10 +9,11 @@ import binascii
 from typing import Any
 
 from marshmallow import ValidationError as SchemaError
-from marshmallow import fields, validates_schema
+from marshmallow import fields, pre_dump, validates_schema
 from marshmallow.experimental.context import Context
 from marshmallow.validate import Length
 
+from feedback_api.api.auth import api_user
 from feedback_api.api.linked_schemas import LinkedFeedbackSchema, fix_ratings_of
 from feedback_api.api.schemas import (
     ApiSchema,
@@ -40,7 +41,7 @@ from feedback_api.services import appeals as appeal_service
 from feedback_api.services import ticket_clocks
 from feedback_api.services import tickets as ticket_service
 from feedback_api.services.errors import ValidationError
-from feedback_api.services.evidence_files import MAX_FILES, Upload
+from feedback_api.services.evidence_files import MAX_FILES, Upload, round_as_read
 from feedback_api.services.feedback import MAX_ID
 
 
@@ -104,6 +105,10 @@ class RoundSchema(ApiSchema):
     verdict_at = fields.AwareDateTime(allow_none=True)
     files = fields.List(fields.Nested(EvidenceFileSchema), required=True,
                         metadata={"description": "整改证明材料"})
+
+    @pre_dump
+    def _as_read(self, rnd: Any, **_kwargs: Any) -> Any:  # after a transfer: not another unit's answer
+        return round_as_read(api_user(), rnd)
 
 
 class ClockSchema(ApiSchema):

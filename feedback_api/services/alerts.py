@@ -52,6 +52,17 @@ def queue_alert(*, kind: str, key: str, subject: str, body: str, unit_id: int | 
                   now or utcnow(), industry=industry, user_id=user_id)
 
 
+def window_of(alert: StaffAlert) -> int | None:
+    """The window a 差评 or new-ticket alert is about (by its key), so that a staff member whose
+    account covers one window hears of that window only; None for an alert about a whole unit."""
+    kind, _, rest = alert.dedup_key.partition(":")
+    ident = rest.partition(":")[0]
+    model = {"bad": Feedback, "ticket": Ticket}.get(kind)
+    if model is None or not ident.isdigit():
+        return None
+    return Session.scalar(sa.select(model.window_id).where(model.id == int(ident)))
+
+
 def _key(prefix: str, column: sa.ColumnElement[int]) -> sa.ColumnElement[str]:
     """``prefix || id`` in SQL (``||`` on both engines), to match alert keys."""
     return sa.literal(prefix, sa.String).concat(sa.cast(column, sa.String))

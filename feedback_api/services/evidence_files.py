@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -95,7 +96,7 @@ def get_for(user: User, file_id: int) -> tuple[EvidenceFile, files.StoredFile]:
     window = None
     if row is not None and row.round_id is not None:
         rnd = Session.get(TicketRound, row.round_id)
-        window = rnd.ticket.window if rnd is not None else None
+        window = rnd.window if rnd is not None else None  # the answering unit's, see reads_round
     elif row is not None and row.appeal_id is not None:
         appeal = Session.get(Appeal, row.appeal_id)
         window = appeal.feedback.window if appeal is not None else None
@@ -105,6 +106,32 @@ def get_for(user: User, file_id: int) -> tuple[EvidenceFile, files.StoredFile]:
     if not files.path_of(row.sha256).is_file():
         raise NotFound("文件已不在服务器上")
     return row, stored
+
+
+def reads_round(user: User, rnd: TicketRound) -> bool:
+    """Whether ``user`` reads a round's answer and proof files: they are the unit's of the
+    round's window, which a transfer (转办) leaves behind with the round, so the unit the ticket
+    went to sees that the round was answered, not what another unit answered."""
+    return scope.can_see_window(user, rnd.window)
+
+
+class _AnswerWithheld:
+    """A round read by someone outside its window's scope: all of it but the answer."""
+
+    response_text = None
+    files: tuple[EvidenceFile, ...] = ()
+
+    def __init__(self, rnd: TicketRound) -> None:
+        self._round = rnd
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._round, name)
+
+
+def round_as_read(user: User, rnd: TicketRound) -> Any:
+    """The round as ``user`` may read it (the API's dump): without the answer and its files
+    when they are another unit's (``reads_round``)."""
+    return rnd if reads_round(user, rnd) else _AnswerWithheld(rnd)
 
 
 def files_of_rounds(round_ids: list[int]) -> dict[int, list[EvidenceFile]]:

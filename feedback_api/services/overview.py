@@ -4,13 +4,14 @@ the running supervision tickets."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Feedback, User, Window
-from feedback_api.services import scope
+from feedback_api.models import Feedback, Ticket, User, Window
+from feedback_api.services import scope, workdays
 from feedback_api.services.complaints import BAD_RATINGS, counted_feedback
 from feedback_api.services.tickets import (
     UNITS_LATENESS_ROLES,
@@ -102,6 +103,11 @@ class RunningTickets:
     #: ticket late on both counts is in both. None for whom counts only the units' lateness.
     fix_overdue: int | None = None
     callback_overdue: int | None = None
+    #: Of those, the ones waiting for the unit's answer (待整改) and for the agency's check
+    #: (待核验), and the nearest deadline of an unanswered round not yet past.
+    to_fix: int = 0
+    to_verify: int = 0
+    next_fix_due: date | None = None
 
 
 def running_tickets(user: User) -> RunningTickets:
@@ -113,10 +119,14 @@ def running_tickets(user: User) -> RunningTickets:
     def how_many(clause: sa.ColumnElement[bool]) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((clause, 1), else_=0)), 0)
 
-    running, overdue, fix, callback = Session.execute(
+    unanswered = Ticket.state == "open"
+    running, overdue, fix, callback, to_fix, next_due = Session.execute(
         ticket_query(user, state="active").with_only_columns(
             sa.func.count(), how_many(late_clause(user)), how_many(fix_late),
-            how_many(callback_late))).one()
+            how_many(callback_late), how_many(unanswered),
+            sa.func.min(sa.case((sa.and_(unanswered, Ticket.fix_due >= workdays.local_today()),
+                                 Ticket.fix_due))))).one()
+    waiting = {"to_fix": to_fix, "to_verify": running - to_fix, "next_fix_due": next_due}
     if user.role in UNITS_LATENESS_ROLES:
-        return RunningTickets(running, overdue)
-    return RunningTickets(running, overdue, fix, callback)
+        return RunningTickets(running, overdue, **waiting)
+    return RunningTickets(running, overdue, fix, callback, **waiting)

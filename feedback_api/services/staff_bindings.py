@@ -106,10 +106,12 @@ def covers_window(window_id: sa.ColumnElement[int],
                              sa.or_(UserScope.unit_id == unit_id, UserScope.window_id == window_id))
 
 
-def staff_citizens_of_unit(unit_id: int) -> list[int]:
-    """The bound identities of the unit's active staff (unit scope, or one of its windows)."""
+def staff_citizens_of_unit(unit_id: int, window_id: int | None = None) -> list[int]:
+    """The bound identities of the unit's active staff (unit scope, or one of its windows);
+    of an alert about ``window_id``, only those whose scope covers that window."""
     own_window = sa.exists().where(UserScope.user_id == User.id, UserScope.window_id == Window.id,
-                                   Window.unit_id == unit_id)
+                                   Window.unit_id == unit_id,
+                                   *([Window.id == window_id] if window_id is not None else []))
     own_unit = sa.exists().where(UserScope.user_id == User.id, UserScope.unit_id == unit_id)
     return list(Session.scalars(
         sa.select(StaffBinding.citizen_id).join(User, User.id == StaffBinding.user_id)

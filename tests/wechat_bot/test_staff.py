@@ -54,6 +54,8 @@ def test_staff_bind_by_scanning_the_code_from_their_profile(app, fake_wechat, we
     assert "尚未绑定微信" in auth.client.get("/profile").get_data(as_text=True)
     reply = wechat.scan(STAFF, scene)
     assert reply.startswith("绑定成功") and "差评提醒" in reply
+    # It names every alert the profile page promised (a unit's staff also get the deadlines).
+    assert "新督办单提醒" in reply and "截止提醒" in reply, reply
     assert "微信已绑定" in auth.client.get("/profile").get_data(as_text=True)
     # The code works once; another identity scanning it later is refused politely.
     assert wechat.scan(OTHER_STAFF, scene) == staff.BIND_FAILED
