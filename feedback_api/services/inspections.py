@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
-from feedback_api.services import audit, scope, standards
+from feedback_api.services import audit, delisting, scope, standards
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
     Conflict,
@@ -119,6 +119,8 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     Session.refresh(insp, ["scores"])
     audit.record_change(actor, "update" if existing else "create", "inspection",
                         f"{window.code}/{year}Q{quarter}", before, inspection_to_dict(insp))
+    if existing is not None:  # a rule 1 proposal may have lost its ground
+        delisting.withdraw_unsupported_inspections(actor, window.id, year)
     return insp, existing is None
 
 
