@@ -178,6 +178,14 @@ def get_inspection(user: User, inspection_id: int) -> Inspection:
     return insp
 
 
+def find_inspection(user: User, code: str, year: int, quarter: int) -> Inspection | None:
+    """A window's inspection of a quarter, if ``user`` may see it."""
+    if not (code or "").strip():
+        return None
+    return Session.scalars(inspection_query(user, year=year, quarter=quarter,
+                                            window=(code or "").strip())).first()
+
+
 def windows_for_entry(user: User) -> list[Window]:
     """The windows ``user`` may enter inspections for."""
     stmt = sa.select(Window).join(Window.unit).order_by(Window.code)
