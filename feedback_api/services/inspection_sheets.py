@@ -8,7 +8,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from openpyxl import Workbook
 
@@ -16,7 +16,7 @@ from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.services import cells, sheets, standards
 from feedback_api.services.errors import ServiceError, ValidationError
-from feedback_api.services.inspections import parse_date, save_inspection
+from feedback_api.services.inspections import LATE_DAYS, parse_date, quarter_bounds, save_inspection
 from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -27,15 +27,23 @@ _QUARTER_RE = re.compile(
 
 def parse_quarter(text: str, inspected_on: date | None = None) -> tuple[int, int]:
     """Read a quarter as offices write it: 2026Q3, 2026-Q3, 2026年第三季度, 三季度, 3 (the year
-    then comes from the inspection date)."""
+    then comes from the inspection date: 四季度 held in January is the year before's)."""
     value = unicodedata.normalize("NFKC", text or "").strip().upper().replace("第", "")
     match = _QUARTER_RE.match(value)
     if not match:
         raise ValueError(f"季度“{text}”无法识别，应写作 2026Q3 或 2026年第三季度")
-    year = int(match.group(1)) if match.group(1) else (inspected_on.year if inspected_on else None)
-    if year is None:
+    quarter = _CN_DIGITS[match.group(2)]
+    if match.group(1):
+        return int(match.group(1)), quarter
+    if inspected_on is None:
         raise ValueError(f"季度“{text}”未写年度")
-    return year, _CN_DIGITS[match.group(2)]
+    # A quarter not begun by the date is the year before's when the date is within the time
+    # allowed after it (held late, in the next year); else the date's year, to be told so.
+    year = inspected_on.year
+    if inspected_on < date(year, 3 * quarter - 2, 1):
+        _start, end = quarter_bounds(year - 1, quarter)
+        year -= inspected_on <= end + timedelta(days=LATE_DAYS)
+    return year, quarter
 
 
 #: Fixed columns of an inspection sheet; every other column is an indicator, by its name.
