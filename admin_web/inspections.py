@@ -76,6 +76,20 @@ def _saved(insp: Any, what: str) -> str:
             f"{insp.total:g} 分，{'合格' if insp.passed else '不合格'}")
 
 
+@bp.get("/inspections/export.xlsx")
+@login_required
+def inspection_export() -> Response:
+    """The list's inspections of the year (and quarter), in the viewer's scope, in Excel."""
+    year = year_arg()
+    quarter = request.args.get("quarter", type=int)
+    quarter = quarter if quarter in (1, 2, 3, 4) else None
+    _year_standard(year)
+    part = f"第{'一二三四'[quarter - 1]}季度" if quarter else "年度"
+    return download(inspection_sheets.export_xlsx(actor(), year, quarter), XLSX,
+                    f"{year}年{part}综合检查.xlsx",
+                    fallback=f"inspections-{year}{'Q' + str(quarter) if quarter else ''}.xlsx")
+
+
 @bp.route("/inspections/new", methods=["GET", "POST"])
 @role_required("office", "authority")
 def inspection_new() -> Any:

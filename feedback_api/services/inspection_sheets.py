@@ -11,12 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from openpyxl import Workbook
+from sqlalchemy.orm import joinedload, selectinload
 
 from feedback_api.db import Session
-from feedback_api.models import User
+from feedback_api.models import Inspection, InspectionScore, User
 from feedback_api.services import cells, sheets, standards
 from feedback_api.services.errors import ServiceError, ValidationError
-from feedback_api.services.inspections import LATE_DAYS, parse_date, quarter_bounds, save_inspection
+from feedback_api.services.inspections import (
+    LATE_DAYS,
+    inspection_query,
+    parse_date,
+    quarter_bounds,
+    save_inspection,
+)
 from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -188,6 +195,32 @@ def template_headers(year: int) -> list[str]:
     std = standards.ensure_standard(year)
     return ([h for _, h in IMPORT_COLUMNS[:4]] + [f"{i.name}（{i.weight:g}分）" for i in std.indicators]
             + ["备注"])
+
+
+def export_xlsx(user: User, year: int, quarter: int | None = None) -> bytes:
+    """The inspections of ``year`` (and ``quarter``) that ``user`` sees, as the list orders them:
+    the import template's columns (so the file imports again as it is) with the window's name,
+    its unit, the total and the result beside them (the import skips those)."""
+    std = standards.ensure_standard(year)
+    names = [i.name for i in std.indicators]
+    header = (["窗口编号", "窗口名称", "所属单位", "季度", "检查日期", "检查人员"]
+              + template_headers(year)[4:-1] + ["总分", "是否合格", "备注"])
+    stmt = inspection_query(user, year=year, quarter=quarter).options(
+        selectinload(Inspection.scores).joinedload(InspectionScore.indicator))
+    rows = []
+    for insp in Session.scalars(stmt):
+        points = {sc.indicator.name: sc.score for sc in insp.scores}
+        rows.append([insp.window.code, insp.window.name, insp.window.unit.name,
+                     f"{insp.year}Q{insp.quarter}", insp.inspected_on, insp.inspectors,
+                     *(points.get(n) for n in names), insp.total,
+                     "合格" if insp.passed else "不合格", insp.notes or None])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{year}年度综合检查"
+    cells.xlsx_table(ws, header, rows)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def template_xlsx(year: int) -> bytes:
