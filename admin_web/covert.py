@@ -63,6 +63,7 @@ def covert_new() -> Any:
         abort(404)
     std = done_std.value
     form = covert_form(std, covert.windows_for_entry())
+    existing = None
     if form.validate_on_submit():
         # By name: the date's year decides the standard, and a year's copy keeps the names.
         results = {ind.name: getattr(form, f"result_{ind.id}").data == "1" for ind in std.indicators
@@ -75,6 +76,8 @@ def covert_new() -> Any:
             return item, _store_evidence(item, form.files.data)
 
         done = commit_or_flash(record, form=form)
+        if not done:  # a visit of that day entered already: the page links it
+            existing = covert.find_same_day(data["window"], data["inspected_on"])
         if done:
             item, problems = done.value
             flash("暗查记录已保存", "success")
@@ -82,6 +85,7 @@ def covert_new() -> Any:
                 flash(f"证据未保存：{p}", "warning")
             return redirect(url_for("covert.covert_detail", covert_id=item.id))
     return render_template("assessment/covert_form.html", form=form, std=std, year=year,
+                           existing=existing,
                            result_fields=[getattr(form, f"result_{i.id}") for i in std.indicators])
 
 

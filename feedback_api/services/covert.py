@@ -15,7 +15,7 @@ from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
 from feedback_api.services import audit, delisting, files, scope, standards
-from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.inspections import parse_date
 
@@ -59,6 +59,9 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
     _require_office(actor, "暗查")
     window = _window(actor, data.get("window", ""))
     on = _day(data.get("inspected_on"), "暗查日期")
+    if (same := same_day(window.id, on)) is not None:
+        raise Conflict(f"窗口 {window.code} 在 {on} 已有暗查记录：同一天的暗查是一次，"
+                       "请在该记录上补充证据", details={"covert_inspection": same})
     notes = str(data.get("notes") or "").strip()
     if len(notes) > 5000:
         raise ValidationError("备注不能超过 5000 字", details={"notes": "过长"})
@@ -80,6 +83,19 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
     Session.refresh(item, ["results"])
     audit.record_change(actor, "create", "covert_inspection", item.id, None, covert_to_dict(item))
     return item
+
+
+def same_day(window_id: int, on: date) -> int | None:
+    """The window's covert inspection of that day, if any (one visit: its failures count once
+    towards rule 3)."""
+    return Session.scalar(sa.select(CovertInspection.id).where(
+        CovertInspection.window_id == window_id, CovertInspection.inspected_on == on).limit(1))
+
+
+def find_same_day(code: str, on: Any) -> int | None:
+    """:func:`same_day` by the window's code (the office's form)."""
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    return same_day(window.id, on) if window is not None and isinstance(on, date) else None
 
 
 def covert_query(user: User, *, window: str | None = None, year: int | None = None) -> sa.Select[Any]:
