@@ -85,8 +85,37 @@ def covert_new() -> Any:
                 flash(f"证据未保存：{p}", "warning")
             return redirect(url_for("covert.covert_detail", covert_id=item.id))
     return render_template("assessment/covert_form.html", form=form, std=std, year=year,
-                           existing=existing,
+                           existing=existing, editing=None,
                            result_fields=[getattr(form, f"result_{i.id}") for i in std.indicators])
+
+
+@bp.route("/covert/<int:covert_id>/edit", methods=["GET", "POST"])
+@role_required("office")
+def covert_edit(covert_id: int) -> Any:
+    """Correct a covert inspection (its window stays; evidence is added on its page)."""
+    item = found_or_404(lambda: covert.get_covert(actor(), covert_id))
+    done_std = commit_or_flash(lambda: standards.ensure_standard(item.inspected_on.year))
+    if done_std is None:
+        abort(404)
+    std = done_std.value
+    form = covert_form(std, [item.window])
+    form.window.data = item.window.code
+    fields = [getattr(form, f"result_{i.id}") for i in std.indicators]
+    if request.method == "GET":
+        form.inspected_on.data, form.notes.data = item.inspected_on, item.notes
+        given = {r.indicator_id: r.passed for r in item.results}
+        for ind, field in zip(std.indicators, fields, strict=True):
+            field.data = "" if ind.id not in given else ("1" if given[ind.id] else "0")
+    if form.validate_on_submit():
+        results = {ind.name: f.data == "1" for ind, f in zip(std.indicators, fields, strict=True)
+                   if f.data in {"0", "1"}}
+        data = {"inspected_on": form.inspected_on.data, "notes": form.notes.data,
+                "results": results}
+        if commit_or_flash(lambda: covert.correct_covert(actor(), covert_id, data), form=form):
+            flash("暗查记录已更正", "success")
+            return redirect(url_for("covert.covert_detail", covert_id=covert_id))
+    return render_template("assessment/covert_form.html", form=form, std=std, editing=item,
+                           year=item.inspected_on.year, existing=None, result_fields=fields)
 
 
 @bp.route("/covert/<int:covert_id>", methods=["GET", "POST"])
