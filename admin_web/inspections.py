@@ -155,10 +155,30 @@ def inspection_detail(inspection_id: int) -> str:
     insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
     can_open = inspection_tickets.can_open_ticket(user)
     return render_template("assessment/inspection.html", insp=insp,
+                           delete_form=DecisionForm() if user.role == "office" else None,
                            can_correct=user.role in inspections.ENTRY_ROLES
                            and inspections.can_inspect(user, insp.window),
                            tickets=inspection_tickets.finding_tickets(insp),
                            form=DecisionForm() if can_open else None)
+
+
+@bp.post("/inspections/<int:inspection_id>/delete")
+@role_required("office")
+def inspection_delete(inspection_id: int) -> Any:
+    """Remove an inspection entered in error, with the reason (the office's)."""
+    insp = found_or_404(lambda: inspections.get_inspection(actor(), inspection_id))
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year, window_id, what = insp.year, insp.window_id, f"{insp.window.code} {insp.year} 年第 {insp.quarter} 季度"
+    was = proposals.proposal_state(window_id, year, 1)
+    if commit_or_flash(lambda: inspections.delete_inspection(actor(), inspection_id, form.note.data or "")):
+        note = ""
+        if was == "open" and proposals.proposal_state(window_id, year, 1) == "withdrawn":
+            note = f"；该窗口 {year} 年据此生成的摘牌建议已撤回（无需处理）"
+        flash(f"已删除 {what}综合检查" + note, "success")
+        return redirect(url_for("inspections.inspection_list", year=year))
+    return redirect(url_for("inspections.inspection_detail", inspection_id=inspection_id))
 
 
 @bp.post("/inspections/<int:inspection_id>/indicators/<int:indicator_id>/ticket")

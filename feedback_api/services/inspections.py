@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
-from feedback_api.services import audit, delisting, scope, standards
+from feedback_api.services import audit, delisting, inspection_tickets, scope, standards
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
     Conflict,
@@ -122,6 +122,30 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     if existing is not None:  # a rule 1 proposal may have lost its ground
         delisting.withdraw_unsupported_inspections(actor, window.id, year)
     return insp, existing is None
+
+
+def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> Inspection:
+    """The office removes an inspection entered in error (another window or quarter), saying
+    why; not one whose failed indicator has a ticket (correct it instead). Audited; the rule 1
+    proposal it grounded is withdrawn if it no longer holds."""
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以删除综合检查记录")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise ValidationError("请填写删除原因（不超过 2000 字）", details={"note": "须填写删除原因"})
+    insp = Session.get(Inspection, inspection_id) if 0 < inspection_id < 2**31 else None
+    if insp is None:
+        raise NotFound("综合检查记录不存在")
+    if tickets := inspection_tickets.finding_tickets(insp):
+        numbers = "、".join(t.number for t in tickets.values())
+        raise Conflict(f"已据此检查开督办单 {numbers}，不能删除；如有录入错误请更正")
+    before = inspection_to_dict(insp)
+    Session.delete(insp)
+    Session.flush()
+    audit.record_change(actor, "delete", "inspection", f"{before['window']}/{insp.year}Q{insp.quarter}",
+                        before, {"reason": reason})
+    delisting.withdraw_unsupported_inspections(actor, insp.window_id, insp.year)
+    return insp
 
 
 def _clean_scores(std: Standard, raw: dict[Any, Any]) -> dict[int, float]:

@@ -4,6 +4,7 @@ takes the new scores and date, is audited, and is the entering roles' only (in t
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from analytics import delisting
@@ -89,3 +90,46 @@ def test_only_the_entering_roles_in_scope_may_correct(app, db, district):
                 shown = f"/assessment/inspections/{insp_id}/edit" in page.get_data(as_text=True)
                 assert shown is (status == 200), who
         assert client.get("/assessment/inspections/99999999999/edit").status_code in (403, 404)
+
+
+def test_the_office_deletes_an_inspection_entered_for_the_wrong_window(client, auth, db,
+                                                                       titled_district):
+    from feedback_api.models import DelistingProposal
+    from feedback_api.services import inspection_tickets, inspections
+    from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
+    from tests.assessment_helpers import user
+
+    with db() as s:
+        for q in (1, 2, 3):
+            inspection("CD-RMYY-001", 2026, q, passed=False)
+        delisting.evaluate(2026)
+        q1, q2, q3 = (i.id for i in sorted(db_inspections(), key=lambda i: i.quarter))
+        with pytest.raises(PermissionDenied):
+            inspections.delete_inspection(user("authority"), q1, "录错窗口")
+        with pytest.raises(ValidationError, match="删除原因"):
+            inspections.delete_inspection(user("office"), q1, " ")
+        insp3, _ = inspections.save_inspection(None, {
+            "window": "CD-RMYY-001", "year": 2026, "quarter": 3, "inspected_on": "2026-07-15",
+            "inspectors": "张三", "scores": full_scores(0.6, 服务态度=0)}, replace=True)
+        failed = next(sc.indicator_id for sc in insp3.scores if not sc.passed)
+        ticket = inspection_tickets.open_ticket_for_finding(user("office"), insp3, failed)
+        with pytest.raises(Conflict, match=ticket.number):
+            inspections.delete_inspection(user("office"), q3, "录错窗口")
+    auth.login("office")
+    page = client.get(f"/assessment/inspections/{q2}").get_data(as_text=True)
+    assert f"/assessment/inspections/{q2}/delete" in page and "删除原因" in page
+    resp = client.post(f"/assessment/inspections/{q2}/delete", follow_redirects=True, data={
+        "csrf_token": auth.csrf_token(f"/assessment/inspections/{q2}"), "note": "录错窗口，应为 CD-RMYY-002"})
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "已删除" in text and "摘牌建议已撤回" in text
+    with db() as s:
+        assert s.get(Inspection, q2) is None
+        entry = s.scalars(sa.select(AuditLog).where(AuditLog.entity_type == "inspection",
+                                                    AuditLog.action == "delete")).one()
+        assert entry.actor == "office" and entry.before["quarter"] == 2
+        assert entry.after["reason"] == "录错窗口，应为 CD-RMYY-002"
+        assert s.scalars(sa.select(DelistingProposal.state)).one() == "withdrawn"
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    auth.login("authority")
+    assert "/delete" not in client.get(f"/assessment/inspections/{q1}").get_data(as_text=True)
+    assert client.post(f"/assessment/inspections/{q1}/delete", data={"note": "x"}).status_code in (400, 403)
