@@ -9,17 +9,20 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy.orm import joinedload, selectinload
 
 from feedback_api.db import Session
-from feedback_api.models import Inspection, InspectionScore, User
+from feedback_api.models import Inspection, InspectionScore, User, Window
 from feedback_api.services import cells, sheets, standards
 from feedback_api.services.errors import ServiceError, ValidationError
 from feedback_api.services.inspections import (
     LATE_DAYS,
     inspection_query,
+    inspection_to_dict,
     parse_date,
     quarter_bounds,
     save_inspection,
@@ -71,6 +74,8 @@ REQUIRED = ("window", "quarter", "inspected_on", "inspectors")
 class InspectionImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    #: Rows the same as the record already entered (a sheet imported again).
+    unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -78,7 +83,8 @@ class InspectionImportReport:
         return not self.errors
 
     def summary(self) -> str:
-        return (f"新增 {len(self.created)} 条，更新 {len(self.updated)} 条，"
+        same = f"未变 {len(self.unchanged)} 条，" if self.unchanged else ""
+        return (f"新增 {len(self.created)} 条，更新 {len(self.updated)} 条，{same}"
                 f"错误 {len(self.errors)} 行")
 
 
@@ -178,16 +184,26 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
                   "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),
                   "scores": scores}
+        before = _stored(code, year, quarter)
         try:
             with Session.begin_nested():
-                _insp, created = save_inspection(actor, record, replace=True)
+                insp, created = save_inspection(actor, record, replace=True)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
         seen[key] = line  # only an imported row is the one later rows repeat
-        (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
+        kept = (report.created if created else
+                report.unchanged if inspection_to_dict(insp) == before else report.updated)
+        kept.append(f"{code} {year}Q{quarter}")
     report.errors.sort(key=lambda e: e.line)  # the rows' order, as the sheet has them
     return report
+
+
+def _stored(code: str, year: int, quarter: int) -> dict[str, Any] | None:
+    """The record a row would replace, as it stands."""
+    insp = Session.scalars(sa.select(Inspection).join(Inspection.window).where(
+        Window.code == code, Inspection.year == year, Inspection.quarter == quarter)).first()
+    return inspection_to_dict(insp) if insp is not None else None
 
 
 def template_headers(year: int) -> list[str]:

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from feedback_api.models import Inspection
+from feedback_api.models import AuditLog, Inspection
 from feedback_api.services import inspection_sheets, inspections
 from tests.assessment_helpers import inspection, user
 
@@ -55,6 +55,28 @@ def test_an_exported_workbook_imports_again_unchanged(client, auth, db, district
     with db() as s:
         before = {i.id: inspections.inspection_to_dict(i) for i in s.scalars(sa.select(Inspection))}
         report = inspection_sheets.import_inspections(user("authority"), body, "导出.xlsx")
-        assert report.ok and sorted(report.updated) == ["CD-RMYY-001 2026Q2", "CD-RMYY-002 2026Q3"]
+        # Nothing changed, and the report says so (not "updated"), nor is anything audited.
+        assert report.ok and report.updated == []
+        assert sorted(report.unchanged) == ["CD-RMYY-001 2026Q2", "CD-RMYY-002 2026Q3"]
+        assert report.summary() == "新增 0 条，更新 0 条，未变 2 条，错误 0 行"
         after = {i.id: inspections.inspection_to_dict(i) for i in s.scalars(sa.select(Inspection))}
         assert after == before
+        assert s.scalars(sa.select(AuditLog).where(AuditLog.action == "update")).all() == []
+
+
+def test_the_import_page_names_the_records_a_sheet_changed(client, auth, db, district):
+    with db():
+        inspection("CD-RMYY-001", 2026, 2, passed=False)
+        inspection("CD-RMYY-002", 2026, 2)
+    auth.login("authority")
+    body = client.get("/assessment/inspections/export.xlsx?year=2026").data
+    wb = load_workbook(io.BytesIO(body))
+    wb.active["F2"] = "王五"  # 检查人员 of the first row (CD-RMYY-001, 60 points) corrected
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = client.post("/assessment/inspections/import", data={
+        "csrf_token": auth.csrf_token("/assessment/inspections/import"),
+        "file": (io.BytesIO(buf.getvalue()), "检查.xlsx")}, content_type="multipart/form-data")
+    text = resp.get_data(as_text=True)
+    assert "新增 0 条，更新 1 条，未变 1 条，错误 0 行" in text
+    assert "按导入表更新了已录入的记录：CD-RMYY-001 2026Q2" in text
