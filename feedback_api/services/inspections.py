@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
+from feedback_api.models.reference import DELISTED
 from feedback_api.services import audit, delisting, inspection_tickets, scope, standards
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
@@ -40,6 +41,16 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
     return start, end
+
+
+def refuse_if_delisted_before(window: Window, year: int, quarter: int, what: str) -> None:
+    """A window delisted before the quarter began is out of the programme for it (the quarterly
+    assessment leaves it out): its ``what`` of that quarter is refused, saying so."""
+    start, _end = quarter_bounds(year, quarter)
+    if window.status == DELISTED and window.status_date is not None and window.status_date < start:
+        raise ValidationError(f"窗口 {window.code} 已于 {window.status_date} 摘牌，{year} 年第 "
+                              f"{quarter} 季度不再参加考核，无需录入{what}",
+                              details={"window": "已摘牌"})
 
 
 def _window(actor: User | None, code: str) -> Window:
@@ -89,6 +100,7 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     if errors:
         raise ValidationError("综合检查信息有误：" + "；".join(errors.values()), details=errors)
     assert on is not None and isinstance(year, int) and isinstance(quarter, int)
+    refuse_if_delisted_before(window, year, quarter, "综合检查")
     start, end = quarter_bounds(year, quarter)
     today = datetime.now(LOCAL_TZ).date()
     if on < start or on > end + timedelta(days=LATE_DAYS) or on > today:
