@@ -12,7 +12,8 @@ from flask_login import login_required
 from admin_web.assessment import year_arg
 from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from analytics import delisting
+from analytics import covert_coverage, delisting
+from analytics.periods import current_quarter
 from feedback_api.db import Session
 from feedback_api.models.reference import PROPOSAL_STATES, WINDOW_STATUSES, label
 from feedback_api.services import covert, files, standards
@@ -28,8 +29,11 @@ def covert_list() -> str:
     year = year_arg()
     page = paginate(partial(covert.list_covert, actor()), year=year,
                     window=request.args.get("window") or None)
+    quarter = current_quarter()
     return render_template("assessment/covert_list.html", page=page, year=year,
-                           can_enter=actor().role == "office")
+                           can_enter=actor().role == "office", quarter=quarter,
+                           not_visited=(covert_coverage.not_visited(quarter, actor())
+                                        if year == quarter.year else None))
 
 
 def _store_evidence(item: Any, files: list[Any]) -> list[str]:
