@@ -159,7 +159,8 @@ def covert_evidence(covert_id: int, evidence_id: int) -> Any:
 @login_required
 def incident_list() -> str:
     year = year_arg()
-    page = paginate(partial(covert.list_incidents, actor()), year=year)
+    page = paginate(partial(covert.list_incidents, actor()), year=year,
+                    window=request.args.get("window") or None)
     return render_template("assessment/incidents.html", page=page, year=year,
                            can_enter=actor().role == "office")
 

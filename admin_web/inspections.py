@@ -58,10 +58,16 @@ def inspection_list() -> str:
     year = year_arg()
     quarter = request.args.get("quarter", type=int)
     quarter = quarter if quarter in (1, 2, 3, 4) else None
+    passed = _passed_arg()
     page = paginate(partial(inspections.list_inspections, actor()), year=year, quarter=quarter,
-                    window=request.args.get("window") or None)
+                    window=request.args.get("window") or None, passed=passed)
     return render_template("assessment/inspections.html", page=page, year=year, quarter=quarter,
-                           can_enter=actor().role in inspections.ENTRY_ROLES)
+                           passed=passed, can_enter=actor().role in inspections.ENTRY_ROLES)
+
+
+def _passed_arg() -> bool | None:
+    """?passed=1 the passed inspections, 0 the failed ones; anything else all."""
+    return {"1": True, "0": False}.get(request.args.get("passed", ""))
 
 
 def _form_data(form: Any, std: Any, year: int) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def inspection_export() -> Response:
     quarter = quarter if quarter in (1, 2, 3, 4) else None
     _year_standard(year)
     part = f"第{'一二三四'[quarter - 1]}季度" if quarter else "年度"
-    return download(inspection_sheets.export_xlsx(actor(), year, quarter), XLSX,
+    return download(inspection_sheets.export_xlsx(actor(), year, quarter, passed=_passed_arg()), XLSX,
                     f"{year}年{part}综合检查.xlsx",
                     fallback=f"inspections-{year}{'Q' + str(quarter) if quarter else ''}.xlsx")
 
