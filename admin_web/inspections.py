@@ -176,7 +176,8 @@ def inspection_delete(inspection_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    year, window_id, what = insp.year, insp.window_id, f"{insp.window.code} {insp.year} 年第 {insp.quarter} 季度"
+    year, window_id = insp.year, insp.window_id
+    what = f"{insp.window.code} {insp.year} 年第 {insp.quarter} 季度"
     was = proposals.proposal_state(window_id, year, 1)
     if commit_or_flash(lambda: inspections.delete_inspection(actor(), inspection_id, form.note.data or "")):
         note = ""

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from openpyxl import Workbook
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, User, Window
