@@ -12,7 +12,8 @@ from flask_login import login_required
 from admin_web.assessment import year_arg
 from admin_web.assessment_forms import EvidenceForm, IncidentForm, covert_form
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate, role_required
-from analytics import delisting
+from analytics import covert_coverage, delisting
+from analytics.periods import current_quarter
 from feedback_api.db import Session
 from feedback_api.models.reference import PROPOSAL_STATES, WINDOW_STATUSES, label
 from feedback_api.services import covert, files, standards
@@ -28,8 +29,11 @@ def covert_list() -> str:
     year = year_arg()
     page = paginate(partial(covert.list_covert, actor()), year=year,
                     window=request.args.get("window") or None)
+    quarter = current_quarter()
     return render_template("assessment/covert_list.html", page=page, year=year,
-                           can_enter=actor().role == "office")
+                           can_enter=actor().role == "office", quarter=quarter,
+                           not_visited=(covert_coverage.not_visited(quarter, actor())
+                                        if year == quarter.year else None))
 
 
 def _store_evidence(item: Any, files: list[Any]) -> list[str]:
@@ -63,6 +67,7 @@ def covert_new() -> Any:
         abort(404)
     std = done_std.value
     form = covert_form(std, covert.windows_for_entry())
+    existing = None
     if form.validate_on_submit():
         # By name: the date's year decides the standard, and a year's copy keeps the names.
         results = {ind.name: getattr(form, f"result_{ind.id}").data == "1" for ind in std.indicators
@@ -75,6 +80,8 @@ def covert_new() -> Any:
             return item, _store_evidence(item, form.files.data)
 
         done = commit_or_flash(record, form=form)
+        if not done:  # a visit of that day entered already: the page links it
+            existing = covert.find_same_day(data["window"], data["inspected_on"])
         if done:
             item, problems = done.value
             flash("暗查记录已保存", "success")
@@ -82,7 +89,37 @@ def covert_new() -> Any:
                 flash(f"证据未保存：{p}", "warning")
             return redirect(url_for("covert.covert_detail", covert_id=item.id))
     return render_template("assessment/covert_form.html", form=form, std=std, year=year,
+                           existing=existing, editing=None,
                            result_fields=[getattr(form, f"result_{i.id}") for i in std.indicators])
+
+
+@bp.route("/covert/<int:covert_id>/edit", methods=["GET", "POST"])
+@role_required("office")
+def covert_edit(covert_id: int) -> Any:
+    """Correct a covert inspection (its window stays; evidence is added on its page)."""
+    item = found_or_404(lambda: covert.get_covert(actor(), covert_id))
+    done_std = commit_or_flash(lambda: standards.ensure_standard(item.inspected_on.year))
+    if done_std is None:
+        abort(404)
+    std = done_std.value
+    form = covert_form(std, [item.window])
+    form.window.data = item.window.code
+    fields = [getattr(form, f"result_{i.id}") for i in std.indicators]
+    if request.method == "GET":
+        form.inspected_on.data, form.notes.data = item.inspected_on, item.notes
+        given = {r.indicator_id: r.passed for r in item.results}
+        for ind, field in zip(std.indicators, fields, strict=True):
+            field.data = "" if ind.id not in given else ("1" if given[ind.id] else "0")
+    if form.validate_on_submit():
+        results = {ind.name: f.data == "1" for ind, f in zip(std.indicators, fields, strict=True)
+                   if f.data in {"0", "1"}}
+        data = {"inspected_on": form.inspected_on.data, "notes": form.notes.data,
+                "results": results}
+        if commit_or_flash(lambda: covert.correct_covert(actor(), covert_id, data), form=form):
+            flash("暗查记录已更正", "success")
+            return redirect(url_for("covert.covert_detail", covert_id=covert_id))
+    return render_template("assessment/covert_form.html", form=form, std=std, editing=item,
+                           year=item.inspected_on.year, existing=None, result_fields=fields)
 
 
 @bp.route("/covert/<int:covert_id>", methods=["GET", "POST"])
@@ -122,7 +159,8 @@ def covert_evidence(covert_id: int, evidence_id: int) -> Any:
 @login_required
 def incident_list() -> str:
     year = year_arg()
-    page = paginate(partial(covert.list_incidents, actor()), year=year)
+    page = paginate(partial(covert.list_incidents, actor()), year=year,
+                    window=request.args.get("window") or None)
     return render_template("assessment/incidents.html", page=page, year=year,
                            can_enter=actor().role == "office")
 

@@ -15,6 +15,7 @@ from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
 from feedback_api.services import cells, inspection_sheets, inspection_tickets, inspections, ledger, standards
+from feedback_api.services import delisting as proposals
 
 bp = Blueprint("inspections", __name__, url_prefix="/assessment")
 
@@ -57,10 +58,42 @@ def inspection_list() -> str:
     year = year_arg()
     quarter = request.args.get("quarter", type=int)
     quarter = quarter if quarter in (1, 2, 3, 4) else None
+    passed = _passed_arg()
     page = paginate(partial(inspections.list_inspections, actor()), year=year, quarter=quarter,
-                    window=request.args.get("window") or None)
+                    window=request.args.get("window") or None, passed=passed)
     return render_template("assessment/inspections.html", page=page, year=year, quarter=quarter,
-                           can_enter=actor().role in inspections.ENTRY_ROLES)
+                           passed=passed, can_enter=actor().role in inspections.ENTRY_ROLES)
+
+
+def _passed_arg() -> bool | None:
+    """?passed=1 the passed inspections, 0 the failed ones; anything else all."""
+    return {"1": True, "0": False}.get(request.args.get("passed", ""))
+
+
+def _form_data(form: Any, std: Any, year: int) -> dict[str, Any]:
+    return {"window": form.window.data, "year": year, "quarter": int(form.quarter.data),
+            "inspected_on": form.inspected_on.data, "inspectors": form.inspectors.data,
+            "notes": form.notes.data,
+            "scores": {ind.id: getattr(form, f"score_{ind.id}").data for ind in std.indicators}}
+
+
+def _saved(insp: Any, what: str) -> str:
+    return (f"{what} {insp.window.code} {insp.year} 年第 {insp.quarter} 季度综合检查："
+            f"{insp.total:g} 分，{'合格' if insp.passed else '不合格'}")
+
+
+@bp.get("/inspections/export.xlsx")
+@login_required
+def inspection_export() -> Response:
+    """The list's inspections of the year (and quarter), in the viewer's scope, in Excel."""
+    year = year_arg()
+    quarter = request.args.get("quarter", type=int)
+    quarter = quarter if quarter in (1, 2, 3, 4) else None
+    _year_standard(year)
+    part = f"第{'一二三四'[quarter - 1]}季度" if quarter else "年度"
+    return download(inspection_sheets.export_xlsx(actor(), year, quarter, passed=_passed_arg()), XLSX,
+                    f"{year}年{part}综合检查.xlsx",
+                    fallback=f"inspections-{year}{'Q' + str(quarter) if quarter else ''}.xlsx")
 
 
 @bp.route("/inspections/new", methods=["GET", "POST"])
@@ -70,22 +103,54 @@ def inspection_new() -> Any:
     year = year_arg()
     std = _year_standard(year)
     form = inspection_form(std, inspections.windows_for_entry(user))
+    existing = None
     if request.method == "GET":
         form.window.data = request.args.get("window") or None
         form.quarter.data = str((today().month - 1) // 3 + 1) if year == today().year else "4"
     if form.validate_on_submit():
-        data = {"window": form.window.data, "year": year, "quarter": int(form.quarter.data),
-                "inspected_on": form.inspected_on.data, "inspectors": form.inspectors.data,
-                "notes": form.notes.data,
-                "scores": {ind.id: getattr(form, f"score_{ind.id}").data for ind in std.indicators}}
+        data = _form_data(form, std, year)
         done = commit_or_flash(lambda: inspections.save_inspection(user, data)[0], form=form)
         if done:
             insp = done.value
-            flash(f"已录入 {insp.window.code} {year} 年第 {insp.quarter} 季度综合检查："
-                  f"{insp.total:g} 分，{'合格' if insp.passed else '不合格'}",
-                  "success" if insp.passed else "warning")
+            flash(_saved(insp, "已录入"), "success" if insp.passed else "warning")
             return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
+        # The quarter entered already: the page links the record to correct.
+        existing = inspections.find_inspection(user, data["window"], year, data["quarter"])
     return render_template("assessment/inspection_form.html", form=form, std=std, year=year,
+                           existing=existing, editing=None,
+                           score_fields=[getattr(form, f"score_{i.id}") for i in std.indicators])
+
+
+@bp.route("/inspections/<int:inspection_id>/edit", methods=["GET", "POST"])
+@role_required("office", "authority")
+def inspection_edit(inspection_id: int) -> Any:
+    """Correct an inspection: its window and quarter stay (they are the record's)."""
+    user = actor()
+    insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
+    if not inspections.can_inspect(user, insp.window):
+        abort(404)
+    std = _year_standard(insp.year)
+    form = inspection_form(std, [insp.window])
+    form.window.data, form.quarter.data = insp.window.code, str(insp.quarter)
+    if request.method == "GET":
+        form.inspected_on.data, form.inspectors.data = insp.inspected_on, insp.inspectors
+        form.notes.data = insp.notes
+        for sc in insp.scores:
+            if (field := getattr(form, f"score_{sc.indicator_id}", None)) is not None:
+                field.data = sc.score
+    if form.validate_on_submit():
+        data = _form_data(form, std, insp.year)
+        was = proposals.proposal_state(insp.window_id, insp.year, 1)
+        done = commit_or_flash(lambda: inspections.save_inspection(user, data, replace=True)[0],
+                               form=form)
+        if done:
+            note = ""
+            if was == "open" and proposals.proposal_state(insp.window_id, insp.year, 1) == "withdrawn":
+                note = f"；该窗口 {insp.year} 年据此生成的摘牌建议已撤回（无需处理）"
+            flash(_saved(done.value, "已更正") + note, "success")
+            return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
+    return render_template("assessment/inspection_form.html", form=form, std=std, year=insp.year,
+                           existing=None, editing=insp,
                            score_fields=[getattr(form, f"score_{i.id}") for i in std.indicators])
 
 
@@ -96,8 +161,31 @@ def inspection_detail(inspection_id: int) -> str:
     insp = found_or_404(lambda: inspections.get_inspection(user, inspection_id))
     can_open = inspection_tickets.can_open_ticket(user)
     return render_template("assessment/inspection.html", insp=insp,
+                           delete_form=DecisionForm() if user.role == "office" else None,
+                           can_correct=user.role in inspections.ENTRY_ROLES
+                           and inspections.can_inspect(user, insp.window),
                            tickets=inspection_tickets.finding_tickets(insp),
                            form=DecisionForm() if can_open else None)
+
+
+@bp.post("/inspections/<int:inspection_id>/delete")
+@role_required("office")
+def inspection_delete(inspection_id: int) -> Any:
+    """Remove an inspection entered in error, with the reason (the office's)."""
+    insp = found_or_404(lambda: inspections.get_inspection(actor(), inspection_id))
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    year, window_id = insp.year, insp.window_id
+    what = f"{insp.window.code} {insp.year} 年第 {insp.quarter} 季度"
+    was = proposals.proposal_state(window_id, year, 1)
+    if commit_or_flash(lambda: inspections.delete_inspection(actor(), inspection_id, form.note.data or "")):
+        note = ""
+        if was == "open" and proposals.proposal_state(window_id, year, 1) == "withdrawn":
+            note = f"；该窗口 {year} 年据此生成的摘牌建议已撤回（无需处理）"
+        flash(f"已删除 {what}综合检查" + note, "success")
+        return redirect(url_for("inspections.inspection_list", year=year))
+    return redirect(url_for("inspections.inspection_detail", inspection_id=inspection_id))
 
 
 @bp.post("/inspections/<int:inspection_id>/indicators/<int:indicator_id>/ticket")

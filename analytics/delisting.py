@@ -35,8 +35,8 @@ from feedback_api.services import delisting as proposals
 from feedback_api.services import scope, ticket_clocks
 from feedback_api.services.feedback import LOCAL_TZ
 
-FAILED_INSPECTIONS = 3
-COVERT_FAILURES = 4
+FAILED_INSPECTIONS = proposals.FAILED_INSPECTIONS
+COVERT_FAILURES = proposals.COVERT_FAILURES
 REPEATED_PUSHES = 3
 #: Rules not evaluated yet, and why (shown beside the proposals): none since tickets landed.
 UNAVAILABLE_RULES: dict[int, str] = {}

@@ -152,6 +152,17 @@ def get_covert(covert_id: int) -> Any:
     return covert.get_covert(api_user(), covert_id)
 
 
+@bp.patch("/covert-inspections/<int:covert_id>")
+@bp.doc(summary="更正暗查（区联席办；只改给出的字段：日期不跨年度，窗口不变）")
+@no_query
+@bp.arguments(CovertSchema(partial=True, exclude=("window",)))
+@bp.response(200, CovertSchema)
+def correct_covert(data: dict[str, Any], covert_id: int) -> Any:
+    item = covert.correct_covert(api_user(), covert_id, data)
+    Session.commit()
+    return item
+
+
 def _evidence_request_limit() -> int:
     # One file in Base64 (4 bytes for every 3) and the JSON around it.
     return covert.max_evidence_bytes() * 4 // 3 + 64 * 1024

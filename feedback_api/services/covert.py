@@ -15,9 +15,9 @@ from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
 from feedback_api.services import audit, delisting, files, scope, standards
-from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.inspections import parse_date
+from feedback_api.services.inspections import parse_date, refuse_if_delisted_before
 
 MAX_EVIDENCE_FILES = 20
 #: What evidence may be (services.files.KINDS): photos, PDF, Word, recordings, videos; only
@@ -53,17 +53,9 @@ def covert_to_dict(item: CovertInspection) -> dict[str, Any]:
             "results": {r.indicator.name: r.passed for r in item.results}}
 
 
-def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
-    """``data``: window (code), inspected_on, results ({indicator name or id: passed}), notes.
-    Indicators not checked are left out of ``results``; at least one must be checked."""
-    _require_office(actor, "暗查")
-    window = _window(actor, data.get("window", ""))
-    on = _day(data.get("inspected_on"), "暗查日期")
-    notes = str(data.get("notes") or "").strip()
-    if len(notes) > 5000:
-        raise ValidationError("备注不能超过 5000 字", details={"notes": "过长"})
-    std = standards.ensure_standard(on.year)
-    raw = data.get("results") or {}
+def _results(std: Any, raw: Any) -> list[CovertResult]:
+    """The checked indicators' results ({indicator name or id: passed}), validated."""
+    raw = raw or {}
     by_key = {**{i.id: i for i in std.indicators}, **{i.name: i for i in std.indicators}}
     unknown = [str(k) for k in raw if k not in by_key]
     if unknown:
@@ -72,14 +64,82 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
         raise ValidationError("至少要填写一个指标的暗查结果", details={"results": "未填写"})
     if any(not isinstance(v, bool) for v in raw.values()):
         raise ValidationError("暗查结果应为合格或不合格", details={"results": "应为是/否"})
+    return [CovertResult(indicator_id=by_key[k].id, passed=v) for k, v in raw.items()]
+
+
+def _notes(data: dict[str, Any]) -> str:
+    notes = str(data.get("notes") or "").strip()
+    if len(notes) > 5000:
+        raise ValidationError("备注不能超过 5000 字", details={"notes": "过长"})
+    return notes
+
+
+def _one_a_day(window: Window, on: date, own: int | None = None) -> None:
+    same = same_day(window.id, on, own)
+    if same is not None:
+        raise Conflict(f"窗口 {window.code} 在 {on} 已有暗查记录：同一天的暗查是一次，"
+                       "请在该记录上补充证据", details={"covert_inspection": same})
+
+
+def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
+    """``data``: window (code), inspected_on, results ({indicator name or id: passed}), notes.
+    Indicators not checked are left out of ``results``; at least one must be checked."""
+    _require_office(actor, "暗查")
+    window = _window(actor, data.get("window", ""))
+    on = _day(data.get("inspected_on"), "暗查日期")
+    refuse_if_delisted_before(window, on.year, (on.month - 1) // 3 + 1, "暗查")
+    _one_a_day(window, on)
+    notes = _notes(data)
+    std = standards.ensure_standard(on.year)
+    results = _results(std, data.get("results"))
     item = CovertInspection(window=window, inspected_on=on, notes=notes, standard_id=std.id,
                             entered_by=actor.id if actor is not None else None)
-    item.results = [CovertResult(indicator_id=by_key[k].id, passed=v) for k, v in raw.items()]
+    item.results = results
     Session.add(item)
     Session.flush()
     Session.refresh(item, ["results"])
     audit.record_change(actor, "create", "covert_inspection", item.id, None, covert_to_dict(item))
     return item
+
+
+def correct_covert(actor: User | None, covert_id: int, data: dict[str, Any]) -> CovertInspection:
+    """Correct a covert inspection's day (within its year: the year's standard scored it), its
+    results or notes (only the keys given); its window stays. Audited; the window's open rule 3
+    proposal of the year is withdrawn if no indicator still fails often enough."""
+    _require_office(actor, "暗查")
+    item = Session.get(CovertInspection, covert_id) if 0 < covert_id < 2**31 else None
+    if item is None:
+        raise NotFound("暗查记录不存在")
+    before, year = covert_to_dict(item), item.inspected_on.year
+    on = _day(data["inspected_on"], "暗查日期") if "inspected_on" in data else item.inspected_on
+    if on.year != year:
+        raise ValidationError(f"暗查日期不能跨年度更正（本记录按 {year} 年度测评标准录入）",
+                              details={"inspected_on": "不能跨年度"})
+    refuse_if_delisted_before(item.window, year, (on.month - 1) // 3 + 1, "暗查")
+    _one_a_day(item.window, on, item.id)
+    notes = _notes(data) if "notes" in data else item.notes
+    if "results" in data:
+        item.results = _results(standards.ensure_standard(year), data["results"])
+    item.inspected_on, item.notes = on, notes
+    Session.flush()
+    Session.refresh(item, ["results"])
+    audit.record_change(actor, "update", "covert_inspection", item.id, before, covert_to_dict(item))
+    delisting.withdraw_unsupported_covert(actor, item.window_id, year)
+    return item
+
+
+def same_day(window_id: int, on: date, other_than: int | None = None) -> int | None:
+    """The window's covert inspection of that day, if any (one visit: its failures count once
+    towards rule 3)."""
+    return Session.scalar(sa.select(CovertInspection.id).where(
+        CovertInspection.window_id == window_id, CovertInspection.inspected_on == on,
+        CovertInspection.id != (other_than or 0)).limit(1))
+
+
+def find_same_day(code: str, on: Any) -> int | None:
+    """:func:`same_day` by the window's code (the office's form)."""
+    window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
+    return same_day(window.id, on) if window is not None and isinstance(on, date) else None
 
 
 def covert_query(user: User, *, window: str | None = None, year: int | None = None) -> sa.Select[Any]:

@@ -10,12 +10,26 @@ import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import DelistingProposal, Incident, User, Window, WindowStatusChange
+from feedback_api.models import (
+    CovertInspection,
+    CovertResult,
+    DelistingProposal,
+    Incident,
+    Inspection,
+    User,
+    Window,
+    WindowStatusChange,
+)
 from feedback_api.models.reference import DELISTED, DELISTING_RULES, DEMONSTRATION
 from feedback_api.services import audit, scope, window_status
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
+
+#: Rule 1: failed quarterly inspections of one year (``analytics.delisting`` counts them).
+FAILED_INSPECTIONS = 3
+#: Rule 3: covert inspections of one year failing the same indicator.
+COVERT_FAILURES = 4
 
 
 def proposal_to_dict(p: DelistingProposal) -> dict[str, Any]:
@@ -218,6 +232,47 @@ def withdraw_unsupported_incident(actor: User | None, window_id: int, year: int)
     if still is None:
         window_status.withdraw(actor, p, "所依据的重大事件已更正（不再属重大事件，或改为其他日期、窗口），"
                                          "本建议无需处理")
+
+
+def withdraw_unsupported_inspections(actor: User | None, window_id: int, year: int) -> None:
+    """A quarterly inspection corrected (passed now, or held before the title day): the open
+    rule 1 proposal of its window and year is withdrawn if fewer than
+    :data:`FAILED_INSPECTIONS` failed ones that may judge the title remain. Audited."""
+    p = Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == 1, DelistingProposal.state == "open")).first()
+    if p is None:
+        return
+    failed = Session.scalar(sa.select(sa.func.count()).select_from(Inspection)
+                            .join(Window, Window.id == Inspection.window_id).where(
+        Inspection.window_id == window_id, Inspection.year == year,
+        Inspection.passed.is_(False), Inspection.inspected_on >= judged_from(year)))
+    if failed < FAILED_INSPECTIONS:
+        window_status.withdraw(actor, p, f"所依据的季度综合检查已更正，{year} 年不合格已不足 "
+                                         f"{FAILED_INSPECTIONS} 次，本建议无需处理")
+
+
+def withdraw_unsupported_covert(actor: User | None, window_id: int, year: int) -> None:
+    """A covert inspection corrected: the open rule 3 proposal of its window and year is
+    withdrawn if no indicator still fails in :data:`COVERT_FAILURES` covert inspections that
+    may judge the title. Audited."""
+    p = Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.year == year,
+        DelistingProposal.rule == 3, DelistingProposal.state == "open")).first()
+    if p is None:
+        return
+    still = Session.scalar(
+        sa.select(CovertResult.indicator_id)
+        .join(CovertInspection, CovertInspection.id == CovertResult.covert_inspection_id)
+        .join(Window, Window.id == CovertInspection.window_id)
+        .where(CovertInspection.window_id == window_id, CovertResult.passed.is_(False),
+               CovertInspection.inspected_on >= judged_from(year),
+               CovertInspection.inspected_on <= date(year, 12, 31))
+        .group_by(CovertResult.indicator_id)
+        .having(sa.func.count(sa.distinct(CovertInspection.id)) >= COVERT_FAILURES).limit(1))
+    if still is None:
+        window_status.withdraw(actor, p, f"所依据的暗查已更正，{year} 年已无指标暗查不合格达 "
+                                         f"{COVERT_FAILURES} 次，本建议无需处理")
 
 
 def list_proposals(user: User, *, page: int = 1, per_page: int = 20,

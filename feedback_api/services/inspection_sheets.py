@@ -8,15 +8,25 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from openpyxl import Workbook
+from sqlalchemy.orm import selectinload
 
 from feedback_api.db import Session
-from feedback_api.models import User
+from feedback_api.models import Inspection, InspectionScore, User, Window
 from feedback_api.services import cells, sheets, standards
 from feedback_api.services.errors import ServiceError, ValidationError
-from feedback_api.services.inspections import parse_date, save_inspection
+from feedback_api.services.inspections import (
+    LATE_DAYS,
+    inspection_query,
+    inspection_to_dict,
+    parse_date,
+    quarter_bounds,
+    save_inspection,
+)
 from feedback_api.services.ledger import MAX_ROWS, RowError, too_many_rows
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -27,15 +37,23 @@ _QUARTER_RE = re.compile(
 
 def parse_quarter(text: str, inspected_on: date | None = None) -> tuple[int, int]:
     """Read a quarter as offices write it: 2026Q3, 2026-Q3, 2026年第三季度, 三季度, 3 (the year
-    then comes from the inspection date)."""
+    then comes from the inspection date: 四季度 held in January is the year before's)."""
     value = unicodedata.normalize("NFKC", text or "").strip().upper().replace("第", "")
     match = _QUARTER_RE.match(value)
     if not match:
         raise ValueError(f"季度“{text}”无法识别，应写作 2026Q3 或 2026年第三季度")
-    year = int(match.group(1)) if match.group(1) else (inspected_on.year if inspected_on else None)
-    if year is None:
+    quarter = _CN_DIGITS[match.group(2)]
+    if match.group(1):
+        return int(match.group(1)), quarter
+    if inspected_on is None:
         raise ValueError(f"季度“{text}”未写年度")
-    return year, _CN_DIGITS[match.group(2)]
+    # A quarter not begun by the date is the year before's when the date is within the time
+    # allowed after it (held late, in the next year); else the date's year, to be told so.
+    year = inspected_on.year
+    if inspected_on < date(year, 3 * quarter - 2, 1):
+        _start, end = quarter_bounds(year - 1, quarter)
+        year -= inspected_on <= end + timedelta(days=LATE_DAYS)
+    return year, quarter
 
 
 #: Fixed columns of an inspection sheet; every other column is an indicator, by its name.
@@ -56,6 +74,8 @@ REQUIRED = ("window", "quarter", "inspected_on", "inspectors")
 class InspectionImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    #: Rows the same as the record already entered (a sheet imported again).
+    unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -63,7 +83,8 @@ class InspectionImportReport:
         return not self.errors
 
     def summary(self) -> str:
-        return (f"新增 {len(self.created)} 条，更新 {len(self.updated)} 条，"
+        same = f"未变 {len(self.unchanged)} 条，" if self.unchanged else ""
+        return (f"新增 {len(self.created)} 条，更新 {len(self.updated)} 条，{same}"
                 f"错误 {len(self.errors)} 行")
 
 
@@ -163,16 +184,26 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         record = {"window": code, "year": year, "quarter": quarter, "inspected_on": on,
                   "inspectors": cells.get("inspectors", ""), "notes": cells.get("notes", ""),
                   "scores": scores}
+        before = _stored(code, year, quarter)
         try:
             with Session.begin_nested():
-                _insp, created = save_inspection(actor, record, replace=True)
+                insp, created = save_inspection(actor, record, replace=True)
         except ServiceError as exc:
             report.errors.append(RowError(line, code, exc.message))
             continue
         seen[key] = line  # only an imported row is the one later rows repeat
-        (report.created if created else report.updated).append(f"{code} {year}Q{quarter}")
+        kept = (report.created if created else
+                report.unchanged if inspection_to_dict(insp) == before else report.updated)
+        kept.append(f"{code} {year}Q{quarter}")
     report.errors.sort(key=lambda e: e.line)  # the rows' order, as the sheet has them
     return report
+
+
+def _stored(code: str, year: int, quarter: int) -> dict[str, Any] | None:
+    """The record a row would replace, as it stands."""
+    insp = Session.scalars(sa.select(Inspection).join(Inspection.window).where(
+        Window.code == code, Inspection.year == year, Inspection.quarter == quarter)).first()
+    return inspection_to_dict(insp) if insp is not None else None
 
 
 def template_headers(year: int) -> list[str]:
@@ -180,6 +211,33 @@ def template_headers(year: int) -> list[str]:
     std = standards.ensure_standard(year)
     return ([h for _, h in IMPORT_COLUMNS[:4]] + [f"{i.name}（{i.weight:g}分）" for i in std.indicators]
             + ["备注"])
+
+
+def export_xlsx(user: User, year: int, quarter: int | None = None, *,
+                passed: bool | None = None) -> bytes:
+    """The inspections of ``year`` (and ``quarter``) that ``user`` sees, as the list orders them:
+    the import template's columns (so the file imports again as it is) with the window's name,
+    its unit, the total and the result beside them (the import skips those)."""
+    std = standards.ensure_standard(year)
+    names = [i.name for i in std.indicators]
+    header = (["窗口编号", "窗口名称", "所属单位", "季度", "检查日期", "检查人员"]
+              + template_headers(year)[4:-1] + ["总分", "是否合格", "备注"])
+    stmt = inspection_query(user, year=year, quarter=quarter, passed=passed).options(
+        selectinload(Inspection.scores).joinedload(InspectionScore.indicator))
+    rows = []
+    for insp in Session.scalars(stmt):
+        points = {sc.indicator.name: sc.score for sc in insp.scores}
+        rows.append([insp.window.code, insp.window.name, insp.window.unit.name,
+                     f"{insp.year}Q{insp.quarter}", insp.inspected_on, insp.inspectors,
+                     *(points.get(n) for n in names), insp.total,
+                     "合格" if insp.passed else "不合格", insp.notes or None])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"{year}年度综合检查"
+    cells.xlsx_table(ws, header, rows)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def template_xlsx(year: int) -> bytes:

@@ -12,7 +12,8 @@ from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
-from feedback_api.services import audit, scope, standards
+from feedback_api.models.reference import DELISTED
+from feedback_api.services import audit, delisting, inspection_tickets, scope, standards
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
     Conflict,
@@ -40,6 +41,16 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1) - timedelta(days=1)
     return start, end
+
+
+def refuse_if_delisted_before(window: Window, year: int, quarter: int, what: str) -> None:
+    """A window delisted before the quarter began is out of the programme for it (the quarterly
+    assessment leaves it out): its ``what`` of that quarter is refused, saying so."""
+    start, _end = quarter_bounds(year, quarter)
+    if window.status == DELISTED and window.status_date is not None and window.status_date < start:
+        raise ValidationError(f"窗口 {window.code} 已于 {window.status_date} 摘牌，{year} 年第 "
+                              f"{quarter} 季度不再参加考核，无需录入{what}",
+                              details={"window": "已摘牌"})
 
 
 def _window(actor: User | None, code: str) -> Window:
@@ -89,6 +100,7 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     if errors:
         raise ValidationError("综合检查信息有误：" + "；".join(errors.values()), details=errors)
     assert on is not None and isinstance(year, int) and isinstance(quarter, int)
+    refuse_if_delisted_before(window, year, quarter, "综合检查")
     start, end = quarter_bounds(year, quarter)
     today = datetime.now(LOCAL_TZ).date()
     if on < start or on > end + timedelta(days=LATE_DAYS) or on > today:
@@ -119,7 +131,33 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     Session.refresh(insp, ["scores"])
     audit.record_change(actor, "update" if existing else "create", "inspection",
                         f"{window.code}/{year}Q{quarter}", before, inspection_to_dict(insp))
+    if existing is not None:  # a rule 1 proposal may have lost its ground
+        delisting.withdraw_unsupported_inspections(actor, window.id, year)
     return insp, existing is None
+
+
+def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> Inspection:
+    """The office removes an inspection entered in error (another window or quarter), saying
+    why; not one whose failed indicator has a ticket (correct it instead). Audited; the rule 1
+    proposal it grounded is withdrawn if it no longer holds."""
+    if actor is not None and actor.role != "office":
+        raise PermissionDenied("只有区联席办可以删除综合检查记录")
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 2000:
+        raise ValidationError("请填写删除原因（不超过 2000 字）", details={"note": "须填写删除原因"})
+    insp = Session.get(Inspection, inspection_id) if 0 < inspection_id < 2**31 else None
+    if insp is None:
+        raise NotFound("综合检查记录不存在")
+    if tickets := inspection_tickets.finding_tickets(insp):
+        numbers = "、".join(t.number for t in tickets.values())
+        raise Conflict(f"已据此检查开督办单 {numbers}，不能删除；如有录入错误请更正")
+    before = inspection_to_dict(insp)
+    Session.delete(insp)
+    Session.flush()
+    audit.record_change(actor, "delete", "inspection", f"{before['window']}/{insp.year}Q{insp.quarter}",
+                        before, {"reason": reason})
+    delisting.withdraw_unsupported_inspections(actor, insp.window_id, insp.year)
+    return insp
 
 
 def _clean_scores(std: Standard, raw: dict[Any, Any]) -> dict[int, float]:
@@ -174,6 +212,14 @@ def get_inspection(user: User, inspection_id: int) -> Inspection:
     if insp is None or not scope.can_see_window(user, insp.window):
         raise NotFound("综合检查记录不存在或无权查看")
     return insp
+
+
+def find_inspection(user: User, code: str, year: int, quarter: int) -> Inspection | None:
+    """A window's inspection of a quarter, if ``user`` may see it."""
+    if not (code or "").strip():
+        return None
+    return Session.scalars(inspection_query(user, year=year, quarter=quarter,
+                                            window=(code or "").strip())).first()
 
 
 def windows_for_entry(user: User) -> list[Window]:
