@@ -11,8 +11,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from analytics.agency_report_exports import official_docx, set_font
-from analytics.agency_report_outline import cell
+from analytics.agency_report_exports import (
+    DOCX_CELL_PADDING,
+    DOCX_CELL_SIZE,
+    DOCX_TEXT_WIDTH,
+    _widths,
+    official_docx,
+    set_font,
+)
+from analytics.agency_report_outline import Table, cell
 from analytics.report_exports import (
     MONTH_HEADER,
     TICKET_HEADER,
@@ -29,6 +36,7 @@ from feedback_api.services.cells import printable
 BODY_FONT, HEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "宋体", "宋体"
 AUTHOR = "文明诚信示范窗口监督平台"
 LEVELS = (5, 4, 3, 2, 1)
+MM_PER_POINT = 25.4 / 72
 #: Where the PDF draws a chart: the Word file says the chart's figures are the table below.
 CHART_NOTE = "（{}图见 PDF 版报告，其数据即下表。）"
 
@@ -50,10 +58,11 @@ def _component_rows(report: Report, r: Any) -> list[list[Any]]:
 
 def sections(report: Report) -> list[tuple[str, Any]]:
     """The document's blocks in order: ("heading", (level, text)), ("para", text),
-    ("note", text) or ("table", rows with the header first)."""
+    ("note", text), ("table", rows with the header first) or ("pairs", rows of label, value,
+    label, value: the headline figures, no header)."""
     pairs = facts(report)
     out: list[tuple[str, Any]] = [
-        ("table", [[a, b, c, d] for (a, b), (c, d) in
+        ("pairs", [[a, b, c, d] for (a, b), (c, d) in
                    zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)]),
         ("heading", (1, "综合得分与各分项"))]
     for r in report.rows:
@@ -89,24 +98,52 @@ def sections(report: Report) -> list[tuple[str, Any]]:
     return out
 
 
-def _table(doc: Any, rows: list[list[Any]]) -> None:
+def _column_widths(rows: list[list[Any]]) -> list[float]:
+    """The agency report's widths by content (mm), with a date or a window code kept on one
+    line (Word breaks them at their hyphens): the room they need taken from the widest column."""
+    widths = _widths(Table("", rows[0], rows[1:]), DOCX_TEXT_WIDTH, DOCX_CELL_SIZE,
+                     DOCX_CELL_PADDING)
+    for j in range(len(widths)):
+        # 宋体 sets every Latin letter and digit half a character wide; a millimetre to spare.
+        need = max([(len(v) * DOCX_CELL_SIZE / 2 + DOCX_CELL_PADDING) * MM_PER_POINT + 1
+                    for row in rows[1:] if isinstance(v := row[j], str) and v.isascii()
+                    and " " not in v and len(v) <= 16], default=0.0)
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        give = min(need - widths[j], widths[widest] - need) if widest != j else 0.0
+        if give > 0:
+            widths[j] += give
+            widths[widest] -= give
+    return widths
+
+
+def _table(doc: Any, rows: list[list[Any]], *, header: bool = True) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Mm
 
     table = doc.add_table(rows=len(rows), cols=len(rows[0]))
     table.style = "Table Grid"
-    # The header repeats on every page a long table (the comments) spans.
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    # Widths by content, as the agency's report sizes them (an equal share each would squeeze
+    # a comment into a column as narrow as a date's); fixed, so Word keeps them.
+    table.autofit = False
+    widths = _column_widths(rows)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Mm(width)
+        for c in column.cells:
+            c.width = Mm(width)
+    if header:  # repeated on every page a long table (the comments) spans
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        table.rows[0]._tr.get_or_add_trPr().append(repeat)
     for i, values in enumerate(rows):
         for j, value in enumerate(values):
             paragraph = table.cell(i, j).paragraphs[0]
             paragraph.paragraph_format.line_spacing = 1.0
             if i and isinstance(value, int | float) and not isinstance(value, bool):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            set_font(paragraph.add_run(_text(value)), TABLE_FONT, 10.5, bold=i == 0)
+            set_font(paragraph.add_run(_text(value)), TABLE_FONT, DOCX_CELL_SIZE,
+                     bold=header and i == 0 or not header and j % 2 == 0)
     doc.add_paragraph()  # Word joins two tables with nothing between them into one
 
 
@@ -133,8 +170,8 @@ def report_docx(report: Report) -> bytes:
             heading = doc.add_heading(level=level)
             set_font(heading.add_run(printable(text)), HEADING_FONT, 15 if level == 1 else 12.5,
                      bold=True)
-        elif kind == "table":
-            _table(doc, value)
+        elif kind in ("table", "pairs"):
+            _table(doc, value, header=kind == "table")
         else:
             set_font(doc.add_paragraph().add_run(printable(value)), BODY_FONT,
                      10.5 if kind == "note" else 12)

@@ -10,6 +10,7 @@ import re
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Mm
 from openpyxl import load_workbook
 
 from admin_web.common import DOCX
@@ -99,6 +100,13 @@ def test_the_word_report_holds_the_figures_of_the_pdf_and_the_workbook(client, a
     assert len(runs) > 100
     fonts = {r._r.rPr.rFonts.get(qn("w:eastAsia")) for r in runs}
     assert fonts <= {"宋体", "黑体", "仿宋"} and "宋体" in fonts and "黑体" in fonts
+    # The headline figures are label beside value, no header; the columns sized by their texts
+    # across the page's width (156 mm between the margins).
+    header = [t.rows[0]._tr.trPr is not None and t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+              for t in doc.tables]
+    assert header[0] is False and all(header[1:])
+    widths = [c.width for c in doc.tables[0].columns]
+    assert widths[1] > widths[0] and sum(widths) == pytest.approx(Mm(156), rel=0.01)
     # The charts are the PDF's only: the Word file says so where they stand.
     assert sum("图见 PDF 版报告" in t for _s, t in styled) == 2
 
