@@ -1,5 +1,5 @@
-"""Rating reports (评价报告): per window or per unit and period, as a page, an Excel workbook and a
-PDF. A unit reads its own windows' only; another's is not found (404)."""
+"""Rating reports (评价报告): per window or per unit and period, as a page, an Excel workbook, a
+PDF and a Word document. A unit reads its own windows' only; another's is not found (404)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask_login import login_required
 
 from admin_web.assessment import download_period, period_arg
 from admin_web.assessment_export import LIVE
-from admin_web.common import XLSX, actor, download, error_page
-from analytics import report_exports, reports, snapshots
+from admin_web.common import DOCX, XLSX, actor, download, error_page
+from analytics import report_docx, report_exports, reports, snapshots
 from analytics.assessment_access import not_published, reads_live
 from feedback_api.services.errors import NotFound, ServiceError
 from feedback_api.services.workdays import local_today
@@ -74,3 +74,10 @@ def report_xlsx(kind: str, code: str) -> Any:
 def report_pdf(kind: str, code: str) -> Any:
     r = _report(kind, code, file=True)
     return _file(r, report_exports.report_pdf(r), "application/pdf", "pdf")
+
+
+@bp.get("/<any(windows, units):kind>/<code>/report.docx")
+@login_required
+def report_word(kind: str, code: str) -> Any:
+    r = _report(kind, code, file=True)
+    return _file(r, report_docx.report_docx(r), DOCX, "docx")

@@ -14,7 +14,7 @@ def rated(db, district):
         add_feedback("CD-SW-001", [5, 4, 1])
 
 
-@pytest.mark.parametrize("suffix", ["report.xlsx", "report.pdf"])
+@pytest.mark.parametrize("suffix", ["report.xlsx", "report.pdf", "report.docx"])
 @pytest.mark.parametrize("period", ["2026Q5", "0", "明年", "2026-13"])
 def test_a_report_download_with_a_bad_period_is_refused_in_chinese(client, auth, rated, suffix,
                                                                  period):
@@ -110,7 +110,7 @@ def test_the_standard_is_not_saved_under_another_year_than_asked(client, auth, d
         assert s.scalar(sa.select(Standard.weight_feedback).where(Standard.year == 2026)) != 77
 
 
-@pytest.mark.parametrize("suffix", ["xlsx", "pdf"])
+@pytest.mark.parametrize("suffix", ["xlsx", "pdf", "docx"])
 def test_a_live_reports_file_name_says_so_and_a_published_ones_does_not(client, auth, db, rated,
                                                                        suffix):
     from analytics import snapshots

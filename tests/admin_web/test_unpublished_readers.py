@@ -20,9 +20,11 @@ PAGES = {"unit": ["/assessment/?period=2026Q3", "/assessment/windows/CD-SW-001?p
                        "/dashboard/?period=2026Q3", "/reports/windows/CD-RMYY-001?period=2026Q3"]}
 FILES = {"unit": ["/assessment/export.xlsx?period=2026Q3",
                   "/reports/windows/CD-SW-001/report.xlsx?period=2026Q3",
-                  "/reports/units/CD-SW/report.pdf?period=2026Q3"],
+                  "/reports/units/CD-SW/report.pdf?period=2026Q3",
+                  "/reports/windows/CD-SW-001/report.docx?period=2026Q3"],
          "authority": ["/assessment/export.xlsx?period=2026Q3",
-                       "/reports/windows/CD-RMYY-001/report.pdf?period=2026Q3"]}
+                       "/reports/windows/CD-RMYY-001/report.pdf?period=2026Q3",
+                       "/reports/units/CD-RMYY/report.docx?period=2026Q3"]}
 
 
 @pytest.fixture()
