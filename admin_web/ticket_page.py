@@ -23,10 +23,10 @@ from feedback_api.models.reference import ACTIVE_TICKET_STATES
 from feedback_api.services import (
     answers,
     evidence_files,
+    scope,
     ticket_clocks,
     ticket_links,
     ticket_loop,
-    scope,
     ticket_transfer,
     windows,
 )

@@ -27,6 +27,7 @@ from analytics.nlp.segment import make_tokenizer  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 from benchmarks import nlp as bench  # noqa: E402
 
+
 def blind_groups() -> dict[str, tuple[str, ...]]:
     """The sets of the blind run: the newest on its own, the ones before it pooled (prereg, step 2)."""
     *older, newest = bench.BLIND_SETS

@@ -9,7 +9,6 @@ import re
 
 import sqlalchemy as sa
 
-from feedback_api.db import Session
 from feedback_api.models import EvidenceFile, Window
 from feedback_api.services import evidence_files, ticket_loop, ticket_open, ticket_transfer, users
 from feedback_api.services.feedback import record_feedback
