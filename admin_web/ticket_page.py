@@ -76,7 +76,9 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         forms.setdefault("cancel_form", ReasonForm(formdata=None, prefix="cancel"))
     links = ticket_links.links_of(ticket)
     return render_template(
-        "tickets/detail.html", ticket=ticket, clocks=ticket_clocks.clocks(ticket),
+        "tickets/detail.html", ticket=ticket, clocks=[
+            c for c in ticket_clocks.clocks(ticket)  # the call-back's is the agency's clock
+            if c.name != "callback" or ticket_service.sees_callback_clock(user)],
         links=links, opens={link.feedback.id for link in links  # not another unit's (转办)
                             if scope.can_see_window(user, link.feedback.window)},
         fix_ratings=answers.fix_ratings([link.feedback for link in links]),

@@ -32,7 +32,7 @@ from admin_web.ticket_forms import (
     uploads,
 )
 from admin_web.ticket_page import render_ticket, ticket_or_404, verified_note
-from feedback_api.models import Feedback
+from feedback_api.models import Feedback, Ticket
 from feedback_api.models.reference import (
     APPEAL_KINDS,
     APPEAL_STATES,
@@ -108,6 +108,12 @@ def _feedback_panel(item: Feedback) -> dict[str, Any]:
 
 # Lists.
 
+def _callback_column(items: list[Ticket]) -> dict[str, Any]:
+    """The call-back clocks of a list, for those who see them (``sees_callback_clock``)."""
+    shown = ticket_service.sees_callback_clock(actor())
+    return {"show_callback": shown,
+            "callback_clocks": ticket_clocks.callback_clocks(items) if shown else {}}
+
 def _ticket_filters() -> dict[str, Any]:
     state = request.args.get("state") or None
     overdue = request.args.get("overdue")
@@ -126,7 +132,7 @@ def desk() -> str:
     page = paginate(partial(ticket_service.list_tickets, actor()), **filters)
     return render_template("tickets/list.html", page=page, filters=filters, inbox=False,
                            fix_clocks=ticket_clocks.fix_clocks(page.items),
-                           callback_clocks=ticket_clocks.callback_clocks(page.items),
+                           **_callback_column(page.items),
                            can_open=actor().role in ticket_service.SUPERVISOR_ROLES,
                            export_cap=ticket_export.MAX_EXPORT
                            if ticket_export.over_cap(page.total) else None)
@@ -159,7 +165,7 @@ def inbox() -> str:
     page = paginate(partial(ticket_service.inbox, user))
     return render_template("tickets/list.html", page=page, filters={}, inbox=True, can_open=False,
                            fix_clocks=ticket_clocks.fix_clocks(page.items),
-                           callback_clocks=ticket_clocks.callback_clocks(page.items),
+                           **_callback_column(page.items),
                            appealable=appeal_service.open_for_appeal(user),
                            visible_text=feedback_service.visible_text)
 

@@ -1,5 +1,5 @@
 """Staff in WeChat: binding a staff user's own WeChat account by scanning a temporary QR code
-(scene ``bind-<code>``), and their alerts (each 差评 and new ticket of their unit, and the
+(scene ``bind-<code>``), and their alerts (each 差评, new ticket and ticket sent back of their unit, and the
 programme's deadline reminders to a unit's or an industry authority's staff, or to an expert)
 as template messages through the outbox (queued with the alert, retried, kept when they fail;
 withdrawn with it while undelivered)."""
@@ -81,7 +81,8 @@ def issue_bind_qr(code: str) -> BindQr:
 
 def _link(alert: StaffAlert) -> str | None:
     base = (current_app.config.get("WW_PUBLIC_BASE_URL") or "").rstrip("/")
-    kind, _, ident = alert.dedup_key.partition(":")
+    kind, _, rest = alert.dedup_key.partition(":")
+    ident = rest.partition(":")[0]  # ``ticket:7:round:2``, ``ticket:7:back:2``: ticket 7
     path = {"bad": f"/feedback/{ident}", "ticket": f"/tickets/{ident}"}.get(kind)
     if path is None and "\n详情：" in alert.body:  # the alert's own link (programme reminders)
         return alert.body.rsplit("\n详情：", 1)[1].strip() or None
@@ -94,6 +95,8 @@ def _queue_alert(alert: StaffAlert) -> int:
     title = WECHAT_ALERT_KINDS.get(alert.kind)
     if title is None:
         return 0
+    if ":back:" in alert.dedup_key:  # a new round of a ticket the unit answered (alerts.sent_back_alert)
+        title = "督办单退回重办"
     queued = 0
     if alert.unit_id is not None:
         staff = staff_bindings.staff_citizens_of_unit(alert.unit_id, alerts.window_of(alert))

@@ -48,7 +48,7 @@ def _make_form(user: User, cycle: Cycle, kind: str, **kwargs: Any) -> Any:
 
 
 def _submitted_message(sub: Submission) -> None:
-    flash("已提交" + ("（已过截止日期，标记为逾期）" if sub.late else ""),
+    flash("已提交" + ("（已过截止日期，标记为逾期提交）" if sub.late else ""),
           "warning" if sub.late else "success")
 
 
@@ -89,6 +89,13 @@ def new(year: int, kind: str) -> Any:
     cycle = cycle_or_404(year)
     if kind not in kinds_for(user):
         abort(404 if kind not in SUBMISSION_KINDS else 403)
+    nothing = svc.nothing_to_submit(user, kind)
+    if nothing:  # told why, not shown a form with an empty window list
+        if request.method == "POST":
+            flash(f"未保存：{nothing}", "error")
+        return render_template("cycle/form.html", form=None, cycle=cycle, kind=kind, submission=None,
+                               fields=[], deadline=svc.deadline(cycle, kind), nothing=nothing
+                               ), 409 if request.method == "POST" else 200
     form = _make_form(user, cycle, kind)
     if form.validate_on_submit():
         done = _save(user, cycle, kind, form, None)

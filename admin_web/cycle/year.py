@@ -57,6 +57,7 @@ def year(year: int) -> str:
         "cycle/year.html", cycle=cycle, cycles=svc.list_cycles(),
         page=paginate(partial(listings.page_submissions, user, year=cycle.year)),
         kinds=kinds_for(user),
+        nothing={k: svc.nothing_to_submit(user, k) for k in kinds_for(user)},
         deadlines={k: svc.deadline(cycle, k) for k in SUBMISSION_KINDS}, phase_forms=phase_forms,
         new_cycle_form=CycleForm(formdata=None) if office else None,
         reminders=svc.reminders(cycle)[:20] if office else [],

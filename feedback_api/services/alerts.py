@@ -1,4 +1,5 @@
-"""E-mail alerts to window units, queued: each counted 差评 and each new ticket, and a daily
+"""E-mail alerts to window units, queued: each counted 差评, each new ticket and each ticket sent
+back (退回重办: a new round to answer), and a daily
 digest of what is due; and any alert to a unit, an industry authority or an expert
 (``queue_alert``). Alerts are queued in ``staff_alerts`` (once per subject, by their key) and
 sent by ``alert_delivery``. The content is what the unit may read: masked opinions and receipt
@@ -10,9 +11,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import aliased
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Feedback, StaffAlert, Ticket, Window
+from feedback_api.models import Feedback, StaffAlert, Ticket, TicketRound, Window
 from feedback_api.models.reference import CLOCK_STATES, RATINGS, TOPICS
 from feedback_api.services import alert_channels, ticket_clocks
 from feedback_api.services.workdays import local_today
@@ -98,8 +100,40 @@ def queue_new(*, now: datetime | None = None) -> int:
     for ticket, window in new_tickets:
         if ticket_alert(ticket, window, now) is not None:
             queued += 1
+    queued += _queue_sent_back(since, now)
     Session.flush()
     return queued
+
+
+def _queue_sent_back(since: datetime, now: datetime) -> int:
+    """Rounds opened by a send-back that ``send_back`` did not alert (its alert lost with a
+    failed commit, or queued before this code): still current and waiting for the answer."""
+    prev = aliased(TicketRound)
+    rows = Session.execute(
+        sa.select(Ticket, TicketRound, prev.verdict_reason).join(Ticket.rounds)
+        .join(prev, sa.and_(prev.ticket_id == Ticket.id, prev.number == TicketRound.number - 1))
+        .where(TicketRound.opened_at >= since, TicketRound.verdict.is_(None),
+               Ticket.state == "open", prev.verdict == "sent_back",
+               _key("ticket:", Ticket.id).concat(":back:").concat(sa.cast(TicketRound.number, sa.String))
+               .not_in(sa.select(StaffAlert.dedup_key)))
+        .order_by(Ticket.id)).all()
+    return sum(sent_back_alert(ticket, rnd, reason, now) is not None for ticket, rnd, reason in rows)
+
+
+def sent_back_alert(ticket: Ticket, rnd: TicketRound, reason: str,
+                    now: datetime) -> StaffAlert | None:
+    """The unit's alert that the agency sent its answer back (``ticket:ID:back:ROUND``, once):
+    a new round waits for its answer, as a new ticket does, so it goes out as one (kind
+    ``new_ticket``, withdrawn with the ticket's other alerts)."""
+    window = rnd.window
+    body = (f"窗口“{window.name}”（{window.code}）反馈的整改情况被第三方机构退回重办，"
+            f"督办单进入第 {rnd.number} 轮。\n编号：{ticket.number}\n"
+            f"问题类别：{TOPICS.get(ticket.topic, ticket.topic)}\n退回理由：{reason}\n"
+            f"整改截止：{rnd.due:%Y-%m-%d}（工作日计算）\n"
+            "请按退回理由重新整改，并在平台上再次反馈整改情况和证明材料。"
+            + _link(f"/tickets/{ticket.id}"))
+    return _queue(window.unit_id, "new_ticket", f"ticket:{ticket.id}:back:{rnd.number}",
+                  f"【督办单退回重办】{window.name} {ticket.number} 截止 {rnd.due:%Y-%m-%d}", body, now)
 
 
 def ticket_alert(ticket: Ticket, window: Window, now: datetime, *,
@@ -121,14 +155,15 @@ def ticket_alert(ticket: Ticket, window: Window, now: datetime, *,
 
 
 def withdraw_ticket_alerts(ticket: Ticket, why: str) -> list[StaffAlert]:
-    """Withdraw the ticket's new-ticket alerts not sent yet (a ticket transferred away: its
-    old unit is not to be told of it), with ``why``; the channels withdraw their copies. One
-    an SMTP run has already claimed and is sending may still go out (it is then marked sent)."""
+    """Withdraw the ticket's new-ticket and sent-back alerts not sent yet (a ticket transferred
+    away or cancelled: its unit is not to be told of it), with ``why``; the channels withdraw
+    their copies. One an SMTP run has already claimed and is sending may still go out (it is
+    then marked sent)."""
     key = f"ticket:{ticket.id}"
     found = list(Session.scalars(
         sa.select(StaffAlert).where(
             StaffAlert.kind == "new_ticket", StaffAlert.status == "pending",
-            sa.or_(StaffAlert.dedup_key == key, StaffAlert.dedup_key.startswith(f"{key}:round:")))
+            sa.or_(StaffAlert.dedup_key == key, StaffAlert.dedup_key.startswith(f"{key}:")))
         .order_by(StaffAlert.id).with_for_update()))
     for alert in found:
         alert.status, alert.last_error = "withdrawn", why[:1000]

@@ -18,7 +18,7 @@ from sqlalchemy import orm
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Feedback, Ticket, TicketFeedback, User
 from feedback_api.models.reference import ACTIVE_TICKET_STATES, TICKET_STATES
-from feedback_api.services import audit, ticket_open, tickets
+from feedback_api.services import alerts, audit, ticket_open, tickets
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 #: Only the office cancels a ticket by decision (the agency's remedy is to send it back).
@@ -129,6 +129,9 @@ def _cancel(actor: User | None, ticket: Ticket, reason: str, now: datetime) -> N
     ticket.state, ticket.cancel_reason = "cancelled", reason
     ticket.closed_at, ticket.closed_by_id = now, actor.id if actor else None
     Session.flush()
+    # Its unit is not to be asked for an answer any more (new-ticket, sent-back alerts).
+    alerts.withdraw_ticket_alerts(
+        ticket, f"督办单已于 {tickets.local_date(now)} 撤销（{reason}），本提醒撤回未发")
     audit.record_change(actor, "cancel", "ticket", ticket.id, before,
                         {"state": "cancelled", "reason": reason}, actor_label="system")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from feedback_api.db import Session, utcnow
 from feedback_api.models import CallBack, Ticket, TicketRound, User
 from feedback_api.models.reference import CALLBACK_OUTCOMES, TICKET_STATES
-from feedback_api.services import answers, audit, evidence_files, scope
+from feedback_api.services import alerts, answers, audit, evidence_files, scope
 from feedback_api.services.errors import Conflict, PermissionDenied, ValidationError
 from feedback_api.services.tickets import (
     MAX_REASON,
@@ -117,7 +117,7 @@ def verify(actor: User, ticket_id: int, reason: object = "", *, round_no: int | 
 def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | None = None,
               now: datetime | None = None) -> TicketRound:
     """The agency is not satisfied: the round is sent back and the next round opens with a new
-    deadline (another push, 督办轮次)."""
+    deadline (another push, 督办轮次); the unit is alerted at once, as of a new ticket."""
     ticket = get_ticket(actor, ticket_id, lock=True)
     check_supervisor(actor, "退回督办单")
     if ticket.state != "responded":
@@ -137,6 +137,7 @@ def send_back(actor: User, ticket_id: int, reason: object, *, round_no: int | No
     ticket.state, ticket.fix_due = "open", due
     Session.flush()
     Session.refresh(ticket, ["rounds"])
+    alerts.sent_back_alert(ticket, nxt, clean, now)
     audit.record_change(actor, "send_back", "ticket", ticket.id, before, {
         **ticket_view(ticket), "round": nxt.number, "reason": clean})
     return nxt

@@ -98,6 +98,12 @@ def late_clauses() -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
     return sa.and_(running, fix), sa.and_(running, Ticket.callback_overdue.is_(True))
 
 
+def sees_callback_clock(user: User) -> bool:
+    """Whether ``user``'s pages show the agency's call-back (回访) clock: not a unit's nor its
+    authority's, whose lateness excludes call-backs (a red 回访 would read as the unit's)."""
+    return user.role not in UNITS_LATENESS_ROLES
+
+
 def late_clause(user: User) -> sa.ColumnElement[bool]:
     """超期 as ``user`` counts it: a late call-back is the agency's, not the unit's, so a unit and
     the authority supervising units count only the units' rounds."""

@@ -150,7 +150,7 @@ def test_the_year_through_the_pages(client, auth, db, year):
     # The office: status board with the late one marked, return with a reason, accept, assign.
     auth.login("office")
     board = client.get(f"/cycle/{year}/status").get_data(as_text=True)
-    assert "卫生健康" in board and "税务" in board and "逾期 1 份" in board
+    assert "卫生健康" in board and "税务" in board and "逾期提交 1 份" in board
     health_row = next(x for x in board.split("<section") if "<h2>卫生健康" in x)
     assert "未报送</span> 创建工作方案</p>" in health_row  # recommended and summarised, no plan
     url = f"/cycle/submissions/{ids['CD-RMYY-002']}"

@@ -32,7 +32,8 @@ def _digest(db) -> str:
         unit = Session.scalars(sa.select(Unit).where(Unit.code == "CD-SW")).one()
         alert_contacts.add_contact(None, unit, "zhang@sw.example.cn")
         assert alerts.queue_digest(now=NOW) == 1
-        return Session.scalars(sa.select(StaffAlert.body)).one()
+        # (a send-back also queued its own alert at once: the digest is the one of kind digest)
+        return Session.scalars(sa.select(StaffAlert.body).where(StaffAlert.kind == "digest")).one()
 
 
 def test_a_round_past_its_deadline_counts_before_the_job_marks_it(app, district, db):

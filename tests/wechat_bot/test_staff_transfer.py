@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Ticket
-from feedback_api.services import ticket_transfer, users
+from feedback_api.services import ticket_loop, ticket_transfer, users
 from tests.wechat_bot.test_outbox import deliver
 from tests.wechat_bot.test_staff import (  # noqa: F401
     OTHER_STAFF,
@@ -38,3 +38,22 @@ def test_the_old_units_undelivered_wechat_alert_is_withdrawn(
     assert number in sent[0][1]
     with db() as s:  # nothing of the withdrawn alert left waiting
         assert s.scalars(sa.select(OutboundMessage.status)).all() == ["sent", "sent"]
+
+
+def test_a_sent_back_ticket_reaches_the_units_bound_staff_at_once(
+        app, fake_wechat, wechat, district, hospital_staff, db, monkeypatch):  # noqa: F811
+    bad_review_alerted_to_bound_staff(app, fake_wechat, wechat, db, monkeypatch)
+    assert deliver(app).sent_template == 2
+    fake_wechat.state.template_sent.clear()
+    with db():
+        (ticket,) = Session.scalars(sa.select(Ticket)).all()
+        tid, number = ticket.id, ticket.number
+        ticket_loop.respond(users.get_user("unit"), tid, "已整改")
+        ticket_loop.send_back(users.get_user("agency"), tid, "整改证明不足")
+    assert deliver(app).sent_template == 1  # queued by the send-back itself, not by a later job
+    (sent,) = fake_wechat.state.template_sent
+    assert sent["touser"] == STAFF  # the unit's staff only
+    assert sent["data"]["first"]["value"].startswith(f"【督办单退回重办】综合办税窗口 {number}")
+    assert sent["data"]["keyword1"]["value"] == "督办单退回重办"
+    assert "退回理由：整改证明不足" in sent["data"]["keyword2"]["value"]
+    assert sent["url"] == f"https://ww.example.cn/tickets/{tid}"

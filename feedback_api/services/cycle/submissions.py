@@ -118,6 +118,24 @@ def submittable_windows(user: User, kind: str) -> list[Window]:
     return list(Session.scalars(stmt.order_by(Window.code)).all())
 
 
+#: Why a form that needs a window has none to offer, by kind.
+_NO_WINDOW = {"management_rules":
+              "没有已命名的示范窗口，无需报送常态管理办法（常态管理办法由已命名的示范窗口报送）",
+              "recommendation": "没有创建中的窗口可推荐（已命名或已摘牌的窗口不能推荐）"}
+
+
+def nothing_to_submit(user: User, kind: str) -> str:
+    """Why ``user`` has nothing to submit on a form of ``kind``, in Chinese ("" when it has): the
+    form needs one of its windows (a unit always reports for a window) and it has none of the
+    kind, e.g. a unit without a demonstration window and 常态管理办法."""
+    needs_window = user.role == "unit" or any(
+        f.name == "window" and f.required for f in SUBMISSION_FIELDS[kind])
+    if not needs_window or submittable_windows(user, kind):
+        return ""
+    who = "本单位" if user.role == "unit" else "本行业"
+    return who + _NO_WINDOW.get(kind, "没有可报送的窗口")
+
+
 def _self_scores(cycle: Cycle, clean: dict[str, Any]) -> None:
     """A self-assessment per indicator is checked against the cycle year's standard, like an
     expert's scores, and makes the self-score."""
