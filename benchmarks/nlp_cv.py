@@ -242,16 +242,20 @@ def _cached(path: Path | None, key: dict, compute):
     return value
 
 
-def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list[int]) -> list:
+def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list[int],
+                       candidate: dict | None = None) -> list:
     """Wave 12's candidates against v6 on the same folds: [(name, cross-fitted decisions)], v6 first.
 
     C1 (``--clause-stack``): v6's fold models also score every clause of their held-out opinions; the
     second stage reads each topic's whole-text and best-clause logits, cross-fitted, then v6's rule.
-    C2 (``--binary-bag``): a first stage on the bag as plain 1.0, then v6's rule."""
+    C2 (``--binary-bag``): a first stage on the bag as plain 1.0, then v6's rule.
+    Wave 13 (``candidate``: training_layers switches, with ``--clause-stack``): the same C1 procedure on
+    a first stage trained under those switches on the same folds, named ``C1 + <switches>``."""
     gold = [set(examples[i].topics) for i in with_topics]
     fl = [folds[i] for i in with_topics]
     key = {"first_stage": _first_stage_switches(), "folds": fl, "clauses": bool(ns.clause_stack),
            "texts": [examples[i].text for i in with_topics]}
+    extra = _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate, key) if candidate else []
 
     def v6_first():
         got = _first_stage(parsed, with_topics, examples, folds, ns.procs, clauses=bool(ns.clause_stack))
@@ -283,7 +287,32 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
             T.TOPIC_BINARY = False
         sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
                                                   folds, examples)[0]))
-    return sets
+    return sets + extra
+
+
+def _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate: dict, key: dict) -> list:
+    """[("C1 + <switches>", decisions)]: the clause stack over a first stage trained (with its clause
+    scores, cached beside ``--scores``) under the ``candidate`` switches of training_layers, which are
+    restored after."""
+    gold = [set(examples[i].topics) for i in with_topics]
+    fl = [folds[i] for i in with_topics]
+    saved = {name: getattr(T, name) for name in candidate}
+    try:
+        for name, value in candidate.items():
+            setattr(T, name, value)
+        key_c = dict(key, first_stage=_first_stage_switches())
+        tag = "_".join(f"{k.lower()}-{v}" for k, v in candidate.items())
+        path = ns.scores.with_suffix(f".{tag}.json") if ns.scores else None
+        t0 = time.time()
+        got = _cached(path, key_c, lambda: [s for _, s in sorted(_first_stage(
+            parsed, with_topics, examples, folds, ns.procs, clauses=True).items())])
+        print(f"candidate first stage {candidate} + clause scores: {time.time() - t0:.0f} s")
+    finally:
+        for name, value in saved.items():
+            setattr(T, name, value)
+    scores = cross_fit([g[0] for g in got], gold, fl, [g[1] for g in got])
+    name = "C1 + " + " ".join(f"{k}={v}" for k, v in candidate.items())
+    return [(name, _rule_preds(dict(zip(with_topics, scores, strict=True)), with_topics, folds, examples)[0])]
 
 
 def multi_topic_line(pr: dict, idx: list[int], examples) -> str:
@@ -389,7 +418,12 @@ def main(argv=None) -> int:
     prob = sentiment_oof(sent, folds)
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
     if wave12:
-        rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds), []
+        # Wave 13: a candidate first stage under the clause stack; v6's and C1's first stage as shipped.
+        cand = {n: v for n, v, d in zip(("TOPIC_WEIGHTING", "TOPIC_NB", "TOPIC_CHARS3"),
+                                        (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3), defaults, strict=True)
+                if v != d}
+        T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3 = defaults
+        rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds, cand or None), []
         return _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started)
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
@@ -472,11 +506,18 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
             per_fold[name] = [_macro(pr, [i for i in t_idx if folds[i] == k], examples)
                               for k in range(T.CV_FOLDS)]
             print("  macro-F1 per fold " + " ".join(f"{x:.4f}" for x in per_fold[name]))
+            proc = [T.topic_prf([pr[i] for i in t_idx if folds[i] == k],
+                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]["f1"]
+                    for k in range(T.CV_FOLDS)]
+            print("  process F1 per fold " + " ".join(f"{x:.4f}" for x in proc)
+                  + f"; mean {statistics.mean(proc):.4f}")
             print(multi_topic_line(pr, t_idx, examples))
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])
         if wave12 and ns.clause_stack:  # what the clause inputs add to the second stage itself
             pairs.append(("C1 clause stack", "v7 stack, whole text only"))
+            # Wave 13: each candidate against v12's procedure (C1) on the same folds.
+            pairs += [(n, "C1 clause stack") for n, _ in rule_sets if n.startswith("C1 + ")]
         for cand, ref in pairs:
             diff = [a - b for a, b in zip(per_fold[cand], per_fold[ref], strict=True)]
             print(f"  [{cand}] - [{ref}] per fold: " + " ".join(f"{d:+.4f}" for d in diff)
