@@ -266,6 +266,10 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     whole = [b[0] for b in base] if ns.clause_stack else base
     print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
           f"({time.process_time() - t0:.0f} s CPU in this process)")
+    if candidate:  # wave 13: v12's procedure (C1) and the candidates only, each against C1
+        c1 = cross_fit(whole, gold, fl, [b[1] for b in base])
+        return [("C1 clause stack", _rule_preds(dict(zip(with_topics, c1, strict=True)), with_topics, folds,
+                                                examples)[0])] + extra
     sets = [("v6", _rule_preds(dict(zip(with_topics, whole, strict=True)), with_topics, folds, examples)[0])]
     if ns.clause_stack:
         best = [b[1] for b in base]
@@ -287,7 +291,7 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
             T.TOPIC_BINARY = False
         sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
                                                   folds, examples)[0]))
-    return sets + extra
+    return sets
 
 
 def _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate: dict, key: dict) -> list:
@@ -391,6 +395,8 @@ def main(argv=None) -> int:
     T.TOPIC_CHARS3 = ns.chars3 or T.TOPIC_CHARS3
     #: A candidate first stage is compared with v6's on the same folds in the same run.
     candidate = (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3) != defaults
+    if candidate and wave12 and not ns.clause_stack:
+        ap.error("a candidate first stage is compared with v12's procedure: add --clause-stack")
     if candidate and ns.procedure != "v6":
         ap.error("a candidate first stage (--weighting, --nb, --chars3) is compared under --procedure v6")
     started = time.time()
@@ -515,9 +521,8 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])
         if wave12 and ns.clause_stack:  # what the clause inputs add to the second stage itself
-            pairs.append(("C1 clause stack", "v7 stack, whole text only"))
-            # Wave 13: each candidate against v12's procedure (C1) on the same folds.
-            pairs += [(n, "C1 clause stack") for n, _ in rule_sets if n.startswith("C1 + ")]
+            v7 = "v7 stack, whole text only"
+            pairs += [("C1 clause stack", v7)] if v7 in per_fold else []  # not in wave 13's runs
         for cand, ref in pairs:
             diff = [a - b for a, b in zip(per_fold[cand], per_fold[ref], strict=True)]
             print(f"  [{cand}] - [{ref}] per fold: " + " ".join(f"{d:+.4f}" for d in diff)

@@ -177,8 +177,9 @@ def test_a_candidate_first_stage_is_scored_under_the_clause_stack_on_the_same_fo
     ns = SimpleNamespace(clause_stack=True, binary_bag=False, procs=1, scores=tmp_path / "s.json")
     base = nlp_cv.clause_binary_sets(ns, parsed, list(range(n)), examples, folds)
     sets = nlp_cv.clause_binary_sets(ns, parsed, list(range(n)), examples, folds, {"TOPIC_WEIGHTING": "none"})
-    assert [n for n, _ in sets] == [n for n, _ in base] + ["C1 + TOPIC_WEIGHTING=none"]
-    assert sets[:3] == base
+    # v12's procedure (C1) and the candidate only, C1 first (the one every candidate is compared with).
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + TOPIC_WEIGHTING=none"]
+    assert sets[0] == base[1] and base[1][0] == "C1 clause stack"
     assert nlp_cv.T.TOPIC_WEIGHTING == "cap3"
     cached = nlp_cv.json.loads(ns.scores.with_suffix(".topic_weighting-none.json").read_text(encoding="utf-8"))
     assert cached["key"]["first_stage"]["weighting"] == "none"
@@ -191,4 +192,8 @@ def test_a_candidate_first_stage_is_scored_under_the_clause_stack_on_the_same_fo
     assert all(cached["value"][j][0]["attitude"] < v6["value"][j][0]["attitude"] for j in att)
     assert all(c[0]["efficiency"] == b[0]["efficiency"] for c, b in zip(cached["value"], v6["value"], strict=True))
     assert all(set(pr) == set(range(n)) for _, pr in sets)
-    capsys.readouterr()
+
+
+def test_a_candidate_first_stage_needs_the_clause_stack(nlp_cv):
+    with pytest.raises(SystemExit):
+        nlp_cv.main(["--procedure", "v6", "--binary-bag", "--weighting", "none"])
