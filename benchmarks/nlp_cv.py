@@ -24,6 +24,9 @@ reported for the opinions written from scenarios (the closest to unseen text) an
         # wave 12: C1 = v7's second stage over each topic's whole-text AND best-clause logit (the v6 fold
         # models score the clauses), C2 = the topics' bag as plain 1.0 (a second first stage), both under
         # v6's rule against v6 on the same folds; v7 (whole text only) printed for reference
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --weighting none --scores F
+        # wave 13: v12's procedure (C1) against the same with a candidate first stage (here P1, the
+        # positives at weight 1), same folds; F caches v12's first stage, F.<switch>.json the candidate's
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
