@@ -24,6 +24,9 @@ reported for the opinions written from scenarios (the closest to unseen text) an
         # wave 12: C1 = v7's second stage over each topic's whole-text AND best-clause logit (the v6 fold
         # models score the clauses), C2 = the topics' bag as plain 1.0 (a second first stage), both under
         # v6's rule against v6 on the same folds; v7 (whole text only) printed for reference
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --weighting none --scores F
+        # wave 13: v12's procedure (C1) against the same with a candidate first stage (here P1, the
+        # positives at weight 1), same folds; F caches v12's first stage, F.<switch>.json the candidate's
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -242,16 +245,20 @@ def _cached(path: Path | None, key: dict, compute):
     return value
 
 
-def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list[int]) -> list:
+def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list[int],
+                       candidate: dict | None = None) -> list:
     """Wave 12's candidates against v6 on the same folds: [(name, cross-fitted decisions)], v6 first.
 
     C1 (``--clause-stack``): v6's fold models also score every clause of their held-out opinions; the
     second stage reads each topic's whole-text and best-clause logits, cross-fitted, then v6's rule.
-    C2 (``--binary-bag``): a first stage on the bag as plain 1.0, then v6's rule."""
+    C2 (``--binary-bag``): a first stage on the bag as plain 1.0, then v6's rule.
+    Wave 13 (``candidate``: training_layers switches, with ``--clause-stack``): the same C1 procedure on
+    a first stage trained under those switches on the same folds, named ``C1 + <switches>``."""
     gold = [set(examples[i].topics) for i in with_topics]
     fl = [folds[i] for i in with_topics]
     key = {"first_stage": _first_stage_switches(), "folds": fl, "clauses": bool(ns.clause_stack),
            "texts": [examples[i].text for i in with_topics]}
+    extra = _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate, key) if candidate else []
 
     def v6_first():
         got = _first_stage(parsed, with_topics, examples, folds, ns.procs, clauses=bool(ns.clause_stack))
@@ -262,6 +269,10 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     whole = [b[0] for b in base] if ns.clause_stack else base
     print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
           f"({time.process_time() - t0:.0f} s CPU in this process)")
+    if candidate:  # wave 13: v12's procedure (C1) and the candidates only, each against C1
+        c1 = cross_fit(whole, gold, fl, [b[1] for b in base])
+        return [("C1 clause stack", _rule_preds(dict(zip(with_topics, c1, strict=True)), with_topics, folds,
+                                                examples)[0])] + extra
     sets = [("v6", _rule_preds(dict(zip(with_topics, whole, strict=True)), with_topics, folds, examples)[0])]
     if ns.clause_stack:
         best = [b[1] for b in base]
@@ -284,6 +295,31 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
         sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
                                                   folds, examples)[0]))
     return sets
+
+
+def _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate: dict, key: dict) -> list:
+    """[("C1 + <switches>", decisions)]: the clause stack over a first stage trained (with its clause
+    scores, cached beside ``--scores``) under the ``candidate`` switches of training_layers, which are
+    restored after."""
+    gold = [set(examples[i].topics) for i in with_topics]
+    fl = [folds[i] for i in with_topics]
+    saved = {name: getattr(T, name) for name in candidate}
+    try:
+        for name, value in candidate.items():
+            setattr(T, name, value)
+        key_c = dict(key, first_stage=_first_stage_switches())
+        tag = "_".join(f"{k.lower()}-{v}" for k, v in candidate.items())
+        path = ns.scores.with_suffix(f".{tag}.json") if ns.scores else None
+        t0 = time.time()
+        got = _cached(path, key_c, lambda: [s for _, s in sorted(_first_stage(
+            parsed, with_topics, examples, folds, ns.procs, clauses=True).items())])
+        print(f"candidate first stage {candidate} + clause scores: {time.time() - t0:.0f} s")
+    finally:
+        for name, value in saved.items():
+            setattr(T, name, value)
+    scores = cross_fit([g[0] for g in got], gold, fl, [g[1] for g in got])
+    name = "C1 + " + " ".join(f"{k}={v}" for k, v in candidate.items())
+    return [(name, _rule_preds(dict(zip(with_topics, scores, strict=True)), with_topics, folds, examples)[0])]
 
 
 def multi_topic_line(pr: dict, idx: list[int], examples) -> str:
@@ -362,6 +398,8 @@ def main(argv=None) -> int:
     T.TOPIC_CHARS3 = ns.chars3 or T.TOPIC_CHARS3
     #: A candidate first stage is compared with v6's on the same folds in the same run.
     candidate = (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3) != defaults
+    if candidate and wave12 and not ns.clause_stack:
+        ap.error("a candidate first stage is compared with v12's procedure: add --clause-stack")
     if candidate and ns.procedure != "v6":
         ap.error("a candidate first stage (--weighting, --nb, --chars3) is compared under --procedure v6")
     started = time.time()
@@ -389,7 +427,12 @@ def main(argv=None) -> int:
     prob = sentiment_oof(sent, folds)
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
     if wave12:
-        rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds), []
+        # Wave 13: a candidate first stage under the clause stack; v6's and C1's first stage as shipped.
+        cand = {n: v for n, v, d in zip(("TOPIC_WEIGHTING", "TOPIC_NB", "TOPIC_CHARS3"),
+                                        (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3), defaults, strict=True)
+                if v != d}
+        T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3 = defaults
+        rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds, cand or None), []
         return _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started)
 
     # Topics: one-vs-rest models out of fold; thresholds and the second-topic margin cross-fitted.
@@ -472,11 +515,17 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
             per_fold[name] = [_macro(pr, [i for i in t_idx if folds[i] == k], examples)
                               for k in range(T.CV_FOLDS)]
             print("  macro-F1 per fold " + " ".join(f"{x:.4f}" for x in per_fold[name]))
+            proc = [T.topic_prf([pr[i] for i in t_idx if folds[i] == k],
+                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]["f1"]
+                    for k in range(T.CV_FOLDS)]
+            print("  process F1 per fold " + " ".join(f"{x:.4f}" for x in proc)
+                  + f"; mean {statistics.mean(proc):.4f}")
             print(multi_topic_line(pr, t_idx, examples))
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])
         if wave12 and ns.clause_stack:  # what the clause inputs add to the second stage itself
-            pairs.append(("C1 clause stack", "v7 stack, whole text only"))
+            v7 = "v7 stack, whole text only"
+            pairs += [("C1 clause stack", v7)] if v7 in per_fold else []  # not in wave 13's runs
         for cand, ref in pairs:
             diff = [a - b for a, b in zip(per_fold[cand], per_fold[ref], strict=True)]
             print(f"  [{cand}] - [{ref}] per fold: " + " ".join(f"{d:+.4f}" for d in diff)

@@ -162,3 +162,38 @@ def test_clause_stack_and_binary_bag_are_scored_on_v6s_folds(nlp_cv, tmp_path, c
 def test_wave12_candidates_run_under_v6s_procedure(nlp_cv):
     with pytest.raises(SystemExit):
         nlp_cv.main(["--clause-stack", "--procedure", "v7"])
+
+
+def test_a_candidate_first_stage_is_scored_under_the_clause_stack_on_the_same_folds(nlp_cv, tmp_path, capsys):
+    # Wave 13: the candidate's first stage (here the positives weighted 1) is trained on the same folds,
+    # with its clause scores cached beside v6's, and scored by the clause stack as C1 is; the switch is
+    # restored after, so v6 and C1 are the shipped first stage.
+    from types import SimpleNamespace
+    # 30 efficiency opinions and 10 attitude ones: attitude's positives weigh 1.5 under cap3.
+    pairs = [_two_clause_example(j) for j in range(90) if j % 3 == 1 or j % 9 == 0]
+    n = len(pairs)
+    examples, parsed = [e for e, _ in pairs], [p for _, p in pairs]
+    folds = [nlp_cv.T.cv_fold("", group=e.group) for e in examples]
+    ns = SimpleNamespace(clause_stack=True, binary_bag=False, procs=1, scores=tmp_path / "s.json")
+    base = nlp_cv.clause_binary_sets(ns, parsed, list(range(n)), examples, folds)
+    sets = nlp_cv.clause_binary_sets(ns, parsed, list(range(n)), examples, folds, {"TOPIC_WEIGHTING": "none"})
+    # v12's procedure (C1) and the candidate only, C1 first (the one every candidate is compared with).
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + TOPIC_WEIGHTING=none"]
+    assert sets[0] == base[1] and base[1][0] == "C1 clause stack"
+    assert nlp_cv.T.TOPIC_WEIGHTING == "cap3"
+    cached = nlp_cv.json.loads(ns.scores.with_suffix(".topic_weighting-none.json").read_text(encoding="utf-8"))
+    assert cached["key"]["first_stage"]["weighting"] == "none"
+    v6 = nlp_cv.json.loads(ns.scores.read_text(encoding="utf-8"))
+    assert v6["key"]["first_stage"]["weighting"] == "cap3"
+    # Weighted 1 instead of 1.5, the attitude opinions' attitude scores are lower; efficiency's (the
+    # majority, weight 1 either way) is the same model.
+    att = [j for j, e in enumerate(examples) if e.topics == ["attitude"]]
+    assert len(att) == 10
+    assert all(cached["value"][j][0]["attitude"] < v6["value"][j][0]["attitude"] for j in att)
+    assert all(c[0]["efficiency"] == b[0]["efficiency"] for c, b in zip(cached["value"], v6["value"], strict=True))
+    assert all(set(pr) == set(range(n)) for _, pr in sets)
+
+
+def test_a_candidate_first_stage_needs_the_clause_stack(nlp_cv):
+    with pytest.raises(SystemExit):
+        nlp_cv.main(["--procedure", "v6", "--binary-bag", "--weighting", "none"])

@@ -123,3 +123,18 @@ def test_character_trigrams_only_for_models_trained_with_them():
     with_tri = Pipeline(dict(model, topic_chars3=True), tokenizer=pipe.tokenizer).topic_scores(parsed)["process"]
     assert without == pytest.approx(1 / (1 + math.exp(1.0)), abs=1e-3)
     assert with_tri > 0.6 > without
+
+
+def test_weighting_none_fits_the_positives_at_weight_one(monkeypatch):
+    # Wave 13's candidate P1 (training --topic-weighting none): the unweighted regression, which
+    # differs from the default's (positives at 1.5 here: 45/15/2).
+    rows, labels = _rows()
+    plain = LogReg.train(rows, labels, [1.0] * len(labels), **PARAMS)
+    got = train_topic(rows, labels, PARAMS, "none")
+    assert got.weights == plain.weights and got.bias == plain.bias
+    default = train_topic(rows, labels, PARAMS)
+    assert default.prob({"t:退税": 0.5}) > got.prob({"t:退税": 0.5})
+    monkeypatch.setattr(T, "TOPIC_PARAMS", PARAMS)
+    monkeypatch.setattr(T, "TOPIC_WEIGHTING", "none")
+    trained = T._train_topics([(x, {"process"} if y else set()) for x, y in zip(rows, labels, strict=True)])
+    assert trained["process"].weights == plain.weights
