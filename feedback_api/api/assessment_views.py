@@ -94,6 +94,7 @@ def list_inspections(query: dict[str, Any]) -> dict[str, Any]:
 def enter_inspection(data: dict[str, Any]) -> Any:
     replace = data.pop("replace")
     insp, created = inspections.save_inspection(api_user(), data, replace=replace)
+    proposals.run_rules({(insp.window_id, insp.year)})  # as the page: a proposal at once
     Session.commit()
     return insp, 201 if created else 200
 
@@ -140,6 +141,7 @@ def list_covert(query: dict[str, Any]) -> dict[str, Any]:
 @bp.response(201, CovertSchema)
 def record_covert(data: dict[str, Any]) -> Any:
     item = covert.record_covert(api_user(), data)
+    proposals.run_rules({(item.window_id, item.inspected_on.year)})
     Session.commit()
     return item
 
@@ -159,6 +161,7 @@ def get_covert(covert_id: int) -> Any:
 @bp.response(200, CovertSchema)
 def correct_covert(data: dict[str, Any], covert_id: int) -> Any:
     item = covert.correct_covert(api_user(), covert_id, data)
+    proposals.run_rules({(item.window_id, item.inspected_on.year)})
     Session.commit()
     return item
 
