@@ -103,6 +103,14 @@ def raised(proposals: Iterable[DelistingProposal]) -> str:
             + "，请到“摘牌建议”页确认")
 
 
+def confirmed_citing(window_id: int, key: str) -> DelistingProposal | None:
+    """A confirmed proposal of the window whose evidence names ``key`` ("inspection:12"): the
+    decision's record, which must keep its evidence."""
+    return next((p for p in Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.state == "confirmed"))
+                 if key in _evidence_keys(p.evidence)), None)
+
+
 def titled_since_delisting(window_id: int, year: int) -> bool:
     """The window holds a title whose records in ``year`` (:func:`judged_from`) start after the
     day of its last delisting: a new title, judged again. A title put back as it was (an older
