@@ -148,16 +148,23 @@ def inspection_edit(inspection_id: int) -> Any:
     if form.validate_on_submit():
         data = _form_data(form, std, insp.year)
         was = proposals.proposal_state(insp.window_id, insp.year, 1)
+        tickets = inspection_tickets.finding_tickets(insp)
+        notes = {t.id: len(inspection_tickets.correction_notes(t)) for t in tickets.values()}
         done = commit_or_flash(
             lambda: _with_rules(inspections.save_inspection(user, data, replace=True)[0]), form=form)
         if done:
             note = done.value[1]
+            if noted := [t.number for t in tickets.values()
+                         if len(inspection_tickets.correction_notes(t)) > notes[t.id]]:
+                note += (f"；督办单 {'、'.join(noted)} 不变（由第三方机构核实办结），"
+                         "已在其页面注明本次更正")
             if was == "open" and proposals.proposal_state(insp.window_id, insp.year, 1) == "withdrawn":
                 note = f"；该窗口 {insp.year} 年据此生成的摘牌建议已撤回（无需处理）"
             flash(_saved(done.value[0], "已更正") + note, "success")
             return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
     return render_template("assessment/inspection_form.html", form=form, std=std, year=insp.year,
                            existing=None, editing=insp,
+                           tickets=inspection_tickets.finding_tickets(insp),
                            score_fields=[getattr(form, f"score_{i.id}") for i in std.indicators])
 
 

@@ -131,8 +131,9 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     Session.refresh(insp, ["scores"])
     audit.record_change(actor, "update" if existing else "create", "inspection",
                         f"{window.code}/{year}Q{quarter}", before, inspection_to_dict(insp))
-    if existing is not None:  # a rule 1 proposal may have lost its ground
+    if existing is not None:  # a rule 1 proposal may have lost its ground; tickets are told
         delisting.withdraw_unsupported_inspections(actor, window.id, year)
+        inspection_tickets.note_correction(actor, insp, before or {})
     return insp, existing is None
 
 
