@@ -209,12 +209,13 @@ def list_incidents(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/incidents")
-@bp.doc(summary="录入重大事件（区联席办）；重大的将由夜间检查生成摘牌建议")
+@bp.doc(summary="录入重大事件（区联席办）；重大的即时按摘牌规则检查，持有称号的窗口生成摘牌建议")
 @no_query
 @bp.arguments(IncidentSchema)
 @bp.response(201, IncidentSchema)
 def record_incident(data: dict[str, Any]) -> Any:
     item = covert.save_incident(api_user(), data)
+    proposals.run_rules({(item.window_id, item.occurred_on.year)})  # as the incident form
     Session.commit()
     return item
 
@@ -236,6 +237,7 @@ def correct_incident(data: dict[str, Any], incident_id: int) -> Any:
     user = api_user()
     current = covert.incident_to_dict(covert.get_incident(user, incident_id))
     item = covert.save_incident(user, {**current, **data}, incident_id)
+    proposals.run_rules({(item.window_id, item.occurred_on.year)})
     Session.commit()
     return item
 

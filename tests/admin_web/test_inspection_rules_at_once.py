@@ -149,3 +149,28 @@ def test_the_apis_writes_run_the_rules_at_once(client, db, titled_district, toke
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(CovertInspection)) == 4
         assert s.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 3
+
+
+def test_the_command_lines_import_runs_them_too(app, db, titled_district, tmp_path):
+    with db():
+        header = inspection_sheets.template_headers(2026)
+    points = [f"{v:g}" for v in full_scores(0.6).values()]
+    sheet = tmp_path / "检查.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for q in (1, 2, 3):
+            writer.writerow(["CD-RMYY-001", f"2026Q{q}", f"2026-{3 * q - 1:02d}-10", "王五", *points, ""])
+    result = app.test_cli_runner().invoke(args=["inspections", "import", str(sheet)])
+    assert result.exit_code == 0, result.output
+    assert "新增 3 条" in result.output and "已生成摘牌建议" in result.output
+    assert _proposals(db) == [("CD-RMYY-001", 2026, 1, "open")]
+
+
+def test_a_major_incident_through_the_api_raises_its_proposal_as_the_form_does(client, db,
+                                                                             titled_district, token_for):
+    resp = client.post("/api/v1/incidents", headers=token_for("office"), json={
+        "window": "CD-SW-002", "occurred_on": "2026-04-02", "kind": "safety", "severity": "major",
+        "source": "税务局通报", "description": "大厅吊顶脱落伤人"})
+    assert resp.status_code == 201, resp.get_json()
+    assert _proposals(db) == [("CD-SW-002", 2026, 4, "open")]
