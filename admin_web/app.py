@@ -49,7 +49,7 @@ from analytics.assessment_publish import publish_assessment_command
 from analytics.assessment_run import nightly as assessment_nightly
 from analytics.cli import nlp as nlp_cli
 from analytics.daily import refresh as refresh_daily_sums
-from analytics.delisting import evaluate_recent
+from analytics.delisting import evaluate_affected, evaluate_recent
 from analytics.jobs import analyze_pending, retrain
 from analytics.repeat_cli import repeats_cli
 from analytics.repeat_problems import nightly as repeat_problems_nightly
@@ -137,6 +137,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ww_health_checks"] = {"wechat_outbox": wechat_health.outbox_backlog}
     # What the WeChat side erases when personal data is past its days or a citizen asks.
     app.extensions["ww_privacy"] = [wechat_privacy.HOOKS]
+    # An inspection or covert visit written (page, API, CLI) runs the delisting rules at once.
+    app.extensions["ww_delisting_rules"] = evaluate_affected
     proxies = app.config["WW_TRUSTED_PROXIES"]
     if proxies:
         # Behind nginx: the per-IP limits (H5, sign-in) and secure-cookie checks must see the

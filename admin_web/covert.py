@@ -57,6 +57,12 @@ def _form_limit() -> int:
     return covert.max_evidence_bytes() + 1024 * 1024
 
 
+def _rules(item: Any) -> str:
+    """The delisting rules at once for the visit's window and year (the nightly job's, as the
+    incident form); what the page says of a proposal raised."""
+    return proposals.raised(proposals.run_rules({(item.window_id, item.inspected_on.year)}))
+
+
 @bp.route("/covert/new", methods=["GET", "POST"])
 @files.request_limit(_form_limit)
 @role_required("office")
@@ -75,16 +81,16 @@ def covert_new() -> Any:
         data = {"window": form.window.data, "inspected_on": form.inspected_on.data,
                 "notes": form.notes.data, "results": results}
 
-        def record() -> tuple[Any, list[str]]:
+        def record() -> tuple[Any, list[str], str]:
             item = covert.record_covert(actor(), data)
-            return item, _store_evidence(item, form.files.data)
+            return item, _store_evidence(item, form.files.data), _rules(item)
 
         done = commit_or_flash(record, form=form)
         if not done:  # a visit of that day entered already: the page links it
             existing = covert.find_same_day(data["window"], data["inspected_on"])
         if done:
-            item, problems = done.value
-            flash("暗查记录已保存", "success")
+            item, problems, raised = done.value
+            flash("暗查记录已保存" + raised, "success")
             for p in problems:
                 flash(f"证据未保存：{p}", "warning")
             return redirect(url_for("covert.covert_detail", covert_id=item.id))
@@ -115,8 +121,9 @@ def covert_edit(covert_id: int) -> Any:
                    if f.data in {"0", "1"}}
         data = {"inspected_on": form.inspected_on.data, "notes": form.notes.data,
                 "results": results}
-        if commit_or_flash(lambda: covert.correct_covert(actor(), covert_id, data), form=form):
-            flash("暗查记录已更正", "success")
+        if done := commit_or_flash(lambda: _rules(covert.correct_covert(actor(), covert_id, data)),
+                                   form=form):
+            flash("暗查记录已更正" + done.value, "success")
             return redirect(url_for("covert.covert_detail", covert_id=covert_id))
     return render_template("assessment/covert_form.html", form=form, std=std, editing=item,
                            year=item.inspected_on.year, existing=None, result_fields=fields)

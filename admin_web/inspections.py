@@ -82,6 +82,12 @@ def _saved(insp: Any, what: str) -> str:
             f"{insp.total:g} 分，{'合格' if insp.passed else '不合格'}")
 
 
+def _with_rules(insp: Any) -> tuple[Any, str]:
+    """The delisting rules run at once for the record's window and year (the nightly job's, as
+    the incident form); with what the page says of a proposal raised."""
+    return insp, proposals.raised(proposals.run_rules({(insp.window_id, insp.year)}))
+
+
 @bp.get("/inspections/export.xlsx")
 @login_required
 def inspection_export() -> Response:
@@ -109,10 +115,11 @@ def inspection_new() -> Any:
         form.quarter.data = str((today().month - 1) // 3 + 1) if year == today().year else "4"
     if form.validate_on_submit():
         data = _form_data(form, std, year)
-        done = commit_or_flash(lambda: inspections.save_inspection(user, data)[0], form=form)
+        done = commit_or_flash(lambda: _with_rules(inspections.save_inspection(user, data)[0]),
+                               form=form)
         if done:
-            insp = done.value
-            flash(_saved(insp, "已录入"), "success" if insp.passed else "warning")
+            insp, raised = done.value
+            flash(_saved(insp, "已录入") + raised, "success" if insp.passed else "warning")
             return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
         # The quarter entered already: the page links the record to correct.
         existing = inspections.find_inspection(user, data["window"], year, data["quarter"])
@@ -141,16 +148,23 @@ def inspection_edit(inspection_id: int) -> Any:
     if form.validate_on_submit():
         data = _form_data(form, std, insp.year)
         was = proposals.proposal_state(insp.window_id, insp.year, 1)
-        done = commit_or_flash(lambda: inspections.save_inspection(user, data, replace=True)[0],
-                               form=form)
+        tickets = inspection_tickets.finding_tickets(insp)
+        notes = {t.id: len(inspection_tickets.correction_notes(t)) for t in tickets.values()}
+        done = commit_or_flash(
+            lambda: _with_rules(inspections.save_inspection(user, data, replace=True)[0]), form=form)
         if done:
-            note = ""
+            note = done.value[1]
+            if noted := [t.number for t in tickets.values()
+                         if len(inspection_tickets.correction_notes(t)) > notes[t.id]]:
+                note += (f"；督办单 {'、'.join(noted)} 不变（由第三方机构核实办结），"
+                         "已在其页面注明本次更正")
             if was == "open" and proposals.proposal_state(insp.window_id, insp.year, 1) == "withdrawn":
                 note = f"；该窗口 {insp.year} 年据此生成的摘牌建议已撤回（无需处理）"
-            flash(_saved(done.value, "已更正") + note, "success")
+            flash(_saved(done.value[0], "已更正") + note, "success")
             return redirect(url_for("inspections.inspection_detail", inspection_id=insp.id))
     return render_template("assessment/inspection_form.html", form=form, std=std, year=insp.year,
                            existing=None, editing=insp,
+                           tickets=inspection_tickets.finding_tickets(insp),
                            score_fields=[getattr(form, f"score_{i.id}") for i in std.indicators])
 
 
@@ -179,7 +193,11 @@ def inspection_delete(inspection_id: int) -> Any:
     year, window_id = insp.year, insp.window_id
     what = f"{insp.window.code} {insp.year} 年第 {insp.quarter} 季度"
     was = proposals.proposal_state(window_id, year, 1)
-    if commit_or_flash(lambda: inspections.delete_inspection(actor(), inspection_id, form.note.data or "")):
+    def delete() -> None:
+        inspections.delete_inspection(actor(), inspection_id, form.note.data or "")
+        proposals.run_rules({(window_id, year)})
+
+    if commit_or_flash(delete):
         note = ""
         if was == "open" and proposals.proposal_state(window_id, year, 1) == "withdrawn":
             note = f"；该窗口 {year} 年据此生成的摘牌建议已撤回（无需处理）"
@@ -211,11 +229,15 @@ def inspection_import() -> Any:
     report = None
     if form.validate_on_submit():
         upload = form.file.data
-        done = commit_or_flash(lambda: inspection_sheets.import_inspections(
-            actor(), upload.read(), upload.filename or "", max_rows=ledger.UPLOAD_MAX_ROWS))
+        def run() -> tuple[Any, str]:
+            report = inspection_sheets.import_inspections(
+                actor(), upload.read(), upload.filename or "", max_rows=ledger.UPLOAD_MAX_ROWS)
+            return report, proposals.raised(proposals.run_rules(report.affected))
+
+        done = commit_or_flash(run)
         if done:
-            report = done.value
-            flash("导入完成：" + report.summary(), "success" if report.ok else "warning")
+            report, raised = done.value
+            flash("导入完成：" + report.summary() + raised, "success" if report.ok else "warning")
     year = year_arg()
     _year_standard(year)
     return render_template("assessment/inspection_import.html", form=form, report=report,

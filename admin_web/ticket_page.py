@@ -23,6 +23,7 @@ from feedback_api.models.reference import ACTIVE_TICKET_STATES
 from feedback_api.services import (
     answers,
     evidence_files,
+    inspection_tickets,
     scope,
     ticket_clocks,
     ticket_links,
@@ -87,6 +88,7 @@ def render_ticket(ticket: Ticket, *, detached: int | None = None, **forms: Any) 
         unread={r.id for r in ticket.rounds if not evidence_files.reads_round(user, r)},
         callbacks=ticket_service.callbacks_of(ticket.id) if supervisor else None,
         transfers=ticket_transfer.transferred_to(ticket),
+        source_fixes=inspection_tickets.correction_notes(ticket),
         window_choices=windows.choices(user) if "transfer_form" in forms else [],
         failed_form=failed_form, failed_detach=failed_detach, **forms)
 

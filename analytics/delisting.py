@@ -10,7 +10,7 @@ query, with all three pushes (rounds) opened within the calendar year."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -174,12 +174,14 @@ def titled_window_ids(year: int | None = None) -> set[int]:
     return set(Session.scalars(stmt))
 
 
-def evaluate(year: int) -> list[DelistingProposal]:
-    """Check every rule for ``year`` on the windows holding the title; open or refresh
-    proposals. Idempotent: a second run with the same data changes nothing. Returns the
-    proposals opened or changed. The caller commits."""
+def evaluate(year: int, window_ids: Collection[int] | None = None) -> list[DelistingProposal]:
+    """Check every rule for ``year`` on the windows holding the title (of ``window_ids`` only,
+    when given); open or refresh proposals. Idempotent: a second run with the same data changes
+    nothing. Returns the proposals opened or changed. The caller commits."""
     changed = []
     titled = titled_window_ids(year)
+    if window_ids is not None:
+        titled &= set(window_ids)
     for rule, check in RULE_CHECKS.items():
         for window_id, evidence in sorted(check(year).items()):
             if window_id not in titled:
@@ -188,6 +190,17 @@ def evaluate(year: int) -> list[DelistingProposal]:
             if p is not None:
                 changed.append(p)
     return changed
+
+
+def evaluate_affected(affected: Iterable[tuple[int, int]]) -> list[DelistingProposal]:
+    """The rules at once for the (window id, year) pairs a write touched (an inspection or covert
+    visit entered, imported, corrected or deleted): :func:`evaluate` once per year for its
+    windows, however many rows a sheet had. Registered with the core as
+    ``app.extensions["ww_delisting_rules"]`` (``services.delisting.run_rules``)."""
+    by_year: dict[int, set[int]] = defaultdict(set)
+    for window_id, year in affected:
+        by_year[year].add(window_id)
+    return [p for year, ids in sorted(by_year.items()) for p in evaluate(year, ids)]
 
 
 @dataclass(frozen=True)

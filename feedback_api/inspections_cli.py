@@ -10,7 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from feedback_api.cli import fail
 from feedback_api.db import Session
-from feedback_api.services import cells, inspection_sheets
+from feedback_api.services import cells, delisting, inspection_sheets
 from feedback_api.services.errors import ServiceError
 
 inspections_cli = AppGroup("inspections", help="季度综合检查：导入。")
@@ -24,13 +24,14 @@ def inspections_import(file: Path) -> None:
     检查人员 and one per indicator name); good rows are kept, exit 1 if any row was refused."""
     try:
         report = inspection_sheets.import_inspections(None, file.read_bytes(), file.name)
+        raised = delisting.run_rules(report.affected)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message, 2)
     Session.commit()
     for err in report.errors:
         click.echo(f"第 {err.line} 行 {err.code or '-'}：{err.reason}", err=True)
-    click.echo(report.summary(), err=True)
+    click.echo(report.summary() + delisting.raised(raised), err=True)
     if report.errors:
         sys.exit(1)
 

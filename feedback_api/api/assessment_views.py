@@ -94,6 +94,7 @@ def list_inspections(query: dict[str, Any]) -> dict[str, Any]:
 def enter_inspection(data: dict[str, Any]) -> Any:
     replace = data.pop("replace")
     insp, created = inspections.save_inspection(api_user(), data, replace=replace)
+    proposals.run_rules({(insp.window_id, insp.year)})  # as the page: a proposal at once
     Session.commit()
     return insp, 201 if created else 200
 
@@ -140,6 +141,7 @@ def list_covert(query: dict[str, Any]) -> dict[str, Any]:
 @bp.response(201, CovertSchema)
 def record_covert(data: dict[str, Any]) -> Any:
     item = covert.record_covert(api_user(), data)
+    proposals.run_rules({(item.window_id, item.inspected_on.year)})
     Session.commit()
     return item
 
@@ -159,6 +161,7 @@ def get_covert(covert_id: int) -> Any:
 @bp.response(200, CovertSchema)
 def correct_covert(data: dict[str, Any], covert_id: int) -> Any:
     item = covert.correct_covert(api_user(), covert_id, data)
+    proposals.run_rules({(item.window_id, item.inspected_on.year)})
     Session.commit()
     return item
 
@@ -206,12 +209,13 @@ def list_incidents(query: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.post("/incidents")
-@bp.doc(summary="录入重大事件（区联席办）；重大的将由夜间检查生成摘牌建议")
+@bp.doc(summary="录入重大事件（区联席办）；重大的即时按摘牌规则检查，持有称号的窗口生成摘牌建议")
 @no_query
 @bp.arguments(IncidentSchema)
 @bp.response(201, IncidentSchema)
 def record_incident(data: dict[str, Any]) -> Any:
     item = covert.save_incident(api_user(), data)
+    proposals.run_rules({(item.window_id, item.occurred_on.year)})  # as the incident form
     Session.commit()
     return item
 
@@ -233,6 +237,7 @@ def correct_incident(data: dict[str, Any], incident_id: int) -> Any:
     user = api_user()
     current = covert.incident_to_dict(covert.get_incident(user, incident_id))
     item = covert.save_incident(user, {**current, **data}, incident_id)
+    proposals.run_rules({(item.window_id, item.occurred_on.year)})
     Session.commit()
     return item
 

@@ -3,10 +3,12 @@ Confirming one delists the window through the window service; nothing changes a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from feedback_api.db import Session, utcnow
@@ -79,6 +81,34 @@ def propose(window_id: int, year: int, rule: int, evidence: dict[str, Any]) -> D
     audit.record_change(None, "update", "delisting_proposal", p.id, before,
                         {"state": p.state, "evidence": p.evidence}, actor_label="system")
     return p
+
+
+def run_rules(affected: Iterable[tuple[int, int]]) -> list[DelistingProposal]:
+    """Run the delisting rules at once for the (window id, year) pairs a write touched; returns
+    the proposals opened or changed. The rules live above the core (``analytics.delisting``, the
+    nightly job's and the incident form's): the composition root registers their entry point as
+    ``app.extensions["ww_delisting_rules"]``; the core alone has none, and runs nothing."""
+    runner = current_app.extensions.get("ww_delisting_rules")
+    pairs = set(affected)
+    return list(runner(pairs)) if runner is not None and pairs else []
+
+
+def raised(proposals: Iterable[DelistingProposal]) -> str:
+    """What the page tells the office of the proposals a write opened or refreshed ("" if none)."""
+    opened = [p for p in proposals if p.state == "open"]
+    if not opened:
+        return ""
+    return ("；已生成摘牌建议：" + "、".join(f"窗口 {p.window.code} {p.year} 年规则 {p.rule}"
+                                         f"（{DELISTING_RULES[p.rule]}）" for p in opened)
+            + "，请到“摘牌建议”页确认")
+
+
+def confirmed_citing(window_id: int, key: str) -> DelistingProposal | None:
+    """A confirmed proposal of the window whose evidence names ``key`` ("inspection:12"): the
+    decision's record, which must keep its evidence."""
+    return next((p for p in Session.scalars(sa.select(DelistingProposal).where(
+        DelistingProposal.window_id == window_id, DelistingProposal.state == "confirmed"))
+                 if key in _evidence_keys(p.evidence)), None)
 
 
 def titled_since_delisting(window_id: int, year: int) -> bool:

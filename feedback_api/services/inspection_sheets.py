@@ -77,6 +77,8 @@ class InspectionImportReport:
     #: Rows the same as the record already entered (a sheet imported again).
     unchanged: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    #: (window id, year) of the rows created or updated: the delisting rules run once for each.
+    affected: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -195,6 +197,8 @@ def import_inspections(actor: User | None, data: bytes, filename: str, *,
         kept = (report.created if created else
                 report.unchanged if inspection_to_dict(insp) == before else report.updated)
         kept.append(f"{code} {year}Q{quarter}")
+        if kept is not report.unchanged:
+            report.affected.add((insp.window_id, year))
     report.errors.sort(key=lambda e: e.line)  # the rows' order, as the sheet has them
     return report
 

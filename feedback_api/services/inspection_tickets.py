@@ -3,12 +3,14 @@ one per indicator, found again by its source reference."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Inspection, Ticket, User
+from feedback_api.models import AuditLog, Inspection, Ticket, User
 from feedback_api.models.reference import TOPICS
-from feedback_api.services import ticket_open, tickets
+from feedback_api.services import audit, ticket_open, tickets
 from feedback_api.services.errors import Conflict, NotFound
 
 #: Who opens tickets (tickets.SUPERVISOR_ROLES): the agency, and the office.
@@ -54,3 +56,32 @@ def open_ticket_for_finding(actor: User | None, insp: Inspection, indicator_id: 
     topic = ind.category if ind.category in TOPICS else "other"
     return ticket_open.open_ticket(actor, insp.window, topic=topic, problem=problem[:tickets.MAX_PROBLEM],
                                    source="inspection", source_ref=finding_ref(insp, indicator_id))
+
+
+def note_correction(actor: User | None, insp: Inspection, before: dict[str, Any]) -> list[Ticket]:
+    """An inspection corrected (``before``: its ``inspection_to_dict`` as it was): each ticket
+    opened from an indicator whose score changed gets an audited note on its page (who, when,
+    from what to what). The ticket itself stays as it is: the agency verifies and closes it."""
+    was_scores = before.get("scores") or {}
+    noted = []
+    for indicator_id, ticket in finding_tickets(insp).items():
+        sc = next(s for s in insp.scores if s.indicator_id == indicator_id)
+        was = was_scores.get(sc.indicator.name)
+        if was is None or was == sc.score:
+            continue
+        by = (actor.display_name or actor.username) if actor is not None else "系统"
+        audit.record_change(actor, "source_fix", "ticket", ticket.id,
+                            {"score": was, "passed": was >= sc.indicator.pass_line},
+                            {"score": sc.score, "passed": sc.passed, "indicator": sc.indicator.name,
+                             "inspection": finding_ref(insp, indicator_id), "by": by})
+        noted.append(ticket)
+    return noted
+
+
+def correction_notes(ticket: Ticket) -> list[AuditLog]:
+    """The notes of its source inspection's corrections (:func:`note_correction`), oldest first."""
+    if ticket.source != "inspection":
+        return []
+    return list(Session.scalars(sa.select(AuditLog).where(
+        AuditLog.entity_type == "ticket", AuditLog.entity_id == str(ticket.id),
+        AuditLog.action == "source_fix").order_by(AuditLog.id)))

@@ -131,15 +131,17 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
     Session.refresh(insp, ["scores"])
     audit.record_change(actor, "update" if existing else "create", "inspection",
                         f"{window.code}/{year}Q{quarter}", before, inspection_to_dict(insp))
-    if existing is not None:  # a rule 1 proposal may have lost its ground
+    if existing is not None:  # a rule 1 proposal may have lost its ground; tickets are told
         delisting.withdraw_unsupported_inspections(actor, window.id, year)
+        inspection_tickets.note_correction(actor, insp, before or {})
     return insp, existing is None
 
 
 def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> Inspection:
     """The office removes an inspection entered in error (another window or quarter), saying
-    why; not one whose failed indicator has a ticket (correct it instead). Audited; the rule 1
-    proposal it grounded is withdrawn if it no longer holds."""
+    why; not one whose failed indicator has a ticket (correct it instead), nor one a confirmed
+    delisting cites (its evidence keeps its record). Audited; an undecided rule 1 proposal it
+    grounded is withdrawn if it no longer holds."""
     if actor is not None and actor.role != "office":
         raise PermissionDenied("只有区联席办可以删除综合检查记录")
     reason = (reason or "").strip()
@@ -151,6 +153,9 @@ def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> In
     if tickets := inspection_tickets.finding_tickets(insp):
         numbers = "、".join(t.number for t in tickets.values())
         raise Conflict(f"已据此检查开督办单 {numbers}，不能删除；如有录入错误请更正")
+    if (p := delisting.confirmed_citing(insp.window_id, f"inspection:{insp.id}")) is not None:
+        raise Conflict(f"该检查是窗口 {insp.window.code} {p.year} 年已确认的摘牌依据（规则 {p.rule}），"
+                       "不能删除：摘牌决定所依据的记录须留存")
     before = inspection_to_dict(insp)
     Session.delete(insp)
     Session.flush()
