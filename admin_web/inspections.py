@@ -176,6 +176,8 @@ def inspection_detail(inspection_id: int) -> str:
     can_open = inspection_tickets.can_open_ticket(user)
     return render_template("assessment/inspection.html", insp=insp,
                            delete_form=DecisionForm() if user.role == "office" else None,
+                           delete_refused=user.role == "office"
+                           and inspections.deletion_refused(insp),
                            can_correct=user.role in inspections.ENTRY_ROLES
                            and inspections.can_inspect(user, insp.window),
                            tickets=inspection_tickets.finding_tickets(insp),

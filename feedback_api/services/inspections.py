@@ -150,12 +150,8 @@ def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> In
     insp = Session.get(Inspection, inspection_id) if 0 < inspection_id < 2**31 else None
     if insp is None:
         raise NotFound("综合检查记录不存在")
-    if tickets := inspection_tickets.finding_tickets(insp):
-        numbers = "、".join(t.number for t in tickets.values())
-        raise Conflict(f"已据此检查开督办单 {numbers}，不能删除；如有录入错误请更正")
-    if (p := delisting.confirmed_citing(insp.window_id, f"inspection:{insp.id}")) is not None:
-        raise Conflict(f"该检查是窗口 {insp.window.code} {p.year} 年已确认的摘牌依据（规则 {p.rule}），"
-                       "不能删除：摘牌决定所依据的记录须留存")
+    if (refused := deletion_refused(insp)) is not None:
+        raise Conflict(refused)
     before = inspection_to_dict(insp)
     Session.delete(insp)
     Session.flush()
@@ -163,6 +159,18 @@ def delete_inspection(actor: User | None, inspection_id: int, reason: str) -> In
                         before, {"reason": reason})
     delisting.withdraw_unsupported_inspections(actor, insp.window_id, insp.year)
     return insp
+
+
+def deletion_refused(insp: Inspection) -> str | None:
+    """Why the inspection may not be deleted (the refusal's words, shown on its page instead of
+    the button), or None."""
+    if tickets := inspection_tickets.finding_tickets(insp):
+        numbers = "、".join(t.number for t in tickets.values())
+        return f"已据此检查开督办单 {numbers}，不能删除；如有录入错误请更正"
+    if (p := delisting.confirmed_citing(insp.window_id, f"inspection:{insp.id}")) is not None:
+        return (f"该检查是窗口 {insp.window.code} {p.year} 年已确认的摘牌依据（规则 {p.rule}），"
+                "不能删除：摘牌决定所依据的记录须留存")
+    return None
 
 
 def _clean_scores(std: Standard, raw: dict[Any, Any]) -> dict[int, float]:

@@ -118,6 +118,8 @@ def test_the_office_deletes_an_inspection_entered_for_the_wrong_window(client, a
     auth.login("office")
     page = client.get(f"/assessment/inspections/{q2}").get_data(as_text=True)
     assert f"/assessment/inspections/{q2}/delete" in page and "删除原因" in page
+    page = client.get(f"/assessment/inspections/{q3}").get_data(as_text=True)  # says why instead
+    assert f"已据此检查开督办单 {ticket.number}，不能删除" in page and "/delete" not in page
     resp = client.post(f"/assessment/inspections/{q2}/delete", follow_redirects=True, data={
         "csrf_token": auth.csrf_token(f"/assessment/inspections/{q2}"), "note": "录错窗口，应为 CD-RMYY-002"})
     text = resp.get_data(as_text=True)

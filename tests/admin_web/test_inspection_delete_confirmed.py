@@ -53,3 +53,17 @@ def test_one_an_undecided_proposal_cites_is_deleted_and_the_proposal_withdrawn(d
         inspections.delete_inspection(user("office"), q1, "录错窗口")
         assert Session.scalars(sa.select(DelistingProposal.state)).one() == "withdrawn"
         assert Session.get(Inspection, q1) is None
+
+
+def test_the_page_says_why_an_inspection_cannot_be_deleted_instead_of_a_button(
+        client, auth, db, titled_district):
+    q1, _q2, _q3 = _three_failed(db)
+    with db():
+        proposals.confirm(user("office"), Session.scalar(sa.select(DelistingProposal.id)), "经核实")
+        q4 = inspection("CD-RMYY-001", 2026, 4, passed=True).id
+    auth.login("office")
+    text = client.get(f"/assessment/inspections/{q1}").get_data(as_text=True)
+    assert "已确认的摘牌依据（规则 1），不能删除" in text
+    assert "删除该检查记录" not in text and "/delete" not in text
+    text = client.get(f"/assessment/inspections/{q4}").get_data(as_text=True)
+    assert "删除该检查记录" in text and "已确认的摘牌依据" not in text
