@@ -4,6 +4,7 @@ The assessment itself (it needs analytics) is ``analytics.api``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import fields
@@ -258,3 +259,50 @@ class ProposalQuery(PageQuery):
 class DecisionSchema(ApiSchema):
     note = Text(load_default="", validate=Length(max=2000, error="说明不能超过 2000 字"),
                metadata={"description": "确认时的补充说明（可省略）；不予采纳的理由（必填）"})
+
+
+# --- what a write raised -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Written:
+    """A record an API write stored, with the delisting proposals the rules, run at once,
+    raised or reopened for it (``services.delisting.run_rules``)."""
+
+    record: Any
+    raised_proposals: list[Any]
+
+
+class RaisedProposalSchema(ApiSchema):
+    """写入后按摘牌规则即时生成或重新打开（待确认）的一条摘牌建议；详情见摘牌建议接口。"""
+
+    id = fields.Integer(required=True)
+    window = WindowCode(required=True, metadata={"description": "窗口编号"})
+    year = fields.Integer(required=True, metadata={"description": "考核年度"})
+    rule = fields.Integer(required=True, validate=one_of(DELISTING_RULES),
+                          metadata={"description": "摘牌规则编号"})
+    rule_name = Label(DELISTING_RULES, attribute="rule")
+
+
+class _RaisedSchema(ApiSchema):
+    """A write's answer: the record's fields, and the proposals it raised (a :class:`Written`)."""
+
+    raised_proposals = List(fields.Nested(RaisedProposalSchema), dump_only=True, required=True,
+                            metadata={"description": "本次写入即时生成或重新打开的摘牌建议"
+                                                     "（没有则为空列表）"})
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if isinstance(obj, Written) and attr != "raised_proposals":
+            obj = obj.record
+        return super().get_attribute(obj, attr, default)
+
+
+class InspectionWrittenSchema(InspectionSchema, _RaisedSchema):
+    """录入或替换后的季度综合检查，附即时生成的摘牌建议。"""
+
+
+class CovertWrittenSchema(CovertSchema, _RaisedSchema):
+    """录入或更正后的暗查，附即时生成的摘牌建议。"""
+
+
+class IncidentWrittenSchema(IncidentSchema, _RaisedSchema):
+    """录入或更正后的重大事件，附即时生成的摘牌建议。"""

@@ -13,15 +13,19 @@ from feedback_api.api.assessment_schemas import (
     CovertEvidenceSchema,
     CovertQuery,
     CovertSchema,
+    CovertWrittenSchema,
     DecisionSchema,
     FindingTicketSchema,
     IncidentQuery,
     IncidentSchema,
+    IncidentWrittenSchema,
     InspectionQuery,
     InspectionSchema,
+    InspectionWrittenSchema,
     ProposalQuery,
     ProposalSchema,
     StandardSchema,
+    Written,
 )
 from feedback_api.api.auth import api_user
 from feedback_api.api.schemas import PageQuery, page, page_schema
@@ -32,6 +36,13 @@ from feedback_api.services import covert, files, inspection_tickets, inspections
 from feedback_api.services import delisting as proposals
 from feedback_api.services import windows as window_service
 from feedback_api.services.errors import PermissionDenied
+
+
+def _written(record: Any, window_id: int, year: int) -> Written:
+    """The write's record with the proposals the rules, run at once as the pages run them,
+    raised or reopened (the caller commits)."""
+    raised = proposals.run_rules({(window_id, year)})
+    return Written(record, [p for p in raised if p.state == "open"])
 
 
 def _window_in_scope(query: dict[str, Any]) -> None:
@@ -89,14 +100,14 @@ def list_inspections(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="录入季度综合检查（行业主管部门录入本行业窗口的；区联席办可代录）")
 @no_query
 @bp.arguments(InspectionSchema)
-@bp.response(201, InspectionSchema)
-@bp.alt_response(200, schema=InspectionSchema, description="replace 为 true 时替换了已录入的检查")
+@bp.response(201, InspectionWrittenSchema)
+@bp.alt_response(200, schema=InspectionWrittenSchema, description="replace 为 true 时替换了已录入的检查")
 def enter_inspection(data: dict[str, Any]) -> Any:
     replace = data.pop("replace")
     insp, created = inspections.save_inspection(api_user(), data, replace=replace)
-    proposals.run_rules({(insp.window_id, insp.year)})  # as the page: a proposal at once
+    written = _written(insp, insp.window_id, insp.year)  # as the page: a proposal at once
     Session.commit()
-    return insp, 201 if created else 200
+    return written, 201 if created else 200
 
 
 @bp.get("/inspections/<int:inspection_id>")
@@ -138,12 +149,12 @@ def list_covert(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="录入暗查（区联席办）：逐项合格或不合格；证据文件另行上传")
 @no_query
 @bp.arguments(CovertSchema)
-@bp.response(201, CovertSchema)
+@bp.response(201, CovertWrittenSchema)
 def record_covert(data: dict[str, Any]) -> Any:
     item = covert.record_covert(api_user(), data)
-    proposals.run_rules({(item.window_id, item.inspected_on.year)})
+    written = _written(item, item.window_id, item.inspected_on.year)
     Session.commit()
-    return item
+    return written
 
 
 @bp.get("/covert-inspections/<int:covert_id>")
@@ -158,12 +169,12 @@ def get_covert(covert_id: int) -> Any:
 @bp.doc(summary="更正暗查（区联席办；只改给出的字段：日期不跨年度，窗口不变）")
 @no_query
 @bp.arguments(CovertSchema(partial=True, exclude=("window",)))
-@bp.response(200, CovertSchema)
+@bp.response(200, CovertWrittenSchema)
 def correct_covert(data: dict[str, Any], covert_id: int) -> Any:
     item = covert.correct_covert(api_user(), covert_id, data)
-    proposals.run_rules({(item.window_id, item.inspected_on.year)})
+    written = _written(item, item.window_id, item.inspected_on.year)
     Session.commit()
-    return item
+    return written
 
 
 def _evidence_request_limit() -> int:
@@ -212,12 +223,12 @@ def list_incidents(query: dict[str, Any]) -> dict[str, Any]:
 @bp.doc(summary="录入重大事件（区联席办）；重大的即时按摘牌规则检查，持有称号的窗口生成摘牌建议")
 @no_query
 @bp.arguments(IncidentSchema)
-@bp.response(201, IncidentSchema)
+@bp.response(201, IncidentWrittenSchema)
 def record_incident(data: dict[str, Any]) -> Any:
     item = covert.save_incident(api_user(), data)
-    proposals.run_rules({(item.window_id, item.occurred_on.year)})  # as the incident form
+    written = _written(item, item.window_id, item.occurred_on.year)  # as the incident form
     Session.commit()
-    return item
+    return written
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -232,14 +243,14 @@ def get_incident(incident_id: int) -> Any:
 @bp.doc(summary="更正重大事件（区联席办；只改给出的字段）")
 @no_query
 @bp.arguments(IncidentSchema(partial=True))
-@bp.response(200, IncidentSchema)
+@bp.response(200, IncidentWrittenSchema)
 def correct_incident(data: dict[str, Any], incident_id: int) -> Any:
     user = api_user()
     current = covert.incident_to_dict(covert.get_incident(user, incident_id))
     item = covert.save_incident(user, {**current, **data}, incident_id)
-    proposals.run_rules({(item.window_id, item.occurred_on.year)})
+    written = _written(item, item.window_id, item.occurred_on.year)
     Session.commit()
-    return item
+    return written
 
 
 # --- delisting proposals -----------------------------------------------------------------
