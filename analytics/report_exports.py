@@ -58,7 +58,7 @@ TICKET_NOTE = ("本期督办单为本期新开的督办单（不含已撤销的�
 
 def facts(report: Report) -> list[tuple[str, Any]]:
     """The report's headline figures (label, value), in the order the page shows them."""
-    return [("报告对象", f"{report.code} {report.name}"), ("所属单位", report.unit_name),
+    return [("报告对象", f"{report.code} {report.subject}"), ("所属单位", report.unit_name),
             ("行业", label(INDUSTRIES, report.industry)), ("考核期", report.period.label),
             ("计分评价数", report.ratings), ("其中微信公众号", _split(report.ratings_wechat)),
             ("其中网页评价", _split(report.ratings_h5)), ("好评率（%）", _pct(report.good_rate)),

@@ -73,10 +73,17 @@ class Report:
     snapshot: AssessmentSnapshot | None = None
     #: Complaint hot words and the best and worst comments (masked; always read live).
     opinions: Opinions = field(default_factory=Opinions)
+    #: A unit's report read by a user of some of its windows: the names of those it covers.
+    only: tuple[str, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """Whom the report is of: the window or unit, and which windows when not all of it."""
+        return f"{self.name}（限 {'、'.join(self.only)}）" if self.only else self.name
 
     @property
     def title(self) -> str:
-        return f"{self.name} {self.period.label}评价报告"
+        return f"{self.subject} {self.period.label}评价报告"
 
     @property
     def version_label(self) -> str:
@@ -271,9 +278,12 @@ def window_report(user: User, code: str, period: Period) -> Report:
 def unit_report(user: User, code: str, period: Period) -> Report:
     """The report of a unit's windows (those ``user`` may see); NotFound for another's unit."""
     unit = _visible_unit(user, code)
-    return _build("unit", unit.code, unit.name, unit, user, period,
-                  lambda r: r.unit_id == unit.id, f"单位 {code} 在{period.label}没有参加考核的窗口",
-                  [w.id for w in unit.windows])
+    report = _build("unit", unit.code, unit.name, unit, user, period,
+                    lambda r: r.unit_id == unit.id, f"单位 {code} 在{period.label}没有参加考核的窗口",
+                    [w.id for w in unit.windows])
+    if not scope.can_see_unit(user, unit):  # some of its windows: the title must not claim all
+        report.only = tuple(r.name for r in sorted(report.rows, key=lambda r: r.code))
+    return report
 
 
 def chart_data(report: Report) -> dict[str, object]:
