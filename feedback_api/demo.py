@@ -48,6 +48,14 @@ DEMO_USERS = [
     ("agency", "agency", [], "agency-demo-2026", "第三方测评机构"),
     ("authority-health", "authority", ["health"], "health-demo-2026", "区卫生健康局"),
     ("unit-sw", "unit", ["CD-SW"], "unit-demo-2026", "区税务局办税服务厅"),
+    # Each unit's staff answer its own tickets.
+    ("unit-rs", "unit", ["CD-RS"], "unit-demo-2026", "区社保中心"),
+    ("unit-rmyy", "unit", ["CD-RMYY"], "unit-demo-2026", "区人民医院"),
+    ("unit-zyy", "unit", ["CD-ZYY"], "unit-demo-2026", "区中医院"),
+    ("unit-jt", "unit", ["CD-JT"], "unit-demo-2026", "区公交客运服务中心"),
+    ("unit-zw", "unit", ["CD-ZW"], "unit-demo-2026", "区政务服务中心"),
+    ("unit-gh", "unit", ["CD-GH"], "unit-demo-2026", "城东支行营业部"),
+    ("unit-gs", "unit", ["CD-GS"], "unit-demo-2026", "区供水服务中心"),
     ("expert", "expert", [], "expert-demo-2026", "评审专家"),
 ]
 
@@ -69,6 +77,10 @@ NEGATIVE = [
     "暗示找中介能快点办，感觉不正常", "收费标准没有公示，多收了钱",
 ]
 NEUTRAL = ["还可以", "一般般吧", "基本满意，希望再快一点", "总体不错，就是人有点多", "还行"]
+#: The first three windows of each unit hold the title: the office's award of this year, in the
+#: words the award writes (``services.cycle.award``).
+AWARD_YEAR, AWARDED_ON = 2026, "2026-01-15"
+AWARD_REASON = f"{AWARD_YEAR}年度评审命名（公示期 2026-01-05 至 2026-01-14）"
 
 
 @dataclass
@@ -93,16 +105,28 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
     rng = random.Random(seed)
     result = DemoResult()
     windows: list[Window] = []
-    for code, name, industry, authority, address, window_names in DEMO_UNITS:
-        unit = unit_service.ensure_unit(None, name=name, code=code, industry=industry,
-                                        authority=authority, address=address,
-                                        contact_person="王主任", contact_phone="0571-8800" + code[-2:])
-        result.units += 1
+    units = [unit_service.ensure_unit(None, name=name, code=code, industry=industry,
+                                      authority=authority, address=address, contact_person="王主任",
+                                      contact_phone="0571-8800" + code[-2:])
+             for code, name, industry, authority, address, _names in DEMO_UNITS]
+    result.units = len(units)
+
+    for username, role, scopes, password, display in DEMO_USERS:
+        if Session.scalar(sa.select(User.id).where(User.username == username)) is None:
+            user_service.create_user(None, username, role=role, password=password, scopes=scopes,
+                                     display_name=display)
+        result.users.append((username, password, display))
+    # The office registers the windows from the units' ledger and awards the titles.
+    office = user_service.get_user("office")
+
+    for unit, (_code, _name, _industry, _authority, address, window_names) in zip(
+            units, DEMO_UNITS, strict=True):
+        code = unit.code
         for i, wname in enumerate(window_names, start=1):
             wcode = f"{code}-{i:03d}"
             window = Session.scalars(sa.select(Window).where(Window.code == wcode)).first()
             if window is None:
-                window = window_service.create_window(None, {
+                window = window_service.create_window(office, {
                     "code": wcode, "name": wname, "unit": unit.code,
                     "address": f"{address} 一楼 {i} 号窗口",
                     "service_items": "\n".join(["业务咨询", wname.replace("窗口", "") + "办理"]),
@@ -110,21 +134,17 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
                     "contact_person": rng.choice(["李敏", "张伟", "陈静", "刘洋", "赵磊"]),
                     "contact_phone": f"0571-8{rng.randint(1000000, 9999999)}",
                     "service_hours": "工作日 8:30-12:00，13:30-17:30",
-                    "status": DEMONSTRATION if i <= 3 else CANDIDATE,
-                    "status_date": "2026-01-15" if i <= 3 else "",
-                    "status_year": 2026 if i <= 3 else "",
-                })
+                    "status": CANDIDATE, "status_date": "", "status_year": "",
+                }, via="import")
+                if i <= 3:
+                    window_service.update_window(office, wcode, {
+                        "status": DEMONSTRATION, "status_year": AWARD_YEAR,
+                        "status_date": AWARDED_ON, "status_reason": AWARD_REASON}, via="award")
                 # Registered before the year of ratings below: a period assesses only the
                 # windows registered before its end.
                 window.created_at = utcnow() - timedelta(days=400)
             windows.append(window)
     result.windows = len(windows)
-
-    for username, role, scopes, password, display in DEMO_USERS:
-        if Session.scalar(sa.select(User.id).where(User.username == username)) is None:
-            user_service.create_user(None, username, role=role, password=password, scopes=scopes,
-                                     display_name=display)
-        result.users.append((username, password, display))
 
     from feedback_api.demo_cycle import seed_cycle_demo
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from feedback_api.db import Session, utcnow
-from feedback_api.models import Feedback, Ticket, TicketFeedback, User
+from feedback_api.models import Feedback, Ticket, TicketFeedback, User, Window
 from feedback_api.services import ticket_clocks, ticket_links, ticket_loop
 from feedback_api.services.complaints import BAD_RATINGS, counted_feedback
 
@@ -44,7 +44,10 @@ def seed_tickets(rng: random.Random, *, now: datetime | None = None) -> int:
     """Open and work the tickets of the demo's counted 差评 (rating 1–2); returns how many
     tickets were opened."""
     now = now or utcnow()
-    office = Session.scalars(sa.select(User).where(User.username == "office")).one()
+    # Each unit's staff answer its tickets (the demo gives every unit an account).
+    staff = {sc.unit_id: u for u in Session.scalars(sa.select(User).where(User.role == "unit"))
+             for sc in u.scopes if sc.unit_id is not None}
+    unit_of: dict[int, int] = dict(Session.execute(sa.select(Window.id, Window.unit_id)).all())
     agency = Session.scalars(sa.select(User).where(User.username == "agency")).one()
     bad = Session.execute(
         sa.select(Feedback.id, Feedback.received_at, Feedback.text)
@@ -59,16 +62,16 @@ def seed_tickets(rng: random.Random, *, now: datetime | None = None) -> int:
             feedback_id, topic=TOPIC_OF.get(text or "", "other"), now=when)
         if not grouped:
             opened += 1
-            _work(rng, ticket, when, now, office, agency)
+            _work(rng, ticket, when, now, staff[unit_of[ticket.window_id]], agency)
     ticket_clocks.mark_overdue(now=now)
     return opened
 
 
-def _work(rng: random.Random, ticket: Ticket, opened: datetime, now: datetime, office: User,
+def _work(rng: random.Random, ticket: Ticket, opened: datetime, now: datetime, unit: User,
           agency: User) -> None:
-    """Take ``ticket`` through the loop as far as its plan reaches by ``now``."""
+    """Take ``ticket`` through the loop as far as its plan reaches by ``now``: the ``unit``'s
+    staff answer, the agency calls back and verifies."""
     tid = ticket.id
-    # The office responds for the units (the demo has one unit account); the agency verifies.
     if rng.random() < 0.85:  # most citizens are called back the same day
         called = opened + timedelta(hours=rng.uniform(1, 8))
         if called <= now:
@@ -98,7 +101,7 @@ def _work(rng: random.Random, ticket: Ticket, opened: datetime, now: datetime, o
         if when > now:
             return
         if step == "respond":
-            ticket_loop.respond(office, tid, rng.choice(RESPONSES), now=when)
+            ticket_loop.respond(unit, tid, rng.choice(RESPONSES), now=when)
         elif step == "send_back":
             ticket_loop.send_back(agency, tid, "整改措施不具体，请补充整改前后对比材料", now=when)
         else:

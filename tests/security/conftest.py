@@ -1,6 +1,6 @@
 """A district with objects of every kind on both sides of each scoped user's scope.
 
-The demo district (seven units in six industries) plus a second unit user and a second
+The demo district (eight units in seven industries, a staff account each) plus a second
 authority, and for a tax window (CD-SW, unit-sw's unit) and a health window (authority-health's
 industry) each: feedback, a ticket with a file, an appeal, an inspection, a covert inspection,
 an incident and a delisting proposal. ``World.visible(role, window_code)`` is the oracle."""
@@ -85,9 +85,7 @@ def world(db: Any) -> World:
     from tests.assessment_helpers import full_scores
 
     with db() as s:
-        seed_demo(feedback_per_window=3)
-        users.create_user(None, "unit-rmyy", role="unit", password="unit-rmyy-2026",
-                          scopes=["CD-RMYY"])
+        seed_demo(feedback_per_window=3)  # with unit-rmyy, a second unit user
         tax = users.create_user(None, "authority-tax", role="authority", password="tax-2026",
                                 scopes=["tax"])
         from feedback_api.models import Cycle

@@ -1,0 +1,42 @@
+"""The demo reads as the programme runs: its windows registered by the office (a ledger
+import), their titles given by the office through the award, in the award's words; every demo
+unit has its staff account, and each ticket's answers are given by the unit's own staff, not by
+the office for them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback_api.demo import DEMO_UNITS, seed_demo
+from feedback_api.models import Ticket, TicketRound, User, Window, WindowStatusChange
+from feedback_api.services import window_status
+
+
+def test_the_demos_title_history_and_ticket_answers_read_as_real(db):
+    with db():
+        result = seed_demo(feedback_per_window=20)
+    with db() as s:
+        office = s.scalars(sa.select(User).where(User.username == "office")).one()
+        changes = s.scalars(sa.select(WindowStatusChange)).all()
+        assert len(changes) == 40 + 24  # each window registered; three of each unit's awarded
+        assert {(c.actor, c.user_id) for c in changes} == {("office", office.id)}
+        assert {(c.from_status, c.to_status, c.via) for c in changes} == {
+            (None, "candidate", "import"), ("candidate", "demonstration", "award")}
+        awarded = [c for c in changes if c.via == "award"]
+        assert all(c.reason.startswith(f"{c.status_year}年度评审命名（公示期 ") for c in awarded)
+        rows = window_status.history_rows(list(s.scalars(sa.select(Window))))
+        assert {(r[7], r[8]) for r in rows} == {("office", "台账导入"), ("office", "评审命名")}
+        # Each unit's staff account, and each answer by the staff of the ticket's own unit.
+        staff = {sc.unit.code: u for u in s.scalars(sa.select(User).where(User.role == "unit"))
+                 for sc in u.scopes}
+        assert set(staff) == {code for code, *_ in DEMO_UNITS}
+        assert all(any(username == u.username for username, _p, _d in result.users)
+                   for u in staff.values())
+        answered = s.execute(sa.select(TicketRound.responded_by_id, Ticket.window_id)
+                             .join(Ticket, Ticket.id == TicketRound.ticket_id)
+                             .where(TicketRound.responded_by_id.is_not(None))).all()
+        assert len(answered) > 20
+        unit_of = dict(s.execute(sa.select(Window.id, Window.unit_id)).all())
+        by_id = {u.id: u for u in staff.values()}
+        assert all(by_id[uid].scopes[0].unit_id == unit_of[wid] for uid, wid in answered)
+        assert len({uid for uid, _w in answered}) > 4
