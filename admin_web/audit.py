@@ -48,7 +48,8 @@ FIELDS: dict[str, str] = dict(LEDGER_COLUMNS) | {
     "weight_inspection": "综合检查权重", "weight_covert": "暗查权重", "weight_tickets": "督办办理权重",
     "email": "邮箱", "label": "名称", "channel": "渠道", "rating": "评分",
     "recommendation": "推荐申报", "management_rules": "常态管理办法报送", "review": "评审评定",
-    "publicity": "公示与宣传",
+    "publicity": "公示与宣传", "score": "得分", "indicator": "测评指标", "inspection": "综合检查",
+    "by": "操作人",
 }
 _CODES: dict[str, dict[Any, str]] = {
     "status": WINDOW_STATUSES, "industry": INDUSTRIES, "role": ROLES, "topic": TOPICS,

@@ -242,6 +242,7 @@ AUDIT_ACTIONS.update({
     "detach": "解除关联",
     "cancel": "撤销督办单",
     "recompute": "重新计算",
+    "source_fix": "更正检查结果",
 })
 AUDIT_ENTITIES.update({
     "ticket": "督办单",

@@ -373,6 +373,10 @@ def test_the_audit_log_speaks_chinese(client, auth, db, district):
                             {"version": 1}, {"version": 2, "reason": "补录检查", "trigger": "recompute"})
         audit.record_change(office, "detach", "ticket", 7, {"feedback": 3},
                             {"feedback": None, "reason": "非同一问题", "late": False})
+        # The note a ticket gets when its source inspection is corrected (inspection_tickets).
+        audit.record_change(office, "source_fix", "ticket", 8, {"score": 5, "passed": False},
+                            {"score": 9, "passed": True, "indicator": "服务态度",
+                             "inspection": "检查 3", "by": "联席办"})
     auth.login("office")
     page = client.get("/windows/CD-SW-001/edit").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -384,6 +388,7 @@ def test_the_audit_log_speaks_chinese(client, auth, db, district):
     assert "窗口名称：改过的名字" in table and "状态：创建中" in table and "负责人：—" in table
     assert "重新计算" in table and "考核结果版本" in table and "原因：补录检查" in table
     assert "解除关联" in table and "关联评价：—" in table and "否" in table
+    assert "更正检查结果" in table and "得分：9" in table and "操作人：联席办" in table
     assert "命令行" in table  # the district fixture's changes were made without a user
     values = " ".join(re.findall(r'<td class="small">(.*?)</td>', html, re.S))
     assert re.findall(r"[A-Za-z_]{3,}", re.sub(r"CD-[A-Z]+(-\d+)?", "", values)) == []
