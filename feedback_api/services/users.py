@@ -15,7 +15,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
 from feedback_api.services import audit, ratelimit
-from feedback_api.services.errors import NotFound, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
@@ -118,6 +118,10 @@ def disable_user(actor: User | None, user: User) -> bool:
     False (and nothing logged) if the user was disabled already."""
     if not user.active:
         return False
+    if user.role == "office" and not Session.scalar(sa.select(sa.func.count()).select_from(User).where(
+            User.role == "office", User.active.is_(True), User.id != user.id)):
+        # Nobody would be left to manage accounts, the standard or delisting.
+        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；请先添加或启用另一个联席办账号")
     user.active = False
     user.session_version += 1
     Session.flush()
