@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -68,11 +69,15 @@ def create_user(
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise ValidationError("用户名须为 1–64 个字符")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
+        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
+        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
     if role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
-    if Session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+    if Session.scalar(sa.select(User.id).where(
+            sa.func.lower(User.username) == username.lower())) is not None:
         raise ValidationError(f"用户 {username} 已存在", code="duplicate")
     scope_entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not scope_entries:
