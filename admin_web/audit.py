@@ -3,14 +3,19 @@ field by its Chinese name and each stored code by its label."""
 
 from __future__ import annotations
 
+import io
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
+from openpyxl import Workbook
 
-from admin_web.common import paginate, role_required
+from admin_web.common import XLSX, download, paginate, role_required
 from analytics.snapshots import TRIGGERS
 from feedback_api.models.reference import (
     APPEAL_STATES,
+    AUDIT_ACTIONS,
+    AUDIT_ENTITIES,
     CHANNELS,
     INDUSTRIES,
     PROPOSAL_STATES,
@@ -23,8 +28,11 @@ from feedback_api.models.reference import (
     TICKET_STATES,
     TOPICS,
     WINDOW_STATUSES,
+    label,
 )
 from feedback_api.services import audit as audit_service
+from feedback_api.services import cells, workdays
+from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.ledger import LEDGER_COLUMNS
 from feedback_api.services.window_status import SYSTEM_ACTORS
 
@@ -107,11 +115,65 @@ def page_of(entity_type: str, entity_id: Any) -> str | None:
     return url_for(endpoint, **{arg: entity_id})
 
 
+def _filters() -> tuple[dict[str, Any], list[str]]:
+    """The page's filters from the query string, and what was ignored as invalid (in Chinese):
+    a day is a Beijing calendar day, from its first moment to the next day's."""
+    args = request.args
+    filters: dict[str, Any] = {
+        "actor": (args.get("actor") or "").strip()[:64] or None,
+        "entity": (args.get("entity") or "").strip()[:64] or None,
+        "action": args.get("action") if args.get("action") in AUDIT_ACTIONS else None,
+        "since": None, "until": None,
+    }
+    ignored = []
+    for key, arg, name, days in (("since", "start", "起始日期", 0), ("until", "end", "截止日期", 1)):
+        text = (args.get(arg) or "").strip()
+        if not text:
+            continue
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            day = None
+        if day is None or not 2000 <= day.year <= 2100:
+            ignored.append(f"{name}“{text[:20]}”不是 2000–2100 年间的日期（年-月-日），未按它筛选")
+            continue
+        filters[key] = datetime.combine(day + timedelta(days=days), time(), LOCAL_TZ).astimezone(UTC)
+    return filters, ignored
+
+
+def _query_args() -> dict[str, str]:
+    return {k: request.args.get(k, "") for k in ("actor", "entity", "action", "start", "end")}
+
+
 @bp.get("/audit")
 @role_required("office")
 def index() -> str:
-    actor = (request.args.get("actor") or "").strip()
-    entity = (request.args.get("entity") or "").strip()
-    page = paginate(audit_service.list_entries, actor=actor or None, entity=entity or None)
-    return render_template("audit/index.html", page=page, actor=actor, entity=entity,
-                           describe=describe, page_of=page_of, ACTORS=ACTORS)
+    filters, ignored = _filters()
+    page = paginate(audit_service.list_entries, **filters)
+    return render_template("audit/index.html", page=page, args=_query_args(), ignored=ignored,
+                           describe=describe, page_of=page_of, ACTORS=ACTORS,
+                           actions=sorted(AUDIT_ACTIONS.items(), key=lambda kv: kv[1]))
+
+
+def _cell(entity_type: str, values: dict[str, Any] | None) -> str:
+    return "\n".join(f"{name}：{text}" for name, text in describe(entity_type, values)) or "—"
+
+
+@bp.get("/audit/export.xlsx")
+@role_required("office")
+def export() -> Response:
+    """The log of the page's filters as an Excel workbook, in Chinese, times in Beijing time."""
+    filters, _ignored = _filters()
+    rows = [[e.created_at.astimezone(LOCAL_TZ).replace(tzinfo=None), ACTORS.get(e.actor, e.actor),
+             label(AUDIT_ACTIONS, e.action), label(AUDIT_ENTITIES, e.entity_type), e.entity_id,
+             _cell(e.entity_type, e.before), _cell(e.entity_type, e.after)]
+            for e in audit_service.export_entries(**filters)]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "操作日志"
+    cells.xlsx_table(ws, ["时间", "操作人", "操作", "对象", "对象编号", "修改前", "修改后"], rows,
+                     wrap=True)
+    buf = io.BytesIO()
+    wb.save(buf)
+    stamp = workdays.local_today().strftime("%Y%m%d")
+    return download(buf.getvalue(), XLSX, f"操作日志-{stamp}.xlsx", fallback=f"audit-log-{stamp}.xlsx")
