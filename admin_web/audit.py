@@ -16,8 +16,11 @@ from feedback_api.models.reference import (
     APPEAL_STATES,
     AUDIT_ACTIONS,
     AUDIT_ENTITIES,
+    CALLBACK_OUTCOMES,
     CHANNELS,
+    DELISTING_RULES,
     INDUSTRIES,
+    OBJECTION_OUTCOMES,
     PROPOSAL_STATES,
     RATINGS,
     REVIEW_STATES,
@@ -57,19 +60,42 @@ FIELDS: dict[str, str] = dict(LEDGER_COLUMNS) | {
     "email": "邮箱", "label": "名称", "channel": "渠道", "rating": "评分",
     "recommendation": "推荐申报", "management_rules": "常态管理办法报送", "review": "评审评定",
     "publicity": "公示与宣传", "score": "得分", "indicator": "测评指标", "inspection": "综合检查",
-    "by": "操作人",
+    "by": "操作人", "abuse": "异常类型", "active": "启用", "alert_email": "提醒邮箱", "answer": "答复",
+    "answered": "已答复", "awarded_on": "命名日期", "callback_overdue": "回访超期",
+    "called_at": "回访时间", "contact_given": "留有联系方式", "covert_inspection": "暗查",
+    "decision_note": "决定说明", "due": "期限", "evidence": "依据", "expires_at": "到期时间",
+    "file": "文件", "filename": "文件名", "files": "附件", "from_public": "来自公众",
+    "from_window": "原窗口", "locked_until": "锁定至", "messaged": "已发消息", "note": "说明",
+    "outcome": "结果", "payloads": "公开内容", "prefix": "令牌前缀", "received_on": "收到日期",
+    "rerating_requested": "已请整改评价", "return_note": "退回说明", "round": "轮次",
+    "rule": "摘牌规则", "sha256": "校验值", "size": "大小（字节）", "size_bytes": "大小（字节）",
+    "user": "用户", "wechat_bound": "已绑定微信", "window_id": "窗口", "windows_changed": "变化窗口数",
+    "overdue": "超期",
 }
 _CODES: dict[str, dict[Any, str]] = {
     "status": WINDOW_STATUSES, "industry": INDUSTRIES, "role": ROLES, "topic": TOPICS,
     "reviewed_topics": TOPICS, "scopes": INDUSTRIES, "review_state": REVIEW_STATES, "source": TICKET_SOURCES,
     "kind": SUBMISSION_KINDS, "channel": CHANNELS, "rating": RATINGS,
-    "trigger": TRIGGERS,
+    "trigger": TRIGGERS, "rule": DELISTING_RULES,
 }
 #: Changes made by no signed-in user: from the command line, or by the platform's own jobs.
 ACTORS = SYSTEM_ACTORS  # the same words as a window's title history
 #: ``state`` means a different thing for each kind of object.
 _STATES = {"ticket": TICKET_STATES, "submission": SUBMISSION_STATES, "appeal": APPEAL_STATES,
            "delisting_proposal": PROPOSAL_STATES}
+#: ``outcome`` too: a call-back's, or the answer to a publicity objection.
+_OUTCOMES = {"ticket": CALLBACK_OUTCOMES, "objection": OBJECTION_OUTCOMES}
+
+
+def _moment(value: str) -> str | None:
+    """An ISO time with its zone (how the log stores times) in Beijing time, else None."""
+    if len(value) < 19 or value[10] != "T":
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if moment.tzinfo else None
 
 
 def _text(value: Any, codes: dict[Any, str]) -> str:
@@ -81,6 +107,8 @@ def _text(value: Any, codes: dict[Any, str]) -> str:
         return "、".join(_text(v, codes) for v in value)
     if isinstance(value, dict):
         return "；".join(f"{FIELDS.get(str(k), k)} {_text(v, codes)}" for k, v in value.items())
+    if isinstance(value, str) and (moment := _moment(value)) is not None:
+        return moment
     return codes.get(value, str(value))
 
 
@@ -88,9 +116,8 @@ def describe(entity_type: str, values: dict[str, Any] | None) -> list[tuple[str,
     """``values`` as (field name, text) pairs, in Chinese wherever a label is known."""
     if not isinstance(values, dict):
         return []
-    states = _STATES.get(entity_type, {})
-    return [(FIELDS.get(key, key),
-             _text(value, states if key == "state" else _CODES.get(key, {})))
+    by_entity = {"state": _STATES.get(entity_type, {}), "outcome": _OUTCOMES.get(entity_type, {})}
+    return [(FIELDS.get(key, key), _text(value, by_entity.get(key) or _CODES.get(key, {})))
             for key, value in values.items()]
 
 
