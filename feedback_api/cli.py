@@ -91,6 +91,30 @@ def users_passwd(name: str, password: str) -> None:
     click.echo(f"已修改 {name} 的密码", err=True)
 
 
+@users_cli.command("edit")
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(ROLES)), default=None)
+@click.option("--scope", "scopes", multiple=True,
+              help="新的范围（替换原有范围）：窗口编号、单位编号或行业代码；可重复")
+@click.option("--display-name", default=None)
+@with_appcontext
+def users_edit(name: str, role: str | None, scopes: tuple[str, ...], display_name: str | None) -> None:
+    """Change user NAME's role, scope or shown name; it takes effect at their next request."""
+    from feedback_api.services import user_edits
+
+    try:
+        user = user_service.get_user(name)
+        changed = user_edits.update_user(None, user, role=role, scopes=scopes or None,
+                                         display_name=display_name)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    scope_text = "、".join(user_service.scope_codes(user)) or "全部"
+    click.echo(f"已修改用户 {name}：{ROLES[user.role]}，范围 {scope_text}" if changed
+               else f"用户 {name} 没有变化", err=True)
+
+
 @users_cli.command("list")
 @with_appcontext
 def users_list() -> None:
