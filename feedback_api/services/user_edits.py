@@ -7,22 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import sqlalchemy as sa
-
 from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
 from feedback_api.services import audit
 from feedback_api.services.errors import Conflict, ValidationError
-from feedback_api.services.users import resolve_scope, scope_codes
+from feedback_api.services.users import other_active_offices, resolve_scope, scope_codes
 
 #: The roles that see only their scope, and so need one.
 SCOPED_ROLES = frozenset({"authority", "unit"})
-
-
-def other_active_offices(user: User) -> int:
-    return Session.scalar(sa.select(sa.func.count()).select_from(User).where(
-        User.role == "office", User.active.is_(True), User.id != user.id)) or 0
 
 
 def update_user(actor: User | None, user: User, *, role: str | None = None,
@@ -32,8 +25,10 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
     new_role = role if role is not None else user.role
     if new_role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
-    if user.role == "office" and new_role != "office" and user.active and not other_active_offices(user):
-        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能改为其他角色；请先添加另一个联席办账号")
+    if (user.role == "office" and new_role != "office" and user.active
+            and not other_active_offices(user)):
+        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能改为其他角色；"
+                       "请先添加另一个联席办账号")
     entries = [resolve_scope(c) for c in scopes] if scopes is not None else None
     if new_role in SCOPED_ROLES and not (entries if entries is not None else user.scopes):
         raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")

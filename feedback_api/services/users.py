@@ -118,15 +118,21 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def other_active_offices(user: User) -> int:
+    """How many active office accounts there are besides ``user``."""
+    return Session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.role == "office", User.active.is_(True), User.id != user.id)) or 0
+
+
 def disable_user(actor: User | None, user: User) -> bool:
     """Disable a user: their sessions end at the next request and their tokens are revoked.
     False (and nothing logged) if the user was disabled already."""
     if not user.active:
         return False
-    if user.role == "office" and not Session.scalar(sa.select(sa.func.count()).select_from(User).where(
-            User.role == "office", User.active.is_(True), User.id != user.id)):
+    if user.role == "office" and not other_active_offices(user):
         # Nobody would be left to manage accounts, the standard or delisting.
-        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；请先添加或启用另一个联席办账号")
+        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；"
+                       "请先添加或启用另一个联席办账号")
     user.active = False
     user.session_version += 1
     Session.flush()
