@@ -15,7 +15,6 @@ from feedback_api.models.reference import INDUSTRIES
 from feedback_api.services import audit
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
-
 #: One mailbox as people write it: a dot-atom local part, a domain of two labels or more (letters,
 #: digits, hyphens; Chinese domains too). Never a list, a display name or a quoted local part.
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
