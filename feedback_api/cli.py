@@ -131,6 +131,7 @@ def users_list() -> None:
 def _set_active(name: str, active: bool) -> None:
     try:
         user = user_service.get_user(name)
+        unlock = active and user.active and user_service.is_locked(user)
         if active:
             changed = user_service.enable_user(None, user)
         else:
@@ -140,7 +141,8 @@ def _set_active(name: str, active: bool) -> None:
         fail(exc.message)
     Session.commit()
     state = "启用" if active else "停用"
-    click.echo(f"已{state}用户 {name}" if changed else f"用户 {name} 本已{state}", err=True)
+    click.echo(f"已解除用户 {name} 的锁定" if unlock else f"已{state}用户 {name}" if changed
+               else f"用户 {name} 本已{state}", err=True)
 
 
 @users_cli.command("disable")

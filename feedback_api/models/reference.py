@@ -243,6 +243,7 @@ AUDIT_ACTIONS.update({
     "cancel": "撤销督办单",
     "recompute": "重新计算",
     "source_fix": "更正检查结果",
+    "unlock": "解除锁定",
 })
 AUDIT_ENTITIES.update({
     "ticket": "督办单",

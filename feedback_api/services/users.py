@@ -143,10 +143,24 @@ def disable_user(actor: User | None, user: User) -> bool:
     return True
 
 
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
 def enable_user(actor: User | None, user: User) -> bool:
-    """Enable a disabled user again (password sign-in; revoked tokens stay revoked)."""
+    """Enable a disabled user again (password sign-in; revoked tokens stay revoked), or unlock an
+    active one that failed sign-ins locked (they sign in at once). False (nothing logged) if
+    neither."""
     if user.active:
-        return False
+        if not is_locked(user):
+            return False
+        before = {"locked_until": user.locked_until}
+        user.locked_until = None
+        user.failed_logins = 0
+        ratelimit.forget("login-account", str(user.id))
+        Session.flush()
+        audit.record_change(actor, "unlock", "user", user.username, before, {"locked_until": None})
+        return True
     user.active = True
     user.failed_logins = 0
     user.locked_until = None

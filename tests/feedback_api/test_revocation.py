@@ -163,3 +163,22 @@ def test_the_last_active_office_account_cannot_be_disabled(runner, db, district)
     assert r.exit_code == 1 and "最后一个" in r.output
     assert runner.invoke(args=["users", "enable", "office"]).exit_code == 0
     assert runner.invoke(args=["users", "disable", "office2"]).exit_code == 0
+
+
+def test_the_office_unlocks_a_locked_account_at_once(runner, db, district):
+    from feedback_api.services import users
+
+    for i in range(users.ACCOUNT_LOCK_AFTER // users.LOCK_AFTER):
+        for _ in range(users.LOCK_AFTER):
+            with db():
+                assert users.authenticate("unit", "wrong-password", f"192.0.2.{i}") is None
+    with db():
+        assert users.authenticate("unit", "unit-password", "198.51.100.7") is None  # locked
+    r = runner.invoke(args=["users", "enable", "unit"])
+    assert r.exit_code == 0 and "已解除用户 unit 的锁定" in r.output
+    with db():
+        assert users.authenticate("unit", "unit-password", "198.51.100.7") is not None
+    [entry] = _audit(db, "unlock", "user")
+    assert entry.entity_id == "unit" and entry.actor == "cli"
+    r = runner.invoke(args=["users", "enable", "unit"])  # neither disabled nor locked
+    assert r.exit_code == 0 and "本已启用" in r.output
