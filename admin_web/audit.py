@@ -177,7 +177,10 @@ def _query_args() -> dict[str, str]:
 def index() -> str:
     filters, ignored = _filters()
     page = paginate(audit_service.list_entries, **filters)
-    return render_template("audit/index.html", page=page, args=_query_args(), ignored=ignored,
+    cap = audit_service.MAX_EXPORT
+    if page.total > cap:
+        ignored.append(f"共 {page.total} 条，导出 Excel 仅含最新的 {cap} 条，请缩小时间范围后分次导出。")
+    return render_template("audit/index.html", page=page, args=_query_args(), notes=ignored,
                            describe=describe, page_of=page_of, ACTORS=ACTORS,
                            actions=sorted(AUDIT_ACTIONS.items(), key=lambda kv: kv[1]))
 
@@ -200,6 +203,11 @@ def export() -> Response:
     ws.title = "操作日志"
     cells.xlsx_table(ws, ["时间", "操作人", "操作", "对象", "对象编号", "修改前", "修改后"], rows,
                      wrap=True)
+    if len(rows) >= audit_service.MAX_EXPORT:
+        total = audit_service.list_entries(per_page=1, **filters)[1]
+        if total > len(rows):
+            wb.create_sheet("说明")["A1"] = (f"共 {total} 条，仅导出最新的 {len(rows)} 条，"
+                                           "请缩小时间范围后分次导出。")
     buf = io.BytesIO()
     wb.save(buf)
     stamp = workdays.local_today().strftime("%Y%m%d")

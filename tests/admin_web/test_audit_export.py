@@ -90,3 +90,15 @@ def test_nobody_edits_the_log(client, auth, db, logged):
         assert getattr(client, method)(f"/audit/{entry}", data={"csrf_token": token}).status_code in (404, 405)
     with db() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == before
+
+
+def test_an_export_cut_at_its_cap_says_so(client, auth, logged, monkeypatch):
+    from feedback_api.services import audit as audit_service
+
+    monkeypatch.setattr(audit_service, "MAX_EXPORT", 2)
+    auth.login("office")
+    wb = load_workbook(io.BytesIO(client.get("/audit/export.xlsx").data))
+    assert wb.active.max_row == 3  # the header and two entries
+    assert "仅导出最新的 2 条" in wb["说明"]["A1"].value
+    page = client.get("/audit").get_data(as_text=True)
+    assert "仅含最新的 2 条" in page
