@@ -76,6 +76,9 @@ def create_user(
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    display_name = (display_name or "").strip() or username
+    if len(display_name) > 100:
+        raise ValidationError("显示名称须为 1–100 个字符")
     if Session.scalar(sa.select(User.id).where(
             sa.func.lower(User.username) == username.lower())) is not None:
         raise ValidationError(f"用户 {username} 已存在", code="duplicate")
@@ -85,7 +88,7 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        display_name=display_name or username,
+        display_name=display_name,
         password_hash=_hash_password(password),
         scopes=scope_entries,
     )
@@ -155,8 +158,7 @@ def enable_user(actor: User | None, user: User) -> bool:
         if not is_locked(user):
             return False
         before = {"locked_until": user.locked_until}
-        user.locked_until = None
-        user.failed_logins = 0
+        user.locked_until, user.failed_logins = None, 0
         ratelimit.forget("login-account", str(user.id))
         Session.flush()
         audit.record_change(actor, "unlock", "user", user.username, before, {"locked_until": None})

@@ -74,3 +74,14 @@ def test_the_last_active_office_account_cannot_be_demoted(runner, db, district):
         assert s.scalars(sa.select(User.role).where(User.username == "office")).one() == "office"
     runner.invoke(args=["users", "add", "office2", "--role", "office", "--password", "password-2"])
     assert runner.invoke(args=["users", "edit", "office", "--role", "agency"]).exit_code == 0
+
+
+def test_a_shown_name_too_long_is_refused_in_chinese(runner, db):
+    r = runner.invoke(args=["users", "add", "zhang", "--role", "agency", "--password", "password-1",
+                            "--display-name", "张" * 101])
+    assert r.exit_code == 1 and "显示名称" in r.output
+    r = runner.invoke(args=["users", "add", "zhang", "--role", "agency", "--password", "password-1",
+                            "--display-name", "  "])
+    assert r.exit_code == 0, r.output
+    with db() as s:
+        assert s.scalars(sa.select(User.display_name)).one() == "zhang"
