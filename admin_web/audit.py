@@ -80,6 +80,8 @@ _CODES: dict[str, dict[Any, str]] = {
 }
 #: Changes made by no signed-in user: from the command line, or by the platform's own jobs.
 ACTORS = SYSTEM_ACTORS  # the same words as a window's title history
+#: The actor filter takes the words shown (命令行) as well as the stored names (cli).
+_ACTOR_BY_WORD = {word: name for name, word in ACTORS.items()}
 #: ``state`` means a different thing for each kind of object.
 _STATES = {"ticket": TICKET_STATES, "submission": SUBMISSION_STATES, "appeal": APPEAL_STATES,
            "delisting_proposal": PROPOSAL_STATES}
@@ -147,7 +149,7 @@ def _filters() -> tuple[dict[str, Any], list[str]]:
     a day is a Beijing calendar day, from its first moment to the next day's."""
     args = request.args
     filters: dict[str, Any] = {
-        "actor": (args.get("actor") or "").strip()[:64] or None,
+        "actor": _ACTOR_BY_WORD.get(who := (args.get("actor") or "").strip()[:64], who) or None,
         "entity": (args.get("entity") or "").strip()[:64] or None,
         "action": args.get("action") if args.get("action") in AUDIT_ACTIONS else None,
         "since": None, "until": None,

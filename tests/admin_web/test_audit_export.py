@@ -102,3 +102,10 @@ def test_an_export_cut_at_its_cap_says_so(client, auth, logged, monkeypatch):
     assert "仅导出最新的 2 条" in wb["说明"]["A1"].value
     page = client.get("/audit").get_data(as_text=True)
     assert "仅含最新的 2 条" in page
+
+
+def test_the_actor_filter_takes_the_words_the_page_shows(client, auth, logged):
+    auth.login("office")
+    rows = _rows(client.get("/audit?actor=命令行").get_data(as_text=True))
+    assert rows and all("命令行" in r for r in rows)  # the district fixture's, made by "cli"
+    assert "暂无记录" not in rows[0]
