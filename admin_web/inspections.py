@@ -14,6 +14,7 @@ from flask_login import login_required
 from admin_web.assessment import today, year_arg
 from admin_web.assessment_forms import DecisionForm, StandardForm, UploadForm, inspection_form
 from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, paginate, role_required
+from analytics import assessment_access
 from feedback_api.services import cells, inspection_sheets, inspection_tickets, inspections, ledger, standards
 from feedback_api.services import delisting as proposals
 
@@ -49,7 +50,8 @@ def standard() -> Any:
             form = StandardForm(formdata=None, obj=std)
             form.load(std)
     return render_template("assessment/standard.html", std=std, form=form, year=year,
-                           CATEGORIES=standards.CATEGORIES)
+                           CATEGORIES=standards.CATEGORIES,
+                           published=assessment_access.published_in(year) if form else [])
 
 
 @bp.get("/inspections")

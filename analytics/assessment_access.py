@@ -43,3 +43,11 @@ def published_periods(kind: str, limit: int = 4) -> list[Period]:
     codes = Session.scalars(sa.select(AssessmentSnapshot.period).distinct())
     periods = [p for p in map(parse_period, codes) if p.kind == kind]
     return sorted(periods, key=lambda p: p.start, reverse=True)[:limit]
+
+
+def published_in(year: int) -> list[Period]:
+    """The periods of ``year`` (its quarters, months and the year itself) with a published
+    version, in order: what a change of the year's standard no longer reaches unless recomputed."""
+    codes = Session.scalars(sa.select(AssessmentSnapshot.period).distinct()
+                            .where(AssessmentSnapshot.period.like(f"{year}%"))).all()
+    return sorted((parse_period(c) for c in codes), key=lambda p: (p.start, p.end))

@@ -91,6 +91,30 @@ def users_passwd(name: str, password: str) -> None:
     click.echo(f"已修改 {name} 的密码", err=True)
 
 
+@users_cli.command("edit")
+@click.argument("name")
+@click.option("--role", type=click.Choice(list(ROLES)), default=None)
+@click.option("--scope", "scopes", multiple=True,
+              help="新的范围（替换原有范围）：窗口编号、单位编号或行业代码；可重复")
+@click.option("--display-name", default=None)
+@with_appcontext
+def users_edit(name: str, role: str | None, scopes: tuple[str, ...], display_name: str | None) -> None:
+    """Change user NAME's role, scope or shown name; it takes effect at their next request."""
+    from feedback_api.services import user_edits
+
+    try:
+        user = user_service.get_user(name)
+        changed = user_edits.update_user(None, user, role=role, scopes=scopes or None,
+                                         display_name=display_name)
+    except ServiceError as exc:
+        Session.rollback()
+        fail(exc.message)
+    Session.commit()
+    scope_text = "、".join(user_service.scope_codes(user)) or "全部"
+    click.echo(f"已修改用户 {name}：{ROLES[user.role]}，范围 {scope_text}" if changed
+               else f"用户 {name} 没有变化", err=True)
+
+
 @users_cli.command("list")
 @with_appcontext
 def users_list() -> None:
@@ -107,6 +131,7 @@ def users_list() -> None:
 def _set_active(name: str, active: bool) -> None:
     try:
         user = user_service.get_user(name)
+        unlock = active and user.active and user_service.is_locked(user)
         if active:
             changed = user_service.enable_user(None, user)
         else:
@@ -116,7 +141,8 @@ def _set_active(name: str, active: bool) -> None:
         fail(exc.message)
     Session.commit()
     state = "启用" if active else "停用"
-    click.echo(f"已{state}用户 {name}" if changed else f"用户 {name} 本已{state}", err=True)
+    click.echo(f"已解除用户 {name} 的锁定" if unlock else f"已{state}用户 {name}" if changed
+               else f"用户 {name} 本已{state}", err=True)
 
 
 @users_cli.command("disable")

@@ -242,6 +242,8 @@ AUDIT_ACTIONS.update({
     "detach": "解除关联",
     "cancel": "撤销督办单",
     "recompute": "重新计算",
+    "source_fix": "更正检查结果",
+    "unlock": "解除锁定",
 })
 AUDIT_ENTITIES.update({
     "ticket": "督办单",

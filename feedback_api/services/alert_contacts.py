@@ -5,6 +5,8 @@ sending; an expert reads their own (``own_contacts``)."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from feedback_api.db import Session
@@ -13,11 +15,16 @@ from feedback_api.models.reference import INDUSTRIES
 from feedback_api.services import audit
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
+#: One mailbox as people write it: a dot-atom local part, a domain of two labels or more (letters,
+#: digits, hyphens; Chinese domains too). Never a list, a display name or a quoted local part.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@([A-Za-z0-9\u4e00-\u9fff]([A-Za-z0-9\u4e00-\u9fff-]*[A-Za-z0-9\u4e00-\u9fff])?\.)+"
+                    r"[A-Za-z\u4e00-\u9fff]{2,}")
+
 
 def _clean_email(email: object) -> str:
     email = email.strip() if isinstance(email, str) else ""
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
         raise ValidationError("电子邮箱格式不正确", details={"email": "格式不正确"})
     return email
 
@@ -39,7 +46,9 @@ def add_contact(actor: User | None, unit: Unit | None, email: object, name: str 
         target = UnitContact.user_id == expert.id
     else:
         target = UnitContact.industry == industry
-    if Session.scalar(sa.select(sa.exists().where(target, UnitContact.email == clean))):
+    # The same mailbox in other capitals (mail servers ignore case in practice).
+    if Session.scalar(sa.select(sa.exists().where(
+            target, sa.func.lower(UnitContact.email) == clean.lower()))):
         raise Conflict(f"{clean} 已登记")
     contact = UnitContact(unit_id=unit.id if unit is not None else None, industry=industry,
                           user_id=expert.id if expert is not None else None,

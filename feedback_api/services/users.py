@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
 from feedback_api.services import audit, ratelimit
-from feedback_api.services.errors import NotFound, ValidationError
+from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
@@ -68,11 +69,18 @@ def create_user(
     username = (username or "").strip()
     if not username or len(username) > 64:
         raise ValidationError("用户名须为 1–64 个字符")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
+        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
+        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
     if role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
-    if Session.scalar(sa.select(User.id).where(User.username == username)) is not None:
+    display_name = (display_name or "").strip() or username
+    if len(display_name) > 100:
+        raise ValidationError("显示名称须为 1–100 个字符")
+    if Session.scalar(sa.select(User.id).where(
+            sa.func.lower(User.username) == username.lower())) is not None:
         raise ValidationError(f"用户 {username} 已存在", code="duplicate")
     scope_entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not scope_entries:
@@ -80,7 +88,7 @@ def create_user(
     user = User(
         username=username,
         role=role,
-        display_name=display_name or username,
+        display_name=display_name,
         password_hash=_hash_password(password),
         scopes=scope_entries,
     )
@@ -113,11 +121,21 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def other_active_offices(user: User) -> int:
+    """How many active office accounts there are besides ``user``."""
+    return Session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.role == "office", User.active.is_(True), User.id != user.id)) or 0
+
+
 def disable_user(actor: User | None, user: User) -> bool:
     """Disable a user: their sessions end at the next request and their tokens are revoked.
     False (and nothing logged) if the user was disabled already."""
     if not user.active:
         return False
+    if user.role == "office" and not other_active_offices(user):
+        # Nobody would be left to manage accounts, the standard or delisting.
+        raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；"
+                       "请先添加或启用另一个联席办账号")
     user.active = False
     user.session_version += 1
     Session.flush()
@@ -128,10 +146,23 @@ def disable_user(actor: User | None, user: User) -> bool:
     return True
 
 
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
 def enable_user(actor: User | None, user: User) -> bool:
-    """Enable a disabled user again (password sign-in; revoked tokens stay revoked)."""
+    """Enable a disabled user again (password sign-in; revoked tokens stay revoked), or unlock an
+    active one that failed sign-ins locked (they sign in at once). False (nothing logged) if
+    neither."""
     if user.active:
-        return False
+        if not is_locked(user):
+            return False
+        before = {"locked_until": user.locked_until}
+        user.locked_until, user.failed_logins = None, 0
+        ratelimit.forget("login-account", str(user.id))
+        Session.flush()
+        audit.record_change(actor, "unlock", "user", user.username, before, {"locked_until": None})
+        return True
     user.active = True
     user.failed_logins = 0
     user.locked_until = None

@@ -373,6 +373,10 @@ def test_the_audit_log_speaks_chinese(client, auth, db, district):
                             {"version": 1}, {"version": 2, "reason": "补录检查", "trigger": "recompute"})
         audit.record_change(office, "detach", "ticket", 7, {"feedback": 3},
                             {"feedback": None, "reason": "非同一问题", "late": False})
+        # The note a ticket gets when its source inspection is corrected (inspection_tickets).
+        audit.record_change(office, "source_fix", "ticket", 8, {"score": 5, "passed": False},
+                            {"score": 9, "passed": True, "indicator": "服务态度",
+                             "inspection": "检查 3", "by": "联席办"})
     auth.login("office")
     page = client.get("/windows/CD-SW-001/edit").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -384,6 +388,7 @@ def test_the_audit_log_speaks_chinese(client, auth, db, district):
     assert "窗口名称：改过的名字" in table and "状态：创建中" in table and "负责人：—" in table
     assert "重新计算" in table and "考核结果版本" in table and "原因：补录检查" in table
     assert "解除关联" in table and "关联评价：—" in table and "否" in table
+    assert "更正检查结果" in table and "得分：9" in table and "操作人：联席办" in table
     assert "命令行" in table  # the district fixture's changes were made without a user
     values = " ".join(re.findall(r'<td class="small">(.*?)</td>', html, re.S))
     assert re.findall(r"[A-Za-z_]{3,}", re.sub(r"CD-[A-Z]+(-\d+)?", "", values)) == []
@@ -400,3 +405,36 @@ def test_every_audited_action_and_object_has_a_chinese_label(repo_root):
     assert len(found) > 20
     assert sorted(a for a, _ in found if a not in AUDIT_ACTIONS) == []
     assert sorted(e for _, e in found if e not in AUDIT_ENTITIES) == []
+
+
+def test_every_audited_field_has_a_chinese_name(repo_root):
+    """The keys of the values each service writes to the log (its dict literals) are named in
+    Chinese on the page; the values built by helpers (a window's, a ticket's) are checked where
+    their pages are."""
+    import ast
+
+    from admin_web.audit import FIELDS
+
+    unnamed = set()
+    for package in ("feedback_api", "analytics", "admin_web", "wechat_bot"):
+        for path in (repo_root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                func = getattr(node, "func", None)
+                if getattr(func, "attr", getattr(func, "id", None)) != "record_change":
+                    continue
+                for arg in node.args[4:] + [k.value for k in node.keywords]:
+                    unnamed |= {k.value for d in ast.walk(arg) if isinstance(d, ast.Dict)
+                                for k in d.keys if isinstance(k, ast.Constant)
+                                and isinstance(k.value, str) and k.value not in FIELDS}
+    assert sorted(unnamed) == []
+
+
+def test_audited_times_read_as_beijing_time(app):
+    from admin_web.audit import describe
+
+    with app.test_request_context():
+        assert describe("user", {"locked_until": "2026-12-07T07:35:10.123+00:00", "active": False}) == [
+            ("锁定至", "2026-12-07 15:35"), ("启用", "否")]
+        assert describe("ticket", {"outcome": "unreachable", "round": 2}) == [
+            ("结果", "未能联系上群众"), ("轮次", "2")]
+        assert describe("objection", {"outcome": "upheld"}) == [("结果", "异议成立")]

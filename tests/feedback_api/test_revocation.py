@@ -126,7 +126,7 @@ def test_the_session_loader_refuses_old_versions_and_disabled_users(app, db, dis
     from feedback_api.services import users
 
     with db():
-        user = users.get_user("office")
+        user = users.get_user("agency")
         current = user.get_id()
         assert users.load_session_user(current) is user
         for stale in (str(user.id), f"{user.id}:{user.session_version - 1}", "x:1", "", f"{user.id}:x"):
@@ -144,3 +144,41 @@ def test_the_office_reads_revocations_and_disabling_in_its_audit_log(runner, aut
     auth.login("office")
     page = client.get("/audit").get_data(as_text=True)
     assert "停用账号" in page and "启用账号" in page and "撤销" in page
+
+
+def test_the_last_active_office_account_cannot_be_disabled(runner, db, district):
+    # Nobody could then manage accounts, the standard or delisting from the web.
+    r = runner.invoke(args=["users", "disable", "office"])
+    assert r.exit_code == 1
+    assert "最后一个" in r.output and "联席办" in r.output
+    with db() as s:
+        assert s.scalars(sa.select(User).where(User.username == "office")).one().active
+    assert _audit(db, "disable", "user") == []
+
+    r = runner.invoke(args=["users", "add", "office2", "--role", "office",
+                            "--password", "office2-password"])
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(args=["users", "disable", "office"]).exit_code == 0
+    r = runner.invoke(args=["users", "disable", "office2"])
+    assert r.exit_code == 1 and "最后一个" in r.output
+    assert runner.invoke(args=["users", "enable", "office"]).exit_code == 0
+    assert runner.invoke(args=["users", "disable", "office2"]).exit_code == 0
+
+
+def test_the_office_unlocks_a_locked_account_at_once(runner, db, district):
+    from feedback_api.services import users
+
+    for i in range(users.ACCOUNT_LOCK_AFTER // users.LOCK_AFTER):
+        for _ in range(users.LOCK_AFTER):
+            with db():
+                assert users.authenticate("unit", "wrong-password", f"192.0.2.{i}") is None
+    with db():
+        assert users.authenticate("unit", "unit-password", "198.51.100.7") is None  # locked
+    r = runner.invoke(args=["users", "enable", "unit"])
+    assert r.exit_code == 0 and "已解除用户 unit 的锁定" in r.output
+    with db():
+        assert users.authenticate("unit", "unit-password", "198.51.100.7") is not None
+    [entry] = _audit(db, "unlock", "user")
+    assert entry.entity_id == "unit" and entry.actor == "cli"
+    r = runner.invoke(args=["users", "enable", "unit"])  # neither disabled nor locked
+    assert r.exit_code == 0 and "本已启用" in r.output
