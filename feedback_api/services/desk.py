@@ -78,9 +78,12 @@ def bulk_review(actor: User, ids: list[int], *, valid: bool, reason: object) -> 
 
 
 def open_ticket_for(actor: User, ids: list[int], *, topic: str | None = None,
-                    problem: object = None, now: datetime | None = None) -> Ticket:
+                    problem: object = None, now: datetime | None = None,
+                    check_duplicates: bool = False) -> Ticket:
     """One ticket for several feedback about the same problem of one window: opened from the
-    first (its topic and masked opinion by default) with the others attached."""
+    first (its topic and masked opinion by default) with the others attached.
+    ``check_duplicates``: refused (``ticket_open.DuplicateTicket``) while the window has a
+    running ticket on the topic, as opening from one feedback is."""
     _check_desk(actor, "开督办单")
     items = [get_feedback(actor, i) for i in _ids(ids)]
     first = items[0]
@@ -90,7 +93,7 @@ def open_ticket_for(actor: User, ids: list[int], *, topic: str | None = None,
         actor, first.window, topic=topic or ticket_open.default_topic(first),
         problem=problem if problem not in (None, "") else ticket_open.default_problem(first),
         source="feedback", source_ref=", ".join(i.receipt_no for i in items)[:200],
-        feedback=items, now=now)
+        feedback=items, now=now, check_duplicates=check_duplicates)
 
 
 # --- duplicates ---------------------------------------------------------------------------------
