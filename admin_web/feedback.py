@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import login_required
 
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate
-from admin_web.desk import TYPED_KEY
+from admin_web.desk import TYPED_KEY, list_query
 from admin_web.forms import AnswerForm, EmptyForm, ReviewForm
 from feedback_api.models import Feedback, User
 from feedback_api.models.reference import (
@@ -100,6 +100,9 @@ def index() -> str:
                            SORTS=feedback_list.SORTS,
                            INDUSTRIES=INDUSTRIES, selected_ids=_selected_arg(),
                            typed=session.pop(TYPED_KEY, None) or {},
+                           # Each feedback's link carries the list's place, to return to.
+                           back=list_query(request.query_string.decode("utf-8", "replace"))
+                           or "page=1",
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 
@@ -122,9 +125,17 @@ def detail(feedback_id: int) -> Any:
         if not data:  # the service would name the API's fields (valid, topics, sentiment)
             flash("请至少选择有效性、问题类别或情感更正之一", "error")
         elif commit_or_flash(lambda: review_service.review_feedback(user, feedback_id, data)):
-            flash("审核已保存，更正将用于改进自动分析", "success")
-            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+            flash(f"{item.receipt_no} 审核已保存，更正将用于改进自动分析", "success")
+            back = _back()
+            # Opened from the desk's list: back to the list where the reviewer left it.
+            return redirect(url_for("feedback.index") + "?" + back if back
+                            else url_for("feedback.detail", feedback_id=feedback_id))
     return _render_detail(item, user, form=form)
+
+
+def _back() -> str:
+    """The desk list's place (``?back=``, its filters, sort and page) this page was opened from."""
+    return list_query(request.args.get("back") or "")
 
 
 def _review_form(item: Feedback, user: User) -> ReviewForm | None:
@@ -157,7 +168,7 @@ def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None
                            OUTBOX_KINDS=OUTBOX_KINDS, OUTBOX_STATES=OUTBOX_STATES,
                            reachable=answers_service.reachable(item),
                            wechat_ready=wechat_ready(), NOT_CONFIGURED=NOT_CONFIGURED,
-                           answer_form=answer_form,
+                           answer_form=answer_form, back=_back(),
                            rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
                                         else None),
                            **_desk_panel(item, user))
