@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import login_required
 
 from admin_web.common import actor
-from feedback_api.services import feedback as feedback_service
 from feedback_api.services import desk, feedback_list, overview
+from feedback_api.services import feedback as feedback_service
 
 bp = Blueprint("home", __name__)
 
