@@ -35,3 +35,16 @@ def test_a_review_saved_from_the_queue_returns_to_the_queue(client, auth, db, di
     assert client.get(odd).status_code == 200
     resp = client.post(odd, data={"csrf_token": _token(client, odd), "valid": "1", "sentiment": ""})
     assert resp.status_code == 302 and "evil" not in resp.headers["Location"]
+
+
+def test_a_review_with_a_choice_the_form_does_not_offer_says_so(client, auth, db, district):
+    ids = _seed(db)
+    auth.login("agency")
+    path = f"/feedback/{ids['a'][0]}"
+    resp = client.post(path, data={"csrf_token": _token(client, path), "valid": "7",
+                                   "sentiment": "9"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert html.count('<span class="field-error">所选项无效</span>') == 2
+    with db() as s:
+        assert s.get(Feedback, ids["a"][0]).review_state == "pending"
