@@ -64,6 +64,9 @@ def _choice(name: str, vocabulary: dict[Any, str], *, cast: Any = str) -> Any:
 def desk_filters() -> dict[str, Any]:
     """The desk's filters from the query string, as ``feedback_list.feedback_query`` takes them."""
     duplicates = request.args.get("duplicates")
+    date_from, date_to = _date_arg("date_from"), _date_arg("date_to")
+    if date_from and date_to and date_from > date_to:
+        flash(f"起始日期 {date_from.isoformat()} 晚于截止日期 {date_to.isoformat()}，请更正", "error")
     return {
         "window": (request.args.get("window") or "").strip() or None,
         "unit": (request.args.get("unit") or "").strip() or None,
@@ -73,8 +76,8 @@ def desk_filters() -> dict[str, Any]:
         "rating": _choice("rating", RATINGS, cast=int),
         "channel": _choice("channel", CHANNELS),
         "review_state": _choice("review_state", REVIEW_STATES),
-        "date_from": _date_arg("date_from"),
-        "date_to": _date_arg("date_to"),
+        "date_from": date_from,
+        "date_to": date_to,
         "q": (request.args.get("q") or "").strip()[:feedback_list.MAX_KEYWORD] or None,
         "duplicates": {"1": True, "0": False}.get(duplicates or ""),
         "sort": _choice("sort", feedback_list.SORTS),

@@ -41,3 +41,12 @@ def test_one_ticket_for_several_asks_before_a_second_running_ticket(client, auth
     assert resp.status_code == 302 and "/tickets/" in resp.headers["Location"]
     with db() as s:
         assert s.scalar(sa.select(sa.func.count(Ticket.id))) == 2
+
+
+def test_dates_the_wrong_way_round_are_said_not_listed_as_nothing(client, auth, db, district):
+    _seed(db)
+    auth.login("agency")
+    html = client.get("/feedback?date_from=2026-05-09&date_to=2026-05-06").get_data(as_text=True)
+    assert "起始日期 2026-05-09 晚于截止日期 2026-05-06" in html
+    # The two dates are kept in the form for the reviewer to correct.
+    assert 'value="2026-05-09"' in html and 'value="2026-05-06"' in html
