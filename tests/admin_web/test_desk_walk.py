@@ -4,11 +4,13 @@ before a second running ticket on the window and topic, as opening from one feed
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
-from feedback_api.models import Ticket
-from tests.admin_web.test_desk_pages import _seed, _token
+from feedback_api.models import Feedback, Ticket
+from feedback_api.services import feedback as fb
+from tests.admin_web.test_desk_pages import DAY, _seed, _token
 
 
 def _ticked(html: str) -> set[int]:
@@ -50,3 +52,18 @@ def test_dates_the_wrong_way_round_are_said_not_listed_as_nothing(client, auth, 
     assert "起始日期 2026-05-09 晚于截止日期 2026-05-06" in html
     # The two dates are kept in the form for the reviewer to correct.
     assert 'value="2026-05-09"' in html and 'value="2026-05-06"' in html
+
+
+def test_one_ticket_for_several_carries_an_opinion_when_the_first_has_none(client, auth, db, district):
+    ids = _seed(db)
+    with db() as s:
+        window = s.get(Feedback, ids["a"][0]).window
+        bare = fb.record_feedback(window, citizen=None, channel="h5", rating=1, text=None,
+                                  received_at=DAY + timedelta(hours=60)).feedback.id
+    auth.login("agency")
+    resp = client.post("/feedback/desk/ticket", data={
+        "csrf_token": _token(client, "/feedback"), "ids": [bare, ids["c"][0]]})
+    assert resp.status_code == 302 and "/tickets/" in resp.headers["Location"]
+    with db() as s:
+        problem = s.scalars(sa.select(Ticket)).one().problem
+    assert "群众意见：窗口没人" in problem and "李四" not in problem
