@@ -48,3 +48,12 @@ def test_a_review_with_a_choice_the_form_does_not_offer_says_so(client, auth, db
     assert html.count('<span class="field-error">所选项无效</span>') == 2
     with db() as s:
         assert s.get(Feedback, ids["a"][0]).review_state == "pending"
+
+
+def test_a_place_past_the_queues_end_shows_its_last_page(client, auth, db, district):
+    """Reviewing the last feedback of the queue's last page returns to a page that no longer
+    exists: the last one is shown, not an empty page with a link to the page before it."""
+    ids = _seed(db)
+    auth.login("agency")
+    html = client.get("/feedback?review_state=pending&page=7").get_data(as_text=True)
+    assert "暂无评价" not in html and ids["a"][1] in html and "page=6" not in html
