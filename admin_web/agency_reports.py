@@ -52,7 +52,8 @@ class SectionsForm(PageForm):
 
 
 class ReturnForm(PageForm):
-    note = TextAreaField("退回原因", validators=[DataRequired("请写明退回原因"), Length(max=2000)])
+    note = TextAreaField("退回原因", validators=[
+        DataRequired("请写明退回原因"), Length(max=2000, message="退回原因不能超过 2000 字")])
 
 
 def _generate(period_text: str) -> Any:
@@ -97,7 +98,8 @@ def _report_and_version(report_id: int) -> tuple[Any, Any]:
 
 @bp.get("/agency-reports/<int:report_id>")
 @role_required("agency", "office")
-def view(report_id: int) -> str:
+def view(report_id: int, return_form: ReturnForm | None = None) -> str:
+    """The report; ``return_form`` the office's refused return, its note kept and its error said."""
     report, version = _report_and_version(report_id)
     return render_template("agency_reports/view.html", report=report, version=version,
                            title=title(report.figures),
@@ -105,7 +107,7 @@ def view(report_id: int) -> str:
                            STATES=agency_reports.STATES,
                            latest=agency_reports.latest(report, actor()),
                            versions=agency_reports.readable_versions(actor(), report),
-                           return_form=ReturnForm())
+                           return_form=return_form or ReturnForm(formdata=None))
 
 
 @bp.route("/agency-reports/<int:report_id>/edit", methods=["GET", "POST"])
@@ -142,8 +144,9 @@ def send_back(report_id: int) -> Any:
     report = found_or_404(lambda: agency_reports.get(actor(), report_id))
     form = ReturnForm()
     if not form.validate_on_submit():
-        flash("请写明退回原因", "error")
-    elif commit_or_flash(lambda: agency_reports.send_back(actor(), report, form.note.data or "")):
+        flash("；".join(e for errors in form.errors.values() for e in errors) or "提交无效", "error")
+        return view(report_id, return_form=form)
+    if commit_or_flash(lambda: agency_reports.send_back(actor(), report, form.note.data or "")):
         flash("已退回第三方机构修改", "success")
     return redirect(url_for("agency_reports.view", report_id=report.id))
 

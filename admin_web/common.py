@@ -88,6 +88,10 @@ def paginate(listing: Callable[..., tuple[Sequence[T], int]], **filters: Any) ->
     ``page`` and ``per_page`` and returns ``(items, total)``."""
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     items, total = listing(page=number, per_page=PER_PAGE, **filters)
+    last = Page(items, total, number).pages
+    if not items and number > last:  # past the end (the list shrank since): its last page
+        number = last
+        items, total = listing(page=number, per_page=PER_PAGE, **filters)
     return Page(items, total, number)
 
 

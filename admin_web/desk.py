@@ -14,6 +14,7 @@ from admin_web.forms import EmptyForm
 from feedback_api.models.reference import TOPICS
 from feedback_api.services import desk as desk_service
 from feedback_api.services import feedback as feedback_service
+from feedback_api.services import ticket_open
 from feedback_api.services.errors import NotFound
 
 bp = Blueprint("desk", __name__)
@@ -31,18 +32,26 @@ _FILTER_NAMES = ("window", "unit", "industry", "topic", "sentiment", "rating", "
 TYPED_KEY = "desk_typed"
 
 
-def _back_to_list(selected: list[int] | None = None) -> Any:
+def list_query(raw: str) -> str:
+    """The desk's own filters of a list query string (anything else dropped), to return to."""
+    kept = [(k, v) for k, v in parse_qsl(raw[:2000]) if k in _FILTER_NAMES and v]
+    return urlencode(kept)
+
+
+def _back_to_list(selected: list[int] | None = None, *, confirm: str = "") -> Any:
     """The list with the filters it was sent from; after a refused action also the feedback that
-    were ticked (``selected``) and the verdict and reason typed, so the agency corrects the action
-    instead of ticking and typing again."""
-    given = parse_qsl((request.form.get("filters") or "")[:2000])
-    kept = [(k, v) for k, v in given if k in _FILTER_NAMES and v]
+    were ticked (``selected``), the verdict, reason and topic chosen, and (``confirm``) the
+    window and topic of a running ticket the agency may confirm opening beside, so the agency
+    corrects the action instead of ticking and typing again."""
+    kept = list_query(request.form.get("filters") or "")
     if selected:
-        kept.append(("selected", ",".join(str(i) for i in selected[:MAX_SELECTED])))
-        valid = request.form.get("valid")
+        kept += ("&" if kept else "") + urlencode(
+            {"selected": ",".join(str(i) for i in selected[:MAX_SELECTED])})
+        valid, topic = request.form.get("valid"), request.form.get("topic")
         session[TYPED_KEY] = {"reason": (request.form.get("reason") or "")[:500],
-                              "valid": valid if valid in {"1", "0"} else ""}
-    return redirect(url_for("feedback.index") + ("?" + urlencode(kept) if kept else ""))
+                              "valid": valid if valid in {"1", "0"} else "",
+                              "topic": topic if topic in TOPICS else "", "confirm": confirm}
+    return redirect(url_for("feedback.index") + ("?" + kept if kept else ""))
 
 
 def _desk_user() -> Any:
@@ -93,11 +102,28 @@ def open_ticket() -> Any:
     if ids and topic is not None and topic not in TOPICS:
         flash("未知的问题类别", "error")
     elif ids:
-        done = commit_or_flash(lambda: desk_service.open_ticket_for(
-            user, ids, topic=topic, problem=request.form.get("problem")))
+        confirm: list[str] = []
+
+        def _open() -> Any:
+            # A running ticket on the window and topic is named; 仍然新建 opens, for the window
+            # and topic it was named for only (the selection may have changed since).
+            def opened(check: bool) -> Any:
+                return desk_service.open_ticket_for(user, ids, topic=topic, check_duplicates=check,
+                                                    problem=request.form.get("problem"))
+            try:
+                return opened(True)
+            except ticket_open.DuplicateTicket as exc:
+                key = f"{exc.tickets[0].window.code}|{exc.tickets[0].topic}"
+                if request.form.get("force") == key:
+                    return opened(False)  # the check refused before writing anything
+                confirm.append(key)
+                raise
+
+        done = commit_or_flash(_open)
         if done:
             flash(f"已开督办单 {done.value.number}，关联 {len(ids)} 条评价", "success")
             return redirect(url_for("tickets.ticket_detail", ticket_id=done.value.id))
+        return _back_to_list(ids, confirm=confirm[0] if confirm else "")
     return _back_to_list(ids)
 
 

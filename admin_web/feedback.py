@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import login_required
 
 from admin_web.common import actor, commit_or_flash, found_or_404, paginate
-from admin_web.desk import TYPED_KEY
+from admin_web.desk import TYPED_KEY, list_query
 from admin_web.forms import AnswerForm, EmptyForm, ReviewForm
 from feedback_api.models import Feedback, User
 from feedback_api.models.reference import (
@@ -64,6 +64,9 @@ def _choice(name: str, vocabulary: dict[Any, str], *, cast: Any = str) -> Any:
 def desk_filters() -> dict[str, Any]:
     """The desk's filters from the query string, as ``feedback_list.feedback_query`` takes them."""
     duplicates = request.args.get("duplicates")
+    date_from, date_to = _date_arg("date_from"), _date_arg("date_to")
+    if date_from and date_to and date_from > date_to:
+        flash(f"起始日期 {date_from.isoformat()} 晚于截止日期 {date_to.isoformat()}，请更正", "error")
     return {
         "window": (request.args.get("window") or "").strip() or None,
         "unit": (request.args.get("unit") or "").strip() or None,
@@ -73,8 +76,8 @@ def desk_filters() -> dict[str, Any]:
         "rating": _choice("rating", RATINGS, cast=int),
         "channel": _choice("channel", CHANNELS),
         "review_state": _choice("review_state", REVIEW_STATES),
-        "date_from": _date_arg("date_from"),
-        "date_to": _date_arg("date_to"),
+        "date_from": date_from,
+        "date_to": date_to,
         "q": (request.args.get("q") or "").strip()[:feedback_list.MAX_KEYWORD] or None,
         "duplicates": {"1": True, "0": False}.get(duplicates or ""),
         "sort": _choice("sort", feedback_list.SORTS),
@@ -100,6 +103,9 @@ def index() -> str:
                            SORTS=feedback_list.SORTS,
                            INDUSTRIES=INDUSTRIES, selected_ids=_selected_arg(),
                            typed=session.pop(TYPED_KEY, None) or {},
+                           # Each feedback's link carries the list's place, to return to.
+                           back=list_query(request.query_string.decode("utf-8", "replace"))
+                           or "page=1",
                            desk_form=EmptyForm() if desk_service.DESK_ROLES & {user.role} else None)
 
 
@@ -122,9 +128,17 @@ def detail(feedback_id: int) -> Any:
         if not data:  # the service would name the API's fields (valid, topics, sentiment)
             flash("请至少选择有效性、问题类别或情感更正之一", "error")
         elif commit_or_flash(lambda: review_service.review_feedback(user, feedback_id, data)):
-            flash("审核已保存，更正将用于改进自动分析", "success")
-            return redirect(url_for("feedback.detail", feedback_id=feedback_id))
+            flash(f"{item.receipt_no} 审核已保存，更正将用于改进自动分析", "success")
+            back = _back()
+            # Opened from the desk's list: back to the list where the reviewer left it.
+            return redirect(url_for("feedback.index") + "?" + back if back
+                            else url_for("feedback.detail", feedback_id=feedback_id))
     return _render_detail(item, user, form=form)
+
+
+def _back() -> str:
+    """The desk list's place (``?back=``, its filters, sort and page) this page was opened from."""
+    return list_query(request.args.get("back") or "")
 
 
 def _review_form(item: Feedback, user: User) -> ReviewForm | None:
@@ -157,7 +171,7 @@ def _render_detail(item: Feedback, user: User, *, form: ReviewForm | None = None
                            OUTBOX_KINDS=OUTBOX_KINDS, OUTBOX_STATES=OUTBOX_STATES,
                            reachable=answers_service.reachable(item),
                            wechat_ready=wechat_ready(), NOT_CONFIGURED=NOT_CONFIGURED,
-                           answer_form=answer_form,
+                           answer_form=answer_form, back=_back(),
                            rerate_form=(EmptyForm() if answers_service.can_request_rerating(user)
                                         else None),
                            **_desk_panel(item, user))

@@ -9,8 +9,8 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import login_required
 
 from admin_web.common import actor
+from feedback_api.services import desk, feedback_list, overview
 from feedback_api.services import feedback as feedback_service
-from feedback_api.services import feedback_list, overview
 
 bp = Blueprint("home", __name__)
 
@@ -23,9 +23,12 @@ def index() -> Any:
         return redirect(url_for("cycle.index"))
     counts = overview.windows_by_status(user)
     recent, _ = feedback_list.list_feedback(user, page=1, per_page=8)
+    # The reviewers' queue, counted as the desk's list of it counts.
+    pending = (feedback_list.list_feedback(user, page=1, per_page=1, review_state="pending")[1]
+               if user.role in desk.DESK_ROLES else None)
     return render_template("home/index.html", counts=counts, total_windows=sum(counts.values()),
                            ratings=overview.rating_summary(user), recent=recent,
-                           tickets=overview.running_tickets(user),
+                           tickets=overview.running_tickets(user), pending=pending,
                            visible_text=feedback_service.visible_text)
 
 

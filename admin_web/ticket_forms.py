@@ -74,7 +74,8 @@ class CallbackForm(PageForm):
                                    validators=[InputRequired("请填写回访时间")])
     outcome = SelectField("回访结果", choices=[SelectChoice(k, v) for k, v in CALLBACK_OUTCOMES.items()],
                           invalid_choice_message=_INVALID)
-    note = TextAreaField("回访情况", validators=[Optional(), Length(max=ticket_service.MAX_REASON)])
+    note = TextAreaField("回访情况", validators=[Optional(), Length(
+        max=ticket_service.MAX_REASON, message=f"回访情况不能超过 {ticket_service.MAX_REASON} 字")])
 
 
 class AttachForm(PageForm):

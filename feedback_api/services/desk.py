@@ -78,19 +78,24 @@ def bulk_review(actor: User, ids: list[int], *, valid: bool, reason: object) -> 
 
 
 def open_ticket_for(actor: User, ids: list[int], *, topic: str | None = None,
-                    problem: object = None, now: datetime | None = None) -> Ticket:
+                    problem: object = None, now: datetime | None = None,
+                    check_duplicates: bool = False) -> Ticket:
     """One ticket for several feedback about the same problem of one window: opened from the
-    first (its topic and masked opinion by default) with the others attached."""
+    first that has an opinion (its topic and masked opinion by default; the first when none
+    has) with the others attached.
+    ``check_duplicates``: refused (``ticket_open.DuplicateTicket``) while the window has a
+    running ticket on the topic, as opening from one feedback is."""
     _check_desk(actor, "开督办单")
     items = [get_feedback(actor, i) for i in _ids(ids)]
     first = items[0]
     if any(item.window_id != first.window_id for item in items):
         raise ValidationError("所选评价须属于同一窗口", details={"ids": "窗口不同"})
+    told = next((item for item in items if item.text), first)  # a bare rating says no problem
     return ticket_open.open_ticket(
-        actor, first.window, topic=topic or ticket_open.default_topic(first),
-        problem=problem if problem not in (None, "") else ticket_open.default_problem(first),
+        actor, first.window, topic=topic or ticket_open.default_topic(told),
+        problem=problem if problem not in (None, "") else ticket_open.default_problem(told),
         source="feedback", source_ref=", ".join(i.receipt_no for i in items)[:200],
-        feedback=items, now=now)
+        feedback=items, now=now, check_duplicates=check_duplicates)
 
 
 # --- duplicates ---------------------------------------------------------------------------------

@@ -113,7 +113,9 @@ def late_clause(user: User) -> sa.ColumnElement[bool]:
 
 def ticket_query(user: User, *, window: str | None = None, unit: str | None = None,
                  state: str | None = None, overdue: bool | None = None,
-                 topic: str | None = None) -> sa.Select[tuple[Ticket]]:
+                 topic: str | None = None, callback: str | None = None) -> sa.Select[tuple[Ticket]]:
+    """The tickets ``user`` sees, filtered; ``callback`` "pending": those still waiting for their
+    call-back (born from feedback, not cancelled, none recorded)."""
     stmt = (sa.select(Ticket).join(Ticket.window).join(Window.unit)
             .where(scope.window_clause(user)))
     if window:
@@ -129,6 +131,9 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
         stmt = stmt.where(late if overdue else sa.not_(late))
     if topic in TOPICS:
         stmt = stmt.where(Ticket.topic == topic)
+    if callback == "pending":
+        stmt = stmt.where(Ticket.callback_due.is_not(None), Ticket.state != "cancelled",
+                          ~sa.exists().where(CallBack.ticket_id == Ticket.id))
     return stmt
 
 
