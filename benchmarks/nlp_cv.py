@@ -258,7 +258,8 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     fl = [folds[i] for i in with_topics]
     key = {"first_stage": _first_stage_switches(), "folds": fl, "clauses": bool(ns.clause_stack),
            "texts": [examples[i].text for i in with_topics]}
-    extra = _candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate, key) if candidate else []
+    extra = (_candidate_clause_sets(ns, parsed, with_topics, examples, folds, candidate, key)
+             if candidate else [])
 
     def v6_first():
         got = _first_stage(parsed, with_topics, examples, folds, ns.procs, clauses=bool(ns.clause_stack))
@@ -428,9 +429,9 @@ def main(argv=None) -> int:
     with_topics = [i for i, e in enumerate(examples) if e.topics and parsed[i].clauses]
     if wave12:
         # Wave 13: a candidate first stage under the clause stack; v6's and C1's first stage as shipped.
-        cand = {n: v for n, v, d in zip(("TOPIC_WEIGHTING", "TOPIC_NB", "TOPIC_CHARS3"),
-                                        (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3), defaults, strict=True)
-                if v != d}
+        names = ("TOPIC_WEIGHTING", "TOPIC_NB", "TOPIC_CHARS3")
+        cand = {n: v for n, v, d in zip(names, (T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3), defaults,
+                                        strict=True) if v != d}
         T.TOPIC_WEIGHTING, T.TOPIC_NB, T.TOPIC_CHARS3 = defaults
         rule_sets, rules = clause_binary_sets(ns, parsed, with_topics, examples, folds, cand or None), []
         return _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds, scen, started)

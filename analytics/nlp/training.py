@@ -295,7 +295,7 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--out", default=None)
     ap.add_argument("--incumbent", default=None, help="with --from-version: the version the promotion gate "
                     "compares with (default: the active one of --out, else the shipped one)")
-    ap.add_argument("--topic-stack", action="store_true", help="the topics' second stage (v7; off by default)")
+    ap.add_argument("--topic-stack", action="store_true", help="the topics' second stage (v7; default off)")
     ap.add_argument("--topic-vectors", action="store_true",
                     help="word vectors as topic inputs (resources/word_vectors.bin; off by default)")
     ap.add_argument("--topic-stack-clauses", action="store_true", help="the second stage also over each "

@@ -5,7 +5,7 @@ nothing; the office's own writes are audited with who, when and what."""
 import pytest
 import sqlalchemy as sa
 
-from feedback_api.models import AuditLog, UnitContact, CalendarDay
+from feedback_api.models import AuditLog, CalendarDay, UnitContact
 from tests.assessment_helpers import standard_form
 
 
