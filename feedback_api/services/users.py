@@ -20,6 +20,7 @@ from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 200
 
 
 def _hash_password(password: str) -> str:
@@ -63,6 +64,7 @@ def create_user(
     password: str,
     scopes: Iterable[str] = (),
     display_name: str = "",
+    must_change: bool = False,
 ) -> User:
     username = (username or "").strip()
     if not username or len(username) > 64:
@@ -72,8 +74,7 @@ def create_user(
         raise ValidationError("用户名不能含空格、不可见字符或控制字符")
     if role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    check_new_password(password)
     display_name = (display_name or "").strip() or username
     if len(display_name) > 100:
         raise ValidationError("显示名称须为 1–100 个字符")
@@ -89,6 +90,7 @@ def create_user(
         display_name=display_name,
         password_hash=_hash_password(password),
         scopes=scope_entries,
+        must_change_password=must_change,
     )
     Session.add(user)
     Session.flush()
@@ -97,11 +99,22 @@ def create_user(
     return user
 
 
-def set_password(actor: User | None, user: User, password: str) -> None:
+def check_new_password(password: str) -> None:
+    """The project's password rule: 8 to 200 characters (the sign-in form takes 200)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"密码最多 {MAX_PASSWORD_LENGTH} 位")
+
+
+def set_password(actor: User | None, user: User, password: str, *,
+                 must_change: bool = False) -> None:
+    """Set ``user``'s password; ``must_change`` when the office chose it (the user must choose
+    their own at the next sign-in)."""
+    check_new_password(password)
     user.password_hash = _hash_password(password)
     user.session_version += 1  # every session signed in with the old password ends
+    user.must_change_password = must_change
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
 
