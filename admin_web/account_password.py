@@ -37,7 +37,7 @@ def change() -> Any:
             flash("密码已修改，您在其他设备上的登录已失效", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form, min_length=MIN_PASSWORD_LENGTH,
-                           forced=current_user.must_change_password), 400 if form.errors else 200
+                           forced=current_user.must_change_password), 400 if request.method == "POST" else 200
 
 
 def _force_new_password() -> Any:
