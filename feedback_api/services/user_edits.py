@@ -90,10 +90,28 @@ def reset_password(actor: User | None, user: User) -> str:
     return password
 
 
+#: Wrong current passwords on the change page: a session left open (a shared office computer)
+#: must not be a way to guess the password, so after this many in 15 minutes the page waits.
+CURRENT_TRIES = 5
+_TRIES_WINDOW = 15 * 60
+
+
+def current_password_ok(user: User, current: str) -> bool:
+    """Whether ``current`` is the user's password, counting a wrong one (the caller commits
+    either way, so the count survives); False without checking once the tries are spent."""
+    key = str(user.id)
+    if ratelimit.recent("password-current", key, window=_TRIES_WINDOW) >= CURRENT_TRIES:
+        return False
+    if check_password_hash(user.password_hash, current or ""):
+        return True
+    ratelimit.count("password-current", key, window=_TRIES_WINDOW)
+    return False
+
+
 def change_own_password(user: User, current: str, new: str, repeated: str) -> None:
-    """The user's own change: the current password, then the new one twice (the project's rule;
-    not the same as the current one). Every other session of theirs ends (the caller signs this
-    one in again)."""
+    """The user's own change: the current password (checked with :func:`current_password_ok`
+    first), then the new one twice (the project's rule; not the same as the current one). Every
+    other session of theirs ends (the caller signs this one in again)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError("当前密码不正确", details={"current": "当前密码不正确"})
     if new != repeated:

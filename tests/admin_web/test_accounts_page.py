@@ -49,7 +49,7 @@ def test_a_new_account_gets_a_one_time_password_shown_once_and_stored_hashed(cli
     resp = client.post("/accounts/new", data={
         "csrf_token": auth.csrf_token("/accounts"), "username": "unit2", "role": "unit",
         "scopes": "CD-SW", "display_name": "二号单位"})
-    assert resp.status_code == 200
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
     password = _once(resp.get_data(as_text=True))
     assert len(password) == 12
     with db() as s:

@@ -98,3 +98,15 @@ def test_an_account_the_office_created_must_choose_its_password_at_first_sign_in
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("expert1", password)
     assert client.get("/").headers["Location"].endswith("/password")
+
+
+def test_an_open_session_cannot_guess_the_current_password(client, auth, db, district):
+    from feedback_api.services.user_edits import CURRENT_TRIES
+
+    auth.login("agency")
+    for i in range(CURRENT_TRIES):
+        assert _post(client, auth, f"guess-{i}-password", "new-password-1").status_code == 400
+    resp = _post(client, auth, "agency-password", "new-password-1")  # right, but too late
+    assert resp.status_code == 400 and "须等待 15 分钟" in resp.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
+    assert auth.login("agency").status_code == 302  # unchanged
