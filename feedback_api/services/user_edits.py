@@ -135,9 +135,9 @@ def list_accounts(*, role: str = "", state: str = "", q: str = "") -> list[User]
     elif state == "must_change":
         stmt = stmt.where(User.must_change_password.is_(True))
     if q.strip():
-        pattern = f"%{q.strip().lower()}%"
-        stmt = stmt.where(sa.or_(sa.func.lower(User.username).like(pattern),
-                                 sa.func.lower(User.display_name).like(pattern)))
+        typed = q.strip().lower()  # % and _ as typed, not wildcards
+        stmt = stmt.where(sa.or_(sa.func.lower(User.username).contains(typed, autoescape=True),
+                                 sa.func.lower(User.display_name).contains(typed, autoescape=True)))
     users = list(Session.scalars(stmt))
     if state == "locked":
         users = [u for u in users if is_locked(u)]

@@ -41,6 +41,7 @@ def test_the_office_lists_and_filters_accounts(client, auth, db, district):
     assert ">unit</a>" in page and ">agency</a>" not in page
     page = client.get("/accounts?q=AUTH").get_data(as_text=True)
     assert ">authority</a>" in page and ">unit</a>" not in page
+    assert "没有符合条件的账号" in client.get("/accounts?q=%25").get_data(as_text=True)
 
 
 def test_a_new_account_gets_a_one_time_password_shown_once_and_stored_hashed(client, auth, db,
