@@ -17,6 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_web import (
     abuse,
+    account_password,
+    accounts,
     agency_reports,
     appeals,
     assessment,
@@ -75,7 +77,8 @@ BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tick
               ticket_links.bp, calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp,
               covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
-              profile.bp, agency_reports.bp, wechat_bp, wechat_h5_bp)
+              profile.bp, agency_reports.bp, accounts.bp, account_password.bp, wechat_bp,
+              wechat_h5_bp)
 #: /api/v1 operations outside the core (they need analytics), in the same document.
 API_BLUEPRINTS = (analytics_api.bp,)
 CLI_COMMANDS = (nlp_cli, scheduler_command, wechat_cli, qrcodes_cli, simulate, tickets_cli,
@@ -128,6 +131,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                           cli_groups=CLI_COMMANDS,
                           error_page=error_page, import_name="admin_web")
     auth.init_login(app)
+    account_password.init_forced_change(app)
     init_templates(app)
     outbox.connect()  # the core's answers reach WeChat citizens through the outbox
     wechat_staff.connect()  # staff alerts also go to bound staff in WeChat (template messages)

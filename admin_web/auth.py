@@ -21,6 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from admin_web.forms import EmptyForm, LoginForm
 from feedback_api.db import Session
 from feedback_api.models import User
+from feedback_api.services import signin
 from feedback_api.services import users as user_service
 
 bp = Blueprint("auth", __name__)
@@ -67,7 +68,7 @@ def login() -> Any:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = user_service.authenticate(form.username.data or "", form.password.data or "",
+        user = signin.authenticate(form.username.data or "", form.password.data or "",
                                          request.remote_addr or "-")
         Session.commit()  # keeps the counts of failed sign-ins as well as the last sign-in
         if user is None:

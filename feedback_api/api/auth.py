@@ -9,7 +9,12 @@ from feedback_api.db import Session
 from feedback_api.extensions import csrf
 from feedback_api.models import User
 from feedback_api.services import users as user_service
-from feedback_api.services.errors import ServiceError
+from feedback_api.services.errors import PermissionDenied, ServiceError
+
+#: Why a user whose password the office set (a new account, a reset) is refused until they choose
+#: their own: that password was shown to someone else.
+MUST_CHANGE = ("该账号须先在网页登录并修改密码（区联席办新建账号或重置密码后须本人设置新密码），"
+               "之后才能使用接口")
 
 
 class Unauthorized(ServiceError):
@@ -27,11 +32,15 @@ def authenticate_request() -> None:
         user = user_service.user_for_token(raw.strip())
         if user is None:
             raise Unauthorized("访问令牌无效、已过期或已撤销")
+        if user.must_change_password:
+            raise PermissionDenied(MUST_CHANGE, code="password_change_required")
         if request.method in {"GET", "HEAD", "OPTIONS"}:
             Session.commit()  # a read commits nothing else: keep the token's last use
         g.api_user = user
         return
     if current_user.is_authenticated:
+        if current_user.must_change_password:
+            raise PermissionDenied(MUST_CHANGE, code="password_change_required")
         if request.method not in {"GET", "HEAD", "OPTIONS"}:
             csrf.protect()
         g.api_user = current_user._get_current_object()

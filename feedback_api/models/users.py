@@ -35,6 +35,9 @@ class User(Base):
     #: Part of every session's user id: a password change or disabling bumps it, so every
     #: session signed in before stops working at its next request.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: The office set this password (a new account, a reset): the user must choose their own
+    #: before anything else (admin_web/account_password.py; the API refuses their tokens).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     scopes: Mapped[list[UserScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
@@ -20,8 +20,7 @@ from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
-# A real hash to compare against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = generate_password_hash("window-watch-dummy-password")
+MAX_PASSWORD_LENGTH = 200
 
 
 def _hash_password(password: str) -> str:
@@ -65,6 +64,7 @@ def create_user(
     password: str,
     scopes: Iterable[str] = (),
     display_name: str = "",
+    must_change: bool = False,
 ) -> User:
     username = (username or "").strip()
     if not username or len(username) > 64:
@@ -74,8 +74,7 @@ def create_user(
         raise ValidationError("用户名不能含空格、不可见字符或控制字符")
     if role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    check_new_password(password)
     display_name = (display_name or "").strip() or username
     if len(display_name) > 100:
         raise ValidationError("显示名称须为 1–100 个字符")
@@ -91,6 +90,7 @@ def create_user(
         display_name=display_name,
         password_hash=_hash_password(password),
         scopes=scope_entries,
+        must_change_password=must_change,
     )
     Session.add(user)
     Session.flush()
@@ -99,11 +99,22 @@ def create_user(
     return user
 
 
-def set_password(actor: User | None, user: User, password: str) -> None:
+def check_new_password(password: str) -> None:
+    """The project's password rule: 8 to 200 characters (the sign-in form takes 200)."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"密码最多 {MAX_PASSWORD_LENGTH} 位")
+
+
+def set_password(actor: User | None, user: User, password: str, *,
+                 must_change: bool = False) -> None:
+    """Set ``user``'s password; ``must_change`` when the office chose it (the user must choose
+    their own at the next sign-in)."""
+    check_new_password(password)
     user.password_hash = _hash_password(password)
     user.session_version += 1  # every session signed in with the old password ends
+    user.must_change_password = must_change
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
 
@@ -176,63 +187,6 @@ def get_user(username: str) -> User:
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
-
-
-#: Sign-in throttles. Failed sign-ins are counted over a sliding window of LOCK_FOR: an address
-#: waits after LOCK_AFTER failures for one account, or ADDRESS_LIMIT for any accounts; an account
-#: is locked for everyone after ACCOUNT_LOCK_AFTER failures from all addresses. One address thus
-#: never locks an account (LOCK_AFTER < ACCOUNT_LOCK_AFTER), while guesses spread over many
-#: addresses still lock it.
-LOCK_AFTER = 5
-ADDRESS_LIMIT = 20
-ACCOUNT_LOCK_AFTER = 20
-LOCK_FOR = timedelta(minutes=15)
-_WINDOW = int(LOCK_FOR.total_seconds())
-
-
-def _refused(password: str) -> None:
-    """Spend the time of a real password check, so timing tells nothing either."""
-    check_password_hash(_DUMMY_HASH, password or "")
-
-
-def authenticate(username: str, password: str, address: str = "-") -> User | None:
-    """The active user with these credentials, or None for every failure alike (unknown user,
-    wrong password, a disabled user, an address or account made to wait: none is told apart).
-
-    Attempts are counted in SQL before the password is checked (an addition that returns the
-    new count), so parallel guesses cannot pass a limit. The caller commits either way, so the
-    counts survive."""
-    address = address or "-"
-    if ratelimit.recent("login-address", address, window=_WINDOW) >= ADDRESS_LIMIT:
-        return _refused(password)
-    user = Session.scalars(sa.select(User).where(User.username == (username or "").strip())).first()
-    now = utcnow()
-    if user is None or not user.active or (user.locked_until is not None and user.locked_until > now):
-        ratelimit.count("login-address", address, window=_WINDOW)
-        return _refused(password)
-    pair = f"{user.id}|{address}"
-    if ratelimit.count("login-pair", pair, window=_WINDOW) > LOCK_AFTER:
-        return _refused(password)
-    account_failures = ratelimit.count("login-account", str(user.id), window=_WINDOW)
-    if account_failures <= ACCOUNT_LOCK_AFTER and check_password_hash(user.password_hash,
-                                                                       password or ""):
-        ratelimit.forget("login-pair", pair)
-        ratelimit.forget("login-account", str(user.id))
-        user.failed_logins = 0
-        user.locked_until = None
-        user.last_login_at = now
-        Session.flush()
-        return user
-    ratelimit.count("login-address", address, window=_WINDOW)
-    Session.execute(sa.update(User).where(User.id == user.id)
-                    .values(failed_logins=User.failed_logins + 1))
-    if account_failures == ACCOUNT_LOCK_AFTER:  # exactly one attempt reaches it
-        locked_until = now + LOCK_FOR
-        Session.execute(sa.update(User).where(User.id == user.id).values(locked_until=locked_until))
-        ratelimit.forget("login-account", str(user.id))
-        audit.record_change(None, "lock", "user", user.username, None,
-                            {"locked_until": locked_until}, actor_label="system")
-    return None
 
 
 def _hash_token(raw: str) -> str:

@@ -20,8 +20,8 @@ def test_no_other_role_changes_the_offices_settings(client, auth, db, district, 
     client.get("/assessment/standard?year=2026")  # the office's page stores the year's standard
     data, _rows = standard_form(auth, db)
     client.post("/logout", data={"csrf_token": auth.csrf_token("/assessment/standard?year=2026")})
-    before = _count(db, AuditLog)
     auth.login(role)
+    before = _count(db, AuditLog)  # after the sign-in, which is audited
     token = auth.csrf_token("/")
     assert client.get("/calendar").status_code == 403
     assert client.post("/calendar", data={"csrf_token": token, "day": "2026-10-08",

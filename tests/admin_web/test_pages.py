@@ -295,7 +295,7 @@ def test_guesses_from_many_addresses_lock_the_account_for_a_while(app, db, distr
 
     from feedback_api.db import utcnow
     from feedback_api.models import AuditLog, User
-    from feedback_api.services import users
+    from feedback_api.services import signin as users
 
     addresses = [f"192.0.2.{i}" for i in range(users.ACCOUNT_LOCK_AFTER // users.LOCK_AFTER)]
     for address in addresses:
@@ -319,7 +319,7 @@ def test_guesses_from_many_addresses_lock_the_account_for_a_while(app, db, distr
 def test_failures_are_counted_in_sql_not_from_what_the_process_read(app, db, district):
     from feedback_api.db import Session
     from feedback_api.models import User
-    from feedback_api.services import users
+    from feedback_api.services import signin as users
 
     with app.app_context():
         user = Session.scalars(sa.select(User).where(User.username == "office")).one()
@@ -335,7 +335,7 @@ def test_failures_are_counted_in_sql_not_from_what_the_process_read(app, db, dis
 
 def test_one_address_trying_many_names_waits(app, client, auth, db, district):
     from admin_web.auth import SIGN_IN_FAILED
-    from feedback_api.services import users
+    from feedback_api.services import signin as users
 
     for i in range(users.ADDRESS_LIMIT):
         with db():

@@ -166,7 +166,7 @@ def test_the_last_active_office_account_cannot_be_disabled(runner, db, district)
 
 
 def test_the_office_unlocks_a_locked_account_at_once(runner, db, district):
-    from feedback_api.services import users
+    from feedback_api.services import signin as users
 
     for i in range(users.ACCOUNT_LOCK_AFTER // users.LOCK_AFTER):
         for _ in range(users.LOCK_AFTER):

@@ -161,6 +161,7 @@ def world(db: Any) -> World:
         report = agency_reports.create(users.get_user("agency"), figures["period"], figures,
                                        agency_report.default_sections(figures))
         objects["report_id"] = [(report.id, None)]
+        objects["user_id"] = [(agency.id, None)]
         from feedback_api.models import EvidenceFile, TicketRound
         from feedback_api.models.cycle import ExpertAssignment, Submission
 

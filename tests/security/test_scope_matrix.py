@@ -20,7 +20,9 @@ SCOPED_ARGS = {"code", "feedback_id", "ticket_id", "file_id", "appeal_id", "insp
 #: Arguments that are not objects of a scope.
 FREE_ARGS = {"year": lambda w: w.year, "kind": lambda w: "recommendation",
              # The agency's report is district-wide: the agency and the office read it, others 403.
-             "report_id": lambda w: w.objects["report_id"][0][0]}
+             "report_id": lambda w: w.objects["report_id"][0][0],
+             # Accounts are the office's alone: the office reads any, every other role 403.
+             "user_id": lambda w: w.objects["user_id"][0][0]}
 #: Arguments of object kinds this test does not construct; only POST routes take them.
 KNOWN_GAPS = {
     "entry_id": "publicity entries (only POST routes)",
