@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from feedback_api.db import Session
 from feedback_api.models import Citizen, Feedback, Unit, User, Window
-from feedback_api.services import scope
+from feedback_api.services import scope, typed_filters
 from feedback_api.services.errors import ValidationError
 from feedback_api.services.feedback import local_day_bounds
 
@@ -83,9 +83,9 @@ def feedback_query(
     stmt = sa.select(Feedback)
     windows: list[sa.ColumnElement[bool]] = []
     if window:
-        windows.append(Window.code == window)
+        windows.append(typed_filters.window_clause(window))
     if unit:
-        windows.append(sa.or_(Unit.code == unit, Unit.name == unit))
+        windows.append(typed_filters.unit_clause(unit))
     if industry:
         windows.append(Unit.industry == industry)
     if user.role not in scope.GLOBAL_ROLES:
