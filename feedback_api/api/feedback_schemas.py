@@ -170,8 +170,9 @@ class FeedbackQuery(PageQuery):
     window = Str(metadata={"description": "窗口编号"})
     unit = Str(metadata={"description": UNIT_FILTER})
     industry = Str(validate=one_of(INDUSTRIES), metadata={"description": "行业"})
-    topic = Str(validate=one_of(TOPICS),
-                metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
+    # The main topic as documented (the desk's page matches any topic its row shows).
+    main_topic = Str(data_key="topic", validate=one_of(TOPICS),
+                     metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
     sentiment = Str(validate=one_of(feedback_list.SENTIMENT_BANDS), metadata={
         "description": "情感：negative（模型得分 < 0.4）、neutral（0.4–0.6）、positive（≥ 0.6）；"
                        "已审核更正情感的按审核结论"})
