@@ -121,7 +121,8 @@ def _ticket_filters() -> dict[str, Any]:
     # The call-backs to do are the agency's (and the office's) clock, not a unit's.
     callback = ("pending" if request.args.get("callback") == "pending"
                 and ticket_service.sees_callback_clock(actor()) else None)
-    return {"window": (request.args.get("window") or "").strip() or None, "callback": callback,
+    return {"window": (request.args.get("window") or "").strip() or None,
+            "unit": (request.args.get("unit") or "").strip() or None, "callback": callback,
             "state": state if state in TICKET_STATES or state == "active" else None,
             "overdue": True if overdue == "1" else False if overdue == "0" else None,
             "topic": topic if topic in TOPICS else None}

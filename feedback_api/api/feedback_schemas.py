@@ -112,9 +112,14 @@ class StatusHistorySchema(ApiSchema):
                  metadata={"description": "称号状态记录，先后为序"})
 
 
+#: As the pages' unit filter (services.typed_filters) reads it.
+UNIT_FILTER = "单位编号或名称：完整的编号或名称只查该单位，否则查编号或名称含此字的单位（不区分大小写）"
+
+
 class WindowQuery(PageQuery):
-    q = Str(metadata={"description": "关键字（编号、名称、单位、地址）"})
-    unit = Str(metadata={"description": "单位编号或名称"})
+    q = Str(metadata={"description": "关键字（窗口编号、名称，单位编号、名称，地址；"
+                                     "含此字即可，不区分大小写）"})
+    unit = Str(metadata={"description": UNIT_FILTER})
     industry = Str(validate=one_of(INDUSTRIES), metadata={"description": "行业"})
     status = Str(validate=one_of(WINDOW_STATUSES), metadata={"description": "状态"})
 
@@ -163,10 +168,11 @@ class FeedbackSchema(ApiSchema):
 
 class FeedbackQuery(PageQuery):
     window = Str(metadata={"description": "窗口编号"})
-    unit = Str(metadata={"description": "单位编号或名称"})
+    unit = Str(metadata={"description": UNIT_FILTER})
     industry = Str(validate=one_of(INDUSTRIES), metadata={"description": "行业"})
-    topic = Str(validate=one_of(TOPICS),
-                metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
+    # The main topic as documented (the desk's page matches any topic its row shows).
+    main_topic = Str(data_key="topic", validate=one_of(TOPICS),
+                     metadata={"description": "问题类别（审核更正的优先，否则模型的第一类）"})
     sentiment = Str(validate=one_of(feedback_list.SENTIMENT_BANDS), metadata={
         "description": "情感：negative（模型得分 < 0.4）、neutral（0.4–0.6）、positive（≥ 0.6）；"
                        "已审核更正情感的按审核结论"})

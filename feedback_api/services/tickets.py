@@ -24,7 +24,6 @@ from feedback_api.models import (
     Ticket,
     TicketFeedback,
     TicketRound,
-    Unit,
     User,
     Window,
 )
@@ -33,7 +32,7 @@ from feedback_api.models.reference import (
     TICKET_STATES,
     TOPICS,
 )
-from feedback_api.services import scope
+from feedback_api.services import scope, typed_filters
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID
 
@@ -119,9 +118,9 @@ def ticket_query(user: User, *, window: str | None = None, unit: str | None = No
     stmt = (sa.select(Ticket).join(Ticket.window).join(Window.unit)
             .where(scope.window_clause(user)))
     if window:
-        stmt = stmt.where(Window.code == window)
+        stmt = stmt.where(typed_filters.window_clause(window))
     if unit:
-        stmt = stmt.where(sa.or_(Unit.code == unit, Unit.name == unit))
+        stmt = stmt.where(typed_filters.unit_clause(unit))
     if state in TICKET_STATES:
         stmt = stmt.where(Ticket.state == state)
     elif state == "active":

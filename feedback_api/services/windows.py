@@ -20,7 +20,7 @@ from feedback_api.models.reference import (
     lookup_code,
 )
 from feedback_api.models.windows import WINDOW_CODE_RE
-from feedback_api.services import audit, scope, window_status, window_title
+from feedback_api.services import audit, scope, typed_filters, window_status, window_title
 from feedback_api.services.characters import control_character, line_breaks
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import NotFound, PermissionDenied, ValidationError
@@ -189,14 +189,11 @@ def window_query(
     status: str | None = None,
 ) -> sa.Select[tuple[Window]]:
     stmt = sa.select(Window).join(Window.unit).where(scope.window_clause(user))
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(
-            sa.or_(Window.code.ilike(like), Window.name.ilike(like), Unit.name.ilike(like),
-                   Window.address.ilike(like))
-        )
+    if q and q.strip():
+        stmt = stmt.where(typed_filters.contains(q, Window.code, Window.name, Unit.code, Unit.name,
+                                                 Window.address))
     if unit:
-        stmt = stmt.where(sa.or_(Unit.code == unit, Unit.name == unit))
+        stmt = stmt.where(typed_filters.unit_clause(unit))
     if industry:
         stmt = stmt.where(Unit.industry == industry)
     if status:

@@ -1,0 +1,68 @@
+"""What staff type into a list's unit or window filter, as SQL, the same on every list (the desk,
+the tickets list and its export, the windows list): part of a code or name, in any case.
+
+Case is ignored by ILIKE on PostgreSQL and by lower() LIKE lower() on SQLite (SQLAlchemy's
+rendering of ``ilike``), both sides in SQL; Chinese has no case. ``%`` and ``_`` are characters
+(window codes may hold ``_``), not wildcards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from feedback_api.models import Unit, Window
+
+#: The longest term a filter reads (the boxes take 100 characters).
+MAX_TYPED = 100
+_ESCAPE = "/"
+#: The tables again, for "does any row equal the term": made once (an alias proxies every
+#: column, which cost more than the rest of the clause when made per request).
+_OTHER = {Window: Window.__table__.alias("typed_windows"), Unit: Unit.__table__.alias("typed_units")}
+
+
+def _literal(term: str) -> str:
+    """``term`` as a LIKE pattern that matches only itself."""
+    return (term.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%")
+            .replace("_", _ESCAPE + "_"))
+
+
+def _clean(term: str) -> str:
+    return term.strip()[:MAX_TYPED]
+
+
+def contains(term: str, *columns: Any) -> sa.ColumnElement[bool]:
+    """Any of ``columns`` contains ``term``, ignoring case."""
+    pattern = f"%{_literal(_clean(term))}%"
+    return sa.or_(*(column.ilike(pattern, escape=_ESCAPE) for column in columns))
+
+
+def _equals(term: str, columns: list[Any]) -> sa.ColumnElement[bool]:
+    """A column is ``term`` in upper, lower or the typed case: codes are ASCII (the models' code
+    patterns), so this is ignoring case for them, and equality keeps the columns' unique indexes
+    (a window page's link finds its window by index, not by reading every window)."""
+    term = _clean(term)
+    return sa.or_(*(column == value for column in columns
+                    for value in sorted({term, term.upper(), term.lower()})))
+
+
+def _named(entity: Any, term: str, whole: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    """The rows of ``entity`` that ``term`` names: when it is a row's whole value of a column in
+    ``whole`` (``_equals``), that row alone, so a full code still names one window (CD-SW-001,
+    not also CD-SW-0010: the window page's links to the lists carry its code); else every row
+    whose code or name contains it."""
+    table, other = entity.__table__, _OTHER[entity]
+    someone_whole = sa.exists().where(_equals(term, [other.c[c] for c in whole]))
+    return sa.or_(_equals(term, [table.c[c] for c in whole]),
+                  sa.and_(~someone_whole, contains(term, table.c.code, table.c.name)))
+
+
+def window_clause(term: str) -> sa.ColumnElement[bool]:
+    """The windows ``term`` (a window's code or name, or part of one) names."""
+    return _named(Window, term, ("code",))
+
+
+def unit_clause(term: str) -> sa.ColumnElement[bool]:
+    """The units ``term`` (a unit's code or name, or part of one) names; the statement must
+    join the unit."""
+    return _named(Unit, term, ("code", "name"))
