@@ -11,14 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from feedback_api.db import Session
 from feedback_api.models import Unit, Window
 
 #: The longest term a filter reads (the boxes take 100 characters).
 MAX_TYPED = 100
 _ESCAPE = "/"
-#: The tables again, for "does any row equal the term": made once (an alias proxies every
-#: column, which cost more than the rest of the clause when made per request).
-_OTHER = {Window: Window.__table__.alias("typed_windows"), Unit: Unit.__table__.alias("typed_units")}
 
 
 def _literal(term: str) -> str:
@@ -51,10 +49,14 @@ def _named(entity: Any, term: str, whole: tuple[str, ...]) -> sa.ColumnElement[b
     ``whole`` (``_equals``), that row alone, so a full code still names one window (CD-SW-001,
     not also CD-SW-0010: the window page's links to the lists carry its code); else every row
     whose code or name contains it."""
-    table, other = entity.__table__, _OTHER[entity]
-    someone_whole = sa.exists().where(_equals(term, [other.c[c] for c in whole]))
-    return sa.or_(_equals(term, [table.c[c] for c in whole]),
-                  sa.and_(~someone_whole, contains(term, table.c.code, table.c.name)))
+    table = entity.__table__
+    # One small indexed look-up first, so the list's own query stays a plain equality on the id
+    # when a whole code or name was typed (the usual case: the window page's links).
+    whole_ids = Session.scalars(sa.select(table.c.id)
+                                .where(_equals(term, [table.c[c] for c in whole]))).all()
+    if whole_ids:
+        return table.c.id.in_(whole_ids)
+    return contains(term, table.c.code, table.c.name)
 
 
 def window_clause(term: str) -> sa.ColumnElement[bool]:

@@ -11,10 +11,7 @@ import sqlalchemy as sa
 from feedback_api.models import Feedback, Ticket
 from feedback_api.services import feedback as fb
 from tests.admin_web.test_desk_pages import DAY, _seed, _token
-
-
-def _ticked(html: str) -> set[int]:
-    return {int(v) for v in re.findall(r'<input type="checkbox" name="ids" value="(\d+)"[^>]*checked', html)}
+from tests.admin_web.test_desk_selection import _ticked
 
 
 def test_one_ticket_for_several_asks_before_a_second_running_ticket(client, auth, db, district):
