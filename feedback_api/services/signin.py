@@ -54,6 +54,9 @@ def authenticate(username: str, password: str, address: str = "-") -> User | Non
     username = (username or "").strip()
     address = address or "-"
     user, reason = _attempt(username, password, address)
+    if reason == "address_waits" and ratelimit.count("login-waits-logged", address,
+                                                     window=_WINDOW) > 1:
+        return None  # already logged for this waiting period: a flood does not grow the log
     if user is not None:
         audit.record_change(user, "sign_in", "user", user.username, None,
                             {"address": address[:64], "result": RESULTS[reason]})
