@@ -109,6 +109,8 @@ BLIND_SETS = {
     "blind10": ROOT / "tests/data/blind10/opinions.jsonl",
     # The eleventh (wave 13), by a helper who had read neither the model nor the other ten sets (new voices).
     "blind11": ROOT / "tests/data/blind11/opinions.jsonl",
+    # The twelfth (wave 14), by a helper who had read neither the model nor the other eleven (new voices).
+    "blind12": ROOT / "tests/data/blind12/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

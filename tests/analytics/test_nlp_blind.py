@@ -72,6 +72,11 @@ CHECKSUMS = {
         "scenarios.tsv": "0ce4442fd9d71e05cb01744cdf53f909065e6bc776304949c5cb5735bbf92d4f",
         "opinions.jsonl": "13763ee86be0497cdf62c99a8107f9e432a3e41b58da882d40f031e4e87b6dab",
     },
+    # Written (wave 14) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind12": {
+        "scenarios.tsv": "7fc1f205aeb573d1dcf85f9113ed394a70efb74376474568f4d88e963bee01b4",
+        "opinions.jsonl": "9697514ed951834d20a062322f61e96ff08f9e79ff88f2c89aa95ef834c25f8f",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
