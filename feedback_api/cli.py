@@ -1,4 +1,5 @@
-"""The core's CLI groups: db, users, tokens, windows and demo (each command commits)."""
+"""The core's CLI groups: db, users, windows, citizens and demo (tokens in tokens_cli.py; each command
+commits)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from feedback_api.services.errors import ServiceError
 
 db_cli = AppGroup("db", help="数据库结构（Alembic 迁移）。")
 users_cli = AppGroup("users", help="用户与角色。")
-tokens_cli = AppGroup("tokens", help="API 访问令牌。")
 windows_cli = AppGroup("windows", help="窗口登记台账导入导出。")
 citizens_cli = AppGroup("citizens", help="群众个人信息：保存期限与删除。")
 
@@ -56,6 +56,15 @@ def db_current() -> None:
         click.echo(f"current: {schema.current_revision(conn)}  head: {schema.head_revision()}")
 
 
+#: Whoever runs the command typed the password, so by default its holder must choose their own at
+#: the next sign-in, as after the office sets one on the web. Opting out is for an account the
+#: operator keeps for themselves, or one used by the API alone, whose tokens are refused while
+#: the flag is set and which never signs in to change it.
+_no_force_change = click.option(
+    "--no-force-change", is_flag=True,
+    help="不要求首次（下次）登录时修改密码：运行命令者本人的账号，或只用接口令牌的账号")
+
+
 @users_cli.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
@@ -63,32 +72,39 @@ def db_current() -> None:
               help="窗口编号、单位编号或行业代码；可重复")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
+@_no_force_change
 @with_appcontext
-def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, display_name: str) -> None:
-    """Add a user with a role and, for authorities and units, a scope."""
+def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, display_name: str,
+              no_force_change: bool) -> None:
+    """Add a user with a role and, for authorities and units, a scope; they choose their own
+    password at the first sign-in (as for an account the office adds on the web)."""
     try:
         user_service.create_user(None, name, role=role, password=password, scopes=scopes,
-                                 display_name=display_name)
+                                 display_name=display_name, must_change=not no_force_change)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
-    click.echo(f"已添加用户 {name}（{ROLES[role]}）", err=True)
+    click.echo(f"已添加用户 {name}（{ROLES[role]}）" + ("" if no_force_change else "，首次登录须修改密码"),
+               err=True)
 
 
 @users_cli.command("passwd")
 @click.argument("name")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@_no_force_change
 @with_appcontext
-def users_passwd(name: str, password: str) -> None:
-    """Set a user's password."""
+def users_passwd(name: str, password: str, no_force_change: bool) -> None:
+    """Set a user's password; they choose their own at the next sign-in (as after a reset on
+    the web)."""
     try:
-        user_service.set_password(None, user_service.get_user(name), password)
+        user_service.set_password(None, user_service.get_user(name), password,
+                                  must_change=not no_force_change)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
-    click.echo(f"已修改 {name} 的密码", err=True)
+    click.echo(f"已修改 {name} 的密码" + ("" if no_force_change else "，下次登录须修改密码"), err=True)
 
 
 @users_cli.command("edit")
@@ -159,57 +175,6 @@ def users_disable(name: str) -> None:
 def users_enable(name: str) -> None:
     """Enable user NAME again (they sign in with their password; revoked tokens stay revoked)."""
     _set_active(name, True)
-
-
-@tokens_cli.command("create")
-@click.argument("name")
-@click.option("--label", default="", help="令牌用途说明")
-@click.option("--expires-days", type=int, default=None,
-              help="有效天数（1–3650）；不填则长期有效，直到撤销")
-@with_appcontext
-def tokens_create(name: str, label: str, expires_days: int | None) -> None:
-    """Create an API token for user NAME and print it, alone, on standard output."""
-    try:
-        raw = user_service.create_token(None, user_service.get_user(name), label,
-                                        expires_days=expires_days)
-    except ServiceError as exc:
-        Session.rollback()
-        fail(exc.message)
-    Session.commit()
-    click.echo(raw)
-
-
-def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"  # type: ignore[attr-defined]
-
-
-@tokens_cli.command("list")
-@click.option("--user", "username", default=None, help="只列出该用户的令牌")
-@with_appcontext
-def tokens_list(username: str | None) -> None:
-    """List API tokens (tab-separated, times in UTC): never the tokens themselves."""
-    try:
-        tokens = user_service.list_tokens(username)
-    except ServiceError as exc:
-        fail(exc.message)
-    click.echo("ID\t用户\t名称\t前缀\t创建\t最近使用\t到期\t状态")
-    for t in tokens:
-        click.echo("\t".join([str(t.id), t.user.username, t.name or "-", t.prefix, _when(t.created_at),
-                              _when(t.last_used_at), _when(t.expires_at), user_service.token_state(t)]))
-
-
-@tokens_cli.command("revoke")
-@click.argument("token_id", type=int)
-@with_appcontext
-def tokens_revoke(token_id: int) -> None:
-    """Revoke API token TOKEN_ID (see tokens list): it stops working at the next request."""
-    try:
-        changed = user_service.revoke_token(None, user_service.get_token(token_id))
-    except ServiceError as exc:
-        Session.rollback()
-        fail(exc.message)
-    Session.commit()
-    click.echo(f"已撤销令牌 {token_id}" if changed else f"令牌 {token_id} 本已撤销", err=True)
 
 
 @windows_cli.command("import")
@@ -303,6 +268,7 @@ def demo(feedback_per_window: int, force: bool) -> None:
 
 
 from feedback_api.backup_cli import backup_command, restore_command  # noqa: E402 (uses fail)
+from feedback_api.tokens_cli import tokens_cli  # noqa: E402 (uses fail)
 
 #: The core's commands; the composition root adds its own (``window-watch``'s full list).
 COMMANDS: tuple[click.Command, ...] = (db_cli, users_cli, tokens_cli, windows_cli, citizens_cli, demo,

@@ -9,11 +9,11 @@ import binascii
 from typing import Any
 
 from marshmallow import ValidationError as SchemaError
-from marshmallow import fields, pre_dump, validates_schema
-from marshmallow.experimental.context import Context
+from marshmallow import fields, post_dump, pre_dump, validates_schema
 from marshmallow.validate import Length
 
 from feedback_api.api.auth import api_user
+from feedback_api.api.clock_schemas import AGENCY_ONLY, CALLBACK_FIELDS, ClockField, ListClocks
 from feedback_api.api.linked_schemas import LinkedFeedbackSchema, fix_ratings_of
 from feedback_api.api.schemas import (
     ApiSchema,
@@ -31,7 +31,6 @@ from feedback_api.api.schemas import (
 from feedback_api.models.reference import (
     APPEAL_KINDS,
     APPEAL_STATES,
-    CLOCK_STATES,
     ROUND_VERDICTS,
     TICKET_SOURCES,
     TICKET_STATES,
@@ -111,40 +110,6 @@ class RoundSchema(ApiSchema):
         return round_as_read(api_user(), rnd)
 
 
-class ClockSchema(ApiSchema):
-    """A deadline's clock, by the rule of the ticket's page and the lists: amber within
-    WW_AMBER_WORKDAYS working days of the deadline, red after it even before the job marks it."""
-
-    label = Str(required=True, metadata={"description": "时限名称，如“第 2 轮整改”“回访”"})
-    state = Str(required=True, validate=one_of(CLOCK_STATES),
-                metadata={"description": "ok 未到期 / amber 即将到期 / red 已超期 / done 按时完成 / "
-                                         "late 超期完成"})
-    text = Str(required=True, metadata={"description": "状态的文字，如“即将到期（剩 2 个工作日）”"})
-    due = fields.Date(required=True, metadata={"description": "截止日（工作日计）"})
-    done_at = fields.AwareDateTime(allow_none=True,
-                                   metadata={"description": "完成时间（整改反馈或首次回访）"})
-
-
-class ClockField(fields.Nested):
-    """A ticket's clock by name (fix / callback), read-only: null when it has none (a cancelled
-    ticket's clocks stopped; a ticket not from feedback has no call-back)."""
-
-    def __init__(self, name: str, **kwargs: Any) -> None:
-        super().__init__(ClockSchema, dump_only=True, allow_none=True, **kwargs)
-        self.clock_name = name
-
-    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
-        listed = (ListClocks.get(None) or {}).get(self.clock_name)
-        if listed is not None:  # a page's clocks, worked out once by TicketSummaryPageSchema
-            return listed.get(obj.id)
-        return next((c for c in ticket_clocks.clocks(obj) if c.name == self.clock_name), None)
-
-
-#: marshmallow's dump context while a page of tickets is dumped: each clock by name (fix /
-#: callback), then by ticket id (``ticket_clocks.fix_clocks``, ``callback_clocks``).
-ListClocks = Context[dict[str, dict[int, ticket_clocks.Clock]]]
-
-
 class TicketSummarySchema(ApiSchema):
     """A ticket in a list."""
 
@@ -164,14 +129,20 @@ class TicketSummarySchema(ApiSchema):
     opened_at = fields.AwareDateTime(required=True)
     fix_due = fields.Date(required=True, metadata={"description": "当前一轮的整改截止日"})
     overdue = fields.Boolean(required=True, metadata={"description": "曾有一轮超期"})
-    callback_due = fields.Date(allow_none=True, metadata={"description": "回访截止日"})
-    callback_overdue = fields.Boolean(required=True)
+    callback_due = fields.Date(allow_none=True, metadata={"description": "回访截止日" + AGENCY_ONLY})
+    callback_overdue = fields.Boolean(metadata={"description": "回访曾超期" + AGENCY_ONLY})
     closed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "办结或撤销时间"})
     cancel_reason = Text(allow_none=True, metadata={"description": "撤销理由（已撤销的督办单）"})
     round_count = fields.Function(lambda t: len(t.rounds), metadata={"type": "integer"})
     fix_clock = ClockField("fix", metadata={"description": "当前一轮整改时限（只读；已撤销为 null）"})
     callback_clock = ClockField("callback", metadata={
-        "description": "回访时限（只读；首次回访即完成；非据评价开单或已撤销为 null）"})
+        "description": "回访时限（只读；首次回访即完成；非据评价开单或已撤销为 null）" + AGENCY_ONLY})
+
+    @post_dump
+    def _agency_fields(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if ticket_service.sees_callback_clock(api_user()):
+            return data
+        return {k: v for k, v in data.items() if k not in CALLBACK_FIELDS}
 
 
 class TicketSummaryPageSchema(page_schema(TicketSummarySchema)):  # type: ignore[misc]
@@ -179,9 +150,9 @@ class TicketSummaryPageSchema(page_schema(TicketSummarySchema)):  # type: ignore
     queries, none per item, and handed to the items' fields in marshmallow's dump context."""
 
     def dump(self, obj: Any, *, many: bool | None = None) -> Any:
-        items = obj["items"]
+        items, shown = obj["items"], ticket_service.sees_callback_clock(api_user())
         with ListClocks({"fix": ticket_clocks.fix_clocks(items),
-                         "callback": ticket_clocks.callback_clocks(items)}):
+                         "callback": ticket_clocks.callback_clocks(items) if shown else {}}):
             return super().dump(obj, many=many)
 
 

@@ -19,7 +19,7 @@ from flask import current_app
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Appeal, Feedback, User, Window
 from feedback_api.models.reference import APPEAL_KINDS, APPEAL_STATES
-from feedback_api.services import audit, evidence_files, scope, ticket_links
+from feedback_api.services import audit, evidence_files, scope, ticket_links, typed_filters
 from feedback_api.services.complaints import counted_feedback
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ, MAX_ID, get_feedback
@@ -134,7 +134,7 @@ def appeal_query(user: User, *, state: str | None = None,
     if state in APPEAL_STATES:
         stmt = stmt.where(Appeal.state == state)
     if window:
-        stmt = stmt.where(Window.code == window)
+        stmt = stmt.where(typed_filters.window_clause(window))
     return stmt
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from feedback_api.db import Session
 from feedback_api.models import CovertEvidence, CovertInspection, CovertResult, Incident, User, Window
 from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, lookup_code
-from feedback_api.services import audit, delisting, files, scope, standards
+from feedback_api.services import audit, delisting, files, scope, standards, typed_filters
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
 from feedback_api.services.inspections import parse_date, refuse_if_delisted_before
@@ -148,7 +148,7 @@ def covert_query(user: User, *, window: str | None = None, year: int | None = No
                      selectinload(CovertInspection.evidence))
             .where(scope.window_clause(user)))
     if window:
-        stmt = stmt.where(Window.code == window)
+        stmt = stmt.where(typed_filters.window_clause(window))
     if year:
         stmt = stmt.where(CovertInspection.inspected_on >= date(year, 1, 1),
                           CovertInspection.inspected_on < date(year + 1, 1, 1))
@@ -261,7 +261,7 @@ def incident_query(user: User, *, year: int | None = None, window: str | None = 
             .options(contains_eager(Incident.window).contains_eager(Window.unit))
             .where(scope.window_clause(user)))
     if window:
-        stmt = stmt.where(Window.code == window)
+        stmt = stmt.where(typed_filters.window_clause(window))
     if year:
         stmt = stmt.where(Incident.occurred_on >= date(year, 1, 1),
                           Incident.occurred_on < date(year + 1, 1, 1))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager
 from feedback_api.db import Session
 from feedback_api.models import Inspection, InspectionScore, Standard, Unit, User, Window
 from feedback_api.models.reference import DELISTED
-from feedback_api.services import audit, delisting, inspection_tickets, scope, standards
+from feedback_api.services import audit, delisting, inspection_tickets, scope, standards, typed_filters
 from feedback_api.services.dates import parse_date
 from feedback_api.services.errors import (
     Conflict,
@@ -214,7 +214,7 @@ def inspection_query(user: User, *, year: int | None = None, quarter: int | None
     if quarter:
         stmt = stmt.where(Inspection.quarter == quarter)
     if window:
-        stmt = stmt.where(Window.code == window)
+        stmt = stmt.where(typed_filters.window_clause(window))
     if passed is not None:
         stmt = stmt.where(Inspection.passed.is_(passed))
     return stmt.order_by(Inspection.year.desc(), Inspection.quarter.desc(), Window.code)
@@ -228,11 +228,12 @@ def get_inspection(user: User, inspection_id: int) -> Inspection:
 
 
 def find_inspection(user: User, code: str, year: int, quarter: int) -> Inspection | None:
-    """A window's inspection of a quarter, if ``user`` may see it."""
+    """A window's inspection of a quarter, if ``user`` may see it: the window by its whole code
+    (the entry form's), not the list's typed filter."""
     if not (code or "").strip():
         return None
-    return Session.scalars(inspection_query(user, year=year, quarter=quarter,
-                                            window=(code or "").strip())).first()
+    return Session.scalars(inspection_query(user, year=year, quarter=quarter)
+                           .where(Window.code == code.strip())).first()
 
 
 def windows_for_entry(user: User) -> list[Window]:

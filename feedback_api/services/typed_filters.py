@@ -1,5 +1,6 @@
 """What staff type into a list's unit or window filter, as SQL, the same on every list (the desk,
-the tickets list and its export, the windows list): part of a code or name, in any case.
+the tickets list and its export, the windows list; the appeals, inspections, covert-inspection
+and incidents lists): part of a code or name, in any case.
 
 Case is ignored by ILIKE on PostgreSQL and by lower() LIKE lower() on SQLite (SQLAlchemy's
 rendering of ``ilike``), both sides in SQL; Chinese has no case. ``%`` and ``_`` are characters

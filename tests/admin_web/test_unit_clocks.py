@@ -68,3 +68,38 @@ def test_the_units_export_has_no_callback_columns(app, district, db):
     office, _ = signed_in(app, "office")
     header = next(load_workbook(io.BytesIO(office.get("/tickets/export.xlsx").data)).active.values)
     assert [h for h in header if "回访" in h] == ["回访截止", "回访时限", "回访超期"]
+
+
+CALLBACK_FIELDS = {"callback_due", "callback_clock", "callback_overdue"}
+
+
+def test_the_api_gives_units_their_own_clock_only(app, district, db, client, token_for):
+    """The JSON API as the pages: a unit's and its authority's tickets (list, one, the answer
+    to a write) carry no call-back field; the agency's and the office's carry all three."""
+    numbers = {"unit": _late_callback(db), "authority": _late_callback(db, "CD-RMYY-001")}
+    for name, number in numbers.items():
+        headers = token_for(name)
+        items = {t["number"]: t for t in
+                 client.get("/api/v1/tickets", headers=headers).get_json()["items"]}
+        assert items[number]["fix_clock"]["label"] == "第 1 轮整改", name
+        assert not CALLBACK_FIELDS & set(items[number]), name
+        one = client.get(f"/api/v1/tickets/{items[number]['id']}", headers=headers).get_json()
+        assert one["fix_clock"] and not CALLBACK_FIELDS & set(one), name
+    unit = token_for("unit")
+    tid = client.get("/api/v1/tickets", headers=unit).get_json()["items"][0]["id"]
+    answered = client.post(f"/api/v1/tickets/{tid}/respond", headers=unit,
+                           json={"text": "已整改"})
+    assert answered.status_code == 200, answered.get_json()
+    assert answered.get_json()["state"] == "responded"
+    assert not CALLBACK_FIELDS & set(answered.get_json())
+    for name in ("agency", "office"):
+        items = {t["number"]: t for t in
+                 client.get("/api/v1/tickets", headers=token_for(name)).get_json()["items"]}
+        for number in numbers.values():
+            assert items[number]["callback_clock"]["state"] == "red", name
+            assert items[number]["callback_due"] and items[number]["callback_overdue"] is False
+    # The document says so, and does not promise the fields to everyone.
+    ticket = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["TicketSummary"]
+    assert not CALLBACK_FIELDS & set(ticket.get("required", []))
+    for field in CALLBACK_FIELDS:
+        assert "窗口单位和行业主管部门" in ticket["properties"][field]["description"], field

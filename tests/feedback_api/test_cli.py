@@ -82,6 +82,8 @@ def test_demo_is_safe_to_run_twice(core_runner, db):
         units = s.scalar(sa.select(sa.func.count(sa.distinct(Window.unit_id))))
         ratings = set(s.scalars(sa.select(Feedback.rating).distinct()))
     assert counts == (40, 200, 12) and units == 8 and ratings <= {1, 2, 3, 4, 5} and len(ratings) >= 3
+    with db() as s:  # README's demo sign-ins go straight to work, no forced password change
+        assert s.scalars(sa.select(User.username).where(User.must_change_password)).all() == []
     with db() as s:  # complaints carry answers (a verified ticket's, or the agency's to a
         # reviewed opinion); nothing is queued to demo citizens
         answered = s.execute(sa.select(Feedback.rating, Feedback.review_state, Feedback.text)
