@@ -31,8 +31,8 @@ def test_the_standard_page_sets_validates_and_audits_the_deductions(db, district
     auth.login("office")
     assert client.get("/assessment/standard?year=2026").status_code == 200  # stores 2026's
     assert _stored(db) == (5, 20)
-    for bad, message in (("150", "重大事件扣分应为不小于 0 且不超过 100 的数"),
-                         ("-1", "重大事件扣分应为不小于 0 且不超过 100 的数")):
+    for bad, message in (("150", "重大事件扣分应为不小于 0且不超过 100 的数"),
+                         ("-1", "重大事件扣分应为不小于 0且不超过 100 的数")):
         data, _rows = standard_form(auth, db)
         data["deduction_major"] = bad
         page = client.post("/assessment/standard?year=2026", data=data)

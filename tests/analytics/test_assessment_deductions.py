@@ -169,8 +169,8 @@ def test_a_new_standard_gets_the_default_deductions_or_the_previous_years(db, di
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    (-1, "重大事件扣分应为不小于 0 且不超过 100 的数"),
-    (100.5, "重大事件扣分应为不小于 0 且不超过 100 的数"),
+    (-1, "重大事件扣分应为不小于 0且不超过 100 的数"),
+    (100.5, "重大事件扣分应为不小于 0且不超过 100 的数"),
     ("很多", "重大事件扣分应为数字")])
 def test_the_service_refuses_a_bad_deduction_in_chinese(db, district, value, message):
     from feedback_api.services.errors import ValidationError
