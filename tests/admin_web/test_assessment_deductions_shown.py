@@ -51,6 +51,7 @@ def test_the_standard_page_sets_validates_and_audits_the_deductions(db, district
                                                   AuditLog.action == "update")).one()
         assert (log.before["deduction_major"], log.after["deduction_major"]) == (20, 30)
         assert (log.before["deduction_general"], log.after["deduction_general"]) == (5, 8)
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("unit")
     page = client.get("/assessment/standard?year=2026").get_data(as_text=True)
     assert "每起一般事件扣 8 分、每起重大事件扣 30 分" in page
@@ -76,7 +77,7 @@ def deducted(db, district):
 def test_the_deduction_is_on_the_assessment_pages_and_their_excel(client, auth, deducted):
     row = deducted
     auth.login("unit")
-    table = client.get("/assessment?period=2026Q3").get_data(as_text=True)
+    table = client.get("/assessment/?period=2026Q3").get_data(as_text=True)
     assert "事件扣分" in table and "−25" in table
     page = client.get("/assessment/windows/CD-SW-001?period=2026Q3").get_data(as_text=True)
     assert "重大事件扣分" in page and f"{row.composite_before:.1f}" in page
@@ -123,6 +124,6 @@ def test_the_api_documents_and_gives_the_deduction(client, deducted, token_for):
     std = client.get("/api/v1/standards/2026", headers=office).get_json()
     assert (std["deduction_general"], std["deduction_major"]) == (5, 20)
     resp = client.patch("/api/v1/standards/2026", headers=office, json={"deduction_major": 101})
-    assert resp.status_code == 400 and "deduction_major" in resp.get_json()["details"]
+    assert resp.status_code == 400 and "deduction_major" in resp.get_json()["error"]["details"]
     resp = client.patch("/api/v1/standards/2026", headers=office, json={"deduction_general": 6})
     assert resp.status_code == 200 and resp.get_json()["deduction_general"] == 6
