@@ -26,9 +26,9 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table('standards') as batch:
-        batch.add_column(sa.Column('deduction_general', sa.Float(), nullable=False,
+        batch.add_column(sa.Column('deduction_general', sa.Double(), nullable=False,
                                    server_default='0'))
-        batch.add_column(sa.Column('deduction_major', sa.Float(), nullable=False,
+        batch.add_column(sa.Column('deduction_major', sa.Double(), nullable=False,
                                    server_default='0'))
         batch.create_check_constraint(
             'deductions', 'deduction_general >= 0 and deduction_general <= 100'
