@@ -127,3 +127,14 @@ def test_the_api_documents_and_gives_the_deduction(client, deducted, token_for):
     assert resp.status_code == 400 and "deduction_major" in resp.get_json()["error"]["details"]
     resp = client.patch("/api/v1/standards/2026", headers=office, json={"deduction_general": 6})
     assert resp.status_code == 200 and resp.get_json()["deduction_general"] == 6
+
+
+def test_the_dashboard_shows_the_deduction_and_its_bar_is_the_composite(client, auth, deducted):
+    row = deducted
+    auth.login("office")
+    html = client.get("/dashboard/?period=2026Q3").get_data(as_text=True)
+    assert "<th>事件扣分</th>" in html and "<td>−25</td>" in html
+    data = client.get("/dashboard/data.json?period=2026Q3").get_json()
+    sw = next(w for w in data["windows"] if w["code"] == "CD-SW-001")
+    assert sw["deduction"] == 25 and sw["composite"] == round(row.composite, 1)
+    assert sum(v for v in sw["contributions"].values() if v) == pytest.approx(row.composite, abs=0.03)
