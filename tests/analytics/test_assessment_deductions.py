@@ -183,3 +183,23 @@ def test_the_service_refuses_a_bad_deduction_in_chinese(db, district, value, mes
     with db():
         std = standards.get_standard(2026)
         assert (std.deduction_general, std.deduction_major) == (5, 20)
+
+
+def test_the_version_diff_names_the_deduction(db, rated):
+    from analytics import snapshot_diff
+
+    with db():
+        _incident("CD-SW-001", "2026-07-03", "general")
+    with db():
+        snapshots.publish(user("office"), Q3)
+    with db():
+        _set(10, 20)
+    with db():
+        snapshots.recompute(user("office"), Q3, "一般事件扣分调整为 10 分")
+    with db():
+        v1, v2 = snapshots.versions(Q3)
+        changes = snapshot_diff.compare(v1, v2)
+    sw = next(c for c in changes if c.code == "CD-SW-001")
+    assert ("重大事件扣分", "5", "10") in sw.changes
+    other = next(c for c in changes if c.code == "CD-SW-002")  # overtaken: its rank only
+    assert [label for label, _x, _y in other.changes] == ["区内排名", "行业排名"]
