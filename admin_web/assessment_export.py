@@ -14,7 +14,8 @@ from feedback_api.services import cells
 HEADER = ["区内排名", "行业排名", "行业参评窗口数", "窗口编号", "窗口名称", "所属单位", "行业", "状态",
           "计分评价", "微信公众号", "网页评价", "平滑满意度", "好评率（%）", "差评率（%）", "情感均值",
           "主要问题", "综合检查", "综合检查不合格（次）", "暗查合格率（%）", "督办按时办理率（%）",
-          "差评整改率（%）", "差评回访率（%）", "重大事件（起）", "其中重大（起）", "综合得分",
+          "差评整改率（%）", "差评回访率（%）", "重大事件（起）", "其中重大（起）", "扣分前得分",
+          "重大事件扣分", "综合得分",
           "计算公式"]
 #: What a workbook of figures not yet published says (sheet name, file name, notes).
 LIVE = "实时结果，未发布"
@@ -38,7 +39,8 @@ def _row(r: Any) -> list[Any]:
             "、".join(f"{TOPICS.get(code, code)} {n}" for code, n in r.topics[:2]) or None,
             _round(r.inspection_score, 1), r.inspections_failed, _pct(r.covert_pass_rate),
             _pct(r.ticket_on_time_rate), _pct(r.bad_rectified_rate), _pct(r.bad_callback_rate),
-            r.incidents, r.incidents_major, _round(r.composite, 1), r.formula]
+            r.incidents, r.incidents_major, _round(r.composite_before, 1), r.deduction,
+            _round(r.composite, 1), r.formula]
 
 
 def table_xlsx(result: Any, rows: list[Any], *, title: str, version: str) -> bytes:

@@ -53,6 +53,8 @@ class StandardForm(PageForm):
     weight_inspection = FloatField("综合检查权重", validators=[InputRequired("请填写权重")])
     weight_covert = FloatField("暗查权重", validators=[InputRequired("请填写权重")])
     weight_tickets = FloatField("督办办理权重", validators=[InputRequired("请填写权重")])
+    deduction_general = FloatField("一般事件每起扣分", validators=[InputRequired("请填写扣分")])
+    deduction_major = FloatField("重大事件每起扣分", validators=[InputRequired("请填写扣分")])
     indicators = FieldList(FormField(IndicatorForm), min_entries=1, max_entries=60)
 
     def to_data(self) -> dict[str, Any]:
@@ -60,7 +62,8 @@ class StandardForm(PageForm):
                   "category": f.category.data, "name": f.name.data,
                   "weight": f.weight.data, "pass_line": f.pass_line.data}
                  for f in (e.form for e in self.indicators) if (f.name.data or "").strip()]
-        data = {k: getattr(self, k).data for k in ("name", "pass_score", *standards.DEFAULT_WEIGHTS)}
+        data = {k: getattr(self, k).data for k in ("name", "pass_score", *standards.DEFAULT_WEIGHTS,
+                                                  *standards.DEFAULT_DEDUCTIONS)}
         return {**data, "indicators": items}
 
     def load(self, std: Any) -> None:

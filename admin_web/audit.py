@@ -57,6 +57,7 @@ FIELDS: dict[str, str] = dict(LEDGER_COLUMNS) | {
     "rating_counts": "计分", "expert": "评审专家", "submission": "报送材料", "starts_on": "开始",
     "ends_on": "截止", "workday": "工作日", "indicators": "测评指标", "weight_feedback": "群众评价权重",
     "weight_inspection": "综合检查权重", "weight_covert": "暗查权重", "weight_tickets": "督办办理权重",
+    "deduction_general": "一般事件扣分", "deduction_major": "重大事件扣分",
     "email": "邮箱", "label": "名称", "channel": "渠道", "rating": "评分",
     "recommendation": "推荐申报", "management_rules": "常态管理办法报送", "review": "评审评定",
     "publicity": "公示与宣传", "score": "得分", "indicator": "测评指标", "inspection": "综合检查",

@@ -112,11 +112,18 @@ class WindowAssessmentSchema(ApiSchema):
     bad_cancelled = fields.Integer(required=True, metadata={"description": "不计的差评：督办已撤销"})
     open_tickets = fields.Integer(required=True)
     incidents = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "本期重大事件（不计入综合得分；null：该版本发布时尚未单列）"})
+        "description": "本期重大事件（null：该版本发布时尚未单列）"})
     incidents_major = fields.Integer(required=True, allow_none=True,
                                      metadata={"description": "其中重大"})
     components = fields.List(fields.Nested(ComponentSchema), required=True)
-    composite = fields.Float(allow_none=True, metadata={"description": "综合得分（0–100）"})
+    composite_before = fields.Float(allow_none=True, metadata={
+        "description": "扣分前得分：按权重算出的综合得分"
+                       "（null：无综合得分，或该版本发布时重大事件尚不扣分）"})
+    deduction = fields.Float(allow_none=True, metadata={
+        "description": "重大事件扣分：本期每起一般、重大事件按本年度测评标准所扣分数之和"
+                       "（null：无综合得分，或该版本发布时重大事件尚不扣分）"})
+    composite = fields.Float(allow_none=True, metadata={
+        "description": "综合得分（0–100）：扣分前得分减重大事件扣分，最低为 0；排名按此分"})
     formula = Str(required=True, metadata={"description": "本窗口综合得分的算式"})
     rank_industry = fields.Integer(allow_none=True)
     industry_ranked = fields.Integer(required=True, metadata={"description": "行业内参与排名的窗口数"})
@@ -133,7 +140,8 @@ class AssessmentPageSchema(ApiSchema):
     period = Str(required=True, metadata={"description": "考核期代码"})
     period_label = Str(required=True)
     weights = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
-                          metadata={"description": "分项 → 权重"})
+                          metadata={"description": "分项 → 权重；incident_general、incident_major："
+                                                   "每起一般、重大事件扣分（该版本发布时重大事件尚不扣分则无）"})
     formula = Str(required=True, metadata={"description": "综合得分的计算方法"})
     notes = fields.List(fields.String(), required=True)
     district_ranked = fields.Integer(required=True, metadata={"description": "全区参与排名的窗口数"})

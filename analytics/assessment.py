@@ -18,12 +18,14 @@ Components, each on a 0–100 scale:
   were left out and why. A window with nothing to handle in the period (no rounds due, no 差评
   to judge) gets full marks (本期无督办事项，按满分计); those full marks alone make no composite.
 
-Incidents (重大事件) of the period are counted on each row but not scored: the standard has no
-weight for them, and a major one is delisting rule 4's (``analytics.delisting``).
-
 The composite is the weighted mean of the components that are available, with the year's
 standard's weights; a missing component's weight is left out and the others renormalised, and the
-output says so.
+output says so. Then the incidents (重大事件) of the period are deducted (扣分): each takes the
+points its severity (一般 / 重大) is worth in the year's standard, and the composite floors at 0;
+the ranking is by the composite so deducted. A window with incidents and no component still has
+no composite. The standards stored before deductions existed have 0 (past figures stay as
+published); a major incident is also delisting rule 4's (``analytics.delisting``). The incidents'
+figures and the deduction live in ``analytics.assessment_incidents``.
 
 The periods live in ``analytics.periods``, what counts (the counted-feedback filter, the smoothing)
 in ``analytics.counting``, the feedback figures (from the per-day sums once built, else from the
@@ -40,6 +42,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from analytics.assessment_feedback import feedback_figures
+from analytics.assessment_incidents import count_incidents, deduct, deductions, formula_tail, incident_note
 from analytics.assessment_tickets import nothing_to_handle, ticket_component, ticket_rates
 from analytics.counting import BAD_RATINGS as BAD_RATINGS
 from analytics.counting import PRIOR_RATINGS as PRIOR_RATINGS
@@ -53,7 +56,6 @@ from feedback_api.db import Session
 from feedback_api.models import (
     CovertInspection,
     CovertResult,
-    Incident,
     Inspection,
     Unit,
     User,
@@ -116,8 +118,8 @@ class WindowAssessment:
     covert_inspections: int = 0
     covert_checks: int = 0
     covert_pass_rate: float | None = None
-    #: Incidents of the period, and of them the major ones (shown, not scored: see the notes);
-    #: None in a version stored before they were kept (shown as "—").
+    #: Incidents of the period, and of them the major ones; None in a version stored before they
+    #: were kept (shown as "—").
     incidents: int | None = None
     incidents_major: int | None = None
     #: Ticket rounds due in the period and decided (responded, or past their deadline).
@@ -136,6 +138,11 @@ class WindowAssessment:
     #: Tickets of the window still open at the time of the assessment.
     open_tickets: int = 0
     components: list[Component] = field(default_factory=list)
+    #: The composite: the weighted mean of the components (``composite_before``) less the
+    #: incidents' deduction, floored at 0. Both None without a composite, and in a version stored
+    #: before incidents were scored (its composite had no deduction).
+    composite_before: float | None = None
+    deduction: float | None = None
     composite: float | None = None
     formula: str = ""
     rank_industry: int | None = None
@@ -158,10 +165,11 @@ def _fmt(x: float) -> str:
 
 
 def _weights(year: int) -> dict[str, float]:
-    """The year's standard's weights (the defaults while it has none: reading stores nothing)."""
+    """The year's standard's weights and points per incident (the defaults while it has none:
+    reading stores nothing)."""
     std = standards.get_standard(year)
-    return {key: float(getattr(std, attr) if std is not None else standards.DEFAULT_WEIGHTS[attr])
-            for key, _label, attr in COMPONENTS}
+    return {**{key: float(getattr(std, attr) if std is not None else standards.DEFAULT_WEIGHTS[attr])
+               for key, _label, attr in COMPONENTS}, **deductions(std)}
 
 
 def assessed_in(period: Period) -> sa.ColumnElement[bool]:
@@ -225,16 +233,7 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
             r.covert_inspections, r.covert_checks = visits, checks
             r.covert_pass_rate = int(passed or 0) / checks if checks else None
 
-    for row in rows.values():
-        row.incidents = row.incidents_major = 0
-    for window_id, n, major in Session.execute(
-            sa.select(Incident.window_id, sa.func.count(),
-                      sa.func.sum(sa.case((Incident.severity == "major", 1), else_=0)))
-            .where(Incident.occurred_on >= period.start, Incident.occurred_on < period.end)
-            .group_by(Incident.window_id)):
-        if window_id in rows:
-            rows[window_id].incidents, rows[window_id].incidents_major = int(n), int(major or 0)
-
+    count_incidents(rows, period)
     ticket_rates(rows, period, as_of)
 
     for r in rows.values():
@@ -254,8 +253,7 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
         notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
                      "的平均 × 100；差评只计督办单已办结或首轮整改期限已过的，督办未到期、未督办、"
                      "督办已撤销的差评不计；本期无督办事项的窗口按满分计。")
-    notes.append("重大事件（安全事故、不良社会影响）单列，不计入综合得分；"
-                 "发生重大安全事故或造成恶劣社会影响的示范窗口按摘牌规则处理（见摘牌建议）。")
+    notes.append(incident_note(weights))
     notes.append(f"群众评价满意度按贝叶斯平均平滑：（{PRIOR_RATINGS}×行业均分＋本窗口评分之和）÷"
                  f"（{PRIOR_RATINGS}＋本窗口评分数），再由 1–5 分换算为百分制。")
     visible = list(rows.values())
@@ -265,7 +263,8 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
         visible = [r for r in visible if r.window_id in allowed]
     visible.sort(key=lambda r: (r.rank_district is None, r.rank_district or 0, r.code))
     general = ("综合得分 = Σ（权重 × 分项得分）÷ Σ（有数据分项的权重）；权重："
-               + "、".join(f"{label} {_fmt(weights[key])}" for key, label, _ in COMPONENTS))
+               + "、".join(f"{label} {_fmt(weights[key])}" for key, label, _ in COMPONENTS)
+               + formula_tail(weights))
     return Assessment(period, weights, visible, ranked, notes, general)
 
 
@@ -293,3 +292,4 @@ def _compose(r: WindowAssessment, weights: dict[str, float]) -> None:
     left_out = [c.label for c in r.components if c.value is None and c.weight > 0]
     if left_out:
         r.formula += f"；{'、'.join(left_out)}无数据，权重按其余分项重新归一"
+    deduct(r, weights)

@@ -43,7 +43,7 @@ def show(period: str | None, live: bool) -> None:
     out = sys.stdout
     out.write("\t".join(["区内排名", "行业排名", "窗口编号", "窗口名称", "计分评价数", "微信公众号",
                          "网页评价", "平滑满意度",
-                         "好评率", "差评率", "综合检查", "暗查合格率", "综合得分"]) + "\n")
+                         "好评率", "差评率", "综合检查", "暗查合格率", "事件扣分", "综合得分"]) + "\n")
 
     def f(x: float | None, scale: float = 1, digits: int = 1) -> str:
         return "—" if x is None else f"{x * scale:.{digits}f}"
@@ -54,6 +54,7 @@ def show(period: str | None, live: bool) -> None:
                                                for n in (r.ratings_wechat, r.ratings_h5)],
                              f(r.smoothed_rating, 1, 2), f(r.good_rate, 100),
                              f(r.bad_rate, 100), f(r.inspection_score), f(r.covert_pass_rate, 100),
+                             "—" if r.deduction is None else f"{r.deduction:g}",
                              f(r.composite)]) + "\n")
     for note in [result.formula, *result.notes]:
         click.echo(note, err=True)

@@ -222,7 +222,8 @@ def to_json(d: Dashboard, report_urls: dict[str, str]) -> dict[str, Any]:
         "windows": [{
             "code": r.code, "name": r.name, "unit": r.unit_name,
             "industry": label(INDUSTRIES, r.industry),
-            "composite": _round(r.composite), "rank_district": r.rank_district,
+            "composite": _round(r.composite), "deduction": r.deduction,
+            "rank_district": r.rank_district,
             "rank_industry": r.rank_industry, "industry_ranked": r.industry_ranked,
             "components": {c.key: _round(c.value) for c in r.components},
             # What each component adds to the composite (weight × value ÷ weights used).
@@ -244,7 +245,10 @@ def to_json(d: Dashboard, report_urls: dict[str, str]) -> dict[str, Any]:
 
 
 def _contributions(r: WindowAssessment) -> dict[str, float | None]:
+    """Each component's share of the composite; after an incident deduction, shrunk alike so the
+    bar is the composite ranked (the deduction is in the tooltip and the table)."""
     used = [c for c in r.components if c.value is not None and c.weight > 0]
     total = sum(c.weight for c in used)
-    return {c.key: (_round(c.weight * c.value / total, 2)  # type: ignore[operator]
+    shrink = r.composite / r.composite_before if r.deduction and r.composite_before else 1.0
+    return {c.key: (_round(shrink * c.weight * c.value / total, 2)  # type: ignore[operator]
                     if c in used and total else None) for c in r.components}

@@ -24,8 +24,8 @@ from analytics.report_exports import (
     MONTH_HEADER,
     TICKET_HEADER,
     TICKET_NOTE,
-    _rank,
     _split,
+    component_rows,
     facts,
     month_rows,
 )
@@ -45,17 +45,6 @@ def _text(value: Any) -> str:
     return printable(cell(value))
 
 
-def _component_rows(report: Report, r: Any) -> list[list[Any]]:
-    """A window's components and composite, as the PDF's table under the window's name."""
-    rows: list[list[Any]] = [["分项", "权重", "得分（百分制）", "依据"]]
-    rows += [[c.label, c.weight, None if c.value is None else f"{c.value:.1f}", c.note]
-             for c in r.components]
-    rows.append(["综合得分", "", None if r.composite is None else f"{r.composite:.1f}",
-                 f"行业排名 {_rank(r.rank_industry, r.industry_ranked)}；区内排名 "
-                 f"{_rank(r.rank_district, report.result.district_ranked)}"])
-    return rows
-
-
 def sections(report: Report) -> list[tuple[str, Any]]:
     """The document's blocks in order: ("heading", (level, text)), ("para", text),
     ("note", text), ("table", rows with the header first) or ("pairs", rows of label, value,
@@ -66,7 +55,7 @@ def sections(report: Report) -> list[tuple[str, Any]]:
                    zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)]),
         ("heading", (1, "综合得分与各分项"))]
     for r in report.rows:
-        out += [("heading", (2, f"{r.code} {r.name}")), ("table", _component_rows(report, r)),
+        out += [("heading", (2, f"{r.code} {r.name}")), ("table", component_rows(report, r)),
                 ("note", f"计算：{r.formula}")]
     out.append(("para", f"公式：{report.result.formula}"))
     out += [("para", f"说明：{n}") for n in report.result.notes]

@@ -69,8 +69,8 @@ def facts(report: Report) -> list[tuple[str, Any]]:
 
 
 WINDOW_HEADER = ["窗口编号", "窗口名称", "综合得分", "行业排名", "区内排名", "群众评价", "综合检查",
-                 "暗查", "督办办理", "平滑满意度", "行业均分", "督办按时办理率（%）", "差评整改率（%）",
-                 "差评回访率（%）", "计算公式"]
+                 "暗查", "督办办理", "重大事件扣分", "平滑满意度", "行业均分", "督办按时办理率（%）",
+                 "差评整改率（%）", "差评回访率（%）", "计算公式"]
 #: The sheet's header: each rank beside the number of windows ranked, as numbers.
 SHEET_HEADER = [*WINDOW_HEADER[:3], "行业排名", "行业参评窗口数", "区内排名", "区内参评窗口数",
                 *WINDOW_HEADER[5:]]
@@ -84,11 +84,27 @@ def window_rows(report: Report, *, sheet: bool = False) -> list[list[Any]]:
         comp = {c.key: _num(c.value) for c in r.components}
         out.append([r.code, r.name, _num(r.composite), *rank(r.rank_industry, r.industry_ranked),
                     *rank(r.rank_district, report.result.district_ranked), comp["feedback"],
-                    comp["inspection"], comp["covert"], comp["tickets"],
+                    comp["inspection"], comp["covert"], comp["tickets"], r.deduction,
                     _num(r.smoothed_rating, 2), _num(r.industry_mean, 2),
                     _pct(r.ticket_on_time_rate), _pct(r.bad_rectified_rate),
                     _pct(r.bad_callback_rate), r.formula])
     return out
+
+
+def component_rows(report: Report, r: Any) -> list[list[Any]]:
+    """A window's components, the incidents' deduction and the composite (the PDF's and the Word
+    file's table under the window's name)."""
+    rows: list[list[Any]] = [["分项", "权重", "得分（百分制）", "依据"]]
+    rows += [[c.label, c.weight, None if c.value is None else f"{c.value:.1f}", c.note]
+             for c in r.components]
+    if r.deduction is not None:  # None: no composite, or a version stored before deductions
+        rows += [["扣分前得分", "", f"{r.composite_before:.1f}", "按权重算出"],
+                 ["重大事件扣分", "", f"−{r.deduction:g}" if r.deduction else "0",
+                  f"本期重大事件 {r.incidents} 起（其中重大 {r.incidents_major} 起），最低为 0 分"]]
+    rows.append(["综合得分", "", None if r.composite is None else f"{r.composite:.1f}",
+                 f"行业排名 {_rank(r.rank_industry, r.industry_ranked)}；区内排名 "
+                 f"{_rank(r.rank_district, report.result.district_ranked)}"])
+    return rows
 
 
 def _comment_lists(report: Report) -> list[tuple[str, list[Any]]]:
@@ -249,14 +265,8 @@ def report_pdf(report: Report) -> bytes:
                                                      ("VALIGN", (0, 0), (-1, -1), "TOP")])))
     story += [para("综合得分与各分项", head)]
     for r in report.rows:
-        rows = [["分项", "权重", "得分（百分制）", "依据"]]
-        rows += [[c.label, c.weight, None if c.value is None else f"{c.value:.1f}", c.note]
-                 for c in r.components]
-        rows.append(["综合得分", "", None if r.composite is None else f"{r.composite:.1f}",
-                     f"行业排名 {_rank(r.rank_industry, r.industry_ranked)}；区内排名 "
-                     f"{_rank(r.rank_district, report.result.district_ranked)}"])
         story += [para(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
-                  table(rows, [28, 18, 28, 96]), para(f"计算：{r.formula}", cell),
+                  table(component_rows(report, r), [28, 18, 28, 96]), para(f"计算：{r.formula}", cell),
                   Spacer(1, 3 * mm)]
     story += [para(f"公式：{report.result.formula}", cell)]
     story += [para(f"说明：{n}", cell) for n in report.result.notes]

@@ -26,6 +26,7 @@ def _int(x: object) -> str:
 #: (field of the assessment row, label, how it is shown), in the page's order.
 FIGURES: tuple[tuple[str, str, Callable[[object], str]], ...] = (
     ("composite", "综合得分", _num(1)),
+    ("deduction", "重大事件扣分", lambda x: "—" if x is None else f"{float(x):g}"),  # type: ignore[arg-type]
     ("rank_district", "区内排名", _int),
     ("rank_industry", "行业排名", _int),
     ("ratings", "计分评价", _int),

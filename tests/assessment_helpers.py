@@ -66,7 +66,8 @@ def standard_form(auth: Any, db: Any, year: int = 2026) -> tuple[dict[str, str],
         rows = [(i.id, i.category, i.name, i.weight, i.pass_line) for i in std.indicators]
     data = {"csrf_token": auth.csrf_token(path), "name": f"{year}年度标准",
             "pass_score": "85", "weight_feedback": "50", "weight_inspection": "30",
-            "weight_covert": "20", "weight_tickets": "0"}
+            "weight_covert": "20", "weight_tickets": "0", "deduction_general": "5",
+            "deduction_major": "20"}
     for n, (i, c, name, w, p) in enumerate(rows):
         data.update({f"indicators-{n}-id": str(i), f"indicators-{n}-category": c,
                      f"indicators-{n}-name": name, f"indicators-{n}-weight": str(w),

@@ -34,6 +34,7 @@
           var lines = [w.code + ' ' + w.name,
             '综合得分 ' + C.fmt(w.composite) + '（区内第 ' + C.fmt(w.rank_district) + ' 名）'];
           data.components.forEach(function (c) { lines.push(c.label + ' ' + C.fmt(w.components[c.key])); });
+          if (w.deduction) { lines.push('重大事件扣分 −' + w.deduction); }
           return lines.join('\n');
         } },
       xAxis: { type: 'value', max: 100 },

@@ -95,7 +95,7 @@ class IndicatorSchema(ApiSchema):
 
 
 class StandardSchema(ApiSchema):
-    """一个年度的测评标准：指标、综合检查合格分数线、综合得分的四项权重。"""
+    """一个年度的测评标准：指标、综合检查合格分数线、综合得分的四项权重、重大事件扣分。"""
 
     year = fields.Integer(dump_only=True)
     name = Str(required=True, validate=Length(min=1, max=200, error="名称须为 1–200 个字符"))
@@ -104,6 +104,11 @@ class StandardSchema(ApiSchema):
     weight_inspection = _points("权重：综合检查", required=True)
     weight_covert = _points("权重：暗查", required=True)
     weight_tickets = _points("权重：督办办理", required=True)
+    deduction_general = Number(required=True, validate=between(0, 100), metadata={
+        "description": "重大事件扣分：本期每起一般事件从综合得分中扣除的分数（0–100）"})
+    deduction_major = Number(required=True, validate=between(0, 100), metadata={
+        "description": "重大事件扣分：本期每起重大事件从综合得分中扣除的分数（0–100）；"
+                       "扣分后综合得分最低为 0"})
     max_score = fields.Float(dump_only=True, metadata={"description": "各指标分值之和"})
     indicators = List(fields.Nested(IndicatorSchema), required=True,
                       validate=Length(min=1, max=100, error="须有 1–100 个测评指标"),

@@ -74,7 +74,7 @@ def get_standard(year: int) -> Any:
 
 
 @bp.patch("/standards/<int:year>")
-@bp.doc(summary="修改测评标准（区联席办）：名称、合格分数线、权重、指标（只改给出的字段）")
+@bp.doc(summary="修改测评标准（区联席办）：名称、合格分数线、权重、重大事件扣分、指标（只改给出的字段）")
 @no_query
 @bp.arguments(StandardSchema(partial=True))
 @bp.response(200, StandardSchema)

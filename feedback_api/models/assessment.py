@@ -15,7 +15,8 @@ from feedback_api.models.windows import Window
 
 
 class Standard(Base):
-    """One year's standard: its indicators, the inspection pass line and the composite's weights."""
+    """One year's standard: its indicators, the inspection pass line, the composite's weights and
+    the incidents' deductions."""
 
     __tablename__ = "standards"
     __table_args__ = (
@@ -23,6 +24,9 @@ class Standard(Base):
         sa.CheckConstraint("pass_score >= 0", name="pass_score"),
         sa.CheckConstraint("weight_feedback >= 0 and weight_inspection >= 0 and weight_covert >= 0"
                            " and weight_tickets >= 0", name="weights"),
+        sa.CheckConstraint("deduction_general >= 0 and deduction_general <= 100"
+                           " and deduction_major >= 0 and deduction_major <= 100",
+                           name="deductions"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +40,10 @@ class Standard(Base):
     weight_inspection: Mapped[float]
     weight_covert: Mapped[float]
     weight_tickets: Mapped[float]
+    #: Points taken from the composite per incident (重大事件) of the period, general (一般) and
+    #: major (重大); 0–100 each. 0 in the standards stored before they were (migration 0045).
+    deduction_general: Mapped[float] = mapped_column(server_default="0")
+    deduction_major: Mapped[float] = mapped_column(server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

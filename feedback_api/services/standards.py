@@ -1,5 +1,6 @@
 """The evaluation standard (测评标准), one per year: indicators with points and pass lines, the
-inspection pass score and the composite's weights. The office edits it; everyone reads it."""
+inspection pass score, the composite's weights and the points each incident (重大事件) of the
+period takes from the composite (扣分). The office edits it; everyone reads it."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ DEFAULT_PASS_SCORE = 80.0
 #: Public feedback, quarterly inspections, covert inspections, ticket handling.
 DEFAULT_WEIGHTS = {"weight_feedback": 40.0, "weight_inspection": 30.0, "weight_covert": 20.0,
                    "weight_tickets": 10.0}
+#: Points taken from the composite per incident: general (一般), major (重大). A major incident
+#: (a safety accident, a bad social impact) costs four general ones, 20 points, a fifth of the
+#: scale: it moves a window well down the ranking (and its title is at stake anyway, delisting
+#: rule 4); 5 for a general one is felt without sinking a window on one event. The standards
+#: stored before these existed have 0 (migration 0045): past figures do not move.
+DEFAULT_DEDUCTIONS = {"deduction_general": 5.0, "deduction_major": 20.0}
+#: The most a deduction may be: the composite's full scale.
+MAX_DEDUCTION = 100.0
 CATEGORIES = {k: v for k, v in TOPICS.items() if k != "other"}
 
 
@@ -45,6 +54,7 @@ def standard_to_dict(std: Standard) -> dict[str, Any]:
     return {
         "year": std.year, "name": std.name, "pass_score": std.pass_score,
         **{k: getattr(std, k) for k in DEFAULT_WEIGHTS},
+        **{k: getattr(std, k) for k in DEFAULT_DEDUCTIONS},
         # An unsaved standard's indicators (``read_standard``) have no id yet.
         "indicators": [{**({"id": i.id} if i.id is not None else {}), "category": i.category,
                         "name": i.name, "weight": i.weight, "pass_line": i.pass_line}
@@ -65,16 +75,24 @@ def _new_standard(year: int) -> Standard:
     if previous is not None:
         std = Standard(year=year, name=f"{year}年度文明诚信示范窗口测评标准",
                        pass_score=previous.pass_score,
-                       **{k: getattr(previous, k) for k in DEFAULT_WEIGHTS})
+                       **{k: getattr(previous, k) for k in DEFAULT_WEIGHTS},
+                       **_deductions_after(previous))
         std.indicators = [StandardIndicator(category=i.category, name=i.name, weight=i.weight,
                                             pass_line=i.pass_line, position=i.position)
                           for i in previous.indicators]
     else:
         std = Standard(year=year, name=f"{year}年度文明诚信示范窗口测评标准",
-                       pass_score=DEFAULT_PASS_SCORE, **DEFAULT_WEIGHTS)
+                       pass_score=DEFAULT_PASS_SCORE, **DEFAULT_WEIGHTS, **DEFAULT_DEDUCTIONS)
         std.indicators = [StandardIndicator(category=c, name=n, weight=w, pass_line=p, position=i)
                           for i, (c, n, w, p) in enumerate(DEFAULT_INDICATORS)]
     return std
+
+
+def _deductions_after(previous: Standard) -> dict[str, float]:
+    """A new year's deductions: the previous year's as the office set them, or the defaults when
+    both are 0 (as the migration left the standards stored before deductions existed)."""
+    got = {k: getattr(previous, k) for k in DEFAULT_DEDUCTIONS}
+    return got if any(got.values()) else dict(DEFAULT_DEDUCTIONS)
 
 
 def read_standard(year: int) -> Standard:
@@ -103,20 +121,21 @@ def ensure_standard(year: int) -> Standard:
 
 
 def _number(value: Any, label: str, errors: dict[str, str], key: str, *, positive: bool = False,
-            ) -> float | None:
+            most: float = 1000) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
         errors[key] = f"{label}应为数字"
         return None
-    if number != number or number < 0 or (positive and number == 0) or number > 1000:
-        errors[key] = f"{label}应为{'大于 0' if positive else '不小于 0'}且不超过 1000 的数"
+    if number != number or number < 0 or (positive and number == 0) or number > most:
+        errors[key] = f"{label}应为{'大于 0' if positive else '不小于 0'}且不超过 {most:g} 的数"
         return None
     return number
 
 
 def update_standard(actor: User | None, year: int, data: dict[str, Any]) -> Standard:
-    """Change the name, the pass score, the weights and the indicators (``indicators``: list of
+    """Change the name, the pass score, the weights, the incident deductions (0–100 points each)
+    and the indicators (``indicators``: list of
     {id?, category, name, weight, pass_line}; one left out is removed if never used). Nothing
     changes unless everything is valid."""
     _check_office(actor)
@@ -135,6 +154,11 @@ def update_standard(actor: User | None, year: int, data: dict[str, Any]) -> Stan
                       ("weight_tickets", "督办办理权重")):
         if key in data:
             number = _number(data[key], text, errors, key)
+            if number is not None:
+                values[key] = number
+    for key, text in (("deduction_general", "一般事件扣分"), ("deduction_major", "重大事件扣分")):
+        if key in data:
+            number = _number(data[key], text, errors, key, most=MAX_DEDUCTION)
             if number is not None:
                 values[key] = number
     plan = _plan_indicators(std, data["indicators"], errors) if "indicators" in data else None

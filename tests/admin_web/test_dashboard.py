@@ -87,7 +87,8 @@ def test_the_office_sees_every_window_with_the_assessments_numbers(app, client, 
         assert cells[0] == str(r.rank_district or "—")
         assert cells[1] == (f"{r.rank_industry}/{r.industry_ranked}" if r.rank_industry else "—")
         assert cells[4:8] == [_fmt(c.value) for c in r.components]
-        assert cells[8] == _fmt(r.composite)
+        assert cells[8] == ("—" if r.deduction is None else f"−{r.deduction:g}" if r.deduction else "0")
+        assert cells[9] == _fmt(r.composite)
         assert w["composite"] == (None if r.composite is None else round(r.composite, 1))
         assert w["rank_district"] == r.rank_district
         assert w["components"] == {c.key: None if c.value is None else round(c.value, 1)

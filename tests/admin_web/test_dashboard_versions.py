@@ -74,7 +74,7 @@ def test_a_published_quarter_stays_as_published_in_the_trend_until_recomputed(
     assert client.get(f"/dashboard/data.json?period={Q3.code}").get_json() == data
     q2_page = client.get(f"/dashboard/?period={Q2.code}").get_data(as_text=True)
     assert "考核结果：已发布 v1" in q2_page
-    assert _ranking(q2_page)["CD-SW-001"][8] == _fmt(published["CD-SW-001"])
+    assert _ranking(q2_page)["CD-SW-001"][9] == _fmt(published["CD-SW-001"])
 
     # The audited recompute stores v2; the trend's Q2 point is v2's now.
     with db():
@@ -104,7 +104,7 @@ def test_the_assessed_period_when_published_is_read_from_its_version(
     assert {w["code"] for w in data["windows"]} == {"CD-RMYY-001", "CD-RMYY-002"}
     ranking = _ranking(html)
     for code in ("CD-RMYY-001", "CD-RMYY-002"):
-        assert ranking[code][8] == _fmt(published[code])
+        assert ranking[code][9] == _fmt(published[code])
     assert data["trend"][0]["values"][-1] == round(
         fmean(published[c] for c in ("CD-RMYY-001", "CD-RMYY-002") if published[c] is not None), 1)
     assert "CD-SW-001" not in html

@@ -34,7 +34,8 @@ def test_each_role_reads_the_assessment_of_its_scope_with_district_ranks(client,
     office = client.get(f"/api/v1/assessments?period={quarter}", headers=tokens["office"]).get_json()
     assert office["period"] == "2026Q3" and office["period_label"] == "2026年第三季度"
     assert office["total"] == 4 and office["district_ranked"] == 3
-    assert set(office["weights"]) == {"feedback", "inspection", "covert", "tickets"}
+    assert set(office["weights"]) == {"feedback", "inspection", "covert", "tickets",
+                                      "incident_general", "incident_major"}
     with db():
         expected = {r.code: r for r in assessment.assess(assessment.parse_period(quarter), user("office")).rows}
     for item in office["items"]:

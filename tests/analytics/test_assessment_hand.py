@@ -1,6 +1,6 @@
 """The quarterly assessment against a hand calculation on a small district: every source (ratings
 on both sides of the district's quarter boundaries, an authority inspection, covert inspections,
-the tickets' full marks, an incident), the year's weights, a window without data, a tie, and
+the tickets' full marks, an incident and its deduction), the year's weights, a window without data, a tie, and
 delisted windows in and out of the ranking."""
 
 from __future__ import annotations
@@ -83,7 +83,10 @@ def test_the_quarter_matches_a_hand_calculation(db, small, sums):
         (50 * _fb(22, 6, tax_mean) + 20 * 95 + 20 * 75 + 10 * 100) / 100)
     sw2 = rows["CD-SW-002"]
     assert sw2.inspection_score is None  # Q2's inspection is not Q3's
-    assert sw2.composite == pytest.approx((50 * _fb(12, 3, tax_mean) + 10 * 100) / 60)
+    # Its general incident takes the standard's 5 points (the default of a new standard).
+    assert sw2.composite_before == pytest.approx((50 * _fb(12, 3, tax_mean) + 10 * 100) / 60)
+    assert (sw2.deduction, sw1.deduction) == (5, 0)
+    assert sw2.composite == pytest.approx((50 * _fb(12, 3, tax_mean) + 10 * 100) / 60 - 5)
     sw3 = rows["CD-SW-003"]
     assert sw3.composite == pytest.approx((50 * _fb(6, 2, tax_mean) + 10 * 100) / 60)
     health = _fb(10, 2, 5.0)

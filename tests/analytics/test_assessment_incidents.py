@@ -1,11 +1,13 @@
 """Incidents (重大事件) in the quarterly assessment: each window's incidents of the period are on its
-row, its page and the Excel table, and the notes say how they count (not in the composite: a
-major one is delisting rule 4's), so a reader of the assessment learns of them."""
+row, its page and the Excel table, and the notes say how they count (deducted from the composite
+by the standard's points, ``test_assessment_deductions``; a major one is also delisting rule
+4's), so a reader of the assessment learns of them."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from openpyxl import load_workbook
 
 from analytics import assessment
@@ -35,8 +37,8 @@ def test_the_periods_incidents_are_on_the_assessment(db, client, auth, district)
         result = assessment.assess(Q3)
     row = next(r for r in result.rows if r.code == "CD-SW-001")
     assert (row.incidents, row.incidents_major) == (2, 1)
-    assert row.composite == before
-    assert any("重大事件" in n and "不计入综合得分" in n for n in result.notes)
+    assert row.composite == pytest.approx(before - 5 - 20)  # the default standard's points
+    assert any("重大事件" in n and "扣分" in n and "摘牌规则" in n for n in result.notes)
     other = next(r for r in result.rows if r.code == "CD-SW-002")
     assert (other.incidents, other.incidents_major) == (0, 0)
 
