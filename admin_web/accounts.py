@@ -83,13 +83,18 @@ def detail(user_id: int) -> Any:
     form = AccountForm()
     if not form.validate_on_submit():
         return _detail(user, form, 400)
+    version, role = user.session_version, user.role
     done = commit_or_flash(lambda: user_edits.update_user(
         actor(), user, role=form.role.data, scopes=scope_list(form.scopes.data),
         display_name=form.display_name.data or ""), form=form)
     if done is None:
         return _detail(user, form, 400)
-    flash(f"已修改用户 {user.username}，下次操作时生效" if done.value
-          else f"用户 {user.username} 没有变化", "success")
+    if user.session_version != version:
+        tokens = "，访问令牌已撤销" if user.role != role else "（访问令牌按新范围继续有效）"
+        flash(f"已修改用户 {user.username}：其登录已失效，须重新登录{tokens}", "success")
+    else:
+        flash(f"已修改用户 {user.username}，下次操作时生效" if done.value
+              else f"用户 {user.username} 没有变化", "success")
     return redirect(url_for("accounts.detail", user_id=user.id))
 
 

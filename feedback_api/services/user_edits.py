@@ -1,7 +1,9 @@
 """The office's edits of an account: its role, its scope (a whole industry, units or single
 windows) and its shown name; a new account or a reset with a one-time password; a user's own
 password change. Each takes effect at the account's next request (the session loads the user and
-scopes afresh each time) and is audited; the last active office account keeps its role."""
+scopes afresh each time) and is audited; the last active office account keeps its role. A role or
+scope change ends the account's open sessions, a role change revokes its API tokens as well
+(users.end_sessions); a password change or reset does both (users.set_password)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.users import (
     check_new_password,
     create_user,
+    end_sessions,
     is_locked,
     other_active_offices,
     resolve_scope,
@@ -59,7 +62,15 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
     Session.flush()
     Session.refresh(user, ["scopes"])  # the scopes' windows and units, to name them
     after = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name}
-    return audit.record_change(actor, "update", "user", user.username, before, after) is not None
+    changed = audit.record_change(actor, "update", "user", user.username, before, after) is not None
+    if before["role"] != after["role"]:
+        # What the account may do changed: pages and scripts start again from a sign-in.
+        end_sessions(actor, user, revoke_tokens=True)
+    elif sorted(before["scopes"]) != sorted(after["scopes"]):
+        # A token carries no scope of its own (the API reads the user's at each request), so it
+        # goes on with the new one; open pages may hold what the old scope showed.
+        end_sessions(actor, user, revoke_tokens=False)
+    return changed
 
 
 def one_time_password() -> str:

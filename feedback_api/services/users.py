@@ -113,10 +113,23 @@ def set_password(actor: User | None, user: User, password: str, *,
     their own at the next sign-in)."""
     check_new_password(password)
     user.password_hash = _hash_password(password)
-    user.session_version += 1  # every session signed in with the old password ends
     user.must_change_password = must_change
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
+    # Whoever knew the old password (a session left open, a token handed to a script) is out.
+    end_sessions(actor, user, revoke_tokens=True)
+
+
+def end_sessions(actor: User | None, user: User, *, revoke_tokens: bool) -> None:
+    """End every browser session of ``user`` at its next request (the version in the session's
+    id no longer matches: Flask-Login's "alternative tokens"), and with ``revoke_tokens`` revoke
+    their unrevoked API tokens (each audited)."""
+    user.session_version += 1
+    Session.flush()
+    if revoke_tokens:
+        for token in list(Session.scalars(sa.select(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))):
+            revoke_token(actor, token)
 
 
 def load_session_user(session_id: str) -> User | None:
@@ -148,12 +161,9 @@ def disable_user(actor: User | None, user: User) -> bool:
         raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；"
                        "请先添加或启用另一个联席办账号")
     user.active = False
-    user.session_version += 1
     Session.flush()
     audit.record_change(actor, "disable", "user", user.username, {"active": True}, {"active": False})
-    for token in Session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
-                                                           ApiToken.revoked_at.is_(None))):
-        revoke_token(actor, token)
+    end_sessions(actor, user, revoke_tokens=True)
     return True
 
 
