@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -12,11 +10,6 @@ from admin_web.forms import PageForm
 from feedback_api.models.reference import ROLES
 
 _ROLE_CHOICES = [SelectChoice(code, name) for code, name in ROLES.items()]
-
-
-def scope_list(text: str | None) -> list[str]:
-    """Scope codes as typed: separated by spaces, commas (either width), 、 or new lines."""
-    return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
 
 
 class AccountForm(PageForm):

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from admin_web.account_forms import AccountForm, NewAccountForm, scope_list
+from admin_web.account_forms import AccountForm, NewAccountForm
 from admin_web.common import actor, commit_or_flash, found_or_404, role_required
 from admin_web.forms import EmptyForm
 from feedback_api.models import User
@@ -57,7 +57,7 @@ def create() -> Any:
         return _list_page(form, 400)
     done = commit_or_flash(lambda: user_edits.create_account(
         actor(), form.username.data or "", role=form.role.data or "",
-        scopes=scope_list(form.scopes.data), display_name=form.display_name.data or ""), form=form)
+        scopes=user_edits.scope_list(form.scopes.data), display_name=form.display_name.data or ""), form=form)
     if done is None:
         return _list_page(form, 400)
     user, password = done.value
@@ -85,7 +85,7 @@ def detail(user_id: int) -> Any:
         return _detail(user, form, 400)
     version, role = user.session_version, user.role
     done = commit_or_flash(lambda: user_edits.update_user(
-        actor(), user, role=form.role.data, scopes=scope_list(form.scopes.data),
+        actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
         display_name=form.display_name.data or ""), form=form)
     if done is None:
         return _detail(user, form, 400)

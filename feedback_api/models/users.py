@@ -38,6 +38,8 @@ class User(Base):
     #: The office set this password (a new account, a reset): the user must choose their own
     #: before anything else (admin_web/account_password.py; the API refuses their tokens).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The account holder's mailbox (optional; the account import sheet's 邮箱).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
 
     scopes: Mapped[list[UserScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

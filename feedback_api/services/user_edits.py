@@ -7,6 +7,7 @@ scope change ends the account's open sessions, a role change revokes its API tok
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -35,6 +36,11 @@ ONE_TIME_LENGTH = 12
 
 #: The roles that see only their scope, and so need one.
 SCOPED_ROLES = frozenset({"authority", "unit"})
+
+
+def scope_list(text: str | None) -> list[str]:
+    """Scope codes as typed: separated by spaces, commas (either width), 、 or new lines."""
+    return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
 
 
 def update_user(actor: User | None, user: User, *, role: str | None = None,
@@ -78,12 +84,12 @@ def one_time_password() -> str:
 
 
 def create_account(actor: User | None, username: str, *, role: str, scopes: Iterable[str] = (),
-                   display_name: str = "") -> tuple[User, str]:
+                   display_name: str = "", email: str = "") -> tuple[User, str]:
     """A new account with a one-time password (returned once, stored only hashed) that the user
     must replace at the first sign-in."""
     password = one_time_password()
     user = create_user(actor, username, role=role, password=password, scopes=scopes,
-                       display_name=display_name, must_change=True)
+                       display_name=display_name, must_change=True, email=email)
     return user, password
 
 

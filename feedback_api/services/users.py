@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
-from feedback_api.services import audit, ratelimit
+from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
@@ -56,6 +56,34 @@ def scope_codes(user: User) -> list[str]:
     return out
 
 
+def check_username(username: str | None) -> str:
+    """A new account's username as stored (ends trimmed), or ValidationError: 1 to 64 characters,
+    no spaces or invisible characters, not the name of another account in any capitals."""
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise ValidationError("用户名须为 1–64 个字符")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
+        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
+        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
+    if Session.scalar(sa.select(User.id).where(
+            sa.func.lower(User.username) == username.lower())) is not None:
+        raise ValidationError(f"用户 {username} 已存在", code="duplicate")
+    return username
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
+
+
+def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
+    """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
+    entries = [resolve_scope(c) for c in scopes]
+    if role in {"authority", "unit"} and not entries:
+        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+    return entries
+
+
 def create_user(
     actor: User | None,
     username: str,
@@ -65,37 +93,29 @@ def create_user(
     scopes: Iterable[str] = (),
     display_name: str = "",
     must_change: bool = False,
+    email: str = "",
 ) -> User:
-    username = (username or "").strip()
-    if not username or len(username) > 64:
-        raise ValidationError("用户名须为 1–64 个字符")
-    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
-        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
-        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
-    if role not in ROLES:
-        raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
+    username = check_username(username)
+    check_role(role)
     check_new_password(password)
     display_name = (display_name or "").strip() or username
     if len(display_name) > 100:
         raise ValidationError("显示名称须为 1–100 个字符")
-    if Session.scalar(sa.select(User.id).where(
-            sa.func.lower(User.username) == username.lower())) is not None:
-        raise ValidationError(f"用户 {username} 已存在", code="duplicate")
-    scope_entries = [resolve_scope(c) for c in scopes]
-    if role in {"authority", "unit"} and not scope_entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+    mailbox = alert_contacts.clean_email(email) if (email or "").strip() else None
+    scopes = list(scopes)
     user = User(
         username=username,
         role=role,
         display_name=display_name,
         password_hash=_hash_password(password),
-        scopes=scope_entries,
+        scopes=scope_entries(role, scopes),
         must_change_password=must_change,
+        email=mailbox,
     )
     Session.add(user)
     Session.flush()
     audit.record_change(actor, "create", "user", username, None,
-                        {"role": role, "scopes": list(scopes)})
+                        {"role": role, "scopes": scopes} | ({"email": mailbox} if mailbox else {}))
     return user
 
 
