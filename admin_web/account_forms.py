@@ -20,6 +20,7 @@ class AccountForm(PageForm):
                            description="窗口编号、单位编号或行业代码，多个用空格或逗号分隔；"
                                        "行业主管部门和窗口单位必填")
     display_name = StringField("显示名称", validators=[Length(max=100)])
+    email = StringField("邮箱", validators=[Length(max=254)], description="可不填")
 
 
 class NewAccountForm(AccountForm):

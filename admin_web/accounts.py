@@ -57,7 +57,8 @@ def create() -> Any:
         return _list_page(form, 400)
     done = commit_or_flash(lambda: user_edits.create_account(
         actor(), form.username.data or "", role=form.role.data or "",
-        scopes=user_edits.scope_list(form.scopes.data), display_name=form.display_name.data or ""), form=form)
+        scopes=user_edits.scope_list(form.scopes.data), display_name=form.display_name.data or "",
+        email=form.email.data or ""), form=form)
     if done is None:
         return _list_page(form, 400)
     user, password = done.value
@@ -77,7 +78,8 @@ def _detail(user: User, form: AccountForm, status: int = 200) -> tuple[str, int]
 def detail(user_id: int) -> Any:
     user = _user(user_id)
     form = AccountForm(data={"role": user.role, "display_name": user.display_name,
-                             "scopes": " ".join(user_service.scope_codes(user))})
+                             "scopes": " ".join(user_service.scope_codes(user)),
+                             "email": user.email or ""})
     if request.method == "GET":
         return _detail(user, form)
     form = AccountForm()
@@ -86,7 +88,7 @@ def detail(user_id: int) -> Any:
     version, role = user.session_version, user.role
     done = commit_or_flash(lambda: user_edits.update_user(
         actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
-        display_name=form.display_name.data or ""), form=form)
+        display_name=form.display_name.data or "", email=form.email.data or ""), form=form)
     if done is None:
         return _detail(user, form, 400)
     if user.session_version != version:

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash
 from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
-from feedback_api.services import audit, ratelimit
+from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.users import (
     check_new_password,
@@ -44,9 +44,12 @@ def scope_list(text: str | None) -> list[str]:
 
 
 def update_user(actor: User | None, user: User, *, role: str | None = None,
-                scopes: Iterable[str] | None = None, display_name: str | None = None) -> bool:
-    """Change what is given (None: keep it); False (and nothing logged) if nothing changed."""
-    before = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name}
+                scopes: Iterable[str] | None = None, display_name: str | None = None,
+                email: str | None = None) -> bool:
+    """Change what is given (None: keep it; an empty ``email`` clears it); False (and nothing
+    logged) if nothing changed."""
+    before = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name,
+              "email": user.email}
     new_role = role if role is not None else user.role
     if new_role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
@@ -62,12 +65,15 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
         if not display_name or len(display_name) > 100:
             raise ValidationError("显示名称须为 1–100 个字符")
         user.display_name = display_name
+    if email is not None:
+        user.email = alert_contacts.clean_email(email) if email.strip() else None
     user.role = new_role
     if entries is not None:
         user.scopes = entries
     Session.flush()
     Session.refresh(user, ["scopes"])  # the scopes' windows and units, to name them
-    after = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name}
+    after = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name,
+             "email": user.email}
     changed = audit.record_change(actor, "update", "user", user.username, before, after) is not None
     if before["role"] != after["role"]:
         # What the account may do changed: pages and scripts start again from a sign-in.
