@@ -54,6 +54,7 @@ def test_an_own_password_change_revokes_the_tokens(app, client, auth, db, distri
                                           "current": "unit-password", "new": "a-new-password",
                                           "repeated": "a-new-password"})
     assert resp.status_code == 302
+    assert "访问令牌已撤销" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert client.get("/").status_code == 200  # this session goes on
     assert other.get("/").status_code == 302  # the other one ends
     assert client.get("/api/v1/windows", headers=headers).status_code == 401
