@@ -33,8 +33,10 @@ _ALIASES = {"账号": "username", "登录名": "username", "显示名称": "disp
             "范围": "scopes", "所属单位": "scopes", "单位/窗口/主管部门": "scopes",
             "电子邮箱": "email", "邮件": "email", "电子邮件": "email"}
 _FIELDS = {header: fld for fld, header in COLUMNS} | _ALIASES
-#: Rows one upload may hold: a district's accounts are a few hundred.
-MAX_ROWS = 500
+#: Rows one upload may hold. Every account costs a password hash (scrypt, slow on purpose) in
+#: the confirming request, which must finish within gunicorn's 60 s timeout on a busy server;
+#: a district's few hundred accounts go in a few sheets.
+MAX_ROWS = 100
 #: A role as typed: its Chinese name (as the page shows it) or its code.
 _ROLE_BY_TEXT = {name: code for code, name in ROLES.items()} | {code: code for code in ROLES}
 

@@ -178,3 +178,14 @@ def test_no_other_role_reaches_the_import(client, auth, db, district, role):
     assert client.post("/accounts/import/confirm",
                        data={"csrf_token": token, "rows": rows}).status_code == 403
     assert "sw-clerk" not in _usernames(db)
+
+
+def test_a_sheet_over_the_limit_is_refused_whole(client, auth, db, district):
+    from feedback_api.services.user_import import MAX_ROWS
+
+    auth.login("office")
+    rows = [[f"clerk{i}", "", "第三方机构", "", ""] for i in range(MAX_ROWS + 1)]
+    resp = _upload(client, auth, _xlsx(rows))
+    assert resp.status_code == 400
+    assert f"文件超过 {MAX_ROWS} 行，请分批导入" in resp.get_data(as_text=True)
+    assert "clerk0" not in resp.get_data(as_text=True)
