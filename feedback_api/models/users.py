@@ -32,8 +32,9 @@ class User(Base):
     #: of services/users.py.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Part of every session's user id: a password change or disabling bumps it, so every
-    #: session signed in before stops working at its next request.
+    #: Part of every session's user id: a password change or reset, disabling, a role or scope
+    #: change bumps it (users.end_sessions), so every session signed in before stops working at
+    #: its next request.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: The office set this password (a new account, a reset): the user must choose their own
     #: before anything else (admin_web/account_password.py; the API refuses their tokens).

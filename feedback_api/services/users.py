@@ -154,8 +154,8 @@ def end_sessions(actor: User | None, user: User, *, revoke_tokens: bool) -> None
 
 def load_session_user(session_id: str) -> User | None:
     """The user a browser session names (``User.get_id()``: "id:version"), or None when the
-    user is gone or disabled, or the version is older than the user's (the password was changed
-    or the user disabled since that sign-in). Flask-Login's user loader calls this."""
+    user is gone or disabled, or the version is older than the user's (:func:`end_sessions` since
+    that sign-in). Flask-Login's user loader calls this."""
     user_id, sep, version = (session_id or "").partition(":")
     if not sep or not user_id.isdigit() or not version.isdigit():
         return None
