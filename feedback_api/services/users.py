@@ -103,12 +103,13 @@ def create_user(
         raise ValidationError("显示名称须为 1–100 个字符")
     mailbox = alert_contacts.clean_email(email) if (email or "").strip() else None
     scopes = list(scopes)
+    entries = scope_entries(role, scopes)  # before the (slow) hash
     user = User(
         username=username,
         role=role,
         display_name=display_name,
         password_hash=_hash_password(password),
-        scopes=scope_entries(role, scopes),
+        scopes=entries,
         must_change_password=must_change,
         email=mailbox,
     )
