@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -14,11 +12,6 @@ from feedback_api.models.reference import ROLES
 _ROLE_CHOICES = [SelectChoice(code, name) for code, name in ROLES.items()]
 
 
-def scope_list(text: str | None) -> list[str]:
-    """Scope codes as typed: separated by spaces, commas (either width), 、 or new lines."""
-    return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
-
-
 class AccountForm(PageForm):
     """Role, scope and shown name: the fields of a new account and of an edit."""
 
@@ -27,6 +20,7 @@ class AccountForm(PageForm):
                            description="窗口编号、单位编号或行业代码，多个用空格或逗号分隔；"
                                        "行业主管部门和窗口单位必填")
     display_name = StringField("显示名称", validators=[Length(max=100)])
+    email = StringField("邮箱", validators=[Length(max=254)], description="可不填")
 
 
 class NewAccountForm(AccountForm):

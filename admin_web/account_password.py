@@ -43,7 +43,7 @@ def change() -> Any:
             # (a new session, so its CSRF tokens are new as well).
             session.clear()
             login_user(user)
-            flash("密码已修改，您在其他设备上的登录已失效", "success")
+            flash("密码已修改：您在其他设备上的登录已失效，访问令牌已撤销", "success")
             return redirect(url_for("home.index"))
     return _page(form)
 

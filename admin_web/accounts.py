@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from admin_web.account_forms import AccountForm, NewAccountForm, scope_list
+from admin_web.account_forms import AccountForm, NewAccountForm
 from admin_web.common import actor, commit_or_flash, found_or_404, role_required
 from admin_web.forms import EmptyForm
 from feedback_api.models import User
@@ -57,7 +57,8 @@ def create() -> Any:
         return _list_page(form, 400)
     done = commit_or_flash(lambda: user_edits.create_account(
         actor(), form.username.data or "", role=form.role.data or "",
-        scopes=scope_list(form.scopes.data), display_name=form.display_name.data or ""), form=form)
+        scopes=user_edits.scope_list(form.scopes.data), display_name=form.display_name.data or "",
+        email=form.email.data or ""), form=form)
     if done is None:
         return _list_page(form, 400)
     user, password = done.value
@@ -77,19 +78,25 @@ def _detail(user: User, form: AccountForm, status: int = 200) -> tuple[str, int]
 def detail(user_id: int) -> Any:
     user = _user(user_id)
     form = AccountForm(data={"role": user.role, "display_name": user.display_name,
-                             "scopes": " ".join(user_service.scope_codes(user))})
+                             "scopes": " ".join(user_service.scope_codes(user)),
+                             "email": user.email or ""})
     if request.method == "GET":
         return _detail(user, form)
     form = AccountForm()
     if not form.validate_on_submit():
         return _detail(user, form, 400)
+    version, role = user.session_version, user.role
     done = commit_or_flash(lambda: user_edits.update_user(
-        actor(), user, role=form.role.data, scopes=scope_list(form.scopes.data),
-        display_name=form.display_name.data or ""), form=form)
+        actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
+        display_name=form.display_name.data or "", email=form.email.data or ""), form=form)
     if done is None:
         return _detail(user, form, 400)
-    flash(f"已修改用户 {user.username}，下次操作时生效" if done.value
-          else f"用户 {user.username} 没有变化", "success")
+    if user.session_version != version:
+        tokens = "，访问令牌已撤销" if user.role != role else "（访问令牌按新范围继续有效）"
+        flash(f"已修改用户 {user.username}：其登录已失效，须重新登录{tokens}", "success")
+    else:
+        flash(f"已修改用户 {user.username}，下次操作时生效" if done.value
+              else f"用户 {user.username} 没有变化", "success")
     return redirect(url_for("accounts.detail", user_id=user.id))
 
 

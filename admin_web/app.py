@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from admin_web import (
     abuse,
+    account_import,
     account_password,
     accounts,
     agency_reports,
@@ -77,7 +78,7 @@ BLUEPRINTS = (auth.bp, home.bp, windows.bp, feedback.bp, desk.bp, audit.bp, tick
               ticket_links.bp, calendar.bp, contacts.bp, assessment.bp, dashboard.bp, inspections.bp,
               covert.bp, reports.bp,
               cycle_year.bp, cycle_submissions.bp, cycle_review.bp, cycle_publicity.bp, public.bp,
-              profile.bp, agency_reports.bp, accounts.bp, account_password.bp, wechat_bp,
+              profile.bp, agency_reports.bp, accounts.bp, account_import.bp, account_password.bp, wechat_bp,
               wechat_h5_bp)
 #: /api/v1 operations outside the core (they need analytics), in the same document.
 API_BLUEPRINTS = (analytics_api.bp,)

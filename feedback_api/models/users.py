@@ -32,12 +32,15 @@ class User(Base):
     #: of services/users.py.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Part of every session's user id: a password change or disabling bumps it, so every
-    #: session signed in before stops working at its next request.
+    #: Part of every session's user id: a password change or reset, disabling, a role or scope
+    #: change bumps it (users.end_sessions), so every session signed in before stops working at
+    #: its next request.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: The office set this password (a new account, a reset): the user must choose their own
     #: before anything else (admin_web/account_password.py; the API refuses their tokens).
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The account holder's mailbox (optional; the account import sheet's 邮箱).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
 
     scopes: Mapped[list[UserScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

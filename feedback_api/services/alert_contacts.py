@@ -22,7 +22,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`
                     r"[A-Za-z\u4e00-\u9fff]{2,}")
 
 
-def _clean_email(email: object) -> str:
+def clean_email(email: object) -> str:
     email = email.strip() if isinstance(email, str) else ""
     if len(email) > 254 or not _EMAIL.fullmatch(email):
         raise ValidationError("电子邮箱格式不正确", details={"email": "格式不正确"})
@@ -39,7 +39,7 @@ def add_contact(actor: User | None, unit: Unit | None, email: object, name: str 
             or (industry is not None and industry not in INDUSTRIES)
             or (expert is not None and expert.role != "expert")):
         raise ValidationError("请选择单位、行业主管部门或评审专家", details={"unit": "请选择"})
-    clean = _clean_email(email)
+    clean = clean_email(email)
     if unit is not None:
         target = UnitContact.unit_id == unit.id
     elif expert is not None:

@@ -1,10 +1,13 @@
 """The office's edits of an account: its role, its scope (a whole industry, units or single
 windows) and its shown name; a new account or a reset with a one-time password; a user's own
 password change. Each takes effect at the account's next request (the session loads the user and
-scopes afresh each time) and is audited; the last active office account keeps its role."""
+scopes afresh each time) and is audited; the last active office account keeps its role. A role or
+scope change ends the account's open sessions, a role change revokes its API tokens as well
+(users.end_sessions); a password change or reset does both (users.set_password)."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -14,11 +17,12 @@ from werkzeug.security import check_password_hash
 from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
-from feedback_api.services import audit, ratelimit
+from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.users import (
     check_new_password,
     create_user,
+    end_sessions,
     is_locked,
     other_active_offices,
     resolve_scope,
@@ -34,10 +38,18 @@ ONE_TIME_LENGTH = 12
 SCOPED_ROLES = frozenset({"authority", "unit"})
 
 
+def scope_list(text: str | None) -> list[str]:
+    """Scope codes as typed: separated by spaces, commas (either width), 、 or new lines."""
+    return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
+
+
 def update_user(actor: User | None, user: User, *, role: str | None = None,
-                scopes: Iterable[str] | None = None, display_name: str | None = None) -> bool:
-    """Change what is given (None: keep it); False (and nothing logged) if nothing changed."""
-    before = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name}
+                scopes: Iterable[str] | None = None, display_name: str | None = None,
+                email: str | None = None) -> bool:
+    """Change what is given (None: keep it; an empty ``email`` clears it); False (and nothing
+    logged) if nothing changed."""
+    before = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name,
+              "email": user.email}
     new_role = role if role is not None else user.role
     if new_role not in ROLES:
         raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
@@ -53,13 +65,24 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
         if not display_name or len(display_name) > 100:
             raise ValidationError("显示名称须为 1–100 个字符")
         user.display_name = display_name
+    if email is not None:
+        user.email = alert_contacts.clean_email(email) if email.strip() else None
     user.role = new_role
     if entries is not None:
         user.scopes = entries
     Session.flush()
     Session.refresh(user, ["scopes"])  # the scopes' windows and units, to name them
-    after = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name}
-    return audit.record_change(actor, "update", "user", user.username, before, after) is not None
+    after = {"role": user.role, "scopes": scope_codes(user), "display_name": user.display_name,
+             "email": user.email}
+    changed = audit.record_change(actor, "update", "user", user.username, before, after) is not None
+    if before["role"] != after["role"]:
+        # What the account may do changed: pages and scripts start again from a sign-in.
+        end_sessions(actor, user, revoke_tokens=True)
+    elif sorted(before["scopes"]) != sorted(after["scopes"]):
+        # A token carries no scope of its own (the API reads the user's at each request), so it
+        # goes on with the new one; open pages may hold what the old scope showed.
+        end_sessions(actor, user, revoke_tokens=False)
+    return changed
 
 
 def one_time_password() -> str:
@@ -67,12 +90,12 @@ def one_time_password() -> str:
 
 
 def create_account(actor: User | None, username: str, *, role: str, scopes: Iterable[str] = (),
-                   display_name: str = "") -> tuple[User, str]:
+                   display_name: str = "", email: str = "") -> tuple[User, str]:
     """A new account with a one-time password (returned once, stored only hashed) that the user
     must replace at the first sign-in."""
     password = one_time_password()
     user = create_user(actor, username, role=role, password=password, scopes=scopes,
-                       display_name=display_name, must_change=True)
+                       display_name=display_name, must_change=True, email=email)
     return user, password
 
 

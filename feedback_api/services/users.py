@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
-from feedback_api.services import audit, ratelimit
+from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
 TOKEN_PREFIX = "ww_"
@@ -56,6 +56,34 @@ def scope_codes(user: User) -> list[str]:
     return out
 
 
+def check_username(username: str | None) -> str:
+    """A new account's username as stored (ends trimmed), or ValidationError: 1 to 64 characters,
+    no spaces or invisible characters, not the name of another account in any capitals."""
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        raise ValidationError("用户名须为 1–64 个字符")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
+        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
+        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
+    if Session.scalar(sa.select(User.id).where(
+            sa.func.lower(User.username) == username.lower())) is not None:
+        raise ValidationError(f"用户 {username} 已存在", code="duplicate")
+    return username
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
+
+
+def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
+    """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
+    entries = [resolve_scope(c) for c in scopes]
+    if role in {"authority", "unit"} and not entries:
+        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+    return entries
+
+
 def create_user(
     actor: User | None,
     username: str,
@@ -65,37 +93,30 @@ def create_user(
     scopes: Iterable[str] = (),
     display_name: str = "",
     must_change: bool = False,
+    email: str = "",
 ) -> User:
-    username = (username or "").strip()
-    if not username or len(username) > 64:
-        raise ValidationError("用户名须为 1–64 个字符")
-    if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
-        # One typed at sign-in must be the one stored: no spaces, no invisible characters.
-        raise ValidationError("用户名不能含空格、不可见字符或控制字符")
-    if role not in ROLES:
-        raise ValidationError(f"角色须为 {', '.join(ROLES)} 之一")
+    username = check_username(username)
+    check_role(role)
     check_new_password(password)
     display_name = (display_name or "").strip() or username
     if len(display_name) > 100:
         raise ValidationError("显示名称须为 1–100 个字符")
-    if Session.scalar(sa.select(User.id).where(
-            sa.func.lower(User.username) == username.lower())) is not None:
-        raise ValidationError(f"用户 {username} 已存在", code="duplicate")
-    scope_entries = [resolve_scope(c) for c in scopes]
-    if role in {"authority", "unit"} and not scope_entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+    mailbox = alert_contacts.clean_email(email) if (email or "").strip() else None
+    scopes = list(scopes)
+    entries = scope_entries(role, scopes)  # before the (slow) hash
     user = User(
         username=username,
         role=role,
         display_name=display_name,
         password_hash=_hash_password(password),
-        scopes=scope_entries,
+        scopes=entries,
         must_change_password=must_change,
+        email=mailbox,
     )
     Session.add(user)
     Session.flush()
     audit.record_change(actor, "create", "user", username, None,
-                        {"role": role, "scopes": list(scopes)})
+                        {"role": role, "scopes": scopes} | ({"email": mailbox} if mailbox else {}))
     return user
 
 
@@ -113,16 +134,29 @@ def set_password(actor: User | None, user: User, password: str, *,
     their own at the next sign-in)."""
     check_new_password(password)
     user.password_hash = _hash_password(password)
-    user.session_version += 1  # every session signed in with the old password ends
     user.must_change_password = must_change
     Session.flush()
     audit.record_change(actor, "set_password", "user", user.username, None, None)
+    # Whoever knew the old password (a session left open, a token handed to a script) is out.
+    end_sessions(actor, user, revoke_tokens=True)
+
+
+def end_sessions(actor: User | None, user: User, *, revoke_tokens: bool) -> None:
+    """End every browser session of ``user`` at its next request (the version in the session's
+    id no longer matches: Flask-Login's "alternative tokens"), and with ``revoke_tokens`` revoke
+    their unrevoked API tokens (each audited)."""
+    user.session_version += 1
+    Session.flush()
+    if revoke_tokens:
+        for token in list(Session.scalars(sa.select(ApiToken).where(
+                ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))):
+            revoke_token(actor, token)
 
 
 def load_session_user(session_id: str) -> User | None:
     """The user a browser session names (``User.get_id()``: "id:version"), or None when the
-    user is gone or disabled, or the version is older than the user's (the password was changed
-    or the user disabled since that sign-in). Flask-Login's user loader calls this."""
+    user is gone or disabled, or the version is older than the user's (:func:`end_sessions` since
+    that sign-in). Flask-Login's user loader calls this."""
     user_id, sep, version = (session_id or "").partition(":")
     if not sep or not user_id.isdigit() or not version.isdigit():
         return None
@@ -148,12 +182,9 @@ def disable_user(actor: User | None, user: User) -> bool:
         raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能停用；"
                        "请先添加或启用另一个联席办账号")
     user.active = False
-    user.session_version += 1
     Session.flush()
     audit.record_change(actor, "disable", "user", user.username, {"active": True}, {"active": False})
-    for token in Session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id,
-                                                           ApiToken.revoked_at.is_(None))):
-        revoke_token(actor, token)
+    end_sessions(actor, user, revoke_tokens=True)
     return True
 
 

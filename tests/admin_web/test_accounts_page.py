@@ -133,3 +133,28 @@ def test_no_other_role_reaches_the_accounts_page_by_url_or_form(client, auth, db
         resp = client.post(path, data={"csrf_token": token, "username": "x", "role": "office"})
         assert resp.status_code == 403, path
     assert _actions(db) == []
+
+
+def test_the_office_keeps_an_accounts_mailbox(client, auth, db, district):
+    auth.login("office")
+    resp = client.post("/accounts/new", data={
+        "csrf_token": auth.csrf_token("/accounts"), "username": "mailed", "role": "agency",
+        "email": "bad@"})
+    assert resp.status_code == 400 and "电子邮箱格式不正确" in resp.get_data(as_text=True)
+    resp = client.post("/accounts/new", data={
+        "csrf_token": auth.csrf_token("/accounts"), "username": "mailed", "role": "agency",
+        "email": " a.b@example.cn "})
+    assert resp.status_code == 200
+    uid = _user(db, "mailed")[0]
+    assert "a.b@example.cn" in client.get(f"/accounts/{uid}").get_data(as_text=True)
+    token = auth.csrf_token(f"/accounts/{uid}")
+    page = client.post(f"/accounts/{uid}", data={"csrf_token": token, "role": "agency",
+                                                 "display_name": "mailed", "email": "x y@z.cn"})
+    assert page.status_code == 400 and "电子邮箱格式不正确" in page.get_data(as_text=True)
+    client.post(f"/accounts/{uid}", data={"csrf_token": token, "role": "agency",
+                                          "display_name": "mailed", "email": ""})
+    with db() as s:
+        assert s.get(User, uid).email is None
+        entry = s.scalars(sa.select(AuditLog).where(AuditLog.action == "update",
+                                                    AuditLog.entity_id == "mailed")).one()
+        assert (entry.before, entry.after) == ({"email": "a.b@example.cn"}, {"email": None})

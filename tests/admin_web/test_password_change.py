@@ -60,9 +60,11 @@ def _reset_by_office(client, auth, db, name) -> str:
 
 def test_after_a_reset_every_page_leads_to_the_change_until_it_is_made(client, auth, db, district,
                                                                       token_for):
-    headers = token_for("unit")
+    held = token_for("unit")
     password = _reset_by_office(client, auth, db, "unit")
-    # A token the user held is refused, with why, while the office's password is in use.
+    assert client.get("/api/v1/me", headers=held).status_code == 401  # the reset revoked it
+    # A token made while the office's password is in use is refused, with why.
+    headers = token_for("unit")
     resp = client.get("/api/v1/me", headers=headers)
     assert resp.status_code == 403
     assert resp.get_json()["error"]["code"] == "password_change_required"
@@ -75,7 +77,10 @@ def test_after_a_reset_every_page_leads_to_the_change_until_it_is_made(client, a
     assert client.get("/api/v1/me").status_code == 403  # the session's API calls too
     assert _post(client, auth, password, "unit-own-password").status_code == 302
     assert client.get("/").status_code == 200
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/me").status_code == 200  # the session's API calls go on
+    # The change revoked every token made before it: whoever saw a password got nothing lasting.
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert client.get("/api/v1/me", headers=held).status_code == 401
     with db() as s:
         assert not s.scalar(sa.select(User.must_change_password).where(User.username == "unit"))
 

@@ -39,7 +39,9 @@ def test_a_scope_change_takes_effect_at_the_next_request(runner, auth, client, d
     r = runner.invoke(args=["users", "edit", "unit", "--scope", "CD-RMYY-001"])
     assert r.exit_code == 0, r.output
     assert "CD-RMYY-001" in r.output
-    assert client.get("/windows/CD-SW-001").status_code in (403, 404)  # the same session
+    assert client.get("/windows/CD-SW-001").status_code == 302  # the session ended: sign in
+    auth.login("unit")
+    assert client.get("/windows/CD-SW-001").status_code in (403, 404)
     assert client.get("/windows/CD-RMYY-001").status_code == 200
     assert client.get("/api/v1/windows/CD-SW-001", headers=headers).status_code in (403, 404)
     assert client.get("/api/v1/windows/CD-RMYY-001", headers=headers).status_code == 200
