@@ -6,7 +6,7 @@ published) do not move: the office sets them on the standard's page. New standar
 from the service (``feedback_api.services.standards.DEFAULT_DEDUCTIONS``), not from here.
 
 Revision ID: 0045
-Revises: 0043
+Revises: 0044
 Create Date: 2026-12-07 18:10:00
 
 """
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0045'
-down_revision: Union[str, Sequence[str], None] = '0043'
+down_revision: Union[str, Sequence[str], None] = '0044'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

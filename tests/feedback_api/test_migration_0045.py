@@ -20,7 +20,7 @@ def test_0045_gives_the_standards_stored_before_no_deduction(database_url, tmp_p
     url = scratch_database(database_url, "incident_deductions", tmp_path)
     engine = make_engine(url)
     try:
-        schema.upgrade(engine, "0043")
+        schema.upgrade(engine, "0044")
         with engine.begin() as conn:
             for year in (2025, 2026):
                 add(conn, "INSERT INTO standards (year, name, pass_score, weight_feedback, "
@@ -36,7 +36,7 @@ def test_0045_gives_the_standards_stored_before_no_deduction(database_url, tmp_p
             ).all() == [(2025, 0, 0), (2026, 0, 0)]
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.text("UPDATE standards SET deduction_major = 101 WHERE year = 2026"))
-        schema.downgrade(engine, "0043")
+        schema.downgrade(engine, "0044")
         with engine.connect() as conn:
             assert "deduction_major" not in {
                 c["name"] for c in sa.inspect(conn).get_columns("standards")}
