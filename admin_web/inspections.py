@@ -57,19 +57,20 @@ def standard() -> Any:
 @bp.get("/inspections")
 @login_required
 def inspection_list() -> str:
-    year = year_arg()
+    filters = _filters()
+    page = paginate(partial(inspections.list_inspections, actor()), **filters)
+    return render_template("assessment/inspections.html", page=page, **filters,
+                           can_enter=actor().role in inspections.ENTRY_ROLES)
+
+
+def _filters() -> dict[str, Any]:
+    """The list's filters from the query string, read alike by the list and its export (staff
+    export what they see): the year, ?quarter=1-4, ?passed=1 the passed inspections and 0 the
+    failed ones, ?window= a window's code or name typed (``typed_filters``)."""
     quarter = request.args.get("quarter", type=int)
-    quarter = quarter if quarter in (1, 2, 3, 4) else None
-    passed = _passed_arg()
-    page = paginate(partial(inspections.list_inspections, actor()), year=year, quarter=quarter,
-                    window=request.args.get("window") or None, passed=passed)
-    return render_template("assessment/inspections.html", page=page, year=year, quarter=quarter,
-                           passed=passed, can_enter=actor().role in inspections.ENTRY_ROLES)
-
-
-def _passed_arg() -> bool | None:
-    """?passed=1 the passed inspections, 0 the failed ones; anything else all."""
-    return {"1": True, "0": False}.get(request.args.get("passed", ""))
+    return {"year": year_arg(), "quarter": quarter if quarter in (1, 2, 3, 4) else None,
+            "passed": {"1": True, "0": False}.get(request.args.get("passed", "")),
+            "window": request.args.get("window") or None}
 
 
 def _form_data(form: Any, std: Any, year: int) -> dict[str, Any]:
@@ -93,13 +94,13 @@ def _with_rules(insp: Any) -> tuple[Any, str]:
 @bp.get("/inspections/export.xlsx")
 @login_required
 def inspection_export() -> Response:
-    """The list's inspections of the year (and quarter), in the viewer's scope, in Excel."""
-    year = year_arg()
-    quarter = request.args.get("quarter", type=int)
-    quarter = quarter if quarter in (1, 2, 3, 4) else None
+    """The list's inspections as filtered (year, quarter, result, window), in the viewer's scope,
+    in Excel."""
+    filters = _filters()
+    year, quarter = filters["year"], filters["quarter"]
     _year_standard(year)
     part = f"第{'一二三四'[quarter - 1]}季度" if quarter else "年度"
-    return download(inspection_sheets.export_xlsx(actor(), year, quarter, passed=_passed_arg()), XLSX,
+    return download(inspection_sheets.export_xlsx(actor(), **filters), XLSX,
                     f"{year}年{part}综合检查.xlsx",
                     fallback=f"inspections-{year}{'Q' + str(quarter) if quarter else ''}.xlsx")
 

@@ -218,15 +218,17 @@ def template_headers(year: int) -> list[str]:
 
 
 def export_xlsx(user: User, year: int, quarter: int | None = None, *,
-                passed: bool | None = None) -> bytes:
-    """The inspections of ``year`` (and ``quarter``) that ``user`` sees, as the list orders them:
+                passed: bool | None = None, window: str | None = None) -> bytes:
+    """The inspections of ``year`` that ``user`` sees, filtered as the list (``quarter``,
+    ``passed``, ``window`` as ``inspection_query``) and in its order:
     the import template's columns (so the file imports again as it is) with the window's name,
     its unit, the total and the result beside them (the import skips those)."""
     std = standards.ensure_standard(year)
     names = [i.name for i in std.indicators]
     header = (["窗口编号", "窗口名称", "所属单位", "季度", "检查日期", "检查人员"]
               + template_headers(year)[4:-1] + ["总分", "是否合格", "备注"])
-    stmt = inspection_query(user, year=year, quarter=quarter, passed=passed).options(
+    stmt = inspection_query(user, year=year, quarter=quarter, passed=passed,
+                           window=window).options(
         selectinload(Inspection.scores).joinedload(InspectionScore.indicator))
     rows = []
     for insp in Session.scalars(stmt):

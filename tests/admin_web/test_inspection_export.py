@@ -80,3 +80,26 @@ def test_the_import_page_names_the_records_a_sheet_changed(client, auth, db, dis
     text = resp.get_data(as_text=True)
     assert "新增 0 条，更新 1 条，未变 1 条，错误 0 行" in text
     assert "按导入表更新了已录入的记录：CD-RMYY-001 2026Q2" in text
+
+
+def test_the_export_is_what_the_filtered_list_shows(client, auth, db, district):
+    """Staff export what they see: the list's window filter (typed, as the list reads it), its
+    result and quarter carry over to the export link and the export honours them."""
+    with db():
+        inspection("CD-RMYY-001", 2026, 3, passed=False)
+        inspection("CD-RMYY-002", 2026, 3, passed=False)
+        inspection("CD-RMYY-001", 2026, 2)
+        inspection("CD-SW-001", 2026, 3, passed=False)
+    auth.login("office")
+    page = client.get("/assessment/inspections?year=2026&quarter=3&passed=0&window=cd-rmyy-00"
+                      ).get_data(as_text=True)
+    link = "/assessment/inspections/export.xlsx?year=2026&amp;quarter=3&amp;passed=0&amp;window=cd-rmyy-00"
+    assert link in page
+    _header, *rows = _rows(client.get(link.replace("&amp;", "&")).data)
+    assert sorted((r[0], r[3]) for r in rows) == [("CD-RMYY-001", "2026Q3"), ("CD-RMYY-002", "2026Q3")]
+    # A whole code names that window alone, as on the list.
+    _header, *rows = _rows(client.get("/assessment/inspections/export.xlsx?year=2026&window=CD-RMYY-001").data)
+    assert sorted(r[3] for r in rows) == ["2026Q2", "2026Q3"] and {r[0] for r in rows} == {"CD-RMYY-001"}
+    # An empty or blank box filters nothing.
+    _header, *rows = _rows(client.get("/assessment/inspections/export.xlsx?year=2026&window=+").data)
+    assert len(rows) == 4
