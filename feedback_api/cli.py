@@ -95,16 +95,19 @@ def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, disp
 @_no_force_change
 @with_appcontext
 def users_passwd(name: str, password: str, no_force_change: bool) -> None:
-    """Set a user's password; they choose their own at the next sign-in (as after a reset on
-    the web)."""
+    """Set a user's password; they choose their own at the next sign-in, and a sign-in lock is
+    lifted (as after a reset on the web)."""
+    from feedback_api.services import user_edits
+
     try:
-        user_service.set_password(None, user_service.get_user(name), password,
-                                  must_change=not no_force_change)
+        was_locked = user_edits.set_password_unlocked(None, user_service.get_user(name), password,
+                                                      must_change=not no_force_change)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
-    click.echo(f"已修改 {name} 的密码" + ("" if no_force_change else "，下次登录须修改密码"), err=True)
+    click.echo(f"已修改 {name} 的密码" + ("" if no_force_change else "，下次登录须修改密码")
+               + ("，已解除登录锁定" if was_locked else ""), err=True)
 
 
 @users_cli.command("edit")

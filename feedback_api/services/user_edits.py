@@ -99,15 +99,26 @@ def create_account(actor: User | None, username: str, *, role: str, scopes: Iter
     return user, password
 
 
-def reset_password(actor: User | None, user: User) -> str:
-    """A one-time password for a user who forgot theirs (returned once): their sessions end, a
-    lock from failed sign-ins is lifted, and they must choose their own at the next sign-in."""
-    password = one_time_password()
-    set_password(actor, user, password, must_change=True)
+def set_password_unlocked(actor: User | None, user: User, password: str, *,
+                          must_change: bool = True) -> bool:
+    """A password the office (the web's reset) or the operator (CLI ``users passwd``) sets for
+    ``user``, as :func:`set_password` (their sessions end, their tokens are revoked), and a lock
+    from failed sign-ins lifted: whoever was given the new password signs in at once. True if
+    the account was locked."""
+    was_locked = is_locked(user)
+    set_password(actor, user, password, must_change=must_change)
     if user.locked_until is not None or user.failed_logins:
         user.locked_until, user.failed_logins = None, 0
         ratelimit.forget("login-account", str(user.id))
     Session.flush()
+    return was_locked
+
+
+def reset_password(actor: User | None, user: User) -> str:
+    """A one-time password for a user who forgot theirs (returned once): their sessions end, a
+    lock from failed sign-ins is lifted, and they must choose their own at the next sign-in."""
+    password = one_time_password()
+    set_password_unlocked(actor, user, password, must_change=True)
     audit.record_change(actor, "reset_password", "user", user.username, None,
                         {"must_change_password": True})
     return password

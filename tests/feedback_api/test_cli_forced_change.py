@@ -77,3 +77,25 @@ def test_a_token_for_an_account_that_must_change_says_it_waits(runner, db, distr
     assert r.exit_code == 0 and r.stdout.strip().startswith("ww_")
     assert "\n" not in r.stdout.strip()  # the token alone on standard output
     assert "修改密码" in r.stderr
+
+
+def test_users_passwd_lifts_a_sign_in_lock_as_the_web_reset_does(app, runner, db, district):
+    """An account that guesses from many addresses locked is let in by a new password the
+    operator sets, as by the office's reset on the web: the lock is lifted at once."""
+    from feedback_api.services import signin
+
+    with db() as s:
+        for n in range(signin.ACCOUNT_LOCK_AFTER + 1):
+            assert signin.authenticate("unit", "a-wrong-guess", f"10.0.{n // 4}.{n}") is None
+        s.commit()
+        assert s.scalars(sa.select(User.locked_until).where(User.username == "unit")).one()
+    r = runner.invoke(args=["users", "passwd", "unit", "--password", "a-new-password"])
+    assert r.exit_code == 0, r.output
+    assert "已解除登录锁定" in r.output
+    with db() as s:
+        user = s.scalars(sa.select(User).where(User.username == "unit")).one()
+        assert user.locked_until is None and user.failed_logins == 0
+    assert _lands_on(app, "unit", "a-new-password").endswith("/password")
+    # An account that was not locked is told nothing of a lock.
+    r = runner.invoke(args=["users", "passwd", "agency", "--password", "a-new-password"])
+    assert r.exit_code == 0 and "锁定" not in r.output
