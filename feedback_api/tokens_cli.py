@@ -31,7 +31,9 @@ def tokens_create(name: str, label: str, expires_days: int | None) -> None:
     Session.commit()
     click.echo(raw)
     if user_service.get_user(name).must_change_password:
-        click.echo(f"注意：{name} 须先在网页登录并修改密码，此令牌才能使用", err=True)
+        # The change it waits for revokes the account's tokens, this one included.
+        click.echo(f"注意：{name} 须先在网页登录并修改密码，在此之前此令牌被拒绝；"
+                   "修改密码会撤销其全部令牌（包括此令牌），届时须重新创建", err=True)
 
 
 def _when(value: object) -> str:

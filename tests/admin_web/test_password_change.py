@@ -85,6 +85,25 @@ def test_after_a_reset_every_page_leads_to_the_change_until_it_is_made(client, a
         assert not s.scalar(sa.select(User.must_change_password).where(User.username == "unit"))
 
 
+def test_the_refusal_tells_a_token_holder_what_the_change_does_to_the_token(client, auth, db,
+                                                                           district, token_for):
+    """The change revokes every token of the account, the one refused included: the refusal
+    says so, and that a new token must be asked for, rather than that this one will work."""
+    password = _reset_by_office(client, auth, db, "unit")
+    headers = token_for("unit")
+    message = client.get("/api/v1/me", headers=headers).get_json()["error"]["message"]
+    assert "修改密码" in message and "撤销" in message and "重新创建" in message
+    assert "之后才能使用接口" not in message
+    auth.login("unit", password)
+    # The session's own calls go on after the change: it is told only to change the password.
+    session_message = client.get("/api/v1/me").get_json()["error"]["message"]
+    assert "修改密码" in session_message and "撤销" not in session_message
+    assert _post(client, auth, password, "unit-own-password").status_code == 302
+    # What the message said: the token is revoked by the change.
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert client.get("/api/v1/me", headers=token_for("unit")).status_code == 200
+
+
 def test_a_flagged_user_can_still_sign_out(client, auth, db, district):
     password = _reset_by_office(client, auth, db, "agency")
     auth.login("agency", password)

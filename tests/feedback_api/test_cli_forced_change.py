@@ -77,6 +77,8 @@ def test_a_token_for_an_account_that_must_change_says_it_waits(runner, db, distr
     assert r.exit_code == 0 and r.stdout.strip().startswith("ww_")
     assert "\n" not in r.stdout.strip()  # the token alone on standard output
     assert "修改密码" in r.stderr
+    # It does not promise the token will work after the change, which revokes it.
+    assert "撤销" in r.stderr and "重新创建" in r.stderr
 
 
 def test_users_passwd_lifts_a_sign_in_lock_as_the_web_reset_does(app, runner, db, district):
