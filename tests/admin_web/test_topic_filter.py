@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback_api.db import Session
-from feedback_api.models import Window
+from feedback_api.models import Feedback, Window
 from feedback_api.models.reference import TOPICS
 from feedback_api.services import feedback as fb
 from feedback_api.services import opinions, review, users
@@ -97,3 +97,36 @@ def test_the_api_keeps_its_documented_main_topic(client, seeded, token_for):
     assert listed("efficiency") == {"only"}
     assert listed("attitude") == {"second", "third", "corrected to second"}
     assert listed("process") == {"corrected away"}
+
+
+def test_a_review_left_empty_falls_back_to_the_model_and_unknown_codes_find_nothing(db, district):
+    """A reviewed list stored empty or as JSON null is no review: the model's topics count (as
+    the row shows them). A code that is not a topic, wildcards included, finds nothing."""
+    from feedback_api.services import feedback_list
+
+    with db():
+        window = Session.scalars(sa.select(Window).where(Window.code == "CD-SW-001")).one()
+        made = {}
+        for n, reviewed in enumerate(([], None, ["integrity"])):
+            item = fb.record_feedback(
+                window, citizen=contacts.get_or_create_citizen(f"o-empty-{n}"), channel="wechat",
+                text=f"意见{n}", received_at=DAY + timedelta(hours=n)).feedback
+            opinions.apply_analysis(
+                item, sentiment=0.3, keywords=[], masked_text=f"意见{n}", flags=[],
+                model_version="t", topics=[{"topic": "attitude", "confidence": 0.9},
+                                           {"topic": "publicity", "confidence": 0.5}])
+            item.reviewed_topics = ["attitude"]
+            item.reviewed_topics = reviewed  # [] or JSON null (a value set, then cleared)
+            made[n] = item.id
+        Session.flush()
+        assert Session.scalar(sa.select(sa.cast(Feedback.reviewed_topics, sa.Text))
+                              .where(Feedback.id == made[1])) == "null"
+        agency = users.get_user("agency")
+
+        def found(topic: str) -> set[int]:
+            return {i.id for i in feedback_list.list_feedback(agency, topic=topic)[0]}
+
+        assert found("publicity") == {made[0], made[1]}
+        assert found("integrity") == {made[2]}
+        for odd in ("%", "_", '"', "publicity%", "nope"):
+            assert found(odd) == set(), odd
