@@ -172,10 +172,16 @@ def _weights(year: int) -> dict[str, float]:
                for key, _label, attr in COMPONENTS}, **deductions(std)}
 
 
+def listed_by(period: Period) -> sa.ColumnElement[bool]:
+    """The windows listed on or before ``period``'s last day."""
+    return Window.listed_on < period.end
+
+
 def assessed_in(period: Period) -> sa.ColumnElement[bool]:
-    """The windows ``period`` assesses: those registered before it ended and not delisted
-    before it began. The one statement of the rule: the reports index uses it too."""
-    return sa.and_(Window.created_at < period.utc_bounds()[1],
+    """The windows ``period`` assesses: those listed (挂牌, ``Window.listed_on``) before it ended
+    and not delisted before it began, whenever they were entered into the system. The one
+    statement of the rule: the reports index and the covert plan use it too."""
+    return sa.and_(listed_by(period),
                    sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
                           Window.status_date >= period.start))
 

@@ -31,7 +31,7 @@ def _xlsx(rows, header=HEADER) -> bytes:
 
 
 def _listed(s) -> dict[str, date]:
-    return dict(s.execute(sa.select(Window.code, Window.listed_on)).tuples())
+    return {code: day for code, day in s.execute(sa.select(Window.code, Window.listed_on))}
 
 
 def test_dates_as_excel_and_as_typed_are_read_and_an_empty_cell_is_the_import_day(db, district):
