@@ -57,3 +57,15 @@ def test_an_authority_sees_the_listing_date_but_cannot_edit_it(client, auth, db,
     assert "listed_on" not in _inputs(page) and "挂牌日期" in page
     new = client.get("/windows/new").get_data(as_text=True)
     assert "listed_on" not in _inputs(new)
+
+
+def test_the_import_page_says_how_to_write_the_listing_date(app, district):
+    from tests.conftest import AuthActions
+
+    pages = {}
+    for name in ("office", "authority"):
+        client = app.test_client()
+        AuthActions(client).login(name)
+        pages[name] = client.get("/windows/import").get_data(as_text=True)
+    assert "挂牌日期" in pages["office"] and "2026年3月1日" in pages["office"]
+    assert "由区联席办登记" not in pages["office"] and "由区联席办登记" in pages["authority"]
