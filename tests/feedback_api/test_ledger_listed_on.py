@@ -132,3 +132,15 @@ def test_the_template_and_the_export_carry_the_listing_date(db, district):
         values = {row[0].value: row[col].value for row in sheet.iter_rows(min_row=2)}
         assert values["CD-SW-001"] == datetime(2025, 6, 30)  # a date cell, as Excel keeps it
         assert "2025-06-30" in ledger.export_csv(ledger.all_windows())
+
+
+def test_the_api_gives_and_takes_the_listing_date_with_json_errors(client, district, token_for):
+    office, authority = token_for("office"), token_for("authority")
+    resp = client.patch("/api/v1/windows/CD-RMYY-001", headers=office, json={"listed_on": "2026-02-03"})
+    assert resp.status_code == 200 and resp.get_json()["listed_on"] == "2026-02-03"
+    resp = client.patch("/api/v1/windows/CD-RMYY-001", headers=office, json={"listed_on": "2099-02-03"})
+    assert resp.status_code in (400, 422) and "晚于今天" in str(resp.get_json())
+    resp = client.patch("/api/v1/windows/CD-RMYY-001", headers=authority, json={"listed_on": "2026-02-04"})
+    assert resp.status_code == 403 and "挂牌日期" in str(resp.get_json())
+    resp = client.get("/api/v1/windows/CD-RMYY-001", headers=authority)
+    assert resp.get_json()["listed_on"] == "2026-02-03"
