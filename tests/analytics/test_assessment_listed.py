@@ -39,6 +39,7 @@ def test_a_window_listed_in_march_but_imported_in_may_is_in_the_first_quarter(db
         add_feedback("CD-SW-101", [5] * 3, at=datetime(2026, 3, 20, 2, tzinfo=UTC))
     with db():
         q1 = _codes(Q1)
+        assert any("挂牌日期" in n and "2026-03-31" in n for n in assess(Q1).notes)
         assert "CD-SW-101" in q1 and "CD-SW-102" not in q1
         assert {"CD-SW-101", "CD-SW-102"} <= _codes(Q2)
         listed = {w.code: has for _u, ws in reports.report_choices(user("office"), Q1) for w, has in ws}
