@@ -88,6 +88,7 @@ class WindowForm(PageForm):
     contact_person = StringField("负责人", validators=[Optional(), Length(max=100)])
     contact_phone = StringField("联系电话", validators=[Optional(), Length(max=50)])
     service_hours = StringField("服务时间", validators=[Optional(), Length(max=200)])
+    listed_on = DateField("挂牌日期（留空：新窗口为今天，已有窗口不变）", validators=[Optional()])
     status = SelectField("状态", choices=[SelectChoice(k, v) for k, v in WINDOW_STATUSES.items()],
                          invalid_choice_message="所选项无效")
     status_date = DateField("状态日期", validators=[Optional()])
@@ -101,8 +102,9 @@ class WindowForm(PageForm):
         for key in ("staff_count",):
             if data[key] is None:
                 data[key] = 0
-        if data.get("status_date") is not None:  # absent where the title is not editable
-            data["status_date"] = data["status_date"].isoformat()
+        for key in ("status_date", "listed_on"):  # absent where the title is not editable
+            if data.get(key) is not None:
+                data[key] = data[key].isoformat()
         return data
 
 

@@ -98,14 +98,15 @@ def _window_form(window: Window | None = None) -> WindowForm:
     form = WindowForm(obj=window) if window is not None and request.method == "GET" else WindowForm()
     form.unit.choices = _unit_choices()
     if not window_title.may_change(actor()):
-        for name in window_title.TITLE_FIELDS:
+        for name in (*window_title.TITLE_FIELDS, window_title.LISTING_FIELD):
             delattr(form, name)
     return form
 
 
 def _edit_page(form: WindowForm, window: Window | None) -> str:
     note = None if window_title.may_change(actor()) else window_title.WHO_CHANGES_IT
-    return render_template("windows/edit.html", form=form, window=window, title_note=note)
+    return render_template("windows/edit.html", form=form, window=window, title_note=note,
+                           listing_note=window_title.WHO_LISTS_IT)
 
 
 @bp.route("/windows/new", methods=["GET", "POST"])

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -172,10 +172,16 @@ def _weights(year: int) -> dict[str, float]:
                for key, _label, attr in COMPONENTS}, **deductions(std)}
 
 
+def listed_by(period: Period) -> sa.ColumnElement[bool]:
+    """The windows listed on or before ``period``'s last day."""
+    return Window.listed_on < period.end
+
+
 def assessed_in(period: Period) -> sa.ColumnElement[bool]:
-    """The windows ``period`` assesses: those registered before it ended and not delisted
-    before it began. The one statement of the rule: the reports index uses it too."""
-    return sa.and_(Window.created_at < period.utc_bounds()[1],
+    """The windows ``period`` assesses: those listed (挂牌, ``Window.listed_on``) before it ended
+    and not delisted before it began, whenever they were entered into the system. The one
+    statement of the rule: the reports index and the covert plan use it too."""
+    return sa.and_(listed_by(period),
                    sa.or_(Window.status != DELISTED, Window.status_date.is_(None),
                           Window.status_date >= period.start))
 
@@ -248,7 +254,10 @@ def assess(period: Period, user: User | None = None, *, as_of: datetime | None =
         _compose(r, weights)
 
     ranked = rank_windows(list(rows.values()))
-    notes = ["某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
+    last_day = period.end - timedelta(days=1)
+    notes = [f"参加考核的窗口：挂牌日期（以台账为准，不是录入系统的日期）不晚于{last_day}、"
+             f"且未在{period.start}前摘牌的窗口。",
+             "某一分项本期无数据时，其权重不计入，其余各项权重按比例重新归一。"]
     if weights["tickets"]:
         notes.append("督办办理得分 = 有数据的各项比率（督办按时办理率、差评整改率、差评回访率）"
                      "的平均 × 100；差评只计督办单已办结或首轮整改期限已过的，督办未到期、未督办、"

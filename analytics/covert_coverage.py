@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager
 
+from analytics.assessment import listed_by
 from analytics.periods import Period
 from feedback_api.db import Session
 from feedback_api.models import CovertInspection, User, Window
@@ -14,7 +15,7 @@ from feedback_api.services import covert, scope
 
 
 def not_visited(period: Period, user: User) -> list[Window] | None:
-    """The windows ``user`` sees, in the programme now (not delisted) and registered before
+    """The windows ``user`` sees, in the programme now (not delisted) and listed before
     ``period`` ended, with no covert inspection in it; None for those who may not know."""
     if not covert.sees_evidence(user):
         return None
@@ -23,5 +24,5 @@ def not_visited(period: Period, user: User) -> list[Window] | None:
     return list(Session.scalars(
         sa.select(Window).join(Window.unit).options(contains_eager(Window.unit))
         .where(scope.window_clause(user), Window.status != DELISTED,
-               Window.created_at < period.utc_bounds()[1], Window.id.not_in(visited))
+               listed_by(period), Window.id.not_in(visited))
         .order_by(Window.code)))

@@ -118,6 +118,10 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
         result.users.append((username, password, display))
     # The office registers the windows from the units' ledger and awards the titles.
     office = user_service.get_user("office")
+    # Listed (挂牌) before the year of ratings below, as a period assesses only the windows listed
+    # before its end: the titled ones first, the others a week apart after them. They are entered
+    # today, as an office's ledger imported late is.
+    first_listed = (utcnow().astimezone(LOCAL_TZ).date() - timedelta(days=400)).replace(day=1)
 
     for unit, (_code, _name, _industry, _authority, address, window_names) in zip(
             units, DEMO_UNITS, strict=True):
@@ -135,14 +139,12 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
                     "contact_phone": f"0571-8{rng.randint(1000000, 9999999)}",
                     "service_hours": "工作日 8:30-12:00，13:30-17:30",
                     "status": CANDIDATE, "status_date": "", "status_year": "",
+                    "listed_on": (first_listed + timedelta(days=7 * min(i - 1, 4))).isoformat(),
                 }, via="import")
                 if i <= 3:
                     window_service.update_window(office, wcode, {
                         "status": DEMONSTRATION, "status_year": AWARD_YEAR,
                         "status_date": AWARDED_ON, "status_reason": AWARD_REASON}, via="award")
-                # Registered before the year of ratings below: a period assesses only the
-                # windows registered before its end.
-                window.created_at = utcnow() - timedelta(days=400)
             windows.append(window)
     result.windows = len(windows)
 

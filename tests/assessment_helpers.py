@@ -83,10 +83,10 @@ def award(*codes: str, year: int = 2025) -> None:
 
 
 def registered_long_ago() -> None:
-    """Every window registered at the start of 2025 (a quarter assesses only the windows
-    registered before its end; tests create theirs today)."""
+    """Every window listed (挂牌) at the start of 2025 (a quarter assesses only the windows
+    listed before its end; tests create theirs today)."""
     for w in Session.query(Window):
-        w.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+        w.listed_on = date(2025, 1, 1)
     Session.flush()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -122,11 +122,11 @@ def district(db: Callable[[], Any]) -> dict[str, Any]:
                                  ("CD-RMYY-001", "门诊挂号收费处", "CD-RMYY"),
                                  ("CD-RMYY-002", "住院结算窗口", "CD-RMYY")):
             windows.create_window(None, {"code": code, "name": name, "unit": unit})
-        # Registered long ago: a quarter assesses only the windows registered before its end.
+        # Listed long ago: a quarter assesses only the windows listed (挂牌) before its end.
         from feedback_api.models import Window
 
         for w in Session.query(Window):
-            w.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+            w.listed_on = date(2025, 1, 1)
         for name, role, scopes in (("office", "office", []), ("agency", "agency", []),
                                    ("authority", "authority", ["health"]),
                                    ("unit", "unit", ["CD-SW"])):

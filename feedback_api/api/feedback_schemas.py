@@ -52,6 +52,9 @@ def _window_field(spec: Any) -> fields.Field:
         return Int(validate=between(2000, 2100), metadata=meta, **required)
     if spec.kind == "date":
         return Day(metadata=meta, **required)
+    if spec.kind == "listed":
+        meta["description"] += "（决定窗口参加哪些考核期；仅区联席办可改；新窗口缺省为登记当天）"
+        return Day(metadata=meta, **required)
     if spec.kind == "status":
         return Str(validate=one_of(WINDOW_STATUSES), metadata=meta, **required)
     checks: list[Any] = [Length(min=1 if spec.required else 0, max=spec.max_len,

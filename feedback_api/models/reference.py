@@ -29,6 +29,9 @@ WINDOW_STATUSES: dict[str, str] = {
     DEMONSTRATION: "示范",
     DELISTED: "摘牌",
 }
+#: The programme's first year: no window was listed (挂牌) before it, so an earlier listing date
+#: in a ledger is a typo.
+PROGRAMME_FIRST_YEAR = 2015
 
 ROLES: dict[str, str] = {
     "office": "区联席办",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,10 @@ from feedback_api.models.reference import CANDIDATE
 #: A window code is also the scene string of its QR code, which allows 1–64 characters.
 WINDOW_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
 UNIT_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,31}$")
+
+
+def _district_today() -> date:
+    return utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date()
 
 
 class Unit(Base):
@@ -66,6 +71,9 @@ class Window(Base):
     #: The programme year of the status (award year for 示范, delisting year for 摘牌).
     status_year: Mapped[int | None]
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: 挂牌日期 (授牌日期) of the ledger: the day the window joined the programme, from which on the
+    #: periods assess it (``analytics.assessment.assessed_in``); the day it was entered if not given.
+    listed_on: Mapped[date] = mapped_column(sa.Date, default=_district_today)
     #: 备注 of the ledger.
     remarks: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

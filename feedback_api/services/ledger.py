@@ -35,6 +35,7 @@ LEDGER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("contact_person", "负责人"),
     ("contact_phone", "联系电话"),
     ("service_hours", "服务时间"),
+    ("listed_on", "挂牌日期"),
     ("status", "状态"),
     ("status_date", "状态日期"),
     ("status_year", "命名/摘牌年度"),
@@ -47,6 +48,7 @@ HEADER_ALIASES = {
     "窗口工作人员数": "staff_count", "人数": "staff_count", "窗口负责人": "contact_person",
     "联系人": "contact_person", "电话": "contact_phone", "地址": "address", "年度": "status_year",
     "命名年度": "status_year", "行业主管部门": "authority", "创建状态": "status",
+    "授牌日期": "listed_on", "挂牌时间": "listed_on", "授牌时间": "listed_on",
 }
 IGNORED_HEADERS = {"序号", "编号序号"}
 _BY_HEADER = {sheets.header_name(h): f for f, h in LEDGER_COLUMNS} | {f: f for f, _ in LEDGER_COLUMNS} | {
@@ -202,12 +204,12 @@ def _import_row(actor: User | None, raw: dict[str, str]) -> str:
 
 
 def ledger_rows(windows: list[Window], *, dates: bool = False) -> Iterator[list[Any]]:
-    """The ledger's header and rows; ``dates``: the status date as a date (Excel), not text."""
+    """The ledger's header and rows; ``dates``: the dates as dates (Excel), not text."""
     yield [h for _, h in LEDGER_COLUMNS]
     for w in windows:
         values = {
             **window_service.window_to_dict(w),
-            **({"status_date": w.status_date} if dates else {}),
+            **({"status_date": w.status_date, "listed_on": w.listed_on} if dates else {}),
             "unit": w.unit.name,
             "unit_code": w.unit.code,
             "industry": label(INDUSTRIES, w.unit.industry),

@@ -19,6 +19,10 @@ TITLE_FIELDS: dict[str, str] = {
     "status": "状态", "status_date": "状态日期", "status_year": "命名/摘牌年度", "status_reason": "状态原因"}
 #: What the page shows instead of the fields to whoever may not change them.
 WHO_CHANGES_IT = "称号状态由区联席办通过授牌、摘牌办理"
+#: The listing date (挂牌日期) decides which periods assess the window: the office's too, though
+#: no part of the title (its history): an authority's new window is listed on the day entered.
+LISTING_FIELD, LISTING_LABEL = "listed_on", "挂牌日期"
+WHO_LISTS_IT = "挂牌日期决定窗口参加哪些考核期，由区联席办登记（新窗口缺省为登记当天）"
 _BLANK: dict[str, Any] = {"status": CANDIDATE, "status_date": None, "status_year": None,
                           "status_reason": ""}
 
@@ -32,10 +36,19 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def check(actor: User | None, window: Window | None, clean: dict[str, Any]) -> None:
-    """Refuse (403) ``clean`` window data that would set ``window``'s title (a new window's when
-    None) to other than it is, unless ``actor`` may change titles."""
+    """Refuse (403) ``clean`` window data that would set ``window``'s title or listing date (a new
+    window's when None) to other than it is, unless ``actor`` may change titles."""
     if may_change(actor):
         return
+    _check_title(window, clean)
+    listed = clean.get(LISTING_FIELD)
+    if listed is not None and (window is None or listed != window.listed_on):
+        code = "新窗口" if window is None else f"窗口 {window.code} "
+        raise PermissionDenied(f"{code}的{LISTING_LABEL}仅区联席办可修改（请留空）：{WHO_LISTS_IT}",
+                               details={LISTING_FIELD: f"{LISTING_LABEL}仅区联席办可修改"})
+
+
+def _check_title(window: Window | None, clean: dict[str, Any]) -> None:
     current = _BLANK if window is None else {f: getattr(window, f) for f in TITLE_FIELDS}
     changed = [f for f in TITLE_FIELDS if f in clean and not _same(clean[f], current[f])]
     if not changed:

@@ -15,6 +15,7 @@ from feedback_api.models.reference import (
     CANDIDATE,
     DELISTED,
     INDUSTRIES,
+    PROGRAMME_FIRST_YEAR,
     WINDOW_STATUSES,
     label,
     lookup_code,
@@ -30,7 +31,7 @@ from feedback_api.services.feedback import LOCAL_TZ
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
-    kind: str  # "str", "text", "int", "date", "status", "unit", "code", "year"
+    kind: str  # "str", "text", "int", "date", "listed", "status", "unit", "code", "year"
     label: str
     max_len: int = 200
     required: bool = False
@@ -47,6 +48,7 @@ WINDOW_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("contact_person", "str", "负责人", 100),
     FieldSpec("contact_phone", "str", "联系电话", 50),
     FieldSpec("service_hours", "str", "服务时间", 200),
+    FieldSpec("listed_on", "listed", "挂牌日期"),
     FieldSpec("status", "status", "状态"),
     FieldSpec("status_date", "date", "状态日期"),
     FieldSpec("status_year", "year", "命名/摘牌年度"),
@@ -107,6 +109,8 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
             return parse_date(value)
         except ValueError:
             raise ValueError("应为日期，格式 YYYY-MM-DD") from None
+    if spec.kind == "listed":
+        return _listing_date(value)
     if spec.kind == "status":
         if value is None or value == "":
             return CANDIDATE
@@ -115,6 +119,24 @@ def _clean_value(spec: FieldSpec, value: Any) -> Any:
             raise ValueError("应为 创建中/示范/摘牌（candidate/demonstration/delisted）之一")
         return code
     raise AssertionError(spec.kind)
+
+
+def _listing_date(value: Any) -> date | None:
+    """A listing date as a sheet, a form or the API gives it (None: not given); it decides which
+    periods assess the window, so one in the future or before the programme is refused."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | date):
+        raise ValueError("应为日期，如 2026-03-01 或 2026年3月1日")
+    try:
+        day = parse_date(value)
+    except ValueError:
+        raise ValueError(f"“{value}”无法识别，应写作 2026-03-01、2026/3/1 或 2026年3月1日") from None
+    if day > utcnow().astimezone(LOCAL_TZ).date():
+        raise ValueError(f" {day.isoformat()} 晚于今天：请填写窗口已挂牌的日期")
+    if day.year < PROGRAMME_FIRST_YEAR:
+        raise ValueError(f" {day.isoformat()} 不能早于{PROGRAMME_FIRST_YEAR}年（示范窗口创建活动开始之年）")
+    return day
 
 
 def clean_window_data(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
@@ -155,6 +177,7 @@ def window_to_dict(window: Window) -> dict[str, Any]:
         "contact_person": window.contact_person,
         "contact_phone": window.contact_phone,
         "service_hours": window.service_hours,
+        "listed_on": window.listed_on.isoformat() if window.listed_on else None,
         "status": window.status,
         "status_name": label(WINDOW_STATUSES, window.status),
         "status_date": window.status_date.isoformat() if window.status_date else None,
@@ -245,6 +268,8 @@ def _apply(window: Window, clean: dict[str, Any], actor: User | None) -> None:
         if name == "unit":
             unit = _resolve_unit(actor, value)
             window.unit = unit
+        elif name == "listed_on" and value is None:
+            continue  # not given: a new window is listed on the day it is entered, a stored one keeps its day
         elif name != "code":
             setattr(window, name, value)
     if window.status != status_before and clean.get("status_date") is None:

@@ -30,7 +30,7 @@ def recorded(db, district) -> None:
     with db():
         windows.create_window(None, {"code": "CD-SW-0010", "name": "自助办税区", "unit": "CD-SW"})
         for n, window in enumerate(Session.scalars(sa.select(Window).order_by(Window.code))):
-            window.created_at = datetime(2025, 1, 1, tzinfo=UTC)
+            window.listed_on = date(2025, 1, 1)
             item = fb.record_feedback(window, citizen=None, channel="h5", rating=1,
                                       received_at=datetime(2026, 5, 6, 1, tzinfo=UTC)).feedback
             Session.add(Appeal(feedback_id=item.id, kind="mistaken", reason="误评"))

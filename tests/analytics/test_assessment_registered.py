@@ -1,9 +1,10 @@
-"""A window registered after a quarter's end is not in that quarter: not in its live table, its
-ranking, nor the reports index (``assessment.assessed_in`` is the one rule)."""
+"""A window listed (挂牌) after a quarter's end is not in that quarter, though entered into the
+system before it ended: not in its live table, its ranking, nor the reports index
+(``assessment.assessed_in`` is the one rule)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -16,12 +17,13 @@ from tests.assessment_helpers import add_feedback, user
 Q3 = Period("quarter", 2026, 3)
 
 
-def test_a_window_registered_after_the_quarter_is_not_in_it(db, district):
+def test_a_window_listed_after_the_quarter_is_not_in_it(db, district):
     with db() as s:
         windows.create_window(None, {"code": "CD-SW-009", "name": "新设窗口", "unit": "CD-SW"})
         late = s.scalars(sa.select(Window).where(Window.code == "CD-SW-009")).one()
-        # Registered on the district's first day of Q4 (16:00 UTC on 30 September).
-        late.created_at = datetime(2026, 9, 30, 16, 0, tzinfo=UTC)
+        # Entered in Q2, listed on the district's first day of Q4.
+        late.created_at = datetime(2026, 5, 1, tzinfo=UTC)
+        late.listed_on = date(2026, 10, 1)
         add_feedback("CD-SW-009", [5] * 5)  # rated in Q3 (a stray, back-dated row)
         add_feedback("CD-SW-001", [4] * 5)
     with db():

@@ -40,3 +40,23 @@ def test_the_demos_title_history_and_ticket_answers_read_as_real(db):
         by_id = {u.id: u for u in staff.values()}
         assert all(by_id[uid].scopes[0].unit_id == unit_of[wid] for uid, wid in answered)
         assert len({uid for uid, _w in answered}) > 4
+
+
+def test_the_demos_windows_were_listed_before_its_year_of_ratings(db):
+    from datetime import timedelta
+
+    from analytics.assessment import Period, assessed_in
+    from feedback_api.models import Feedback
+    from feedback_api.services import workdays
+
+    with db():
+        seed_demo(feedback_per_window=5)
+    with db() as s:
+        listed = dict(s.execute(sa.select(Window.code, Window.listed_on)).all())
+        today = workdays.local_today()
+        assert all(today - timedelta(days=430) <= d <= today - timedelta(days=372) for d in listed.values())
+        assert len(set(listed.values())) > 1  # not one day for all: a ledger's dates differ
+        first_rating = s.scalar(sa.select(sa.func.min(Feedback.received_at)))
+        day = first_rating.astimezone(workdays.LOCAL_TZ).date()
+        period = Period("month", day.year, day.month)
+        assert s.scalar(sa.select(sa.func.count()).select_from(Window).where(assessed_in(period))) == 40
