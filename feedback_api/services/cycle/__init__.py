@@ -64,6 +64,7 @@ from feedback_api.services.cycle.recusal import (
     OWN_UNIT_RECUSAL,
     assignment_conflicts,
     declare_recusal,
+    expert_conflict,
     get_assignment,
     withdraw_assignment,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "deadline",
     "declare_recusal",
     "deliver_reminders",
+    "expert_conflict",
     "get_cycle",
     "get_assignment",
     "get_entry",

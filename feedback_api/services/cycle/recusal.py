@@ -31,7 +31,7 @@ def candidate_unit_id(submission: Submission) -> int | None:
     return submission.unit_id
 
 
-def conflict(expert: User, submission: Submission) -> str | None:
+def expert_conflict(expert: User, submission: Submission) -> str | None:
     """Why ``expert`` must not review ``submission`` by their work unit, or None."""
     unit_id = candidate_unit_id(submission)
     if expert.work_unit_id is not None and expert.work_unit_id == unit_id:
@@ -44,7 +44,7 @@ def check_assignable(expert: User, submission: Submission,
     """Refuse (Conflict, code 'recusal') an assignment the recusal rule forbids."""
     if existing is not None and existing.recused_at is not None:
         raise Conflict(f"{expert.display_name}：{WITHDRAWN}", code="recusal")
-    reason = conflict(expert, submission)
+    reason = expert_conflict(expert, submission)
     if reason is not None:
         raise Conflict(f"{expert.display_name}：{reason}", code="recusal")
 
@@ -53,7 +53,7 @@ def assignment_conflicts(assignments: list[ExpertAssignment]) -> dict[int, str]:
     """Live assignments that conflict now (the expert's work unit set after the assignment), by
     id: flagged for the office, never withdrawn silently."""
     return {a.id: reason for a in assignments
-            if a.recused_at is None and (reason := conflict(a.expert, a.submission)) is not None}
+            if a.recused_at is None and (reason := expert_conflict(a.expert, a.submission)) is not None}
 
 
 def _reason(text: str | None) -> str:
@@ -100,7 +100,8 @@ def declare_recusal(actor: User, submission: Submission, reason: str) -> ExpertA
     return assignment
 
 
-def withdraw_assignment(actor: User | None, assignment: ExpertAssignment, reason: str) -> ExpertAssignment:
+def withdraw_assignment(actor: User | None, assignment: ExpertAssignment, reason: str
+                        ) -> ExpertAssignment:
     """The office withdraws an assignment for a conflict (scored or not) before publicity; a
     score given stays on record and no longer counts."""
     _require_office(actor)

@@ -117,7 +117,7 @@ def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
         raise Conflict("已回避，不能评分")
     if scores_locked(submission.id):
         raise Conflict("评审结果已公示，评分不能再修改")
-    if (reason := recusal.conflict(actor, submission)) is not None:
+    if (reason := recusal.expert_conflict(actor, submission)) is not None:
         raise Conflict(f"{reason}，不能评分；请申请回避")
     clean_items, total = score_by_standard(scoring_standard(submission.cycle), items)
     comment = (comment or "").strip()
@@ -188,7 +188,7 @@ def review_results(cycle: Cycle) -> list[ReviewResult]:
         mean = round(sum(values) / len(values), 2) if values else None
         recused = [(e.display_name, "专家申请" if a.declared_by_expert else "联席办撤回",
                     a.recusal_reason) for a, e in by_sub.get(sub.id, []) if a.recused_at is not None]
-        conflicts = [e.display_name for a, e in pairs if recusal.conflict(e, sub) is not None]
+        conflicts = [e.display_name for a, e in pairs if recusal.expert_conflict(e, sub) is not None]
         results.append(ReviewResult(sub, scored, len(pairs), mean,
                                     [scored[i][0] for i in outliers(values)], recused, conflicts))
     results.sort(key=lambda r: (r.mean is None, -(r.mean or 0), r.submission.id))
