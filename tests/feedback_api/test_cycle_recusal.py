@@ -150,3 +150,26 @@ def test_a_conflict_after_the_assignment_is_flagged_and_only_the_office_withdraw
         assert svc.assignments_for(sub)[0].total == 70  # the score stays on record
         (entry,) = _audit(s, "withdraw")
         assert entry.actor == "office" and entry.after["expert"] == "expert1"
+
+
+def test_the_cli_sets_an_experts_work_unit(core_runner, db, district):
+    r = core_runner.invoke(args=["users", "add", "expert7", "--role", "expert", "--password",
+                                 "long-enough-pw", "--work-unit", "CD-RMYY",
+                                 "--work-unit-other", "浙江大学"])
+    assert r.exit_code == 0, r.output
+    with db():
+        e = u("expert7")
+        assert (e.work_unit.code, e.work_unit_other) == ("CD-RMYY", "浙江大学")
+    r = core_runner.invoke(args=["users", "edit", "expert7", "--work-unit", "某某大学"])
+    assert r.exit_code != 0 and "不是本区登记" in r.output
+    r = core_runner.invoke(args=["users", "edit", "expert7", "--work-unit", ""])
+    assert r.exit_code == 0, r.output
+    with db():
+        e = u("expert7")
+        assert (e.work_unit, e.work_unit_other) == (None, "浙江大学")
+    r = core_runner.invoke(args=["users", "add", "unit7", "--role", "unit", "--scope", "CD-SW",
+                                 "--password", "long-enough-pw", "--work-unit", "CD-SW"])
+    assert r.exit_code != 0 and "仅评审专家" in r.output
+    with db():
+        with pytest.raises(NotFound):
+            users.get_user("unit7")
