@@ -98,6 +98,7 @@ def test_an_own_unit_assignment_is_refused_and_a_later_conflict_is_flagged(clien
     year = svc.local_today().year
     review = client.get(f"/cycle/{year}/review").get_data(as_text=True)
     assert "须回避（本单位）：评审专家2" in review and "0/1" in review
+    assert "须回避而尚未撤回的分配" in review
     with db() as s:
         a_id = s.scalars(sa.select(ExpertAssignment.id)).one()
     page = client.post(f"/cycle/assignments/{a_id}/withdraw", follow_redirects=True, data={
@@ -107,6 +108,7 @@ def test_an_own_unit_assignment_is_refused_and_a_later_conflict_is_flagged(clien
     review = client.get(f"/cycle/{year}/review").get_data(as_text=True)
     assert "须回避（本单位）" not in review and "0/0" in review
     assert "评审专家2（联席办撤回：专家为该单位职工）" in review
+    assert "须回避而尚未撤回的分配" not in review and "有专家回避的候选窗口 1 个" in review
 
 
 def test_an_expert_declares_a_conflict_before_scoring(client, auth, db, candidate):

@@ -148,7 +148,7 @@ def test_a_conflict_after_the_assignment_is_flagged_and_only_the_office_withdraw
         assert (result.assigned, result.mean, result.conflicts) == (1, 90.0, [])
         assert result.recused == [("专家1", "联席办撤回", "专家为该单位职工")]
         assert svc.assignments_for(sub)[0].total == 70  # the score stays on record
-        (entry,) = _audit(s, "withdraw")
+        (entry,) = _audit(s, "recuse_by_office")
         assert entry.actor == "office" and entry.after["expert"] == "expert1"
 
 

@@ -109,7 +109,7 @@ def withdraw_assignment(actor: User | None, assignment: ExpertAssignment, reason
         raise Conflict("该分配已回避", code="duplicate")
     if _locked(assignment.submission_id):
         raise Conflict("评审结果已公示，不能再撤回分配")
-    _withdraw(actor, assignment, _reason(reason), "withdraw")
+    _withdraw(actor, assignment, _reason(reason), "recuse_by_office")
     return assignment
 
 
