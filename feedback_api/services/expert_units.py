@@ -21,12 +21,19 @@ def units() -> list[Unit]:
     return list(Session.scalars(sa.select(Unit).order_by(Unit.code)))
 
 
+def find_unit(text: str | None) -> Unit | None:
+    """The registered unit ``text`` names by code or name, or None."""
+    text = (text or "").strip()
+    return Session.scalars(sa.select(Unit).where(
+        sa.or_(Unit.code == text, Unit.name == text))).first() if text else None
+
+
 def resolve_unit(text: str | None) -> Unit | None:
     """A unit by code or name (the CLI's ``--work-unit``); None for an empty text."""
     text = (text or "").strip()
     if not text:
         return None
-    unit = Session.scalars(sa.select(Unit).where(sa.or_(Unit.code == text, Unit.name == text))).first()
+    unit = find_unit(text)
     if unit is None:
         raise ValidationError(f"工作单位“{text}”不是本区登记的单位编号或名称；"
                               "区外单位请填写在“其他工作单位”",
@@ -68,6 +75,13 @@ def conflicting_assignments(user: User) -> int:
         .join(Window, Window.id == Submission.window_id)
         .where(ExpertAssignment.expert_id == user.id, ExpertAssignment.recused_at.is_(None),
                Window.unit_id == user.work_unit_id)) or 0
+
+
+def set_from_text(actor: User | None, user: User, text: str) -> None:
+    """One cell of text (the account import's 工作单位): a registered unit's code or name links
+    that unit; anything else is an outside organisation, kept as typed."""
+    unit = find_unit(text)
+    set_work_unit(actor, user, unit_id=unit.id if unit else None, other="" if unit else text)
 
 
 def describe(user: User) -> str:

@@ -149,3 +149,22 @@ def test_an_expert_declares_a_conflict_before_scoring(client, auth, db, candidat
     assert (row["已评"], row["分配"], row["平均分"]) == (1, 1, 84)
     assert row["回避"] == "评审专家3（专家申请：近亲属在该窗口工作）"
     assert client.get(f"/cycle/{year}/review.pdf").status_code == 200
+
+
+def test_the_account_import_takes_an_experts_work_unit(client, auth, db, district):
+    """The import sheet's 工作单位: a registered unit's code or name links it (the expert then
+    recuses from its candidates); anything else is kept as typed; a non-expert has none."""
+    from tests.admin_web.test_account_import import _confirm, _upload, _xlsx
+
+    auth.login("office")
+    bad = _upload(client, auth, _xlsx([["clerk", "", "窗口单位", "CD-SW", "", "CD-SW"]]))
+    assert bad.status_code == 400 and "工作单位仅评审专家填写" in bad.get_data(as_text=True)
+    page = _upload(client, auth, _xlsx([["zj", "张教授", "评审专家", "", "", "浙江大学"],
+                                        ["ly", "李医生", "评审专家", "", "", "城东区人民医院"],
+                                        ["wk", "王科长", "评审专家", "", "", "CD-SW"]]))
+    assert page.status_code == 200 and "浙江大学" in page.get_data(as_text=True)
+    assert _confirm(client, page.get_data(as_text=True)).status_code == 200
+    with db() as s:
+        got = {x.username: (x.work_unit.code if x.work_unit else None, x.work_unit_other)
+               for x in s.scalars(sa.select(User).where(User.role == "expert"))}
+        assert got == {"zj": (None, "浙江大学"), "ly": ("CD-RMYY", ""), "wk": ("CD-SW", "")}
