@@ -4,6 +4,8 @@ assignment that conflicts after the fact: flagged for the office, withdrawn only
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -135,6 +137,10 @@ def test_a_conflict_after_the_assignment_is_flagged_and_only_the_office_withdraw
         assert result.flagged
         with pytest.raises(Conflict, match="回避"):  # no new score from a conflicted expert
             svc.score(u("expert1"), sub, points(75))
+        # Not published with a score that must not count.
+        with pytest.raises(Conflict, match="须回避的评审分配尚未撤回.*专家1"):
+            svc.open_publicity(u("office"), sub.cycle, date(YEAR, 11, 1), date(YEAR, 11, 10),
+                               not_before=date(YEAR, 10, 1))
         with pytest.raises(PermissionDenied):
             svc.withdraw_assignment(u("expert2"), mine["expert1"], "本单位")
         with pytest.raises(ValidationError):
@@ -150,6 +156,11 @@ def test_a_conflict_after_the_assignment_is_flagged_and_only_the_office_withdraw
         assert svc.assignments_for(sub)[0].total == 70  # the score stays on record
         (entry,) = _audit(s, "recuse_by_office")
         assert entry.actor == "office" and entry.after["expert"] == "expert1"
+        publicity = svc.open_publicity(u("office"), sub.cycle, date(YEAR, 11, 1),
+                                       date(YEAR, 11, 10), not_before=date(YEAR, 10, 1))
+        assert [e.score for e in publicity.entries] == [90.0]
+        with pytest.raises(Conflict, match="已公示"):  # and the record is frozen from then on
+            svc.withdraw_assignment(u("office"), svc.assignments_for(sub)[1], "x")
 
 
 def test_the_cli_sets_an_experts_work_unit(core_runner, db, district):
