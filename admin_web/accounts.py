@@ -118,6 +118,8 @@ def detail(user_id: int) -> Any:
         changed = user_edits.update_user(
             actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
             display_name=form.display_name.data or "", email=form.email.data or "")
+        if role == "expert" and user.role != "expert":  # no longer an expert: no work unit
+            return expert_units.set_work_unit(actor(), user, unit_id=None) or changed
         return expert_units.set_work_unit(actor(), user, unit_id=form.work_unit_id(),
                                           other=form.work_unit_other.data or "") or changed
 

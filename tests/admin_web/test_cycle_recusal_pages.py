@@ -71,6 +71,14 @@ def test_the_office_sets_an_experts_work_unit_on_the_accounts_page(client, auth,
     page = resp.get_data(as_text=True)
     assert "<th>工作单位</th><td>城东区人民医院</td>" in page
     assert f'<option selected value="{unit}">' in page or f'<option value="{unit}" selected' in page
+    # No longer an expert: the work unit goes with the role (the form still showing it).
+    client.post(f"/accounts/{expert1}", data={
+        "role": "office", "display_name": "评审专家1", "scopes": "", "email": "",
+        "work_unit": str(unit), "work_unit_other": "浙江大学",
+        "csrf_token": auth.csrf_token(f"/accounts/{expert1}")})
+    with db() as s:
+        changed = s.get(User, expert1)
+        assert (changed.role, changed.work_unit_id, changed.work_unit_other) == ("office", None, "")
 
 
 def test_an_own_unit_assignment_is_refused_and_a_later_conflict_is_flagged(client, auth, db,
