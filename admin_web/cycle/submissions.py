@@ -156,6 +156,7 @@ def submission(submission_id: int) -> str:
         assign_form=assign_form, assignments=assignments, experts=experts, score_form=score_form,
         mine=mine, scores_locked=user.role == "expert" and svc.scores_locked(sub.id),
         conflicts=svc.assignment_conflicts(assignments), recusal_form=RecusalForm(formdata=None),
+        scores_on_publicity=bool(assignments) and svc.scores_locked(sub.id),
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())
 
 

@@ -148,6 +148,10 @@ def test_an_expert_declares_a_conflict_before_scoring(client, auth, db, candidat
     auth.login("office")
     page = client.get(url).get_data(as_text=True)
     assert "已回避（专家申请" in page and "近亲属在该窗口工作" in page
+    with db() as s:  # a live one, not flagged, may still be withdrawn (a conflict told by phone)
+        live = s.scalars(sa.select(ExpertAssignment.id).where(
+            ExpertAssignment.expert_id == e2)).one()
+    assert f'action="/cycle/assignments/{live}/withdraw"' in page
     review = client.get(f"/cycle/{year}/review").get_data(as_text=True)
     assert "1/1" in review and "评审专家3（专家申请：近亲属在该窗口工作）" in review
     wb = load_workbook(io.BytesIO(client.get(f"/cycle/{year}/review.xlsx").data))
