@@ -157,6 +157,7 @@ def submission(submission_id: int) -> str:
         mine=mine, scores_locked=user.role == "expert" and svc.scores_locked(sub.id),
         conflicts=svc.assignment_conflicts(assignments), recusal_form=RecusalForm(formdata=None),
         scores_on_publicity=bool(assignments) and svc.scores_locked(sub.id),
+        own_conflict=svc.expert_conflict(user, sub) if mine is not None else None,
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())
 
 

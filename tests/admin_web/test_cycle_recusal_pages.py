@@ -107,6 +107,12 @@ def test_an_own_unit_assignment_is_refused_and_a_later_conflict_is_flagged(clien
     review = client.get(f"/cycle/{year}/review").get_data(as_text=True)
     assert "须回避（本单位）：评审专家2" in review and "0/1" in review
     assert "须回避而尚未撤回的分配" in review
+    client.post("/logout", data={"csrf_token": token(client, "/")})
+    auth.login("expert2", "expert2-password")  # the expert is told, and may declare it
+    page = client.get(url).get_data(as_text=True)
+    assert f"{REASON}：不能评分，请申请回避" in page and f'action="{url}/recuse"' in page
+    client.post("/logout", data={"csrf_token": token(client, "/")})
+    auth.login("office")
     with db() as s:
         a_id = s.scalars(sa.select(ExpertAssignment.id)).one()
     page = client.post(f"/cycle/assignments/{a_id}/withdraw", follow_redirects=True, data={
