@@ -21,6 +21,17 @@ class AccountForm(PageForm):
                                        "行业主管部门和窗口单位必填")
     display_name = StringField("显示名称", validators=[Length(max=100)])
     email = StringField("邮箱", validators=[Length(max=254)], description="可不填")
+    #: Choices: the registered units (``unit_choices``), set by the view.
+    work_unit = SelectField("工作单位（本区登记单位）", choices=[], validate_choice=False,
+                            description="仅评审专家填写：评审时回避本单位的候选窗口")
+    work_unit_other = StringField("其他工作单位", validators=[Length(max=200)],
+                                  description="仅评审专家填写：区外单位，如高等院校、研究机构")
+
+    def work_unit_id(self) -> int | None:
+        value = (self.work_unit.data or "").strip()
+        if not value:
+            return None
+        return int(value) if value.isdigit() else -1  # no such unit: the service says so
 
 
 class NewAccountForm(AccountForm):

@@ -82,7 +82,7 @@ def _rows(text: str) -> list[user_import.ImportRow]:
         items = json.loads(text)
         rows = [user_import.ImportRow(line=int(i["line"]), **{
             k: str(i.get(k) or "")[:2000] for k in ("username", "display_name", "role", "scopes",
-                                                     "email")}) for i in items]
+                                                     "email", "work_unit")}) for i in items]
     except (ValueError, TypeError, KeyError):
         rows = []
     if not rows or len(rows) > user_import.MAX_ROWS:

@@ -15,7 +15,7 @@ from admin_web.common import actor, commit_or_flash, found_or_404, role_required
 from admin_web.forms import EmptyForm
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
-from feedback_api.services import user_edits
+from feedback_api.services import expert_units, user_edits
 from feedback_api.services import users as user_service
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -27,7 +27,26 @@ def _user(user_id: int) -> User:
     return found_or_404(lambda: user_edits.get_account(user_id))
 
 
+def _units(form: AccountForm) -> AccountForm:
+    form.work_unit.choices = [("", "无（或非本区登记单位）")] + [
+        (str(u.id), f"{u.code} {u.name}") for u in expert_units.units()]
+    return form
+
+
+def _set_work_unit(user: User, form: AccountForm) -> None:
+    """The expert's work unit, in the same unit of work as the account change."""
+    expert_units.set_work_unit(actor(), user, unit_id=form.work_unit_id(),
+                               other=form.work_unit_other.data or "")
+
+
+def _flag_conflicts(user: User) -> None:
+    if n := expert_units.conflicting_assignments(user):
+        flash(f"该专家已分配的 {n} 个候选窗口属于其工作单位，须回避：已在评审专家分配处标记，"
+              "请撤回分配后另行分配", "warning")
+
+
 def _list_page(form: NewAccountForm, status: int = 200) -> tuple[str, int]:
+    _units(form)
     role = request.args.get("role", "")
     state = request.args.get("state", "")
     q = request.args.get("q", "")[:64]
@@ -55,10 +74,15 @@ def create() -> Any:
     form = NewAccountForm()
     if not form.validate_on_submit():
         return _list_page(form, 400)
-    done = commit_or_flash(lambda: user_edits.create_account(
-        actor(), form.username.data or "", role=form.role.data or "",
-        scopes=user_edits.scope_list(form.scopes.data), display_name=form.display_name.data or "",
-        email=form.email.data or ""), form=form)
+    def change() -> tuple[User, str]:
+        user, password = user_edits.create_account(
+            actor(), form.username.data or "", role=form.role.data or "",
+            scopes=user_edits.scope_list(form.scopes.data),
+            display_name=form.display_name.data or "", email=form.email.data or "")
+        _set_work_unit(user, form)
+        return user, password
+
+    done = commit_or_flash(change, form=form)
     if done is None:
         return _list_page(form, 400)
     user, password = done.value
@@ -66,7 +90,8 @@ def create() -> Any:
 
 
 def _detail(user: User, form: AccountForm, status: int = 200) -> tuple[str, int]:
-    return render_template("accounts/detail.html", account=user, form=form,
+    return render_template("accounts/detail.html", account=user, form=_units(form),
+                           work_unit=expert_units.describe(user),
                            scopes=user_service.scope_codes(user), states=STATES,
                            locked=user_service.is_locked(user), action_form=EmptyForm(),
                            token_state=user_service.token_state,
@@ -79,18 +104,29 @@ def detail(user_id: int) -> Any:
     user = _user(user_id)
     form = AccountForm(data={"role": user.role, "display_name": user.display_name,
                              "scopes": " ".join(user_service.scope_codes(user)),
-                             "email": user.email or ""})
+                             "email": user.email or "",
+                             "work_unit": str(user.work_unit_id or ""),
+                             "work_unit_other": user.work_unit_other})
     if request.method == "GET":
         return _detail(user, form)
-    form = AccountForm()
+    form = _units(AccountForm())
     if not form.validate_on_submit():
         return _detail(user, form, 400)
     version, role = user.session_version, user.role
-    done = commit_or_flash(lambda: user_edits.update_user(
-        actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
-        display_name=form.display_name.data or "", email=form.email.data or ""), form=form)
+
+    def change() -> bool:
+        changed = user_edits.update_user(
+            actor(), user, role=form.role.data, scopes=user_edits.scope_list(form.scopes.data),
+            display_name=form.display_name.data or "", email=form.email.data or "")
+        if role == "expert" and user.role != "expert":  # no longer an expert: no work unit
+            return expert_units.set_work_unit(actor(), user, unit_id=None) or changed
+        return expert_units.set_work_unit(actor(), user, unit_id=form.work_unit_id(),
+                                          other=form.work_unit_other.data or "") or changed
+
+    done = commit_or_flash(change, form=form)
     if done is None:
         return _detail(user, form, 400)
+    _flag_conflicts(user)
     if user.session_version != version:
         tokens = "，访问令牌已撤销" if user.role != role else "（访问令牌按新范围继续有效）"
         flash(f"已修改用户 {user.username}：其登录已失效，须重新登录{tokens}", "success")

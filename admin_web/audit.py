@@ -59,6 +59,8 @@ FIELDS: dict[str, str] = dict(LEDGER_COLUMNS) | {
     "weight_inspection": "综合检查权重", "weight_covert": "暗查权重", "weight_tickets": "督办办理权重",
     "deduction_general": "一般事件扣分", "deduction_major": "重大事件扣分",
     "email": "邮箱", "label": "名称", "channel": "渠道", "rating": "评分",
+    "recused": "回避", "work_unit": "工作单位", "work_unit_other": "其他工作单位",
+    "usernames": "用户名",
     "recommendation": "推荐申报", "management_rules": "常态管理办法报送", "review": "评审评定",
     "publicity": "公示与宣传", "score": "得分", "indicator": "测评指标", "inspection": "综合检查",
     "by": "操作人", "abuse": "异常类型", "active": "启用", "alert_email": "提醒邮箱", "answer": "答复",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 from flask import Flask, current_app
@@ -65,6 +65,24 @@ _no_force_change = click.option(
     help="不要求首次（下次）登录时修改密码：运行命令者本人的账号，或只用接口令牌的账号")
 
 
+def _work_unit_options(f: Any) -> Any:
+    f = click.option("--work-unit-other", default=None,
+                     help="评审专家的区外工作单位（如高等院校）；空字符串清除")(f)
+    return click.option("--work-unit", default=None,
+                        help="评审专家的工作单位：本区登记单位的编号或名称（评审时回避）；空字符串清除")(f)
+
+
+def _set_work_unit(user: Any, unit: str | None, other: str | None) -> bool:
+    """An expert's work unit from the options given (None: keep); the caller commits."""
+    if unit is None and other is None:
+        return False
+    from feedback_api.services import expert_units
+
+    found = expert_units.resolve_unit(unit) if unit is not None else user.work_unit
+    return expert_units.set_work_unit(None, user, unit_id=found.id if found else None,
+                                      other=user.work_unit_other if other is None else other)
+
+
 @users_cli.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
@@ -72,15 +90,19 @@ _no_force_change = click.option(
               help="窗口编号、单位编号或行业代码；可重复")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
+@_work_unit_options
 @_no_force_change
 @with_appcontext
 def users_add(name: str, role: str, scopes: tuple[str, ...], password: str, display_name: str,
-              no_force_change: bool) -> None:
-    """Add a user with a role and, for authorities and units, a scope; they choose their own
-    password at the first sign-in (as for an account the office adds on the web)."""
+              work_unit: str | None, work_unit_other: str | None, no_force_change: bool) -> None:
+    """Add a user with a role and, for authorities and units, a scope (for experts, a work
+    unit); they choose their own password at the first sign-in (as for an account the office
+    adds on the web)."""
     try:
-        user_service.create_user(None, name, role=role, password=password, scopes=scopes,
-                                 display_name=display_name, must_change=not no_force_change)
+        user = user_service.create_user(None, name, role=role, password=password, scopes=scopes,
+                                        display_name=display_name,
+                                        must_change=not no_force_change)
+        _set_work_unit(user, work_unit, work_unit_other)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
@@ -116,15 +138,19 @@ def users_passwd(name: str, password: str, no_force_change: bool) -> None:
 @click.option("--scope", "scopes", multiple=True,
               help="新的范围（替换原有范围）：窗口编号、单位编号或行业代码；可重复")
 @click.option("--display-name", default=None)
+@_work_unit_options
 @with_appcontext
-def users_edit(name: str, role: str | None, scopes: tuple[str, ...], display_name: str | None) -> None:
-    """Change user NAME's role, scope or shown name; it takes effect at their next request."""
+def users_edit(name: str, role: str | None, scopes: tuple[str, ...], display_name: str | None,
+               work_unit: str | None, work_unit_other: str | None) -> None:
+    """Change user NAME's role, scope, shown name or (an expert's) work unit; it takes effect at
+    their next request."""
     from feedback_api.services import user_edits
 
     try:
         user = user_service.get_user(name)
         changed = user_edits.update_user(None, user, role=role, scopes=scopes or None,
                                          display_name=display_name)
+        changed = _set_work_unit(user, work_unit, work_unit_other) or changed
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)

@@ -107,6 +107,12 @@ class AssignForm(PageForm):
                                   invalid_choice_message="所选专家无效")
 
 
+class RecusalForm(PageForm):
+    """An expert's declared conflict (申请回避), or the office withdrawing an assignment."""
+
+    reason = TextAreaField("回避理由", validators=[DataRequired("请填写回避理由"), Length(max=500)])
+
+
 class ScoreFormBase(PageForm):
     comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
     #: (field name, indicator) in the standard's order.

@@ -10,9 +10,9 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from admin_web.common import XLSX, actor, commit_or_flash, download, role_required
+from admin_web.common import XLSX, actor, commit_or_flash, download, found_or_404, role_required
 from admin_web.cycle import blueprint, cycle_or_404, form_errors, submission_or_404
-from admin_web.cycle.forms import AssignForm, ScoreFormBase, score_form
+from admin_web.cycle.forms import AssignForm, RecusalForm, ScoreFormBase, score_form
 from feedback_api.models import ExpertAssignment, Submission
 from feedback_api.services import cycle as svc
 from feedback_api.services import cycle_exports, ledger
@@ -37,6 +37,34 @@ def assign(submission_id: int) -> Response:
                                   for key in form.experts.data]):
         flash(f"已分配 {len(form.experts.data)} 位评审专家", "success")
     return _detail(submission_id)
+
+
+@bp.post("/submissions/<int:submission_id>/recuse")
+@role_required("expert")
+def recuse(submission_id: int) -> Response:
+    """The expert declares a conflict (申请回避): the candidate leaves their review at once."""
+    sub = submission_or_404(submission_id)
+    form = RecusalForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+    elif commit_or_flash(lambda: svc.declare_recusal(actor(), sub, form.reason.data or "")):
+        flash(f"已申请回避：{sub.title} 不再由您评审，区联席办将另行分配专家", "success")
+        return redirect(url_for("cycle_review.scoring", year=sub.cycle.year))
+    return _detail(submission_id)
+
+
+@bp.post("/assignments/<int:assignment_id>/withdraw")
+@role_required("office")
+def withdraw(assignment_id: int) -> Response:
+    """The office withdraws an assignment that conflicts (回避); it stays on record."""
+    assignment = found_or_404(lambda: svc.get_assignment(assignment_id))
+    form = RecusalForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form), "error")
+    elif commit_or_flash(lambda: svc.withdraw_assignment(actor(), assignment,
+                                                         form.reason.data or "")):
+        flash(f"已撤回 {assignment.expert.display_name} 的评审分配（回避），可另行分配专家", "success")
+    return _detail(assignment.submission_id)
 
 
 def score_form_of(sub: Submission, mine: ExpertAssignment | None, **kwargs: Any) -> ScoreFormBase:

@@ -18,7 +18,7 @@ from admin_web.cycle import (
     kinds_for,
     submission_or_404,
 )
-from admin_web.cycle.forms import AssignForm, ReturnForm, form_data, submission_form
+from admin_web.cycle.forms import AssignForm, RecusalForm, ReturnForm, form_data, submission_form
 from admin_web.cycle.review import score_form_of
 from feedback_api.models import Cycle, Submission, User
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_KINDS
@@ -139,8 +139,11 @@ def submission(submission_id: int) -> str:
             taken = {a.expert_id for a in assignments}
             active = svc.list_experts()
             experts = len(active)
-            assign_form.experts.choices = [SelectChoice(str(e.id), e.display_name)
-                                           for e in active if e.id not in taken]
+            # One who must recuse stays choosable: the refusal then says why.
+            assign_form.experts.choices = [
+                SelectChoice(str(e.id), e.display_name + ("（本单位，须回避）"
+                                                          if svc.expert_conflict(e, sub) else ""))
+                for e in active if e.id not in taken]
     if user.role == "expert":
         mine = next((a for a in svc.assignments_of(user, sub.cycle) if a.submission_id == sub.id),
                     None)
@@ -152,6 +155,9 @@ def submission(submission_id: int) -> str:
                   and (user.role != "office" or sub.author_id == user.id)),
         assign_form=assign_form, assignments=assignments, experts=experts, score_form=score_form,
         mine=mine, scores_locked=user.role == "expert" and svc.scores_locked(sub.id),
+        conflicts=svc.assignment_conflicts(assignments), recusal_form=RecusalForm(formdata=None),
+        scores_on_publicity=bool(assignments) and svc.scores_locked(sub.id),
+        own_conflict=svc.expert_conflict(user, sub) if mine is not None else None,
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())
 
 

@@ -123,6 +123,18 @@ class ExpertScoreSchema(ApiSchema):
     total = fields.Float(dump_only=True, allow_none=True, metadata={"description": "总分（0–100）"})
     comment = Text(load_default="", validate=Length(max=5000, error="评审意见不能超过 5000 字"))
     scored_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    recused_at = fields.AwareDateTime(dump_only=True, allow_none=True, metadata={
+        "description": "回避时间（已回避的分配保留记录，不计入评审结果）"})
+    recusal_reason = Str(dump_only=True, metadata={"description": "回避理由"})
+
+
+class RecusalSchema(ApiSchema):
+    """评审专家在评分前对分配给自己的候选窗口申请回避，说明理由。"""
+
+    submission_id = Int(required=True, validate=between(1, 2**31 - 1),
+                        metadata={"description": "推荐表编号"})
+    reason = Text(required=True, validate=Length(1, 500, error="回避理由须为 1–500 字"),
+                  metadata={"description": "回避理由"})
 
 
 class ExpertScoreQuery(PageQuery):

@@ -16,6 +16,7 @@ from feedback_api.api.cycle_schemas import (
     ObjectionSchema,
     RecommendationQuery,
     RecommendationSchema,
+    RecusalSchema,
 )
 from feedback_api.api.schemas import page, page_schema
 from feedback_api.api.views import no_query
@@ -76,6 +77,21 @@ def score_recommendation(data: dict[str, Any]) -> Any:
         raise PermissionDenied("仅评审专家可以评分")
     sub = cycle_service.get_submission(user, data["submission_id"])
     assignment = cycle_service.score(user, sub, data["items"], comment=data["comment"])
+    Session.commit()
+    return assignment
+
+
+@bp.post("/reviews/recusal")
+@bp.doc(summary="评审专家申请回避：评分前对分配给自己的候选窗口说明理由，该分配即撤回（保留记录）")
+@no_query
+@bp.arguments(RecusalSchema)
+@bp.response(200, ExpertScoreSchema)
+def declare_recusal(data: dict[str, Any]) -> Any:
+    user = api_user()
+    if user.role != "expert":
+        raise PermissionDenied("仅评审专家可以申请回避")
+    sub = cycle_service.get_submission(user, data["submission_id"])
+    assignment = cycle_service.declare_recusal(user, sub, data["reason"])
     Session.commit()
     return assignment
 

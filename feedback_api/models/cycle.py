@@ -133,9 +133,23 @@ class ExpertAssignment(Base):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Withdrawn for a conflict of interest (回避): declared by the expert before scoring, or by
+    #: the office. Kept for the record; a withdrawn assignment counts nowhere.
+    recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recusal_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    recused_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     submission: Mapped[Submission] = relationship()
-    expert: Mapped[User] = relationship()
+    expert: Mapped[User] = relationship(foreign_keys=[expert_id])
+
+    @property
+    def live(self) -> bool:
+        return self.recused_at is None
+
+    @property
+    def declared_by_expert(self) -> bool:
+        """Whether the expert declared the conflict (申请回避), not the office."""
+        return self.recused_at is not None and self.recused_by == self.expert_id
 
 
 class Publicity(Base):

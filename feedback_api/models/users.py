@@ -41,7 +41,13 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The account holder's mailbox (optional; the account import sheet's 邮箱).
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: An expert's work unit (工作单位) when it is a registered unit of the programme: the expert
+    #: does not review that unit's candidates (回避, services/cycle/recusal.py).
+    work_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL"))
+    #: An expert's work unit outside the programme (e.g. a university), as typed; for the record.
+    work_unit_other: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
+    work_unit: Mapped[Unit | None] = relationship(foreign_keys=[work_unit_id])
     scopes: Mapped[list[UserScope]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )

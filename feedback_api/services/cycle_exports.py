@@ -67,6 +67,12 @@ def recommendations_xlsx(cycle: Cycle, submissions: list[Submission],
     return out.getvalue()
 
 
+def _hint(r: ReviewResult) -> str:
+    hints = [("偏离：" + "、".join(r.outliers)) if r.outliers else "",
+             ("须回避（本单位）：" + "、".join(r.conflicts)) if r.conflicts else ""]
+    return "；".join(h for h in hints if h)
+
+
 def _result_rows(results: list[ReviewResult]) -> list[list[Any]]:
     """Counts and scores as numbers Excel can sort and sum; the named scores kept as text."""
     rows = []
@@ -78,18 +84,19 @@ def _result_rows(results: list[ReviewResult]) -> list[list[Any]]:
                      None if r.mean is None else round(r.mean, 2),
                      max(totals) if totals else None, min(totals) if totals else None,
                      "；".join(f"{name} {score:g}" for name, score in r.scores),
-                     ("偏离：" + "、".join(r.outliers)) if r.outliers else ""])
+                     r.recusal_text(), _hint(r)])
     return rows
 
 
+#: 已评/分配 count live assignments; 回避 names the withdrawn ones (who declared it, why).
 RESULT_HEADERS = ["排序", "行业", "窗口", "窗口单位", "已评", "分配", "平均分", "最高分", "最低分",
-                  "各专家评分", "提示"]
+                  "各专家评分", "回避", "提示"]
 
 
 def review_xlsx(cycle: Cycle, results: list[ReviewResult]) -> bytes:
     wb = Workbook()
     _sheet(wb, f"{cycle.year}年度评审结果", RESULT_HEADERS, _result_rows(results),
-           [6, 14, 22, 26, 6, 6, 10, 10, 10, 40, 20], first=True)
+           [6, 14, 22, 26, 6, 6, 10, 10, 10, 36, 30, 24], first=True)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -121,8 +128,8 @@ def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
                             title=f"{cycle.year}年度文明诚信示范窗口评审结果")
     data = [[Paragraph(h, cell) for h in RESULT_HEADERS]]
     data += [[Paragraph(_printed(v), cell) for v in row] for row in _result_rows(results)]
-    table = Table(data, colWidths=[10 * mm, 24 * mm, 40 * mm, 44 * mm, 11 * mm, 11 * mm,
-                                   16 * mm, 16 * mm, 16 * mm, 58 * mm, 27 * mm], repeatRows=1)
+    table = Table(data, colWidths=[9 * mm, 20 * mm, 32 * mm, 34 * mm, 10 * mm, 10 * mm,
+                                   14 * mm, 14 * mm, 14 * mm, 44 * mm, 44 * mm, 28 * mm], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))

@@ -20,18 +20,19 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
-from feedback_api.services import alert_contacts, audit, cells, sheets, user_edits
+from feedback_api.services import alert_contacts, audit, cells, expert_units, sheets, user_edits
 from feedback_api.services import users as user_service
 from feedback_api.services.errors import ServiceError, ValidationError
 
 #: The template's columns (field, header) in order; the required ones are marked * there.
 COLUMNS = (("username", "用户名"), ("display_name", "姓名"), ("role", "角色"),
-           ("scopes", "所属单位/窗口/主管部门"), ("email", "邮箱"))
+           ("scopes", "所属单位/窗口/主管部门"), ("email", "邮箱"),
+           ("work_unit", "工作单位（评审专家）"))
 REQUIRED = {"username": "用户名", "role": "角色"}
 #: Other headers people write for the same columns.
 _ALIASES = {"账号": "username", "登录名": "username", "显示名称": "display_name",
             "范围": "scopes", "所属单位": "scopes", "单位/窗口/主管部门": "scopes",
-            "电子邮箱": "email", "邮件": "email", "电子邮件": "email"}
+            "电子邮箱": "email", "邮件": "email", "电子邮件": "email", "工作单位": "work_unit"}
 _FIELDS = {header: fld for fld, header in COLUMNS} | _ALIASES
 #: Rows one upload may hold. Every account costs a password hash (scrypt, slow on purpose) in
 #: the confirming request, which must finish within gunicorn's 60 s timeout on a busy server;
@@ -48,8 +49,10 @@ NOTES = (
     "4. 所属单位/窗口/主管部门：填账号管理页显示的编号——窗口编号、单位编号或行业代码"
     "（如 health），多个用空格或逗号分隔；行业主管部门和窗口单位必填。",
     "5. 邮箱可不填；姓名不填时取用户名。",
-    f"6. 一次最多 {MAX_ROWS} 行。任何一行有错则整表不导入，请按预览中的提示改正后重新上传。",
-    "7. 导入后每个账号生成一次性密码，只显示一次，可下载一次；本人首次登录须修改密码。",
+    "6. 工作单位仅评审专家填写：填本区登记单位的编号或名称的，评审时回避该单位的候选窗口；"
+    "区外单位（如高等院校）照实填写。",
+    f"7. 一次最多 {MAX_ROWS} 行。任何一行有错则整表不导入，请按预览中的提示改正后重新上传。",
+    "8. 导入后每个账号生成一次性密码，只显示一次，可下载一次；本人首次登录须修改密码。",
 )
 
 
@@ -61,6 +64,7 @@ class ImportRow:
     role: str = ""
     scopes: str = ""
     email: str = ""
+    work_unit: str = ""
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -69,7 +73,7 @@ class ImportRow:
 
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "username": self.username, "display_name": self.display_name,
-                "role": self.role, "scopes": self.scopes, "email": self.email}
+                "role": self.role, "scopes": self.scopes, "email": self.email, "work_unit": self.work_unit}
 
 
 def template_xlsx() -> bytes:
@@ -77,7 +81,7 @@ def template_xlsx() -> bytes:
     ws = wb.active
     ws.title = "账号"
     cells.xlsx_table(ws, [f"{h}*" if f in REQUIRED else h for f, h in COLUMNS], [])
-    cells.fit_columns(ws, [16, 14, 14, 30, 28])
+    cells.fit_columns(ws, [16, 14, 14, 30, 28, 30])
     rule = DataValidation(type="list", formula1='"' + ",".join(ROLES.values()) + '"',
                           allow_blank=True, showErrorMessage=True, error="请从下拉列表中选择")
     rule.add(f"C2:C{MAX_ROWS + 1}")
@@ -144,6 +148,8 @@ def check_rows(rows: list[ImportRow]) -> list[ImportRow]:
             row.errors.append("姓名须为 1–100 个字符")
         if row.email.strip():
             _problem(row.errors, alert_contacts.clean_email, row.email)
+        if row.work_unit.strip() and (role != "expert" or len(row.work_unit.strip()) > 200):
+            row.errors.append("工作单位仅评审专家填写" if role != "expert" else "工作单位不能超过 200 字")
     return rows
 
 
@@ -154,9 +160,13 @@ def import_rows(actor: User | None, rows: list[ImportRow], filename: str) -> lis
     check_rows(rows)
     if any(r.errors for r in rows):
         raise ValidationError(f"有 {sum(bool(r.errors) for r in rows)} 行有错，未导入任何账号")
-    created = [user_edits.create_account(
-        actor, r.username, role=r.role_code, scopes=user_edits.scope_list(r.scopes),
-        display_name=r.display_name, email=r.email) for r in rows]
+    created = []
+    for r in rows:
+        created.append(user_edits.create_account(
+            actor, r.username, role=r.role_code, scopes=user_edits.scope_list(r.scopes),
+            display_name=r.display_name, email=r.email))
+        if r.work_unit.strip():
+            expert_units.set_from_text(actor, created[-1][0], r.work_unit)
     audit.record_change(actor, "import", "user", (filename or "账号导入")[:64], None,
                         {"usernames": [u.username for u, _ in created]})
     return created

@@ -15,7 +15,7 @@ from openpyxl import Workbook, load_workbook
 
 from feedback_api.models import AuditLog, User
 
-HEADER = ["用户名*", "姓名", "角色*", "所属单位/窗口/主管部门", "邮箱"]
+HEADER = ["用户名*", "姓名", "角色*", "所属单位/窗口/主管部门", "邮箱", "工作单位（评审专家）"]
 
 
 def _xlsx(rows, header=HEADER):

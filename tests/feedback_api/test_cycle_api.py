@@ -158,3 +158,32 @@ def test_objections_are_the_offices(client, db, cycle_year, token_for):
     answered = client.post(url, headers=h, json={"outcome": "dismissed", "answer": "经核查不属实"})
     assert answered.status_code == 200 and answered.get_json()["outcome_name"] == "异议不成立"
     assert client.get("/api/v1/objections?outcome=pending", headers=h).get_json()["total"] == 0
+
+
+def test_an_expert_declares_a_conflict_through_the_api(client, cycle_year, token_for):
+    e2, first = token_for("expert2"), cycle_year["first"]
+    _error(client.post("/api/v1/reviews/recusal", headers=e2,
+                       json={"submission_id": first}), 400)
+    _error(client.post("/api/v1/reviews/recusal", headers=e2,
+                       json={"submission_id": first, "reason": "   "}), 400)
+    _error(client.post("/api/v1/reviews/recusal", headers=token_for("office"),
+                       json={"submission_id": first, "reason": "x"}), 403)
+    _error(client.post("/api/v1/reviews/recusal", headers=e2,  # not assigned to expert2
+                       json={"submission_id": cycle_year["second"], "reason": "亲属"}), 404)
+    resp = client.post("/api/v1/reviews/recusal", headers=e2,
+                       json={"submission_id": first, "reason": "近亲属在该窗口工作"})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["recusal_reason"] == "近亲属在该窗口工作" and body["recused_at"]
+    # Withdrawn: no score, no materials; the record stays in the expert's own list.
+    _error(client.post("/api/v1/reviews", headers=e2,
+                       json={"submission_id": first, "items": points(80)}), 404)
+    _error(client.get(f"/api/v1/recommendations/{first}", headers=e2), 404)
+    mine = client.get("/api/v1/reviews", headers=e2).get_json()["items"]
+    assert [(r["submission_id"], r["recusal_reason"]) for r in mine] == [
+        (first, "近亲属在该窗口工作")]
+    # Scored first: the expert can no longer declare (the office withdraws if need be).
+    e1 = token_for("expert1")
+    client.post("/api/v1/reviews", headers=e1, json={"submission_id": first, "items": points(90)})
+    _error(client.post("/api/v1/reviews/recusal", headers=e1,
+                       json={"submission_id": first, "reason": "迟报"}), 409)

@@ -49,3 +49,25 @@ def test_the_review_sheet_holds_counts_and_scores_as_numbers():
                                                             [unscored]))).active
     named = dict(zip(header, list(ws.values)[1], strict=True))
     assert named["已评"] == 0 and named["分配"] == 2 and named["最高分"] is None
+
+
+def test_the_exports_show_recusals_and_conflicts_still_to_withdraw():
+    """A withdrawn assignment (回避) is named with who declared it and why; a live one that
+    conflicts is flagged in the hints, in the sheet and in the PDF alike."""
+    from openpyxl import load_workbook
+
+    pypdf = pytest.importorskip("pypdf")
+    window = SimpleNamespace(name="综合窗口", unit=SimpleNamespace(name="城东服务中心"))
+    result = ReviewResult(submission=SimpleNamespace(window=window, industry="tax"),
+                          scores=[("专家甲", 88.0)], assigned=1, mean=88.0, outliers=[],
+                          recused=[("专家乙", "专家申请", "近亲属任职")], conflicts=["专家甲"])
+    ws = load_workbook(io.BytesIO(cycle_exports.review_xlsx(SimpleNamespace(year=2026),
+                                                            [result]))).active
+    header, row = list(ws.values)
+    named = dict(zip(header, row, strict=True))
+    assert named["回避"] == "专家乙（专家申请：近亲属任职）"
+    assert named["提示"] == "须回避（本单位）：专家甲"
+    pdf = cycle_exports.review_pdf(SimpleNamespace(year=2026), [result])
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
+    for typed in ("回避", "专家乙（专家申请：近亲属任职）", "须回避（本单位）：专家甲"):
+        assert typed in text, typed

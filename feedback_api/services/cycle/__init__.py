@@ -8,7 +8,8 @@ experts, opens publicity, answers objections and awards; an expert sees and scor
 candidates assigned to it. Services flush; the caller commits. Every change is audited.
 
 One module per concern: ``fields`` (forms), ``scopes`` (who sees what), ``phases`` (the year,
-dates, deadlines), ``submissions``, ``attachments``, ``review`` (experts), ``publicity``
+dates, deadlines), ``submissions``, ``attachments``, ``review`` (experts), ``recusal``
+(回避), ``publicity``
 (publicity and objections), ``award``, ``snapshots`` (the public page's data), ``reminders``.
 Callers use this package's names (``from feedback_api.services import cycle``).
 """
@@ -58,6 +59,14 @@ from feedback_api.services.cycle.publicity import (
     publicity_candidates,
     record_objection,
     running_publicity,
+)
+from feedback_api.services.cycle.recusal import (
+    OWN_UNIT_RECUSAL,
+    assignment_conflicts,
+    declare_recusal,
+    expert_conflict,
+    get_assignment,
+    withdraw_assignment,
 )
 from feedback_api.services.cycle.reminders import (
     REMIND_DAYS,
@@ -112,6 +121,7 @@ __all__ = [
     "Field",
     "MAX_ATTACHMENTS",
     "OUTLIER_POINTS",
+    "OWN_UNIT_RECUSAL",
     "PRACTICE_KINDS",
     "REMIND_DAYS",
     "ROLE_PHASES",
@@ -123,6 +133,7 @@ __all__ = [
     "add_attachment",
     "answer_objection",
     "assign_expert",
+    "assignment_conflicts",
     "assignments_for",
     "assignments_of",
     "attachment_file",
@@ -132,8 +143,11 @@ __all__ = [
     "create_cycle",
     "current_cycle",
     "deadline",
+    "declare_recusal",
     "deliver_reminders",
+    "expert_conflict",
     "get_cycle",
+    "get_assignment",
     "get_entry",
     "get_objection",
     "get_submission",
@@ -171,4 +185,5 @@ __all__ = [
     "submit",
     "submittable_windows",
     "unpublish_good_practice",
+    "withdraw_assignment",
 ]

@@ -51,6 +51,12 @@ def open_publicity(actor: User | None, cycle: Cycle, starts_on: date, ends_on: d
                            + "、".join(f"{w.name}（现为{label(WINDOW_STATUSES, w.status)}）"
                                       for w in titled))
     results = [r for r in results if r.submission.window.status == CANDIDATE]
+    # A score that must not count (回避) would be frozen into the published mean.
+    conflicted = [r for r in results if r.conflicts]
+    if conflicted:
+        raise Conflict("有须回避的评审分配尚未撤回，不能公示：" + "；".join(
+            f"{r.submission.title}（{'、'.join(r.conflicts)}）" for r in conflicted)
+            + "。请先在推荐表页撤回分配", code="recusal")
     if not results:
         raise ValidationError("没有已评分的候选窗口可以公示")
     publicity = Publicity(cycle_id=cycle.id, starts_on=starts_on, ends_on=ends_on,

@@ -82,7 +82,7 @@ def _due_targets(cycle: Cycle, phase: str) -> dict[str, str]:
                 ExpertAssignment, ExpertAssignment.expert_id == User.id)
             .join(Submission, Submission.id == ExpertAssignment.submission_id)
             .where(Submission.cycle_id == cycle.id, ExpertAssignment.total.is_(None),
-                   User.active.is_(True))
+                   ExpertAssignment.recused_at.is_(None), User.active.is_(True))
             .group_by(User.username)).all()
         for username, n in rows:
             targets[f"expert:{username}"] = f"{n} 个候选窗口待评分"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from feedback_api.db import Session, utcnow
 from feedback_api.models import Cycle, ExpertAssignment, PublicityEntry, Standard, Submission, User
 from feedback_api.services import audit, standards
+from feedback_api.services.cycle import recusal
 from feedback_api.services.cycle.scopes import _require_office
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 
@@ -33,8 +34,9 @@ def assign_expert(actor: User | None, submission: Submission, expert: User) -> E
         raise Conflict("只能为已受理的推荐表分配评审专家")
     if expert.role != "expert":
         raise ValidationError(f"{expert.username} 不是评审专家")
-    exists = Session.scalar(sa.select(ExpertAssignment.id).where(
+    exists = Session.scalar(sa.select(ExpertAssignment).where(
         ExpertAssignment.submission_id == submission.id, ExpertAssignment.expert_id == expert.id))
+    recusal.check_assignable(expert, submission, exists)
     if exists is not None:
         raise Conflict(f"{expert.display_name} 已分配评审该窗口", code="duplicate")
     assignment = ExpertAssignment(submission_id=submission.id, expert_id=expert.id)
@@ -111,8 +113,12 @@ def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
         ExpertAssignment.expert_id == actor.id)).first()
     if actor.role != "expert" or assignment is None:
         raise NotFound("材料不存在或无权查看")
+    if assignment.recused_at is not None:
+        raise Conflict("已回避，不能评分")
     if scores_locked(submission.id):
         raise Conflict("评审结果已公示，评分不能再修改")
+    if (reason := recusal.expert_conflict(actor, submission)) is not None:
+        raise Conflict(f"{reason}，不能评分；请申请回避")
     clean_items, total = score_by_standard(scoring_standard(submission.cycle), items)
     comment = (comment or "").strip()
     if len(comment) > 5000:
@@ -130,14 +136,21 @@ def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
 @dataclass
 class ReviewResult:
     submission: Submission
-    scores: list[tuple[str, float]]  # (expert display name, total), scored ones only
-    assigned: int
+    scores: list[tuple[str, float]]  # (expert display name, total), scored live ones only
+    assigned: int  # live assignments (withdrawn ones do not count)
     mean: float | None
     outliers: list[str]  # expert display names
+    #: Withdrawn assignments (回避): (expert display name, who declared it, reason).
+    recused: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Live assignments that conflict (the work unit set afterwards): expert display names.
+    conflicts: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> bool:
-        return bool(self.outliers)
+        return bool(self.outliers or self.conflicts)
+
+    def recusal_text(self) -> str:
+        return "；".join(f"{name}（{who}：{reason}）" for name, who, reason in self.recused)
 
 
 def outliers(scores: list[float], points: float = OUTLIER_POINTS) -> list[int]:
@@ -161,19 +174,22 @@ def review_results(cycle: Cycle) -> list[ReviewResult]:
         Submission.cycle_id == cycle.id, Submission.kind == "recommendation",
         Submission.state == "accepted")).all()
     rows = Session.execute(
-        sa.select(ExpertAssignment, User.display_name).join(User, User.id == ExpertAssignment.expert_id)
+        sa.select(ExpertAssignment, User).join(User, User.id == ExpertAssignment.expert_id)
         .join(Submission, Submission.id == ExpertAssignment.submission_id)
         .where(Submission.cycle_id == cycle.id).order_by(ExpertAssignment.id)).all()
-    by_sub: dict[int, list[tuple[ExpertAssignment, str]]] = {}
-    for a, name in rows:
-        by_sub.setdefault(a.submission_id, []).append((a, name))
+    by_sub: dict[int, list[tuple[ExpertAssignment, User]]] = {}
+    for a, expert in rows:
+        by_sub.setdefault(a.submission_id, []).append((a, expert))
     results = []
     for sub in subs:
-        pairs = by_sub.get(sub.id, [])
-        scored = [(name, float(a.total)) for a, name in pairs if a.total is not None]
+        pairs = [(a, e) for a, e in by_sub.get(sub.id, []) if a.recused_at is None]
+        scored = [(e.display_name, float(a.total)) for a, e in pairs if a.total is not None]
         values = [v for _, v in scored]
         mean = round(sum(values) / len(values), 2) if values else None
+        recused = [(e.display_name, "专家申请" if a.declared_by_expert else "联席办撤回",
+                    a.recusal_reason) for a, e in by_sub.get(sub.id, []) if a.recused_at is not None]
+        conflicts = [e.display_name for a, e in pairs if recusal.expert_conflict(e, sub) is not None]
         results.append(ReviewResult(sub, scored, len(pairs), mean,
-                                    [scored[i][0] for i in outliers(values)]))
+                                    [scored[i][0] for i in outliers(values)], recused, conflicts))
     results.sort(key=lambda r: (r.mean is None, -(r.mean or 0), r.submission.id))
     return results

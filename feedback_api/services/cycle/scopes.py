@@ -36,7 +36,8 @@ def _scope_clause(user: User) -> sa.ColumnElement[bool]:
         return sa.true()
     if user.role == "expert":
         return Submission.id.in_(
-            sa.select(ExpertAssignment.submission_id).where(ExpertAssignment.expert_id == user.id))
+            sa.select(ExpertAssignment.submission_id).where(
+                ExpertAssignment.expert_id == user.id, ExpertAssignment.recused_at.is_(None)))
     if user.role == "authority":
         clauses = []
         if _industries(user):
