@@ -5,11 +5,8 @@ The windows there before get the district's (Beijing) date of the day each was e
 system (created_at), the rule the assessment followed until now, so no period's membership moves;
 the office corrects the dates from its ledger (a re-import or the window's page).
 
-Revises 0045 in the branch it was written on; 0046 (another helper's) lands first, and the lead
-re-chains this one after it at the merge.
-
 Revision ID: 0047
-Revises: 0045
+Revises: 0046
 Create Date: 2026-12-07 18:40:00
 
 """
@@ -23,7 +20,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0047'
-down_revision: Union[str, Sequence[str], None] = '0045'
+down_revision: Union[str, Sequence[str], None] = '0046'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

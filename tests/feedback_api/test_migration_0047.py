@@ -19,7 +19,7 @@ def test_0047_backfills_the_listing_date_from_the_beijing_day_of_entry(database_
     url = scratch_database(database_url, "listed_on", tmp_path)
     engine = make_engine(url)
     try:
-        schema.upgrade(engine, "0045")
+        schema.upgrade(engine, "0046")
         with engine.begin() as conn:
             unit_and_titled_windows(conn)
             # 17:00 UTC on 31 March is 01:00 on 1 April in Beijing; 15:59 UTC is still 31 March.
@@ -36,7 +36,7 @@ def test_0047_backfills_the_listing_date_from_the_beijing_day_of_entry(database_
                                 "U-3": date(2026, 10, 1)}  # NOW, 08:00 UTC on 1 October
             column = {c["name"]: c for c in sa.inspect(conn).get_columns("windows")}["listed_on"]
             assert column["nullable"] is False
-        schema.downgrade(engine, "0045")
+        schema.downgrade(engine, "0046")
         with engine.connect() as conn:
             assert "listed_on" not in {c["name"] for c in sa.inspect(conn).get_columns("windows")}
             assert conn.execute(sa.text(WINDOWS)).all() == before
