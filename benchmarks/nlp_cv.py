@@ -27,6 +27,8 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --weighting none --scores F
         # wave 13: v12's procedure (C1) against the same with a candidate first stage (here P1, the
         # positives at weight 1), same folds; F caches v12's first stage, F.<switch>.json the candidate's
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --clause-second --scores F
+        # wave 14: C1 against C1 whose rule adds the runner-up topic from its best clause (P2), same scores
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -54,6 +56,7 @@ from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
+from analytics.nlp.topic_clause import clause_margins, fit_clause_second  # noqa: E402
 from analytics.nlp.topic_stack import clause_max, clause_parses, cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
@@ -72,16 +75,23 @@ def _set_procedure(name: str) -> None:
         T.SECONDARY_GRID = (0.0,)
 
 
-def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples) -> tuple[dict, list]:
-    """Cross-fitted decisions: the rule applied to a fold is fitted on the other folds' scores."""
+def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples,
+                clause: dict | None = None) -> tuple[dict, list]:
+    """Cross-fitted decisions: the rule applied to a fold is fitted on the other folds' scores. With
+    ``clause`` (row -> best-clause first-stage scores, None for one clause: wave 14's P2) the rule's
+    clause thresholds too (``fit_clause_second`` on the other folds)."""
     preds: dict[int, set[str]] = {}
     rules = []
     for k in range(T.CV_FOLDS):
         fit = [i for i in with_topics if folds[i] != k]
-        rule = T.fit_topic_rule([scores[i] for i in fit], [set(examples[i].topics) for i in fit])
-        rules.append((rule["secondary"], rule["cardinality"]))
+        gold = [set(examples[i].topics) for i in fit]
+        rule = T.fit_topic_rule([scores[i] for i in fit], gold)
+        cuts = (fit_clause_second([scores[i] for i in fit], [clause[i] for i in fit], gold, rule)
+                if clause is not None else None)
+        rules.append((rule["secondary"], rule["cardinality"]) + ((cuts,) if cuts is not None else ()))
         preds.update({i: {t for t, _ in decide_topics(scores[i], rule["thresholds"], rule["secondary"],
-                                                      rule["cardinality"])}
+                                                      rule["cardinality"], clause=clause_margins(
+                                                          clause[i] if clause else None, cuts))}
                       for i in with_topics if folds[i] == k})
     return preds, rules
 
@@ -270,10 +280,17 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     whole = [b[0] for b in base] if ns.clause_stack else base
     print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
           f"({time.process_time() - t0:.0f} s CPU in this process)")
-    if candidate:  # wave 13: v12's procedure (C1) and the candidates only, each against C1
-        c1 = cross_fit(whole, gold, fl, [b[1] for b in base])
-        return [("C1 clause stack", _rule_preds(dict(zip(with_topics, c1, strict=True)), with_topics, folds,
-                                                examples)[0])] + extra
+    second = getattr(ns, "clause_second", False)
+    if candidate or second:  # wave 13/14: v12's procedure (C1) and the candidates, each against C1
+        c1 = dict(zip(with_topics, cross_fit(whole, gold, fl, [b[1] for b in base]), strict=True))
+        sets = [("C1 clause stack", _rule_preds(c1, with_topics, folds, examples)[0])]
+        if second:  # wave 14's P2: the same scores, the rule adds a runner-up from its clause
+            clause = {i: b[1] if clause_parses(parsed[i]) else None
+                      for i, b in zip(with_topics, base, strict=True)}
+            preds, rules = _rule_preds(c1, with_topics, folds, examples, clause)
+            print(f"P2 clause thresholds per fold: {[r[2] for r in rules]}")
+            sets.append(("C1 + P2 second topic from its clause", preds))
+        return sets + extra
     sets = [("v6", _rule_preds(dict(zip(with_topics, whole, strict=True)), with_topics, folds, examples)[0])]
     if ns.clause_stack:
         best = [b[1] for b in base]
@@ -377,11 +394,16 @@ def main(argv=None) -> int:
     ap.add_argument("--clause-stack", action="store_true",
                     help="C1: second stage over whole-text and best-clause logits (training_layers."
                          "TOPIC_STACK_CLAUSES) against v6, same folds")
+    ap.add_argument("--clause-second", action="store_true",
+                    help="wave 14's P2 (with --clause-stack): C1's rule also adds the runner-up topic from "
+                         "its best clause (training_layers.TOPIC_CLAUSE_SECOND), against C1, same scores")
     ap.add_argument("--binary-bag", action="store_true",
                     help="C2: the topics' bag as plain 1.0 (training_layers.TOPIC_BINARY) against v6, "
                          "same folds")
     ns = ap.parse_args(argv)
     wave12 = ns.clause_stack or ns.binary_bag
+    if ns.clause_second and not ns.clause_stack:
+        ap.error("--clause-second is compared with v12's procedure: add --clause-stack")
     if wave12 and ns.procedure != "v6":
         ap.error("--clause-stack and --binary-bag are compared under --procedure v6")
     if ns.topic_fold_average and ns.procedure != "v6":
@@ -517,10 +539,11 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
                               for k in range(T.CV_FOLDS)]
             print("  macro-F1 per fold " + " ".join(f"{x:.4f}" for x in per_fold[name]))
             proc = [T.topic_prf([pr[i] for i in t_idx if folds[i] == k],
-                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]["f1"]
+                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]
                     for k in range(T.CV_FOLDS)]
-            print("  process F1 per fold " + " ".join(f"{x:.4f}" for x in proc)
-                  + f"; mean {statistics.mean(proc):.4f}")
+            for key in ("f1", "precision", "recall"):
+                print(f"  process {key} per fold " + " ".join(f"{x[key]:.4f}" for x in proc)
+                      + f"; mean {statistics.mean(x[key] for x in proc):.4f}")
             print(multi_topic_line(pr, t_idx, examples))
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])

@@ -24,6 +24,7 @@ from .masking import LABELS, find_spans
 from .result import AnalysisResult, combine
 from .segment import load_stopwords, make_tokenizer
 from .text import clean, fold, normalize
+from .topic_clause import clause_margins
 from .topic_stack import clause_max, clause_parses, stack_inputs
 from .topics import decide_topics, topic_features
 from .vectors import TopicVectors
@@ -78,6 +79,8 @@ class Pipeline:
         self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
         # Trained with TOPIC_STACK_CLAUSES: the second stage also reads each topic's best clause.
         self.topic_stack_clauses = bool(model.get("topic_stack_clauses"))
+        # Trained with TOPIC_CLAUSE_SECOND (wave 14's P2): per-topic clause thresholds of the rule.
+        self.topic_clause_cuts: dict[str, float] | None = model.get("topic_clause_second") or None
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
@@ -158,6 +161,11 @@ class Pipeline:
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability of the whole text (models before v5: raised by any single clause
         about that topic; from v7 read again by the second stage over all the topics' logits)."""
+        return self.topic_evidence(parsed)[0]
+
+    def topic_evidence(self, parsed: Parsed) -> tuple[dict[str, float], dict[str, float] | None]:
+        """:meth:`topic_scores` and, for a model whose second stage reads them, each topic's best clause
+        first-stage probability (None otherwise and for an opinion of one clause)."""
         v4 = self.topic_v4
         scores = self.topic_model.probs(self.topic_inputs(parsed))
         if self.topic_clauses and len(parsed.clauses) > 1:
@@ -166,11 +174,14 @@ class Pipeline:
                 for t, p in self.topic_model.probs(topic_features(clause, v4)).items():
                     if t != "other" and p > scores[t]:
                         scores[t] = p
+        best = None
         if self.topic_stack is not None:
-            best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clause_parses(parsed)],
-                               scores) if self.topic_stack_clauses else None)
+            clauses = clause_parses(parsed) if self.topic_stack_clauses else []
+            best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clauses], scores)
+                    if self.topic_stack_clauses else None)
             scores = self.topic_stack.probs(stack_inputs(scores, best))
-        return scores
+            best = best if clauses else None
+        return scores, best
 
     def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:
         """Each topic's logit less its threshold's: what the decision and the uncertainty both read."""
@@ -178,13 +189,17 @@ class Pipeline:
         return {t: logit(p) - thr[t] for t, p in scores.items()}
 
     def topics(self, parsed: Parsed, scores: dict[str, float] | None = None,
-               margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
-        """Topics with confidence, best first; at least one (``other`` when nothing fits)."""
+               margins: dict[str, float] | None = None,
+               best: dict[str, float] | None = None) -> list[tuple[str, float]]:
+        """Topics with confidence, best first; at least one (``other`` when nothing fits). A caller
+        giving ``scores`` gives ``best`` (:meth:`topic_evidence`) with them."""
         if not parsed.clauses:
             return [("other", 1.0)]
-        scores = scores if scores is not None else self.topic_scores(parsed)
+        if scores is None:
+            scores, best = self.topic_evidence(parsed)
         return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality,
-                             margins if margins is not None else self.topic_margins(scores))
+                             margins if margins is not None else self.topic_margins(scores),
+                             clause_margins(best, self.topic_clause_cuts))
 
     def topic_uncertainty(self, scores: dict[str, float], margins: dict[str, float] | None = None) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
@@ -219,9 +234,9 @@ class Pipeline:
         raw = "" if text is None else str(text)
         display, masked, parsed = self.prepare(raw)
         p_text = self.text_sentiment(parsed)
-        scores = self.topic_scores(parsed) if parsed.clauses else None
+        scores, best = self.topic_evidence(parsed) if parsed.clauses else (None, None)
         margins = self.topic_margins(scores) if scores is not None else None
-        topic_list = self.topics(parsed, scores, margins)
+        topic_list = self.topics(parsed, scores, margins, best)
         flags = self.flags(display, parsed, topic_list)
         if "unrelated" in flags or "spam" in flags:
             topic_list = [("other", round(max(0.5, 1.0 - max(c for _, c in topic_list)), 4))]
