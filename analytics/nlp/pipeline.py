@@ -79,8 +79,10 @@ class Pipeline:
         self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
         # Trained with TOPIC_STACK_CLAUSES: the second stage also reads each topic's best clause.
         self.topic_stack_clauses = bool(model.get("topic_stack_clauses"))
-        # Trained with TOPIC_CLAUSE_SECOND (wave 14's P2): per-topic clause thresholds of the rule.
+        # Trained with TOPIC_CLAUSE_SECOND / TOPIC_CLAUSE_KEEP (wave 14's P2 / C2): per-topic clause
+        # thresholds of the rule (topic_clause.py).
         self.topic_clause_cuts: dict[str, float] | None = model.get("topic_clause_second") or None
+        self.topic_keep_cuts: dict[str, float] | None = model.get("topic_clause_keep") or None
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
@@ -165,7 +167,7 @@ class Pipeline:
 
     def topic_evidence(self, parsed: Parsed) -> tuple[dict[str, float], dict[str, float] | None]:
         """:meth:`topic_scores` and, for a model whose second stage reads them, each topic's best clause
-        first-stage probability (None otherwise and for an opinion of one clause)."""
+        first-stage probability (the text's for an opinion of one clause; None for other models)."""
         v4 = self.topic_v4
         scores = self.topic_model.probs(self.topic_inputs(parsed))
         if self.topic_clauses and len(parsed.clauses) > 1:
@@ -180,7 +182,6 @@ class Pipeline:
             best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clauses], scores)
                     if self.topic_stack_clauses else None)
             scores = self.topic_stack.probs(stack_inputs(scores, best))
-            best = best if clauses else None
         return scores, best
 
     def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:
@@ -199,7 +200,8 @@ class Pipeline:
             scores, best = self.topic_evidence(parsed)
         return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality,
                              margins if margins is not None else self.topic_margins(scores),
-                             clause_margins(best, self.topic_clause_cuts))
+                             clause_margins(best if parsed.clauses[1:] else None, self.topic_clause_cuts),
+                             clause_margins(best, self.topic_keep_cuts))
 
     def topic_uncertainty(self, scores: dict[str, float], margins: dict[str, float] | None = None) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""

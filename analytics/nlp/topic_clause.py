@@ -1,8 +1,13 @@
-"""Wave 14's candidate decision rule P2, "second topic from its clause" (model key
-``topic_clause_second``; off by default, training switch ``TOPIC_CLAUSE_SECOND``): after the rule of
-:func:`.topics.pick_topics`, the runner-up topic is added when its best clause's first-stage score clears
-that topic's clause threshold (:func:`.topics.second_from_clause`). The thresholds are chosen here on
-out-of-fold scores, like the rule's others; a topic may get none (never added from its clause)."""
+"""Wave 14's candidate decision rules, off by default, that read each topic's best clause (its
+first-stage score) after the rule of :func:`.topics.pick_topics`:
+
+- P2, "second topic from its clause" (model key ``topic_clause_second``, training switch
+  ``TOPIC_CLAUSE_SECOND``): the runner-up topic is added when its best clause clears that topic's clause
+  threshold (:func:`.topics.second_from_clause`);
+- C2, "kept only if a clause says it" (``topic_clause_keep``, ``TOPIC_CLAUSE_KEEP``): a chosen topic is
+  dropped when no clause clears its keep threshold (:func:`.topics.keep_from_clause`).
+
+The thresholds are chosen here on out-of-fold scores, like the rule's others; a topic may get none."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from collections.abc import Sequence
 
 from .lexicon import TOPICS
 from .linear import logit
-from .topics import pick_topics, second_from_clause
+from .topics import keep_from_clause, pick_topics, second_from_clause
 
 #: Clause thresholds tried per topic (first-stage probability of the best clause); None: never added.
 CLAUSE_GRID = (None,) + tuple(round(0.3 + 0.05 * i, 3) for i in range(14)) + (0.98,)
@@ -44,10 +49,21 @@ def macro_f1(preds: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> float:
 
 def fit_clause_second(scores: Sequence[dict[str, float]], best: Sequence[dict[str, float] | None],
                       gold: Sequence[set[str]], rule: dict) -> dict[str, float]:
-    """Per-topic clause thresholds for ``rule`` (:func:`.training_layers.fit_topic_rule` on the same
+    """Per-topic clause thresholds of P2 for ``rule`` (:func:`.training_layers.fit_topic_rule` on the same
     out-of-fold ``scores``): each topic in turn (one pass, starting from none) gets the
     :data:`CLAUSE_GRID` value that most raises the rule's macro-F1 (ties: none, then the highest).
     ``best``: each opinion's best-clause first-stage scores, None for an opinion of one clause."""
+    return _fit_cuts(scores, best, gold, rule, lambda c, m, b: second_from_clause(c, m, b), high_first=True)
+
+
+def fit_clause_keep(scores: Sequence[dict[str, float]], best: Sequence[dict[str, float]],
+                    gold: Sequence[set[str]], rule: dict) -> dict[str, float]:
+    """Per-topic keep thresholds of C2 (:func:`.topics.keep_from_clause`), chosen as P2's are (ties: none,
+    then the lowest). ``best``: each opinion's best-clause first-stage scores (the text's, one clause)."""
+    return _fit_cuts(scores, best, gold, rule, lambda c, m, b: keep_from_clause(c, b), high_first=False)
+
+
+def _fit_cuts(scores, best, gold, rule, apply, high_first: bool) -> dict[str, float]:
     cut = {t: logit(v) for t, v in rule["thresholds"].items()}
     rows = [{t: logit(p) - cut[t] for t, p in s.items()} for s in scores]
     base = [pick_topics(m, rule["secondary"], rule["cardinality"]) for m in rows]
@@ -56,14 +72,15 @@ def fit_clause_second(scores: Sequence[dict[str, float]], best: Sequence[dict[st
 
     def preds(cuts: dict[str, float]) -> list[list[str]]:
         lc = {t: logit(v) for t, v in cuts.items()}
-        return [second_from_clause(c, m, {t: b[t] - v for t, v in lc.items()} if b is not None else None)
+        return [apply(c, m, {t: b[t] - v for t, v in lc.items()} if b is not None else None)
                 for c, m, b in zip(base, rows, blogits, strict=True)]
 
     cur = round(macro_f1(base, gold), 6)
+    grid = sorted((v for v in CLAUSE_GRID if v is not None), reverse=high_first)
     for t in TOPICS:
         if t == "other":
             continue
-        for v in sorted((v for v in CLAUSE_GRID if v is not None), reverse=True):
+        for v in grid:
             f1 = round(macro_f1(preds(dict(chosen, **{t: v})), gold), 6)
             if f1 > cur:
                 cur, chosen[t] = f1, v

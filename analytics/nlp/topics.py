@@ -84,8 +84,8 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False,
 
 def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
                   cardinality: tuple[float, float] | None = None,
-                  margins: dict[str, float] | None = None,
-                  clause: dict[str, float] | None = None) -> list[tuple[str, float]]:
+                  margins: dict[str, float] | None = None, clause: dict[str, float] | None = None,
+                  keep: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
     (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
     (opinions about nothing in the standard) and is never returned with another topic.
@@ -105,10 +105,21 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float], second
 
     ``clause`` (models trained with ``topic_clause_second``; :func:`second_from_clause`): per topic, its
     best clause's first-stage logit less that topic's clause threshold; None (every older model) adds
-    nothing."""
+    nothing. ``keep`` (models trained with ``topic_clause_keep``; :func:`keep_from_clause`): the same
+    against the topics' keep thresholds; None drops nothing."""
     if margins is None:
         margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
-    return _scored(scores, second_from_clause(pick_topics(margins, secondary, cardinality), margins, clause))
+    chosen = keep_from_clause(pick_topics(margins, secondary, cardinality), keep)
+    return _scored(scores, second_from_clause(chosen, margins, clause))
+
+
+def keep_from_clause(chosen: list[str], keep: dict[str, float] | None) -> list[str]:
+    """``chosen`` less each topic with a keep threshold that no clause of the opinion (the text, for an
+    opinion of one clause) clears (``keep[t] < 0``): a topic the second stage infers from the whole bag
+    or from the other topics is kept only if some clause says it. The first chosen stays if none would."""
+    if not keep or not chosen or chosen[0] == "other":
+        return chosen
+    return [t for t in chosen if keep.get(t, 0.0) >= 0] or chosen[:1]
 
 
 def pick_topics(margins: dict[str, float], secondary: float = 0.0,

@@ -16,7 +16,7 @@ from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
-from .topic_clause import clause_margins, fit_clause_second
+from .topic_clause import clause_margins, fit_clause_keep, fit_clause_second
 from .topic_clause import macro_f1 as _macro_f1
 from .topic_fit import train_topic
 from .topic_stack import clause_max, clause_parses, cross_fit, train_stack
@@ -67,6 +67,9 @@ TOPIC_STACK_CLAUSES = False
 #: Wave 14's P2 (with TOPIC_STACK_CLAUSES; model key ``topic_clause_second``): the rule adds the runner-up
 #: topic when its best clause clears a per-topic clause threshold (:mod:`.topic_clause`). Off by default.
 TOPIC_CLAUSE_SECOND = False
+#: Wave 14's C2 (with TOPIC_STACK_CLAUSES; model key ``topic_clause_keep``): a chosen topic is dropped when
+#: no clause clears its per-topic keep threshold (:mod:`.topic_clause`). Off by default.
+TOPIC_CLAUSE_KEEP = False
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
@@ -211,7 +214,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
                           "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors", "topic_binary",
-                          "topic_stack_clauses", "topic_clause_second")}
+                          "topic_stack_clauses", "topic_clause_second", "topic_clause_keep")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -301,10 +304,13 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         if TOPIC_CLAUSE_SECOND and TOPIC_STACK_CLAUSES:  # P2: the best clause of a multi-clause opinion
             clause = [b if m else None for b, m in zip(oof_best, oof_multi, strict=True)]
             model["topic_clause_second"] = fit_clause_second(oof_scores, clause, oof_gold, rule)
-        cuts = model.get("topic_clause_second")
+        if TOPIC_CLAUSE_KEEP and TOPIC_STACK_CLAUSES:  # C2: each opinion's best clause (or its one clause)
+            model["topic_clause_keep"] = fit_clause_keep(oof_scores, oof_best, oof_gold, rule)
+        cuts, keep = model.get("topic_clause_second"), model.get("topic_clause_keep")
         # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
-        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card, clause=clause_margins(b, cuts))}
-                        for s, b in zip(oof_scores, clause, strict=True)], oof_gold)
+        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card, clause=clause_margins(b, cuts),
+                                                     keep=clause_margins(a, keep))}
+                        for s, b, a in zip(oof_scores, clause, oof_best, strict=True)], oof_gold)
         macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
         model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary,
                              "cardinality": model["topic_cardinality"]}

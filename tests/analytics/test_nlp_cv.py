@@ -199,7 +199,7 @@ def test_a_candidate_first_stage_needs_the_clause_stack(nlp_cv):
         nlp_cv.main(["--procedure", "v6", "--binary-bag", "--weighting", "none"])
 
 
-def test_p2_is_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tmp_path, capsys):
+def test_p2_and_c2_are_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tmp_path, capsys):
     # Wave 14: C1 and C1 whose rule may add the runner-up from its best clause, from one first stage.
     from types import SimpleNamespace
     pairs = [_two_clause_example(j) for j in range(60)]
@@ -216,8 +216,15 @@ def test_p2_is_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tmp_path, 
     assert all(c1[1][i] <= sets[1][1][i] for i in range(60))
     assert all(sets[1][1][i] == c1[1][i] for i in range(60) if len(parsed[i].clauses) == 1)
     assert "P2 clause thresholds per fold" in capsys.readouterr().out
+    # C2 from the same scores: only drops, and C1's decisions where it has no cut.
+    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), clause_keep=True), parsed, list(range(60)),
+                                     examples, folds)
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + C2 kept only if a clause says it"]
+    assert sets[0] == c1 and all(sets[1][1][i] <= c1[1][i] and sets[1][1][i] for i in range(60))
+    assert "C2 keep thresholds per fold" in capsys.readouterr().out
 
 
-def test_p2_needs_the_clause_stack(nlp_cv):
-    with pytest.raises(SystemExit):
-        nlp_cv.main(["--procedure", "v6", "--clause-second"])
+def test_p2_and_c2_need_the_clause_stack(nlp_cv):
+    for flag in ("--clause-second", "--clause-keep"):
+        with pytest.raises(SystemExit):
+            nlp_cv.main(["--procedure", "v6", flag])
