@@ -4,8 +4,9 @@ first-stage score) after the rule of :func:`.topics.pick_topics`:
 - P2, "second topic from its clause" (model key ``topic_clause_second``, training switch
   ``TOPIC_CLAUSE_SECOND``): the runner-up topic is added when its best clause clears that topic's clause
   threshold (:func:`.topics.second_from_clause`);
-- C2, "kept only if a clause says it" (``topic_clause_keep``, ``TOPIC_CLAUSE_KEEP``): a chosen topic is
-  dropped when no clause clears its keep threshold (:func:`.topics.keep_from_clause`).
+- C2, P2 and "kept only if the whole text says it" (``topic_keep_whole``, ``TOPIC_KEEP_WHOLE``): a chosen
+  topic is dropped, unless alone, when its whole-text first-stage score is below its keep threshold
+  (:func:`.topics.keep_if_said`).
 
 The thresholds are chosen here on out-of-fold scores, like the rule's others; a topic may get none."""
 
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 
 from .lexicon import TOPICS
 from .linear import logit
-from .topics import keep_from_clause, pick_topics, second_from_clause
+from .topics import keep_if_said, pick_topics, second_from_clause
 
 #: Clause thresholds tried per topic (first-stage probability of the best clause); None: never added.
 CLAUSE_GRID = (None,) + tuple(round(0.3 + 0.05 * i, 3) for i in range(14)) + (0.98,)
@@ -56,11 +57,11 @@ def fit_clause_second(scores: Sequence[dict[str, float]], best: Sequence[dict[st
     return _fit_cuts(scores, best, gold, rule, lambda c, m, b: second_from_clause(c, m, b), high_first=True)
 
 
-def fit_clause_keep(scores: Sequence[dict[str, float]], best: Sequence[dict[str, float]],
-                    gold: Sequence[set[str]], rule: dict) -> dict[str, float]:
-    """Per-topic keep thresholds of C2 (:func:`.topics.keep_from_clause`), chosen as P2's are (ties: none,
-    then the lowest). ``best``: each opinion's best-clause first-stage scores (the text's, one clause)."""
-    return _fit_cuts(scores, best, gold, rule, lambda c, m, b: keep_from_clause(c, b), high_first=False)
+def fit_keep_whole(scores: Sequence[dict[str, float]], first: Sequence[dict[str, float]],
+                   gold: Sequence[set[str]], rule: dict) -> dict[str, float]:
+    """Per-topic keep thresholds of C2 (:func:`.topics.keep_if_said`), chosen as P2's are (ties: none,
+    then the lowest). ``first``: each opinion's whole-text first-stage scores."""
+    return _fit_cuts(scores, first, gold, rule, lambda c, m, b: keep_if_said(c, b), high_first=False)
 
 
 def _fit_cuts(scores, best, gold, rule, apply, high_first: bool) -> dict[str, float]:

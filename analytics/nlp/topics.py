@@ -105,18 +105,19 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float], second
 
     ``clause`` (models trained with ``topic_clause_second``; :func:`second_from_clause`): per topic, its
     best clause's first-stage logit less that topic's clause threshold; None (every older model) adds
-    nothing. ``keep`` (models trained with ``topic_clause_keep``; :func:`keep_from_clause`): the same
-    against the topics' keep thresholds; None drops nothing."""
+    nothing. ``keep`` (models trained with ``topic_keep_whole``; :func:`keep_if_said`): per topic, its
+    whole-text first-stage logit less that topic's keep threshold; None drops nothing."""
     if margins is None:
         margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
-    chosen = keep_from_clause(pick_topics(margins, secondary, cardinality), keep)
+    chosen = keep_if_said(pick_topics(margins, secondary, cardinality), keep)
     return _scored(scores, second_from_clause(chosen, margins, clause))
 
 
-def keep_from_clause(chosen: list[str], keep: dict[str, float] | None) -> list[str]:
-    """``chosen`` less each topic with a keep threshold that no clause of the opinion (the text, for an
-    opinion of one clause) clears (``keep[t] < 0``): a topic the second stage infers from the whole bag
-    or from the other topics is kept only if some clause says it. The first chosen stays if none would."""
+def keep_if_said(chosen: list[str], keep: dict[str, float] | None) -> list[str]:
+    """``chosen`` less each topic whose evidence does not clear its keep threshold (``keep[t] < 0``;
+    topics without one stay): wave 14's C2 reads the whole text's first-stage score, so a topic the
+    second stage raises from one clause is kept only if the whole text also says it. The first chosen
+    stays if none would."""
     if not keep or not chosen or chosen[0] == "other":
         return chosen
     return [t for t in chosen if keep.get(t, 0.0) >= 0] or chosen[:1]

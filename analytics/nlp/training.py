@@ -301,12 +301,12 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
                     "topic's best clause logit (TOPIC_STACK_CLAUSES; off by default)")
     ap.add_argument("--topic-binary", action="store_true", help="the topics' bag as plain 1.0 (TOPIC_BINARY)")
     ap.add_argument("--topic-clause-second", action="store_true", help="runner-up topic from its clause (P2)")
-    ap.add_argument("--topic-clause-keep", action="store_true", help="a topic kept if a clause says it (C2)")
+    ap.add_argument("--topic-keep-whole", action="store_true", help="kept if the whole text says it (C2)")
     ap.add_argument("--topic-weighting", choices=("cap3", "balanced", "none"), default="cap3",
                     help="first-stage topics' positive weight (TOPIC_WEIGHTING; cap3 = v1-v12)")
     ns = ap.parse_args()
     for switch in ("topic_stack", "topic_vectors", "topic_stack_clauses", "topic_binary", "topic_weighting",
-                   "topic_clause_second", "topic_clause_keep"):
+                   "topic_clause_second", "topic_keep_whole"):
         if getattr(ns, switch):
             setattr(training_layers, switch.upper(), getattr(ns, switch))
     if ns.from_version:

@@ -16,7 +16,7 @@ from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
-from .topic_clause import clause_margins, fit_clause_keep, fit_clause_second
+from .topic_clause import clause_margins, fit_clause_second, fit_keep_whole
 from .topic_clause import macro_f1 as _macro_f1
 from .topic_fit import train_topic
 from .topic_stack import clause_max, clause_parses, cross_fit, train_stack
@@ -67,9 +67,9 @@ TOPIC_STACK_CLAUSES = False
 #: Wave 14's P2 (with TOPIC_STACK_CLAUSES; model key ``topic_clause_second``): the rule adds the runner-up
 #: topic when its best clause clears a per-topic clause threshold (:mod:`.topic_clause`). Off by default.
 TOPIC_CLAUSE_SECOND = False
-#: Wave 14's C2 (with TOPIC_STACK_CLAUSES; model key ``topic_clause_keep``): a chosen topic is dropped when
-#: no clause clears its per-topic keep threshold (:mod:`.topic_clause`). Off by default.
-TOPIC_CLAUSE_KEEP = False
+#: Wave 14's C2 with TOPIC_CLAUSE_SECOND (model key ``topic_keep_whole``): a chosen topic is dropped when its
+#: whole-text first-stage score is under its per-topic keep threshold (:mod:`.topic_clause`). Off by default.
+TOPIC_KEEP_WHOLE = False
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
@@ -214,7 +214,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
                           "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors", "topic_binary",
-                          "topic_stack_clauses", "topic_clause_second", "topic_clause_keep")}
+                          "topic_stack_clauses", "topic_clause_second", "topic_keep_whole")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -289,6 +289,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     else:
         final = _train_topics([(w, ts) for w, _, ts, _, _ in tx])
     model["topics"] = {t: m.to_dict() for t, m in final.items()}
+    oof_first = oof_scores  # the first stage's, before the second stage reads them
     if oof_scores and (TOPIC_STACK or TOPIC_STACK_CLAUSES):
         best = oof_best if TOPIC_STACK_CLAUSES else None
         model.update({"topic_stack_clauses": True} if best else {})
@@ -304,13 +305,13 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         if TOPIC_CLAUSE_SECOND and TOPIC_STACK_CLAUSES:  # P2: the best clause of a multi-clause opinion
             clause = [b if m else None for b, m in zip(oof_best, oof_multi, strict=True)]
             model["topic_clause_second"] = fit_clause_second(oof_scores, clause, oof_gold, rule)
-        if TOPIC_CLAUSE_KEEP and TOPIC_STACK_CLAUSES:  # C2: each opinion's best clause (or its one clause)
-            model["topic_clause_keep"] = fit_clause_keep(oof_scores, oof_best, oof_gold, rule)
-        cuts, keep = model.get("topic_clause_second"), model.get("topic_clause_keep")
+        if TOPIC_KEEP_WHOLE and TOPIC_STACK_CLAUSES:  # C2: the whole text's first-stage scores
+            model["topic_keep_whole"] = fit_keep_whole(oof_scores, oof_first, oof_gold, rule)
+        cuts, keep = model.get("topic_clause_second"), model.get("topic_keep_whole")
         # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
         cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card, clause=clause_margins(b, cuts),
                                                      keep=clause_margins(a, keep))}
-                        for s, b, a in zip(oof_scores, clause, oof_best, strict=True)], oof_gold)
+                        for s, b, a in zip(oof_scores, clause, oof_first, strict=True)], oof_gold)
         macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
         model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary,
                              "cardinality": model["topic_cardinality"]}

@@ -216,15 +216,17 @@ def test_p2_and_c2_are_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tm
     assert all(c1[1][i] <= sets[1][1][i] for i in range(60))
     assert all(sets[1][1][i] == c1[1][i] for i in range(60) if len(parsed[i].clauses) == 1)
     assert "P2 clause thresholds per fold" in capsys.readouterr().out
-    # C2 from the same scores: only drops, and C1's decisions where it has no cut.
-    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), clause_keep=True), parsed, list(range(60)),
+    # C2 from the same scores: P2's additions and C1's choices less those the whole text does not say;
+    # an opinion of one clause gets nothing added.
+    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), keep_whole=True), parsed, list(range(60)),
                                      examples, folds)
-    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + C2 kept only if a clause says it"]
-    assert sets[0] == c1 and all(sets[1][1][i] <= c1[1][i] and sets[1][1][i] for i in range(60))
-    assert "C2 keep thresholds per fold" in capsys.readouterr().out
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + C2 P2 and kept only if the whole text says it"]
+    assert sets[0] == c1 and all(sets[1][1][i] for i in range(60))
+    assert all(sets[1][1][i] <= c1[1][i] for i in range(60) if len(parsed[i].clauses) == 1)
+    assert "C2 clause and keep thresholds per fold" in capsys.readouterr().out
 
 
 def test_p2_and_c2_need_the_clause_stack(nlp_cv):
-    for flag in ("--clause-second", "--clause-keep"):
+    for flag in ("--clause-second", "--keep-whole"):
         with pytest.raises(SystemExit):
             nlp_cv.main(["--procedure", "v6", flag])

@@ -1,7 +1,8 @@
 """Wave 14's candidate rules (issue 17; off by default): P2, "second topic from its clause", adds the
 runner-up topic when its best clause clears that topic's clause threshold (model key
-``topic_clause_second``); C2, "kept only if a clause says it", drops a chosen topic no clause clears the
-keep threshold of (``topic_clause_keep``). Models without the keys decide as before."""
+``topic_clause_second``); C2 is P2 and "kept only if the whole text says it": a chosen topic whose whole-text
+first-stage score is under its keep threshold is dropped (``topic_keep_whole``). Models without the keys
+decide as before."""
 
 import pytest
 
@@ -10,8 +11,8 @@ from analytics.nlp import training_layers as T
 from analytics.nlp.features import parse
 from analytics.nlp.linear import logit
 from analytics.nlp.pipeline import Pipeline
-from analytics.nlp.topic_clause import clause_margins, fit_clause_keep, fit_clause_second
-from analytics.nlp.topics import MAX_TOPICS, decide_topics, keep_from_clause, pick_topics, second_from_clause
+from analytics.nlp.topic_clause import clause_margins, fit_clause_second, fit_keep_whole
+from analytics.nlp.topics import MAX_TOPICS, decide_topics, keep_if_said, pick_topics, second_from_clause
 
 TWO_CLAUSES = "排队等了一个多小时才办上，窗口的人倒是挺客气"
 
@@ -80,27 +81,27 @@ def test_clause_cuts_are_chosen_on_out_of_fold_scores_where_they_help():
     assert fit_clause_second(scores, noise, gold, rule) == {}
 
 
-def test_a_chosen_topic_stays_only_if_a_clause_clears_its_keep_cut():
-    assert keep_from_clause(["efficiency", "process"], {"process": -0.1}) == ["efficiency"]
-    assert keep_from_clause(["efficiency", "process"], {"process": 0.1}) == ["efficiency", "process"]
-    assert keep_from_clause(["efficiency", "process"], {"attitude": -2.0}) == ["efficiency", "process"]
-    assert keep_from_clause(["process", "efficiency"], {"process": -1.0}) == ["efficiency"]
+def test_a_chosen_topic_stays_only_if_its_evidence_clears_its_keep_cut():
+    assert keep_if_said(["efficiency", "process"], {"process": -0.1}) == ["efficiency"]
+    assert keep_if_said(["efficiency", "process"], {"process": 0.1}) == ["efficiency", "process"]
+    assert keep_if_said(["efficiency", "process"], {"attitude": -2.0}) == ["efficiency", "process"]
+    assert keep_if_said(["process", "efficiency"], {"process": -1.0}) == ["efficiency"]
     # Something always stays: the first chosen when none would; ``other`` and no cuts are left alone.
-    assert keep_from_clause(["process"], {"process": -1.0}) == ["process"]
-    assert keep_from_clause(["other"], {"other": -1.0}) == ["other"]
-    assert keep_from_clause(["efficiency", "process"], None) == ["efficiency", "process"]
+    assert keep_if_said(["process"], {"process": -1.0}) == ["process"]
+    assert keep_if_said(["other"], {"other": -1.0}) == ["other"]
+    assert keep_if_said(["efficiency", "process"], None) == ["efficiency", "process"]
     thr = dict.fromkeys(TOPICS, 0.5)
     scores = dict.fromkeys(TOPICS, 0.1) | {"efficiency": 0.9, "process": 0.7}
-    best = dict.fromkeys(TOPICS, 0.1) | {"efficiency": 0.9, "process": 0.4}
+    first = dict.fromkeys(TOPICS, 0.1) | {"efficiency": 0.9, "process": 0.4}
     assert [t for t, _ in decide_topics(scores, thr)] == ["efficiency", "process"]
-    assert [t for t, _ in decide_topics(scores, thr, keep=clause_margins(best, {"process": 0.6}))] == ["efficiency"]
-    assert [t for t, _ in decide_topics(scores, thr, keep=clause_margins(best, {"process": 0.3}))] \
+    assert [t for t, _ in decide_topics(scores, thr, keep=clause_margins(first, {"process": 0.6}))] == ["efficiency"]
+    assert [t for t, _ in decide_topics(scores, thr, keep=clause_margins(first, {"process": 0.3}))] \
         == ["efficiency", "process"]
 
 
 def test_keep_cuts_are_chosen_on_out_of_fold_scores_where_they_help():
-    # Process sits well above its threshold beside efficiency in every mixed row, rightly only when a
-    # clause is sure of it; a third of the rows are about process alone.
+    # Process sits well above its threshold beside efficiency in every mixed row (the second stage's
+    # score), rightly only when the whole text's first stage is sure of it; a third are about process alone.
     scores, best, gold = [], [], []
     for i in range(180):
         if i % 3 == 2:
@@ -115,18 +116,19 @@ def test_keep_cuts_are_chosen_on_out_of_fold_scores_where_they_help():
     rule = T.fit_topic_rule(scores, gold)
     margins = {t: logit(scores[1][t]) - logit(rule["thresholds"][t]) for t in TOPICS}
     assert set(pick_topics(margins, rule["secondary"], rule["cardinality"])) == {"efficiency", "process"}
-    cuts = fit_clause_keep(scores, best, gold, rule)
+    cuts = fit_keep_whole(scores, best, gold, rule)
     assert set(cuts) == {"process"} and 0.3 < cuts["process"] <= 0.85
     # Clauses that say nothing about who is right: no cut.
-    assert fit_clause_keep(scores, [dict(b, process=0.9) for b in best], gold, rule) == {}
+    assert fit_keep_whole(scores, [dict(b, process=0.9) for b in best], gold, rule) == {}
 
 
 def test_pipeline_reads_the_cuts_only_when_the_model_has_them():
     pipe = Pipeline.load(store.SHIPPED_DIR, "v13")
     assert "topic_clause_second" not in pipe.model and pipe.topic_clause_cuts is None
     parsed = parse(pipe.tokenizer, TWO_CLAUSES)
-    scores, best = pipe.topic_evidence(parsed)
+    scores, best, first = pipe.topic_evidence(parsed)
     assert scores == pipe.topic_scores(parsed) and set(best) == set(TOPICS)
+    assert first == pipe.topic_model.probs(pipe.topic_inputs(parsed)) != scores
     plain = decide_topics(scores, pipe.thresholds, pipe.topic_secondary, pipe.topic_cardinality)
     assert pipe.topics(parsed) == plain == pipe.analyze(TWO_CLAUSES).topics
     margins = pipe.topic_margins(scores)
@@ -140,22 +142,22 @@ def test_pipeline_reads_the_cuts_only_when_the_model_has_them():
     one = parse(pipe.tokenizer, "排队等了一个多小时")
     assert len(one.clauses) == 1 and pipe.topic_evidence(one)[1] == pipe.topic_model.probs(pipe.topic_inputs(one))
     assert low.topics(one) == pipe.topics(one)  # one clause: nothing added from the whole text
-    # C2: a keep cut no clause reaches drops every chosen topic but the first.
-    strict = Pipeline(dict(pipe.model, topic_clause_keep=dict.fromkeys(TOPICS, 0.999)), tokenizer=pipe.tokenizer)
+    # C2: a keep cut the whole text's first stage does not reach drops every chosen topic but the first.
+    strict = Pipeline(dict(pipe.model, topic_keep_whole=dict.fromkeys(TOPICS, 0.999)), tokenizer=pipe.tokenizer)
     assert strict.topic_keep_cuts and pipe.topic_keep_cuts is None
     assert [t for t, _ in strict.topics(parsed)] == chosen[:1]
-    assert Pipeline(dict(pipe.model, topic_clause_keep={}), tokenizer=pipe.tokenizer).topics(parsed) == plain
+    assert Pipeline(dict(pipe.model, topic_keep_whole={}), tokenizer=pipe.tokenizer).topics(parsed) == plain
 
 
 def test_training_fits_and_records_the_cuts_only_when_on(small_layers, monkeypatch):
     pipe, base, examples = small_layers
     monkeypatch.setattr(T, "TOPIC_STACK_CLAUSES", True)
-    keys = ("topic_clause_second", "topic_clause_keep")
-    off = T.train_layers(dict(base, topic_clause_second={"process": 0.5}, topic_clause_keep={"process": 0.5}),
+    keys = ("topic_clause_second", "topic_keep_whole")
+    off = T.train_layers(dict(base, topic_clause_second={"process": 0.5}, topic_keep_whole={"process": 0.5}),
                          examples, pipe.tokenizer)
     assert not set(keys) & set(off)  # neither fitted nor carried over from the base
     monkeypatch.setattr(T, "TOPIC_CLAUSE_SECOND", True)
-    monkeypatch.setattr(T, "TOPIC_CLAUSE_KEEP", True)
+    monkeypatch.setattr(T, "TOPIC_KEEP_WHOLE", True)
     model = T.train_layers(base, examples, pipe.tokenizer, "v-test")
     for key in keys:
         cuts = model[key]
