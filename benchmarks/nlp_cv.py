@@ -27,6 +27,9 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --weighting none --scores F
         # wave 13: v12's procedure (C1) against the same with a candidate first stage (here P1, the
         # positives at weight 1), same folds; F caches v12's first stage, F.<switch>.json the candidate's
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --clause-second --scores F
+        # wave 14: C1 against C1 whose rule adds the runner-up topic from its best clause (P2), same scores;
+        # --keep-whole: C2 = P2 and a chosen topic dropped when the whole text does not say it
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -54,6 +57,7 @@ from analytics.nlp import training_layers as T  # noqa: E402
 from analytics.nlp.calibration import expected_calibration_error, fit_platt  # noqa: E402
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
+from analytics.nlp.topic_clause import clause_margins, fit_clause_second, fit_keep_whole  # noqa: E402
 from analytics.nlp.topic_stack import clause_max, clause_parses, cross_fit  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
@@ -72,17 +76,36 @@ def _set_procedure(name: str) -> None:
         T.SECONDARY_GRID = (0.0,)
 
 
-def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples) -> tuple[dict, list]:
-    """Cross-fitted decisions: the rule applied to a fold is fitted on the other folds' scores."""
+def fold_rules(scores: dict, with_topics: list[int], folds: list[int], examples) -> dict[int, dict]:
+    """The rule (``fit_topic_rule``) applied to each fold, fitted on the other folds' scores."""
+    return {k: T.fit_topic_rule([scores[i] for i in with_topics if folds[i] != k],
+                                [set(examples[i].topics) for i in with_topics if folds[i] != k])
+            for k in range(T.CV_FOLDS)}
+
+
+def _rule_preds(scores: dict, with_topics: list[int], folds: list[int], examples,
+                clause: dict | None = None, fitted: dict[int, dict] | None = None,
+                keep: dict | None = None) -> tuple[dict, list]:
+    """Cross-fitted decisions: the rule applied to a fold is fitted on the other folds' scores (or given:
+    ``fitted``, :func:`fold_rules`). With ``clause`` (row -> best-clause first-stage scores, None for
+    one clause: wave 14's P2) the rule's clause thresholds too (``fit_clause_second``, other folds); with
+    ``keep`` (row -> whole-text first-stage scores: wave 14's C2) its keep thresholds."""
     preds: dict[int, set[str]] = {}
     rules = []
     for k in range(T.CV_FOLDS):
         fit = [i for i in with_topics if folds[i] != k]
-        rule = T.fit_topic_rule([scores[i] for i in fit], [set(examples[i].topics) for i in fit])
-        rules.append((rule["secondary"], rule["cardinality"]))
-        preds.update({i: {t for t, _ in decide_topics(scores[i], rule["thresholds"], rule["secondary"],
-                                                      rule["cardinality"])}
-                      for i in with_topics if folds[i] == k})
+        gold = [set(examples[i].topics) for i in fit]
+        rule = fitted[k] if fitted is not None else T.fit_topic_rule([scores[i] for i in fit], gold)
+        cuts = (fit_clause_second([scores[i] for i in fit], [clause[i] for i in fit], gold, rule)
+                if clause is not None else None)
+        kept = (fit_keep_whole([scores[i] for i in fit], [keep[i] for i in fit], gold, rule)
+                if keep is not None else None)
+        cuts_kept = tuple(c for c in (cuts, kept) if c is not None)
+        rules.append((rule["secondary"], rule["cardinality"]) + cuts_kept)
+        preds.update({i: {t for t, _ in decide_topics(
+            scores[i], rule["thresholds"], rule["secondary"], rule["cardinality"],
+            clause=clause_margins(clause[i] if clause else None, cuts),
+            keep=clause_margins(keep[i] if keep else None, kept))} for i in with_topics if folds[i] == k})
     return preds, rules
 
 
@@ -270,10 +293,16 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     whole = [b[0] for b in base] if ns.clause_stack else base
     print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
           f"({time.process_time() - t0:.0f} s CPU in this process)")
-    if candidate:  # wave 13: v12's procedure (C1) and the candidates only, each against C1
-        c1 = cross_fit(whole, gold, fl, [b[1] for b in base])
-        return [("C1 clause stack", _rule_preds(dict(zip(with_topics, c1, strict=True)), with_topics, folds,
-                                                examples)[0])] + extra
+    second, keep = getattr(ns, "clause_second", False), getattr(ns, "keep_whole", False)
+    if candidate or second or keep:  # wave 13/14: v12's procedure (C1) and the candidates, each against C1
+        c1 = dict(zip(with_topics, cross_fit(whole, gold, fl, [b[1] for b in base]), strict=True))
+        if not (second or keep):
+            return [("C1 clause stack", _rule_preds(c1, with_topics, folds, examples)[0])] + extra
+        best = {i: b[1] for i, b in zip(with_topics, base, strict=True)}
+        multi = {i for i in with_topics if clause_parses(parsed[i])}
+        sets = clause_rule_sets(c1, best, multi, with_topics, folds, examples, second=second,
+                                whole=dict(zip(with_topics, whole, strict=True)) if keep else None)
+        return sets + extra
     sets = [("v6", _rule_preds(dict(zip(with_topics, whole, strict=True)), with_topics, folds, examples)[0])]
     if ns.clause_stack:
         best = [b[1] for b in base]
@@ -295,6 +324,28 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
             T.TOPIC_BINARY = False
         sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
                                                   folds, examples)[0]))
+    return sets
+
+
+def clause_rule_sets(c1: dict, best: dict, multi: set, with_topics, folds, examples,
+                     fitted: dict[int, dict] | None = None, second: bool = True,
+                     whole: dict | None = None) -> list:
+    """Wave 14: [("C1 clause stack", decisions), then P2's and/or C2's] from C1's cross-fitted scores
+    ``c1``, each row's best-clause first-stage scores ``best``, the rows of more than one clause
+    ``multi`` and (C2) each row's whole-text first-stage scores ``whole``; C1's rule of each fold fitted
+    once (or given) and shared, so a candidate differs from C1 only by what its thresholds add (P2's
+    clause thresholds) and drop (C2's keep thresholds, with P2's)."""
+    fitted = fitted if fitted is not None else fold_rules(c1, with_topics, folds, examples)
+    sets = [("C1 clause stack", _rule_preds(c1, with_topics, folds, examples, fitted=fitted)[0])]
+    clause = {i: best[i] if i in multi else None for i in with_topics}
+    if second:
+        preds, rules = _rule_preds(c1, with_topics, folds, examples, clause, fitted)
+        print(f"P2 clause thresholds per fold: {[r[2] for r in rules]}")
+        sets.append(("C1 + P2 second topic from its clause", preds))
+    if whole is not None:
+        preds, rules = _rule_preds(c1, with_topics, folds, examples, clause, fitted, keep=whole)
+        print(f"C2 clause and keep thresholds per fold: {[r[2:] for r in rules]}")
+        sets.append(("C1 + C2 P2 and kept only if the whole text says it", preds))
     return sets
 
 
@@ -377,11 +428,19 @@ def main(argv=None) -> int:
     ap.add_argument("--clause-stack", action="store_true",
                     help="C1: second stage over whole-text and best-clause logits (training_layers."
                          "TOPIC_STACK_CLAUSES) against v6, same folds")
+    ap.add_argument("--clause-second", action="store_true",
+                    help="wave 14's P2 (with --clause-stack): C1's rule also adds the runner-up topic from "
+                         "its best clause (training_layers.TOPIC_CLAUSE_SECOND), against C1, same scores")
+    ap.add_argument("--keep-whole", action="store_true",
+                    help="wave 14's C2 (with --clause-stack): P2, and C1's rule drops a chosen topic the "
+                         "whole text does not say (training_layers.TOPIC_KEEP_WHOLE), against C1")
     ap.add_argument("--binary-bag", action="store_true",
                     help="C2: the topics' bag as plain 1.0 (training_layers.TOPIC_BINARY) against v6, "
                          "same folds")
     ns = ap.parse_args(argv)
     wave12 = ns.clause_stack or ns.binary_bag
+    if (ns.clause_second or ns.keep_whole) and not ns.clause_stack:
+        ap.error("--clause-second and --keep-whole are compared with v12's procedure: add --clause-stack")
     if wave12 and ns.procedure != "v6":
         ap.error("--clause-stack and --binary-bag are compared under --procedure v6")
     if ns.topic_fold_average and ns.procedure != "v6":
@@ -517,10 +576,11 @@ def _print_report(ns, rule_sets, rules, sent, prob, with_topics, examples, folds
                               for k in range(T.CV_FOLDS)]
             print("  macro-F1 per fold " + " ".join(f"{x:.4f}" for x in per_fold[name]))
             proc = [T.topic_prf([pr[i] for i in t_idx if folds[i] == k],
-                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]["f1"]
+                                [set(examples[i].topics) for i in t_idx if folds[i] == k])["process"]
                     for k in range(T.CV_FOLDS)]
-            print("  process F1 per fold " + " ".join(f"{x:.4f}" for x in proc)
-                  + f"; mean {statistics.mean(proc):.4f}")
+            for key in ("f1", "precision", "recall"):
+                print(f"  process {key} per fold " + " ".join(f"{x[key]:.4f}" for x in proc)
+                      + f"; mean {statistics.mean(x[key] for x in proc):.4f}")
             print(multi_topic_line(pr, t_idx, examples))
         pairs = ([(n, rule_sets[0][0]) for n, _ in rule_sets[1:]] if wave12
                  else [(rule_sets[0][0], rule_sets[1][0])] if len(rule_sets) > 1 else [])

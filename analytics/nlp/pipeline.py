@@ -24,6 +24,7 @@ from .masking import LABELS, find_spans
 from .result import AnalysisResult, combine
 from .segment import load_stopwords, make_tokenizer
 from .text import clean, fold, normalize
+from .topic_clause import clause_margins
 from .topic_stack import clause_max, clause_parses, stack_inputs
 from .topics import decide_topics, topic_features
 from .vectors import TopicVectors
@@ -78,6 +79,10 @@ class Pipeline:
         self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
         # Trained with TOPIC_STACK_CLAUSES: the second stage also reads each topic's best clause.
         self.topic_stack_clauses = bool(model.get("topic_stack_clauses"))
+        # Trained with TOPIC_CLAUSE_SECOND / TOPIC_KEEP_WHOLE (wave 14's P2 / C2): per-topic clause /
+        # whole-text thresholds of the rule (topic_clause.py).
+        self.topic_clause_cuts: dict[str, float] | None = model.get("topic_clause_second") or None
+        self.topic_keep_cuts: dict[str, float] | None = model.get("topic_keep_whole") or None
         self.topic_cardinality = (float(card[0]), float(card[1])) if card else None
         chosen = model.get("topic_thresholds") or {}
         self.thresholds = {t: float(chosen.get(t, TOPIC_THRESHOLD)) for t in self.topic_model.names}
@@ -158,6 +163,12 @@ class Pipeline:
     def topic_scores(self, parsed: Parsed) -> dict[str, float]:
         """Per-topic probability of the whole text (models before v5: raised by any single clause
         about that topic; from v7 read again by the second stage over all the topics' logits)."""
+        return self.topic_evidence(parsed)[0]
+
+    def topic_evidence(self, parsed: Parsed) -> tuple[dict, dict | None, dict]:
+        """:meth:`topic_scores`; for a model whose second stage reads them, each topic's best clause
+        first-stage probability (the text's for an opinion of one clause; None for other models); and the
+        whole text's first-stage probabilities."""
         v4 = self.topic_v4
         scores = self.topic_model.probs(self.topic_inputs(parsed))
         if self.topic_clauses and len(parsed.clauses) > 1:
@@ -166,11 +177,13 @@ class Pipeline:
                 for t, p in self.topic_model.probs(topic_features(clause, v4)).items():
                     if t != "other" and p > scores[t]:
                         scores[t] = p
+        best, first = None, scores
         if self.topic_stack is not None:
-            best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clause_parses(parsed)],
-                               scores) if self.topic_stack_clauses else None)
+            clauses = clause_parses(parsed) if self.topic_stack_clauses else []
+            best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clauses], scores)
+                    if self.topic_stack_clauses else None)
             scores = self.topic_stack.probs(stack_inputs(scores, best))
-        return scores
+        return scores, best, first
 
     def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:
         """Each topic's logit less its threshold's: what the decision and the uncertainty both read."""
@@ -178,13 +191,19 @@ class Pipeline:
         return {t: logit(p) - thr[t] for t, p in scores.items()}
 
     def topics(self, parsed: Parsed, scores: dict[str, float] | None = None,
-               margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
-        """Topics with confidence, best first; at least one (``other`` when nothing fits)."""
+               margins: dict[str, float] | None = None,
+               evidence: tuple | None = None) -> list[tuple[str, float]]:
+        """Topics with confidence, best first; at least one (``other`` when nothing fits). A caller
+        giving ``scores`` gives :meth:`topic_evidence`'s other two with them (``evidence``)."""
         if not parsed.clauses:
             return [("other", 1.0)]
-        scores = scores if scores is not None else self.topic_scores(parsed)
+        if scores is None:
+            scores, *evidence = self.topic_evidence(parsed)
+        best, first = evidence if evidence is not None else (None, None)
         return decide_topics(scores, self.thresholds, self.topic_secondary, self.topic_cardinality,
-                             margins if margins is not None else self.topic_margins(scores))
+                             margins if margins is not None else self.topic_margins(scores),
+                             clause_margins(best if parsed.clauses[1:] else None, self.topic_clause_cuts),
+                             clause_margins(first, self.topic_keep_cuts))
 
     def topic_uncertainty(self, scores: dict[str, float], margins: dict[str, float] | None = None) -> float:
         """1 when some topic's probability sits on its threshold, falling to 0 two logits away."""
@@ -219,9 +238,9 @@ class Pipeline:
         raw = "" if text is None else str(text)
         display, masked, parsed = self.prepare(raw)
         p_text = self.text_sentiment(parsed)
-        scores = self.topic_scores(parsed) if parsed.clauses else None
+        scores, *evidence = self.topic_evidence(parsed) if parsed.clauses else (None, None, None)
         margins = self.topic_margins(scores) if scores is not None else None
-        topic_list = self.topics(parsed, scores, margins)
+        topic_list = self.topics(parsed, scores, margins, evidence)
         flags = self.flags(display, parsed, topic_list)
         if "unrelated" in flags or "spam" in flags:
             topic_list = [("other", round(max(0.5, 1.0 - max(c for _, c in topic_list)), 4))]

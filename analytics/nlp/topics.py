@@ -84,7 +84,8 @@ def topic_features(parsed: Parsed, v4: bool = False, chars3: bool = False,
 
 def decide_topics(scores: dict[str, float], thresholds: dict[str, float], secondary: float = 0.0,
                   cardinality: tuple[float, float] | None = None,
-                  margins: dict[str, float] | None = None) -> list[tuple[str, float]]:
+                  margins: dict[str, float] | None = None, clause: dict[str, float] | None = None,
+                  keep: dict[str, float] | None = None) -> list[tuple[str, float]]:
     """Multi-label decision: every standard topic at or above its threshold; if none is, the topic
     (``other`` included) closest to its threshold in logit units. ``other`` is a class of its own
     (opinions about nothing in the standard) and is never returned with another topic.
@@ -100,10 +101,26 @@ def decide_topics(scores: dict[str, float], thresholds: dict[str, float], second
     if ``floor`` is negative: an opinion with several fair signals names several topics even when
     no single one of them is sure.
 
-    ``margins``: the scores' margins (:func:`pick_topics`) when the caller has them already."""
+    ``margins``: the scores' margins (:func:`pick_topics`) when the caller has them already.
+
+    ``clause`` (models trained with ``topic_clause_second``; :func:`second_from_clause`): per topic, its
+    best clause's first-stage logit less that topic's clause threshold; None (every older model) adds
+    nothing. ``keep`` (models trained with ``topic_keep_whole``; :func:`keep_if_said`): per topic, its
+    whole-text first-stage logit less that topic's keep threshold; None drops nothing."""
     if margins is None:
         margins = {t: logit(p) - logit(thresholds[t]) for t, p in scores.items()}
-    return _scored(scores, pick_topics(margins, secondary, cardinality))
+    chosen = keep_if_said(pick_topics(margins, secondary, cardinality), keep)
+    return _scored(scores, second_from_clause(chosen, margins, clause))
+
+
+def keep_if_said(chosen: list[str], keep: dict[str, float] | None) -> list[str]:
+    """``chosen`` less each topic whose evidence does not clear its keep threshold (``keep[t] < 0``;
+    topics without one stay): wave 14's C2 reads the whole text's first-stage score, so a topic the
+    second stage raises from one clause is kept only if the whole text also says it. The first chosen
+    stays if none would."""
+    if not keep or not chosen or chosen[0] == "other":
+        return chosen
+    return [t for t in chosen if keep.get(t, 0.0) >= 0] or chosen[:1]
 
 
 def pick_topics(margins: dict[str, float], secondary: float = 0.0,
@@ -118,6 +135,22 @@ def pick_topics(margins: dict[str, float], secondary: float = 0.0,
         k = min(MAX_TOPICS, max(1, int(sum(sigmoid(margins[t] + bias) for t in ranked) + 0.5)))
         chosen += [t for t in ranked[1:k] if margins[t] >= floor and t not in chosen]
     return chosen
+
+
+def second_from_clause(chosen: list[str], margins: dict[str, float],
+                       clause: dict[str, float] | None) -> list[str]:
+    """``chosen`` and, when it holds fewer than :data:`MAX_TOPICS` standard topics, the runner-up (the
+    standard topic not chosen that stands highest on ``margins``) if its best clause clears that topic's
+    clause threshold (``clause[t] >= 0``; topics without a clause threshold are never added). A briefly
+    said second topic is diluted in the whole text and stands out in its clause; only a clause adds one,
+    never the whole text's bag (an opinion of one clause has no ``clause``)."""
+    if not clause or not chosen or chosen[0] == "other" or len(chosen) >= MAX_TOPICS:
+        return chosen
+    rest = [t for t in margins if t != "other" and t not in chosen]
+    if not rest:
+        return chosen
+    runner = max(rest, key=margins.__getitem__)
+    return chosen + [runner] if clause.get(runner, -1.0) >= 0 else chosen
 
 
 def _scored(scores: dict[str, float], chosen: list[str]) -> list[tuple[str, float]]:

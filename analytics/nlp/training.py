@@ -296,16 +296,17 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--incumbent", default=None, help="with --from-version: the version the promotion gate "
                     "compares with (default: the active one of --out, else the shipped one)")
     ap.add_argument("--topic-stack", action="store_true", help="the topics' second stage (v7; default off)")
-    ap.add_argument("--topic-vectors", action="store_true",
-                    help="word vectors as topic inputs (resources/word_vectors.bin; off by default)")
+    ap.add_argument("--topic-vectors", action="store_true", help="word vectors as topic inputs")
     ap.add_argument("--topic-stack-clauses", action="store_true", help="the second stage also over each "
                     "topic's best clause logit (TOPIC_STACK_CLAUSES; off by default)")
     ap.add_argument("--topic-binary", action="store_true", help="the topics' bag as plain 1.0 (TOPIC_BINARY)")
+    ap.add_argument("--topic-clause-second", action="store_true", help="runner-up topic from its clause (P2)")
+    ap.add_argument("--topic-keep-whole", action="store_true", help="kept if the whole text says it (C2)")
     ap.add_argument("--topic-weighting", choices=("cap3", "balanced", "none"), default="cap3",
                     help="first-stage topics' positive weight (TOPIC_WEIGHTING; cap3 = v1-v12)")
     ns = ap.parse_args()
-    from . import training_layers
-    for switch in ("topic_stack", "topic_vectors", "topic_stack_clauses", "topic_binary", "topic_weighting"):
+    for switch in ("topic_stack", "topic_vectors", "topic_stack_clauses", "topic_binary", "topic_weighting",
+                   "topic_clause_second", "topic_keep_whole"):
         if getattr(ns, switch):
             setattr(training_layers, switch.upper(), getattr(ns, switch))
     if ns.from_version:

@@ -16,6 +16,8 @@ from .features import Parsed
 from .lexicon import TOPICS
 from .linear import LogReg, MultiLogReg, logit, sigmoid
 from .pipeline import Pipeline
+from .topic_clause import clause_margins, fit_clause_second, fit_keep_whole
+from .topic_clause import macro_f1 as _macro_f1
 from .topic_fit import train_topic
 from .topic_stack import clause_max, clause_parses, cross_fit, train_stack
 from .topics import decide_topics, pick_topics, topic_features
@@ -62,6 +64,12 @@ TOPIC_CHARS3 = False
 #: TOPIC_STACK; model key ``topic_stack_clauses``). Off (benchmarks/README.md, wave 12, clause12).
 TOPIC_BINARY = False
 TOPIC_STACK_CLAUSES = False
+#: Wave 14's P2 (with TOPIC_STACK_CLAUSES; model key ``topic_clause_second``): the rule adds the runner-up
+#: topic when its best clause clears a per-topic clause threshold (:mod:`.topic_clause`). Off by default.
+TOPIC_CLAUSE_SECOND = False
+#: Wave 14's C2 with TOPIC_CLAUSE_SECOND (model key ``topic_keep_whole``): a chosen topic is dropped when its
+#: whole-text first-stage score is under its per-topic keep threshold (:mod:`.topic_clause`). Off by default.
+TOPIC_KEEP_WHOLE = False
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
@@ -163,23 +171,6 @@ def _best_secondary(scores: Sequence[dict[str, float]], gold: Sequence[set[str]]
     return best
 
 
-def _macro_f1(preds: Sequence[Sequence[str]], gold: Sequence[set[str]]) -> float:
-    tp = dict.fromkeys(TOPICS, 0)
-    fp = dict.fromkeys(TOPICS, 0)
-    fn = dict.fromkeys(TOPICS, 0)
-    for p, g in zip(preds, gold, strict=True):
-        for t in p:
-            if t in g:
-                tp[t] += 1
-            else:
-                fp[t] += 1
-        for t in g:
-            if t not in p:
-                fn[t] += 1
-    return sum(2 * tp[t] / (2 * tp[t] + fp[t] + fn[t]) if tp[t] + fp[t] + fn[t] else 1.0
-               for t in TOPICS) / len(TOPICS)
-
-
 def fit_topic_rule(scores: Sequence[dict[str, float]], gold: Sequence[set[str]]) -> dict:
     """Thresholds, second-topic margin and (v6 on) cardinality parameters of the decision rule, chosen
     on ``scores`` (out-of-fold): each topic's best-F1 threshold; then the margin (and the cardinality
@@ -223,7 +214,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
                           "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
                           "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors", "topic_binary",
-                          "topic_stack_clauses")}
+                          "topic_stack_clauses", "topic_clause_second", "topic_keep_whole")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -274,6 +265,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
           for e, p, f in zip(examples, parsed, folds, strict=True) if e.topics and p.clauses]
     oof_scores: list[dict[str, float]] = []
     oof_best: list[dict[str, float]] = []
+    oof_multi: list[bool] = []  # opinions of more than one clause (the others have no clause scores)
     oof_gold: list[set[str]] = []
     oof_folds: list[int] = []
     fold_models: list[dict[str, LogReg]] = []
@@ -289,6 +281,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         for w, c, ts, cl in held:
             oof_scores.append(_topic_scores(models, w, c))
             oof_best.append(clause_max(models.probs, cl, oof_scores[-1]))
+            oof_multi.append(bool(cl))
             oof_gold.append(ts)
             oof_folds.append(k)
     if TOPIC_FOLD_AVERAGE and fold_models:
@@ -296,6 +289,7 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     else:
         final = _train_topics([(w, ts) for w, _, ts, _, _ in tx])
     model["topics"] = {t: m.to_dict() for t, m in final.items()}
+    oof_first = oof_scores  # the first stage's, before the second stage reads them
     if oof_scores and (TOPIC_STACK or TOPIC_STACK_CLAUSES):
         best = oof_best if TOPIC_STACK_CLAUSES else None
         model.update({"topic_stack_clauses": True} if best else {})
@@ -307,8 +301,17 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
         model["topic_thresholds"] = thr
         model["topic_secondary"] = secondary
         model["topic_cardinality"] = list(card) if card else None
+        clause: list[dict[str, float] | None] = [None] * len(oof_scores)
+        if TOPIC_CLAUSE_SECOND and TOPIC_STACK_CLAUSES:  # P2: the best clause of a multi-clause opinion
+            clause = [b if m else None for b, m in zip(oof_best, oof_multi, strict=True)]
+            model["topic_clause_second"] = fit_clause_second(oof_scores, clause, oof_gold, rule)
+        if TOPIC_KEEP_WHOLE and TOPIC_STACK_CLAUSES:  # C2: the whole text's first-stage scores
+            model["topic_keep_whole"] = fit_keep_whole(oof_scores, oof_first, oof_gold, rule)
+        cuts, keep = model.get("topic_clause_second"), model.get("topic_keep_whole")
         # Out-of-fold precision/recall/F1 per topic of the decision rule (thresholds chosen on these).
-        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card)} for s in oof_scores], oof_gold)
+        cv = topic_prf([{t for t, _ in decide_topics(s, thr, secondary, card, clause=clause_margins(b, cuts),
+                                                     keep=clause_margins(a, keep))}
+                        for s, b, a in zip(oof_scores, clause, oof_first, strict=True)], oof_gold)
         macro = round(sum(v["f1"] for v in cv.values()) / len(cv), 4)
         model["topic_cv"] = {"folds": CV_FOLDS, "macro_f1": macro, "per_topic": cv, "secondary": secondary,
                              "cardinality": model["topic_cardinality"]}

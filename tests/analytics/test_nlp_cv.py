@@ -197,3 +197,36 @@ def test_a_candidate_first_stage_is_scored_under_the_clause_stack_on_the_same_fo
 def test_a_candidate_first_stage_needs_the_clause_stack(nlp_cv):
     with pytest.raises(SystemExit):
         nlp_cv.main(["--procedure", "v6", "--binary-bag", "--weighting", "none"])
+
+
+def test_p2_and_c2_are_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tmp_path, capsys):
+    # Wave 14: C1 and C1 whose rule may add the runner-up from its best clause, from one first stage.
+    from types import SimpleNamespace
+    pairs = [_two_clause_example(j) for j in range(60)]
+    examples, parsed = [e for e, _ in pairs], [p for _, p in pairs]
+    folds = [nlp_cv.T.cv_fold("", group=e.group) for e in examples]
+    ns = SimpleNamespace(clause_stack=True, binary_bag=False, procs=1, scores=tmp_path / "s.json")
+    c1 = nlp_cv.clause_binary_sets(ns, parsed, list(range(60)), examples, folds)[1]
+    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), clause_second=True), parsed, list(range(60)),
+                                     examples, folds)
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + P2 second topic from its clause"]
+    assert sets[0] == c1
+    assert set(sets[1][1]) == set(range(60))
+    # Only added topics: every C1 decision is kept, and an opinion of one clause is never given more.
+    assert all(c1[1][i] <= sets[1][1][i] for i in range(60))
+    assert all(sets[1][1][i] == c1[1][i] for i in range(60) if len(parsed[i].clauses) == 1)
+    assert "P2 clause thresholds per fold" in capsys.readouterr().out
+    # C2 from the same scores: P2's additions and C1's choices less those the whole text does not say;
+    # an opinion of one clause gets nothing added.
+    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), keep_whole=True), parsed, list(range(60)),
+                                     examples, folds)
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + C2 P2 and kept only if the whole text says it"]
+    assert sets[0] == c1 and all(sets[1][1][i] for i in range(60))
+    assert all(sets[1][1][i] <= c1[1][i] for i in range(60) if len(parsed[i].clauses) == 1)
+    assert "C2 clause and keep thresholds per fold" in capsys.readouterr().out
+
+
+def test_p2_and_c2_need_the_clause_stack(nlp_cv):
+    for flag in ("--clause-second", "--keep-whole"):
+        with pytest.raises(SystemExit):
+            nlp_cv.main(["--procedure", "v6", flag])
