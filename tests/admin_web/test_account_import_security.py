@@ -9,7 +9,10 @@ import io
 import json
 import logging
 import re
+import threading
+import time
 
+import pytest
 import sqlalchemy as sa
 from flask.sessions import SecureCookieSessionInterface
 from openpyxl import load_workbook
@@ -93,3 +96,50 @@ def test_names_a_spreadsheet_would_run_are_text_in_the_passwords_workbook(client
     for cell in cells:
         assert cell.data_type == "s" and cell.quotePrefix, cell.value
     assert [c.value for c in cells[:2]] == ["=1+1", rows[0][1]]
+
+
+def test_an_account_made_while_the_import_runs_is_refused_in_chinese_not_500(app, client, auth,
+                                                                             db, district):
+    """Another request creates one of the sheet's accounts after this confirmation checked the
+    rows and before it wrote them (two offices, two tabs): the unique username stops the write;
+    the page says so, nothing of the sheet is created."""
+    engine = app.extensions["ww_engine"]
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's single writer: the second waits for the first, then is refused busy")
+    auth.login("office")
+    page = _upload(client, auth, _xlsx(GOOD)).get_data(as_text=True)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(sa.insert(User.__table__).values(
+        username="rmyy-001", role="agency", display_name="同时创建", password_hash="x"))
+    failure: list[BaseException] = []
+
+    def commit_once_the_import_waits() -> None:
+        try:
+            with engine.connect() as watch:
+                for _ in range(600):  # the import's insert waits on the uncommitted username
+                    waiting = watch.scalar(sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock'"))
+                    watch.rollback()  # a transaction keeps its first snapshot of the statistics
+                    if waiting:
+                        break
+                    time.sleep(0.05)
+                else:
+                    raise AssertionError("the import never waited on the username")
+            holder.commit()
+        except BaseException as exc:  # reported by the test's thread
+            failure.append(exc)
+            holder.rollback()
+        finally:
+            holder.close()
+
+    thread = threading.Thread(target=commit_once_the_import_waits)
+    thread.start()
+    resp = _confirm(client, page)
+    thread.join(60)
+    assert failure == []
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400, resp.status_code
+    assert "未导入任何账号" in body and "用户 rmyy-001 已存在" in body
+    assert {"sw-clerk", "health-office"}.isdisjoint(_usernames(db))
