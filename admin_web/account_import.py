@@ -10,7 +10,6 @@ import base64
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, flash, render_template
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField
@@ -18,7 +17,6 @@ from wtforms.validators import DataRequired, Length
 
 from admin_web.common import XLSX, actor, commit_or_flash, download, role_required
 from admin_web.forms import PageForm
-from feedback_api.db import Session
 from feedback_api.models.reference import ROLES
 from feedback_api.services import user_import
 from feedback_api.services.errors import ValidationError
@@ -106,16 +104,7 @@ def confirm() -> Any:
     except ValidationError as exc:
         flash(exc.message, "error")
         return _page(status=400)
-    try:
-        done = commit_or_flash(lambda: user_import.import_rows(actor(), rows, name))
-    except sa.exc.IntegrityError:
-        # An account of the sheet was made by another request after the rows were checked here
-        # (the unique username stopped the write): nothing of this sheet is kept; show who now
-        # exists, as a preview would.
-        Session.rollback()
-        user_import.check_rows(rows)
-        flash("导入时有账号被同时创建，未导入任何账号；请核对后重新上传", "error")
-        return _page(rows, name, 400)
+    done = commit_or_flash(lambda: user_import.import_rows(actor(), rows, name))
     if done is None:
         return _page(rows, name, 400)
     created = done.value
