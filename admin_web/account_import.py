@@ -83,7 +83,8 @@ def _rows(text: str) -> list[user_import.ImportRow]:
         rows = [user_import.ImportRow(line=int(i["line"]), **{
             k: str(i.get(k) or "")[:2000] for k in ("username", "display_name", "role", "scopes",
                                                      "email", "work_unit")}) for i in items]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError):
+        # OverflowError: a line of 1e999 (int(inf)); RecursionError: json nested too deep.
         rows = []
     if not rows or len(rows) > user_import.MAX_ROWS:
         raise ValidationError("导入内容无效，请重新上传")

@@ -17,7 +17,9 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy.exc import IntegrityError
 
+from feedback_api.db import Session
 from feedback_api.models import User
 from feedback_api.models.reference import ROLES
 from feedback_api.services import alert_contacts, audit, cells, expert_units, sheets, user_edits
@@ -160,13 +162,21 @@ def import_rows(actor: User | None, rows: list[ImportRow], filename: str) -> lis
     check_rows(rows)
     if any(r.errors for r in rows):
         raise ValidationError(f"有 {sum(bool(r.errors) for r in rows)} 行有错，未导入任何账号")
-    created = []
-    for r in rows:
-        created.append(user_edits.create_account(
-            actor, r.username, role=r.role_code, scopes=user_edits.scope_list(r.scopes),
-            display_name=r.display_name, email=r.email))
-        if r.work_unit.strip():
-            expert_units.set_from_text(actor, created[-1][0], r.work_unit)
+    try:
+        # Another request may make one of these accounts after the check above (two offices, two
+        # tabs): the unique username stops the write (PostgreSQL makes it wait for the other to
+        # commit). In a savepoint, so the check can run again and say who now exists.
+        with Session.begin_nested():
+            created = []
+            for r in rows:
+                created.append(user_edits.create_account(
+                    actor, r.username, role=r.role_code, scopes=user_edits.scope_list(r.scopes),
+                    display_name=r.display_name, email=r.email))
+                if r.work_unit.strip():
+                    expert_units.set_from_text(actor, created[-1][0], r.work_unit)
+    except IntegrityError:
+        check_rows(rows)
+        raise ValidationError("导入时有账号被同时创建，未导入任何账号；请核对后重新上传") from None
     audit.record_change(actor, "import", "user", (filename or "账号导入")[:64], None,
                         {"usernames": [u.username for u, _ in created]})
     return created

@@ -145,8 +145,13 @@ def end_sessions(actor: User | None, user: User, *, revoke_tokens: bool) -> None
     """End every browser session of ``user`` at its next request (the version in the session's
     id no longer matches: Flask-Login's "alternative tokens"), and with ``revoke_tokens`` revoke
     their unrevoked API tokens (each audited)."""
-    user.session_version += 1
+    # Counted in SQL, not from the version this request read: two requests ending the same
+    # account's sessions at once (a reset while the user changes their own) each add one, so
+    # the session the first re-signed in does not survive the second. Read back in this
+    # transaction: the version this request's own re-sign-in is to carry.
+    user.session_version = User.session_version + 1
     Session.flush()
+    Session.refresh(user, ["session_version"])
     if revoke_tokens:
         for token in list(Session.scalars(sa.select(ApiToken).where(
                 ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))):
