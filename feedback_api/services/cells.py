@@ -136,3 +136,11 @@ def xlsx_table(ws: Worksheet, header: Sequence[str], rows: Iterable[Iterable[Any
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
     fit_columns(ws, widths)
+
+
+def notes_sheet(wb: Any, lines: Iterable[str], width: float) -> None:
+    """A template's instructions (填写说明) as its own sheet after the table: one line a row."""
+    notes = wb.create_sheet("填写说明")
+    for line in lines:
+        notes.append([line])
+    fit_columns(notes, [width])

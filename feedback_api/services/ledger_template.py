@@ -45,10 +45,7 @@ def template_xlsx() -> bytes:
                               error="请从下拉列表中选择")
         rule.add(f"{col}2:{col}{LIST_ROWS}")
         ws.add_data_validation(rule)
-    notes = wb.create_sheet("填写说明")
-    for line in NOTES:
-        notes.append([line])
-    cells.fit_columns(notes, [90])
+    cells.notes_sheet(wb, NOTES, 90)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

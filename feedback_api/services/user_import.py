@@ -88,10 +88,7 @@ def template_xlsx() -> bytes:
                           allow_blank=True, showErrorMessage=True, error="请从下拉列表中选择")
     rule.add(f"C2:C{MAX_ROWS + 1}")
     ws.add_data_validation(rule)
-    notes = wb.create_sheet("填写说明")
-    for line in NOTES:
-        notes.append([line])
-    cells.fit_columns(notes, [100])
+    cells.notes_sheet(wb, NOTES, 100)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

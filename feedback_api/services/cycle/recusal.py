@@ -82,14 +82,21 @@ def _locked(submission_id: int) -> bool:
         PublicityEntry.submission_id == submission_id).limit(1)) is not None
 
 
-def declare_recusal(actor: User, submission: Submission, reason: str) -> ExpertAssignment:
-    """The assigned expert's declaration of a conflict (申请回避) before scoring: the assignment
-    is withdrawn at once and the office assigns another expert."""
+def own_assignment(actor: User, submission: Submission) -> ExpertAssignment:
+    """The expert ``actor``'s own assignment to ``submission`` (withdrawn ones included);
+    not found for anyone else."""
     assignment = Session.scalars(sa.select(ExpertAssignment).where(
         ExpertAssignment.submission_id == submission.id,
         ExpertAssignment.expert_id == actor.id)).first()
     if actor.role != "expert" or assignment is None:
         raise NotFound("材料不存在或无权查看")
+    return assignment
+
+
+def declare_recusal(actor: User, submission: Submission, reason: str) -> ExpertAssignment:
+    """The assigned expert's declaration of a conflict (申请回避) before scoring: the assignment
+    is withdrawn at once and the office assigns another expert."""
+    assignment = own_assignment(actor, submission)
     if assignment.recused_at is not None:
         raise Conflict("已申请回避", code="duplicate")
     if assignment.scored_at is not None:

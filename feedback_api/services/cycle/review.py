@@ -16,7 +16,7 @@ from feedback_api.models import Cycle, ExpertAssignment, PublicityEntry, Standar
 from feedback_api.services import audit, standards
 from feedback_api.services.cycle import recusal
 from feedback_api.services.cycle.scopes import _require_office
-from feedback_api.services.errors import Conflict, NotFound, ValidationError
+from feedback_api.services.errors import Conflict, ValidationError
 
 #: An expert's total is an outlier when it is more than this many points from the median of the
 #: candidate's totals (0–100 scale); see ``outliers``.
@@ -108,11 +108,7 @@ def score(actor: User, submission: Submission, items: Any, *, comment: str = ""
     """The assigned expert's score of a candidate: points for each indicator of the cycle
     year's evaluation standard; the total (0–100) is computed from them and the indicators'
     points. Changeable until the results go to publicity."""
-    assignment = Session.scalars(sa.select(ExpertAssignment).where(
-        ExpertAssignment.submission_id == submission.id,
-        ExpertAssignment.expert_id == actor.id)).first()
-    if actor.role != "expert" or assignment is None:
-        raise NotFound("材料不存在或无权查看")
+    assignment = recusal.own_assignment(actor, submission)
     if assignment.recused_at is not None:
         raise Conflict("已回避，不能评分")
     if scores_locked(submission.id):
