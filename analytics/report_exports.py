@@ -221,6 +221,10 @@ def _months_chart(report: Report) -> Any:
     return drawing
 
 
+#: Rows (header included) up to which a PDF table is kept on one page.
+SHORT_TABLE = 12
+
+
 def report_pdf(report: Report) -> bytes:
     from xml.sax.saxutils import escape
 
@@ -230,7 +234,7 @@ def report_pdf(report: Report) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -250,12 +254,14 @@ def report_pdf(report: Report) -> bytes:
             return "—"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Table:
+    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Any:
         t = Table([[para(text(v), cell) for v in row] for row in rows],
                   colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
         t.hAlign = "LEFT"  # every table under its heading, as in the page
-        return t
+        # A short table (a window's components, the five levels) moves whole to the next page
+        # rather than leave a row or two behind; long lists split, their header repeated.
+        return KeepTogether([t]) if len(rows) <= SHORT_TABLE else t
 
     story: list[Any] = [para(report.title, title), Spacer(1, 4 * mm)]
     pairs = facts(report)
