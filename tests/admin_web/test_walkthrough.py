@@ -138,8 +138,8 @@ def test_a_major_incident_opens_its_delisting_proposal_at_once(client, auth, db,
 
 def test_the_assignment_form_says_all_experts_are_assigned_and_whom_to_ask(client, auth, db, district):
     """Its only expert already assigned, the page said 没有可分配的评审专家 and named a command
-    line staff never use: it says the experts are all assigned and who opens an expert account
-    (there is no page for accounts); with no expert at all, it says that."""
+    line staff never use: it says the experts are all assigned and where an expert account is
+    opened (the accounts page, 账号管理); with no expert at all, it says that."""
     from feedback_api.services import users
 
     with db():
@@ -147,9 +147,10 @@ def test_the_assignment_form_says_all_experts_are_assigned_and_whom_to_ask(clien
         sub_id = sub.id
     auth.login("office")
     page = client.get(f"/cycle/submissions/{sub_id}").get_data(as_text=True)
-    assert "已分配全部 1 位评审专家" in page and "系统管理员" in page
+    assert "已分配全部 1 位评审专家" in page and 'href="/accounts' in page and "账号管理" in page
     assert "window-watch" not in page and "没有可分配" not in page
     with db():
         users.disable_user(None, users.get_user("expert1"))
     page = client.get(f"/cycle/submissions/{sub_id}").get_data(as_text=True)
-    assert "没有可用的评审专家账号" in page and "系统管理员" in page and "window-watch" not in page
+    assert "没有可用的评审专家账号" in page and 'href="/accounts' in page
+    assert "window-watch" not in page
