@@ -32,6 +32,7 @@ KNOWN_GAPS = {
     "contact_id": "alert contacts (only a POST route)",
     "decision": "delisting decisions (only a POST route)",
     "indicator_id": "a failed indicator's ticket (only a POST route)",
+    "assignment_id": "an expert's assignment withdrawn by the office (only a POST route, office only)",
 }
 #: GET routes whose objects the world does not construct, listed rather than silently skipped
 #: (a new GET route the world cannot fill fails the matrix until it is filled or listed here).
