@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from feedback_api.models import ExpertAssignment, Submission
 from feedback_api.services import cycle as svc
@@ -41,7 +42,8 @@ def test_authority_recommends_and_expert_scores(live_server, page, db, district,
     page.set_input_files("input[name=attachments]", str(attachment))
     page.click("button[value=submit]")
     page.wait_for_selector("text=已提交")
-    assert page.locator("a:has-text('推荐材料.pdf')").count() == 1
+    # expect() waits for the page to show it: count() alone read it once and raced the load.
+    expect(page.locator("a:has-text('推荐材料.pdf')")).to_have_count(1)
 
     with db() as s:
         sub = s.scalars(sa.select(Submission)).one()
