@@ -1,0 +1,39 @@
+"""What a clerk types, as a clerk types it (wave-14 walkthrough): full-width letters and digits
+from a Chinese input method in an imported account's username and scope codes, and a deduction
+written "5分" or "五" on the standard's page. Either taken as meant or refused in words a clerk
+understands; nothing half-stored."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from feedback_api.models import Standard, Unit, User, UserScope
+from tests.admin_web.test_account_import import _confirm, _upload, _xlsx
+from tests.assessment_helpers import standard_form
+
+
+def test_full_width_username_and_scope_codes_are_stored_as_typed_at_sign_in(client, auth, district, db):
+    auth.login("office")
+    page = _upload(client, auth, _xlsx([["ｓｗ－ｃｌｅｒｋ２", "李明", "窗口单位", "ＣＤ－ＳＷ", ""]]))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "行有错" not in text.replace("任何一行有错", ""), text
+    assert _confirm(client, text).status_code == 200
+    with db() as s:
+        user = s.scalars(sa.select(User).where(User.username == "sw-clerk2")).one()
+        scope = s.scalars(sa.select(UserScope).where(UserScope.user_id == user.id)).one()
+        assert scope.unit_id == s.scalar(sa.select(Unit.id).where(Unit.code == "CD-SW"))
+
+
+def test_a_deduction_that_is_not_a_number_is_refused_in_a_clerks_words(client, auth, district, db):
+    auth.login("office")
+    client.get("/assessment/standard?year=2026")
+    for typed in ("5分", "五"):
+        data, _rows = standard_form(auth, db)
+        data["deduction_general"] = typed
+        page = client.post("/assessment/standard?year=2026", data=data)
+        text = page.get_data(as_text=True)
+        assert page.status_code == 200 and "浮点数" not in text
+        assert "请填写数字" in text and f'value="{typed}"' in text
+    with db() as s:
+        std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
+        assert std.deduction_general == 5
