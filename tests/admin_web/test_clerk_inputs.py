@@ -5,10 +5,12 @@ understands; nothing half-stored."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from feedback_api.models import Standard, Unit, User, UserScope
 from tests.admin_web.test_account_import import _confirm, _upload, _xlsx
+from tests.admin_web.test_record_window_filters import LISTS, listed, recorded  # noqa: F401
 from tests.assessment_helpers import standard_form
 
 
@@ -37,3 +39,12 @@ def test_a_deduction_that_is_not_a_number_is_refused_in_a_clerks_words(client, a
     with db() as s:
         std = s.scalars(sa.select(Standard).where(Standard.year == 2026)).one()
         assert std.deduction_general == 5
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_window_typed_in_full_width_is_found(client, auth, recorded, path):  # noqa: F811
+    """A Chinese input method left in full-width mode types ＣＤ－ＳＷ－００１."""
+    auth.login("office")
+    for typed, expected in (("ＣＤ－ＳＷ－００１", {"CD-SW-001"}), ("ｒｍｙｙ", {"CD-RMYY-001", "CD-RMYY-002"})):
+        page = client.get(path, query_string={"window": typed, "year": 2026}).get_data(as_text=True)
+        assert listed(page) == expected, typed
