@@ -48,3 +48,20 @@ def test_a_window_typed_in_full_width_is_found(client, auth, recorded, path):  #
     for typed, expected in (("ＣＤ－ＳＷ－００１", {"CD-SW-001"}), ("ｒｍｙｙ", {"CD-RMYY-001", "CD-RMYY-002"})):
         page = client.get(path, query_string={"window": typed, "year": 2026}).get_data(as_text=True)
         assert listed(page) == expected, typed
+
+
+def test_the_preview_says_whether_an_experts_work_unit_is_a_registered_one(client, auth, district, db):
+    """A registered unit typed in full width links it (recusal follows); a name the ledger does not
+    hold is said to be an outside one in the preview, so a clerk sees no recusal will follow."""
+    auth.login("office")
+    page = _upload(client, auth, _xlsx([["expert-a", "甲", "评审专家", "", "", "ＣＤ－ＲＭＹＹ"],
+                                        ["expert-b", "乙", "评审专家", "", "", "区人民医院"]]))
+    text = page.get_data(as_text=True)
+    assert "本区单位 城东区人民医院，评审时回避其候选窗口" in text
+    assert "未匹配本区登记单位，按区外单位记录，不自动回避" in text
+    assert _confirm(client, text).status_code == 200
+    with db() as s:
+        made = {u.username: u for u in s.scalars(sa.select(User).where(User.role == "expert"))}
+        unit = s.scalar(sa.select(Unit.id).where(Unit.code == "CD-RMYY"))
+        assert (made["expert-a"].work_unit_id, made["expert-a"].work_unit_other) == (unit, "")
+        assert (made["expert-b"].work_unit_id, made["expert-b"].work_unit_other) == (None, "区人民医院")
