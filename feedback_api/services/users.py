@@ -88,7 +88,7 @@ def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
     """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
     entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号或行业代码）")
     return entries
 
 
