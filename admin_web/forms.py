@@ -42,12 +42,40 @@ def _line_breaks(value: Any) -> Any:
     return line_breaks(value) if isinstance(value, str) else value
 
 
+#: WTForms' messages for a number that is not one ("不是有效的浮点数") in a clerk's words.
+_NUMBER_MESSAGES = {
+    "Not a valid float value.": "请填写数字（如 5 或 2.5），不带“分”等单位，不用汉字数字",
+    "Not a valid decimal value.": "请填写数字（如 5 或 2.5），不带“分”等单位，不用汉字数字",
+    "Not a valid integer value.": "请填写整数（如 5），不带单位，不用汉字数字",
+}
+
+
+class _PlainNumbers:
+    """The page's translations with :data:`_NUMBER_MESSAGES` in place of WTForms' own."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def gettext(self, string: str) -> str:
+        if string in _NUMBER_MESSAGES:
+            return _NUMBER_MESSAGES[string]
+        return self.inner.gettext(string) if self.inner is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self.inner is None:
+            return singular if n == 1 else plural
+        return self.inner.ngettext(singular, plural, n)
+
+
 class PageMeta:
     """The Meta of every admin form and of its rows: the page's language, and every text field
     (a password aside: it is only hashed) checked for control characters; in a text area, Word's
     manual line break is a line end."""
 
     locales = ("zh",)
+
+    def get_translations(self, form: Any) -> Any:
+        return _PlainNumbers(super().get_translations(form))  # type: ignore[misc]
 
     def bind_field(self, form: Any, unbound_field: UnboundField, options: dict[str, Any]) -> Field:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]

@@ -6,6 +6,8 @@ office on the review pages."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import sqlalchemy as sa
 
 from feedback_api.db import Session
@@ -22,10 +24,12 @@ def units() -> list[Unit]:
 
 
 def find_unit(text: str | None) -> Unit | None:
-    """The registered unit ``text`` names by code or name, or None."""
+    """The registered unit ``text`` names by code or name, or None; also as typed in full width
+    by a Chinese input method (ＣＤ－ＲＭＹＹ), names keeping their full-width brackets."""
     text = (text or "").strip()
+    forms = {text, unicodedata.normalize("NFKC", text)}
     return Session.scalars(sa.select(Unit).where(
-        sa.or_(Unit.code == text, Unit.name == text))).first() if text else None
+        sa.or_(Unit.code.in_(forms), Unit.name.in_(forms)))).first() if text else None
 
 
 def resolve_unit(text: str | None) -> Unit | None:

@@ -8,6 +8,7 @@ rendering of ``ilike``), both sides in SQL; Chinese has no case. ``%`` and ``_``
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,19 +31,25 @@ def _clean(term: str) -> str:
     return term.strip()[:MAX_TYPED]
 
 
+def _forms(term: str) -> list[str]:
+    """``term`` as typed and, if a Chinese input method typed it in full width (ＣＤ－ＳＷ), in
+    the plain letters and digits stored; names keep their full-width brackets, so both."""
+    term = _clean(term)
+    return sorted({term, unicodedata.normalize("NFKC", term)})
+
+
 def contains(term: str, *columns: Any) -> sa.ColumnElement[bool]:
     """Any of ``columns`` contains ``term``, ignoring case."""
-    pattern = f"%{_literal(_clean(term))}%"
-    return sa.or_(*(column.ilike(pattern, escape=_ESCAPE) for column in columns))
+    return sa.or_(*(column.ilike(f"%{_literal(form)}%", escape=_ESCAPE)
+                    for form in _forms(term) for column in columns))
 
 
 def _equals(term: str, columns: list[Any]) -> sa.ColumnElement[bool]:
     """A column is ``term`` in upper, lower or the typed case: codes are ASCII (the models' code
     patterns), so this is ignoring case for them, and equality keeps the columns' unique indexes
     (a window page's link finds its window by index, not by reading every window)."""
-    term = _clean(term)
-    return sa.or_(*(column == value for column in columns
-                    for value in sorted({term, term.upper(), term.lower()})))
+    values = sorted({v for form in _forms(term) for v in (form, form.upper(), form.lower())})
+    return sa.or_(*(column == value for column in columns for value in values))
 
 
 def _named(entity: Any, term: str, whole: tuple[str, ...]) -> sa.ColumnElement[bool]:

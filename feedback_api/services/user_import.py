@@ -73,6 +73,12 @@ class ImportRow:
     def role_code(self) -> str:
         return _ROLE_BY_TEXT.get(self.role.strip(), "")
 
+    @property
+    def registered_unit(self) -> str:
+        """The name of the registered unit the 工作单位 names (recusal follows), or ""."""
+        unit = expert_units.find_unit(self.work_unit)
+        return unit.name if unit is not None else ""
+
     def as_dict(self) -> dict[str, object]:
         return {"line": self.line, "username": self.username, "display_name": self.display_name,
                 "role": self.role, "scopes": self.scopes, "email": self.email, "work_unit": self.work_unit}

@@ -28,8 +28,15 @@ def _hash_password(password: str) -> str:
 
 
 def resolve_scope(code: str) -> UserScope:
-    """A scope entry from a window code, a unit code or name, or an industry code."""
+    """A scope entry from a window code, a unit code or name, or an industry code; typed with
+    full-width letters or digits (a Chinese input method's), the code they stand for."""
     code = code.strip()
+    plain = unicodedata.normalize("NFKC", code)
+    if plain != code:
+        try:
+            return resolve_scope(plain)
+        except ValidationError:
+            pass  # a unit's name with full-width brackets: as typed, below
     window = Session.scalars(sa.select(Window).where(Window.code == code)).first()
     if window is not None:
         return UserScope(window_id=window.id)
@@ -58,8 +65,9 @@ def scope_codes(user: User) -> list[str]:
 
 def check_username(username: str | None) -> str:
     """A new account's username as stored (ends trimmed), or ValidationError: 1 to 64 characters,
-    no spaces or invisible characters, not the name of another account in any capitals."""
-    username = (username or "").strip()
+    no spaces or invisible characters, not the name of another account in any capitals. Full-width
+    letters and digits (a Chinese input method's) become the ones typed at sign-in."""
+    username = unicodedata.normalize("NFKC", username or "").strip()
     if not username or len(username) > 64:
         raise ValidationError("用户名须为 1–64 个字符")
     if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
@@ -80,7 +88,7 @@ def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
     """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
     entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（--scope）")
+        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号或行业代码）")
     return entries
 
 

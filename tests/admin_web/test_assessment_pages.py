@@ -285,7 +285,7 @@ def test_a_form_errors_in_chinese_and_keeps_what_was_typed(client, auth, distric
         "csrf_token": auth.csrf_token("/windows/new"), "code": "CD-SW-009", "name": "长" * 201,
         "unit": "CD-SW", "status": "candidate", "staff_count": "三"})
     page = resp.get_data(as_text=True)
-    assert "字段长度不能超过 200 个字符" in page and "不是有效的整数" in page
+    assert "字段长度不能超过 200 个字符" in page and "请填写整数（如 5）" in page
     assert "Field cannot" not in page and "Not a valid" not in page
 
 

@@ -186,3 +186,18 @@ def test_the_account_import_takes_an_experts_work_unit(client, auth, db, distric
         got = {x.username: (x.work_unit.code if x.work_unit else None, x.work_unit_other)
                for x in s.scalars(sa.select(User).where(User.role == "expert"))}
         assert got == {"zj": (None, "浙江大学"), "ly": ("CD-RMYY", ""), "wk": ("CD-SW", "")}
+
+
+def test_an_expert_who_finds_a_conflict_after_scoring_is_told_whom_to_ask(client, auth, db, candidate):
+    """申请回避 is gone once scored; the page says what to do instead (wave-14 walkthrough)."""
+    with db() as s:
+        svc.assign_expert(users.get_user("office"), s.get(Submission, candidate),
+                          users.get_user("expert2"))
+    auth.login("expert2", "expert2-password")
+    url = f"/cycle/submissions/{candidate}"
+    assert "请联系区联席办撤回" not in client.get(url).get_data(as_text=True)
+    client.post(f"{url}/score", data={**score_fields(client, url, 84),
+                                      "csrf_token": auth.csrf_token(url)})
+    page = client.get(url).get_data(as_text=True)
+    assert f'action="{url}/recuse"' not in page
+    assert "已评分，不能再申请回避；如与该候选窗口有利害关系，请联系区联席办撤回分配" in page
