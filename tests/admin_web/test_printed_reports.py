@@ -1,0 +1,59 @@
+"""The rating report PDF as it prints, on the demo district (a unit's five windows fill pages):
+each page numbered 第 N 页 共 M 页, a heading never left alone at the foot of a page, and a
+window's name, its components table and its formula on one page, and each chart on the page of
+the table of its figures."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from feedback_api.demo import seed_demo
+
+HEADINGS = ("综合得分与各分项", "群众评价", "月度趋势", "问题类别", "督办情况", "群众意见（按当前数据，已脱敏）")
+
+
+@pytest.fixture()
+def demo(db):  # type: ignore[no-untyped-def]
+    with db():
+        seed_demo(feedback_per_window=12)
+
+
+def _pages(data: bytes) -> list[list[str]]:
+    pypdf = pytest.importorskip("pypdf")
+    return [[line.strip() for line in p.extract_text().splitlines() if line.strip()]
+            for p in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def _unit_report(client, auth) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    auth.login("office", "office-demo-2026")
+    response = client.get("/reports/units/CD-RMYY/report.pdf?period=2026")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pages = _pages(response.data)
+    assert len(pages) >= 3
+    return pages
+
+
+def test_every_page_of_the_rating_report_is_numbered_of_the_total(client, auth, demo):
+    pages = _unit_report(client, auth)
+    for n, lines in enumerate(pages, start=1):
+        assert f"第 {n} 页 共 {len(pages)} 页" in lines, lines[-3:]
+
+
+def test_no_heading_ends_a_page_and_a_window_keeps_its_table(client, auth, demo):
+    pages = _unit_report(client, auth)
+    for lines in pages:
+        body = [ln for ln in lines if not re.fullmatch(r"第 \d+ 页 共 \d+ 页", ln)]
+        assert body[-1] not in HEADINGS, body[-3:]
+        names = [ln for ln in body if re.match(r"CD-RMYY-\d{3} ", ln)]
+        formulas = [ln for ln in body if ln.startswith("计算：")]
+        assert len(names) == len(formulas), (names, formulas)
+
+
+def test_each_chart_prints_on_the_page_of_its_table(client, auth, demo):
+    pages = _unit_report(client, auth)
+    for chart, table_cell in (("五级评分分布（计分评价", "条数"), ("月度趋势：计分评价", "平均分")):
+        [page] = [lines for lines in pages if any(ln.startswith(chart) for ln in lines)]
+        assert table_cell in page, page[-3:]
