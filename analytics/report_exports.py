@@ -194,14 +194,17 @@ def report_pdf(report: Report) -> bytes:
             return "—"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Any:
+    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid,
+              keep: bool = True) -> Any:
         t = Table([[para(text(v), cell) for v in row] for row in rows],
                   colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
         t.hAlign = "LEFT"  # every table under its heading, as in the page
         # A short table (a window's components, the five levels) moves whole to the next page
         # rather than leave a row or two behind; long lists split, their header repeated.
-        return KeepTogether([t]) if len(rows) <= SHORT_TABLE else t
+        # Not where the caller keeps the table with its heading (a KeepTogether in another
+        # makes each start a page).
+        return KeepTogether([t]) if keep and len(rows) <= SHORT_TABLE else t
 
     def headed(heading: str, *flowables: Any) -> Any:
         # A heading never alone at the foot of a page (keepWithNext does not hold before a
@@ -219,7 +222,7 @@ def report_pdf(report: Report) -> bytes:
             out.append(para("综合得分与各分项", head))
         for n, r in enumerate(report.rows):  # a window's name, table and formula on one page
             block = [para(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
-                     table(component_rows(report, r), [28, 18, 28, 96]),
+                     table(component_rows(report, r), [28, 18, 28, 96], keep=False),
                      para(f"计算：{r.formula}", cell), Spacer(1, 3 * mm)]
             out.append(headed("综合得分与各分项", *block) if n == 0 else KeepTogether(block))
         out += [para(f"公式：{report.result.formula}", cell)]
@@ -230,21 +233,22 @@ def report_pdf(report: Report) -> bytes:
                   *[[name, *[_split(counts[k]) for k in (5, 4, 3, 2, 1)]]
                     for name, counts, _t in report.distribution_rows[:-1]]]
         out.append(headed("群众评价", distribution_chart(report),
-                          table(levels, [25, 29, 29, 29, 29, 29])))  # "微信公众号" on one line
+                          table(levels, [25, 29, 29, 29, 29, 29], keep=False)))  # "微信公众号" on one line
         months = [MONTH_HEADER, *[[*m[:4], None if m[4] is None else f"{m[4]:.2f}", m[5]]
                                   for m in month_rows(report)]]
-        out.append(headed("月度趋势", months_chart(report), table(months, [24, 26, 26, 26, 26, 26])))
+        out.append(headed("月度趋势", months_chart(report),
+                          table(months, [24, 26, 26, 26, 26, 26], keep=False)))
         topics = [[label(TOPICS, c), n] for c, n in report.topics] or [["本期无", ""]]
-        out.append(headed("问题类别", table([["问题类别", "意见条数"], *topics], [60, 30])))
+        out.append(headed("问题类别", table([["问题类别", "意见条数"], *topics], [60, 30], keep=False)))
         t = report.tickets
         out.append(headed("督办情况", table([TICKET_HEADER, [t.opened, t.closed, t.overdue, t.open_now]],
-                                        [36, 36, 36, 50]), para(TICKET_NOTE, cell)))
+                                        [36, 36, 36, 50], keep=False), para(TICKET_NOTE, cell)))
         if t.topics:
             out.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
                              [60, 30]))
         words = [[w, n] for w, n in report.opinions.hot_words] or [["本期无", ""]]
         out.append(headed("群众意见（按当前数据，已脱敏）",
-                          table([["投诉热词", "投诉条数"], *words], [60, 30])))
+                          table([["投诉热词", "投诉条数"], *words], [60, 30], keep=False)))
         for caption, comments in _comment_lists(report):
             rows = [[caption, "窗口", "评分", "意见"]]
             rows += [[c.day.isoformat(), c.window_code, RATINGS.get(c.rating, "未评分"), c.text]

@@ -50,6 +50,8 @@ def test_no_heading_ends_a_page_and_a_window_keeps_its_table(client, auth, demo)
         names = [ln for ln in body if re.match(r"CD-RMYY-\d{3} ", ln)]
         formulas = [ln for ln in body if ln.startswith("计算：")]
         assert len(names) == len(formulas), (names, formulas)
+    # Kept together, not each on a page of its own: the first page holds the figures and windows.
+    assert sum(bool(re.match(r"CD-RMYY-\d{3} ", ln)) for ln in pages[0]) >= 2, pages[0]
 
 
 def test_each_chart_prints_on_the_page_of_its_table(client, auth, demo):
