@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from analytics.agency_report_outline import Heading, Para, Table, cell, outline, title
+from feedback_api.services import pdf_pages
 
 BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体", "宋体"
 PDF_FONT = "STSong-Light"
@@ -189,7 +190,7 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
@@ -197,46 +198,45 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
     styles = {
         "title": ParagraphStyle("t", fontName=PDF_FONT, fontSize=18, leading=26, alignment=1),
         "sub": ParagraphStyle("s", fontName=PDF_FONT, fontSize=9, leading=14, alignment=1),
-        1: ParagraphStyle("h1", fontName=PDF_FONT, fontSize=13, leading=20, spaceBefore=10),
-        2: ParagraphStyle("h2", fontName=PDF_FONT, fontSize=11.5, leading=18, spaceBefore=6),
+        # A heading or a caption never alone at the foot of a page: kept with what follows (a
+        # caption with its table, the whole table where it fits on a page).
+        1: ParagraphStyle("h1", fontName=PDF_FONT, fontSize=13, leading=20, spaceBefore=10,
+                          keepWithNext=1),
+        2: ParagraphStyle("h2", fontName=PDF_FONT, fontSize=11.5, leading=18, spaceBefore=6,
+                          keepWithNext=1),
         "body": ParagraphStyle("b", fontName=PDF_FONT, fontSize=10.5, leading=17,
                                firstLineIndent=21, wordWrap="CJK"),
         "note": ParagraphStyle("n", fontName=PDF_FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
         "caption": ParagraphStyle("c", fontName=PDF_FONT, fontSize=9.5, leading=14, alignment=1,
-                                  spaceBefore=4),
+                                  spaceBefore=4, keepWithNext=1),
         "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=CELL_SIZE, leading=11,
                                wordWrap="CJK"),
     }
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    story: list[Any] = [Paragraph(escape(title(figures)), styles["title"]),
-                        Paragraph(escape(_subtitle(figures, version, state)), styles["sub"]),
-                        Spacer(1, 4 * mm)]
     width = 180
-    for block in outline(figures, sections):
+
+    def story() -> list[Any]:  # built twice (pdf_pages.build): fresh flowables each time
+        return [Paragraph(escape(title(figures)), styles["title"]),
+                Paragraph(escape(_subtitle(figures, version, state)), styles["sub"]),
+                Spacer(1, 4 * mm), *[f for block in blocks for f in flowables(block)]]
+
+    def flowables(block: Any) -> list[Any]:
         if isinstance(block, Heading):
-            story.append(Paragraph(escape(block.text), styles[block.level]))
-        elif isinstance(block, Para):
-            story.append(Paragraph(escape(block.text), styles["note" if block.kind == "note"
-                                                              else "body"]))
-        else:
-            story.append(Paragraph(escape(block.caption), styles["caption"]))
-            if not block.rows:
-                story.append(Paragraph(escape(block.empty), styles["body"]))
-                continue
-            table = PdfTable([[Paragraph(escape(cell(v)), styles["cell"]) for v in row]
-                              for row in [block.header, *block.rows]],
-                             colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
-            table.setStyle(grid)
-            story += [table, Spacer(1, 2 * mm)]
+            return [Paragraph(escape(block.text), styles[block.level])]
+        if isinstance(block, Para):
+            return [Paragraph(escape(block.text), styles["note" if block.kind == "note" else "body"])]
+        caption = Paragraph(escape(block.caption), styles["caption"])
+        if not block.rows:
+            return [caption, Paragraph(escape(block.empty), styles["body"])]
+        table = PdfTable([[Paragraph(escape(cell(v)), styles["cell"]) for v in row]
+                          for row in [block.header, *block.rows]],
+                         colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
+        table.setStyle(grid)
+        return [caption, table, Spacer(1, 2 * mm)]
 
-    def page_number(canvas: Any, doc: Any) -> None:
-        canvas.setFont(PDF_FONT, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
-
-    out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=18 * mm,
-                      bottomMargin=18 * mm, title=title(figures), author=AUTHOR
-                      ).build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return out.getvalue()
+    blocks = outline(figures, sections)
+    return pdf_pages.build(story, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                           topMargin=18 * mm, bottomMargin=18 * mm, title=title(figures),
+                           author=AUTHOR)

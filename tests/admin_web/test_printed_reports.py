@@ -1,4 +1,4 @@
-"""The rating report PDF as it prints, on the demo district (a unit's five windows fill pages):
+"""The rating report PDF and the agency's report PDF as they print, on the demo district (a unit's five windows fill pages):
 each page numbered 第 N 页 共 M 页, a heading never left alone at the foot of a page, and a
 window's name, its components table and its formula on one page, and each chart on the page of
 the table of its figures."""
@@ -59,3 +59,22 @@ def test_each_chart_prints_on_the_page_of_its_table(client, auth, demo):
     for chart, table_cell in (("五级评分分布（计分评价", "条数"), ("月度趋势：计分评价", "平均分")):
         [page] = [lines for lines in pages if any(ln.startswith(chart) for ln in lines)]
         assert table_cell in page, page[-3:]
+
+
+def test_the_agency_report_pdf_numbers_its_pages_and_keeps_each_caption_with_its_table(app, demo):
+    from analytics import agency_report, agency_report_exports
+    from analytics.agency_report_outline import Table, outline
+    from analytics.periods import parse_period
+
+    with app.app_context():
+        figures = agency_report.generate(parse_period("2026Q4"))
+        sections = agency_report.default_sections(figures)
+    pages = _pages(agency_report_exports.report_pdf(figures, sections, version=1, state="草稿"))
+    assert len(pages) >= 3
+    for n, lines in enumerate(pages, start=1):
+        assert f"第 {n} 页 共 {len(pages)} 页" in lines, lines[-3:]
+    tables = [b for b in outline(figures, sections) if isinstance(b, Table)]
+    for block in tables:
+        [page] = [lines for lines in pages if block.caption in lines]
+        follows = page[page.index(block.caption) + 1]
+        assert follows.startswith(block.header[0] if block.rows else block.empty), (block.caption, follows)
