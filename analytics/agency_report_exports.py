@@ -150,14 +150,17 @@ CELL_PADDING = 12
 DOCX_CELL_SIZE = 10.5
 DOCX_CELL_PADDING = 11
 DOCX_TEXT_WIDTH = 156
+#: A cell's text up to this many characters (an industry's name: 卫生健康) is never broken.
+SHORT_WORD = 4
 
 
 def _widths(block: Table, total: float, size: float = CELL_SIZE,
             padding: float = CELL_PADDING) -> list[float]:
     """Column widths in mm: first what each column needs so that no figure and no header word
-    is broken across lines (a figure whole, a header by four characters, at most a quarter of
-    the table each); the rest to the columns whose texts want more room (a long name, up to
-    30 characters a line), in proportion to what they want."""
+    is broken across lines (a figure whole, a short word such as an industry's name whole, a
+    header by four characters, at most a quarter of the table each); the rest to the columns
+    whose texts want more room (a long name, up to 30 characters a line), in proportion to
+    what they want."""
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -169,8 +172,11 @@ def _widths(block: Table, total: float, size: float = CELL_SIZE,
         return (pdfmetrics.stringWidth(text, PDF_FONT, size) + padding) / mm
 
     columns = range(len(block.header))
-    floor = [min(total / 4, max(width(w) for w in [block.header[c][:4]] + [
-        cell(row[c]) for row in block.rows if isinstance(row[c], int | float)])) for c in columns]
+    floor = [min(total / 4, max([width(w) for w in [block.header[c][:4]] + [
+        cell(row[c]) for row in block.rows if isinstance(row[c], int | float)]]
+        # A hair to spare: a word exactly as wide as its column is wrapped.
+        + [width(row[c]) + 0.5 for row in block.rows
+           if isinstance(row[c], str) and len(row[c]) <= SHORT_WORD])) for c in columns]
     wanted = [max(0.0, max(width(cell(row[c])[:30]) for row in [block.header, *block.rows]) - f)
               for c, f in zip(columns, floor, strict=True)]
     spare = max(0.0, total - sum(floor))

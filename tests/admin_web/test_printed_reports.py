@@ -78,3 +78,31 @@ def test_the_agency_report_pdf_numbers_its_pages_and_keeps_each_caption_with_its
         [page] = [lines for lines in pages if block.caption in lines]
         follows = page[page.index(block.caption) + 1]
         assert follows.startswith(block.header[0] if block.rows else block.empty), (block.caption, follows)
+
+
+def test_an_industry_name_in_the_agency_report_tables_is_never_broken():
+    """Tables 3 and 4 (best and weakest windows) gave the industry a column narrower than its
+    four characters beside long window and unit names (卫生健/康 on two lines, the demo's
+    2026Q3); the Word tables take the same widths."""
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    from analytics.agency_report_exports import CELL_PADDING, CELL_SIZE, PDF_FONT, _widths
+    from analytics.agency_report_outline import _windows
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    items = [{"rank_district": n, "code": f"CD-RMYY-00{n}", "name": name, "unit": unit,
+              "industry": industry, "composite": 87.3, "ratings": 20, "ratings_wechat": 16,
+              "ratings_h5": 4, "good_rate": 85.0}
+             for n, name, unit, industry in (
+                 (1, "住院结算窗口", "城东区人民医院", "卫生健康"),
+                 (2, "老年卡服务窗口", "城东区公交客运服务中心", "交通运输"),
+                 (3, "公积金提取窗口", "城东区政务服务中心", "政务服务"),
+                 (4, "贵宾理财窗口", "城东支行营业部", "银行金融"))]
+    block = _windows("表3 综合得分靠前的窗口", items)
+    c = block.header.index("行业")
+    room = _widths(block, 180)[c] * mm - CELL_PADDING
+    for row in block.rows:
+        assert pdfmetrics.stringWidth(row[c], PDF_FONT, CELL_SIZE) < room, row[c]
