@@ -106,3 +106,22 @@ def test_an_industry_name_in_the_agency_report_tables_is_never_broken():
     room = _widths(block, 180)[c] * mm - CELL_PADDING
     for row in block.rows:
         assert pdfmetrics.stringWidth(row[c], PDF_FONT, CELL_SIZE) < room, row[c]
+
+
+def test_the_word_report_keeps_a_short_table_on_one_page_under_its_heading(client, auth, demo):
+    """Word split CD-RMYY-005's components table across a page (LibreOffice's rendering): a
+    short table's rows are kept with the next, and a chart's note with the table below it."""
+    from docx import Document
+
+    auth.login("office", "office-demo-2026")
+    doc = Document(io.BytesIO(client.get("/reports/units/CD-RMYY/report.docx?period=2026").data))
+    short = [t for t in doc.tables if len(t.rows) <= 12]
+    assert len(short) >= 5
+    for table in short:
+        for row in table.rows[:-1]:
+            assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells)
+        assert not any(c.paragraphs[0].paragraph_format.keep_with_next for c in table.rows[-1].cells)
+    notes = [p for p in doc.paragraphs if p.text.endswith("其数据即下表。）")]
+    assert len(notes) == 2 and all(p.paragraph_format.keep_with_next for p in notes)
+    assert doc.styles["Heading 1"].paragraph_format.keep_with_next
+    assert doc.styles["Heading 2"].paragraph_format.keep_with_next
