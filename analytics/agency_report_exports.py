@@ -107,6 +107,7 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
         else:
             caption = doc.add_paragraph()
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.paragraph_format.keep_with_next = True  # never alone at a page's foot
             set_font(caption.add_run(block.caption), HEADING_FONT, 12)
             if not block.rows:
                 set_font(doc.add_paragraph().add_run(block.empty), BODY_FONT, 12)
@@ -129,10 +130,13 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
             repeat = OxmlElement("w:tblHeader")
             repeat.set(qn("w:val"), "true")
             tr_pr.append(repeat)
+            # A table that fits on a page is kept on one: each row kept with the next.
+            keep = len(block.rows) < DOCX_WHOLE_TABLE
             for r, values in enumerate([block.header, *block.rows]):
                 for c, value in enumerate(values):
                     paragraph = table.cell(r, c).paragraphs[0]
                     paragraph.paragraph_format.line_spacing = 1.0
+                    paragraph.paragraph_format.keep_with_next = keep and r < len(block.rows)
                     paragraph.paragraph_format.first_line_indent = None
                     if r and isinstance(value, int | float) and not isinstance(value, bool):
                         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -150,6 +154,8 @@ CELL_PADDING = 12
 DOCX_CELL_SIZE = 10.5
 DOCX_CELL_PADDING = 11
 DOCX_TEXT_WIDTH = 156
+#: Rows (header included) up to which a Word table is kept on one page.
+DOCX_WHOLE_TABLE = 20
 #: A cell's text up to this many characters (an industry's name: 卫生健康) is never broken.
 SHORT_WORD = 4
 

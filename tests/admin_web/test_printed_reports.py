@@ -125,3 +125,24 @@ def test_the_word_report_keeps_a_short_table_on_one_page_under_its_heading(clien
     assert len(notes) == 2 and all(p.paragraph_format.keep_with_next for p in notes)
     assert doc.styles["Heading 1"].paragraph_format.keep_with_next
     assert doc.styles["Heading 2"].paragraph_format.keep_with_next
+
+
+def test_the_agency_word_report_keeps_each_caption_with_its_table(app, demo):
+    """Word left 表2's and 表4's captions at the foot of a page and split 表6 (LibreOffice's
+    rendering): captions and the rows of a table that fits a page are kept with the next."""
+    from docx import Document
+
+    from analytics import agency_report, agency_report_exports
+    from analytics.periods import parse_period
+
+    with app.app_context():
+        figures = agency_report.generate(parse_period("2026Q4"))
+        sections = agency_report.default_sections(figures)
+    doc = Document(io.BytesIO(agency_report_exports.report_docx(figures, sections, version=1,
+                                                                state="草稿")))
+    captions = [p for p in doc.paragraphs if re.match(r"表\d+", p.text)]
+    assert len(captions) >= 11 and all(p.paragraph_format.keep_with_next for p in captions)
+    for table in doc.tables:
+        assert len(table.rows) <= 20
+        for row in table.rows[:-1]:
+            assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells)
