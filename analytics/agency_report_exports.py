@@ -192,9 +192,15 @@ def _widths(block: Table, total: float, size: float = CELL_SIZE,
     return [f + spare * w / (sum(wanted) or 1) for f, w in zip(floor, wanted, strict=True)]
 
 
+def _pdf_text(text: str) -> str:
+    """Paragraph markup of ``text`` (reportlab reads "<" and "&" as tags) in printable glyphs."""
+    from xml.sax.saxutils import escape
+
+    return escape(pdf_pages.printable(text))
+
+
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
                state: str) -> bytes:
-    from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -230,19 +236,19 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
     width = 180
 
     def story() -> list[Any]:  # built twice (pdf_pages.build): fresh flowables each time
-        return [Paragraph(escape(title(figures)), styles["title"]),
-                Paragraph(escape(_subtitle(figures, version, state)), styles["sub"]),
+        return [Paragraph(_pdf_text(title(figures)), styles["title"]),
+                Paragraph(_pdf_text(_subtitle(figures, version, state)), styles["sub"]),
                 Spacer(1, 4 * mm), *[f for block in blocks for f in flowables(block)]]
 
     def flowables(block: Any) -> list[Any]:
         if isinstance(block, Heading):
-            return [Paragraph(escape(block.text), styles[block.level])]
+            return [Paragraph(_pdf_text(block.text), styles[block.level])]
         if isinstance(block, Para):
-            return [Paragraph(escape(block.text), styles["note" if block.kind == "note" else "body"])]
-        caption = Paragraph(escape(block.caption), styles["caption"])
+            return [Paragraph(_pdf_text(block.text), styles["note" if block.kind == "note" else "body"])]
+        caption = Paragraph(_pdf_text(block.caption), styles["caption"])
         if not block.rows:
-            return [caption, Paragraph(escape(block.empty), styles["body"])]
-        table = PdfTable([[Paragraph(escape(cell(v)), styles["cell"]) for v in row]
+            return [caption, Paragraph(_pdf_text(block.empty), styles["body"])]
+        table = PdfTable([[Paragraph(_pdf_text(cell(v)), styles["cell"]) for v in row]
                           for row in [block.header, *block.rows]],
                          colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
         table.setStyle(grid)

@@ -187,7 +187,7 @@ def report_pdf(report: Report) -> bytes:
 
     def para(value: str, style: ParagraphStyle) -> Paragraph:
         # A Paragraph reads its text as markup: a citizen's "<" would break the whole PDF.
-        return Paragraph(escape(value), style)
+        return Paragraph(escape(pdf_pages.printable(value)), style)
 
     def text(value: Any) -> str:
         if value is None:

@@ -106,7 +106,7 @@ def _printed(value: Any) -> str:
     """A cell as Paragraph markup: reportlab reads "<" and "&" in the text as tags."""
     if isinstance(value, float):
         return f"{value:.2f}"
-    return "" if value is None else escape(str(value))
+    return "" if value is None else escape(pdf_pages.printable(str(value)))
 
 
 def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:

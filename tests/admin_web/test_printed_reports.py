@@ -146,3 +146,12 @@ def test_the_agency_word_report_keeps_each_caption_with_its_table(app, demo):
         assert len(table.rows) <= 20
         for row in table.rows[:-1]:
             assert all(c.paragraphs[0].paragraph_format.keep_with_next for c in row.cells)
+
+
+def test_a_citizens_emoji_and_a_minus_sign_print_in_glyphs_the_font_has():
+    """STSong-Light prints U+2212 as a box and a character beyond the BMP (😀) as another CJK
+    character's glyph; the text layer hid both."""
+    from feedback_api.services.pdf_pages import EMOJI, printable
+
+    assert printable("扣分 −25，态度好😀👍") == f"扣分 -25，态度好{EMOJI}{EMOJI}"
+    assert printable("满意①≥90%×2") == "满意①≥90%×2"  # the font has these
