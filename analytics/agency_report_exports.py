@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from analytics.agency_report_outline import Heading, Para, Table, cell, outline, title
+from feedback_api.services import pdf_pages
 
 BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体", "宋体"
 PDF_FONT = "STSong-Light"
@@ -106,6 +107,7 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
         else:
             caption = doc.add_paragraph()
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            caption.paragraph_format.keep_with_next = True  # never alone at a page's foot
             set_font(caption.add_run(block.caption), HEADING_FONT, 12)
             if not block.rows:
                 set_font(doc.add_paragraph().add_run(block.empty), BODY_FONT, 12)
@@ -128,10 +130,13 @@ def report_docx(figures: dict[str, Any], sections: dict[str, str], *, version: i
             repeat = OxmlElement("w:tblHeader")
             repeat.set(qn("w:val"), "true")
             tr_pr.append(repeat)
+            # A table that fits on a page is kept on one: each row kept with the next.
+            keep = len(block.rows) < DOCX_WHOLE_TABLE
             for r, values in enumerate([block.header, *block.rows]):
                 for c, value in enumerate(values):
                     paragraph = table.cell(r, c).paragraphs[0]
                     paragraph.paragraph_format.line_spacing = 1.0
+                    paragraph.paragraph_format.keep_with_next = keep and r < len(block.rows)
                     paragraph.paragraph_format.first_line_indent = None
                     if r and isinstance(value, int | float) and not isinstance(value, bool):
                         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -149,14 +154,19 @@ CELL_PADDING = 12
 DOCX_CELL_SIZE = 10.5
 DOCX_CELL_PADDING = 11
 DOCX_TEXT_WIDTH = 156
+#: Rows (header included) up to which a Word table is kept on one page.
+DOCX_WHOLE_TABLE = 20
+#: A cell's text up to this many characters (an industry's name: 卫生健康) is never broken.
+SHORT_WORD = 4
 
 
 def _widths(block: Table, total: float, size: float = CELL_SIZE,
             padding: float = CELL_PADDING) -> list[float]:
     """Column widths in mm: first what each column needs so that no figure and no header word
-    is broken across lines (a figure whole, a header by four characters, at most a quarter of
-    the table each); the rest to the columns whose texts want more room (a long name, up to
-    30 characters a line), in proportion to what they want."""
+    is broken across lines (a figure whole, a short word such as an industry's name whole, a
+    header by four characters, at most a quarter of the table each); the rest to the columns
+    whose texts want more room (a long name, up to 30 characters a line), in proportion to
+    what they want."""
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -168,8 +178,11 @@ def _widths(block: Table, total: float, size: float = CELL_SIZE,
         return (pdfmetrics.stringWidth(text, PDF_FONT, size) + padding) / mm
 
     columns = range(len(block.header))
-    floor = [min(total / 4, max(width(w) for w in [block.header[c][:4]] + [
-        cell(row[c]) for row in block.rows if isinstance(row[c], int | float)])) for c in columns]
+    floor = [min(total / 4, max([width(w) for w in [block.header[c][:4]] + [
+        cell(row[c]) for row in block.rows if isinstance(row[c], int | float)]]
+        # A hair to spare: a word exactly as wide as its column is wrapped.
+        + [width(row[c]) + 0.5 for row in block.rows
+           if isinstance(row[c], str) and len(row[c]) <= SHORT_WORD])) for c in columns]
     wanted = [max(0.0, max(width(cell(row[c])[:30]) for row in [block.header, *block.rows]) - f)
               for c, f in zip(columns, floor, strict=True)]
     spare = max(0.0, total - sum(floor))
@@ -179,9 +192,15 @@ def _widths(block: Table, total: float, size: float = CELL_SIZE,
     return [f + spare * w / (sum(wanted) or 1) for f, w in zip(floor, wanted, strict=True)]
 
 
+def _pdf_text(text: str) -> str:
+    """Paragraph markup of ``text`` (reportlab reads "<" and "&" as tags) in printable glyphs."""
+    from xml.sax.saxutils import escape
+
+    return escape(pdf_pages.printable(text))
+
+
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
                state: str) -> bytes:
-    from xml.sax.saxutils import escape
 
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -189,7 +208,7 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
     if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
@@ -197,46 +216,45 @@ def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: in
     styles = {
         "title": ParagraphStyle("t", fontName=PDF_FONT, fontSize=18, leading=26, alignment=1),
         "sub": ParagraphStyle("s", fontName=PDF_FONT, fontSize=9, leading=14, alignment=1),
-        1: ParagraphStyle("h1", fontName=PDF_FONT, fontSize=13, leading=20, spaceBefore=10),
-        2: ParagraphStyle("h2", fontName=PDF_FONT, fontSize=11.5, leading=18, spaceBefore=6),
+        # A heading or a caption never alone at the foot of a page: kept with what follows (a
+        # caption with its table, the whole table where it fits on a page).
+        1: ParagraphStyle("h1", fontName=PDF_FONT, fontSize=13, leading=20, spaceBefore=10,
+                          keepWithNext=1),
+        2: ParagraphStyle("h2", fontName=PDF_FONT, fontSize=11.5, leading=18, spaceBefore=6,
+                          keepWithNext=1),
         "body": ParagraphStyle("b", fontName=PDF_FONT, fontSize=10.5, leading=17,
                                firstLineIndent=21, wordWrap="CJK"),
         "note": ParagraphStyle("n", fontName=PDF_FONT, fontSize=8.5, leading=12, wordWrap="CJK"),
         "caption": ParagraphStyle("c", fontName=PDF_FONT, fontSize=9.5, leading=14, alignment=1,
-                                  spaceBefore=4),
+                                  spaceBefore=4, keepWithNext=1),
         "cell": ParagraphStyle("cell", fontName=PDF_FONT, fontSize=CELL_SIZE, leading=11,
                                wordWrap="CJK"),
     }
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    story: list[Any] = [Paragraph(escape(title(figures)), styles["title"]),
-                        Paragraph(escape(_subtitle(figures, version, state)), styles["sub"]),
-                        Spacer(1, 4 * mm)]
     width = 180
-    for block in outline(figures, sections):
+
+    def story() -> list[Any]:  # built twice (pdf_pages.build): fresh flowables each time
+        return [Paragraph(_pdf_text(title(figures)), styles["title"]),
+                Paragraph(_pdf_text(_subtitle(figures, version, state)), styles["sub"]),
+                Spacer(1, 4 * mm), *[f for block in blocks for f in flowables(block)]]
+
+    def flowables(block: Any) -> list[Any]:
         if isinstance(block, Heading):
-            story.append(Paragraph(escape(block.text), styles[block.level]))
-        elif isinstance(block, Para):
-            story.append(Paragraph(escape(block.text), styles["note" if block.kind == "note"
-                                                              else "body"]))
-        else:
-            story.append(Paragraph(escape(block.caption), styles["caption"]))
-            if not block.rows:
-                story.append(Paragraph(escape(block.empty), styles["body"]))
-                continue
-            table = PdfTable([[Paragraph(escape(cell(v)), styles["cell"]) for v in row]
-                              for row in [block.header, *block.rows]],
-                             colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
-            table.setStyle(grid)
-            story += [table, Spacer(1, 2 * mm)]
+            return [Paragraph(_pdf_text(block.text), styles[block.level])]
+        if isinstance(block, Para):
+            return [Paragraph(_pdf_text(block.text), styles["note" if block.kind == "note" else "body"])]
+        caption = Paragraph(_pdf_text(block.caption), styles["caption"])
+        if not block.rows:
+            return [caption, Paragraph(_pdf_text(block.empty), styles["body"])]
+        table = PdfTable([[Paragraph(_pdf_text(cell(v)), styles["cell"]) for v in row]
+                          for row in [block.header, *block.rows]],
+                         colWidths=[w * mm for w in _widths(block, width)], repeatRows=1)
+        table.setStyle(grid)
+        return [caption, table, Spacer(1, 2 * mm)]
 
-    def page_number(canvas: Any, doc: Any) -> None:
-        canvas.setFont(PDF_FONT, 9)
-        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
-
-    out = io.BytesIO()
-    SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=18 * mm,
-                      bottomMargin=18 * mm, title=title(figures), author=AUTHOR
-                      ).build(story, onFirstPage=page_number, onLaterPages=page_number)
-    return out.getvalue()
+    blocks = outline(figures, sections)
+    return pdf_pages.build(story, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                           topMargin=18 * mm, bottomMargin=18 * mm, title=title(figures),
+                           author=AUTHOR)

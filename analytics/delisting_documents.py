@@ -132,13 +132,20 @@ def document_docx(doc_: Document) -> bytes:
         para.paragraph_format.first_line_indent = Pt(32)  # two characters
         return para
 
+    last = None
     for heading, paragraphs in doc_.sections:
         if heading:
             doc.add_heading(heading, level=1)
         for text in paragraphs:
-            body(text)
+            last = body(text)
+    # The signature and date never on a page of their own (an official paper's rule): the last
+    # paragraph kept with them.
+    if last is not None:
+        last.paragraph_format.keep_with_next = True
     for text in (doc_.signature, doc_.date):
-        doc.add_paragraph(text).alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        sign = doc.add_paragraph(text)
+        sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        sign.paragraph_format.keep_with_next = text == doc_.signature
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

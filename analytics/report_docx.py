@@ -22,6 +22,7 @@ from analytics.agency_report_exports import (
 from analytics.agency_report_outline import Table, cell
 from analytics.report_exports import (
     MONTH_HEADER,
+    SHORT_TABLE,
     TICKET_HEADER,
     TICKET_NOTE,
     _split,
@@ -125,10 +126,14 @@ def _table(doc: Any, rows: list[list[Any]], *, header: bool = True) -> None:
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         table.rows[0]._tr.get_or_add_trPr().append(repeat)
+    # A short table (a window's components, the five levels) on one page, as the PDF keeps it:
+    # each row's paragraphs kept with the next row.
+    keep = len(rows) <= SHORT_TABLE
     for i, values in enumerate(rows):
         for j, value in enumerate(values):
             paragraph = table.cell(i, j).paragraphs[0]
             paragraph.paragraph_format.line_spacing = 1.0
+            paragraph.paragraph_format.keep_with_next = keep and i < len(rows) - 1
             if i and isinstance(value, int | float) and not isinstance(value, bool):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
             set_font(paragraph.add_run(_text(value)), TABLE_FONT, DOCX_CELL_SIZE,
@@ -153,7 +158,8 @@ def report_docx(report: Report) -> bytes:
     doc.core_properties.title, doc.core_properties.author = report.title, AUTHOR
 
     set_font(doc.add_paragraph(style="Title").add_run(printable(report.title)), TITLE_FONT, 20)
-    for kind, value in sections(report):
+    blocks = sections(report)
+    for n, (kind, value) in enumerate(blocks):
         if kind == "heading":
             level, text = value
             heading = doc.add_heading(level=level)
@@ -162,8 +168,11 @@ def report_docx(report: Report) -> bytes:
         elif kind in ("table", "pairs"):
             _table(doc, value, header=kind == "table")
         else:
-            set_font(doc.add_paragraph().add_run(printable(value)), BODY_FONT,
-                     10.5 if kind == "note" else 12)
+            paragraph = doc.add_paragraph()
+            set_font(paragraph.add_run(printable(value)), BODY_FONT, 10.5 if kind == "note" else 12)
+            # A chart's note stays with the table of its figures.
+            paragraph.paragraph_format.keep_with_next = (
+                n + 1 < len(blocks) and blocks[n + 1][0] == "table")
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

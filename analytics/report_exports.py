@@ -8,9 +8,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from analytics.report_charts import distribution_chart, months_chart
 from analytics.reports import Report
 from feedback_api.models.reference import INDUSTRIES, RATINGS, TOPICS, label
-from feedback_api.services import cells
+from feedback_api.services import cells, pdf_pages
 
 FONT = "STSong-Light"
 
@@ -160,67 +161,6 @@ def report_xlsx(report: Report) -> bytes:
     return buf.getvalue()
 
 
-def _distribution_chart(report: Report) -> Any:
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-
-    levels = (5, 4, 3, 2, 1)
-    counts = [report.distribution[k] for k in levels]
-    drawing = Drawing(440, 170)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 30, 380, 115
-    chart.data = [counts]
-    chart.barLabelFormat = "%d"
-    chart.barLabels.fontName = FONT
-    chart.barLabels.nudge = 7
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = max(max(counts), 1) * 1.2
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labelTextFormat = "%d"
-    chart.valueAxis.valueStep = max(1, -(-max(max(counts), 1) // 5))
-    chart.categoryAxis.categoryNames = [RATINGS[k] for k in levels]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.categoryAxis.labels.fontSize = 9
-    chart.bars[0].fillColor = colors.HexColor("#3b6ea8")
-    for i, k in enumerate(levels):
-        if k <= 2:  # the 差评 in red
-            chart.bars[(0, i)].fillColor = colors.HexColor("#c0392b")
-    drawing.add(chart)
-    drawing.add(String(40, 155, f"五级评分分布（计分评价 {report.ratings} 条）", fontName=FONT,
-                       fontSize=10))
-    return drawing
-
-
-def _months_chart(report: Report) -> Any:
-    """The monthly trend as the page draws it: counted ratings and 差评 per month."""
-    from reportlab.graphics.charts.barcharts import VerticalBarChart
-    from reportlab.graphics.shapes import Drawing, String
-    from reportlab.lib import colors
-
-    ratings = [m.ratings for m in report.trend]
-    top = max([*ratings, 1])
-    drawing = Drawing(440, 170)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 40, 30, 380, 115
-    chart.data = [ratings, [m.bad for m in report.trend]]
-    chart.barLabelFormat = "%d"
-    chart.barLabels.fontName = FONT
-    chart.barLabels.nudge = 7
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = top * 1.2
-    chart.valueAxis.valueStep = max(1, -(-top // 5))
-    chart.valueAxis.labels.fontName = FONT
-    chart.valueAxis.labelTextFormat = "%d"
-    chart.categoryAxis.categoryNames = [m.label for m in report.trend]
-    chart.categoryAxis.labels.fontName = FONT
-    chart.bars[0].fillColor = colors.HexColor("#3b6ea8")
-    chart.bars[1].fillColor = colors.HexColor("#c0392b")
-    drawing.add(chart)
-    drawing.add(String(40, 155, "月度趋势：计分评价（蓝）与差评（红）", fontName=FONT, fontSize=10))
-    return drawing
-
-
 #: Rows (header included) up to which a PDF table is kept on one page.
 SHORT_TABLE = 12
 
@@ -234,7 +174,7 @@ def report_pdf(report: Report) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -247,67 +187,75 @@ def report_pdf(report: Report) -> bytes:
 
     def para(value: str, style: ParagraphStyle) -> Paragraph:
         # A Paragraph reads its text as markup: a citizen's "<" would break the whole PDF.
-        return Paragraph(escape(value), style)
+        return Paragraph(escape(pdf_pages.printable(value)), style)
 
     def text(value: Any) -> str:
         if value is None:
             return "—"
         return f"{value:g}" if isinstance(value, float) else str(value)
 
-    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid) -> Any:
+    def table(rows: list[list[Any]], widths: list[float], style: TableStyle = grid,
+              keep: bool = True) -> Any:
         t = Table([[para(text(v), cell) for v in row] for row in rows],
                   colWidths=[w * mm for w in widths], repeatRows=1)
         t.setStyle(style)
         t.hAlign = "LEFT"  # every table under its heading, as in the page
         # A short table (a window's components, the five levels) moves whole to the next page
         # rather than leave a row or two behind; long lists split, their header repeated.
-        return KeepTogether([t]) if len(rows) <= SHORT_TABLE else t
+        # Not where the caller keeps the table with its heading (a KeepTogether in another
+        # makes each start a page).
+        return KeepTogether([t]) if keep and len(rows) <= SHORT_TABLE else t
 
-    story: list[Any] = [para(report.title, title), Spacer(1, 4 * mm)]
-    pairs = facts(report)
-    story.append(table([[a, b, c, d] for (a, b), (c, d) in
-                        zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
-                       [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                                                     ("VALIGN", (0, 0), (-1, -1), "TOP")])))
-    story += [para("综合得分与各分项", head)]
-    for r in report.rows:
-        story += [para(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
-                  table(component_rows(report, r), [28, 18, 28, 96]), para(f"计算：{r.formula}", cell),
-                  Spacer(1, 3 * mm)]
-    story += [para(f"公式：{report.result.formula}", cell)]
-    story += [para(f"说明：{n}", cell) for n in report.result.notes]
-    story += [para("群众评价", head), _distribution_chart(report),
-              table([["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
-                     ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]],
-                     *[[name, *[_split(counts[k]) for k in (5, 4, 3, 2, 1)]]
-                       for name, counts, _t in report.distribution_rows[:-1]]],
-                    [20, 30, 30, 30, 30, 30])]
-    story += [para("月度趋势", head), _months_chart(report),
-              table([MONTH_HEADER, *[[*m[:4], None if m[4] is None else f"{m[4]:.2f}", m[5]]
-                                     for m in month_rows(report)]], [24, 26, 26, 26, 26, 26])]
-    story += [para("问题类别", head),
-              table([["问题类别", "意见条数"], *[[label(TOPICS, c), n] for c, n in report.topics]]
-                    if report.topics else [["问题类别", "意见条数"], ["本期无", ""]], [60, 30])]
-    t = report.tickets
-    story += [para("督办情况", head),
-              table([TICKET_HEADER,
-                     [t.opened, t.closed, t.overdue, t.open_now]], [36, 36, 36, 50]),
-              para(TICKET_NOTE, cell)]
-    if t.topics:
-        story.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
-                           [60, 30]))
-    story += [para("群众意见（按当前数据，已脱敏）", head),
-              table([["投诉热词", "投诉条数"], *[[w, n] for w, n in report.opinions.hot_words]]
-                    if report.opinions.hot_words else [["投诉热词", "投诉条数"], ["本期无", ""]],
-                    [60, 30])]
-    for title, comments in _comment_lists(report):
-        rows = [[title, "窗口", "评分", "意见"]]
-        rows += [[c.day.isoformat(), c.window_code, RATINGS.get(c.rating, "未评分"), c.text]
-                 for c in comments] or [["本期无", "", "", ""]]
-        story += [Spacer(1, 2 * mm), table(rows, [22, 26, 22, 110])]
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm, title=report.title,
-                            author="文明诚信示范窗口监督平台")
-    doc.build(story)
-    return out.getvalue()
+    def headed(heading: str, *flowables: Any) -> Any:
+        # A heading never alone at the foot of a page (keepWithNext does not hold before a
+        # KeepTogether, as every short table is): moved with what follows it.
+        return KeepTogether([para(heading, head), *flowables])
+
+    def story() -> list[Any]:  # built twice (pdf_pages.build): fresh flowables each time
+        out: list[Any] = [para(report.title, title), Spacer(1, 4 * mm)]
+        pairs = facts(report)
+        out.append(table([[a, b, c, d] for (a, b), (c, d) in
+                          zip(pairs[0::2], pairs[1::2] + [("", "")], strict=False)],
+                         [30, 55, 30, 55], TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                                       ("VALIGN", (0, 0), (-1, -1), "TOP")])))
+        if not report.rows:
+            out.append(para("综合得分与各分项", head))
+        for n, r in enumerate(report.rows):  # a window's name, table and formula on one page
+            block = [para(f"{r.code} {r.name}", cell), Spacer(1, 1 * mm),
+                     table(component_rows(report, r), [28, 18, 28, 96], keep=False),
+                     para(f"计算：{r.formula}", cell), Spacer(1, 3 * mm)]
+            out.append(headed("综合得分与各分项", *block) if n == 0 else KeepTogether(block))
+        out += [para(f"公式：{report.result.formula}", cell)]
+        out += [para(f"说明：{n}", cell) for n in report.result.notes]
+        # Each chart on the page of its heading and of the table of its figures.
+        levels = [["评分", *[RATINGS[k] for k in (5, 4, 3, 2, 1)]],
+                  ["条数", *[report.distribution[k] for k in (5, 4, 3, 2, 1)]],
+                  *[[name, *[_split(counts[k]) for k in (5, 4, 3, 2, 1)]]
+                    for name, counts, _t in report.distribution_rows[:-1]]]
+        out.append(headed("群众评价", distribution_chart(report),
+                          table(levels, [25, 29, 29, 29, 29, 29], keep=False)))  # "微信公众号" on one line
+        months = [MONTH_HEADER, *[[*m[:4], None if m[4] is None else f"{m[4]:.2f}", m[5]]
+                                  for m in month_rows(report)]]
+        out.append(headed("月度趋势", months_chart(report),
+                          table(months, [24, 26, 26, 26, 26, 26], keep=False)))
+        topics = [[label(TOPICS, c), n] for c, n in report.topics] or [["本期无", ""]]
+        out.append(headed("问题类别", table([["问题类别", "意见条数"], *topics], [60, 30], keep=False)))
+        t = report.tickets
+        out.append(headed("督办情况", table([TICKET_HEADER, [t.opened, t.closed, t.overdue, t.open_now]],
+                                        [36, 36, 36, 50], keep=False), para(TICKET_NOTE, cell)))
+        if t.topics:
+            out.append(table([["问题类别", "本期督办单"], *[[label(TOPICS, c), n] for c, n in t.topics]],
+                             [60, 30]))
+        words = [[w, n] for w, n in report.opinions.hot_words] or [["本期无", ""]]
+        out.append(headed("群众意见（按当前数据，已脱敏）",
+                          table([["投诉热词", "投诉条数"], *words], [60, 30], keep=False)))
+        for caption, comments in _comment_lists(report):
+            rows = [[caption, "窗口", "评分", "意见"]]
+            rows += [[c.day.isoformat(), c.window_code, RATINGS.get(c.rating, "未评分"), c.text]
+                     for c in comments] or [["本期无", "", "", ""]]
+            out += [Spacer(1, 2 * mm), table(rows, [22, 26, 22, 110])]
+        return out
+
+    return pdf_pages.build(story, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
+                           topMargin=15 * mm, bottomMargin=15 * mm, title=report.title,
+                           author="文明诚信示范窗口监督平台")

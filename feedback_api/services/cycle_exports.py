@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from feedback_api.models import Cycle, Submission, Window
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
-from feedback_api.services import cells
+from feedback_api.services import cells, pdf_pages
 from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -106,7 +106,7 @@ def _printed(value: Any) -> str:
     """A cell as Paragraph markup: reportlab reads "<" and "&" in the text as tags."""
     if isinstance(value, float):
         return f"{value:.2f}"
-    return "" if value is None else escape(str(value))
+    return "" if value is None else escape(pdf_pages.printable(str(value)))
 
 
 def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
@@ -116,23 +116,26 @@ def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
     if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
     title = ParagraphStyle("t", fontName="STSong-Light", fontSize=16, leading=22, alignment=1)
     cell = ParagraphStyle("c", fontName="STSong-Light", fontSize=9, leading=12, wordWrap="CJK")
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
-                            topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=f"{cycle.year}年度文明诚信示范窗口评审结果")
-    data = [[Paragraph(h, cell) for h in RESULT_HEADERS]]
-    data += [[Paragraph(_printed(v), cell) for v in row] for row in _result_rows(results)]
-    table = Table(data, colWidths=[9 * mm, 20 * mm, 32 * mm, 34 * mm, 10 * mm, 10 * mm,
-                                   14 * mm, 14 * mm, 14 * mm, 44 * mm, 44 * mm, 28 * mm], repeatRows=1)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                               ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
-                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    doc.build([Paragraph(f"{cycle.year}年度文明诚信示范窗口评审结果", title), Spacer(1, 6 * mm),
-               table])
-    return out.getvalue()
+    rows = _result_rows(results)
+    # 12 mm at least for a two-character header (排序, 已评, 分配): 10 mm set them one
+    # character a line.
+    widths = [12, 20, 32, 31, 12, 12, 14, 14, 14, 44, 40, 28]
+
+    def story() -> list[Any]:  # built twice (pdf_pages.build): fresh flowables each time
+        data = [[Paragraph(h, cell) for h in RESULT_HEADERS]]
+        data += [[Paragraph(_printed(v), cell) for v in row] for row in rows]
+        table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                   ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                                   ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        return [Paragraph(f"{cycle.year}年度文明诚信示范窗口评审结果", title), Spacer(1, 6 * mm), table]
+
+    return pdf_pages.build(story, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+                           topMargin=12 * mm, bottomMargin=12 * mm,
+                           title=f"{cycle.year}年度文明诚信示范窗口评审结果")

@@ -308,7 +308,8 @@ def test_the_word_tables_give_long_names_the_room(app, db, rated):
     header = [c.text for c in best.rows[0].cells]
     names = sorted([widths[header.index("窗口")], widths[header.index("单位")]])
     assert sorted(widths)[-2:] == names  # the long names get the room
-    assert widths[header.index("窗口")] > 1.5 * widths[header.index("区内排名")]
+    # 1.4: the industry's column takes the room its four characters need (卫生健康 whole).
+    assert widths[header.index("窗口")] > 1.4 * widths[header.index("区内排名")]
     assert widths[header.index("综合得分")] >= Mm(12)
     assert abs(sum(widths) - Mm(156)) < Mm(1)
     assert not best.autofit

@@ -104,7 +104,9 @@ def test_the_deduction_is_in_every_rating_report(client, auth, deducted):
     pdf = client.get(f"{base}/report.pdf?period=2026Q3").data
     text = re.sub(r"\s+", "", "".join(p.extract_text()
                                       for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
-    assert "重大事件扣分" in text and "−25" in text and f"{row.composite:.1f}" in text
+    # A hyphen-minus: STSong-Light prints U+2212 as a box (the text layer still said "−25").
+    assert "重大事件扣分" in text and "-25" in text and f"{row.composite:.1f}" in text
+    assert "\u2212" not in text
     doc = Document(io.BytesIO(client.get(f"{base}/report.docx?period=2026Q3").data))
     rows = [[c.text for c in r.cells] for t in doc.tables for r in t.rows]
     assert any(r[0] == "重大事件扣分" and "−25" in r for r in rows), rows

@@ -125,3 +125,18 @@ def test_a_note_with_pasted_control_characters_still_makes_the_documents(db, tit
         resp = client.get(f"/assessment/delisting/{pid}/{kind}.docx")
         assert resp.status_code == 200, kind
         assert "联席办意见：经联席会议 研究决定" in _text(resp.data)[0]
+
+
+def test_the_signature_and_date_never_print_on_a_page_of_their_own():
+    """An official paper's signature (落款) and date stay with the last paragraph of the text:
+    the last paragraph and the signature are kept with the next."""
+    from analytics.delisting_documents import Document as Paper
+    from analytics.delisting_documents import document_docx
+
+    paper = Paper("关于取消住院结算窗口“文明诚信示范窗口”称号的通报", "各行业主管部门，各窗口单位：",
+                  [("", ["事实。"]), ("一、认定依据", [f"{n}. 督办单超期未办结" for n in range(1, 30)]),
+                   ("二、工作要求", ["限期整改。", "引以为戒。"])], "区文明办", "2026年12月7日")
+    doc = Document(io.BytesIO(document_docx(paper)))
+    *_, last, signature, day = doc.paragraphs
+    assert (last.text, signature.text, day.text) == ("引以为戒。", "区文明办", "2026年12月7日")
+    assert last.paragraph_format.keep_with_next and signature.paragraph_format.keep_with_next

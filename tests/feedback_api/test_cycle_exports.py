@@ -71,3 +71,22 @@ def test_the_exports_show_recusals_and_conflicts_still_to_withdraw():
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages))
     for typed in ("回避", "专家乙（专家申请：近亲属任职）", "须回避（本单位）：专家甲"):
         assert typed in text, typed
+
+
+def test_the_review_pdf_numbers_its_pages_and_keeps_two_character_headers_whole():
+    """Thirty candidates print on several landscape pages, each 第 N 页 共 M 页; the 9 and 10 mm
+    columns had set 排序, 已评 and 分配 one character a line."""
+    pypdf = pytest.importorskip("pypdf")
+    unit = SimpleNamespace(name="城东区人力资源和社会保障局社会保险服务中心")
+    results = [ReviewResult(submission=SimpleNamespace(window=SimpleNamespace(
+        name="养老保险待遇核定与发放综合服务窗口", unit=unit), industry="hrss"),
+        scores=[(f"专家{n}", 80.0 + n) for n in range(1, 6)], assigned=5, mean=83.0, outliers=[])
+        for _ in range(30)]
+    pdf = cycle_exports.review_pdf(SimpleNamespace(year=2026), results)
+    pages = [p.extract_text().splitlines() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 2
+    for n, lines in enumerate(pages, start=1):
+        assert f"第 {n} 页 共 {len(pages)} 页" in [ln.strip() for ln in lines]
+    first = [ln.strip() for ln in pages[0]]
+    for word in ("排序", "已评", "分配"):
+        assert word in first, first[:12]
