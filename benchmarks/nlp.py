@@ -111,6 +111,8 @@ BLIND_SETS = {
     "blind11": ROOT / "tests/data/blind11/opinions.jsonl",
     # The twelfth (wave 14), by a helper who had read neither the model nor the other eleven (new voices).
     "blind12": ROOT / "tests/data/blind12/opinions.jsonl",
+    # The thirteenth (wave 15), by a helper who had read neither the model nor the other twelve (new voices).
+    "blind13": ROOT / "tests/data/blind13/opinions.jsonl",
 }
 HARD_STYLES = ("negation", "contrast", "sarcasm")
 

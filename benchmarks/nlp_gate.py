@@ -3,9 +3,9 @@
 `--sets held-out` (default): the held-out split of the labelled opinions, as training judges it.
 `--sets blind`: the lead's one blind run (step 2 of each wave's prereg): the newest blind set on its own,
 and all the earlier ones pooled (wave 10: blind8 and blind1-7; wave 11: blind9 and blind1-8; wave 12: blind10
-and blind1-9; wave 13: blind11 and blind1-10; wave 14: blind12 and blind1-11), each opinion scored by the
-same calls as benchmarks/nlp.py's blind() (hard cases: negation, contrast, sarcasm; every row counts for the
-topics). Never run by a helper on the blind sets.
+and blind1-9; wave 13: blind11 and blind1-10; wave 14: blind12 and blind1-11; wave 15: blind13 and blind1-12),
+each opinion scored by the same calls as benchmarks/nlp.py's blind() (hard cases: negation, contrast, sarcasm;
+every row counts for the topics). Never run by a helper on the blind sets.
 
     python benchmarks/nlp_gate.py --candidate-dir /tmp/v11 --candidate-version v11 [--incumbent-version v10]
 """

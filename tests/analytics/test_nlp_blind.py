@@ -77,6 +77,11 @@ CHECKSUMS = {
         "scenarios.tsv": "7fc1f205aeb573d1dcf85f9113ed394a70efb74376474568f4d88e963bee01b4",
         "opinions.jsonl": "9697514ed951834d20a062322f61e96ff08f9e79ff88f2c89aa95ef834c25f8f",
     },
+    # Written (wave 15) by a helper who had read neither the model nor any earlier set (its README says how).
+    "blind13": {
+        "scenarios.tsv": "5de1d5d971709999c557b3f562a80396f4d605684cf7f17b87926b2dbebad41f",
+        "opinions.jsonl": "f7d286e0b0585f3d469dc6528a8f616a33c40b89f085a27127d20874308028a7",
+    },
 }
 STYLES = ("plain", "short", "long", "negation", "contrast", "sarcasm", "colloquial", "dialect", "mixed")
 CASES = ("problem_then_thanks", "integrity_negation", "sarcasm", "polite_suggestion", "dialect",
