@@ -17,6 +17,7 @@ from feedback_api.models import ApiToken, Unit, User, UserScope, Window
 from feedback_api.models.reference import INDUSTRIES, ROLES
 from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
+from feedback_api.services.signin import find_user
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
@@ -227,7 +228,7 @@ def enable_user(actor: User | None, user: User) -> bool:
 
 
 def get_user(username: str) -> User:
-    user = Session.scalars(sa.select(User).where(User.username == username)).first()
+    user = find_user(username)
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user
