@@ -20,6 +20,7 @@ from feedback_api.models.reference import ROLES
 from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.users import (
+    SCOPE_REQUIRED,
     check_new_password,
     create_user,
     end_sessions,
@@ -59,7 +60,7 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
                        "请先添加另一个联席办账号")
     entries = [resolve_scope(c) for c in scopes] if scopes is not None else None
     if new_role in SCOPED_ROLES and not (entries if entries is not None else user.scopes):
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号、行业代码或行业名称）")
+        raise ValidationError(SCOPE_REQUIRED)
     if display_name is not None:
         display_name = display_name.strip()
         if not display_name or len(display_name) > 100:

@@ -22,6 +22,7 @@ from feedback_api.services.signin import find_user
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
+SCOPE_REQUIRED = "行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号、行业代码或行业名称）"
 
 
 def _hash_password(password: str) -> str:
@@ -88,7 +89,7 @@ def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
     """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
     entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号、行业代码或行业名称）")
+        raise ValidationError(SCOPE_REQUIRED)
     return entries
 
 
