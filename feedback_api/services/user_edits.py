@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -171,8 +172,11 @@ def list_accounts(*, role: str = "", state: str = "", q: str = "") -> list[User]
         stmt = stmt.where(User.must_change_password.is_(True))
     if q.strip():
         typed = q.strip().lower()  # % and _ as typed, not wildcards
-        stmt = stmt.where(sa.or_(sa.func.lower(User.username).contains(typed, autoescape=True),
-                                 sa.func.lower(User.display_name).contains(typed, autoescape=True)))
+        # Either as typed or as a name is stored (full-width letters of a Chinese input method).
+        stmt = stmt.where(sa.or_(*(column.contains(text, autoescape=True)
+                                   for text in {typed, unicodedata.normalize("NFKC", typed)}
+                                   for column in (sa.func.lower(User.username),
+                                                  sa.func.lower(User.display_name)))))
     users = list(Session.scalars(stmt))
     if state == "locked":
         users = [u for u in users if is_locked(u)]

@@ -56,3 +56,9 @@ def test_cli_commands_find_a_user_typed_in_full_width(runner, db, district):
     assert result.exit_code == 0, result.output
     with db() as s:
         assert not s.scalars(sa.select(User).where(User.username == "authority")).one().active
+
+
+def test_the_office_finds_an_account_typed_in_full_width_to_reset_it(client, auth, district):
+    auth.login("office")
+    page = client.get("/accounts", query_string={"q": "ＡＵＴＨ"}).get_data(as_text=True)
+    assert ">authority</a>" in page and ">unit</a>" not in page
