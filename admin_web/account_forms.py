@@ -17,7 +17,8 @@ class AccountForm(PageForm):
 
     role = SelectField("角色", choices=_ROLE_CHOICES)
     scopes = TextAreaField("范围", validators=[Length(max=2000)],
-                           description="窗口编号、单位编号或行业代码，多个用空格或逗号分隔；"
+                           description="窗口编号、单位编号、行业代码或行业名称（如 税务），"
+                                       "多个用空格或逗号分隔；"
                                        "行业主管部门和窗口单位必填")
     display_name = StringField("显示名称", validators=[Length(max=100)])
     email = StringField("邮箱", validators=[Length(max=254)], description="可不填")

@@ -87,7 +87,7 @@ def _set_work_unit(user: Any, unit: str | None, other: str | None) -> bool:
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--scope", "scopes", multiple=True,
-              help="窗口编号、单位编号或行业代码；可重复")
+              help="窗口编号、单位编号、行业代码或行业名称（如 税务）；可重复")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default="")
 @_work_unit_options
@@ -136,7 +136,7 @@ def users_passwd(name: str, password: str, no_force_change: bool) -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(list(ROLES)), default=None)
 @click.option("--scope", "scopes", multiple=True,
-              help="新的范围（替换原有范围）：窗口编号、单位编号或行业代码；可重复")
+              help="新的范围（替换原有范围）：窗口编号、单位编号、行业代码或行业名称；可重复")
 @click.option("--display-name", default=None)
 @_work_unit_options
 @with_appcontext

@@ -17,7 +17,11 @@ from feedback_api.models.reference import INCIDENT_KINDS, INCIDENT_SEVERITIES, l
 from feedback_api.services import audit, delisting, files, scope, standards, typed_filters
 from feedback_api.services.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from feedback_api.services.feedback import LOCAL_TZ
-from feedback_api.services.inspections import parse_date, refuse_if_delisted_before
+from feedback_api.services.inspections import (
+    parse_date,
+    refuse_if_delisted_before,
+    refuse_visit_before_listing,
+)
 
 MAX_EVIDENCE_FILES = 20
 #: What evidence may be (services.files.KINDS): photos, PDF, Word, recordings, videos; only
@@ -88,6 +92,7 @@ def record_covert(actor: User | None, data: dict[str, Any]) -> CovertInspection:
     window = _window(actor, data.get("window", ""))
     on = _day(data.get("inspected_on"), "暗查日期")
     refuse_if_delisted_before(window, on.year, (on.month - 1) // 3 + 1, "暗查")
+    refuse_visit_before_listing(window, on)
     _one_a_day(window, on)
     notes = _notes(data)
     std = standards.ensure_standard(on.year)
@@ -116,6 +121,8 @@ def correct_covert(actor: User | None, covert_id: int, data: dict[str, Any]) -> 
         raise ValidationError(f"暗查日期不能跨年度更正（本记录按 {year} 年度测评标准录入）",
                               details={"inspected_on": "不能跨年度"})
     refuse_if_delisted_before(item.window, year, (on.month - 1) // 3 + 1, "暗查")
+    if on != item.inspected_on:  # one stored before its window's listing date stays correctable
+        refuse_visit_before_listing(item.window, on)
     _one_a_day(item.window, on, item.id)
     notes = _notes(data) if "notes" in data else item.notes
     if "results" in data:

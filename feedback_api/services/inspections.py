@@ -53,6 +53,28 @@ def refuse_if_delisted_before(window: Window, year: int, quarter: int, what: str
                               details={"window": "已摘牌"})
 
 
+def _listed(window: Window) -> str:
+    day = window.listed_on
+    return f"窗口 {window.code} 的挂牌日期为{day.year}年{day.month}月{day.day}日"
+
+
+def refuse_if_before_listing(window: Window, year: int, quarter: int) -> None:
+    """A quarter that ended before the window was listed (挂牌) does not assess it: its
+    inspection is refused, saying so. The quarter it was listed in assesses it, so is its own."""
+    day = window.listed_on
+    if day is not None and (year, quarter) < (day.year, (day.month - 1) // 3 + 1):
+        raise ValidationError(f"{_listed(window)}，不能录入挂牌前（{year}年第{quarter}季度）的综合检查",
+                              details={"quarter": "早于挂牌季度"})
+
+
+def refuse_visit_before_listing(window: Window, on: date) -> None:
+    """A covert visit (暗查) on a day before the window was listed was no visit to a window of
+    the programme: refused, saying so."""
+    if window.listed_on is not None and on < window.listed_on:
+        raise ValidationError(f"{_listed(window)}，不能录入挂牌前（{on.year}年{on.month}月{on.day}日）的暗查",
+                              details={"inspected_on": "早于挂牌日期"})
+
+
 def _window(actor: User | None, code: str) -> Window:
     window = Session.scalars(sa.select(Window).where(Window.code == (code or "").strip())).first()
     if window is None or (actor is not None and not scope.can_see_window(actor, window)):
@@ -101,6 +123,11 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
         raise ValidationError("综合检查信息有误：" + "；".join(errors.values()), details=errors)
     assert on is not None and isinstance(year, int) and isinstance(quarter, int)
     refuse_if_delisted_before(window, year, quarter, "综合检查")
+    existing = Session.scalars(sa.select(Inspection).where(
+        Inspection.window_id == window.id, Inspection.year == year,
+        Inspection.quarter == quarter)).first()
+    if existing is None:  # one stored before its window's listing date stays correctable
+        refuse_if_before_listing(window, year, quarter)
     start, end = quarter_bounds(year, quarter)
     today = datetime.now(LOCAL_TZ).date()
     if on < start or on > end + timedelta(days=LATE_DAYS) or on > today:
@@ -108,9 +135,6 @@ def save_inspection(actor: User | None, data: dict[str, Any], *, replace: bool =
                               "内，或晚于今天", details={"inspected_on": "日期与季度不符"})
     std = standards.ensure_standard(year)
     scores = _clean_scores(std, data.get("scores") or {})
-    existing = Session.scalars(sa.select(Inspection).where(
-        Inspection.window_id == window.id, Inspection.year == year,
-        Inspection.quarter == quarter)).first()
     if existing is not None and not replace:
         raise Conflict(f"窗口 {window.code} 的 {year} 年第 {quarter} 季度综合检查已录入",
                        details={"quarter": "该季度已录入"})

@@ -3,6 +3,7 @@ username tried, the address and the result; never a password)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -25,6 +26,17 @@ ADDRESS_LIMIT = 20
 ACCOUNT_LOCK_AFTER = 20
 LOCK_FOR = timedelta(minutes=15)
 _WINDOW = int(LOCK_FOR.total_seconds())
+
+
+def find_user(typed: str) -> User | None:
+    """The account a username typed by a person names: as typed, else as stored since names are
+    normalised (full-width letters and digits of a Chinese input method, ends trimmed). An
+    account added before that keeps its full-width name, and typed so it is still found first."""
+    typed = (typed or "").strip()
+    plain = unicodedata.normalize("NFKC", typed).strip()
+    users = {u.username: u for u in Session.scalars(
+        sa.select(User).where(User.username.in_({typed, plain})))}
+    return users.get(typed) or users.get(plain)
 
 
 #: A sign-in's result as the audit log keeps it (the person signing in is told none of the
@@ -72,7 +84,8 @@ def _attempt(username: str, password: str, address: str) -> tuple[User | None, s
     the new count), so parallel guesses cannot pass a limit."""
     if ratelimit.recent("login-address", address, window=_WINDOW) >= ADDRESS_LIMIT:
         return _refused(password, "address_waits")
-    user = Session.scalars(sa.select(User).where(User.username == username)).first()
+    # Either width names the one account, so its failures are counted together (by its id).
+    user = find_user(username)
     now = utcnow()
     if user is None or not user.active or (user.locked_until is not None and user.locked_until > now):
         ratelimit.count("login-address", address, window=_WINDOW)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from feedback_api.models.reference import ROLES
 from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
 from feedback_api.services.users import (
+    SCOPE_REQUIRED,
     check_new_password,
     create_user,
     end_sessions,
@@ -59,7 +61,7 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
                        "请先添加另一个联席办账号")
     entries = [resolve_scope(c) for c in scopes] if scopes is not None else None
     if new_role in SCOPED_ROLES and not (entries if entries is not None else user.scopes):
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号或行业代码）")
+        raise ValidationError(SCOPE_REQUIRED)
     if display_name is not None:
         display_name = display_name.strip()
         if not display_name or len(display_name) > 100:
@@ -170,8 +172,11 @@ def list_accounts(*, role: str = "", state: str = "", q: str = "") -> list[User]
         stmt = stmt.where(User.must_change_password.is_(True))
     if q.strip():
         typed = q.strip().lower()  # % and _ as typed, not wildcards
-        stmt = stmt.where(sa.or_(sa.func.lower(User.username).contains(typed, autoescape=True),
-                                 sa.func.lower(User.display_name).contains(typed, autoescape=True)))
+        # Either as typed or as a name is stored (full-width letters of a Chinese input method).
+        stmt = stmt.where(sa.or_(*(column.contains(text, autoescape=True)
+                                   for text in {typed, unicodedata.normalize("NFKC", typed)}
+                                   for column in (sa.func.lower(User.username),
+                                                  sa.func.lower(User.display_name)))))
     users = list(Session.scalars(stmt))
     if state == "locked":
         users = [u for u in users if is_locked(u)]

@@ -14,13 +14,15 @@ from werkzeug.security import generate_password_hash
 
 from feedback_api.db import Session, utcnow
 from feedback_api.models import ApiToken, Unit, User, UserScope, Window
-from feedback_api.models.reference import INDUSTRIES, ROLES
+from feedback_api.models.reference import INDUSTRIES, ROLES, lookup_code
 from feedback_api.services import alert_contacts, audit, ratelimit
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
+from feedback_api.services.signin import find_user
 
 TOKEN_PREFIX = "ww_"
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
+SCOPE_REQUIRED = "行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号、行业代码或行业名称）"
 
 
 def _hash_password(password: str) -> str:
@@ -28,8 +30,9 @@ def _hash_password(password: str) -> str:
 
 
 def resolve_scope(code: str) -> UserScope:
-    """A scope entry from a window code, a unit code or name, or an industry code; typed with
-    full-width letters or digits (a Chinese input method's), the code they stand for."""
+    """A scope entry from a window code, a unit code or name, or an industry's code or name (税务,
+    as ``INDUSTRIES``); typed with full-width letters or digits (a Chinese input method's), the
+    code they stand for."""
     code = code.strip()
     plain = unicodedata.normalize("NFKC", code)
     if plain != code:
@@ -43,12 +46,10 @@ def resolve_scope(code: str) -> UserScope:
     unit = Session.scalars(sa.select(Unit).where(sa.or_(Unit.code == code, Unit.name == code))).first()
     if unit is not None:
         return UserScope(unit_id=unit.id)
-    if code in INDUSTRIES:
-        return UserScope(industry=code)
-    for key, text in INDUSTRIES.items():
-        if text == code:
-            return UserScope(industry=key)
-    raise ValidationError(f"范围“{code}”既不是窗口编号、单位编号，也不是行业代码")
+    if (industry := lookup_code(INDUSTRIES, code)) is not None:
+        return UserScope(industry=industry)
+    raise ValidationError(f"范围“{code}”无法识别：应为窗口编号、单位编号、行业代码或行业名称"
+                          f"（{'、'.join(INDUSTRIES.values())}）")
 
 
 def scope_codes(user: User) -> list[str]:
@@ -88,7 +89,7 @@ def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
     """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
     entries = [resolve_scope(c) for c in scopes]
     if role in {"authority", "unit"} and not entries:
-        raise ValidationError("行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号或行业代码）")
+        raise ValidationError(SCOPE_REQUIRED)
     return entries
 
 
@@ -227,7 +228,7 @@ def enable_user(actor: User | None, user: User) -> bool:
 
 
 def get_user(username: str) -> User:
-    user = Session.scalars(sa.select(User).where(User.username == username)).first()
+    user = find_user(username)
     if user is None:
         raise NotFound(f"用户 {username} 不存在")
     return user

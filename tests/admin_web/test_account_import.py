@@ -81,7 +81,7 @@ def test_a_sheet_with_wrong_rows_is_previewed_with_every_problem_and_nothing_is_
     assert "共 9 行，其中 8 行有错，未导入任何账号" in page
     for message in ("用户名不能含空格、不可见字符或控制字符", "用户 AGENCY 已存在",
                     "用户名 SW-Clerk 与第 3 行重复（不区分大小写）", "角色“管理员”不是",
-                    "范围“XX-999”既不是窗口编号、单位编号，也不是行业代码", "电子邮箱格式不正确",
+                    "范围“XX-999”无法识别：应为窗口编号、单位编号、行业代码或行业名称", "电子邮箱格式不正确",
                     "行业主管部门和窗口单位用户须指定范围"):
         assert message in page, message
     assert page.count("用户名不能含空格") == 2

@@ -79,7 +79,7 @@ def test_the_office_edits_disables_enables_and_resets(client, auth, db, district
     page = client.post(f"/accounts/{uid}", data={
         "csrf_token": auth.csrf_token(f"/accounts/{uid}"), "role": "unit", "scopes": "NOPE",
         "display_name": "x"}).get_data(as_text=True)
-    assert "范围“NOPE”既不是窗口编号、单位编号，也不是行业代码" in page
+    assert "范围“NOPE”无法识别：应为窗口编号、单位编号、行业代码或行业名称" in page
     token = auth.csrf_token(f"/accounts/{uid}")
     client.post(f"/accounts/{uid}/disable", data={"csrf_token": token})
     assert _user(db, "unit")[3] is False

@@ -71,7 +71,7 @@ def test_a_unit_row_without_scope_is_told_what_to_fill_not_a_command_line_option
     auth.login("office")
     page = _upload(client, auth, _xlsx([["sw-9", "", "窗口单位", "", ""]])).get_data(as_text=True)
     assert "--scope" not in page
-    assert "行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号或行业代码）" in page
+    assert "行业主管部门和窗口单位用户须指定范围（窗口编号、单位编号、行业代码或行业名称）" in page
     page = client.post("/accounts/new", data={
         "username": "sw-10", "role": "unit", "display_name": "", "scopes": "", "email": "",
         "work_unit": "", "work_unit_other": "", "csrf_token": auth.csrf_token("/accounts")})

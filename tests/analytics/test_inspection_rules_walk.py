@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from analytics import delisting
 from feedback_api.models import AuditLog
-from feedback_api.services import covert, inspections
+from feedback_api.services import covert, inspections, windows
 from tests.assessment_helpers import award, full_scores, inspection, user
 
 
@@ -25,6 +25,7 @@ def _covert(code: str, on: date, **results: bool):
 def test_rule_1_fires_at_the_third_failed_quarter_of_one_year_only(db, district):
     with db():
         award("CD-SW-001", year=2023)
+        windows.update_window(None, "CD-SW-001", {"listed_on": "2023-01-01"})  # before its records
         inspection("CD-SW-001", 2024, 4, passed=False)   # the year before's: not counted in 2025
         inspection("CD-SW-001", 2025, 1, passed=False)
         inspection("CD-SW-001", 2025, 2, passed=False)

@@ -341,7 +341,9 @@ def test_a_page_of_records_costs_the_same_queries_for_5_or_25_rows(app, client, 
         with db():
             for i in range(start, start + n):
                 code = f"CD-SW-9{i:02d}"
-                window_service.create_window(None, {"code": code, "name": "x", "unit": "CD-SW"})
+                # Listed before the records: none dated before its listing date is taken.
+                window_service.create_window(None, {"code": code, "name": "x", "unit": "CD-SW",
+                                                    "listed_on": "2026-01-01"})
                 inspection(code, 2026, 3)
                 visit = covert.record_covert(None, {"window": code, "inspected_on": "2026-09-01",
                                                     "results": {"服务态度": True}})
