@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 from analytics.agency_report_outline import Heading, Para, Table, cell, outline, title
-from feedback_api.services import pdf_pages
+from feedback_api.services import pdf_glyphs, pdf_pages
 
 BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体", "宋体"
 PDF_FONT = "STSong-Light"
@@ -210,7 +210,7 @@ def _pdf_text(text: str) -> str:
     """Paragraph markup of ``text`` (reportlab reads "<" and "&" as tags) in printable glyphs."""
     from xml.sax.saxutils import escape
 
-    return escape(pdf_pages.printable(text))
+    return escape(pdf_glyphs.printable(text))
 
 
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,
