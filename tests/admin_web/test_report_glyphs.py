@@ -1,6 +1,7 @@
 """A citizen's ·, ✓ and ❤ in a rating report PDF: STSong-Light has no glyph for them (boxes on
 paper, and a ❤ took the next character's code with it); the report prints readable stand-ins,
-every code of its text one the font's CMap maps, and poppler reads the glyphs back as them."""
+every code of its text one the font's CMap maps, and poppler reads the glyphs back as them. A
+window's poster likewise prints a name typed with ·."""
 
 from __future__ import annotations
 
@@ -47,3 +48,19 @@ def test_poppler_reads_the_stand_ins_back_from_the_glyphs(client, auth, praised,
     # poppler reads each glyph back through the collection's own Unicode, where GB 2312's 中点
     # (sent as U+30FB) is U+00B7. Before, it read 张 and 三办事快 apart and ❤ as 擾.
     assert PRINTED.replace("・", "·") in "".join(text.split())
+
+
+def test_a_window_poster_prints_a_middle_dot_in_its_name(client, auth, db, district):
+    """A window's name typed with · (门诊·挂号) printed a box on its poster."""
+    from pypdf import PdfReader
+
+    from feedback_api.services import windows
+
+    with db():
+        windows.update_window(None, "CD-SW-001", {"name": "综合办税·发票窗口"})
+    auth.login("office")
+    resp = client.get("/windows/CD-SW-001/poster.pdf")
+    assert resp.status_code == 200
+    text = PdfReader(io.BytesIO(resp.data)).pages[0].extract_text()
+    assert "综合办税・发票窗口" in text
+    assert not [ch for ch in set(text) if not ch.isspace() and not covered(ch)]
