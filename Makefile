@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test drills bench bench-nlp bench-nlp-agreement bench-wechat bench-surge bench-desk lint lint-imports clean-instance lock lock-upgrade
+.PHONY: run test drills bench bench-nlp bench-nlp-agreement bench-wechat bench-surge bench-desk bench-pdf lint lint-imports clean-instance lock lock-upgrade
 
 # Every package, the build backend included, comes from requirements.lock, checked against its
 # hashes; then the project itself, editable, with nothing more (no build isolation: setuptools is
@@ -81,6 +81,11 @@ bench-surge: $(STAMP)
 FEEDBACK ?= 1000000
 bench-desk: $(STAMP)
 	$(BIN)/python benchmarks/desk.py --feedback $(FEEDBACK)
+
+## What printing 第 N 页 共 M 页 costs: each report PDF built twice, against one build of the
+## same story in the same run (DATABASE_URL selects PostgreSQL, a scratch database).
+bench-pdf: $(STAMP)
+	$(BIN)/python benchmarks/pdf_pages.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

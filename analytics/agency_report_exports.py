@@ -10,7 +10,7 @@ import io
 from typing import Any
 
 from analytics.agency_report_outline import Heading, Para, Table, cell, outline, title
-from feedback_api.services import pdf_pages
+from feedback_api.services import pdf_glyphs, pdf_pages
 
 BODY_FONT, HEADING_FONT, SUBHEADING_FONT, TABLE_FONT, TITLE_FONT = "仿宋", "黑体", "楷体", "宋体", "宋体"
 PDF_FONT = "STSong-Light"
@@ -41,15 +41,29 @@ def set_font(run_or_style: Any, name: str, size: float | None = None, bold: bool
 
 
 def page_number_footer(section: Any) -> None:
+    """第 N 页 共 M 页 centred in the footer, as the PDFs print it: Word's PAGE and NUMPAGES
+    fields (python-docx has no field API; ``w:fldSimple`` is WordprocessingML's one-element field),
+    each holding a placeholder result that Word and LibreOffice replace when they lay out pages."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    paragraph._p.append(field)
+
+    def text(value: str) -> Any:
+        run = paragraph.add_run(value)
+        set_font(run, TABLE_FONT, 10.5)
+        return run
+
+    for piece in ("第 ", "PAGE", " 页 共 ", "NUMPAGES", " 页"):
+        if piece.isupper():
+            field = OxmlElement("w:fldSimple")
+            field.set(qn("w:instr"), f" {piece} ")
+            paragraph._p.append(field)
+            field.append(text("1")._r)  # moved from the paragraph into the field
+        else:
+            text(piece)
 
 
 def official_docx(*, body_size: float, line_spacing: float) -> Any:
@@ -196,7 +210,7 @@ def _pdf_text(text: str) -> str:
     """Paragraph markup of ``text`` (reportlab reads "<" and "&" as tags) in printable glyphs."""
     from xml.sax.saxutils import escape
 
-    return escape(pdf_pages.printable(text))
+    return escape(pdf_glyphs.printable(text))
 
 
 def report_pdf(figures: dict[str, Any], sections: dict[str, str], *, version: int,

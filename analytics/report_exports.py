@@ -11,7 +11,7 @@ from typing import Any
 from analytics.report_charts import distribution_chart, months_chart
 from analytics.reports import Report
 from feedback_api.models.reference import INDUSTRIES, RATINGS, TOPICS, label
-from feedback_api.services import cells, pdf_pages
+from feedback_api.services import cells, pdf_glyphs, pdf_pages
 
 FONT = "STSong-Light"
 
@@ -187,7 +187,7 @@ def report_pdf(report: Report) -> bytes:
 
     def para(value: str, style: ParagraphStyle) -> Paragraph:
         # A Paragraph reads its text as markup: a citizen's "<" would break the whole PDF.
-        return Paragraph(escape(pdf_pages.printable(value)), style)
+        return Paragraph(escape(pdf_glyphs.printable(value)), style)
 
     def text(value: Any) -> str:
         if value is None:

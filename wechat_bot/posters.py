@@ -17,6 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from feedback_api.models import Window
 from feedback_api.models.reference import RATINGS
+from feedback_api.services.pdf_glyphs import printable
 
 FONT = "STSong-Light"  # reportlab's built-in CID font: Chinese without shipping a font file
 RED = HexColor("#b71c1c")
@@ -37,12 +38,13 @@ def qr_image(data: str) -> ImageReader:
 
 def _centred(c: Canvas, text: str, y: float, size: float, color: object = None,
              width: float = 170 * mm) -> float:
-    """Draw ``text`` centred, wrapped to ``width``; returns the y below it."""
+    """Draw ``text`` centred, wrapped to ``width``, in glyphs the font has (a name typed with ·);
+    returns the y below it."""
     c.setFont(FONT, size)
     if color is not None:
         c.setFillColor(color)
     page_w = A4[0]
-    for line in simpleSplit(text, FONT, size, width) or [""]:
+    for line in simpleSplit(printable(text), FONT, size, width) or [""]:
         c.drawCentredString(page_w / 2, y, line)
         y -= size * 1.35
     return y

@@ -110,7 +110,8 @@ class AssignForm(PageForm):
 class RecusalForm(PageForm):
     """An expert's declared conflict (申请回避), or the office withdrawing an assignment."""
 
-    reason = TextAreaField("回避理由", validators=[DataRequired("请填写回避理由"), Length(max=500)])
+    reason = TextAreaField("回避理由", validators=[
+        DataRequired("请填写回避理由"), Length(max=500, message="回避理由不能超过 500 个字")])
 
 
 class ScoreFormBase(PageForm):

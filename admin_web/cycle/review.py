@@ -24,6 +24,13 @@ def _detail(submission_id: int) -> Response:
     return redirect(url_for("cycle_submissions.submission", submission_id=submission_id))
 
 
+def _refused(submission_id: int, **typed: Any) -> tuple[str, int]:
+    """The submission's page again, the refused reason still in its form (a redirect lost it)."""
+    from admin_web.cycle.submissions import submission_page  # it imports this module
+
+    return submission_page(submission_id, **typed), 400
+
+
 @bp.post("/submissions/<int:submission_id>/assign")
 @role_required("office")
 def assign(submission_id: int) -> Response:
@@ -41,7 +48,7 @@ def assign(submission_id: int) -> Response:
 
 @bp.post("/submissions/<int:submission_id>/recuse")
 @role_required("expert")
-def recuse(submission_id: int) -> Response:
+def recuse(submission_id: int) -> Response | tuple[str, int]:
     """The expert declares a conflict (申请回避): the candidate leaves their review at once."""
     sub = submission_or_404(submission_id)
     form = RecusalForm()
@@ -50,12 +57,12 @@ def recuse(submission_id: int) -> Response:
     elif commit_or_flash(lambda: svc.declare_recusal(actor(), sub, form.reason.data or "")):
         flash(f"已申请回避：{sub.title} 不再由您评审，区联席办将另行分配专家", "success")
         return redirect(url_for("cycle_review.scoring", year=sub.cycle.year))
-    return _detail(submission_id)
+    return _refused(submission_id, recusal_form=form)
 
 
 @bp.post("/assignments/<int:assignment_id>/withdraw")
 @role_required("office")
-def withdraw(assignment_id: int) -> Response:
+def withdraw(assignment_id: int) -> Response | tuple[str, int]:
     """The office withdraws an assignment that conflicts (回避); it stays on record."""
     assignment = found_or_404(lambda: svc.get_assignment(assignment_id))
     form = RecusalForm()
@@ -64,7 +71,9 @@ def withdraw(assignment_id: int) -> Response:
     elif commit_or_flash(lambda: svc.withdraw_assignment(actor(), assignment,
                                                          form.reason.data or "")):
         flash(f"已撤回 {assignment.expert.display_name} 的评审分配（回避），可另行分配专家", "success")
-    return _detail(assignment.submission_id)
+        return _detail(assignment.submission_id)
+    return _refused(assignment.submission_id,
+                    withdrawal={assignment.id: form.reason.data or ""})
 
 
 def score_form_of(sub: Submission, mine: ExpertAssignment | None, **kwargs: Any) -> ScoreFormBase:

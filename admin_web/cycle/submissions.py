@@ -126,6 +126,13 @@ def edit(submission_id: int) -> Any:
 @bp.get("/submissions/<int:submission_id>")
 @role_required(*CYCLE_ROLES)
 def submission(submission_id: int) -> str:
+    return submission_page(submission_id)
+
+
+def submission_page(submission_id: int, *, recusal_form: RecusalForm | None = None,
+                    withdrawal: dict[int, str] | None = None) -> str:
+    """The submission's page; after a refused recusal, its form as typed (``recusal_form``) or
+    the typed reason of a refused withdrawal (``withdrawal``: assignment id to reason)."""
     user = actor()
     sub = submission_or_404(submission_id)
     assign_form = score_form = None
@@ -155,7 +162,8 @@ def submission(submission_id: int) -> str:
                   and (user.role != "office" or sub.author_id == user.id)),
         assign_form=assign_form, assignments=assignments, experts=experts, score_form=score_form,
         mine=mine, scores_locked=user.role == "expert" and svc.scores_locked(sub.id),
-        conflicts=svc.assignment_conflicts(assignments), recusal_form=RecusalForm(formdata=None),
+        conflicts=svc.assignment_conflicts(assignments),
+        recusal_form=recusal_form or RecusalForm(formdata=None), withdrawal=withdrawal or {},
         scores_on_publicity=bool(assignments) and svc.scores_locked(sub.id),
         own_conflict=svc.expert_conflict(user, sub) if mine is not None else None,
         published=f"submission:{sub.id}" in svc.published_good_practice_sources())

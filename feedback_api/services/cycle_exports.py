@@ -12,7 +12,7 @@ from openpyxl import Workbook
 
 from feedback_api.models import Cycle, Submission, Window
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_STATES, WINDOW_STATUSES, label
-from feedback_api.services import cells, pdf_pages
+from feedback_api.services import cells, pdf_glyphs, pdf_pages
 from feedback_api.services.cycle import SUBMISSION_FIELDS, ReviewResult
 from feedback_api.services.feedback import LOCAL_TZ
 
@@ -106,7 +106,7 @@ def _printed(value: Any) -> str:
     """A cell as Paragraph markup: reportlab reads "<" and "&" in the text as tags."""
     if isinstance(value, float):
         return f"{value:.2f}"
-    return "" if value is None else escape(pdf_pages.printable(str(value)))
+    return "" if value is None else escape(pdf_glyphs.printable(str(value)))
 
 
 def review_pdf(cycle: Cycle, results: list[ReviewResult]) -> bytes:

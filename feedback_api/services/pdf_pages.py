@@ -41,12 +41,3 @@ def build(story: Callable[[], list[Any]], **doc_args: Any) -> bytes:
         pages = doc.page
     return out.getvalue()
 
-
-#: STSong-Light has no glyph for these: a box (−) or, for a character beyond the Basic
-#: Multilingual Plane (a citizen's emoji), another CJK character's glyph is printed instead.
-EMOJI = "[表情]"
-
-
-def printable(text: str) -> str:
-    """``text`` in what STSong-Light prints: the minus sign as a hyphen-minus, an emoji named."""
-    return "".join("-" if ch == "\u2212" else EMOJI if ord(ch) > 0xFFFF else ch for ch in text)

@@ -151,7 +151,7 @@ def test_the_agency_word_report_keeps_each_caption_with_its_table(app, demo):
 def test_a_citizens_emoji_and_a_minus_sign_print_in_glyphs_the_font_has():
     """STSong-Light prints U+2212 as a box and a character beyond the BMP (😀) as another CJK
     character's glyph; the text layer hid both."""
-    from feedback_api.services.pdf_pages import EMOJI, printable
+    from feedback_api.services.pdf_glyphs import EMOJI, printable
 
     assert printable("扣分 −25，态度好😀👍") == f"扣分 -25，态度好{EMOJI}{EMOJI}"
     assert printable("满意①≥90%×2") == "满意①≥90%×2"  # the font has these
