@@ -30,6 +30,9 @@ reported for the opinions written from scenarios (the closest to unseen text) an
     python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --clause-second --scores F
         # wave 14: C1 against C1 whose rule adds the runner-up topic from its best clause (P2), same scores;
         # --keep-whole: C2 = P2 and a chosen topic dropped when the whole text does not say it
+    python benchmarks/nlp_cv.py --procedure v6 --train-split --clause-stack --stack-joint gate excess
+        # (and --scores F) wave 15: C1 against C1 whose second stage also reads each topic's best clause
+        # with the whole text (topic_stack.JOINT_INPUTS), each its own cross-fitted stack and rule, same folds
 
 v5, v6 and v7 train the same first-stage models on the same inputs; v6 differs from v5 in the topic
 decision rule, v7 from v6 in a second stage over all the topics' out-of-fold logits (cross-fitted), so
@@ -58,7 +61,7 @@ from analytics.nlp.calibration import expected_calibration_error, fit_platt  # n
 from analytics.nlp.lexicon import TOPICS  # noqa: E402
 from analytics.nlp.linear import MultiLogReg, sigmoid  # noqa: E402
 from analytics.nlp.topic_clause import clause_margins, fit_clause_second, fit_keep_whole  # noqa: E402
-from analytics.nlp.topic_stack import clause_max, clause_parses, cross_fit  # noqa: E402
+from analytics.nlp.topic_stack import JOINT_INPUTS, clause_max, clause_parses, cross_fit, train_stack  # noqa: E402
 from analytics.nlp.topics import decide_topics, topic_features  # noqa: E402
 from analytics.nlp.training import load_labelled  # noqa: E402
 from analytics.nlp.vectors import TopicVectors, read_vectors  # noqa: E402
@@ -294,8 +297,13 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
     print(f"v6 first stage{' + clause scores' if ns.clause_stack else ''}: {len(base)} opinions "
           f"({time.process_time() - t0:.0f} s CPU in this process)")
     second, keep = getattr(ns, "clause_second", False), getattr(ns, "keep_whole", False)
-    if candidate or second or keep:  # wave 13/14: v12's procedure (C1) and the candidates, each against C1
+    joint = tuple(getattr(ns, "stack_joint", None) or ())
+    if candidate or second or keep or joint:  # wave 13-15: v12's procedure (C1), candidates against C1
         c1 = dict(zip(with_topics, cross_fit(whole, gold, fl, [b[1] for b in base]), strict=True))
+        if joint:
+            c1_preds = _rule_preds(c1, with_topics, folds, examples)[0]
+            return [("C1 clause stack", c1_preds)] + joint_sets(whole, [b[1] for b in base], gold, fl, joint,
+                                                                with_topics, folds, examples) + extra
         if not (second or keep):
             return [("C1 clause stack", _rule_preds(c1, with_topics, folds, examples)[0])] + extra
         best = {i: b[1] for i, b in zip(with_topics, base, strict=True)}
@@ -325,6 +333,22 @@ def clause_binary_sets(ns, parsed, with_topics: list[int], examples, folds: list
         sets.append(("C2 binary bag", _rule_preds(dict(zip(with_topics, scores_b, strict=True)), with_topics,
                                                   folds, examples)[0]))
     return sets
+
+
+def joint_sets(whole: list, best: list, gold: list, fl: list[int], joint: tuple, with_topics, folds,
+               examples) -> list:
+    """Wave 15: [("C1 + J <name>", decisions)] for each ``joint`` input (topic_stack.JOINT_INPUTS): C1's
+    second stage also over that input per topic, cross-fitted on the same folds, then its own rule per
+    fold (fitted on the other folds, as C1's). Prints the process stack's weights fitted on all rows."""
+    out = []
+    for name in joint:
+        t0 = time.time()
+        scores = dict(zip(with_topics, cross_fit(whole, gold, fl, best, name), strict=True))
+        out.append((f"C1 + J {name}", _rule_preds(scores, with_topics, folds, examples)[0]))
+        w = train_stack(whole, gold, best, name)["process"].weights
+        print(f"C1 + J {name}: cross-fitted stack and rule {time.time() - t0:.0f} s; process stack weights "
+              + ", ".join(f"{k} {w.get(k, 0.0):+.3f}" for k in sorted(w) if k.endswith(":process")))
+    return out
 
 
 def clause_rule_sets(c1: dict, best: dict, multi: set, with_topics, folds, examples,
@@ -434,11 +458,16 @@ def main(argv=None) -> int:
     ap.add_argument("--keep-whole", action="store_true",
                     help="wave 14's C2 (with --clause-stack): P2, and C1's rule drops a chosen topic the "
                          "whole text does not say (training_layers.TOPIC_KEEP_WHOLE), against C1")
+    ap.add_argument("--stack-joint", nargs="+", choices=JOINT_INPUTS, default=None,
+                    help="wave 15 (with --clause-stack): C1's second stage also over each topic's best "
+                         "clause read with the whole text (training_layers.TOPIC_STACK_JOINT), against C1")
     ap.add_argument("--binary-bag", action="store_true",
                     help="C2: the topics' bag as plain 1.0 (training_layers.TOPIC_BINARY) against v6, "
                          "same folds")
     ns = ap.parse_args(argv)
     wave12 = ns.clause_stack or ns.binary_bag
+    if ns.stack_joint and not ns.clause_stack:
+        ap.error("--stack-joint is compared with v12's procedure: add --clause-stack")
     if (ns.clause_second or ns.keep_whole) and not ns.clause_stack:
         ap.error("--clause-second and --keep-whole are compared with v12's procedure: add --clause-stack")
     if wave12 and ns.procedure != "v6":

@@ -79,6 +79,8 @@ class Pipeline:
         self.topic_stack = MultiLogReg.from_dicts(stack) if stack else None
         # Trained with TOPIC_STACK_CLAUSES: the second stage also reads each topic's best clause.
         self.topic_stack_clauses = bool(model.get("topic_stack_clauses"))
+        # Trained with TOPIC_STACK_JOINT (wave 15): also the clause read with the whole text (None before).
+        self.topic_stack_joint: str | None = model.get("topic_stack_joint") or None
         # Trained with TOPIC_CLAUSE_SECOND / TOPIC_KEEP_WHOLE (wave 14's P2 / C2): per-topic clause /
         # whole-text thresholds of the rule (topic_clause.py).
         self.topic_clause_cuts: dict[str, float] | None = model.get("topic_clause_second") or None
@@ -182,7 +184,7 @@ class Pipeline:
             clauses = clause_parses(parsed) if self.topic_stack_clauses else []
             best = (clause_max(self.topic_model.probs, [self.topic_inputs(c) for c in clauses], scores)
                     if self.topic_stack_clauses else None)
-            scores = self.topic_stack.probs(stack_inputs(scores, best))
+            scores = self.topic_stack.probs(stack_inputs(scores, best, self.topic_stack_joint))
         return scores, best, first
 
     def topic_margins(self, scores: dict[str, float]) -> dict[str, float]:

@@ -107,8 +107,7 @@ def _usable(c: Correction) -> bool:
 
 
 def new_version_name(now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
-    return now.strftime("v%Y%m%d-%H%M%S")
+    return (now or datetime.now(UTC)).strftime("v%Y%m%d-%H%M%S")
 
 
 def train_model(
@@ -302,11 +301,12 @@ if __name__ == "__main__":  # pragma: no cover - maintenance entry point
     ap.add_argument("--topic-binary", action="store_true", help="the topics' bag as plain 1.0 (TOPIC_BINARY)")
     ap.add_argument("--topic-clause-second", action="store_true", help="runner-up topic from its clause (P2)")
     ap.add_argument("--topic-keep-whole", action="store_true", help="kept if the whole text says it (C2)")
+    ap.add_argument("--topic-stack-joint", choices=("gate", "excess"), help="clause read with the text (w15)")
     ap.add_argument("--topic-weighting", choices=("cap3", "balanced", "none"), default="cap3",
                     help="first-stage topics' positive weight (TOPIC_WEIGHTING; cap3 = v1-v12)")
     ns = ap.parse_args()
     for switch in ("topic_stack", "topic_vectors", "topic_stack_clauses", "topic_binary", "topic_weighting",
-                   "topic_clause_second", "topic_keep_whole"):
+                   "topic_clause_second", "topic_keep_whole", "topic_stack_joint"):
         if getattr(ns, switch):
             setattr(training_layers, switch.upper(), getattr(ns, switch))
     if ns.from_version:

@@ -19,7 +19,7 @@ from .pipeline import Pipeline
 from .topic_clause import clause_margins, fit_clause_second, fit_keep_whole
 from .topic_clause import macro_f1 as _macro_f1
 from .topic_fit import train_topic
-from .topic_stack import clause_max, clause_parses, cross_fit, train_stack
+from .topic_stack import clause_max, clause_parses, fit_stack
 from .topics import decide_topics, pick_topics, topic_features
 from .vectors import vector_config
 
@@ -70,6 +70,9 @@ TOPIC_CLAUSE_SECOND = False
 #: Wave 14's C2 with TOPIC_CLAUSE_SECOND (model key ``topic_keep_whole``): a chosen topic is dropped when its
 #: whole-text first-stage score is under its per-topic keep threshold (:mod:`.topic_clause`). Off by default.
 TOPIC_KEEP_WHOLE = False
+#: Wave 15 (model key ``topic_stack_joint``): the clause stack also reads, per topic, the best clause
+#: together with the whole text (one of ``topic_stack.JOINT_INPUTS``). None: off.
+TOPIC_STACK_JOINT: str | None = None
 #: Word vectors learned without labels as dense topic inputs (:mod:`.vectors`): the model records the
 #: file's digest and these settings under ``topic_vectors``. Off by default (benchmarks/README.md,
 #: Word vectors); ``--topic-vectors`` on the training CLI.
@@ -212,9 +215,9 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     are the mean of the fold models instead)."""
     model = {k: v for k, v in base.items()
              if k not in ("domain", "topics", "calibration", "topic_thresholds", "topic_cv", "domain_extra",
-                          "domain_chars", "topic_v4", "topic_clauses", "topic_secondary",
-                          "topic_cardinality", "topic_stack", "topic_chars3", "topic_vectors", "topic_binary",
-                          "topic_stack_clauses", "topic_clause_second", "topic_keep_whole")}
+                          "domain_chars", "topic_v4", "topic_clauses", "topic_secondary", "topic_cardinality",
+                          "topic_stack", "topic_chars3", "topic_vectors", "topic_binary", "topic_keep_whole",
+                          "topic_stack_clauses", "topic_clause_second", "topic_stack_joint")}
     model["version"] = version
     model["domain"] = {"bias": 0.0, "weights": {}}
     model["domain_extra"] = True
@@ -292,9 +295,8 @@ def train_layers(base: dict, examples: Sequence[Example], tokenizer=None, versio
     oof_first = oof_scores  # the first stage's, before the second stage reads them
     if oof_scores and (TOPIC_STACK or TOPIC_STACK_CLAUSES):
         best = oof_best if TOPIC_STACK_CLAUSES else None
-        model.update({"topic_stack_clauses": True} if best else {})
-        model["topic_stack"] = {t: m.to_dict() for t, m in train_stack(oof_scores, oof_gold, best).items()}
-        oof_scores = cross_fit(oof_scores, oof_gold, oof_folds, best)
+        stack, oof_scores = fit_stack(oof_scores, oof_gold, oof_folds, best, TOPIC_STACK_JOINT)
+        model.update(stack)
     if oof_scores:
         rule = fit_topic_rule(oof_scores, oof_gold)
         thr, secondary, card = rule["thresholds"], rule["secondary"], rule["cardinality"]

@@ -230,3 +230,27 @@ def test_p2_and_c2_need_the_clause_stack(nlp_cv):
     for flag in ("--clause-second", "--keep-whole"):
         with pytest.raises(SystemExit):
             nlp_cv.main(["--procedure", "v6", flag])
+
+
+def test_joint_inputs_are_scored_against_c1_on_the_same_scores_and_folds(nlp_cv, tmp_path, capsys):
+    # Wave 15: C1 and C1 whose second stage also reads each topic's clause with the whole text, each
+    # from the one cached first stage, each with its own cross-fitted stack and rule.
+    from types import SimpleNamespace
+    pairs = [_two_clause_example(j) for j in range(60)]
+    examples, parsed = [e for e, _ in pairs], [p for _, p in pairs]
+    folds = [nlp_cv.T.cv_fold("", group=e.group) for e in examples]
+    ns = SimpleNamespace(clause_stack=True, binary_bag=False, procs=1, scores=tmp_path / "s.json")
+    c1 = nlp_cv.clause_binary_sets(ns, parsed, list(range(60)), examples, folds)[1]
+    sets = nlp_cv.clause_binary_sets(SimpleNamespace(**vars(ns), stack_joint=["gate", "excess"]), parsed,
+                                     list(range(60)), examples, folds)
+    assert [n for n, _ in sets] == ["C1 clause stack", "C1 + J gate", "C1 + J excess"]
+    assert sets[0] == c1
+    assert all(set(pr) == set(range(60)) for _, pr in sets)
+    out = capsys.readouterr().out
+    assert "(0 s CPU" in out  # the first stage read from the cache C1's run wrote
+    assert "C1 + J gate: cross-fitted stack" in out and "zg:process" in out and "ze:process" in out
+
+
+def test_joint_inputs_need_the_clause_stack(nlp_cv):
+    with pytest.raises(SystemExit):
+        nlp_cv.main(["--procedure", "v6", "--stack-joint", "gate"])
