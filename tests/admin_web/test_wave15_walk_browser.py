@@ -1,4 +1,5 @@
-"""This wave's changes walked in a real browser as the staff meet them: a covert visit dated
+"""This wave's changes walked in a real browser as the staff meet them: a clerk whose input method
+is in full width (全角) getting the password wrong until they must wait; a covert visit dated
 before its window's listing day, refused with photos attached."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from feedback_api.models import CovertInspection, Window
+from feedback_api.models import CovertInspection, RateLimitHit, Window
 from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
 
 
@@ -45,3 +46,28 @@ def test_a_refused_covert_visit_says_its_photos_must_be_chosen_again(live_server
     with db() as s:
         (item,) = s.scalars(sa.select(CovertInspection)).all()
         assert item.inspected_on == date(2026, 9, 20) and len(item.evidence) == 1
+
+
+def _sign_in_typed(page, base: str, username: str, password: str) -> list[str]:  # type: ignore[no-untyped-def]
+    page.goto(base + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page.locator(".flash-error").all_inner_texts()
+
+
+def test_a_clerk_in_full_width_who_must_wait_is_told_the_right_password_waits_too(  # noqa: F811
+        live_server, page, district, db):
+    for n in range(5):
+        said = _sign_in_typed(page, live_server, "ｏｆｆｉｃｅ", f"wrong-{n}")
+        assert said and said[0].startswith("用户名或密码错误")
+        assert page.input_value("input[name=username]") == "ｏｆｆｉｃｅ"  # as typed, to correct
+    # The right password now waits as well: the page says so (the same words for every failure,
+    # so nothing tells an account or its waiting apart), or the clerk takes it for a wrong one.
+    (said,) = _sign_in_typed(page, live_server, "ｏｆｆｉｃｅ", "office-password")
+    assert "等待 15 分钟" in said and "密码正确也不能登录" in said and "再试会重新计时" in said
+    with db() as s:  # fifteen minutes and more go by without a try
+        s.execute(sa.update(RateLimitHit).values(bucket=RateLimitHit.bucket - 16))
+    assert _sign_in_typed(page, live_server, "ｏｆｆｉｃｅ", "office-password") == []
+    assert not page.url.endswith("/login")
