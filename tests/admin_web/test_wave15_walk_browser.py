@@ -48,17 +48,17 @@ def test_a_refused_covert_visit_says_its_photos_must_be_chosen_again(live_server
         assert item.inspected_on == date(2026, 9, 20) and len(item.evidence) == 1
 
 
-def _sign_in_typed(page, base: str, username: str, password: str) -> list[str]:  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page.locator(".flash-error").all_inner_texts()
+def _sign_in_typed(tab, base: str, username: str, password: str) -> list[str]:  # type: ignore[no-untyped-def]
+    tab.goto(base + "/login")
+    tab.fill("input[name=username]", username)
+    tab.fill("input[name=password]", password)
+    tab.click("button[type=submit]")
+    tab.wait_for_load_state()
+    return tab.locator(".flash-error").all_inner_texts()
 
 
-def test_a_clerk_in_full_width_who_must_wait_is_told_the_right_password_waits_too(  # noqa: F811
-        live_server, page, district, db):
+def test_a_clerk_in_full_width_who_must_wait_is_told_the_right_password_waits_too(
+        live_server, page, district, db):  # noqa: F811
     for n in range(5):
         said = _sign_in_typed(page, live_server, "ｏｆｆｉｃｅ", f"wrong-{n}")
         assert said and said[0].startswith("用户名或密码错误")
