@@ -1,15 +1,21 @@
 """This wave's changes walked in a real browser as the staff meet them: a clerk whose input method
 is in full width (全角) getting the password wrong until they must wait; a covert visit dated
-before its window's listing day, refused with photos attached."""
+before its window's listing day, refused with photos attached; an expert's score refused for a
+comment too long; a rating report with a citizen's symbols downloaded as Word and PDF."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
-from feedback_api.models import CovertInspection, RateLimitHit, Window
+from feedback_api.models import CovertInspection, ExpertAssignment, RateLimitHit, Submission, Window
+from feedback_api.services import cycle as svc
+from feedback_api.services import users
 from tests.admin_web.test_browser import _sign_in, live_server, page, pytestmark  # noqa: F401
+from tests.admin_web.test_cycle_recusal_pages import candidate  # noqa: F401  (fixture)
+from tests.admin_web.test_report_opinions import _opinion
 
 
 def _list(db, day: date, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -71,3 +77,73 @@ def test_a_clerk_in_full_width_who_must_wait_is_told_the_right_password_waits_to
         s.execute(sa.update(RateLimitHit).values(bucket=RateLimitHit.bucket - 16))
     assert _sign_in_typed(page, live_server, "ｏｆｆｉｃｅ", "office-password") == []
     assert not page.url.endswith("/login")
+
+
+def test_an_experts_refused_score_keeps_the_comment_typed(live_server, page, db,  # noqa: F811
+                                                          candidate):  # noqa: F811
+    with db() as s:
+        svc.assign_expert(users.get_user("office"), s.get(Submission, candidate),
+                          users.get_user("expert3"))
+    comment = "材料翔实，服务规范。" * 510  # 5100 characters
+    _sign_in(page, live_server, "expert3")
+    page.wait_for_load_state()
+    page.goto(f"{live_server}/cycle/submissions/{candidate}")
+    # The browser's own checks stop both (maxlength cuts the comment at 5000): a client without
+    # them is what the server refuses.
+    assert page.get_attribute("textarea[name=comment]", "maxlength") == "5000"
+    page.evaluate("""() => { document.querySelectorAll('textarea[name=comment], input[name^=indicator_]')
+                               .forEach(e => { e.removeAttribute('maxlength'); e.removeAttribute('max'); }); }""")
+    fields = page.locator("input[name^=indicator_]")
+    for n in range(fields.count()):
+        fields.nth(n).fill("9")
+    fields.first.fill("99")  # over the indicator's 15 points
+    page.fill("textarea[name=comment]", comment)
+    page.click("button:has-text('保存评分')")
+    page.wait_for_selector(".flash-error")
+    said = page.inner_text(".flash-error")
+    assert "得分应在 0–15 之间" in said and "评审意见不能超过 5000 个字" in said
+    assert page.input_value("textarea[name=comment]") == comment
+    assert page.input_value("input[name=indicator_1]") == "99"
+    page.fill("input[name=indicator_1]", "9")
+    page.fill("textarea[name=comment]", comment[:5000])
+    page.click("button:has-text('保存评分')")
+    page.wait_for_selector("text=评分已保存")
+    with db() as s:
+        (a,) = s.scalars(sa.select(ExpertAssignment)).all()
+        assert a.comment == comment[:5000] and a.items["服务态度"] == 9
+
+
+SAID = "张·三办事快✓，态度好❤️谢谢👍"
+
+
+def test_a_rating_report_downloads_as_word_and_pdf_with_a_citizens_symbols(
+        live_server, page, district, db, tmp_path):  # noqa: F811
+    pypdf = pytest.importorskip("pypdf")
+    from docx import Document
+
+    with db():
+        _opinion("CD-SW-001", 5, 0.95, ["态度"], SAID, SAID)
+    _sign_in(page, live_server, "office")
+    page.wait_for_load_state()
+    page.goto(live_server + "/reports/windows/CD-SW-001?period=2026Q3")
+    files = {}
+    for label in ("下载 Word", "下载 PDF"):
+        with page.expect_download() as info:
+            page.click(f"a:has-text('{label}')")
+        name = info.value.suggested_filename
+        assert name.startswith("CD-SW-001 综合办税窗口 2026年第三季度评价报告")
+        files[name.rsplit(".", 1)[1]] = path = tmp_path / name
+        info.value.save_as(path)
+    doc = Document(str(files["docx"]))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert SAID in cells  # Word has the fonts: the opinion as the citizen wrote it
+    (section,) = doc.sections
+    footer = section.footer._element
+    assert "".join(t.text or "" for t in footer.iter() if t.tag.endswith("}t")).startswith("第 ")
+    assert [f.get(next(k for k in f.keys() if k.endswith("instr"))).strip()
+            for f in footer.iter() if f.tag.endswith("}fldSimple")] == ["PAGE", "NUMPAGES"]
+    pages = pypdf.PdfReader(str(files["pdf"])).pages
+    texts = ["".join(p.extract_text().split()) for p in pages]
+    for n, text in enumerate(texts, start=1):
+        assert f"第{n}页共{len(pages)}页" in text
+    assert any("张・三办事快√，态度好[心]谢谢[表情]" in t for t in texts)
