@@ -1,10 +1,11 @@
 """This wave's changes walked in a real browser as the staff meet them: a clerk whose input method
 is in full width (全角) getting the password wrong until they must wait; a covert visit dated
-before its window's listing day, refused with photos attached; an expert's score refused for a
-comment too long; a rating report with a citizen's symbols downloaded as Word and PDF."""
+before its window's listing day, refused with photos attached; an authority's inspection of a
+quarter before the listing, by form and by Excel; an expert's score refused for a comment too long; a rating report with a citizen's symbols downloaded as Word and PDF."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -147,3 +148,51 @@ def test_a_rating_report_downloads_as_word_and_pdf_with_a_citizens_symbols(
     for n, text in enumerate(texts, start=1):
         assert f"第{n}页共{len(pages)}页" in text
     assert any("张・三办事快√，态度好[心]谢谢[表情]" in t for t in texts)
+
+
+def test_an_inspection_before_the_listing_is_refused_where_the_authority_looks(
+        live_server, page, district, db, tmp_path):  # noqa: F811
+    from openpyxl import Workbook
+
+    from feedback_api.services import inspection_sheets
+
+    _list(db, date(2026, 9, 15), "CD-RMYY-001")
+    said = "窗口 CD-RMYY-001 的挂牌日期为2026年9月15日，不能录入挂牌前（2026年第2季度）的综合检查"
+    _sign_in(page, live_server, "authority")
+    page.wait_for_load_state()
+    page.goto(live_server + "/assessment/inspections/new?year=2026")
+    page.select_option("select[name=window]", "CD-RMYY-001")
+    page.select_option("select[name=quarter]", "2")
+    page.fill("input[name=inspected_on]", "2026-05-20")
+    page.fill("input[name=inspectors]", "王五、赵六")
+    for field in page.locator("input[name^=score_]").all():
+        field.fill("9")
+    page.fill("textarea[name=notes]", "叫号屏故障")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector(".flash-error")
+    assert page.inner_text(".flash-error") == said
+    assert page.locator("select[name=quarter] ~ .field-error").inner_text() == "早于挂牌季度"
+    typed = [page.input_value(f) for f in ("select[name=window]", "select[name=quarter]",
+                                          "input[name=inspected_on]", "input[name=inspectors]",
+                                          "textarea[name=notes]")]
+    assert typed == ["CD-RMYY-001", "2", "2026-05-20", "王五、赵六", "叫号屏故障"]
+    assert {f.input_value() for f in page.locator("input[name^=score_]").all()} == {"9"}
+    # By Excel: the row is reported in the results table by its line, the other row imported.
+    book = Workbook()
+    with db():
+        heads = inspection_sheets.template_headers(2026)
+    book.active.append(heads)
+    for code, quarter, on in (("CD-RMYY-001", "2026Q2", "2026-05-20"),
+                              ("CD-RMYY-002", "2026Q3", "2026-08-20")):
+        book.active.append([code, quarter, on, "王五"] + [9] * (len(heads) - 5) + [""])
+    buf = io.BytesIO()
+    book.save(buf)
+    sheet = tmp_path / "综合检查.xlsx"
+    sheet.write_bytes(buf.getvalue())
+    page.goto(live_server + "/assessment/inspections/import?year=2026")
+    page.set_input_files("input[name=file]", str(sheet))
+    page.click("button:has-text('导入')")
+    page.wait_for_selector("text=导入结果")
+    assert "新增 1 条" in page.inner_text(".flash") and "错误 1 行" in page.inner_text(".flash")
+    (row,) = page.locator("table.grid tbody tr").all()
+    assert row.locator("td").all_inner_texts() == ["2", "CD-RMYY-001", said]
