@@ -14,7 +14,7 @@ from admin_web.account_forms import AccountForm, NewAccountForm
 from admin_web.common import actor, commit_or_flash, found_or_404, role_required
 from admin_web.forms import EmptyForm
 from feedback_api.models import User
-from feedback_api.models.reference import ROLES
+from feedback_api.models.reference import INDUSTRIES, ROLES
 from feedback_api.services import expert_units, user_edits
 from feedback_api.services import users as user_service
 
@@ -45,6 +45,13 @@ def _flag_conflicts(user: User) -> None:
               "请撤回分配后另行分配", "warning")
 
 
+def scope_labels(user: User) -> list[str]:
+    """The account's scopes as the office types them: window and unit codes, an industry by its
+    name (税务, which the form reads back as the same scope) rather than its code."""
+    return [s.window.code if s.window else s.unit.code if s.unit else INDUSTRIES.get(s.industry, s.industry)
+            for s in user.scopes if s.window or s.unit or s.industry]
+
+
 def _list_page(form: NewAccountForm, status: int = 200) -> tuple[str, int]:
     _units(form)
     role = request.args.get("role", "")
@@ -53,7 +60,7 @@ def _list_page(form: NewAccountForm, status: int = 200) -> tuple[str, int]:
     accounts = user_edits.list_accounts(role=role if role in ROLES else "",
                                         state=state if state in STATES else "", q=q)
     return render_template("accounts/index.html", accounts=accounts, form=form, states=STATES,
-                           role=role, state=state, q=q, scope_codes=user_service.scope_codes,
+                           role=role, state=state, q=q, scope_labels=scope_labels,
                            is_locked=user_service.is_locked, action_form=EmptyForm()), status
 
 
@@ -92,7 +99,7 @@ def create() -> Any:
 def _detail(user: User, form: AccountForm, status: int = 200) -> tuple[str, int]:
     return render_template("accounts/detail.html", account=user, form=_units(form),
                            work_unit=expert_units.describe(user),
-                           scopes=user_service.scope_codes(user), states=STATES,
+                           scopes=scope_labels(user), states=STATES,
                            locked=user_service.is_locked(user), action_form=EmptyForm(),
                            token_state=user_service.token_state,
                            tokens=user_service.list_tokens(user.username)), status
@@ -103,7 +110,7 @@ def _detail(user: User, form: AccountForm, status: int = 200) -> tuple[str, int]
 def detail(user_id: int) -> Any:
     user = _user(user_id)
     form = AccountForm(data={"role": user.role, "display_name": user.display_name,
-                             "scopes": " ".join(user_service.scope_codes(user)),
+                             "scopes": " ".join(scope_labels(user)),
                              "email": user.email or "",
                              "work_unit": str(user.work_unit_id or ""),
                              "work_unit_other": user.work_unit_other})

@@ -26,7 +26,10 @@ from feedback_api.services import users as user_service
 
 bp = Blueprint("auth", __name__)
 
-SIGN_IN_FAILED = "用户名或密码错误（连续多次错误后，须等待 15 分钟再试）"
+#: Said of every failure alike; a clerk made to wait must not take the right password for a
+#: wrong one (each try while waiting is counted, so trying again makes the wait last).
+SIGN_IN_FAILED = ("用户名或密码错误（连续多次错误后须等待 15 分钟再试：等待期间密码正确也不能登录，"
+                  "其间再试会重新计时）")
 
 
 def load_user(user_id: str) -> User | None:

@@ -52,6 +52,15 @@ def _store_evidence(item: Any, files: list[Any]) -> list[str]:
     return problems
 
 
+def _files_not_kept(form: Any) -> None:
+    """A refused visit stores none of its chosen files, and no browser keeps a file input's
+    choice on the page shown again: the field says which to choose again."""
+    names = [f.filename for f in form.files.data or [] if getattr(f, "filename", "")]
+    if names:
+        form.files.errors = [*form.files.errors,
+                             f"所选证据文件未保存（{'、'.join(names)}），请改正后重新选择"]
+
+
 def _form_limit() -> int:
     """One form may carry one file of the full size (several smaller ones), plus the fields."""
     return covert.max_evidence_bytes() + 1024 * 1024
@@ -94,6 +103,8 @@ def covert_new() -> Any:
             for p in problems:
                 flash(f"证据未保存：{p}", "warning")
             return redirect(url_for("covert.covert_detail", covert_id=item.id))
+    if request.method == "POST":  # refused: nothing of it stored
+        _files_not_kept(form)
     return render_template("assessment/covert_form.html", form=form, std=std, year=year,
                            existing=existing, editing=None,
                            result_fields=[getattr(form, f"result_{i.id}") for i in std.indicators])

@@ -115,7 +115,8 @@ class RecusalForm(PageForm):
 
 
 class ScoreFormBase(PageForm):
-    comment = TextAreaField("评审意见", validators=[Optional(), Length(max=5000)])
+    comment = TextAreaField("评审意见", validators=[
+        Optional(), Length(max=5000, message="评审意见不能超过 5000 个字")])
     #: (field name, indicator) in the standard's order.
     indicators: list[tuple[str, StandardIndicator]] = []
 

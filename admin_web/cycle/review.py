@@ -25,7 +25,8 @@ def _detail(submission_id: int) -> Response:
 
 
 def _refused(submission_id: int, **typed: Any) -> tuple[str, int]:
-    """The submission's page again, the refused reason still in its form (a redirect lost it)."""
+    """The submission's page again, the refused reason or score still in its form (a redirect
+    lost it)."""
     from admin_web.cycle.submissions import submission_page  # it imports this module
 
     return submission_page(submission_id, **typed), 400
@@ -86,7 +87,7 @@ def score_form_of(sub: Submission, mine: ExpertAssignment | None, **kwargs: Any)
 
 @bp.post("/submissions/<int:submission_id>/score")
 @role_required("expert")
-def score(submission_id: int) -> Response:
+def score(submission_id: int) -> Response | tuple[str, int]:
     sub = submission_or_404(submission_id)
     form = score_form_of(sub, None)
     if not form.validate_on_submit():
@@ -95,7 +96,7 @@ def score(submission_id: int) -> Response:
                                            comment=form.comment.data or "")):
         flash("评分已保存", "success")
         return redirect(url_for("cycle_review.scoring", year=sub.cycle.year))
-    return _detail(submission_id)
+    return _refused(submission_id, score_form=form)
 
 
 @bp.get("/<int:year>/scoring")

@@ -18,7 +18,14 @@ from admin_web.cycle import (
     kinds_for,
     submission_or_404,
 )
-from admin_web.cycle.forms import AssignForm, RecusalForm, ReturnForm, form_data, submission_form
+from admin_web.cycle.forms import (
+    AssignForm,
+    RecusalForm,
+    ReturnForm,
+    ScoreFormBase,
+    form_data,
+    submission_form,
+)
 from admin_web.cycle.review import score_form_of
 from feedback_api.models import Cycle, Submission, User
 from feedback_api.models.reference import INDUSTRIES, SUBMISSION_KINDS
@@ -130,12 +137,13 @@ def submission(submission_id: int) -> str:
 
 
 def submission_page(submission_id: int, *, recusal_form: RecusalForm | None = None,
-                    withdrawal: dict[int, str] | None = None) -> str:
-    """The submission's page; after a refused recusal, its form as typed (``recusal_form``) or
-    the typed reason of a refused withdrawal (``withdrawal``: assignment id to reason)."""
+                    withdrawal: dict[int, str] | None = None,
+                    score_form: ScoreFormBase | None = None) -> str:
+    """The submission's page; after a refusal, the form as typed: a recusal (``recusal_form``),
+    a score (``score_form``) or a withdrawal's reason (``withdrawal``: assignment id to it)."""
     user = actor()
     sub = submission_or_404(submission_id)
-    assign_form = score_form = None
+    assign_form = None
     assignments: list[Any] = []
     experts = 0
     mine = None
@@ -154,7 +162,8 @@ def submission_page(submission_id: int, *, recusal_form: RecusalForm | None = No
     if user.role == "expert":
         mine = next((a for a in svc.assignments_of(user, sub.cycle) if a.submission_id == sub.id),
                     None)
-        score_form = score_form_of(sub, mine, formdata=None)
+        if score_form is None:  # else the refused one, as typed
+            score_form = score_form_of(sub, mine, formdata=None)
     return render_template(
         "cycle/submission.html", sub=sub, fields=svc.SUBMISSION_FIELDS[sub.kind],
         deadline=svc.deadline(sub.cycle, sub.kind), return_form=ReturnForm(formdata=None),

@@ -27,8 +27,8 @@ from feedback_api.services.users import (
     end_sessions,
     is_locked,
     other_active_offices,
-    resolve_scope,
     scope_codes,
+    scope_entries,
     set_password,
 )
 
@@ -59,7 +59,7 @@ def update_user(actor: User | None, user: User, *, role: str | None = None,
             and not other_active_offices(user)):
         raise Conflict(f"{user.username} 是最后一个启用的联席办账号，不能改为其他角色；"
                        "请先添加另一个联席办账号")
-    entries = [resolve_scope(c) for c in scopes] if scopes is not None else None
+    entries = scope_entries(new_role, scopes) if scopes is not None else None
     if new_role in SCOPED_ROLES and not (entries if entries is not None else user.scopes):
         raise ValidationError(SCOPE_REQUIRED)
     if display_name is not None:

@@ -86,8 +86,9 @@ def check_role(role: str) -> None:
 
 
 def scope_entries(role: str, scopes: Iterable[str]) -> list[UserScope]:
-    """The scope entries of codes (:func:`resolve_scope`); a scoped role must have one."""
-    entries = [resolve_scope(c) for c in scopes]
+    """The scope entries of codes (:func:`resolve_scope`), one of codes naming one thing (税务 and
+    tax, a unit's code and name); a scoped role must have one."""
+    entries = list({(e.window_id, e.unit_id, e.industry): e for e in map(resolve_scope, scopes)}.values())
     if role in {"authority", "unit"} and not entries:
         raise ValidationError(SCOPE_REQUIRED)
     return entries

@@ -36,7 +36,7 @@ def test_the_office_lists_and_filters_accounts(client, auth, db, district):
     assert "账号管理" in client.get("/").get_data(as_text=True)  # in the office's navigation
     for name in ("office", "agency", "authority", "unit"):
         assert f">{name}</a>" in page
-    assert "CD-SW" in page and "health" in page
+    assert "CD-SW" in page and "卫生健康" in page  # an industry scope by its name
     page = client.get("/accounts?role=unit").get_data(as_text=True)
     assert ">unit</a>" in page and ">agency</a>" not in page
     page = client.get("/accounts?q=AUTH").get_data(as_text=True)
