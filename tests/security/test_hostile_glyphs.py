@@ -1,0 +1,71 @@
+"""A citizen's opinion is whatever a phone sends: pdf_glyphs.printable and the rating report's PDF,
+Word and Excel files take the worst of it (the longest opinion kept, all pictographs; combining marks
+by the thousand; joined and flag sequences cut anywhere; controls, noncharacters, markup) and
+never answer a server error."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from feedback_api.services.feedback import MAX_TEXT
+from feedback_api.services.pdf_glyphs import covered, printable
+from tests.admin_web.test_report_opinions import _opinion
+
+HOSTILE = [
+    "😀" * MAX_TEXT,
+    "❤️" * (MAX_TEXT // 2),
+    "好" + "\u0301" * (MAX_TEXT - 1),
+    "👨\u200d" * (MAX_TEXT // 2),
+    "\U0001F1E8" * 7 + "\U0001F1F3\u200d",
+    "\x01\x0b\x1f\x7f\x85\u2028\u2029\ufffe\uffff\U0010ffff\U000e0001\u202e\u200b",
+    "<para>&amp;</b><font name='x'>&#0;]]>",
+    "9\ufe0f\u20e3" * 1000 + "\u200d",
+    "x" * MAX_TEXT,
+]
+
+
+@pytest.mark.parametrize("text", [*HOSTILE, "\ud800", "a\udfff\ud83d", "\u200d", "\U0001F1E6"])
+def test_printable_takes_anything_and_gives_only_what_the_font_prints(text):
+    out = printable(text)
+    assert all(covered(ch) or ch in "\t\n\r" for ch in out)
+    assert len(out) <= 6 * len(text)  # a stand-in is at most "[表情]" a character
+
+
+@pytest.fixture()
+def hostile(db, district):
+    with db():
+        for n, text in enumerate(HOSTILE):
+            _opinion("CD-SW-001", 1 + n % 5, 0.5, ["态度"], text, text)
+
+
+def test_cells_printable_leaves_only_what_xml_holds():
+    """XML 1.0 (so XLSX and DOCX) holds no C0 control but tab and line ends, no surrogate and
+    neither U+FFFE nor U+FFFF: lxml refuses the whole file for one of them."""
+    from lxml import etree
+
+    from feedback_api.services.cells import printable as cell_text
+
+    for text in [*HOSTILE, "\ud800", "a\udfff\ud83d", "\x00"]:
+        etree.Element("t").text = cell_text(text)  # raises ValueError on any it cannot hold
+    assert cell_text("a\ufffeb\uffff\x0bc\td") == "a b  c\td"
+
+
+@pytest.mark.parametrize("ext", ["pdf", "docx", "xlsx"])
+def test_the_rating_report_takes_the_worst_opinions(client, auth, hostile, ext):
+    auth.login("office")
+    resp = client.get(f"/reports/windows/CD-SW-001/report.{ext}?period=2026Q3")
+    assert resp.status_code == 200, resp.status_code
+    if ext == "pdf":
+        from pypdf import PdfReader
+
+        assert len(PdfReader(io.BytesIO(resp.data)).pages) >= 1
+    elif ext == "docx":
+        from docx import Document
+
+        assert Document(io.BytesIO(resp.data)).paragraphs
+    else:
+        from openpyxl import load_workbook
+
+        assert load_workbook(io.BytesIO(resp.data)).worksheets
