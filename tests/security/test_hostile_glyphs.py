@@ -69,3 +69,30 @@ def test_the_rating_report_takes_the_worst_opinions(client, auth, hostile, ext):
         from openpyxl import load_workbook
 
         assert load_workbook(io.BytesIO(resp.data)).worksheets
+
+
+def test_a_delisting_circular_takes_what_was_typed_into_the_incident(db, titled_district, client, auth):
+    """An incident's account (rule 4), pasted from Word (\\x0b) or holding U+FFFF, is the
+    circular's evidence: still a document."""
+    from datetime import date
+
+    from analytics import delisting
+    from feedback_api.services import covert
+    from feedback_api.services import delisting as proposals
+    from tests.assessment_helpers import user
+
+    with db():
+        covert.save_incident(None, {"window": "CD-RMYY-001", "occurred_on": "2026-05-01",
+                                    "kind": "safety", "severity": "major", "source": "群众\uffff举报",
+                                    "description": "电梯故障\x0b致群众受伤\ufffe"})
+        (p,) = delisting.evaluate(2026)
+        pid = p.id
+        proposals.confirm(user("office"), pid, on=date(2026, 10, 9))
+    auth.login("office")
+    for kind in ("circular", "special-report"):
+        resp = client.get(f"/assessment/delisting/{pid}/{kind}.docx")
+        assert resp.status_code == 200, kind
+        from docx import Document
+
+        text = "\n".join(p.text for p in Document(io.BytesIO(resp.data)).paragraphs)
+        assert "电梯故障 致群众受伤" in text and "群众 举报" in text
