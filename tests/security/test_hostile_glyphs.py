@@ -96,3 +96,25 @@ def test_a_delisting_circular_takes_what_was_typed_into_the_incident(db, titled_
 
         text = "\n".join(p.text for p in Document(io.BytesIO(resp.data)).paragraphs)
         assert "电梯故障 致群众受伤" in text and "群众 举报" in text
+
+
+def test_the_agency_reports_typical_opinions_take_the_worst(db, district):
+    """A typical opinion is cut to 300 characters; all pictographs, each a 4-character stand-in,
+    it is a table cell of 1200: the quarterly report still builds, in PDF and Word."""
+    from analytics import agency_report, agency_report_exports
+    from analytics.periods import parse_period
+
+    with db():
+        for n, code in enumerate(("CD-SW-001", "CD-SW-002", "CD-RMYY-001", "CD-RMYY-002")):
+            text = ("😀", "❤️", "👨\u200d👩", "\uffff")[n] * MAX_TEXT
+            _opinion(code, 1, 0.01, ["态度"], text, text)
+            _opinion(code, 5, 0.99, ["耐心"], text, text)
+        figures = agency_report.generate(parse_period("2026Q3"))
+        sections = agency_report.default_sections(figures) | {"cases": "😀" * MAX_TEXT}
+    assert figures["cases"]["negative"] and figures["cases"]["positive"]
+    pdf = agency_report_exports.report_pdf(figures, sections, version=1, state="草稿")
+    assert pdf.startswith(b"%PDF")
+    from docx import Document
+
+    word = agency_report_exports.report_docx(figures, sections, version=1, state="草稿")
+    assert Document(io.BytesIO(word)).paragraphs
