@@ -30,6 +30,10 @@ def test_a_failure_typed_in_full_width_is_logged_under_the_account(client, auth,
         {"address": "127.0.0.1", "result": "密码错误", "typed": "ｏｆｆｉｃｅ"},
     ]
     assert _failures(db, "ｏｆｆｉｃｅ") == []
+    auth.login("office")
+    page = client.get("/audit", query_string={"entity": "office", "action": "sign_in_failed"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "输入的用户名" in text and "ｏｆｆｉｃｅ" in text
 
 
 def test_an_unknown_name_is_still_logged_as_typed(client, auth, db, district):
