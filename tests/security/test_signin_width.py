@@ -74,3 +74,16 @@ def test_the_cli_names_the_account_it_changed(runner, db, district):
     assert result.exit_code == 0 and "已停用用户 authority" in result.output, result.output
     result = runner.invoke(args=["users", "edit", "ａｇｅｎｃｙ", "--display-name", "第三方"])
     assert result.exit_code == 0 and "已修改用户 agency" in result.output, result.output
+
+
+def test_hostile_names_at_sign_in_are_refused_alike(client, auth, db, district):
+    """Whatever is typed as the name (NFKC may lengthen it eighteen-fold: ﷺ): refused (the one
+    message, or a request refused whole), never a server error, never another account's sign-in."""
+    from tests.security.test_injection import HOSTILE
+
+    assert auth.login("\u3000ｏｆｆｉｃｅ\u3000", "office-password").status_code == 302  # ends trimmed
+    client.post("/logout", data={"csrf_token": auth.csrf_token("/password")})
+    for name in [*HOSTILE, "\ufdfa" * 64, "ｏｆｆｉｃｅ\x00", "\x00ｏｆｆｉｃｅ", "ｏｆｆｉｃｅ%",
+                 "ＯＦＦＩＣＥ", "ｏｆｆｉｃｅ\u200b", "ｏｆｆ_ｃｅ"]:
+        resp = auth.login(name, "office-password")
+        assert resp.status_code in (200, 400), (name, resp.status_code)
