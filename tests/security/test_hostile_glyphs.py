@@ -118,3 +118,14 @@ def test_the_agency_reports_typical_opinions_take_the_worst(db, district):
 
     word = agency_report_exports.report_docx(figures, sections, version=1, state="草稿")
     assert Document(io.BytesIO(word)).paragraphs
+
+
+@pytest.mark.parametrize(("said", "printed"), [
+    ("好\u200d人", "好人"),  # a joiner pasted between two characters takes neither with it
+    ("办事\u200d\u200d快", "办事快"),
+    ("👨\u200d👩\u200d👧", "[表情]"),  # one picture drawn from three
+    ("\u2764\u200d\U0001f525", "[心]"),
+    ("\U0001f3c3\u200d\u2640\ufe0f", "[表情]"),  # ♀ the font has, joined into the picture
+])
+def test_a_joiner_swallows_only_a_picture_joined_to_another(said, printed):
+    assert printable(said) == printed
