@@ -74,6 +74,7 @@ FIELDS: dict[str, str] = dict(LEDGER_COLUMNS) | {
     "rule": "摘牌规则", "sha256": "校验值", "size": "大小（字节）", "size_bytes": "大小（字节）",
     "user": "用户", "wechat_bound": "已绑定微信", "window_id": "窗口", "windows_changed": "变化窗口数",
     "overdue": "超期", "address": "登录地址", "result": "结果", "must_change_password": "须修改密码",
+    "typed": "输入的用户名",
 }
 _CODES: dict[str, dict[Any, str]] = {
     "status": WINDOW_STATUSES, "industry": INDUSTRIES, "role": ROLES, "topic": TOPICS,

@@ -120,15 +120,17 @@ def document_docx(doc_: Document) -> bytes:
     doc = official_docx(body_size=16, line_spacing=28)
     set_font(doc.styles["Heading 1"], HEADING_FONT, 16, bold=False)
     doc.styles["Heading 1"].font.color.rgb = RGBColor(0, 0, 0)
-    doc.core_properties.title, doc.core_properties.author = doc_.title, OFFICE
+    doc.core_properties.title, doc.core_properties.author = printable(doc_.title), OFFICE
 
     title = doc.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_font(title.add_run(doc_.title), TITLE_FONT, 22, bold=True)
+    set_font(title.add_run(printable(doc_.title)), TITLE_FONT, 22, bold=True)
     doc.add_paragraph(doc_.addressee)
 
     def body(text: str) -> Any:
-        para = doc.add_paragraph(text)
+        # Evidence holds what people typed (an incident's account, pasted from Word): only what
+        # a .docx may hold.
+        para = doc.add_paragraph(printable(text))
         para.paragraph_format.first_line_indent = Pt(32)  # two characters
         return para
 

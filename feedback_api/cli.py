@@ -122,7 +122,9 @@ def users_passwd(name: str, password: str, no_force_change: bool) -> None:
     from feedback_api.services import user_edits
 
     try:
-        was_locked = user_edits.set_password_unlocked(None, user_service.get_user(name), password,
+        user = user_service.get_user(name)
+        name = user.username  # as stored: the one found, said back (ｕｎｉｔ is unit)
+        was_locked = user_edits.set_password_unlocked(None, user, password,
                                                       must_change=not no_force_change)
     except ServiceError as exc:
         Session.rollback()
@@ -148,6 +150,7 @@ def users_edit(name: str, role: str | None, scopes: tuple[str, ...], display_nam
 
     try:
         user = user_service.get_user(name)
+        name = user.username
         changed = user_edits.update_user(None, user, role=role, scopes=scopes or None,
                                          display_name=display_name)
         changed = _set_work_unit(user, work_unit, work_unit_other) or changed
@@ -176,6 +179,7 @@ def users_list() -> None:
 def _set_active(name: str, active: bool) -> None:
     try:
         user = user_service.get_user(name)
+        name = user.username
         unlock = active and user.active and user_service.is_locked(user)
         if active:
             changed = user_service.enable_user(None, user)

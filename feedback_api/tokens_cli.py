@@ -23,16 +23,16 @@ tokens_cli = AppGroup("tokens", help="API 访问令牌。")
 def tokens_create(name: str, label: str, expires_days: int | None) -> None:
     """Create an API token for user NAME and print it, alone, on standard output."""
     try:
-        raw = user_service.create_token(None, user_service.get_user(name), label,
-                                        expires_days=expires_days)
+        user = user_service.get_user(name)
+        raw = user_service.create_token(None, user, label, expires_days=expires_days)
     except ServiceError as exc:
         Session.rollback()
         fail(exc.message)
     Session.commit()
     click.echo(raw)
-    if user_service.get_user(name).must_change_password:
+    if user.must_change_password:
         # The change it waits for revokes the account's tokens, this one included.
-        click.echo(f"注意：{name} 须先在网页登录并修改密码，在此之前此令牌被拒绝；"
+        click.echo(f"注意：{user.username} 须先在网页登录并修改密码，在此之前此令牌被拒绝；"
                    "修改密码会撤销其全部令牌（包括此令牌），届时须重新创建", err=True)
 
 

@@ -44,10 +44,15 @@ def csv_row(row: Iterable[Any]) -> list[Any]:
     return [neutralise(v) for v in row]
 
 
+#: What XML 1.0, and so XLSX and DOCX, cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE (the C0
+#: controls but tab and line ends), and surrogates, U+FFFE and U+FFFF, which lxml refuses too.
+_NOT_XML = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]")
+
+
 def printable(text: str) -> str:
-    """The text with the control characters XML 1.0, and so XLSX and DOCX, cannot hold (Word's
-    line break \\x0b, pasted) as spaces; tabs and line ends kept."""
-    return ILLEGAL_CHARACTERS_RE.sub(" ", text)
+    """The text with the characters XML 1.0, and so XLSX and DOCX, cannot hold (Word's line
+    break \\x0b, pasted; a citizen's U+FFFF) as spaces; tabs and line ends kept."""
+    return _NOT_XML.sub(" ", text)
 
 
 def xlsx_append(ws: Worksheet, row: Iterable[Any]) -> None:

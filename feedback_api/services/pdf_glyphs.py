@@ -53,8 +53,15 @@ for _span in COVERAGE.split():
     _STARTS.append(int(_first, 16))
     _ENDS.append(int(_last or _first, 16))
 # One picture drawn from several code points: joined by U+200D (a family) or a flag's two
-# regional indicators.
-_SEQUENCE = re.compile("\u200d.|([\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF]")
+# regional indicators. A joiner pasted between two characters of text joins no picture.
+_SEQUENCE = re.compile("\u200d(.)|([\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF]")
+
+
+def _one_picture(m: re.Match[str]) -> str:
+    joined = m.group(1)
+    if joined is None:
+        return m.group(2)
+    return joined if covered(joined) and unicodedata.category(joined) != "So" else ""
 
 
 def covered(ch: str) -> bool:
@@ -81,5 +88,5 @@ def _substitute(ch: str) -> str:
 def printable(text: str) -> str:
     """``text`` in characters STSong-Light prints: each other one replaced by a readable stand-in
     (``SUBSTITUTES``, a compatibility form, ``EMOJI`` or ``MISSING``); tabs and line ends kept."""
-    text = _SEQUENCE.sub(lambda m: m.group(1) or "", text)
+    text = _SEQUENCE.sub(_one_picture, text)
     return "".join(ch if covered(ch) or ch in "\t\n\r" else _substitute(ch) for ch in text)

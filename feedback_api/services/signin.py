@@ -52,10 +52,10 @@ RESULTS = {
 }
 
 
-def _refused(password: str, reason: str) -> tuple[None, str]:
+def _refused(password: str, reason: str) -> str:
     """Spend the time of a real password check, so timing tells nothing either."""
     check_password_hash(_DUMMY_HASH, password or "")
-    return None, reason
+    return reason
 
 
 def authenticate(username: str, password: str, address: str = "-") -> User | None:
@@ -65,35 +65,40 @@ def authenticate(username: str, password: str, address: str = "-") -> User | Non
     commits either way, so the counts and the entry survive."""
     username = (username or "").strip()
     address = address or "-"
-    user, reason = _attempt(username, password, address)
+    account, reason = _attempt(username, password, address)
     if reason == "address_waits" and ratelimit.count("login-waits-logged", address,
                                                      window=_WINDOW) > 1:
         return None  # already logged for this waiting period: a flood does not grow the log
-    if user is not None:
-        audit.record_change(user, "sign_in", "user", user.username, None,
-                            {"address": address[:64], "result": RESULTS[reason]})
-    else:  # the name as typed (cut to the column), so guesses at names show too
-        audit.record_change(None, "sign_in_failed", "user", username[:64], None,
-                            {"address": address[:64], "result": RESULTS[reason]},
-                            actor_label="anonymous")
-    return user
+    entry = {"address": address[:64], "result": RESULTS[reason]}
+    if reason == "success":
+        audit.record_change(account, "sign_in", "user", account.username, None, entry)
+        return account
+    # Under the account's name, where the office looks for it (ｏｆｆｉｃｅ is office's failure);
+    # an unknown name as typed (cut to the column), so guesses at names show too.
+    name = account.username if account is not None else username[:64]
+    if name != username[:64]:
+        entry["typed"] = username[:64]
+    audit.record_change(None, "sign_in_failed", "user", name, None, entry,
+                        actor_label="anonymous")
+    return None
 
 
 def _attempt(username: str, password: str, address: str) -> tuple[User | None, str]:
-    """Attempts are counted in SQL before the password is checked (an addition that returns
-    the new count), so parallel guesses cannot pass a limit."""
+    """The account the name names (None if none) and the result. Attempts are counted in SQL
+    before the password is checked (an addition that returns the new count), so parallel
+    guesses cannot pass a limit."""
     if ratelimit.recent("login-address", address, window=_WINDOW) >= ADDRESS_LIMIT:
-        return _refused(password, "address_waits")
+        return None, _refused(password, "address_waits")
     # Either width names the one account, so its failures are counted together (by its id).
     user = find_user(username)
     now = utcnow()
     if user is None or not user.active or (user.locked_until is not None and user.locked_until > now):
         ratelimit.count("login-address", address, window=_WINDOW)
-        return _refused(password, "unknown" if user is None
-                        else "disabled" if not user.active else "locked")
+        return user, _refused(password, "unknown" if user is None
+                              else "disabled" if not user.active else "locked")
     pair = f"{user.id}|{address}"
     if ratelimit.count("login-pair", pair, window=_WINDOW) > LOCK_AFTER:
-        return _refused(password, "pair_waits")
+        return user, _refused(password, "pair_waits")
     account_failures = ratelimit.count("login-account", str(user.id), window=_WINDOW)
     if account_failures <= ACCOUNT_LOCK_AFTER and check_password_hash(user.password_hash,
                                                                        password or ""):
@@ -113,4 +118,4 @@ def _attempt(username: str, password: str, address: str) -> tuple[User | None, s
         ratelimit.forget("login-account", str(user.id))
         audit.record_change(None, "lock", "user", user.username, None,
                             {"locked_until": locked_until}, actor_label="system")
-    return None, "wrong_password"
+    return user, "wrong_password"

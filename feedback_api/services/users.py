@@ -74,8 +74,9 @@ def check_username(username: str | None) -> str:
     if any(unicodedata.category(ch)[0] in "CZ" for ch in username):
         # One typed at sign-in must be the one stored: no spaces, no invisible characters.
         raise ValidationError("用户名不能含空格、不可见字符或控制字符")
-    if Session.scalar(sa.select(User.id).where(
-            sa.func.lower(User.username) == username.lower())) is not None:
+    # Nor as a name kept from before normalising (ａｇｅｎｃｙ) reads: typed, that one is found.
+    if any(unicodedata.normalize("NFKC", name).lower() == username.lower()
+           for name in Session.scalars(sa.select(User.username))):
         raise ValidationError(f"用户 {username} 已存在", code="duplicate")
     return username
 

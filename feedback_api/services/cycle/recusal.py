@@ -16,6 +16,7 @@ from feedback_api.models import ExpertAssignment, PublicityEntry, Submission, Us
 from feedback_api.services import audit
 from feedback_api.services.cycle.scopes import _require_office
 from feedback_api.services.errors import Conflict, NotFound, ValidationError
+from feedback_api.services.feedback import MAX_ID
 
 #: The refusal when the expert's work unit is the candidate's unit.
 OWN_UNIT_RECUSAL = "回避：该专家所在单位为被推荐窗口所属单位"
@@ -121,7 +122,8 @@ def withdraw_assignment(actor: User | None, assignment: ExpertAssignment, reason
 
 
 def get_assignment(assignment_id: int) -> ExpertAssignment:
-    assignment = Session.get(ExpertAssignment, assignment_id)
+    # An id beyond the column's integers is none (PostgreSQL would refuse the lookup itself).
+    assignment = Session.get(ExpertAssignment, assignment_id) if 0 < assignment_id <= MAX_ID else None
     if assignment is None:
         raise NotFound("分配不存在")
     return assignment
