@@ -30,9 +30,8 @@ def _hash_password(password: str) -> str:
 
 
 def resolve_scope(code: str) -> UserScope:
-    """A scope entry from a window code, a unit code or name, or an industry's code or name (税务,
-    as ``INDUSTRIES``); typed with full-width letters or digits (a Chinese input method's), the
-    code they stand for."""
+    """A scope entry from a window code, a unit code or name, or an industry's code or name (税务);
+    typed in full width (a Chinese input method's), the code it stands for."""
     code = code.strip()
     plain = unicodedata.normalize("NFKC", code)
     if plain != code:
