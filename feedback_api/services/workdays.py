@@ -1,5 +1,6 @@
 """Working days (工作日) of the district: the office's own calendar first, then chinese-calendar
-(official holidays and make-up working days, 调休) for the years it knows, else Monday–Friday.
+(official holidays and make-up working days, 调休) for the years it knows, else Monday–Friday
+less 元旦, 劳动节 and 国庆节.
 
 Deadlines are local dates: a deadline is met until the end of that day in Asia/Shanghai."""
 
@@ -26,11 +27,17 @@ def local_today(now: datetime | None = None) -> date:
     return (now or utcnow()).astimezone(LOCAL_TZ).date()
 
 
+#: The holidays the law dates by the solar calendar (全国年节及纪念日放假办法: 元旦, 劳动节 two days,
+#: 国庆节 three days): holidays in a year the package has no schedule for yet too, so that a
+#: deadline reaching into it is not a day short before the office enters that year's schedule.
+_SOLAR_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
+
+
 def _builtin_workday(day: date) -> bool:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:  # a year the package has no data for
-        return day.weekday() < 5
+        return day.weekday() < 5 and (day.month, day.day) not in _SOLAR_HOLIDAYS
 
 
 def office_days(start: date, end: date) -> dict[date, bool]:

@@ -197,14 +197,18 @@ def test_the_index_links_only_windows_with_a_report_for_the_period(db, client, a
     assert f"/reports/windows/CD-SW-001?period={Q3}" in links
     assert not any("CD-SW-003" in link for link in links)
     assert all(client.get(link).status_code == 200 for link in links)
-    # A period not published: the unit is told so, and given no link.
-    live = client.get("/reports/?period=2026-12").get_data(as_text=True)
+    # A period not published, this month (the new window is listed today, so in no month
+    # before): the unit is told so, and given no link.
+    from feedback_api.services.workdays import local_today
+
+    month = f"{local_today():%Y-%m}"
+    live = client.get(f"/reports/?period={month}").get_data(as_text=True)
     assert "本月考核结果尚未发布" in live and "/reports/windows/" not in live
     # The office's live view reports every window in the programme, the new one included.
     client.post("/logout", data={"csrf_token": auth.csrf_token("/")})
     auth.login("office")
-    live = client.get("/reports/?period=2026-12").get_data(as_text=True)
-    assert "/reports/windows/CD-SW-003?period=2026-12" in live
+    live = client.get(f"/reports/?period={month}").get_data(as_text=True)
+    assert f"/reports/windows/CD-SW-003?period={month}" in live
 
 
 def test_a_long_name_leaves_the_pdf_facts_labels_beside_their_first_line(client, auth, db, rated):

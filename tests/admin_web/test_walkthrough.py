@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from feedback_api.models import Publicity
 from feedback_api.services import cycle as svc
-from tests.cycle_helpers import scored_recommendation
+from tests.cycle_helpers import force_phase, scored_recommendation
 
 
 def token(client, path: str) -> str:
@@ -33,8 +33,11 @@ def test_a_publicity_that_already_ended_is_refused(client, auth, db, district):
     path = f"/cycle/{year}/publicity"
     today = svc.local_today()
     with db():
-        svc.set_phase_dates(None, svc.get_cycle(year), "publicity",
-                            today - timedelta(days=60), today - timedelta(days=30))
+        # Written past the service: in January this year's review phase (plan: to July) is still
+        # ahead, and the office could not date a publicity before it.
+        programme = svc.get_cycle(year)
+        force_phase(programme, "review", today - timedelta(days=90), today - timedelta(days=61))
+        force_phase(programme, "publicity", today - timedelta(days=60), today - timedelta(days=30))
     # The form no longer offers a period that is over: it starts today.
     field = re.search(r'<input[^>]*id="starts_on"[^>]*>', client.get(path).get_data(as_text=True))
     assert field and f'value="{today.isoformat()}"' in field.group(0)

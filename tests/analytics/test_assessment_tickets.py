@@ -105,11 +105,14 @@ def test_a_late_round_lowers_the_on_time_rate(db, district):
 
 
 def test_an_upheld_appeal_takes_the_rating_out_of_every_figure(db, district):
+    # Two recent ratings of one quarter, the one assessed: in the first hours of a quarter
+    # (Beijing's; from 16:00 UTC on the eve) "an hour ago" still belongs to the one before.
     now = datetime.now(UTC)
+    period = assessment.current_quarter((now - timedelta(hours=2)).astimezone(SH).date())
+    last = min(now, period.utc_bounds()[1]) - timedelta(minutes=1)
     with db():
-        fid = bad_review("CD-SW-001", now - timedelta(hours=2))
-        bad_review("CD-SW-001", now - timedelta(hours=1), rating=5)
-    period = assessment.current_quarter()
+        fid = bad_review("CD-SW-001", last - timedelta(hours=1))
+        bad_review("CD-SW-001", last, rating=5)
     with db():
         before = _row(period, "CD-SW-001")
         assert (before.ratings, before.bad_reviews, before.distribution[1]) == (2, 1, 1)

@@ -180,8 +180,11 @@ def test_who_may_publish_and_what_is_refused(db, district, client, auth, runner,
             snapshots.publish(user("agency"), Q3)
         with pytest.raises(Conflict, match="尚未发布"):
             snapshots.recompute(user("office"), Q3, "补录")
+        # The quarter after today's (a fixed 2027Q1 starts on New Year's Day).
+        from analytics.periods import current_quarter
+
         with pytest.raises(ValidationError, match="尚未开始"):
-            snapshots.publish(user("office"), Period("quarter", 2027, 1))
+            snapshots.publish(user("office"), current_quarter(current_quarter().end))
     for who in ("agency", "authority", "unit"):
         other = AuthActions(app.test_client())
         other.login(who)
@@ -264,12 +267,17 @@ def test_assessment_run_computes_and_stores_the_ended_quarter_once(db, district,
     with db():
         assert assessment_run.snapshot_ended_quarter(date(2026, 12, 31)) == (Q3, None)
         assert assessment_run.ended_quarter(date(2027, 2, 1)) == Period("quarter", 2026, 4)
+    # The command stores the quarter ended by today's clock: Q3 until New Year, then Q4, stored
+    # here first so that it too finds the quarter stored.
+    ended = assessment_run.ended_quarter()
+    with db():
+        assessment_run.snapshot_ended_quarter()
     result = runner.invoke(args=["assessment", "run", "--period", "2026Q3"])
     assert result.exit_code == 0, result.output
     assert "2026年第三季度：考核 4 个窗口，3 个有综合得分" in result.output
-    assert "已发布（第 1 版），未改动" in result.output
+    assert f"{ended.label}：已发布（第 1 版），未改动" in result.output
     with db() as s:
-        assert _count(s, AssessmentSnapshot) == 1
+        assert _count(s, AssessmentSnapshot) == len({Q3, ended})
     from analytics import scheduler
 
     assert any(j.id == "assessment-nightly" for j in scheduler.all_jobs(app))

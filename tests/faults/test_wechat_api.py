@@ -80,7 +80,9 @@ def test_wechat_api_down_then_slow_then_back(app, db, client, fake_wechat, monke
     fake_wechat.slow(1.0, SEND_PATHS)
     later = utcnow() + timedelta(hours=1)  # every message due again
     report, seconds = _deliver(app, later)
-    assert report.stopped_unavailable and report.retried == 1 and seconds < 1.5, (report, seconds)
+    # One timed-out send (0.5 s), not one per due message (15 × 0.5 s); the rest of the bound is
+    # for a loaded two-core machine.
+    assert report.stopped_unavailable and report.retried == 1 and seconds < 3.0, (report, seconds)
     assert _outbox(client)[1]["status"] == "backlog"
     time.sleep(0.7)  # the slow server carries out the send the client gave up on
 

@@ -1,4 +1,5 @@
-"""Working days: the office's calendar wins, then chinese-calendar, then Monday–Friday."""
+"""Working days: the office's calendar wins, then chinese-calendar, then Monday–Friday less the
+holidays the law dates by the solar calendar."""
 
 from __future__ import annotations
 
@@ -40,10 +41,29 @@ def test_the_office_calendar_wins(app, db):
 
 def test_years_the_package_does_not_know_fall_back_to_weekends(app, db):
     with db():
-        assert workdays.is_workday(date(2027, 1, 1))  # a Friday, unknown to chinese-calendar
+        assert workdays.is_workday(date(2027, 1, 4))  # a Monday, unknown to chinese-calendar
         assert not workdays.is_workday(date(2027, 1, 2))
-        assert workdays.add_workdays(date(2027, 1, 1), 1) == date(2027, 1, 4)
-        workdays.set_day(None, date(2027, 1, 1), workday=False, name="元旦")
+        assert workdays.add_workdays(date(2027, 1, 4), 1) == date(2027, 1, 5)
+        assert workdays.add_workdays(date(2027, 1, 8), 1) == date(2027, 1, 11)
+        workdays.set_day(None, date(2027, 1, 4), workday=False, name="区里延长假期")
     with db():
-        assert not workdays.is_workday(date(2027, 1, 1))
-        assert workdays.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
+        assert not workdays.is_workday(date(2027, 1, 4))
+        assert workdays.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 5)
+
+
+def test_the_holidays_the_law_dates_by_the_solar_calendar_hold_in_any_year(app, db):
+    """元旦 (1 January), 劳动节 (1-2 May) and 国庆节 (1-3 October) are holidays every year by law:
+    before the office enters a year's schedule (chinese-calendar stops at 2026), a deadline
+    over New Year 2027 does not count Friday 1 January as a working day. The office's entry
+    still wins."""
+    with db():
+        cal = Calendar()
+        for day in (date(2027, 1, 1), date(2027, 10, 1), date(2028, 5, 1), date(2028, 5, 2),
+                    date(2028, 10, 2), date(2028, 10, 3)):  # each a Monday to Friday
+            assert not cal.is_workday(day), day
+        assert cal.is_workday(date(2027, 1, 5))
+        # A call-back due one working day after New Year's Eve 2026: Monday 4 January.
+        assert cal.add(date(2026, 12, 31), 1) == date(2027, 1, 4)
+        workdays.set_day(None, date(2027, 1, 1), workday=True, name="区里安排上班")
+    with db():
+        assert workdays.is_workday(date(2027, 1, 1))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -98,8 +98,17 @@ def world(db: Any) -> World:
             "contact_phone": "0571-88000001", "endorsement": "同意推荐"})
         windows = {code: (unit, industry) for code, unit, industry in s.execute(
             sa.select(Window.code, Unit.code, Unit.industry).join(Window.unit))}
-        year = datetime.now(UTC).year
-        w = World(year=year, windows=windows)
+        from analytics.periods import current_quarter
+        from feedback_api.services.workdays import local_today
+
+        # The programme year the demo opened (Beijing's), not UTC's: they differ from 16:00 UTC
+        # on 31 December. The visits a few days ago but in this year, which the lists show by
+        # default: a fixed date (15 January) lies ahead in January, and the office enters no
+        # visit dated after today.
+        w = World(year=cycle.year, windows=windows)
+        today = local_today()
+        visited = max(today - timedelta(days=5), today.replace(month=1, day=1))
+        year, quarter = visited.year, current_quarter(visited).number
         agency = users.get_user("agency")
         recent = datetime.now(UTC)
         objects: dict[str, list[tuple[Any, str | None]]] = {k: [] for k in (
@@ -135,16 +144,16 @@ def world(db: Any) -> World:
                                          reason="恶意差评")
             objects["appeal_id"].append((appeal.id, code))
             insp, _ = inspections.save_inspection(None, {
-                "window": code, "year": year, "quarter": 1, "inspected_on": date(year, 1, 15),
+                "window": code, "year": year, "quarter": quarter, "inspected_on": visited,
                 "inspectors": "张三", "scores": full_scores(0.95)})
             objects["inspection_id"].append((insp.id, code))
-            cov = covert.record_covert(None, {"window": code, "inspected_on": date(year, 1, 20),
+            cov = covert.record_covert(None, {"window": code, "inspected_on": visited,
                                               "results": {"服务态度": True}})
             objects["covert_id"].append((cov.id, code))
             inc = covert.save_incident(None, {"kind": "safety", "description": "电梯故障",
                                               "source": "群众举报", "severity": "major",
-                                              # after the demo's titles (01-15): judged
-                                              "window": code, "occurred_on": date(year, 1, 20)})
+                                              # after the demo's titles (2026-01-15): judged
+                                              "window": code, "occurred_on": visited})
             objects["incident_id"].append((inc.id, code))
             evidence = covert.add_evidence(users.get_user("office"), cov, "证据.png", PNG)
             objects.setdefault("covert_id+evidence_id", []).append(
@@ -154,7 +163,6 @@ def world(db: Any) -> World:
             objects["proposal_id"].append((p.id, code))
         # The agency's quarterly report: district-wide, the agency's and the office's only.
         from analytics import agency_report
-        from analytics.periods import current_quarter
         from feedback_api.services import agency_reports
 
         figures = agency_report.generate(current_quarter())

@@ -63,7 +63,9 @@ def test_a_message_blocked_by_another_writer_is_answered_busy_in_time(
         reply = wechat.send(xml)
         elapsed = time.monotonic() - started
     assert reply == replies.BUSY
-    assert short_wait / 1000 * 0.4 <= elapsed < short_wait / 1000 + 1.0  # it did wait, not long
+    # It did wait, and less than the default wait (2 s) or SQLite's usual 30 s would take: the
+    # bound leaves a loaded two-core machine 1.6 s for the request itself.
+    assert short_wait / 1000 * 0.4 <= elapsed < 2.0
     assert "database busy" in caplog.text
     assert stored(db) == (1, 0)  # the scan only
     # WeChat's retry of the same message, once the lock is gone, is handled in full.

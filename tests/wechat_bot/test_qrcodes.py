@@ -69,17 +69,17 @@ def test_posters_per_window_and_per_unit(app, runner, district, fake_wechat, tmp
 
 
 def test_poster_qr_carries_the_wechat_url_or_the_h5_link(app, district, fake_wechat, runner,
-                                                         monkeypatch):
+                                                         monkeypatch, tmp_path):
     from wechat_bot import posters
 
     seen: list[str] = []
     real = posters.qr_image
     monkeypatch.setattr(posters, "qr_image", lambda data: seen.append(data) or real(data))
     runner.invoke(args=["qrcodes", "issue"])
-    runner.invoke(args=["qrcodes", "posters", "--unit", "CD-SW", "-o", "/tmp/ww-posters-test"])
+    runner.invoke(args=["qrcodes", "posters", "--unit", "CD-SW", "-o", str(tmp_path)])
     urls = {q.scene: q.url for q in qr_rows(app).values()}
     assert seen == [urls["CD-SW-001"], urls["CD-SW-002"]]
     seen.clear()
     monkeypatch.setitem(app.config, "WW_WECHAT_APPID", "")  # no credentials: the H5 link
-    runner.invoke(args=["qrcodes", "posters", "--unit", "CD-SW", "-o", "/tmp/ww-posters-test"])
+    runner.invoke(args=["qrcodes", "posters", "--unit", "CD-SW", "-o", str(tmp_path)])
     assert seen == ["https://ww.example.cn/f/CD-SW-001", "https://ww.example.cn/f/CD-SW-002"]
