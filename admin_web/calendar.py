@@ -28,4 +28,5 @@ def index() -> Any:
             flash(f"{day:%Y-%m-%d} 已设置", "success")
             return redirect(url_for("calendar.index", year=day.year))
     return render_template("tickets/calendar.html", form=form, year=year,
-                           days=workdays.list_days(year))
+                           days=workdays.list_days(year), missing=workdays.schedule_missing(),
+                           builtin_until=workdays.builtin_until())

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import login_required
 
 from admin_web.common import actor
-from feedback_api.services import desk, feedback_list, overview
+from feedback_api.services import desk, feedback_list, overview, workdays
 from feedback_api.services import feedback as feedback_service
 
 bp = Blueprint("home", __name__)
@@ -29,6 +29,7 @@ def index() -> Any:
     return render_template("home/index.html", counts=counts, total_windows=sum(counts.values()),
                            ratings=overview.rating_summary(user), recent=recent,
                            tickets=overview.running_tickets(user), pending=pending,
+                           holidays_missing=workdays.schedule_missing() if user.role == "office" else [],
                            visible_text=feedback_service.visible_text)
 
 

@@ -71,6 +71,7 @@ from feedback_api.models.reference import INDUSTRIES  # noqa: E402
 from feedback_api.services import standards, users  # noqa: E402
 
 PERIOD = assessment.Period("quarter", 2026, 3)
+LISTED_ON = date(2025, 1, 1)
 CHUNK = 20000
 
 
@@ -85,11 +86,13 @@ def generate(n_windows: int, n_feedback: int, seed: int = 14) -> None:
              for i in range(units_per_industry * len(industries))]
     conn.execute(Unit.__table__.insert(), units)
     now = datetime.now(UTC)
+    # Listed (挂牌) well before the periods measured: a window entered today with no listing date
+    # would be listed today, and assessed in no earlier period (the assessment would be empty).
     conn.execute(Window.__table__.insert(), [
         {"id": w + 1, "code": f"W{w + 1:05d}", "name": f"窗口{w + 1}", "unit_id": units[w % len(units)]["id"],
          "address": "", "service_items": "", "staff_count": 3, "contact_person": "", "contact_phone": "",
          "service_hours": "", "status": "demonstration", "status_reason": "", "remarks": "",
-         "created_at": now, "updated_at": now} for w in range(n_windows)])
+         "listed_on": LISTED_ON, "created_at": now, "updated_at": now} for w in range(n_windows)])
     # Generated inside the database (benchmarks/city.py); written a day ago, so the nightly
     # run measured below finds only the night's changes.
     yesterday = now - timedelta(days=1)

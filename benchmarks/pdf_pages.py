@@ -21,7 +21,6 @@ import io
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,11 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from admin_web.app import create_app  # noqa: E402
 from analytics import agency_report, agency_report_exports, report_exports, reports  # noqa: E402
 from analytics.periods import parse_period  # noqa: E402
-from benchmarks._common import reset_schema  # noqa: E402
-from feedback_api import schema  # noqa: E402
+from benchmarks._common import fresh_app  # noqa: E402
 from feedback_api.db import Session  # noqa: E402
 from feedback_api.demo import seed_demo  # noqa: E402
 from feedback_api.services import pdf_pages, users  # noqa: E402
@@ -118,17 +115,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--feedback-per-window", type=int, default=12)
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL")
-    tmp = tempfile.mkdtemp(prefix="ww-bench-pdf-")
-    if url:
-        reset_schema(url)
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
-    app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "WW_INSTANCE_PATH": tmp, "WTF_CSRF_ENABLED": False,
-                      "WW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    engine = app.extensions["ww_engine"]
-    schema.upgrade(engine)
+    app = fresh_app("ww-bench-pdf-")
     with app.app_context():
         seed_demo(feedback_per_window=args.feedback_per_window)
         users.create_user(None, "bench", role="office", password="bench-password-2026")
@@ -165,8 +152,8 @@ def main() -> None:
         response = client.get(path)
         requests.append(time.perf_counter() - t)
         assert response.status_code == 200, response.status_code
-    print(f"{engine.dialect.name}, {args.repeat} runs each (alternating, first dropped), "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{app.extensions['ww_engine'].dialect.name}, {args.repeat} runs each "
+          f"(alternating, first dropped), load average {os.getloadavg()[0]:.1f}")
     for name in documents:
         one = times[(name, "one build")][1:]
         two = times[(name, "two builds (shipped)")][1:]

@@ -22,7 +22,6 @@ import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -33,12 +32,10 @@ if str(ROOT) not in sys.path:
 from flask import render_template_string  # noqa: E402
 from flask_login import login_required  # noqa: E402
 
-from admin_web.app import create_app  # noqa: E402
 from analytics import snapshots  # noqa: E402
-from benchmarks._common import reset_schema  # noqa: E402
+from benchmarks._common import fresh_app  # noqa: E402
 from benchmarks.assessment import PERIOD, generate  # noqa: E402
 from benchmarks.page_clock import StatementClock, page_vs_queries  # noqa: E402
-from feedback_api import schema  # noqa: E402
 from feedback_api.db import Session  # noqa: E402
 from feedback_api.services import users  # noqa: E402
 
@@ -50,15 +47,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL")
-    tmp = tempfile.mkdtemp(prefix="ww-bench-report-")
-    if url:
-        reset_schema(url)
-    else:
-        url = f"sqlite:///{tmp}/bench.db"
-    app = create_app({"WW_ENV": "testing", "SECRET_KEY": "bench", "DATABASE_URL": url,
-                      "WW_INSTANCE_PATH": tmp, "WTF_CSRF_ENABLED": False,
-                      "WW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = fresh_app("ww-bench-report-")
 
     @app.get("/_bench/word")
     @login_required
@@ -71,7 +60,6 @@ def main() -> None:
         return render_template_string('{% extends "base.html" %}{% block content %}{% endblock %}')
 
     engine = app.extensions["ww_engine"]
-    schema.upgrade(engine)
     clock = StatementClock(engine)
     with app.app_context():
         generate(args.windows, args.feedback)

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -83,6 +83,13 @@ AWARD_YEAR, AWARDED_ON = 2026, "2026-01-15"
 AWARD_REASON = f"{AWARD_YEAR}年度评审命名（公示期 2026-01-05 至 2026-01-14）"
 
 
+def first_listing_day(today: date) -> date:
+    """The demo's first listing day (挂牌): the month about 400 days before ``today``, so before
+    its year of ratings, and never after the titles' award (a title goes to a listed window)."""
+    award = date.fromisoformat(AWARDED_ON)
+    return min(today - timedelta(days=400), award - timedelta(days=60)).replace(day=1)
+
+
 @dataclass
 class DemoResult:
     units: int = 0
@@ -121,7 +128,7 @@ def seed_demo(*, feedback_per_window: int = 120, seed: int = 2026) -> DemoResult
     # Listed (挂牌) before the year of ratings below, as a period assesses only the windows listed
     # before its end: the titled ones first, the others a week apart after them. They are entered
     # today, as an office's ledger imported late is.
-    first_listed = (utcnow().astimezone(LOCAL_TZ).date() - timedelta(days=400)).replace(day=1)
+    first_listed = first_listing_day(utcnow().astimezone(LOCAL_TZ).date())
 
     for unit, (_code, _name, _industry, _authority, address, window_names) in zip(
             units, DEMO_UNITS, strict=True):

@@ -40,6 +40,35 @@ def _builtin_workday(day: date) -> bool:
         return day.weekday() < 5 and (day.month, day.day) not in _SOLAR_HOLIDAYS
 
 
+def _builtin_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def builtin_until() -> int:
+    """The last year whose official schedule chinese-calendar carries."""
+    year = local_today().year + 5
+    while year > 2004 and not _builtin_knows(year):
+        year -= 1
+    return year
+
+
+def schedule_missing(today: date | None = None) -> list[int]:
+    """Years whose official schedule (春节, 清明, 端午, 中秋 and their 调休) is neither built in nor
+    entered by the office (no holiday of its own set in that year): this year, and from November,
+    when the State Council publishes the next year's, that one too. Their deadlines count only
+    weekends and the solar holidays until the office enters it."""
+    today = today or local_today()
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [y for y in years if not _builtin_knows(y) and not Session.scalar(
+        sa.select(sa.func.count()).select_from(CalendarDay).where(
+            CalendarDay.workday.is_(False), CalendarDay.day >= date(y, 1, 1),
+            CalendarDay.day <= date(y, 12, 31)))]
+
+
 def office_days(start: date, end: date) -> dict[date, bool]:
     """The office's own entries between ``start`` and ``end`` (inclusive)."""
     return dict(Session.execute(

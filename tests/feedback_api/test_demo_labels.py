@@ -54,9 +54,26 @@ def test_the_demos_windows_were_listed_before_its_year_of_ratings(db):
     with db() as s:
         listed = dict(s.execute(sa.select(Window.code, Window.listed_on)).all())
         today = workdays.local_today()
-        assert all(today - timedelta(days=430) <= d <= today - timedelta(days=372) for d in listed.values())
+        assert all(d <= today - timedelta(days=372) for d in listed.values())
+        titled = s.execute(sa.select(Window.listed_on, Window.status_date)
+                           .where(Window.status == "demonstration")).all()
+        assert titled and all(d < awarded for d, awarded in titled)
         assert len(set(listed.values())) > 1  # not one day for all: a ledger's dates differ
         first_rating = s.scalar(sa.select(sa.func.min(Feedback.received_at)))
         day = first_rating.astimezone(workdays.LOCAL_TZ).date()
         period = Period("month", day.year, day.month)
         assert s.scalar(sa.select(sa.func.count()).select_from(Window).where(assessed_in(period))) == 40
+
+
+def test_the_demos_windows_are_listed_before_their_award_whatever_the_day():
+    from datetime import date, timedelta
+
+    from feedback_api.demo import AWARDED_ON, first_listing_day
+
+    # Seeded today: the month 400 days ago. Seeded next spring (the award stays 2026-01-15's):
+    # still before the award, where "400 days ago" would be after it.
+    assert first_listing_day(date(2026, 12, 7)) == date(2025, 11, 1)
+    for today in (date(2027, 3, 1), date(2028, 6, 30)):
+        first = first_listing_day(today)
+        assert first.day == 1 and first + timedelta(days=28) < date.fromisoformat(AWARDED_ON)
+        assert first <= today - timedelta(days=400)

@@ -67,3 +67,20 @@ def test_the_holidays_the_law_dates_by_the_solar_calendar_hold_in_any_year(app, 
         workdays.set_day(None, date(2027, 1, 1), workday=True, name="区里安排上班")
     with db():
         assert workdays.is_workday(date(2027, 1, 1))
+
+
+def test_a_year_without_its_official_schedule_is_named_until_the_office_enters_it(app, db):
+    """chinese-calendar carries the State Council's schedule up to a year; for later ones the office
+    must enter 春节, 清明, 端午, 中秋 and their 调休. From November next year's is asked for too."""
+    with db():
+        assert workdays.builtin_until() >= 2026
+        assert workdays.schedule_missing(date(2026, 6, 1)) == []  # built in, and not yet November
+        assert workdays.schedule_missing(date(2099, 3, 1)) == [2099]
+        assert workdays.schedule_missing(date(2099, 11, 2)) == [2099, 2100]
+        # A make-up working day alone is not a schedule; a holiday of that year is.
+        workdays.set_day(None, date(2099, 2, 7), workday=True, name="春节调休")
+    with db():
+        assert workdays.schedule_missing(date(2099, 11, 2)) == [2099, 2100]
+        workdays.set_day(None, date(2099, 2, 1), workday=False, name="春节")
+    with db():
+        assert workdays.schedule_missing(date(2099, 11, 2)) == [2100]
